@@ -1,0 +1,100 @@
+"""The kernel contract, the registry of every op, and the single hook point for per-kernel timing."""
+import functools
+
+
+class ShapeError(ValueError):
+    """An op was given shapes it cannot combine; the message names the op and every shape."""
+
+
+def shape_error(op, why, *shapes):
+    listed = ", ".join(str(tuple(s)) for s in shapes)
+    return ShapeError(f"{op}: {why} (shapes {listed})")
+
+
+class Kernel:
+    """One op, stateless: forward, backward and shape rule side by side.
+
+    forward(xp, *inputs, **attrs) -> (y, saved)
+        `xp` is numpy or cupy; `saved` holds exactly what backward needs; `out=` (where offered)
+        is a preallocated buffer for y.
+    backward(xp, saved, gy, needs=None, **attrs) -> tuple, one gradient (or None) per input
+        `needs` is a tuple of bools, one per input: an input whose gradient is not needed gets None
+        and its arithmetic is skipped (the way frameworks skip work for inputs that need no grad).
+    infer(*input_shapes, **attrs) -> output shape (a tuple of shapes for multi-output ops)
+        raises ShapeError naming the op and the shapes.
+    """
+    name = None
+    n_outputs = 1
+
+    @staticmethod
+    def forward(xp, *inputs, **attrs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, **attrs):
+        raise NotImplementedError
+
+    @staticmethod
+    def infer(*shapes, **attrs):
+        raise NotImplementedError
+
+
+class Update:
+    """An in-place optimizer update: update(xp, param, grad, *state, **hyper) -> None."""
+    name = None
+
+    @staticmethod
+    def update(xp, param, grad, *state, **hyper):
+        raise NotImplementedError
+
+
+REGISTRY = {}
+
+
+def register(cls):
+    """Class decorator: file the kernel under its `name`."""
+    if cls.name in REGISTRY:
+        raise ValueError(f"kernel {cls.name!r} registered twice")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def need(needs, i):
+    return needs is None or needs[i]
+
+
+# ---------------------------------------------------------------- profiling hook
+# The hook swaps each kernel's methods for timed wrappers while installed and puts the originals
+# back afterwards, so when it is off the engines call the kernels with no indirection at all.
+# Install it before an engine is built: an engine that keeps bound methods sees what was there.
+
+_ORIGINALS = {}
+
+
+def install_hook(hook):
+    """Wrap every registered kernel method so `hook(kernel_name, phase, fn, args, kwargs)` runs it.
+
+    `phase` is "forward", "backward" or "update"; the hook must call fn(*args, **kwargs) and return
+    its result. Only one hook at a time.
+    """
+    if _ORIGINALS:
+        raise RuntimeError("a kernel hook is already installed; remove_hook() first")
+    for name, cls in REGISTRY.items():
+        for phase in ("forward", "backward", "update"):
+            fn = cls.__dict__.get(phase)
+            if fn is None:
+                continue
+            raw = fn.__func__ if isinstance(fn, staticmethod) else fn
+            _ORIGINALS[(cls, phase)] = fn
+
+            def wrapped(*args, _raw=raw, _name=name, _phase=phase, **kwargs):
+                return hook(_name, _phase, _raw, args, kwargs)
+            functools.update_wrapper(wrapped, raw)
+            setattr(cls, phase, staticmethod(wrapped))
+
+
+def remove_hook():
+    """Put every kernel's own methods back."""
+    for (cls, phase), fn in _ORIGINALS.items():
+        setattr(cls, phase, fn)
+    _ORIGINALS.clear()

@@ -1,0 +1,295 @@
+"""Elementwise kernels: binary ops with NumPy broadcasting (backward sums over broadcast axes) and unary ops."""
+from .base import Kernel, register, need, shape_error
+
+
+def _shape(x):
+    return getattr(x, "shape", ())
+
+
+def broadcast_shape(op, a, b):
+    """NumPy's broadcasting rule, raising a ShapeError that names the op and both shapes."""
+    a, b = tuple(a), tuple(b)
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    out = []
+    for x, y in zip(pa, pb):
+        if x != y and x != 1 and y != 1 and x is not None and y is not None:
+            raise shape_error(op, "operands could not be broadcast together", a, b)
+        if x is None or y is None:
+            out.append(y if x == 1 else x if y == 1 else (x if x is not None else y))
+        else:
+            out.append(max(x, y) if min(x, y) != 0 else 0)
+    return tuple(out)
+
+
+def unbroadcast(xp, g, shape):
+    """Sum `g` down to `shape`: the gradient of broadcasting an input of that shape."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
+    g = g.sum(axis=axes, keepdims=True) if axes else g
+    return g.reshape(shape)
+
+
+class _Binary(Kernel):
+    @classmethod
+    def infer(cls, a, b):
+        return broadcast_shape(cls.name, a, b)
+
+
+@register
+class Add(_Binary):
+    """y = a + b"""
+    name = "add"
+
+    @staticmethod
+    def forward(xp, a, b, out=None):
+        return xp.add(a, b, out=out), (_shape(a), _shape(b))
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        sa, sb = saved
+        return (unbroadcast(xp, gy, sa) if need(needs, 0) else None,
+                unbroadcast(xp, gy, sb) if need(needs, 1) else None)
+
+
+@register
+class Sub(_Binary):
+    """y = a - b"""
+    name = "sub"
+
+    @staticmethod
+    def forward(xp, a, b, out=None):
+        return xp.subtract(a, b, out=out), (_shape(a), _shape(b))
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        sa, sb = saved
+        return (unbroadcast(xp, gy, sa) if need(needs, 0) else None,
+                unbroadcast(xp, -gy, sb) if need(needs, 1) else None)
+
+
+@register
+class Mul(_Binary):
+    """y = a * b"""
+    name = "mul"
+
+    @staticmethod
+    def forward(xp, a, b, out=None):
+        return xp.multiply(a, b, out=out), (a, b)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        a, b = saved
+        return (unbroadcast(xp, gy * b, _shape(a)) if need(needs, 0) else None,
+                unbroadcast(xp, gy * a, _shape(b)) if need(needs, 1) else None)
+
+
+@register
+class Div(_Binary):
+    """y = a / b"""
+    name = "div"
+
+    @staticmethod
+    def forward(xp, a, b, out=None):
+        return xp.divide(a, b, out=out), (a, b)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        a, b = saved
+        ga = unbroadcast(xp, gy / b, _shape(a)) if need(needs, 0) else None
+        gb = unbroadcast(xp, -gy * a / (b * b), _shape(b)) if need(needs, 1) else None
+        return ga, gb
+
+
+@register
+class Maximum(_Binary):
+    """y = max(a, b); NOTE: on ties the gradient goes to `a` (as TF's Maximum grad)."""
+    name = "maximum"
+
+    @staticmethod
+    def forward(xp, a, b, out=None):
+        return xp.maximum(a, b, out=out), (a, b)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        a, b = saved
+        mask = xp.greater_equal(a, b)
+        ga = unbroadcast(xp, gy * mask, _shape(a)) if need(needs, 0) else None
+        gb = unbroadcast(xp, gy * ~mask, _shape(b)) if need(needs, 1) else None
+        return ga, gb
+
+
+@register
+class Minimum(_Binary):
+    """y = min(a, b); NOTE: on ties the gradient goes to `a`."""
+    name = "minimum"
+
+    @staticmethod
+    def forward(xp, a, b, out=None):
+        return xp.minimum(a, b, out=out), (a, b)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        a, b = saved
+        mask = xp.less_equal(a, b)
+        ga = unbroadcast(xp, gy * mask, _shape(a)) if need(needs, 0) else None
+        gb = unbroadcast(xp, gy * ~mask, _shape(b)) if need(needs, 1) else None
+        return ga, gb
+
+
+# ---------------------------------------------------------------- unary ops
+
+class _Unary(Kernel):
+    @staticmethod
+    def infer(x, **attrs):
+        return tuple(x)
+
+
+@register
+class Neg(_Unary):
+    """y = -x"""
+    name = "neg"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        return xp.negative(x, out=out), None
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        return (-gy,)
+
+
+@register
+class Pow(_Unary):
+    """y = x ** exponent, for a scalar exponent."""
+    name = "pow"
+
+    @staticmethod
+    def forward(xp, x, exponent=2.0, out=None):
+        if exponent == 2:
+            return xp.multiply(x, x, out=out), x
+        return xp.power(x, exponent, out=out), x
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, exponent=2.0):
+        x = saved
+        if exponent == 2:
+            return (gy * (2 * x),)
+        return (gy * (exponent * x ** (exponent - 1)),)
+
+
+@register
+class Square(_Unary):
+    """y = x * x"""
+    name = "square"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        return xp.multiply(x, x, out=out), x
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        return (gy * (2 * saved),)
+
+
+@register
+class Exp(_Unary):
+    """y = exp(x)"""
+    name = "exp"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        y = xp.exp(x, out=out)
+        return y, y
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        return (gy * saved,)
+
+
+@register
+class Log(_Unary):
+    """y = log(x)"""
+    name = "log"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        return xp.log(x, out=out), x
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        return (gy / saved,)
+
+
+@register
+class Relu(_Unary):
+    """y = max(x, 0); NOTE: the gradient at exactly 0 is 0 (as every framework does)."""
+    name = "relu"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        y = xp.maximum(x, 0, out=out)
+        return y, y
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        # y > 0 exactly where x > 0, so the output alone suffices: in-place ReLU stays correct.
+        return (gy * (saved > 0),)
+
+
+@register
+class Sigmoid(_Unary):
+    """y = 1 / (1 + exp(-x)), computed as 0.5 * (1 + tanh(x / 2)) so it never overflows."""
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        y = xp.multiply(x, 0.5, out=out)
+        xp.tanh(y, out=y)
+        y += 1
+        y *= 0.5
+        return y, y
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        y = saved
+        return (gy * y * (1 - y),)
+
+
+@register
+class Tanh(_Unary):
+    """y = tanh(x)"""
+    name = "tanh"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        y = xp.tanh(x, out=out)
+        return y, y
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        y = saved
+        return (gy * (1 - y * y),)
+
+
+@register
+class Clip(_Unary):
+    """y = min(max(x, lo), hi); the gradient is zero outside [lo, hi] (TF's clip_by_value)."""
+    name = "clip"
+
+    @staticmethod
+    def forward(xp, x, lo=None, hi=None, out=None):
+        return xp.clip(x, lo, hi, out=out), x
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, lo=None, hi=None):
+        x = saved
+        inside = xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        return (gy * inside,)

@@ -1,0 +1,116 @@
+"""Graph algorithms the planning engines share (not a style): topological order, liveness, buffer reuse.
+
+Static graph, layer config and hybrid all compile a step into a flat schedule; this module decides the
+order, when each value dies, and which values can share one buffer. It knows nothing of any engine:
+nodes and values are any hashable objects, described by callables.
+"""
+from dataclasses import dataclass
+
+
+class CycleError(ValueError):
+    """The graph has a cycle, so no schedule exists; names a node on it."""
+
+
+def toposort(roots, deps):
+    """Every node reachable from `roots`, each after all of its `deps(node)`.
+
+    Iterative (no recursion limit) and deterministic: the order follows `roots` and each `deps` list.
+    """
+    order, state = [], {}  # state: 1 = on the stack, 2 = done
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(deps(root)))]
+        while stack:
+            node, pending = stack[-1]
+            for d in pending:
+                s = state.get(d)
+                if s is None:
+                    state[d] = 1
+                    stack.append((d, iter(deps(d))))
+                    break
+                if s == 1:
+                    raise CycleError(f"the graph has a cycle through {d!r}")
+            else:
+                stack.pop()
+                state[node] = 2
+                order.append(node)
+    return order
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A value is live from the step that writes it to the last step that reads it (inclusive)."""
+    start: int
+    end: int
+
+
+def liveness(steps, reads, writes, keep=()):
+    """Live interval of every value in a schedule.
+
+    steps: the schedule, in order; reads(step) / writes(step): the values a step reads / writes.
+    keep: values that must outlive the schedule (fetched outputs, parameters): they end at len(steps).
+    A value read but never written (a feed, a parameter) starts at -1: it exists before step 0.
+    """
+    start, end = {}, {}
+    for i, step in enumerate(steps):
+        for v in reads(step):
+            start.setdefault(v, -1)
+            end[v] = i
+        for v in writes(step):
+            start.setdefault(v, i)
+            end.setdefault(v, i)  # written but never read: dies where it is born
+    final = len(steps)
+    for v in keep:
+        if v in start:
+            end[v] = final
+    return {v: Interval(start[v], end[v]) for v in start}
+
+
+def peak_live_bytes(intervals, nbytes):
+    """The liveness lower bound: the most bytes ever live at one step, if every value had its own buffer
+    exactly as long as it is live. `nbytes(value)` gives a value's size."""
+    events = {}
+    for v, iv in intervals.items():
+        events[iv.start] = events.get(iv.start, 0) + nbytes(v)
+        events[iv.end + 1] = events.get(iv.end + 1, 0) - nbytes(v)
+    peak = live = 0
+    for t in sorted(events):
+        live += events[t]
+        peak = max(peak, live)
+    return peak
+
+
+def assign_buffers(intervals, key, candidates=None):
+    """Give each value a buffer id, reusing a buffer whose last value died strictly before this one starts.
+
+    key(value): what a buffer must match to be shared (e.g. (shape, dtype)).
+    candidates: the values that may share (default all); the rest get a buffer of their own.
+    Returns (assignment: value -> buffer id, buffers: list of keys, one per buffer id). Greedy in order of
+    start step, which is optimal for same-key intervals (interval-graph colouring).
+    """
+    pool = set(intervals) if candidates is None else set(candidates)
+    order = sorted(intervals, key=lambda v: (intervals[v].start, intervals[v].end, repr(v)))
+    free = {}      # key -> buffer ids whose value is dead
+    busy = []      # (end, buffer id, key) of live buffers
+    assignment, buffers = {}, []
+    for v in order:
+        iv = intervals[v]
+        still = []
+        for end, b, k in busy:
+            if end < iv.start:
+                free.setdefault(k, []).append(b)
+            else:
+                still.append((end, b, k))
+        busy = still
+        k = key(v)
+        if v in pool and free.get(k):
+            b = free[k].pop()
+        else:
+            b = len(buffers)
+            buffers.append(k)
+        assignment[v] = b
+        if v in pool:
+            busy.append((iv.end, b, k))
+    return assignment, buffers

@@ -1,0 +1,131 @@
+"""The workload registry: names -> specs and per-engine trainer builders (shared/DESIGN.md's contract).
+
+    w = workloads.get("mlp-l2"); w.sizes; w.batches(size="small", n=5)
+    t = w.trainer("dynamic_tape", size="small", device="cpu"); t.step(batch) -> float; t.params()
+
+A workload lives in workloads/<package>/: spec.py (sizes, data, initial parameters, hyper-parameters)
+plus one module per engine named after it (reference.py, static_graph.py, ...). An engine module defines
+`build(size, device, variant=None) -> trainer`; it may declare `VARIANTS` (e.g. ("imperative",)) and
+`UNSUPPORTED = "why"` when the style cannot express the workload. The registry never looks inside.
+"""
+import importlib
+import itertools
+
+# engine ids, in the order tables show them; "engine:variant" selects a variant of one engine module
+ENGINES = ("reference", "static_graph", "dynamic_tape", "layer_config", "hybrid", "hybrid:imperative")
+DEVICES = ("cpu", "gpu")
+
+# workload name -> package under workloads/
+_PACKAGES = {
+    "mlp-l2": "mlp_l2",
+    "fc-adam": "fc_adam",
+    "lstm": "lstm",
+    "lstm-cells": "lstm_cells",
+    "cnn": "cnn",
+    "vqa": "vqa",
+}
+
+
+class UnknownNameError(KeyError):
+    """An unknown workload, engine, size or device; the message lists the known ones."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
+class EngineUnsupported(RuntimeError):
+    """This engine has no module for the workload, or declares it cannot express it."""
+
+
+def names():
+    """Every workload name."""
+    return tuple(_PACKAGES)
+
+
+def engines():
+    """Every engine id (with variants), in table order."""
+    return ENGINES
+
+
+def _known(kind, value, known):
+    if value not in known:
+        raise UnknownNameError(f"unknown {kind} {value!r}; known {kind}s: {', '.join(known)}")
+
+
+def get(name):
+    """The Workload called `name`; an unknown name raises UnknownNameError listing the known ones."""
+    _known("workload", name, names())
+    return Workload(name, importlib.import_module(f"workloads.{_PACKAGES[name]}.spec"))
+
+
+class Workload:
+    """A workload's spec plus the way to build each engine's trainer for it."""
+
+    def __init__(self, name, spec):
+        self.name = name
+        self.spec = spec
+        self.sizes = tuple(spec.SIZES)
+
+    def __repr__(self):
+        return f"Workload({self.name!r}, sizes={self.sizes})"
+
+    def check_size(self, size):
+        _known(f"size of {self.name}", size, self.sizes)
+
+    def config(self, size="small"):
+        """The size's hyper-parameters and dimensions (a dict)."""
+        self.check_size(size)
+        return dict(self.spec.SIZES[size])
+
+    def init_params(self, size="small"):
+        """Fresh copies of the initial parameters: dict name -> NumPy array."""
+        self.check_size(size)
+        return self.spec.init_params(size)
+
+    def batch(self, i, size="small"):
+        """Batch number `i` (a dict of read-only NumPy arrays), identical for every engine."""
+        self.check_size(size)
+        return self.spec.batch(i, size)
+
+    def batches(self, size="small", n=None):
+        """Batches 0, 1, ... (n of them, or without end when n is None)."""
+        self.check_size(size)
+        counter = itertools.count() if n is None else range(n)
+        return (self.spec.batch(i, size) for i in counter)
+
+    def _module(self, engine):
+        _known("engine", engine, ENGINES)
+        base, _, variant = engine.partition(":")
+        modname = f"workloads.{_PACKAGES[self.name]}.{base}"
+        try:
+            module = importlib.import_module(modname)
+        except ModuleNotFoundError as e:
+            if e.name != modname:
+                raise
+            raise EngineUnsupported(
+                f"workload {self.name!r} has no module for engine {base!r} "
+                f"(expected {modname.replace('.', '/')}.py)") from None
+        return module, base, variant or None
+
+    def supports(self, engine):
+        """(True, "") when `engine` can train this workload, else (False, why)."""
+        try:
+            module, _, _ = self._module(engine)
+        except EngineUnsupported as e:
+            return False, str(e)
+        why = getattr(module, "UNSUPPORTED", None)
+        return (False, f"{engine} cannot run {self.name}: {why}") if why else (True, "")
+
+    def trainer(self, engine, size="small", device="cpu"):
+        """Build `engine`'s trainer: .step(batch) -> float loss, .params() -> dict of NumPy arrays."""
+        module, base, variant = self._module(engine)
+        self.check_size(size)
+        _known("device", device, DEVICES)
+        why = getattr(module, "UNSUPPORTED", None)
+        if why:
+            raise EngineUnsupported(f"engine {engine!r} cannot run workload {self.name!r}: {why}")
+        if variant is not None and variant not in getattr(module, "VARIANTS", ()):
+            raise UnknownNameError(f"engine {base!r} has no variant {variant!r} for {self.name!r}")
+        if variant is None:
+            return module.build(size=size, device=device)
+        return module.build(size=size, device=device, variant=variant)

@@ -1,0 +1,19 @@
+"""What every reference trainer shares: parameters on the device, batches moved there, params() back."""
+from frameworks.kernels import get_xp, to_numpy
+
+
+class FloorTrainer:
+    """Base of the `reference` trainers: the bare kernels called by hand, no framework in between."""
+
+    def __init__(self, spec, size, device):
+        self.xp = get_xp(device)
+        self.config = dict(spec.SIZES[size])
+        self.p = {k: self.xp.asarray(v) for k, v in spec.init_params(size).items()}
+
+    def feed(self, batch, *keys):
+        """The batch's arrays on the device, in `keys` order."""
+        return [self.xp.asarray(batch[k]) for k in keys]
+
+    def params(self):
+        """Current parameters as NumPy arrays (copies)."""
+        return {k: to_numpy(v).copy() for k, v in self.p.items()}
