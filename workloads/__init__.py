@@ -3,27 +3,43 @@
     w = workloads.get("mlp-l2"); w.sizes; w.batches(size="small", n=5)
     t = w.trainer("dynamic_tape", size="small", device="cpu"); t.step(batch) -> float; t.params()
 
-A workload lives in workloads/<package>/: spec.py (sizes, data, initial parameters, hyper-parameters)
+A workload lives in workloads/<package>/ (or any package given to `register`): spec.py (sizes, data, initial parameters, hyper-parameters)
 plus one module per engine named after it (reference.py, static_graph.py, ...). An engine module defines
 `build(size, device, variant=None) -> trainer`; it may declare `VARIANTS` (e.g. ("imperative",)) and
 `UNSUPPORTED = "why"` when the style cannot express the workload. The registry never looks inside.
 """
 import importlib
 import itertools
+import os
 
 # engine ids, in the order tables show them; "engine:variant" selects a variant of one engine module
 ENGINES = ("reference", "static_graph", "dynamic_tape", "layer_config", "hybrid", "hybrid:imperative")
 DEVICES = ("cpu", "gpu")
 
-# workload name -> package under workloads/
+# workload name -> the package holding its spec.py and engine modules
 _PACKAGES = {
-    "mlp-l2": "mlp_l2",
-    "fc-adam": "fc_adam",
-    "lstm": "lstm",
-    "lstm-cells": "lstm_cells",
-    "cnn": "cnn",
-    "vqa": "vqa",
+    "mlp-l2": "workloads.mlp_l2",
+    "fc-adam": "workloads.fc_adam",
+    "lstm": "workloads.lstm",
+    "lstm-cells": "workloads.lstm_cells",
+    "cnn": "workloads.cnn",
+    "vqa": "workloads.vqa",
 }
+# Extra workloads from outside this package (test fakes, a user's own): "name=dotted.package,...".
+# Read from the environment so that the harness's spawned children see them too.
+EXTRA_ENV = "STYLEBENCH_EXTRA_WORKLOADS"
+
+
+def register(name, package):
+    """Add workload `name` whose spec.py and engine modules live in the importable `package`."""
+    _PACKAGES[name] = package
+
+
+for _entry in filter(None, os.environ.get(EXTRA_ENV, "").split(",")):
+    _name, _, _package = _entry.partition("=")
+    if not _package:
+        raise ValueError(f"{EXTRA_ENV}: expected name=dotted.package, got {_entry!r}")
+    register(_name.strip(), _package.strip())
 
 
 class UnknownNameError(KeyError):
@@ -55,7 +71,7 @@ def _known(kind, value, known):
 def get(name):
     """The Workload called `name`; an unknown name raises UnknownNameError listing the known ones."""
     _known("workload", name, names())
-    return Workload(name, importlib.import_module(f"workloads.{_PACKAGES[name]}.spec"))
+    return Workload(name, importlib.import_module(f"{_PACKAGES[name]}.spec"))
 
 
 class Workload:
@@ -96,7 +112,7 @@ class Workload:
     def _module(self, engine):
         _known("engine", engine, ENGINES)
         base, _, variant = engine.partition(":")
-        modname = f"workloads.{_PACKAGES[self.name]}.{base}"
+        modname = f"{_PACKAGES[self.name]}.{base}"
         try:
             module = importlib.import_module(modname)
         except ModuleNotFoundError as e:

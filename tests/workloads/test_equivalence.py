@@ -1,0 +1,54 @@
+"""Cross-engine equivalence: every engine trains every workload to the `reference` floor's numbers.
+
+Same spec, seed and device -> the same loss trajectory over 20 iterations (rtol 1e-4) and the same
+parameters afterwards (rtol 1e-3), which is what makes the benchmark a comparison of styles.
+"""
+import functools
+
+import numpy as np
+import pytest
+
+import workloads
+from workloads import EngineUnsupported
+
+ITERS = 20
+# (workload, size, iterations): the big sizes only briefly, to keep `make test` short
+CASES = [(n, "small", ITERS) for n in workloads.names()] + [("mlp-l2", "big", 3)]
+ENGINES = [e for e in workloads.engines() if e != "reference"]
+
+
+@functools.lru_cache(maxsize=None)
+def _reference(name, size, iters, device):
+    w = workloads.get(name)
+    t = w.trainer("reference", size=size, device=device)
+    losses = [t.step(b) for b in w.batches(size=size, n=iters)]
+    return np.array(losses), t.params()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name,size,iters", CASES, ids=[f"{n}-{s}" for n, s, _ in CASES])
+def test_engine_matches_reference(engine, name, size, iters, device):
+    w = workloads.get(name)
+    ok, why = w.supports(engine)
+    if not ok:
+        base = engine.split(":")[0]
+        if "has no module" in why:
+            pytest.skip(f"NOT WRITTEN: {why}")
+        with pytest.raises(EngineUnsupported, match=base):
+            w.trainer(engine, size=size, device=device)
+        pytest.skip(f"declared unsupported: {why}")
+    ref_losses, ref_params = _reference(name, size, iters, device)
+    t = w.trainer(engine, size=size, device=device)
+    losses = []
+    for b in w.batches(size=size, n=iters):
+        loss = t.step(b)
+        assert isinstance(loss, float), f"{engine}.step must return a Python float, got {type(loss)}"
+        losses.append(loss)
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-4, err_msg=f"{engine} {name} {size} losses")
+    params = t.params()
+    assert set(params) == set(ref_params), f"{engine} {name}: parameter names differ"
+    for k, ref in ref_params.items():
+        got = params[k]
+        assert isinstance(got, np.ndarray) and got.shape == ref.shape, (k, type(got), getattr(got, "shape", None))
+        np.testing.assert_allclose(got, ref, rtol=1e-3, atol=1e-6 * float(np.abs(ref).max() or 1),
+                                   err_msg=f"{engine} {name} {size} param {k}")
