@@ -68,7 +68,7 @@ class Conv2D(Kernel):
             _scatter_windows(xp, gx, gcols, kh, kw, sh, sw, ho, wo)
             if ph or pw:
                 gx = gx[:, :, ph:xpad_shape[2] - ph, pw:xpad_shape[3] - pw]
-        return gx, gw, gb
+        return (gx, gw, gb) if has_bias else (gx, gw)
 
     @staticmethod
     def infer(x, w, b=None, stride=1, pad=0):

@@ -1,0 +1,53 @@
+"""Backend selection and the profiling hook point."""
+import numpy as np
+import pytest
+
+from frameworks import kernels as K
+from tests.conftest import GPU_SKIP_REASON
+
+
+def test_cpu_is_numpy():
+    assert K.get_xp("cpu") is np
+
+
+def test_unknown_device_is_named():
+    with pytest.raises(K.BackendError, match="unknown device 'tpu'; known devices: cpu, gpu"):
+        K.get_xp("tpu")
+
+
+@pytest.mark.skipif(GPU_SKIP_REASON is None, reason="a GPU is present; this checks the error without one")
+def test_gpu_without_cupy_or_device_is_one_clear_error():
+    with pytest.raises(K.BackendError, match="device 'gpu'"):
+        K.get_xp("gpu")
+    assert not K.gpu_available()
+
+
+def test_to_numpy_and_array_module():
+    a = np.arange(3.0)
+    assert K.to_numpy(a) is a
+    assert K.array_module(a) is np
+    K.synchronize(np)  # a no-op on the CPU
+
+
+def test_hook_sees_every_call_and_is_removed():
+    calls = []
+
+    def hook(name, phase, fn, args, kwargs):
+        calls.append((name, phase))
+        return fn(*args, **kwargs)
+
+    original = K.matmul.forward
+    K.install_hook(hook)
+    try:
+        with pytest.raises(RuntimeError, match="already installed"):
+            K.install_hook(hook)
+        a = np.ones((2, 3))
+        y, saved = K.matmul.forward(np, a, a.T)
+        K.matmul.backward(np, saved, np.ones_like(y))
+        K.sgd.update(np, a, a, 0.1)
+    finally:
+        K.remove_hook()
+    assert calls == [("matmul", "forward"), ("matmul", "backward"), ("sgd", "update")]
+    assert K.matmul.forward is original
+    K.matmul.forward(np, np.ones((1, 1)), np.ones((1, 1)))
+    assert len(calls) == 3

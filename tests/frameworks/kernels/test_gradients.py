@@ -1,0 +1,151 @@
+"""Every kernel: backward vs central finite differences in float64, infer vs forward, and the GPU backend
+agreeing with NumPy (skipped with a reason where CuPy or a GPU is missing)."""
+import numpy as np
+import pytest
+
+from frameworks import kernels as K
+from frameworks.kernels.gradcheck import check_kernel
+from tests.conftest import DEVICE_PARAMS
+
+R = np.random.RandomState(0)
+
+
+def rand(*shape, lo=None, away=None):
+    """float64 test data; `away` keeps values at least that far from 0 (kinks), `lo` shifts positive."""
+    x = R.standard_normal(shape)
+    if away is not None:
+        x = np.where(np.abs(x) < away, np.sign(x + 1e-12) * away + x, x)
+    if lo is not None:
+        x = np.abs(x) + lo
+    return x
+
+
+def ids(*shape, high):
+    return R.randint(0, high, size=shape).astype(np.int64)
+
+
+T, B, E, H = 4, 3, 5, 6
+# (id, kernel, inputs, attrs)
+CASES = [
+    ("add", K.add, [rand(3, 4), rand(3, 4)], {}),
+    ("add-bcast-row", K.add, [rand(3, 4), rand(4)], {}),
+    ("add-bcast-both", K.add, [rand(2, 1, 3), rand(4, 1)], {}),
+    ("sub-bcast", K.sub, [rand(3, 1), rand(1, 5)], {}),
+    ("mul-bcast", K.mul, [rand(2, 3, 4), rand(3, 1)], {}),
+    ("div-bcast", K.div, [rand(3, 4), rand(4, lo=0.5)], {}),
+    ("maximum", K.maximum, [rand(3, 4), rand(3, 4)], {}),
+    ("minimum-bcast", K.minimum, [rand(3, 4), rand(4)], {}),
+    ("neg", K.neg, [rand(3, 4)], {}),
+    ("pow2", K.pow, [rand(3, 4)], {"exponent": 2}),
+    ("pow1.5", K.pow, [rand(3, 4, lo=0.5)], {"exponent": 1.5}),
+    ("square", K.square, [rand(5)], {}),
+    ("exp", K.exp, [rand(3, 4)], {}),
+    ("log", K.log, [rand(3, 4, lo=0.3)], {}),
+    ("relu", K.relu, [rand(4, 5, away=0.05)], {}),
+    ("sigmoid", K.sigmoid, [rand(4, 5)], {}),
+    ("tanh", K.tanh, [rand(4, 5)], {}),
+    ("clip", K.clip, [np.array([-2.0, -0.7, -0.2, 0.1, 0.45, 0.8, 3.0])], {"lo": -0.5, "hi": 0.5}),
+    ("clip-lo-only", K.clip, [np.array([-2.0, 0.3, 1.0])], {"lo": 0.0}),
+    ("sum-all", K.sum, [rand(2, 3, 4)], {}),
+    ("sum-axis-keep", K.sum, [rand(2, 3, 4)], {"axis": 1, "keepdims": True}),
+    ("sum-axes", K.sum, [rand(2, 3, 4)], {"axis": (0, 2)}),
+    ("mean-all", K.mean, [rand(2, 3, 4)], {}),
+    ("mean-neg-axis", K.mean, [rand(2, 3, 4)], {"axis": -1}),
+    ("reshape", K.reshape, [rand(2, 3, 4)], {"shape": (4, -1)}),
+    ("transpose", K.transpose, [rand(2, 3, 4)], {"axes": (2, 0, 1)}),
+    ("transpose-rev", K.transpose, [rand(2, 3)], {}),
+    ("concat", K.concat, [rand(2, 1), rand(2, 3), rand(2, 2)], {"axis": 1}),
+    ("slice", K.slice, [rand(4, 5)], {"index": (slice(1, 3), 2)}),
+    ("slice-step", K.slice, [rand(6, 5)], {"index": (slice(None, None, 2),)}),
+    ("split-equal", K.split, [rand(2, 6)], {"sections": 3, "axis": 1}),
+    ("split-sizes", K.split, [rand(6, 2)], {"sections": [1, 2, 3], "axis": 0}),
+    ("matmul", K.matmul, [rand(3, 4), rand(4, 5)], {}),
+    ("matmul-batch-2d", K.matmul, [rand(2, 3, 4), rand(4, 5)], {}),
+    ("matmul-batch", K.matmul, [rand(2, 3, 4), rand(2, 4, 5)], {}),
+    ("matmul-bcast", K.matmul, [rand(1, 3, 4), rand(2, 4, 5)], {}),
+    ("matmul-tb", K.matmul, [rand(3, 4), rand(5, 4)], {"transpose_b": True}),
+    ("matmul-ta", K.matmul, [rand(4, 3), rand(4, 5)], {"transpose_a": True}),
+    ("conv2d-pad-bias", K.conv2d, [rand(2, 3, 5, 5), rand(4, 3, 3, 3), rand(4)], {"pad": 1}),
+    ("conv2d-stride", K.conv2d, [rand(2, 2, 7, 6), rand(3, 2, 3, 2)], {"stride": 2}),
+    ("conv2d-stride-pad", K.conv2d, [rand(1, 2, 6, 6), rand(2, 2, 3, 3), rand(2)], {"stride": (2, 1), "pad": (1, 0)}),
+    ("maxpool-2", K.max_pool2d, [rand(2, 3, 4, 6)], {"kernel": 2}),
+    ("maxpool-odd-floor", K.max_pool2d, [rand(1, 2, 5, 5)], {"kernel": 2}),
+    ("maxpool-3s2-ceil", K.max_pool2d, [rand(2, 2, 7, 8)], {"kernel": 3, "stride": 2, "ceil_mode": True}),
+    ("maxpool-pad", K.max_pool2d, [rand(1, 2, 5, 5)], {"kernel": 3, "stride": 2, "pad": 1}),
+    ("embedding-repeats", K.embedding, [rand(6, 3), np.array([[1, 4, 1], [0, 1, 5]])], {}),
+    ("softmax-ce", K.softmax_cross_entropy, [rand(5, 4), np.array([0, 3, 1, 1, 2])], {}),
+    ("lstm", K.lstm, [rand(T, B, E), rand(B, H), rand(B, H), rand(E, 4 * H) * 0.5, rand(H, 4 * H) * 0.5,
+                      rand(4 * H), rand(4 * H)], {}),
+    ("lstm-one-step", K.lstm, [rand(1, B, E), rand(B, H), rand(B, H), rand(E, 4 * H), rand(H, 4 * H),
+                               rand(4 * H), rand(4 * H)], {}),
+]
+IDS = [c[0] for c in CASES]
+
+
+def _shapes(inputs):
+    return [np.shape(a) for a in inputs]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_backward_matches_finite_differences(case):
+    _, kernel, inputs, attrs = case
+    check_kernel(kernel, [a.copy() for a in inputs], attrs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_infer_matches_forward(case):
+    _, kernel, inputs, attrs = case
+    y, _ = kernel.forward(np, *[a.copy() for a in inputs], **attrs)
+    inferred = kernel.infer(*_shapes(inputs), **attrs)
+    got = tuple(o.shape for o in y) if isinstance(y, tuple) else y.shape
+    assert tuple(inferred) == got
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_float32_stays_float32(case):
+    _, kernel, inputs, attrs = case
+    inputs32 = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in inputs]
+    y, saved = kernel.forward(np, *inputs32, **attrs)
+    outs = y if isinstance(y, tuple) else (y,)
+    assert all(o.dtype == np.float32 for o in outs), [o.dtype for o in outs]
+    gy = tuple(np.ones_like(o) for o in outs) if isinstance(y, tuple) else np.ones_like(y)
+    for g in kernel.backward(np, saved, gy, **attrs):
+        assert g is None or g.dtype == np.float32, g.dtype
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_needs_skips_gradients(case):
+    _, kernel, inputs, attrs = case
+    y, saved = kernel.forward(np, *[a.copy() for a in inputs], **attrs)
+    gy = tuple(np.ones_like(o) for o in y) if isinstance(y, tuple) else np.ones_like(y)
+    full = kernel.backward(np, saved, gy, **attrs)
+    needs = tuple(i % 2 == 1 for i in range(len(inputs)))
+    part = kernel.backward(np, saved, gy, needs=needs, **attrs)
+    for i, (f, p) in enumerate(zip(full, part)):
+        if needs[i] and f is not None:
+            np.testing.assert_array_equal(p, f)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("device", [p for p in DEVICE_PARAMS if p.id != "cpu"])
+def test_backend_agrees_with_numpy(case, device):
+    xp = K.get_xp(device)
+    _, kernel, inputs, attrs = case
+    y, saved = kernel.forward(np, *[a.copy() for a in inputs], **attrs)
+    yd, saved_d = kernel.forward(xp, *[xp.asarray(a) for a in inputs], **attrs)
+    outs, outs_d = (y, yd) if isinstance(y, tuple) else ((y,), (yd,))
+    for a, b in zip(outs, outs_d):
+        np.testing.assert_allclose(K.to_numpy(b), a, rtol=1e-10, atol=1e-12)
+    gy = tuple(np.ones_like(o) for o in outs)
+    gy_d = tuple(xp.asarray(g) for g in gy)
+    g = kernel.backward(np, saved, gy if isinstance(y, tuple) else gy[0], **attrs)
+    g_d = kernel.backward(xp, saved_d, gy_d if isinstance(y, tuple) else gy_d[0], **attrs)
+    for a, b in zip(g, g_d):
+        if a is not None:
+            np.testing.assert_allclose(K.to_numpy(b), a, rtol=1e-10, atol=1e-12)
+
+
+def test_every_registered_op_is_covered():
+    covered = {c[1].name for c in CASES}
+    ops = {name for name, cls in K.REGISTRY.items() if issubclass(cls, K.Kernel)}
+    assert ops - covered == set()
