@@ -1,4 +1,4 @@
-"""Neural-network kernels: conv2d and max_pool2d (im2col over strided views + one GEMM), embedding,
+"""Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
 from .base import Kernel, register, need, shape_error
 
@@ -7,19 +7,21 @@ def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
-def _windows(xp, x, kh, kw, sh, sw, ho, wo):
-    """A strided view (N, C, Ho, Wo, kh, kw) of x's sliding windows; no copy."""
-    n, c = x.shape[:2]
-    s_n, s_c, s_h, s_w = x.strides
-    return xp.lib.stride_tricks.as_strided(
-        x, (n, c, ho, wo, kh, kw), (s_n, s_c, s_h * sh, s_w * sw, s_h, s_w))
+def _pad(xp, x, ph, pw, value=0, extra_h=0, extra_w=0):
+    """x padded by (ph, ph + extra_h) rows and (pw, pw + extra_w) columns of `value` (a fresh array)."""
+    if not (ph or pw or extra_h or extra_w):
+        return x
+    n, c, h, w = x.shape
+    out = xp.full((n, c, h + 2 * ph + extra_h, w + 2 * pw + extra_w), value, dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
 
 
-def _scatter_windows(xp, gx, gwin, kh, kw, sh, sw, ho, wo):
-    """Add window gradients (N, C, Ho, Wo, kh, kw) back into gx (N, C, Hp, Wp): one add per kernel offset."""
-    for i in range(kh):
-        for j in range(kw):
-            gx[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] += gwin[:, :, :, :, i, j]
+def _offsets(kh, kw, sh, sw, ho, wo):
+    """For each kernel offset (i, j): the strided slice of the padded input that it sees, (N, C, Ho, Wo)."""
+    return [(i, j, (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh),
+                    slice(j, j + sw * (wo - 1) + 1, sw)))
+            for i in range(kh) for j in range(kw)]
 
 
 def _out_size(size, k, s, p, ceil=False):
@@ -29,7 +31,11 @@ def _out_size(size, k, s, p, ceil=False):
 
 @register
 class Conv2D(Kernel):
-    """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis."""
+    """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
+
+    im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
+    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols.
+    """
     name = "conv2d"
 
     @staticmethod
@@ -39,15 +45,16 @@ class Conv2D(Kernel):
         n, c, h, wd = x.shape
         o, _, kh, kw = w.shape
         ho, wo = _out_size(h, kh, sh, ph), _out_size(wd, kw, sw, pw)
-        if ph or pw:
-            x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-        # im2col: (N*Ho*Wo, C*kh*kw) rows, one copy out of the strided view, then one GEMM
-        cols = _windows(xp, x, kh, kw, sh, sw, ho, wo).transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, -1)
-        y = cols @ w.reshape(o, -1).T
+        xpad = _pad(xp, x, ph, pw)
+        cols = xp.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+        for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
+            cols[:, i, j] = xpad[window].transpose(1, 0, 2, 3)
+        cols = cols.reshape(c * kh * kw, n * ho * wo)
+        y = w.reshape(o, -1) @ cols
         if b is not None:
-            y += b
-        y = xp.ascontiguousarray(y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2))
-        return y, (cols, w, x.shape, b is not None)
+            y += b[:, None]
+        y = xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+        return y, (cols, w, xpad.shape, b is not None)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, stride=1, pad=0):
@@ -56,16 +63,17 @@ class Conv2D(Kernel):
         ph, pw = _pair(pad)
         n, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
-        gy2 = gy.transpose(0, 2, 3, 1).reshape(-1, o)
+        gy2 = gy.transpose(1, 0, 2, 3).reshape(o, -1)
         gx = gw = gb = None
         if need(needs, 1):
-            gw = (gy2.T @ cols).reshape(w.shape)
+            gw = (gy2 @ cols.T).reshape(w.shape)
         if has_bias and need(needs, 2):
-            gb = gy.sum(axis=(0, 2, 3))
+            gb = gy2.sum(axis=1)
         if need(needs, 0):
-            gcols = (gy2 @ w.reshape(o, -1)).reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+            gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
             gx = xp.zeros(xpad_shape, dtype=gy.dtype)
-            _scatter_windows(xp, gx, gcols, kh, kw, sh, sw, ho, wo)
+            for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
+                gx[window] += gcols[:, i, j].transpose(1, 0, 2, 3)
             if ph or pw:
                 gx = gx[:, :, ph:xpad_shape[2] - ph, pw:xpad_shape[3] - pw]
         return (gx, gw, gb) if has_bias else (gx, gw)
@@ -95,6 +103,7 @@ class MaxPool2D(Kernel):
     """y = max over kh x kw windows (NCHW); stride defaults to the kernel; ceil_mode as Caffe's default.
 
     NOTE: the gradient goes to the first maximum of each window (argmax), as Caffe and cuDNN do.
+    One elementwise pass per kernel offset keeps the running max and its offset: no window copies.
     """
     name = "max_pool2d"
 
@@ -116,14 +125,21 @@ class MaxPool2D(Kernel):
     def forward(xp, x, kernel=2, stride=None, pad=0, ceil_mode=False):
         kh, kw, sh, sw, ph, pw, ho, wo = MaxPool2D._geometry(x.shape, kernel, stride, pad, ceil_mode)
         n, c, h, w = x.shape
-        extra_h = max(0, (ho - 1) * sh + kh - h - ph)
-        extra_w = max(0, (wo - 1) * sw + kw - w - pw)
-        if ph or pw or extra_h or extra_w:
-            x = xp.pad(x, ((0, 0), (0, 0), (ph, extra_h), (pw, extra_w)), constant_values=-xp.inf)
-        win = _windows(xp, x, kh, kw, sh, sw, ho, wo).reshape(n, c, ho, wo, kh * kw)
-        arg = win.argmax(axis=-1)
-        y = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
-        return y, (arg, x.shape, (h, w))
+        extra_h = max(0, (ho - 1) * sh + kh - h - 2 * ph)
+        extra_w = max(0, (wo - 1) * sw + kw - w - 2 * pw)
+        xpad = _pad(xp, x, ph, pw, -xp.inf, extra_h, extra_w)
+        offsets = _offsets(kh, kw, sh, sw, ho, wo)
+        y = xpad[offsets[0][2]].copy()
+        index = xp.int8 if kh * kw < 128 else xp.int32
+        arg = xp.zeros(y.shape, dtype=index)
+        better = xp.empty(y.shape, dtype=bool)
+        for k, (_, _, window) in enumerate(offsets[1:], start=1):
+            v = xpad[window]
+            xp.greater(v, y, out=better)   # strictly greater: ties keep the first maximum
+            xp.maximum(y, v, out=y)
+            # offsets come in increasing k, so "arg = k where better" is a max (a masked store is 30x slower)
+            xp.maximum(arg, better * index(k), out=arg)
+        return y, (arg, xpad.shape, (h, w))
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, kernel=2, stride=None, pad=0, ceil_mode=False):
@@ -131,9 +147,8 @@ class MaxPool2D(Kernel):
         kh, kw, sh, sw, ph, pw, ho, wo = MaxPool2D._geometry(
             xpad_shape[:2] + (h, w), kernel, stride, pad, ceil_mode)
         gx = xp.zeros(xpad_shape, dtype=gy.dtype)
-        for k in range(kh * kw):
-            i, j = divmod(k, kw)
-            gx[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] += gy * (arg == k)
+        for k, (_, _, window) in enumerate(_offsets(kh, kw, sh, sw, ho, wo)):
+            gx[window] += gy * (arg == k)
         return (gx[:, :, ph:ph + h, pw:pw + w],)
 
     @staticmethod
@@ -211,14 +226,6 @@ class SoftmaxCrossEntropy(Kernel):
         return ()
 
 
-def _sigmoid_(xp, x):
-    """In place: x <- sigmoid(x), as 0.5 * (1 + tanh(x / 2))."""
-    x *= 0.5
-    xp.tanh(x, out=x)
-    x += 1
-    x *= 0.5
-
-
 @register
 class LSTM(Kernel):
     """Fused one-layer LSTM over a whole sequence, time-major.
@@ -227,6 +234,10 @@ class LSTM(Kernel):
     gates = x_t @ wx + h @ wh + b_ih + b_hh, split i, f, g, o (sigmoid, sigmoid, tanh, sigmoid);
     c = f * c + i * g; h = o * tanh(c).
     outputs: (hs (T, B, H), h_T (B, H), c_T (B, H)); backward is full BPTT.
+
+    What makes it fused: the input projection of every step is one GEMM, all four gates are activated by
+    one exp pass (tanh(x) = 2 sigmoid(2x) - 1), and backward precomputes every factor that does not depend
+    on the recurrence for all steps at once, so each step is one GEMM plus a handful of array ops.
     """
     name = "lstm"
     n_outputs = 3
@@ -235,25 +246,32 @@ class LSTM(Kernel):
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
         t_len, b, e = x.shape
         hid = wh.shape[0]
-        # the input projection of every step in one GEMM; the recurrence then needs only h @ wh
-        xw = (x.reshape(t_len * b, e) @ wx).reshape(t_len, b, 4 * hid)
-        xw += b_ih + b_hh
-        acts = xw  # overwritten step by step with the activated gates (i, f, g, o)
+        acts = (x.reshape(t_len * b, e) @ wx).reshape(t_len, b, 4 * hid)
+        acts += b_ih + b_hh
+        # per gate column: sigmoid(z) = 1 / (1 + exp(-z)); tanh(z) = 2 / (1 + exp(-2z)) - 1
+        scale = xp.full(4 * hid, -1.0, dtype=x.dtype)
+        scale[2 * hid:3 * hid] = -2.0
         hs = xp.empty((t_len, b, hid), dtype=x.dtype)
         cs = xp.empty((t_len, b, hid), dtype=x.dtype)
         tcs = xp.empty((t_len, b, hid), dtype=x.dtype)
+        hw = xp.empty((b, 4 * hid), dtype=x.dtype)
+        ig = xp.empty((b, hid), dtype=x.dtype)
         h, c = h0, c0
         for t in range(t_len):
-            a = acts[t]
-            a += h @ wh
-            _sigmoid_(xp, a[:, :2 * hid])
-            xp.tanh(a[:, 2 * hid:3 * hid], out=a[:, 2 * hid:3 * hid])
-            _sigmoid_(xp, a[:, 3 * hid:])
-            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-            c = xp.multiply(f, c, out=cs[t])
-            c += i * g
-            xp.tanh(c, out=tcs[t])
-            h = xp.multiply(o, tcs[t], out=hs[t])
+            a = acts[t]   # pre-activations in, activated gates (i, f, g, o) out: what backward keeps
+            a += xp.matmul(h, wh, out=hw)
+            a *= scale
+            xp.minimum(a, 80.0, out=a)   # exp(80) is finite in float32; the sigmoid is 0 there anyway
+            xp.exp(a, out=a)
+            a += 1
+            xp.reciprocal(a, out=a)
+            g = a[:, 2 * hid:3 * hid]
+            g *= 2
+            g -= 1
+            c = xp.multiply(a[:, hid:2 * hid], c, out=cs[t])
+            c += xp.multiply(a[:, :hid], g, out=ig)
+            tc = xp.tanh(c, out=tcs[t])
+            h = xp.multiply(a[:, 3 * hid:], tc, out=hs[t])
         saved = (x, h0, c0, wx, wh, acts, hs, cs, tcs)
         return (hs, hs[-1], cs[-1]), saved
 
@@ -263,40 +281,41 @@ class LSTM(Kernel):
         ghs, gh_last, gc_last = gys
         t_len, b, e = x.shape
         hid = wh.shape[0]
-        dh_next = xp.zeros((b, hid), dtype=x.dtype) if gh_last is None else gh_last.copy()
+        a4 = acts.reshape(t_len, b, 4, hid)
+        i, f, g, o = a4[:, :, 0], a4[:, :, 1], a4[:, :, 2], a4[:, :, 3]
+        c_prev = xp.concatenate([c0[None], cs[:-1]])
+        # the factors of every gate gradient that do not depend on the recurrence, for all steps at once
+        p = o * (1 - tcs * tcs)                   # d c / d h through h = o * tanh(c)
+        q = xp.empty_like(a4)
+        q[:, :, 0] = g * i * (1 - i)
+        q[:, :, 1] = c_prev * f * (1 - f)
+        q[:, :, 2] = i * (1 - g * g)
+        q[:, :, 3] = tcs * o * (1 - o)
+        dgates = xp.empty_like(a4)
+        dh = xp.zeros((b, hid), dtype=x.dtype) if gh_last is None else gh_last.copy()
         dc_next = xp.zeros((b, hid), dtype=x.dtype) if gc_last is None else gc_last.copy()
-        dgates = xp.empty_like(acts)
+        dc = xp.empty((b, hid), dtype=x.dtype)
         wh_t = wh.T
         for t in range(t_len - 1, -1, -1):
-            a = acts[t]
-            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-            dh = dh_next if ghs is None else dh_next + ghs[t]
-            tc = tcs[t]
-            c_prev = cs[t - 1] if t > 0 else c0
-            dc = dh * o
-            dc *= 1 - tc * tc
+            if ghs is not None:
+                dh += ghs[t]
+            xp.multiply(dh, p[t], out=dc)
             dc += dc_next
             d = dgates[t]
-            xp.multiply(dc, g, out=d[:, :hid])
-            d[:, :hid] *= i * (1 - i)
-            xp.multiply(dc, c_prev, out=d[:, hid:2 * hid])
-            d[:, hid:2 * hid] *= f * (1 - f)
-            xp.multiply(dc, i, out=d[:, 2 * hid:3 * hid])
-            d[:, 2 * hid:3 * hid] *= 1 - g * g
-            xp.multiply(dh, tc, out=d[:, 3 * hid:])
-            d[:, 3 * hid:] *= o * (1 - o)
-            dc_next = dc * f
-            dh_next = d @ wh_t
+            xp.multiply(dc[:, None, :], q[t, :, :3], out=d[:, :3])
+            xp.multiply(dh, q[t, :, 3], out=d[:, 3])
+            xp.multiply(dc, f[t], out=dc_next)
+            dh = d.reshape(b, 4 * hid) @ wh_t
         d2 = dgates.reshape(t_len * b, 4 * hid)
         gx = (d2 @ wx.T).reshape(t_len, b, e) if need(needs, 0) else None
         gwx = x.reshape(t_len * b, e).T @ d2 if need(needs, 3) else None
         gwh = None
         if need(needs, 4):
-            gwh = h0.T @ dgates[0]
+            gwh = h0.T @ d2[:b]
             if t_len > 1:
-                gwh += hs[:-1].reshape((t_len - 1) * b, hid).T @ dgates[1:].reshape((t_len - 1) * b, 4 * hid)
+                gwh += hs[:-1].reshape((t_len - 1) * b, hid).T @ d2[b:]
         gbias = d2.sum(axis=0)
-        return (gx, dh_next if need(needs, 1) else None, dc_next if need(needs, 2) else None,
+        return (gx, dh if need(needs, 1) else None, dc_next if need(needs, 2) else None,
                 gwx, gwh, gbias if need(needs, 5) else None, gbias.copy() if need(needs, 6) else None)
 
     @staticmethod
