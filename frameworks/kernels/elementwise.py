@@ -282,7 +282,11 @@ class Clip(_Unary):
 
     @staticmethod
     def forward(xp, x, lo=None, hi=None, out=None):
-        return xp.clip(x, lo, hi, out=out), x
+        if lo is None:  # one-sided bounds spelled out: not every xp's clip takes None
+            y = x.copy() if hi is None else xp.minimum(x, hi, out=out)
+        else:
+            y = xp.maximum(x, lo, out=out) if hi is None else xp.clip(x, lo, hi, out=out)
+        return y, x
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, lo=None, hi=None):

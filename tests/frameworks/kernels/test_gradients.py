@@ -149,3 +149,31 @@ def test_every_registered_op_is_covered():
     covered = {c[1].name for c in CASES}
     ops = {name for name, cls in K.REGISTRY.items() if issubclass(cls, K.Kernel)}
     assert ops - covered == set()
+
+
+# ---------------------------------------------------------------- broadcasting, property-based
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def broadcastable_pair(draw):
+    """Two shapes NumPy can broadcast: a full shape, and a suffix of it with some axes set to 1."""
+    full = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    cut = draw(st.integers(0, len(full)))
+    other = [1 if draw(st.booleans()) else s for s in full[cut:]]
+    return (tuple(full), tuple(other)) if draw(st.booleans()) else (tuple(other), tuple(full))
+
+
+@settings(max_examples=25, deadline=None)
+@given(pair=broadcastable_pair(), op=st.sampled_from(["add", "sub", "mul", "div", "maximum", "minimum"]))
+def test_broadcast_backward_property(pair, op):
+    rs = np.random.RandomState(len(pair[0]) * 7 + len(pair[1]))
+    a = rs.standard_normal(pair[0])
+    b = rs.standard_normal(pair[1])
+    if op == "div":
+        b = np.abs(b) + 0.5
+    if op in ("maximum", "minimum"):
+        b = b + 0.37  # keep clear of ties, where max/min have no derivative
+    grads = check_kernel(K.get(op), [a, b])
+    assert grads[0].shape == a.shape and grads[1].shape == b.shape
+    assert K.get(op).infer(a.shape, b.shape) == np.broadcast_shapes(a.shape, b.shape)
