@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEVICE ?= cpu
+# extra `stylebench bench` options, e.g. make bench BENCH_ARGS="--engines reference,hybrid --repeats 5"
+BENCH_ARGS ?=
+# failure threshold of `make regress` (pytest-benchmark --benchmark-compare-fail expression)
+REGRESS_FAIL ?= median:15%
 
 .PHONY: install test bench bench-quick regress regress-baseline clean
 
@@ -16,19 +20,19 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: install
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --benchmark-disable
 
 bench: install
-	$(PY) -m harness.cli bench --device $(DEVICE)
+	$(PY) -m harness.cli bench --device $(DEVICE) $(BENCH_ARGS)
 
 bench-quick: install
-	$(PY) -m harness.cli bench --quick --device $(DEVICE)
+	$(PY) -m harness.cli bench --quick --device $(DEVICE) $(BENCH_ARGS)
 
 regress: install
-	$(PY) -m harness.cli regress
+	STYLEBENCH_DEVICE=$(DEVICE) $(PY) -m harness.cli regress --threshold '$(REGRESS_FAIL)'
 
 regress-baseline: install
-	$(PY) -m harness.cli regress --baseline
+	STYLEBENCH_DEVICE=$(DEVICE) $(PY) -m harness.cli regress --baseline
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -39,6 +39,34 @@ def toposort(roots, deps):
     return order
 
 
+def eager_order(order, deps):
+    """Reorder the topological `order` so each node runs as soon as its deps have run (ties keep `order`).
+
+    A depth-first order finishes one branch before the next, so side outputs wait (e.g. every unrolled
+    step's weight gradient until the whole backward is done); running each node once it is ready lets a
+    running sum consume them as they come. Still a valid topological order of the same nodes.
+    """
+    import heapq
+    pos = {n: i for i, n in enumerate(order)}
+    waiting, users = {}, {}
+    for n in order:
+        ds = {d for d in deps(n) if d in pos}
+        waiting[n] = len(ds)
+        for d in ds:
+            users.setdefault(d, []).append(n)
+    ready = [(-1, pos[n], n) for n in order if waiting[n] == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        _, _, n = heapq.heappop(ready)
+        out.append(n)
+        for u in users.get(n, ()):
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready, (len(out) - 1, pos[u], u))
+    return out
+
+
 @dataclass(frozen=True)
 class Interval:
     """A value is live from the step that writes it to the last step that reads it (inclusive)."""

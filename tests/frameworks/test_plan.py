@@ -1,7 +1,8 @@
 """The shared planning algorithms: topological order, liveness, the liveness bound, buffer reuse."""
 import pytest
 
-from frameworks.plan import CycleError, Interval, assign_buffers, liveness, peak_live_bytes, toposort
+from frameworks.plan import (CycleError, Interval, assign_buffers, eager_order, liveness, peak_live_bytes,
+                             toposort)
 
 
 def test_toposort_orders_deps_first_and_is_deterministic():
@@ -84,3 +85,20 @@ def test_assign_buffers_respects_candidates():
     iv = {"a": Interval(0, 0), "b": Interval(1, 1)}
     assignment, buffers = assign_buffers(iv, key=lambda v: 0, candidates=["b"])
     assert assignment["a"] != assignment["b"] and len(buffers) == 2
+
+
+def test_eager_order_runs_each_node_once_its_deps_are_done():
+    # a chain a1 -> ... -> a6 whose side outputs s1, s2 feed a running sum acc2: depth-first from the
+    # end finishes the chain first, so s1 and s2 wait; the eager order sums them while the chain goes on
+    deps = {"a1": [], "s1": ["a1"], "s2": ["a2"], "acc2": ["s1", "s2"], "end": ["a6", "acc2"]}
+    deps.update({f"a{i}": [f"a{i - 1}"] for i in range(2, 7)})
+    order = toposort(["end"], deps.__getitem__)
+    assert order.index("acc2") > order.index("a6")
+    eager = eager_order(order, deps.__getitem__)
+    assert sorted(eager) == sorted(order)
+    done = set()
+    for n in eager:
+        assert all(d in done for d in deps[n])
+        done.add(n)
+    assert eager.index("acc2") < eager.index("a6")
+    assert eager == eager_order(order, deps.__getitem__)

@@ -1,0 +1,99 @@
+"""torch.autograd: custom differentiable ops (Function with a ctx), grad mode, and backward()."""
+from ._tensor import (Node, Tensor, _GradMode, _edge, _node_xp, _xp,  # noqa: F401  (grad mode re-exported)
+                      enable_grad, is_grad_enabled, no_grad, run_backward, set_grad_enabled)
+
+
+class FunctionCtx:
+    """What Function.forward stores for backward: save_for_backward / saved_tensors, plus any attribute."""
+
+    def __init__(self):
+        self.to_save = ()
+        self.needs_input_grad = ()
+        self._freed = False
+
+    def save_for_backward(self, *tensors):
+        self.to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            from ._tensor import SECOND_BACKWARD
+            raise RuntimeError(SECOND_BACKWARD)
+        return self.to_save
+
+    def mark_non_differentiable(self, *tensors):
+        pass
+
+
+class _FunctionKernel:
+    """Adapts a Function subclass to the kernel contract so the tape runs it like any shared kernel."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.name = fn.__name__
+        self.node_name = fn.__name__ + "Backward"
+
+    def forward(self, xp, *arrays, ctx=None, args=None):
+        raise AssertionError("Function forward runs through Function.apply")  # never called by the tape
+
+    def backward(self, xp, ctx, gy, needs=None):
+        gys = gy if isinstance(gy, tuple) else (gy,)
+        grads = self.fn.backward(ctx, *[None if g is None else Tensor._wrap(g) for g in gys])
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) != len(needs):
+            raise RuntimeError(f"function {self.node_name} returned an incorrect number of gradients "
+                               f"(expected {len(needs)}, got {len(grads)})")
+        return tuple(g._array if isinstance(g, Tensor) else g for g in grads)
+
+
+class Function:
+    """A custom op: subclass with static forward(ctx, *args) and backward(ctx, *grad_outputs); call .apply.
+
+    forward runs on Tensors with grad recording off; backward returns one gradient (or None) per
+    argument of forward.
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = FunctionCtx()
+        inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+        ctx.needs_input_grad = tuple(t is not None and t.requires_grad for t in inputs)
+        with no_grad():
+            out = cls.forward(ctx, *args)
+        if not (_GradMode.enabled and any(ctx.needs_input_grad)):
+            return out
+        kernel = cls.__dict__.get("_tape_kernel") or _FunctionKernel(cls)
+        cls._tape_kernel = kernel
+        outs = out if isinstance(out, tuple) else (out,)
+        node = Node(kernel, ctx, None, tuple(map(_edge, inputs)), _node_xp(inputs), n_out=len(outs))
+        results = []
+        for i, o in enumerate(outs):
+            t = Tensor._result(o._array, node)
+            t._index = i
+            results.append(t)
+        return tuple(results) if isinstance(out, tuple) else results[0]
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None):
+    """Sum of d(tensors)/d(leaves), weighted by grad_tensors, into every leaf's .grad."""
+    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    grad_tensors = (grad_tensors,) if isinstance(grad_tensors, Tensor) else tuple(grad_tensors)
+    grads = []
+    for t, g in zip(tensors, grad_tensors):
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            grads.append(_xp(t._array).ones_like(t._array))
+        else:
+            grads.append(g._array if isinstance(g, Tensor) else g)
+    run_backward(tensors, grads, bool(retain_graph))

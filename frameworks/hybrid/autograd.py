@@ -1,0 +1,178 @@
+"""Imperative autograd as MXNet has it: record()/pause() scopes, a tape of op nodes, backward().
+
+Every eager op goes through `invoke`: it runs the shared kernel and, under record(), files one Node
+holding the kernel's `saved`. A hybridized block is one Node too (its cached graph is the op).
+"""
+import threading
+
+from .. import plan
+
+_NO_GRAPH = ("Cannot differentiate node because it is not in a computational graph. You need to set "
+             "is_recording to true or use autograd.record() to save computational graphs for backward. "
+             "If you want to differentiate the same graph twice, you need to pass retain_graph=True to "
+             "backward.")
+
+
+class _State(threading.local):
+    recording = False
+    training = False
+
+
+_STATE = _State()
+_NDArray = None  # set by ndarray.py (which imports this module first)
+
+
+class _Scope:
+    """Sets (recording, training) for a `with` block and restores the previous state after it."""
+
+    def __init__(self, recording, training):
+        self._new = (recording, training)
+        self._old = None
+
+    def __enter__(self):
+        self._old = (_STATE.recording, _STATE.training)
+        _STATE.recording, _STATE.training = self._new
+        return self
+
+    def __exit__(self, *exc):
+        _STATE.recording, _STATE.training = self._old
+
+
+def record(train_mode=True):
+    """Record every op run inside the block on the tape, so backward() can follow it."""
+    return _Scope(True, train_mode)
+
+
+def pause(train_mode=False):
+    """Stop recording inside the block (e.g. for an evaluation pass under record())."""
+    return _Scope(False, train_mode)
+
+
+def train_mode():
+    return _Scope(_STATE.recording, True)
+
+
+def predict_mode():
+    return _Scope(_STATE.recording, False)
+
+
+def is_recording():
+    return _STATE.recording
+
+
+def is_training():
+    return _STATE.training
+
+
+class Node:
+    """One recorded op: what backward needs (op, saved, attrs) and where its inputs came from.
+
+    inputs: one entry per op input, (Node, output index) for a recorded result, (NDArray, 0) for an
+    array with attach_grad(), or None (a constant: no gradient flows there).
+    """
+    __slots__ = ("op", "saved", "attrs", "inputs", "needs", "n_out", "xp", "freed")
+
+    def __init__(self, op, saved, attrs, inputs, needs, n_out, xp):
+        self.op, self.saved, self.attrs, self.inputs = op, saved, attrs, inputs
+        self.needs, self.n_out, self.xp, self.freed = needs, n_out, xp, False
+
+
+def invoke(op, inputs, attrs, ctx=None):
+    """Run `op` (a kernel, or anything with the kernel contract) eagerly on NDArrays (or scalars).
+
+    Returns an NDArray, or a tuple of them for a multi-output op. Records a Node under record().
+    """
+    NDArray = _NDArray
+    datas, entries, needs = [], [], []
+    for x in inputs:
+        if type(x) is NDArray:
+            ctx = x._ctx
+            datas.append(x._data)
+            if x._node is not None:
+                entries.append((x._node, x._idx))
+                needs.append(True)
+            elif x._grad_req != "null":
+                entries.append((x, 0))
+                needs.append(True)
+            else:
+                entries.append(None)
+                needs.append(False)
+        else:
+            datas.append(x)
+            entries.append(None)
+            needs.append(False)
+    xp = ctx.xp
+    y, saved = op.forward(xp, *datas, **attrs)
+    record = _STATE.recording and True in needs
+    if type(y) is tuple:
+        outs = tuple([NDArray(v, ctx) for v in y])
+        if record:
+            node = Node(op, saved, attrs, entries, tuple(needs), len(y), xp)
+            for i, o in enumerate(outs):
+                o._node, o._idx = node, i
+        return outs
+    out = NDArray(y, ctx)
+    if record:
+        out._node = Node(op, saved, attrs, entries, tuple(needs), 1, xp)
+    return out
+
+
+class Saved(list):
+    """What a cached graph keeps for backward, one entry per step; its backward pops the entries as it
+    goes, so each is freed right after its last use (a copy is handed over when the graph is retained)."""
+    __slots__ = ("__weakref__",)
+
+
+def _take(node, retain_graph):
+    saved = node.saved
+    if retain_graph:
+        return Saved(saved) if type(saved) is Saved else saved
+    node.saved, node.freed = None, True
+    return saved
+
+
+def _parents(node):
+    return [e[0] for e in node.inputs if e is not None and type(e[0]) is Node]
+
+
+def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
+    """Gradients of `heads` with respect to every array that called attach_grad() (or a Parameter).
+
+    head_grads default to ones. Each leaf's .grad is overwritten (grad_req 'write') or added to ('add').
+    """
+    if isinstance(heads, _NDArray):
+        heads, head_grads = [heads], [head_grads] if head_grads is not None else None
+    head_grads = head_grads or [None] * len(heads)
+    grads, roots = {}, []
+    for h, hg in zip(heads, head_grads):
+        if h._node is None:
+            raise RuntimeError(_NO_GRAPH)
+        xp = h._ctx.xp
+        g = xp.ones(h.shape, dtype=h._data.dtype) if hg is None else hg._data
+        slot = grads.setdefault(h._node, [None] * h._node.n_out)
+        slot[h._idx] = g if slot[h._idx] is None else slot[h._idx] + g
+        roots.append(h._node)
+    leaf_grads = {}
+    for node in reversed(plan.toposort(roots, _parents)):
+        gl = grads.pop(node, None)
+        if gl is None:
+            continue
+        if node.freed:
+            raise RuntimeError(_NO_GRAPH)
+        gy = gl[0] if node.n_out == 1 else tuple(gl)
+        gxs = node.op.backward(node.xp, _take(node, retain_graph), gy, needs=node.needs, **node.attrs)
+        for entry, g in zip(node.inputs, gxs):
+            if entry is None or g is None:
+                continue
+            src, idx = entry
+            if type(src) is Node:
+                slot = grads.setdefault(src, [None] * src.n_out)
+                slot[idx] = g if slot[idx] is None else slot[idx] + g
+            else:
+                prev = leaf_grads.get(id(src))
+                leaf_grads[id(src)] = (src, g if prev is None else prev[1] + g)
+    for arr, g in leaf_grads.values():
+        arr._write_grad(g)
+    if not retain_graph:
+        for h in heads:
+            h._node = None

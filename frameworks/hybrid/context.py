@@ -1,0 +1,59 @@
+"""Devices as MXNet names them: mx.cpu(), mx.gpu(i); each Context knows its array module (xp)."""
+from .. import kernels
+
+
+class Context:
+    """A device: 'cpu' runs on NumPy, 'gpu' on CuPy (kernels.get_xp raises a clear error if missing)."""
+    __slots__ = ("device_type", "device_id", "__dict__")
+
+    def __init__(self, device_type="cpu", device_id=0):
+        if device_type not in ("cpu", "gpu"):
+            raise ValueError(f"unknown device type {device_type!r}; known: 'cpu', 'gpu'")
+        self.device_type, self.device_id = device_type, device_id
+        if device_type == "cpu":
+            self.xp = kernels.get_xp("cpu")
+
+    def __getattr__(self, name):
+        # only reached before a GPU context's first use: CuPy is imported (or refused) then
+        if name != "xp":
+            raise AttributeError(name)
+        self.xp = kernels.get_xp(self.device_type)
+        return self.xp
+
+    def __eq__(self, other):
+        return isinstance(other, Context) and (self.device_type, self.device_id) == (
+            other.device_type, other.device_id)
+
+    def __hash__(self):
+        return hash((self.device_type, self.device_id))
+
+    def __repr__(self):
+        return f"{self.device_type}({self.device_id})"
+
+
+_CPU = Context("cpu", 0)
+
+
+def cpu(device_id=0):
+    """The host."""
+    return _CPU if device_id == 0 else Context("cpu", device_id)
+
+
+def gpu(device_id=0):
+    """GPU `device_id` (the CuPy backend)."""
+    return Context("gpu", device_id)
+
+
+def current_context():
+    return _CPU
+
+
+def as_context(ctx):
+    """Accept a Context, a device string ("cpu", "gpu") or None (the current context)."""
+    if type(ctx) is Context:
+        return ctx
+    if ctx is None:
+        return current_context()
+    if ctx in ("gpu", "cuda"):
+        return gpu()
+    return Context(ctx)

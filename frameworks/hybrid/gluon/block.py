@@ -1,0 +1,393 @@
+"""Gluon's Block and HybridBlock: one hybrid_forward(F, x, **params) run imperatively (F = nd) or,
+after hybridize(), traced once per input signature (F = sym) into a cached graph that the tape
+records as a single op."""
+import contextlib
+import re
+
+import numpy
+
+from .. import ndarray, symbol
+from ..autograd import invoke
+from ..graph import CachedGraph
+from ..ndarray import NDArray
+from ..symbol import Symbol
+from .parameter import DeferredInitializationError, Parameter, ParameterDict, _assign
+
+_SCOPES = [None]          # the Block whose name_scope() is open
+_GLOBAL_COUNTS = {}
+
+
+def _new_prefix(block):
+    hint = type(block).__name__.lower()
+    parent = _SCOPES[-1]
+    counts = parent._child_counts if parent is not None else _GLOBAL_COUNTS
+    n = counts.get(hint, 0)
+    counts[hint] = n + 1
+    return (parent.prefix if parent is not None else "") + f"{hint}{n}_"
+
+
+class Block:
+    """Base of every layer and model: owns Parameters (self.params) and child Blocks.
+
+    Assigning a Block or a Parameter to an attribute registers it. forward(*args) does the work.
+    """
+
+    def __init__(self, prefix=None, params=None):
+        object.__setattr__(self, "_child_counts", {})
+        self._prefix = prefix if prefix is not None else _new_prefix(self)
+        self._params = ParameterDict(self._prefix, shared=params)
+        self._children = {}
+        self._reg_params = {}
+
+    @property
+    def prefix(self):
+        return self._prefix
+
+    @property
+    def name(self):
+        return self._prefix[:-1] if self._prefix.endswith("_") else self._prefix
+
+    @property
+    def params(self):
+        return self._params
+
+    @contextlib.contextmanager
+    def name_scope(self):
+        """Blocks created inside are named after this one (prefix 'parent_child0_')."""
+        _SCOPES.append(self)
+        try:
+            yield
+        finally:
+            _SCOPES.pop()
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Block):
+            self.register_child(value, name)
+        elif isinstance(value, Parameter):
+            self._reg_params[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_child(self, block, name=None):
+        self._children[name if name is not None else str(len(self._children))] = block
+
+    def __repr__(self):
+        body = "".join(f"\n  ({k}): " + repr(c).replace("\n", "\n  ") for k, c in self._children.items())
+        return f"{type(self).__name__}({body}\n)" if body else f"{type(self).__name__}()"
+
+    # ------------------------------------------------------------ parameters
+    def collect_params(self, select=None):
+        """Every Parameter of this block and its children (by full name); `select` is a regex."""
+        out = ParameterDict(self._prefix)
+        pattern = re.compile(select) if select else None
+        for k, p in self._params.items():
+            if pattern is None or pattern.match(k):
+                out._params[k] = p
+        for child in self._children.values():
+            for k, p in child.collect_params(select).items():
+                out._params.setdefault(k, p)
+        return out
+
+    def _collect_params_with_prefix(self, prefix=""):
+        """Parameters by structural name ('0.weight', 'encoder.bias'), as save_parameters writes them."""
+        if prefix:
+            prefix += "."
+        out = {prefix + k: p for k, p in self._reg_params.items()}
+        for name, child in self._children.items():
+            out.update(child._collect_params_with_prefix(prefix + name))
+        return out
+
+    def initialize(self, init=None, ctx=None, verbose=False, force_reinit=False):
+        self.collect_params().initialize(init, ctx, verbose, force_reinit)
+
+    def save_parameters(self, filename):
+        """Write every parameter to an .npz file under its structural name."""
+        params = self._collect_params_with_prefix()
+        numpy.savez(filename, **{k: p.data().asnumpy() for k, p in params.items()})
+
+    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
+        """Read parameters written by save_parameters (an .npz file); names every mismatch."""
+        with numpy.load(filename, allow_pickle=False) as f:
+            loaded = {k: f[k] for k in f.files}
+        _assign(self._collect_params_with_prefix(), loaded, filename, allow_missing, ignore_extra)
+
+    # ------------------------------------------------------------ running
+    def hybridize(self, active=True, **kwargs):
+        for child in self._children.values():
+            child.hybridize(active, **kwargs)
+
+    def __call__(self, *args):
+        return self.forward(*args)
+
+    def forward(self, *args):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+
+class _Stack:
+    """What Sequential and HybridSequential share: add(), indexing, len, running children in order."""
+
+    def add(self, *blocks):
+        for b in blocks:
+            self.register_child(b)
+
+    def _run(self, x):
+        for block in self._children.values():
+            x = block(x)
+        return x
+
+    def __getitem__(self, i):
+        return list(self._children.values())[i]
+
+    def __len__(self):
+        return len(self._children)
+
+
+class Sequential(_Stack, Block):
+    """Children run in order."""
+
+    def forward(self, x):
+        return self._run(x)
+
+
+# ---------------------------------------------------------------- hybrid blocks
+
+def _flatten(args, what):
+    """Nested lists/tuples of arrays -> (flat list, format to rebuild them)."""
+    if isinstance(args, (NDArray, Symbol)):
+        return [args], 0
+    if isinstance(args, (list, tuple)):
+        flat, fmt = [], []
+        for a in args:
+            f, s = _flatten(a, what)
+            flat.extend(f)
+            fmt.append(s)
+        return flat, fmt
+    raise TypeError(f"HybridBlock {what} must be (nested) lists of NDArrays or Symbols, "
+                    f"got {type(args).__name__}")
+
+
+def _regroup(flat, fmt):
+    if fmt == 0:
+        return flat.pop(0)
+    return [_regroup(flat, f) for f in fmt]
+
+
+def shape_of(x):
+    """The shape of an NDArray, or of a Symbol from its vars' shapes (inside a trace)."""
+    if isinstance(x, NDArray):
+        return x.shape
+    _, out_shapes, _ = x.infer_shape()
+    if out_shapes is None:
+        raise ValueError(f"cannot infer the shape of {x!r}: some input shape is unknown")
+    return out_shapes[0]
+
+
+class _CacheEntry:
+    """One traced signature: the compiled graph and how to feed it and unpack its outputs.
+
+    `arrays` are the parameters' NDArrays (a Parameter keeps one NDArray for life; set_data and
+    re-initialization replace its contents), passed after the data inputs.
+    """
+    __slots__ = ("graph", "params", "arrays", "out_fmt", "symbol")
+
+    def __init__(self, graph, params, out_fmt, symbol):
+        self.graph, self.params, self.out_fmt, self.symbol = graph, params, out_fmt, symbol
+        self.arrays = [p.data() for p in params]
+
+
+class _Cache:
+    """Everything hybridize() keeps, in one place: the traced graphs by input signature."""
+
+    def __init__(self):
+        self.entries = {}
+        self.last = None
+
+    def clear(self):
+        self.entries.clear()
+        self.last = None
+
+
+_NO_ATTRS = {}
+
+
+class HybridBlock(Block):
+    """A Block written once as hybrid_forward(F, x, *args, **params), F being nd or sym.
+
+    Imperative by default; after hybridize() the first call for each input signature (shapes,
+    dtypes, which inputs need gradients) traces hybrid_forward with Symbols, compiles the graph and
+    runs it from then on. Assigning a child block clears the cache.
+    """
+
+    def __init__(self, prefix=None, params=None):
+        super().__init__(prefix, params)
+        self._active = False
+        self._cache = _Cache()
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Block) and getattr(self, "_cache", None) is not None:
+            self._clear_cached_op()
+        super().__setattr__(name, value)
+
+    def register_child(self, block, name=None):
+        if not isinstance(block, HybridBlock):
+            raise ValueError(f"Children of HybridBlock must also be HybridBlock, but {block} has type "
+                             f"{type(block)}. If you are using Sequential, please try HybridSequential "
+                             "instead.")
+        super().register_child(block, name)
+        self._clear_cached_op()
+
+    def _clear_cached_op(self):
+        if getattr(self, "_cache", None) is not None:
+            self._cache.clear()
+
+    def hybridize(self, active=True, **kwargs):
+        """Run from a cached graph (traced on the next call) instead of op by op."""
+        self._active = active
+        self._clear_cached_op()
+        super().hybridize(active, **kwargs)
+
+    def infer_shape(self, *args):
+        """Give deferred parameters their shapes from the inputs; layers with such parameters override."""
+
+    def _deferred(self):
+        return any(p._data is None and p._deferred_init for p in self._reg_params.values())
+
+    def _finish_deferred(self, *args):
+        if self._deferred():
+            self.infer_shape(*args)
+            for p in self._reg_params.values():
+                p._finish_deferred_init()
+
+    def __call__(self, *args):
+        if self._active and type(args[0]) is NDArray:  # the hybridized fast path
+            return self._call_cached_op(*args)
+        return self.forward(*args)
+
+    def forward(self, x, *args):
+        if isinstance(x, Symbol):
+            self._finish_deferred(x, *args)
+            params = {k: p.var() for k, p in self._reg_params.items()}
+            with symbol.prefix(self._prefix):
+                return self.hybrid_forward(symbol, x, *args, **params)
+        if self._active:
+            return self._call_cached_op(x, *args)
+        self._finish_deferred(x, *args)
+        params = {k: p.data() for k, p in self._reg_params.items()}
+        return self.hybrid_forward(ndarray, x, *args, **params)
+
+    def hybrid_forward(self, F, x, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define hybrid_forward(F, x, ...)")
+
+    # ------------------------------------------------------------ the cached graph
+    def _build(self, args, flat, fmt, sig):
+        names = ["data"] if len(flat) == 1 else [f"data{i}" for i in range(len(flat))]
+        inputs = [symbol.var(n, shape=a.shape) for n, a in zip(names, flat)]
+        self._finish_deferred(*args)  # imperative shapes are at hand: settle deferred params first
+        out = self.forward(*_regroup(list(inputs), fmt))
+        flat_out, out_fmt = _flatten(out, "outputs")
+        grouped = symbol.Group(flat_out)
+        arg_nodes = symbol._args(grouped._outputs)
+        by_name = {n.name: n for n in arg_nodes}
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            # an input the graph does not use still takes its slot, so the call signature is stable
+            by_name.update({n: s._outputs[0][0] for n, s in zip(names, inputs) if n in missing})
+        params = {p.name: p for p in self.collect_params().values()}
+        param_names = [n.name for n in arg_nodes if n.name not in names]
+        unknown = [n for n in param_names if n not in params]
+        if unknown:
+            raise ValueError(f"{self.name}: the traced graph uses inputs {unknown} that are neither "
+                             "data nor this block's parameters")
+        plist = [params[n] for n in param_names]
+        nodes = [by_name[n] for n in names] + [by_name[n] for n in param_names]
+        shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
+        grads = [s[2] for s in sig] + [p.grad_req != "null" for p in plist]
+        graph = CachedGraph(grouped._outputs, nodes, shapes, grads)
+        return _CacheEntry(graph, plist, out_fmt, grouped)
+
+    def _call_cached_op(self, *args):
+        for a in args:
+            if type(a) is not NDArray:
+                flat, fmt = _flatten(args, "inputs")
+                break
+        else:
+            flat, fmt = args, None
+        sig = tuple([(a._data.shape, a._data.dtype, a._node is not None or a._grad_req != "null")
+                     for a in flat])
+        entry = self._cache.entries.get(sig)
+        if entry is None:
+            entry = self._cache.entries[sig] = self._build(args, list(flat), fmt or [0] * len(flat), sig)
+        self._cache.last = entry
+        out = invoke(entry.graph, [*flat, *entry.arrays], _NO_ATTRS)
+        if entry.out_fmt == 0:
+            return out
+        return _regroup(list(out) if isinstance(out, tuple) else [out], entry.out_fmt)
+
+    # ------------------------------------------------------------ export
+    def export(self, path, epoch=0):
+        """Write path-symbol.json (the traced graph) and path-%04d.params.npz ('arg:name' -> array)."""
+        entry = self._cache.last
+        if entry is None:
+            raise RuntimeError("Please first call block.hybridize() and then run forward with this block at "
+                               "least once before calling export.")
+        sym_file, params_file = f"{path}-symbol.json", f"{path}-{epoch:04d}.params.npz"
+        entry.symbol.save(sym_file)
+        names = set(entry.symbol.list_arguments())
+        numpy.savez(params_file, **{f"arg:{p.name}": p.data().asnumpy() for p in entry.params
+                                    if p.name in names})
+        return sym_file, params_file
+
+
+class HybridSequential(_Stack, HybridBlock):
+    """HybridBlocks run in order; hybridizes as one graph."""
+
+    def hybrid_forward(self, F, x):
+        return self._run(x)
+
+
+class SymbolBlock(HybridBlock):
+    """A block around a loaded symbol (e.g. from export): SymbolBlock.imports(json, ['data'], params)."""
+
+    def __init__(self, outputs, inputs, params=None):
+        super().__init__(prefix="", params=None)
+        self._symbol = outputs
+        self._input_names = [s.name for s in ([inputs] if isinstance(inputs, Symbol) else inputs)]
+        for name in outputs.list_arguments():
+            if name not in self._input_names:
+                self._params.get(name, allow_deferred_init=True)
+        self._active = True
+
+    @staticmethod
+    def imports(symbol_file, input_names, param_file=None, ctx=None):
+        sym = symbol.load(symbol_file)
+        inputs = [symbol.var(n) for n in ([input_names] if isinstance(input_names, str) else input_names)]
+        block = SymbolBlock(sym, inputs)
+        if param_file is not None:
+            with numpy.load(param_file, allow_pickle=False) as f:
+                loaded = {k.split(":", 1)[-1]: f[k] for k in f.files}
+            _assign(dict(block._params.items()), loaded, param_file, False, False)
+        return block
+
+    def _call_cached_op(self, x, *args):
+        flat = [x, *args]
+        sig = tuple((a.shape, a._data.dtype, a._node is not None or a._grad_req != "null") for a in flat)
+        entry = self._cache.entries.get(sig)
+        if entry is None:
+            nodes = {n.name: n for n in symbol._args(self._symbol._outputs)}
+            plist = [p for p in self._params.values()]
+            missing = [n for n in self._input_names if n not in nodes]
+            if missing:
+                raise ValueError(f"SymbolBlock: inputs {missing} are not arguments of the symbol")
+            graph = CachedGraph(self._symbol._outputs, [nodes[n] for n in self._input_names] +
+                                [nodes[p.name] for p in plist], [a.shape for a in flat] +
+                                [p.data().shape for p in plist],
+                                [s[2] for s in sig] + [p.grad_req != "null" for p in plist])
+            entry = self._cache.entries[sig] = _CacheEntry(graph, plist, 0 if len(self._symbol) == 1 else
+                                                           [0] * len(self._symbol), self._symbol)
+        out = invoke(entry.graph, flat + entry.arrays, {})
+        return list(out) if isinstance(out, tuple) else out
+
+    forward = _call_cached_op
+
+
+__all__ = ["Block", "HybridBlock", "Sequential", "HybridSequential", "SymbolBlock",
+           "DeferredInitializationError"]

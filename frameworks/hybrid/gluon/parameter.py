@@ -1,0 +1,248 @@
+"""Gluon's Parameter (an NDArray plus its gradient, initialized now or deferred until the first
+forward pass infers its shape) and ParameterDict."""
+import numpy
+
+from .. import initializer, symbol
+from ..context import as_context
+from ..ndarray import NDArray
+
+
+class DeferredInitializationError(RuntimeError):
+    """A Parameter's data was asked for before the first forward pass gave it a shape."""
+
+
+class Parameter:
+    """A weight of a Block: data() and grad() NDArrays, grad_req 'write' | 'add' | 'null'."""
+
+    def __init__(self, name, grad_req="write", shape=None, dtype="float32", init=None,
+                 allow_deferred_init=False, differentiable=True, **kwargs):
+        self.name = name
+        self._shape = None if shape is None else tuple(shape)
+        self.dtype = dtype
+        self.init = init
+        self.allow_deferred_init = allow_deferred_init
+        self._grad_req = grad_req if differentiable else "null"
+        self._data = None
+        self._deferred_init = ()  # (init, ctx) while waiting for the shape
+        self._var = None
+
+    def __repr__(self):
+        return f"Parameter {self.name} (shape={self.shape}, dtype={self.dtype})"
+
+    @property
+    def shape(self):
+        return self._shape
+
+    @shape.setter
+    def shape(self, new_shape):
+        if self._shape is not None and len(self._shape) == len(new_shape) and all(
+                a in (0, b) for a, b in zip(self._shape, new_shape)):
+            self._shape = tuple(new_shape)
+            return
+        if self._shape is None:
+            self._shape = tuple(new_shape)
+            return
+        raise ValueError(f"Expected shape {new_shape} is incompatible with given shape {self._shape} "
+                         f"for Parameter '{self.name}'")
+
+    @property
+    def grad_req(self):
+        return self._grad_req
+
+    @grad_req.setter
+    def grad_req(self, req):
+        if req not in ("write", "add", "null"):
+            raise ValueError(f"grad_req must be one of 'write', 'add', or 'null', but got '{req}'")
+        self._grad_req = req
+        if self._data is not None:
+            self._attach()
+
+    def _attach(self):
+        if self._grad_req == "null":
+            self._data._grad, self._data._grad_req = None, "null"
+        else:
+            self._data.attach_grad(self._grad_req)
+
+    # ------------------------------------------------------------ initialization
+    def initialize(self, init=None, ctx=None, default_init=None, force_reinit=False):
+        """Create the data now, or defer until the shape is known (shape with 0s, deferred allowed)."""
+        if self._data is not None and not force_reinit:
+            return
+        ctx = as_context(ctx[0] if isinstance(ctx, (list, tuple)) else ctx)
+        init = initializer.create(init) or initializer.create(self.init) or \
+            initializer.create(default_init) or initializer.Uniform()
+        if self._shape is None or 0 in self._shape:
+            if not self.allow_deferred_init:
+                raise RuntimeError(f"Cannot initialize Parameter '{self.name}' because it has invalid shape: "
+                                   f"{self._shape}.")
+            self._deferred_init = (init, ctx)
+            return
+        self._deferred_init = ()
+        host = numpy.zeros(self._shape, dtype=self.dtype)
+        init(self.name, host)
+        if self._data is not None and self._data._ctx == ctx:
+            self._data._data = ctx.xp.asarray(host)  # the same NDArray for life: cached graphs hold it
+        else:
+            self._data = NDArray(ctx.xp.asarray(host), ctx)
+        self._attach()
+
+    def _finish_deferred_init(self):
+        if self._deferred_init:
+            init, ctx = self._deferred_init
+            self._deferred_init = ()
+            self.initialize(init, ctx, force_reinit=True)
+
+    def _check(self):
+        if self._data is not None:
+            return self._data
+        if self._deferred_init:
+            raise DeferredInitializationError(
+                f"Parameter '{self.name}' has not been initialized yet because initialization was deferred. "
+                "Actual initialization happens during the first forward pass. Please pass one batch of data "
+                "through the network before accessing Parameters. You can also avoid deferred initialization "
+                "by specifying in_units, num_features, etc., for network layers.")
+        raise RuntimeError(
+            f"Parameter '{self.name}' has not been initialized. Note that you should initialize parameters "
+            "and create Trainer with Block.collect_params() instead of Block.params because the later does "
+            "not include Parameters of nested child Blocks")
+
+    # ------------------------------------------------------------ access
+    def data(self, ctx=None):
+        return self._check()
+
+    def list_data(self):
+        return [self._check()]
+
+    def grad(self, ctx=None):
+        data = self._check()
+        if data._grad is None:
+            raise RuntimeError(f"Cannot get gradient array for Parameter '{self.name}' "
+                               "because grad_req='null'")
+        return data._grad
+
+    def list_grad(self):
+        return [self.grad()]
+
+    def list_ctx(self):
+        return [self._check()._ctx]
+
+    def set_data(self, data):
+        """Replace the values (an NDArray or NumPy array of the parameter's shape)."""
+        host = data.asnumpy() if isinstance(data, NDArray) else numpy.asarray(data)
+        self.shape = host.shape
+        if self._data is None:
+            if not self._deferred_init:
+                self._check()
+            self._finish_deferred_init()
+        if tuple(host.shape) != self._data.shape:
+            raise ValueError(f"Parameter '{self.name}': cannot set data of shape {tuple(host.shape)}, "
+                             f"the parameter has shape {self._data.shape}")
+        ctx = self._data._ctx
+        self._data._data = ctx.xp.array(host, dtype=self.dtype)
+
+    def zero_grad(self):
+        if self._data is not None and self._data._grad is not None:
+            g = self._data._grad
+            g._data = g._ctx.xp.zeros_like(self._data._data)
+
+    def var(self):
+        """The symbol standing for this parameter in traced graphs (one per parameter, so a block
+        called many times in one graph, e.g. an unrolled cell, shares it)."""
+        if self._var is None:
+            self._var = symbol.var(self.name)
+        if self._shape is not None and 0 not in self._shape:
+            self._var._outputs[0][0].attrs["__shape__"] = self._shape
+        return self._var
+
+
+class ParameterDict:
+    """Parameters by full name (prefix + name), in the order they were created or collected."""
+
+    def __init__(self, prefix="", shared=None):
+        self.prefix = prefix
+        self._params = {}
+        self._shared = shared
+
+    def __repr__(self):
+        body = "\n".join(f"  {p!r}" for p in self._params.values())
+        return f"{self.prefix} (\n{body}\n)"
+
+    def __getitem__(self, key):
+        return self._params[key]
+
+    def __contains__(self, key):
+        return key in self._params
+
+    def __iter__(self):
+        return iter(self._params)
+
+    def __len__(self):
+        return len(self._params)
+
+    def keys(self):
+        return self._params.keys()
+
+    def values(self):
+        return self._params.values()
+
+    def items(self):
+        return self._params.items()
+
+    def get(self, name, **kwargs):
+        """The parameter prefix+name, created with kwargs (shape, init, ...) if it does not exist."""
+        full = self.prefix + name
+        if full not in self._params:
+            if self._shared is not None and full in self._shared:
+                self._params[full] = self._shared[full]
+            else:
+                self._params[full] = Parameter(full, **kwargs)
+        return self._params[full]
+
+    def update(self, other):
+        for k, v in other.items():
+            if k in self._params and self._params[k] is not v:
+                raise ValueError(f"Cannot update self with other because they have different Parameters "
+                                 f"with the same name '{k}'")
+            self._params[k] = v
+
+    def initialize(self, init=None, ctx=None, verbose=False, force_reinit=False):
+        """Initialize every parameter (each one's own init wins over `init`)."""
+        default = initializer.create(init) or initializer.Uniform()
+        for p in self._params.values():
+            p.initialize(None, ctx, default_init=default, force_reinit=force_reinit)
+
+    def zero_grad(self):
+        for p in self._params.values():
+            p.zero_grad()
+
+    def setattr(self, name, value):
+        for p in self._params.values():
+            setattr(p, name, value)
+
+    def save(self, filename, strip_prefix=""):
+        numpy.savez(filename, **{k[len(strip_prefix):] if k.startswith(strip_prefix) else k:
+                                 p.data().asnumpy() for k, p in self._params.items()})
+
+    def load(self, filename, ctx=None, allow_missing=False, ignore_extra=False, restore_prefix=""):
+        with numpy.load(filename, allow_pickle=False) as f:
+            loaded = {restore_prefix + k: f[k] for k in f.files}
+        _assign(self._params, loaded, filename, allow_missing, ignore_extra)
+
+
+def _assign(params, loaded, filename, allow_missing, ignore_extra):
+    """Set each parameter from `loaded` (name -> NumPy array), naming missing and extra entries."""
+    if not allow_missing:
+        missing = [k for k in params if k not in loaded]
+        if missing:
+            raise RuntimeError(f"Parameter(s) {missing} are missing in file '{filename}'")
+    if not ignore_extra:
+        extra = [k for k in loaded if k not in params]
+        if extra:
+            raise RuntimeError(f"Parameter(s) {extra} loaded from file '{filename}' are not present in this "
+                               "Block (set ignore_extra=True to ignore them)")
+    for k, p in params.items():
+        if k in loaded:
+            if p._data is None and not p._deferred_init:
+                p.shape = loaded[k].shape
+                p.initialize()
+            p.set_data(loaded[k])

@@ -1,0 +1,371 @@
+"""The cached graph: a traced symbol compiled, for one set of input shapes, into a FLAT schedule of
+kernel calls, rendered as two straight-line Python functions (forward, backward).
+
+frameworks/plan.py decides the order (toposort), when each value dies (liveness: `del` after its last
+read, saved values popped as backward consumes them) and which values share a buffer (assign_buffers:
+after the first run, a forward output is written with `out=` into the array of a value that died
+earlier in the same step, instead of a fresh allocation; nothing is kept between steps).
+"""
+import inspect
+from .. import kernels as K
+from .. import plan
+from . import autograd
+from .autograd import Saved
+from .ops import OPS
+
+
+class Val:
+    """A value of the schedule (an array at run time), by number."""
+    __slots__ = ("id",)
+
+    def __init__(self, i):
+        self.id = i
+
+    def __repr__(self):
+        return f"v{self.id}"
+
+
+class Step:
+    """One kernel call: kernel(inputs, attrs) -> outs; `where` names the graph node it came from."""
+    __slots__ = ("kernel", "ins", "outs", "attrs", "where", "diff", "zeros")
+
+    def __init__(self, kernel, ins, outs, attrs, where, zeros=None):
+        self.kernel, self.ins, self.outs, self.attrs, self.where = kernel, ins, outs, attrs, where
+        self.diff, self.zeros = False, zeros
+
+
+class Tracer:
+    """The emitter (ops.py) that records steps and infers every value's shape as it goes."""
+
+    def __init__(self):
+        self.steps, self.shapes, self.where = [], [], "?"
+
+    def new(self, shape):
+        self.shapes.append(tuple(shape))
+        return Val(len(self.shapes) - 1)
+
+    def shape(self, value):
+        return self.shapes[value.id]
+
+    def call(self, kernel, inputs, attrs):
+        shapes = [self.shapes[v.id] if type(v) is Val else () for v in inputs]
+        try:
+            out = kernel.infer(*shapes, **attrs)
+        except K.ShapeError as e:
+            raise K.ShapeError(f"{self.where}: {e}") from None
+        multi = kernel.n_outputs != 1
+        outs = [self.new(s) for s in out] if multi else [self.new(out)]
+        self.steps.append(Step(kernel, list(inputs), outs, attrs, self.where))
+        return tuple(outs) if multi else outs[0]
+
+    def zeros(self, shape, dtype, like):
+        v = self.new(shape)
+        self.steps.append(Step(None, [], [v], {}, self.where, zeros=(tuple(shape), dtype)))
+        return v
+
+
+def trace(heads, arg_nodes, arg_shapes):
+    """Run every node of the symbol graph through ops.py with the Tracer; returns (tracer, head values)."""
+    tracer = Tracer()
+    env = {}
+    for node, shape in zip(arg_nodes, arg_shapes):
+        env[node] = (tracer.new(shape),)
+    order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
+    for node in order:
+        if node in env:
+            continue
+        if node.op is None:
+            raise ValueError(f"argument {node.name!r} has no value and no shape")
+        tracer.where = f"{node.name} ({node.op})"
+        out = OPS[node.op](tracer, *[env[i][k] for i, k in node.inputs], **node.attrs)
+        env[node] = out if isinstance(out, tuple) else (out,)
+    return tracer, [env[n][k] for n, k in heads]
+
+
+# ---------------------------------------------------------------- code generation
+
+_LITERALS = (bool, int, float, str, type(None))
+
+
+def _literal(value):
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, _LITERALS):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_literal(v) for v in value)
+    if isinstance(value, slice):
+        return all(_literal(v) for v in (value.start, value.stop, value.step))
+    return False
+
+
+class _Source:
+    """Builds the generated functions' text and the globals they refer to (kernel classes, constants)."""
+
+    def __init__(self):
+        self.lines, self.env = [], {"K": K}
+
+    def const(self, value):
+        if _literal(value):
+            return repr(value)
+        name = f"c{len(self.env)}"
+        self.env[name] = value
+        return name
+
+    def kernel(self, kernel):
+        name = f"k_{kernel.name}"
+        self.env[name] = kernel  # `.forward` is looked up at call time: the profiler hook sees it
+        return name
+
+    def attrs(self, attrs, fn):
+        # attributes equal to the kernel's own defaults are left out: fewer keywords per call
+        params = _parameters(fn)
+        return "".join(f", {k}={self.const(v)}" for k, v in attrs.items()
+                       if k not in params or params[k].default is inspect.Parameter.empty
+                       or params[k].default != v or type(params[k].default) is not type(v))
+
+    def arg(self, v):
+        return f"v{v.id}" if type(v) is Val else self.const(v)
+
+
+# generated-function variants: (train, buffered, probe)
+_INFER, _TRAIN, _TRAIN_BUFFERED, _PROBE = (False, False, False), (True, False, False), (True, True, False), \
+    (True, False, True)
+
+
+def _parameters(fn):
+    return inspect.signature(fn).parameters
+
+
+def _accepts_out(kernel):
+    return "out" in _parameters(kernel.forward)
+
+
+# below this size a fresh allocation is as cheap as reuse (NumPy caches small blocks, malloc serves
+# them from its arenas); above it, reuse saves page faults on every step
+REUSE_MIN_BYTES = 64 * 1024
+
+
+class CachedGraph:
+    """A traced graph compiled for one signature; has the kernel contract so the tape can record it.
+
+    forward(xp, *arrays) -> (outputs, saved); backward(xp, saved, gys, needs) -> a grad per input.
+    `grad_args`: the inputs whose gradients are wanted (Parameters with grad_req != 'null', recorded data).
+    """
+
+    def __init__(self, heads, arg_nodes, arg_shapes, grad_args):
+        tracer, self.heads = trace(heads, arg_nodes, arg_shapes)
+        self.steps, self.shapes = tracer.steps, tracer.shapes
+        self.n_args = len(arg_nodes)
+        self.n_outputs = len(self.heads)
+        self.grad_args = tuple(grad_args)
+        rg = [False] * len(self.shapes)
+        for i, g in enumerate(self.grad_args):
+            rg[i] = g
+        for step in self.steps:
+            step.diff = any(type(v) is Val and rg[v.id] for v in step.ins)
+            for o in step.outs:
+                rg[o.id] = step.diff
+        self.rg = rg
+        self.any_grad = any(self.grad_args)
+        self.diff_steps = [s for s in self.steps if s.diff]
+        self.buffers = None       # value id -> the id of the dead value whose array it is written into
+        self.reused_bytes = 0     # bytes per step that buffer reuse saves from fresh allocation
+        self._fns = {}
+        self.peak_bytes = None
+
+    # ------------------------------------------------------------ the two generated functions
+    def _forward_source(self, train, buffers=None, probe=False):
+        src = _Source()
+        args = ", ".join(f"v{i}" for i in range(self.n_args))
+        lines = [f"def forward(xp{', ' if args else ''}{args}):"]
+        if train:
+            lines.append("    saved = Saved()")
+        last = {}
+        for k, step in enumerate(self.steps):
+            for v in step.ins:
+                if type(v) is Val:
+                    last[v.id] = k
+        heads = {v.id for v in self.heads}
+        handoff = {donor: v for v, donor in (buffers or {}).items()}
+        for k, step in enumerate(self.steps):
+            outs = ", ".join(f"v{o.id}" for o in step.outs)
+            if step.zeros is not None:
+                shape, dtype = step.zeros
+                lines.append(f"    {outs} = xp.zeros({shape!r}, dtype={dtype!r})")
+            else:
+                if len(step.outs) > 1:
+                    outs = f"({outs},)"
+                ins = ", ".join(src.arg(v) for v in step.ins)
+                out = ""
+                if buffers and step.outs[0].id in buffers:
+                    out = f", out=r{step.outs[0].id}"
+                sv = f"s{k}" if train and step.diff else "_"
+                lines.append(f"    {outs}, {sv} = {src.kernel(step.kernel)}.forward(xp, {ins}"
+                             f"{src.attrs(step.attrs, step.kernel.forward)}{out})")
+                if sv != "_":
+                    lines.append(f"    saved.append({sv})")
+            if probe:
+                continue
+            dead = [v.id for v in step.ins if type(v) is Val and last.get(v.id) == k and v.id not in heads]
+            dead += [o.id for o in step.outs if o.id not in last and o.id not in heads]
+            dead = sorted(set(dead))
+            for i in dead:  # a dead value's array passes to the value that reuses it
+                if i in handoff:
+                    lines.append(f"    r{handoff[i]} = v{i}")
+            names = [f"v{i}" for i in dead] + ([sv] if train and step.diff and not step.zeros else [])
+            if buffers and step.outs and step.outs[0].id in buffers:
+                names.append(f"r{step.outs[0].id}")
+            if names:
+                lines.append(f"    del {', '.join(names)}")
+        hs = ", ".join(f"v{v.id}" for v in self.heads)
+        ret = f"({hs},)" if len(self.heads) > 1 else hs
+        if probe:
+            lines.append(f"    return {ret}, saved, locals()")
+        else:
+            lines.append(f"    return {ret}, {'saved' if train else 'None'}")
+        return src, lines
+
+    def _backward_source(self):
+        src = _Source()
+        gys = ", ".join(f"gy{j}" for j in range(len(self.heads)))
+        lines = [f"def backward(xp, saved, {gys}):"]
+        has = set()
+
+        def add_grad(vid, expr):
+            if vid in has:
+                lines.append(f"    g{vid} = g{vid} + {expr}")
+            else:
+                lines.append(f"    g{vid} = {expr}")
+                has.add(vid)
+
+        for j, v in enumerate(self.heads):
+            add_grad(v.id, f"gy{j}")
+        for step in reversed(self.diff_steps):
+            k = self.steps.index(step)
+            lines.append(f"    s{k} = saved.pop()")
+            if not any(o.id in has for o in step.outs):
+                lines.append(f"    del s{k}")
+                continue
+            if len(step.outs) == 1:
+                gy = f"g{step.outs[0].id}"
+            else:
+                gy = "(" + ", ".join(f"g{o.id}" if o.id in has else "None" for o in step.outs) + ",)"
+            needs = tuple(type(v) is Val and self.rg[v.id] for v in step.ins)
+            lines.append(f"    r = {src.kernel(step.kernel)}.backward(xp, s{k}, {gy}, needs={needs!r}"
+                         f"{src.attrs(step.attrs, step.kernel.backward)})")
+            dead = [f"g{o.id}" for o in step.outs if o.id in has] + [f"s{k}"]
+            lines.append(f"    del {', '.join(dead)}")
+            for o in step.outs:
+                has.discard(o.id)
+            for i, v in enumerate(step.ins):
+                if needs[i]:
+                    add_grad(v.id, f"r[{i}]")
+        grads = ", ".join(f"g{i}" if i in has else "None" for i in range(self.n_args))
+        lines.append(f"    return ({grads}{',' if self.n_args == 1 else ''})")
+        return src, lines
+
+    def _compile(self, key):
+        fn = self._fns.get(key)
+        if fn is None:
+            if key == "backward":
+                src, lines = self._backward_source()
+            else:
+                train, buffered, probe = key
+                src, lines = self._forward_source(train, self.buffers if buffered else None, probe)
+            src.env.update(Saved=Saved)
+            code = "\n".join(lines) + "\n"
+            namespace = dict(src.env)
+            exec(compile(code, f"<cached graph {key}>", "exec"), namespace)  # our own generated text
+            fn = self._fns[key] = namespace[lines[0].split()[1].split("(")[0]]
+            fn.source = code
+        return fn
+
+    def source(self, key=(True, False, False)):
+        """The generated Python text (for reading and debugging)."""
+        return self._compile(key).source
+
+    # ------------------------------------------------------------ the kernel contract
+    def forward(self, xp, *arrays):
+        if self.any_grad and autograd._STATE.recording:
+            return self._train(xp, *arrays)
+        return self._infer(xp, *arrays)
+
+    def _train(self, xp, *arrays):
+        # the first training run is a probe: it shows what each step keeps, which decides the reuse
+        heads, saved, values = self._compile(_PROBE)(xp, *arrays)
+        self._plan(values, saved)
+        self._train = self._compile(_TRAIN_BUFFERED)
+        return heads, saved
+
+    def _infer(self, xp, *arrays):
+        self._infer = self._compile(_INFER)
+        return self._infer(xp, *arrays)
+
+    def backward(self, xp, saved, gy, needs=None):
+        fn = self._fns.get("backward") or self._compile("backward")
+        if self.n_outputs == 1:
+            if gy is None:
+                gy = xp.zeros(self.shapes[self.heads[0].id], dtype="float32")
+            return fn(xp, saved, gy)
+        gys = tuple(xp.zeros(self.shapes[v.id], dtype="float32") if g is None else g
+                    for g, v in zip(gy, self.heads))
+        return fn(xp, saved, *gys)
+
+    # ------------------------------------------------------------ memory plan (after the first run)
+    def _plan(self, values, saved):
+        """Decide buffer sharing from what the first run did: which arrays each step's `saved` keeps
+        (so they live until that backward step) and which values are views of others."""
+        def root(a):
+            while getattr(a, "base", None) is not None:
+                a = a.base
+            return id(a)
+
+        arrays = {int(k[1:]): a for k, a in values.items() if k[0] == "v" and k[1:].isdigit()}
+        owner = {}
+        for vid in sorted(arrays):
+            owner.setdefault(root(arrays[vid]), vid)
+        storage = {vid: owner[root(a)] for vid, a in arrays.items()}
+
+        def kept(obj, out):
+            if isinstance(obj, (tuple, list)):
+                for o in obj:
+                    kept(o, out)
+            elif hasattr(obj, "dtype") and hasattr(obj, "shape"):
+                r = owner.get(root(obj))
+                if r is not None:
+                    out.add(r)
+            return out
+
+        timeline = [("f", s) for s in self.steps]
+        diff_saved = dict(zip([id(s) for s in self.diff_steps], saved))
+        timeline += [("b", s) for s in reversed(self.diff_steps)]
+        retained = {id(s): kept(diff_saved[id(s)], set()) for s in self.diff_steps}
+
+        def reads(item):
+            kind, s = item
+            if kind == "f":
+                return [storage[v.id] for v in s.ins if type(v) is Val and v.id in storage]
+            return sorted(retained[id(s)])
+
+        def writes(item):
+            kind, s = item
+            return [storage[o.id] for o in s.outs if o.id in storage] if kind == "f" else []
+
+        keep = {storage[v.id] for v in self.heads if v.id in storage}
+        keep |= {storage[i] for i in range(self.n_args) if i in storage}
+        intervals = plan.liveness(timeline, reads, writes, keep)
+        self.peak_bytes = plan.peak_live_bytes(intervals, lambda v: arrays[v].nbytes)
+        shared_storage = {r for v, r in storage.items() if v != r}
+        candidates = [s.outs[0].id for s in self.steps
+                      if s.zeros is None and len(s.outs) == 1 and storage.get(s.outs[0].id) == s.outs[0].id
+                      and s.outs[0].id not in keep and s.outs[0].id not in shared_storage
+                      and arrays[s.outs[0].id].nbytes >= REUSE_MIN_BYTES and _accepts_out(s.kernel)]
+        assignment, _ = plan.assign_buffers(
+            intervals, lambda v: (arrays[v].shape, str(arrays[v].dtype)), candidates)
+        chains = {}
+        for v in sorted(candidates, key=lambda v: intervals[v].start):
+            chains.setdefault(assignment[v], []).append(v)
+        self.buffers = {w: v for chain in chains.values() for v, w in zip(chain, chain[1:])}
+        self.reused_bytes = sum(arrays[w].nbytes for w in self.buffers)
+        self._fns = {k: f for k, f in self._fns.items() if k == "backward"}

@@ -1,0 +1,344 @@
+"""nd: the imperative NDArray over xp (NumPy or CuPy) and the eager form of every op in ops.py."""
+import sys
+
+import numpy
+
+from .. import kernels as K
+from . import autograd
+from .autograd import invoke
+from .context import Context, as_context, current_context, cpu
+from .ops import OPS
+
+
+class NDArray:
+    """An n-dimensional array on a Context; ops on it run at once and are recorded under record()."""
+    __slots__ = ("_data", "_ctx", "_node", "_idx", "_grad", "_grad_req", "__weakref__")
+    __array_priority__ = 1000  # numpy scalars on the left defer to our operators
+
+    def __init__(self, data, ctx=None):
+        self._data = data
+        self._ctx = ctx if ctx is not None else current_context()
+        self._node = None
+        self._idx = 0
+        self._grad = None
+        self._grad_req = "null"
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def size(self):
+        return self._data.size
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def context(self):
+        return self._ctx
+
+    ctx = context
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @property
+    def T(self):
+        return transpose(self)
+
+    def __len__(self):
+        return self._data.shape[0]
+
+    def __repr__(self):
+        body = numpy.array2string(self.asnumpy(), separator=" ")
+        return f"\n{body}\n<NDArray {'x'.join(map(str, self.shape))} @{self._ctx}>"
+
+    # ------------------------------------------------------------ copies and conversion
+    def asnumpy(self):
+        return K.to_numpy(self._data).copy()
+
+    def asscalar(self):
+        if self._data.size != 1:
+            raise ValueError(f"The current array is not a scalar (shape {self.shape})")
+        return self._data.item()
+
+    def as_in_context(self, context):
+        context = as_context(context)
+        if context == self._ctx:
+            return self
+        return NDArray(context.xp.asarray(K.to_numpy(self._data)), context)
+
+    def copyto(self, other):
+        if isinstance(other, Context):
+            return NDArray(other.xp.array(K.to_numpy(self._data)), other)
+        other[:] = self
+        return other
+
+    def copy(self):
+        return NDArray(self._data.copy(), self._ctx)
+
+    def detach(self):
+        return NDArray(self._data, self._ctx)
+
+    def wait_to_read(self):
+        K.synchronize(self._ctx.xp)
+
+    # ------------------------------------------------------------ autograd
+    def attach_grad(self, grad_req="write", stype=None):
+        """Allocate .grad (zeros) and mark this array as a leaf that backward() writes gradients to."""
+        if grad_req not in ("write", "add", "null"):
+            raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}")
+        self._grad = NDArray(self._ctx.xp.zeros_like(self._data), self._ctx)
+        self._grad_req = grad_req
+        self._node = None
+
+    def _write_grad(self, g):
+        if self._grad_req == "add":
+            self._grad._data = self._grad._data + g
+        elif self._grad_req == "write":
+            if g.shape != self._data.shape:
+                raise ValueError(f"gradient shape {g.shape} does not match the array's {self._data.shape}")
+            self._grad._data = g
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Gradients of this array w.r.t. every leaf it was computed from under record()."""
+        autograd.backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+
+    # ------------------------------------------------------------ indexing
+    def __getitem__(self, key):
+        if isinstance(key, NDArray):
+            key = key._data
+        return invoke(K.slice, (self,), {"index": key})
+
+    def __setitem__(self, key, value):
+        value = value._data if isinstance(value, NDArray) else value
+        self._data[key] = value
+
+    # ------------------------------------------------------------ operators
+    def __add__(self, other):
+        return invoke(K.add, (self, other), {})
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return invoke(K.sub, (self, other), {})
+
+    def __rsub__(self, other):
+        return invoke(K.sub, (other, self), {})
+
+    def __mul__(self, other):
+        return invoke(K.mul, (self, other), {})
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return invoke(K.div, (self, other), {})
+
+    def __rtruediv__(self, other):
+        return invoke(K.div, (other, self), {})
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, NDArray):
+            raise TypeError("NDArray ** NDArray is not supported; the exponent must be a scalar")
+        return invoke(K.pow, (self,), {"exponent": exponent})
+
+    def __neg__(self):
+        return invoke(K.neg, (self,), {})
+
+    # in-place updates write the data directly and are never recorded (as MXNet outside record())
+    def _inplace(self, other, ufunc):
+        ufunc(self._data, other._data if isinstance(other, NDArray) else other, out=self._data)
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(other, self._ctx.xp.add)
+
+    def __isub__(self, other):
+        return self._inplace(other, self._ctx.xp.subtract)
+
+    def __imul__(self, other):
+        return self._inplace(other, self._ctx.xp.multiply)
+
+    def __itruediv__(self, other):
+        return self._inplace(other, self._ctx.xp.divide)
+
+    def _compare(self, other, fn):
+        other = other._data if isinstance(other, NDArray) else other
+        return NDArray(fn(self._data, other).astype(self._data.dtype), self._ctx)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __eq__(self, other):
+        return self._compare(other, lambda a, b: a == b)
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ methods mirroring nd functions
+    def reshape(self, *shape, **kwargs):
+        shape = kwargs.get("shape", shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
+        return reshape(self, shape=tuple(shape))
+
+    def sum(self, axis=None, keepdims=False):
+        return sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return mean(self, axis=axis, keepdims=keepdims)
+
+    def relu(self):
+        return relu(self)
+
+    def square(self):
+        return square(self)
+
+    def exp(self):
+        return exp(self)
+
+    def log(self):
+        return log(self)
+
+    def flatten(self):
+        return Flatten(self)
+
+    def take(self, indices, axis=0):
+        return take(self, indices, axis=axis)
+
+    def argmax(self, axis=None):
+        """Indices of the maxima, as float32 like MXNet (not differentiable)."""
+        return NDArray(self._data.argmax(axis=axis).astype(numpy.float32), self._ctx)
+
+    def astype(self, dtype, copy=True):
+        return NDArray(self._data.astype(dtype), self._ctx)
+
+
+autograd._NDArray = NDArray
+
+
+class _Eager:
+    """The emitter that runs each kernel at once (see ops.py)."""
+
+    @staticmethod
+    def call(kernel, inputs, attrs):
+        return invoke(kernel, inputs, attrs)
+
+    @staticmethod
+    def shape(value):
+        return value.shape
+
+    @staticmethod
+    def zeros(shape, dtype, like):
+        return NDArray(like._ctx.xp.zeros(shape, dtype=dtype), like._ctx)
+
+
+EAGER = _Eager()
+
+
+def _eager(name, fn):
+    def f(*args, **kwargs):
+        kwargs.pop("name", None)  # MXNet accepts name= everywhere; it names nothing here
+        return fn(EAGER, *args, **kwargs)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = fn.__doc__
+    return f
+
+
+_module = sys.modules[__name__]
+for _name, _fn in OPS.items():
+    setattr(_module, _name, _eager(_name, _fn))
+
+
+def take(a, indices, axis=0, **kwargs):
+    """Rows of `a` picked by `indices` (cast to integers, as MXNet does); the embedding kernel."""
+    if axis != 0:
+        raise ValueError("take: only axis=0 is supported")
+    ids = indices._data if isinstance(indices, NDArray) else a._ctx.xp.asarray(indices)
+    return invoke(K.embedding, (a, NDArray(ids.astype("int64"), a._ctx)), {})
+
+
+# ---------------------------------------------------------------- creation
+
+def _dtype(source, dtype):
+    if dtype is not None:
+        return dtype
+    if hasattr(source, "dtype"):
+        return source.dtype
+    return numpy.float32
+
+
+def array(source_array, ctx=None, dtype=None):
+    """An NDArray copied from a list, a NumPy array or another NDArray (default dtype float32)."""
+    ctx = as_context(ctx)
+    if isinstance(source_array, NDArray):
+        source_array = K.to_numpy(source_array._data)
+    if dtype is None and type(source_array) is numpy.ndarray:
+        return NDArray(ctx.xp.array(source_array), ctx)
+    return NDArray(ctx.xp.array(source_array, dtype=_dtype(source_array, dtype)), ctx)
+
+
+def zeros(shape, ctx=None, dtype="float32", **kwargs):
+    ctx = as_context(ctx)
+    return NDArray(ctx.xp.zeros(shape, dtype=dtype), ctx)
+
+
+def ones(shape, ctx=None, dtype="float32", **kwargs):
+    ctx = as_context(ctx)
+    return NDArray(ctx.xp.ones(shape, dtype=dtype), ctx)
+
+
+def full(shape, val, ctx=None, dtype="float32"):
+    ctx = as_context(ctx)
+    return NDArray(ctx.xp.full(shape, val, dtype=dtype), ctx)
+
+
+def arange(start, stop=None, step=1.0, ctx=None, dtype="float32"):
+    ctx = as_context(ctx)
+    return NDArray(ctx.xp.arange(start, stop, step, dtype=dtype), ctx)
+
+
+def save(fname, data):
+    """Save a dict (or list) of NDArrays to an .npz file."""
+    if isinstance(data, NDArray):
+        data = [data]
+    if isinstance(data, (list, tuple)):
+        data = {f"{i}": v for i, v in enumerate(data)}
+    numpy.savez(fname, **{k: v.asnumpy() for k, v in data.items()})
+
+
+def load(fname, ctx=None):
+    """Load a dict of NDArrays from an .npz file written by save()."""
+    with numpy.load(fname, allow_pickle=False) as f:
+        return {k: array(f[k], ctx=ctx) for k in f.files}
+
+
+class _Random:
+    """nd.random: draws from one seeded host generator (mx.random.seed), then moves to the device."""
+
+    def __init__(self):
+        self.rs = numpy.random.RandomState(0)
+
+    def seed(self, seed_state):
+        self.rs = numpy.random.RandomState(seed_state)
+
+    def normal(self, loc=0, scale=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
+        return array(self.rs.normal(loc, scale, size=shape), ctx=ctx, dtype=dtype)
+
+    def uniform(self, low=0, high=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
+        return array(self.rs.uniform(low, high, size=shape), ctx=ctx, dtype=dtype)
+
+
+random = _Random()
+random_normal = random.normal
+random_uniform = random.uniform
+
+__all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "random", "save", "load", "cpu"] + list(OPS)

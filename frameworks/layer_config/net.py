@@ -1,0 +1,389 @@
+"""Net: layers built in file order over named blobs, with Caffe's phase filtering, split insertion,
+in-place tops, shared parameters, backward pruning and the pycaffe view (blobs, params, forward, backward)."""
+import collections
+
+import numpy
+
+from frameworks import kernels as K
+
+from .blob import Blob
+from .io import LayerConfigError, read_net_param
+from .layer import layer_class
+from .proto import caffe_pb2
+
+TRAIN, TEST = caffe_pb2.TRAIN, caffe_pb2.TEST
+
+_MODE = {"device": "cpu"}
+
+
+def set_mode_cpu():
+    """Nets built from now on run on the CPU (NumPy)."""
+    _MODE["device"] = "cpu"
+
+
+def set_mode_gpu():
+    """Nets built from now on run on the GPU (CuPy); fails at once, clearly, when there is none."""
+    K.get_xp("gpu")
+    _MODE["device"] = "gpu"
+
+
+def get_mode():
+    return _MODE["device"]
+
+
+def _meets_rule(state, rule):
+    if rule.HasField("phase") and rule.phase != state.phase:
+        return False
+    if rule.HasField("min_level") and state.level < rule.min_level:
+        return False
+    if rule.HasField("max_level") and state.level > rule.max_level:
+        return False
+    stages = set(state.stage)
+    return all(s in stages for s in rule.stage) and not any(s in stages for s in rule.not_stage)
+
+
+def filter_net(param, state):
+    """Caffe's FilterNet: the layers whose include/exclude rules admit `state`."""
+    out = caffe_pb2.NetParameter()
+    out.CopyFrom(param)
+    del out.layer[:]
+    for lp in param.layer:
+        if lp.include and lp.exclude:
+            raise LayerConfigError(f"layer {lp.name!r}: specify include or exclude rules, not both")
+        keep = any(_meets_rule(state, r) for r in lp.include) if lp.include else \
+            not any(_meets_rule(state, r) for r in lp.exclude)
+        if keep:
+            out.layer.add().CopyFrom(lp)
+    return out
+
+
+def insert_splits(param):
+    """Caffe's InsertSplits: a blob read by several layers gets a Split layer, one top per reader."""
+    readers = collections.defaultdict(list)   # blob -> [(layer index, bottom index)] since its last write
+    producer = {}
+    splits = []
+    for i, lp in enumerate(param.layer):
+        for j, b in enumerate(lp.bottom):
+            readers[(b, producer.get(b))].append((i, j))
+        for t in lp.top:
+            producer[t] = i
+    out = caffe_pb2.NetParameter()
+    out.CopyFrom(param)
+    del out.layer[:]
+    renames = {}
+    for (blob, prod), users in readers.items():
+        if len(users) > 1:
+            splits.append((prod, blob, users))
+            for k, (i, j) in enumerate(users):
+                renames[(i, j)] = f"{blob}_{param.layer[prod].name if prod is not None else 'input'}_" \
+                                  f"{k}_split_{k}"
+    by_producer = collections.defaultdict(list)
+    for prod, blob, users in splits:
+        by_producer[prod].append((blob, users))
+    for i, lp in enumerate(param.layer):
+        new = out.layer.add()
+        new.CopyFrom(lp)
+        for j in range(len(new.bottom)):
+            if (i, j) in renames:
+                new.bottom[j] = renames[(i, j)]
+        for blob, users in by_producer.get(i, []):
+            split = out.layer.add()
+            split.name = f"{blob}_{lp.name}_0_split"
+            split.type = "Split"
+            split.bottom.append(blob)
+            split.top.extend(renames[u] for u in users)
+    return out
+
+
+class Net:
+    """A network built from a NetParameter prototxt, pycaffe's way:
+
+        net = Net("train_val.prototxt", TRAIN)            # or Net(path, TRAIN, weights="x.caffemodel.npz")
+        net.blobs["data"].data[...] = x; net.forward(); net.backward()
+        net.params["ip1"][0].data                         # InnerProduct weight (num_output, K)
+
+    `dtype` (float32 by default) is the blobs' float type (float64 for gradient checks); the device is the
+    mode set by set_mode_cpu()/set_mode_gpu() when the net is built.
+    """
+
+    def __init__(self, network_file, *args, weights=None, phase=None, level=0, stages=(), dtype=numpy.float32,
+                 seed=1701):
+        if len(args) == 1:
+            phase = args[0]
+        elif len(args) == 2:   # Net(path, weights, phase), the older pycaffe signature
+            weights, phase = args
+        elif args:
+            raise TypeError("Net(network_file, phase, weights=None) or Net(network_file, weights, phase)")
+        if phase not in (TRAIN, TEST):
+            raise LayerConfigError(f"phase must be TRAIN ({TRAIN}) or TEST ({TEST}), got {phase!r}")
+        param, self.source = read_net_param(network_file)
+        self.device = get_mode()
+        self.xp = K.get_xp(self.device)
+        self.dtype = numpy.dtype(dtype)
+        self.phase = phase
+        state = caffe_pb2.NetState(phase=phase, level=level, stage=list(stages))
+        if param.HasField("state"):
+            state.stage.extend(param.state.stage)
+        self.name = param.name
+        self.param = insert_splits(filter_net(self._upgrade_inputs(param), state))
+        self._init(numpy.random.RandomState(seed))
+        if weights is not None:
+            self.copy_from(weights)
+
+    @staticmethod
+    def _upgrade_inputs(param):
+        """The deprecated net-level `input` / `input_shape` fields as an Input layer (Caffe's upgrade)."""
+        if not param.input:
+            return param
+        up = caffe_pb2.NetParameter()
+        up.CopyFrom(param)
+        del up.input[:], up.input_shape[:], up.input_dim[:], up.layer[:]
+        lp = up.layer.add(name="input", type="Input")
+        lp.top.extend(param.input)
+        shapes = list(param.input_shape) or [caffe_pb2.BlobShape(dim=param.input_dim[4 * i:4 * i + 4])
+                                             for i in range(len(param.input))]
+        lp.input_param.shape.extend(shapes)
+        up.layer.extend(param.layer)
+        return up
+
+    def _err(self, why):
+        return LayerConfigError(f"{self.source}: {why}")
+
+    def _init(self, rng):
+        self.blobs = collections.OrderedDict()
+        self.layers, self.layer_names, self.bottom_vecs, self.top_vecs = [], [], [], []
+        self.bottom_names, self.top_names = [], []
+        self.loss_weights = []     # per layer: [(top blob, weight)]
+        self.params = collections.OrderedDict()
+        self._learnable, self._param_specs, self._owners = [], [], {}
+        names = set()
+        for lp in self.param.layer:
+            if lp.name in names:
+                raise self._err(f"two layers are named {lp.name!r}")
+            names.add(lp.name)
+            cls = layer_class(lp.type, lp.name)
+            bottoms = []
+            for b in lp.bottom:
+                if b not in self.blobs:
+                    raise self._err(f"layer {lp.name!r} ({lp.type}) reads bottom blob {b!r}, which no "
+                                    f"earlier layer produces (known blobs: "
+                                    f"{', '.join(self.blobs) or 'none'})")
+                bottoms.append(self.blobs[b])
+            tops = []
+            for t in lp.top:
+                if t in lp.bottom:
+                    tops.append(self.blobs[t])          # in place: the top is the bottom blob
+                elif t in self.blobs:
+                    raise self._err(f"layer {lp.name!r}: top blob {t!r} is already produced by an earlier "
+                                    "layer (only in-place tops may reuse a name)")
+                else:
+                    self.blobs[t] = Blob((), self.xp, self.dtype, name=t)
+                    tops.append(self.blobs[t])
+            layer = cls(lp, self.xp, self.dtype, rng)
+            try:
+                layer.setup(bottoms, tops)
+            except (ValueError, K.ShapeError) as e:
+                if isinstance(e, LayerConfigError):
+                    raise LayerConfigError(f"{self.source}: {e}") from None
+                raise self._err(f"layer {lp.name!r} ({lp.type}): {e}") from None
+            self._share_params(layer, lp)
+            weights = list(lp.loss_weight) or ([layer.default_loss_weight] if tops else [])
+            weights += [0.0] * (len(tops) - len(weights))
+            losses = []
+            for t, w in zip(tops, weights):
+                if w:
+                    t.reshape(*t.shape)
+                    t.diff[...] = w        # Caffe keeps a loss top's weight in its diff
+                    losses.append((t, float(str(numpy.float32(w)))))
+            self.layers.append(layer)
+            self.layer_names.append(lp.name)
+            self.bottom_vecs.append(bottoms)
+            self.top_vecs.append(tops)
+            self.bottom_names.append(list(lp.bottom))
+            self.top_names.append(list(lp.top))
+            self.loss_weights.append(losses)
+        self.layer_dict = collections.OrderedDict(zip(self.layer_names, self.layers))
+        consumed = {b for lp in self.param.layer for b in lp.bottom}
+        self.outputs = [n for n in self.blobs if n not in consumed]
+        self.inputs = [t for lp in self.param.layer if lp.type == "Input" for t in lp.top]
+        self._plan_backward()
+        self._shapes = [None] * len(self.layers)
+
+    def _share_params(self, layer, lp):
+        """Learnable blobs of the layer; a ParamSpec name seen before makes the blob the owner's."""
+        if not layer.blobs:
+            return
+        specs = list(lp.param) + [caffe_pb2.ParamSpec() for _ in range(len(layer.blobs) - len(lp.param))]
+        if len(lp.param) > len(layer.blobs):
+            raise self._err(f"layer {lp.name!r} has {len(layer.blobs)} parameter blobs but {len(lp.param)} "
+                            "param { } entries")
+        for i, spec in enumerate(specs[:len(layer.blobs)]):
+            if spec.name and spec.name in self._owners:
+                owner = self._owners[spec.name]
+                if owner.shape != layer.blobs[i].shape:
+                    raise self._err(f"layer {lp.name!r}: shared param {spec.name!r} has shape "
+                                    f"{layer.blobs[i].shape} here but {owner.shape} where it was first "
+                                    "declared")
+                layer.blobs[i] = owner
+                continue
+            if spec.name:
+                self._owners[spec.name] = layer.blobs[i]
+            self._learnable.append(layer.blobs[i])
+            self._param_specs.append(spec)
+        self.params[lp.name] = layer.blobs
+
+    def _plan_backward(self):
+        """Which layers run backward and to which bottoms (Caffe's Net::Init need-backward pass)."""
+        blob_needs = set()
+        layer_needs, self.bottom_need_backward = [], []
+        lr = {id(b): s.lr_mult for b, s in zip(self._learnable, self._param_specs)}
+        rows = zip(self.layers, self.param.layer, self.bottom_names, self.top_names)
+        for layer, lp, bnames, tnames in rows:
+            if lp.propagate_down and len(lp.propagate_down) != len(bnames):
+                raise self._err(f"layer {lp.name!r}: propagate_down needs one entry per bottom "
+                                f"({len(bnames)}), got {len(lp.propagate_down)}")
+            down = [b in blob_needs for b in bnames]
+            if self.param.force_backward:
+                down = [True] * len(bnames)
+            if lp.propagate_down:
+                down = [d and bool(p) for d, p in zip(down, lp.propagate_down)] if not \
+                    self.param.force_backward else [bool(p) for p in lp.propagate_down]
+            for j in layer.data_bottoms:   # ids, labels, sequence markers: never a gradient
+                if j < len(down):
+                    down[j] = False
+            needs = any(down) or any(lr.get(id(b), 1.0) != 0 for b in layer.blobs)
+            layer_needs.append(needs)
+            self.bottom_need_backward.append(down)
+            if needs:
+                blob_needs.update(tnames)
+        # prune layers that do not lead to a loss
+        under_loss = set()
+        for i in range(len(self.layers) - 1, -1, -1):
+            tops = self.top_names[i]
+            contributes = bool(self.loss_weights[i]) or any(t in under_loss for t in tops)
+            if not contributes and not self.param.force_backward:
+                layer_needs[i] = False
+            if contributes:
+                under_loss.update(self.bottom_names[i])
+            if not layer_needs[i]:
+                self.bottom_need_backward[i] = [False] * len(self.bottom_names[i])
+        self.layer_need_backward = layer_needs
+
+    # ------------------------------------------------------------ running
+
+    def _reshape_layer(self, i):
+        shapes = tuple(b.shape for b in self.bottom_vecs[i])
+        if shapes != self._shapes[i]:
+            layer = self.layers[i]
+            try:
+                layer.reshape(self.bottom_vecs[i], self.top_vecs[i])
+            except K.ShapeError as e:
+                raise layer.error(f"shape mismatch: {e}") from None
+            self._shapes[i] = shapes
+
+    def forward_from_to(self, start=0, end=None):
+        """Run layers start..end (inclusive); returns the weighted loss of those layers."""
+        end = len(self.layers) - 1 if end is None else end
+        loss = 0.0
+        for i in range(start, end + 1):
+            self._reshape_layer(i)
+            self.layers[i].forward(self.bottom_vecs[i], self.top_vecs[i])
+            for t, w in self.loss_weights[i]:
+                loss += w * float(t.data)
+        return loss
+
+    def backward_from_to(self, start=None, end=0):
+        start = len(self.layers) - 1 if start is None else start
+        for i in range(start, end - 1, -1):
+            if self.layer_need_backward[i]:
+                self.layers[i].backward(self.top_vecs[i], self.bottom_need_backward[i], self.bottom_vecs[i])
+
+    def clear_param_diffs(self):
+        for b in self._learnable:
+            b.cleared = True
+
+    def forward_backward(self):
+        """One forward and backward pass over the whole net; returns the weighted loss."""
+        self.clear_param_diffs()
+        loss = self.forward_from_to()
+        self.backward_from_to()
+        return loss
+
+    def _index(self, name, default):
+        if name is None:
+            return default
+        if name not in self.layer_dict:
+            raise LayerConfigError(f"no layer named {name!r}; layers: {', '.join(self.layer_names)}")
+        return self.layer_names.index(name)
+
+    def forward(self, blobs=None, start=None, end=None, **kwargs):
+        """pycaffe's forward: copy keyword arrays into input blobs, run, return {output name: data}."""
+        for name, value in kwargs.items():
+            if name not in self.blobs:
+                raise LayerConfigError(f"forward(): no blob named {name!r}")
+            self.blobs[name].reshape(*value.shape)
+            self.blobs[name].data[...] = self.xp.asarray(value)
+        self.loss = self.forward_from_to(self._index(start, 0), self._index(end, len(self.layers) - 1))
+        outs = set(self.outputs + list(blobs or []))
+        return {n: self.blobs[n].data for n in self.blobs if n in outs}
+
+    def backward(self, diffs=None, start=None, end=None, **kwargs):
+        """pycaffe's backward: optional top diffs by keyword, run, return {input name: diff}."""
+        for name, value in kwargs.items():
+            self.blobs[name].diff[...] = self.xp.asarray(value)
+        self.clear_param_diffs()
+        self.backward_from_to(self._index(start, len(self.layers) - 1), self._index(end, 0))
+        outs = set(self.inputs + list(diffs or []))
+        return {n: self.blobs[n].diff for n in self.blobs if n in outs and self.blobs[n].has_diff()}
+
+    def set_input_arrays(self, *arrays, layer=None):
+        """Hand arrays to the (first) MemoryData layer, one per top."""
+        for name, lay in self.layer_dict.items():
+            if lay.type == "MemoryData" and layer in (None, name):
+                return lay.reset(*arrays)
+        raise LayerConfigError("set_input_arrays(): the net has no MemoryData layer")
+
+    def reshape(self):
+        for i in range(len(self.layers)):
+            self._reshape_layer(i)
+
+    @property
+    def learnable_params(self):
+        return list(self._learnable)
+
+    # ------------------------------------------------------------ weights
+
+    def save(self, path):
+        """Write every layer's parameter blobs to `path` (.npz: "layer/i" -> array)."""
+        arrays = {f"{name}/{i}": K.to_numpy(b.data) for name, blobs in self.params.items()
+                  for i, b in enumerate(blobs)}
+        with open(path, "wb") as f:
+            numpy.savez(f, **arrays)
+
+    def copy_from(self, path):
+        """Load weights saved by save(): layers matched by name, every blob's shape checked."""
+        try:
+            with numpy.load(path, allow_pickle=False) as z:
+                stored = {k: z[k] for k in z.files}
+        except (OSError, ValueError) as e:
+            raise LayerConfigError(f"cannot read weights {path}: {e}") from None
+        by_layer = collections.defaultdict(dict)
+        for key, a in stored.items():
+            layer, _, i = key.rpartition("/")
+            by_layer[layer][int(i)] = a
+        matched = [n for n in by_layer if n in self.params]
+        if not matched:
+            raise LayerConfigError(f"weights {path} share no layer with net {self.name!r}: the file has "
+                                   f"{', '.join(sorted(by_layer))}; the net has {', '.join(self.params)}")
+        for name in matched:
+            blobs, got = self.params[name], by_layer[name]
+            if len(got) != len(blobs):
+                raise LayerConfigError(f"weights {path}: layer {name!r} has {len(got)} blobs in the file but "
+                                       f"{len(blobs)} in the net")
+            for i, b in enumerate(blobs):
+                if tuple(got[i].shape) != b.shape:
+                    raise LayerConfigError(f"weights {path}: blob {name}/{i} has shape {tuple(got[i].shape)} "
+                                           f"in the file but {b.shape} in the net")
+        for name in matched:
+            for i, b in enumerate(self.params[name]):
+                b.data[...] = self.xp.asarray(by_layer[name][i])

@@ -1,0 +1,1 @@
+"""Generated protobuf code for the Caffe schema subset in caffe.proto (see regenerate.sh)."""

@@ -1,0 +1,43 @@
+"""The static-graph engine (TensorFlow 1.x style): `import frameworks.static_graph as tf`.
+
+Building only adds nodes (with shapes checked through the shared kernels' `infer`); `gradients` adds
+gradient nodes; `Session.run` prunes to what the fetches need and runs a cached, compiled flat plan.
+"""
+from frameworks.kernels import BackendError  # noqa: F401
+
+from . import errors, nn, train  # noqa: F401
+from .gradients import NoGradient, RegisterGradient, gradients  # noqa: F401
+from .graph import (DType, Graph, GraphKeys, Operation, Tensor, TensorShape, as_dtype,  # noqa: F401
+                    bool_ as bool, control_dependencies, float32, float64, get_default_graph, int32, int64,
+                    name_scope, reset_default_graph, set_random_seed)
+from .ops import (add, add_n, assign, assign_add, assign_sub, cast, clip_by_value, concat,  # noqa: F401
+                  constant, convert_to_tensor, divide, exp, group, identity, log, matmul, maximum, minimum,
+                  multiply, negative, no_op, ones, ones_like, placeholder, pow, random_normal,
+                  random_uniform, reduce_mean, reduce_sum, reshape, sigmoid, split, square, subtract, tanh,
+                  transpose, truncated_normal, zeros, zeros_like)
+from .ops import tuple_ as tuple  # noqa: F401,A001
+from .session import (ConfigProto, InteractiveSession, RunMetadata, RunOptions, Session,  # noqa: F401
+                      get_default_session)
+from .variables import (Variable, global_variables, global_variables_initializer,  # noqa: F401
+                        trainable_variables, variables_initializer)
+
+float = float32  # noqa: A001  (tf.float is not TF's, but tf.float32 is; kept for old tutorials' tf.float)
+sub = subtract
+mul = multiply
+div = divide
+initialize_all_variables = global_variables_initializer
+
+
+class losses:  # noqa: N801  (tf.losses namespace)
+    """tf.losses: the reducing losses."""
+
+    @staticmethod
+    def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None):
+        """Mean softmax cross-entropy over the batch (the shared fused kernel)."""
+        if weights != 1.0:
+            raise ValueError("losses.sparse_softmax_cross_entropy: only weights=1.0 is supported")
+        return nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+
+    @staticmethod
+    def mean_squared_error(labels, predictions):
+        return reduce_mean(square(subtract(predictions, labels)))

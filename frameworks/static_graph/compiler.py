@@ -1,0 +1,460 @@
+"""Compile (fetches, feeds) into a flat plan: prune, optional passes, concrete shapes, memory plan, codegen.
+
+The plan is one generated Python function: a straight line of prebound kernel calls in the order
+`frameworks.plan.toposort` gives, each value a local that is dropped (`del`) right after its last reader
+(kernels' `saved` values included), and intermediates written into shared preallocated `out=` buffers
+chosen by `plan.liveness` + `plan.assign_buffers`. The per-step Python path is that function alone.
+"""
+import time
+
+import numpy as np
+
+from frameworks import kernels as K
+from frameworks import plan as P
+from frameworks.kernels import ShapeError
+from . import errors
+from .graph import Tensor
+from .runtime import RUNNERS
+
+# kernels whose forward takes out= and returns a fresh array there (clip only with both bounds)
+_OUT_KERNELS = {K.add, K.sub, K.mul, K.div, K.maximum, K.minimum, K.neg, K.square, K.exp, K.log, K.relu,
+                K.sigmoid, K.tanh, K.matmul, K.sum, K.mean, K.clip}
+# kernels whose outputs are always fresh arrays (never views of an input)
+_FRESH_KERNELS = _OUT_KERNELS | {K.conv2d, K.max_pool2d, K.embedding, K.softmax_cross_entropy, K.lstm,
+                                 K.concat, K.pow}
+# activations whose saved value is their output only, so they may overwrite their input (in-place fusion)
+_INPLACE_OK = {K.relu, K.sigmoid, K.tanh, K.exp}
+# producers whose saved value never aliases their output, so an in-place activation cannot corrupt it
+_SAFE_PRODUCERS = {K.matmul, K.add, K.sub, K.conv2d, K.sum, K.mean}
+# kernels whose backward may hand back the output gradient itself or a view of it (unbroadcast of an
+# unbroadcast operand, reshape, transpose, concat slices, sum/mean broadcasts); every other backward is fresh
+_GRAD_PASSTHROUGH = {K.add, K.sub, K.reshape, K.transpose, K.concat, K.sum, K.mean}
+# what each kernel's `saved` keeps a reference to: its inputs, its outputs (anything else it holds is its
+# own fresh array); a kernel not listed is assumed to keep both
+_SAVED_KEEPS = {k: (False, False) for k in (K.add, K.sub, K.neg, K.sum, K.mean, K.reshape, K.transpose,
+                                             K.concat, K.slice, K.split, K.max_pool2d)}
+_SAVED_KEEPS.update({k: (True, False) for k in (K.mul, K.div, K.maximum, K.minimum, K.pow, K.square, K.log,
+                                                 K.clip, K.matmul, K.conv2d, K.embedding,
+                                                 K.softmax_cross_entropy)})
+_SAVED_KEEPS.update({k: (False, True) for k in (K.exp, K.relu, K.sigmoid, K.tanh)})
+_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN"}
+
+
+class _Node:
+    """One scheduled step: an op, its input values and output values (a kernel op's last is `saved`)."""
+    __slots__ = ("op", "ins", "outs", "inplace")
+
+    def __init__(self, op, ins, outs):
+        self.op, self.ins, self.outs, self.inplace = op, ins, outs, False
+
+
+class Plan:
+    """A compiled step: `fn(*feed_values) -> tuple of fetched values`, plus its memory figures."""
+
+    def __init__(self, fn, make_traced, source, memory, nodes):
+        self.fn = fn
+        self._make_traced = make_traced
+        self._traced = None
+        self.source = source
+        self.memory = memory
+        self.nodes = nodes
+
+    def run_traced(self, values, run_metadata):
+        if self._traced is None:   # generated on first use only: most plans are never traced
+            self._traced = self._make_traced()
+        rec = []
+        out = self._traced(rec, *values)
+        run_metadata.step_stats.extend((n.op.name, n.op.type, sec) for n, sec in zip(self.nodes, rec))
+        return out
+
+
+def _error(op, msg, cls=errors.InvalidArgumentError):
+    return cls(None, op, msg)
+
+
+def _schedule(sess, elements, fed):
+    roots = [e.op if isinstance(e, Tensor) else e for e in elements]
+
+    def deps(op):
+        return [t.op for t in op.inputs if t not in fed] + op.control_inputs
+    order = P.eager_order(P.toposort(roots, deps), deps)
+    fetched_tensors = {e for e in elements if isinstance(e, Tensor)}
+    nodes = []
+    for op in order:
+        if op.type == "Placeholder":
+            t = op.outputs[0]
+            if t in fed:
+                continue
+            dims = op.attrs["shape"]
+            shp = "<unknown>" if dims is None else \
+                "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
+            raise _error(op, f"You must feed a value for placeholder tensor '{op.name}' with dtype "
+                             f"{op.attrs['dtype'].name} and shape {shp}\n\t [[{{{{node {op.name}}}}}]]")
+        if op.type == "NoOp":
+            continue
+        if all(t in fed for t in op.outputs) and op.outputs and not op.control_inputs \
+                and not any(t in fetched_tensors and t not in fed for t in op.outputs):
+            continue
+        outs = list(op.outputs) + ([op._saved] if op._saved is not None else [])
+        nodes.append(_Node(op, list(op.inputs), outs))
+    return nodes
+
+
+def _rename_inputs(nodes, rename):
+    for n in nodes:
+        n.ins = [rename.get(t, t) for t in n.ins]
+
+
+def _cse(nodes):
+    """Merge nodes of the same pure type, inputs and attributes into the first one."""
+    seen, rename, kept = {}, {}, []
+    for n in nodes:
+        n.ins = [rename.get(t, t) for t in n.ins]
+        op = n.op
+        if op.kernel is not None or op.type in _PURE_GRAPH_OPS:
+            key = (op.type, tuple(id(t) for t in n.ins), repr(sorted(op.attrs.items())))
+            first = seen.get(key)
+            if first is not None:
+                rename.update(zip(n.outs, first.outs))
+                continue
+            seen[key] = n
+        kept.append(n)
+    return kept, rename
+
+
+def _constant_fold(nodes, consts, sess):
+    """Evaluate, at compile time, every pure node whose inputs are all constants."""
+    kept = []
+    for n in nodes:
+        op = n.op
+        if op.type == "Const":
+            consts[op.outputs[0]] = sess.xp.asarray(op.attrs["value"])
+            continue
+        pure = op.kernel is not None or op.type in _PURE_GRAPH_OPS
+        if pure and n.ins and all(t in consts for t in n.ins):
+            args = [consts[t] for t in n.ins]
+            if op.kernel is not None:
+                y, saved = op.kernel.forward(sess.xp, *args, **op.attrs)
+                ys = list(y) if op.kernel.n_outputs != 1 else [y]
+                consts.update(zip(n.outs, ys + [saved]))
+            else:
+                consts.update(zip(n.outs, RUNNERS[op.type](op, sess)(*args)))
+            continue
+        kept.append(n)
+    return kept
+
+
+def _readers(nodes):
+    count = {}
+    for n in nodes:
+        for t in n.ins:
+            count[t] = count.get(t, 0) + 1
+    return count
+
+
+def _fuse_inplace(nodes, fetched, producer):
+    """Let an activation overwrite its input when nothing else reads that input (relu after a matmul or
+    a conv, as hand-written code does): one intermediate fewer, with identical arithmetic."""
+    readers = _readers(nodes)
+    for n in nodes:
+        k = n.op.kernel
+        if k in _INPLACE_OK and len(n.ins) == 1:
+            x = n.ins[0]
+            p = producer.get(x)
+            if (p is not None and p.op.kernel in _SAFE_PRODUCERS and readers.get(x) == 1
+                    and x not in fetched and x.dtype is not None and x.dtype.is_floating
+                    and p.outs[0] is x):
+                n.inplace = True
+
+
+def _concrete_shapes(nodes, shapes, sess):
+    """Every value's shape for these feed shapes (kernels' `infer`), so buffers can be sized up front."""
+    for n in nodes:
+        op = n.op
+        ins = [shapes.get(t) for t in n.ins]
+        known = all(s is not None for s in ins)
+        outs = None
+        if op.kernel is not None:
+            if known:
+                try:
+                    res = op.kernel.infer(*ins, **op.attrs)
+                except ShapeError as e:
+                    listed = ", ".join(str(list(s)) for s in ins)
+                    raise _error(op, f"{e} for '{op.name}' (op: '{op.type}') with input shapes: {listed}."
+                                 ) from None
+                outs = list(res) if op.kernel.n_outputs != 1 else [res]
+        elif op.type.endswith("Grad") and "forward" in op.attrs:
+            fwd = op.attrs["forward"]
+            outs = [shapes.get(t) for t, need in zip(fwd.inputs, op.attrs["needs"]) if need]
+        elif op.type == "VariableV2":
+            outs = [op.attrs["shape"]]
+        elif op.type in ("Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "AssignAdd", "AssignSub"):
+            outs = [ins[0]]
+        elif op.type == "Assign":
+            outs = [op.attrs["var"].shape.dims]
+        else:
+            outs = [t.shape.dims if t.shape.is_fully_defined() else None for t in op.outputs]
+        for t, s in zip(n.outs, outs or []):
+            if s is not None and None not in s:
+                shapes[t] = tuple(s)
+
+
+def _bases(nodes, feeds_and_sources):
+    """For each value, the values whose memory it may share (itself for fresh outputs, its inputs' for
+    views, pass-through gradients and in-place activations; a kernel's `saved` holds inputs and outputs)."""
+    base = {t: frozenset((t,)) for t in feeds_and_sources}
+
+    def of(t):
+        b = base.get(t)
+        if b is None:
+            b = base[t] = frozenset((t,))
+        return b
+    for n in nodes:
+        op = n.op
+        k = op.kernel
+        ins_b = frozenset().union(*[of(t) for t in n.ins]) if n.ins else frozenset()
+        if k is not None:
+            n_real = len(n.outs) - 1
+            for t in n.outs[:n_real]:
+                if n.inplace:
+                    base[t] = ins_b | {t}
+                elif k in _FRESH_KERNELS:
+                    base[t] = frozenset((t,))
+                else:
+                    base[t] = ins_b | {t}
+            keeps_in, keeps_out = _SAVED_KEEPS.get(k, (True, True))
+            saved_b = {n.outs[-1]} | (ins_b if keeps_in else frozenset())
+            base[n.outs[-1]] = frozenset(saved_b).union(*[base[t] for t in n.outs[:n_real] if keeps_out])
+        elif op.type.endswith("Grad") and "forward" in op.attrs:
+            gy_b = frozenset()
+            if op.attrs["forward"].kernel in _GRAD_PASSTHROUGH:
+                gy_b = gy_b.union(*[of(t) for t in n.ins[1:]])
+            for t in n.outs:
+                base[t] = gy_b | {t}
+        elif op.type in ("VariableV2", "Const") or op.type.startswith("Random"):
+            for t in n.outs:
+                base[t] = frozenset((t,))
+        else:
+            for t in n.outs:
+                base[t] = ins_b | {t}
+    return base
+
+
+def _nbytes(shapes):
+    def nbytes(t):
+        s = shapes.get(t)
+        if s is None or t.dtype is None:
+            return 0
+        n = 1
+        for d in s:
+            n *= d
+        return n * t.dtype.np.itemsize
+    return nbytes
+
+
+def compile_plan(sess, elements, feeds):
+    """Build the Plan for fetching `elements` with `feeds`: tensor, shape, dtype of each fed value, flat."""
+    cfg, xp = sess.config, sess.xp
+    fed = {}
+    shapes = {}
+    feeds = [feeds[i:i + 3] for i in range(0, len(feeds), 3)]   # (tensor, shape, dtype) triples
+    for i, (t, shape, dtype) in enumerate(feeds):
+        _check_feed(t, shape, dtype)
+        fed[t] = i
+        shapes[t] = tuple(shape)
+    nodes = _schedule(sess, elements, fed)
+    fetched = [e for e in elements if isinstance(e, Tensor)]
+    consts, rename = {}, {}
+    if cfg.cse:
+        nodes, rename = _cse(nodes)
+    if cfg.constant_folding:
+        nodes = _constant_fold(nodes, consts, sess)
+    fetch_vals = [rename.get(t, t) for t in fetched]
+    producer = {t: n for n in nodes for t in n.outs}
+    if cfg.fusion:
+        _fuse_inplace(nodes, set(fetch_vals), producer)
+    for t, v in consts.items():
+        if hasattr(v, "shape"):
+            shapes[t] = tuple(v.shape)
+    _concrete_shapes(nodes, shapes, sess)
+
+    # memory plan: liveness over the values each step may touch through aliases
+    base = _bases(nodes, list(fed) + list(consts))
+    steps = list(range(len(nodes)))
+    reads = [frozenset().union(*[base.get(t, frozenset((t,))) for t in n.ins]) if n.ins else frozenset()
+             for n in nodes]
+    keep = set()
+    for t in fetch_vals:
+        keep |= base.get(t, frozenset((t,)))
+    var_values = {n.outs[0] for n in nodes if n.op.type == "VariableV2"}
+    intervals = P.liveness(steps, lambda i: reads[i], lambda i: nodes[i].outs, keep=keep | var_values)
+    nbytes = _nbytes(shapes)
+    transient = {v: iv for v, iv in intervals.items() if v not in var_values and v not in fed
+                 and v not in consts}
+    memory = dict(peak_live_bytes=P.peak_live_bytes(transient, nbytes),
+                  unplanned_bytes=sum(nbytes(v) for v in transient), pooled_bytes=0, buffers=0)
+    buffers = {}
+    if cfg.reuse_buffers:
+        keep_all = keep | var_values
+        cands = [n.outs[0] for n in nodes
+                 if n.op.kernel in _OUT_KERNELS and not n.inplace and len(n.outs) == 2
+                 and n.outs[0] in shapes and n.outs[0] not in keep_all and n.outs[0].dtype.is_floating
+                 and not (n.op.kernel is K.clip and None in (n.op.attrs.get("lo"), n.op.attrs.get("hi")))]
+        # only the candidates can share, so only their intervals matter
+        assignment, keys = P.assign_buffers({v: transient[v] for v in cands},
+                                            key=lambda v: (shapes[v], v.dtype.np.str))
+        arrays = {}
+        for v in cands:
+            b = assignment[v]
+            if b not in arrays:
+                arrays[b] = xp.empty(shapes[v], dtype=v.dtype.np)
+            buffers[v] = arrays[b]
+        memory["pooled_bytes"] = sum(a.nbytes for a in arrays.values())
+        memory["buffers"] = len(arrays)
+    return _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
+
+
+def _check_feed(t, shape, dtype):
+    if t.op.type == "VariableV2":
+        raise errors.InvalidArgumentError(None, t.op, f"cannot feed Variable {t.op.name}: assign to it")
+    if not t.shape.is_compatible_with(shape):
+        raise ValueError(f"Cannot feed value of shape {tuple(shape)} for Tensor '{t.name}', which has "
+                         f"shape '{t.shape}'")
+    want = t.dtype.np if t.dtype is not None else None
+    if want is not None and np.dtype(dtype) != want:
+        if not np.can_cast(dtype, want, casting="same_kind"):
+            raise TypeError(f"Cannot feed value of dtype {np.dtype(dtype)} for Tensor '{t.name}', which has "
+                            f"dtype {t.dtype.name}")
+
+
+def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory):
+    xp = sess.xp
+    ns = {"xp": xp, "_pc": time.perf_counter, "_sync": lambda: K.synchronize(xp)}
+    names = {}
+    for t, i in fed.items():
+        names[t] = f"f{i}"
+    for j, (t, v) in enumerate(consts.items()):
+        names[t] = f"c{j}"
+        ns[f"c{j}"] = v
+    # last direct reader of each value, so its reference is dropped right after
+    last = {}
+    for i, n in enumerate(nodes):
+        for t in n.ins:
+            last[t] = i
+    fetch_set = set(fetch_vals)
+    lines, counter = [], [0]
+
+    def name(t):
+        if t not in names:
+            names[t] = f"v{counter[0]}"
+            counter[0] += 1
+        return names[t]
+
+    def out_name(t, i):
+        if t in fed:   # a fed tensor keeps its fed value even if its producer runs
+            return "_"
+        if t in last or t in fetch_set:
+            return name(t)
+        return "_"
+
+    body = []   # one (code lines) entry per node
+    for i, n in enumerate(nodes):
+        op, k = n.op, n.op.kernel
+        ins = ", ".join(name(t) for t in n.ins)
+        tag = f"n{i}"
+        code = []
+        if op.type == "VariableV2":
+            store = sess._store(op.attrs["variable"])
+            ns[f"s{i}"] = store
+            v = name(n.outs[0])
+            code.append(f"{v} = s{i}.value")
+            code.append(f"if {v} is None: s{i}.get()")
+        elif k is not None:
+            ns[tag] = k.forward
+            attrs = dict(op.attrs)
+            extra = ""
+            if n.inplace:
+                extra = f", out={name(n.ins[0])}"
+            elif n.outs[0] in buffers:
+                ns[f"b{i}"] = buffers[n.outs[0]]
+                extra = f", out=b{i}"
+            if attrs:
+                ns[f"a{i}"] = attrs
+                extra += f", **a{i}"
+            real = n.outs[:-1]
+            ys = ", ".join(out_name(t, i) for t in real)
+            lhs = f"({ys},)" if len(real) > 1 or k.n_outputs != 1 else ys
+            code.append(f"{lhs}, {out_name(n.outs[-1], i)} = {tag}(xp, {ins}{extra})")
+        elif op.type.endswith("Grad") and "forward" in op.attrs:
+            fwd = op.attrs["forward"]
+            needs, present = op.attrs["needs"], op.attrs["present"]
+            ns[tag] = fwd.kernel.backward
+            ns[f"a{i}"] = dict(fwd.attrs, needs=needs)
+            gys = [name(t) for t in n.ins[1:]]
+            if fwd.kernel.n_outputs != 1:
+                it = iter(gys)
+                gy = "(" + ", ".join(next(it) if p else "None" for p in present) + ",)"
+            else:
+                gy = gys[0]
+            outs = iter(n.outs)
+            lhs = ", ".join(out_name(next(outs), i) if nd else "_" for nd in needs)
+            code.append(f"{lhs}, = {tag}(xp, {name(n.ins[0])}, {gy}, **a{i})")
+        else:
+            factory = RUNNERS.get(op.type)
+            if factory is None:
+                raise errors.InvalidArgumentError(None, op, f"no runner for op type {op.type!r} ({op.name})")
+            ns[tag] = factory(op, sess)
+            if n.outs:
+                lhs = ", ".join(out_name(t, i) for t in n.outs)
+                code.append(f"{lhs}, = {tag}({ins})")
+            else:
+                code.append(f"{tag}({ins})")
+        dead = sorted({name(t) for t in n.ins if last.get(t) == i and t not in fetch_set
+                       and names.get(t, "").startswith("v")})
+        if dead:
+            code.append(f"del {', '.join(dead)}")
+        body.append(code)
+
+    # fetched values: a copy where the value may share a variable's or a constant's storage (TF returns
+    # values, not references), host copies on a GPU, NumPy scalars for 0-d results (as TF does)
+    ret = []
+    for el in elements:
+        if not isinstance(el, Tensor):
+            ret.append("None")
+            continue
+        t = rename.get(el, el)
+        v = name(t)
+        aliases_state = any(b in var_values or b in consts for b in base.get(t, (t,)))
+        if xp is not np:
+            ns["_host"] = K.to_numpy
+            v = f"_host({v})"
+        elif aliases_state:
+            v = f"{v}.copy()"
+        ret.append(f"{v}[()]" if t.shape.ndims == 0 else v)
+    args = ", ".join(f"f{i}" for i in range(len(fed)))
+    conv = []
+    for t, i in fed.items():   # device transfer and dtype conversion of feeds happen here
+        if xp is not np:
+            conv.append(f"f{i} = xp.asarray(f{i}, dtype={t.dtype.np.str!r})")
+        else:
+            ns.setdefault("_np", np)
+            conv.append(f"if f{i}.dtype != {t.dtype.np.str!r}: f{i} = _np.asarray(f{i}, {t.dtype.np.str!r})")
+    ret_line = "return (" + ", ".join(ret) + ",)" if ret else "return ()"
+
+    def src(traced):
+        out = [f"def _plan({'_rec, ' if traced else ''}{args}):"]
+        out += ["    " + c for c in conv]
+        for code in body:
+            if traced:
+                out.append("    _t = _pc()")
+            out += ["    " + c for c in code]
+            if traced:
+                out.append("    _sync(); _rec.append(_pc() - _t)")
+        out.append("    " + ret_line)
+        return "\n".join(out) + "\n"
+    def build(traced):
+        env = dict(ns)
+        # our own generated code, never user text
+        exec(compile(src(traced), f"<static_graph {'traced ' if traced else ''}plan>", "exec"), env)
+        return env["_plan"]
+    return Plan(build(False), lambda: build(True), src(False), memory, nodes)

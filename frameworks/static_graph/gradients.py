@@ -1,0 +1,138 @@
+"""Symbolic differentiation: tf.gradients adds gradient ops to the graph, one registered function per op type.
+
+A kernel op's gradient is one node "<Type>Grad" that reads the forward op's hidden `saved` output and the
+output gradients and calls the shared kernel's backward, asking only for the inputs that need a gradient.
+"""
+from .graph import get_default_graph
+from . import ops
+
+_GRADIENTS = {}
+
+
+class RegisterGradient:
+    """Decorator: @RegisterGradient("Relu") def _relu_grad(op, grad): return [dx] (TF's signature)."""
+
+    def __init__(self, op_type):
+        self.op_type = op_type
+
+    def __call__(self, fn):
+        if self.op_type in _GRADIENTS:
+            raise KeyError(f"Registering two gradient with name '{self.op_type}'!")
+        _GRADIENTS[self.op_type] = fn
+        return fn
+
+
+def NoGradient(op_type):  # noqa: N802  (TF's name)
+    _GRADIENTS[op_type] = None
+
+
+for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "RandomStandardNormal",
+           "TruncatedNormal", "RandomUniform", "NoOp", "Assign", "AssignAdd", "AssignSub", "StopGradient"):
+    NoGradient(_t)
+
+
+def kernel_gradient(op, grads, needs):
+    """The generic gradient of a kernel op: one "<Type>Grad" node calling kernel.backward."""
+    present = tuple(g is not None for g in grads)
+    outputs = [(t.dtype, t.shape.dims) for t, n in zip(op.inputs, needs) if n]
+    with get_default_graph().name_scope(f"{op.name}_grad"):
+        gop = ops.graph_op(f"{op.type}Grad", [op._saved] + [g for g in grads if g is not None], outputs,
+                           forward=op, needs=tuple(needs), present=present)
+    it = iter(gop.outputs)
+    return [next(it) if n else None for n in needs]
+
+
+@RegisterGradient("Identity")
+def _identity_grad(op, grad):
+    return [grad]
+
+
+@RegisterGradient("AddN")
+def _add_n_grad(op, grad):
+    return [grad] * len(op.inputs)
+
+
+@RegisterGradient("Cast")
+def _cast_grad(op, grad):
+    src = op.inputs[0].dtype
+    return [ops.cast(grad, src) if src.is_floating else None]
+
+
+def _aggregate(grads):
+    """Sum of a tensor's gradient contributions, as a chain of adds in arrival order: each partial sum
+    frees the one before it, so a weight shared by T unrolled steps keeps one running sum live, not T
+    gradients (TF's ADD_N waits for all; this is its accumulate aggregation, same arithmetic order)."""
+    grads = [g for g in grads if g is not None]
+    if not grads:
+        return None
+    total = grads[0]
+    for g in grads[1:]:
+        total = ops.add(total, g)
+    return total
+
+
+def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
+    """Symbolic d(sum ys)/d xs: a list with one tensor (None where ys do not depend on it) per x.
+
+    Only ops on a path from some x to some y get gradient ops, and each op's backward is asked only for
+    the inputs on such a path (TF's pruning of `gradients`); several consumers' gradients are summed.
+    """
+    ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
+    xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    ys = [ops.convert_to_tensor(y) for y in ys]
+    xs = [ops.convert_to_tensor(x) for x in xs]
+    g = get_default_graph()
+    stops = {id(t) for t in (stop_gradients or [])}
+    x_ids = {id(x) for x in xs}
+
+    # ops that ys depend on (backward reachability), then those that also depend on some x
+    back, stack = set(), [y.op for y in ys]
+    while stack:
+        op = stack.pop()
+        if op in back:
+            continue
+        back.add(op)
+        stack.extend(t.op for t in op.inputs if id(t) not in x_ids)
+    on_path = {}   # op -> bool, computed in creation (= topological) order
+
+    def leads(t):
+        return id(t) in x_ids or (on_path.get(t.op, False) and id(t) not in stops)
+    for op in g._ops:
+        if op in back:
+            on_path[op] = any(leads(t) for t in op.inputs)
+
+    acc = {}
+    if grad_ys is None:
+        grad_ys = [None] * len(ys)
+    with g.name_scope(name):
+        for y, gy in zip(ys, grad_ys):
+            if gy is not None:
+                seed = ops.convert_to_tensor(gy, dtype=y.dtype)
+            elif y.shape.is_fully_defined():   # TF's Fill(Shape(y), 1): a constant when the shape is static
+                seed = ops.ones(y.shape.dims, dtype=y.dtype, name="grad_ys")
+            else:
+                seed = ops.ones_like(y)
+            acc.setdefault(id(y), []).append(seed)
+        for op in reversed(g._ops):
+            if not on_path.get(op):
+                continue
+            out_grads = [_aggregate(acc.get(id(t), [])) for t in op.outputs]
+            if all(o is None for o in out_grads):
+                continue
+            needs = [leads(t) and t.dtype is not None and t.dtype.is_floating for t in op.inputs]
+            if not any(needs):
+                continue
+            if op.type in _GRADIENTS:
+                fn = _GRADIENTS[op.type]
+                if fn is None:
+                    continue
+                in_grads = fn(op, *out_grads)
+            elif op.kernel is not None:
+                in_grads = kernel_gradient(op, out_grads, needs)
+            else:
+                raise LookupError(f"No gradient defined for operation '{op.name}' (op type: {op.type})")
+            for t, n, gi in zip(op.inputs, needs, in_grads):
+                if n and gi is not None:
+                    acc.setdefault(id(t), []).append(gi)
+        return [_aggregate(acc.get(id(x), [])) for x in xs]
+

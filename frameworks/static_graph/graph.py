@@ -1,0 +1,402 @@
+"""The TF1 data model: DType, TensorShape, Graph, Operation, Tensor, name scopes and control dependencies."""
+import contextlib
+import re
+
+import numpy as np
+
+from frameworks.kernels import ShapeError
+
+
+# ---------------------------------------------------------------- dtypes
+
+class DType:
+    """A TF dtype: a name plus the NumPy dtype it stands for."""
+
+    def __init__(self, name, np_dtype):
+        self.name = name
+        self.as_numpy_dtype = np.dtype(np_dtype).type
+        self.np = np.dtype(np_dtype)
+
+    @property
+    def is_floating(self):
+        return self.np.kind == "f"
+
+    @property
+    def is_integer(self):
+        return self.np.kind in "iu"
+
+    def __repr__(self):
+        return f"tf.{self.name}"
+
+    def __eq__(self, other):
+        try:
+            return self.np == as_dtype(other).np
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(self.np)
+
+
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+int32 = DType("int32", np.int32)
+int64 = DType("int64", np.int64)
+bool_ = DType("bool", np.bool_)
+_DTYPES = {d.np: d for d in (float32, float64, int32, int64, bool_)}
+
+
+def as_dtype(d):
+    """A DType from a DType, a NumPy dtype/type or a name."""
+    if isinstance(d, DType):
+        return d
+    try:
+        return _DTYPES[np.dtype(d)]
+    except (KeyError, TypeError):
+        raise TypeError(f"unsupported dtype {d!r}; supported: {', '.join(x.name for x in _DTYPES.values())}")
+
+
+# ---------------------------------------------------------------- shapes
+
+class TensorShape:
+    """A static shape whose dimensions may be unknown (None), as TF's TensorShape."""
+
+    def __init__(self, dims):
+        self.dims = None if dims is None else tuple(None if d is None or d == -1 else int(d) for d in dims)
+
+    @property
+    def ndims(self):
+        return None if self.dims is None else len(self.dims)
+
+    def as_list(self):
+        if self.dims is None:
+            raise ValueError("as_list() is not defined on an unknown TensorShape")
+        return list(self.dims)
+
+    def is_fully_defined(self):
+        return self.dims is not None and None not in self.dims
+
+    def is_compatible_with(self, shape):
+        other = tuple(shape)
+        if self.dims is None:
+            return True
+        return len(other) == len(self.dims) and all(a is None or a == b for a, b in zip(self.dims, other))
+
+    def __iter__(self):
+        return iter(self.dims or ())
+
+    def __len__(self):
+        return len(self.dims)
+
+    def __getitem__(self, i):
+        return self.dims[i]
+
+    def __eq__(self, other):
+        if isinstance(other, TensorShape):
+            return self.dims == other.dims
+        try:
+            return self.dims == tuple(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(self.dims)
+
+    def __repr__(self):
+        if self.dims is None:
+            return "TensorShape(None)"
+        return "(" + ", ".join("?" if d is None else str(d) for d in self.dims) + \
+            ("," if len(self.dims) == 1 else "") + ")"
+
+
+# ---------------------------------------------------------------- graph
+
+class Tensor:
+    """One output of an Operation: a symbolic value with a static shape and a dtype."""
+
+    def __init__(self, op, index, dtype, shape):
+        self.op = op
+        self.value_index = index
+        self.dtype = dtype
+        self._shape = TensorShape(shape)
+
+    @property
+    def name(self):
+        return f"{self.op.name}:{self.value_index}"
+
+    @property
+    def graph(self):
+        return self.op.graph
+
+    @property
+    def shape(self):
+        return self._shape
+
+    def get_shape(self):
+        return self._shape
+
+    def eval(self, feed_dict=None, session=None):
+        from .session import get_default_session
+        return (session or get_default_session()).run(self, feed_dict)
+
+    def __repr__(self):
+        dtype = "saved" if self.dtype is None else self.dtype.name
+        return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={dtype}>"
+
+    __hash__ = object.__hash__
+
+    # operator overloads (TF's math_ops); imported lazily to keep the module graph acyclic
+    def __add__(self, other):
+        return _ops().add(self, other)
+
+    def __radd__(self, other):
+        return _ops().add(other, self)
+
+    def __sub__(self, other):
+        return _ops().subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops().subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops().multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops().multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops().divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops().divide(other, self)
+
+    def __matmul__(self, other):
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops().matmul(other, self)
+
+    def __neg__(self):
+        return _ops().negative(self)
+
+    def __pow__(self, other):
+        return _ops().pow(self, other)
+
+    def __getitem__(self, index):
+        return _ops().slice_(self, index)
+
+
+def _ops():
+    from . import ops
+    return ops
+
+
+class Operation:
+    """A node: a type, input tensors, attributes, output tensors and control inputs.
+
+    `kernel` is the shared kernel class for ops that compute through one (None for graph-level ops such
+    as Placeholder, VariableV2 or the optimizer updates). Kernel ops also own a hidden `_saved` tensor:
+    the kernel's `saved` value, which only gradient ops read, so the plan can free it after its last one.
+    """
+
+    def __init__(self, graph, op_type, name, inputs, attrs, kernel=None):
+        self.graph = graph
+        self.type = op_type
+        self.name = name
+        self.inputs = list(inputs)
+        self.attrs = dict(attrs)
+        self.kernel = kernel
+        self.outputs = []
+        self._saved = None
+        self.control_inputs = list(graph._control_stack_ops())
+        self._id = len(graph._ops)
+
+    def _add_outputs(self, specs):
+        self.outputs = [Tensor(self, i, dt, shp) for i, (dt, shp) in enumerate(specs)]
+        if self.kernel is not None:
+            self._saved = Tensor(self, len(self.outputs), None, None)
+
+    def get_attr(self, name):
+        return self.attrs[name]
+
+    def run(self, feed_dict=None, session=None):
+        from .session import get_default_session
+        (session or get_default_session()).run(self, feed_dict)
+
+    def __repr__(self):
+        return f"<tf.Operation '{self.name}' type={self.type}>"
+
+
+class Graph:
+    """A dataflow graph: operations in creation order, unique names, name scopes, collections."""
+
+    def __init__(self):
+        self._ops = []
+        self._names = {}
+        self._name_counts = {}
+        self._scope = ""
+        self._control_stack = []
+        self._collections = {}
+        self.seed = None
+        self._version = 0   # bumped on every new op, so cached plans know the graph changed
+
+    # --- names
+    def unique_name(self, name):
+        full = f"{self._scope}/{name}" if self._scope else name
+        key = full.lower()
+        n = self._name_counts.get(key, 0)
+        self._name_counts[key] = n + 1
+        if n:
+            while f"{full}_{n}".lower() in self._name_counts:
+                n += 1
+            full = f"{full}_{n}"
+            self._name_counts[full.lower()] = 1
+        return full
+
+    @contextlib.contextmanager
+    def name_scope(self, name):
+        old = self._scope
+        if name is None or name == "":
+            self._scope = ""
+        elif name.endswith("/"):
+            self._scope = name[:-1]
+        else:
+            self._scope = self.unique_name(name)
+        try:
+            yield self._scope + "/"
+        finally:
+            self._scope = old
+
+    # --- control dependencies
+    def _control_stack_ops(self):
+        out = []
+        for ops in self._control_stack:
+            for o in ops:
+                if o not in out:
+                    out.append(o)
+        return out
+
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs):
+        if control_inputs is None:   # TF: None clears the outer dependencies
+            saved, self._control_stack = self._control_stack, []
+            try:
+                yield
+            finally:
+                self._control_stack = saved
+            return
+        ops = [c.op if isinstance(c, Tensor) else as_operation(c) for c in control_inputs]
+        self._control_stack.append(ops)
+        try:
+            yield
+        finally:
+            self._control_stack.pop()
+
+    # --- ops
+    def create_op(self, op_type, inputs, attrs=None, name=None, kernel=None, outputs=None, infer=None):
+        """Add an op. `outputs` is a list of (dtype, shape), or None to infer one output through the
+        kernel's shape rule (dtype of the first input). Shape errors name the op and every input shape."""
+        if not re.match(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$", name or op_type):
+            raise ValueError(f"'{name}' is not a valid op name")
+        for t in inputs:
+            if t.graph is not self:
+                raise ValueError(f"Tensor {t.name} must be from the same graph as the new op {op_type!r}")
+        name = self.unique_name(name or op_type)
+        op = Operation(self, op_type, name, inputs, attrs or {}, kernel)
+        if outputs is None:
+            rule = infer or kernel.infer
+            shapes = [t.shape.dims for t in inputs]
+            try:
+                shape = rule(*shapes, **op.attrs)
+            except ShapeError as e:
+                listed = ", ".join("<unknown>" if s is None else str(list(s)).replace("None", "?")
+                                   for s in shapes)
+                raise ValueError(f"{e} for '{name}' (op: '{op_type}') with input shapes: {listed}.") from None
+            dtype = inputs[0].dtype if inputs else float32
+            if kernel is not None and kernel.n_outputs != 1:
+                outputs = [(dtype, s) for s in shape]
+            else:
+                outputs = [(dtype, shape)]
+        op._add_outputs(outputs)
+        self._ops.append(op)
+        self._names[name] = op
+        self._version += 1
+        return op
+
+    def get_operations(self):
+        return list(self._ops)
+
+    def get_operation_by_name(self, name):
+        try:
+            return self._names[name]
+        except KeyError:
+            raise KeyError(f"The name '{name}' refers to an Operation not in the graph.") from None
+
+    def get_tensor_by_name(self, name):
+        op_name, _, index = name.partition(":")
+        return self.get_operation_by_name(op_name).outputs[int(index or 0)]
+
+    # --- collections
+    def add_to_collection(self, key, value):
+        self._collections.setdefault(key, []).append(value)
+
+    def get_collection(self, key):
+        return list(self._collections.get(key, []))
+
+    @contextlib.contextmanager
+    def as_default(self):
+        _STACK.append(self)
+        try:
+            yield self
+        finally:
+            _STACK.pop()
+
+    def as_graph_def(self):
+        """A JSON-able description: one entry per op with its type, inputs, attrs and output shapes."""
+        from .export import graph_def
+        return graph_def(self)
+
+
+def as_operation(x):
+    if isinstance(x, Operation):
+        return x
+    if isinstance(x, Tensor):
+        return x.op
+    op = getattr(x, "op", None)
+    if isinstance(op, Operation):
+        return op
+    raise TypeError(f"can not convert {x!r} to an Operation")
+
+
+_DEFAULT = [Graph()]
+_STACK = []
+
+
+def get_default_graph():
+    return _STACK[-1] if _STACK else _DEFAULT[0]
+
+
+def reset_default_graph():
+    if _STACK:
+        raise AssertionError("Do not use tf.reset_default_graph() inside a `with graph.as_default()` block")
+    _DEFAULT[0] = Graph()
+    from . import session
+    session._reset_default_session()
+
+
+def name_scope(name, default_name=None, values=None):
+    return get_default_graph().name_scope(name if name is not None else default_name)
+
+
+def control_dependencies(control_inputs):
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def set_random_seed(seed):
+    get_default_graph().seed = seed
+
+
+class GraphKeys:
+    """Collection names, as tf.GraphKeys."""
+    GLOBAL_VARIABLES = "variables"
+    TRAINABLE_VARIABLES = "trainable_variables"

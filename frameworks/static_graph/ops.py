@@ -1,0 +1,295 @@
+"""Op constructors (TF's array_ops, math_ops, state_ops): each adds one node, computed by a shared kernel."""
+import numbers
+
+import numpy as np
+
+from frameworks import kernels as K
+from .graph import Tensor, TensorShape, as_dtype, as_operation, float32, get_default_graph, int32
+
+
+# ---------------------------------------------------------------- conversion
+
+def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None):
+    """A Tensor for `value`: tensors pass through; Python/NumPy values become a Const."""
+    if isinstance(value, Tensor):
+        if dtype is not None and as_dtype(dtype) != value.dtype:
+            raise ValueError(f"Tensor conversion requested dtype {as_dtype(dtype).name} for Tensor with "
+                             f"dtype {value.dtype.name}: {value!r}")
+        return value
+    if hasattr(value, "_as_graph_element"):
+        return value._as_graph_element()
+    return constant(value, dtype=dtype or dtype_hint, name=name)
+
+
+def _pair(a, b):
+    """Binary operands as tensors: a Python scalar takes the other operand's dtype (keeps float32)."""
+    if not isinstance(a, Tensor) and isinstance(b, Tensor):
+        a = convert_to_tensor(a, dtype=b.dtype if isinstance(a, numbers.Number) else None)
+    elif not isinstance(b, Tensor) and isinstance(a, Tensor):
+        b = convert_to_tensor(b, dtype=a.dtype if isinstance(b, numbers.Number) else None)
+    else:
+        a, b = convert_to_tensor(a), convert_to_tensor(b)
+    if a.dtype != b.dtype:
+        raise TypeError(f"Input 'y' of op has type {b.dtype.name} that does not match type "
+                        f"{a.dtype.name} of argument 'x' ({a.name}, {b.name})")
+    return a, b
+
+
+def kernel_op(op_type, kernel, inputs, name=None, /, **attrs):
+    """Add a node computed by `kernel`; shapes are checked now, through the kernel's `infer`.
+    (Positional-only, so kernel attributes such as max_pool2d's `kernel` pass through.)"""
+    op = get_default_graph().create_op(op_type, inputs, attrs, name, kernel=kernel)
+    return op.outputs[0] if len(op.outputs) == 1 else tuple(op.outputs)
+
+
+def graph_op(op_type, inputs, outputs, name=None, /, **attrs):
+    """Add a node with no kernel (state, control, feeds); `outputs` is a list of (dtype, shape)."""
+    return get_default_graph().create_op(op_type, inputs, attrs, name, outputs=outputs)
+
+
+# ---------------------------------------------------------------- sources
+
+def placeholder(dtype, shape=None, name=None):
+    """A value that must be fed to Session.run; None dimensions accept any size."""
+    dtype = as_dtype(dtype)
+    shape = None if shape is None else tuple(shape)
+    return graph_op("Placeholder", [], [(dtype, shape)], name or "Placeholder",
+                    dtype=dtype, shape=shape).outputs[0]
+
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    if dtype is None and isinstance(value, float):
+        dtype = float32   # TF infers float32 for Python floats
+    elif dtype is None and isinstance(value, bool):
+        dtype = None
+    elif dtype is None and isinstance(value, int):
+        dtype = int32
+    arr = np.array(value, dtype=None if dtype is None else as_dtype(dtype).np)
+    if arr.dtype == np.float64 and dtype is None and not isinstance(value, np.ndarray):
+        arr = arr.astype(np.float32)
+    if shape is not None:
+        arr = np.broadcast_to(arr, tuple(shape)).copy()
+    arr.flags.writeable = False
+    return graph_op("Const", [], [(as_dtype(arr.dtype), arr.shape)], name, value=arr).outputs[0]
+
+
+def _dims(shape):
+    return (int(shape),) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
+
+
+def zeros(shape, dtype=float32, name="zeros"):
+    return constant(np.zeros(_dims(shape), as_dtype(dtype).np), name=name)
+
+
+def ones(shape, dtype=float32, name="ones"):
+    return constant(np.ones(_dims(shape), as_dtype(dtype).np), name=name)
+
+
+def zeros_like(tensor, name="zeros_like"):
+    t = convert_to_tensor(tensor)
+    return graph_op("ZerosLike", [t], [(t.dtype, t.shape.dims)], name).outputs[0]
+
+
+def ones_like(tensor, name="ones_like"):
+    t = convert_to_tensor(tensor)
+    return graph_op("OnesLike", [t], [(t.dtype, t.shape.dims)], name).outputs[0]
+
+
+def _random(op_type, shape, dtype, seed, name, **attrs):
+    g, shape = get_default_graph(), _dims(shape)
+    # TF's rule: graph seed + op seed; an op seed alone uses a fixed graph seed; neither is random
+    op_seed = seed if seed is not None else (g._version if g.seed is not None else None)
+    return graph_op(op_type, [], [(as_dtype(dtype), tuple(shape))], name, shape=tuple(shape),
+                    dtype=as_dtype(dtype), seed=(g.seed, op_seed), **attrs).outputs[0]
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name="random_normal"):
+    return _random("RandomStandardNormal", shape, dtype, seed, name, mean=mean, stddev=stddev)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name="truncated_normal"):
+    return _random("TruncatedNormal", shape, dtype, seed, name, mean=mean, stddev=stddev)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=float32, seed=None, name="random_uniform"):
+    return _random("RandomUniform", shape, dtype, seed, name, minval=minval, maxval=maxval)
+
+
+# ---------------------------------------------------------------- math
+
+def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
+    a, b = _pair(a, b)
+    return kernel_op("MatMul", K.matmul, [a, b], name, transpose_a=transpose_a, transpose_b=transpose_b)
+
+
+def _binary(op_type, kernel, py_name):
+    def op(x, y, name=None):
+        return kernel_op(op_type, kernel, list(_pair(x, y)), name)
+    op.__name__ = py_name
+    op.__doc__ = f"Elementwise {op_type} with broadcasting, through the shared `{kernel.name}` kernel."
+    return op
+
+
+add = _binary("Add", K.add, "add")
+subtract = _binary("Sub", K.sub, "subtract")
+multiply = _binary("Mul", K.mul, "multiply")
+divide = _binary("RealDiv", K.div, "divide")
+maximum = _binary("Maximum", K.maximum, "maximum")
+minimum = _binary("Minimum", K.minimum, "minimum")
+
+
+def negative(x, name=None):
+    return kernel_op("Neg", K.neg, [convert_to_tensor(x)], name)
+
+
+def pow(x, y, name=None):  # noqa: A001  (TF's name)
+    if isinstance(y, Tensor):
+        raise TypeError("pow: only a Python-number exponent is supported by the shared kernel")
+    return kernel_op("Pow", K.pow, [convert_to_tensor(x)], name, exponent=float(y))
+
+
+def _unary(op_type, kernel):
+    def op(x, name=None):
+        return kernel_op(op_type, kernel, [convert_to_tensor(x)], name)
+    op.__name__ = op_type.lower()
+    op.__doc__ = f"Elementwise {op_type} through the shared `{kernel.name}` kernel."
+    return op
+
+
+square = _unary("Square", K.square)
+exp = _unary("Exp", K.exp)
+log = _unary("Log", K.log)
+relu = _unary("Relu", K.relu)
+sigmoid = _unary("Sigmoid", K.sigmoid)
+tanh = _unary("Tanh", K.tanh)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    return kernel_op("ClipByValue", K.clip, [convert_to_tensor(t)], name,
+                     lo=float(clip_value_min), hi=float(clip_value_max))
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
+    return kernel_op("Sum", K.sum, [convert_to_tensor(input_tensor)], name, axis=_axis(axis),
+                     keepdims=bool(keepdims))
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    return kernel_op("Mean", K.mean, [convert_to_tensor(input_tensor)], name, axis=_axis(axis),
+                     keepdims=bool(keepdims))
+
+
+# ---------------------------------------------------------------- shapes
+
+def reshape(tensor, shape, name=None):
+    return kernel_op("Reshape", K.reshape, [convert_to_tensor(tensor)], name,
+                     shape=tuple(int(s) for s in shape))
+
+
+def transpose(a, perm=None, name="transpose"):
+    return kernel_op("Transpose", K.transpose, [convert_to_tensor(a)], name,
+                     axes=None if perm is None else tuple(perm))
+
+
+def concat(values, axis, name="concat"):
+    return kernel_op("ConcatV2", K.concat, [convert_to_tensor(v) for v in values], name, axis=axis)
+
+
+def split(value, num_or_size_splits, axis=0, name="split"):
+    sections = num_or_size_splits if isinstance(num_or_size_splits, int) else tuple(num_or_size_splits)
+    out = kernel_op("Split", K.split, [convert_to_tensor(value)], name, sections=sections, axis=axis)
+    return list(out) if isinstance(out, tuple) else [out]
+
+
+def slice_(tensor, index):
+    """tensor[index] for ints and slices (TF's StridedSlice)."""
+    index = index if isinstance(index, tuple) else (index,)
+    return kernel_op("StridedSlice", K.slice, [tensor], None, index=index)
+
+
+def identity(input, name=None):  # noqa: A002  (TF's name)
+    t = convert_to_tensor(input)
+    return graph_op("Identity", [t], [(t.dtype, t.shape.dims)], name or "Identity").outputs[0]
+
+
+def add_n(inputs, name=None):
+    inputs = [convert_to_tensor(t) for t in inputs]
+    if len(inputs) == 1:
+        return inputs[0]
+    shape = inputs[0].shape.dims
+    for t in inputs[1:]:
+        if not t.shape.is_compatible_with(shape or ()) and t.shape.dims is not None and shape is not None:
+            raise ValueError(f"AddN: all inputs must have the same shape, got {inputs[0].shape} "
+                             f"and {t.shape}")
+    return graph_op("AddN", inputs, [(inputs[0].dtype, shape)], name or "AddN").outputs[0]
+
+
+def cast(x, dtype, name="Cast"):
+    x = convert_to_tensor(x)
+    return graph_op("Cast", [x], [(as_dtype(dtype), x.shape.dims)], name, dtype=as_dtype(dtype)).outputs[0]
+
+
+# ---------------------------------------------------------------- state and control
+
+def assign(ref, value, name=None):
+    """ref = value (copied into the variable's storage); returns the new value."""
+    var = _variable(ref, "assign")
+    value = convert_to_tensor(value, dtype=var.dtype)
+    if not var.shape.is_compatible_with(value.shape.dims or ()) and value.shape.dims is not None:
+        raise ValueError(f"Shapes {var.shape} and {value.shape} are incompatible in assign to {var.op.name}")
+    return graph_op("Assign", [value], [(var.dtype, var.shape.dims)], name or "Assign",
+                    var=var).outputs[0]
+
+
+def assign_add(ref, value, name=None):
+    var = _variable(ref, "assign_add")
+    value = convert_to_tensor(value, dtype=var.dtype)
+    return graph_op("AssignAdd", [var, value], [(var.dtype, var.shape.dims)], name or "AssignAdd",
+                    var=var).outputs[0]
+
+
+def assign_sub(ref, value, name=None):
+    var = _variable(ref, "assign_sub")
+    value = convert_to_tensor(value, dtype=var.dtype)
+    return graph_op("AssignSub", [var, value], [(var.dtype, var.shape.dims)], name or "AssignSub",
+                    var=var).outputs[0]
+
+
+def _variable(ref, what):
+    from .variables import Variable
+    if not isinstance(ref, Variable):
+        raise TypeError(f"{what} needs a Variable as its first argument, got {ref!r}")
+    return ref
+
+
+def no_op(name="NoOp"):
+    return graph_op("NoOp", [], [], name)
+
+
+def group(*inputs, name="group_deps"):
+    """An op that runs everything in `inputs` (ops or tensors, nested lists allowed) and outputs nothing."""
+    flat = []
+
+    def walk(x):
+        if isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        elif x is not None:
+            flat.append(as_operation(x))
+    walk(inputs)
+    with get_default_graph().control_dependencies(flat):
+        return no_op(name=name)
+
+
+def tuple_(tensors, name=None):
+    with get_default_graph().control_dependencies(list(tensors)):
+        return [identity(t) for t in tensors]
+
+
+def shape_of(t):
+    return TensorShape(convert_to_tensor(t).shape.dims)
+

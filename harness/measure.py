@@ -1,0 +1,276 @@
+"""What runs inside one fresh child process: build, time, gate, memory and (opt-in) kernel-time passes."""
+import gc
+import math
+import os
+import sys
+import time
+import traceback
+import tracemalloc
+
+import numpy as np
+
+MIB = float(1 << 20)
+GATE_ITERS = 3          # iterations whose losses must match the reference trainer's
+GATE_RTOL = 1e-3        # looser than the equivalence tests' 1e-4: BLAS thread counts change the rounding
+KERNELS_DIR = os.path.join("frameworks", "kernels") + os.sep
+
+
+class Diverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+def iteration_policy(task):
+    """Human-readable rule used to pick the timed iteration count (it goes into every row)."""
+    if task.get("iters"):
+        return f"fixed {task['iters']}"
+    return f"auto: {task['target_s']:g} s per run, {task['min_iters']}..{task['max_iters']} iterations"
+
+
+def auto_iters(task, est_s):
+    if task.get("iters"):
+        return int(task["iters"])
+    n = math.ceil(task["target_s"] / max(est_s, 1e-7))
+    return int(min(max(n, task["min_iters"]), task["max_iters"]))
+
+
+def percentiles(samples):
+    a = np.asarray(samples, dtype=np.float64)
+    p10, p50, p90 = np.percentile(a, [10, 50, 90])
+    return float(p50), float(p10), float(p90)
+
+
+class Stepper:
+    """Steps one trainer over the workload's batches, timing each step (device-synchronized)."""
+
+    def __init__(self, workload, size, trainer, sync):
+        self.w, self.size, self.t, self.sync = workload, size, trainer, sync
+        self.i = 0
+
+    def step(self):
+        batch = self.w.batch(self.i, self.size)   # fetched outside the timed region
+        t0 = time.perf_counter()
+        loss = self.t.step(batch)
+        self.sync()
+        dt = time.perf_counter() - t0
+        if not math.isfinite(loss):
+            raise Diverged(f"non-finite loss {loss} at iteration {self.i}")
+        self.i += 1
+        return float(loss), dt
+
+
+def gate(losses, ref_losses, rtol=GATE_RTOL):
+    """None when the first losses match the reference's, else a one-line reason."""
+    n = min(len(losses), len(ref_losses))
+    for i in range(n):
+        a, r = losses[i], ref_losses[i]
+        if not abs(a - r) <= rtol * abs(r) + 1e-12:
+            return f"loss at iteration {i} is {a:.7g}, reference trainer gives {r:.7g} (rtol {rtol:g})"
+    return None
+
+
+def timing_pass(task, w, sync, out):
+    """Build time, first iteration alone, warm-up, then N timed iterations; fills `out`."""
+    t0 = time.perf_counter()
+    trainer = w.trainer(task["engine"], task["size"], task["device"])
+    sync()
+    out["build_s"] = time.perf_counter() - t0
+    st = Stepper(w, task["size"], trainer, sync)
+    losses = []
+    loss, dt = st.step()
+    losses.append(loss)
+    out["first_iter_ms"] = dt * 1e3
+    warm = []
+    for _ in range(task["warmup"]):
+        loss, dt = st.step()
+        losses.append(loss)
+        warm.append(dt)
+    out["loss_first"] = losses[0]
+    ref = task.get("ref_losses")
+    if ref is not None and len(losses) >= min(GATE_ITERS, len(ref)):
+        why = gate(losses, ref)
+        if why:
+            out.update(status="invalid", error=why, loss_last=losses[-1], losses_head=losses[:GATE_ITERS])
+            return None
+    n = auto_iters(task, float(np.median(warm)) if warm else out["first_iter_ms"] / 1e3)
+    samples = []
+    for _ in range(n):
+        loss, dt = st.step()
+        losses.append(loss)
+        samples.append(dt * 1e3)
+    out["losses_head"] = losses[:GATE_ITERS]
+    if ref is not None:
+        why = gate(losses, ref)
+        if why:
+            out.update(status="invalid", error=why, loss_last=losses[-1])
+            return None
+    out["loss_last"] = losses[-1]
+    out["iters"] = n
+    out["samples_ms"] = samples
+    out["median_ms"], out["p10_ms"], out["p90_ms"] = percentiles(samples)
+    out["mean_ms"] = float(np.mean(samples))
+    return trainer
+
+
+def cpu_memory_pass(task, w, n_iters):
+    """Fresh trainer built under tracemalloc: bytes held after build, and the per-iteration peak of traced
+    bytes (parameters, buffers, saved activations and temporaries alive during the step)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        trainer = w.trainer(task["engine"], task["size"], task["device"])
+        state = tracemalloc.get_traced_memory()[0]
+        st = Stepper(w, task["size"], trainer, lambda: None)
+        st.step()          # lazy engines allocate caches on their first step: not a steady-state peak
+        peaks = []
+        for _ in range(n_iters):
+            tracemalloc.reset_peak()
+            st.step()
+            peaks.append(tracemalloc.get_traced_memory()[1])
+    finally:
+        tracemalloc.stop()
+    return {"state_mem_mb": state / MIB, "peak_mem_mb": max(peaks) / MIB}
+
+
+def gpu_memory_pass(task, w, trainer, sync, n_iters):
+    from harness import gpu
+    batches = [w.batch(i, task["size"]) for i in range(n_iters)]
+    return gpu.memory_pass(trainer, batches, sync)
+
+
+class KernelProfiler:
+    """The kernel hook for the style-tax pass: time spent inside kernels, per step and per call site."""
+
+    def __init__(self, device, breakdown):
+        self.depth = 0
+        self.breakdown = breakdown
+        self.calls = []           # (label, kernel, phase, seconds or event index)
+        self.events = None
+        if device == "gpu":
+            from harness.gpu import EventTimer
+            self.events = EventTimer()
+
+    def label(self):
+        """The engine's own name for the call site: caller function, plus the node/layer name if any."""
+        f = sys._getframe(2)
+        while f is not None and KERNELS_DIR in f.f_code.co_filename:
+            f = f.f_back
+        if f is None:
+            return "?"
+        code = f.f_code
+        where = getattr(code, "co_qualname", code.co_name)
+        mod = f.f_globals.get("__name__", "?")
+        for var in ("node", "op", "layer", "block", "self"):
+            name = getattr(f.f_locals.get(var), "name", None)
+            if isinstance(name, str) and name:
+                return f"{mod}:{where} [{name}]"
+        return f"{mod}:{where}"
+
+    def __call__(self, kernel, phase, fn, args, kwargs):
+        if self.depth:            # a kernel calling another kernel: counted once, by the outer call
+            return fn(*args, **kwargs)
+        label = self.label() if self.breakdown else ""
+        self.depth += 1
+        try:
+            if self.events is not None:
+                self.calls.append((label, kernel, phase, None))
+                return self.events.time(fn, args, kwargs)
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.calls.append((label, kernel, phase, time.perf_counter() - t0))
+        finally:
+            self.depth -= 1
+
+    def drain(self):
+        calls, self.calls = self.calls, []
+        if self.events is not None:
+            ms = self.events.drain()
+            return [(lb, k, ph, m / 1e3) for (lb, k, ph, _), m in zip(calls, ms)]
+        return calls
+
+
+def profile_pass(task, w, sync, n_iters, breakdown=True):
+    """Fresh trainer built with the kernel hook installed; kernel time per step and per-site totals."""
+    from frameworks import kernels
+    prof = KernelProfiler(task["device"], breakdown)
+    kernels.install_hook(prof)
+    try:
+        trainer = w.trainer(task["engine"], task["size"], task["device"])
+        st = Stepper(w, task["size"], trainer, sync)
+        st.step()
+        prof.drain()
+        per_step, sites = [], {}
+        for _ in range(n_iters):
+            st.step()
+            calls = prof.drain()
+            per_step.append(sum(c[3] for c in calls) * 1e3)
+            for label, kernel, phase, s in calls:
+                rec = sites.setdefault((label, kernel, phase), [0, 0.0])
+                rec[0] += 1
+                rec[1] += s * 1e3
+    finally:
+        kernels.remove_hook()
+    rows = [{"site": k[0], "kernel": k[1], "phase": k[2], "calls_per_iter": c / n_iters,
+             "ms_per_iter": ms / n_iters} for k, (c, ms) in sites.items()]
+    rows.sort(key=lambda r: -r["ms_per_iter"])
+    return float(np.median(per_step)), rows
+
+
+def classify(exc):
+    """(status, one-line error naming the place) for an exception raised by a run."""
+    name = type(exc).__name__
+    status = "oom" if isinstance(exc, MemoryError) or "OutOfMemory" in name else "error"
+    if isinstance(exc, Diverged):
+        status = "diverged"
+    line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    tb = traceback.extract_tb(exc.__traceback__)
+    if tb:
+        f = tb[-1]
+        line += f" (at {os.path.relpath(f.filename)}:{f.lineno})"
+    return status, line
+
+
+def run_task(task):
+    """Every pass for one (engine, workload, size, device, repeat); always returns a result dict."""
+    import workloads
+    from frameworks import kernels
+    from harness import machine
+    out = {"status": "ok", "error": "", "warmup": task["warmup"], "iters_policy": iteration_policy(task)}
+    out.update(machine.blas_info())
+    if task["device"] == "gpu":
+        out.update(machine.gpu_info())
+    try:
+        w = workloads.get(task["workload"])
+        xp = kernels.get_xp(task["device"])
+        sync = (lambda: kernels.synchronize(xp)) if task["device"] == "gpu" else (lambda: None)
+        trainer = timing_pass(task, w, sync, out)
+        if trainer is None:
+            return out
+        if task["mem_iters"] > 0 and task["device"] == "gpu":
+            out.update(gpu_memory_pass(task, w, trainer, sync, task["mem_iters"]))
+        del trainer
+        if task["mem_iters"] > 0 and task["device"] == "cpu":
+            out.update(cpu_memory_pass(task, w, task["mem_iters"]))
+        if task.get("profile"):
+            kernel_ms, sites = profile_pass(task, w, sync, max(1, min(out["iters"], task["profile_iters"])),
+                                            breakdown=True)
+            out["kernel_ms"] = kernel_ms
+            out["overhead_ms"] = out["median_ms"] - kernel_ms
+            out["overhead_pct"] = 100.0 * out["overhead_ms"] / out["median_ms"]
+            out["profile_sites"] = sites
+    except BaseException as e:  # every failure becomes a row; the matrix goes on
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        out["status"], out["error"] = classify(e)
+    return out
+
+
+def child_main(task, conn):
+    """Entry point of the spawned child: run the task, send the result dict back over the pipe."""
+    try:
+        result = run_task(task)
+    except BaseException as e:
+        result = {"status": "error", "error": classify(e)[1]}
+    conn.send(result)
+    conn.close()

@@ -1,0 +1,126 @@
+"""nd + autograd: record/backward gradients against finite differences (float64), grad_req, pause,
+and the errors for backward without a graph."""
+import numpy as np
+import pytest
+
+from frameworks.hybrid import autograd, nd
+from frameworks.kernels.gradcheck import numerical_grad
+
+
+def _check(f, *arrays, rtol=1e-5, atol=1e-7):
+    """f(*NDArrays) -> scalar NDArray; compare record/backward grads with central differences."""
+    xs = [nd.array(a, dtype="float64") for a in arrays]
+    for x in xs:
+        x.attach_grad()
+    with autograd.record():
+        y = f(*xs)
+    y.backward()
+    for a, x in zip(arrays, xs):
+        num = numerical_grad(lambda: f(*[nd.array(b, dtype="float64") for b in arrays]).asscalar(), a)
+        np.testing.assert_allclose(x.grad.asnumpy(), num, rtol=rtol, atol=atol)
+
+
+def test_composite_expression_matches_finite_differences():
+    rs = np.random.RandomState(0)
+    a, b = rs.standard_normal((4, 3)), rs.standard_normal((3, 5))
+    c = rs.uniform(0.5, 2.0, (4, 5))
+
+    def f(a, b, c):
+        h = nd.dot(a, b)
+        z = nd.sigmoid(h) * nd.tanh(h) + nd.relu(h) - 0.5 * nd.exp(-h * h)
+        z = z / c + nd.log(c) ** 2
+        z = nd.concat(z, nd.reshape(a, shape=(2, 6)).T.reshape((4, 3)), dim=1)
+        return nd.mean(nd.sum(nd.clip(z, a_min=-3.0, a_max=3.0), axis=1)) - z[1:3].sum()
+
+    _check(f, a, b, c)
+
+
+def test_layer_ops_match_finite_differences():
+    rs = np.random.RandomState(1)
+    x, w, bias = rs.standard_normal((2, 2, 5, 5)), rs.standard_normal((3, 2, 3, 3)), rs.standard_normal(3)
+    fw = rs.standard_normal((4, 12))
+
+    def f(x, w, bias, fw):
+        y = nd.Convolution(x, w, bias, kernel=(3, 3), num_filter=3, pad=(1, 1))
+        y = nd.Pooling(nd.Activation(y, act_type="tanh"), kernel=(2, 2), stride=(2, 2))
+        return nd.sum(nd.FullyConnected(y, fw, num_hidden=4, no_bias=True) ** 2)
+
+    _check(f, x, w, bias, fw, rtol=1e-4, atol=1e-6)
+
+
+def test_fused_rnn_matches_finite_differences():
+    rs = np.random.RandomState(2)
+    T, N, C, H = 3, 2, 4, 3
+    x = rs.standard_normal((T, N, C))
+    ws = [rs.uniform(-0.5, 0.5, s) for s in ((4 * H, C), (4 * H, H), (4 * H,), (4 * H,))]
+
+    def f(x, *ws):
+        return nd.sum(nd.RNN(x, *ws, state_size=H, mode="lstm") ** 2)
+
+    _check(f, x, *ws, rtol=1e-4, atol=1e-7)
+
+
+def test_a_value_used_twice_accumulates_and_grad_req_add_sums_over_backwards():
+    x = nd.array([1.0, 2.0, 3.0])
+    x.attach_grad(grad_req="add")
+    for _ in range(2):
+        with autograd.record():
+            y = (x * x + x).sum()
+        y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * (2 * np.array([1.0, 2.0, 3.0]) + 1))
+    x.attach_grad()  # back to 'write': the next backward overwrites
+    with autograd.record():
+        y = (3 * x).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [3.0, 3.0, 3.0])
+
+
+def test_record_pause_and_is_recording():
+    x = nd.ones((2,))
+    x.attach_grad()
+    assert not autograd.is_recording()
+    with autograd.record():
+        assert autograd.is_recording() and autograd.is_training()
+        y = x * 2
+        with autograd.pause():
+            assert not autograd.is_recording()
+            z = x * 5  # not recorded: no gradient flows through it
+        out = (y + z).sum()
+    assert not autograd.is_recording()
+    out.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 2.0])
+
+
+def test_backward_outside_record_is_a_clear_error():
+    x = nd.ones((2,))
+    x.attach_grad()
+    y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="not in a computational graph.*autograd.record"):
+        y.backward()
+
+
+def test_second_backward_needs_retain_graph():
+    x = nd.ones((2,))
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 2.0])
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_ndarray_basics():
+    x = nd.array([[1, 2], [3, 4]])
+    assert x.dtype == np.float32 and x.shape == (2, 2) and x.context == nd.cpu()
+    assert nd.array(np.arange(3)).dtype == np.int64  # a NumPy source keeps its dtype
+    assert x.sum().asscalar() == 10.0
+    assert x.as_in_context(nd.cpu()) is x
+    np.testing.assert_allclose((1 - x / 2).asnumpy(), [[0.5, 0.0], [-0.5, -1.0]])
+    with pytest.raises(ValueError, match="not a scalar"):
+        x.asscalar()
+    nd.random.seed(3)
+    a = nd.random.normal(shape=(3,)).asnumpy()
+    nd.random.seed(3)
+    np.testing.assert_array_equal(a, nd.random.normal(shape=(3,)).asnumpy())

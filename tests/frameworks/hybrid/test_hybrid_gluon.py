@@ -1,0 +1,266 @@
+"""gluon: every block gives the same outputs and gradients hybridized as imperatively; the cache
+re-traces on new shapes and clears on child assignment; deferred init, save/load, export, Trainer."""
+import os
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import frameworks.hybrid as mx
+from frameworks import kernels
+from frameworks.hybrid import autograd, gluon, nd, sym
+from frameworks.hybrid.gluon import nn, rnn
+
+
+def _seeded(block, seed=0):
+    mx.random.seed(seed)
+    block.initialize(mx.init.Uniform(0.5))
+    return block
+
+
+def _run(block, inputs, grad_inputs=()):
+    """Outputs and gradients (params + chosen inputs) of sum(outputs * fixed weights) under record()."""
+    xs = [nd.array(a) for a in inputs]
+    for i in grad_inputs:
+        xs[i].attach_grad()
+    with autograd.record():
+        out = block(*xs)
+        flat = []
+        stack = [out]
+        while stack:
+            o = stack.pop(0)
+            if isinstance(o, (list, tuple)):
+                stack[:0] = list(o)
+            else:
+                flat.append(o)
+        rs = np.random.RandomState(7)
+        loss = None
+        for o in flat:
+            term = (o * nd.array(rs.standard_normal(o.shape).astype(np.float32))).sum()
+            loss = term if loss is None else loss + term
+    loss.backward()
+    grads = {k: p.grad().asnumpy() for k, p in block.collect_params().items() if p.grad_req != "null"}
+    grads.update({f"input{i}": xs[i].grad.asnumpy() for i in grad_inputs})
+    return [o.asnumpy() for o in flat], grads
+
+
+class _Cells(gluon.HybridBlock):
+    """An LSTMCell unrolled over 3 steps with Python control flow."""
+
+    def __init__(self):
+        super().__init__()
+        with self.name_scope():
+            self.cell = rnn.LSTMCell(5, input_size=4)
+
+    def hybrid_forward(self, F, x):
+        states = self.cell.begin_state(batch_size=2, func=F.zeros)
+        outs = []
+        for xt in F.split(x, num_outputs=3, axis=0, squeeze_axis=True):
+            out, states = self.cell(xt, states)
+            outs.append(out)
+        return F.concat(*outs, dim=0), states
+
+
+class _WithStates(gluon.HybridBlock):
+    def __init__(self):
+        super().__init__()
+        with self.name_scope():
+            self.lstm = rnn.LSTM(5, input_size=4)
+
+    def hybrid_forward(self, F, x, h, c):
+        return self.lstm(x, [h, c])
+
+
+def _lenet():
+    net = nn.HybridSequential()
+    with net.name_scope():
+        net.add(nn.Conv2D(3, kernel_size=3, padding=1, activation="relu"), nn.MaxPool2D(2),
+                nn.Activation("tanh"), nn.Flatten(), nn.Dense(4, activation="sigmoid"), nn.Dense(2))
+    return net
+
+
+def _wide_mlp():
+    """Wide enough (64 x 512 floats per activation) that the cached graph reuses dead arrays."""
+    net = nn.HybridSequential()
+    with net.name_scope():
+        net.add(nn.Dense(512, activation="relu", in_units=30), nn.Dense(512, activation="tanh", in_units=512),
+                nn.Dense(3, in_units=512))
+    return net
+
+
+rs = np.random.RandomState(0)
+CASES = {
+    "wide-mlp": (_wide_mlp, [rs.standard_normal((64, 30))], (0,)),
+    "dense": (lambda: nn.Dense(3, activation="relu", in_units=4), [rs.standard_normal((5, 4))], (0,)),
+    "dense-flatten": (lambda: nn.Dense(3, in_units=8), [rs.standard_normal((2, 2, 4))], (0,)),
+    "lenet": (_lenet, [rs.standard_normal((2, 1, 6, 6))], (0,)),
+    "embedding": (lambda: nn.Embedding(10, 3), [rs.randint(0, 10, (4, 3))], ()),
+    "lstm": (lambda: rnn.LSTM(5, input_size=4), [rs.standard_normal((3, 2, 4))], (0,)),
+    "lstm-states": (_WithStates, [rs.standard_normal((3, 2, 4)), rs.standard_normal((1, 2, 5)),
+                                  rs.standard_normal((1, 2, 5))], (0, 1, 2)),
+    "lstm-cells": (_Cells, [rs.standard_normal((3, 2, 4))], (0,)),
+    "l2loss": (gluon.loss.L2Loss, [rs.standard_normal((4, 3)), rs.standard_normal((4, 3))], (0,)),
+    "softmax-ce": (gluon.loss.SoftmaxCrossEntropyLoss, [rs.standard_normal((4, 3)), np.array([0, 2, 1, 1])],
+                   (0,)),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hybridized_equals_imperative(case):
+    make, inputs, grad_inputs = CASES[case]
+    inputs = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in inputs]
+    block = _seeded(make())
+    out_i, grads_i = _run(block, inputs, grad_inputs)
+    block.hybridize()
+    for _ in range(2):  # the first call traces (and probes); the second runs the planned graph
+        out_h, grads_h = _run(block, inputs, grad_inputs)
+        assert len(out_h) == len(out_i)
+        for a, b in zip(out_h, out_i):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+        assert grads_h.keys() == grads_i.keys()
+        for k in grads_i:
+            np.testing.assert_allclose(grads_h[k], grads_i[k], rtol=1e-5, atol=1e-6, err_msg=k)
+    assert len(block._cache.entries) == 1
+
+
+def test_new_input_shape_traces_a_second_graph():
+    net = _seeded(nn.Dense(1, activation="relu", in_units=2))
+    net.hybridize()
+    x10, x6 = rs.standard_normal((10, 2)).astype(np.float32), rs.standard_normal((6, 2)).astype(np.float32)
+    for x in (x10, x6, x10):
+        out = net(nd.array(x)).asnumpy()
+        w, b = net.weight.data().asnumpy(), net.bias.data().asnumpy()
+        np.testing.assert_allclose(out, np.maximum(x @ w.T + b, 0), rtol=1e-6)
+    assert sorted(sig[0][0] for sig in net._cache.entries) == [(6, 2), (10, 2)]
+
+
+def test_assigning_a_child_clears_the_cache():
+    net = _seeded(_lenet())
+    net.hybridize()
+    net(nd.ones((1, 1, 6, 6)))
+    assert net._cache.entries
+    net.add(nn.Dense(2, in_units=2))
+    assert not net._cache.entries
+    block = _Cells()
+    block.hybridize()
+    _seeded(block)(nd.ones((3, 2, 4)))
+    assert block._cache.entries
+    block.cell = rnn.LSTMCell(5, input_size=4)
+    assert not block._cache.entries
+
+
+def test_wrong_input_shape_into_a_hybridized_block_names_the_layer_and_shapes():
+    net = nn.HybridSequential()
+    with net.name_scope():
+        net.add(nn.Dense(3, in_units=4), nn.Dense(2, in_units=3))
+    _seeded(net).hybridize()
+    with pytest.raises(kernels.ShapeError, match=r"dense0_fwd \(FullyConnected\).*\(2, 5\), \(3, 4\)"):
+        net(nd.ones((2, 5)))
+
+
+def test_deferred_initialization():
+    net = nn.Dense(4)
+    with pytest.raises(RuntimeError, match="has not been initialized. Note that you should initialize"):
+        net.weight.data()
+    net.initialize()
+    with pytest.raises(gluon.DeferredInitializationError,
+                       match="has not been initialized yet because initialization was deferred"):
+        net.weight.data()
+    net.hybridize()
+    assert net(nd.ones((2, 3, 2))).shape == (2, 4)
+    assert net.weight.data().shape == (4, 6)
+
+
+def test_save_and_load_parameters_round_trip(tmp_path):
+    net = _seeded(_lenet())
+    x = nd.array(rs.standard_normal((2, 1, 6, 6)))
+    expected = net(x).asnumpy()
+    path = str(tmp_path / "lenet.params.npz")
+    net.save_parameters(path)
+    other = _seeded(_lenet(), seed=1)
+    assert not np.allclose(other(x).asnumpy(), expected)
+    other.load_parameters(path)
+    np.testing.assert_allclose(other(x).asnumpy(), expected, rtol=1e-6)
+    with pytest.raises(RuntimeError, match=r"\['6.weight', '6.bias'\] are missing in file"):
+        bigger = _lenet()
+        bigger.add(nn.Dense(2, in_units=2))
+        bigger.load_parameters(path)
+
+
+def test_export_then_load_json_and_symbol_block(tmp_path):
+    net = _seeded(_lenet())
+    with pytest.raises(RuntimeError, match="first call block.hybridize"):
+        net.export(str(tmp_path / "lenet"))
+    net.hybridize()
+    x = nd.array(rs.standard_normal((2, 1, 6, 6)))
+    expected = net(x).asnumpy()
+    sym_file, params_file = net.export(str(tmp_path / "lenet"))
+    assert os.path.basename(sym_file) == "lenet-symbol.json" and params_file.endswith("lenet-0000.params.npz")
+    with open(sym_file) as f:
+        loaded = sym.load_json(f.read())
+    assert loaded.list_arguments()[0] == "data"
+    assert set(loaded.list_arguments()[1:]) == set(net.collect_params().keys())
+    block = gluon.SymbolBlock.imports(sym_file, ["data"], params_file)
+    np.testing.assert_allclose(block(x).asnumpy(), expected, rtol=1e-6)
+
+
+def _step_bytes(hybridize):
+    """Peak traced bytes of one training step above what was live when it began (a cached graph
+    keeps nothing between steps, so nothing is hidden in the baseline)."""
+    net = _seeded(_lenet())
+    if hybridize:
+        net.hybridize()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    x, y = nd.array(rs.standard_normal((16, 1, 12, 12))), nd.array(rs.randint(0, 2, 16))
+    tracemalloc.start()
+    try:
+        for i in range(3):
+            if i == 2:
+                tracemalloc.reset_peak()
+                start = tracemalloc.get_traced_memory()[0]
+            with autograd.record():
+                loss = loss_fn(net(x), y)
+            loss.backward()
+            trainer.step(1)
+            del loss
+        return tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+def test_hybridized_peak_memory_is_at_most_imperative():
+    assert _step_bytes(True) <= _step_bytes(False)
+
+
+def test_cached_graph_plans_buffers_and_reports_its_liveness_bound():
+    net = _seeded(_wide_mlp())
+    net.hybridize()
+    x = nd.array(rs.standard_normal((64, 30)))
+    for _ in range(2):
+        with autograd.record():
+            out = net(x).sum()
+        out.backward()
+    graph = net._cache.last.graph
+    assert graph.buffers and graph.reused_bytes > 0
+    assert "out=r" in graph.source((True, True, False))
+    assert 0 < graph.peak_bytes
+
+
+def test_trainer_rescales_by_batch_size():
+    net = _seeded(nn.Dense(1, in_units=2, use_bias=False))
+    w0 = net.weight.data().asnumpy()
+    x = nd.array([[1.0, 2.0], [3.0, 4.0]])
+    with autograd.record():
+        loss = net(x)
+    loss.backward()
+    gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.5}).step(batch_size=2)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), w0 - 0.5 * np.array([[4.0, 6.0]]) / 2, rtol=1e-6)
+
+
+def test_dataloader_batches_with_a_short_last_batch():
+    ds = gluon.data.ArrayDataset(np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(5))
+    batches = list(gluon.data.DataLoader(ds, batch_size=2))
+    assert [b[0].shape for b in batches] == [(2, 2), (2, 2), (1, 2)]
+    assert batches[2][1].asnumpy().tolist() == [4]
+    assert len(gluon.data.DataLoader(ds, batch_size=2, last_batch="discard")) == 2

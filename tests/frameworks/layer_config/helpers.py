@@ -1,0 +1,20 @@
+"""Small nets written as prototxt text for the layer_config tests."""
+import numpy as np
+
+from frameworks import layer_config as caffe
+
+
+def input_layer(name, shape):
+    dims = " ".join(f"dim: {d}" for d in shape)
+    return f'layer {{ name: "in_{name}" type: "Input" top: "{name}" input_param {{ shape {{ {dims} }} }} }}\n'
+
+
+def net_from_text(text, phase=caffe.TRAIN, dtype=np.float64, tmp_path=None, **kw):
+    param = caffe.parse_prototxt(text, caffe.caffe_pb2.NetParameter())
+    return caffe.Net(param, phase, dtype=dtype, **kw)
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)

@@ -1,0 +1,146 @@
+"""Every layer's backward against central differences of the net's loss, in float64, through the Net."""
+import numpy as np
+import pytest
+
+from frameworks.kernels.gradcheck import numerical_grad
+
+from .helpers import input_layer, net_from_text
+
+
+def build(inputs, body, top="y", loss_layer=True, **kw):
+    """Inputs + the layer(s) under test + a loss sum(top * w), w fixed and random (unless body has a loss)."""
+    # force_backward: inputs are data, so only a forced backward gives them a diff to compare
+    text = "force_backward: true\n" + "".join(input_layer(n, a.shape) for n, a in inputs.items()) + body
+    net = net_from_text(text, **kw)
+    for n, a in inputs.items():
+        net.blobs[n].data[...] = a
+    if loss_layer:
+        shape = net.blobs[top].shape
+        text += input_layer("w", shape)
+        text += (f'layer {{ name: "weigh" type: "Eltwise" bottom: "{top}" bottom: "w" top: "yw" '
+                 'eltwise_param { operation: PROD } }\n'
+                 'layer { name: "loss" type: "Reduction" bottom: "yw" top: "loss" loss_weight: 1 }\n')
+        net = net_from_text(text, **kw)
+        for n, a in inputs.items():
+            net.blobs[n].data[...] = a
+        net.blobs["w"].data[...] = np.random.RandomState(7).standard_normal(shape)
+    return net
+
+
+def check(net, wrt, params=True, rtol=1e-5, atol=1e-7):
+    net.forward_backward()
+    analytic = {n: net.blobs[n].diff.copy() for n in wrt}
+    pgrads = {}
+    if params:
+        pgrads = {(l, i): b.diff.copy() for l, bs in net.params.items() for i, b in enumerate(bs)}
+
+    def loss():
+        return net.forward_from_to()
+    for n in wrt:
+        np.testing.assert_allclose(analytic[n], numerical_grad(loss, net.blobs[n].data), rtol=rtol, atol=atol,
+                                   err_msg=f"bottom {n}")
+    for (l, i), g in pgrads.items():
+        np.testing.assert_allclose(g, numerical_grad(loss, net.params[l][i].data), rtol=rtol, atol=atol,
+                                   err_msg=f"param {l}/{i}")
+
+
+RS = np.random.RandomState(0)
+
+
+def x(*shape):
+    return RS.standard_normal(shape)
+
+
+CASES = {
+    "InnerProduct": ({"a": x(3, 2, 2)}, 'layer { name: "l" type: "InnerProduct" bottom: "a" top: "y" '
+                     'inner_product_param { num_output: 3 weight_filler { type: "gaussian" } '
+                     'bias_filler { type: "gaussian" } } }'),
+    "InnerProduct_axis2": ({"a": x(2, 3, 4)}, 'layer { name: "l" type: "InnerProduct" bottom: "a" top: "y" '
+                           'inner_product_param { num_output: 2 axis: 2 weight_filler { type: "xavier" } } '
+                           '}'),
+    "Convolution": ({"a": x(2, 2, 5, 5)}, 'layer { name: "l" type: "Convolution" bottom: "a" top: "y" '
+                    'convolution_param { num_output: 3 kernel_size: 3 pad: 1 stride: 2 '
+                    'weight_filler { type: "msra" } bias_filler { type: "uniform" } } }'),
+    "Pooling_ceil": ({"a": x(2, 2, 5, 5)}, 'layer { name: "l" type: "Pooling" bottom: "a" top: "y" '
+                     'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }'),
+    "Pooling_floor": ({"a": x(1, 2, 5, 5)}, 'layer { name: "l" type: "Pooling" bottom: "a" top: "y" '
+                      'pooling_param { pool: MAX kernel_size: 3 stride: 2 round_mode: FLOOR } }'),
+    "ReLU": ({"a": x(3, 4)}, 'layer { name: "l" type: "ReLU" bottom: "a" top: "y" }'),
+    "Sigmoid": ({"a": x(3, 4)}, 'layer { name: "l" type: "Sigmoid" bottom: "a" top: "y" }'),
+    "TanH": ({"a": x(3, 4)}, 'layer { name: "l" type: "TanH" bottom: "a" top: "y" }'),
+    "Clip": ({"a": x(3, 4)}, 'layer { name: "l" type: "Clip" bottom: "a" top: "y" clip_param { min: -0.5 '
+                             'max: 0.7 } }'),
+    "Log": ({"a": np.abs(x(3, 4)) + 0.5}, 'layer { name: "l" type: "Log" bottom: "a" top: "y" }'),
+    "Power": ({"a": np.abs(x(3, 4)) + 0.5}, 'layer { name: "l" type: "Power" bottom: "a" top: "y" '
+              'power_param { power: 3 } }'),
+    "Eltwise_PROD": ({"a": x(2, 3), "b": x(2, 3), "c": x(2, 3)},
+                     'layer { name: "l" type: "Eltwise" bottom: "a" bottom: "b" bottom: "c" top: "y" '
+                     'eltwise_param { operation: PROD } }'),
+    "Eltwise_SUM": ({"a": x(2, 3), "b": x(2, 3)},
+                    'layer { name: "l" type: "Eltwise" bottom: "a" bottom: "b" top: "y" }'),
+    "Eltwise_MAX": ({"a": x(2, 3), "b": x(2, 3)},
+                    'layer { name: "l" type: "Eltwise" bottom: "a" bottom: "b" top: "y" '
+                    'eltwise_param { operation: MAX } }'),
+    "Concat": ({"a": x(2, 3), "b": x(2, 1)}, 'layer { name: "l" type: "Concat" bottom: "a" bottom: "b" '
+                                             'top: "y" }'),
+    "Flatten": ({"a": x(2, 3, 2)}, 'layer { name: "l" type: "Flatten" bottom: "a" top: "y" }'),
+    "Reshape": ({"a": x(2, 6)}, 'layer { name: "l" type: "Reshape" bottom: "a" top: "y" '
+                'reshape_param { shape { dim: 0 dim: 3 dim: -1 } } }'),
+    "Reduction_MEAN": ({"a": x(2, 3, 2)}, 'layer { name: "l" type: "Reduction" bottom: "a" top: "y" '
+                       'reduction_param { operation: MEAN axis: 1 coeff: -2 } }'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_layer_backward_matches_finite_differences(case):
+    inputs, body = CASES[case]
+    check(build(inputs, body), wrt=list(inputs))
+
+
+def test_slice_backward_with_a_silenced_top():
+    body = ('layer { name: "l" type: "Slice" bottom: "a" top: "p" top: "y" slice_param { axis: 0 '
+            'slice_point: 1 } }'
+            'layer { name: "s" type: "Silence" bottom: "p" }')
+    check(build({"a": x(3, 2)}, body), wrt=["a"])
+
+
+def test_embed_gradient_reaches_the_weights_only():
+    ids = np.array([[0, 2], [2, 1]], dtype=np.float64)
+    body = ('layer { name: "l" type: "Embed" bottom: "ids" top: "y" embed_param { input_dim: 3 num_output: 2 '
+            'weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } } }')
+    net = build({"ids": ids}, body)
+    check(net, wrt=[])
+    assert not net.blobs["ids"].has_diff(), "ids are data: no gradient may be computed for them"
+
+
+def test_lstm_backward_matches_finite_differences():
+    cont = np.ones((3, 2))
+    cont[0] = 0
+    body = ('layer { name: "l" type: "LSTM" bottom: "a" bottom: "cont" top: "y" recurrent_param { '
+            'num_output: 2 '
+            'weight_filler { type: "uniform" min: -0.5 max: 0.5 } bias_filler { type: "uniform" } } }')
+    net = build({"a": x(3, 2, 3), "cont": cont}, body)
+    check(net, wrt=["a"])
+    assert not net.blobs["cont"].has_diff()
+
+
+@pytest.mark.parametrize("body,inputs", [
+    ('layer { name: "l" type: "SoftmaxWithLoss" bottom: "a" bottom: "t" top: "loss" }',
+     {"a": x(4, 3), "t": np.array([0., 2., 1., 2.])}),
+    ('layer { name: "l" type: "SoftmaxWithLoss" bottom: "a" bottom: "t" top: "loss" softmax_param { axis: '
+     '2 } }',
+     {"a": x(2, 2, 3), "t": np.array([[0., 2.], [1., 1.]])}),
+    ('layer { name: "l" type: "EuclideanLoss" bottom: "a" bottom: "b" top: "loss" loss_weight: 3 }',
+     {"a": x(3, 2), "b": x(3, 2)}),
+], ids=["softmax", "softmax_axis2", "euclidean"])
+def test_loss_backward_matches_finite_differences(body, inputs):
+    net = build(inputs, body, loss_layer=False)
+    check(net, wrt=[n for n in inputs if n != "t"])
+
+
+def test_euclidean_loss_is_caffes_half_mean():
+    a, b = x(4, 3), x(4, 3)
+    net = build({"a": a, "b": b}, 'layer { name: "l" type: "EuclideanLoss" bottom: "a" bottom: "b" top: '
+                                  '"loss" }',
+                loss_layer=False)
+    np.testing.assert_allclose(net.forward_from_to(), ((a - b) ** 2).sum() / (2 * 4))

@@ -1,0 +1,95 @@
+"""The compiled plan: caching, memory plan (liveness, shared buffers, freed saved values), optional passes."""
+import itertools
+import re
+
+import numpy as np
+import pytest
+
+import frameworks.static_graph as tf
+
+PASSES = ("constant_folding", "cse", "fusion", "reuse_buffers")
+
+
+def _model(config, steps=4):
+    """A small conv + dense + recurrent training graph with a duplicated subexpression and a constant
+    branch, trained a few steps; returns the losses and the final parameters."""
+    rs = np.random.RandomState(0)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 1, 6, 6], name="x")
+        ids = tf.placeholder(tf.int64, [3, 4], name="ids")
+        labels = tf.placeholder(tf.int64, [None], name="labels")
+        cw = tf.Variable(rs.standard_normal((3, 3, 1, 2)).astype(np.float32) * 0.3)
+        cb = tf.Variable(np.zeros(2, np.float32))
+        emb = tf.Variable(rs.uniform(-0.1, 0.1, (7, 5)).astype(np.float32))
+        cell = tf.nn.rnn_cell.LSTMCell(4, seed=1)
+        fw = tf.Variable(rs.standard_normal((18 + 4, 3)).astype(np.float32) * 0.2)
+        scale = tf.exp(tf.constant(0.0)) * tf.constant(1.0)          # a constant-only branch
+        h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, cw, [1, 1, 1, 1], "SAME", data_format="NCHW"), cb,
+                                      data_format="NCHW"))
+        h = tf.reshape(tf.nn.max_pool(h, [1, 1, 2, 2], [1, 1, 2, 2], "VALID", "NCHW"), [-1, 18]) * scale
+        _, state = tf.nn.dynamic_rnn(cell, tf.nn.embedding_lookup(emb, ids), time_major=True)
+        feats = tf.concat([h, state.h], axis=1)
+        logits = tf.matmul(feats, fw) + tf.matmul(feats, fw)              # the same subexpression twice
+        loss = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=tf.nn.tanh(logits))
+        train = tf.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+        with tf.Session(config=tf.ConfigProto(**config)) as sess:
+            sess.run(tf.global_variables_initializer())
+            feed = {x: rs.standard_normal((4, 1, 6, 6)).astype(np.float32),
+                    ids: rs.randint(0, 7, (3, 4)), labels: np.array([0, 1, 2, 1])}
+            losses = [sess.run([train, loss], feed)[1] for _ in range(steps)]
+            params = sess.run(tf.trainable_variables())
+            memory = sess.memory_plan([train, loss], feed)
+            source = sess.plan_source([train, loss], feed)
+    return losses, params, memory, source
+
+
+@pytest.mark.parametrize("flags", list(itertools.product([False, True], repeat=len(PASSES))),
+                         ids=lambda f: "".join("1" if x else "0" for x in f))
+def test_results_equal_with_passes_on_and_off(flags):
+    base_losses, base_params, _, _ = _model(dict.fromkeys(PASSES, False))
+    losses, params, _, _ = _model(dict(zip(PASSES, flags)))
+    np.testing.assert_allclose(losses, base_losses, rtol=1e-6)
+    for a, b in zip(params, base_params):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_passes_change_the_plan():
+    off = _model(dict.fromkeys(PASSES, False))[3]
+    on = _model(dict.fromkeys(PASSES, True))[3]
+    count = lambda src, pat: len(re.findall(pat, src))   # noqa: E731
+    assert count(on, r"\n") < count(off, r"\n")                     # CSE and folding removed steps
+    assert count(on, r"out=b\d+") > 0 and count(off, r"out=b\d+") == 0
+    assert re.search(r"(v\d+), v\d+ = n\d+\(xp, (v\d+), out=\2\)", on)   # an activation in place
+
+
+def test_planned_peak_live_bytes_not_above_unplanned():
+    _, _, memory, _ = _model(dict.fromkeys(PASSES, True))
+    assert 0 < memory["peak_live_bytes"] <= memory["unplanned_bytes"]
+    assert 0 < memory["pooled_bytes"] <= memory["unplanned_bytes"]
+
+
+def test_saved_values_are_dropped_right_after_their_last_reader():
+    source = _model(dict.fromkeys(PASSES, True))[3]
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"\s+.*, (v\d+) = n\d+\(xp", line)
+        if not m:
+            continue
+        saved = m.group(1)
+        readers = [j for j, ln in enumerate(lines) if j > i and re.search(rf"\b{saved}\b", ln)
+                   and not ln.strip().startswith("del")]
+        if readers:   # the line after its last reader deletes it
+            assert re.match(rf"\s+del .*\b{saved}\b", lines[readers[-1] + 1]), (saved, lines[readers[-1]])
+
+
+def test_plan_is_cached_per_signature():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 2])
+        y = tf.reduce_sum(x * 2.0)
+        with tf.Session() as sess:
+            sess.run(y, {x: np.ones((3, 2))})
+            sess.run(y, {x: np.ones((3, 2))})
+            sess.run([y], {x: np.ones((3, 2))})
+            sess.run(y, {x: np.ones((5, 2))})
+            assert len(sess._plans) == 3

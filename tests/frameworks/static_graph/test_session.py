@@ -1,0 +1,205 @@
+"""Session.run: pruning, fetch structures, feed validation, variables, build-time shapes, Saver, export."""
+import collections
+import json
+
+import numpy as np
+import pytest
+
+import frameworks.static_graph as tf
+from frameworks.static_graph import ops as graph_ops
+from frameworks.static_graph.runtime import register_runner
+
+
+@register_runner("Explode")
+def _explode(op, sess):
+    def run(*xs):
+        raise AssertionError(f"pruning failed: {op.name} ran")
+    return run
+
+
+@pytest.fixture
+def graph():
+    g = tf.Graph()
+    with g.as_default():
+        yield g
+
+
+def _explode_op(x):
+    return graph_ops.graph_op("Explode", [x], [(x.dtype, x.shape.dims)], "Explode").outputs[0]
+
+
+def test_pruning_never_runs_unneeded_ops(graph):
+    x = tf.placeholder(tf.float32, [2], name="x")
+    y = x * 2.0
+    boom = _explode_op(y)                         # consumes y, but nothing fetched needs it
+    tf.placeholder(tf.float32, [2], name="never_fed") * boom
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(y, {x: [1.0, 2.0]}), [2.0, 4.0])
+        with pytest.raises(AssertionError, match="pruning failed: Explode"):
+            sess.run(boom, {x: [1.0, 2.0]})   # and it does fail when it is needed
+
+
+def test_feeding_a_tensor_cuts_its_producer(graph):
+    x = tf.placeholder(tf.float32, [2])
+    mid = _explode_op(x)
+    out = mid + 1.0
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(out, {mid: [3.0, 4.0]}), [4.0, 5.0])
+
+
+def test_fetch_structures(graph):
+    a = tf.constant(1.0, name="a")
+    b = tf.constant([2.0, 3.0], name="b")
+    Pair = collections.namedtuple("Pair", "first second")
+    with tf.Session() as sess:
+        assert sess.run(a) == 1.0
+        out = sess.run({"a": a, "nested": [b, (a, Pair(a, b))], "op": tf.no_op()})
+        assert out["op"] is None and out["a"] == 1.0
+        lst = out["nested"]
+        assert isinstance(lst, list) and isinstance(lst[1], tuple) and isinstance(lst[1][1], Pair)
+        np.testing.assert_allclose(lst[1][1].second, [2.0, 3.0])
+        assert sess.run("a:0") == 1.0
+        with pytest.raises(TypeError, match="invalid type"):
+            sess.run([a, 3])
+
+
+def test_missing_feed_names_the_placeholder(graph):
+    x = tf.placeholder(tf.float32, [None, 2], name="images")
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"must feed a value for placeholder tensor 'images' with dtype float32 "
+                                 r"and shape \[\?,2\]"):
+            sess.run(x * 2.0)
+
+
+def test_feed_shape_and_dtype_are_checked(graph):
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    ids = tf.placeholder(tf.int64, [3], name="ids")
+    y = tf.reduce_sum(x)
+    with tf.Session() as sess:
+        with pytest.raises(ValueError, match=r"Cannot feed value of shape \(3, 3\) for Tensor 'x:0', "
+                                             r"which has shape '\(\?, 2\)'"):
+            sess.run(y, {x: np.zeros((3, 3), np.float32)})
+        with pytest.raises(TypeError, match="dtype float64 for Tensor 'ids:0'"):
+            sess.run(ids, {ids: np.zeros(3)})
+        # float64 data converts to a float32 placeholder (as TF's np.asarray does); batch size may vary
+        assert sess.run(y, {x: np.ones((5, 2))}) == 10.0
+        assert sess.run(y, {x: np.ones((1, 2), np.float32)}) == 2.0
+        assert sess.run(y, {"x:0": [[1.0, 1.0]]}) == 2.0
+
+
+def test_shape_mismatch_raises_at_op_creation(graph):
+    a = tf.placeholder(tf.float32, [None, 3], name="a")
+    b = tf.Variable(np.zeros((4, 5), np.float32), name="b")
+    with pytest.raises(ValueError, match=r"(?i)dimensions must be equal, but are 3 and 4 .*'MatMul'.*"
+                                         r"input shapes: \[\?, 3\], \[4, 5\]"):
+        tf.matmul(a, b)
+    with pytest.raises(ValueError, match="Add"):
+        tf.add(a, tf.zeros([2]))
+
+
+def test_unique_names_and_scopes(graph):
+    c1, c2 = tf.constant(1.0), tf.constant(2.0)
+    assert (c1.op.name, c2.op.name) == ("Const", "Const_1")
+    with tf.name_scope("layer"):
+        m = tf.matmul(tf.zeros([1, 2]), tf.zeros([2, 1]))
+    with tf.name_scope("layer"):
+        m2 = tf.matmul(tf.zeros([1, 2]), tf.zeros([2, 1]))
+    assert m.op.name == "layer/MatMul" and m2.op.name == "layer_1/MatMul"
+    assert m.get_shape().as_list() == [1, 1] and m.shape == (1, 1)
+    assert graph.get_tensor_by_name("layer/MatMul:0") is m
+
+
+def test_uninitialised_variable_is_failed_precondition(graph):
+    w = tf.Variable(np.ones(3, np.float32), name="weights")
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized value weights"):
+            sess.run(w * 2.0)
+        sess.run(w.initializer)
+        np.testing.assert_allclose(sess.run(w * 2.0), [2.0, 2.0, 2.0])
+    with tf.Session() as other:   # values live per session
+        with pytest.raises(tf.errors.FailedPreconditionError):
+            other.run(w)
+
+
+def test_assign_control_dependencies_and_returned_values_are_copies(graph):
+    v = tf.Variable(np.zeros(2, np.float32), name="v")
+    inc = tf.assign_add(v, [1.0, 1.0])
+    with tf.control_dependencies([inc]):
+        read = tf.identity(v) * 10.0
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        before = sess.run(v)
+        np.testing.assert_allclose(sess.run(read), [10.0, 10.0])
+        np.testing.assert_allclose(before, [0.0, 0.0])    # a fetched value is not the live storage
+        sess.run(tf.assign(v, [5.0, 6.0]))
+        sess.run(v.assign_sub([1.0, 1.0]))
+        np.testing.assert_allclose(sess.run(v), [4.0, 5.0])
+
+
+def test_initialisers_are_seeded(graph):
+    tf.set_random_seed(7)
+    a = tf.Variable(tf.random_normal([3, 2], seed=1))
+    b = tf.Variable(tf.truncated_normal([100], stddev=0.5, seed=2))
+    with tf.Session() as s1, tf.Session() as s2:
+        for s in (s1, s2):
+            s.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(s1.run(a), s2.run(a))
+        assert np.abs(s1.run(b)).max() <= 1.0
+
+
+def test_closed_session_and_default_session(graph):
+    c = tf.constant(3.0)
+    with tf.Session() as sess:
+        assert c.eval() == 3.0
+    with pytest.raises(RuntimeError, match="closed Session"):
+        sess.run(c)
+
+
+def test_saver_round_trip(graph, tmp_path):
+    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="layer/w")
+    b = tf.Variable(np.ones(3, np.float32), name="b")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(tf.assign(w, np.full((2, 3), 7.0, np.float32)))
+        path = tf.train.Saver().save(sess, str(tmp_path / "model"), global_step=3)
+    index = json.loads(open(path + ".index.json").read())
+    assert {e["name"] for e in index["variables"]} == {"layer/w", "b"}
+    with tf.Session() as sess:
+        tf.train.Saver().restore(sess, path)
+        np.testing.assert_array_equal(sess.run(w), np.full((2, 3), 7.0))
+        np.testing.assert_array_equal(sess.run(b), np.ones(3))
+        with pytest.raises(tf.errors.NotFoundError, match="no checkpoint"):
+            tf.train.Saver().restore(sess, str(tmp_path / "missing"))
+    with tf.Graph().as_default():
+        tf.Variable(np.zeros((3, 3), np.float32), name="b")
+        with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="does not match"):
+            tf.train.Saver().restore(sess, path)
+
+
+def test_write_graph_json_and_dot(graph, tmp_path):
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    w = tf.Variable(np.ones((2, 1), np.float32), name="w")
+    loss = tf.reduce_sum(tf.matmul(x, w))
+    tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    gd = json.loads(open(tf.train.write_graph(graph, str(tmp_path), "g.json")).read())
+    by_name = {n["name"]: n for n in gd["node"]}
+    assert by_name["MatMul"]["input"] == ["x:0", "w:0"] and by_name["MatMul"]["op"] == "MatMul"
+    dot = open(tf.train.write_graph(graph, str(tmp_path), "g.dot")).read()
+    assert dot.startswith("digraph") and '"MatMul\\nMatMul"' in dot and "saved" in dot
+
+
+def test_run_metadata_times_every_step(graph):
+    x = tf.placeholder(tf.float32, [4, 3])
+    w = tf.Variable(np.ones((3, 2), np.float32))
+    loss = tf.reduce_sum(tf.square(tf.matmul(x, w)))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        md = tf.RunMetadata()
+        sess.run([train, loss], {x: np.ones((4, 3))},
+                 options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata=md)
+        types = {t for _, t, _ in md.step_stats}
+        assert {"MatMul", "MatMulGrad", "ApplyGradientDescent"} <= types
+        assert all(sec >= 0 for _, _, sec in md.step_stats)
+        assert set(md.op_time_by_type()) == types

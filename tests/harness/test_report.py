@@ -1,0 +1,62 @@
+"""Report statistics and tables from hand-made rows: ratios, stability flag, CPU-vs-GPU table, n/a cells."""
+import math
+
+import pandas as pd
+from rich.console import Console
+
+from harness import report
+
+
+def rows_and_samples(spec):
+    """spec: [(engine, device, repeat, [ms...], extra columns)] -> (results, samples) frames."""
+    results, samples = [], []
+    for engine, device, repeat, ms, extra in spec:
+        rid = f"{engine}|mlp-l2|small|{device}|r{repeat}"
+        s = pd.Series(ms, dtype=float)
+        results.append(dict(dict(run_id=rid, engine=engine, workload="mlp-l2", size="small", device=device,
+                                 repeat=repeat, status="ok", error="", median_ms=s.median(), iters=len(ms),
+                                 peak_mem_mb=2.0, state_mem_mb=1.0, build_s=0.1, first_iter_ms=5.0,
+                                 kernel_ms=math.nan, overhead_ms=math.nan, overhead_pct=math.nan,
+                                 gpu_peak_mb=math.nan, gpu_pool_mb=math.nan, gpu_nvml_used_mb=math.nan),
+                            **extra))
+        samples += [dict(run_id=rid, iteration=i, ms=v) for i, v in enumerate(ms)]
+    return pd.DataFrame(results), pd.DataFrame(samples)
+
+
+def render(tables):
+    console = Console(record=True, width=250, file=open("/dev/null", "w"))
+    for t in tables:
+        console.print(t)
+    return console.export_text()
+
+
+def test_ratios_stability_and_cpu_vs_gpu_table():
+    results, samples = rows_and_samples([
+        ("reference", "cpu", 0, [1.0, 1.0, 1.0], {}),
+        ("reference", "cpu", 1, [1.0, 1.0, 1.0], {}),
+        ("hybrid", "cpu", 0, [2.0, 2.0, 2.0], {}),
+        ("hybrid", "cpu", 1, [3.0, 3.0, 3.0], {}),          # repeats 40% apart: flagged unstable
+        ("reference", "gpu", 0, [0.5, 0.5, 0.5], {"gpu_peak_mb": 3.0, "gpu_pool_mb": 4.0}),
+        ("hybrid", "gpu", 0, [0.25, 0.25, 0.25], {}),      # no GPU memory measured
+    ])
+    cells = report.summarize(results, samples).set_index(["engine", "device"])
+    assert cells.loc[("hybrid", "cpu"), "x_ref"] == 2.5
+    assert cells.loc[("reference", "cpu"), "x_best"] == 1.0
+    assert cells.loc[("reference", "cpu"), "stable"] and not cells.loc[("hybrid", "cpu"), "stable"]
+    assert cells.loc[("hybrid", "gpu"), "x_ref"] == 0.5
+    text = render(report.tables(cells.reset_index()))
+    assert "CPU vs GPU" in text and "×2.0" in text            # reference: 1.0 ms cpu / 0.5 ms gpu
+    assert "±40%!" in text
+    gpu_mem = [line for line in text.splitlines() if "mlp-l2 / small" in line and "/ n/a" in line]
+    assert gpu_mem and "3.0 / 4.0 / n/a" in text               # NVML not measured: n/a, never 0
+
+
+def test_failed_cell_shows_its_status_not_a_time():
+    results, samples = rows_and_samples([("reference", "cpu", 0, [1.0], {})])
+    bad = dict(results.iloc[0], run_id="hybrid|mlp-l2|small|cpu|r0", engine="hybrid", status="timeout",
+               error="no result after 5 s; the run was killed", median_ms=math.nan)
+    results = pd.concat([results, pd.DataFrame([bad])], ignore_index=True)
+    cells = report.summarize(results, samples)
+    text = render(report.tables(cells))
+    assert "timeout" in text and "no result after 5 s" in text
+    assert math.isnan(cells.set_index("engine").loc["hybrid", "median_ms"])
