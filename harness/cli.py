@@ -1,5 +1,6 @@
 """`stylebench` command line: list, bench, report, compare, profile, regress."""
 import argparse
+import json
 import os
 import sys
 
@@ -41,6 +42,7 @@ def _options(args):
                 raise _usage(f"--{name.replace('_', '-')} must be >= 0, got {v}")
             setattr(opts, name, v)
     opts.repeats = max(opts.repeats, 1)
+    opts.malloc = args.malloc or opts.malloc
     opts.out = args.out or ""
     if args.resume and not opts.out:
         latest = machine.ROOT / "results" / "latest"
@@ -61,6 +63,8 @@ def cmd_bench(args):
     out = runner.bench(opts)
     print(f"results in {out}/ (results.csv, samples.csv, meta.json, table.txt, plots/)")
     report.write_report(out)
+    for skip in json.loads((out / "meta.json").read_text())["skipped"]:
+        print(f"not run: {skip['engine']} x {skip['workload']}: {skip['why']}")
     return 0
 
 
@@ -111,8 +115,11 @@ def cmd_profile(args):
     t = Table(title=f"{args.engine} on {args.workload}/{size} ({args.device}): step {res['median_ms']:.3g} ms"
               f" = kernels {res['kernel_ms']:.3g} ms + engine overhead {res['overhead_ms']:.3g} ms "
               f"({res['overhead_pct']:.0f}%)")
-    for c in ("call site (engine's own names)", "kernel", "phase", "calls/iter", "ms/iter", "% of step"):
-        t.add_column(c, justify="right" if c[0] in "c%m" and c != "call site (engine's own names)" else "left")
+    t.add_column("call site (engine's own names)")
+    t.add_column("kernel")
+    t.add_column("phase")
+    for c in ("calls/iter", "ms/iter", "% of step"):
+        t.add_column(c, justify="right")
     for s in res["profile_sites"][:args.top]:
         t.add_row(s["site"], s["kernel"], s["phase"], f"{s['calls_per_iter']:.3g}",
                   f"{s['ms_per_iter']:.3g}", f"{100 * s['ms_per_iter'] / res['median_ms']:.1f}")
@@ -134,7 +141,7 @@ def _add_bench_args(p):
     p.add_argument("--device", default="cpu", help="cpu (default) or gpu (needs CuPy and a CUDA device)")
     p.add_argument("--warmup", type=int, help="discarded iterations after the first one (default 2)")
     p.add_argument("--iters", type=int, help="timed iterations per run (default: chosen from --target-s)")
-    p.add_argument("--target-s", type=float, help="timed seconds per run when --iters is not given (0.6)")
+    p.add_argument("--target-s", type=float, help="timed seconds per run when --iters is not given (1.0)")
     p.add_argument("--min-iters", type=int, help="lower bound on the chosen iterations (5)")
     p.add_argument("--max-iters", type=int, help="upper bound on the chosen iterations (200)")
     p.add_argument("--mem-iters", type=int, help="iterations of the memory pass (2; 0 skips it)")
@@ -142,6 +149,9 @@ def _add_bench_args(p):
                    help="repeats that also run the memory pass (default 1: the first one)")
     p.add_argument("--repeats", type=int, help="fresh processes per cell (default 3)")
     p.add_argument("--threads", type=int, help="BLAS/OpenMP threads per run (default 1; 0: every core)")
+    p.add_argument("--malloc", choices=("cache", "system"),
+                   help="glibc malloc policy in each run: cache (default) keeps freed memory in the "
+                        "process like a framework's caching allocator; system returns it to the kernel")
     p.add_argument("--timeout", type=float, help="seconds before a run is killed (default 300)")
     p.add_argument("--out", help="results directory (default results/<device>-<time>, linked as "
                    "results/latest)")
@@ -184,7 +194,8 @@ def build_parser():
     p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1; 0: every core)")
     p.add_argument("--timeout", type=float, default=300.0)
     p.set_defaults(func=cmd_profile)
-    p = sub.add_parser("regress", help="pytest-benchmark suite: save and compare with this machine's baseline")
+    p = sub.add_parser("regress",
+                       help="pytest-benchmark suite: save and compare with this machine's baseline")
     p.add_argument("--baseline", action="store_true", help="record a new baseline instead of comparing")
     p.add_argument("--threshold", default=os.environ.get("STYLEBENCH_REGRESS_FAIL", "median:15%"),
                    help="--benchmark-compare-fail expression (default median:15%%)")

@@ -158,7 +158,7 @@ class KernelProfiler:
             return "?"
         code = f.f_code
         where = getattr(code, "co_qualname", code.co_name)
-        mod = f.f_globals.get("__name__", "?")
+        mod = f.f_globals.get("__name__") or os.path.basename(code.co_filename)
         for var in ("node", "op", "layer", "block", "self"):
             name = getattr(f.f_locals.get(var), "name", None)
             if isinstance(name, str) and name:
@@ -201,18 +201,20 @@ def profile_pass(task, w, sync, n_iters, breakdown=True):
         st.step()
         prof.drain()
         per_step, sites = [], {}
-        for _ in range(n_iters):
+        for it in range(n_iters):
             st.step()
             calls = prof.drain()
             per_step.append(sum(c[3] for c in calls) * 1e3)
-            for label, kernel, phase, s in calls:
-                rec = sites.setdefault((label, kernel, phase), [0, 0.0])
+            for label, kernel, phase, sec in calls:
+                rec = sites.setdefault((label, kernel, phase), [0, np.zeros(n_iters)])
                 rec[0] += 1
-                rec[1] += s * 1e3
+                rec[1][it] += sec * 1e3
     finally:
         kernels.remove_hook()
+    # medians over iterations, like the step time they are compared with (a mean would let one
+    # preempted iteration dominate)
     rows = [{"site": k[0], "kernel": k[1], "phase": k[2], "calls_per_iter": c / n_iters,
-             "ms_per_iter": ms / n_iters} for k, (c, ms) in sites.items()]
+             "ms_per_iter": float(np.median(ms))} for k, (c, ms) in sites.items()]
     rows.sort(key=lambda r: -r["ms_per_iter"])
     return float(np.median(per_step)), rows
 

@@ -61,7 +61,7 @@ def main(baseline=False, threshold="median:15%", extra=()):
         print(f"stylebench regress: comparing with baseline {number} under {storage}/, failing on "
               f"{threshold}", flush=True)
     threads = os.environ.get(THREADS_ENV, "1")
-    env = dict(os.environ, **{k: threads for k in machine.THREAD_VARS})
+    env = dict(os.environ, **{k: threads for k in machine.THREAD_VARS}, **machine.MALLOC_ENV["cache"])
     rc = subprocess.call(cmd, cwd=machine.ROOT, env=env)
     if rc != 0 and number is not None:
         print(f"stylebench regress: FAILED (exit {rc}). A benchmark above regressed beyond {threshold} "

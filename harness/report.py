@@ -197,9 +197,10 @@ def plots(cells, out_dir):
         if not m.empty and m.notna().any().any():
             m = m.reindex(index=[ws for ws in rows if ws in m.index],
                           columns=[e for e in engines if e in m.columns])
-            fig, ax = plt.subplots(figsize=(max(6, 1.5 * len(m)), 4))
+            fig, ax = plt.subplots(figsize=(max(6, 1.5 * len(m)) + 2, 4))
             m.index = [f"{w}/{s}" for w, s in m.index]
             m.plot.bar(ax=ax, rot=30)
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
             ax.set_ylabel("peak memory per iteration (MB)")
             ax.set_yscale("log")
             ax.set_title(f"peak memory on {device}")

@@ -20,7 +20,7 @@ RESULT_COLUMNS = (
     "run_id", "engine", "workload", "size", "device", "repeat", "status", "error", "gate",
     "warmup", "iters", "iters_policy", "build_s", "first_iter_ms", "median_ms", "p10_ms", "p90_ms",
     "mean_ms", "peak_mem_mb", "state_mem_mb", "gpu_peak_mb", "gpu_pool_mb", "gpu_nvml_used_mb",
-    "kernel_ms", "overhead_ms", "overhead_pct", "loss_first", "loss_last", "threads", "wall_s",
+    "kernel_ms", "overhead_ms", "overhead_pct", "loss_first", "loss_last", "threads", "malloc", "wall_s",
     "finished_at", "machine_id", "cpu_model", "cpu_cores", "blas", "blas_version", "blas_threads",
     "blas_coretype", "openblas_coretype", "python", "numpy", "cupy", "gpu_name", "gpu_driver",
     "cuda_version", "platform", "git_commit", "stylebench",
@@ -46,13 +46,14 @@ class Options:
     device: str = "cpu"
     warmup: int = 2
     iters: int = 0                # 0: chosen per run from the time budget below
-    target_s: float = 0.6         # timed seconds per run when iters is 0
+    target_s: float = 1.0         # timed seconds per run when iters is 0
     min_iters: int = 5
     max_iters: int = 200
     mem_iters: int = 2
     mem_repeats: int = 1          # memory pass in the first repeats only: it does not vary between processes
     repeats: int = 3
     threads: int = 1              # 0: every core (multi-threaded BLAS on a busy machine swings wildly)
+    malloc: str = "cache"         # see machine.MALLOC_ENV
     timeout: float = 300.0
     out: str = ""
     resume: bool = False
@@ -146,11 +147,18 @@ def run_id(engine, workload, size, device, repeat):
 
 
 @contextlib.contextmanager
-def thread_env(threads):
-    """Thread counts for BLAS/OpenMP set in the environment the spawned child starts with."""
-    old = {k: os.environ.get(k) for k in machine.THREAD_VARS}
-    for k in machine.THREAD_VARS:
-        os.environ[k] = str(threads)
+def child_env(threads, malloc="cache"):
+    """Thread counts for BLAS/OpenMP and the malloc policy, set in the environment the spawned child
+    starts with (glibc and OpenBLAS read them once, at process start)."""
+    if malloc not in machine.MALLOC_ENV:
+        raise UsageError(f"unknown --malloc {malloc!r}; known: {', '.join(machine.MALLOC_ENV)}")
+    values = {k: str(threads) for k in machine.THREAD_VARS}
+    values.update(machine.MALLOC_ENV[malloc])
+    keys = set(values) | {k for env in machine.MALLOC_ENV.values() for k in env}
+    old = {k: os.environ.get(k) for k in keys}
+    for k in keys:
+        os.environ.pop(k, None)
+    os.environ.update(values)
     try:
         yield
     finally:
@@ -161,12 +169,12 @@ def thread_env(threads):
                 os.environ[k] = v
 
 
-def spawn(target, args, timeout, threads):
+def spawn(target, args, timeout, threads, malloc="cache"):
     """Run target(*args, conn) in a fresh spawned process; (result or None, status, error)."""
     ctx = multiprocessing.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=target, args=(*args, send), daemon=True)
-    with thread_env(threads):
+    with child_env(threads, malloc):
         proc.start()
     send.close()
     result = None
@@ -295,14 +303,15 @@ def _fmt(v):
     return v
 
 
-def make_row(run, device, result, status, error, meta, threads, wall_s, gate_note):
+def make_row(run, device, result, status, error, meta, threads, wall_s, gate_note,
+             malloc="cache"):
     engine, workload, size, repeat = run
     row = {c: "" for c in RESULT_COLUMNS}
     row.update(meta)
     row.update({k: _fmt(v) for k, v in (result or {}).items() if k in RESULT_COLUMNS})
     row.update(run_id=run_id(engine, workload, size, device, repeat), engine=engine, workload=workload,
                size=size, device=device, repeat=repeat, status=status, error=error, gate=gate_note,
-               threads=threads, wall_s=f"{wall_s:.3f}",
+               threads=threads, malloc=malloc, wall_s=f"{wall_s:.3f}",
                finished_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
     if status != "ok":      # a failed or invalid run shows no time
         for c in ("median_ms", "p10_ms", "p90_ms", "mean_ms", "iters"):
@@ -379,7 +388,7 @@ def gate_losses(store, workload, size, device, opts, threads):
     key = f"{workload}|{size}|{device}"
     if key not in store.ref_losses:
         res, status, error = spawn(reference_losses_child, (workload, size, device, measure.GATE_ITERS),
-                                   opts.timeout, threads)
+                                   opts.timeout, threads, opts.malloc)
         store.ref_losses[key] = res["losses"] if status == "ok" else f"unavailable: {error}"
         store.save_gate()
     return store.ref_losses[key]
@@ -399,7 +408,7 @@ def one_run(run, opts, store, meta, threads):
         else:
             task["ref_losses"], gate_note = ref, "checked"
     t0 = time.perf_counter()
-    result, status, error = spawn(measure.child_main, (task,), opts.timeout, threads)
+    result, status, error = spawn(measure.child_main, (task,), opts.timeout, threads, opts.malloc)
     wall = time.perf_counter() - t0
     if status == "invalid":
         gate_note = "failed"
@@ -410,7 +419,7 @@ def one_run(run, opts, store, meta, threads):
         if not isinstance(store.ref_losses.get(key), list):
             store.ref_losses[key] = result["losses_head"]
             store.save_gate()
-    row = make_row(run, opts.device, result, status, error, meta, threads, wall, gate_note)
+    row = make_row(run, opts.device, result, status, error, meta, threads, wall, gate_note, opts.malloc)
     samples = (result or {}).get("samples_ms") if status == "ok" else None
     return row, samples, (result or {}).get("profile_sites")
 

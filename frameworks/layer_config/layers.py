@@ -269,7 +269,8 @@ class InnerProductLayer(_ParamLayer):
             gw, _ = K.matmul.forward(self.xp, x, gy, transpose_a=True)
         self.param_diff(0, gw)
         if propagate_down[0]:
-            gx, _ = K.matmul.backward(self.xp, self.saved, gy, needs=(True, False), transpose_b=self.transpose_b)
+            gx, _ = K.matmul.backward(self.xp, self.saved, gy, needs=(True, False),
+                                      transpose_b=self.transpose_b)
             bottom[0].set_diff(gx.reshape(bottom[0].shape))
 
 

@@ -32,7 +32,7 @@ def tiny(out, **kw):
 @pytest.fixture(scope="module")
 def reference_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    runner.bench(tiny(out, workloads=("mlp-l2", "fc-adam"), repeats=2))
+    runner.bench(tiny(out, workloads=("mlp-l2", "fc-adam"), repeats=2, profile=True, profile_iters=2))
     return out
 
 
@@ -57,6 +57,9 @@ def test_reference_end_to_end_writes_consistent_csvs(reference_run):
         assert len(ms) == 3
         assert r.median_ms == pytest.approx(np.median(ms), rel=1e-5)
         assert r.p10_ms <= r.median_ms <= r.p90_ms
+    profile = report.read_csv(reference_run / "profile.csv")
+    assert set(profile["run_id"]) == set(res["run_id"])         # the opt-in style-tax pass ran everywhere
+    assert (res["kernel_ms"] > 0).all() and res["overhead_ms"].notna().all()
     meta = (reference_run / "meta.json").read_text()
     assert "iters_policy" in meta and "fixed 3" in meta
 
@@ -66,6 +69,7 @@ def test_report_renders_tables_and_plots(reference_run, capsys):
     assert len(cells) == 2 and (cells["x_ref"] == 1.0).all()
     text = (reference_run / "table.txt").read_text()
     assert "mlp-l2 / small" in text and "fc-adam / small" in text and "reference" in text
+    assert "style tax" in text
     names = {p.name for p in written}
     assert {"time_mlp-l2_small_cpu.png", "time_fc-adam_small_cpu.png", "memory_cpu.png"} <= names
     for p in written:
@@ -179,3 +183,18 @@ def test_resume_drops_a_torn_row_and_samples_of_unfinished_runs(tmp_path):
     assert set(report.read_csv(tmp_path / "samples.csv")["run_id"]) == {"done"}
     with pytest.raises(runner.UsageError, match="--resume"):
         runner.Store(tmp_path, resume=False)
+
+
+def test_child_env_sets_threads_and_malloc_policy_then_restores(monkeypatch):
+    import os
+    from harness import runner
+    monkeypatch.setenv("MALLOC_TOP_PAD_", "123")
+    with runner.child_env(3, "cache"):
+        assert os.environ["OPENBLAS_NUM_THREADS"] == "3"
+        assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(2 ** 32)
+    assert os.environ["MALLOC_TOP_PAD_"] == "123" and "MALLOC_MMAP_THRESHOLD_" not in os.environ
+    with runner.child_env(1, "system"):
+        assert "MALLOC_TOP_PAD_" not in os.environ   # "system" means glibc's own defaults
+    with pytest.raises(runner.UsageError, match="unknown --malloc 'jemalloc'"):
+        with runner.child_env(1, "jemalloc"):
+            pass
