@@ -27,8 +27,14 @@ def _expand(xp, g, shape, axes):
     return xp.broadcast_to(g, shape)
 
 
+class _Reduce(Kernel):
+    @classmethod
+    def infer(cls, x, axis=None, keepdims=False):
+        return _reduced(tuple(x), _axes(cls.name, x, axis), keepdims)
+
+
 @register
-class Sum(Kernel):
+class Sum(_Reduce):
     """y = sum(x, axis, keepdims)"""
     name = "sum"
 
@@ -41,13 +47,9 @@ class Sum(Kernel):
         shape = saved
         return (_expand(xp, gy, shape, _axes("sum", shape, axis)),)
 
-    @staticmethod
-    def infer(x, axis=None, keepdims=False):
-        return _reduced(tuple(x), _axes("sum", x, axis), keepdims)
-
 
 @register
-class Mean(Kernel):
+class Mean(_Reduce):
     """y = mean(x, axis, keepdims)"""
     name = "mean"
 
@@ -63,7 +65,3 @@ class Mean(Kernel):
         for a in axes:
             n *= shape[a]
         return (_expand(xp, gy / n, shape, axes),)
-
-    @staticmethod
-    def infer(x, axis=None, keepdims=False):
-        return _reduced(tuple(x), _axes("mean", x, axis), keepdims)
