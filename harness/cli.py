@@ -212,6 +212,9 @@ def main(argv=None):
     except (UsageError, workloads.UnknownNameError, workloads.EngineUnsupported) as e:
         print(f"stylebench {args.command}: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `stylebench list | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"stylebench {args.command}: interrupted; finished runs are saved (--resume continues)",
               file=sys.stderr)

@@ -84,16 +84,20 @@ def invoke(op, inputs, attrs, ctx=None):
     """
     NDArray = _NDArray
     datas, entries, needs = [], [], []
+    any_need = False
     for x in inputs:
         if type(x) is NDArray:
             ctx = x._ctx
             datas.append(x._data)
-            if x._node is not None:
-                entries.append((x._node, x._idx))
+            node = x._node
+            if node is not None:
+                entries.append((node, x._idx))
                 needs.append(True)
+                any_need = True
             elif x._grad_req != "null":
                 entries.append((x, 0))
                 needs.append(True)
+                any_need = True
             else:
                 entries.append(None)
                 needs.append(False)
@@ -102,8 +106,8 @@ def invoke(op, inputs, attrs, ctx=None):
             entries.append(None)
             needs.append(False)
     xp = ctx.xp
-    y, saved = op.forward(xp, *datas, **attrs)
-    record = _STATE.recording and True in needs
+    y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
+    record = any_need and _STATE.recording
     if type(y) is tuple:
         outs = tuple([NDArray(v, ctx) for v in y])
         if record:
@@ -135,6 +139,28 @@ def _parents(node):
     return [e[0] for e in node.inputs if e is not None and type(e[0]) is Node]
 
 
+def _order(roots):
+    """Nodes from the heads back to the leaves: a single chain (a hybridized net feeding a hybridized
+    loss) is walked directly; anything else goes through plan.toposort."""
+    if len(roots) == 1:
+        node, order = roots[0], []
+        while node is not None:
+            order.append(node)
+            nxt = None
+            for e in node.inputs:
+                if e is not None and type(e[0]) is Node:
+                    if nxt is not None and e[0] is not nxt:
+                        break
+                    nxt = e[0]
+            else:
+                node = nxt
+                continue
+            break
+        else:
+            return order
+    return reversed(plan.toposort(roots, _parents))
+
+
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     """Gradients of `heads` with respect to every array that called attach_grad() (or a Parameter).
 
@@ -148,29 +174,40 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
         if h._node is None:
             raise RuntimeError(_NO_GRAPH)
         xp = h._ctx.xp
-        g = xp.ones(h.shape, dtype=h._data.dtype) if hg is None else hg._data
+        g = xp.ones(h._data.shape, dtype=h._data.dtype) if hg is None else hg._data
         slot = grads.setdefault(h._node, [None] * h._node.n_out)
         slot[h._idx] = g if slot[h._idx] is None else slot[h._idx] + g
         roots.append(h._node)
     leaf_grads = {}
-    for node in reversed(plan.toposort(roots, _parents)):
+    for node in _order(roots):
         gl = grads.pop(node, None)
         if gl is None:
             continue
         if node.freed:
             raise RuntimeError(_NO_GRAPH)
         gy = gl[0] if node.n_out == 1 else tuple(gl)
-        gxs = node.op.backward(node.xp, _take(node, retain_graph), gy, needs=node.needs, **node.attrs)
+        if retain_graph:
+            saved = _take(node, True)
+        else:
+            saved, node.saved, node.freed = node.saved, None, True
+        attrs = node.attrs
+        if attrs:
+            gxs = node.op.backward(node.xp, saved, gy, needs=node.needs, **attrs)
+        else:
+            gxs = node.op.backward(node.xp, saved, gy, needs=node.needs)
         for entry, g in zip(node.inputs, gxs):
             if entry is None or g is None:
                 continue
             src, idx = entry
             if type(src) is Node:
-                slot = grads.setdefault(src, [None] * src.n_out)
+                slot = grads.get(src)
+                if slot is None:
+                    slot = grads[src] = [None] * src.n_out
                 slot[idx] = g if slot[idx] is None else slot[idx] + g
             else:
-                prev = leaf_grads.get(id(src))
-                leaf_grads[id(src)] = (src, g if prev is None else prev[1] + g)
+                key = id(src)
+                prev = leaf_grads.get(key)
+                leaf_grads[key] = (src, g) if prev is None else (src, prev[1] + g)
     for arr, g in leaf_grads.values():
         arr._write_grad(g)
     if not retain_graph:

@@ -187,10 +187,10 @@ class _CacheEntry:
     `arrays` are the parameters' NDArrays (a Parameter keeps one NDArray for life; set_data and
     re-initialization replace its contents), passed after the data inputs.
     """
-    __slots__ = ("graph", "params", "arrays", "out_fmt", "symbol")
+    __slots__ = ("graph", "params", "arrays", "out_fmt", "symbol", "sig")
 
-    def __init__(self, graph, params, out_fmt, symbol):
-        self.graph, self.params, self.out_fmt, self.symbol = graph, params, out_fmt, symbol
+    def __init__(self, graph, params, out_fmt, symbol, sig=None):
+        self.graph, self.params, self.out_fmt, self.symbol, self.sig = graph, params, out_fmt, symbol, sig
         self.arrays = [p.data() for p in params]
 
 
@@ -302,7 +302,7 @@ class HybridBlock(Block):
         shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
         grads = [s[2] for s in sig] + [p.grad_req != "null" for p in plist]
         graph = CachedGraph(grouped._outputs, nodes, shapes, grads)
-        return _CacheEntry(graph, plist, out_fmt, grouped)
+        return _CacheEntry(graph, plist, out_fmt, grouped, sig)
 
     def _call_cached_op(self, *args):
         for a in args:
@@ -313,10 +313,13 @@ class HybridBlock(Block):
             flat, fmt = args, None
         sig = tuple([(a._data.shape, a._data.dtype, a._node is not None or a._grad_req != "null")
                      for a in flat])
-        entry = self._cache.entries.get(sig)
-        if entry is None:
-            entry = self._cache.entries[sig] = self._build(args, list(flat), fmt or [0] * len(flat), sig)
-        self._cache.last = entry
+        cache = self._cache
+        entry = cache.last
+        if entry is None or entry.sig != sig:  # the same signature as last call: one tuple compare
+            entry = cache.entries.get(sig)
+            if entry is None:
+                entry = cache.entries[sig] = self._build(args, list(flat), fmt or [0] * len(flat), sig)
+            cache.last = entry
         out = invoke(entry.graph, [*flat, *entry.arrays], _NO_ATTRS)
         if entry.out_fmt == 0:
             return out

@@ -68,15 +68,17 @@ class Trainer:
         if self._states is None:
             self._states = [self._optimizer.create_state(p.data()._ctx.xp, p.data()._data)
                             for p in self._params]
+            # a Parameter keeps one NDArray for life, so (array, state) pairs are built once
+            self._slots = [(p._data, p._data._ctx.xp, state) for p, state in zip(self._params, self._states)]
         self._t += 1
         rescale = self._scale / batch_size
         update, t = self._optimizer.update, self._t
-        for p, state in zip(self._params, self._states):
-            w = p._data
-            g = w._grad._data
-            if rescale != 1.0:
-                g = g * rescale
-            update(w._ctx.xp, w._data, g, state, t)
+        if rescale != 1.0:
+            for w, xp, state in self._slots:
+                update(xp, w._data, w._grad._data * rescale, state, t)
+        else:
+            for w, xp, state in self._slots:
+                update(xp, w._data, w._grad._data, state, t)
 
     def update(self, batch_size, ignore_stale_grad=False):
         self.step(batch_size, ignore_stale_grad)
