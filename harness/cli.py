@@ -35,7 +35,7 @@ def _options(args):
     if args.quick:
         opts.apply_quick()
     for name in ("warmup", "iters", "repeats", "threads", "timeout", "target_s", "min_iters", "max_iters",
-                 "mem_iters", "mem_repeats"):
+                 "mem_iters", "mem_repeats", "profile_iters"):
         v = getattr(args, name)
         if v is not None:
             if v < 0:
@@ -112,9 +112,10 @@ def cmd_profile(args):
     if status != "ok":
         print(f"stylebench profile: the run ended with status {status}: {error}", file=sys.stderr)
         return 1
-    t = Table(title=f"{args.engine} on {args.workload}/{size} ({args.device}): step {res['median_ms']:.3g} ms"
+    t = Table(title=f"{args.engine} on {args.workload}/{size} ({args.device}): step {res['profiled_step_ms']:.3g} ms"
               f" = kernels {res['kernel_ms']:.3g} ms + engine overhead {res['overhead_ms']:.3g} ms "
-              f"({res['overhead_pct']:.0f}%)")
+              f"({res['overhead_pct']:.0f}%), {res['kernel_calls']:.0f} kernel calls per step "
+              f"(hook cost {res['hook_cost_us']:.2g} µs per call taken off)")
     t.add_column("call site (engine's own names)")
     t.add_column("kernel")
     t.add_column("phase")
@@ -122,7 +123,7 @@ def cmd_profile(args):
         t.add_column(c, justify="right")
     for s in res["profile_sites"][:args.top]:
         t.add_row(s["site"], s["kernel"], s["phase"], f"{s['calls_per_iter']:.3g}",
-                  f"{s['ms_per_iter']:.3g}", f"{100 * s['ms_per_iter'] / res['median_ms']:.1f}")
+                  f"{s['ms_per_iter']:.3g}", f"{100 * s['ms_per_iter'] / res['profiled_step_ms']:.1f}")
     Console().print(t)
     return 0
 
@@ -160,6 +161,8 @@ def _add_bench_args(p):
                    help="smoke run: small sizes, 1 repeat, tiny time budget (under a minute)")
     p.add_argument("--profile", action="store_true",
                    help="add the style-tax pass: time inside kernels vs engine overhead")
+    p.add_argument("--profile-iters", type=int,
+                   help="iterations of the style-tax pass (default 20, at most the timed iterations)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled run order")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

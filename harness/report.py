@@ -61,7 +61,7 @@ def summarize(results, samples):
         rec["repeat_spread"] = float((meds.max() - meds.min()) / meds.median()) if len(meds) > 1 else 0.0
         rec["stable"] = rec["repeat_spread"] <= UNSTABLE_SPREAD
         for col in ("peak_mem_mb", "state_mem_mb", "build_s", "first_iter_ms", "kernel_ms", "overhead_ms",
-                    "overhead_pct") + GPU_COLS:
+                    "overhead_pct", "kernel_calls") + GPU_COLS:
             rec[col] = _med(ok[col]) if col in ok else math.nan
         rec["iters"] = _med(ok["iters"])
         rows.append(rec)
@@ -140,7 +140,8 @@ def tables(cells, meta=None):
         if c["kernel_ms"].notna().any():
             out.append(_grid(f"style tax on {device}: engine overhead per step (step − time in kernels)", c,
                              lambda r: f"{na(r.overhead_ms, '{:.3g}')} ms ({na(r.overhead_pct, '{:.0f}')}%)"
-                             f"\nkernels {na(r.kernel_ms, '{:.3g}')} ms"))
+                             f"\nkernels {na(r.kernel_ms, '{:.3g}')} ms"
+                             f"\n{na(r.kernel_calls, '{:.0f}')} calls/step"))
         if device == "gpu":
             out.append(_grid("GPU memory: hook peak / pool held / NVML device used (MB)", c,
                              lambda r: " / ".join(na(getattr(r, k), "{:.1f}") for k in GPU_COLS)))

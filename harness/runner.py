@@ -20,7 +20,7 @@ RESULT_COLUMNS = (
     "run_id", "engine", "workload", "size", "device", "repeat", "status", "error", "gate",
     "warmup", "iters", "iters_policy", "build_s", "first_iter_ms", "median_ms", "p10_ms", "p90_ms",
     "mean_ms", "peak_mem_mb", "state_mem_mb", "gpu_peak_mb", "gpu_pool_mb", "gpu_nvml_used_mb",
-    "kernel_ms", "overhead_ms", "overhead_pct", "loss_first", "loss_last", "threads", "malloc", "wall_s",
+    "kernel_ms", "overhead_ms", "overhead_pct", "kernel_calls", "profiled_step_ms", "hook_cost_us", "loss_first", "loss_last", "threads", "malloc", "wall_s",
     "finished_at", "machine_id", "cpu_model", "cpu_cores", "blas", "blas_version", "blas_threads",
     "blas_coretype", "openblas_coretype", "python", "numpy", "cupy", "gpu_name", "gpu_driver",
     "cuda_version", "platform", "git_commit", "stylebench",
@@ -59,7 +59,7 @@ class Options:
     resume: bool = False
     quick: bool = False
     profile: bool = False
-    profile_iters: int = 10
+    profile_iters: int = 20
     seed: int = 0
     quiet: bool = False
 

@@ -54,3 +54,49 @@ def test_adam_float32_stays_float32():
     m, v = np.zeros_like(p), np.zeros_like(p)
     K.adam.update(np, p, np.ones_like(p), m, v, 1)
     assert p.dtype == m.dtype == v.dtype == np.float32
+
+
+def _whole(update, arrays, *args, **kw):
+    """The same update with blocking turned off: one pass over whole arrays."""
+    from frameworks.kernels import optim
+    saved, optim.BLOCK_ELEMS = optim.BLOCK_ELEMS, 1 << 62
+    try:
+        update(np, *arrays, *args, **kw)
+    finally:
+        optim.BLOCK_ELEMS = saved
+
+
+def test_blocked_updates_are_bitwise_one_whole_pass():
+    # a parameter above the block size, rows not dividing evenly, plus a transposed (strided) view
+    for shape, view in (((1000, 301), lambda a: a), ((301, 1000), lambda a: a.T), ((200_003,), lambda a: a)):
+        base = [R.standard_normal(shape).astype(np.float32) for _ in range(4)]
+        base[3] = np.abs(base[3])                 # Adam's second moment is non-negative
+        cases = ((K.sgd.update, 2, (0.1,), dict(weight_decay=0.01)),
+                 (K.momentum.update, 3, (0.01,), dict(momentum=0.9, weight_decay=0.001)),
+                 (K.adam.update, 4, (3,), dict(lr=0.01)))
+        for update, n, args, kw in cases:
+            blocked = [view(b.copy()) for b in base[:n]]
+            whole = [view(b.copy()) for b in base[:n]]
+            update(np, *blocked, *args, **kw)
+            _whole(update, whole, *args, **kw)
+            for a, b in zip(blocked, whole):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_blocked_update_keeps_temporaries_small():
+    import tracemalloc
+    p, g = np.ones((2048, 1024), np.float32), np.ones((2048, 1024), np.float32)   # 8 MiB each
+    tracemalloc.start()
+    try:
+        K.sgd.update(np, p, g, 0.5)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < p.nbytes / 8, peak          # a block, not a full-size `lr * grad`
+    np.testing.assert_array_equal(p, 0.5)
+
+
+def test_update_with_grad_aliasing_param():
+    p = np.full((400, 400), 2.0, np.float32)
+    K.sgd.update(np, p, p, 0.25)              # p -= 0.25 * p, block by block
+    np.testing.assert_array_equal(p, 1.5)
