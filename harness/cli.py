@@ -130,7 +130,8 @@ def cmd_profile(args):
 
 def cmd_regress(args):
     from harness import regress
-    return regress.main(baseline=args.baseline, threshold=args.threshold, extra=args.pytest_args)
+    return regress.main(baseline=args.baseline, threshold=args.threshold,
+                        build_threshold=args.build_threshold, extra=args.pytest_args)
 
 
 def _add_bench_args(p):
@@ -201,7 +202,11 @@ def build_parser():
                        help="pytest-benchmark suite: save and compare with this machine's baseline")
     p.add_argument("--baseline", action="store_true", help="record a new baseline instead of comparing")
     p.add_argument("--threshold", default=os.environ.get("STYLEBENCH_REGRESS_FAIL", "median:15%"),
-                   help="--benchmark-compare-fail expression (default median:15%%)")
+                   help="--benchmark-compare-fail expression for the step group (default median:15%%)")
+    p.add_argument("--build-threshold",
+                   default=os.environ.get("STYLEBENCH_REGRESS_BUILD_FAIL", "median:30%"),
+                   help="the same for the build + first step group, one-shot work that varies more "
+                        "(default median:30%%)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     p.set_defaults(func=cmd_regress)
     return parser

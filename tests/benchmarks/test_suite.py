@@ -42,8 +42,31 @@ def test_a_slowed_step_fails_the_compare_against_the_baseline(tmp_path):
     assert regress.latest_baseline(storage) == "0001"
     slow = run_regress(tmp_path, 0.02)       # ten times slower than the baseline
     assert slow.returncode != 0, slow.stdout
-    assert "comparing with baseline 0001" in slow.stdout
+    assert "step: comparing with baseline 0001" in slow.stdout
+    assert "build + first step: comparing with baseline 0001" in slow.stdout
     assert "regressed" in (slow.stdout + slow.stderr).lower()
     assert "make regress-baseline" in slow.stderr
+    assert "stylebench regress: step: FAILED" in slow.stderr     # the 15% step limit caught it
     saved = sorted(p.name for p in storage.glob("*/*.json"))
-    assert len(saved) == 2 and saved[0] == "0001_baseline.json"     # the slow run was autosaved too
+    # the slow run was autosaved too, one file per group
+    assert len(saved) == 3 and saved[0] == "0001_baseline.json"
+
+
+def _saved_run(path, medians):
+    import json
+    path.write_text(json.dumps({"benchmarks": [{"fullname": k, "stats": {"median": v}}
+                                               for k, v in medians.items()]}))
+    return path
+
+
+def test_a_uniform_shift_of_every_benchmark_is_told_apart_from_a_regression(tmp_path):
+    names = [f"test_step[e{i}-w]" for i in range(10)]
+    base = _saved_run(tmp_path / "0001_baseline.json", {n: 1.0 for n in names})
+    everything_slower = _saved_run(tmp_path / "0002_a.json", {n: 1.4 + 0.01 * i for i, n in enumerate(names)})
+    ratio, share = regress.machine_wide_shift(base, everything_slower)
+    assert share == 1.0 and 1.4 < ratio < 1.5
+    one_slower = _saved_run(tmp_path / "0003_b.json", {n: (2.0 if i == 3 else 1.02) for i, n in enumerate(names)})
+    ratio, share = regress.machine_wide_shift(base, one_slower)
+    assert share == 0.1 and ratio == 1.02
+    assert regress.machine_wide_shift(base, _saved_run(tmp_path / "0004_c.json", {names[0]: 9.0})) is None
+    assert regress.newest_run(tmp_path) is None            # runs live one folder down (pytest-benchmark's)
