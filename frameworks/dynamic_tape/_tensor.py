@@ -327,14 +327,19 @@ def _shape_of(a):
     return tuple(getattr(a, "shape", ()))
 
 
+class ShapeMismatchError(ShapeError, RuntimeError):
+    """A shape mismatch: the kernel's ShapeError, and a RuntimeError as PyTorch raises for one (so a
+    script's `except RuntimeError` still catches it)."""
+
+
 def _explain(kernel, arrays, attrs, err):
     """Turn a failure deep inside a kernel into the kernel's own ShapeError naming every shape."""
     if isinstance(err, ShapeError):
-        return err
+        return ShapeMismatchError(str(err))
     try:
         kernel.infer(*[_shape_of(a) for a in arrays], **(attrs or {}))
     except ShapeError as e:
-        return e
+        return ShapeMismatchError(str(e))
     except Exception:  # the shape rule itself could not judge: keep the original error
         pass
     return err

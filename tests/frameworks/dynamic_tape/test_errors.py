@@ -17,6 +17,12 @@ def test_linear_shape_mismatch_names_both_shapes():
         layer(torch.randn(2, 5))
 
 
+def test_a_shape_mismatch_is_a_runtime_error_as_in_pytorch():
+    # a PyTorch script guards shape problems with `except RuntimeError`
+    with pytest.raises(RuntimeError, match=r"matmul.*\(2, 3\), \(4, 5\)"):
+        torch.randn(2, 3).mm(torch.randn(4, 5))
+
+
 def test_broadcast_mismatch_names_both_shapes():
     with pytest.raises(ShapeError, match=r"add.*\(2, 3\), \(4,\)"):
         torch.ones(2, 3) + torch.ones(4)
