@@ -5,7 +5,7 @@ import weakref
 import numpy as np
 
 from frameworks import kernels as K
-from frameworks.kernels import ShapeError, array_module, get_xp, to_numpy
+from frameworks.kernels import ShapeError, array_module, explain_failure, get_xp, to_numpy
 from frameworks.plan import toposort
 
 _ndarray = np.ndarray
@@ -323,26 +323,14 @@ def _retain(node, gy):
 
 # ---------------------------------------------------------------- recording an op
 
-def _shape_of(a):
-    return tuple(getattr(a, "shape", ()))
-
-
 class ShapeMismatchError(ShapeError, RuntimeError):
     """A shape mismatch: the kernel's ShapeError, and a RuntimeError as PyTorch raises for one (so a
     script's `except RuntimeError` still catches it)."""
 
 
 def _explain(kernel, arrays, attrs, err):
-    """Turn a failure deep inside a kernel into the kernel's own ShapeError naming every shape."""
-    if isinstance(err, ShapeError):
-        return ShapeMismatchError(str(err))
-    try:
-        kernel.infer(*[_shape_of(a) for a in arrays], **(attrs or {}))
-    except ShapeError as e:
-        return ShapeMismatchError(str(e))
-    except Exception:  # the shape rule itself could not judge: keep the original error
-        pass
-    return err
+    err = explain_failure(kernel, arrays, attrs, err)
+    return ShapeMismatchError(str(err)) if isinstance(err, ShapeError) else err
 
 
 def _apply(kernel, inputs, arrays, attrs=None):

@@ -4,7 +4,8 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
     import frameworks.hybrid as mx
     from frameworks.hybrid import nd, autograd, gluon, sym
 """
-from . import autograd, initializer, ndarray, symbol
+from . import autograd, base, initializer, ndarray, symbol
+from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .ndarray import random as _nd_random
 
@@ -21,4 +22,4 @@ class random:  # noqa: N801  (mx.random as a namespace, seeding nd.random's gene
 from . import gluon  # noqa: E402  (gluon imports nd and sym from this package)
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "autograd", "gluon", "cpu", "gpu", "Context",
-           "current_context", "random", "init", "initializer"]
+           "current_context", "random", "init", "initializer", "base", "MXNetError"]

@@ -6,6 +6,7 @@ holding the kernel's `saved`. A hybridized block is one Node too (its cached gra
 import threading
 
 from .. import plan
+from .base import explain
 
 _NO_GRAPH = ("Cannot differentiate node because it is not in a computational graph. You need to set "
              "is_recording to true or use autograd.record() to save computational graphs for backward. "
@@ -106,7 +107,10 @@ def invoke(op, inputs, attrs, ctx=None):
             entries.append(None)
             needs.append(False)
     xp = ctx.xp
-    y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
+    try:
+        y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
+    except Exception as e:  # only on failure: the shape rule names the op and the shapes
+        raise explain(op, datas, attrs, e) from None
     record = any_need and _STATE.recording
     if type(y) is tuple:
         outs = tuple([NDArray(v, ctx) for v in y])

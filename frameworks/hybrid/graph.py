@@ -11,6 +11,7 @@ from .. import kernels as K
 from .. import plan
 from . import autograd
 from .autograd import Saved
+from .base import ShapeError
 from .ops import OPS
 
 
@@ -52,7 +53,7 @@ class Tracer:
         try:
             out = kernel.infer(*shapes, **attrs)
         except K.ShapeError as e:
-            raise K.ShapeError(f"{self.where}: {e}") from None
+            raise ShapeError(f"{self.where}: {e}") from None
         multi = kernel.n_outputs != 1
         outs = [self.new(s) for s in out] if multi else [self.new(out)]
         self.steps.append(Step(kernel, list(inputs), outs, attrs, self.where))

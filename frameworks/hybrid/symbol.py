@@ -6,6 +6,7 @@ import sys
 
 from .. import kernels as K
 from .. import plan
+from .base import ShapeError
 from .context import as_context
 from .graph import CachedGraph, trace
 from .ops import N_OUTPUTS, OPS, split_inputs
@@ -302,7 +303,7 @@ class Executor:
             a = self.arg_dict[k]
             v = v._data if isinstance(v, self._nd.NDArray) else v
             if tuple(v.shape) != a.shape:
-                raise K.ShapeError(f"forward: {k!r} was bound with shape {a.shape}, got {tuple(v.shape)}")
+                raise ShapeError(f"forward: {k!r} was bound with shape {a.shape}, got {tuple(v.shape)}")
             a._data = self._ctx.xp.asarray(v)
         from . import autograd
         xp = self._ctx.xp

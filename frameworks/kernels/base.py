@@ -48,6 +48,22 @@ class Update:
         raise NotImplementedError
 
 
+def explain_failure(kernel, arrays, attrs, err):
+    """The error to raise for `err`, raised inside kernel.forward(xp, *arrays, **attrs): the kernel's own
+    ShapeError naming every shape when its shape rule rejects the inputs (NumPy's message from deep
+    inside names neither the op nor the shapes), else `err` itself. Engines call this only after a
+    failure, so the hot path runs no shape inference."""
+    if isinstance(err, ShapeError):
+        return err
+    try:
+        kernel.infer(*[tuple(getattr(a, "shape", ())) for a in arrays], **(attrs or {}))
+    except ShapeError as e:
+        return e
+    except Exception:  # the shape rule itself could not judge: keep the original error
+        pass
+    return err
+
+
 REGISTRY = {}
 
 

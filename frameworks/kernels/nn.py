@@ -34,7 +34,11 @@ class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
     im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
-    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols.
+    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols. The input gradient is the reverse
+    (col2im): one GEMM, then one scatter-add per offset; with stride 1 those adds run over the padded
+    width Wp instead of Wo, so each offset's window is ONE contiguous run of the flattened padded image
+    (adds of Ho*Wp elements, not of Wo-element row pieces, which on small maps cost more than the GEMM),
+    for Wp - Wo extra GEMM columns per row whose gradient is exactly zero.
     """
     name = "conv2d"
 
@@ -63,19 +67,33 @@ class Conv2D(Kernel):
         ph, pw = _pair(pad)
         n, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
-        gy2 = gy.transpose(1, 0, 2, 3).reshape(o, -1)
+        gy_t = gy.transpose(1, 0, 2, 3)
+        gy2 = gy_t.reshape(o, -1)
         gx = gw = gb = None
         if need(needs, 1):
             gw = (gy2 @ cols.T).reshape(w.shape)
         if has_bias and need(needs, 2):
             gb = gy2.sum(axis=1)
         if need(needs, 0):
-            gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
-            gx = xp.zeros(xpad_shape, dtype=gy.dtype)
-            for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
-                gx[window] += gcols[:, i, j].transpose(1, 0, 2, 3)
+            hp, wp = xpad_shape[2:]
+            if (sh, sw) == (1, 1):
+                gy_wide = xp.zeros((o, n, ho, wp), dtype=gy.dtype)   # zero past column wo
+                gy_wide[:, :, :, :wo] = gy_t
+                run = ho * wp
+                gcols = (w.reshape(o, -1).T @ gy_wide.reshape(o, -1)).reshape(c, kh, kw, n, run)
+                # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
+                flat = xp.zeros((n, c, hp * wp + kw - 1), dtype=gy.dtype)
+                for i in range(kh):
+                    for j in range(kw):
+                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, i, j].transpose(1, 0, 2)
+                gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+            else:
+                gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
+                gx = xp.zeros(xpad_shape, dtype=gy.dtype)
+                for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
+                    gx[window] += gcols[:, i, j].transpose(1, 0, 2, 3)
             if ph or pw:
-                gx = gx[:, :, ph:xpad_shape[2] - ph, pw:xpad_shape[3] - pw]
+                gx = gx[:, :, ph:hp - ph, pw:wp - pw]
         return (gx, gw, gb) if has_bias else (gx, gw)
 
     @staticmethod

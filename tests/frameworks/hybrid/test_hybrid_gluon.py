@@ -154,8 +154,18 @@ def test_wrong_input_shape_into_a_hybridized_block_names_the_layer_and_shapes():
     with net.name_scope():
         net.add(nn.Dense(3, in_units=4), nn.Dense(2, in_units=3))
     _seeded(net).hybridize()
-    with pytest.raises(kernels.ShapeError, match=r"dense0_fwd \(FullyConnected\).*\(2, 5\), \(3, 4\)"):
+    with pytest.raises(kernels.ShapeError, match=r"dense0_fwd \(FullyConnected\).*\(2, 5\), \(3, 4\)") as e:
         net(nd.ones((2, 5)))
+    assert isinstance(e.value, RuntimeError)       # an mx.base.MXNetError, as MXNet raises
+
+
+def test_shape_errors_are_mxnet_errors_naming_the_op_and_shapes():
+    import frameworks.hybrid as mx
+    # imperative: NumPy's own message would name neither the op nor the shapes
+    with pytest.raises(mx.base.MXNetError, match=r"matmul.*\(2, 3\), \(4, 5\)"):
+        nd.dot(nd.ones((2, 3)), nd.ones((4, 5)))
+    with pytest.raises(mx.MXNetError, match=r"add.*\(2, 3\), \(4,\)"):
+        nd.ones((2, 3)) + nd.ones((4,))
 
 
 def test_deferred_initialization():

@@ -66,6 +66,10 @@ CASES = [
     ("matmul-tb", K.matmul, [rand(3, 4), rand(5, 4)], {"transpose_b": True}),
     ("matmul-ta", K.matmul, [rand(4, 3), rand(4, 5)], {"transpose_a": True}),
     ("conv2d-pad-bias", K.conv2d, [rand(2, 3, 5, 5), rand(4, 3, 3, 3), rand(4)], {"pad": 1}),
+    # stride 1 runs col2im over the padded width: rectangular kernels, uneven padding, 1x1
+    ("conv2d-rect-nopad", K.conv2d, [rand(2, 2, 5, 7), rand(3, 2, 2, 3)], {}),
+    ("conv2d-pad-uneven", K.conv2d, [rand(1, 2, 4, 5), rand(2, 2, 3, 1), rand(2)], {"pad": (0, 2)}),
+    ("conv2d-1x1", K.conv2d, [rand(2, 3, 3, 4), rand(2, 3, 1, 1)], {}),
     ("conv2d-stride", K.conv2d, [rand(2, 2, 7, 6), rand(3, 2, 3, 2)], {"stride": 2}),
     ("conv2d-stride-pad", K.conv2d, [rand(1, 2, 6, 6), rand(2, 2, 3, 3), rand(2)], {"stride": (2, 1), "pad": (1, 0)}),
     ("maxpool-2", K.max_pool2d, [rand(2, 3, 4, 6)], {"kernel": 2}),
