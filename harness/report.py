@@ -73,6 +73,14 @@ def summarize(results, samples):
     cells["x_ref"] = [r.median_ms / ref.get((r.workload, r.size, r.device), math.nan)
                       for r in cells.itertuples()]
     cells["x_best"] = cells["median_ms"] / cells.groupby(group)["median_ms"].transform("min")
+    # the style tax as a ratio: this engine's own overhead on top of the floor's kernel time, over the
+    # floor's step. Kernel time is the same arithmetic for every engine, but the machine's speed drifts
+    # between processes; holding it at the floor's measured value leaves only what the style adds.
+    floor = cells[cells["engine"] == "reference"].set_index(group)[["kernel_ms", "overhead_ms"]]
+    cells["x_ref_tax"] = [
+        (k + r.overhead_ms) / (k + o) if not math.isnan(k := floor["kernel_ms"].get(key, math.nan))
+        and not math.isnan(o := floor["overhead_ms"].get(key, math.nan)) else math.nan
+        for key, r in zip(zip(cells["workload"], cells["size"], cells["device"]), cells.itertuples())]
     return cells
 
 
@@ -141,7 +149,10 @@ def tables(cells, meta=None):
             out.append(_grid(f"style tax on {device}: engine overhead per step (step − time in kernels)", c,
                              lambda r: f"{na(r.overhead_ms, '{:.3g}')} ms ({na(r.overhead_pct, '{:.0f}')}%)"
                              f"\nkernels {na(r.kernel_ms, '{:.3g}')} ms"
-                             f"\n{na(r.kernel_calls, '{:.0f}')} calls/step"))
+                             f"\n{na(r.kernel_calls, '{:.0f}')} calls/step"
+                             f"\n×{na(r.x_ref_tax, '{:.2f}')} ref at equal kernels",
+                             "×ref at equal kernels = (floor's kernel ms + this overhead) / floor's step: the "
+                             "ratio with the machine's drift taken out"))
         if device == "gpu":
             out.append(_grid("GPU memory: hook peak / pool held / NVML device used (MB)", c,
                              lambda r: " / ".join(na(getattr(r, k), "{:.1f}") for k in GPU_COLS)))

@@ -2,6 +2,7 @@
 import math
 
 import pandas as pd
+import pytest
 from rich.console import Console
 
 from harness import report
@@ -60,3 +61,22 @@ def test_failed_cell_shows_its_status_not_a_time():
     text = render(report.tables(cells))
     assert "timeout" in text and "no result after 5 s" in text
     assert math.isnan(cells.set_index("engine").loc["hybrid", "median_ms"])
+
+
+def test_style_tax_ratio_holds_kernel_time_at_the_floor():
+    # the hybrid process ran on a slower phase of the machine (kernels 3.0 ms instead of 1.8), but its
+    # own overhead is what the style costs: (1.8 + 0.6) / (1.8 + 0.2) = 1.2, whatever its raw step says
+    results, samples = rows_and_samples([
+        ("reference", "cpu", 0, [2.0, 2.0], {"kernel_ms": 1.8, "overhead_ms": 0.2, "overhead_pct": 10.0,
+                                             "kernel_calls": 14}),
+        ("hybrid", "cpu", 0, [3.6, 3.6], {"kernel_ms": 3.0, "overhead_ms": 0.6, "overhead_pct": 16.7,
+                                          "kernel_calls": 14}),
+        ("dynamic_tape", "cpu", 0, [2.5, 2.5], {}),                      # no style-tax pass: n/a
+    ])
+    cells = report.summarize(results, samples).set_index("engine")
+    assert cells.loc["hybrid", "x_ref"] == pytest.approx(1.8)
+    assert cells.loc["hybrid", "x_ref_tax"] == pytest.approx(1.2)
+    assert cells.loc["reference", "x_ref_tax"] == pytest.approx(1.0)
+    assert math.isnan(cells.loc["dynamic_tape", "x_ref_tax"])
+    text = render(report.tables(cells.reset_index()))
+    assert "×1.20 ref at equal kernels" in text and "×n/a ref at equal kernels" in text
