@@ -96,6 +96,12 @@ class Layer:
             raise self.error(f"{field} must be > 0, got {value}")
         return value
 
+    def param_diff_buffer(self, i):
+        """Where a kernel may write parameter blob i's gradient in place, as Caffe's GEMMs write
+        weight_diff: its diff array while this iteration has not added to it yet, else None."""
+        b = self.blobs[i]
+        return b.diff if b.cleared and b.has_diff() else None
+
     def param_diff(self, i, grad):
         """Add `grad` to parameter blob i's diff (the Net clears it before each backward)."""
         b = self.blobs[i]

@@ -264,9 +264,9 @@ class InnerProductLayer(_ParamLayer):
         # as Caffe: the weight diff straight in the weight's layout, top_diff^T x bottom_data (num_output, K),
         # so the update reads it contiguously
         if self.transpose_b:
-            gw, _ = K.matmul.forward(self.xp, gy, x, transpose_a=True)
+            gw, _ = K.matmul.forward(self.xp, gy, x, transpose_a=True, out=self.param_diff_buffer(0))
         else:
-            gw, _ = K.matmul.forward(self.xp, x, gy, transpose_a=True)
+            gw, _ = K.matmul.forward(self.xp, x, gy, transpose_a=True, out=self.param_diff_buffer(0))
         self.param_diff(0, gw)
         if propagate_down[0]:
             gx, _ = K.matmul.backward(self.xp, self.saved, gy, needs=(True, False),
