@@ -47,6 +47,28 @@ def test_blobs_keep_their_memory_across_iterations_and_inputs_get_no_diff():
     assert net.bottom_need_backward[net.layer_names.index("ip1")] == [False]
 
 
+def test_inner_product_writes_its_weight_gradient_into_the_param_diff():
+    # as Caffe's GEMM into weight_diff: a steady-state step allocates no second weight-sized array
+    net = net_from_text(MLP % ("h", "h"), dtype=np.float32)
+    rs = np.random.RandomState(2)
+    _run(net, rs.standard_normal((4, 3)), rs.standard_normal((4, 2)))
+    diffs = {name: [b.diff for b in blobs] for name, blobs in net.params.items()}
+    loss, grads = _run(net, rs.standard_normal((4, 3)), rs.standard_normal((4, 2)))
+    for name in ("ip1", "ip2"):
+        assert net.params[name][0].diff is diffs[name][0], name
+    # and the numbers are the gradient of this step, not an accumulation with the last one
+    fresh = net_from_text(MLP % ("h", "h"), dtype=np.float32)
+    for name in ("ip1", "ip2"):
+        for b_new, b_old in zip(fresh.params[name], net.params[name]):
+            b_new.data[...] = b_old.data
+    rs = np.random.RandomState(2)
+    rs.standard_normal((4, 3)), rs.standard_normal((4, 2))
+    _, fresh_grads = _run(fresh, rs.standard_normal((4, 3)), rs.standard_normal((4, 2)))
+    for name in grads:
+        for a, b in zip(grads[name], fresh_grads[name]):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_smaller_batch_reuses_the_blob_allocation():
     net = net_from_text(MLP % ("h", "h"), dtype=np.float32)
     buf = net.blobs["h"]._buf
