@@ -112,8 +112,8 @@ def cmd_profile(args):
     if status != "ok":
         print(f"stylebench profile: the run ended with status {status}: {error}", file=sys.stderr)
         return 1
-    t = Table(title=f"{args.engine} on {args.workload}/{size} ({args.device}): step {res['profiled_step_ms']:.3g} ms"
-              f" = kernels {res['kernel_ms']:.3g} ms + engine overhead {res['overhead_ms']:.3g} ms "
+    t = Table(title=f"{args.engine} on {args.workload}/{size} ({args.device}): "
+              f"step {res['profiled_step_ms']:.3g} ms = kernels {res['kernel_ms']:.3g} ms + engine overhead {res['overhead_ms']:.3g} ms "
               f"({res['overhead_pct']:.0f}%), {res['kernel_calls']:.0f} kernel calls per step "
               f"(hook cost {res['hook_cost_us']:.2g} µs per call taken off)")
     t.add_column("call site (engine's own names)")

@@ -24,11 +24,17 @@ def storage_dir():
     return root / machine.machine_id(gpu_name=gpu)
 
 
+def newest_run(storage, kind="*"):
+    """The newest saved run under `storage` (pytest-benchmark's NNNN_<name>.json, one folder down) whose
+    name matches `kind`, or None."""
+    found = sorted(storage.glob(f"*/[0-9][0-9][0-9][0-9]_{kind}.json"), key=lambda p: int(p.name[:4]))
+    return found[-1] if found else None
+
+
 def latest_baseline(storage):
     """The run number (e.g. "0003") of the newest saved baseline under `storage`, or None."""
-    found = sorted(storage.glob(f"*/[0-9][0-9][0-9][0-9]_{BASELINE_NAME}.json"),
-                   key=lambda p: int(p.name.split("_", 1)[0]))
-    return found[-1].name.split("_", 1)[0] if found else None
+    found = newest_run(storage, BASELINE_NAME)
+    return found.name[:4] if found else None
 
 
 # The two groups compare separately: a build (a whole model allocated, a graph traced) is one-shot work
@@ -49,12 +55,6 @@ def command(baseline, threshold, storage, extra=(), test=None):
     if number is not None:
         cmd += [f"--benchmark-compare={number}", f"--benchmark-compare-fail={threshold}"]
     return cmd + list(extra)
-
-
-def newest_run(storage):
-    """The newest saved run (baseline or autosaved) under `storage`, or None."""
-    found = sorted(storage.glob("*/[0-9][0-9][0-9][0-9]_*.json"), key=lambda p: int(p.name.split("_", 1)[0]))
-    return found[-1] if found else None
 
 
 def machine_wide_shift(baseline_json, run_json, min_common=8):
@@ -99,13 +99,13 @@ def main(baseline=False, threshold="median:15%", build_threshold="median:30%", e
             print(f"stylebench regress: {group}: FAILED (exit {code}). A benchmark above regressed beyond "
                   f"{limit} against the baseline, or a test failed. If the slowdown is intended, record a "
                   "new baseline with `make regress-baseline` and commit it.", file=sys.stderr)
-            _warn_if_machine_wide(storage, number)
+            _warn_if_machine_wide(storage)
         rc = rc or code
     return rc
 
 
-def _warn_if_machine_wide(storage, number):
-    base = next(storage.glob(f"*/{number}_{BASELINE_NAME}.json"), None)
+def _warn_if_machine_wide(storage):
+    base = newest_run(storage, BASELINE_NAME)
     run = newest_run(storage)
     shift = machine_wide_shift(base, run) if base and run and run != base else None
     if shift and shift[1] >= 0.75:

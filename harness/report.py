@@ -77,10 +77,9 @@ def summarize(results, samples):
     # floor's step. Kernel time is the same arithmetic for every engine, but the machine's speed drifts
     # between processes; holding it at the floor's measured value leaves only what the style adds.
     floor = cells[cells["engine"] == "reference"].set_index(group)[["kernel_ms", "overhead_ms"]]
-    cells["x_ref_tax"] = [
-        (k + r.overhead_ms) / (k + o) if not math.isnan(k := floor["kernel_ms"].get(key, math.nan))
-        and not math.isnan(o := floor["overhead_ms"].get(key, math.nan)) else math.nan
-        for key, r in zip(zip(cells["workload"], cells["size"], cells["device"]), cells.itertuples())]
+    f = cells.join(floor.add_suffix("_floor"), on=group)
+    k = f["kernel_ms_floor"]
+    cells["x_ref_tax"] = (k + f["overhead_ms"]) / (k + f["overhead_ms_floor"])
     return cells
 
 

@@ -328,11 +328,6 @@ class ShapeMismatchError(ShapeError, RuntimeError):
     script's `except RuntimeError` still catches it)."""
 
 
-def _explain(kernel, arrays, attrs, err):
-    err = explain_failure(kernel, arrays, attrs, err)
-    return ShapeMismatchError(str(err)) if isinstance(err, ShapeError) else err
-
-
 def _apply(kernel, inputs, arrays, attrs=None):
     """Run `kernel` forward on `arrays` (the data of `inputs`) and record a Node when a grad is needed."""
     xp = _node_xp(inputs)
@@ -342,7 +337,7 @@ def _apply(kernel, inputs, arrays, attrs=None):
         else:
             y, saved = kernel.forward(xp, *arrays, **attrs)
     except Exception as e:
-        raise _explain(kernel, arrays, attrs, e) from None
+        raise explain_failure(kernel, arrays, attrs, e, ShapeMismatchError) from None
     if _GradMode.enabled:
         for t in inputs:
             if t is not None and t.requires_grad:
@@ -356,7 +351,7 @@ def _apply_multi(kernel, inputs, arrays, attrs=None):
     try:
         ys, saved = kernel.forward(xp, *arrays, **(attrs or {}))
     except Exception as e:
-        raise _explain(kernel, arrays, attrs, e) from None
+        raise explain_failure(kernel, arrays, attrs, e, ShapeMismatchError) from None
     node = None
     if _GradMode.enabled and any(t is not None and t.requires_grad for t in inputs):
         node = Node(kernel, saved, attrs, tuple(map(_edge, inputs)), xp, n_out=len(ys))

@@ -6,7 +6,8 @@ holding the kernel's `saved`. A hybridized block is one Node too (its cached gra
 import threading
 
 from .. import plan
-from .base import explain
+from ..kernels import explain_failure
+from .base import ShapeError
 
 _NO_GRAPH = ("Cannot differentiate node because it is not in a computational graph. You need to set "
              "is_recording to true or use autograd.record() to save computational graphs for backward. "
@@ -110,7 +111,7 @@ def invoke(op, inputs, attrs, ctx=None):
     try:
         y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
     except Exception as e:  # only on failure: the shape rule names the op and the shapes
-        raise explain(op, datas, attrs, e) from None
+        raise explain_failure(op, datas, attrs, e, ShapeError) from None
     record = any_need and _STATE.recording
     if type(y) is tuple:
         outs = tuple([NDArray(v, ctx) for v in y])
@@ -150,16 +151,10 @@ def _order(roots):
         node, order = roots[0], []
         while node is not None:
             order.append(node)
-            nxt = None
-            for e in node.inputs:
-                if e is not None and type(e[0]) is Node:
-                    if nxt is not None and e[0] is not nxt:
-                        break
-                    nxt = e[0]
-            else:
-                node = nxt
-                continue
-            break
+            parents = _parents(node)
+            if any(p is not parents[0] for p in parents):
+                break                  # a fork: not a chain
+            node = parents[0] if parents else None
         else:
             return order
     return reversed(plan.toposort(roots, _parents))

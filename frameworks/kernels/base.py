@@ -48,17 +48,20 @@ class Update:
         raise NotImplementedError
 
 
-def explain_failure(kernel, arrays, attrs, err):
+def explain_failure(kernel, arrays, attrs, err, error_type=ShapeError):
     """The error to raise for `err`, raised inside kernel.forward(xp, *arrays, **attrs): the kernel's own
-    ShapeError naming every shape when its shape rule rejects the inputs (NumPy's message from deep
-    inside names neither the op nor the shapes), else `err` itself. Engines call this only after a
-    failure, so the hot path runs no shape inference."""
-    if isinstance(err, ShapeError):
+    shape message naming every shape, as `error_type` (a ShapeError subclass an engine raises in its
+    framework's vocabulary), when its shape rule rejects the inputs (NumPy's message from deep inside
+    names neither the op nor the shapes); else `err` itself. Engines call this only after a failure, so
+    the hot path runs no shape inference."""
+    if isinstance(err, error_type):
         return err
+    if isinstance(err, ShapeError):
+        return error_type(str(err))
     try:
         kernel.infer(*[tuple(getattr(a, "shape", ())) for a in arrays], **(attrs or {}))
     except ShapeError as e:
-        return e
+        return e if isinstance(e, error_type) else error_type(str(e))
     except Exception:  # the shape rule itself could not judge: keep the original error
         pass
     return err

@@ -189,7 +189,7 @@ class _CacheEntry:
     """
     __slots__ = ("graph", "params", "arrays", "out_fmt", "symbol", "sig")
 
-    def __init__(self, graph, params, out_fmt, symbol, sig=None):
+    def __init__(self, graph, params, out_fmt, symbol, sig):
         self.graph, self.params, self.out_fmt, self.symbol, self.sig = graph, params, out_fmt, symbol, sig
         self.arrays = [p.data() for p in params]
 
@@ -385,7 +385,7 @@ class SymbolBlock(HybridBlock):
                                 [p.data().shape for p in plist],
                                 [s[2] for s in sig] + [p.grad_req != "null" for p in plist])
             entry = self._cache.entries[sig] = _CacheEntry(graph, plist, 0 if len(self._symbol) == 1 else
-                                                           [0] * len(self._symbol), self._symbol)
+                                                           [0] * len(self._symbol), self._symbol, sig)
         out = invoke(entry.graph, flat + entry.arrays, {})
         return list(out) if isinstance(out, tuple) else out
 
