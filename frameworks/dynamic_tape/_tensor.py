@@ -439,6 +439,12 @@ class Tensor:
             return _apply(K.mean, (self,), (self._array,))
         return _apply(K.mean, (self,), (self._array,), {"axis": dim, "keepdims": keepdim})
 
+    def all(self, dim=None, keepdim=False):
+        return Tensor._wrap(_xp(self._array).asarray(self._array.all(axis=dim, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._wrap(_xp(self._array).asarray(self._array.any(axis=dim, keepdims=keepdim)))
+
     def argmax(self, dim=None, keepdim=False):
         xp = _xp(self._array)
         return Tensor._result(xp.argmax(self._array, axis=dim, keepdims=keepdim), None)
