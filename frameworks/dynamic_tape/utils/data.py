@@ -75,6 +75,9 @@ class DataLoader:
         return (self.generator or default_generator).permutation(n)
 
     def __iter__(self):
+        return _DataLoaderIter(self._batches())
+
+    def _batches(self):
         order = self._order()
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
@@ -85,6 +88,21 @@ class DataLoader:
                 yield [Tensor._wrap(t._array[_xp(t._array).asarray(idx)]) for t in self.dataset.tensors]
             else:
                 yield self.collate_fn([self.dataset[int(i)] for i in idx])
+
+
+class _DataLoaderIter:
+    """The iterator iter(loader) returns: next(it), and the 2018-era it.next() the tutorials call."""
+
+    def __init__(self, batches):
+        self._batches = batches
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    next = __next__
 
 
 def default_collate(samples):
