@@ -48,6 +48,8 @@ class _FunctionKernel:
         gys = [xp.zeros(*meta) if g is None else g for g, meta in zip(gys, ctx._out_meta)]
         grads = self.fn.backward(ctx, *[Tensor._wrap(g) for g in gys])
         grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) > len(needs) and all(g is None for g in grads[len(needs):]):
+            grads = grads[:len(needs)]  # trailing Nones for optional arguments are ignored, as in PyTorch
         if len(grads) != len(needs):
             raise RuntimeError(f"function {self.node_name} returned an incorrect number of gradients "
                                f"(expected {len(needs)}, got {len(grads)})")

@@ -240,6 +240,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return y
 
 
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    n, c = input.shape[0], input.shape[1]
+    x = input.reshape(n, num_groups, -1)
+    xc = x - x.mean(2, keepdim=True)
+    y = (xc * (xc.square().mean(2, keepdim=True) + eps).pow(-0.5)).reshape(input.shape)
+    shape = (1, c) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    return y if bias is None else y + bias.reshape(shape)
+
+
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 

@@ -339,6 +339,21 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+class GroupNorm(Module):
+    """Normalise each sample over groups of channels (no running statistics), then a per-channel affine."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = Parameter(T.ones(num_channels, dtype=dtype, device=device)) if affine else None
+        self.bias = Parameter(T.zeros(num_channels, dtype=dtype, device=device)) if affine else None
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+
 class _DropoutNd(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
@@ -648,6 +663,6 @@ class BCEWithLogitsLoss(_Loss):
 
 
 __all__ = ["Parameter", "Module", "Identity", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
-           "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d", "Flatten", "ReLU", "Sigmoid", "Tanh",
+           "BatchNorm1d", "BatchNorm2d", "GroupNorm", "Dropout", "Dropout2d", "Flatten", "ReLU", "Sigmoid", "Tanh",
            "LogSoftmax", "Softmax", "Embedding", "LSTM", "LSTMCell", "Sequential", "ModuleList", "MSELoss",
            "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss"]

@@ -41,7 +41,7 @@ def test_cross_entropy_equals_log_softmax_then_nll():
 @pytest.mark.parametrize("fn", [
     lambda a: F.batch_norm(a, None, None, torch.ones(3).double(), torch.zeros(3).double(), training=True),
     lambda a: F.avg_pool2d(a, 2), lambda a: F.avg_pool2d(a, 3, 2, 1, count_include_pad=False),
-    lambda a: F.adaptive_avg_pool2d(a, (1, 1)), lambda a: F.max_pool2d(a, 3, 2, padding=1, ceil_mode=True),
+    lambda a: F.adaptive_avg_pool2d(a, (1, 1)), lambda a: F.group_norm(a, 1, d(3), d(3)), lambda a: F.max_pool2d(a, 3, 2, padding=1, ceil_mode=True),
 ])
 def test_normalisation_and_pooling_gradients(fn):
     torch.manual_seed(1)
