@@ -31,6 +31,10 @@ def resolve_shape(op, in_shape, shape):
 class Reshape(Kernel):
     """y = x.reshape(shape); one entry may be -1."""
     name = "reshape"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, shape):
@@ -54,6 +58,10 @@ def flatten(xp, x, start_dim=1):
 class Transpose(Kernel):
     """y = x.transpose(axes) (a view); axes=None reverses them."""
     name = "transpose"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, axes=None):
@@ -82,6 +90,10 @@ class Transpose(Kernel):
 class Concat(Kernel):
     """y = concatenate(inputs, axis)"""
     name = "concat"
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, *xs, axis=0, out=None):
@@ -123,6 +135,9 @@ class Concat(Kernel):
 class Slice(Kernel):
     """y = x[index] for basic indexing (ints and slices): a view; backward scatters into zeros."""
     name = "slice"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, index):
@@ -152,6 +167,9 @@ class Slice(Kernel):
 class Split(Kernel):
     """ys = split(x, sections, axis): `sections` equal parts (an int) or the sizes of each part."""
     name = "split"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
     n_outputs = None  # as many as there are parts
 
     @staticmethod
