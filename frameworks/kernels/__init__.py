@@ -14,7 +14,8 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
                  tile  (+ flatten, a reshape)
     linalg       matmul
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
-    optim        sgd momentum adam  (in-place updates: kernel.update(xp, param, grad, *state, **hyper))
+    optim        sgd momentum nesterov rmsprop adagrad adadelta adam  (in-place updates:
+                 kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
 
 Kernels import no engine, no workload and no harness.
 """
@@ -93,6 +94,12 @@ lstm = nn.LSTM
 sgd = optim.SGD
 momentum = optim.Momentum
 adam = optim.Adam
+nesterov = optim.Nesterov
+rmsprop = optim.RMSProp
+adagrad = optim.Adagrad
+adadelta = optim.Adadelta
+add_weight_decay = optim.add_weight_decay
+clip_by_global_norm = optim.clip_by_global_norm
 
 
 def get(name):
