@@ -30,7 +30,7 @@ BOOTSTRAP = 2000
 WARMUP = 2
 TARGET_S = 0.2          # timed seconds per run, for the first run of a benchmark, which fixes the iterations
 MIN_ITERS, MAX_ITERS = 5, 100
-TAX_ITERS = 10          # iterations of the style-tax pass in each run (at most the timed ones)
+TAX_ITERS = 10          # iterations of the style-tax pass in each run (at most as many as the timed ones)
 TIMEOUT_S = 300.0
 VERSION_ENV = "STYLEBENCH_REGRESS_VERSION"   # "A" (the ref) or "B" (this tree), set in every child
 CHILD = Path(__file__).with_name("regress_child.py")
@@ -190,9 +190,10 @@ def checkout(sha, root):
     try:
         yield tree
     finally:
-        git(root, "worktree", "remove", "--force", str(tree))
+        removed = git(root, "worktree", "remove", "--force", str(tree)).returncode == 0
         shutil.rmtree(tmp, ignore_errors=True)
-        git(root, "worktree", "prune")
+        if not removed:             # the folder went first: drop the registration it left behind
+            git(root, "worktree", "prune")
 
 
 # ------------------------------------------------------------------ benchmarks and runs
@@ -259,7 +260,7 @@ def run_once(bench, root, version, opts):
     """One fresh process timing `bench` in the tree at `root`; the child's result dict."""
     task = dict(engine=bench.engine, workload=bench.workload, size=bench.size, device=opts["device"],
                 warmup=opts["warmup"], target_s=opts["target_s"], min_iters=MIN_ITERS, max_iters=MAX_ITERS,
-                iters=bench.iters, tax_iters=min(TAX_ITERS, bench.iters or TAX_ITERS) if opts["tax"] else 0)
+                iters=bench.iters, tax_iters=TAX_ITERS if opts["tax"] else 0)
     fd, out = tempfile.mkstemp(prefix="stylebench-regress-", suffix=".json")
     os.close(fd)
     try:

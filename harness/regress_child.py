@@ -46,14 +46,17 @@ class KernelTimer:
         return calls, seconds
 
 
-def hook_cost_s(timer):
-    """Seconds a hooked kernel call adds outside what the timer counts: a no-op through the same kind of
-    wrapper install_hook puts on kernels, minus the bare no-op, minus what was counted (best of 3)."""
+def hook_cost_s(timer, kernels):
+    """Seconds a hooked kernel call adds outside what the timer counts: a no-op through the wrapper
+    install_hook puts on kernels (kernels.hooked; a copy of it in versions without one), minus the bare
+    no-op, minus what was counted (best of 3)."""
     def noop():
         return None
 
-    def wrapped(*args, **kwargs):
+    def copy_of_hooked(*args, **kwargs):
         return timer("calibration", "forward", noop, args, kwargs)
+    hooked = getattr(kernels, "hooked", None)
+    wrapped = hooked(timer, "calibration", "forward", noop) if hooked else copy_of_hooked
     best_bare = best_hooked = float("inf")
     counted = 0.0
     for _ in range(3):
@@ -108,11 +111,11 @@ def measure(task):
     out.update(iters=n, step_ms=1e3 * _median(times))
     del trainer
     if task.get("tax_iters"):
-        out.update(tax_pass(task, w, kernels, step))
+        out.update(tax_pass(task, w, kernels, step, min(task["tax_iters"], n)))
     return out
 
 
-def tax_pass(task, w, kernels, step):
+def tax_pass(task, w, kernels, step, n_iters):
     """Time inside kernels and engine overhead (step - kernels) in the same iterations of a fresh trainer
     built with the hook installed (an engine may keep the kernel methods it saw at build time)."""
     if task["device"] != "cpu":
@@ -124,9 +127,9 @@ def tax_pass(task, w, kernels, step):
     try:
         trainer = w.trainer(task["engine"], task["size"], task["device"])
         step(trainer, 0)
-        per_call = hook_cost_s(timer)
+        per_call = hook_cost_s(timer, kernels)
         kern, over, calls = [], [], []
-        for i in range(task["tax_iters"]):
+        for i in range(n_iters):
             timer.take()
             dt = step(trainer, 1 + i)
             n, seconds = timer.take()
