@@ -167,6 +167,12 @@ def test_the_gate_flags_a_20_percent_slowdown_and_not_the_unchanged_engine(slow_
     assert slowed.runs["A"][0]["kernel_calls"] == 1          # the tax pass saw the fake's one kernel call
     assert regress.exit_code(benches) == 1
     assert regress.exit_code([same]) == 0
+    from rich.console import Console
+    console = Console(record=True, width=200)
+    console.print(regress.table(benches, "t", 0.10, tax=True))
+    text = console.export_text()
+    assert "reference × slow/small" in text and f"slower {slowed.step.ratio:.3f} [" in text
+    assert regress.summary(benches).startswith("1 no change, 1 slower")
 
 
 def test_a_benchmark_that_breaks_in_b_fails_the_gate_and_one_missing_in_a_is_only_listed(slow_fake):
