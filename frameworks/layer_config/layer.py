@@ -1,6 +1,10 @@
-"""The Layer interface (setup / reshape / forward / backward over blobs), the type registry and fillers."""
+"""The Layer interface (setup / reshape / forward / backward over blobs), the type registry, fillers and
+the small helpers every layer family uses (axis index, infer with the layer named, ParamLayer)."""
 import numpy
 
+from frameworks import kernels as K
+
+from .blob import Blob
 from .io import LayerConfigError
 
 LAYERS = {}
@@ -128,3 +132,41 @@ def fill(filler, shape, rng, dtype, fan_in=None, fan_out=None):
             return rng.uniform(-scale, scale, shape).astype(dtype)
         return (rng.standard_normal(shape) * numpy.sqrt(2.0 / n)).astype(dtype)
     raise LayerConfigError(f"unknown filler type {kind!r}; known: constant, uniform, gaussian, xavier, msra")
+
+
+def axis_index(axis, ndim):
+    """A possibly negative axis as its index among `ndim` axes."""
+    return axis + ndim if axis < 0 else axis
+
+
+def prod(shape):
+    """The number of elements of `shape` (1 for a scalar)."""
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def infer(layer, kernel, /, *shapes, **attrs):
+    """kernel.infer, with a shape error re-raised naming the layer and every bottom shape."""
+    try:
+        return kernel.infer(*shapes, **attrs)
+    except K.ShapeError as e:
+        raise layer.error(f"shape mismatch: {e}") from None
+
+
+def shape_of(msg):
+    """A BlobShape message as a tuple."""
+    return tuple(int(d) for d in msg.dim)
+
+
+class ParamLayer(Layer):
+    """A layer with learnable blobs, drawn by its fillers."""
+
+    def add_param(self, shape, filler, fan_in, fan_out):
+        if any(d <= 0 for d in shape):
+            raise self.error(f"parameter shape {tuple(shape)} has a dimension <= 0")
+        b = Blob(shape, self.xp, self.dtype, name=f"{self.name}/{len(self.blobs)}")
+        b.data[...] = self.xp.asarray(fill(filler, shape, self.rng, self.dtype, fan_in, fan_out))
+        self.blobs.append(b)
+        return b
