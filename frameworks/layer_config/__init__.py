@@ -13,7 +13,8 @@ from .layer import LAYERS, Layer, register_layer
 from .layers import FeedLayer
 from .net import TEST, TRAIN, Net, get_mode, set_mode_cpu, set_mode_gpu
 from .proto import caffe_pb2
-from .solver import AdamSolver, SGDSolver, Solver, get_solver
+from .solver import (AdaDeltaSolver, AdaGradSolver, AdamSolver, NesterovSolver, RMSPropSolver, SGDSolver, Solver,
+                     get_solver)
 from .trainer import SolverTrainer
 
 __all__ = ["AdamSolver", "Blob", "FeedLayer", "LAYERS", "Layer", "LayerConfigError", "Net", "SGDSolver",

@@ -1,13 +1,15 @@
 """Net: layers built in file order over named blobs, with Caffe's phase filtering, split insertion,
 in-place tops, shared parameters, backward pruning and the pycaffe view (blobs, params, forward, backward)."""
 import collections
+import os
 
 import numpy
 
 from frameworks import kernels as K
 
 from .blob import Blob
-from .io import LayerConfigError, read_net_param
+from .io import (LayerConfigError, array_to_blobproto, blobproto_to_array, read_binary, read_net_param,
+                 write_binary)
 from .layer import layer_class
 from .proto import caffe_pb2
 
@@ -384,37 +386,68 @@ class Net:
 
     # ------------------------------------------------------------ weights
 
+    def to_proto(self):
+        """The net as a NetParameter with every layer's blobs (Caffe's Net::ToProto, data only)."""
+        out = caffe_pb2.NetParameter(name=self.name)
+        for r in self.records:
+            lp = out.layer.add()
+            lp.CopyFrom(r.param)
+            del lp.blobs[:]
+            for b in r.layer.blobs:
+                lp.blobs.append(array_to_blobproto(b.cpu_data()))
+        return out
+
     def save(self, path):
-        """Write every layer's parameter blobs to `path` (.npz: "layer/i" -> array)."""
-        arrays = {f"{name}/{i}": K.to_numpy(b.data) for name, blobs in self.params.items()
-                  for i, b in enumerate(blobs)}
-        with open(path, "wb") as f:
-            numpy.savez(f, **arrays)
+        """Write the weights as Caffe does: a binary NetParameter (`.caffemodel`), readable by real Caffe."""
+        write_binary(path, self.to_proto())
 
     def copy_from(self, path):
-        """Load weights saved by save(): layers matched by name, every blob's shape checked."""
-        try:
-            with numpy.load(path, allow_pickle=False) as z:
-                stored = {k: z[k] for k in z.files}
-        except (OSError, ValueError) as e:
-            raise LayerConfigError(f"cannot read weights {path}: {e}") from None
-        by_layer = collections.defaultdict(dict)
-        for key, a in stored.items():
-            layer, _, i = key.rpartition("/")
-            by_layer[layer][int(i)] = a
-        matched = [n for n in by_layer if n in self.params]
-        if not matched:
-            raise LayerConfigError(f"weights {path} share no layer with net {self.name!r}: the file has "
-                                   f"{', '.join(sorted(by_layer))}; the net has {', '.join(self.params)}")
+        """Caffe's CopyTrainedLayersFrom: layers matched by name from a binary .caffemodel (or a
+        NetParameter); layers the net lacks are ignored, a blob count or shape that differs is an error."""
+        source = path if isinstance(path, caffe_pb2.NetParameter) else \
+            read_binary(os.fspath(path), caffe_pb2.NetParameter(), "weights (.caffemodel)")
+        where = "<NetParameter>" if isinstance(path, caffe_pb2.NetParameter) else os.fspath(path)
+        layers = {lp.name: lp for lp in source.layer if lp.blobs}
+        matched = [n for n in layers if n in self.params]
+        if layers and not matched:
+            raise LayerConfigError(f"weights {where} share no layer with net {self.name!r}: the file has "
+                                   f"{', '.join(sorted(layers))}; the net has {', '.join(self.params)}")
+        arrays = {}
         for name in matched:
-            blobs, got = self.params[name], by_layer[name]
+            blobs, got = self.params[name], layers[name].blobs
             if len(got) != len(blobs):
-                raise LayerConfigError(f"weights {path}: layer {name!r} has {len(got)} blobs in the file but "
-                                       f"{len(blobs)} in the net")
-            for i, b in enumerate(blobs):
-                if tuple(got[i].shape) != b.shape:
-                    raise LayerConfigError(f"weights {path}: blob {name}/{i} has shape {tuple(got[i].shape)} "
-                                           f"in the file but {b.shape} in the net")
-        for name in matched:
-            for i, b in enumerate(self.params[name]):
-                b.data[...] = self.xp.asarray(by_layer[name][i])
+                raise LayerConfigError(f"weights {where}: incompatible number of blobs for layer {name!r}: "
+                                       f"{len(got)} in the file, {len(blobs)} in the net")
+            for j, (b, bp) in enumerate(zip(blobs, got)):
+                try:
+                    a = blobproto_to_array(bp)
+                except LayerConfigError as e:
+                    raise LayerConfigError(f"weights {where}: layer {name!r} param {j}: {e}") from None
+                if tuple(a.shape) != b.shape and a.size == b.count and len(a.shape) == 4 and \
+                        not bp.HasField("shape"):
+                    a = a.reshape(b.shape)          # legacy 4-D num/channels/height/width blobs
+                if tuple(a.shape) != b.shape:
+                    raise LayerConfigError(f"weights {where}: cannot copy param {j} weights from layer "
+                                           f"{name!r}; shape mismatch. Source param shape is {tuple(a.shape)}; "
+                                           f"target param shape is {b.shape}. To learn this layer's "
+                                           "parameters from scratch rather than copying from a saved net, "
+                                           "rename the layer.")
+                arrays[(name, j)] = a
+        for (name, j), a in arrays.items():
+            self.params[name][j].data[...] = self.xp.asarray(a)
+
+    def share_with(self, other):
+        """Caffe's ShareTrainedLayersWith: layers named alike use `other`'s parameter blobs (a test net
+        reads the train net's weights without a copy)."""
+        for r in self.records:
+            if r.layer.blobs and r.name in other.params:
+                theirs = other.params[r.name]
+                if len(theirs) != len(r.layer.blobs):
+                    raise LayerConfigError(f"cannot share layer {r.name!r}: {len(theirs)} blobs in the train "
+                                           f"net, {len(r.layer.blobs)} here")
+                for j, b in enumerate(theirs):
+                    if b.shape != r.layer.blobs[j].shape:
+                        raise LayerConfigError(f"cannot share layer {r.name!r} param {j}: shape {b.shape} in "
+                                               f"the train net, {r.layer.blobs[j].shape} here")
+                    r.layer.blobs[j] = b
+                self.params[r.name] = r.layer.blobs

@@ -123,9 +123,9 @@ def test_pycaffe_forward_backward_and_save_load(tmp_path):
     out = net.forward(x=rs.standard_normal((4, 3)), t=rs.standard_normal((4, 2)))
     assert set(out) == {"loss"} and out["loss"].shape == ()
     net.backward()
-    net.save(str(tmp_path / "w.caffemodel.npz"))
+    net.save(str(tmp_path / "w.caffemodel"))
     again = caffe.Net(caffe.parse_prototxt(MLP % ("h", "h"), caffe.caffe_pb2.NetParameter()), caffe.TEST,
-                      weights=str(tmp_path / "w.caffemodel.npz"), dtype=np.float64)
+                      weights=str(tmp_path / "w.caffemodel"), dtype=np.float64)
     for k in net.params:
         for a, b in zip(net.params[k], again.params[k]):
             np.testing.assert_array_equal(a.data, b.data)

@@ -43,7 +43,7 @@ def test_snapshot_then_resume_continues_the_exact_trajectory(tmp_path, body):
     straight = _solver(tmp_path, body)
     straight.step(8)
     resumed = _solver(tmp_path, body)
-    resumed.restore(str(tmp_path / "snap_iter_4.solverstate.json"))
+    resumed.restore(str(tmp_path / "snap_iter_4.solverstate"))
     assert resumed.iter == 4
     resumed.step(4)
     assert resumed.loss == straight.loss
@@ -78,13 +78,13 @@ def test_learning_rate_policies(tmp_path, policy, expected):
 
 
 def test_resume_into_a_different_net_names_the_blob(tmp_path):
-    solver = _solver(tmp_path, f'base_lr: 0.1 snapshot: 1 snapshot_prefix: "{tmp_path}/snap"\n')
+    solver = _solver(tmp_path, f'base_lr: 0.1 lr_policy: "fixed" snapshot: 1 snapshot_prefix: "{tmp_path}/snap"\n')
     solver.step(1)
     write(tmp_path, "net.prototxt", NET.replace("num_output: 5", "num_output: 6"))
     other = caffe.get_solver(str(tmp_path / "solver.prototxt"))
-    with pytest.raises(caffe.LayerConfigError, match=r"blob ip1/0 has shape \(5, 3\) in the file but \(6, "
-                                                     r"3\)"):
-        other.restore(str(tmp_path / "snap_iter_1.solverstate.json"))
+    with pytest.raises(caffe.LayerConfigError, match=r"history blob 0 has shape \(5, 3\), the net's param is "
+                                                     r"\(6, 3\)"):
+        other.restore(str(tmp_path / "snap_iter_1.solverstate"))
 
 
 def test_cli_time_prints_per_layer_averages(capsys):
@@ -98,16 +98,16 @@ def test_cli_time_prints_per_layer_averages(capsys):
 def test_cli_train_logs_iterations_snapshots_and_resumes(tmp_path, capsys):
     here = os.path.abspath("workloads/fc_adam/prototxt/net.prototxt")
     solver = write(tmp_path, "solver.prototxt",
-                   f'net: "{here}"\ntype: "Adam" base_lr: 0.001 momentum: 0.9 momentum2: 0.999\n'
+                   f'net: "{here}"\ntype: "Adam" base_lr: 0.001 momentum: 0.9 momentum2: 0.999 lr_policy: "fixed"\n'
                    f'max_iter: 6 display: 2 snapshot: 3 snapshot_prefix: "{tmp_path}/fc"\nsolver_mode: CPU\n')
     assert main(["train", "--solver", solver]) == 0
     out = capsys.readouterr().out
     assert "Iteration 0, loss = " in out and "Iteration 4, loss = " in out and "Optimization Done." in out
-    assert (tmp_path / "fc_iter_6.caffemodel.npz").exists()
-    state = str(tmp_path / "fc_iter_3.solverstate.json")
+    assert (tmp_path / "fc_iter_6.caffemodel").exists()
+    state = str(tmp_path / "fc_iter_3.solverstate")
     assert main(["train", "--solver", solver, "--snapshot", state]) == 0
     assert "Iteration 4, loss = " in capsys.readouterr().out
-    assert main(["test", "--model", here, "--weights", str(tmp_path / "fc_iter_6.caffemodel.npz"),
+    assert main(["test", "--model", here, "--weights", str(tmp_path / "fc_iter_6.caffemodel"),
                  "--iterations", "2"]) == 0
     assert "loss = " in capsys.readouterr().out
 
