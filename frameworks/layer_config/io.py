@@ -13,10 +13,14 @@ class LayerConfigError(ValueError):
 def read_prototxt(path, message):
     """Parse the text-format file at `path` into `message` (returned); errors carry file:line:column."""
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
         raise LayerConfigError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise LayerConfigError(f"{path}: not a text prototxt (undecodable byte at offset {e.start}); a binary "
+                               "file (.caffemodel, .solverstate, .binaryproto) is not a net or solver "
+                               "definition") from None
     return parse_prototxt(text, message, path)
 
 

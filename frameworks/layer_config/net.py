@@ -215,7 +215,8 @@ class Net:
         self.layers = [r.layer for r in self.records]
         self.layer_dict = collections.OrderedDict((r.name, r.layer) for r in self.records)
         consumed = {b for lp in self.param.layer for b in lp.bottom}
-        self.outputs = [n for n in self.blobs if n not in consumed]
+        # Caffe keeps the unconsumed blobs in a std::set: outputs come in name order
+        self.outputs = sorted(n for n in self.blobs if n not in consumed)
         self.inputs = [t for lp in self.param.layer if lp.type == "Input" for t in lp.top]
         self._plan_backward()
 
