@@ -60,14 +60,24 @@ class Layer:
         self.blobs = []
         self.param_str = ""
 
+    @property
+    def phase(self):
+        """TRAIN or TEST: the phase of the net the layer is in (Caffe sets layer_param.phase)."""
+        return self.layer_param.phase
+
     def setup(self, bottom, top):
-        """Check blob counts, layer_setup(), reshape(): do not override."""
+        """Check blob counts, layer_setup(), reshape() (Caffe's Layer::SetUp). The Net calls
+        Layer.setup(layer, ...), so a Python layer may define its own setup() as pycaffe's do."""
         self.check_blob_counts(bottom, top)
         self.layer_setup(bottom, top)
         self.reshape(bottom, top)
 
     def layer_setup(self, bottom, top):
-        """One-time set-up from self.layer_param (parameter blobs, fixed attributes)."""
+        """One-time set-up from self.layer_param (parameter blobs, fixed attributes). A pycaffe Python
+        layer defines setup(bottom, top) instead, as pycaffe's PythonLayer::LayerSetUp calls it: it runs here."""
+        user = type(self).setup
+        if user is not Layer.setup:
+            user(self, bottom, top)
 
     def reshape(self, bottom, top):
         """Shape the top blobs (and any buffers) for the bottoms' current shapes."""

@@ -10,7 +10,7 @@ from frameworks import kernels as K
 from .blob import Blob
 from .io import (LayerConfigError, array_to_blobproto, blobproto_to_array, read_binary, read_net_param,
                  write_binary)
-from .layer import layer_class
+from .layer import Layer, layer_class
 from .proto import caffe_pb2
 
 TRAIN, TEST = caffe_pb2.TRAIN, caffe_pb2.TEST
@@ -144,6 +144,8 @@ class Net:
             state.stage.extend(param.state.stage)
         self.name = param.name
         self.param = insert_splits(filter_net(self._upgrade_inputs(param), state))
+        for lp in self.param.layer:
+            lp.phase = phase                # as Caffe's Net::Init: each layer knows the net's phase
         self._init(numpy.random.RandomState(seed))
         if weights is not None:
             self.copy_from(weights)
@@ -197,7 +199,7 @@ class Net:
                     tops.append(self.blobs[t])
             layer = cls(lp, self.xp, self.dtype, rng)
             try:
-                layer.setup(bottoms, tops)
+                Layer.setup(layer, bottoms, tops)
             except (ValueError, K.ShapeError) as e:
                 if isinstance(e, LayerConfigError):
                     raise LayerConfigError(f"{self.source}: {e}") from None
@@ -315,9 +317,14 @@ class Net:
         """Run layers start..end (inclusive); returns the weighted loss of those layers."""
         end = len(self.records) - 1 if end is None else end
         loss = 0.0
+        named = K.hook_installed()   # a profiler is listening: name each kernel call by its layer
         for r in self.records[start:end + 1]:
             self._reshape_layer(r)
-            r.layer.forward(r.bottoms, r.tops)
+            if named:
+                with K.call_site(r.name):
+                    r.layer.forward(r.bottoms, r.tops)
+            else:
+                r.layer.forward(r.bottoms, r.tops)
             for t, w in r.loss_weights:
                 # Caffe: the dot of the top with its weight, so a (1,)-shaped loss top adds like a scalar
                 loss += w * float(t.data if t.data.size == 1 and t.data.ndim == 0 else t.data.sum())
@@ -325,10 +332,15 @@ class Net:
 
     def backward_from_to(self, start=None, end=0):
         start = len(self.records) - 1 if start is None else start
+        named = K.hook_installed()
         for i in range(start, end - 1, -1):
             r = self.records[i]
             if r.need_backward:
-                r.layer.backward(r.tops, r.bottom_need_backward, r.bottoms)
+                if named:
+                    with K.call_site(r.name):
+                        r.layer.backward(r.tops, r.bottom_need_backward, r.bottoms)
+                else:
+                    r.layer.backward(r.tops, r.bottom_need_backward, r.bottoms)
 
     def clear_param_diffs(self):
         for b in self._learnable:

@@ -1,8 +1,12 @@
-"""Data layers: Input, DummyData, MemoryData, Python layers and FeedLayer (tops the caller or a source fills)."""
+"""Data layers: Input, DummyData, MemoryData, Data (LMDB of Datum), HDF5Data, Python layers and FeedLayer."""
 import json
+import os
 
-from ..io import LayerConfigError
+import numpy
+
+from ..io import LayerConfigError, blobproto_to_array, read_binary
 from ..layer import Layer, fill, register_layer, shape_of
+from ..proto import caffe_pb2
 
 # ---------------------------------------------------------------- data
 
@@ -124,7 +128,7 @@ class PythonLayer(Layer):
             raise LayerConfigError(f"layer {layer_param.name!r} (Python): {p.module}.{p.layer} is not a "
                                    f"frameworks.layer_config.Layer subclass")
         obj = Layer.__new__(user)
-        obj.__init__(layer_param, *args, **kwargs)
+        Layer.__init__(obj, layer_param, *args, **kwargs)
         obj.param_str = p.param_str
         obj.type = "Python"
         return obj
@@ -172,3 +176,192 @@ class FeedLayer(Layer):
         self._set(top, batch)
 
 
+
+
+class _Transformer:
+    """Caffe's DataTransformer for one Datum-shaped item (C, H, W): mean (mean_file BlobProto or
+    mean_value per channel) subtracted, then scaled; crop_size crops (randomly in TRAIN, centred in TEST);
+    mirror flips horizontally at random in TRAIN."""
+
+    def __init__(self, layer, p, phase):
+        self.layer, self.p, self.train = layer, p, phase == caffe_pb2.TRAIN
+        self.scale = float(str(numpy.float32(p.scale)))
+        self.mean = None
+        if p.mean_file and p.mean_value:
+            raise layer.error("transform_param: specify mean_file or mean_value, not both")
+        if p.mean_file:
+            blob = read_binary(p.mean_file, caffe_pb2.BlobProto(), "mean file (.binaryproto)")
+            mean = blobproto_to_array(blob)
+            self.mean = mean.reshape(mean.shape[-3:]) if mean.ndim == 4 else mean
+        elif p.mean_value:
+            self.mean = numpy.asarray(p.mean_value, numpy.float64).reshape(-1, 1, 1)
+
+    def out_shape(self, c, h, w):
+        k = self.p.crop_size
+        if k and (k > h or k > w):
+            raise self.layer.error(f"crop_size {k} is larger than the image ({h}, {w})")
+        return (c, k, k) if k else (c, h, w)
+
+    def __call__(self, item):
+        item = item.astype(numpy.float64)
+        if self.mean is not None:
+            if self.mean.shape[0] not in (1, item.shape[0]) or (self.mean.shape[1:] != (1, 1)
+                                                                and self.mean.shape != item.shape):
+                raise self.layer.error(f"mean of shape {self.mean.shape} does not fit data of shape {item.shape}")
+            item = item - self.mean
+        k = self.p.crop_size
+        if k:
+            h, w = item.shape[1:]
+            if self.train:
+                y, x = self.layer.rng.randint(h - k + 1), self.layer.rng.randint(w - k + 1)
+            else:
+                y, x = (h - k) // 2, (w - k) // 2
+            item = item[:, y:y + k, x:x + k]
+        if self.p.mirror and self.train and self.layer.rng.randint(2):
+            item = item[:, :, ::-1]
+        return item * self.scale
+
+
+def _datum_array(datum):
+    if datum.encoded:
+        raise LayerConfigError("encoded (JPEG/PNG) Datum records are not supported: write raw pixels "
+                               "(caffe.io.array_to_datum)")
+    shape = (datum.channels, datum.height, datum.width)
+    if datum.data:
+        return numpy.frombuffer(datum.data, numpy.uint8).reshape(shape)
+    return numpy.asarray(datum.float_data, numpy.float32).reshape(shape)
+
+
+_LMDB_ENVS = {}
+
+
+@register_layer("Data")
+class DataLayer(Layer):
+    """Caffe's Data layer on an LMDB of Datum records (data_param { source batch_size backend: LMDB }):
+    batch_size records per forward in key order, wrapping at the end; top 0 the transformed data
+    (N, C, H, W), top 1 (if any) the labels (N,) as floats, as Caffe stores them."""
+    exact_num_bottom_blobs = 0
+    min_top_blobs = 1
+    max_top_blobs = 2
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.data_param
+        if p.backend != caffe_pb2.DataParameter.LMDB:
+            raise self.error("backend LEVELDB is not supported: convert the database to LMDB (backend: LMDB)")
+        self.batch_size = self.positive(p.batch_size, "data_param.batch_size")
+        try:
+            import lmdb
+        except ImportError:
+            raise self.error("the Data layer needs the lmdb package (pip install lmdb)") from None
+        key = os.path.realpath(p.source)
+        if key not in _LMDB_ENVS:   # LMDB opens an environment once per process: train and test share it
+            try:
+                _LMDB_ENVS[key] = lmdb.open(p.source, readonly=True, lock=False, readahead=False,
+                                            max_readers=126, subdir=os.path.isdir(p.source))
+            except lmdb.Error as e:
+                raise self.error(f"cannot open LMDB {p.source!r}: {e}") from None
+        self.env = _LMDB_ENVS[key]
+        self.txn = self.env.begin()
+        self.cursor = self.txn.cursor()
+        if not self.cursor.first():
+            raise self.error(f"LMDB {p.source!r} is empty")
+        self.transform = _Transformer(self, self.layer_param.transform_param, self.phase)
+        shape = self.transform.out_shape(*self._datum()[0].shape)
+        top[0].reshape(self.batch_size, *shape)
+        if len(top) > 1:
+            top[1].reshape(self.batch_size)
+
+    def _datum(self):
+        datum = caffe_pb2.Datum()
+        try:
+            datum.ParseFromString(self.cursor.value())
+            return _datum_array(datum), datum.label
+        except LayerConfigError as e:
+            raise self.error(str(e)) from None
+        except Exception as e:   # DecodeError and the like: name the record
+            raise self.error(f"record {self.cursor.key()!r} of {self.layer_param.data_param.source!r} is not a "
+                             f"Datum: {e}") from None
+
+    def reshape(self, bottom, top):
+        pass
+
+    def forward(self, bottom, top):
+        data = numpy.empty(top[0].shape, self.dtype)
+        labels = numpy.empty(self.batch_size, self.dtype)
+        for i in range(self.batch_size):
+            item, labels[i] = self._datum()
+            data[i] = self.transform(item)
+            if not self.cursor.next():
+                self.cursor.first()
+        top[0].data[...] = self.xp.asarray(data)
+        if len(top) > 1:
+            top[1].data[...] = self.xp.asarray(labels)
+
+
+@register_layer("HDF5Data")
+class HDF5DataLayer(Layer):
+    """Caffe's HDF5Data: hdf5_data_param.source is a text file listing .h5 files; each top is the dataset
+    of its name, served batch_size rows at a time, file after file, wrapping around (shuffle permutes
+    the files and the rows within each)."""
+    exact_num_bottom_blobs = 0
+    min_top_blobs = 1
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.hdf5_data_param
+        self.batch_size = self.positive(p.batch_size, "hdf5_data_param.batch_size")
+        try:
+            with open(p.source) as f:
+                self.files = [line.strip() for line in f if line.strip()]
+        except OSError as e:
+            raise self.error(f"cannot read the file list {p.source!r}: {e.strerror}") from None
+        if not self.files:
+            raise self.error(f"the file list {p.source!r} names no HDF5 file")
+        self.order = list(range(len(self.files)))
+        if p.shuffle:
+            self.rng.shuffle(self.order)
+        self.file_pos = 0
+        self._load(self.order[0])
+        for t, a in zip(top, self.arrays):
+            t.reshape(self.batch_size, *a.shape[1:])
+
+    def _load(self, i):
+        try:
+            import h5py
+        except ImportError:
+            raise self.error("the HDF5Data layer needs the h5py package (pip install h5py)") from None
+        path = self.files[i]
+        try:
+            with h5py.File(path, "r") as f:
+                missing = [t for t in self.layer_param.top if t not in f]
+                if missing:
+                    raise self.error(f"{path} has no dataset {missing[0]!r} (it has {', '.join(f)})")
+                self.arrays = [numpy.asarray(f[t], dtype=self.dtype) for t in self.layer_param.top]
+        except OSError as e:
+            raise self.error(f"cannot read HDF5 file {path!r}: {e}") from None
+        rows = {len(a) for a in self.arrays}
+        if len(rows) != 1:
+            raise self.error(f"{path}: the datasets have different numbers of rows "
+                             f"{[len(a) for a in self.arrays]}")
+        self.rows = list(range(rows.pop()))
+        if self.layer_param.hdf5_data_param.shuffle:
+            self.rng.shuffle(self.rows)
+        self.row = 0
+
+    def reshape(self, bottom, top):
+        pass
+
+    def forward(self, bottom, top):
+        for i in range(self.batch_size):
+            for t, a in zip(top, self.arrays):
+                t.data[i] = self.xp.asarray(a[self.rows[self.row]])
+            self.row += 1
+            if self.row == len(self.rows):
+                self.file_pos = (self.file_pos + 1) % len(self.files)
+                if self.file_pos == 0 and self.layer_param.hdf5_data_param.shuffle:
+                    self.rng.shuffle(self.order)
+                if len(self.files) > 1:
+                    self._load(self.order[self.file_pos])
+                else:
+                    self.row = 0
+                    if self.layer_param.hdf5_data_param.shuffle:
+                        self.rng.shuffle(self.rows)
