@@ -6,7 +6,7 @@ gradient nodes; `Session.run` prunes to what the fetches need and runs a cached,
 from frameworks.kernels import BackendError  # noqa: F401
 
 from . import errors, nn, train  # noqa: F401
-from .gradients import NoGradient, RegisterGradient, gradients  # noqa: F401
+from .gradients import AggregationMethod, NoGradient, RegisterGradient, gradients  # noqa: F401
 from .graph import (DType, Graph, GraphKeys, Operation, Tensor, TensorShape, as_dtype,  # noqa: F401
                     bool_ as bool, control_dependencies, float32, float64, get_default_graph, int32, int64,
                     name_scope, reset_default_graph, set_random_seed)
@@ -16,7 +16,7 @@ from .ops import (add, add_n, assign, assign_add, assign_sub, cast, clip_by_valu
                   random_uniform, reduce_mean, reduce_sum, reshape, sigmoid, split, square, subtract, tanh,
                   transpose, truncated_normal, zeros, zeros_like)
 from .ops import tuple_ as tuple  # noqa: F401,A001
-from .session import (ConfigProto, InteractiveSession, RunMetadata, RunOptions, Session,  # noqa: F401
+from .session import (ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session,  # noqa: F401
                       get_default_session)
 from .variables import (Variable, global_variables, global_variables_initializer,  # noqa: F401
                         trainable_variables, variables_initializer)

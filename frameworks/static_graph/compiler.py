@@ -100,11 +100,6 @@ def _schedule(sess, elements, fed):
     return nodes
 
 
-def _rename_inputs(nodes, rename):
-    for n in nodes:
-        n.ins = [rename.get(t, t) for t in n.ins]
-
-
 def _cse(nodes):
     """Merge nodes of the same pure type, inputs and attributes into the first one."""
     seen, rename, kept = {}, {}, []

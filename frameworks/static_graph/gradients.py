@@ -58,25 +58,47 @@ def _cast_grad(op, grad):
     return [ops.cast(grad, src) if src.is_floating else None]
 
 
-def _aggregate(grads):
-    """Sum of a tensor's gradient contributions, as a chain of adds in arrival order: each partial sum
-    frees the one before it, so a weight shared by T unrolled steps keeps one running sum live, not T
-    gradients (TF's ADD_N waits for all; this is its accumulate aggregation, same arithmetic order)."""
+class AggregationMethod:
+    """How tf.gradients sums a tensor's gradient contributions (TF's names and values).
+
+    ADD_N (the default) waits for every contribution and sums them in one AddN, as TF does; so a weight
+    shared by T unrolled steps keeps its T gradients live until the sum. EXPERIMENTAL_TREE and
+    EXPERIMENTAL_ACCUMULATE_N keep one running sum instead (TF 1.x runs both as pairwise adds, each partial
+    sum freeing the one before). All add in arrival order, so the arithmetic is identical; only the memory
+    differs.
+    """
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+def _aggregate(grads, method):
     grads = [g for g in grads if g is not None]
     if not grads:
         return None
-    total = grads[0]
-    for g in grads[1:]:
-        total = ops.add(total, g)
-    return total
+    if len(grads) == 1:
+        return grads[0]
+    if method != AggregationMethod.ADD_N:   # TF 1.x runs both experimental methods as a running sum
+        total = grads[0]
+        for g in grads[1:]:
+            total = ops.add(total, g)
+        return total
+    return ops.add_n(grads)
 
 
-def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
+def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False, gate_gradients=False,
+              aggregation_method=None, stop_gradients=None):
     """Symbolic d(sum ys)/d xs: a list with one tensor (None where ys do not depend on it) per x.
 
     Only ops on a path from some x to some y get gradient ops, and each op's backward is asked only for
-    the inputs on such a path (TF's pruning of `gradients`); several consumers' gradients are summed.
+    the inputs on such a path (TF's pruning of `gradients`); several consumers' gradients are summed
+    by `aggregation_method` (AddN by default).
     """
+    method = AggregationMethod.DEFAULT if aggregation_method is None else aggregation_method
+    if method not in (AggregationMethod.ADD_N, AggregationMethod.EXPERIMENTAL_TREE,
+                      AggregationMethod.EXPERIMENTAL_ACCUMULATE_N):
+        raise ValueError(f"Invalid aggregation_method specified {aggregation_method}.")
     ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
     xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     ys = [ops.convert_to_tensor(y) for y in ys]
@@ -116,7 +138,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
         for op in reversed(g._ops):
             if not on_path.get(op):
                 continue
-            out_grads = [_aggregate(acc.get(id(t), [])) for t in op.outputs]
+            out_grads = [_aggregate(acc.get(id(t), []), method) for t in op.outputs]
             if all(o is None for o in out_grads):
                 continue
             needs = [leads(t) and t.dtype is not None and t.dtype.is_floating for t in op.inputs]
@@ -134,5 +156,5 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
             for t, n, gi in zip(op.inputs, needs, in_grads):
                 if n and gi is not None:
                     acc.setdefault(id(t), []).append(gi)
-        return [_aggregate(acc.get(id(x), [])) for x in xs]
+        return [_aggregate(acc.get(id(x), []), method) for x in xs]
 

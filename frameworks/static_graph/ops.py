@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from frameworks import kernels as K
-from .graph import Tensor, TensorShape, as_dtype, as_operation, float32, get_default_graph, int32
+from .graph import Tensor, as_dtype, as_operation, float32, get_default_graph, int32
 
 
 # ---------------------------------------------------------------- conversion
@@ -288,8 +288,4 @@ def group(*inputs, name="group_deps"):
 def tuple_(tensors, name=None):
     with get_default_graph().control_dependencies(list(tensors)):
         return [identity(t) for t in tensors]
-
-
-def shape_of(t):
-    return TensorShape(convert_to_tensor(t).shape.dims)
 

@@ -27,7 +27,8 @@ class Optimizer:
         var_list = list(var_list) if var_list is not None else trainable_variables()
         if not var_list:
             raise ValueError("No variables to optimize.")
-        grads = gradients(loss, var_list, grad_ys=None if grad_loss is None else [grad_loss])
+        grads = gradients(loss, var_list, grad_ys=None if grad_loss is None else [grad_loss],
+                          aggregation_method=aggregation_method)
         return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
@@ -48,8 +49,11 @@ class Optimizer:
                     finish.append(ops.assign_add(global_step, 1).op)
         return ops.group(updates + finish, name=name or self._name)
 
-    def minimize(self, loss, global_step=None, var_list=None, name=None, grad_loss=None):
-        return self.apply_gradients(self.compute_gradients(loss, var_list, grad_loss=grad_loss),
+    def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1, aggregation_method=None,
+                 colocate_gradients_with_ops=False, name=None, grad_loss=None):
+        grads_and_vars = self.compute_gradients(loss, var_list, aggregation_method=aggregation_method,
+                                                grad_loss=grad_loss)
+        return self.apply_gradients(grads_and_vars,
                                     global_step=global_step, name=name)
 
     def get_slot(self, var, name):

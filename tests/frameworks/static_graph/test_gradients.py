@@ -147,3 +147,26 @@ def test_gradient_of_unconnected_tensor_is_none():
         x = tf.placeholder(tf.float32, [2])
         z = tf.placeholder(tf.float32, [2])
         assert tf.gradients(tf.reduce_sum(x * 2.0), [x, z])[1] is None
+
+
+@pytest.mark.parametrize("method, sum_types", [
+    (None, ["AddN"]),                                                  # TF's default: one AddN
+    (tf.AggregationMethod.EXPERIMENTAL_ACCUMULATE_N, ["Add", "Add"]),  # a running sum
+])
+def test_gradient_contributions_are_aggregated_as_tf_does(method, sum_types):
+    with tf.Graph().as_default() as g:
+        x = tf.placeholder(tf.float64, [3])
+        y = tf.reduce_sum(x * 2.0 + x * 3.0 + tf.square(x))     # three consumers of x
+        (gx,) = tf.gradients(y, [x], aggregation_method=method)
+        grad_ops = [op.type for op in g.get_operations() if op.name.startswith("gradients")]
+        assert [t for t in grad_ops if t in ("Add", "AddN")] == sum_types
+        with tf.Session() as sess:
+            xv = np.array([1.0, -2.0, 0.5])
+            np.testing.assert_allclose(sess.run(gx, {x: xv}), 5.0 + 2 * xv)
+
+
+def test_unknown_aggregation_method_is_refused():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [2])
+        with pytest.raises(ValueError, match="Invalid aggregation_method specified 7"):
+            tf.gradients(tf.reduce_sum(x), [x], aggregation_method=7)
