@@ -37,7 +37,9 @@ _SAVED_KEEPS.update({k: (True, False) for k in (K.mul, K.div, K.maximum, K.minim
                                                  K.clip, K.matmul, K.conv2d, K.embedding,
                                                  K.softmax_cross_entropy)})
 _SAVED_KEEPS.update({k: (False, True) for k in (K.exp, K.relu, K.sigmoid, K.tanh)})
-_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN"}
+_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "Equal", "NotEqual", "Less",
+                   "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax",
+                   "ArgMin", "Floor", "Max", "Min", "Select", "OneHot"}
 
 
 class _Node:

@@ -27,7 +27,9 @@ def NoGradient(op_type):  # noqa: N802  (TF's name)
 
 
 for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "RandomStandardNormal",
-           "TruncatedNormal", "RandomUniform", "NoOp", "Assign", "AssignAdd", "AssignSub", "StopGradient"):
+           "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd", "AssignSub", "StopGradient",
+           "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
+           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot"):
     NoGradient(_t)
 
 
@@ -71,6 +73,37 @@ class AggregationMethod:
     DEFAULT = ADD_N
     EXPERIMENTAL_TREE = 1
     EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+@RegisterGradient("Select")
+def _select_grad(op, grad):
+    cond, x, y = op.inputs
+    for t in (x, y):
+        if t.shape.dims != op.outputs[0].shape.dims:
+            raise ValueError(f"Gradient of '{op.name}': broadcasting Select inputs ({x.shape}, {y.shape}) "
+                             "are not differentiated; give x and y the output's shape")
+    zeros = ops.zeros_like(grad)
+    return [None, ops.where(cond, grad, zeros), ops.where(cond, zeros, grad)]
+
+
+@RegisterGradient("Max")
+@RegisterGradient("Min")
+def _extreme_grad(op, grad):
+    """TF's rule: the gradient is split evenly among the entries equal to the extreme."""
+    x, y = op.inputs[0], op.outputs[0]
+    axis, keep = op.attrs["axis"], op.attrs["keepdims"]
+    if not keep:
+        kept = [1 if i in _axes(axis, x.shape.ndims) else d for i, d in enumerate(x.shape.as_list())]
+        y, grad = ops.reshape(y, kept), ops.reshape(grad, kept)
+    hits = ops.cast(ops.equal(x, y), grad.dtype)
+    count = ops.reduce_sum(hits, axis=axis, keepdims=True)
+    return [ops.divide(grad, count) * hits]
+
+
+def _axes(axis, ndims):
+    if axis is None:
+        return set(range(ndims))
+    return {a % ndims for a in ((axis,) if isinstance(axis, int) else axis)}
 
 
 def _aggregate(grads, method):

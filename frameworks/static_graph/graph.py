@@ -135,6 +135,17 @@ class Tensor:
     def get_shape(self):
         return self._shape
 
+    def set_shape(self, shape):
+        """Refine the static shape (TF's set_shape): known dimensions must agree."""
+        new = TensorShape(shape)
+        if self._shape.dims is not None and new.dims is not None:
+            if len(new.dims) != len(self._shape.dims) or any(
+                    a is not None and b is not None and a != b for a, b in zip(self._shape.dims, new.dims)):
+                raise ValueError(f"Shapes {self._shape} and {new} are not compatible")
+            new = TensorShape([a if a is not None else b for a, b in zip(self._shape.dims, new.dims)])
+        if new.dims is not None:
+            self._shape = new
+
     def eval(self, feed_dict=None, session=None):
         from .session import get_default_session
         return (session or get_default_session()).run(self, feed_dict)
@@ -184,6 +195,31 @@ class Tensor:
 
     def __getitem__(self, index):
         return _ops().slice_(self, index)
+
+    # comparisons build ops, as in TF1 (== and != stay Python identity there too)
+    def __lt__(self, other):
+        return _ops().less(self, other)
+
+    def __le__(self, other):
+        return _ops().less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops().greater(self, other)
+
+    def __ge__(self, other):
+        return _ops().greater_equal(self, other)
+
+    def __and__(self, other):
+        return _ops().logical_and(self, other)
+
+    def __or__(self, other):
+        return _ops().logical_or(self, other)
+
+    def __invert__(self):
+        return _ops().logical_not(self)
+
+    def __abs__(self):
+        return _ops().abs(self)
 
 
 def _ops():
@@ -306,14 +342,16 @@ class Graph:
         if outputs is None:
             rule = infer or kernel.infer
             shapes = [t.shape.dims for t in inputs]
-            try:
-                shape = rule(*shapes, **op.attrs)
+            n_out = 1 if kernel is None else kernel.n_outputs
+            try:   # an input of unknown rank (a placeholder without shape) leaves the output unknown
+                shape = rule(*shapes, **op.attrs) if None not in shapes else \
+                    (None if n_out == 1 else (None,) * n_out)
             except ShapeError as e:
                 listed = ", ".join("<unknown>" if s is None else str(list(s)).replace("None", "?")
                                    for s in shapes)
                 raise ValueError(f"{e} for '{name}' (op: '{op_type}') with input shapes: {listed}.") from None
             dtype = inputs[0].dtype if inputs else float32
-            if kernel is not None and kernel.n_outputs != 1:
+            if n_out != 1:
                 outputs = [(dtype, s) for s in shape]
             else:
                 outputs = [(dtype, shape)]
