@@ -7,8 +7,9 @@ from frameworks.kernels import BackendError  # noqa: F401
 
 from . import errors, nn, train  # noqa: F401
 from .gradients import AggregationMethod, NoGradient, RegisterGradient, gradients  # noqa: F401
-from .graph import (DType, Graph, GraphKeys, Operation, Tensor, TensorShape, as_dtype,  # noqa: F401
-                    bool_ as bool, control_dependencies, float32, float64, get_default_graph, int32, int64,
+from .graph import (DType, Graph, GraphKeys, Operation, Tensor, TensorShape, add_to_collection,  # noqa: F401
+                    add_to_collections, as_dtype, bool_ as bool, control_dependencies, get_collection,
+                    get_collection_ref, float32, float64, get_default_graph, int32, int64,
                     name_scope, reset_default_graph, set_random_seed)
 from .ops import (abs, add, add_n, argmax, argmin, assign, assign_add, assign_sub, cast,  # noqa: F401,A004
                   clip_by_value, concat, constant, convert_to_tensor, divide, equal, exp, expand_dims, floor,
@@ -22,7 +23,13 @@ from .ops import tuple_ as tuple  # noqa: F401,A001
 from .session import (ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session,  # noqa: F401
                       get_default_session)
 from .variables import (Variable, global_variables, global_variables_initializer,  # noqa: F401
-                        trainable_variables, variables_initializer)
+                        local_variables, local_variables_initializer, model_variables, trainable_variables,
+                        variables_initializer)
+from .variable_scope import (AUTO_REUSE, VariableScope, constant_initializer, get_variable,  # noqa: F401
+                             get_variable_scope, glorot_normal_initializer, glorot_uniform_initializer,
+                             ones_initializer, random_normal_initializer, random_uniform_initializer,
+                             truncated_normal_initializer, variable_scope, variance_scaling_initializer,
+                             zeros_initializer)
 
 float = float32  # noqa: A001  (tf.float is not TF's, but tf.float32 is; kept for old tutorials' tf.float)
 sub = subtract

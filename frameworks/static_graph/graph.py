@@ -378,8 +378,22 @@ class Graph:
     def add_to_collection(self, key, value):
         self._collections.setdefault(key, []).append(value)
 
-    def get_collection(self, key):
-        return list(self._collections.get(key, []))
+    def add_to_collections(self, names, value):
+        for key in ([names] if isinstance(names, str) else names):
+            self.add_to_collection(key, value)
+
+    def get_collection(self, key, scope=None):
+        """The collection's items; with `scope`, those whose name matches it from the start (re.match)."""
+        items = list(self._collections.get(key, []))
+        if scope is None:
+            return items
+        return [v for v in items if hasattr(v, "name") and re.match(scope, v.name)]
+
+    def get_collection_ref(self, key):
+        return self._collections.setdefault(key, [])
+
+    def get_all_collection_keys(self):
+        return list(self._collections)
 
     @contextlib.contextmanager
     def as_default(self):
@@ -434,7 +448,35 @@ def set_random_seed(seed):
     get_default_graph().seed = seed
 
 
+def add_to_collection(name, value):
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value):
+    get_default_graph().add_to_collections(names, value)
+
+
+def get_collection(key, scope=None):
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key):
+    return get_default_graph().get_collection_ref(key)
+
+
 class GraphKeys:
     """Collection names, as tf.GraphKeys."""
     GLOBAL_VARIABLES = "variables"
+    LOCAL_VARIABLES = "local_variables"
+    MODEL_VARIABLES = "model_variables"
     TRAINABLE_VARIABLES = "trainable_variables"
+    UPDATE_OPS = "update_ops"
+    GLOBAL_STEP = "global_step"
+    LOSSES = "losses"
+    REGULARIZATION_LOSSES = "regularization_losses"
+    SUMMARIES = "summaries"
+    TRAIN_OP = "train_op"
+    INIT_OP = "init_op"
+    LOCAL_INIT_OP = "local_init_op"
+    SAVERS = "savers"
+    QUEUE_RUNNERS = "queue_runners"

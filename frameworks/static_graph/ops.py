@@ -65,8 +65,11 @@ def constant(value, dtype=None, shape=None, name="Const"):
     elif dtype is None and isinstance(value, int):
         dtype = int32
     arr = np.array(value, dtype=None if dtype is None else as_dtype(dtype).np)
-    if arr.dtype == np.float64 and dtype is None and not isinstance(value, np.ndarray):
-        arr = arr.astype(np.float32)
+    if dtype is None and not isinstance(value, np.ndarray):   # TF infers float32/int32 from Python values
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        elif arr.dtype == np.int64 and np.abs(arr).max(initial=0) < 2 ** 31:
+            arr = arr.astype(np.int32)
     if shape is not None:
         arr = np.broadcast_to(arr, tuple(shape)).copy()
     arr.flags.writeable = False
