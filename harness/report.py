@@ -1,4 +1,5 @@
 """Reads a results directory back: per-cell statistics, the rich compare tables, PNG plots, DIR-vs-DIR."""
+import io
 import math
 from pathlib import Path
 
@@ -168,7 +169,7 @@ def tables(cells, meta=None):
 def print_tables(cells, console=None, save=None):
     from rich.console import Console
     console = console or Console()
-    rec = Console(record=True, width=200, file=open("/dev/null", "w")) if save else None
+    rec = Console(record=True, width=200, file=io.StringIO()) if save else None
     for t in tables(cells):
         console.print(t)
         if rec:

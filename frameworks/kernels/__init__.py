@@ -13,7 +13,8 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
 Kernels import no engine, no workload and no harness.
 """
 from .backend import BackendError, DEVICES, array_module, get_xp, gpu_available, synchronize, to_numpy
-from .base import REGISTRY, Kernel, ShapeError, Update, explain_failure, install_hook, remove_hook
+from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, current_call_site, explain_failure, hook_installed,
+                   hooked, install_hook, remove_hook)
 from . import elementwise, reduce, shape, linalg, nn, optim  # noqa: F401  (each import registers its ops)
 from .elementwise import unbroadcast
 from .shape import flatten
