@@ -39,7 +39,7 @@ _SAVED_KEEPS.update({k: (True, False) for k in (K.mul, K.div, K.maximum, K.minim
 _SAVED_KEEPS.update({k: (False, True) for k in (K.exp, K.relu, K.sigmoid, K.tanh)})
 _PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "Equal", "NotEqual", "Less",
                    "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax",
-                   "ArgMin", "Floor", "Max", "Min", "Select", "OneHot"}
+                   "ArgMin", "Floor", "Max", "Min", "Select", "OneHot", "Pow"}
 
 
 class _Node:

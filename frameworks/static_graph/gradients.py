@@ -86,6 +86,16 @@ def _select_grad(op, grad):
     return [None, ops.where(cond, grad, zeros), ops.where(cond, zeros, grad)]
 
 
+@RegisterGradient("Pow")
+def _pow_grad(op, grad):
+    """Of the tensor-exponent Pow (the kernel Pow's gradient is the kernel's): same-shaped operands."""
+    x, y = op.inputs
+    if x.shape.dims != y.shape.dims:
+        raise ValueError(f"Gradient of '{op.name}': broadcasting tensor-exponent Pow is not differentiated")
+    z = op.outputs[0]
+    return [grad * y * ops.pow(x, y - 1.0), grad * z * ops.log(x)]
+
+
 @RegisterGradient("Max")
 @RegisterGradient("Min")
 def _extreme_grad(op, grad):
@@ -177,13 +187,13 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             needs = [leads(t) and t.dtype is not None and t.dtype.is_floating for t in op.inputs]
             if not any(needs):
                 continue
-            if op.type in _GRADIENTS:
+            if op.kernel is not None:
+                in_grads = kernel_gradient(op, out_grads, needs)
+            elif op.type in _GRADIENTS:
                 fn = _GRADIENTS[op.type]
                 if fn is None:
                     continue
                 in_grads = fn(op, *out_grads)
-            elif op.kernel is not None:
-                in_grads = kernel_gradient(op, out_grads, needs)
             else:
                 raise LookupError(f"No gradient defined for operation '{op.name}' (op type: {op.type})")
             for t, n, gi in zip(op.inputs, needs, in_grads):

@@ -155,8 +155,11 @@ def negative(x, name=None):
 
 
 def pow(x, y, name=None):  # noqa: A001  (TF's name)
+    """x ** y: the shared kernel for a Python-number exponent; a tensor exponent (a decay schedule's
+    rate ** step) is a graph op, x ** y elementwise in one xp call."""
     if isinstance(y, Tensor):
-        raise TypeError("pow: only a Python-number exponent is supported by the shared kernel")
+        x, y = _pair(x, y)
+        return graph_op("Pow", [x, y], [(x.dtype, _broadcast("Pow", x, y))], name or "Pow").outputs[0]
     return kernel_op("Pow", K.pow, [convert_to_tensor(x)], name, exponent=float(y))
 
 

@@ -163,6 +163,12 @@ for _t in ("LogicalNot", "Floor"):
     register_runner(_t)(lambda op, sess: (lambda f: lambda a: (f(a),))(_xp_fn(op, sess)))
 
 
+@register_runner("Pow")
+def _pow(op, sess):
+    power = sess.xp.power
+    return lambda x, y: (power(x, y),)
+
+
 @register_runner("ArgMax")
 @register_runner("ArgMin")
 def _arg_reduce(op, sess):
