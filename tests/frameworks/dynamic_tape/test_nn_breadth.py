@@ -228,3 +228,17 @@ def test_load_of_a_truncated_checkpoint_names_it(tmp_path):
     with pytest.raises(RuntimeError, match="truncated or corrupt") as e:
         torch.load(path)
     assert str(path) in str(e.value)
+
+
+def test_cuda_streams_are_refused_with_what_to_do_instead():
+    with pytest.raises(RuntimeError, match="CUDA streams and events are not supported.*synchronize"):
+        torch.cuda.Stream()
+    with pytest.raises(RuntimeError, match="CUDA streams"):
+        torch.cuda.current_stream()
+
+
+def test_cuda_manual_seed_is_the_one_generator():
+    torch.manual_seed(5)
+    a = torch.rand(3).tolist()
+    torch.cuda.manual_seed_all(5)
+    assert torch.rand(3).tolist() == a
