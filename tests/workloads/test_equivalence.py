@@ -50,5 +50,9 @@ def test_engine_matches_reference(engine, name, size, iters, device):
     for k, ref in ref_params.items():
         got = params[k]
         assert isinstance(got, np.ndarray) and got.shape == ref.shape, (k, type(got), getattr(got, "shape", None))
-        np.testing.assert_allclose(got, ref, rtol=1e-3, atol=1e-6 * float(np.abs(ref).max() or 1),
+        # atol on the tensor's scale: an element that training drove near zero carries the rounding of the
+        # whole tensor's arithmetic, and BLAS kernels for different ISAs (AVX2, AVX-512) sum GEMMs of
+        # different shapes in different orders (a relu flipped by one rounding then moves a few elements);
+        # seen on cnn/layer_config with OpenBLAS's SkylakeX kernels: 7 of 1152 elements off by 5.5e-5 x max
+        np.testing.assert_allclose(got, ref, rtol=1e-3, atol=1e-4 * float(np.abs(ref).max() or 1),
                                    err_msg=f"{engine} {name} {size} param {k}")
