@@ -162,11 +162,12 @@ class Where(Kernel):
     def forward(xp, cond, x, other, out=None):
         if cond.dtype != bool:
             cond = cond != 0
+        shapes = (getattr(x, "shape", ()), getattr(other, "shape", ()))  # either branch may be a scalar
         if out is None:
-            return xp.where(cond, x, other), (cond, x.shape, other.shape)
+            return xp.where(cond, x, other), (cond,) + shapes
         out[...] = other
         xp.copyto(out, x, where=cond)
-        return out, (cond, x.shape, other.shape)
+        return out, (cond,) + shapes
 
     @staticmethod
     def backward(xp, saved, gy, needs=None):
