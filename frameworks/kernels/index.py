@@ -103,16 +103,21 @@ class Take(Kernel):
     @staticmethod
     def forward(xp, x, indices, axis=0, mode="raise"):
         ax = _axis("take", x.shape, axis)
-        indices = as_indices(xp, "take", indices, x.shape[ax], mode=mode)
-        return xp.take(x, indices, axis=ax), (indices, x.shape)
+        return xp.take(x, as_indices(xp, "take", indices, x.shape[ax], mode=mode), axis=ax), (indices, x.shape)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, axis=0, mode="raise"):
-        indices, shape = saved
+        indices, shape = saved   # as given: the positions are cheaper to redo than to keep
         if not need(needs, 0):
             return None, None
-        gx = xp.zeros(shape, dtype=gy.dtype)
         ax = axis % len(shape)
+        if indices.dtype.kind == "f":   # whole numbers, checked by forward
+            indices = indices.astype(xp.int64)
+        if mode == "clip":
+            indices = xp.clip(indices, 0, shape[ax] - 1)
+        elif mode == "wrap":
+            indices = indices % shape[ax]
+        gx = xp.zeros(shape, dtype=gy.dtype)
         xp.add.at(gx, (slice(None),) * ax + (indices,), gy)
         return gx, None
 

@@ -42,10 +42,9 @@ class NLLLoss(Kernel):
     @staticmethod
     def forward(xp, logp, target, reduction="mean", ignore_index=-100):
         n, c = logp.shape
-        target = as_indices(xp, "nll_loss", target, c, what="target", ignore=ignore_index)
-        keep = target != ignore_index
-        safe = xp.where(keep, target, 0)
-        losses = -logp[xp.arange(n), safe]
+        idx = as_indices(xp, "nll_loss", target, c, what="target", ignore=ignore_index)
+        keep = idx != ignore_index
+        losses = -logp[xp.arange(n), xp.where(keep, idx, 0)]
         losses *= keep
         if reduction == "mean":
             count = keep.sum().astype(logp.dtype)
@@ -53,15 +52,18 @@ class NLLLoss(Kernel):
         else:
             count = None
             loss = reduce_loss("nll_loss", losses, reduction)
-        return loss, (logp.shape, logp.dtype, safe, keep, count)
+        return loss, (logp.shape, logp.dtype, target, count)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, reduction="mean", ignore_index=-100):
-        shape, dtype, safe, keep, count = saved
         if not need(needs, 0):
             return None, None
+        shape, dtype, target, count = saved
+        if target.dtype.kind == "f":  # whole-number float targets, checked by forward
+            target = target.astype(xp.int64)
+        keep = target != ignore_index
         g = xp.zeros(shape, dtype=dtype)
-        g[xp.arange(shape[0]), safe] = -(gy / count if reduction == "mean" else gy) * keep
+        g[xp.arange(shape[0]), xp.where(keep, target, 0)] = -(gy / count if reduction == "mean" else gy) * keep
         return g, None
 
     @staticmethod
