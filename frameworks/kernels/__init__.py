@@ -14,6 +14,8 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
                  tile  (+ flatten, a reshape)
     linalg       matmul
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
+    pool         avg_pool2d global_avg_pool2d
+    normalization batch_norm dropout
     optim        sgd momentum nesterov rmsprop adagrad adadelta adam  (in-place updates:
                  kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
 
@@ -22,8 +24,9 @@ Kernels import no engine, no workload and no harness.
 from .backend import BackendError, DEVICES, array_module, get_xp, gpu_available, synchronize, to_numpy
 from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, current_call_site, explain_failure, hook_installed,
                    hooked, install_hook, remove_hook)
-from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn,  # noqa: F401
-               optim)  # (each import registers its ops)
+from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn, pool,  # noqa: F401
+               normalization, optim)  # (each import registers its ops)
+from . import random  # noqa: F401,A004  (the shared counter-based generator; not an op)
 from .index import as_indices
 from .elementwise import unbroadcast
 from .shape import flatten
@@ -91,6 +94,10 @@ max_pool2d = nn.MaxPool2D
 embedding = nn.Embedding
 softmax_cross_entropy = nn.SoftmaxCrossEntropy
 lstm = nn.LSTM
+avg_pool2d = pool.AvgPool2D
+global_avg_pool2d = pool.GlobalAvgPool2D
+batch_norm = normalization.BatchNorm
+dropout = normalization.Dropout
 sgd = optim.SGD
 momentum = optim.Momentum
 adam = optim.Adam

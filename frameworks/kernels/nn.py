@@ -1,6 +1,6 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
-from .base import Kernel, register, need, shape_error
+from .base import Kernel, register, need, nbytes_of, shape_error
 from .index import as_indices
 
 
@@ -42,6 +42,20 @@ class Conv2D(Kernel):
     for Wp - Wo extra GEMM columns per row whose gradient is exactly zero.
     """
     name = "conv2d"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def saved_bytes(cls, x, w, b=None, stride=1, pad=0, itemsize=4):
+        n, c, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
+        return nbytes_of((x[1], w[2], w[3], n, ho, wo), itemsize)   # the im2col columns
+
+    @classmethod
+    def workspace_bytes(cls, x, w, b=None, stride=1, pad=0, itemsize=4):
+        n, o, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
+        ph, pw = _pair(pad)
+        xpad = nbytes_of((x[0], x[1], x[2] + 2 * ph, x[3] + 2 * pw), itemsize) if ph or pw else 0
+        return xpad + nbytes_of((o, n, ho, wo), itemsize)   # the padded copy; the GEMM result before NCHW
 
     @staticmethod
     def forward(xp, x, w, b=None, stride=1, pad=0):
@@ -125,6 +139,28 @@ class MaxPool2D(Kernel):
     One elementwise pass per kernel offset keeps the running max and its offset: no window copies.
     """
     name = "max_pool2d"
+    saves_inputs = ()
+    saves_output = False
+
+    @staticmethod
+    def _index_itemsize(kernel):
+        kh, kw = _pair(kernel)
+        return 1 if kh * kw < 128 else 4
+
+    @classmethod
+    def saved_bytes(cls, x, kernel=2, stride=None, pad=0, ceil_mode=False, itemsize=4):
+        y = cls.infer(x, kernel, stride, pad, ceil_mode)
+        return nbytes_of(y, cls._index_itemsize(kernel))   # the argmax offsets
+
+    @classmethod
+    def workspace_bytes(cls, x, kernel=2, stride=None, pad=0, ceil_mode=False, itemsize=4):
+        kh, kw, sh, sw, ph, pw, ho, wo = cls._geometry(tuple(x), kernel, stride, pad, ceil_mode)
+        n, c, h, w = x
+        hp = h + 2 * ph + max(0, (ho - 1) * sh + kh - h - 2 * ph)
+        wp = w + 2 * pw + max(0, (wo - 1) * sw + kw - w - 2 * pw)
+        xpad = nbytes_of((n, c, hp, wp), itemsize) if (hp, wp) != (h, w) else 0
+        # the padded copy, the `better` mask and one `better * k` temporary
+        return xpad + nbytes_of((n, c, ho, wo), 1) + nbytes_of((n, c, ho, wo), cls._index_itemsize(kernel))
 
     @staticmethod
     def _geometry(shape, kernel, stride, pad, ceil_mode):
@@ -195,6 +231,8 @@ class Embedding(Kernel):
     [0, num_embeddings) is an IndexError naming the id and the size (float ids, as MXNet passes, must be
     whole numbers)."""
     name = "embedding"
+    saves_inputs = (1,)
+    saves_output = False
 
     @staticmethod
     def forward(xp, weight, ids):
@@ -226,6 +264,17 @@ class SoftmaxCrossEntropy(Kernel):
     A label outside [0, C) is an IndexError naming it and C. ignore_index (PyTorch's cross_entropy; None =
     none ignored): rows with that label add nothing and the mean is over the other rows."""
     name = "softmax_cross_entropy"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def saved_bytes(cls, logits, labels, itemsize=4):
+        return nbytes_of(logits, itemsize)   # the softmax probabilities
+
+    @classmethod
+    def workspace_bytes(cls, logits, labels, itemsize=4):
+        # the shifted logits, the row maxima and sums, the row indices and the picked entries
+        return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2
 
     @staticmethod
     def forward(xp, logits, labels, ignore_index=None):
@@ -288,6 +337,18 @@ class LSTM(Kernel):
     """
     name = "lstm"
     n_outputs = 3
+    saves_inputs = (0, 1, 2, 3, 4)
+
+    @classmethod
+    def saved_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
+        t_len, b, _ = x
+        hid = wh[0]
+        return nbytes_of((t_len, b, 6 * hid), itemsize)   # gate activations (4H), cell states, tanh(c)
+
+    @classmethod
+    def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
+        b, hid = x[1], wh[0]
+        return nbytes_of((4 * hid,), itemsize) + nbytes_of((b, 5 * hid), itemsize)   # scale, h @ wh, i * g
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):

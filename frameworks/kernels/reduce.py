@@ -37,6 +37,10 @@ class _Reduce(Kernel):
 class Sum(_Reduce):
     """y = sum(x, axis, keepdims)"""
     name = "sum"
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False, out=None):
@@ -52,6 +56,9 @@ class Sum(_Reduce):
 class Mean(_Reduce):
     """y = mean(x, axis, keepdims)"""
     name = "mean"
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False, out=None):

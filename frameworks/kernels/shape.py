@@ -32,6 +32,10 @@ def resolve_shape(op, in_shape, shape):
 class Reshape(Kernel):
     """y = x.reshape(shape); one entry may be -1."""
     name = "reshape"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, shape):
@@ -55,6 +59,10 @@ def flatten(xp, x, start_dim=1):
 class Transpose(Kernel):
     """y = x.transpose(axes) (a view); axes=None reverses them."""
     name = "transpose"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, axes=None):
@@ -83,6 +91,10 @@ class Transpose(Kernel):
 class Concat(Kernel):
     """y = concatenate(inputs, axis)"""
     name = "concat"
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, *xs, axis=0, out=None):
@@ -124,6 +136,9 @@ class Concat(Kernel):
 class Slice(Kernel):
     """y = x[index] for basic indexing (ints and slices): a view; backward scatters into zeros."""
     name = "slice"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, index):
@@ -153,6 +168,9 @@ class Slice(Kernel):
 class Split(Kernel):
     """ys = split(x, sections, axis): `sections` equal parts (an int) or the sizes of each part."""
     name = "split"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
     n_outputs = None  # as many as there are parts
 
     @staticmethod
