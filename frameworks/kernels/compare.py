@@ -13,6 +13,10 @@ from .elementwise import broadcast_shape
 class Sign(Kernel):
     """y = sign(x) in x's dtype (-1, 0 or 1); its gradient is zeros."""
     name = "sign"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -29,6 +33,9 @@ class Sign(Kernel):
 
 class _Compare(Kernel):
     """y = ufunc(a, b), a bool array of the broadcast shape; no gradient."""
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
 
     @classmethod
     def infer(cls, a, b):

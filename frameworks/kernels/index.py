@@ -1,6 +1,6 @@
 """Indexing kernels: gather (torch.gather), take along an axis (np.take / tf.gather / mx.nd.take), one_hot
 and where; and the one index check every kernel that indexes by data uses (IndexError naming op, index, size)."""
-from .base import Kernel, register, need, shape_error
+from .base import Kernel, register, need, nbytes_of, shape_error
 from .elementwise import broadcast_shape, unbroadcast
 
 
@@ -60,6 +60,13 @@ class Gather(Kernel):
     larger than x on the other axes; every index must be in [0, x.shape[axis]) (PyTorch refuses negatives).
     Backward scatter-adds, so repeated indices accumulate."""
     name = "gather"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, x, index, axis=0, itemsize=4):
+        # the index check's masks and, inside take_along_axis, one int64 index array per axis
+        return nbytes_of(index, 3 + 8 * len(tuple(x)))
 
     @staticmethod
     def forward(xp, x, index, axis=0):
@@ -99,6 +106,12 @@ class Take(Kernel):
     mode "raise" (TF, PyTorch): an index outside [0, n) is an IndexError; "clip" (mx.nd.take's default)
     clamps; "wrap" takes indices modulo n. Backward scatter-adds, so repeated indices accumulate."""
     name = "take"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, x, indices, axis=0, mode="raise", itemsize=4):
+        return nbytes_of(indices, 3 + 8)   # the index check's masks, or the clipped/wrapped indices
 
     @staticmethod
     def forward(xp, x, indices, axis=0, mode="raise"):
@@ -136,6 +149,15 @@ class OneHot(Kernel):
     (tf.one_hot, mx.nd.one_hot): such a row is all off_value. dtype defaults to float32 (TF, MXNet);
     PyTorch's engine passes int64. No gradient flows to integer indices: backward returns (None,)."""
     name = "one_hot"
+    saves_inputs = ()
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, indices, depth, dtype="float32", on_value=1, off_value=0, out_of_range="raise",
+                        itemsize=4):
+        # the index check's masks, the hit mask, and with other on/off values xp.where's float64 result
+        plain = on_value == 1 and off_value == 0
+        return nbytes_of(indices, 3) + nbytes_of(tuple(indices) + (depth,), 1 if plain else 9)
 
     @staticmethod
     def forward(xp, indices, depth, dtype="float32", on_value=1, off_value=0, out_of_range="raise"):
@@ -162,6 +184,10 @@ class Where(Kernel):
     """y = x where cond else other (broadcasting all three); the gradient goes to x where cond holds and to
     `other` elsewhere (zeros in the other places), none to cond."""
     name = "where"
+    accepts_out = True
+    may_overwrite = (2,)
+    saves_inputs = (0,)   # cond as given when it is bool (else cond != 0, which saved then holds)
+    saves_output = False
 
     @staticmethod
     def forward(xp, cond, x, other, out=None):

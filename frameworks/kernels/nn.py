@@ -268,13 +268,15 @@ class SoftmaxCrossEntropy(Kernel):
     saves_output = False
 
     @classmethod
-    def saved_bytes(cls, logits, labels, itemsize=4):
+    def saved_bytes(cls, logits, labels, ignore_index=None, itemsize=4):
         return nbytes_of(logits, itemsize)   # the softmax probabilities
 
     @classmethod
-    def workspace_bytes(cls, logits, labels, itemsize=4):
-        # the shifted logits, the row maxima and sums, the row indices and the picked entries
-        return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2
+    def workspace_bytes(cls, logits, labels, ignore_index=None, itemsize=4):
+        # the shifted logits, the row maxima and sums, the row indices and the picked entries (with
+        # ignore_index: the keep mask and the masked labels too)
+        extra = nbytes_of(labels, 9) if ignore_index is not None else 0
+        return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2 + extra
 
     @staticmethod
     def forward(xp, logits, labels, ignore_index=None):

@@ -1,6 +1,6 @@
 """Shape kernels: reshape, transpose, concat, slice, split, stack, unstack, broadcast_to, pad, squeeze,
 unsqueeze and tile (views where the array library allows)."""
-from .base import Kernel, register, need, shape_error
+from .base import Kernel, register, need, nbytes_of, shape_error
 
 
 def _prod(shape):
@@ -224,6 +224,10 @@ def _axis(op, nd, axis, *shapes):
 class Stack(Kernel):
     """y = stack(inputs, axis): a new axis (np.stack, tf.stack, torch.stack); backward takes slices."""
     name = "stack"
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, *xs, axis=0, out=None):
@@ -251,6 +255,9 @@ class Unstack(Kernel):
     """ys = unstack(x, axis): one output per index of `axis`, that axis removed (tf.unstack, torch.unbind);
     views. Backward stacks the output gradients (zeros for outputs that got none)."""
     name = "unstack"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
     n_outputs = None  # as many as the axis is long
 
     @staticmethod
@@ -309,6 +316,10 @@ class BroadcastTo(Kernel):
     """y = broadcast_to(x, shape) (np/tf broadcast_to, torch expand with -1 = keep): a read-only view;
     backward sums over the broadcast axes."""
     name = "broadcast_to"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, shape):
@@ -347,6 +358,9 @@ class Pad(Kernel):
     (before, after) pair, or one pair per axis; torch's F.pad order is the engine's to convert).
     Backward slices the interior out."""
     name = "pad"
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, pad_width, constant_values=0):
@@ -386,6 +400,10 @@ class Squeeze(Kernel):
     that is not 1 is an error here as in NumPy/TF (torch.squeeze(dim) silently keeps it: its engine
     checks the size first)."""
     name = "squeeze"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, axis=None):
@@ -407,6 +425,10 @@ class Unsqueeze(Kernel):
     """y = expand_dims(x, axis) (torch.unsqueeze, tf.expand_dims): a new size-1 axis at `axis` of the
     output (negative counts from the end of the output); a view."""
     name = "unsqueeze"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, axis):
@@ -428,6 +450,12 @@ class Tile(Kernel):
     """y = tile(x, reps) (np.tile, tf.tile, torch's x.repeat): x repeated reps[i] times along each axis;
     backward sums the copies."""
     name = "tile"
+    saves_inputs = ()
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, x, reps, itemsize=4):
+        return nbytes_of(cls.infer(x, reps), itemsize)   # np.tile repeats one axis at a time
 
     @staticmethod
     def forward(xp, x, reps):
