@@ -1,25 +1,13 @@
 """Activation kernels: softmax and log_softmax over an axis, leaky_relu, elu and softplus."""
-from .base import Kernel, register, nbytes_of, shape_error
-
-
-def check_axis(op, shape, axis):
-    """`axis` as a non-negative int for `shape`, or a ShapeError naming the op, the axis and the shape."""
-    nd = len(shape)
-    if not isinstance(axis, int) or not -nd <= axis < nd:
-        raise shape_error(op, f"axis {axis!r} is out of range for {nd} dimensions", shape)
-    return axis % nd
-
-
-class _Unary(Kernel):
-    @staticmethod
-    def infer(x, **attrs):
-        return tuple(x)
+from .base import Kernel, register, nbytes_of
+from .elementwise import _Unary
+from .shape import check_axis
 
 
 class _OverAxis(Kernel):
     @classmethod
     def infer(cls, x, axis=-1):
-        check_axis(cls.name, tuple(x), axis)
+        check_axis(cls.name, len(tuple(x)), axis, x)
         return tuple(x)
 
 
@@ -75,13 +63,6 @@ class LogSoftmax(_OverAxis):
         return (gy - xp.exp(y) * gy.sum(axis=axis, keepdims=True),)
 
 
-def _elems(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def _row_bytes(x, axis, itemsize):
     """Bytes of x reduced over `axis` (one max or sum per row)."""
     return nbytes_of(x, itemsize) // max(1, tuple(x)[axis])
@@ -98,7 +79,7 @@ class LeakyRelu(_Unary):
 
     @classmethod
     def workspace_bytes(cls, x, negative_slope=0.01, itemsize=4):
-        return _elems(x)   # the x > 0 mask
+        return nbytes_of(x, 1)   # the x > 0 mask
 
     @staticmethod
     def forward(xp, x, negative_slope=0.01, out=None):
@@ -122,7 +103,7 @@ class Elu(_Unary):
 
     @classmethod
     def workspace_bytes(cls, x, alpha=1.0, itemsize=4):
-        return nbytes_of(x, itemsize) + _elems(x)   # the negative branch and the x > 0 mask
+        return nbytes_of(x, itemsize) + nbytes_of(x, 1)   # the negative branch and the x > 0 mask
 
     @staticmethod
     def forward(xp, x, alpha=1.0):
@@ -155,7 +136,7 @@ class Softplus(_Unary):
     @classmethod
     def workspace_bytes(cls, x, beta=1.0, threshold=None, itemsize=4):
         full = nbytes_of(x, itemsize)
-        return full * (1 + (beta != 1)) + (_elems(x) if threshold is not None else 0)
+        return full * (1 + (beta != 1)) + (nbytes_of(x, 1) if threshold is not None else 0)
 
     @staticmethod
     def forward(xp, x, beta=1.0, threshold=None):

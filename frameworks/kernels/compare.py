@@ -6,11 +6,11 @@ zeros, as PyTorch's and TF's sign gradients are zeros; a bool output (the compar
 differentiable at all, so backward returns None for both inputs (PyTorch's bool tensors never require
 grad, TF registers no gradient for Equal/Less/...)."""
 from .base import Kernel, register
-from .elementwise import broadcast_shape
+from .elementwise import _Unary, broadcast_shape
 
 
 @register
-class Sign(Kernel):
+class Sign(_Unary):
     """y = sign(x) in x's dtype (-1, 0 or 1); its gradient is zeros."""
     name = "sign"
     accepts_out = True
@@ -25,10 +25,6 @@ class Sign(Kernel):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         return (xp.zeros(saved, dtype=gy.dtype),)
-
-    @staticmethod
-    def infer(x):
-        return tuple(x)
 
 
 class _Compare(Kernel):

@@ -2,6 +2,7 @@
 and where; and the one index check every kernel that indexes by data uses (IndexError naming op, index, size)."""
 from .base import Kernel, register, need, nbytes_of, shape_error
 from .elementwise import broadcast_shape, unbroadcast
+from .shape import check_axis
 
 
 def as_indices(xp, op, idx, size, what="index", ignore=None, mode="raise"):
@@ -38,13 +39,6 @@ def as_indices(xp, op, idx, size, what="index", ignore=None, mode="raise"):
         raise IndexError(f"{op}: {what} {first} is out of range for size {size}; "
                          f"valid values are 0..{size - 1}{allowed}")
     return idx
-
-
-def _axis(op, shape, axis):
-    nd = len(shape)
-    if not isinstance(axis, int) or not -nd <= axis < nd:
-        raise shape_error(op, f"axis {axis!r} is out of range", shape)
-    return axis % nd
 
 
 def _grid(xp, shape, axis, index):
@@ -90,7 +84,7 @@ class Gather(Kernel):
     @staticmethod
     def infer(x, index, axis=0):
         x, index = tuple(x), tuple(index)
-        ax = _axis("gather", x, axis)
+        ax = check_axis("gather", len(x), axis, x)
         if len(index) != len(x):
             raise shape_error("gather", "index must have as many dimensions as the input", x, index)
         if any(i > n for d, (i, n) in enumerate(zip(index, x)) if d != ax and None not in (i, n)):
@@ -115,7 +109,7 @@ class Take(Kernel):
 
     @staticmethod
     def forward(xp, x, indices, axis=0, mode="raise"):
-        ax = _axis("take", x.shape, axis)
+        ax = check_axis("take", x.ndim, axis, x.shape)
         return xp.take(x, as_indices(xp, "take", indices, x.shape[ax], mode=mode), axis=ax), (indices, x.shape)
 
     @staticmethod
@@ -137,7 +131,7 @@ class Take(Kernel):
     @staticmethod
     def infer(x, indices, axis=0, mode="raise"):
         x = tuple(x)
-        ax = _axis("take", x, axis)
+        ax = check_axis("take", len(x), axis, x)
         return x[:ax] + tuple(indices) + x[ax + 1:]
 
 

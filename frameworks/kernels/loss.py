@@ -2,7 +2,7 @@
 sigmoid cross-entropy with logits and mean squared error. (Cross-entropy with integer or float-valued class
 labels is nn.softmax_cross_entropy.)"""
 from .base import Kernel, register, need, nbytes_of, shape_error
-from .activation import check_axis
+from .shape import check_axis
 from .index import as_indices
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -131,7 +131,7 @@ class SoftmaxCrossEntropyWithLogits(Kernel):
         if len(logits) != len(labels) or any(a != b and None not in (a, b) for a, b in zip(logits, labels)):
             raise shape_error("softmax_cross_entropy_with_logits", "logits and labels must have the same shape",
                               logits, labels)
-        ax = check_axis("softmax_cross_entropy_with_logits", logits, axis)
+        ax = check_axis("softmax_cross_entropy_with_logits", len(logits), axis, logits)
         return logits[:ax] + logits[ax + 1:]
 
 

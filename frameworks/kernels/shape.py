@@ -214,7 +214,8 @@ class Split(Kernel):
         return tuple(x[:axis % len(x)] + (n,) + x[axis % len(x) + 1:] for n in sizes)
 
 
-def _axis(op, nd, axis, *shapes):
+def check_axis(op, nd, axis, *shapes):
+    """`axis` as a non-negative int for `nd` dimensions, or a ShapeError naming the op, the axis and the shapes."""
     if not isinstance(axis, int) or not -nd <= axis < nd:
         raise shape_error(op, f"axis {axis!r} is out of range for {nd} dimensions", *shapes)
     return axis % nd
@@ -246,7 +247,7 @@ class Stack(Kernel):
         if any(len(s) != len(first) or any(a != b and None not in (a, b) for a, b in zip(s, first))
                for s in map(tuple, shapes)):
             raise shape_error("stack", "all inputs must have the same shape", *shapes)
-        ax = _axis("stack", len(first) + 1, axis, *shapes)
+        ax = check_axis("stack", len(first) + 1, axis, *shapes)
         return first[:ax] + (len(shapes),) + first[ax:]
 
 
@@ -262,7 +263,7 @@ class Unstack(Kernel):
 
     @staticmethod
     def forward(xp, x, axis=0):
-        ax = _axis("unstack", x.ndim, axis, x.shape)
+        ax = check_axis("unstack", x.ndim, axis, x.shape)
         index = [slice(None)] * x.ndim
         out = []
         for i in range(x.shape[ax]):
@@ -285,7 +286,7 @@ class Unstack(Kernel):
     @staticmethod
     def infer(x, axis=0):
         x = tuple(x)
-        ax = _axis("unstack", len(x), axis, x)
+        ax = check_axis("unstack", len(x), axis, x)
         if x[ax] is None:
             raise shape_error("unstack", f"axis {axis} must have a known size", x)
         return tuple(x[:ax] + x[ax + 1:] for _ in range(x[ax]))
@@ -387,7 +388,7 @@ def squeeze_axes(op, shape, axis):
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = []
     for a in axes:
-        a = _axis(op, len(shape), a, shape)
+        a = check_axis(op, len(shape), a, shape)
         if shape[a] not in (1, None):
             raise shape_error(op, f"cannot squeeze axis {a} of size {shape[a]}", shape)
         out.append(a)
@@ -441,7 +442,7 @@ class Unsqueeze(Kernel):
     @staticmethod
     def infer(x, axis):
         x = tuple(x)
-        ax = _axis("unsqueeze", len(x) + 1, axis, x)
+        ax = check_axis("unsqueeze", len(x) + 1, axis, x)
         return x[:ax] + (1,) + x[ax:]
 
 

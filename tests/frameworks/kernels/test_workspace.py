@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from frameworks import kernels as K
-from tests.frameworks.kernels.test_facts import _arrays, _outs, _part_of
 
 R = np.random.RandomState(9)
 N, C = 250, 500
