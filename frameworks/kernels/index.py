@@ -66,17 +66,19 @@ class Gather(Kernel):
     def forward(xp, x, index, axis=0):
         Gather.infer(x.shape, index.shape, axis=axis)
         ax = axis % x.ndim
-        index = as_indices(xp, "gather", index, x.shape[ax])
+        positions = as_indices(xp, "gather", index, x.shape[ax])
         part = x
         if index.shape != x.shape:  # PyTorch reads only the leading part of the other axes
             part = x[tuple(slice(None) if d == ax else slice(0, n) for d, n in enumerate(index.shape))]
-        return xp.take_along_axis(part, index, axis=ax), (index, x.shape, x.dtype)
+        return xp.take_along_axis(part, positions, axis=ax), (index, x.shape)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, axis=0):
-        index, shape, dtype = saved
+        index, shape = saved   # as given (whole-number floats are converted again, not kept twice)
         if not need(needs, 0):
             return None, None
+        if index.dtype.kind == "f":
+            index = index.astype(xp.int64)
         gx = xp.zeros(shape, dtype=gy.dtype)
         xp.add.at(gx, _grid(xp, index.shape, axis % len(shape), index), gy)
         return gx, None
