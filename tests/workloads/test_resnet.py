@@ -18,6 +18,7 @@ def w():
     return workloads.get("resnet")
 
 
+@pytest.mark.slow
 def test_loss_falls_over_50_steps(w):
     t = w.trainer("reference")
     losses = [t.step(b) for b in w.batches(n=50)]
@@ -39,6 +40,7 @@ print(json.dumps({"losses": losses, "digest": digest.hexdigest()}))
 """
 
 
+@pytest.mark.slow
 def test_deterministic_across_processes():
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     runs = []

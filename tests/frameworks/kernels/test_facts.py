@@ -56,7 +56,7 @@ def test_every_registered_kernel_has_a_sample():
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
 def test_declarations_are_well_formed(case):
-    _, kernel, inputs, _ = case
+    _, kernel, inputs, _ = case[:4]
     n = len(inputs)
     assert isinstance(kernel.accepts_out, bool) and isinstance(kernel.saves_output, bool)
     assert isinstance(kernel.grad_may_view, bool)
@@ -71,7 +71,7 @@ def test_declarations_are_well_formed(case):
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
 def test_out_is_written_and_returned(case):
-    _, kernel, inputs, attrs = case
+    _, kernel, inputs, attrs = case[:4]
     if not kernel.accepts_out:
         pytest.skip(f"{kernel.name} does not accept out=")
     want, _ = kernel.forward(np, *_fresh_inputs(inputs), **attrs)
@@ -83,7 +83,7 @@ def test_out_is_written_and_returned(case):
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
 def test_output_views_only_the_declared_inputs(case):
-    _, kernel, inputs, attrs = case
+    _, kernel, inputs, attrs = case[:4]
     xs = _fresh_inputs(inputs)
     y, _ = kernel.forward(np, *xs, **attrs)
     for i, x in enumerate(xs):
@@ -100,7 +100,7 @@ def test_a_declared_view_happens(kernel):
     """may_view is not declared idly: some sample's output does share memory with each declared input."""
     for i in kernel.may_view:
         seen = False
-        for _, k, inputs, attrs in KERNEL_CASES:
+        for _, k, inputs, attrs in (c[:4] for c in KERNEL_CASES):
             if k is kernel:
                 xs = _fresh_inputs(inputs)
                 y, _ = kernel.forward(np, *xs, **attrs)
@@ -110,7 +110,7 @@ def test_a_declared_view_happens(kernel):
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
 def test_saved_references_exactly_the_declared_values(case):
-    _, kernel, inputs, attrs = case
+    _, kernel, inputs, attrs = case[:4]
     xs = _fresh_inputs(inputs)
     y, saved = kernel.forward(np, *xs, **attrs)
     arrays = _arrays(saved)
@@ -134,7 +134,7 @@ def test_saved_references_exactly_the_declared_values(case):
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_saved_bytes_counts_the_other_arrays(case, dtype):
-    _, kernel, inputs, attrs = case
+    _, kernel, inputs, attrs = case[:4]
     xs = [a.astype(dtype) if a.dtype.kind == "f" else a.copy() for a in inputs]
     y, saved = kernel.forward(np, *xs, **attrs)
     refs = [a for a in xs if isinstance(a, np.ndarray)] + list(_outs(y))
@@ -146,7 +146,7 @@ def test_saved_bytes_counts_the_other_arrays(case, dtype):
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
 def test_grad_views_gy_only_where_declared(case):
-    _, kernel, inputs, attrs = case
+    _, kernel, inputs, attrs = case[:4]
     if kernel.grad_may_view:
         pytest.skip(f"{kernel.name} declares its gradient may view gy")
     y, saved = kernel.forward(np, *_fresh_inputs(inputs), **attrs)
@@ -160,7 +160,7 @@ def test_grad_views_gy_only_where_declared(case):
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
 def test_overwriting_a_declared_input_changes_nothing(case):
-    _, kernel, inputs, attrs = case
+    _, kernel, inputs, attrs = case[:4]
     want, saved = kernel.forward(np, *_fresh_inputs(inputs), **attrs)
     gy = _ones(want)
     want_g = kernel.backward(np, saved, gy, **attrs)
