@@ -9,6 +9,8 @@ import tracemalloc
 
 import numpy as np
 
+from frameworks import kernels
+
 MIB = float(1 << 20)
 GATE_ITERS = 3          # iterations whose losses must match the reference trainer's
 GATE_RTOL = 1e-3        # looser than the equivalence tests' 1e-4: BLAS thread counts change the rounding
@@ -150,20 +152,18 @@ class KernelProfiler:
             self.events = EventTimer()
 
     def label(self):
-        """The engine's own name for the call site: caller function, plus the node/layer name if any."""
+        """Where the kernel was called: the first caller outside the kernels (module:function), plus the
+        name the engine gave the call site through kernels.call_site, if it gave one."""
         f = sys._getframe(2)
         while f is not None and KERNELS_DIR in f.f_code.co_filename:
             f = f.f_back
         if f is None:
             return "?"
         code = f.f_code
-        where = getattr(code, "co_qualname", code.co_name)
-        mod = f.f_globals.get("__name__") or os.path.basename(code.co_filename)
-        for var in ("node", "op", "layer", "block", "self"):
-            name = getattr(f.f_locals.get(var), "name", None)
-            if isinstance(name, str) and name:
-                return f"{mod}:{where} [{name}]"
-        return f"{mod}:{where}"
+        where = f"{f.f_globals.get('__name__') or os.path.basename(code.co_filename)}:" \
+                f"{getattr(code, 'co_qualname', code.co_name)}"
+        site = kernels.current_call_site()
+        return f"{where} [{site}]" if site else where
 
     def __call__(self, kernel, phase, fn, args, kwargs):
         if self.depth:            # a kernel calling another kernel: counted once, by the outer call
@@ -196,11 +196,9 @@ def hook_cost_s(prof, n=4000):
     Calibrated in-process, as profilers calibrate themselves: a no-op called through the same wrapper
     install_hook puts on kernels, minus the same no-op called bare, minus what the hook counted as
     "kernel" time for it."""
-    from frameworks.kernels.base import hooked
-
     def noop():
         return None
-    through_hook = hooked(prof, "calibration", "forward", noop)
+    through_hook = kernels.hooked(prof, "calibration", "forward", noop)
     best_bare = best_hooked = float("inf")
     counted = 0.0
     for _ in range(3):                     # best of 3: the least-disturbed estimate
@@ -224,7 +222,6 @@ def profile_pass(task, w, sync, n_iters, breakdown=True):
     separately timed passes would subtract one noise from another). The hook's own per-call cost is
     calibrated and taken off the step. Then, when `breakdown`, a few more iterations label every call
     site (walking the caller's frame is too slow to sit inside the timed iterations)."""
-    from frameworks import kernels
     prof = KernelProfiler(task["device"], breakdown=False)
     kernels.install_hook(prof)
     try:
@@ -277,45 +274,94 @@ def classify(exc):
     tb = traceback.extract_tb(exc.__traceback__)
     if tb:
         f = tb[-1]
-        line += f" (at {os.path.relpath(f.filename)}:{f.lineno})"
+        line += f" (at {where(f.filename)}:{f.lineno})"
     return status, line
 
 
-def run_task(task):
-    """Every pass for one (engine, workload, size, device, repeat); always returns a result dict."""
+def where(filename):
+    """A source file as rows may record it: relative to the repository, or the last two parts of a path
+    outside it (an absolute local path says nothing on another machine)."""
+    from harness import machine
+    path = os.path.abspath(filename)
+    root = str(machine.ROOT) + os.sep
+    if path.startswith(root):
+        return path[len(root):]
+    return os.path.join(*path.split(os.sep)[-2:])
+
+
+# the passes after the timing pass, in the order they run; each has <name>_status and <name>_error columns
+LATER_PASSES = ("mem", "profile")
+
+
+def run_passes(task):
+    """Every pass for one (engine, workload, size, device, repeat), one result dict per pass as it ends,
+    so a later pass failing (or killing the process) cannot take an earlier pass's measurements with it.
+
+    The first dict is the timing pass's (with status/error, the run's verdict, and `passes`: the later
+    passes that follow); each later pass's dict carries its own <pass>_status ("ok", the failure status,
+    or "not run" when the timing pass failed) and <pass>_error."""
     import workloads
     from frameworks import kernels
     from harness import machine
-    out = {"status": "ok", "error": "", "warmup": task["warmup"], "iters_policy": iteration_policy(task)}
-    out.update(machine.blas_info())
+    wanted = [p for p, on in (("mem", task["mem_iters"] > 0), ("profile", bool(task.get("profile")))) if on]
+    head = {"status": "ok", "error": "", "warmup": task["warmup"], "iters_policy": iteration_policy(task),
+            "passes": wanted}
+    head.update(machine.blas_info())
     if task["device"] == "gpu":
-        out.update(machine.gpu_info())
+        head.update(machine.gpu_info())
+    for p in LATER_PASSES:
+        if p not in wanted:
+            head[f"{p}_status"] = "skipped"
+    trainer = None
     try:
         w = workloads.get(task["workload"])
         xp = kernels.get_xp(task["device"])
         sync = (lambda: kernels.synchronize(xp)) if task["device"] == "gpu" else (lambda: None)
-        trainer = timing_pass(task, w, sync, out)
-        if trainer is None:
-            return out
-        if task["mem_iters"] > 0 and task["device"] == "gpu":
-            out.update(gpu_memory_pass(task, w, trainer, sync, task["mem_iters"]))
-        del trainer
-        if task["mem_iters"] > 0 and task["device"] == "cpu":
-            out.update(cpu_memory_pass(task, w, task["mem_iters"]))
-        if task.get("profile"):
-            out.update(profile_pass(task, w, sync, max(1, min(out["iters"], task["profile_iters"]))))
-    except BaseException as e:  # every failure becomes a row; the matrix goes on
-        if isinstance(e, (KeyboardInterrupt, SystemExit)):
-            raise
-        out["status"], out["error"] = classify(e)
+        trainer = timing_pass(task, w, sync, head)
+    except Exception as e:  # every failure becomes a row; the matrix goes on
+        head["status"], head["error"] = classify(e)
+    head["time_status"] = head["status"]
+    timed = trainer is not None
+    yield head
+
+    def attempt(name, measure_fn):
+        if not timed:
+            return {f"{name}_status": "not run", f"{name}_error": "the timing pass failed"}
+        try:
+            res = measure_fn()
+        except Exception as e:  # this pass's failure is this pass's: the timing pass's numbers stay
+            status, error = classify(e)
+            return {f"{name}_status": status, f"{name}_error": error}
+        return dict(res, **{f"{name}_status": "ok", f"{name}_error": ""})
+
+    if "mem" in wanted:
+        if task["device"] == "gpu":
+            yield attempt("mem", lambda: gpu_memory_pass(task, w, trainer, sync, task["mem_iters"]))
+        else:
+            trainer = None      # the CPU pass builds its own under tracemalloc; free this one first
+            yield attempt("mem", lambda: cpu_memory_pass(task, w, task["mem_iters"]))
+    if "profile" in wanted:
+        yield attempt("profile", lambda: profile_pass(task, w, sync,
+                                                      max(1, min(head["iters"], task["profile_iters"]))))
+
+
+def run_task(task):
+    """Every pass for one run in this process, merged into one result dict."""
+    out = {}
+    for part in run_passes(task):
+        out.update(part)
     return out
 
 
 def child_main(task, conn):
-    """Entry point of the spawned child: run the task, send the result dict back over the pipe."""
+    """Entry point of the spawned child: each pass's result goes back over the pipe as soon as it ends."""
+    sent = False
     try:
-        result = run_task(task)
-    except BaseException as e:
-        result = {"status": "error", "error": classify(e)[1]}
-    conn.send(result)
-    conn.close()
+        for part in run_passes(task):
+            conn.send(part)
+            sent = True
+    except Exception as e:  # outside any pass (an import, the machine probe): still one clear row
+        if sent:
+            raise
+        status, error = classify(e)
+        conn.send({"status": status, "error": error, "time_status": status})

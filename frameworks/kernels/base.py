@@ -170,7 +170,8 @@ def install_hook(hook):
 
 
 def hooked(hook, name, phase, raw):
-    """`raw` as install_hook wraps it (the profiler calibrates its own cost through this)."""
+    """`raw` wrapped exactly as install_hook wraps a kernel method (public: a profiler calibrates its own
+    per-call cost by timing a no-op through this)."""
     def wrapped(*args, **kwargs):
         return hook(name, phase, raw, args, kwargs)
     return functools.update_wrapper(wrapped, raw)
@@ -181,3 +182,37 @@ def remove_hook():
     for (cls, phase), fn in _ORIGINALS.items():
         setattr(cls, phase, fn)
     _ORIGINALS.clear()
+
+
+def hook_installed():
+    """Whether a hook is installed now (engines name call sites only then, so the hot path pays nothing)."""
+    return bool(_ORIGINALS)
+
+
+# ---------------------------------------------------------------- call sites
+# A hook that wants to say WHERE a kernel was called (a graph node, a Caffe layer, a Gluon block) asks
+# current_call_site(); an engine that has a name for the op it is running says so with call_site(name).
+# The harness reads only this, never an engine's frames or locals.
+
+_SITE = [None]
+
+
+class call_site:  # noqa: N801  (used as a context manager, like a function)
+    """`with kernels.call_site("conv1"):` names the kernel calls made inside it (nesting: innermost)."""
+    __slots__ = ("name", "outer")
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        self.outer, _SITE[0] = _SITE[0], self.name
+        return self
+
+    def __exit__(self, *exc):
+        _SITE[0] = self.outer
+        return False
+
+
+def current_call_site():
+    """The innermost name an engine gave with call_site(), or None."""
+    return _SITE[0]

@@ -344,3 +344,67 @@ class Clip(_Unary):
         if hi is not None:
             inside &= x <= hi
         return (gy * inside,)
+
+
+@register
+class Abs(_Unary):
+    """y = |x|; the gradient is sign(x), 0 at exactly 0 (as PyTorch and TF)."""
+    name = "abs"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        return xp.abs(x, out=out), x
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        return (gy * xp.sign(saved),)
+
+
+@register
+class Sqrt(_Unary):
+    """y = sqrt(x); backward gy / (2 y) from the output alone."""
+    name = "sqrt"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        y = xp.sqrt(x, out=out)
+        return y, y
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        return (gy / (2 * saved),)
+
+
+@register
+class Rsqrt(_Unary):
+    """y = 1 / sqrt(x) (tf.math.rsqrt, torch.rsqrt); backward -gy * y^3 / 2 from the output alone."""
+    name = "rsqrt"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        y = xp.sqrt(x, out=out)
+        xp.reciprocal(y, out=y)
+        return y, y
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        y = saved
+        return (gy * (y * y * y) * -0.5,)
+
+
+@register
+class Cast(_Unary):
+    """y = x.astype(dtype); the gradient is cast back to x's dtype (as every framework's Cast grad).
+    Casting to the dtype x already has returns x itself (no copy). An integer or bool input gets no
+    gradient (None)."""
+    name = "cast"
+
+    @staticmethod
+    def forward(xp, x, dtype):
+        return x.astype(dtype, copy=False), x.dtype
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, dtype=None):
+        if saved.kind not in "fc":
+            return (None,)
+        return (gy.astype(saved, copy=False),)

@@ -1,4 +1,5 @@
-"""Finite-difference gradient checking (float64), for the kernels' tests and every engine's."""
+"""Finite-difference gradient checking in float64: a public utility (as torch.autograd.gradcheck is), used by
+the kernels' tests, every engine's tests and the engines' own gradcheck functions. Host-side NumPy only."""
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
 from .base import Kernel, register, need, nbytes_of, shape_error
+from .index import as_indices
 
 
 def _pair(v):
@@ -226,13 +227,16 @@ class MaxPool2D(Kernel):
 
 @register
 class Embedding(Kernel):
-    """y = weight[ids]: a gather of rows; backward scatter-adds, so repeated ids accumulate."""
+    """y = weight[ids]: a gather of rows; backward scatter-adds, so repeated ids accumulate. An id outside
+    [0, num_embeddings) is an IndexError naming the id and the size (float ids, as MXNet passes, must be
+    whole numbers)."""
     name = "embedding"
     saves_inputs = (1,)
     saves_output = False
 
     @staticmethod
     def forward(xp, weight, ids):
+        ids = as_indices(xp, "embedding", ids, weight.shape[0], what="id")  # -1 would silently be the last row
         return xp.take(weight, ids, axis=0), (ids, weight.shape)
 
     @staticmethod
@@ -254,7 +258,11 @@ class Embedding(Kernel):
 
 @register
 class SoftmaxCrossEntropy(Kernel):
-    """loss = mean over rows of -log softmax(logits)[label]; logits (N, C), integer labels (N,)."""
+    """loss = mean over rows of -log softmax(logits)[label]; logits (N, C), class labels (N,).
+
+    Labels are integers, or floats holding whole numbers (MXNet passes float32 labels; 1.5 is a ValueError).
+    A label outside [0, C) is an IndexError naming it and C. ignore_index (PyTorch's cross_entropy; None =
+    none ignored): rows with that label add nothing and the mean is over the other rows."""
     name = "softmax_cross_entropy"
     saves_inputs = (1,)
     saves_output = False
@@ -269,27 +277,40 @@ class SoftmaxCrossEntropy(Kernel):
         return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2
 
     @staticmethod
-    def forward(xp, logits, labels):
-        n = logits.shape[0]
+    def forward(xp, logits, labels, ignore_index=None):
+        n, c = logits.shape
+        labels = as_indices(xp, "softmax_cross_entropy", labels, c, what="label", ignore=ignore_index)
         shifted = logits - logits.max(axis=1, keepdims=True)
         e = xp.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
         rows = xp.arange(n)
-        loss = (xp.log(s[:, 0]) - shifted[rows, labels]).mean()
         e /= s  # the softmax probabilities: all backward needs
-        return loss, (e, labels)
+        if ignore_index is None:
+            loss = (xp.log(s[:, 0]) - shifted[rows, labels]).mean()
+            return loss, (e, labels, None, None)
+        keep = labels != ignore_index
+        labels = xp.where(keep, labels, 0)
+        count = keep.sum().astype(logits.dtype)
+        loss = ((xp.log(s[:, 0]) - shifted[rows, labels]) * keep).sum() / count
+        return loss, (e, labels, keep, count)
 
     @staticmethod
-    def backward(xp, saved, gy, needs=None):
-        probs, labels = saved
+    def backward(xp, saved, gy, needs=None, ignore_index=None):
+        probs, labels, keep, count = saved
+        if not need(needs, 0):
+            return None, None
         n = probs.shape[0]
         g = probs.copy()
         g[xp.arange(n), labels] -= 1
-        g *= gy / n
+        if keep is None:
+            g *= gy / n
+        else:
+            g *= keep[:, None]
+            g *= gy / count
         return g, None
 
     @staticmethod
-    def infer(logits, labels):
+    def infer(logits, labels, ignore_index=None):
         logits, labels = tuple(logits), tuple(labels)
         if len(logits) != 2 or len(labels) != 1:
             raise shape_error("softmax_cross_entropy", "logits must be (N, C) and labels (N,)", logits, labels)

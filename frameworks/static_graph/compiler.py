@@ -38,7 +38,9 @@ def _safe_producer(k):
     return k is not None and not k.saves_output and not k.may_view
 
 
-_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN"}
+_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "Equal", "NotEqual", "Less",
+                   "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax",
+                   "ArgMin", "Floor", "Max", "Min", "Select", "OneHot", "Pow"}
 
 
 class _Node:
@@ -99,11 +101,6 @@ def _schedule(sess, elements, fed):
         outs = list(op.outputs) + ([op._saved] if op._saved is not None else [])
         nodes.append(_Node(op, list(op.inputs), outs))
     return nodes
-
-
-def _rename_inputs(nodes, rename):
-    for n in nodes:
-        n.ins = [rename.get(t, t) for t in n.ins]
 
 
 def _cse(nodes):

@@ -11,7 +11,7 @@ from tests.conftest import GPU_SKIP_REASON
     (["bench", "--workloads", "resnet50"], "unknown workload 'resnet50'"),
     (["bench", "--workloads", "mlp-l2", "--sizes", "huge"], "unknown size 'huge'"),
     (["bench", "--device", "tpu"], "unknown device 'tpu'"),
-    (["bench", "--iters", "-1"], "--iters must be >= 0"),
+    (["bench", "--iters", "-1"], "argument --iters: must be 'auto' or an integer >= 1, got '-1'"),
     (["profile", "reference", "resnet50"], "unknown workload 'resnet50'"),
     (["report", "/nonexistent/dir"], "results.csv not found"),
 ])
@@ -77,6 +77,7 @@ def test_compare_command(tmp_path, capsys, monkeypatch):
     assert "within noise" in capsys.readouterr().out
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(GPU_SKIP_REASON is not None, reason=GPU_SKIP_REASON or "")
 def test_gpu_memory_columns_are_measured_on_a_gpu(tmp_path):
     from harness import report, runner

@@ -1,6 +1,7 @@
 """The runner end to end: isolated runs, rows for every failure, the gate, memory, kill and resume."""
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness import machine, report, runner
+from harness import cli, machine, report, runner
 from harness.runner import Options
 from tests.harness.fakes.misbehave import spec as fake_spec
 
@@ -77,11 +78,33 @@ def test_report_renders_tables_and_plots(reference_run, capsys):
     assert "mlp-l2 / small" in capsys.readouterr().out
 
 
-def test_compare_same_directory_is_within_noise(reference_run):
-    merged = report.compare(reference_run, reference_run)
-    assert len(merged) == 2
-    assert (merged["ratio"] == 1.0).all()
-    assert set(merged["change"]) == {"~ (within noise)"}
+def _copy_run(src, dst, slowdown=None):
+    """A copy of result directory `src`; with `slowdown` {(engine, workload): factor} those runs' samples
+    are stretched by the factor (as if that engine had become that much slower; far beyond what a loaded
+    machine's p10-p90 band spans, so the verdict cannot flake)."""
+    shutil.copytree(src, dst)
+    for name in ("results.csv", "samples.csv"):
+        df = pd.read_csv(dst / name)
+        for (engine, workload), factor in (slowdown or {}).items():
+            rows = (df["engine"] == engine) & (df["workload"] == workload)
+            for col in ("ms", "median_ms", "p10_ms", "p90_ms"):
+                if col in df:
+                    df.loc[rows, col] *= factor
+        df.to_csv(dst / name, index=False)
+    return dst
+
+
+def test_compare_flags_a_slower_cell_and_only_that_cell(reference_run, tmp_path):
+    same = report.compare(reference_run, _copy_run(reference_run, tmp_path / "same"))
+    assert len(same) == 2
+    assert (same["ratio"] == 1.0).all() and set(same["change"]) == {"~ (within noise)"}
+    slow = report.compare(reference_run, _copy_run(reference_run, tmp_path / "slow",
+                                                   {("reference", "fc-adam"): 50.0}))
+    by = slow.set_index("workload")
+    assert by.loc["fc-adam", "change"] == "slower" and by.loc["fc-adam", "ratio"] == pytest.approx(50.0)
+    assert by.loc["mlp-l2", "change"] == "~ (within noise)"
+    fast = report.compare(tmp_path / "slow", reference_run).set_index("workload")
+    assert fast.loc["fc-adam", "change"] == "faster"
 
 
 def test_each_failure_becomes_its_own_row_and_the_matrix_goes_on(tmp_path, fake):
@@ -141,8 +164,7 @@ def test_kill_then_resume_loses_and_duplicates_nothing(tmp_path, fake, monkeypat
     killed_at = len(read(out))
     assert 2 <= killed_at < 5
     monkeypatch.setenv(fake_spec.SLEEP_ENV, "0.001")
-    runner.bench(tiny(out, workloads=(fake,), sizes=("sleep",), repeats=5, warmup=0, mem_iters=0,
-                      resume=True))
+    assert cli.main(["bench", "--resume", "--out", str(out), "--quiet"]) == 0   # the recorded plan, alone
     res = read(out)
     assert sorted(res["run_id"]) == sorted(runner.run_id("reference", fake, "sleep", "cpu", r)
                                            for r in range(5))
@@ -170,6 +192,7 @@ def test_default_matrix_is_small_sizes_plus_mlp_l2_big():
 
 def test_resume_drops_a_torn_row_and_samples_of_unfinished_runs(tmp_path):
     store = runner.Store(tmp_path, resume=False)
+    store.close()
     key = dict(engine="reference", workload="mlp-l2", size="small", device="cpu", repeat=0)
     row = dict({c: "" for c in runner.RESULT_COLUMNS}, **key, run_id="done", status="ok")
     store.write_run(row, [1.0, 2.0], None)
@@ -177,7 +200,8 @@ def test_resume_drops_a_torn_row_and_samples_of_unfinished_runs(tmp_path):
         f.write("reference,mlp-l2,small,cpu,1,unfinished,0,1.5\n")
     with open(tmp_path / "results.csv", "a") as f:        # a row torn mid-write
         f.write("unfinished,reference,mlp-l2,sm")
-    again = runner.Store(tmp_path, resume=True)
+    with runner.Store(tmp_path, resume=True) as again:
+        pass
     assert again.done == {"done"}
     assert list(report.read_csv(tmp_path / "results.csv")["run_id"]) == ["done"]
     assert set(report.read_csv(tmp_path / "samples.csv")["run_id"]) == {"done"}
