@@ -1,8 +1,8 @@
 """Loss kernels: nll_loss, softmax cross-entropy with soft labels (TF's softmax_cross_entropy_with_logits_v2),
 sigmoid cross-entropy with logits and mean squared error. (Cross-entropy with integer or float-valued class
 labels is nn.softmax_cross_entropy.)"""
-from .base import Kernel, register, need, shape_error
-from .activation import check_axis
+from .base import Kernel, register, need, nbytes_of, shape_error
+from .shape import check_axis
 from .index import as_indices
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -38,14 +38,20 @@ class NLLLoss(Kernel):
     by the number of targets NOT ignored (NaN when all are, as PyTorch); "none" gives (N,) with zeros at
     ignored rows. Any other target outside [0, C) is an IndexError naming the op, the value and C."""
     name = "nll_loss"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, logp, target, reduction="mean", ignore_index=-100, itemsize=4):
+        # per row: the index checks' masks, keep, the masked targets, the row numbers, the picked losses
+        return logp[0] * (8 + 8 + 8 + 2 * itemsize)
 
     @staticmethod
     def forward(xp, logp, target, reduction="mean", ignore_index=-100):
         n, c = logp.shape
-        target = as_indices(xp, "nll_loss", target, c, what="target", ignore=ignore_index)
-        keep = target != ignore_index
-        safe = xp.where(keep, target, 0)
-        losses = -logp[xp.arange(n), safe]
+        idx = as_indices(xp, "nll_loss", target, c, what="target", ignore=ignore_index)
+        keep = idx != ignore_index
+        losses = -logp[xp.arange(n), xp.where(keep, idx, 0)]
         losses *= keep
         if reduction == "mean":
             count = keep.sum().astype(logp.dtype)
@@ -53,15 +59,18 @@ class NLLLoss(Kernel):
         else:
             count = None
             loss = reduce_loss("nll_loss", losses, reduction)
-        return loss, (logp.shape, logp.dtype, safe, keep, count)
+        return loss, (logp.shape, logp.dtype, target, count)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, reduction="mean", ignore_index=-100):
-        shape, dtype, safe, keep, count = saved
         if not need(needs, 0):
             return None, None
+        shape, dtype, target, count = saved
+        if target.dtype.kind == "f":  # whole-number float targets, checked by forward
+            target = target.astype(xp.int64)
+        keep = target != ignore_index
         g = xp.zeros(shape, dtype=dtype)
-        g[xp.arange(shape[0]), safe] = -(gy / count if reduction == "mean" else gy) * keep
+        g[xp.arange(shape[0]), xp.where(keep, target, 0)] = -(gy / count if reduction == "mean" else gy) * keep
         return g, None
 
     @staticmethod
@@ -83,6 +92,17 @@ class SoftmaxCrossEntropyWithLogits(Kernel):
     softmax - labels whenever each row of labels sums to 1 (the op's documented requirement); labels get
     -gy * log_softmax(logits)."""
     name = "softmax_cross_entropy_with_logits"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, logits, labels, axis=-1, itemsize=4):
+        rows = nbytes_of(logits, itemsize) // max(1, tuple(logits)[axis])
+        return nbytes_of(logits, itemsize) + 3 * rows   # exp(logp) then labels * logp; max, sum, log
+
+    @classmethod
+    def saved_bytes(cls, logits, labels, axis=-1, itemsize=4):
+        return nbytes_of(logits, itemsize)   # the log-softmax
 
     @staticmethod
     def forward(xp, logits, labels, axis=-1):
@@ -111,7 +131,7 @@ class SoftmaxCrossEntropyWithLogits(Kernel):
         if len(logits) != len(labels) or any(a != b and None not in (a, b) for a, b in zip(logits, labels)):
             raise shape_error("softmax_cross_entropy_with_logits", "logits and labels must have the same shape",
                               logits, labels)
-        ax = check_axis("softmax_cross_entropy_with_logits", logits, axis)
+        ax = check_axis("softmax_cross_entropy_with_logits", len(logits), axis, logits)
         return logits[:ax] + logits[ax + 1:]
 
 
@@ -129,10 +149,19 @@ class SigmoidCrossEntropyWithLogits(Kernel):
     binary_cross_entropy_with_logits (reduction "mean"). Never overflows. Gradients: logits get
     gy * (sigmoid(x) - z), labels get -gy * x."""
     name = "sigmoid_cross_entropy_with_logits"
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, logits, labels, reduction="none", itemsize=4):
+        full = nbytes_of(logits, itemsize)
+        return full if reduction == "none" else 2 * full   # one term at a time (+ the losses when reduced)
 
     @staticmethod
     def forward(xp, logits, labels, reduction="none"):
-        losses = xp.log1p(xp.exp(-xp.abs(logits)))
+        losses = xp.abs(logits)
+        xp.negative(losses, out=losses)
+        xp.exp(losses, out=losses)
+        xp.log1p(losses, out=losses)
         losses += xp.maximum(logits, 0)
         losses -= logits * labels
         return reduce_loss("sigmoid_cross_entropy_with_logits", losses, reduction), (logits, labels)
@@ -163,6 +192,16 @@ class MSELoss(Kernel):
     """PyTorch's F.mse_loss: (input - target)^2, reduced by `reduction` (default "mean" over every element);
     both inputs get a gradient (+- 2 (input - target) gy / n)."""
     name = "mse_loss"
+    saves_inputs = ()
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, x, target, reduction="mean", itemsize=4):
+        return 0 if reduction == "none" else nbytes_of(x, itemsize)   # the squared differences
+
+    @classmethod
+    def saved_bytes(cls, x, target, reduction="mean", itemsize=4):
+        return nbytes_of(x, itemsize)   # the difference
 
     @staticmethod
     def forward(xp, x, target, reduction="mean"):
