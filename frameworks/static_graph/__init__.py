@@ -5,7 +5,8 @@ gradient nodes; `Session.run` prunes to what the fetches need and runs a cached,
 """
 from frameworks.kernels import BackendError  # noqa: F401
 
-from . import errors, nn, train  # noqa: F401
+from . import errors, metrics, nn, train  # noqa: F401
+from .data import data  # noqa: F401
 from .gradients import AggregationMethod, NoGradient, RegisterGradient, gradients  # noqa: F401
 from .graph import (DType, Graph, GraphKeys, Operation, Tensor, TensorShape, add_to_collection,  # noqa: F401
                     add_to_collections, as_dtype, bool_ as bool, control_dependencies, get_collection,

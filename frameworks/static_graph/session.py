@@ -160,6 +160,7 @@ class Session:
         self.config = config or ConfigProto()
         self.xp = K.get_xp(self.config.device)
         self._stores = {}
+        self._resources = {}   # per-session state of stateful graph objects (dataset iterators)
         self._plans = {}
         self._mappers = {}
         self._closed = False
@@ -238,6 +239,7 @@ class Session:
         self._closed = True
         self._plans.clear()
         self._stores.clear()
+        self._resources.clear()
 
     def as_default(self):
         return _DefaultSession(self)
