@@ -370,7 +370,8 @@ def _get_next(op, sess):
         try:
             el = next(gen)
         except StopIteration:
-            raise errors.OutOfRangeError(None, op, f"End of sequence\n\t [[{{{{node {op.name}}}}}]]") from None
+            raise errors.OutOfRangeError(None, op,
+                                         f"End of sequence\n\t [[{{{{node {op.name}}}}}]]") from None
         return tuple(xp.asarray(a) for a in el)
     return run
 

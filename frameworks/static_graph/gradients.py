@@ -27,9 +27,10 @@ def NoGradient(op_type):  # noqa: N802  (TF's name)
 
 
 for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "RandomStandardNormal",
-           "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd", "AssignSub", "StopGradient",
+           "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd",
+           "AssignSub", "StopGradient",
            "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
-           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot"):
+           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape"):
     NoGradient(_t)
 
 
@@ -46,6 +47,11 @@ def kernel_gradient(op, grads, needs):
 
 @RegisterGradient("Identity")
 def _identity_grad(op, grad):
+    return [grad]
+
+
+@RegisterGradient("PlaceholderWithDefault")
+def _placeholder_with_default_grad(op, grad):
     return [grad]
 
 

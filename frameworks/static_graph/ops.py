@@ -4,7 +4,8 @@ import numbers
 import numpy as np
 
 from frameworks import kernels as K
-from .graph import Tensor, as_dtype, as_operation, bool_, float32, get_default_graph, int32, int64
+from .graph import (Tensor, TensorShape, as_dtype, as_operation, bool_, float32, get_default_graph, int32,
+                    int64)
 
 
 # ---------------------------------------------------------------- conversion
@@ -55,6 +56,16 @@ def placeholder(dtype, shape=None, name=None):
     shape = None if shape is None else tuple(shape)
     return graph_op("Placeholder", [], [(dtype, shape)], name or "Placeholder",
                     dtype=dtype, shape=shape).outputs[0]
+
+
+def placeholder_with_default(input, shape, name=None):  # noqa: A002
+    """A placeholder that yields `input` when it is not fed (e.g. a `training` flag defaulting to False)."""
+    default = convert_to_tensor(input)
+    shape = tuple(shape)
+    if default.shape.dims is not None and not TensorShape(shape).is_compatible_with(default.shape.dims):
+        raise ValueError(f"placeholder_with_default: default of shape {default.shape} does not fit {shape}")
+    return graph_op("PlaceholderWithDefault", [default], [(default.dtype, shape)],
+                    name or "PlaceholderWithDefault").outputs[0]
 
 
 def constant(value, dtype=None, shape=None, name="Const"):
@@ -243,6 +254,19 @@ def add_n(inputs, name=None):
     return graph_op("AddN", inputs, [(inputs[0].dtype, shape)], name or "AddN").outputs[0]
 
 
+def size(input, name="Size", out_type=int32):  # noqa: A002
+    """The number of elements of `input` at run time (a scalar)."""
+    x = convert_to_tensor(input)
+    return graph_op("Size", [x], [(as_dtype(out_type), ())], name, dtype=as_dtype(out_type)).outputs[0]
+
+
+def shape(input, name="Shape", out_type=int32):  # noqa: A002
+    """The run-time shape of `input` (a 1-D integer tensor)."""
+    x = convert_to_tensor(input)
+    rank = None if x.shape.dims is None else (len(x.shape.dims),)
+    return graph_op("Shape", [x], [(as_dtype(out_type), rank)], name, dtype=as_dtype(out_type)).outputs[0]
+
+
 def cast(x, dtype, name="Cast"):
     x = convert_to_tensor(x)
     return graph_op("Cast", [x], [(as_dtype(dtype), x.shape.dims)], name, dtype=as_dtype(dtype)).outputs[0]
@@ -393,7 +417,7 @@ def stop_gradient(input, name="StopGradient"):  # noqa: A002
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1, dtype=float32, name="one_hot"):
-    """(…,) integer ids -> (…, depth) with on_value at each id (an out-of-range id gives all off, as TF)."""
+    """(…,) integer ids -> (…, depth), on_value at each id (an out-of-range id gives all off, as TF)."""
     ids = convert_to_tensor(indices)
     if not ids.dtype.is_integer:
         raise TypeError(f"one_hot: indices must be integers, got {ids.dtype.name} ({ids.name})")

@@ -50,6 +50,7 @@ def _const(op, sess):
 
 
 @register_runner("Identity")
+@register_runner("PlaceholderWithDefault")
 def _identity(op, sess):
     return lambda x: (x,)
 
@@ -161,6 +162,18 @@ for _t in ("Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", 
     register_runner(_t)(lambda op, sess: (lambda f: lambda a, b: (f(a, b),))(_xp_fn(op, sess)))
 for _t in ("LogicalNot", "Floor"):
     register_runner(_t)(lambda op, sess: (lambda f: lambda a: (f(a),))(_xp_fn(op, sess)))
+
+
+@register_runner("Size")
+def _size(op, sess):
+    xp, dtype = sess.xp, op.attrs["dtype"].np
+    return lambda x: (xp.asarray(x.size, dtype),)
+
+
+@register_runner("Shape")
+def _shape(op, sess):
+    xp, dtype = sess.xp, op.attrs["dtype"].np
+    return lambda x: (xp.asarray(x.shape, dtype),)
 
 
 @register_runner("Pow")

@@ -129,8 +129,9 @@ class MomentumOptimizer(Optimizer):
 
 
 class RMSPropOptimizer(Optimizer):
-    """TF's ApplyRMSProp: ms += (grad^2 - ms) * (1 - decay); mom = mom * momentum + grad * lr / sqrt(ms + eps);
-    var -= mom. `ms` starts at ones (TF 1.x); `centered` subtracts the mean gradient's square."""
+    """TF's ApplyRMSProp: ms += (grad^2 - ms) * (1 - decay);
+    mom = mom * momentum + grad * lr / sqrt(ms + eps); var -= mom.
+    `ms` starts at ones (TF 1.x); `centered` subtracts the mean gradient's square."""
 
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, name="RMSProp"):
