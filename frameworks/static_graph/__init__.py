@@ -17,7 +17,7 @@ from .graph import (  # noqa: F401
 from .ops import (  # noqa: F401,A004
     abs, add, add_n, argmax, argmin, assign, assign_add, assign_sub, cast,
     clip_by_value, concat, constant, convert_to_tensor, divide, equal, exp,
-    expand_dims, floor, greater, greater_equal, group, identity, less, less_equal,
+    expand_dims, fill, floor, greater, greater_equal, group, identity, less, less_equal,
     log, logical_and, logical_not, logical_or, matmul, maximum, minimum, multiply,
     negative, no_op, not_equal, one_hot, ones, ones_like, placeholder,
     placeholder_with_default, pow, random_normal, random_uniform, reciprocal,

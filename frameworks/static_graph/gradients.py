@@ -30,7 +30,7 @@ for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "Rando
            "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd",
            "AssignSub", "StopGradient",
            "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
-           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape"):
+           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape", "Fill"):
     NoGradient(_t)
 
 

@@ -44,12 +44,16 @@ int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 bool_ = DType("bool", np.bool_)
 _DTYPES = {d.np: d for d in (float32, float64, int32, int64, bool_)}
+_NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64, "int32": int32,
+          "int64": int64, "bool": bool_}   # TF's names: "float" is float32, not NumPy's float64
 
 
 def as_dtype(d):
     """A DType from a DType, a NumPy dtype/type or a name."""
     if isinstance(d, DType):
         return d
+    if isinstance(d, str) and d in _NAMES:
+        return _NAMES[d]
     try:
         return _DTYPES[np.dtype(d)]
     except (KeyError, TypeError):

@@ -1,11 +1,9 @@
-"""tf.nn: activations, bias_add, conv2d, max_pool, embedding_lookup, cross-entropy, dynamic/static RNNs."""
-import collections
-
-import numpy as np
-
+"""tf.nn: activations, bias_add, conv2d, max_pool, embedding_lookup, cross-entropies, dropout; the RNN
+cells and drivers live in rnn.py and are re-exported here (tf.nn.rnn_cell, dynamic_rnn, static_rnn)."""
 from frameworks import kernels as K
 from .graph import get_default_graph
 from .ops import convert_to_tensor, kernel_op, reshape, transpose, relu, sigmoid, tanh  # noqa: F401
+from .rnn import LSTMStateTuple, dynamic_rnn, rnn_cell, static_rnn  # noqa: F401
 from . import ops
 
 
@@ -111,123 +109,6 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
     if not labels.dtype.is_integer:
         raise TypeError(f"labels must be integer class ids, got {labels.dtype.name} ({labels.name})")
     return kernel_op("SparseSoftmaxCrossEntropyWithLogits", K.softmax_cross_entropy, [logits, labels], name)
-
-
-# ---------------------------------------------------------------- recurrent
-
-LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))
-
-
-class LSTMCell:
-    """An LSTM cell with the shared kernel's layout (contrib-style, like LSTMBlockCell):
-    gates = x @ wx + h @ wh + b_ih + b_hh split in the order i, f, g, o.
-
-    Initial values come from `wx`, `wh`, `b_ih`, `b_hh` (arrays or tensors) when given, else from
-    uniform(-0.1, 0.1) draws; the Variables are created on first use, under the cell's name scope.
-    Called directly (`cell(x_t, state)`) it builds the step from primitive ops (static unrolling);
-    `dynamic_rnn` runs the whole sequence through the fused LSTM kernel instead.
-    """
-
-    def __init__(self, num_units, wx=None, wh=None, b_ih=None, b_hh=None, name="lstm_cell", seed=None):
-        self.num_units = num_units
-        self._init = dict(wx=wx, wh=wh, b_ih=b_ih, b_hh=b_hh)
-        self.name = name
-        self.seed = seed
-        self.built = False
-
-    @property
-    def state_size(self):
-        return LSTMStateTuple(self.num_units, self.num_units)
-
-    @property
-    def output_size(self):
-        return self.num_units
-
-    def build(self, input_depth):
-        from .variables import Variable
-        h = self.num_units
-        shapes = dict(wx=(input_depth, 4 * h), wh=(h, 4 * h), b_ih=(4 * h,), b_hh=(4 * h,))
-        rs = np.random.RandomState(self.seed)
-        with get_default_graph().name_scope(self.name):
-            for k, shape in shapes.items():
-                v = self._init[k]
-                if v is None:
-                    v = rs.uniform(-0.1, 0.1, shape).astype(np.float32)
-                var = Variable(v, name=k)
-                if tuple(var.shape) != shape:
-                    raise ValueError(f"LSTMCell {self.name}: {k} must have shape {shape}, got {var.shape}")
-                setattr(self, k, var)
-        self.built = True
-
-    @property
-    def variables(self):
-        return [self.wx, self.wh, self.b_ih, self.b_hh] if self.built else []
-
-    def zero_state(self, batch_size, dtype):
-        z = ops.zeros((batch_size, self.num_units), dtype=dtype)
-        return LSTMStateTuple(z, z)
-
-    def __call__(self, inputs, state):
-        x = convert_to_tensor(inputs)
-        if not self.built:
-            self.build(x.shape.dims[-1])
-        c, h = state
-        with get_default_graph().name_scope(self.name + "/step"):
-            gates = ops.matmul(x, self.wx) + ops.matmul(h, self.wh)
-            gates = gates + self.b_ih
-            gates = gates + self.b_hh
-            i, f, g, o = ops.split(gates, 4, axis=1)
-            i, f, g, o = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
-            new_c = f * c + i * g
-            new_h = o * tanh(new_c)
-        return new_h, LSTMStateTuple(new_c, new_h)
-
-
-def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None, time_major=False,
-                scope=None):
-    """Run `cell` over the whole sequence with the fused LSTM kernel: (outputs, LSTMStateTuple(c, h))."""
-    if not isinstance(cell, LSTMCell):
-        raise TypeError(f"dynamic_rnn supports LSTMCell, got {type(cell).__name__}")
-    if sequence_length is not None:
-        raise ValueError("dynamic_rnn: sequence_length is not supported (every sequence runs T steps)")
-    x = convert_to_tensor(inputs)
-    if not time_major:
-        x = transpose(x, (1, 0, 2))
-    dims = x.shape.dims
-    if not cell.built:
-        cell.build(dims[2])
-    if initial_state is None:
-        if dims[1] is None:
-            raise ValueError("dynamic_rnn: give initial_state when the batch size is not static")
-        initial_state = cell.zero_state(dims[1], dtype or x.dtype)
-    c0, h0 = initial_state
-    with get_default_graph().name_scope(scope or "rnn"):
-        hs, h_t, c_t = kernel_op("BlockLSTM", K.lstm, [x, h0, c0, cell.wx, cell.wh, cell.b_ih, cell.b_hh])
-    outputs = hs if time_major else transpose(hs, (1, 0, 2))
-    return outputs, LSTMStateTuple(c_t, h_t)
-
-
-def static_rnn(cell, inputs, initial_state=None, dtype=None, scope=None):
-    """Unroll `cell` over a Python list of (B, E) inputs, one primitive-op step per element."""
-    state = initial_state
-    if state is None:
-        b = convert_to_tensor(inputs[0]).shape.dims[0]
-        state = cell.zero_state(b, dtype or convert_to_tensor(inputs[0]).dtype)
-    outputs = []
-    for x in inputs:
-        out, state = cell(x, state)
-        outputs.append(out)
-    return outputs, state
-
-
-class _RnnCellModule:
-    """tf.nn.rnn_cell namespace."""
-    LSTMCell = LSTMCell
-    BasicLSTMCell = LSTMCell
-    LSTMStateTuple = LSTMStateTuple
-
-
-rnn_cell = _RnnCellModule()
 
 
 # ---------------------------------------------------------------- softmax family (kernel-op compositions)

@@ -99,6 +99,15 @@ def ones(shape, dtype=float32, name="ones"):
     return constant(np.ones(_dims(shape), as_dtype(dtype).np), name=name)
 
 
+def fill(dims, value, name="Fill", dtype=None):
+    """An array of run-time shape `dims` (a 1-D integer tensor) filled with `value`."""
+    dims = convert_to_tensor(dims)
+    dtype = as_dtype(dtype) if dtype is not None else convert_to_tensor(value).dtype
+    n = dims.shape.dims[0] if dims.shape.dims else None
+    return graph_op("Fill", [dims], [(dtype, None if n is None else (None,) * n)], name, value=value,
+                    dtype=dtype).outputs[0]
+
+
 def zeros_like(tensor, name="zeros_like"):
     t = convert_to_tensor(tensor)
     return graph_op("ZerosLike", [t], [(t.dtype, t.shape.dims)], name).outputs[0]
@@ -468,10 +477,15 @@ def reciprocal(x, name=None):
 def expand_dims(input, axis, name=None):  # noqa: A002
     x = convert_to_tensor(input)
     dims = list(x.shape.as_list())
-    if None in dims:
-        raise ValueError(f"expand_dims: {x.name} needs a static shape here, got {x.shape}")
     axis = axis if axis >= 0 else len(dims) + 1 + axis
-    return reshape(x, dims[:axis] + [1] + dims[axis:], name=name)
+    return reshape(x, _target(dims[:axis] + [1] + dims[axis:], x, "expand_dims"), name=name)
+
+
+def _target(dims, x, what):
+    """A reshape target from static dims: one unknown dimension becomes -1."""
+    if dims.count(None) > 1:
+        raise ValueError(f"{what}: {x.name} has more than one unknown dimension ({x.shape})")
+    return [-1 if d is None else d for d in dims]
 
 
 def squeeze(input, axis=None, name=None):  # noqa: A002
@@ -483,7 +497,7 @@ def squeeze(input, axis=None, name=None):  # noqa: A002
         if dims[a] != 1:
             raise ValueError(f"Can not squeeze dim[{a}], expected a dimension of 1, got {dims[a]} for "
                              f"'Squeeze' with input shapes: {dims}.")
-    return reshape(x, [d for i, d in enumerate(dims) if i not in axes], name=name)
+    return reshape(x, _target([d for i, d in enumerate(dims) if i not in axes], x, "squeeze"), name=name)
 
 
 def stack(values, axis=0, name="stack"):

@@ -164,6 +164,12 @@ for _t in ("LogicalNot", "Floor"):
     register_runner(_t)(lambda op, sess: (lambda f: lambda a: (f(a),))(_xp_fn(op, sess)))
 
 
+@register_runner("Fill")
+def _fill(op, sess):
+    xp, value, dtype = sess.xp, op.attrs["value"], op.attrs["dtype"].np
+    return lambda dims: (xp.full(tuple(int(d) for d in dims), value, dtype),)
+
+
 @register_runner("Size")
 def _size(op, sess):
     xp, dtype = sess.xp, op.attrs["dtype"].np
