@@ -111,28 +111,16 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
     return kernel_op("SparseSoftmaxCrossEntropyWithLogits", K.softmax_cross_entropy, [logits, labels], name)
 
 
-# ---------------------------------------------------------------- softmax family (kernel-op compositions)
-
-def _shifted(logits, axis):
-    """logits - max(logits): the max only keeps exp finite (it cancels), so no gradient flows through it."""
-    m = ops.stop_gradient(ops.reduce_max(logits, axis=axis, keepdims=True))
-    return logits - m
-
+# ---------------------------------------------------------------- softmax family (shared kernels)
 
 def softmax(logits, axis=-1, name=None, dim=None):
-    logits = convert_to_tensor(logits)
-    axis = dim if dim is not None else axis
-    with get_default_graph().name_scope(name or "Softmax"):
-        e = ops.exp(_shifted(logits, axis))
-        return e / ops.reduce_sum(e, axis=axis, keepdims=True)
+    return kernel_op("Softmax", K.softmax, [convert_to_tensor(logits)], name,
+                     axis=dim if dim is not None else axis)
 
 
 def log_softmax(logits, axis=-1, name=None, dim=None):
-    logits = convert_to_tensor(logits)
-    axis = dim if dim is not None else axis
-    with get_default_graph().name_scope(name or "LogSoftmax"):
-        s = _shifted(logits, axis)
-        return s - ops.log(ops.reduce_sum(ops.exp(s), axis=axis, keepdims=True))
+    return kernel_op("LogSoftmax", K.log_softmax, [convert_to_tensor(logits)], name,
+                     axis=dim if dim is not None else axis)
 
 
 def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=None, axis=-1, name=None,
@@ -143,13 +131,8 @@ def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=Non
                          "(labels=..., logits=...)")
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, dtype=logits.dtype)
-    axis = dim if dim is not None else axis
-    if labels.shape.dims is not None and logits.shape.dims is not None and \
-            not labels.shape.is_compatible_with(logits.shape.dims):
-        raise ValueError(f"logits and labels must be broadcastable: logits_size={list(logits.shape.dims)} "
-                         f"labels_size={list(labels.shape.dims)}")
-    with get_default_graph().name_scope(name or "softmax_cross_entropy_with_logits"):
-        return ops.negative(ops.reduce_sum(labels * log_softmax(logits, axis), axis=axis))
+    return kernel_op("SoftmaxCrossEntropyWithLogits", K.softmax_cross_entropy_with_logits, [logits, labels],
+                     name, axis=dim if dim is not None else axis)
 
 
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None,
@@ -164,11 +147,11 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 
 
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    """TF's stable form: max(x, 0) - x * z + log(1 + exp(-|x|))."""
+    """TF's stable form per element: max(x, 0) - x * z + log(1 + exp(-|x|))."""
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, dtype=logits.dtype)
-    with get_default_graph().name_scope(name or "logistic_loss"):
-        return relu(logits) - logits * labels + ops.log(1.0 + ops.exp(ops.negative(ops.abs(logits))))
+    return kernel_op("SigmoidCrossEntropyWithLogits", K.sigmoid_cross_entropy_with_logits, [logits, labels],
+                     name)
 
 
 def l2_loss(t, name=None):

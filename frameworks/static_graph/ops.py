@@ -456,18 +456,9 @@ reduce_min = _reduce_extreme("Min", "min")
 
 # ---------------------------------------------------------------- composite math (from kernel ops)
 
-def sqrt(x, name=None):
-    return pow(x, 0.5, name=name)
-
-
-def rsqrt(x, name=None):
-    return pow(x, -0.5, name=name)
-
-
-def abs(x, name=None):  # noqa: A001
-    """|x| = sqrt(x * x): a kernel op composition (a dedicated kernel arrives with the kernel breadth)."""
-    x = convert_to_tensor(x)
-    return sqrt(square(x), name=name)
+sqrt = _unary("Sqrt", K.sqrt)
+rsqrt = _unary("Rsqrt", K.rsqrt)
+abs = _unary("Abs", K.abs)  # noqa: A001
 
 
 def reciprocal(x, name=None):
