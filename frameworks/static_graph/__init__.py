@@ -5,12 +5,13 @@ gradient nodes; `Session.run` prunes to what the fetches need and runs a cached,
 """
 from frameworks.kernels import BackendError  # noqa: F401
 
-from . import errors, metrics, nn, train  # noqa: F401
+from . import errors, metrics, nn, summary, train  # noqa: F401
 from .data import data  # noqa: F401
 from .layers import layers  # noqa: F401
+from .unsupported import FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue  # noqa: F401
 from .gradients import AggregationMethod, NoGradient, RegisterGradient, gradients  # noqa: F401
 from .graph import (  # noqa: F401
-    DType, Graph, GraphKeys, Operation, Tensor, TensorShape, add_to_collection,
+    DType, Graph, GraphKeys, device, Operation, Tensor, TensorShape, add_to_collection,
     add_to_collections, as_dtype, bool_ as bool, control_dependencies,
     get_collection, get_collection_ref, float32, float64, get_default_graph, int32,
     int64, name_scope, reset_default_graph, set_random_seed)

@@ -15,6 +15,7 @@ from frameworks.kernels import ShapeError
 from . import errors
 from .graph import Tensor
 from .runtime import RUNNERS
+from .unsupported import check_placement
 
 # what the memory plan may assume of each kernel comes from the kernel's own declarations (Kernel's facts)
 def _accepts_out(k):
@@ -84,6 +85,9 @@ def _schedule(sess, elements, fed):
     fetched_tensors = {e for e in elements if isinstance(e, Tensor)}
     nodes = []
     for op in order:
+        if op.device:
+            check_placement(op, op.device, sess.config.device, getattr(sess.config, "allow_soft_placement",
+                                                                       False))
         if op.type == "Placeholder":
             t = op.outputs[0]
             if t in fed:

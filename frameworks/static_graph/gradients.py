@@ -30,7 +30,8 @@ for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "Rando
            "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd",
            "AssignSub", "StopGradient",
            "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
-           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape", "Fill"):
+           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape", "Fill", "ScalarSummary", "HistogramSummary",
+           "MergeSummary"):
     NoGradient(_t)
 
 

@@ -7,6 +7,7 @@ from frameworks import kernels as K
 from .compiler import compile_plan
 from .graph import Operation, Tensor, get_default_graph
 from .runtime import VariableStore
+from .unsupported import check_target
 
 
 class GPUOptions:
@@ -156,6 +157,7 @@ class Session:
     """
 
     def __init__(self, target="", graph=None, config=None):
+        check_target(target)
         self.graph = graph or get_default_graph()
         self.config = config or ConfigProto()
         self.xp = K.get_xp(self.config.device)

@@ -10,6 +10,8 @@ from .export import graph_def, to_dot
 from .gradients import gradients
 from .graph import Graph, GraphKeys, float32, get_default_graph, int64
 from .runtime import register_runner
+from .unsupported import (ClusterSpec, Server, batch, input_producer, replica_device_setter,  # noqa: F401
+                          shuffle_batch, slice_input_producer, start_queue_runners, string_input_producer)
 from .variables import Variable, global_variables, trainable_variables
 
 
