@@ -242,8 +242,26 @@ def _bases(nodes, feeds_and_sources):
     return base
 
 
-def _nbytes(shapes):
+def _declared_bytes(nodes, shapes):
+    """What the kernels declare for these shapes: the bytes each `saved` value holds of its own (beyond
+    the inputs and outputs it references: im2col columns, masks, gate activations) and each forward's
+    workspace (scratch it frees before returning), keyed by the saved value and by the step."""
+    saved, workspace = {}, {}
+    for i, n in enumerate(nodes):
+        k = n.op.kernel
+        ins = [shapes.get(t) for t in n.ins]
+        if k is None or any(s is None for s in ins) or not n.outs[0].dtype:
+            continue
+        size = n.outs[0].dtype.np.itemsize
+        saved[n.outs[-1]] = k.saved_bytes(*ins, itemsize=size, **n.op.attrs)
+        workspace[i] = k.workspace_bytes(*ins, itemsize=size, **n.op.attrs)
+    return saved, workspace
+
+
+def _nbytes(shapes, saved_bytes):
     def nbytes(t):
+        if t in saved_bytes:
+            return saved_bytes[t]
         s = shapes.get(t)
         if s is None or t.dtype is None:
             return 0
@@ -252,6 +270,18 @@ def _nbytes(shapes):
             n *= d
         return n * t.dtype.np.itemsize
     return nbytes
+
+
+def _peak_with(intervals, nbytes, workspace, pooled=(), pooled_bytes=0):
+    """The most bytes held at one step (plan.peak_live_bytes): the live values, those in `pooled` counted
+    once as the pool's `pooled_bytes` held all along, plus each step's declared workspace (a value of its
+    own, live at that step only)."""
+    ivs = {v: iv for v, iv in intervals.items() if v not in pooled}
+    ivs.update({("workspace", i): P.Interval(i, i) for i in workspace})
+
+    def size(v):
+        return workspace[v[1]] if isinstance(v, tuple) and v[:1] == ("workspace",) else nbytes(v)
+    return P.peak_live_bytes(ivs, size) + pooled_bytes
 
 
 def compile_plan(sess, elements, feeds):
@@ -290,11 +320,16 @@ def compile_plan(sess, elements, feeds):
         keep |= base.get(t, frozenset((t,)))
     var_values = {n.outs[0] for n in nodes if n.op.type == "VariableV2"}
     intervals = P.liveness(steps, lambda i: reads[i], lambda i: nodes[i].outs, keep=keep | var_values)
-    nbytes = _nbytes(shapes)
+    saved_bytes, workspace = _declared_bytes(nodes, shapes)
+    nbytes = _nbytes(shapes, saved_bytes)
     transient = {v: iv for v, iv in intervals.items() if v not in var_values and v not in fed
                  and v not in consts}
-    memory = dict(peak_live_bytes=P.peak_live_bytes(transient, nbytes),
-                  unplanned_bytes=sum(nbytes(v) for v in transient), pooled_bytes=0, buffers=0)
+    # peak_live_bytes: the liveness lower bound (every value its own buffer exactly while live, plus the
+    # kernels' declared workspace at their step); planned_peak_bytes: what this plan holds at its worst
+    # step (the pool all along, the other values while live, the workspace)
+    memory = dict(peak_live_bytes=_peak_with(transient, nbytes, workspace),
+                  unplanned_bytes=sum(nbytes(v) for v in transient) + max(workspace.values(), default=0),
+                  pooled_bytes=0, buffers=0)
     buffers = {}
     if cfg.reuse_buffers:
         keep_all = keep | var_values
@@ -312,6 +347,8 @@ def compile_plan(sess, elements, feeds):
             buffers[v] = arrays[b]
         memory["pooled_bytes"] = sum(a.nbytes for a in arrays.values())
         memory["buffers"] = len(arrays)
+    memory["planned_peak_bytes"] = _peak_with(transient, nbytes, workspace, set(buffers),
+                                              memory["pooled_bytes"])
     return _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
 
 

@@ -95,3 +95,19 @@ def test_plan_is_cached_per_signature():
             sess.run([y], {x: np.ones((3, 2))})
             sess.run(y, {x: np.ones((5, 2))})
             assert len(sess._plans) == 3
+
+
+def test_memory_plan_counts_the_kernels_declared_saved_and_workspace_bytes():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [2, 3, 8, 8])
+        w = tf.Variable(np.ones((3, 3, 3, 4), np.float32))
+        y = tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", data_format="NCHW")
+        loss = tf.reduce_sum(y)
+        (g,) = tf.gradients(loss, [w])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            feed = {x: np.ones((2, 3, 8, 8), np.float32)}
+            mem = sess.memory_plan([loss, g], feed)
+    cols = 3 * 3 * 3 * 2 * 8 * 8 * 4          # the im2col columns conv2d's saved value holds
+    assert mem["peak_live_bytes"] >= cols
+    assert mem["peak_live_bytes"] <= mem["planned_peak_bytes"] <= mem["unplanned_bytes"] + mem["pooled_bytes"]
