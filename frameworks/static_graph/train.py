@@ -170,8 +170,10 @@ class AdagradOptimizer(Optimizer):
 
 
 class AdamOptimizer(Optimizer):
-    """The textbook Adam with bias correction (the shared adam kernel); the step count t is a Variable
-    incremented once per apply_gradients, after every variable's update."""
+    """TF1's Adam (the shared adam kernel, eps_placement "folded"): lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t);
+    m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; var -= lr_t * m / (sqrt(v) + epsilon). The step count t is
+    a Variable incremented once per apply_gradients, after every variable's update (TF keeps the powers
+    b1^t, b2^t instead: the same numbers)."""
     _update_type = "ApplyAdam"
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False,
@@ -227,7 +229,7 @@ def _run_adam(op, sess):
 
     def run(*args):
         lr, (p, m, v, t, g) = _lr(op, args)
-        update(xp, p, g, m, v, int(t) + 1, lr=lr, beta1=b1, beta2=b2, eps=eps)
+        update(xp, p, g, m, v, int(t) + 1, lr=lr, beta1=b1, beta2=b2, eps=eps, eps_placement="folded")
     return run
 
 
