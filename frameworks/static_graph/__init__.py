@@ -20,7 +20,7 @@ from .ops import (  # noqa: F401,A004
     clip_by_value, concat, constant, convert_to_tensor, divide, equal, exp,
     expand_dims, fill, floor, greater, greater_equal, group, identity, less, less_equal,
     log, logical_and, logical_not, logical_or, matmul, maximum, minimum, multiply,
-    negative, no_op, not_equal, one_hot, ones, ones_like, placeholder,
+    negative, no_op, not_equal, one_hot, ones, ones_like, pad, placeholder,
     placeholder_with_default, pow, random_normal, random_uniform, reciprocal,
     reduce_max, reduce_mean, reduce_min, reduce_sum, reshape, rsqrt, shape, sigmoid,
     size, split, sqrt, square, squeeze, stack, stop_gradient, subtract, tanh,

@@ -44,6 +44,11 @@ _PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "Equal",
                    "ArgMin", "Floor", "Max", "Min", "Select", "OneHot", "Pow"}
 
 
+def _pure(op):
+    """Not a draw from a random stream (each run of a dropout op is a new mask: never merged or folded)."""
+    return getattr(op, "stream_seed", None) is None
+
+
 class _Node:
     """One scheduled step: an op, its input values and output values (a kernel op's last is `saved`)."""
     __slots__ = ("op", "ins", "outs", "inplace")
@@ -113,7 +118,7 @@ def _cse(nodes):
     for n in nodes:
         n.ins = [rename.get(t, t) for t in n.ins]
         op = n.op
-        if op.kernel is not None or op.type in _PURE_GRAPH_OPS:
+        if (op.kernel is not None or op.type in _PURE_GRAPH_OPS) and _pure(op):
             key = (op.type, tuple(id(t) for t in n.ins), repr(sorted(op.attrs.items())))
             first = seen.get(key)
             if first is not None:
@@ -132,7 +137,7 @@ def _constant_fold(nodes, consts, sess):
         if op.type == "Const":
             consts[op.outputs[0]] = sess.xp.asarray(op.attrs["value"])
             continue
-        pure = op.kernel is not None or op.type in _PURE_GRAPH_OPS
+        pure = (op.kernel is not None or op.type in _PURE_GRAPH_OPS) and _pure(op)
         if pure and n.ins and all(t in consts for t in n.ins):
             args = [consts[t] for t in n.ins]
             if op.kernel is not None:
@@ -435,6 +440,10 @@ def _emit_kernel(em, i, n):
         extra = f", out={em.name(n.ins[0])}"
     elif n.outs[0] in em.buffers and k.accepts_out:
         extra = f", out={em.bind('b', i, em.buffers[n.outs[0]])}"
+    seed = getattr(n.op, "stream_seed", None)
+    if seed is not None:   # a random kernel: this session's stream for the op gives each run's counter
+        stream = em.sess._resources.setdefault(n.op, K.random.Stream(seed))
+        extra += f", seed={seed}, counter={em.bind('r', i, stream)}.next_counter()"
     if n.op.attrs:
         extra += f", **{em.bind('a', i, dict(n.op.attrs))}"
     real = n.outs[:-1]

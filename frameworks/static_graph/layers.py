@@ -107,8 +107,8 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     """Inverted dropout while `training` (a bool or a bool tensor); the identity otherwise."""
     x = ops.convert_to_tensor(inputs)
     with get_default_graph().name_scope(name or "dropout"):
-        return _select(training, lambda: nn.dropout(x, keep_prob=1.0 - rate, noise_shape=noise_shape,
-                                                    seed=seed), lambda: x)
+        return _select(training, lambda: nn.dropout(x, rate=rate, noise_shape=noise_shape, seed=seed),
+                       lambda: x)
 
 
 def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,

@@ -1,5 +1,7 @@
 """tf.nn: activations, bias_add, conv2d, max_pool, embedding_lookup, cross-entropies, dropout; the RNN
 cells and drivers live in rnn.py and are re-exported here (tf.nn.rnn_cell, dynamic_rnn, static_rnn)."""
+import numpy as np
+
 from frameworks import kernels as K
 from .graph import get_default_graph
 from .ops import convert_to_tensor, kernel_op, reshape, transpose, relu, sigmoid, tanh  # noqa: F401
@@ -160,25 +162,41 @@ def l2_loss(t, name=None):
 
 
 def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
-    """TF1's inverted dropout: x / keep_prob * floor(keep_prob + uniform[0, 1)), a fresh mask each run.
-    `keep_prob` may be a tensor (the classic keep_prob placeholder fed 0.5 to train, 1.0 to evaluate)."""
+    """TF1's inverted dropout, a fresh mask each run. A Python-number rate runs the shared dropout kernel,
+    its mask from the kernels' counter-based generator: the Philox seed is TF's op seed (combined with the
+    graph seed when one is set), the counter the number of times this op has run in the session, so every
+    engine given the same seed drops the same units. A tensor keep_prob (the classic placeholder fed 0.5
+    to train, 1.0 to evaluate) is TF's own composition: x / keep_prob * floor(keep_prob + uniform)."""
     x = convert_to_tensor(x)
-    if rate is not None:
-        if keep_prob is not None:
-            raise ValueError("dropout: give keep_prob or rate, not both")
-        keep_prob = 1 - rate if not hasattr(rate, "op") else 1.0 - convert_to_tensor(rate)
+    if rate is not None and keep_prob is not None:
+        raise ValueError("dropout: give keep_prob or rate, not both")
     if noise_shape is not None:
         raise ValueError("dropout: noise_shape is not supported; the mask has x's shape")
-    if isinstance(keep_prob, (int, float)):
-        if not 0 < keep_prob <= 1:
-            raise ValueError(f"keep_prob must be a scalar tensor or a float in the range (0, 1], got "
-                             f"{keep_prob}")
-        if keep_prob == 1:
+    if rate is None and not hasattr(keep_prob, "op"):
+        rate = 1.0 - float(keep_prob)
+    if rate is not None and not hasattr(rate, "op"):
+        if not 0 <= rate < 1:
+            raise ValueError(f"rate must be a scalar tensor or a float in the range [0, 1), got {rate}")
+        if rate == 0:
             return x
+        return _dropout_kernel(x, float(rate), seed, name)
     with get_default_graph().name_scope(name or "dropout"):
-        keep = convert_to_tensor(keep_prob, dtype=x.dtype)
+        keep = convert_to_tensor(keep_prob, dtype=x.dtype) if rate is None else \
+            1.0 - convert_to_tensor(rate, dtype=x.dtype)
         noise = ops.random_uniform_like(x, seed=seed)
         binary = ops.floor(keep + noise)
         ret = ops.divide(x, keep) * binary
         ret.set_shape(x.shape.dims)
         return ret
+
+
+def _dropout_kernel(x, p, seed, name):
+    g = get_default_graph()
+    if seed is None and g.seed is None:   # TF: no seed at all is a different draw every session
+        philox = int(np.random.randint(0, 2 ** 31))
+    else:
+        philox = (0 if seed is None else int(seed)) if g.seed is None else \
+            int(g.seed) * 1000003 + (g._version if seed is None else int(seed))
+    y = kernel_op("Dropout", K.dropout, [x], name, p=p, training=True)
+    y.op.stream_seed = philox   # the per-session counter stream the plan draws from (compiler)
+    return y

@@ -276,6 +276,15 @@ def shape(input, name="Shape", out_type=int32):  # noqa: A002
     return graph_op("Shape", [x], [(as_dtype(out_type), rank)], name, dtype=as_dtype(out_type)).outputs[0]
 
 
+def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
+    """Pad with `constant_values`: paddings is [[before, after], ...] per dimension (TF's layout)."""
+    if mode.upper() != "CONSTANT":
+        raise ValueError(f"pad: only mode 'CONSTANT' is supported by the shared kernel, got {mode!r}")
+    widths = tuple((int(a), int(b)) for a, b in paddings)
+    return kernel_op("Pad", K.pad, [convert_to_tensor(tensor)], name, pad_width=widths,
+                     constant_values=constant_values)
+
+
 def cast(x, dtype, name="Cast"):
     x = convert_to_tensor(x)
     return graph_op("Cast", [x], [(as_dtype(dtype), x.shape.dims)], name, dtype=as_dtype(dtype)).outputs[0]
