@@ -39,9 +39,8 @@ def _safe_producer(k):
     return k is not None and not k.saves_output and not k.may_view
 
 
-_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "Equal", "NotEqual", "Less",
-                   "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax",
-                   "ArgMin", "Floor", "Max", "Min", "Select", "OneHot", "Pow"}
+_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "LogicalAnd", "LogicalOr",
+                   "LogicalNot", "Floor", "Max", "Min", "Pow"}
 
 
 def _pure(op):

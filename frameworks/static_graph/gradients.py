@@ -81,17 +81,6 @@ class AggregationMethod:
     EXPERIMENTAL_ACCUMULATE_N = 2
 
 
-@RegisterGradient("Select")
-def _select_grad(op, grad):
-    cond, x, y = op.inputs
-    for t in (x, y):
-        if t.shape.dims != op.outputs[0].shape.dims:
-            raise ValueError(f"Gradient of '{op.name}': broadcasting Select inputs ({x.shape}, {y.shape}) "
-                             "are not differentiated; give x and y the output's shape")
-    zeros = ops.zeros_like(grad)
-    return [None, ops.where(cond, grad, zeros), ops.where(cond, zeros, grad)]
-
-
 @RegisterGradient("Pow")
 def _pow_grad(op, grad):
     """Of the tensor-exponent Pow (the kernel Pow's gradient is the kernel's): same-shaped operands."""
@@ -192,6 +181,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 continue
             needs = [leads(t) and t.dtype is not None and t.dtype.is_floating for t in op.inputs]
             if not any(needs):
+                continue
+            if op.type in _GRADIENTS and _GRADIENTS[op.type] is None:
                 continue
             if op.kernel is not None:
                 in_grads = kernel_gradient(op, out_grads, needs)

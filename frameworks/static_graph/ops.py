@@ -349,8 +349,13 @@ def tuple_(tensors, name=None):
 
 
 # ---------------------------------------------------------------- comparisons, indices, selection
-# Ops without a gradient (TF registers none for them) whose results are indices or booleans: their runners
-# (runtime.py) are one xp call each, as Cast's is.
+
+def typed_kernel_op(op_type, kernel, inputs, name, dtype, /, **attrs):
+    """A kernel op whose output dtype is not its first input's (bool comparisons, int64 indices)."""
+    op = get_default_graph().create_op(op_type, inputs, attrs, name, kernel=kernel)
+    op.outputs[0].dtype = as_dtype(dtype)
+    return op.outputs[0]
+
 
 def _broadcast(op_type, *tensors):
     """The broadcast static shape of `tensors` (None when one has unknown rank)."""
@@ -367,24 +372,34 @@ def _broadcast(op_type, *tensors):
         raise ValueError(f"{e} for '{op_type}' with input shapes: {listed}.") from None
 
 
-def _compare(op_type, fn):
+def _compare(op_type, kernel):
+    def op(x, y, name=None):
+        return typed_kernel_op(op_type, kernel, list(_pair(x, y)), name, bool_)
+    op.__name__ = kernel.name
+    op.__doc__ = f"Elementwise {op_type} through the shared `{kernel.name}` kernel (bool, no gradient)."
+    return op
+
+
+equal = _compare("Equal", K.equal)
+not_equal = _compare("NotEqual", K.not_equal)
+less = _compare("Less", K.less)
+less_equal = _compare("LessEqual", K.less_equal)
+greater = _compare("Greater", K.greater)
+greater_equal = _compare("GreaterEqual", K.greater_equal)
+
+
+def _logical(op_type, fn):
     def op(x, y, name=None):
         x, y = _pair(x, y)
         return graph_op(op_type, [x, y], [(bool_, _broadcast(op_type, x, y))], name or op_type,
                         fn=fn).outputs[0]
     op.__name__ = fn
-    op.__doc__ = f"Elementwise {op_type} (bool result, no gradient)."
+    op.__doc__ = f"Elementwise {fn} of bool tensors (one xp call, no gradient)."
     return op
 
 
-equal = _compare("Equal", "equal")
-not_equal = _compare("NotEqual", "not_equal")
-less = _compare("Less", "less")
-less_equal = _compare("LessEqual", "less_equal")
-greater = _compare("Greater", "greater")
-greater_equal = _compare("GreaterEqual", "greater_equal")
-logical_and = _compare("LogicalAnd", "logical_and")
-logical_or = _compare("LogicalOr", "logical_or")
+logical_and = _logical("LogicalAnd", "logical_and")
+logical_or = _logical("LogicalOr", "logical_or")
 
 
 def logical_not(x, name="LogicalNot"):
@@ -392,24 +407,19 @@ def logical_not(x, name="LogicalNot"):
     return graph_op("LogicalNot", [x], [(bool_, x.shape.dims)], name, fn="logical_not").outputs[0]
 
 
-def _arg_reduce(op_type, fn):
+def _arg_reduce(op_type, kernel):
     def op(input, axis=None, name=None, dimension=None, output_type=int64):  # noqa: A002  (TF's names)
         x = convert_to_tensor(input)
         axis = dimension if axis is None else axis
-        axis = 0 if axis is None else int(axis)
-        dims = x.shape.dims
-        if dims is not None and not -len(dims) <= axis < len(dims):
-            raise ValueError(f"Expected dimension in the range [{-len(dims)}, {len(dims)}), but got {axis} "
-                             f"for '{op_type}' with input shape {list(dims)}")
-        out = None if dims is None else tuple(d for i, d in enumerate(dims) if i != axis % len(dims))
-        return graph_op(op_type, [x], [(as_dtype(output_type), out)], name or op_type, fn=fn,
-                        axis=axis).outputs[0]
-    op.__name__ = fn
+        y = typed_kernel_op(op_type, kernel, [x], name, int64, axis=0 if axis is None else int(axis))
+        return y if as_dtype(output_type) == int64 else cast(y, output_type)
+    op.__name__ = kernel.name
+    op.__doc__ = f"The index of the {kernel.name[3:]} along `axis` (the shared `{kernel.name}` kernel)."
     return op
 
 
-argmax = _arg_reduce("ArgMax", "argmax")
-argmin = _arg_reduce("ArgMin", "argmin")
+argmax = _arg_reduce("ArgMax", K.argmax)
+argmin = _arg_reduce("ArgMin", K.argmin)
 
 
 def floor(x, name="Floor"):
@@ -419,13 +429,14 @@ def floor(x, name="Floor"):
 
 
 def where(condition, x=None, y=None, name="Select"):
-    """Elementwise select (TF1's tf.where with x and y): gradient flows to x where true, y where false."""
+    """Elementwise select (TF1's tf.where with x and y, the shared `where` kernel): the gradient flows to
+    x where true, to y where false."""
     if x is None or y is None:
         raise ValueError("tf.where: only the three-argument form (condition, x, y) is supported; the "
                          "one-argument form returns coordinates, use np.argwhere on a fetched value")
     cond = convert_to_tensor(condition)
     x, y = _pair(x, y)
-    return graph_op("Select", [cond, x, y], [(x.dtype, _broadcast("Select", cond, x, y))], name).outputs[0]
+    return typed_kernel_op("Select", K.where, [cond, x, y], name, x.dtype)   # not the condition's dtype
 
 
 def stop_gradient(input, name="StopGradient"):  # noqa: A002
@@ -435,15 +446,16 @@ def stop_gradient(input, name="StopGradient"):  # noqa: A002
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1, dtype=float32, name="one_hot"):
-    """(…,) integer ids -> (…, depth), on_value at each id (an out-of-range id gives all off, as TF)."""
+    """(…,) integer ids -> (…, depth), on_value at each id; an out-of-range id gives a row of off_value,
+    as TF's does (the shared `one_hot` kernel with out_of_range="zeros")."""
     ids = convert_to_tensor(indices)
     if not ids.dtype.is_integer:
         raise TypeError(f"one_hot: indices must be integers, got {ids.dtype.name} ({ids.name})")
     if axis != -1:
         raise ValueError("one_hot: only axis=-1 is supported")
-    shape = None if ids.shape.dims is None else ids.shape.dims + (int(depth),)
-    return graph_op("OneHot", [ids], [(as_dtype(dtype), shape)], name, depth=int(depth),
-                    on=on_value, off=off_value, dtype=as_dtype(dtype)).outputs[0]
+    dtype = as_dtype(dtype)
+    return typed_kernel_op("OneHot", K.one_hot, [ids], name, dtype, depth=int(depth), dtype=dtype.name,
+                           on_value=on_value, off_value=off_value, out_of_range="zeros")
 
 
 def _reduce_extreme(op_type, fn):
