@@ -149,10 +149,6 @@ def _parameters(fn):
     return inspect.signature(fn).parameters
 
 
-def _accepts_out(kernel):
-    return "out" in _parameters(kernel.forward)
-
-
 # below this size a fresh allocation is as cheap as reuse (NumPy caches small blocks, malloc serves
 # them from its arenas); above it, reuse saves page faults on every step
 REUSE_MIN_BYTES = 64 * 1024
@@ -372,7 +368,7 @@ class CachedGraph:
         candidates = [s.outs[0].id for s in self.steps
                       if s.fn is None and len(s.outs) == 1 and storage.get(s.outs[0].id) == s.outs[0].id
                       and s.outs[0].id not in keep and s.outs[0].id not in shared_storage
-                      and arrays[s.outs[0].id].nbytes >= REUSE_MIN_BYTES and _accepts_out(s.kernel)]
+                      and arrays[s.outs[0].id].nbytes >= REUSE_MIN_BYTES and s.kernel.accepts_out]
         assignment, _ = plan.assign_buffers(
             intervals, lambda v: (arrays[v].shape, str(arrays[v].dtype)), candidates)
         chains = {}
