@@ -26,6 +26,15 @@ class Val:
         return f"v{self.id}"
 
 
+class Draw:
+    """An attribute read each time the cached graph runs (dropout's seed and counter from mx.random's
+    stream), where every other attribute is a constant of the trace."""
+    __slots__ = ("read",)
+
+    def __init__(self, read):
+        self.read = read
+
+
 class Step:
     """One kernel call: kernel(inputs, attrs) -> outs; `where` names the graph node it came from.
 
@@ -54,7 +63,7 @@ class Tracer:
         return self.shapes[value.id]
 
     def call(self, kernel, inputs, attrs):
-        shapes = [self.shapes[v.id] if type(v) is Val else () for v in inputs]
+        shapes = [self.shapes[v.id] if type(v) is Val else None if v is None else () for v in inputs]
         try:
             out = kernel.infer(*shapes, **attrs)
         except K.ShapeError as e:
@@ -67,6 +76,11 @@ class Tracer:
     def zeros(self, shape, dtype, like):
         shape = tuple(shape)
         return self.nograd(lambda xp: xp.zeros(shape, dtype=dtype), (), shape)
+
+    @staticmethod
+    def draw(stream):
+        # the counter is drawn first, then the seed read: the order eager dropout uses
+        return Draw(stream.next_counter), Draw(lambda: stream.seed_value)
 
     def nograd(self, fn, inputs, shape):
         v = self.new(shape)
@@ -129,12 +143,19 @@ class _Source:
         self.env[name] = kernel  # `.forward` is looked up at call time: the profiler hook sees it
         return name
 
-    def attrs(self, attrs, fn):
-        # attributes equal to the kernel's own defaults are left out: fewer keywords per call
+    def attrs(self, attrs, fn, backward=False):
+        # attributes equal to the kernel's own defaults are left out: fewer keywords per call; a Draw
+        # (dropout's seed and counter) is read when the forward runs and not passed to backward
         params = _parameters(fn)
-        return "".join(f", {k}={self.const(v)}" for k, v in attrs.items()
-                       if k not in params or params[k].default is inspect.Parameter.empty
-                       or params[k].default != v or type(params[k].default) is not type(v))
+        out = []
+        for k, v in attrs.items():
+            if type(v) is Draw:
+                if not backward:
+                    out.append(f", {k}={self.const(v.read)}()")
+            elif (k not in params or params[k].default is inspect.Parameter.empty
+                  or params[k].default != v or type(params[k].default) is not type(v)):
+                out.append(f", {k}={self.const(v)}")
+        return "".join(out)
 
     def arg(self, v):
         return f"v{v.id}" if type(v) is Val else self.const(v)
@@ -261,7 +282,7 @@ class CachedGraph:
                 gy = "(" + ", ".join(f"g{o.id}" if o.id in has else "None" for o in step.outs) + ",)"
             needs = tuple(type(v) is Val and self.rg[v.id] for v in step.ins)
             lines.append(f"    r = {src.kernel(step.kernel)}.backward(xp, s{k}, {gy}, needs={needs!r}"
-                         f"{src.attrs(step.attrs, step.kernel.backward)})")
+                         f"{src.attrs(step.attrs, step.kernel.backward, backward=True)})")
             dead = [f"g{o.id}" for o in step.outs if o.id in has] + [f"s{k}"]
             lines.append(f"    del {', '.join(dead)}")
             for o in step.outs:
