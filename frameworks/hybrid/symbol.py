@@ -3,6 +3,7 @@ list_arguments, tojson/load_json, and an Executor (simple_bind/bind) over a Cach
 import contextlib
 import json
 import sys
+import threading
 
 from .. import kernels as K
 from .. import plan
@@ -21,25 +22,46 @@ class _Node:
         self.op, self.name, self.attrs, self.inputs, self.n_out = op, name, attrs, inputs, n_out
 
 
-_COUNTS = {}
-_PREFIX = [""]
+class NameManager:
+    """Names the nodes made while it is current: `prefix` + the name given, or + the op's name and a count
+    of this manager's own (MXNet's NameManager / Prefix). Each Gluon name scope entered for a trace is a
+    fresh manager, so a block traced twice names its nodes the same way both times."""
+
+    def __init__(self, prefix=""):
+        self.prefix, self._counts = prefix, {}
+
+    def get(self, name, hint):
+        if name:
+            return self.prefix + name
+        n = self._counts.get(hint, 0)
+        self._counts[hint] = n + 1
+        return f"{self.prefix}{hint}{n}"
+
+
+class _Current(threading.local):
+    def __init__(self):
+        self.manager = NameManager()   # each thread's top level
+
+
+_CURRENT = _Current()
+
+
+def current_name_manager():
+    return _CURRENT.manager
 
 
 @contextlib.contextmanager
 def prefix(p):
     """Name the nodes made inside after `p` (a Gluon block's prefix while it is traced)."""
-    _PREFIX.append(p)
+    old, _CURRENT.manager = _CURRENT.manager, NameManager(p)
     try:
         yield
     finally:
-        _PREFIX.pop()
+        _CURRENT.manager = old
 
 
-def _auto_name(op):
-    hint = f"{_PREFIX[-1]}{op.lower().lstrip('_')}"
-    n = _COUNTS.get(hint, 0)
-    _COUNTS[hint] = n + 1
-    return f"{hint}{n}"
+def _auto_name(op, name=None):
+    return _CURRENT.manager.get(name, op.lower().lstrip("_"))
 
 
 def _args(heads):
@@ -293,7 +315,7 @@ def _make(op, inputs, attrs, name=None, named=False):
             raise ValueError(f"{op}: input {s!r} has {len(s._outputs)} outputs; pick one with [i]")
         entries.append(s._outputs[0])
     n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
-    node = _Node(op, name if named else _PREFIX[-1] + name if name else _auto_name(op), attrs, entries, n_out)
+    node = _Node(op, name if named else _auto_name(op, name), attrs, entries, n_out)
     return Symbol([(node, i) for i in range(n_out)])
 
 
@@ -315,7 +337,7 @@ def _symbolic(opname):
     def f(*args, **kwargs):
         name = kwargs.pop("name", None)
         kwargs.pop("attr", None)
-        full = _PREFIX[-1] + name if name else _auto_name(opname)
+        full = _auto_name(opname, name)
         # weights, biases, labels and auxiliary states not given become variables named after the op
         inputs, attrs = bind_inputs(opname, args, kwargs, fill=lambda p: var(f"{full}_{p}"))
         return _make(opname, inputs, attrs, full, named=True)
@@ -385,7 +407,7 @@ class Executor:
         if g is None:
             g = self._graphs[is_train] = CachedGraph(
                 self._symbol._outputs, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
-                self._grads, training=is_train)
+                self._grads, training=is_train, arg_dtypes=[a.dtype for a in self.arg_arrays + self.aux_arrays])
         return g
 
     def forward(self, is_train=False, **kwargs):
