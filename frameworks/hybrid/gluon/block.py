@@ -42,7 +42,11 @@ class Block:
 
     def __init__(self, prefix=None, params=None):
         object.__setattr__(self, "_child_counts", {})
-        self._prefix = prefix if prefix is not None else _new_prefix(self)
+        if prefix is None:
+            prefix = _new_prefix(self)
+        elif _SCOPE.block is not None:   # a prefix given inside a name scope extends the parent's, as Gluon's
+            prefix = _SCOPE.block.prefix + prefix
+        self._prefix = prefix
         self._params = ParameterDict(self._prefix, shared=params)
         self._children = {}
         self._reg_params = {}
