@@ -200,7 +200,7 @@ def pick(E, data, index, *, axis=-1, keepdims=False, mode="clip"):
 
 @op
 def one_hot(E, indices, *, depth, on_value=1.0, off_value=0.0, dtype="float32"):
-    return _k(E, K.one_hot, _ids(E, indices), depth=depth, on_value=on_value, off_value=off_value, dtype=dtype,
+    return _k(E, K.one_hot, indices, depth=depth, on_value=on_value, off_value=off_value, dtype=dtype,
               out_of_range="zeros")
 
 
@@ -584,15 +584,10 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
                                           "count_include_pad": count_include_pad})
 
 
-def _ids(E, data):
-    # Embedding and take accept float ids (MXNet's default dtype) and index with their integer values
-    return E.nograd(lambda xp, x: x if x.dtype.kind in "iu" else x.astype("int64"), (data,), E.shape(data))
-
-
 @op(params=("weight",), shapes=lambda a, d: {"weight": (a["input_dim"], a["output_dim"])})
 def Embedding(E, data, weight, *, input_dim, output_dim, dtype="float32", sparse_grad=False):
     """Rows of weight (input_dim, output_dim) picked by the ids in data."""
-    return E.call(K.embedding, (weight, _ids(E, data)), {})
+    return E.call(K.embedding, (weight, data), {})
 
 
 @op
@@ -644,7 +639,7 @@ def RNN(E, data, i2h_weight, h2h_weight, i2h_bias, h2h_bias, state=None, state_c
 @op
 def softmax_cross_entropy(E, data, label):
     """Mean over the batch of -log softmax(data)[label] (the fused shared kernel)."""
-    return E.call(K.softmax_cross_entropy, (data, _ids(E, label)), {})
+    return E.call(K.softmax_cross_entropy, (data, label), {})
 
 
 @op(params=("label",), shapes=lambda a, d: {"label": (d[0],)})

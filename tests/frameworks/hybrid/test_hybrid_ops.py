@@ -186,3 +186,22 @@ def test_metric_protocol():
     comp = mx.metric.create(["acc", "mse"])
     comp.update([nd.array([1.])], [nd.array([[0.2, 0.8]])])
     assert comp.get()[0] == ["accuracy", "mse"]
+
+
+@pytest.mark.parametrize("hybridize", [False, True])
+def test_a_label_out_of_range_is_an_mxnet_error_naming_it(hybridize):
+    class CE(gluon.HybridBlock):
+        def hybrid_forward(self, F, pred, label):
+            return F.softmax_cross_entropy(pred, label)
+    loss, net = CE(), gluon.nn.Dense(3, in_units=2)
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+        loss.hybridize()
+    with pytest.raises(mx.base.MXNetError, match="label 7 is out of range"):
+        with autograd.record():
+            loss(net(nd.ones((2, 2))), nd.array([1, 7]))
+    with pytest.raises(mx.base.MXNetError, match="integral"):
+        nd.Embedding(nd.array([0.5]), nd.ones((3, 2)), input_dim=3, output_dim=2)
+    # Gluon's loss picks with mode 'clip', as MXNet's: an out-of-range label is clamped, not an error
+    assert gluon.loss.SoftmaxCrossEntropyLoss()(nd.ones((1, 3)), nd.array([7])).shape == (1,)
