@@ -486,6 +486,9 @@ def Flatten(E, data):
     return E.call(K.reshape, (data,), {"shape": (E.shape(data)[0], -1)})
 
 
+OPS["flatten"] = Flatten
+
+
 @op
 def transpose(E, data, *, axes=None):
     return E.call(K.transpose, (data,), {"axes": None if axes is None else tuple(axes)})

@@ -168,7 +168,7 @@ class Symbol:
         nodes = []
         for n in order:
             entry = {"op": n.op or "null", "name": n.name, "inputs": [[index[i], k, 0] for i, k in n.inputs]}
-            attrs = {k: json.dumps(v) for k, v in n.attrs.items() if v is not None or n.op is not None}
+            attrs = {k: _format_attr(v) for k, v in n.attrs.items() if v is not None or n.op is not None}
             if attrs:
                 entry["attrs"] = attrs
             nodes.append(entry)
@@ -351,30 +351,81 @@ for _name in OPS:
     setattr(_module, _name, _symbolic(_name))
 
 
-def _untuple(v):
-    if isinstance(v, list):
-        return tuple(_untuple(x) for x in v)
-    return v
+def _format_attr(v):
+    """An attribute as MXNet's JSON writes it: '128', '(3, 3)', 'True', 'relu'."""
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(_format_attr(x) for x in v)
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    return v if isinstance(v, str) else str(v)
 
 
-def load_json(json_str):
-    """Rebuild a Symbol from tojson()'s text (MXNet's graph JSON)."""
-    graph = json.loads(json_str)
+def _split_top(text):
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p for p in parts if p.strip()]
+
+
+def _parse_attr(text):
+    """MXNet's attribute strings back to values (a literal parser, never eval): ints, floats, True/False,
+    None, tuples '(3, 3)' or lists '[3, 3]', JSON strings, else the text itself."""
+    t = text.strip()
+    if t in ("True", "False", "true", "false"):
+        return t in ("True", "true")
+    if t in ("None", "null"):
+        return None
+    if t[:1] in "([" and t[-1:] in ")]":
+        return tuple(_parse_attr(p) for p in _split_top(t[1:-1]))
+    if len(t) >= 2 and t[0] == t[-1] == '"':
+        return json.loads(t)
+    for cast in (int, float):
+        try:
+            return cast(t)
+        except ValueError:
+            pass
+    return t
+
+
+def load_json(json_str, where="load_json"):
+    """Rebuild a Symbol from MXNet's graph JSON (what tojson() and export() write)."""
+    try:
+        graph = json.loads(json_str)
+        entries, heads = graph["nodes"], graph["heads"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise MXNetError(f"{where}: not an MXNet symbol JSON ({type(e).__name__}: {e})") from None
     nodes = []
-    for i, entry in enumerate(graph["nodes"]):
+    for i, entry in enumerate(entries):
         op = None if entry["op"] == "null" else entry["op"]
         if op is not None and op not in OPS:
-            raise ValueError(f"load_json: node {i} ({entry.get('name')!r}) has unknown op {op!r}")
-        attrs = {k: _untuple(json.loads(v)) for k, v in entry.get("attrs", {}).items()}
+            raise MXNetError(f"{where}: node {i} ({entry.get('name')!r}) has op {op!r}, which this engine "
+                             "does not have")
+        raw = entry.get("attrs", entry.get("attr", entry.get("param", {})))
+        attrs = {k: _parse_attr(v) for k, v in raw.items() if not (op is not None and k.startswith("__"))}
         inputs = [(nodes[j], k) for j, k, *_ in entry["inputs"]]
         n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
         nodes.append(_Node(op, entry["name"], attrs, inputs, n_out))
-    return Symbol([(nodes[j], k) for j, k, *_ in graph["heads"]])
+    return Symbol([(nodes[j], k) for j, k, *_ in heads])
 
 
 def load(fname):
-    with open(fname) as f:
-        return load_json(f.read())
+    """The Symbol saved in `fname` (a missing or unreadable file is an MXNetError naming it)."""
+    try:
+        with open(fname) as f:
+            text = f.read()
+    except OSError as e:
+        raise MXNetError(f"Failed to open file '{fname}': {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise MXNetError(f"'{fname}' is not an MXNet symbol JSON file (not text)") from None
+    return load_json(text, where=f"'{fname}'")
 
 
 class Executor:
