@@ -349,3 +349,40 @@ def test_module_api_mnist_mlp_fit_score_predict(tmp_path, caplog):
     again.bind(data_shapes=val_iter.provide_data, label_shapes=val_iter.provide_label, for_training=False)
     again.set_params(arg_params, aux_params)
     np.testing.assert_allclose(again.predict(val_iter).asnumpy(), prob.asnumpy(), rtol=1e-6)
+
+
+def test_module_api_intermediate_level_loop():
+    """The Module tutorial's own training loop: bind, init_params, init_optimizer, then forward,
+    update_metric, backward, update per batch."""
+    rs = np.random.RandomState(1)
+    X = rs.randn(400, 16).astype('float32')
+    Y = (X[:, :4].sum(axis=1) > 0).astype('float32')
+    batch_size = 40
+    train_iter = mx.io.NDArrayIter(X, Y, batch_size, shuffle=True)
+    net = mx.sym.Variable('data')
+    net = mx.sym.FullyConnected(net, name='fc1', num_hidden=64)
+    net = mx.sym.Activation(net, name='relu1', act_type="relu")
+    net = mx.sym.FullyConnected(net, name='fc2', num_hidden=2)
+    net = mx.sym.SoftmaxOutput(net, name='softmax')
+    mod = mx.mod.Module(symbol=net, context=mx.cpu(), data_names=['data'], label_names=['softmax_label'])
+    # allocate memory given the input data and label shapes
+    mod.bind(data_shapes=train_iter.provide_data, label_shapes=train_iter.provide_label)
+    # initialize parameters by uniform random numbers
+    mod.init_params(initializer=mx.init.Uniform(scale=.1))
+    # use SGD with learning rate 0.1 to train
+    mod.init_optimizer(optimizer='sgd', optimizer_params=(('learning_rate', 0.1), ))
+    # use accuracy as the metric
+    metric = mx.metric.create('acc')
+    accs = []
+    for epoch in range(5):
+        train_iter.reset()
+        metric.reset()
+        for batch in train_iter:
+            mod.forward(batch, is_train=True)       # compute predictions
+            mod.update_metric(metric, batch.label)  # accumulate prediction accuracy
+            mod.backward()                          # compute gradients
+            mod.update()                            # update parameters
+        accs.append(metric.get()[1])
+        print('Epoch %d, Training %s' % (epoch, metric.get()))
+    assert accs[-1] > 0.9 and accs[-1] > accs[0]
+    assert mod.get_params()[0]['fc1_bias'].shape == (64,)
