@@ -33,6 +33,20 @@ def get_mode():
     return _MODE["device"]
 
 
+def set_device(device_id):
+    """pycaffe's set_device: the GPU that GPU-mode nets use (CuPy's current device)."""
+    device_id = int(device_id)
+    if device_id < 0:
+        raise LayerConfigError(f"set_device: device id must be >= 0, got {device_id}")
+    if _MODE["device"] == "gpu" or device_id:
+        xp = K.get_xp("gpu")
+        count = xp.cuda.runtime.getDeviceCount()
+        if device_id >= count:
+            raise LayerConfigError(f"set_device({device_id}): there are {count} GPU(s)")
+        xp.cuda.Device(device_id).use()
+    _MODE["device_id"] = device_id
+
+
 def _meets_rule(state, rule):
     if rule.HasField("phase") and rule.phase != state.phase:
         return False
@@ -361,24 +375,31 @@ class Net:
         return self.layer_names.index(name)
 
     def forward(self, blobs=None, start=None, end=None, **kwargs):
-        """pycaffe's forward: copy keyword arrays into input blobs, run, return {output name: data}."""
+        """pycaffe's forward: keyword arrays are copied into the input blobs (reshaped to them), layers
+        start..end run; returns {name: data} for the outputs (the `end` layer's tops if given) and `blobs`."""
         for name, value in kwargs.items():
             if name not in self.blobs:
-                raise LayerConfigError(f"forward(): no blob named {name!r}")
+                raise LayerConfigError(f"forward(): no blob named {name!r}; inputs: {', '.join(self.inputs)}")
             self.blobs[name].reshape(*value.shape)
             self.blobs[name].data[...] = self.xp.asarray(value)
-        self.loss = self.forward_from_to(self._index(start, 0), self._index(end, len(self.layers) - 1))
-        outs = set(self.outputs + list(blobs or []))
+        last = self._index(end, len(self.layers) - 1)
+        self.loss = self.forward_from_to(self._index(start, 0), last)
+        outs = set(list(self.top_names[end] if end is not None else self.outputs) + list(blobs or []))
         return {n: self.blobs[n].data for n in self.blobs if n in outs}
 
     def backward(self, diffs=None, start=None, end=None, **kwargs):
-        """pycaffe's backward: optional top diffs by keyword, run, return {input name: diff}."""
+        """pycaffe's backward: keyword arrays become the named tops' diffs, layers start..end run backward;
+        returns {name: diff} for the inputs (the `end` layer's bottoms if given) and `diffs`.
+        Unlike Caffe, whose param diffs accumulate until the solver clears them, each call starts them
+        at zero."""
         for name, value in kwargs.items():
+            if name not in self.blobs:
+                raise LayerConfigError(f"backward(): no blob named {name!r}; outputs: {', '.join(self.outputs)}")
             self.blobs[name].diff[...] = self.xp.asarray(value)
         self.clear_param_diffs()
         self.backward_from_to(self._index(start, len(self.layers) - 1), self._index(end, 0))
-        outs = set(self.inputs + list(diffs or []))
-        return {n: self.blobs[n].diff for n in self.blobs if n in outs and self.blobs[n].has_diff()}
+        outs = set(list(self.bottom_names[end] if end is not None else self.inputs) + list(diffs or []))
+        return {n: self.blobs[n].diff for n in self.blobs if n in outs}
 
     def set_input_arrays(self, *arrays, layer=None):
         """Hand arrays to the (first) MemoryData layer, one per top."""

@@ -31,10 +31,10 @@ class SolverTrainer:
 
 
 def workload_trainer(prototxt_dir, layout, init, size="small", device="cpu", edit=None, to_feed=None,
-                     data_layer="data"):
+                     data_layer="data", net=None):
     """The workloads' build(): the mode for `device`, prototxt_dir's solver.prototxt over its net.prototxt
-    (inlined as net_param), the data layer's param_str set to {"size": size}, `edit(net, solver)` for any
-    net surgery the size needs, and the solver behind a SolverTrainer."""
+    (or the NetParameter `net`, e.g. from NetSpec), inlined as net_param, the data layer's param_str set to
+    {"size": size}, `edit(net, solver)` for any net surgery the size needs, the solver in a SolverTrainer."""
     import json
     import os
 
@@ -44,7 +44,8 @@ def workload_trainer(prototxt_dir, layout, init, size="small", device="cpu", edi
     from .solver import get_solver
     set_mode_gpu() if device == "gpu" else set_mode_cpu()
     solver = read_prototxt(os.path.join(prototxt_dir, "solver.prototxt"), caffe_pb2.SolverParameter())
-    net = read_prototxt(os.path.join(prototxt_dir, "net.prototxt"), caffe_pb2.NetParameter())
+    if net is None:
+        net = read_prototxt(os.path.join(prototxt_dir, "net.prototxt"), caffe_pb2.NetParameter())
     next(lp for lp in net.layer if lp.name == data_layer).python_param.param_str = json.dumps({"size": size})
     if edit is not None:
         edit(net, solver)
