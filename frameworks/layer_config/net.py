@@ -160,6 +160,7 @@ class Net:
         self.param = insert_splits(filter_net(self._upgrade_inputs(param), state))
         for lp in self.param.layer:
             lp.phase = phase                # as Caffe's Net::Init: each layer knows the net's phase
+        self.stream = K.random.Stream(seed)   # the dropout masks' counter-based stream
         self._init(numpy.random.RandomState(seed))
         if weights is not None:
             self.copy_from(weights)
@@ -212,6 +213,7 @@ class Net:
                     self.blobs[t] = Blob((), self.xp, self.dtype, name=t)
                     tops.append(self.blobs[t])
             layer = cls(lp, self.xp, self.dtype, rng)
+            layer.stream = self.stream
             try:
                 Layer.setup(layer, bottoms, tops)
             except (ValueError, K.ShapeError) as e:
@@ -230,9 +232,13 @@ class Net:
             self.records.append(LayerRecord(lp.name, layer, lp, bottoms, tops, losses))
         self.layers = [r.layer for r in self.records]
         self.layer_dict = collections.OrderedDict((r.name, r.layer) for r in self.records)
-        consumed = {b for lp in self.param.layer for b in lp.bottom}
-        # Caffe keeps the unconsumed blobs in a std::set: outputs come in name order
-        self.outputs = sorted(n for n in self.blobs if n not in consumed)
+        # Caffe's available_blobs: a layer consumes its bottoms and offers its tops (an in-place top is
+        # offered again); what is left is the output, in a std::set's name order
+        available = set()
+        for lp in self.param.layer:
+            available.difference_update(lp.bottom)
+            available.update(lp.top)
+        self.outputs = sorted(available)
         self.inputs = [t for lp in self.param.layer if lp.type == "Input" for t in lp.top]
         self._plan_backward()
 
