@@ -58,6 +58,7 @@ class Solver:
         self.history = [self.xp.zeros_like(b.data) for _ in range(self.history_sets)
                         for b in self.net.learnable_params]
         self.test_nets = self._test_nets(seed)
+        self._mults = [(_f(s.lr_mult), _f(s.decay_mult)) for s in self.net._param_specs]
 
     def _check_param(self):
         p, src = self.param, self.source
@@ -259,19 +260,22 @@ class Solver:
         rate = self.get_learning_rate()
         if display:
             self._say(f"Iteration {self.iter}, lr = {_g(rate)}")
-        grads = [self.xp.zeros_like(b.data) if b.cleared else b.diff for b in self.net.learnable_params]
+        grads = [self.xp.zeros_like(b.data) if b.cleared and m[0] else b.diff
+                 for b, m in zip(self.net.learnable_params, self._mults)]
         self._clip_gradients(grads)
         decay, l1 = _f(self.param.weight_decay), self.param.regularization_type == "L1"
         scale = 1.0 / self.param.iter_size
-        for i, (b, spec) in enumerate(zip(self.net.learnable_params, self.net._param_specs)):
+        for i, (b, (lr_mult, decay_mult)) in enumerate(zip(self.net.learnable_params, self._mults)):
+            if lr_mult == 0:
+                continue   # Caffe computes a zero step (BatchNorm's statistics, frozen layers)
             g = grads[i]
             if scale != 1:
                 g *= scale
-            local_decay = decay * _f(spec.decay_mult)
+            local_decay = decay * decay_mult
             if l1 and local_decay:
                 g += local_decay * self.xp.sign(b.data)
                 local_decay = 0.0
-            self.update_param(i, b.data, g, rate * _f(spec.lr_mult), local_decay)
+            self.update_param(i, b.data, g, rate * lr_mult, local_decay)
 
     def _clip_gradients(self, grads):
         clip = _f(self.param.clip_gradients)

@@ -28,8 +28,20 @@ def _int_labels(labels):
     return labels if labels.dtype.kind in "iu" else labels.astype(numpy.int64)
 
 
+class _LossLayer(Layer):
+    """Predictions and labels (never given a gradient); loss_param's ignore_label and normalization."""
+    data_bottoms = (1,)
+    exact_num_bottom_blobs = 2
+    default_loss_weight = 1.0
+
+    def layer_setup(self, bottom, top):
+        lp = self.layer_param.loss_param
+        self.ignore = lp.ignore_label if lp.HasField("ignore_label") else None
+        self.mode = _normalization(self)
+
+
 @register_layer("SoftmaxWithLoss")
-class SoftmaxWithLossLayer(Layer):
+class SoftmaxWithLossLayer(_LossLayer):
     """Softmax cross-entropy over softmax_param.axis (1 by default) at every other position, through the
     shared kernel; loss_param ignore_label skips positions, normalization FULL / VALID (default) /
     BATCH_SIZE / NONE divides the sum. A second top, if any, is the softmax.
@@ -37,16 +49,8 @@ class SoftmaxWithLossLayer(Layer):
     When the class axis is the last one (or only ones follow it) the logits fold into (positions, classes)
     without a copy; otherwise they are moved there first. Labels may be float (Caffe) or integer blobs.
     """
-    data_bottoms = (1,)
-    exact_num_bottom_blobs = 2
     min_top_blobs = 1
     max_top_blobs = 2
-    default_loss_weight = 1.0
-
-    def layer_setup(self, bottom, top):
-        lp = self.layer_param.loss_param
-        self.ignore = lp.ignore_label if lp.HasField("ignore_label") else None
-        self.mode = _normalization(self)
 
     def reshape(self, bottom, top):
         shape = bottom[0].shape
@@ -107,19 +111,11 @@ class SoftmaxWithLossLayer(Layer):
 
 
 @register_layer("SigmoidCrossEntropyLoss")
-class SigmoidCrossEntropyLossLayer(Layer):
+class SigmoidCrossEntropyLossLayer(_LossLayer):
     """sum over elements of the sigmoid cross-entropy of logits x and targets z in [0, 1] (the shared
     never-overflowing kernel), positions whose target is ignore_label left out, divided by the
     normalizer (VALID by default: the non-ignored count; BATCH_SIZE: the first axis)."""
-    data_bottoms = (1,)
-    exact_num_bottom_blobs = 2
     exact_num_top_blobs = 1
-    default_loss_weight = 1.0
-
-    def layer_setup(self, bottom, top):
-        lp = self.layer_param.loss_param
-        self.ignore = lp.ignore_label if lp.HasField("ignore_label") else None
-        self.mode = _normalization(self)
 
     def reshape(self, bottom, top):
         if bottom[0].count != bottom[1].count:

@@ -163,3 +163,33 @@ def test_python_loss_layer_with_a_1_shaped_top_equals_euclidean_loss(tmp_path, m
     solver = caffe.get_solver(str(tmp_path / "s.prototxt"))
     solver.step(3)
     assert isinstance(solver.loss, float) and np.isfinite(solver.loss)
+
+
+def test_data_layer_subtracts_a_binaryproto_mean_and_crops_at_the_centre_in_test(tmp_path):
+    images, labels = _digits(4, 2)
+    write_lmdb(tmp_path / "db", images, labels)
+    mean = images.astype(np.float64).mean(axis=0)
+    (tmp_path / "mean.binaryproto").write_bytes(
+        caffe.io.array_to_blobproto(mean[None]).SerializeToString())   # (1, C, H, W), as compute_image_mean
+    net = caffe.Net(caffe.parse_prototxt(
+        'layer { name: "d" type: "Data" top: "data" top: "label" '
+        f'transform_param {{ mean_file: "{tmp_path}/mean.binaryproto" crop_size: 24 scale: 0.5 }} '
+        f'data_param {{ source: "{tmp_path}/db" batch_size: 3 backend: LMDB }} }}',
+        caffe.caffe_pb2.NetParameter()), caffe.TEST)
+    out = net.forward()
+    assert out["data"].shape == (3, 1, 24, 24)
+    np.testing.assert_allclose(out["data"], ((images[:3] - mean) * 0.5)[:, :, 2:26, 2:26], rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(out["label"], labels[:3])
+    out = net.forward()   # the cursor wraps around after the last record
+    np.testing.assert_array_equal(out["label"], [labels[3], labels[0], labels[1]])
+
+
+def test_data_layer_names_a_record_that_is_not_a_datum(tmp_path):
+    env = lmdb.open(str(tmp_path / "bad"), map_size=1 << 20)
+    with env.begin(write=True) as txn:
+        txn.put(b"00000000", b"\xff\xff\xff garbage")
+    env.close()
+    with pytest.raises(caffe.LayerConfigError, match=r"layer 'd' \(Data\): record b'00000000' .* is not a Datum"):
+        caffe.Net(caffe.parse_prototxt(
+            f'layer {{ name: "d" type: "Data" top: "data" data_param {{ source: "{tmp_path}/bad" batch_size: 1 '
+            'backend: LMDB } }', caffe.caffe_pb2.NetParameter()), caffe.TEST)
