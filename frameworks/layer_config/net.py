@@ -241,6 +241,7 @@ class Net:
         self.outputs = sorted(available)
         self.inputs = [t for lp in self.param.layer if lp.type == "Input" for t in lp.top]
         self._plan_backward()
+        self._written_diffs = [b for r in self.records if r.layer.type == "Python" for b in r.layer.blobs]
 
     # pycaffe's per-layer views, read off the records
     @property
@@ -365,6 +366,9 @@ class Net:
     def clear_param_diffs(self):
         for b in self._learnable:
             b.cleared = True
+        for b in self._written_diffs:   # Python layers write param diffs themselves: zero them, as Caffe
+            b.diff[...] = 0
+            b.cleared = False
 
     def forward_backward(self):
         """One forward and backward pass over the whole net; returns the weighted loss."""

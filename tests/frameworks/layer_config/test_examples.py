@@ -193,3 +193,48 @@ def test_data_layer_names_a_record_that_is_not_a_datum(tmp_path):
         caffe.Net(caffe.parse_prototxt(
             f'layer {{ name: "d" type: "Data" top: "data" data_param {{ source: "{tmp_path}/bad" batch_size: 1 '
             'backend: LMDB } }', caffe.caffe_pb2.NetParameter()), caffe.TEST)
+
+
+SCALE_LAYER = '''
+from frameworks import layer_config as caffe
+
+
+class LearnedScale(caffe.Layer):
+    """y = w * x with one learnable scalar declared by self.blobs.add_blob, its diff written by hand."""
+
+    def setup(self, bottom, top):
+        self.blobs.add_blob(1)
+        self.blobs[0].data[...] = float(self.param_str)
+
+    def reshape(self, bottom, top):
+        top[0].reshape(*bottom[0].data.shape)
+
+    def forward(self, bottom, top):
+        top[0].data[...] = self.blobs[0].data * bottom[0].data
+
+    def backward(self, top, propagate_down, bottom):
+        self.blobs[0].diff[...] += (top[0].diff * bottom[0].data).sum()
+        if propagate_down[0]:
+            bottom[0].diff[...] = self.blobs[0].data * top[0].diff
+'''
+
+
+def test_python_layer_with_a_learnable_blob_is_trained_by_the_solver(tmp_path, monkeypatch):
+    (tmp_path / "learned_scale.py").write_text(SCALE_LAYER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("learned_scale", None)
+    (tmp_path / "net.prototxt").write_text(
+        'layer { name: "d" type: "DummyData" top: "x" top: "t" dummy_data_param { shape { dim: 8 } '
+        'data_filler { type: "gaussian" std: 1 } } }\n'
+        'layer { name: "s" type: "Python" bottom: "x" top: "y" python_param { module: "learned_scale" '
+        'layer: "LearnedScale" param_str: "0.5" } }\n'
+        'layer { name: "loss" type: "EuclideanLoss" bottom: "y" bottom: "t" top: "loss" }\n')
+    (tmp_path / "s.prototxt").write_text(f'net: "{tmp_path}/net.prototxt"\nbase_lr: 0.5\nlr_policy: "fixed"\n')
+    solver = caffe.get_solver(str(tmp_path / "s.prototxt"))
+    w = solver.net.params["s"][0]
+    x, t = solver.net.blobs["x"].data.copy(), solver.net.blobs["t"].data
+    for _ in range(2):   # the diff restarts at zero each iteration though the layer adds to it
+        before = float(w.data[0])
+        solver.step(1)
+        grad = ((before * x - t) * x).sum() / 8
+        assert float(w.data[0]) == pytest.approx(before - 0.5 * grad, rel=1e-5)
