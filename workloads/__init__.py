@@ -24,6 +24,7 @@ _PACKAGES = {
     "lstm-cells": "workloads.lstm_cells",
     "cnn": "workloads.cnn",
     "vqa": "workloads.vqa",
+    "resnet": "workloads.resnet",
 }
 # Extra workloads from outside this package (test fakes, a user's own): "name=dotted.package,...".
 # Read from the environment so that the harness's spawned children see them too.
@@ -132,8 +133,10 @@ class Workload:
         why = getattr(module, "UNSUPPORTED", None)
         return (False, f"{engine} cannot run {self.name}: {why}") if why else (True, "")
 
-    def trainer(self, engine, size="small", device="cpu"):
-        """Build `engine`'s trainer: .step(batch) -> float loss, .params() -> dict of NumPy arrays."""
+    def trainer(self, engine, size="small", device="cpu", **options):
+        """Build `engine`'s trainer: .step(batch) -> float loss, .params() -> dict of NumPy arrays (and,
+        for a workload with running statistics, .buffers()). `options` go to the module's build as they
+        are (e.g. the resnet reference's caffe_stats=True)."""
         module, base, variant = self._module(engine)
         self.check_size(size)
         _known("device", device, DEVICES)
@@ -143,5 +146,5 @@ class Workload:
         if variant is not None and variant not in getattr(module, "VARIANTS", ()):
             raise UnknownNameError(f"engine {base!r} has no variant {variant!r} for {self.name!r}")
         if variant is None:
-            return module.build(size=size, device=device)
-        return module.build(size=size, device=device, variant=variant)
+            return module.build(size=size, device=device, **options)
+        return module.build(size=size, device=device, variant=variant, **options)

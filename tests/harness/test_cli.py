@@ -8,11 +8,11 @@ from tests.conftest import GPU_SKIP_REASON
 
 @pytest.mark.parametrize("argv,culprit", [
     (["bench", "--engines", "tensorflow"], "unknown engine 'tensorflow'"),
-    (["bench", "--workloads", "resnet"], "unknown workload 'resnet'"),
+    (["bench", "--workloads", "resnet50"], "unknown workload 'resnet50'"),
     (["bench", "--workloads", "mlp-l2", "--sizes", "huge"], "unknown size 'huge'"),
     (["bench", "--device", "tpu"], "unknown device 'tpu'"),
     (["bench", "--iters", "-1"], "argument --iters: must be 'auto' or an integer >= 1, got '-1'"),
-    (["profile", "reference", "resnet"], "unknown workload 'resnet'"),
+    (["profile", "reference", "resnet50"], "unknown workload 'resnet50'"),
     (["report", "/nonexistent/dir"], "results.csv not found"),
 ])
 def test_bad_requests_give_one_clear_message_and_exit_2(argv, culprit, capsys, tmp_path):
