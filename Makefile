@@ -6,12 +6,16 @@ STAMP := $(VENV)/.installed
 DEVICE ?= cpu
 # extra `stylebench bench` options, e.g. make bench BENCH_ARGS="--engines reference,hybrid --repeats 5"
 BENCH_ARGS ?=
-# failure threshold of `make regress` (pytest-benchmark --benchmark-compare-fail expression)
+# `make regress`: this tree against REGRESS_AGAINST, both measured now in alternation (harness/README.md);
+# more options in REGRESS_ARGS, e.g. make regress REGRESS_ARGS="--engines reference --min-effect 5%"
+REGRESS_AGAINST ?= HEAD~1
+REGRESS_ARGS ?=
+# failure threshold of `make regress-saved` (pytest-benchmark --benchmark-compare-fail expression)
 REGRESS_FAIL ?= median:15%
 # the same for the build + first step group (one-shot work that varies more between runs)
 REGRESS_BUILD_FAIL ?= median:30%
 
-.PHONY: install test bench bench-quick regress regress-baseline clean
+.PHONY: install test bench bench-quick regress regress-baseline regress-saved clean
 
 install: $(STAMP)
 
@@ -31,10 +35,14 @@ bench-quick: install
 	$(PY) -m harness.cli bench --quick --device $(DEVICE) $(BENCH_ARGS)
 
 regress: install
-	STYLEBENCH_DEVICE=$(DEVICE) $(PY) -m harness.cli regress --threshold '$(REGRESS_FAIL)' --build-threshold '$(REGRESS_BUILD_FAIL)'
+	$(PY) -m harness.cli regress --against '$(REGRESS_AGAINST)' --device $(DEVICE) $(REGRESS_ARGS)
 
+# the saved-history workflow: pytest-benchmark baselines per machine id
 regress-baseline: install
 	STYLEBENCH_DEVICE=$(DEVICE) $(PY) -m harness.cli regress --baseline
+
+regress-saved: install
+	STYLEBENCH_DEVICE=$(DEVICE) $(PY) -m harness.cli regress --saved --threshold '$(REGRESS_FAIL)' --build-threshold '$(REGRESS_BUILD_FAIL)'
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

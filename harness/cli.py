@@ -146,8 +146,7 @@ def cmd_profile(args):
 
 def cmd_regress(args):
     from harness import regress
-    return regress.main(baseline=args.baseline, threshold=args.threshold,
-                        build_threshold=args.build_threshold, extra=args.pytest_args)
+    return regress.main(args)
 
 
 class Parser(argparse.ArgumentParser):
@@ -266,16 +265,11 @@ def build_parser():
                    help="BLAS/OpenMP threads (default 1; 0: every core)")
     p.add_argument("--timeout", type=seconds, default=300.0)
     p.set_defaults(func=cmd_profile)
-    p = sub.add_parser("regress",
-                       help="pytest-benchmark suite: save and compare with this machine's baseline")
-    p.add_argument("--baseline", action="store_true", help="record a new baseline instead of comparing")
-    p.add_argument("--threshold", default=os.environ.get("STYLEBENCH_REGRESS_FAIL", "median:15%"),
-                   help="--benchmark-compare-fail expression for the step group (default median:15%%)")
-    p.add_argument("--build-threshold",
-                   default=os.environ.get("STYLEBENCH_REGRESS_BUILD_FAIL", "median:30%"),
-                   help="the same for the build + first step group, one-shot work that varies more "
-                        "(default median:30%%)")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    p = sub.add_parser("regress", help="regression gate: this tree against a git ref (--against, default "
+                       "HEAD~1), both measured now in alternation; or the saved pytest-benchmark baselines "
+                       "(--baseline, --saved)")
+    from harness import regress
+    regress.add_arguments(p)
     p.set_defaults(func=cmd_regress)
     return parser
 

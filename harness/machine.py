@@ -1,4 +1,6 @@
-"""Machine metadata carried by every result row: CPU, BLAS, library versions, GPU, git commit, machine id."""
+"""Machine metadata carried by every result row: CPU (py-cpuinfo), BLAS, library versions, GPU, git commit, machine id."""
+import functools
+import hashlib
 import os
 import platform
 import re
@@ -20,15 +22,49 @@ MALLOC_ENV = {
 }
 
 
-def cpu_model():
-    """The CPU's marketing name (from /proc/cpuinfo on Linux, platform otherwise)."""
+# Instruction-set extensions: what BLAS and NumPy pick their kernels by. The other flags py-cpuinfo lists
+# (hypervisor, mitigations, TSC quirks) vary between hosts of one machine type without changing the
+# arithmetic's speed, so they stay out of the id.
+ISA_PREFIXES = ("mmx", "sse", "ssse", "avx", "fma", "f16c", "bmi", "amx", "adx", "aes", "vaes", "sha",
+                "pclmul", "vpclmul", "gfni", "popcnt", "abm", "lzcnt", "movbe", "xop", "3dnow", "neon",
+                "asimd", "sve", "vsx", "altivec")
+
+
+def is_isa_flag(flag):
+    return flag.lower().startswith(ISA_PREFIXES)
+
+
+def describe_cpu(raw):
+    """The CPU fields a machine id is made of, from a py-cpuinfo dict (this machine's, or the one
+    pytest-benchmark saved as machine_info["cpu"] in a baseline)."""
+    isa = sorted({f.lower() for f in raw.get("flags") or () if is_isa_flag(f)})
+    return {"brand": raw.get("brand_raw") or raw.get("brand") or platform.processor() or platform.machine(),
+            "vendor": raw.get("vendor_id_raw") or raw.get("vendor_id") or "",
+            "family": raw.get("family", ""), "model": raw.get("model", ""), "stepping": raw.get("stepping", ""),
+            "cores": raw.get("count") or "", "isa_flags": isa,
+            "isa": hashlib.sha1(" ".join(isa).encode()).hexdigest()[:8] if isa else "unknown"}
+
+
+@functools.lru_cache(maxsize=None)
+def _local_cpu():
+    import cpuinfo
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        raw = cpuinfo.get_cpu_info()
+    except Exception as e:  # py-cpuinfo could not read this platform: the id says "unknown", visibly
+        print(f"stylebench: py-cpuinfo could not describe this CPU ({e}); its family, model and ISA are "
+              "unknown in the machine id", file=sys.stderr)
+        raw = {}
+    return describe_cpu(raw)
+
+
+def cpu_info():
+    """This machine's CPU: brand, vendor, family, model, stepping, cores, ISA flags and their short hash."""
+    return dict(_local_cpu(), isa_flags=list(_local_cpu()["isa_flags"]))
+
+
+def cpu_model():
+    """The CPU's marketing name, as py-cpuinfo reads it."""
+    return cpu_info()["brand"]
 
 
 def git_commit():
@@ -99,20 +135,50 @@ def slug(text):
 
 
 def machine_id(cpu=None, cores=None, gpu_name=""):
-    """A stable id of the machine type, used to keep results and baselines of different machines apart."""
-    cpu = cpu or cpu_model()
-    cores = cores or os.cpu_count()
-    mid = f"{slug(cpu)[:48]}-{cores}c"
+    """A stable id of the machine type, used to keep results and baselines of different machines apart:
+    brand, cores, CPU family and model, and a hash of the ISA flags, e.g.
+    "amd-epyc-2c-f25m1-isa1f3a9c0b". Two CPU generations sold under one brand name get two ids.
+
+    `cpu` is a describe_cpu() dict (default: this machine's), or a brand string naming this machine's
+    CPU (its family, model and ISA are read here)."""
+    if isinstance(cpu, dict):
+        info = cpu
+    else:
+        info = dict(cpu_info(), brand=cpu) if cpu else cpu_info()
+    cores = cores or info.get("cores") or os.cpu_count()
+    fam = f"-f{info['family']}m{info['model']}" if info.get("family") not in ("", None) else ""
+    mid = f"{slug(info['brand'])[:48]}-{cores}c{fam}-isa{info['isa']}"
     return f"{mid}-{slug(gpu_name)[:32]}" if gpu_name else mid
+
+
+def differences(a, b):
+    """What tells two describe_cpu() dicts apart, one phrase per field (empty when they are one machine
+    type): the reason a baseline of one is not compared with a run of the other."""
+    out = [f"{k} {a.get(k)!r} vs {b.get(k)!r}" for k in ("brand", "vendor", "family", "model", "cores")
+           if str(a.get(k, "")) != str(b.get(k, ""))]
+    only_a = sorted(set(a.get("isa_flags", ())) - set(b.get("isa_flags", ())))
+    only_b = sorted(set(b.get("isa_flags", ())) - set(a.get("isa_flags", ())))
+    if only_a:
+        out.append("ISA flags only in the first: " + " ".join(only_a))
+    if only_b:
+        out.append("ISA flags only in the second: " + " ".join(only_b))
+    return out
 
 
 def host_info(device="cpu"):
     """What the parent records once per invocation (the child adds BLAS and GPU details it sees)."""
     import numpy
-    cpu = cpu_model()
+    cpu = cpu_info()
     return {
-        "cpu_model": cpu,
+        "cpu_model": cpu["brand"],
         "cpu_cores": os.cpu_count(),
+        "cpu_vendor": cpu["vendor"],
+        "cpu_family": cpu["family"],
+        "cpu_model_number": cpu["model"],
+        "cpu_stepping": cpu["stepping"],
+        "cpu_isa": cpu["isa"],
+        "cpu_isa_flags": " ".join(cpu["isa_flags"]),
+        "machine_id": machine_id(cpu, os.cpu_count()),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "platform": f"{platform.system()} {platform.release()}",

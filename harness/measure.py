@@ -9,6 +9,8 @@ import tracemalloc
 
 import numpy as np
 
+from frameworks import kernels
+
 MIB = float(1 << 20)
 GATE_ITERS = 3          # iterations whose losses must match the reference trainer's
 GATE_RTOL = 1e-3        # looser than the equivalence tests' 1e-4: BLAS thread counts change the rounding
@@ -150,20 +152,18 @@ class KernelProfiler:
             self.events = EventTimer()
 
     def label(self):
-        """The engine's own name for the call site: caller function, plus the node/layer name if any."""
+        """Where the kernel was called: the first caller outside the kernels (module:function), plus the
+        name the engine gave the call site through kernels.call_site, if it gave one."""
         f = sys._getframe(2)
         while f is not None and KERNELS_DIR in f.f_code.co_filename:
             f = f.f_back
         if f is None:
             return "?"
         code = f.f_code
-        where = getattr(code, "co_qualname", code.co_name)
-        mod = f.f_globals.get("__name__") or os.path.basename(code.co_filename)
-        for var in ("node", "op", "layer", "block", "self"):
-            name = getattr(f.f_locals.get(var), "name", None)
-            if isinstance(name, str) and name:
-                return f"{mod}:{where} [{name}]"
-        return f"{mod}:{where}"
+        where = f"{f.f_globals.get('__name__') or os.path.basename(code.co_filename)}:" \
+                f"{getattr(code, 'co_qualname', code.co_name)}"
+        site = kernels.current_call_site()
+        return f"{where} [{site}]" if site else where
 
     def __call__(self, kernel, phase, fn, args, kwargs):
         if self.depth:            # a kernel calling another kernel: counted once, by the outer call
@@ -196,11 +196,9 @@ def hook_cost_s(prof, n=4000):
     Calibrated in-process, as profilers calibrate themselves: a no-op called through the same wrapper
     install_hook puts on kernels, minus the same no-op called bare, minus what the hook counted as
     "kernel" time for it."""
-    from frameworks.kernels.base import hooked
-
     def noop():
         return None
-    through_hook = hooked(prof, "calibration", "forward", noop)
+    through_hook = kernels.hooked(prof, "calibration", "forward", noop)
     best_bare = best_hooked = float("inf")
     counted = 0.0
     for _ in range(3):                     # best of 3: the least-disturbed estimate
@@ -224,7 +222,6 @@ def profile_pass(task, w, sync, n_iters, breakdown=True):
     separately timed passes would subtract one noise from another). The hook's own per-call cost is
     calibrated and taken off the step. Then, when `breakdown`, a few more iterations label every call
     site (walking the caller's frame is too slow to sit inside the timed iterations)."""
-    from frameworks import kernels
     prof = KernelProfiler(task["device"], breakdown=False)
     kernels.install_hook(prof)
     try:

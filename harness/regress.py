@@ -1,13 +1,499 @@
-"""`make regress` / `make regress-baseline`: the pytest-benchmark step suite, saved per machine id and
-compared with the newest baseline recorded on the same machine type."""
+"""`stylebench regress`: the regression gate (this tree against a git ref, both measured now, in
+alternation, with a verdict per benchmark), and the saved-baseline workflow (`--baseline`, `--saved`:
+the pytest-benchmark suite stored and compared per machine id)."""
+import argparse
+import contextlib
 import json
+import math
 import os
+import random
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness import machine
 
+# ------------------------------------------------------------------ the gate's defaults
+MIN_EFFECT = "10%"
+# Mann-Whitney needs 4 rounds per version before any p-value can be below 0.05 (4 vs 4, all apart:
+# p = 0.029); 5 leaves room for one overlapping pair
+MIN_ROUNDS = 5
+MAX_ROUNDS = 15
+ALPHA = 0.05
+CONFIDENCE = 0.95
+BOOTSTRAP = 2000
+WARMUP = 2
+TARGET_S = 0.2          # timed seconds per run, for the first run of a benchmark, which fixes the iterations
+MIN_ITERS, MAX_ITERS = 5, 100
+TAX_ITERS = 10          # iterations of the style-tax pass in each run (at most as many as the timed ones)
+TIMEOUT_S = 300.0
+VERSION_ENV = "STYLEBENCH_REGRESS_VERSION"   # "A" (the ref) or "B" (this tree), set in every child
+CHILD = Path(__file__).with_name("regress_child.py")
+VERSIONS = ("A", "B")
+
+
+def usage(msg):
+    from harness.runner import UsageError
+    return UsageError(msg)
+
+
+def parse_effect(text):
+    """"10%" -> 0.10, "0.03" -> 0.03; anything else, or an effect outside (0, 10), is a usage error."""
+    t = str(text).strip()
+    try:
+        value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        raise usage(f"--min-effect {text!r}: expected a percentage such as 10% or a fraction such as 0.1")
+    if not t.endswith("%") and value >= 1:
+        raise usage(f"--min-effect {text!r}: a bare number is a fraction (0.1 = 10%); write {t}% for percent")
+    if not 0 < value < 10:
+        raise usage(f"--min-effect {text!r}: must be above 0")
+    return value
+
+
+# ------------------------------------------------------------------ statistics
+@dataclass
+class Verdict:
+    """One metric of one benchmark: B's median over A's with its bootstrap interval, the test, the call."""
+    ratio: float
+    lo: float
+    hi: float
+    p: float              # Mann-Whitney U, two-sided
+    q: float              # p adjusted over every verdict of the gate (Benjamini-Hochberg); the call uses q
+    rounds: int
+    label: str            # "slower", "faster" or "no change"
+    decided: bool         # more rounds could not change the label (see judge)
+
+
+def bootstrap_ci(a, b, seed=0, n=BOOTSTRAP, confidence=CONFIDENCE):
+    """Interval of median(b) / median(a), resampling rounds: paired (one index picks round i of both
+    versions, which ran back to back) when the two have one value per round, else each on its own."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    ia = rng.integers(0, len(a), (n, len(a)))
+    ib = ia if len(a) == len(b) else rng.integers(0, len(b), (n, len(b)))
+    ratios = np.median(b[ib], axis=1) / np.median(a[ia], axis=1)
+    tail = 100 * (1 - confidence) / 2
+    lo, hi = np.percentile(ratios, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def effect(a, b, seed=0):
+    """(ratio of medians B/A, interval low, interval high, Mann-Whitney U two-sided p) of samples `a`
+    (version A, one value per round) and `b` (version B)."""
+    import numpy as np
+    from scipy.stats import mannwhitneyu
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    lo, hi = bootstrap_ci(a, b, seed)
+    return float(np.median(b) / np.median(a)), lo, hi, float(mannwhitneyu(b, a, alternative="two-sided").pvalue)
+
+
+def call(ratio, lo, hi, p, min_effect, alpha=ALPHA):
+    """(label, decided) for one metric.
+
+    "slower" when the test says the two differ (p < alpha) AND the ratio of medians B/A is at least
+    1 + min_effect; "faster" likewise at or below 1 / (1 + min_effect); else "no change". Decided: the
+    interval lies entirely beyond the band's edge on the side of a significant "slower" or "faster", or
+    entirely inside the band (1/(1+m), 1+m), where no amount of data would make the effect big enough to
+    matter. An interval across an edge is undecided: more rounds are worth running.
+    """
+    up, down = 1 + min_effect, 1 / (1 + min_effect)
+    label = "no change"
+    if p < alpha and ratio >= up:
+        label = "slower"
+    elif p < alpha and ratio <= down:
+        label = "faster"
+    decided = ((label == "slower" and lo >= up) or (label == "faster" and hi <= down)
+               or (down < lo and hi < up))
+    return label, decided
+
+
+def judge(a, b, min_effect, alpha=ALPHA, seed=0, p_adjusted=None):
+    """The verdict of one metric on its own; in a gate of many, `p_adjusted` is its p after the
+    Benjamini-Hochberg adjustment over all of them (see adjust), and the call is made on that."""
+    ratio, lo, hi, p = effect(a, b, seed)
+    q = p if p_adjusted is None else p_adjusted
+    return Verdict(ratio, lo, hi, p, q, min(len(a), len(b)), *call(ratio, lo, hi, q, min_effect, alpha))
+
+
+def adjust(pvalues):
+    """Benjamini-Hochberg adjusted p-values, in the order given. A gate tests every benchmark and metric
+    at once: at p < 0.05 each, unchanged code would flag one in twenty of them by chance; adjusted, the
+    chance that an unchanged tree flags anything stays near 5% however many benchmarks run."""
+    n = len(pvalues)
+    order = sorted(range(n), key=lambda i: pvalues[i])
+    out, running = [0.0] * n, 1.0
+    for rank in range(n, 0, -1):
+        i = order[rank - 1]
+        running = min(running, pvalues[i] * n / rank)
+        out[i] = running
+    return out
+
+
+# ------------------------------------------------------------------ the two versions
+def git(root, *args):
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60)
+
+
+def resolve(ref, root):
+    """The full commit hash `ref` names in the repository at `root`, or a usage error."""
+    out = git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if out.returncode != 0:
+        raise usage(f"--against {ref!r}: not a commit in {root} ({out.stderr.strip() or 'unknown revision'})")
+    return out.stdout.strip()
+
+
+def _requirements(pyproject_text, device):
+    try:
+        import tomllib
+    except ImportError:                     # Python 3.10
+        import tomli as tomllib
+    project = tomllib.loads(pyproject_text).get("project", {})
+    reqs = list(project.get("dependencies", []))
+    if device == "gpu":
+        reqs += project.get("optional-dependencies", {}).get("gpu", [])
+    return {re.sub(r"\s+", "", r).lower() for r in reqs}
+
+
+def dependency_difference(ref_text, ref, current_text, device="cpu"):
+    """None when both pyproject.toml texts ask for the same runtime dependencies (plus the gpu extra on a
+    GPU), else one message saying what differs: both versions run in this one environment."""
+    if ref_text is None:
+        return f"{ref} has no pyproject.toml, so its dependencies are unknown"
+    old, new = _requirements(ref_text, device), _requirements(current_text, device)
+    if old == new:
+        return None
+    parts = []
+    if old - new:
+        parts.append(f"only {ref} asks for {', '.join(sorted(old - new))}")
+    if new - old:
+        parts.append(f"only this tree asks for {', '.join(sorted(new - old))}")
+    return (f"the dependencies in pyproject.toml differ between {ref} and this tree ({'; '.join(parts)}): "
+            "both versions would run in this one environment, so one of them would not run with what it "
+            "declares. Compare against a ref with the same dependencies.")
+
+
+@contextlib.contextmanager
+def checkout(sha, root):
+    """`sha` checked out in a temporary git worktree (local, no network), removed afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix="stylebench-regress-"))
+    tree = tmp / "tree"
+    out = git(root, "worktree", "add", "--detach", "--quiet", str(tree), sha)
+    if out.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise usage(f"could not check out {sha[:12]} in a git worktree: {out.stderr.strip()}")
+    try:
+        yield tree
+    finally:
+        removed = git(root, "worktree", "remove", "--force", str(tree)).returncode == 0
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not removed:             # the folder went first: drop the registration it left behind
+            git(root, "worktree", "prune")
+
+
+# ------------------------------------------------------------------ benchmarks and runs
+@dataclass
+class Bench:
+    engine: str
+    workload: str
+    size: str
+    iters: int = 0                       # fixed by the first run, then the same for every run of both
+    runs: dict = field(default_factory=lambda: {"A": [], "B": []})
+    error: str = ""
+    error_in: str = ""
+    step: Verdict = None
+    tax: Verdict = None
+    tax_note: str = ""
+
+    @property
+    def name(self):
+        return f"{self.engine} × {self.workload}/{self.size}"
+
+    @property
+    def decided(self):
+        return bool(self.error) or (self.step is not None and self.step.decided
+                                    and (self.tax is None or self.tax.decided))
+
+
+def _names(values):
+    return [v.strip() for item in values or () for v in item.split(",") if v.strip()]
+
+
+def select(engines=None, names=None):
+    """(benchmarks, not run): every requested engine x workload (default: all) at the workload's first
+    (small) size, from this tree's registry; pairs the registry says cannot run are listed with why."""
+    import workloads
+    engines = _names(engines) or list(workloads.engines())
+    names = _names(names) or list(workloads.names())
+    for e in engines:
+        if e not in workloads.engines():
+            raise workloads.UnknownNameError(f"unknown engine {e!r}; known engines: {', '.join(workloads.engines())}")
+    benches, skipped = [], []
+    for n in names:
+        w = workloads.get(n)
+        for e in engines:
+            ok, why = w.supports(e)
+            if ok:
+                benches.append(Bench(e, n, w.sizes[0]))
+            else:
+                skipped.append(why)
+    if not benches:
+        raise usage("nothing to run: no selected engine can run a selected workload"
+                    + (f" ({'; '.join(skipped)})" if skipped else ""))
+    return benches, skipped
+
+
+def child_env(root, version, threads=1):
+    """The environment of a run of `version`: only its own tree on PYTHONPATH, the thread counts and malloc
+    policy every stylebench run uses, and which version this is (test fakes read it)."""
+    env = dict(os.environ, PYTHONPATH=str(root), **{VERSION_ENV: version})
+    env.update({k: str(threads) for k in machine.THREAD_VARS}, **machine.MALLOC_ENV["cache"])
+    return env
+
+
+def run_once(bench, root, version, opts):
+    """One fresh process timing `bench` in the tree at `root`; the child's result dict."""
+    task = dict(engine=bench.engine, workload=bench.workload, size=bench.size, device=opts["device"],
+                warmup=opts["warmup"], target_s=opts["target_s"], min_iters=MIN_ITERS, max_iters=MAX_ITERS,
+                iters=bench.iters, tax_iters=TAX_ITERS if opts["tax"] else 0)
+    fd, out = tempfile.mkstemp(prefix="stylebench-regress-", suffix=".json")
+    os.close(fd)
+    try:
+        try:
+            proc = subprocess.run([sys.executable, str(CHILD), json.dumps(task), out], cwd=root,
+                                  env=child_env(root, version), capture_output=True, text=True,
+                                  timeout=opts["timeout"])
+        except subprocess.TimeoutExpired:
+            return {"status": "timeout", "error": f"no result after {opts['timeout']:g} s; the run was killed"}
+        text = Path(out).read_text()
+        if not text:
+            tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+            return {"status": "crashed", "error": f"exit code {proc.returncode} before a result: {tail}"}
+        result = json.loads(text)
+    finally:
+        os.unlink(out)
+    src = result.get("workloads_from")
+    if result.get("status") == "ok" and not Path(src).resolve().is_relative_to(Path(root).resolve()):
+        return {"status": "error", "error": f"version {version}'s run imported workloads from {src}, not "
+                                            f"from its own tree {root} (an installed copy shadows it?)"}
+    return result
+
+
+def record(bench, version, result, rnd):
+    if result.get("status") != "ok":
+        bench.error, bench.error_in = result.get("error", "") or result.get("status", "error"), version
+        return
+    if not bench.iters:
+        bench.iters = result["iters"]
+    bench.tax_note = bench.tax_note or result.get("tax_note", "")
+    bench.runs[version].append(dict(round=rnd, **{k: result[k] for k in
+                                                  ("step_ms", "kernel_ms", "overhead_ms", "kernel_calls")
+                                                  if k in result}))
+
+
+def samples(bench):
+    """{metric: (A values, B values)} over the rounds both versions finished (none before two rounds).
+
+    The style tax at equal kernels: each run's engine overhead (step - time inside kernels) on top of one
+    kernel time, the median over every run of both versions, so the machine's drift in kernel speed
+    between processes drops out and what is left is what the engine's own code adds to a step."""
+    import numpy as np
+    n = min(len(bench.runs["A"]), len(bench.runs["B"]))
+    if n < 2:
+        return {}
+    a, b = bench.runs["A"][:n], bench.runs["B"][:n]
+    out = {"step": ([r["step_ms"] for r in a], [r["step_ms"] for r in b])}
+    if all("overhead_ms" in r for r in a + b):
+        k = float(np.median([r["kernel_ms"] for r in a + b]))
+        out["tax"] = ([k + r["overhead_ms"] for r in a], [k + r["overhead_ms"] for r in b])
+    return out
+
+
+def judge_all(benches, min_effect, seed=0, alpha=ALPHA):
+    """Every benchmark's step and tax verdicts, called on p-values adjusted over all of them."""
+    measured = [(b, metric, effect(xa, xb, seed), len(xa)) for b in benches if not b.error
+                for metric, (xa, xb) in samples(b).items()]
+    qs = adjust([m[2][3] for m in measured])
+    for (bench, metric, (ratio, lo, hi, p), n), q in zip(measured, qs):
+        setattr(bench, metric, Verdict(ratio, lo, hi, p, q, n, *call(ratio, lo, hi, q, min_effect, alpha)))
+
+
+def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_rounds=MAX_ROUNDS, seed=0,
+            device="cpu", tax=True, target_s=TARGET_S, timeout=TIMEOUT_S, quiet=False, warmup=WARMUP, iters=0):
+    """Run every benchmark for both trees in alternation, round after round, until every verdict is
+    decided (after at least `min_rounds`) or `max_rounds` ran. Each round runs the undecided benchmarks in
+    an order shuffled with a seeded RNG, each one's A and B back to back in a random order, every run a
+    fresh process. The timed iterations per run are `iters`, else what the first run of a benchmark picks
+    for `target_s` seconds, then the same for every run of both versions. Returns the benchmarks with
+    their runs and verdicts filled in."""
+    if not 2 <= min_rounds <= max_rounds:
+        raise usage(f"need 2 <= --min-rounds <= --max-rounds, got {min_rounds} and {max_rounds}")
+    opts = dict(device=device, tax=tax, target_s=target_s, timeout=timeout, warmup=warmup)
+    for bench in benches:
+        bench.iters = bench.iters or iters
+    roots = {"A": root_a, "B": root_b}
+    rng = random.Random(seed)
+    with _progress(quiet) as progress:
+        bar = progress.add_task("", total=None, undecided="") if progress else None
+        for rnd in range(1, max_rounds + 1):
+            active = [b for b in benches if rnd <= min_rounds or not b.decided]
+            active = [b for b in active if not b.error]
+            if not active:
+                break
+            rng.shuffle(active)
+            if progress:
+                progress.reset(bar, total=2 * len(active))
+                progress.update(bar, undecided=_undecided_text(benches, rnd, min_rounds))
+            for bench in active:
+                order = list(VERSIONS) if rng.random() < 0.5 else list(reversed(VERSIONS))
+                for version in order:
+                    if progress:
+                        progress.update(bar, description=f"round {rnd}/{max_rounds} (at least {min_rounds}): "
+                                                         f"{bench.name} {version}")
+                    record(bench, version, run_once(bench, roots[version], version, opts), rnd)
+                    if progress:
+                        progress.advance(bar)
+                    if bench.error:
+                        break
+            judge_all(benches, min_effect, seed)
+    return benches
+
+
+def _progress(quiet):
+    if quiet:
+        return contextlib.nullcontext()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[undecided]}"), console=Console(stderr=True), transient=True)
+
+
+def _undecided_text(benches, rnd, min_rounds):
+    if rnd <= min_rounds:
+        return f"{len(benches)} benchmarks"
+    left = [b.name for b in benches if not b.decided]
+    return f"undecided: {', '.join(left[:3])}{f' (+{len(left) - 3})' if len(left) > 3 else ''}"
+
+
+# ------------------------------------------------------------------ the table and the verdict
+STYLE = {"slower": "bold red", "faster": "green", "no change": ""}
+
+
+def _verdict_cell(v, note=""):
+    if v is None:
+        return note or "n/a"
+    text = f"{v.label} {v.ratio:.3f} [{v.lo:.3f}, {v.hi:.3f}]{'' if v.decided else ' *'}"
+    return f"[{STYLE[v.label]}]{text}[/]" if STYLE[v.label] else text
+
+
+def table(benches, title, min_effect, tax):
+    import numpy as np
+    from rich.table import Table
+    t = Table(title=title, caption=(
+        "B/A: ratio of medians over rounds [95% bootstrap interval]. q: Mann-Whitney U p-value, two-sided, "
+        f"adjusted over every verdict here (Benjamini-Hochberg). slower / faster: q < {ALPHA} and the ratio "
+        f"at least {1 + min_effect:.3g} / at most {1 / (1 + min_effect):.3g}. * undecided: the interval still "
+        "crosses the edge of that band after the last round."))
+    t.add_column("benchmark")
+    t.add_column("rounds", justify="right")
+    t.add_column("A ms", justify="right")
+    t.add_column("B ms", justify="right")
+    t.add_column("step time B/A")
+    t.add_column("q", justify="right")
+    if tax:
+        t.add_column("style tax B/A, equal kernels")
+        t.add_column("q", justify="right")
+    for b in benches:
+        med = [f"{np.median([r['step_ms'] for r in b.runs[v]]):.4g}" if b.runs[v] else "" for v in VERSIONS]
+        if b.error:
+            msg = (f"[bold red]error in B[/]: {b.error}" if b.error_in == "B"
+                   else f"not compared, error in A: {b.error}")
+            t.add_row(b.name, str(len(b.runs["B"])), *med, msg, *([""] * (3 if tax else 1)))
+            continue
+        row = [b.name, str(b.step.rounds if b.step else 0), *med, _verdict_cell(b.step),
+               f"{b.step.q:.2g}" if b.step else ""]
+        if tax:
+            row += [_verdict_cell(b.tax, b.tax_note), f"{b.tax.q:.2g}" if b.tax else ""]
+        t.add_row(*row)
+    return t
+
+
+def exit_code(benches):
+    """1 when any benchmark got slower (step or tax) or broke in B, else 0."""
+    bad = [b for b in benches if (b.error and b.error_in == "B")
+           or any(v is not None and v.label == "slower" for v in (b.step, b.tax))]
+    return 1 if bad else 0
+
+
+def summary(benches):
+    counts = {}
+    for b in benches:
+        key = "error" if b.error else (b.step.label if b.step else "no data")
+        if not b.error and b.tax is not None and b.tax.label == "slower":
+            key = "slower"
+        counts[key] = counts.get(key, 0) + 1
+    undecided = sum(1 for b in benches if not b.error and not b.decided)
+    text = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    return text + (f" ({undecided} undecided at the last round)" if undecided else "")
+
+
+def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_rounds=MIN_ROUNDS,
+         max_rounds=MAX_ROUNDS, seed=0, device="cpu", tax=True, timeout=TIMEOUT_S, json_out=None,
+         quiet=False, root=None):
+    """`stylebench regress --against REF`: exit 0 (no slowdown), 1 (a significant slowdown, or a
+    benchmark that broke in this tree) or 2 (bad input: an unknown ref or name, different dependencies)."""
+    from rich.console import Console
+    root = Path(root or machine.ROOT)
+    effect = parse_effect(min_effect)
+    sha = resolve(against, root)
+    ref_toml = git(root, "show", f"{sha}:pyproject.toml")
+    why = dependency_difference(ref_toml.stdout if ref_toml.returncode == 0 else None, against,
+                                (root / "pyproject.toml").read_text(), device)
+    if why:
+        raise usage(why)
+    if device == "gpu":
+        from harness.runner import check_device
+        check_device(device)
+    benches, skipped = select(engines, names)
+    b_commit = machine.git_commit()
+    console = Console()
+    if not console.is_terminal:             # a log or a pipe: wide enough for the table not to wrap
+        console.width = 160
+    console.print(f"stylebench regress: A = {against} ({sha[:12]}), B = this tree ({b_commit}); "
+                  f"{len(benches)} benchmarks on {device}, {min_rounds}..{max_rounds} rounds, min effect "
+                  f"{effect:.0%}, machine {machine.machine_id()}")
+    started = time.monotonic()
+    with checkout(sha, root) as tree_a:
+        compare(tree_a, root, benches, effect, min_rounds, max_rounds, seed, device, tax, timeout=timeout,
+                quiet=quiet)
+    title = f"A = {against} ({sha[:12]})   B = this tree ({b_commit})"
+    console.print(table(benches, title, effect, tax))
+    for why in skipped:
+        console.print(f"not run: {why}")
+    notes = sorted({b.tax_note for b in benches if b.tax_note})
+    for note in notes:
+        console.print(f"style tax: {note}")
+    code = exit_code(benches)
+    console.print(f"stylebench regress: {summary(benches)} in {time.monotonic() - started:.0f} s; "
+                  + ("FAILED: a significant slowdown of at least the minimum effect (exit 1)" if code else "no slowdown"))
+    if json_out:
+        Path(json_out).write_text(json.dumps({
+            "a": {"ref": against, "commit": sha}, "b": {"commit": b_commit}, "machine": machine.host_info(device),
+            "min_effect": effect, "alpha": ALPHA, "min_rounds": min_rounds, "max_rounds": max_rounds,
+            "seed": seed, "exit": code,
+            "benchmarks": [dict(engine=b.engine, workload=b.workload, size=b.size, iters=b.iters, runs=b.runs,
+                                error=b.error, error_in=b.error_in, tax_note=b.tax_note,
+                                step=asdict(b.step) if b.step else None, tax=asdict(b.tax) if b.tax else None)
+                           for b in benches]}, indent=1, default=str))
+    return code
+
+
+# ------------------------------------------------------------------ the saved-baseline workflow
 SUITE = "tests/benchmarks/test_steps.py"
 STORAGE_ENV = "STYLEBENCH_REGRESS_STORAGE"      # root of the per-machine folders (tests point it elsewhere)
 BASELINE_NAME = "baseline"
@@ -16,12 +502,18 @@ BASELINE_NAME = "baseline"
 THREADS_ENV = "STYLEBENCH_REGRESS_THREADS"
 
 
+def storage_root():
+    return Path(os.environ.get(STORAGE_ENV) or machine.ROOT / "results" / "benchmarks")
+
+
+def _gpu_name():
+    return machine.gpu_info()["gpu_name"] if os.environ.get("STYLEBENCH_DEVICE", "cpu") == "gpu" else ""
+
+
 def storage_dir():
     """results/benchmarks/<machine id>/ (pytest-benchmark adds its own platform folder below it); GPU
     runs of the suite get the GPU's name in the id so they never compare with CPU baselines."""
-    root = Path(os.environ.get(STORAGE_ENV) or machine.ROOT / "results" / "benchmarks")
-    gpu = machine.gpu_info()["gpu_name"] if os.environ.get("STYLEBENCH_DEVICE", "cpu") == "gpu" else ""
-    return root / machine.machine_id(gpu_name=gpu)
+    return storage_root() / machine.machine_id(gpu_name=_gpu_name())
 
 
 def newest_run(storage, kind="*"):
@@ -35,6 +527,39 @@ def latest_baseline(storage):
     """The run number (e.g. "0003") of the newest saved baseline under `storage`, or None."""
     found = newest_run(storage, BASELINE_NAME)
     return found.name[:4] if found else None
+
+
+def recorded_machine(saved_json):
+    """The machine a saved pytest-benchmark run was recorded on, as describe_cpu() fields plus gpu_name."""
+    info = json.loads(Path(saved_json).read_text()).get("machine_info", {})
+    return dict(machine.describe_cpu(info.get("cpu", {})),
+                gpu_name=info.get("stylebench", {}).get("gpu_name", ""))
+
+
+def foreign_baselines(here):
+    """Why each baseline saved under another machine id is not compared with this machine:
+    [(folder, [differences])]."""
+    out = []
+    for folder in sorted(p for p in storage_root().glob("*") if p.is_dir() and p.name != here.name):
+        saved = newest_run(folder, BASELINE_NAME)
+        if saved is not None:
+            out.append((folder, machine.differences(recorded_machine(saved),
+                                                    dict(machine.cpu_info(), gpu_name=_gpu_name()))))
+    return out
+
+
+def refuse_foreign(storage):
+    """None when the newest baseline under `storage` was recorded on this machine type, else the reason
+    (a baseline copied or renamed into this machine's folder is not compared)."""
+    saved = newest_run(storage, BASELINE_NAME)
+    if saved is None:
+        return None
+    diff = machine.differences(recorded_machine(saved), dict(machine.cpu_info(), gpu_name=_gpu_name()))
+    if not diff:
+        return None
+    return (f"refusing to compare with {saved}: it was recorded on another machine type than this one "
+            f"({machine.machine_id()}): {'; '.join(diff)}. Record a baseline here with "
+            "`make regress-baseline`, or use `make regress`, which measures both versions now.")
 
 
 # The two groups compare separately: a build (a whole model allocated, a graph traced) is one-shot work
@@ -72,7 +597,9 @@ def machine_wide_shift(baseline_json, run_json, min_common=8):
     return ratios[len(ratios) // 2], sum(r > 1.15 for r in ratios) / len(ratios)
 
 
-def main(baseline=False, threshold="median:15%", build_threshold="median:30%", extra=()):
+def saved(baseline=False, threshold="median:15%", build_threshold="median:30%", extra=()):
+    """`--baseline` records a pytest-benchmark baseline for this machine id; `--saved` runs the suite and
+    compares it with the newest baseline of the same machine id (the saved-history workflow)."""
     extra = list(extra)
     if extra[:1] == ["--"]:
         extra = extra[1:]
@@ -82,11 +609,18 @@ def main(baseline=False, threshold="median:15%", build_threshold="median:30%", e
     if baseline:
         print(f"stylebench regress: recording a new baseline under {storage}/", flush=True)
         return subprocess.call(command(True, threshold, storage, extra), cwd=machine.ROOT, env=env)
+    why = refuse_foreign(storage)
+    if why:
+        print(f"stylebench regress: {why}", file=sys.stderr)
+        return 2
     number = latest_baseline(storage)
     if number is None:
-        print(f"stylebench regress: no baseline for machine {machine.machine_id()} under {storage}/ yet; "
+        print(f"stylebench regress: no baseline for machine {storage.name} under {storage.parent}/ yet; "
               "this run is saved but compared with nothing (record one with `make regress-baseline`)",
               flush=True)
+        for folder, diff in foreign_baselines(storage):
+            print(f"stylebench regress: not comparing with {folder.name}: another machine type "
+                  f"({'; '.join(diff) or 'its id differs'})", flush=True)
     rc = 0
     for (group, test), limit in zip(GROUPS, (threshold, build_threshold)):
         if number is not None:
@@ -113,3 +647,49 @@ def _warn_if_machine_wide(storage):
               f"factor of {shift[0]:.2f}: a shift that uniform is usually the machine (another job, a "
               "throttled VM), not the code. Run it again on a quiet machine before believing it.",
               file=sys.stderr)
+
+
+# ------------------------------------------------------------------ command line
+def add_arguments(p):
+    """The `stylebench regress` options (harness/cli.py hands the parsed namespace to main)."""
+    p.add_argument("--against", default="HEAD~1", metavar="REF",
+                   help="git ref of version A, checked out in a temporary worktree; B is this tree as it is "
+                        "(uncommitted changes included). Default HEAD~1")
+    p.add_argument("--engines", nargs="+", metavar="E", help="engine ids (comma or space separated); default all")
+    p.add_argument("--workloads", nargs="+", metavar="W", help="workload names; default all (each at its small size)")
+    p.add_argument("--min-effect", default=MIN_EFFECT, metavar="PCT",
+                   help="smallest slowdown worth failing on, e.g. 3%% or 0.03 (default "
+                        f"{MIN_EFFECT.replace('%', '%%')})")
+    p.add_argument("--min-rounds", type=int, default=MIN_ROUNDS,
+                   help=f"rounds before any benchmark may stop (default {MIN_ROUNDS})")
+    p.add_argument("--max-rounds", type=int, default=MAX_ROUNDS,
+                   help=f"rounds at most; undecided benchmarks are judged then (default {MAX_ROUNDS})")
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffled run order and the bootstrap")
+    p.add_argument("--device", default=os.environ.get("STYLEBENCH_DEVICE", "cpu"), help="cpu (default) or gpu")
+    p.add_argument("--no-tax", dest="tax", action="store_false",
+                   help="step time only (skips the kernel-hooked pass behind the style-tax verdict)")
+    p.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds before a run is killed")
+    p.add_argument("--json", metavar="FILE", help="also write every run and verdict to FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--baseline", action="store_true",
+                   help="saved-history workflow: record a pytest-benchmark baseline for this machine id")
+    p.add_argument("--saved", action="store_true",
+                   help="saved-history workflow: run the pytest-benchmark suite and compare it with this "
+                        "machine id's newest baseline")
+    p.add_argument("--threshold", default=os.environ.get("STYLEBENCH_REGRESS_FAIL", "median:15%"),
+                   help="with --saved: --benchmark-compare-fail expression for the step group (median:15%%)")
+    p.add_argument("--build-threshold", default=os.environ.get("STYLEBENCH_REGRESS_BUILD_FAIL", "median:30%"),
+                   help="with --saved: the same for the build + first step group (median:30%%)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                   help="with --baseline/--saved: extra pytest arguments after --")
+
+
+def main(args):
+    if args.baseline or args.saved:
+        return saved(baseline=args.baseline, threshold=args.threshold, build_threshold=args.build_threshold,
+                     extra=args.pytest_args)
+    if args.pytest_args:
+        raise usage(f"unexpected arguments {' '.join(args.pytest_args)} (pytest arguments go with --saved "
+                    "or --baseline)")
+    return gate(args.against, args.engines, args.workloads, args.min_effect, args.min_rounds, args.max_rounds,
+                args.seed, args.device, args.tax, args.timeout, args.json, args.quiet)

@@ -9,10 +9,12 @@ try:
 except BackendError as e:
     GPU_SKIP_REASON = f"GPU backend unavailable: {e}"
 
+# what every GPU test carries: the `gpu` marker (`pytest -m gpu` selects them on a GPU box) and the skip
+NEEDS_GPU = (pytest.mark.gpu, pytest.mark.skipif(GPU_SKIP_REASON is not None, reason=GPU_SKIP_REASON or ""))
+
 DEVICE_PARAMS = [
     pytest.param("cpu", id="cpu"),
-    pytest.param("gpu", id="gpu", marks=pytest.mark.skipif(GPU_SKIP_REASON is not None,
-                                                           reason=GPU_SKIP_REASON or "")),
+    pytest.param("gpu", id="gpu", marks=NEEDS_GPU),
 ]
 
 

@@ -1,4 +1,6 @@
-"""Device backends: `xp` is NumPy on the CPU, CuPy on a GPU; the one place that imports either."""
+"""Device backends: `xp` is NumPy on the CPU, CuPy on a GPU; the one place that imports CuPy. Kernel bodies
+use only the `xp` they are handed; NumPy is imported elsewhere in the kernels only for host-side work that
+never touches device data (shape arithmetic in shape.py, the float64 finite differences of gradcheck.py)."""
 import numpy
 
 DEVICES = ("cpu", "gpu")

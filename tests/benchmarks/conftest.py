@@ -27,8 +27,12 @@ def rounds():
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
-    """Add what the shared kernels' speed depends on: the BLAS NumPy runs and stylebench's machine id."""
+    """Add what the shared kernels' speed depends on: the BLAS NumPy runs, the GPU timed (if any) and
+    stylebench's machine id (pytest-benchmark saves py-cpuinfo's CPU fields itself, as machine_info["cpu"];
+    `stylebench regress --saved` reads both back to refuse a baseline of another machine type)."""
     import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
-    machine_info["stylebench"] = dict(machine.blas_info(), machine_id=machine.machine_id(),
+    gpu = machine.gpu_info()["gpu_name"] if os.environ.get(DEVICE_ENV, "cpu") == "gpu" else ""
+    machine_info["stylebench"] = dict(machine.blas_info(), machine_id=machine.machine_id(gpu_name=gpu),
+                                      gpu_name=gpu,
                                       git_commit=machine.git_commit(),
                                       threads={k: os.environ.get(k, "") for k in machine.THREAD_VARS})

@@ -40,7 +40,7 @@ def test_a_slowed_step_fails_the_compare_against_the_baseline(tmp_path):
     assert base.returncode == 0, base.stdout + base.stderr
     storage = tmp_path / machine.machine_id()
     assert regress.latest_baseline(storage) == "0001"
-    slow = run_regress(tmp_path, 0.02)       # ten times slower than the baseline
+    slow = run_regress(tmp_path, 0.02, "--saved")       # ten times slower than the baseline
     assert slow.returncode != 0, slow.stdout
     assert "step: comparing with baseline 0001" in slow.stdout
     assert "build + first step: comparing with baseline 0001" in slow.stdout

@@ -77,6 +77,7 @@ def test_compare_command(tmp_path, capsys, monkeypatch):
     assert "within noise" in capsys.readouterr().out
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(GPU_SKIP_REASON is not None, reason=GPU_SKIP_REASON or "")
 def test_gpu_memory_columns_are_measured_on_a_gpu(tmp_path):
     from harness import report, runner

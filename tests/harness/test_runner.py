@@ -1,6 +1,7 @@
 """The runner end to end: isolated runs, rows for every failure, the gate, memory, kill and resume."""
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,11 +78,33 @@ def test_report_renders_tables_and_plots(reference_run, capsys):
     assert "mlp-l2 / small" in capsys.readouterr().out
 
 
-def test_compare_same_directory_is_within_noise(reference_run):
-    merged = report.compare(reference_run, reference_run)
-    assert len(merged) == 2
-    assert (merged["ratio"] == 1.0).all()
-    assert set(merged["change"]) == {"~ (within noise)"}
+def _copy_run(src, dst, slowdown=None):
+    """A copy of result directory `src`; with `slowdown` {(engine, workload): factor} those runs' samples
+    are stretched by the factor (as if that engine had become that much slower; far beyond what a loaded
+    machine's p10-p90 band spans, so the verdict cannot flake)."""
+    shutil.copytree(src, dst)
+    for name in ("results.csv", "samples.csv"):
+        df = pd.read_csv(dst / name)
+        for (engine, workload), factor in (slowdown or {}).items():
+            rows = (df["engine"] == engine) & (df["workload"] == workload)
+            for col in ("ms", "median_ms", "p10_ms", "p90_ms"):
+                if col in df:
+                    df.loc[rows, col] *= factor
+        df.to_csv(dst / name, index=False)
+    return dst
+
+
+def test_compare_flags_a_slower_cell_and_only_that_cell(reference_run, tmp_path):
+    same = report.compare(reference_run, _copy_run(reference_run, tmp_path / "same"))
+    assert len(same) == 2
+    assert (same["ratio"] == 1.0).all() and set(same["change"]) == {"~ (within noise)"}
+    slow = report.compare(reference_run, _copy_run(reference_run, tmp_path / "slow",
+                                                   {("reference", "fc-adam"): 50.0}))
+    by = slow.set_index("workload")
+    assert by.loc["fc-adam", "change"] == "slower" and by.loc["fc-adam", "ratio"] == pytest.approx(50.0)
+    assert by.loc["mlp-l2", "change"] == "~ (within noise)"
+    fast = report.compare(tmp_path / "slow", reference_run).set_index("workload")
+    assert fast.loc["fc-adam", "change"] == "faster"
 
 
 def test_each_failure_becomes_its_own_row_and_the_matrix_goes_on(tmp_path, fake):

@@ -51,3 +51,33 @@ def test_hook_sees_every_call_and_is_removed():
     assert K.matmul.forward is original
     K.matmul.forward(np, np.ones((1, 1)), np.ones((1, 1)))
     assert len(calls) == 3
+
+
+def test_call_sites_name_the_calls_made_inside_them_innermost_first():
+    seen = []
+
+    def hook(name, phase, fn, args, kwargs):
+        seen.append((name, K.current_call_site()))
+        return fn(*args, **kwargs)
+
+    a = np.ones((2, 2))
+    assert not K.hook_installed()
+    K.install_hook(hook)
+    try:
+        assert K.hook_installed()
+        K.relu.forward(np, a)
+        with K.call_site("block1"):
+            K.relu.forward(np, a)
+            with K.call_site("conv1"):
+                K.matmul.forward(np, a, a)
+            K.neg.forward(np, a)
+            with pytest.raises(ValueError):
+                with K.call_site("bad"):
+                    raise ValueError("an op failed inside its site")
+            K.exp.forward(np, a)          # the failed site did not leak
+        K.tanh.forward(np, a)
+    finally:
+        K.remove_hook()
+    assert not K.hook_installed()
+    assert seen == [("relu", None), ("relu", "block1"), ("matmul", "conv1"), ("neg", "block1"),
+                    ("exp", "block1"), ("tanh", None)]

@@ -1,0 +1,166 @@
+"""The regression gate's child: one benchmark of one version of the code, timed in a fresh process.
+
+Run by path (`python harness/regress_child.py TASK_JSON OUT_JSON`) from the tree under test, with the
+version being measured (its own tree) first on PYTHONPATH: the measuring code here is the same for both
+versions, the engines, kernels and workloads it imports are the version's. It imports nothing from
+`harness`, which may not exist, or differ, in the other version.
+"""
+import json
+import math
+import os
+import sys
+import time
+import traceback
+
+# run as a script, Python puts this file's folder first on sys.path; the version's tree must come first
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+BATCHES = 4            # the step cycles over the first few batches, all fetched before timing starts
+CALIBRATION_CALLS = 2000
+
+
+class KernelTimer:
+    """The kernel hook of the style-tax pass: calls and seconds inside kernels (nested calls counted once)."""
+
+    def __init__(self):
+        self.depth = 0
+        self.calls = 0
+        self.seconds = 0.0
+
+    def __call__(self, kernel, phase, fn, args, kwargs):
+        if self.depth:
+            return fn(*args, **kwargs)
+        self.depth = 1
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t0
+            self.calls += 1
+            self.depth = 0
+
+    def take(self):
+        calls, seconds = self.calls, self.seconds
+        self.calls, self.seconds = 0, 0.0
+        return calls, seconds
+
+
+def hook_cost_s(timer, kernels):
+    """Seconds a hooked kernel call adds outside what the timer counts: a no-op through the wrapper
+    install_hook puts on kernels (kernels.hooked; a copy of it in versions without one), minus the bare
+    no-op, minus what was counted (best of 3)."""
+    def noop():
+        return None
+
+    def copy_of_hooked(*args, **kwargs):
+        return timer("calibration", "forward", noop, args, kwargs)
+    hooked = getattr(kernels, "hooked", None)
+    wrapped = hooked(timer, "calibration", "forward", noop) if hooked else copy_of_hooked
+    best_bare = best_hooked = float("inf")
+    counted = 0.0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(CALIBRATION_CALLS):
+            noop()
+        best_bare = min(best_bare, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for _ in range(CALIBRATION_CALLS):
+            wrapped()
+        hooked = time.perf_counter() - t0
+        _, seconds = timer.take()
+        if hooked < best_hooked:
+            best_hooked, counted = hooked, seconds
+    return max(0.0, (best_hooked - best_bare - counted) / CALIBRATION_CALLS)
+
+
+def _median(values):
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def measure(task):
+    import workloads
+    from frameworks import kernels
+    device, size = task["device"], task["size"]
+    xp = kernels.get_xp(device)
+    sync = (lambda: kernels.synchronize(xp)) if device == "gpu" else (lambda: None)
+    w = workloads.get(task["workload"])
+    batches = [w.batch(i, size) for i in range(BATCHES)]
+    out = {"status": "ok", "error": "", "workloads_from": os.path.dirname(os.path.abspath(workloads.__file__)),
+           "kernels_from": os.path.dirname(os.path.abspath(kernels.__file__))}
+
+    def step(trainer, i):
+        batch = batches[i % BATCHES]
+        t0 = time.perf_counter()
+        loss = trainer.step(batch)
+        sync()
+        dt = time.perf_counter() - t0
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"non-finite loss {loss} at iteration {i}")
+        return dt
+
+    trainer = w.trainer(task["engine"], size, device)
+    step(trainer, 0)                       # the first step builds caches and traces graphs: not timed
+    warm = [step(trainer, 1 + i) for i in range(task["warmup"])]
+    n = task.get("iters") or min(max(math.ceil(task["target_s"] / max(_median(warm or [1e-3]), 1e-7)),
+                                     task["min_iters"]), task["max_iters"])
+    start = 1 + task["warmup"]
+    times = [step(trainer, start + i) for i in range(n)]
+    out.update(iters=n, step_ms=1e3 * _median(times))
+    del trainer
+    if task.get("tax_iters"):
+        out.update(tax_pass(task, w, kernels, step, min(task["tax_iters"], n)))
+    return out
+
+
+def tax_pass(task, w, kernels, step, n_iters):
+    """Time inside kernels and engine overhead (step - kernels) in the same iterations of a fresh trainer
+    built with the hook installed (an engine may keep the kernel methods it saw at build time)."""
+    if task["device"] != "cpu":
+        return {"tax_note": "step time only on a GPU: kernel time there needs CUDA events"}
+    if not hasattr(kernels, "install_hook"):
+        return {"tax_note": "this version's kernels have no install_hook: step time only"}
+    timer = KernelTimer()
+    kernels.install_hook(timer)
+    try:
+        trainer = w.trainer(task["engine"], task["size"], task["device"])
+        step(trainer, 0)
+        per_call = hook_cost_s(timer, kernels)
+        kern, over, calls = [], [], []
+        for i in range(n_iters):
+            timer.take()
+            dt = step(trainer, 1 + i)
+            n, seconds = timer.take()
+            kern.append(seconds)
+            over.append(dt - n * per_call - seconds)
+            calls.append(n)
+    finally:
+        kernels.remove_hook()
+    return {"kernel_ms": 1e3 * _median(kern), "overhead_ms": 1e3 * _median(over),
+            "kernel_calls": _median(calls), "hook_cost_us": 1e6 * per_call}
+
+
+def one_line(exc):
+    """The exception's last line plus the innermost place it was raised (file:line)."""
+    line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    tb = traceback.extract_tb(exc.__traceback__)
+    if tb:
+        line += f" (at {tb[-1].filename}:{tb[-1].lineno})"
+    return line
+
+
+def main(argv):
+    task_json, out_path = argv
+    try:
+        result = measure(json.loads(task_json))
+    except Exception as e:  # the parent reports it per benchmark and version; the gate goes on
+        result = {"status": "error", "error": one_line(e)}
+    with open(out_path, "w") as f:
+        json.dump(result, f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

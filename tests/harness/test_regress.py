@@ -1,0 +1,192 @@
+"""The regression gate: its statistics on synthetic samples, the dependency check, and a whole run of two
+versions in alternation on a test-only workload that one version slows down."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import workloads
+from harness import machine, regress
+from harness.runner import UsageError
+from tests.harness.fakes.slowdown import spec as slow_spec
+
+SLOW = "slow"
+SLOW_PACKAGE = "tests.harness.fakes.slowdown"
+
+
+def rounds(median, n=12, spread=0.01, seed=0):
+    """n per-round medians around `median`, with a relative spread like a quiet machine's."""
+    return median * (1 + spread * np.random.default_rng(seed).standard_normal(n))
+
+
+def test_a_clear_slowdown_is_slower_and_decided():
+    v = regress.judge(rounds(10.0), rounds(12.0, seed=1), 0.10)
+    assert v.label == "slower" and v.decided and v.p < 0.001
+    assert 1.15 < v.lo <= v.ratio <= v.hi < 1.25
+
+
+def test_the_same_distribution_is_no_change_and_decided():
+    v = regress.judge(rounds(10.0), rounds(10.0, seed=1), 0.10)
+    assert v.label == "no change" and v.decided
+    assert 1 / 1.1 < v.lo < 1 < v.hi < 1.1
+
+
+def test_a_faster_version_is_faster():
+    v = regress.judge(rounds(10.0), rounds(8.0, seed=1), 0.10)
+    assert v.label == "faster" and v.decided and v.hi < 1 / 1.1
+
+
+def test_a_5_percent_slowdown_is_no_change_at_a_10_percent_minimum_and_slower_at_3():
+    a, b = rounds(10.0, spread=0.005), rounds(10.5, spread=0.005, seed=1)
+    at10 = regress.judge(a, b, 0.10)
+    assert at10.p < 0.001                       # real and significant, but below the minimum effect
+    assert at10.label == "no change" and at10.decided
+    at3 = regress.judge(a, b, regress.parse_effect("3%"))
+    assert at3.label == "slower" and at3.decided
+
+
+def test_an_interval_across_the_band_edge_is_undecided():
+    """Noisy rounds around a 10% slowdown: whatever the label, more rounds could still move it."""
+    v = regress.judge(rounds(10.0, n=5, spread=0.08), rounds(11.0, n=5, spread=0.08, seed=1), 0.10)
+    assert v.lo < 1.1 < v.hi and not v.decided
+
+
+def test_a_significant_slowdown_smaller_than_the_noise_band_is_not_slower():
+    """Significance alone never flags: 12 rounds of pure noise that happen to differ by 2% stay no change."""
+    v = regress.judge(rounds(10.0, spread=0.002), rounds(10.2, spread=0.002, seed=1), 0.10)
+    assert v.p < 0.05 and v.label == "no change"
+
+
+def test_the_call_uses_the_adjusted_p_value():
+    a, b = rounds(10.0, n=5), rounds(12.0, n=5, seed=1)
+    assert regress.judge(a, b, 0.10).label == "slower"
+    assert regress.judge(a, b, 0.10, p_adjusted=0.2).label == "no change"
+
+
+def test_benjamini_hochberg_adjustment():
+    q = regress.adjust([0.01, 0.04, 0.03, 0.5])
+    assert q == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
+    assert regress.adjust([0.02]) == [0.02]
+
+
+@pytest.mark.parametrize("text,value", [("10%", 0.10), ("3%", 0.03), ("0.03", 0.03), (" 5 % ".strip(), 0.05)])
+def test_min_effect_forms(text, value):
+    assert regress.parse_effect(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["3", "abc", "0%", "-5%"])
+def test_bad_min_effect_is_a_usage_error(text):
+    with pytest.raises(UsageError, match="--min-effect"):
+        regress.parse_effect(text)
+
+
+# ------------------------------------------------------------------ the two versions
+PYPROJECT = '[project]\nname = "x"\ndependencies = [\n    "numpy>=1.26",\n{extra}]\n'
+
+
+def _repo(path):
+    """A git repository whose HEAD asks for numpy only; the working tree adds scipy."""
+    path.mkdir()
+    (path / "pyproject.toml").write_text(PYPROJECT.format(extra=""))
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=path, check=True,
+                       capture_output=True)
+    git("init", "-q")
+    git("add", "pyproject.toml")
+    git("commit", "-q", "-m", "one")
+    (path / "pyproject.toml").write_text(PYPROJECT.format(extra='    "scipy>=1.11",  # new\n'))
+    return path
+
+
+def test_against_a_ref_with_other_dependencies_refuses_and_names_them(tmp_path):
+    repo = _repo(tmp_path / "repo")
+    with pytest.raises(UsageError) as e:
+        regress.gate(against="HEAD", root=repo, quiet=True)
+    assert "dependencies in pyproject.toml differ" in str(e.value)
+    assert "only this tree asks for scipy>=1.11" in str(e.value)
+    assert subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True,
+                          text=True).stdout.count("\n") == 1      # refused before any checkout
+
+
+def test_same_dependencies_in_another_layout_are_the_same():
+    a = PYPROJECT.format(extra='    "scipy>=1.11",\n')
+    b = '[project]\ndependencies = ["SciPy >= 1.11", "numpy>=1.26"]  # reordered\n'
+    assert regress.dependency_difference(a, "REF", b) is None
+    assert "no pyproject.toml" in regress.dependency_difference(None, "REF", b)
+
+
+def test_an_unknown_ref_is_a_usage_error_with_exit_2():
+    out = subprocess.run([sys.executable, "-m", "harness.cli", "regress", "--against", "no-such-ref-xyz"],
+                         cwd=machine.ROOT, capture_output=True, text=True)
+    assert out.returncode == 2 and "no-such-ref-xyz" in out.stderr and "not a commit" in out.stderr
+
+
+def test_the_ref_is_checked_out_in_a_temporary_worktree_and_removed(tmp_path):
+    repo = _repo(tmp_path / "repo")
+    sha = regress.resolve("HEAD", repo)
+    with regress.checkout(sha, repo) as tree:
+        assert (tree / "pyproject.toml").read_text() == PYPROJECT.format(extra="")   # the ref's, not the tree's
+    assert not tree.exists()
+    listed = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True, text=True).stdout
+    assert str(tree) not in listed
+
+
+# ------------------------------------------------------------------ a whole gate on the fake
+@pytest.fixture
+def slow_fake(monkeypatch):
+    """Registers the slowdown fake here and, through the environment, in every child of both versions."""
+    monkeypatch.setitem(workloads._PACKAGES, SLOW, SLOW_PACKAGE)
+    monkeypatch.setenv(workloads.EXTRA_ENV, f"{SLOW}={SLOW_PACKAGE}")
+    # steps long against this loaded machine's wake-up latency (a few ms), short for a test
+    monkeypatch.setenv(slow_spec.STEP_ENV, "0.03")
+    return SLOW
+
+
+def test_the_fake_slows_only_the_named_engine_in_the_slowed_version(slow_fake, monkeypatch):
+    monkeypatch.setenv(slow_spec.SLOWDOWN_ENV, "reference=0.2")
+    for version, engine, seconds in (("A", "reference", 0.03), ("B", "reference", 0.036),
+                                     ("B", "dynamic_tape", 0.03)):
+        monkeypatch.setenv(regress.VERSION_ENV, version)
+        assert slow_spec.step_seconds(engine) == pytest.approx(seconds)
+
+
+def test_the_gate_flags_a_20_percent_slowdown_and_not_the_unchanged_engine(slow_fake, monkeypatch):
+    """Both versions are this tree (no git history needed); the gate tells each child which version it
+    is, and the fake sleeps 20% longer in B for reference only. Few rounds, three timed steps a run."""
+    monkeypatch.setenv(slow_spec.SLOWDOWN_ENV, "reference=0.2")
+    benches, _ = regress.select(["reference,dynamic_tape"], [SLOW])
+    regress.compare(machine.ROOT, machine.ROOT, benches, 0.10, min_rounds=4, max_rounds=6, iters=3, warmup=0,
+                    quiet=True)
+    slowed, same = benches
+    assert (slowed.engine, same.engine) == ("reference", "dynamic_tape")
+    assert slowed.step.label == "slower", regress.table(benches, "", 0.1, True)
+    assert same.step.label != "slower" and same.tax.label != "slower"
+    assert same.tax.rounds >= 4 and len(same.runs["A"]) == len(same.runs["B"]) >= 4
+    assert slowed.runs["A"][0]["kernel_calls"] == 1          # the tax pass saw the fake's one kernel call
+    assert regress.exit_code(benches) == 1
+    assert regress.exit_code([same]) == 0
+    from rich.console import Console
+    console = Console(record=True, width=200)
+    console.print(regress.table(benches, "t", 0.10, tax=True))
+    text = console.export_text()
+    assert "reference × slow/small" in text and f"slower {slowed.step.ratio:.3f} [" in text
+    assert regress.summary(benches).startswith("1 no change, 1 slower")
+
+
+def test_a_benchmark_that_breaks_in_b_fails_the_gate_and_one_missing_in_a_is_only_listed(slow_fake):
+    broken = regress.Bench("static_graph", SLOW, "small")          # the fake has no static_graph module
+    opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
+    regress.record(broken, "B", regress.run_once(broken, machine.ROOT, "B", opts), 1)
+    assert broken.error_in == "B" and "no module for engine 'static_graph'" in broken.error
+    assert regress.exit_code([broken]) == 1
+    broken.error_in = "A"
+    assert regress.exit_code([broken]) == 0
+
+
+def test_a_run_of_a_tree_without_the_code_is_an_error_not_a_silent_run_of_another_tree(slow_fake, tmp_path):
+    bench = regress.Bench("reference", SLOW, "small", iters=1)
+    opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
+    result = regress.run_once(bench, tmp_path, "A", opts)
+    assert result["status"] == "error"
