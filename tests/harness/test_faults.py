@@ -608,3 +608,72 @@ def test_tables_are_not_wrapped_when_stdout_is_not_a_terminal(monkeypatch):
     row = [ln for ln in buf.getvalue().splitlines() if "mlp-l2 / small" in ln]
     assert row and all(f"{1.25 + i:.3g} ms" in row[0] for i in range(len(engines)))   # one line, not wrapped
     assert max(len(ln) for ln in buf.getvalue().splitlines()) > 80
+
+
+def test_a_timeout_shorter_than_start_up_is_a_timeout_row_and_exit_1(tmp_path, capsys):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    with fake_registered(**{fake_spec.PIDS_ENV: str(pids)}):
+        code, _, err = run_cli(["bench", "--engines", "reference", "--workloads", FAKE, "--sizes", "small",
+                                "--repeats", "1", "--iters", "3", "--timeout", "0.01", "--out",
+                                str(tmp_path / "run"), "--quiet"], capsys)
+    assert code == 1 and "1 of 1 planned runs are not ok" in err and "Traceback" not in err
+    r = report.read_csv(tmp_path / "run" / "results.csv").iloc[0]
+    assert r["status"] == "timeout" and "no result after 0.01 s" in r["error"]
+    assert wait_dead(noted_pids(pids), seconds=5) == []       # whatever it got to start is gone
+
+
+def test_resume_without_out_or_latest_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(machine, "ROOT", tmp_path)
+    code, _, err = run_cli(["bench", "--resume", "--quiet"], capsys)
+    assert code == 2
+    one_clear_line(err, "--resume needs --out DIR")
+
+
+def test_compare_of_directories_sharing_no_cell_is_one_line(copy_of, tmp_path, capsys):
+    other = tmp_path / "other"
+    shutil.copytree(copy_of, other)
+    for name in ("results.csv", "samples.csv"):
+        path = other / name
+        path.write_text(path.read_text().replace("reference,", "hybrid,"))
+    code, _, err = run_cli(["compare", str(copy_of), str(other)], capsys)
+    assert code == 2
+    one_clear_line(err, "share no (engine, workload, size, device) cell")
+
+
+def test_a_fork_and_crash_is_noticed_at_once_without_pidfd_too(tmp_path, monkeypatch):
+    """Where pidfd_open is missing (an older kernel or Python) the runner polls the child's exit instead."""
+    from harness import measure
+    monkeypatch.delattr(os, "pidfd_open", raising=False)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    task = dict(engine="reference", workload=FAKE, size="fork-crash", device="cpu", repeat=0, warmup=0,
+                iters=3, target_s=1.0, min_iters=1, max_iters=3, mem_iters=0, profile=False, profile_iters=1,
+                ref_losses=None)
+    with fake_registered(**{fake_spec.PIDS_ENV: str(pids)}):
+        t0 = time.monotonic()
+        messages, status, error = runner.spawn(measure.child_main, (task,), 60, 1)
+    assert status == "crashed" and "exited with code 3" in error and messages == []
+    assert time.monotonic() - t0 < 30                    # not the 60 s timeout
+    assert len(noted_pids(pids, "grandchild")) == 1 and wait_dead(noted_pids(pids), seconds=5) == []
+
+
+TIME_OK = {"status": "ok", "error": "", "time_status": "ok", "median_ms": 1.0, "passes": ["mem", "profile"]}
+
+
+@pytest.mark.parametrize("messages,end,want", [
+    ([], ("crashed", "child killed by signal SIGSEGV before reporting a result"),
+     dict(status="crashed", time_status="crashed", mem_status="not run", profile_status="not run")),
+    ([], ("ok", ""), dict(status="crashed", error="the child finished without reporting its timing pass")),
+    ([TIME_OK], ("timeout", "no result after 5 s"),
+     dict(status="ok", median_ms=1.0, mem_status="timeout", mem_error="no result after 5 s",
+          profile_status="not run")),
+    ([TIME_OK, {"mem_status": "ok", "mem_error": "", "peak_mem_mb": 2.0}], ("oom", "child killed by SIGKILL"),
+     dict(status="ok", peak_mem_mb=2.0, mem_status="ok", profile_status="oom")),
+    ([TIME_OK, {"mem_status": "error", "mem_error": "E"}, {"profile_status": "ok", "profile_error": ""}],
+     ("ok", ""), dict(status="ok", mem_status="error", mem_error="E", profile_status="ok")),
+], ids=["no-result", "finished-silently", "mem-pass-hung", "profile-pass-killed", "all-reported"])
+def test_each_pass_is_blamed_for_its_own_end(messages, end, want):
+    merged = runner.merge_passes(messages, *end)
+    for k, v in want.items():
+        assert merged[k] == v, (k, merged[k])
