@@ -190,3 +190,19 @@ def test_a_run_of_a_tree_without_the_code_is_an_error_not_a_silent_run_of_anothe
     opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
     result = regress.run_once(bench, tmp_path, "A", opts)
     assert result["status"] == "error"
+
+
+def test_the_time_budget_stops_after_the_minimum_rounds(slow_fake, monkeypatch):
+    monkeypatch.setenv(slow_spec.STEP_ENV, "0.001")
+    benches, _ = regress.select(["dynamic_tape"], [SLOW])
+    stopped = regress.compare(machine.ROOT, machine.ROOT, benches, 0.10, min_rounds=2, max_rounds=9, iters=1,
+                              warmup=0, tax=False, quiet=True, max_minutes=1e-4)
+    assert stopped == "--max-minutes 0.0001 would be passed by round 3"
+    assert len(benches[0].runs["A"]) == len(benches[0].runs["B"]) == 2 and benches[0].step is not None
+
+
+def test_round_limits_are_checked_before_anything_runs():
+    with pytest.raises(UsageError, match="--min-rounds"):
+        regress.compare(machine.ROOT, machine.ROOT, [], 0.1, min_rounds=1)
+    with pytest.raises(UsageError, match="--max-minutes"):
+        regress.compare(machine.ROOT, machine.ROOT, [], 0.1, max_minutes=-1)
