@@ -4,7 +4,6 @@ the pytest-benchmark suite stored and compared per machine id)."""
 import argparse
 import contextlib
 import json
-import math
 import os
 import random
 import re
@@ -52,7 +51,7 @@ def parse_effect(text):
     if not t.endswith("%") and value >= 1:
         raise usage(f"--min-effect {text!r}: a bare number is a fraction (0.1 = 10%); write {t}% for percent")
     if not 0 < value < 10:
-        raise usage(f"--min-effect {text!r}: must be above 0")
+        raise usage(f"--min-effect {text!r}: must be above 0% and below 1000%")
     return value
 
 
@@ -90,7 +89,8 @@ def effect(a, b, seed=0):
     from scipy.stats import mannwhitneyu
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     lo, hi = bootstrap_ci(a, b, seed)
-    return float(np.median(b) / np.median(a)), lo, hi, float(mannwhitneyu(b, a, alternative="two-sided").pvalue)
+    p = float(mannwhitneyu(b, a, alternative="two-sided").pvalue)
+    return float(np.median(b) / np.median(a)), lo, hi, p
 
 
 def call(ratio, lo, hi, p, min_effect, alpha=ALPHA):
@@ -233,7 +233,8 @@ def select(engines=None, names=None):
     names = _names(names) or list(workloads.names())
     for e in engines:
         if e not in workloads.engines():
-            raise workloads.UnknownNameError(f"unknown engine {e!r}; known engines: {', '.join(workloads.engines())}")
+            raise workloads.UnknownNameError(f"unknown engine {e!r}; known engines: "
+                                             f"{', '.join(workloads.engines())}")
     benches, skipped = [], []
     for n in names:
         w = workloads.get(n)
@@ -270,7 +271,8 @@ def run_once(bench, root, version, opts):
                                   env=child_env(root, version), capture_output=True, text=True,
                                   timeout=opts["timeout"])
         except subprocess.TimeoutExpired:
-            return {"status": "timeout", "error": f"no result after {opts['timeout']:g} s; the run was killed"}
+            return {"status": "timeout",
+                    "error": f"no result after {opts['timeout']:g} s; the run was killed"}
         text = Path(out).read_text()
         if not text:
             tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
@@ -414,8 +416,8 @@ def table(benches, title, min_effect, tax):
     t = Table(title=title, caption=(
         "B/A: ratio of medians over rounds [95% bootstrap interval]. q: Mann-Whitney U p-value, two-sided, "
         f"adjusted over every verdict here (Benjamini-Hochberg). slower / faster: q < {ALPHA} and the ratio "
-        f"at least {1 + min_effect:.3g} / at most {1 / (1 + min_effect):.3g}. * undecided: the interval still "
-        "crosses the edge of that band after the last round."))
+        f"at least {1 + min_effect:.3g} / at most {1 / (1 + min_effect):.3g}. * undecided: the interval "
+        "still crosses the edge of that band after the last round."))
     t.add_column("benchmark")
     t.add_column("rounds", justify="right")
     t.add_column("A ms", justify="right")
@@ -496,11 +498,13 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
     for note in notes:
         console.print(f"style tax: {note}")
     code = exit_code(benches)
-    console.print(f"stylebench regress: {summary(benches)} in {time.monotonic() - started:.0f} s ({stopped}); "
-                  + ("FAILED: a significant slowdown of at least the minimum effect (exit 1)" if code else "no slowdown"))
+    verdict = "FAILED: a significant slowdown of at least the minimum effect" if code else "no slowdown"
+    took = time.monotonic() - started
+    console.print(f"stylebench regress: {summary(benches)} in {took:.0f} s ({stopped}); {verdict}")
     if json_out:
         Path(json_out).write_text(json.dumps({
-            "a": {"ref": against, "commit": sha}, "b": {"commit": b_commit}, "machine": machine.host_info(device),
+            "a": {"ref": against, "commit": sha}, "b": {"commit": b_commit},
+            "machine": machine.host_info(device),
             "min_effect": effect, "alpha": ALPHA, "min_rounds": min_rounds, "max_rounds": max_rounds,
             "seed": seed, "exit": code, "stopped": stopped,
             "benchmarks": [dict(engine=b.engine, workload=b.workload, size=b.size, iters=b.iters, runs=b.runs,
@@ -672,8 +676,10 @@ def add_arguments(p):
     p.add_argument("--against", default="HEAD~1", metavar="REF",
                    help="git ref of version A, checked out in a temporary worktree; B is this tree as it is "
                         "(uncommitted changes included). Default HEAD~1")
-    p.add_argument("--engines", nargs="+", metavar="E", help="engine ids (comma or space separated); default all")
-    p.add_argument("--workloads", nargs="+", metavar="W", help="workload names; default all (each at its small size)")
+    p.add_argument("--engines", nargs="+", metavar="E",
+                   help="engine ids (comma or space separated); default all")
+    p.add_argument("--workloads", nargs="+", metavar="W",
+                   help="workload names; default all (each at its small size)")
     p.add_argument("--min-effect", default=MIN_EFFECT, metavar="PCT",
                    help="smallest slowdown worth failing on, e.g. 3%% or 0.03 (default "
                         f"{MIN_EFFECT.replace('%', '%%')})")
@@ -685,7 +691,8 @@ def add_arguments(p):
                    help="no round after --min-rounds starts if it would end past this many minutes from the "
                         "start (default: no limit)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled run order and the bootstrap")
-    p.add_argument("--device", default=os.environ.get("STYLEBENCH_DEVICE", "cpu"), help="cpu (default) or gpu")
+    p.add_argument("--device", default=os.environ.get("STYLEBENCH_DEVICE", "cpu"),
+                   help="cpu (default) or gpu")
     p.add_argument("--no-tax", dest="tax", action="store_false",
                    help="step time only (skips the kernel-hooked pass behind the style-tax verdict)")
     p.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds before a run is killed")
@@ -712,4 +719,5 @@ def main(args):
         raise usage(f"unexpected arguments {' '.join(args.pytest_args)} (pytest arguments go with --saved "
                     "or --baseline)")
     return gate(args.against, args.engines, args.workloads, args.min_effect, args.min_rounds, args.max_rounds,
-                args.seed, args.device, args.tax, args.timeout, args.json, args.quiet, max_minutes=args.max_minutes)
+                args.seed, args.device, args.tax, args.timeout, args.json, args.quiet,
+                max_minutes=args.max_minutes)

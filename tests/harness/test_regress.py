@@ -127,7 +127,8 @@ def test_the_ref_is_checked_out_in_a_temporary_worktree_and_removed(tmp_path):
     repo = _repo(tmp_path / "repo")
     sha = regress.resolve("HEAD", repo)
     with regress.checkout(sha, repo) as tree:
-        assert (tree / "pyproject.toml").read_text() == PYPROJECT.format(extra="")   # the ref's, not the tree's
+        # the ref's file, not the working tree's
+        assert (tree / "pyproject.toml").read_text() == PYPROJECT.format(extra="")
     assert not tree.exists()
     listed = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True, text=True).stdout
     assert str(tree) not in listed
