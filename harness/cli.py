@@ -1,6 +1,6 @@
 """`stylebench` command line: list, bench, report, compare, profile, regress."""
 import argparse
-import json
+import math
 import os
 import sys
 
@@ -27,28 +27,44 @@ def cmd_list(args):
     return 0
 
 
+# bench options that take a value, as Options fields (None when not given on the command line)
+VALUE_OPTIONS = ("warmup", "iters", "repeats", "threads", "timeout", "target_s", "min_iters", "max_iters",
+                 "mem_iters", "mem_repeats", "profile_iters", "malloc", "seed", "device")
+
+
+def _given(args):
+    """The bench options given on the command line, as Options fields."""
+    given = {k: tuple(getattr(args, k)) for k in ("engines", "workloads", "sizes") if getattr(args, k)}
+    given.update({k: getattr(args, k) for k in VALUE_OPTIONS if getattr(args, k) is not None})
+    given.update({k: True for k in ("quick", "profile") if getattr(args, k)})
+    return given
+
+
 def _options(args):
-    from harness.runner import Options
-    opts = Options(engines=tuple(args.engines or ()), workloads=tuple(args.workloads or ()),
-                   sizes=tuple(args.sizes or ()), device=args.device, resume=args.resume,
-                   quick=args.quick, profile=args.profile, seed=args.seed, quiet=args.quiet)
-    if args.quick:
-        opts.apply_quick()
-    for name in ("warmup", "iters", "repeats", "threads", "timeout", "target_s", "min_iters", "max_iters",
-                 "mem_iters", "mem_repeats", "profile_iters"):
-        v = getattr(args, name)
-        if v is not None:
-            if v < 0:
-                raise _usage(f"--{name.replace('_', '-')} must be >= 0, got {v}")
-            setattr(opts, name, v)
-    opts.repeats = max(opts.repeats, 1)
-    opts.malloc = args.malloc or opts.malloc
-    opts.out = args.out or ""
-    if args.resume and not opts.out:
+    """Options for `bench`: the defaults (or, with --resume, the plan the directory records), then the
+    options given; bench() refuses a resume whose options differ from the recorded ones."""
+    from harness import runner
+    given = _given(args)
+    out = args.out or ""
+    if out:
+        runner.check_out(out)
+    if args.resume and not out:
         latest = machine.ROOT / "results" / "latest"
         if not latest.exists():
             raise _usage("--resume needs --out DIR (no results/latest to resume)")
-        opts.out = str(latest.resolve())
+        out = str(latest.resolve())
+    meta = runner.read_meta(out) if args.resume and out else None
+    if meta is not None:
+        opts = runner.options_from_meta(meta, out=out, resume=True, quiet=args.quiet)
+        for k, v in given.items():
+            setattr(opts, k, v)
+    else:
+        opts = runner.Options(out=out, resume=args.resume, quiet=args.quiet)
+        if given.pop("quick", False):
+            opts.apply_quick()
+        for k, v in given.items():
+            setattr(opts, k, v)
+    opts.validate()
     return opts
 
 
@@ -62,41 +78,38 @@ def cmd_bench(args):
     opts = _options(args)
     out = runner.bench(opts)
     print(f"results in {out}/ (results.csv, samples.csv, meta.json, table.txt, plots/)")
-    report.write_report(out)
-    for skip in json.loads((out / "meta.json").read_text())["skipped"]:
+    report.write_report(out, console=report.console())
+    for skip in runner.read_meta(out)["skipped"]:
         print(f"not run: {skip['engine']} x {skip['workload']}: {skip['why']}")
+    planned, bad = runner.verdict(out)
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        print(f"stylebench bench: {len(bad)} of {planned} planned runs are not ok: {'; '.join(bad[:5])}{more}"
+              + (" (--allow-failures: exit 0)" if args.allow_failures else ""), file=sys.stderr)
+        return 0 if args.allow_failures else 1
     return 0
 
 
 def cmd_report(args):
     from harness import report
-    try:
-        _, written = report.write_report(args.dir)
-    except (FileNotFoundError, ValueError) as e:
-        raise _usage(str(e)) from None
+    _, written = report.write_report(args.dir, console=report.console())
     print(f"{len(written)} plots in {os.path.join(args.dir, 'plots')}/")
     return 0
 
 
 def cmd_compare(args):
-    from rich.console import Console
-
     from harness import report
-    try:
-        merged = report.compare(args.dir_a, args.dir_b)
-    except FileNotFoundError as e:
-        raise _usage(str(e)) from None
+    merged = report.compare(args.dir_a, args.dir_b)
     if merged.empty:
         raise _usage(f"{args.dir_a} and {args.dir_b} share no (engine, workload, size, device) cell")
-    Console().print(report.compare_table(merged, args.dir_a, args.dir_b))
+    report.console().print(report.compare_table(merged, args.dir_a, args.dir_b))
     return 0
 
 
 def cmd_profile(args):
-    from rich.console import Console
     from rich.table import Table
 
-    from harness import measure, runner
+    from harness import measure, report, runner
     runner.check_device(args.device)
     w = workloads.get(args.workload)
     size = args.size or w.sizes[0]
@@ -107,8 +120,11 @@ def cmd_profile(args):
     task = dict(engine=args.engine, workload=args.workload, size=size, device=args.device, repeat=0,
                 warmup=2, iters=args.iters, target_s=0, min_iters=1, max_iters=args.iters, mem_iters=0,
                 profile=True, profile_iters=args.iters, ref_losses=None)
-    res, status, error = runner.spawn(measure.child_main, (task,), args.timeout,
-                                      args.threads or os.cpu_count() or 1)
+    messages, end, end_error = runner.spawn(measure.child_main, (task,), args.timeout,
+                                            args.threads or os.cpu_count() or 1)
+    res = runner.merge_passes(messages, end, end_error)
+    status = res["status"] if res["status"] != "ok" else res["profile_status"]
+    error = res["error"] if res["status"] != "ok" else res["profile_error"]
     if status != "ok":
         print(f"stylebench profile: the run ended with status {status}: {error}", file=sys.stderr)
         return 1
@@ -124,7 +140,7 @@ def cmd_profile(args):
     for s in res["profile_sites"][:args.top]:
         t.add_row(s["site"], s["kernel"], s["phase"], f"{s['calls_per_iter']:.3g}",
                   f"{s['ms_per_iter']:.3g}", f"{100 * s['ms_per_iter'] / res['profiled_step_ms']:.1f}")
-    Console().print(t)
+    report.console().print(t)
     return 0
 
 
@@ -133,42 +149,93 @@ def cmd_regress(args):
     return regress.main(args)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad option answered in one line (the option, the value, what is wrong), exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def at_least(low):
+    """An argparse type: an integer >= low."""
+    def integer(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {text!r}") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {text!r}")
+        return v
+    return integer
+
+
+def iterations(text):
+    """--iters: 'auto' (chosen from the time budget; 0 inside Options) or an integer >= 1."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or an integer >= 1, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or an integer >= 1, got {text!r}")
+    return v
+
+
+def seconds(text):
+    """A finite number of seconds > 0 (nan, inf, 0 and negatives are refused)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0, got {text!r}")
+    return v
+
+
 def _add_bench_args(p):
     p.add_argument("--engines", nargs="+", metavar="E", help="engine ids (comma or space separated); "
                    f"default: every engine ({', '.join(workloads.engines())})")
     p.add_argument("--workloads", nargs="+", metavar="W", help="workload names; default: all")
     p.add_argument("--sizes", nargs="+", metavar="S",
                    help="sizes; default: each workload's small size, plus mlp-l2 big")
-    p.add_argument("--device", default="cpu", help="cpu (default) or gpu (needs CuPy and a CUDA device)")
-    p.add_argument("--warmup", type=int, help="discarded iterations after the first one (default 2)")
-    p.add_argument("--iters", type=int, help="timed iterations per run (default: chosen from --target-s)")
-    p.add_argument("--target-s", type=float, help="timed seconds per run when --iters is not given (1.0)")
-    p.add_argument("--min-iters", type=int, help="lower bound on the chosen iterations (5)")
-    p.add_argument("--max-iters", type=int, help="upper bound on the chosen iterations (200)")
-    p.add_argument("--mem-iters", type=int, help="iterations of the memory pass (2; 0 skips it)")
-    p.add_argument("--mem-repeats", type=int,
+    p.add_argument("--device", help="cpu (default) or gpu (needs CuPy and a CUDA device)")
+    p.add_argument("--warmup", type=at_least(0), help="discarded iterations after the first one (default 2)")
+    p.add_argument("--iters", type=iterations,
+                   help="timed iterations per run, or 'auto' (default: chosen from --target-s)")
+    p.add_argument("--target-s", type=seconds,
+                   help="timed seconds per run when --iters is auto (1.0)")
+    p.add_argument("--min-iters", type=at_least(1), help="lower bound on the chosen iterations (5)")
+    p.add_argument("--max-iters", type=at_least(1), help="upper bound on the chosen iterations (200)")
+    p.add_argument("--mem-iters", type=at_least(0), help="iterations of the memory pass (2; 0 skips it)")
+    p.add_argument("--mem-repeats", type=at_least(0),
                    help="repeats that also run the memory pass (default 1: the first one)")
-    p.add_argument("--repeats", type=int, help="fresh processes per cell (default 3)")
-    p.add_argument("--threads", type=int, help="BLAS/OpenMP threads per run (default 1; 0: every core)")
+    p.add_argument("--repeats", type=at_least(1), help="fresh processes per cell (default 3)")
+    p.add_argument("--threads", type=at_least(0),
+                   help="BLAS/OpenMP threads per run (default 1; 0: every core)")
     p.add_argument("--malloc", choices=("cache", "system"),
                    help="glibc malloc policy in each run: cache (default) keeps freed memory in the "
                         "process like a framework's caching allocator; system returns it to the kernel")
-    p.add_argument("--timeout", type=float, help="seconds before a run is killed (default 300)")
+    p.add_argument("--timeout", type=seconds, help="seconds before a run is killed (default 300)")
     p.add_argument("--out", help="results directory (default results/<device>-<time>, linked as "
                    "results/latest)")
-    p.add_argument("--resume", action="store_true", help="skip runs already in --out (or results/latest)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the plan --out (or results/latest) records, running only what is "
+                        "missing; other options must match the recorded ones")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: small sizes, 1 repeat, tiny time budget (under a minute)")
     p.add_argument("--profile", action="store_true",
                    help="add the style-tax pass: time inside kernels vs engine overhead")
-    p.add_argument("--profile-iters", type=int,
+    p.add_argument("--profile-iters", type=at_least(1),
                    help="iterations of the style-tax pass (default 20, at most the timed iterations)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the shuffled run order")
+    p.add_argument("--seed", type=at_least(0), help="seed of the shuffled run order (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--allow-failures", action="store_true",
+                   help="exit 0 even when a run is not ok (default: exit 1, after the tables)")
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="stylebench", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
         description="Measure what a deep-learning framework's programming style costs in time and memory "
                     "when the arithmetic is held fixed: every engine trains the same workloads with the "
@@ -192,10 +259,11 @@ def build_parser():
     p.add_argument("workload")
     p.add_argument("--size")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--iters", type=int, default=20)
-    p.add_argument("--top", type=int, default=25, help="rows to show")
-    p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1; 0: every core)")
-    p.add_argument("--timeout", type=float, default=300.0)
+    p.add_argument("--iters", type=at_least(1), default=20)
+    p.add_argument("--top", type=at_least(1), default=25, help="rows to show")
+    p.add_argument("--threads", type=at_least(0), default=1,
+                   help="BLAS/OpenMP threads (default 1; 0: every core)")
+    p.add_argument("--timeout", type=seconds, default=300.0)
     p.set_defaults(func=cmd_profile)
     p = sub.add_parser("regress", help="regression gate: this tree against a git ref (--against, default "
                        "HEAD~1), both measured now in alternation; or the saved pytest-benchmark baselines "
@@ -207,13 +275,22 @@ def build_parser():
 
 
 def main(argv=None):
-    from harness.runner import UsageError
-    args = build_parser().parse_args(argv)
+    from harness.report import ReportError
+    from harness.runner import StoreError, UsageError
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:     # a bad option: the one line is printed; --help and --version exit 0
+        if e.code:
+            return e.code
+        raise
     try:
         return args.func(args)
-    except (UsageError, workloads.UnknownNameError, workloads.EngineUnsupported) as e:
+    except (UsageError, ReportError, workloads.UnknownNameError, workloads.EngineUnsupported) as e:
         print(f"stylebench {args.command}: {e}", file=sys.stderr)
         return 2
+    except StoreError as e:        # the disk filled up or the directory went away: rows so far are kept
+        print(f"stylebench {args.command}: {e}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `stylebench list | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

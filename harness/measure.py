@@ -274,45 +274,94 @@ def classify(exc):
     tb = traceback.extract_tb(exc.__traceback__)
     if tb:
         f = tb[-1]
-        line += f" (at {os.path.relpath(f.filename)}:{f.lineno})"
+        line += f" (at {where(f.filename)}:{f.lineno})"
     return status, line
 
 
-def run_task(task):
-    """Every pass for one (engine, workload, size, device, repeat); always returns a result dict."""
+def where(filename):
+    """A source file as rows may record it: relative to the repository, or the last two parts of a path
+    outside it (an absolute local path says nothing on another machine)."""
+    from harness import machine
+    path = os.path.abspath(filename)
+    root = str(machine.ROOT) + os.sep
+    if path.startswith(root):
+        return path[len(root):]
+    return os.path.join(*path.split(os.sep)[-2:])
+
+
+# the passes after the timing pass, in the order they run; each has <name>_status and <name>_error columns
+LATER_PASSES = ("mem", "profile")
+
+
+def run_passes(task):
+    """Every pass for one (engine, workload, size, device, repeat), one result dict per pass as it ends,
+    so a later pass failing (or killing the process) cannot take an earlier pass's measurements with it.
+
+    The first dict is the timing pass's (with status/error, the run's verdict, and `passes`: the later
+    passes that follow); each later pass's dict carries its own <pass>_status ("ok", the failure status,
+    or "not run" when the timing pass failed) and <pass>_error."""
     import workloads
     from frameworks import kernels
     from harness import machine
-    out = {"status": "ok", "error": "", "warmup": task["warmup"], "iters_policy": iteration_policy(task)}
-    out.update(machine.blas_info())
+    wanted = [p for p, on in (("mem", task["mem_iters"] > 0), ("profile", bool(task.get("profile")))) if on]
+    head = {"status": "ok", "error": "", "warmup": task["warmup"], "iters_policy": iteration_policy(task),
+            "passes": wanted}
+    head.update(machine.blas_info())
     if task["device"] == "gpu":
-        out.update(machine.gpu_info())
+        head.update(machine.gpu_info())
+    for p in LATER_PASSES:
+        if p not in wanted:
+            head[f"{p}_status"] = "skipped"
+    trainer = None
     try:
         w = workloads.get(task["workload"])
         xp = kernels.get_xp(task["device"])
         sync = (lambda: kernels.synchronize(xp)) if task["device"] == "gpu" else (lambda: None)
-        trainer = timing_pass(task, w, sync, out)
-        if trainer is None:
-            return out
-        if task["mem_iters"] > 0 and task["device"] == "gpu":
-            out.update(gpu_memory_pass(task, w, trainer, sync, task["mem_iters"]))
-        del trainer
-        if task["mem_iters"] > 0 and task["device"] == "cpu":
-            out.update(cpu_memory_pass(task, w, task["mem_iters"]))
-        if task.get("profile"):
-            out.update(profile_pass(task, w, sync, max(1, min(out["iters"], task["profile_iters"]))))
-    except BaseException as e:  # every failure becomes a row; the matrix goes on
-        if isinstance(e, (KeyboardInterrupt, SystemExit)):
-            raise
-        out["status"], out["error"] = classify(e)
+        trainer = timing_pass(task, w, sync, head)
+    except Exception as e:  # every failure becomes a row; the matrix goes on
+        head["status"], head["error"] = classify(e)
+    head["time_status"] = head["status"]
+    timed = trainer is not None
+    yield head
+
+    def attempt(name, measure_fn):
+        if not timed:
+            return {f"{name}_status": "not run", f"{name}_error": "the timing pass failed"}
+        try:
+            res = measure_fn()
+        except Exception as e:  # this pass's failure is this pass's: the timing pass's numbers stay
+            status, error = classify(e)
+            return {f"{name}_status": status, f"{name}_error": error}
+        return dict(res, **{f"{name}_status": "ok", f"{name}_error": ""})
+
+    if "mem" in wanted:
+        if task["device"] == "gpu":
+            yield attempt("mem", lambda: gpu_memory_pass(task, w, trainer, sync, task["mem_iters"]))
+        else:
+            trainer = None      # the CPU pass builds its own under tracemalloc; free this one first
+            yield attempt("mem", lambda: cpu_memory_pass(task, w, task["mem_iters"]))
+    if "profile" in wanted:
+        yield attempt("profile", lambda: profile_pass(task, w, sync,
+                                                      max(1, min(head["iters"], task["profile_iters"]))))
+
+
+def run_task(task):
+    """Every pass for one run in this process, merged into one result dict."""
+    out = {}
+    for part in run_passes(task):
+        out.update(part)
     return out
 
 
 def child_main(task, conn):
-    """Entry point of the spawned child: run the task, send the result dict back over the pipe."""
+    """Entry point of the spawned child: each pass's result goes back over the pipe as soon as it ends."""
+    sent = False
     try:
-        result = run_task(task)
-    except BaseException as e:
-        result = {"status": "error", "error": classify(e)[1]}
-    conn.send(result)
-    conn.close()
+        for part in run_passes(task):
+            conn.send(part)
+            sent = True
+    except Exception as e:  # outside any pass (an import, the machine probe): still one clear row
+        if sent:
+            raise
+        status, error = classify(e)
+        conn.send({"status": status, "error": error, "time_status": status})

@@ -1,12 +1,15 @@
 """Reads a results directory back: per-cell statistics, the rich compare tables, PNG plots, DIR-vs-DIR."""
 import io
 import math
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import workloads
+from harness.runner import MEASURED
 
 UNSTABLE_SPREAD = 0.10     # repeats' medians spreading more than this are flagged
 CELL = ["engine", "workload", "size", "device"]
@@ -15,23 +18,108 @@ TEXT_COLUMNS = ("run_id", "engine", "workload", "size", "device", "status", "err
 GPU_COLS = ("gpu_peak_mb", "gpu_pool_mb", "gpu_nvml_used_mb")
 
 
-def load(out):
-    """(results, samples, profile) DataFrames of a results directory (profile may be empty)."""
+
+class ReportError(ValueError):
+    """A results directory or CSV that cannot be read as one `stylebench bench` wrote: one line naming the
+    file and what is wrong with it (exit code 2)."""
+
+
+# the columns summarize() needs
+RESULT_NEEDS = ("run_id", "engine", "workload", "size", "device", "repeat", "status", "error", "median_ms",
+                "iters")
+SAMPLE_NEEDS = ("run_id", "ms")
+NUMERIC = ("repeat", "iters", "median_ms", "p10_ms", "p90_ms", "peak_mem_mb", "state_mem_mb", "build_s",
+           "first_iter_ms", "kernel_ms", "overhead_ms", "overhead_pct", "kernel_calls") + GPU_COLS
+
+
+def _warn(message):
+    print(f"stylebench: warning: {message}", file=sys.stderr)
+
+
+def load(out, warn=_warn):
+    """(results, samples, profile) DataFrames of a results directory (profile may be empty).
+
+    samples.csv is checked against results.csv: a measured run whose sample count is not its `iters`
+    (a truncated or edited file), or samples of a run with no row, get one warning; such a run's samples
+    are left out, so its cell's times come from results.csv's per-run figures, and the table says so."""
     out = Path(out)
     path = out / "results.csv"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: is {out} a directory written by `stylebench bench`?")
-    results = read_csv(path)
-    samples = read_csv(out / "samples.csv") if (out / "samples.csv").exists() else \
-        pd.DataFrame(columns=["run_id", "ms"])
-    profile = read_csv(out / "profile.csv") if (out / "profile.csv").exists() else pd.DataFrame()
+    if not path.is_file():
+        raise ReportError(f"{path} not found: is {out} a directory written by `stylebench bench`?")
+    results = read_csv(path, RESULT_NEEDS)
+    if results.empty:
+        raise ReportError(f"{path} has a header but no rows: no run has finished yet")
+    for c in NUMERIC:
+        if c in results:
+            results[c] = pd.to_numeric(results[c], errors="coerce")
+    if results["run_id"].duplicated().any():
+        dup = results.loc[results["run_id"].duplicated(), "run_id"].iloc[0]
+        raise ReportError(f"{path} holds run {dup} more than once: not a file `stylebench bench` wrote")
+    spath = out / "samples.csv"
+    measured = results[results["status"].isin(MEASURED)]
+    if spath.exists():
+        samples = read_csv(spath, SAMPLE_NEEDS, allow_empty=True)
+        samples["ms"] = pd.to_numeric(samples["ms"], errors="coerce")
+        samples = samples[samples["ms"].notna()]
+    else:
+        samples = pd.DataFrame({"run_id": pd.Series(dtype=str), "ms": pd.Series(dtype=float)})
+        if len(measured):
+            warn(f"{spath} is missing: the times shown are results.csv's per-run medians (no pooled "
+                 "samples)")
+    samples = _check_samples(measured, samples, spath, warn) if spath.exists() else samples
+    ppath = out / "profile.csv"
+    profile = read_csv(ppath, allow_empty=True) if ppath.exists() else pd.DataFrame()
     return results, samples, profile
 
 
-def read_csv(path):
-    """A CSV this harness wrote: names stay strings (a size called "nan" is not NaN), empty is missing."""
-    df = pd.read_csv(path, keep_default_na=False, na_values=[""],
-                     dtype={c: str for c in TEXT_COLUMNS}, low_memory=False)
+def _check_samples(measured, samples, spath, warn):
+    """Samples minus those of runs whose count disagrees with results.csv (warned about)."""
+    counts = samples.groupby("run_id").size()
+    bad = []
+    for r in measured.itertuples():
+        n = int(counts.get(r.run_id, 0))
+        if pd.isna(r.iters) or n != int(r.iters):
+            bad.append(f"{r.run_id} has {n}, expected {'?' if pd.isna(r.iters) else int(r.iters)}")
+    orphans = sorted(set(samples["run_id"]) - set(measured["run_id"]))
+    if bad:
+        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        warn(f"{spath}: {len(bad)} of {len(measured)} measured runs have another sample count than "
+             f"results.csv's iters ({'; '.join(bad[:3])}{more}); their cells show results.csv's per-run "
+             "medians instead")
+    if orphans:
+        warn(f"{spath}: samples of {len(orphans)} runs that results.csv has no measured row for "
+             f"({', '.join(orphans[:3])}{' ...' if len(orphans) > 3 else ''}); left out")
+    drop = {b.split(" has ")[0] for b in bad} | set(orphans)
+    return samples[~samples["run_id"].isin(drop)]
+
+
+def read_csv(path, required=(), allow_empty=False):
+    """A CSV this harness wrote: names stay strings (a size called "nan" is not NaN), empty is missing.
+    ReportError naming the file when it is empty, binary, malformed or lacks `required` columns."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError as e:
+        raise ReportError(f"{path}: cannot read it: {e.strerror or e}") from None
+    if not head.strip():
+        raise ReportError(f"{path} is empty (not even a header)")
+    if b"\0" in head:
+        raise ReportError(f"{path} is a binary file, not a CSV")
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""],
+                         dtype={c: str for c in TEXT_COLUMNS}, low_memory=False)
+    except UnicodeDecodeError:
+        raise ReportError(f"{path} is not UTF-8 text (a binary file?), not a CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ReportError(f"{path} is not a well-formed CSV ({first})") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ReportError(f"{path} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+                          "not a file `stylebench bench` wrote")
+    if df.empty and required and not allow_empty:
+        raise ReportError(f"{path} has a header but no rows")
     for c in TEXT_COLUMNS:
         if c in df:
             df[c] = df[c].fillna("")
@@ -43,19 +131,43 @@ def _med(series):
     return float(s.median()) if len(s) else math.nan
 
 
+def _pass_failure(runs, name):
+    """'error: why' of the first run whose <name> pass failed, or ''."""
+    col = f"{name}_status"
+    if col not in runs:
+        return ""
+    bad = runs[~runs[col].fillna("").isin(("ok", "skipped", "", "not run"))]
+    if bad.empty:
+        return ""
+    r = bad.iloc[0]
+    return f"{r[col]}: {r.get(f'{name}_error', '')}"
+
+
 def summarize(results, samples):
-    """One row per (engine, workload, size, device): statistics over every iteration of its ok runs."""
+    """One row per (engine, workload, size, device): statistics over every iteration of its measured
+    runs (ok or unverified); from results.csv's per-run figures when some of their samples are missing."""
     rows = []
     for key, g in results.groupby(CELL, sort=False):
-        ok = g[g["status"] == "ok"]
+        ok = g[g["status"].isin(MEASURED)]
         rec = dict(zip(CELL, key), runs=len(g), ok_runs=len(ok))
-        bad = g[g["status"] != "ok"]
-        rec["status"] = "ok" if len(ok) else bad["status"].mode().iloc[0]
+        bad = g[~g["status"].isin(MEASURED)]
+        if len(ok):
+            rec["status"] = "unverified" if (ok["status"] == "unverified").any() else "ok"
+        else:
+            rec["status"] = bad["status"].mode().iloc[0]
         rec["failures"] = "; ".join(f"r{r.repeat} {r.status}: {r.error}" for r in bad.itertuples())
-        ms = samples.loc[samples["run_id"].isin(ok["run_id"]), "ms"].to_numpy(dtype=float)
-        if len(ms):
+        rec["unverified"] = "; ".join(f"r{r.repeat}: {r.error}" for r in ok.itertuples()
+                                      if r.status == "unverified")
+        have = samples["run_id"].isin(ok["run_id"])
+        rec["times_from"] = "samples"
+        if len(ok) and set(samples.loc[have, "run_id"]) == set(ok["run_id"]):
+            ms = samples.loc[have, "ms"].to_numpy(dtype=float)
             rec["p10_ms"], rec["median_ms"], rec["p90_ms"] = np.percentile(ms, [10, 50, 90])
             rec["samples"] = len(ms)
+        elif len(ok):       # some samples missing: the runs' own figures, labelled as such
+            rec["times_from"] = "run medians"
+            rec.update(p10_ms=_med(ok.get("p10_ms", pd.Series(dtype=float))), median_ms=_med(ok["median_ms"]),
+                       p90_ms=_med(ok.get("p90_ms", pd.Series(dtype=float))), samples=0)
         else:
             rec.update(p10_ms=math.nan, median_ms=math.nan, p90_ms=math.nan, samples=0)
         meds = pd.to_numeric(ok["median_ms"], errors="coerce").dropna()
@@ -64,6 +176,8 @@ def summarize(results, samples):
         for col in ("peak_mem_mb", "state_mem_mb", "build_s", "first_iter_ms", "kernel_ms", "overhead_ms",
                     "overhead_pct", "kernel_calls") + GPU_COLS:
             rec[col] = _med(ok[col]) if col in ok else math.nan
+        rec["mem_failure"] = _pass_failure(ok, "mem")
+        rec["profile_failure"] = _pass_failure(ok, "profile")
         rec["iters"] = _med(ok["iters"])
         rows.append(rec)
     cells = pd.DataFrame(rows)
@@ -108,14 +222,23 @@ def na(v, fmt):
 
 
 def _time_cell(r):
-    if r.status != "ok":
+    if r.status not in MEASURED:
         why = r.failures.split("; ")[0].split(": ", 1)[-1][:60]
         return f"[red]{r.status}[/red]\n[dim]{why}[/dim]"
     flag = "" if r.stable else f" [yellow]±{100 * r.repeat_spread:.0f}%![/yellow]"
-    lines = [f"[bold]{r.median_ms:.3g}[/bold] ms{flag}", f"{r.p10_ms:.3g}–{r.p90_ms:.3g}"]
+    lines = []
+    if r.status == "unverified":
+        lines.append("[yellow]unverified[/yellow] [dim](reference failed: losses not checked)[/dim]")
+    lines += [f"[bold]{na(r.median_ms, '{:.3g}')}[/bold] ms{flag}",
+              f"{na(r.p10_ms, '{:.3g}')}–{na(r.p90_ms, '{:.3g}')}"]
+    if r.times_from != "samples":
+        lines.append("[yellow]from run medians: samples missing[/yellow]")
     mem = r.gpu_peak_mb if r.device == "gpu" else r.peak_mem_mb
-    lines.append(f"{na(mem, '{:.3g}')} MB")
-    lines.append(f"×{na(r.x_ref, '{:.2f}')} ref  ×{r.x_best:.2f} best")
+    if r.mem_failure and (mem is None or math.isnan(mem)):
+        lines.append(f"[yellow]memory pass {r.mem_failure.split(':')[0]}[/yellow]")
+    else:
+        lines.append(f"{na(mem, '{:.3g}')} MB")
+    lines.append(f"×{na(r.x_ref, '{:.2f}')} ref  ×{na(r.x_best, '{:.2f}')} best")
     if r.ok_runs < r.runs:
         lines.append(f"[yellow]{r.runs - r.ok_runs}/{r.runs} runs failed[/yellow]")
     return "\n".join(lines)
@@ -166,16 +289,37 @@ def tables(cells, meta=None):
     return out
 
 
+WIDE = 1000        # a console that is not a terminal: tables at their natural width, never wrapped at 80
+
+
+def console(**kw):
+    """A rich Console for tables: the terminal's width on a terminal; elsewhere (a log file, CI, a pipe)
+    wide enough that no table wraps its cells, unless $COLUMNS says otherwise."""
+    from rich.console import Console
+    c = Console(**kw)
+    if not c.is_terminal and not os.environ.get("COLUMNS"):
+        c = Console(width=WIDE, **kw)
+    return c
+
+
 def print_tables(cells, console=None, save=None):
     from rich.console import Console
-    console = console or Console()
-    rec = Console(record=True, width=200, file=io.StringIO()) if save else None
+    console = console or globals()["console"]()
+    rec = Console(record=True, width=WIDE, file=io.StringIO()) if save else None
     for t in tables(cells):
         console.print(t)
         if rec:
             rec.print(t)
     if rec:
-        Path(save).write_text(rec.export_text())
+        _write(save, rec.export_text())
+
+
+def _write(path, text):
+    from harness.runner import write_atomic
+    try:
+        write_atomic(path, text)
+    except OSError as e:
+        raise ReportError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 # ------------------------------------------------------------------------------------------------ plots
@@ -238,8 +382,14 @@ def plots(cells, out_dir):
 def _save(fig, path):
     import matplotlib.pyplot as plt
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fig.savefig(tmp, dpi=100, format="png")
+        os.replace(tmp, path)
+    except OSError as e:
+        raise ReportError(f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -248,11 +398,13 @@ def write_report(out, console=None):
     out = Path(out)
     results, samples, _ = load(out)
     cells = summarize(results, samples)
-    if cells.empty:
-        raise ValueError(f"{out}/results.csv has no rows yet")
-    cells.to_csv(out / "summary.csv", index=False)
+    _write(out / "summary.csv", cells.to_csv(index=False))
     print_tables(cells, console, save=out / "table.txt")
-    return cells, plots(cells, out / "plots")
+    try:
+        written = plots(cells, out / "plots")
+    except OSError as e:
+        raise ReportError(f"cannot write the plots under {out / 'plots'}: {e.strerror or e}") from None
+    return cells, written
 
 
 # ---------------------------------------------------------------------------------------------- compare
@@ -268,6 +420,8 @@ def compare(dir_a, dir_b):
     def flag(r):
         if r.status_a != "ok" or r.status_b != "ok":
             return f"{r.status_a} -> {r.status_b}"
+        if "samples" not in (r.times_from_a, r.times_from_b) or r.times_from_a != r.times_from_b:
+            return "? (samples missing: no spread to compare)"
         if r.p10_ms_b > r.p90_ms_a:
             return "slower"
         if r.p90_ms_b < r.p10_ms_a:

@@ -2,22 +2,32 @@
 turns every failure into a row, appends rows as runs end (so a kill loses nothing) and resumes."""
 import contextlib
 import csv
+import ctypes
 import dataclasses
 import datetime
+import io
 import json
 import math
 import multiprocessing
+import multiprocessing.connection as mp_connection
 import os
 import random
 import signal
+import sys
 import time
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:          # not POSIX: results directories are not locked
+    fcntl = None
 
 import workloads
 from harness import machine, measure
 
 RESULT_COLUMNS = (
     "run_id", "engine", "workload", "size", "device", "repeat", "status", "error", "gate",
+    "time_status", "mem_status", "mem_error", "profile_status", "profile_error",
     "warmup", "iters", "iters_policy", "build_s", "first_iter_ms", "median_ms", "p10_ms", "p90_ms",
     "mean_ms", "peak_mem_mb", "state_mem_mb", "gpu_peak_mb", "gpu_pool_mb", "gpu_nvml_used_mb",
     "kernel_ms", "overhead_ms", "overhead_pct", "kernel_calls", "profiled_step_ms", "hook_cost_us",
@@ -29,14 +39,26 @@ RESULT_COLUMNS = (
 RUN_KEY = ("engine", "workload", "size", "device", "repeat")
 SAMPLE_COLUMNS = RUN_KEY + ("run_id", "iteration", "ms")
 PROFILE_COLUMNS = RUN_KEY + ("run_id", "site", "kernel", "phase", "calls_per_iter", "ms_per_iter")
-STATUSES = ("ok", "error", "timeout", "crashed", "oom", "diverged", "invalid")
+# unverified: timed, but the reference trainer could not run, so nothing checked the arithmetic
+STATUSES = ("ok", "error", "timeout", "crashed", "oom", "diverged", "invalid", "unverified")
+MEASURED = ("ok", "unverified")          # statuses whose times are kept
+PASS_OK = ("ok", "skipped")              # a later pass's status that is not a failure
 
 # the default matrix: every workload's small size, plus these
 DEFAULT_EXTRA_SIZES = {"mlp-l2": ("big",)}
+# options that decide what a results directory measures: --resume must not change any of them
+PLAN_OPTIONS = ("engines", "workloads", "sizes", "device", "warmup", "iters", "target_s", "min_iters",
+                "max_iters", "mem_iters", "mem_repeats", "repeats", "threads", "malloc", "timeout",
+                "profile", "profile_iters", "seed", "quick")
+LIST_OPTIONS = ("engines", "workloads", "sizes")
 
 
 class UsageError(ValueError):
     """A bad command-line request (unknown name, bad device, no GPU): one message, exit code 2."""
+
+
+class StoreError(OSError):
+    """The results directory could not be written (disk full, removed): one message, exit code 1."""
 
 
 @dataclasses.dataclass
@@ -46,7 +68,7 @@ class Options:
     sizes: tuple = ()
     device: str = "cpu"
     warmup: int = 2
-    iters: int = 0                # 0: chosen per run from the time budget below
+    iters: int = 0                # 0: chosen per run from the time budget below ("auto" on the CLI)
     target_s: float = 1.0         # timed seconds per run when iters is 0
     min_iters: int = 5
     max_iters: int = 200
@@ -72,6 +94,39 @@ class Options:
         self.warmup = min(self.warmup, 1)
         self.target_s, self.min_iters, self.max_iters, self.mem_iters = 0.05, 3, 20, 1
 
+    def validate(self):
+        """UsageError naming the first option out of range (the CLI checks each value as it parses;
+        this also guards callers of bench() and the combinations)."""
+        for name, low in INT_RANGES.items():
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < low:
+                raise UsageError(f"{flag(name)} must be an integer >= {low}, got {v!r}")
+        for name in ("timeout", "target_s"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                raise UsageError(f"{flag(name)} must be a finite number of seconds > 0, got {v!r}")
+        if self.min_iters > self.max_iters:
+            how = " (--quick sets 3..20)" if self.quick else ""
+            raise UsageError(f"--min-iters {self.min_iters} is above --max-iters {self.max_iters}{how}")
+        if self.malloc not in machine.MALLOC_ENV:
+            raise UsageError(f"unknown --malloc {self.malloc!r}; known: {', '.join(machine.MALLOC_ENV)}")
+        for name in LIST_OPTIONS:
+            raw = getattr(self, name)
+            if isinstance(raw, str):
+                raw = (raw,)
+            if raw and not _split(raw):
+                raise UsageError(f"{flag(name)} names nothing: {' '.join(map(repr, raw))}")
+
+
+# the smallest value of each integer option (iters 0 = auto, only through the API)
+INT_RANGES = {"warmup": 0, "iters": 0, "min_iters": 1, "max_iters": 1, "mem_iters": 0, "mem_repeats": 0,
+              "repeats": 1, "threads": 0, "profile_iters": 1, "seed": 0}
+
+
+def flag(name):
+    """The command-line spelling of an Options field."""
+    return "--" + name.replace("_", "-")
+
 
 def task_defaults(opts):
     return {"warmup": opts.warmup, "iters": opts.iters, "target_s": opts.target_s,
@@ -80,9 +135,14 @@ def task_defaults(opts):
 
 
 def _split(values):
+    """Names from "a,b c" style options, in order, each once."""
+    if isinstance(values, str):
+        values = (values,)
     out = []
     for v in values or ():
-        out.extend(x.strip() for x in v.split(",") if x.strip())
+        for x in v.split(","):
+            if x.strip() and x.strip() not in out:
+                out.append(x.strip())
     return tuple(out)
 
 
@@ -97,24 +157,27 @@ def check_device(device):
             raise UsageError(str(e)) from None
 
 
+def _unknown(kind, given, known):
+    bad = [x for x in given if x not in known]
+    if bad:
+        what = f"{kind} {bad[0]!r}" if len(bad) == 1 else f"{kind}s {', '.join(map(repr, bad))}"
+        raise UsageError(f"unknown {what}; known {kind}s: {', '.join(known)}")
+
+
 def plan(opts):
     """(cells, skipped): cells = [(engine, workload, size)], skipped = [(engine, workload, why)]."""
     check_device(opts.device)
     engines = _split(opts.engines) or workloads.engines()
     names = _split(opts.workloads) or workloads.names()
     sizes = _split(opts.sizes)
-    for e in engines:
-        if e not in workloads.engines():
-            raise UsageError(f"unknown engine {e!r}; known engines: {', '.join(workloads.engines())}")
-    for n in names:
-        if n not in workloads.names():
-            raise UsageError(f"unknown workload {n!r}; known workloads: {', '.join(workloads.names())}")
+    _unknown("engine", engines, workloads.engines())
+    _unknown("workload", names, workloads.names())
     specs = {n: workloads.get(n) for n in names}
-    for s in sizes:
-        if not any(s in w.sizes for w in specs.values()):
-            known = sorted({z for w in specs.values() for z in w.sizes})
-            raise UsageError(f"unknown size {s!r} for workloads {', '.join(names)}; known sizes: "
-                             f"{', '.join(known)}")
+    known = list(dict.fromkeys(z for w in specs.values() for z in w.sizes))
+    bad = [s for s in sizes if s not in known]
+    if bad:
+        raise UsageError(f"unknown size{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))} for "
+                         f"workloads {', '.join(names)}; known sizes: {', '.join(known)}")
     cells, skipped = [], []
     for n, w in specs.items():
         if sizes:
@@ -170,46 +233,117 @@ def child_env(threads, malloc="cache"):
                 os.environ[k] = v
 
 
+# ------------------------------------------------------------------------------------ child processes
+
+PR_SET_PDEATHSIG = 1
+DONE = {"pass": "done"}       # the child's last message: it finished, whatever each pass said
+
+
+def _die_with_parent_signal():
+    """Linux: SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):    # no libc prctl (an unusual libc): the group kill still applies
+        pass
+
+
+def _child_entry(target, args, conn, parent_pid):
+    """First code of every spawned child: its own process group (so the runner can kill it together with
+    anything it forks), death with the runner (a killed runner leaves nothing measuring), then the task."""
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    _die_with_parent_signal()
+    # what the run forks dies with it too (fork resets the parent-death signal); the runner kills the
+    # whole group after every run besides
+    os.register_at_fork(after_in_child=_die_with_parent_signal)
+    if os.getppid() != parent_pid:      # the runner died before the signal was armed
+        os._exit(1)
+    target(*args, conn)
+    conn.send(DONE)
+    conn.close()
+
+
+def _kill_group(proc):
+    """SIGKILL the child's process group (the child and whatever it forked), then the child itself in
+    case it died or was stopped before it made its own group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if proc.exitcode is None:
+        proc.kill()
+    proc.join(10)
+
+
 def spawn(target, args, timeout, threads, malloc="cache"):
-    """Run target(*args, conn) in a fresh spawned process; (result or None, status, error)."""
+    """Run target(*args, conn) in a fresh spawned process; (messages, status, error).
+
+    `messages` are the dicts the child sent, in order; status is "ok" when it finished, else how it
+    ended: timeout (killed after `timeout` seconds), crashed (died: exit code or signal), oom (SIGKILL the
+    runner did not send). A child that exits is noticed at once even when something it forked keeps the
+    pipe open; after every run its whole process group is killed, so nothing it started lives on."""
     ctx = multiprocessing.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=target, args=(*args, send), daemon=True)
+    proc = ctx.Process(target=_child_entry, args=(target, args, send, os.getpid()), daemon=True)
     with child_env(threads, malloc):
         proc.start()
     send.close()
-    result = None
+    messages, finished, killed = [], False, False
+    deadline = time.monotonic() + timeout
     try:
-        if recv.poll(timeout):
-            try:
-                result = recv.recv()
-            except EOFError:
-                result = None
-        else:
-            _stop(proc)
-            return None, "timeout", f"no result after {timeout:g} s; the run was killed"
-        proc.join(30)
+        while not finished:
+            left = deadline - time.monotonic()
+            ready = mp_connection.wait([recv, proc.sentinel], timeout=max(left, 0)) if left > 0 else []
+            if not ready:
+                killed = True
+                _kill_group(proc)
+                break
+            if recv in ready:
+                try:
+                    msg = recv.recv()
+                except (EOFError, OSError):          # every writer is gone: the child is ending
+                    proc.join(timeout=max(deadline - time.monotonic(), 0.1))
+                    killed = proc.exitcode is None
+                    break
+                if msg == DONE:
+                    finished = True
+                else:
+                    messages.append(msg)
+                continue
+            # the child exited; kill what it forked (which may hold the pipe open), then read what it sent
+            _kill_group(proc)
+            while recv.poll(1):
+                try:
+                    msg = recv.recv()
+                except (EOFError, OSError):
+                    break
+                finished = finished or msg == DONE
+                if msg != DONE:
+                    messages.append(msg)
+            break
+        if finished:
+            proc.join(max(deadline - time.monotonic(), 5))
     finally:
-        if proc.is_alive():
-            _stop(proc)
+        _kill_group(proc)           # leftovers of a finished run, or the run in flight on Ctrl-C
         recv.close()
-    if result is not None:
-        return result, result.get("status", "ok"), result.get("error", "")
+    if finished:
+        return messages, "ok", ""
+    if killed:
+        return messages, "timeout", f"no result after {timeout:g} s; the run was killed"
     code = proc.exitcode
+    when = "before finishing" if messages else "before reporting a result"
     if code is not None and code < 0:
         sig = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         if -code == signal.SIGKILL:
-            return None, "oom", f"child killed by {sig} (most likely the kernel's out-of-memory killer)"
-        return None, "crashed", f"child killed by signal {sig}"
-    return None, "crashed", f"child process exited with code {code} before reporting a result"
-
-
-def _stop(proc):
-    proc.terminate()
-    proc.join(5)
-    if proc.is_alive():
-        proc.kill()
-        proc.join(5)
+            return messages, "oom", (f"child killed by {sig} {when} (most likely the kernel's "
+                                     "out-of-memory killer)")
+        return messages, "crashed", f"child killed by signal {sig} {when}"
+    return messages, "crashed", f"child process exited with code {code} {when}"
 
 
 def reference_losses_child(workload, size, device, n, conn):
@@ -220,14 +354,63 @@ def reference_losses_child(workload, size, device, n, conn):
         conn.send({"status": "ok", "losses": [float(t.step(w.batch(i, size))) for i in range(n)]})
     except Exception as e:  # reported, not raised: the gate is then unavailable for this cell
         conn.send({"status": "error", "error": measure.classify(e)[1]})
-    conn.close()
+
+
+# ------------------------------------------------------------------------------------ the out directory
+
+def write_atomic(path, text):
+    """Replace `path` with `text` as a whole: written to a temporary file beside it, fsynced, renamed
+    (a kill or a full disk leaves the old file or the new one, never half of one)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):       # the rename itself durable too
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def check_out(out):
+    """UsageError when `out` cannot be a results directory: a file, under a file, or not creatable."""
+    p = Path(out)
+    try:
+        if p.exists() and not p.is_dir():
+            raise UsageError(f"--out {out}: is a file, not a directory")
+        above = p
+        while not above.exists() and above != above.parent:
+            above = above.parent
+        if not above.is_dir():
+            raise UsageError(f"--out {out}: {above} is a file, so no directory can be made under it")
+    except OSError as e:
+        raise UsageError(f"--out {out}: {e.strerror or e}") from None
+
+
+def _csv_text(columns, rows):
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
 
 
 class Store:
-    """The out directory: results.csv (one row per run), samples.csv, profile.csv, meta.json.
+    """The out directory: results.csv (one row per run), samples.csv, profile.csv, meta.json, and
+    reference_losses.json; held under an exclusive lock (.lock) while open, so one writer at a time.
 
     A run's samples and profile rows are written first and its results row last, each file flushed and
-    fsynced, so the results row marks the run done; --resume drops samples of runs without one.
+    fsynced, so the results row marks the run done; --resume drops samples of runs without one. Files
+    that are rewritten rather than appended are replaced whole (write_atomic).
     """
 
     def __init__(self, out, resume):
@@ -236,39 +419,114 @@ class Store:
         self.samples = self.out / "samples.csv"
         self.profile = self.out / "profile.csv"
         self.gate_file = self.out / "reference_losses.json"
+        self.meta_file = self.out / "meta.json"
+        self.warnings = []
+        self._lock = None
+        check_out(out)
         if self.results.exists() and not resume:
             raise UsageError(f"{self.results} already exists; pass --resume to continue it or choose "
                              "another --out")
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.done = set()
-        if resume and self.results.exists():
-            rows = self._read_clean(self.results, RESULT_COLUMNS)
-            self.done = {r["run_id"] for r in rows}
-            self._read_clean(self.samples, SAMPLE_COLUMNS, keep=self.done)
-            self._read_clean(self.profile, PROFILE_COLUMNS, keep=self.done)
-        self.ref_losses = {}
-        if resume and self.gate_file.exists():
-            self.ref_losses = json.loads(self.gate_file.read_text())
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._lock = open(self.out / ".lock", "a+")
+        except OSError as e:
+            raise UsageError(f"--out {out}: cannot write there: {e.strerror or e}") from None
+        try:
+            self._take_lock()
+            self.done = set()
+            if resume and self.results.exists():
+                rows = self._read_clean(self.results, RESULT_COLUMNS)
+                self.done = {r["run_id"] for r in rows}
+                self._read_clean(self.samples, SAMPLE_COLUMNS, keep=self.done)
+                self._read_clean(self.profile, PROFILE_COLUMNS, keep=self.done)
+            self.ref_losses = self._read_gate() if resume else {}
+        except BaseException:
+            self.close()
+            raise
 
-    @staticmethod
-    def _read_clean(path, columns, keep=None):
+    def _take_lock(self):
+        if fcntl is None:        # not POSIX: no lock, as before
+            return
+        try:
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.seek(0)
+            pid = self._lock.read().strip() or "?"
+            raise UsageError(f"{self.out} is being written by another `stylebench bench` (pid {pid}); wait "
+                             "for it to finish or choose another --out") from None
+        self._lock.seek(0)
+        self._lock.truncate()
+        self._lock.write(f"{os.getpid()}\n")
+        self._lock.flush()
+
+    def close(self):
+        if self._lock is not None:
+            self._lock.close()         # closing the file releases the flock
+            self._lock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextlib.contextmanager
+    def writing(self, what):
+        """An OSError while writing `what` (a full disk...) becomes one StoreError saying what is kept."""
+        try:
+            yield
+        except OSError as e:
+            if isinstance(e, StoreError):
+                raise
+            why = e.strerror or str(e)
+            raise StoreError(f"cannot write {what}: {why}; the {len(self.done)} runs finished before it "
+                             "are saved (`stylebench bench --resume --out DIR` continues)") from None
+
+    def _read_gate(self):
+        if not self.gate_file.exists():
+            return {}
+        try:
+            data = json.loads(self.gate_file.read_text())
+            if not isinstance(data, dict) or not all(
+                    isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, (int, float)) for x in v))
+                    for v in data.values()):
+                raise ValueError("not a map of cell -> losses")
+        except (ValueError, UnicodeDecodeError) as e:
+            self.warnings.append(f"{self.gate_file.name} in {self.out} is unreadable ({str(e)[:80]}), torn "
+                                 "by an interrupted older run?; the reference losses are computed again")
+            return {}
+        return data
+
+    def read_meta(self):
+        return read_meta(self.out)
+
+    def write_meta(self, info):
+        with self.writing(self.meta_file):
+            write_atomic(self.meta_file, json.dumps(info, indent=1, default=str))
+
+    def _read_clean(self, path, columns, keep=None):
         """Rows of a CSV, minus a torn last line and (with `keep`) rows of runs that did not finish."""
         if not path.exists():
             return []
-        with open(path, newline="") as f:
-            text = f.read()
+        try:
+            with open(path, newline="") as f:
+                text = f.read()
+        except UnicodeDecodeError:
+            raise UsageError(f"{path} is not a text CSV (binary?); use a new --out") from None
+        if "\0" in text:
+            raise UsageError(f"{path} holds NUL bytes (not a CSV this harness wrote); use a new --out")
         torn = bool(text) and not text.endswith("\n")
         if torn:
             text = text[:text.rfind("\n") + 1]
         rows = list(csv.DictReader(text.splitlines()))
-        if rows and list(rows[0].keys()) != list(columns):
+        header = text.split("\n", 1)[0].split(",") if text else []
+        if text and header != list(columns):
             raise UsageError(f"{path} has other columns than this version writes; use a new --out")
-        good = [r for r in rows if None not in r and (keep is None or r["run_id"] in keep)]
+        good = [r for r in rows if None not in r and None not in r.values()
+                and (keep is None or r["run_id"] in keep)]
         if len(good) != len(rows) or torn or keep is not None:
-            with open(path, "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
-                w.writeheader()
-                w.writerows(good)
+            with self.writing(path):
+                write_atomic(path, _csv_text(columns, good))
         return good
 
     @staticmethod
@@ -285,15 +543,19 @@ class Store:
     def write_run(self, row, samples, sites):
         key = {k: row[k] for k in RUN_KEY + ("run_id",)}
         if samples:
-            self._append(self.samples, SAMPLE_COLUMNS,
-                         [dict(key, iteration=i, ms=f"{ms:.6f}") for i, ms in enumerate(samples)])
+            with self.writing(self.samples):
+                self._append(self.samples, SAMPLE_COLUMNS,
+                             [dict(key, iteration=i, ms=f"{ms:.6f}") for i, ms in enumerate(samples)])
         if sites:
-            self._append(self.profile, PROFILE_COLUMNS, [dict(key, **s) for s in sites])
-        self._append(self.results, RESULT_COLUMNS, [row])
+            with self.writing(self.profile):
+                self._append(self.profile, PROFILE_COLUMNS, [dict(key, **s) for s in sites])
+        with self.writing(self.results):
+            self._append(self.results, RESULT_COLUMNS, [row])
         self.done.add(row["run_id"])
 
     def save_gate(self):
-        self.gate_file.write_text(json.dumps(self.ref_losses, indent=1))
+        with self.writing(self.gate_file):
+            write_atomic(self.gate_file, json.dumps(self.ref_losses, indent=1))
 
 
 def _fmt(v):
@@ -314,7 +576,9 @@ def make_row(run, device, result, status, error, meta, threads, wall_s, gate_not
                size=size, device=device, repeat=repeat, status=status, error=error, gate=gate_note,
                threads=threads, malloc=malloc, wall_s=f"{wall_s:.3f}",
                finished_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-    if status != "ok":      # a failed or invalid run shows no time
+    for c in ("error", "gate", "mem_error", "profile_error"):
+        row[c] = scrub(row[c])
+    if status not in MEASURED:      # a failed or invalid run shows no time
         for c in ("median_ms", "p10_ms", "p90_ms", "mean_ms", "iters"):
             row[c] = ""
     return row
@@ -334,38 +598,148 @@ def _progress(quiet):
                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
 
 
+def recorded_options(opts):
+    """The options that decide what a directory measures, as meta.json records them."""
+    rec = {k: getattr(opts, k) for k in PLAN_OPTIONS}
+    for k in LIST_OPTIONS:
+        rec[k] = list(_split(rec[k]))
+    return rec
+
+
+def option_differences(recorded, opts):
+    """'--iters 50 (recorded: 5)' for each plan option of `opts` that differs from meta.json's."""
+    now = recorded_options(opts)
+
+    def show(k, v):
+        if k in LIST_OPTIONS:
+            return ",".join(v) if v else "(default)"
+        if isinstance(v, bool):
+            return "on" if v else "off"
+        return "auto" if k == "iters" and v == 0 else f"{v:g}" if isinstance(v, float) else str(v)
+    diffs = []
+    for k in PLAN_OPTIONS:
+        a, b = recorded.get(k), now[k]
+        same = a == b or (isinstance(a, (int, float)) and isinstance(b, (int, float))
+                          and not isinstance(a, bool) and float(a) == float(b))
+        if not same:
+            diffs.append(f"{flag(k)} {show(k, b)} (recorded: {show(k, a)})")
+    return diffs
+
+
+def options_from_meta(meta, **extra):
+    """Options that continue the plan meta.json records (for `--resume` given no other option)."""
+    rec = dict(meta["options"])
+    for k in LIST_OPTIONS:
+        rec[k] = tuple(rec.get(k) or ())
+    known = {f.name for f in dataclasses.fields(Options)}
+    return Options(**{k: v for k, v in rec.items() if k in known}, **extra)
+
+
+def read_meta(out):
+    """meta.json of a results directory as bench() wrote it; None when there is none yet; UsageError when
+    it cannot say which plan the directory holds."""
+    path = Path(out) / "meta.json"
+    if not path.exists():
+        return None
+    try:
+        meta = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path} is unreadable ({str(e)[:80]}): cannot tell which plan to resume; start "
+                         "a new --out") from None
+    if not isinstance(meta, dict) or "plan" not in meta or "options" not in meta:
+        raise UsageError(f"{path} records no plan (written by an older stylebench): cannot tell which "
+                         "runs to resume; start a new --out")
+    return meta
+
+
+def scrub(text):
+    """A message as a row may record it: no absolute local path (the repository's prefix is dropped,
+    the home directory becomes ~)."""
+    if not isinstance(text, str):
+        return text
+    text = text.replace(str(machine.ROOT) + os.sep, "").replace(str(machine.ROOT), ".")
+    home = os.path.expanduser("~")
+    return text.replace(home + os.sep, "~" + os.sep) if len(home) > 1 else text
+
+
 def bench(opts):
     """Run the matrix described by `opts`; returns the out directory (a Path)."""
-    cells, skipped = plan(opts)
-    threads = opts.threads or os.cpu_count() or 1
+    opts.validate()
+    check_device(opts.device)
     out = opts.out or default_out(opts.device)
-    store = Store(out, opts.resume)
-    host = machine.host_info(opts.device)
-    meta = dict(host, machine_id=machine.machine_id(host["cpu_model"], host["cpu_cores"]))
-    meta.pop("python_executable")
-    runs = [r for r in order_runs(cells, opts.repeats, opts.seed)
-            if run_id(r[0], r[1], r[2], opts.device, r[3]) not in store.done]
-    info = {"options": dataclasses.asdict(opts), "threads": threads, "host": host,
-            "iters_policy": measure.iteration_policy(task_defaults(opts)),
-            "gate": {"iterations": measure.GATE_ITERS, "rtol": measure.GATE_RTOL},
-            "skipped": [{"engine": e, "workload": w, "why": why} for e, w, why in skipped],
-            "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    (store.out / "meta.json").write_text(json.dumps(info, indent=1, default=str))
-    _link_latest(store.out)
-    progress = _progress(opts.quiet)
-    with progress or contextlib.nullcontext(), _sigterm_interrupts():
-        bar = progress.add_task("runs", total=len(runs)) if progress else None
-        for run in runs:
-            engine, workload, size, repeat = run
-            if progress:
-                progress.update(bar, description=f"{engine} {workload}/{size} r{repeat}")
-            row, samples, sites = one_run(run, opts, store, meta, threads)
-            store.write_run(row, samples, sites)
-            if progress:
-                progress.advance(bar)
-    info["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    (store.out / "meta.json").write_text(json.dumps(info, indent=1, default=str))
+    check_out(out)
+    planned = None if opts.resume else plan(opts)
+    with Store(out, opts.resume) as store:
+        for w in store.warnings:
+            print(f"stylebench bench: warning: {w}", file=sys.stderr)
+        meta_before = store.read_meta() if opts.resume else None
+        if meta_before is not None:
+            diffs = option_differences(meta_before["options"], opts)
+            if diffs:
+                raise UsageError(f"--resume: {store.meta_file} records another plan; these options differ: "
+                                 f"{'; '.join(diffs)} (resume with no options, or choose another --out)")
+            info = meta_before
+            all_runs = [tuple(r) for r in info["plan"]["runs"]]
+        else:
+            if store.done:
+                raise UsageError(f"--resume: {store.out} has results but no meta.json: cannot tell which plan "
+                                 "they belong to; start a new --out")
+            cells, skipped = planned or plan(opts)
+            all_runs = order_runs(cells, opts.repeats, opts.seed)
+            info = {"options": recorded_options(opts),
+                    "plan": {"cells": [list(c) for c in cells], "runs": [list(r) for r in all_runs]},
+                    "iters_policy": measure.iteration_policy(task_defaults(opts)),
+                    "gate": {"iterations": measure.GATE_ITERS, "rtol": measure.GATE_RTOL},
+                    "skipped": [{"engine": e, "workload": w, "why": why} for e, w, why in skipped]}
+        threads = opts.threads or os.cpu_count() or 1
+        host = machine.host_info(opts.device)
+        host.pop("python_executable", None)     # an absolute local path: nothing another machine can use
+        meta = dict(host, machine_id=machine.machine_id(host["cpu_model"], host["cpu_cores"]))
+        info.update(threads=threads, host=host,
+                    started_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+        info.pop("finished_at", None)
+        store.write_meta(info)
+        _link_latest(store.out)
+        runs = [r for r in all_runs if run_id(r[0], r[1], r[2], opts.device, r[3]) not in store.done]
+        progress = _progress(opts.quiet)
+        with progress or contextlib.nullcontext(), _sigterm_interrupts():
+            bar = progress.add_task("runs", total=len(runs)) if progress else None
+            for run in runs:
+                engine, workload, size, repeat = run
+                if progress:
+                    progress.update(bar, description=f"{engine} {workload}/{size} r{repeat}")
+                row, samples, sites = one_run(run, opts, store, meta, threads)
+                store.write_run(row, samples, sites)
+                if progress:
+                    progress.advance(bar)
+        info["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        store.write_meta(info)
     return store.out
+
+
+def verdict(out):
+    """(planned, not_ok): how many runs meta.json plans, and 'run_id: status' for each that is not ok
+    (a failed or unverified run, a failed memory or style-tax pass, or a run with no row)."""
+    meta = read_meta(out) or {"plan": {"runs": []}, "options": {"device": "cpu"}}
+    device = meta["options"].get("device", "cpu")
+    planned = [run_id(e, w, s, device, r) for e, w, s, r in meta["plan"]["runs"]]
+    rows = {}
+    path = Path(out) / "results.csv"
+    if path.exists():
+        with open(path, newline="") as f:
+            rows = {r["run_id"]: r for r in csv.DictReader(f)}
+    bad = []
+    for rid in planned:
+        r = rows.get(rid)
+        if r is None:
+            bad.append(f"{rid}: no row")
+        elif r["status"] != "ok":
+            bad.append(f"{rid}: {r['status']}")
+        else:
+            for p in measure.LATER_PASSES:
+                if r.get(f"{p}_status", "ok") not in PASS_OK:
+                    bad.append(f"{rid}: {p} pass {r[f'{p}_status']}")
+    return len(planned), bad
 
 
 @contextlib.contextmanager
@@ -388,11 +762,40 @@ def gate_losses(store, workload, size, device, opts, threads):
     """The reference trainer's first losses for this cell, computed once per out directory."""
     key = f"{workload}|{size}|{device}"
     if key not in store.ref_losses:
-        res, status, error = spawn(reference_losses_child, (workload, size, device, measure.GATE_ITERS),
-                                   opts.timeout, threads, opts.malloc)
-        store.ref_losses[key] = res["losses"] if status == "ok" else f"unavailable: {error}"
+        msgs, status, error = spawn(reference_losses_child, (workload, size, device, measure.GATE_ITERS),
+                                    opts.timeout, threads, opts.malloc)
+        res = msgs[0] if msgs else {"status": status, "error": error}
+        if status != "ok" or res.get("status") != "ok":
+            store.ref_losses[key] = f"unavailable: {res.get('error') or error}"
+        else:
+            store.ref_losses[key] = res["losses"]
         store.save_gate()
     return store.ref_losses[key]
+
+
+def merge_passes(messages, end_status, end_error):
+    """One result dict from the child's per-pass messages and how it ended. A pass that did not report
+    failed the way the child ended; passes after it did not run; earlier passes keep their numbers."""
+    result = {}
+    for m in messages:
+        result.update(m)
+    if "time_status" not in result:
+        status = end_status if end_status != "ok" else "crashed"
+        error = end_error or "the child finished without reporting its timing pass"
+        result.update(status=status, error=error, time_status=status)
+        for p in measure.LATER_PASSES:
+            result.update({f"{p}_status": "not run", f"{p}_error": "the timing pass failed"})
+        return result
+    blamed = end_status == "ok"
+    for p in result.get("passes", ()):
+        if f"{p}_status" in result:
+            continue
+        if not blamed:
+            result.update({f"{p}_status": end_status, f"{p}_error": end_error})
+            blamed = True
+        else:
+            result.update({f"{p}_status": "not run", f"{p}_error": "an earlier pass ended the run"})
+    return result
 
 
 def one_run(run, opts, store, meta, threads):
@@ -409,20 +812,25 @@ def one_run(run, opts, store, meta, threads):
         else:
             task["ref_losses"], gate_note = ref, "checked"
     t0 = time.perf_counter()
-    result, status, error = spawn(measure.child_main, (task,), opts.timeout, threads, opts.malloc)
+    messages, end_status, end_error = spawn(measure.child_main, (task,), opts.timeout, threads, opts.malloc)
     wall = time.perf_counter() - t0
+    result = merge_passes(messages, end_status, end_error)
+    status, error = result["status"], result["error"]
     if status == "invalid":
         gate_note = "failed"
     elif status == "ok" and gate_note == "checked":
         gate_note = "passed"
+    elif status == "ok" and gate_note != "self":
+        status = "unverified"
+        error = f"timed, but not checked: the reference trainer could not run ({gate_note})"
     if engine == "reference" and status == "ok" and result.get("losses_head"):
         key = f"{workload}|{size}|{opts.device}"
         if not isinstance(store.ref_losses.get(key), list):
             store.ref_losses[key] = result["losses_head"]
             store.save_gate()
     row = make_row(run, opts.device, result, status, error, meta, threads, wall, gate_note, opts.malloc)
-    samples = (result or {}).get("samples_ms") if status == "ok" else None
-    return row, samples, (result or {}).get("profile_sites")
+    samples = result.get("samples_ms") if status in MEASURED else None
+    return row, samples, result.get("profile_sites")
 
 
 def _link_latest(out):

@@ -1,367 +1,15 @@
-"""The Tensor and its define-by-run tape: each op runs its shared kernel at once and records a Node."""
-import sys
+"""The Tensor: an array (NumPy or CuPy) whose ops run their shared kernel at once, recorded by the tape."""
 import weakref
 
 import numpy as np
 
 from frameworks import kernels as K
-from frameworks.kernels import ShapeError, array_module, explain_failure, get_xp, to_numpy
-from frameworks.plan import toposort
-
-_ndarray = np.ndarray
-_getrefcount = sys.getrefcount
-
-SECOND_BACKWARD = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after they "
-    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
-    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
-    "or if you need to access saved tensors after calling backward.")
-LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
-
-
-# ---------------------------------------------------------------- grad mode
-
-class _GradMode:
-    """The one switch no_grad() flips; read on every op, so it is a plain attribute."""
-    enabled = True
-
-
-def is_grad_enabled():
-    return _GradMode.enabled
-
-
-class set_grad_enabled:
-    """Context manager (and function) setting grad mode on or off, as torch.set_grad_enabled."""
-
-    def __init__(self, mode):
-        self.prev = _GradMode.enabled
-        _GradMode.enabled = bool(mode)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        _GradMode.enabled = self.prev
-
-
-class no_grad:
-    """Context manager / decorator: ops inside record nothing (parameter updates, evaluation)."""
-
-    def __enter__(self):
-        self.prev = _GradMode.enabled
-        _GradMode.enabled = False
-        return self
-
-    def __exit__(self, *exc):
-        _GradMode.enabled = self.prev
-
-    def __call__(self, fn):
-        def wrapper(*args, **kwargs):
-            with no_grad():
-                return fn(*args, **kwargs)
-        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-        return wrapper
-
-
-class enable_grad(no_grad):
-    """Context manager: ops inside record even within no_grad()."""
-
-    def __enter__(self):
-        self.prev = _GradMode.enabled
-        _GradMode.enabled = True
-        return self
-
-
-# ---------------------------------------------------------------- dtype and device
-
-class dtype:
-    """A tensor element type; wraps the NumPy dtype the kernels compute in."""
-
-    def __init__(self, name):
-        self.name = name
-        self.np = np.dtype(name)
-        self.is_floating_point = self.np.kind == "f"
-
-    def __repr__(self):
-        return f"torch.{self.name}"
-
-
-float32 = float_ = dtype("float32")
-float64 = double = dtype("float64")
-int64 = long = dtype("int64")
-int32 = dtype("int32")
-bool_ = dtype("bool")
-_DTYPES = {d.np: d for d in (float32, float64, int64, int32, bool_)}
-
-
-def _np_dtype(d):
-    """NumPy dtype for a dtype / NumPy dtype / None."""
-    if d is None or isinstance(d, np.dtype):
-        return d
-    if isinstance(d, dtype):
-        return d.np
-    return np.dtype(d)
-
-
-def _to_dtype(npd):
-    d = _DTYPES.get(npd)
-    if d is None:
-        d = _DTYPES[npd] = dtype(npd.name)
-    return d
-
-
-class device:
-    """Where a tensor lives: device('cpu') or device('cuda') (the CuPy backend)."""
-
-    def __init__(self, type="cpu", index=None):
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        type = str(type)
-        if ":" in type:
-            type, idx = type.split(":", 1)
-            index = int(idx)
-        if type not in ("cpu", "cuda"):
-            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
-        self.type, self.index = type, (0 if type == "cuda" and index is None else index)
-
-    def __repr__(self):
-        return f"device(type='{self.type}')" if self.index is None else \
-            f"device(type='{self.type}', index={self.index})"
-
-    def __str__(self):
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self):
-        return hash((self.type, self.index))
-
-
-_CPU = device("cpu")
-_CUDA = device("cuda")
-
-
-def _xp_for(dev):
-    """The array module for a device spec (None = cpu); CUDA without CuPy raises kernels.BackendError."""
-    if dev is None:
-        return np
-    dev = dev if isinstance(dev, device) else device(dev)
-    return np if dev.type == "cpu" else get_xp("gpu")
-
-
-def _xp(a):
-    return np if a.__class__ is _ndarray else array_module(a)
-
-
-# ---------------------------------------------------------------- the tape
-
-_FREED = object()  # a node's `saved` after backward consumed it
-
-
-class Node:
-    """One recorded op (a `grad_fn`): the kernel, what its forward saved, and where each input's grad goes.
-
-    `edges` has one entry per input: None (no grad needed), the leaf Tensor to accumulate into, the
-    producing Node, or (Node, output index) for a multi-output producer. Input tensors themselves are not
-    kept: only what the kernel chose to save stays alive. `pending` collects the output gradient(s) during
-    backward; `saved` becomes _FREED once backward has used it (unless retain_graph).
-    """
-    __slots__ = ("kernel", "saved", "attrs", "edges", "needs", "xp", "pending", "n_out", "retained",
-                 "__weakref__")
-
-    def __init__(self, kernel, saved, attrs, edges, xp, n_out=1):
-        self.kernel = kernel
-        self.saved = saved
-        self.attrs = attrs
-        self.edges = edges
-        self.needs = tuple(e is not None for e in edges)
-        self.xp = xp
-        self.pending = None
-        self.n_out = n_out
-        self.retained = None
-
-    def name(self):
-        name = getattr(self.kernel, "node_name", None)
-        return name or self.kernel.name.title().replace("_", "") + "Backward0"
-
-    def __repr__(self):
-        return f"<{self.name()} object at {id(self):#x}>"
-
-    @property
-    def next_functions(self):
-        out = []
-        for e in self.edges:
-            if e is None or e.__class__ is Node:
-                out.append((e, 0))
-            elif e.__class__ is tuple:
-                out.append(e)
-            else:
-                out.append(("AccumulateGrad", 0))
-        return tuple(out)
-
-
-def _edge(t):
-    """Where the gradient of input `t` must go (see Node.edges)."""
-    if t is None or not t.requires_grad:
-        return None
-    node = t.grad_fn
-    if node is None:
-        return t
-    return node if node.n_out == 1 else (node, t._index)
-
-
-def _deps(node):
-    return [e if e.__class__ is Node else e[0] for e in node.edges
-            if e is not None and (e.__class__ is Node or e.__class__ is tuple)]
-
-
-def _fresh(g, gy):
-    """True when `g` may become a leaf's .grad without a copy: nothing else holds it or its base.
-
-    NOTE: the same test PyTorch's AccumulateGrad makes (the new grad's use count): a kernel may hand back
-    gy itself or a view of it (add, reshape, concat), which must not be aliased into two .grad fields.
-    """
-    if g is gy:
-        return False
-    base = g.base
-    if base is None:
-        return True
-    # g is a view; its base is referenced by g, by the local `base` and by getrefcount's argument only
-    # when no one else holds it
-    return base.base is None and base is not gy and _getrefcount(base) <= 3
-
-
-def _accumulate(t, g, fresh):
-    """Leaf gradient accumulation, as PyTorch's AccumulateGrad: store the first, add later ones in place."""
-    if g.shape != t._array.shape:
-        raise RuntimeError(f"Function returned an invalid gradient - got shape {tuple(g.shape)} "
-                           f"but expected shape {tuple(t._array.shape)} for {t._describe()}")
-    grad = t.grad
-    if grad is None:
-        t.grad = Tensor._wrap(g if fresh else g.copy())
-    else:
-        grad._array += g
-
-
-def _deliver(edge, g, gy):
-    """Hand gradient `g` along `edge`: into the producer's pending slot, or into a leaf's .grad."""
-    cls = edge.__class__
-    if cls is Node:
-        p = edge.pending
-        edge.pending = g if p is None else p + g  # never in place: p may alias another gradient
-    elif cls is tuple:
-        node, index = edge
-        if node.pending is None:
-            node.pending = [None] * node.n_out
-        p = node.pending[index]
-        node.pending[index] = g if p is None else p + g
-    else:
-        _accumulate(edge, g, _fresh(g, gy))
-
-
-def run_backward(tensors, grads, retain_graph=False):
-    """Backpropagate `grads` from `tensors` through the tape, in reverse topological order."""
-    roots = []
-    for t, g in zip(tensors, grads):
-        edge = _edge(t)
-        if edge is None:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        if edge is t:
-            _accumulate(t, g, False)
-            continue
-        if t.grad_fn.saved is _FREED:
-            raise RuntimeError(SECOND_BACKWARD)
-        _deliver(edge, g, g)
-        roots.append(t.grad_fn)
-    with no_grad():
-        for node in reversed(toposort(roots, _deps)):
-            gy = node.pending
-            node.pending = None
-            saved = node.saved
-            if saved is _FREED:
-                raise RuntimeError(SECOND_BACKWARD)
-            if gy is None:  # no gradient reached this node (e.g. an output nobody used)
-                continue
-            if node.n_out != 1:
-                gy = tuple(gy)
-            if node.retained is not None:
-                _retain(node, gy)
-            needs, edges, attrs = node.needs, node.edges, node.attrs
-            if attrs is None:
-                gxs = node.kernel.backward(node.xp, saved, gy, needs)
-            else:
-                gxs = node.kernel.backward(node.xp, saved, gy, needs, **attrs)
-            if not retain_graph:
-                node.saved = _FREED
-                node.edges = ()
-            for edge, g in zip(edges, gxs):
-                if edge is not None and g is not None:
-                    _deliver(edge, g, gy)
-
-
-def _node_xp(inputs):
-    for t in inputs:
-        if t is not None:
-            return _xp(t._array)
-    return np
-
-
-def _retain(node, gy):
-    gys = gy if node.n_out != 1 else (gy,)
-    for index, ref in node.retained:
-        t = ref()
-        if t is not None and gys[index] is not None:
-            g = gys[index]
-            if t.grad is None:
-                t.grad = Tensor._wrap(g.copy())
-            else:
-                t.grad._array += g
-
-
-# ---------------------------------------------------------------- recording an op
-
-class ShapeMismatchError(ShapeError, RuntimeError):
-    """A shape mismatch: the kernel's ShapeError, and a RuntimeError as PyTorch raises for one (so a
-    script's `except RuntimeError` still catches it)."""
-
-
-def _apply(kernel, inputs, arrays, attrs=None):
-    """Run `kernel` forward on `arrays` (the data of `inputs`) and record a Node when a grad is needed."""
-    xp = _node_xp(inputs)
-    try:
-        if attrs is None:
-            y, saved = kernel.forward(xp, *arrays)
-        else:
-            y, saved = kernel.forward(xp, *arrays, **attrs)
-    except Exception as e:
-        raise explain_failure(kernel, arrays, attrs, e, ShapeMismatchError) from None
-    if _GradMode.enabled:
-        for t in inputs:
-            if t is not None and t.requires_grad:
-                return Tensor._result(y, Node(kernel, saved, attrs, tuple(map(_edge, inputs)), xp))
-    return Tensor._result(y, None)
-
-
-def _apply_multi(kernel, inputs, arrays, attrs=None):
-    """As _apply for a kernel with several outputs (lstm, split): one Node, one Tensor per output."""
-    xp = _node_xp(inputs)
-    try:
-        ys, saved = kernel.forward(xp, *arrays, **(attrs or {}))
-    except Exception as e:
-        raise explain_failure(kernel, arrays, attrs, e, ShapeMismatchError) from None
-    node = None
-    if _GradMode.enabled and any(t is not None and t.requires_grad for t in inputs):
-        node = Node(kernel, saved, attrs, tuple(map(_edge, inputs)), xp, n_out=len(ys))
-    outs = []
-    for i, y in enumerate(ys):
-        t = Tensor._result(y, node)
-        t._index = i
-        outs.append(t)
-    return tuple(outs)
-
+from frameworks.kernels import to_numpy
+
+from . import _tape
+from ._tape import (LEAF_INPLACE, _GradMode, _apply, _apply_inplace, _apply_multi, _ndarray, _xp,
+                    no_grad, run_backward)
+from ._types import _CPU, _CUDA, _np_dtype, _to_dtype, _xp_for, dtype
 
 def _data(x, like):
     """The array behind x, or a Python number left as is (NEP 50 keeps float32 float32)."""
@@ -388,7 +36,7 @@ def _rbinary(kernel, a, b):
 
 class Tensor:
     """A multi-dimensional array (NumPy or CuPy) that can record the ops applied to it for backward()."""
-    __slots__ = ("_array", "requires_grad", "grad", "grad_fn", "_index", "__weakref__")
+    __slots__ = ("_array", "requires_grad", "grad", "grad_fn", "_index", "_vc", "__weakref__")
 
     def __init__(self, data=None, requires_grad=False):
         arr = np.zeros(0, np.float32) if data is None else data
@@ -401,6 +49,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._index = 0
+        self._vc = [0]  # shared with this tensor's views; bumped by every in-place write
 
     @classmethod
     def _wrap(cls, array):
@@ -410,6 +59,7 @@ class Tensor:
         t.grad = None
         t.grad_fn = None
         t._index = 0
+        t._vc = [0]
         return t
 
     @staticmethod
@@ -423,9 +73,15 @@ class Tensor:
         t.grad = None
         t.grad_fn = node
         t._index = 0
+        t._vc = [0]
         return t
 
     # ------------------------------------------------------------ attributes
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's storage has seen (PyTorch's version counter)."""
+        return self._vc[0]
+
     @property
     def data(self):
         """The same storage as a tensor outside the graph (writes to it are not recorded)."""
@@ -548,7 +204,9 @@ class Tensor:
         return node is not None and node.retained is not None and any(r() is self for _, r in node.retained)
 
     def detach(self):
-        return Tensor._wrap(self._array)
+        t = Tensor._wrap(self._array)
+        t._vc = self._vc  # detach() shares storage and version counter (.data does not)
+        return t
 
     def detach_(self):
         self.grad_fn = None
@@ -611,8 +269,29 @@ class Tensor:
     def long(self):
         return self if self._array.dtype == np.int64 else self._cast(np.dtype(np.int64))
 
-    def type(self, dt):
-        return self.to(dt)
+    def int(self):
+        return self if self._array.dtype == np.int32 else self._cast(np.dtype(np.int32))
+
+    def bool(self):
+        return self if self._array.dtype == np.bool_ else self._cast(np.dtype(np.bool_))
+
+    def byte(self):
+        return self if self._array.dtype == np.uint8 else self._cast(np.dtype(np.uint8))
+
+    def half(self):
+        return self if self._array.dtype == np.float16 else self._cast(np.dtype(np.float16))
+
+    def type(self, dt=None):
+        """type() names the legacy type ('torch.FloatTensor'); type(torch.LongTensor / 'torch.LongTensor' /
+        torch.int64) casts."""
+        if dt is None:
+            kind = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                    "uint8": "Byte", "bool": "Bool"}.get(self._array.dtype.name, self._array.dtype.name)
+            return f"torch.{'cuda.' if self.is_cuda else ''}{kind}Tensor"
+        if isinstance(dt, str):
+            from . import _factories
+            dt = getattr(_factories, dt.rsplit(".", 1)[-1])
+        return self.to(getattr(dt, "dtype", dt))
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -657,10 +336,51 @@ class Tensor:
         return matmul(self, other)
 
     def __rmatmul__(self, other):
-        return matmul(tensor(other), self)
+        return matmul(Tensor(np.asarray(other, dtype=self._array.dtype)), self)
 
-    add, sub, mul, div, matmul = __add__, __sub__, __mul__, __truediv__, __matmul__
-    subtract, multiply, divide = __sub__, __mul__, __truediv__
+    mul, div, matmul = __mul__, __truediv__, __matmul__
+    multiply, divide = __mul__, __truediv__
+
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    subtract = sub
+
+    def bmm(self, mat2):
+        if self._array.ndim != 3 or mat2._array.ndim != 3:
+            raise RuntimeError(f"batch1 and batch2 must be 3D tensors, got shapes "
+                               f"{tuple(self._array.shape)} and {tuple(mat2._array.shape)}")
+        return matmul(self, mat2)
+
+    def abs(self):
+        """|x| as x * sign(x) (the sign a constant: gradient 0 at 0, as torch.abs)."""
+        return self * Tensor._wrap(_xp(self._array).sign(self._array))
+
+    def where(self, condition, other):
+        """torch.where(condition, self, other), composed as a blend by the constant mask."""
+        c = condition._array
+        keep = Tensor._wrap(c.astype(self._array.dtype))
+        if not isinstance(other, Tensor):
+            other = Tensor._wrap(_xp(self._array).full(self._array.shape, other, self._array.dtype))
+        return self * keep + other * Tensor._wrap((~c).astype(self._array.dtype))
+
+    def is_floating_point(self):
+        return self._array.dtype.kind == "f"
+
+    def new_zeros(self, *size, dtype=None):
+        from ._factories import zeros
+        return zeros(*size, dtype=dtype or self._array.dtype, device=self.device)
+
+    def new_ones(self, *size, dtype=None):
+        from ._factories import ones
+        return ones(*size, dtype=dtype or self._array.dtype, device=self.device)
+
+    def new_tensor(self, data, dtype=None):
+        from ._factories import tensor
+        return tensor(data, dtype=dtype or self._array.dtype, device=self.device)
 
     def mm(self, other):
         if self._array.ndim != 2 or other._array.ndim != 2:
@@ -723,11 +443,56 @@ class Tensor:
         xp = _xp(self._array)
         return Tensor._result(xp.argmax(self._array, axis=dim, keepdims=keepdim), None)
 
+    def argmin(self, dim=None, keepdim=False):
+        xp = _xp(self._array)
+        return Tensor._result(xp.argmin(self._array, axis=dim, keepdims=keepdim), None)
+
+    def _select(self, indices, dim, keepdim):
+        """The values at `indices` (an index array along `dim`, kept as a size-1 axis): a flat gather."""
+        xp = _xp(self._array)
+        shape = self._array.shape
+        coords = list(xp.ogrid[tuple(slice(n) for n in indices.shape)])
+        coords[dim] = indices
+        flat = xp.ravel_multi_index(tuple(xp.broadcast_arrays(*coords)), shape)
+        values = _take_rows(self.reshape(-1), flat)
+        return values if keepdim else values.squeeze(dim)
+
+    def _extreme(self, dim, keepdim, arg, name):
+        if dim is None:
+            i = getattr(_xp(self._array), arg)(self._array)
+            return self.reshape(-1)[int(i)]
+        dim %= max(self._array.ndim, 1)
+        idx = getattr(_xp(self._array), arg)(self._array, axis=dim, keepdims=True)
+        return _values_indices(name)(self._select(idx, dim, keepdim),
+                                     Tensor._wrap(idx if keepdim else idx.squeeze(dim)))
+
     def max(self, dim=None, keepdim=False):
-        """Without dim: the largest value (no gradient: there is no max-reduce kernel)."""
-        if dim is not None:
-            raise NotImplementedError("max(dim=...) is not supported; use argmax")
-        return Tensor._result(self._array.max(), None)
+        """max() is the largest value; max(dim) is (values, indices) along dim; max(other) elementwise."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        return self._extreme(dim, keepdim, "argmax", "max")
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        return self._extreme(dim, keepdim, "argmin", "min")
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) sorted along dim (a stable sort; descending keeps ties in order)."""
+        xp = _xp(self._array)
+        dim %= max(self._array.ndim, 1)
+        key = -self._array if descending else self._array
+        idx = xp.argsort(key, axis=dim, kind="stable")
+        return _values_indices("sort")(self._select(idx, dim, True), Tensor._wrap(idx))
+
+    def argsort(self, dim=-1, descending=False):
+        return self.sort(dim, descending)[1]
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        values, indices = self.sort(dim, descending=largest)
+        dim %= max(self._array.ndim, 1)
+        index = (slice(None),) * dim + (slice(0, k),)
+        return _values_indices("topk")(values[index], indices[index])
 
     # ------------------------------------------------------------ comparisons (no gradient)
     def _compare(self, other, ufunc):
@@ -821,13 +586,16 @@ class Tensor:
         return tuple(p.squeeze(dim) for p in parts)
 
     def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            if index._array.dtype.kind in "iu" and self._array.ndim == 2:  # rows: the gather kernel
-                return _apply(K.embedding, (self, None), (self._array, index._array))
-            if index._array.dtype.kind in "iu" and not (self.requires_grad and _GradMode.enabled):
-                return Tensor._wrap(self._array[index._array])
-            raise IndexError("only integer tensors can index a tensor here (no boolean masks)")
-        return _apply(K.slice, (self,), (self._array,), {"index": index})
+        """x[slices / ints] is a view (the slice kernel); integer tensors and boolean masks gather rows."""
+        idx = _index_arrays(index)
+        if _basic(idx):
+            return _apply(K.slice, (self,), (self._array,), {"index": idx})
+        if not (self.requires_grad and _GradMode.enabled):
+            try:
+                return Tensor._wrap(self._array[idx])
+            except IndexError as e:
+                raise IndexError(f"{e} (indexing a tensor of shape {tuple(self._array.shape)})") from None
+        return _gather(self, idx)
 
     def __iter__(self):
         return iter(self.unbind(0))
@@ -846,16 +614,14 @@ class Tensor:
 
     # ------------------------------------------------------------ in place
     def _inplace(self, kernel, other):
-        """self <op>= other: truly in place when nothing records; otherwise PyTorch's rebinding semantics."""
+        """self <op>= other, written into self's array; recorded (and self's version bumped) as in PyTorch."""
         if _GradMode.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-            if self.requires_grad and self.grad_fn is None:
-                raise RuntimeError(LEAF_INPLACE)
-            out = _binary(kernel, self, other)
-            self._array, self.grad_fn, self.requires_grad, self._index = \
-                out._array, out.grad_fn, out.requires_grad, 0
-            return self
+            if isinstance(other, Tensor):
+                return _apply_inplace(kernel, self, (self, other), (self._array, other._array))
+            return _apply_inplace(kernel, self, (self, None), (self._array, _data(other, self._array)))
         b = other._array if isinstance(other, Tensor) else other
         kernel.forward(_xp(self._array), self._array, b, out=self._array)
+        self._vc[0] += 1
         return self
 
     def __iadd__(self, other):
@@ -870,44 +636,162 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace(K.div, other)
 
-    add_, sub_, mul_, div_ = __iadd__, __isub__, __imul__, __itruediv__
+    def add_(self, other, alpha=1, *legacy):
+        other, alpha = _alpha(other, alpha, legacy)
+        return self._inplace(K.add, other if alpha == 1 else other * alpha)
 
-    def _check_inplace(self):
-        if _GradMode.enabled and self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(LEAF_INPLACE)
+    def sub_(self, other, alpha=1, *legacy):
+        other, alpha = _alpha(other, alpha, legacy)
+        return self._inplace(K.sub, other if alpha == 1 else other * alpha)
+
+    mul_, div_ = __imul__, __itruediv__
+
+    def relu_(self):
+        return _apply_inplace(K.relu, self, (self,), (self._array,), overwrite=True)
+
+    def clamp_(self, min=None, max=None):
+        return _apply_inplace(K.clip, self, (self,), (self._array,), {"lo": min, "hi": max})
+
+    def _write(self, values, index=Ellipsis):
+        """An unrecorded write into self's array (fill_, copy_, setitem, init): refused on a leaf that
+        requires grad while recording, and bumping the version either way."""
+        if _GradMode.enabled and self.requires_grad:
+            raise RuntimeError(LEAF_INPLACE if self.grad_fn is None else
+                               "in-place assignment into a tensor that requires grad is not recorded by this "
+                               "engine; assign under torch.no_grad() or build a new tensor (torch.where)")
+        self._array[index] = values
+        self._vc[0] += 1
+        return self
+
+    def __setitem__(self, index, value):
+        """x[index] = value for slices, integer tensors and boolean masks (grad_h[h < 0] = 0)."""
+        self._write(value._array if isinstance(value, Tensor) else value, _index_arrays(index))
 
     def zero_(self):
-        self._check_inplace()
-        self._array[...] = 0
-        return self
+        return self._write(0)
 
     def fill_(self, value):
-        self._check_inplace()
-        self._array[...] = value
-        return self
+        return self._write(value.item() if isinstance(value, Tensor) else value)
 
     def copy_(self, src):
-        self._check_inplace()
         src = src._array if isinstance(src, Tensor) else src
-        self._array[...] = _xp(self._array).asarray(src)
-        return self
+        return self._write(_xp(self._array).asarray(src))
+
+    def masked_fill_(self, mask, value):
+        return self._write(value, mask._array)
+
+    def masked_fill(self, mask, value):
+        xp, m = _xp(self._array), mask._array
+        fill = Tensor._wrap(xp.where(m, value, 0).astype(self._array.dtype))
+        return self * Tensor._wrap((~m).astype(self._array.dtype)) + fill
 
     def clone(self):
         return self + 0 if self.requires_grad and _GradMode.enabled else Tensor._wrap(self._array.copy())
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from .random import default_generator
-        self._check_inplace()
         g = generator or default_generator
-        self._array[...] = _xp(self._array).asarray(g.uniform(a, b, self._array.shape))
-        return self
+        return self._write(_xp(self._array).asarray(g.uniform(a, b, self._array.shape)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from .random import default_generator
-        self._check_inplace()
         g = generator or default_generator
-        self._array[...] = _xp(self._array).asarray(g.normal(mean, std, self._array.shape))
-        return self
+        return self._write(_xp(self._array).asarray(g.normal(mean, std, self._array.shape)))
+
+    def random_(self, low=0, high=None, generator=None):
+        from .random import default_generator
+        g = generator or default_generator
+        if high is None:
+            low, high = 0, low
+        return self._write(_xp(self._array).asarray(g.randint(low, high, self._array.shape)))
+
+    def bernoulli_(self, p=0.5, generator=None):
+        from .random import default_generator
+        g = generator or default_generator
+        return self._write(_xp(self._array).asarray(g.uniform(0.0, 1.0, self._array.shape) < p))
+
+
+_NAMEDTUPLES = {}
+
+
+def _values_indices(name):
+    """torch.return_types.<name>: a namedtuple (values, indices), as max(dim) / sort / topk return."""
+    cls = _NAMEDTUPLES.get(name)
+    if cls is None:
+        from collections import namedtuple
+        cls = _NAMEDTUPLES[name] = namedtuple(name, ["values", "indices"])
+        cls.__module__ = "torch.return_types"
+    return cls
+
+
+def _basic(idx):
+    """True for an index NumPy answers with a view: ints, slices, None, Ellipsis (and tuples of them)."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer)) for i in items)
+
+
+def _take_rows(x, ids):
+    """x[ids] along dim 0 with a gradient: the gather kernel (embedding) on x seen as (rows, -1)."""
+    xp = _xp(x._array)
+    n = x._array.shape[0]
+    ids = xp.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, got {ids.dtype}")
+    if ids.size and (int(ids.max()) >= n or int(ids.min()) < -n):
+        bad = int(ids.max()) if int(ids.max()) >= n else int(ids.min())
+        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {n}")
+    ids = xp.where(ids < 0, ids + n, ids)
+    rows = x.reshape(n, -1)
+    out = _apply(K.embedding, (rows, None), (rows._array, ids))
+    return out.reshape(tuple(ids.shape) + tuple(x._array.shape[1:]))
+
+
+def _gather(x, idx):
+    """Advanced indexing with a gradient, composed as a reshape and a row gather."""
+    xp = _xp(x._array)
+    shape = x._array.shape
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    if any(isinstance(i, slice) or i is None or i is Ellipsis for i in idx):
+        raise IndexError("indexing that mixes slices with integer tensors / masks is not supported while "
+                         "recording gradients; index in two steps (x[:, i] -> x.t()[i].t())")
+    if len(idx) == 1 and getattr(idx[0], "dtype", None) is not None and idx[0].dtype == bool:
+        mask = idx[0]
+        if tuple(mask.shape) != tuple(shape[:mask.ndim]):
+            raise IndexError(f"The shape of the mask {list(mask.shape)} does not match the shape of the "
+                             f"indexed tensor {list(shape)}")
+        k = mask.ndim
+        rows = x.reshape((-1,) + tuple(shape[k:])) if k else x.unsqueeze(0)
+        return _take_rows(rows, xp.flatnonzero(mask))
+    k = len(idx)
+    arrays = [xp.asarray(i) for i in idx]
+    for a, n, d in zip(arrays, shape, range(k)):
+        if a.size and (int(a.max()) >= n or int(a.min()) < -n):
+            bad = int(a.max()) if int(a.max()) >= n else int(a.min())
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+    arrays = [xp.where(a < 0, a + n, a) for a, n in zip(arrays, shape)]
+    flat = xp.ravel_multi_index(tuple(xp.broadcast_arrays(*arrays)), shape[:k]) if k > 1 else arrays[0]
+    rows = x.reshape((-1,) + tuple(shape[k:])) if k > 1 else x
+    return _take_rows(rows, flat)
+
+
+def _alpha(other, alpha, legacy):
+    """add_(other, alpha=a), and the old add_(a, other) order the 2017 tutorials use."""
+    if legacy or (isinstance(alpha, Tensor) and not isinstance(other, Tensor)):
+        return (legacy[0] if legacy else alpha), other
+    return other, alpha
+
+
+def _index_arrays(index):
+    """A torch index as NumPy's: tensors become their arrays (a 0-d integer tensor an int)."""
+    if isinstance(index, Tensor):
+        return int(index._array) if index._array.ndim == 0 and index._array.dtype.kind in "iu" \
+            else index._array
+    if isinstance(index, tuple):
+        return tuple(_index_arrays(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
 
 
 class Size(tuple):
@@ -988,74 +872,4 @@ def stack(tensors, dim=0):
     return cat([t.unsqueeze(dim) for t in tensors], dim)
 
 
-def _factory_array(xp, shape, dt, fill):
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    dt = _np_dtype(dt) or np.dtype(np.float32)
-    return xp.full(tuple(shape), fill, dtype=dt) if fill is not None else xp.empty(tuple(shape), dtype=dt)
-
-
-def _leaf(array, requires_grad):
-    t = Tensor._wrap(array)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
-def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new leaf tensor copied from data (nested lists, numbers, arrays, tensors)."""
-    xp = _xp_for(device)
-    if isinstance(data, Tensor):
-        data = to_numpy(data._array)
-    arr = np.array(to_numpy(data) if not isinstance(data, (list, tuple, int, float, bool)) else data)
-    if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.ndarray):
-        arr = arr.astype(np.float32)  # Python floats default to float32, as torch's default dtype
-    if dtype is not None:
-        arr = arr.astype(_np_dtype(dtype))
-    return _leaf(xp.asarray(arr) if xp is not np else arr, requires_grad)
-
-
-def as_tensor(data, dtype=None, device=None):
-    if isinstance(data, Tensor) and dtype is None and device is None:
-        return data
-    if isinstance(data, np.ndarray) and device in (None, "cpu") and dtype is None:
-        return from_numpy(data)
-    return tensor(data, dtype=dtype, device=device)
-
-
-def from_numpy(ndarray):
-    """A tensor sharing memory with the NumPy array."""
-    if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    return Tensor._wrap(ndarray)
-
-
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _leaf(_factory_array(_xp_for(device), size, dtype, 0), requires_grad)
-
-
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _leaf(_factory_array(_xp_for(device), size, dtype, 1), requires_grad)
-
-
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    return _leaf(_factory_array(_xp_for(device), (size,), dtype, fill_value), requires_grad)
-
-
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _leaf(_factory_array(_xp_for(device), size, dtype, None), requires_grad)
-
-
-def zeros_like(t, dtype=None, requires_grad=False):
-    return zeros(t._array.shape, dtype=dtype or t._array.dtype, device=t.device, requires_grad=requires_grad)
-
-
-def ones_like(t, dtype=None, requires_grad=False):
-    return ones(t._array.shape, dtype=dtype or t._array.dtype, device=t.device, requires_grad=requires_grad)
-
-
-def arange(*args, dtype=None, device=None):
-    arr = np.arange(*args)
-    if dtype is not None:
-        arr = arr.astype(_np_dtype(dtype))
-    xp = _xp_for(device)
-    return Tensor._wrap(xp.asarray(arr) if xp is not np else arr)
+_tape.Tensor = Tensor  # the tape wraps results and gradients in this class

@@ -1,7 +1,8 @@
 """torch.optim: SGD (with momentum) and Adam; every update is the shared optimizer kernel, in place."""
 from frameworks import kernels as K
 
-from ._tensor import Tensor, _xp, no_grad
+from ._tape import _xp, enable_grad, no_grad
+from ._tensor import Tensor
 
 
 class Optimizer:
@@ -36,7 +37,6 @@ class Optimizer:
     def step(self, closure=None):
         loss = None
         if closure is not None:
-            from ._tensor import enable_grad
             with enable_grad():
                 loss = closure()
         with no_grad():
@@ -44,6 +44,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is not None:
                         self._update(p, p.grad._array, group)
+                        p._vc[0] += 1
         return loss
 
     def _update(self, p, g, group):

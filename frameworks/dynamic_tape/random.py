@@ -1,7 +1,9 @@
 """The engine's own seeded random source: Generator, manual_seed and the random factories."""
 import numpy as np
 
-from ._tensor import Tensor, _leaf, _np_dtype, _xp_for
+from ._factories import _leaf
+from ._tensor import Tensor
+from ._types import _np_dtype, _xp_for
 
 
 class Generator:

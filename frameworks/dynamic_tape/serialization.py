@@ -1,4 +1,5 @@
 """save / load: tensors and nested dicts / lists of them as one .npz (arrays + a JSON layout), no pickle."""
+import contextlib
 import json
 import os
 
@@ -6,7 +7,8 @@ import numpy as np
 
 from frameworks.kernels import to_numpy
 
-from ._tensor import Tensor, _xp_for
+from ._tensor import Tensor
+from ._types import _xp_for
 
 _LAYOUT = "__layout__"
 
@@ -52,7 +54,7 @@ def save(obj, f):
     arrays = {}
     layout = _encode(obj, arrays)
     arrays[_LAYOUT] = np.frombuffer(json.dumps(layout).encode(), dtype=np.uint8)
-    with open(os.fspath(f), "wb") if isinstance(f, (str, os.PathLike)) else _nullcontext(f) as fh:
+    with open(os.fspath(f), "wb") if isinstance(f, (str, os.PathLike)) else contextlib.nullcontext(f) as fh:
         np.savez(fh, **arrays)
 
 
@@ -67,14 +69,3 @@ def load(f, map_location=None):
         raise RuntimeError(f"load: {f} has no {_LAYOUT} entry; it was not written by save()")
     layout = json.loads(arrays.pop(_LAYOUT).tobytes().decode())
     return _decode(layout, arrays, _xp_for(map_location))
-
-
-class _nullcontext:
-    def __init__(self, f):
-        self.f = f
-
-    def __enter__(self):
-        return self.f
-
-    def __exit__(self, *exc):
-        return False

@@ -4,7 +4,7 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
     import frameworks.hybrid as mx
     from frameworks.hybrid import nd, autograd, gluon, sym
 """
-from . import autograd, base, initializer, ndarray, symbol
+from . import autograd, base, callback, initializer, io, metric, ndarray, optimizer, symbol
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .ndarray import random as _nd_random
@@ -15,11 +15,21 @@ init = initializer
 
 
 class random:  # noqa: N801  (mx.random as a namespace, seeding nd.random's generator)
-    """mx.random.seed(s) seeds every nd.random draw."""
+    """mx.random.seed(s) seeds every nd.random draw, Dropout's masks and the initializers."""
     seed = staticmethod(_nd_random.seed)
+    uniform = staticmethod(_nd_random.uniform)
+    normal = staticmethod(_nd_random.normal)
+    randn = staticmethod(_nd_random.randn)
+    randint = staticmethod(_nd_random.randint)
+    shuffle = staticmethod(_nd_random.shuffle)
+    multinomial = staticmethod(_nd_random.multinomial)
 
 
 from . import gluon  # noqa: E402  (gluon imports nd and sym from this package)
+from . import module  # noqa: E402
+
+mod = module
+model = module  # mx.model.save_checkpoint / load_checkpoint
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "autograd", "gluon", "cpu", "gpu", "Context",
-           "current_context", "random", "init", "initializer", "base", "MXNetError"]
+           "current_context", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model"]

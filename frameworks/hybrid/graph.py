@@ -27,19 +27,24 @@ class Val:
 
 
 class Step:
-    """One kernel call: kernel(inputs, attrs) -> outs; `where` names the graph node it came from."""
-    __slots__ = ("kernel", "ins", "outs", "attrs", "where", "diff", "zeros")
+    """One kernel call: kernel(inputs, attrs) -> outs; `where` names the graph node it came from.
 
-    def __init__(self, kernel, ins, outs, attrs, where, zeros=None):
+    A step with `fn` instead of a kernel makes a value no gradient flows through (zeros, a dropout mask,
+    one-hot rows from labels, a running-statistics update): fn(xp, *inputs) -> array.
+    """
+    __slots__ = ("kernel", "ins", "outs", "attrs", "where", "diff", "fn")
+
+    def __init__(self, kernel, ins, outs, attrs, where, fn=None):
         self.kernel, self.ins, self.outs, self.attrs, self.where = kernel, ins, outs, attrs, where
-        self.diff, self.zeros = False, zeros
+        self.diff, self.fn = False, fn
 
 
 class Tracer:
     """The emitter (ops.py) that records steps and infers every value's shape as it goes."""
 
-    def __init__(self):
+    def __init__(self, training=False):
         self.steps, self.shapes, self.where = [], [], "?"
+        self.training = training
 
     def new(self, shape):
         self.shapes.append(tuple(shape))
@@ -60,14 +65,20 @@ class Tracer:
         return tuple(outs) if multi else outs[0]
 
     def zeros(self, shape, dtype, like):
+        shape = tuple(shape)
+        return self.nograd(lambda xp: xp.zeros(shape, dtype=dtype), (), shape)
+
+    def nograd(self, fn, inputs, shape):
         v = self.new(shape)
-        self.steps.append(Step(None, [], [v], {}, self.where, zeros=(tuple(shape), dtype)))
+        self.steps.append(Step(None, list(inputs), [v], {}, self.where, fn=fn))
         return v
 
 
-def trace(heads, arg_nodes, arg_shapes):
-    """Run every node of the symbol graph through ops.py with the Tracer; returns (tracer, head values)."""
-    tracer = Tracer()
+def trace(heads, arg_nodes, arg_shapes, training=False):
+    """Run every node of the symbol graph through ops.py with the Tracer; returns (tracer, head values).
+    `training` picks the train-time form of Dropout and BatchNorm (one graph per mode, as MXNet's
+    cached op runs its ops with is_train)."""
+    tracer = Tracer(training)
     env = {}
     for node, shape in zip(arg_nodes, arg_shapes):
         env[node] = (tracer.new(shape),)
@@ -138,10 +149,6 @@ def _parameters(fn):
     return inspect.signature(fn).parameters
 
 
-def _accepts_out(kernel):
-    return "out" in _parameters(kernel.forward)
-
-
 # below this size a fresh allocation is as cheap as reuse (NumPy caches small blocks, malloc serves
 # them from its arenas); above it, reuse saves page faults on every step
 REUSE_MIN_BYTES = 64 * 1024
@@ -154,8 +161,8 @@ class CachedGraph:
     `grad_args`: the inputs whose gradients are wanted (Parameters with grad_req != 'null', recorded data).
     """
 
-    def __init__(self, heads, arg_nodes, arg_shapes, grad_args):
-        tracer, self.heads = trace(heads, arg_nodes, arg_shapes)
+    def __init__(self, heads, arg_nodes, arg_shapes, grad_args, training=False):
+        tracer, self.heads = trace(heads, arg_nodes, arg_shapes, training)
         self.steps, self.shapes = tracer.steps, tracer.shapes
         self.n_args = len(arg_nodes)
         self.n_outputs = len(self.heads)
@@ -164,7 +171,7 @@ class CachedGraph:
         for i, g in enumerate(self.grad_args):
             rg[i] = g
         for step in self.steps:
-            step.diff = any(type(v) is Val and rg[v.id] for v in step.ins)
+            step.diff = step.fn is None and any(type(v) is Val and rg[v.id] for v in step.ins)
             for o in step.outs:
                 rg[o.id] = step.diff
         self.rg = rg
@@ -191,9 +198,9 @@ class CachedGraph:
         handoff = {donor: v for v, donor in (buffers or {}).items()}
         for k, step in enumerate(self.steps):
             outs = ", ".join(f"v{o.id}" for o in step.outs)
-            if step.zeros is not None:
-                shape, dtype = step.zeros
-                lines.append(f"    {outs} = xp.zeros({shape!r}, dtype={dtype!r})")
+            if step.fn is not None:
+                ins = "".join(f", {src.arg(v)}" for v in step.ins)
+                lines.append(f"    {outs} = {src.const(step.fn)}(xp{ins})")
             else:
                 if len(step.outs) > 1:
                     outs = f"({outs},)"
@@ -214,7 +221,7 @@ class CachedGraph:
             for i in dead:  # a dead value's array passes to the value that reuses it
                 if i in handoff:
                     lines.append(f"    r{handoff[i]} = v{i}")
-            names = [f"v{i}" for i in dead] + ([sv] if train and step.diff and not step.zeros else [])
+            names = [f"v{i}" for i in dead] + ([sv] if train and step.diff and step.fn is None else [])
             if buffers and step.outs and step.outs[0].id in buffers:
                 names.append(f"r{step.outs[0].id}")
             if names:
@@ -359,9 +366,9 @@ class CachedGraph:
         self.peak_bytes = plan.peak_live_bytes(intervals, lambda v: arrays[v].nbytes)
         shared_storage = {r for v, r in storage.items() if v != r}
         candidates = [s.outs[0].id for s in self.steps
-                      if s.zeros is None and len(s.outs) == 1 and storage.get(s.outs[0].id) == s.outs[0].id
+                      if s.fn is None and len(s.outs) == 1 and storage.get(s.outs[0].id) == s.outs[0].id
                       and s.outs[0].id not in keep and s.outs[0].id not in shared_storage
-                      and arrays[s.outs[0].id].nbytes >= REUSE_MIN_BYTES and _accepts_out(s.kernel)]
+                      and arrays[s.outs[0].id].nbytes >= REUSE_MIN_BYTES and s.kernel.accepts_out]
         assignment, _ = plan.assign_buffers(
             intervals, lambda v: (arrays[v].shape, str(arrays[v].dtype)), candidates)
         chains = {}

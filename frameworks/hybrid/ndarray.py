@@ -1,18 +1,20 @@
 """nd: the imperative NDArray over xp (NumPy or CuPy) and the eager form of every op in ops.py."""
 import sys
+import zipfile
 
 import numpy
 
 from .. import kernels as K
 from . import autograd
 from .autograd import invoke
+from .base import MXNetError
 from .context import Context, as_context, current_context, cpu
 from .ops import OPS
 
 
 class NDArray:
     """An n-dimensional array on a Context; ops on it run at once and are recorded under record()."""
-    __slots__ = ("_data", "_ctx", "_node", "_idx", "_grad", "_grad_req", "__weakref__")
+    __slots__ = ("_data", "_ctx", "_node", "_idx", "_grad", "_grad_req", "_fresh_grad", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to our operators
 
     def __init__(self, data, ctx=None):
@@ -22,6 +24,7 @@ class NDArray:
         self._idx = 0
         self._grad = None
         self._grad_req = "null"
+        self._fresh_grad = False  # set by backward, cleared by Trainer.step (its stale-gradient check)
 
     # ------------------------------------------------------------ attributes
     @property
@@ -101,6 +104,7 @@ class NDArray:
         self._node = None
 
     def _write_grad(self, g):
+        self._fresh_grad = True
         if self._grad_req == "add":
             self._grad._data = self._grad._data + g
         elif self._grad_req == "write":
@@ -183,6 +187,22 @@ class NDArray:
     def __eq__(self, other):
         return self._compare(other, lambda a, b: a == b)
 
+    def __ne__(self, other):
+        return self._compare(other, lambda a, b: a != b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __abs__(self):
+        return abs(self)
+
+    def __mod__(self, other):
+        other = other._data if isinstance(other, NDArray) else other
+        return NDArray(self._data % other, self._ctx)
+
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------ methods mirroring nd functions
@@ -214,12 +234,95 @@ class NDArray:
     def take(self, indices, axis=0):
         return take(self, indices, axis=axis)
 
-    def argmax(self, axis=None):
+    def argmax(self, axis=None, keepdims=False):
         """Indices of the maxima, as float32 like MXNet (not differentiable)."""
-        return NDArray(self._data.argmax(axis=axis).astype(numpy.float32), self._ctx)
+        return argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return argmin(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return min(self, axis=axis, keepdims=keepdims)
+
+    def abs(self):
+        return abs(self)
+
+    def sqrt(self):
+        return sqrt(self)
+
+    def sigmoid(self):
+        return sigmoid(self)
+
+    def tanh(self):
+        return tanh(self)
+
+    def softmax(self, axis=-1):
+        return softmax(self, axis=axis)
+
+    def log_softmax(self, axis=-1):
+        return log_softmax(self, axis=axis)
+
+    def norm(self):
+        return norm(self)
+
+    def clip(self, a_min, a_max):
+        return clip(self, a_min=a_min, a_max=a_max)
+
+    def expand_dims(self, axis):
+        return expand_dims(self, axis=axis)
+
+    def squeeze(self, axis=None):
+        return squeeze(self, axis=axis)
+
+    def transpose(self, axes=None):
+        return transpose(self, axes=axes)
+
+    def broadcast_to(self, shape):
+        return broadcast_to(self, shape=shape)
+
+    def tile(self, reps):
+        return tile(self, reps=reps)
+
+    def one_hot(self, depth, **kwargs):
+        return one_hot(self, depth=depth, **kwargs)
+
+    def pick(self, index, axis=-1, keepdims=False):
+        return pick(self, index, axis=axis, keepdims=keepdims)
+
+    def topk(self, axis=-1, k=1, ret_typ="indices", is_ascend=False):
+        return topk(self, axis=axis, k=k, ret_typ=ret_typ, is_ascend=is_ascend)
+
+    def split(self, num_outputs, axis=1, squeeze_axis=False):
+        return split(self, num_outputs=num_outputs, axis=axis, squeeze_axis=squeeze_axis)
+
+    def slice_axis(self, axis, begin, end):
+        return slice_axis(self, axis=axis, begin=begin, end=end)
+
+    def zeros_like(self):
+        return zeros_like(self)
+
+    def ones_like(self):
+        return ones_like(self)
 
     def astype(self, dtype, copy=True):
         return NDArray(self._data.astype(dtype), self._ctx)
+
+    def tolist(self):
+        return self.asnumpy().tolist()
+
+    def __float__(self):
+        return float(self.asscalar())
+
+    def __int__(self):
+        return int(self.asscalar())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise ValueError("The truth value of an NDArray with multiple elements is ambiguous.")
+        return bool(self._data.item())
 
 
 autograd._NDArray = NDArray
@@ -240,6 +343,15 @@ class _Eager:
     def zeros(shape, dtype, like):
         return NDArray(like._ctx.xp.zeros(shape, dtype=dtype), like._ctx)
 
+    @staticmethod
+    def nograd(fn, inputs, shape):
+        ctx = next(x._ctx for x in inputs if type(x) is NDArray) if inputs else current_context()
+        return NDArray(fn(ctx.xp, *[x._data if type(x) is NDArray else x for x in inputs]), ctx)
+
+    @property
+    def training(self):
+        return autograd._STATE.training
+
 
 EAGER = _Eager()
 
@@ -256,14 +368,6 @@ def _eager(name, fn):
 _module = sys.modules[__name__]
 for _name, _fn in OPS.items():
     setattr(_module, _name, _eager(_name, _fn))
-
-
-def take(a, indices, axis=0, **kwargs):
-    """Rows of `a` picked by `indices` (cast to integers, as MXNet does); the embedding kernel."""
-    if axis != 0:
-        raise ValueError("take: only axis=0 is supported")
-    ids = indices._data if isinstance(indices, NDArray) else a._ctx.xp.asarray(indices)
-    return invoke(K.embedding, (a, NDArray(ids.astype("int64"), a._ctx)), {})
 
 
 # ---------------------------------------------------------------- creation
@@ -307,27 +411,50 @@ def arange(start, stop=None, step=1.0, ctx=None, dtype="float32"):
 
 
 def save(fname, data):
-    """Save a dict (or list) of NDArrays to an .npz file."""
+    """Save an NDArray, a list or a dict of NDArrays to `fname` (NumPy's .npz format, no pickle)."""
     if isinstance(data, NDArray):
         data = [data]
     if isinstance(data, (list, tuple)):
-        data = {f"{i}": v for i, v in enumerate(data)}
-    numpy.savez(fname, **{k: v.asnumpy() for k, v in data.items()})
+        data = {f"__list__{i}": v for i, v in enumerate(data)}
+    save_arrays(fname, {k: v.asnumpy() for k, v in data.items()})
 
 
 def load(fname, ctx=None):
-    """Load a dict of NDArrays from an .npz file written by save()."""
-    with numpy.load(fname, allow_pickle=False) as f:
-        return {k: array(f[k], ctx=ctx) for k in f.files}
+    """What save() wrote: a list or a dict of NDArrays."""
+    arrays = {k: array(v, ctx=ctx) for k, v in load_arrays(fname).items()}
+    if arrays and all(k.startswith("__list__") for k in arrays):
+        return [arrays[f"__list__{i}"] for i in range(len(arrays))]
+    return arrays
+
+
+def save_arrays(filename, arrays):
+    """name -> NumPy array into `filename` exactly as named (NumPy's .npz format, no pickle)."""
+    with open(filename, "wb") as f:
+        numpy.savez(f, **arrays)
+
+
+def load_arrays(filename):
+    """What save_arrays wrote; a missing, truncated or foreign file raises MXNetError naming it."""
+    try:
+        with numpy.load(filename, allow_pickle=False) as f:
+            if not hasattr(f, "files"):
+                raise ValueError("a bare array, not an archive of named arrays")
+            return {k: f[k] for k in f.files}
+    except FileNotFoundError:
+        raise MXNetError(f"Failed to open file '{filename}': no such file") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
+        raise MXNetError(f"Invalid NDArray file format: '{filename}' is not a file written by save_parameters, "
+                         f"export or nd.save, or it is truncated ({type(e).__name__}: {e})") from None
 
 
 class _Random:
-    """nd.random: draws from one seeded host generator (mx.random.seed), then moves to the device."""
+    """nd.random: draws from one seeded host generator (mx.random.seed), then moves to the device;
+    Dropout masks and the initializers draw from it too."""
 
     def __init__(self):
         self.rs = numpy.random.RandomState(0)
 
-    def seed(self, seed_state):
+    def seed(self, seed_state, ctx="all"):
         self.rs = numpy.random.RandomState(seed_state)
 
     def normal(self, loc=0, scale=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
@@ -336,9 +463,28 @@ class _Random:
     def uniform(self, low=0, high=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
         return array(self.rs.uniform(low, high, size=shape), ctx=ctx, dtype=dtype)
 
+    def randn(self, *shape, loc=0, scale=1, ctx=None, dtype="float32", **kwargs):
+        return self.normal(loc, scale, shape=shape, ctx=ctx, dtype=dtype)
+
+    def randint(self, low, high, shape=(1,), ctx=None, dtype="int32", **kwargs):
+        return array(self.rs.randint(low, high, size=shape), ctx=ctx, dtype=dtype)
+
+    def shuffle(self, data, **kwargs):
+        """A copy of `data` with its rows (first axis) in random order."""
+        return NDArray(data._data[data._ctx.xp.asarray(self.rs.permutation(data.shape[0]))], data._ctx)
+
+    def multinomial(self, data, shape=None, get_prob=False, dtype="int32", **kwargs):
+        p = data.asnumpy()
+        n = 1 if shape is None else int(numpy.prod(shape))
+        flat = p.reshape(-1, p.shape[-1])
+        draws = numpy.stack([self.rs.choice(p.shape[-1], size=n, p=row / row.sum()) for row in flat])
+        out_shape = p.shape[:-1] + (() if shape is None else tuple(numpy.atleast_1d(shape)))
+        return array(draws.reshape(out_shape), ctx=data._ctx, dtype=dtype)
+
 
 random = _Random()
 random_normal = random.normal
 random_uniform = random.uniform
+shuffle = random.shuffle
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "random", "save", "load", "cpu"] + list(OPS)

@@ -6,23 +6,46 @@ compile-time values; trailing ones may be None), keyword-only parameters are att
     E.call(kernel, inputs, attrs) -> value (a tuple for multi-output kernels)
     E.shape(value)                -> its shape (known at trace time: graphs are traced per shape)
     E.zeros(shape, dtype, like)   -> a constant of zeros on the device of value `like`
+    E.nograd(fn, inputs, shape)   -> fn(xp, *input arrays): a value no gradient flows through (masks,
+                                     one-hot rows, argmax, running-statistics updates)
+    E.training                    -> whether Dropout and BatchNorm run their train-time form
 """
+import builtins
 import inspect
 
 from .. import kernels as K
+from .base import MXNetError
 
 OPS = {}
 N_OUTPUTS = {}  # op name -> attrs -> number of outputs, for multi-output ops
+PARAMS = {}     # op name -> inputs sym creates as `<name>_<input>` variables when not given (fc1_weight)
+AUX = {}        # op name -> the inputs that are auxiliary states (BatchNorm's moving_mean, moving_var)
+SHAPES = {}     # op name -> (attrs, data shape) -> {input: shape}: infer_shape's rule for those inputs
 
 
-def op(fn=None, *, n_out=None):
+def op(fn=None, *, n_out=None, params=(), aux=(), shapes=None):
     def file(f):
         OPS[f.__name__] = f
         if n_out is not None:
             N_OUTPUTS[f.__name__] = n_out
+        if params:
+            PARAMS[f.__name__] = params
+        if aux:
+            AUX[f.__name__] = aux
+        if shapes is not None:
+            SHAPES[f.__name__] = shapes
         f.signature = inspect.signature(f)
+        f.input_names = [n for n, p in f.signature.parameters.items()
+                         if n != "E" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         return f
     return file(fn) if fn is not None else file
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 def _tuple(v, n=2):
@@ -89,13 +112,355 @@ def clip(E, data, *, a_min, a_max):
     return E.call(K.clip, (data,), {"lo": a_min, "hi": a_max})
 
 
+def _k(E, kernel, *inputs, **attrs):
+    return E.call(kernel, inputs, attrs)
+
+
+def _abs(E, x):
+    # |x| = relu(x) + relu(-x): two shared kernels, gradient sign(x) (0 at 0)
+    return _k(E, K.add, _k(E, K.relu, x), _k(E, K.relu, _k(E, K.neg, x)))
+
+
+def _softrelu(E, x):
+    # log(1 + exp(x)) = relu(x) + log(1 + exp(-|x|)): no overflow for large x
+    tail = _k(E, K.log, _k(E, K.add, _k(E, K.exp, _k(E, K.neg, _abs(E, x))), 1.0))
+    return _k(E, K.add, _k(E, K.relu, x), tail)
+
+
+_ACTIVATIONS = {
+    "relu": lambda E, x: _k(E, K.relu, x),
+    "sigmoid": lambda E, x: _k(E, K.sigmoid, x),
+    "tanh": lambda E, x: _k(E, K.tanh, x),
+    "softrelu": _softrelu,
+    "softsign": lambda E, x: _k(E, K.div, x, _k(E, K.add, _abs(E, x), 1.0)),
+}
+
+
 @op
 def Activation(E, data, *, act_type):
-    """act_type: 'relu', 'sigmoid' or 'tanh'."""
-    kernels = {"relu": K.relu, "sigmoid": K.sigmoid, "tanh": K.tanh}
-    if act_type not in kernels:
-        raise ValueError(f"Activation: unknown act_type {act_type!r}; known: {', '.join(kernels)}")
-    return E.call(kernels[act_type], (data,), {})
+    """act_type: 'relu', 'sigmoid', 'tanh', 'softrelu' or 'softsign'."""
+    if act_type not in _ACTIVATIONS:
+        raise MXNetError(f"Invalid Input: '{act_type}', valid values are: {', '.join(_ACTIVATIONS)} "
+                         "(Activation's act_type)")
+    return _ACTIVATIONS[act_type](E, data)
+
+
+@op
+def LeakyReLU(E, data, *, act_type="leaky", slope=0.25):
+    """act_type 'leaky': max(x, slope * x) for slope <= 1."""
+    if act_type != "leaky" or not 0 <= slope <= 1:
+        raise MXNetError(f"LeakyReLU: only act_type 'leaky' with 0 <= slope <= 1 is supported "
+                         f"(got {act_type!r}, slope {slope})")
+    return _k(E, K.maximum, data, _k(E, K.mul, data, float(slope)))
+
+
+@op
+def abs(E, data):  # noqa: A001  (MXNet's name)
+    return _abs(E, data)
+
+
+@op
+def sqrt(E, data):
+    return _k(E, K.pow, data, exponent=0.5)
+
+
+@op
+def rsqrt(E, data):
+    return _k(E, K.pow, data, exponent=-0.5)
+
+
+@op
+def reciprocal(E, data):
+    return _k(E, K.pow, data, exponent=-1.0)
+
+
+@op
+def log_softmax(E, data, *, axis=-1):
+    """data - max - log(sum(exp(data - max))); the max is a constant shift (no gradient through it)."""
+    m = E.nograd(lambda xp, x: x.max(axis=axis, keepdims=True), (data,), _kept(E.shape(data), axis))
+    shifted = _k(E, K.sub, data, m)
+    lse = _k(E, K.log, _k(E, K.sum, _k(E, K.exp, shifted), axis=axis, keepdims=True))
+    return _k(E, K.sub, shifted, lse)
+
+
+@op
+def softmax(E, data, *, axis=-1):
+    m = E.nograd(lambda xp, x: x.max(axis=axis, keepdims=True), (data,), _kept(E.shape(data), axis))
+    e = _k(E, K.exp, _k(E, K.sub, data, m))
+    return _k(E, K.div, e, _k(E, K.sum, e, axis=axis, keepdims=True))
+
+
+def _kept(shape, axis):
+    axes = {a % len(shape) for a in _tuple(axis, 1)} if axis is not None else set(range(len(shape)))
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _dropped(shape, axis, keepdims):
+    if keepdims:
+        return _kept(shape, axis)
+    axes = {a % len(shape) for a in _tuple(axis, 1)} if axis is not None else set(range(len(shape)))
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _one_hot_along(xp, idx, depth, axis, dtype):
+    """Rows of zeros with a one at idx, along `axis` of the result."""
+    idx = xp.expand_dims(idx.astype("int64"), axis)
+    shape = [1] * idx.ndim
+    shape[axis] = depth
+    return (xp.arange(depth).reshape(shape) == idx).astype(dtype)
+
+
+@op
+def pick(E, data, index, *, axis=-1, keepdims=False, mode="clip"):
+    """data's entries at `index` along `axis` (sum of data * one_hot(index)): differentiable in data."""
+    shape = E.shape(data)
+    ax = axis % len(shape)
+    mask = E.nograd(lambda xp, x, i: _one_hot_along(xp, xp.clip(i, 0, shape[ax] - 1).reshape(
+        _dropped(shape, ax, False)), shape[ax], ax, x.dtype), (data, index), shape)
+    return _k(E, K.sum, _k(E, K.mul, data, mask), axis=ax, keepdims=keepdims)
+
+
+@op
+def one_hot(E, indices, *, depth, on_value=1.0, off_value=0.0, dtype="float32"):
+    shape = tuple(E.shape(indices)) + (depth,)
+
+    def fn(xp, i):
+        oh = _one_hot_along(xp, i, depth, i.ndim, dtype)
+        return oh if (on_value, off_value) == (1.0, 0.0) else (oh * (on_value - off_value) + off_value).astype(dtype)
+    return E.nograd(fn, (indices,), shape)
+
+
+def _arg(name, pick_fn):
+    def f(E, data, *, axis=None, keepdims=False):
+        shape = _dropped(E.shape(data), axis, keepdims) if axis is not None else ()
+        return E.nograd(lambda xp, x: pick_fn(x, axis, keepdims), (data,), shape)
+    f.__name__ = name
+    f.__doc__ = f"{name}(data, axis, keepdims): indices as float32, as MXNet returns them (no gradient)."
+    return op(f)
+
+
+def _argfn(which):
+    def fn(x, axis, keepdims):
+        r = getattr(x, which)(axis=axis)
+        if keepdims and axis is not None:
+            r = r.reshape(_kept(x.shape, axis))
+        return r.astype("float32")
+    return fn
+
+
+_arg("argmax", _argfn("argmax"))
+_arg("argmin", _argfn("argmin"))
+
+
+def _extremum(name, which):
+    def f(E, data, *, axis=None, keepdims=False, exclude=False):
+        axis = _reduce_axes(E, data, axis, exclude)
+        shape = E.shape(data)
+        axes = tuple(range(len(shape))) if axis is None else tuple(a % len(shape) for a in _tuple(axis, 1))
+
+        def first_extreme(xp, x):
+            # one-hot of the first extreme over the flattened reduced axes: the gradient goes there
+            rest = [a for a in range(x.ndim) if a not in axes]
+            t = x.transpose(rest + list(axes))
+            flat = t.reshape(t.shape[:len(rest)] + (-1,))
+            arg = getattr(flat, which)(axis=-1)
+            oh = _one_hot_along(xp, arg, flat.shape[-1], flat.ndim - 1, x.dtype).reshape(t.shape)
+            inverse = [0] * x.ndim
+            for i, a in enumerate(rest + list(axes)):
+                inverse[a] = i
+            return oh.transpose(inverse)
+        mask = E.nograd(first_extreme, (data,), shape)
+        return _k(E, K.sum, _k(E, K.mul, data, mask), axis=axes, keepdims=keepdims)
+    f.__name__ = name
+    f.__doc__ = f"{name}(data, axis, keepdims): differentiable; the gradient goes to the first {name}imum."
+    return op(f)
+
+
+_extremum("max", "argmax")
+_extremum("min", "argmin")
+
+
+@op
+def topk(E, data, *, axis=-1, k=1, ret_typ="indices", is_ascend=False, dtype="float32"):
+    """The k largest (smallest with is_ascend) along `axis`: ret_typ 'indices', 'value' or 'mask'."""
+    shape = E.shape(data)
+    ax = axis % len(shape)
+    if ret_typ not in ("indices", "value", "mask"):
+        raise MXNetError(f"topk: ret_typ must be 'indices', 'value' or 'mask', got {ret_typ!r} "
+                         "('both' is not supported)")
+
+    def order(xp, x):
+        idx = xp.argsort(x if is_ascend else -x, axis=ax, kind="stable")
+        return xp.take(idx, xp.arange(k), axis=ax)
+    if ret_typ == "mask":
+        return E.nograd(lambda xp, x: _scatter_mask(xp, x, order(xp, x), ax), (data,), shape)
+    out = tuple(k if i == ax else s for i, s in enumerate(shape))
+    if ret_typ == "indices":
+        return E.nograd(lambda xp, x: order(xp, x).astype(dtype), (data,), out)
+    # the values in order (MXNet's topk has no gradient either)
+    return E.nograd(lambda xp, x: xp.take_along_axis(x, order(xp, x), axis=ax), (data,), out)
+
+
+def _scatter_mask(xp, x, idx, ax):
+    m = xp.zeros(x.shape, dtype=x.dtype)
+    xp.put_along_axis(m, idx, 1, axis=ax)
+    return m
+
+
+@op
+def where(E, condition, x, y):
+    """x where condition is non-zero, else y (gradients flow to the side that was chosen)."""
+    shape = E.shape(x)
+    on = E.nograd(lambda xp, c, a: xp.broadcast_to((c != 0).reshape(
+        c.shape + (1,) * (a.ndim - c.ndim)), a.shape).astype(a.dtype), (condition, x), shape)
+    off = E.nograd(lambda xp, m: 1 - m, (on,), shape)
+    return _k(E, K.add, _k(E, K.mul, x, on), _k(E, K.mul, y, off))
+
+
+def _compare(name, fn):
+    def f(E, lhs, rhs):
+        shape = _broadcast_shape(E.shape(lhs), E.shape(rhs))
+        return E.nograd(lambda xp, a, b: fn(a, b).astype(a.dtype), (lhs, rhs), shape)
+    f.__name__ = name
+    f.__doc__ = f"{name}(lhs, rhs): 1 where true, else 0, in lhs's dtype (no gradient)."
+    return op(f)
+
+
+def _broadcast_shape(a, b):
+    n = builtins.max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    return tuple(builtins.max(x, y) for x, y in zip(a, b))
+
+
+for _n, _f in (("equal", lambda a, b: a == b), ("not_equal", lambda a, b: a != b),
+               ("greater", lambda a, b: a > b), ("greater_equal", lambda a, b: a >= b),
+               ("lesser", lambda a, b: a < b), ("lesser_equal", lambda a, b: a <= b)):
+    _compare(f"broadcast_{_n}", _f)
+    _compare(_n, _f)
+
+
+@op
+def sign(E, data):
+    return E.nograd(lambda xp, x: xp.sign(x), (data,), E.shape(data))
+
+
+@op
+def BlockGrad(E, data):
+    """The same values; no gradient flows back through it."""
+    return E.nograd(lambda xp, x: x, (data,), E.shape(data))
+
+
+OPS["stop_gradient"] = BlockGrad
+
+
+@op
+def Cast(E, data, *, dtype):
+    """A copy in `dtype` (no gradient flows through a change of dtype here)."""
+    return E.nograd(lambda xp, x: x.astype(dtype), (data,), E.shape(data))
+
+
+OPS["cast"] = Cast
+
+
+@op
+def ones_like(E, data):
+    return E.nograd(lambda xp, x: xp.ones_like(x), (data,), E.shape(data))
+
+
+@op
+def norm(E, data):
+    """The L2 norm of all entries."""
+    return _k(E, K.pow, _k(E, K.sum, _k(E, K.square, data)), exponent=0.5)
+
+
+@op
+def broadcast_to(E, data, *, shape):
+    """data broadcast to `shape` (0 keeps the input's size); the add kernel's backward sums it back."""
+    src = (1,) * (len(shape) - len(E.shape(data))) + tuple(E.shape(data))
+    shape = tuple(s if t == 0 else t for s, t in zip(src, shape))
+    return _k(E, K.add, data, E.zeros(shape, "float32", data))
+
+
+@op
+def broadcast_like(E, lhs, rhs):
+    return _k(E, K.add, lhs, E.zeros(tuple(E.shape(rhs)), "float32", lhs))
+
+
+@op
+def broadcast_axis(E, data, *, axis, size):
+    shape = list(E.shape(data))
+    for a, n in zip(_tuple(axis, 1), _tuple(size, 1)):
+        shape[a] = n
+    return _k(E, K.add, data, E.zeros(tuple(shape), "float32", data))
+
+
+OPS["broadcast_axes"] = broadcast_axis
+
+
+@op
+def expand_dims(E, data, *, axis):
+    shape = list(E.shape(data))
+    shape.insert(axis % (len(shape) + 1), 1)
+    return _k(E, K.reshape, data, shape=tuple(shape))
+
+
+@op
+def squeeze(E, data, *, axis=None):
+    shape = E.shape(data)
+    drop = {a % len(shape) for a in _tuple(axis, 1)} if axis is not None else \
+        {i for i, s in enumerate(shape) if s == 1}
+    return _k(E, K.reshape, data, shape=tuple(s for i, s in enumerate(shape) if i not in drop))
+
+
+@op
+def stack(E, *data, axis=0, num_args=None):
+    """Arrays of one shape stacked along a new axis."""
+    parts = [expand_dims(E, d, axis=axis) for d in data]
+    return _k(E, K.concat, *parts, axis=axis % (len(E.shape(data[0])) + 1))
+
+
+@op
+def tile(E, data, *, reps):
+    """data repeated reps times along each axis (concatenations of the shared kernel)."""
+    reps = _tuple(reps, 1)
+    shape = E.shape(data)
+    reps = (1,) * (len(shape) - len(reps)) + reps
+    if len(reps) > len(shape):
+        data = _k(E, K.reshape, data, shape=(1,) * (len(reps) - len(shape)) + tuple(shape))
+    for ax, r in enumerate(reps):
+        if r > 1:
+            data = _k(E, K.concat, *([data] * r), axis=ax)
+    return data
+
+
+@op
+def slice(E, data, *, begin, end, step=None):  # noqa: A001  (MXNet's name)
+    n = len(begin)
+    step = step or (None,) * n
+    index = tuple(builtins.slice(b, e, s) for b, e, s in zip(begin, end, step))
+    return _k(E, K.slice, data, index=index)
+
+
+# ---------------------------------------------------------------- random (no gradient)
+
+def _host_random():
+    from .ndarray import random  # mx.random.seed seeds it
+    return random
+
+
+@op
+def Dropout(E, data, *, p=0.5, mode="training", axes=()):
+    """Zeroes each entry with probability p and scales the rest by 1/(1-p), when training (autograd's
+    train_mode) or mode='always'; identity otherwise. The mask comes from mx.random's generator."""
+    if p == 0 or (mode == "training" and not E.training):
+        return data
+    shape = E.shape(data)
+    mshape = tuple(1 if i in {a % len(shape) for a in axes} else s for i, s in enumerate(shape))
+
+    def mask(xp, x):
+        keep = _host_random().rs.uniform(size=mshape) >= p
+        return xp.asarray(keep.astype(x.dtype) / x.dtype.type(1 - p))
+    return _k(E, K.mul, data, E.nograd(mask, (data,), mshape))
 
 
 # ---------------------------------------------------------------- reductions and shapes
@@ -124,11 +489,54 @@ def dot(E, lhs, rhs, *, transpose_a=False, transpose_b=False):
 
 
 @op
-def reshape(E, data, *, shape):
-    """MXNet's codes: 0 copies the input's dimension, -1 is inferred."""
-    src = E.shape(data)
-    shape = tuple(src[i] if s == 0 else s for i, s in enumerate(shape))
-    return E.call(K.reshape, (data,), {"shape": shape})
+def reshape(E, data, *, shape, reverse=False):
+    """MXNet's codes: 0 copies an input dimension, -1 infers one, -2 copies all the rest, -3 merges two
+    input dimensions, -4 splits one into the next two entries (one of which may be -1)."""
+    src = tuple(E.shape(data))
+    if reverse:
+        return E.call(K.reshape, (data,), {"shape": _reshape_codes(src[::-1], tuple(shape)[::-1], src)[::-1]})
+    return E.call(K.reshape, (data,), {"shape": _reshape_codes(src, tuple(shape), src)})
+
+
+def _reshape_codes(src, shape, original):
+    out, i, j = [], 0, 0
+    try:
+        while j < len(shape):
+            s = shape[j]
+            if s == 0:
+                out.append(src[i])
+                i += 1
+            elif s == -1:
+                out.append(-1)
+                i += 1
+            elif s == -2:
+                out.extend(src[i:])
+                i = len(src)
+            elif s == -3:
+                out.append(src[i] * src[i + 1])
+                i += 2
+            elif s == -4:
+                a, b = shape[j + 1], shape[j + 2]
+                a, b = (src[i] // b if a == -1 else a), (src[i] // a if b == -1 else b)
+                out.extend([a, b])
+                i += 1
+                j += 2
+            else:
+                out.append(s)
+                i += 1
+            j += 1
+    except (IndexError, ZeroDivisionError):
+        raise MXNetError(f"reshape: the codes {shape} do not fit the input shape {original}") from None
+    known = 1
+    for d in out:
+        known *= d if d != -1 else 1
+    size = 1
+    for d in original:
+        size *= d
+    if out.count(-1) > 1 or (-1 not in out and known != size) or (-1 in out and (known == 0 or size % known)):
+        raise MXNetError(f"Check failed: oshape.Size() == dshape.Size() Target shape size is different to "
+                         f"source. Target: {tuple(out)} Source: {tuple(original)} (reshape to {shape})")
+    return tuple(size // known if d == -1 else d for d in out)
 
 
 @op
@@ -155,8 +563,8 @@ def concat(E, *data, dim=1):
 
 @op
 def slice_axis(E, data, *, axis, begin, end):
-    index = [slice(None)] * len(E.shape(data))
-    index[axis] = slice(begin, end)
+    index = [builtins.slice(None)] * len(E.shape(data))
+    index[axis] = builtins.slice(begin, end)
     return E.call(K.slice, (data,), {"index": tuple(index)})
 
 
@@ -188,50 +596,142 @@ def zeros_like(E, data):
 
 # ---------------------------------------------------------------- layers
 
-@op
+@op(params=("weight", "bias"), shapes=lambda a, d: {
+    "weight": (a["num_hidden"], _prod(d[1:]) if a.get("flatten", True) else d[-1]), "bias": (a["num_hidden"],)})
 def FullyConnected(E, data, weight, bias=None, *, num_hidden, no_bias=False, flatten=True):
-    """y = data @ weight.T + bias with Gluon's weight layout (num_hidden, in_units)."""
-    if flatten and len(E.shape(data)) > 2:
-        data = E.call(K.reshape, (data,), {"shape": (E.shape(data)[0], -1)})
+    """y = data @ weight.T + bias with MXNet's weight layout (num_hidden, in_units)."""
+    shape = E.shape(data)
+    if flatten and len(shape) > 2:
+        data = E.call(K.reshape, (data,), {"shape": (shape[0], -1)})
+    elif not flatten and len(shape) > 2:
+        data = E.call(K.reshape, (data,), {"shape": (-1, shape[-1])})
     y = E.call(K.matmul, (data, weight), {"transpose_a": False, "transpose_b": True})
     if bias is not None and not no_bias:
         y = E.call(K.add, (y, bias), {})
+    if not flatten and len(shape) > 2:
+        y = E.call(K.reshape, (y,), {"shape": tuple(shape[:-1]) + (num_hidden,)})
     return y
 
 
-@op
+@op(params=("weight", "bias"), shapes=lambda a, d: {
+    "weight": (a["num_filter"], d[1]) + _tuple(a["kernel"]), "bias": (a["num_filter"],)})
 def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0),
-                no_bias=False):
+                dilate=(1, 1), num_group=1, no_bias=False, layout=None, cudnn_tune=None, cudnn_off=False,
+                workspace=1024):
     """2-D convolution, NCHW data, OIHW weight."""
+    if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW"):
+        raise MXNetError("Convolution: only 2-D NCHW with dilate (1, 1) and num_group 1 is supported "
+                         f"(got dilate {dilate}, num_group {num_group}, layout {layout})")
     ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
     return E.call(K.conv2d, ins, {"stride": _tuple(stride), "pad": _tuple(pad)})
 
 
 @op
-def Pooling(E, data, *, kernel, pool_type="max", stride=None, pad=(0, 0), pooling_convention="valid"):
-    if pool_type != "max":
-        raise ValueError(f"Pooling: pool_type {pool_type!r} is not supported; only 'max'")
-    return E.call(K.max_pool2d, (data,), {"kernel": _tuple(kernel),
-                                          "stride": None if stride is None else _tuple(stride),
-                                          "pad": _tuple(pad), "ceil_mode": pooling_convention == "full"})
+def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0), global_pool=False,
+            pooling_convention="valid", count_include_pad=True, cudnn_off=False, layout=None):
+    """max or avg pooling (avg counts the padding, MXNet's default); global_pool pools all of H x W.
+
+    avg is the shared conv2d with a constant 1/(kh*kw) filter over each channel alone."""
+    shape = E.shape(data)
+    if len(shape) != 4:
+        raise MXNetError(f"Pooling: only 2-D NCHW input is supported, got shape {tuple(shape)}")
+    if pool_type not in ("max", "avg"):
+        raise MXNetError(f"Pooling: pool_type {pool_type!r} is not supported; use 'max' or 'avg'")
+    if global_pool:
+        if pool_type == "avg":
+            return E.call(K.mean, (data,), {"axis": (2, 3), "keepdims": True})
+        kernel, stride, pad, pooling_convention = shape[2:], None, (0, 0), "valid"
+    kernel, pad = _tuple(kernel), _tuple(pad)
+    stride = kernel if stride is None else _tuple(stride)
+    if pool_type == "max":
+        return E.call(K.max_pool2d, (data,), {"kernel": kernel, "stride": stride, "pad": pad,
+                                              "ceil_mode": pooling_convention == "full"})
+    if pooling_convention != "valid" or not count_include_pad:
+        raise MXNetError("Pooling: avg pooling supports pooling_convention 'valid' with "
+                         "count_include_pad=True only")
+    n, c, h, w = shape
+    planes = E.call(K.reshape, (data,), {"shape": (n * c, 1, h, w)})
+    kh, kw = kernel
+    ones = E.nograd(lambda xp, x: xp.full((1, 1, kh, kw), 1.0 / (kh * kw), dtype=x.dtype), (data,),
+                    (1, 1, kh, kw))
+    y = E.call(K.conv2d, (planes, ones), {"stride": stride, "pad": pad})
+    ho, wo = E.shape(y)[2:]
+    return E.call(K.reshape, (y,), {"shape": (n, c, ho, wo)})
+
+
+def _ids(E, data):
+    # Embedding and take accept float ids (MXNet's default dtype) and index with their integer values
+    return E.nograd(lambda xp, x: x if x.dtype.kind in "iu" else x.astype("int64"), (data,), E.shape(data))
+
+
+@op(params=("weight",), shapes=lambda a, d: {"weight": (a["input_dim"], a["output_dim"])})
+def Embedding(E, data, weight, *, input_dim, output_dim, dtype="float32", sparse_grad=False):
+    """Rows of weight (input_dim, output_dim) picked by the ids in data."""
+    return E.call(K.embedding, (weight, _ids(E, data)), {})
 
 
 @op
-def Embedding(E, data, weight, *, input_dim, output_dim):
-    """Rows of weight (input_dim, output_dim) picked by the integer ids in data."""
-    return E.call(K.embedding, (weight, data), {})
+def take(E, a, indices, *, axis=0, mode="clip"):
+    """Entries of `a` along axis 0 picked by `indices` (floats are cast, as MXNet does)."""
+    if axis != 0:
+        raise MXNetError("take: only axis=0 is supported")
+    if mode == "clip":
+        n = E.shape(a)[0]
+        ids = E.nograd(lambda xp, x: xp.clip(x.astype("int64"), 0, n - 1), (indices,), E.shape(indices))
+    else:
+        ids = _ids(E, indices)
+    return E.call(K.embedding, (a, ids), {})
+
+
+def _moving_update(momentum):
+    def update(xp, moving_mean, moving_var, mean, var):
+        # in place, as MXNet's BatchNorm mutates its auxiliary states: m = m * momentum + batch * (1 - m.)
+        for moving, batch in ((moving_mean, mean), (moving_var, var)):
+            moving *= momentum
+            moving += (1 - momentum) * batch.reshape(moving.shape)
+        return xp.empty((0,), dtype=moving_mean.dtype)
+    return update
+
+
+@op(params=("gamma", "beta", "moving_mean", "moving_var"), aux=("moving_mean", "moving_var"),
+    shapes=lambda a, d: dict.fromkeys(("gamma", "beta", "moving_mean", "moving_var"), (d[a.get("axis", 1)],)))
+def BatchNorm(E, data, gamma, beta, moving_mean, moving_var, *, eps=1e-3, momentum=0.9, fix_gamma=True,
+              use_global_stats=False, output_mean_var=False, axis=1, cudnn_off=False):
+    """Normalize over every axis but `axis` with the batch's statistics when training (updating the
+    moving ones in place: m = m * momentum + batch * (1 - momentum), the biased variance, as MXNet's
+    CPU kernel), with the moving statistics otherwise. fix_gamma uses gamma = 1."""
+    shape = E.shape(data)
+    ax = axis % len(shape)
+    bshape = tuple(shape[ax] if i == ax else 1 for i in range(len(shape)))
+    axes = tuple(i for i in range(len(shape)) if i != ax)
+
+    def bcast(v):
+        return E.call(K.reshape, (v,), {"shape": bshape})
+    if E.training and not use_global_stats:
+        mean_ = E.call(K.mean, (data,), {"axis": axes, "keepdims": True})
+        xc = E.call(K.sub, (data, mean_), {})
+        var = E.call(K.mean, (E.call(K.square, (xc,), {}),), {"axis": axes, "keepdims": True})
+        E.nograd(_moving_update(momentum), (moving_mean, moving_var, mean_, var), (0,))
+    else:
+        xc = E.call(K.sub, (data, bcast(moving_mean)), {})
+        var = bcast(moving_var)
+    y = E.call(K.mul, (xc, E.call(K.pow, (E.call(K.add, (var, float(eps)), {}),), {"exponent": -0.5})), {})
+    if not fix_gamma:
+        y = E.call(K.mul, (y, bcast(gamma)), {})
+    return E.call(K.add, (y, bcast(beta)), {})
 
 
 @op(n_out=lambda attrs: 3 if attrs.get("state_outputs") else 1)
 def RNN(E, data, i2h_weight, h2h_weight, i2h_bias, h2h_bias, state=None, state_cell=None, *,
-        state_size, mode="lstm", state_outputs=False):
-    """Fused one-layer LSTM over data (T, N, C) (the shared `lstm` kernel).
+        state_size, num_layers=1, mode="lstm", state_outputs=False):
+    """Fused one-layer LSTM over data (T, N, C) (the shared `lstm` kernel); gluon.rnn.LSTM stacks layers.
 
     NOTE: MXNet packs all weights into one `parameters` vector; here they stay four named inputs in
     Gluon's layout (i2h (4H, C), h2h (4H, H)). States are (1, N, H); missing states start at zero.
     """
-    if mode != "lstm":
-        raise ValueError(f"RNN: mode {mode!r} is not supported; only 'lstm'")
+    if mode != "lstm" or num_layers != 1:
+        raise MXNetError(f"RNN: only mode 'lstm' with num_layers=1 is supported (got mode {mode!r}, "
+                         f"num_layers {num_layers}); gluon.rnn.LSTM stacks layers")
     n = E.shape(data)[1]
     h0 = E.zeros((n, state_size), "float32", data) if state is None else \
         E.call(K.reshape, (state,), {"shape": (n, state_size)})
@@ -249,22 +749,83 @@ def RNN(E, data, i2h_weight, h2h_weight, i2h_bias, h2h_bias, state=None, state_c
 @op
 def softmax_cross_entropy(E, data, label):
     """Mean over the batch of -log softmax(data)[label] (the fused shared kernel)."""
-    return E.call(K.softmax_cross_entropy, (data, label), {})
+    return E.call(K.softmax_cross_entropy, (data, _ids(E, label)), {})
 
 
-def split_inputs(name, args, kwargs):
-    """Bind a call of op `name` to (inputs, attrs): positional parameters vs keyword-only ones."""
+@op(params=("label",), shapes=lambda a, d: {"label": (d[0],)})
+def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_output=False, use_ignore=False,
+                  preserve_shape=False, normalization="null", out_grad=False, smooth_alpha=0.0):
+    """softmax(data) forward; backward gives data (softmax - one_hot(label)) * grad_scale (divided by the
+    batch size for normalization 'batch', by the non-ignored count for 'valid') and ignores the head
+    gradient, as MXNet's loss layer does.
+
+    Composed from the shared kernels: out = BlockGrad(p) + (data * g - BlockGrad(data * g)) with
+    g = BlockGrad(that gradient), so the value is p and d out / d data is g for a head gradient of ones
+    (the Executor passes ones to SoftmaxOutput heads).
+    """
+    if multi_output or preserve_shape or smooth_alpha or out_grad:
+        raise MXNetError("SoftmaxOutput: multi_output, preserve_shape, smooth_alpha and out_grad are not "
+                         "supported")
+    if normalization not in ("null", "batch", "valid"):
+        raise MXNetError(f"Invalid Input: '{normalization}', valid values are: null, batch, valid")
+    shape = E.shape(data)
+    x = data if len(shape) == 2 else E.call(K.reshape, (data,), {"shape": (shape[0], -1)})
+    flat = E.shape(x)
+    p = softmax(E, x, axis=-1)
+
+    def grad(xp, prob, lab):
+        n = prob.shape[0]
+        ids = lab.reshape(-1).astype("int64")
+        g = prob.copy()
+        keep = ids != int(ignore_label) if use_ignore else xp.ones(n, dtype=bool)
+        rows = xp.arange(n)[keep]
+        g[rows, ids[keep]] -= 1
+        if use_ignore:
+            g[~keep] = 0
+        div = {"null": 1.0, "batch": float(n), "valid": float(builtins.max(int(keep.sum()), 1))}[normalization]
+        g *= grad_scale / div
+        return g
+    g = E.nograd(grad, (p, label), flat)
+    xg = E.call(K.mul, (x, g), {})
+    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), flat)), {})
+    out = E.call(K.add, (E.nograd(lambda xp, v: v, (p,), flat), inject), {})
+    return out if len(shape) == 2 else E.call(K.reshape, (out,), {"shape": tuple(shape)})
+
+
+OPS["Softmax"] = SoftmaxOutput
+
+
+def bind_inputs(name, args, kwargs, fill=None):
+    """Like split_inputs; inputs of PARAMS[name] not given come from fill(input name) (sym's variables)."""
     fn = OPS[name]
-    bound = fn.signature.bind(None, *args, **kwargs)
+    bound = fn.signature.bind_partial(None, *args, **kwargs)
+    if fill is not None:
+        for pname in PARAMS.get(name, ()):
+            if bound.arguments.get(pname) is None:
+                if pname == "bias" and bound.arguments.get("no_bias"):
+                    continue
+                bound.arguments[pname] = fill(pname)
+    missing = [p for p in fn.input_names if p not in bound.arguments and
+               fn.signature.parameters[p].default is inspect.Parameter.empty]
+    if missing:
+        raise MXNetError(f"{name}: required input(s) {missing} not given")
+    return _split(fn, name, bound)
+
+
+def _split(fn, name, bound):
     inputs, attrs = [], {}
     for pname, param in fn.signature.parameters.items():
         if pname == "E" or pname not in bound.arguments:
+            if param.kind in (param.POSITIONAL_OR_KEYWORD, param.POSITIONAL_ONLY) and pname != "E":
+                inputs.append(None)
             continue
         value = bound.arguments[pname]
         if param.kind is param.VAR_POSITIONAL:
             inputs.extend(value)
         elif param.kind is param.KEYWORD_ONLY:
             attrs[pname] = value
+        elif param.kind is param.VAR_KEYWORD:
+            raise MXNetError(f"{name}: unknown arguments {sorted(value)}")
         else:
             inputs.append(value)
     while inputs and inputs[-1] is None:
@@ -272,3 +833,8 @@ def split_inputs(name, args, kwargs):
     if any(v is None for v in inputs):
         raise TypeError(f"{name}: only trailing optional inputs may be left out")
     return inputs, attrs
+
+
+def split_inputs(name, args, kwargs):
+    """Bind a call of op `name` to (inputs, attrs): positional parameters vs keyword-only ones."""
+    return bind_inputs(name, args, kwargs)

@@ -9,7 +9,8 @@ from .. import plan
 from .base import ShapeError
 from .context import as_context
 from .graph import CachedGraph, trace
-from .ops import N_OUTPUTS, OPS, split_inputs
+from .base import MXNetError
+from .ops import AUX, N_OUTPUTS, OPS, SHAPES, bind_inputs
 
 
 class _Node:
@@ -42,8 +43,21 @@ def _auto_name(op):
 
 
 def _args(heads):
+    """Every variable node (arguments and auxiliary states), in MXNet's order (depth first)."""
     order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
     return [n for n in order if n.op is None]
+
+
+def _aux(heads):
+    """The variable nodes an op mutates as auxiliary state (BatchNorm's moving_mean, moving_var)."""
+    order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
+    aux = set()
+    for n in order:
+        names = AUX.get(n.op)
+        if names:
+            slots = OPS[n.op].input_names
+            aux.update(i for (i, _), slot in zip(n.inputs, slots) if slot in names and i.op is None)
+    return aux
 
 
 class Symbol:
@@ -76,34 +90,53 @@ class Symbol:
         return Symbol([self._outputs[index]])
 
     # ------------------------------------------------------------ graph queries
+    def _split_vars(self):
+        nodes, aux = _args(self._outputs), _aux(self._outputs)
+        return [n for n in nodes if n not in aux], [n for n in nodes if n in aux]
+
     def list_arguments(self):
-        return [n.name for n in _args(self._outputs)]
+        return [n.name for n in self._split_vars()[0]]
 
     def list_outputs(self):
         return [f"{n.name}_output" if n.n_out == 1 else f"{n.name}_output{i}" for n, i in self._outputs]
 
     def list_auxiliary_states(self):
-        return []
+        return [n.name for n in self._split_vars()[1]]
+
+    def list_inputs(self):
+        return [n.name for n in _args(self._outputs)]
+
+    def get_internals(self):
+        """Every node's outputs, as one Symbol (pick one by name: internals['fc1_output'])."""
+        order = plan.toposort([n for n, _ in self._outputs], lambda n: [i for i, _ in n.inputs])
+        return Symbol([(n, i) for n in order for i in range(n.n_out)])
 
     def _shapes(self, args, kwargs):
-        nodes = _args(self._outputs)
-        given = dict(zip([n.name for n in nodes], args))
+        args_, aux = self._split_vars()
+        nodes = args_ + aux
+        given = dict(zip([n.name for n in args_], args))
         given.update(kwargs)
         unknown = set(given) - {n.name for n in nodes}
         if unknown:
-            raise ValueError(f"infer_shape: {sorted(unknown)} are not arguments of this symbol; "
-                             f"arguments: {[n.name for n in nodes]}")
+            raise MXNetError(f"infer_shape: {sorted(unknown)} are not arguments of this symbol; "
+                             f"arguments: {[n.name for n in args_]}")
         shapes = [given.get(n.name, n.attrs.get("__shape__")) for n in nodes]
-        return nodes, shapes
+        return nodes, [None if s is None else tuple(s) for s in shapes], len(args_)
 
     def infer_shape(self, *args, **kwargs):
-        """(arg_shapes, out_shapes, aux_shapes) from the shapes given (or set on the vars);
-        (None, None, None) when some argument's shape is still unknown."""
-        nodes, shapes = self._shapes(args, kwargs)
-        if any(s is None or 0 in s for s in shapes):
+        """(arg_shapes, out_shapes, aux_shapes) from the shapes given (or set on the vars); the shapes of
+        weights, biases, labels and auxiliary states follow from their op's input (fc1_weight from
+        data and num_hidden). (None, None, None) when some shape cannot be inferred."""
+        nodes, shapes, n_args = self._shapes(args, kwargs)
+        known = {n: s for n, s in zip(nodes, shapes) if s is not None and 0 not in s}
+        inferred, heads = infer_var_shapes(self._outputs, known)
+        if inferred is None:
             return None, None, None
-        tracer, heads = trace(self._outputs, nodes, shapes)
-        return [tuple(s) for s in shapes], [tracer.shape(v) for v in heads], []
+        full = [inferred[n] for n in nodes]
+        return full[:n_args], heads, full[n_args:]
+
+    def infer_shape_partial(self, *args, **kwargs):
+        return self.infer_shape(*args, **kwargs)
 
     # ------------------------------------------------------------ serialization
     def tojson(self):
@@ -127,32 +160,40 @@ class Symbol:
             f.write(self.tojson())
 
     # ------------------------------------------------------------ execution
-    def simple_bind(self, ctx=None, grad_req="write", **shapes):
-        """An Executor with zero-filled argument (and gradient) arrays of the given shapes."""
+    def simple_bind(self, ctx=None, grad_req="write", type_dict=None, group2ctx=None, **shapes):
+        """An Executor with zero-filled argument, gradient and auxiliary arrays of the inferred shapes."""
         from . import ndarray as nd
         ctx = as_context(ctx)
-        arg_shapes, _, _ = self.infer_shape(**shapes)
+        arg_shapes, _, aux_shapes = self.infer_shape(**shapes)
         if arg_shapes is None:
-            missing = [n for n, s in zip(*self._shapes((), shapes)) if s is None]
-            raise ValueError(f"simple_bind: shapes of {[n.name for n in missing]} are unknown")
+            raise MXNetError(f"simple_bind: cannot infer the shapes of every argument from {shapes}; "
+                             f"arguments: {self.list_arguments()}")
         names = self.list_arguments()
         args = [nd.zeros(s, ctx=ctx) for s in arg_shapes]
         reqs = _grad_reqs(names, grad_req)
         grads = [nd.zeros(s, ctx=ctx) if reqs[n] != "null" else None for n, s in zip(names, arg_shapes)]
-        return Executor(self, ctx, args, grads, reqs)
+        return Executor(self, ctx, args, grads, reqs, [nd.zeros(s, ctx=ctx) for s in aux_shapes])
 
-    def bind(self, ctx, args, args_grad=None, grad_req="write"):
-        """An Executor over the given argument arrays (a list in list_arguments order, or a dict)."""
-        names = self.list_arguments()
+    def bind(self, ctx, args, args_grad=None, grad_req="write", aux_states=None, group2ctx=None,
+             shared_exec=None):
+        """An Executor over the given arrays (lists in list_arguments / list_auxiliary_states order, or
+        dicts by name)."""
+        names, aux_names = self.list_arguments(), self.list_auxiliary_states()
         if isinstance(args, dict):
             missing = [n for n in names if n not in args]
             if missing:
-                raise ValueError(f"bind: no array for arguments {missing}")
+                raise MXNetError(f"bind: no array for arguments {missing}")
             args = [args[n] for n in names]
         if isinstance(args_grad, dict):
             args_grad = [args_grad.get(n) for n in names]
+        if isinstance(aux_states, dict):
+            missing = [n for n in aux_names if n not in aux_states]
+            if missing:
+                raise MXNetError(f"bind: no array for auxiliary states {missing}")
+            aux_states = [aux_states[n] for n in aux_names]
         reqs = _grad_reqs(names, grad_req if args_grad is not None else "null")
-        return Executor(self, as_context(ctx), list(args), args_grad or [None] * len(names), reqs)
+        return Executor(self, as_context(ctx), list(args), args_grad or [None] * len(names), reqs,
+                        list(aux_states or []))
 
     # ------------------------------------------------------------ operators
     def _binary(self, other, op, scalar_op):
@@ -210,7 +251,40 @@ def _grad_reqs(names, grad_req):
     return {n: grad_req.get(n, "null") for n in names}
 
 
-def _make(op, inputs, attrs, name=None):
+def infer_var_shapes(heads, known):
+    """{var node: shape} for every variable, from the `known` ones and the ops' rules for their
+    weights/labels/aux (ops.SHAPES), and the heads' shapes; (None, None) when some stay unknown."""
+    from .graph import Tracer
+    tracer = Tracer(False)
+    env, shapes = {}, dict(known)
+    for node, shape in known.items():
+        env[node] = (tracer.new(shape),)
+    order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
+    for node in order:
+        if node in env or node.op is None:
+            continue
+        missing = [(i, slot) for (i, _), slot in zip(node.inputs, OPS[node.op].input_names + [None] * len(node.inputs))
+                   if i not in env]
+        if missing:
+            rule = SHAPES.get(node.op)
+            first = node.inputs[0]
+            if rule is None or first[0] not in env or any(i.op is not None for i, _ in missing):
+                return None, None
+            rules = rule(node.attrs, tracer.shape(env[first[0]][first[1]]))
+            for i, slot in missing:
+                if slot not in rules:
+                    return None, None
+                shapes[i] = tuple(rules[slot])
+                env[i] = (tracer.new(shapes[i]),)
+        tracer.where = f"{node.name} ({node.op})"
+        out = OPS[node.op](tracer, *[env[i][k] for i, k in node.inputs], **node.attrs)
+        env[node] = out if isinstance(out, tuple) else (out,)
+    if any(n.op is None and n not in shapes for n in order):
+        return None, None
+    return shapes, [tracer.shape(env[n][k]) for n, k in heads]
+
+
+def _make(op, inputs, attrs, name=None, named=False):
     entries = []
     for s in inputs:
         if not isinstance(s, Symbol):
@@ -219,7 +293,7 @@ def _make(op, inputs, attrs, name=None):
             raise ValueError(f"{op}: input {s!r} has {len(s._outputs)} outputs; pick one with [i]")
         entries.append(s._outputs[0])
     n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
-    node = _Node(op, _PREFIX[-1] + name if name else _auto_name(op), attrs, entries, n_out)
+    node = _Node(op, name if named else _PREFIX[-1] + name if name else _auto_name(op), attrs, entries, n_out)
     return Symbol([(node, i) for i in range(n_out)])
 
 
@@ -240,8 +314,11 @@ def Group(symbols):
 def _symbolic(opname):
     def f(*args, **kwargs):
         name = kwargs.pop("name", None)
-        inputs, attrs = split_inputs(opname, args, kwargs)
-        return _make(opname, inputs, attrs, name)
+        kwargs.pop("attr", None)
+        full = _PREFIX[-1] + name if name else _auto_name(opname)
+        # weights, biases, labels and auxiliary states not given become variables named after the op
+        inputs, attrs = bind_inputs(opname, args, kwargs, fill=lambda p: var(f"{full}_{p}"))
+        return _make(opname, inputs, attrs, full, named=True)
     f.__name__ = f.__qualname__ = opname
     f.__doc__ = OPS[opname].__doc__
     return f
@@ -279,52 +356,69 @@ def load(fname):
 
 
 class Executor:
-    """A bound symbol: arg_dict/grad_dict arrays, forward(is_train, **inputs), backward(out_grads)."""
+    """A bound symbol: arg_dict/grad_dict/aux_dict arrays, forward(is_train, **inputs) -> outputs,
+    backward(out_grads). One cached graph per mode (is_train picks Dropout's and BatchNorm's form)."""
 
-    def __init__(self, symbol, ctx, args, args_grad, grad_req):
+    def __init__(self, symbol, ctx, args, args_grad, grad_req, aux_states=()):
         from . import ndarray as nd
         self._symbol, self._ctx = symbol, ctx
-        names = symbol.list_arguments()
+        names, aux_names = symbol.list_arguments(), symbol.list_auxiliary_states()
         if len(args) != len(names):
-            raise ValueError(f"bind: {len(names)} arguments {names} but {len(args)} arrays")
-        self.arg_arrays, self.grad_arrays = list(args), list(args_grad)
+            raise MXNetError(f"bind: {len(names)} arguments {names} but {len(args)} arrays")
+        if len(aux_states) != len(aux_names):
+            raise MXNetError(f"bind: {len(aux_names)} auxiliary states {aux_names} but {len(aux_states)} arrays")
+        self.arg_arrays, self.grad_arrays, self.aux_arrays = list(args), list(args_grad), list(aux_states)
         self.arg_dict = dict(zip(names, self.arg_arrays))
+        self.aux_dict = dict(zip(aux_names, self.aux_arrays))
         self.grad_dict = {n: g for n, g in zip(names, self.grad_arrays) if g is not None}
         self._reqs = [grad_req.get(n, "null") if self.grad_dict.get(n) is not None else "null" for n in names]
-        self._graph = CachedGraph(symbol._outputs, _args(symbol._outputs), [a.shape for a in args],
-                                  [r != "null" for r in self._reqs])
-        self._nd, self._saved, self.outputs = nd, None, []
+        arg_nodes, aux_nodes = symbol._split_vars()
+        self._nodes = arg_nodes + aux_nodes
+        self._grads = [r != "null" for r in self._reqs] + [False] * len(aux_nodes)
+        self._graphs = {}
+        # SoftmaxOutput heads are loss layers: backward() feeds them ones, whatever out_grads say
+        self._loss_heads = [n.op == "SoftmaxOutput" for n, _ in symbol._outputs]
+        self._nd, self._saved, self._graph, self.outputs = nd, None, None, []
+
+    def _graph_for(self, is_train):
+        g = self._graphs.get(is_train)
+        if g is None:
+            g = self._graphs[is_train] = CachedGraph(
+                self._symbol._outputs, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
+                self._grads, training=is_train)
+        return g
 
     def forward(self, is_train=False, **kwargs):
         """Run the graph; inputs given by name replace the bound arrays' contents."""
         for k, v in kwargs.items():
             if k not in self.arg_dict:
-                raise ValueError(f"forward: {k!r} is not an argument; arguments: {list(self.arg_dict)}")
+                raise MXNetError(f"forward: {k!r} is not an argument; arguments: {list(self.arg_dict)}")
             a = self.arg_dict[k]
             v = v._data if isinstance(v, self._nd.NDArray) else v
             if tuple(v.shape) != a.shape:
                 raise ShapeError(f"forward: {k!r} was bound with shape {a.shape}, got {tuple(v.shape)}")
-            a._data = self._ctx.xp.asarray(v)
+            a._data = self._ctx.xp.asarray(v, dtype=a.dtype)
         from . import autograd
         xp = self._ctx.xp
+        graph = self._graph_for(bool(is_train))
         with autograd._Scope(is_train, is_train):
-            ys, self._saved = self._graph.forward(xp, *[a._data for a in self.arg_arrays])
-        ys = ys if self._graph.n_outputs > 1 else (ys,)
+            ys, saved = graph.forward(xp, *[a._data for a in self.arg_arrays + self.aux_arrays])
+        self._graph, self._saved = graph, saved if is_train else None
+        ys = ys if graph.n_outputs > 1 else (ys,)
         self.outputs = [self._nd.NDArray(y, self._ctx) for y in ys]
         return self.outputs
 
-    def backward(self, out_grads=None):
+    def backward(self, out_grads=None, is_train=True):
         """Gradients of the outputs (out_grads default to ones) into grad_dict, per grad_req."""
         if self._saved is None:
-            raise RuntimeError("backward: call forward(is_train=True) first "
-                               "(each forward allows one backward)")
+            raise MXNetError("backward: call forward(is_train=True) first (each forward allows one backward)")
         xp = self._ctx.xp
         if out_grads is None:
             out_grads = [None] * len(self.outputs)
         elif not isinstance(out_grads, (list, tuple)):
             out_grads = [out_grads]
-        gys = [xp.ones(o.shape, dtype=o.dtype) if g is None else getattr(g, "_data", g)
-               for o, g in zip(self.outputs, out_grads)]
+        gys = [xp.ones(o.shape, dtype=o.dtype) if g is None or loss else getattr(g, "_data", g)
+               for o, g, loss in zip(self.outputs, out_grads, self._loss_heads)]
         saved, self._saved = self._saved, None
         grads = self._graph.backward(xp, saved, tuple(gys) if len(gys) > 1 else gys[0])
         for g, garr, req in zip(grads, self.grad_arrays, self._reqs):
@@ -334,3 +428,12 @@ class Executor:
                 garr._data = garr._data + g
             else:
                 garr._data = xp.array(g)
+
+    def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
+        """Copy values into the bound arrays by name."""
+        for src, dst in ((arg_params, self.arg_dict), (aux_params or {}, self.aux_dict)):
+            for k, v in src.items():
+                if k in dst:
+                    dst[k]._data[...] = v._data if isinstance(v, self._nd.NDArray) else v
+                elif not allow_extra_params:
+                    raise MXNetError(f"Find name \"{k}\" that is not in the arguments")

@@ -4,18 +4,30 @@ Each op is a class in one of the modules below, filed in REGISTRY under its name
 lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
 
     elementwise  add sub mul div maximum minimum neg pow square exp log relu sigmoid tanh clip
-    reduce       sum mean
-    shape        reshape transpose concat slice split  (+ flatten, a reshape)
+                 abs sqrt rsqrt cast
+    compare      sign equal not_equal greater greater_equal less less_equal  (no gradient)
+    activation   softmax log_softmax leaky_relu elu softplus
+    loss         nll_loss softmax_cross_entropy_with_logits sigmoid_cross_entropy_with_logits mse_loss
+    reduce       sum mean max min argmax argmin
+    index        gather take one_hot where  (+ as_indices: the IndexError check of data-driven indices)
+    shape        reshape transpose concat slice split stack unstack broadcast_to pad squeeze unsqueeze
+                 tile  (+ flatten, a reshape)
     linalg       matmul
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
-    optim        sgd momentum adam  (in-place updates: kernel.update(xp, param, grad, *state, **hyper))
+    pool         avg_pool2d global_avg_pool2d
+    normalization batch_norm dropout
+    optim        sgd momentum nesterov rmsprop adagrad adadelta adam  (in-place updates:
+                 kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
 
 Kernels import no engine, no workload and no harness.
 """
 from .backend import BackendError, DEVICES, array_module, get_xp, gpu_available, synchronize, to_numpy
 from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, current_call_site, explain_failure, hook_installed,
                    hooked, install_hook, remove_hook)
-from . import elementwise, reduce, shape, linalg, nn, optim  # noqa: F401  (each import registers its ops)
+from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn, pool,  # noqa: F401
+               normalization, optim)  # (each import registers its ops)
+from . import random  # noqa: F401,A004  (the shared counter-based generator; not an op)
+from .index import as_indices
 from .elementwise import unbroadcast
 from .shape import flatten
 
@@ -34,22 +46,67 @@ relu = elementwise.Relu
 sigmoid = elementwise.Sigmoid
 tanh = elementwise.Tanh
 clip = elementwise.Clip
+abs = elementwise.Abs  # noqa: A001
+sqrt = elementwise.Sqrt
+rsqrt = elementwise.Rsqrt
+cast = elementwise.Cast
+sign = compare.Sign
+equal = compare.Equal
+not_equal = compare.NotEqual
+greater = compare.Greater
+greater_equal = compare.GreaterEqual
+less = compare.Less
+less_equal = compare.LessEqual
+softmax = activation.Softmax
+log_softmax = activation.LogSoftmax
+leaky_relu = activation.LeakyRelu
+elu = activation.Elu
+softplus = activation.Softplus
+nll_loss = loss.NLLLoss
+softmax_cross_entropy_with_logits = loss.SoftmaxCrossEntropyWithLogits
+sigmoid_cross_entropy_with_logits = loss.SigmoidCrossEntropyWithLogits
+mse_loss = loss.MSELoss
 sum = reduce.Sum  # noqa: A001
 mean = reduce.Mean
+max = reduce.Max  # noqa: A001
+min = reduce.Min  # noqa: A001
+argmax = reduce.ArgMax
+argmin = reduce.ArgMin
+gather = index.Gather
+take = index.Take
+one_hot = index.OneHot
+where = index.Where
 reshape = shape.Reshape
 transpose = shape.Transpose
 concat = shape.Concat
 slice = shape.Slice  # noqa: A001
 split = shape.Split
+stack = shape.Stack
+unstack = shape.Unstack
+broadcast_to = shape.BroadcastTo
+pad = shape.Pad
+squeeze = shape.Squeeze
+unsqueeze = shape.Unsqueeze
+tile = shape.Tile
 matmul = linalg.MatMul
 conv2d = nn.Conv2D
 max_pool2d = nn.MaxPool2D
 embedding = nn.Embedding
 softmax_cross_entropy = nn.SoftmaxCrossEntropy
 lstm = nn.LSTM
+avg_pool2d = pool.AvgPool2D
+global_avg_pool2d = pool.GlobalAvgPool2D
+batch_norm = normalization.BatchNorm
+dropout = normalization.Dropout
 sgd = optim.SGD
 momentum = optim.Momentum
 adam = optim.Adam
+nesterov = optim.Nesterov
+rmsprop = optim.RMSProp
+adagrad = optim.Adagrad
+adadelta = optim.Adadelta
+add_weight_decay = optim.add_weight_decay
+clip_by_global_norm = optim.clip_by_global_norm
 
 
 def get(name):

@@ -11,6 +11,23 @@ def shape_error(op, why, *shapes):
     return ShapeError(f"{op}: {why} (shapes {listed})")
 
 
+class _All:
+    """`saves_inputs = ALL`: saved references every input (the default, the safe assumption)."""
+    def __repr__(self):
+        return "ALL"
+
+
+ALL = _All()
+
+
+def nbytes_of(shape, itemsize=4):
+    """Bytes of an array of `shape` with elements of `itemsize` bytes."""
+    n = itemsize
+    for d in shape:
+        n *= d
+    return n
+
+
 class Kernel:
     """One op, stateless: forward, backward and shape rule side by side.
 
@@ -22,9 +39,53 @@ class Kernel:
         and its arithmetic is skipped (the way frameworks skip work for inputs that need no grad).
     infer(*input_shapes, **attrs) -> output shape (a tuple of shapes for multi-output ops)
         raises ShapeError naming the op and the shapes.
+
+    Facts: what memory planners (static_graph's compiler, hybrid's cached graph, Caffe-style blobs) may
+    assume, declared here once instead of in a table per engine; tests/frameworks/kernels/test_facts.py
+    checks every declaration against what the kernel really does. The defaults are the safe ones except
+    `may_view`, which every kernel whose output can alias an input must declare.
+    accepts_out      forward(..., out=buf) writes y into buf (fresh, y's shape and dtype) and returns it.
+    may_view         input indices whose memory y may share (reshape, transpose, slice, split); () means
+                     y is always a fresh array.
+    may_overwrite    input indices that may be passed as `out=` (computed in place) without corrupting
+                     backward: the input is not in `saved` (relu/sigmoid/tanh/exp keep y only). For a
+                     broadcasting op only an input of y's own shape and dtype qualifies.
+    saves_inputs     which inputs `saved` references: ALL, or a tuple of input indices.
+    saves_output     whether `saved` references y (or, for multi-output ops, any of the outputs).
+    grad_may_view    backward may return gy itself or a view of it (unbroadcast of an unbroadcast operand,
+                     reshape, transpose, concat's slices); False means every gradient is a fresh array.
+    state_inputs     input indices that are state, not data (batch norm's running statistics): updated
+                     in place by forward in training mode, never differentiated (backward gives None);
+                     a planner must keep them out of shared buffers.
+    saved_bytes(*shapes, itemsize=4, **attrs)
+                     bytes of the arrays `saved` holds beyond the inputs and outputs it references
+                     (im2col columns, masks, argmax, gate activations, softmax probabilities).
+    workspace_bytes(*shapes, itemsize=4, **attrs)
+                     bytes forward allocates for itself beyond y and saved and frees before returning
+                     (padded copies, scratch rows); an upper bound a planner may reserve.
     """
     name = None
     n_outputs = 1
+    accepts_out = False
+    may_view = ()
+    may_overwrite = ()
+    saves_inputs = ALL
+    saves_output = True
+    grad_may_view = False
+    state_inputs = ()
+
+    @classmethod
+    def saved_bytes(cls, *shapes, itemsize=4, **attrs):
+        return 0
+
+    @classmethod
+    def workspace_bytes(cls, *shapes, itemsize=4, **attrs):
+        return 0
+
+    @classmethod
+    def saved_input_indices(cls, n_inputs):
+        """The indices of the inputs `saved` references, for a call with `n_inputs` inputs."""
+        return tuple(range(n_inputs)) if cls.saves_inputs is ALL else tuple(cls.saves_inputs)
 
     @staticmethod
     def forward(xp, *inputs, **attrs):

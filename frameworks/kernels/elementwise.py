@@ -43,6 +43,11 @@ class _Binary(Kernel):
 class Add(_Binary):
     """y = a + b"""
     name = "add"
+    accepts_out = True
+    may_overwrite = (0, 1)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, a, b, out=None):
@@ -59,6 +64,11 @@ class Add(_Binary):
 class Sub(_Binary):
     """y = a - b"""
     name = "sub"
+    accepts_out = True
+    may_overwrite = (0, 1)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, a, b, out=None):
@@ -75,6 +85,8 @@ class Sub(_Binary):
 class Mul(_Binary):
     """y = a * b"""
     name = "mul"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, a, b, out=None):
@@ -91,6 +103,8 @@ class Mul(_Binary):
 class Div(_Binary):
     """y = a / b"""
     name = "div"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, a, b, out=None):
@@ -108,6 +122,8 @@ class Div(_Binary):
 class Maximum(_Binary):
     """y = max(a, b); NOTE: on ties the gradient goes to `a` (as TF's Maximum grad)."""
     name = "maximum"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, a, b, out=None):
@@ -126,6 +142,8 @@ class Maximum(_Binary):
 class Minimum(_Binary):
     """y = min(a, b); NOTE: on ties the gradient goes to `a`."""
     name = "minimum"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, a, b, out=None):
@@ -152,6 +170,10 @@ class _Unary(Kernel):
 class Neg(_Unary):
     """y = -x"""
     name = "neg"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -166,6 +188,8 @@ class Neg(_Unary):
 class Pow(_Unary):
     """y = x ** exponent, for a scalar exponent."""
     name = "pow"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, exponent=2.0, out=None):
@@ -185,6 +209,8 @@ class Pow(_Unary):
 class Square(_Unary):
     """y = x * x"""
     name = "square"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -199,6 +225,9 @@ class Square(_Unary):
 class Exp(_Unary):
     """y = exp(x)"""
     name = "exp"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -214,6 +243,8 @@ class Exp(_Unary):
 class Log(_Unary):
     """y = log(x)"""
     name = "log"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -228,6 +259,9 @@ class Log(_Unary):
 class Relu(_Unary):
     """y = max(x, 0); NOTE: the gradient at exactly 0 is 0 (as every framework does)."""
     name = "relu"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -244,6 +278,9 @@ class Relu(_Unary):
 class Sigmoid(_Unary):
     """y = 1 / (1 + exp(-x)), computed as 0.5 * (1 + tanh(x / 2)) so it never overflows."""
     name = "sigmoid"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -263,6 +300,9 @@ class Sigmoid(_Unary):
 class Tanh(_Unary):
     """y = tanh(x)"""
     name = "tanh"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -279,11 +319,18 @@ class Tanh(_Unary):
 class Clip(_Unary):
     """y = min(max(x, lo), hi); the gradient is zero outside [lo, hi] (TF's clip_by_value)."""
     name = "clip"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, lo=None, hi=None, out=None):
         if lo is None:  # one-sided bounds spelled out: not every xp's clip takes None
-            y = x.copy() if hi is None else xp.minimum(x, hi, out=out)
+            if hi is None:  # no bounds: a copy, into `out` where given
+                y = x.copy() if out is None else out
+                if out is not None:
+                    out[...] = x
+            else:
+                y = xp.minimum(x, hi, out=out)
         else:
             y = xp.maximum(x, lo, out=out) if hi is None else xp.clip(x, lo, hi, out=out)
         return y, x
@@ -297,3 +344,67 @@ class Clip(_Unary):
         if hi is not None:
             inside &= x <= hi
         return (gy * inside,)
+
+
+@register
+class Abs(_Unary):
+    """y = |x|; the gradient is sign(x), 0 at exactly 0 (as PyTorch and TF)."""
+    name = "abs"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        return xp.abs(x, out=out), x
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        return (gy * xp.sign(saved),)
+
+
+@register
+class Sqrt(_Unary):
+    """y = sqrt(x); backward gy / (2 y) from the output alone."""
+    name = "sqrt"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        y = xp.sqrt(x, out=out)
+        return y, y
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        return (gy / (2 * saved),)
+
+
+@register
+class Rsqrt(_Unary):
+    """y = 1 / sqrt(x) (tf.math.rsqrt, torch.rsqrt); backward -gy * y^3 / 2 from the output alone."""
+    name = "rsqrt"
+
+    @staticmethod
+    def forward(xp, x, out=None):
+        y = xp.sqrt(x, out=out)
+        xp.reciprocal(y, out=y)
+        return y, y
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        y = saved
+        return (gy * (y * y * y) * -0.5,)
+
+
+@register
+class Cast(_Unary):
+    """y = x.astype(dtype); the gradient is cast back to x's dtype (as every framework's Cast grad).
+    Casting to the dtype x already has returns x itself (no copy). An integer or bool input gets no
+    gradient (None)."""
+    name = "cast"
+
+    @staticmethod
+    def forward(xp, x, dtype):
+        return x.astype(dtype, copy=False), x.dtype
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, dtype=None):
+        if saved.kind not in "fc":
+            return (None,)
+        return (gy.astype(saved, copy=False),)

@@ -23,7 +23,8 @@ def check_kernel(kernel, inputs, attrs=None, diff=None, rtol=1e-5, atol=1e-7, se
     """Check kernel.backward against central differences of sum(forward(...) * w) for random weights w.
 
     inputs: NumPy float64 arrays (integer arrays are taken as non-differentiable);
-    diff: indices of the inputs to check (default: every floating input). Returns the analytic grads.
+    diff: indices of the inputs to check (default: every floating input but the kernel's state_inputs).
+    Returns the analytic grads.
     """
     attrs = attrs or {}
     rs = np.random.RandomState(seed)
@@ -34,7 +35,9 @@ def check_kernel(kernel, inputs, attrs=None, diff=None, rtol=1e-5, atol=1e-7, se
     grads = kernel.backward(np, saved, gy, **attrs)
     assert len(grads) == len(inputs), f"{kernel.name}: backward returned {len(grads)} grads for {len(inputs)} inputs"
     if diff is None:
-        diff = [i for i, a in enumerate(inputs) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+        state = getattr(kernel, "state_inputs", ())   # running statistics: state, never differentiated
+        diff = [i for i, a in enumerate(inputs)
+                if isinstance(a, np.ndarray) and a.dtype.kind == "f" and i not in state]
 
     def objective():
         out, _ = kernel.forward(np, *[a.copy() if isinstance(a, np.ndarray) else a for a in inputs], **attrs)

@@ -10,6 +10,8 @@ class MatMul(Kernel):
     transpose_a / transpose_b use the transposed operand (a view, no copy), as tf.matmul does.
     """
     name = "matmul"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, a, b, transpose_a=False, transpose_b=False, out=None):

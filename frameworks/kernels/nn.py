@@ -1,6 +1,7 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
-from .base import Kernel, register, need, shape_error
+from .base import Kernel, register, need, nbytes_of, shape_error
+from .index import as_indices
 
 
 def _pair(v):
@@ -41,6 +42,20 @@ class Conv2D(Kernel):
     for Wp - Wo extra GEMM columns per row whose gradient is exactly zero.
     """
     name = "conv2d"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def saved_bytes(cls, x, w, b=None, stride=1, pad=0, itemsize=4):
+        n, c, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
+        return nbytes_of((x[1], w[2], w[3], n, ho, wo), itemsize)   # the im2col columns
+
+    @classmethod
+    def workspace_bytes(cls, x, w, b=None, stride=1, pad=0, itemsize=4):
+        n, o, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
+        ph, pw = _pair(pad)
+        xpad = nbytes_of((x[0], x[1], x[2] + 2 * ph, x[3] + 2 * pw), itemsize) if ph or pw else 0
+        return xpad + nbytes_of((o, n, ho, wo), itemsize)   # the padded copy; the GEMM result before NCHW
 
     @staticmethod
     def forward(xp, x, w, b=None, stride=1, pad=0):
@@ -124,6 +139,28 @@ class MaxPool2D(Kernel):
     One elementwise pass per kernel offset keeps the running max and its offset: no window copies.
     """
     name = "max_pool2d"
+    saves_inputs = ()
+    saves_output = False
+
+    @staticmethod
+    def _index_itemsize(kernel):
+        kh, kw = _pair(kernel)
+        return 1 if kh * kw < 128 else 4
+
+    @classmethod
+    def saved_bytes(cls, x, kernel=2, stride=None, pad=0, ceil_mode=False, itemsize=4):
+        y = cls.infer(x, kernel, stride, pad, ceil_mode)
+        return nbytes_of(y, cls._index_itemsize(kernel))   # the argmax offsets
+
+    @classmethod
+    def workspace_bytes(cls, x, kernel=2, stride=None, pad=0, ceil_mode=False, itemsize=4):
+        kh, kw, sh, sw, ph, pw, ho, wo = cls._geometry(tuple(x), kernel, stride, pad, ceil_mode)
+        n, c, h, w = x
+        hp = h + 2 * ph + max(0, (ho - 1) * sh + kh - h - 2 * ph)
+        wp = w + 2 * pw + max(0, (wo - 1) * sw + kw - w - 2 * pw)
+        xpad = nbytes_of((n, c, hp, wp), itemsize) if (hp, wp) != (h, w) else 0
+        # the padded copy, the `better` mask and one `better * k` temporary
+        return xpad + nbytes_of((n, c, ho, wo), 1) + nbytes_of((n, c, ho, wo), cls._index_itemsize(kernel))
 
     @staticmethod
     def _geometry(shape, kernel, stride, pad, ceil_mode):
@@ -190,11 +227,16 @@ class MaxPool2D(Kernel):
 
 @register
 class Embedding(Kernel):
-    """y = weight[ids]: a gather of rows; backward scatter-adds, so repeated ids accumulate."""
+    """y = weight[ids]: a gather of rows; backward scatter-adds, so repeated ids accumulate. An id outside
+    [0, num_embeddings) is an IndexError naming the id and the size (float ids, as MXNet passes, must be
+    whole numbers)."""
     name = "embedding"
+    saves_inputs = (1,)
+    saves_output = False
 
     @staticmethod
     def forward(xp, weight, ids):
+        ids = as_indices(xp, "embedding", ids, weight.shape[0], what="id")  # -1 would silently be the last row
         return xp.take(weight, ids, axis=0), (ids, weight.shape)
 
     @staticmethod
@@ -216,33 +258,59 @@ class Embedding(Kernel):
 
 @register
 class SoftmaxCrossEntropy(Kernel):
-    """loss = mean over rows of -log softmax(logits)[label]; logits (N, C), integer labels (N,)."""
+    """loss = mean over rows of -log softmax(logits)[label]; logits (N, C), class labels (N,).
+
+    Labels are integers, or floats holding whole numbers (MXNet passes float32 labels; 1.5 is a ValueError).
+    A label outside [0, C) is an IndexError naming it and C. ignore_index (PyTorch's cross_entropy; None =
+    none ignored): rows with that label add nothing and the mean is over the other rows."""
     name = "softmax_cross_entropy"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def saved_bytes(cls, logits, labels, itemsize=4):
+        return nbytes_of(logits, itemsize)   # the softmax probabilities
+
+    @classmethod
+    def workspace_bytes(cls, logits, labels, itemsize=4):
+        # the shifted logits, the row maxima and sums, the row indices and the picked entries
+        return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2
 
     @staticmethod
-    def forward(xp, logits, labels):
-        n = logits.shape[0]
+    def forward(xp, logits, labels, ignore_index=None):
+        n, c = logits.shape
+        labels = as_indices(xp, "softmax_cross_entropy", labels, c, what="label", ignore=ignore_index)
         shifted = logits - logits.max(axis=1, keepdims=True)
         e = xp.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
         rows = xp.arange(n)
-        loss = (xp.log(s[:, 0]) - shifted[rows, labels]).mean()
         e /= s  # the softmax probabilities: all backward needs
-        return loss, (e, labels)
+        if ignore_index is None:
+            loss = (xp.log(s[:, 0]) - shifted[rows, labels]).mean()
+            return loss, (e, labels, None, None)
+        keep = labels != ignore_index
+        labels = xp.where(keep, labels, 0)
+        count = keep.sum().astype(logits.dtype)
+        loss = ((xp.log(s[:, 0]) - shifted[rows, labels]) * keep).sum() / count
+        return loss, (e, labels, keep, count)
 
     @staticmethod
-    def backward(xp, saved, gy, needs=None):
+    def backward(xp, saved, gy, needs=None, ignore_index=None):
+        probs, labels, keep, count = saved
         if not need(needs, 0):
             return None, None
-        probs, labels = saved
         n = probs.shape[0]
         g = probs.copy()
         g[xp.arange(n), labels] -= 1
-        g *= gy / n
+        if keep is None:
+            g *= gy / n
+        else:
+            g *= keep[:, None]
+            g *= gy / count
         return g, None
 
     @staticmethod
-    def infer(logits, labels):
+    def infer(logits, labels, ignore_index=None):
         logits, labels = tuple(logits), tuple(labels)
         if len(logits) != 2 or len(labels) != 1:
             raise shape_error("softmax_cross_entropy", "logits must be (N, C) and labels (N,)", logits, labels)
@@ -266,6 +334,18 @@ class LSTM(Kernel):
     """
     name = "lstm"
     n_outputs = 3
+    saves_inputs = (0, 1, 2, 3, 4)
+
+    @classmethod
+    def saved_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
+        t_len, b, _ = x
+        hid = wh[0]
+        return nbytes_of((t_len, b, 6 * hid), itemsize)   # gate activations (4H), cell states, tanh(c)
+
+    @classmethod
+    def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
+        b, hid = x[1], wh[0]
+        return nbytes_of((4 * hid,), itemsize) + nbytes_of((b, 5 * hid), itemsize)   # scale, h @ wh, i * g
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):

@@ -1,4 +1,8 @@
-"""Optimizer updates, in place, so every engine's training arithmetic is the same to the last bit."""
+"""Optimizer updates, in place, so every engine's training arithmetic is the same to the last bit: sgd,
+momentum, nesterov, rmsprop, adagrad, adadelta, adam; plus add_weight_decay and clip_by_global_norm.
+
+Where the frameworks disagree on a rule (where eps sits, whether lr is folded into the velocity or the bias
+corrections into the step), the update takes the choice as a parameter and each engine passes its own."""
 from .base import Update, register
 
 # On the CPU an update runs over blocks of rows, so its temporaries (`lr * grad`, Adam's quotients) are a
@@ -50,15 +54,22 @@ class Momentum(Update):
 
 @register
 class Adam(Update):
-    """The textbook Adam with bias correction; `t` is the 1-based step number.
+    """Adam with bias correction; `t` is the 1-based step number. m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g.
 
-    m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; param -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+    eps_placement "textbook" (the paper, PyTorch, TF2/Keras): param -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+    eps_placement "folded" (Caffe's AdamSolver, MXNet's adam_update, TF1's AdamOptimizer): the corrections fold
+        into the step size, param -= lr * sqrt(1-b2^t) / (1-b1^t) * m / (sqrt(v) + eps), so eps is in effect
+        scaled by sqrt(1-b2^t) relative to the textbook form.
     """
     name = "adam"
 
     @staticmethod
-    def update(xp, param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    def update(xp, param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+               eps_placement="textbook"):
         c1, c2 = 1 - beta1 ** t, 1 - beta2 ** t
+        if eps_placement not in ("textbook", "folded"):
+            raise ValueError(f"adam: eps_placement must be 'textbook' or 'folded', got {eps_placement!r}")
+        step = lr * c2 ** 0.5 / c1
         for p, g, m_, v_ in blocks(xp, param, grad, m, v):
             if weight_decay:
                 g = g + weight_decay * p
@@ -66,4 +77,170 @@ class Adam(Update):
             m_ += (1 - beta1) * g
             v_ *= beta2
             v_ += (1 - beta2) * (g * g)
-            p -= lr * (m_ / c1) / (xp.sqrt(v_ / c2) + eps)
+            if eps_placement == "textbook":
+                p -= lr * (m_ / c1) / (xp.sqrt(v_ / c2) + eps)
+            else:
+                p -= step * m_ / (xp.sqrt(v_) + eps)
+
+
+@register
+class Nesterov(Update):
+    """Nesterov momentum, in the two forms the frameworks use (g includes weight_decay * param).
+
+    lr_in_velocity False (PyTorch SGD(nesterov=True), TF1 MomentumOptimizer(use_nesterov=True), MXNet NAG):
+        v = momentum * v + g; param -= lr * (g + momentum * v)
+    lr_in_velocity True (Caffe's NesterovSolver, whose history holds lr * g):
+        v_new = momentum * v + lr * g; param -= (1 + momentum) * v_new - momentum * v
+    With a constant lr the two agree (v_caffe = lr * v); they differ when lr changes between steps.
+    """
+    name = "nesterov"
+
+    @staticmethod
+    def update(xp, param, grad, velocity, lr, momentum=0.9, weight_decay=0.0, lr_in_velocity=False):
+        for p, g, v in blocks(xp, param, grad, velocity):
+            if weight_decay:
+                g = g + weight_decay * p
+            if lr_in_velocity:
+                old = v.copy()
+                v *= momentum
+                v += lr * g
+                step = (1 + momentum) * v
+                step -= momentum * old
+                p -= step
+            else:
+                v *= momentum
+                v += g
+                p -= lr * (g + momentum * v)
+
+
+@register
+class RMSProp(Update):
+    """RMSProp: square_avg = alpha * square_avg + (1 - alpha) * g^2, then param -= lr * g / denom.
+
+    denom: sqrt(s) + eps with eps_inside False (PyTorch, Caffe), sqrt(s + eps) with eps_inside True (TF1's
+    RMSPropOptimizer / tf-keras legacy, MXNet rmsprop_update), where s = square_avg, or square_avg - grad_avg^2
+    when centered (grad_avg = alpha * grad_avg + (1 - alpha) * g; PyTorch centered=True, TF centered=True,
+    MXNet's rmspropalex). momentum > 0 keeps a buffer: buf = momentum * buf + g / denom; param -= lr * buf
+    (PyTorch), or with lr_in_momentum (TF1, MXNet rmspropalex) buf = momentum * buf + lr * g / denom;
+    param -= buf. Defaults are PyTorch's (lr 0.01, alpha 0.99, eps 1e-8); TF1's are rho 0.9, eps 1e-10.
+    """
+    name = "rmsprop"
+
+    @staticmethod
+    def update(xp, param, grad, square_avg, grad_avg=None, buf=None, lr=0.01, alpha=0.99, eps=1e-8,
+               eps_inside=False, centered=False, momentum=0.0, lr_in_momentum=False, weight_decay=0.0):
+        if centered and grad_avg is None:
+            raise ValueError("rmsprop: centered=True needs the grad_avg state array")
+        if momentum and buf is None:
+            raise ValueError("rmsprop: momentum > 0 needs the buf state array")
+        arrays = [param, grad, square_avg] + [a for a in (grad_avg, buf) if a is not None]
+        for block in blocks(xp, *arrays):
+            p, g, s = block[:3]
+            rest = list(block[3:])
+            ga = rest.pop(0) if grad_avg is not None else None
+            b = rest.pop(0) if buf is not None else None
+            if weight_decay:
+                g = g + weight_decay * p
+            s *= alpha
+            s += (1 - alpha) * (g * g)
+            if centered:
+                ga *= alpha
+                ga += (1 - alpha) * g
+                denom = s - ga * ga
+            else:
+                denom = s.copy()
+            if eps_inside:
+                denom += eps
+                xp.sqrt(denom, out=denom)
+            else:
+                xp.sqrt(denom, out=denom)
+                denom += eps
+            if momentum:
+                b *= momentum
+                b += (lr * g if lr_in_momentum else g) / denom
+                p -= b if lr_in_momentum else lr * b
+            else:
+                p -= lr * g / denom
+
+
+@register
+class Adagrad(Update):
+    """Adagrad: sum_sq += g^2; param -= lr * g / denom, denom sqrt(sum_sq) + eps (PyTorch, eps 1e-10; Caffe,
+    its delta) or sqrt(sum_sq + eps) with eps_inside (MXNet). TF1's AdagradOptimizer has no eps (pass 0) and
+    starts sum_sq at 0.1 (the engine initialises the state). PyTorch's lr_decay is the engine's, in lr."""
+    name = "adagrad"
+
+    @staticmethod
+    def update(xp, param, grad, sum_sq, lr=0.01, eps=1e-10, eps_inside=False, weight_decay=0.0):
+        for p, g, h in blocks(xp, param, grad, sum_sq):
+            if weight_decay:
+                g = g + weight_decay * p
+            h += g * g
+            if eps_inside:
+                denom = xp.sqrt(h + eps)
+            else:
+                denom = xp.sqrt(h)
+                denom += eps
+            p -= lr * g / denom
+
+
+@register
+class Adadelta(Update):
+    """Adadelta (PyTorch, TF, Caffe): square_avg = rho * square_avg + (1 - rho) * g^2;
+    delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g; acc_delta = rho * acc_delta + (1 - rho) * delta^2;
+    param -= lr * delta. sqrt_of_ratio True computes the factor as Caffe does, sqrt((acc_delta + eps) /
+    (square_avg + eps)) (one square root; the same value up to rounding). Defaults PyTorch's: lr 1.0, rho 0.9,
+    eps 1e-6 (Caffe passes its base_lr, momentum as rho, and delta)."""
+    name = "adadelta"
+
+    @staticmethod
+    def update(xp, param, grad, square_avg, acc_delta, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0,
+               sqrt_of_ratio=False):
+        for p, g, s, a in blocks(xp, param, grad, square_avg, acc_delta):
+            if weight_decay:
+                g = g + weight_decay * p
+            s *= rho
+            s += (1 - rho) * (g * g)
+            if sqrt_of_ratio:
+                delta = xp.sqrt((a + eps) / (s + eps))
+            else:
+                delta = xp.sqrt(a + eps)
+                delta /= xp.sqrt(s + eps)
+            delta *= g
+            a *= rho
+            a += (1 - rho) * (delta * delta)
+            p -= lr * delta
+
+
+def add_weight_decay(xp, param, grad, weight_decay):
+    """grad += weight_decay * param, in place: L2 regularisation applied to the gradient before an update,
+    as Caffe's Regularize does to each diff (every update also takes weight_decay itself)."""
+    if weight_decay:
+        for p, g in blocks(xp, param, grad):
+            g += weight_decay * p
+    return grad
+
+
+def clip_by_global_norm(xp, grads, max_norm, eps=1e-6):
+    """Scale every gradient in place by min(1, max_norm / (norm + eps)), norm the 2-norm of all of them
+    together; returns that norm (a 0-d array of the grads' dtype: no device sync).
+
+    eps: PyTorch's clip_grad_norm_ uses 1e-6, MXNet's gluon.utils.clip_global_norm 1e-8; TF's
+    clip_by_global_norm and Caffe's clip_gradients scale by max_norm / norm only when norm > max_norm: pass 0.
+    A factor of exactly 1 leaves a gradient bitwise unchanged, so no branch is needed."""
+    grads = [g for g in grads if g is not None]
+    if not grads:
+        return xp.zeros((), dtype="float32")
+    total = xp.zeros((), dtype=grads[0].dtype)
+    for g in grads:
+        for (b,) in blocks(xp, g):
+            total += xp.vdot(b, b) if b.flags.c_contiguous else (b * b).sum()
+    norm = xp.sqrt(total)
+    if eps:
+        scale = xp.minimum(max_norm / (norm + eps), 1).astype(total.dtype)
+    else:  # TF's form: no division by a zero norm
+        scale = (max_norm / xp.maximum(norm, max_norm)).astype(total.dtype)
+    for g in grads:
+        for (b,) in blocks(xp, g):
+            b *= scale
+    return norm

@@ -1,4 +1,4 @@
-"""Reductions: sum and mean over axes (None = all), with keepdims."""
+"""Reductions: sum, mean, max and min over axes (None = all), with keepdims; argmax and argmin over one axis."""
 from .base import Kernel, register, shape_error
 
 
@@ -37,6 +37,10 @@ class _Reduce(Kernel):
 class Sum(_Reduce):
     """y = sum(x, axis, keepdims)"""
     name = "sum"
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False, out=None):
@@ -52,6 +56,9 @@ class Sum(_Reduce):
 class Mean(_Reduce):
     """y = mean(x, axis, keepdims)"""
     name = "mean"
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False, out=None):
@@ -65,3 +72,119 @@ class Mean(_Reduce):
         for a in axes:
             n *= shape[a]
         return (_expand(xp, gy / n, shape, axes),)
+
+
+def extreme(xp, op, pick, x, axis, keepdims):
+    """max/min over one or several axes, keeping the index of the winner for backward.
+
+    The reduced axes are moved last and flattened, so one arg-reduction (`pick`: "argmax" or "argmin")
+    finds the winner; on ties the gradient goes to the FIRST extreme in row-major order of the reduced
+    axes, as PyTorch's max(dim) / min(dim) pick one index (torch.amax and TF's reduce_max split it evenly
+    among ties instead)."""
+    axes = _axes(op, x.shape, axis)
+    kept = tuple(d for d in range(x.ndim) if d not in axes)
+    r = 1
+    for a in axes:
+        r *= x.shape[a]
+    if r == 0:
+        raise shape_error(op, "cannot reduce over an empty axis", x.shape)
+    flat = xp.transpose(x, kept + axes).reshape(-1, r)
+    m = flat.shape[0]
+    win = getattr(flat, pick)(axis=1)
+    y = flat[xp.arange(m), win].reshape(_reduced(x.shape, axes, keepdims))
+    return y, (win, x.shape, axes)
+
+
+def extreme_backward(xp, saved, gy):
+    """The gradient of extreme(): gy lands on each winner, zeros elsewhere."""
+    win, shape, axes = saved
+    kept = tuple(d for d in range(len(shape)) if d not in axes)
+    m = win.shape[0]
+    g = xp.zeros((m, _count(shape[a] for a in axes)), dtype=gy.dtype)
+    g[xp.arange(m), win] = gy.reshape(-1)
+    g = g.reshape(tuple(shape[d] for d in kept + axes))
+    inverse = [0] * len(shape)
+    for i, d in enumerate(kept + axes):
+        inverse[d] = i
+    return (xp.transpose(g, inverse),)
+
+
+def _count(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+@register
+class Max(_Reduce):
+    """y = max(x, axis, keepdims) over one or several axes; the gradient goes to the first maximum
+    (see extreme())."""
+    name = "max"
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        return extreme(xp, "max", "argmax", x, axis, keepdims)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
+        return extreme_backward(xp, saved, gy)
+
+
+@register
+class Min(_Reduce):
+    """y = min(x, axis, keepdims) over one or several axes; the gradient goes to the first minimum."""
+    name = "min"
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        return extreme(xp, "min", "argmin", x, axis, keepdims)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
+        return extreme_backward(xp, saved, gy)
+
+
+def arg_extreme(xp, op, x, axis, keepdims):
+    """The index of the extreme over one axis (None = the flattened array), int64; ties give the first.
+    Defaults differ: np.argmax and torch.argmax flatten when no axis is given, tf.argmax reduces axis 0;
+    each engine passes its own."""
+    if axis is not None:
+        _axes(op, x.shape, axis)
+    return getattr(xp, op)(x, axis=axis, keepdims=keepdims).astype(xp.int64, copy=False), None
+
+
+class _Arg(Kernel):
+    @classmethod
+    def infer(cls, x, axis=None, keepdims=False):
+        if axis is not None and not isinstance(axis, int):
+            raise shape_error(cls.name, f"axis must be one int or None, got {axis!r}", x)
+        return _reduced(tuple(x), _axes(cls.name, x, axis), keepdims)
+
+
+@register
+class ArgMax(_Arg):
+    """y = argmax(x, axis, keepdims), int64 (see arg_extreme); no gradient through an index: (None,)."""
+    name = "argmax"
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        return arg_extreme(xp, "argmax", x, axis, keepdims)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
+        return (None,)
+
+
+@register
+class ArgMin(_Arg):
+    """y = argmin(x, axis, keepdims), int64; no gradient through an index: (None,)."""
+    name = "argmin"
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        return arg_extreme(xp, "argmin", x, axis, keepdims)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
+        return (None,)

@@ -13,10 +13,11 @@ from .layer import LAYERS, Layer, register_layer
 from .layers import FeedLayer
 from .net import TEST, TRAIN, Net, get_mode, set_mode_cpu, set_mode_gpu
 from .proto import caffe_pb2
-from .solver import AdamSolver, SGDSolver, Solver, get_solver
-from .trainer import SolverTrainer
+from .solver import (AdaDeltaSolver, AdaGradSolver, AdamSolver, NesterovSolver, RMSPropSolver, SGDSolver, Solver,
+                     get_solver)
+from .trainer import SolverTrainer, workload_trainer
 
-__all__ = ["AdamSolver", "Blob", "FeedLayer", "LAYERS", "Layer", "LayerConfigError", "Net", "SGDSolver",
+__all__ = ["AdaDeltaSolver", "AdaGradSolver", "NesterovSolver", "RMSPropSolver", "workload_trainer", "AdamSolver", "Blob", "FeedLayer", "LAYERS", "Layer", "LayerConfigError", "Net", "SGDSolver",
            "Solver", "SolverTrainer", "TEST", "TRAIN", "caffe_pb2", "draw_net_to_file", "get_mode",
            "get_solver", "parse_prototxt", "read_prototxt", "register_layer", "set_mode_cpu", "set_mode_gpu",
            "to_dot"]

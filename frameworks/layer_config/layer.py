@@ -1,6 +1,10 @@
-"""The Layer interface (setup / reshape / forward / backward over blobs), the type registry and fillers."""
+"""The Layer interface (setup / reshape / forward / backward over blobs), the type registry, fillers and
+the small helpers every layer family uses (axis index, infer with the layer named, ParamLayer)."""
 import numpy
 
+from frameworks import kernels as K
+
+from .blob import Blob
 from .io import LayerConfigError
 
 LAYERS = {}
@@ -56,14 +60,24 @@ class Layer:
         self.blobs = []
         self.param_str = ""
 
+    @property
+    def phase(self):
+        """TRAIN or TEST: the phase of the net the layer is in (Caffe sets layer_param.phase)."""
+        return self.layer_param.phase
+
     def setup(self, bottom, top):
-        """Check blob counts, layer_setup(), reshape(): do not override."""
+        """Check blob counts, layer_setup(), reshape() (Caffe's Layer::SetUp). The Net calls
+        Layer.setup(layer, ...), so a Python layer may define its own setup() as pycaffe's do."""
         self.check_blob_counts(bottom, top)
         self.layer_setup(bottom, top)
         self.reshape(bottom, top)
 
     def layer_setup(self, bottom, top):
-        """One-time set-up from self.layer_param (parameter blobs, fixed attributes)."""
+        """One-time set-up from self.layer_param (parameter blobs, fixed attributes). A pycaffe Python
+        layer defines setup(bottom, top) instead, as pycaffe's PythonLayer::LayerSetUp calls it: it runs here."""
+        user = type(self).setup
+        if user is not Layer.setup:
+            user(self, bottom, top)
 
     def reshape(self, bottom, top):
         """Shape the top blobs (and any buffers) for the bottoms' current shapes."""
@@ -128,3 +142,41 @@ def fill(filler, shape, rng, dtype, fan_in=None, fan_out=None):
             return rng.uniform(-scale, scale, shape).astype(dtype)
         return (rng.standard_normal(shape) * numpy.sqrt(2.0 / n)).astype(dtype)
     raise LayerConfigError(f"unknown filler type {kind!r}; known: constant, uniform, gaussian, xavier, msra")
+
+
+def axis_index(axis, ndim):
+    """A possibly negative axis as its index among `ndim` axes."""
+    return axis + ndim if axis < 0 else axis
+
+
+def prod(shape):
+    """The number of elements of `shape` (1 for a scalar)."""
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def infer(layer, kernel, /, *shapes, **attrs):
+    """kernel.infer, with a shape error re-raised naming the layer and every bottom shape."""
+    try:
+        return kernel.infer(*shapes, **attrs)
+    except K.ShapeError as e:
+        raise layer.error(f"shape mismatch: {e}") from None
+
+
+def shape_of(msg):
+    """A BlobShape message as a tuple."""
+    return tuple(int(d) for d in msg.dim)
+
+
+class ParamLayer(Layer):
+    """A layer with learnable blobs, drawn by its fillers."""
+
+    def add_param(self, shape, filler, fan_in, fan_out):
+        if any(d <= 0 for d in shape):
+            raise self.error(f"parameter shape {tuple(shape)} has a dimension <= 0")
+        b = Blob(shape, self.xp, self.dtype, name=f"{self.name}/{len(self.blobs)}")
+        b.data[...] = self.xp.asarray(fill(filler, shape, self.rng, self.dtype, fan_in, fan_out))
+        self.blobs.append(b)
+        return b

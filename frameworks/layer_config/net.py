@@ -1,14 +1,16 @@
 """Net: layers built in file order over named blobs, with Caffe's phase filtering, split insertion,
 in-place tops, shared parameters, backward pruning and the pycaffe view (blobs, params, forward, backward)."""
 import collections
+import os
 
 import numpy
 
 from frameworks import kernels as K
 
 from .blob import Blob
-from .io import LayerConfigError, read_net_param
-from .layer import layer_class
+from .io import (LayerConfigError, array_to_blobproto, blobproto_to_array, read_binary, read_net_param,
+                 write_binary)
+from .layer import Layer, layer_class
 from .proto import caffe_pb2
 
 TRAIN, TEST = caffe_pb2.TRAIN, caffe_pb2.TEST
@@ -95,6 +97,22 @@ def insert_splits(param):
     return out
 
 
+class LayerRecord:
+    """One layer of a built Net: the layer, its LayerParameter, its bottom and top blobs, the weighted
+    loss tops, and the backward plan (whether it runs, and to which bottoms)."""
+    __slots__ = ("name", "layer", "param", "bottoms", "tops", "loss_weights", "need_backward",
+                 "bottom_need_backward", "shapes")
+
+    def __init__(self, name, layer, param, bottoms, tops, loss_weights):
+        self.name, self.layer, self.param = name, layer, param
+        self.bottoms, self.tops, self.loss_weights = bottoms, tops, loss_weights
+        self.need_backward, self.bottom_need_backward = True, [True] * len(bottoms)
+        self.shapes = None          # the bottom shapes the layer was last reshaped for
+
+    def __repr__(self):
+        return f"LayerRecord({self.name!r}, {self.layer.type})"
+
+
 class Net:
     """A network built from a NetParameter prototxt, pycaffe's way:
 
@@ -126,6 +144,8 @@ class Net:
             state.stage.extend(param.state.stage)
         self.name = param.name
         self.param = insert_splits(filter_net(self._upgrade_inputs(param), state))
+        for lp in self.param.layer:
+            lp.phase = phase                # as Caffe's Net::Init: each layer knows the net's phase
         self._init(numpy.random.RandomState(seed))
         if weights is not None:
             self.copy_from(weights)
@@ -151,9 +171,7 @@ class Net:
 
     def _init(self, rng):
         self.blobs = collections.OrderedDict()
-        self.layers, self.layer_names, self.bottom_vecs, self.top_vecs = [], [], [], []
-        self.bottom_names, self.top_names = [], []
-        self.loss_weights = []     # per layer: [(top blob, weight)]
+        self.records = []          # one LayerRecord per layer, in run order
         self.params = collections.OrderedDict()
         self._learnable, self._param_specs, self._owners = [], [], {}
         names = set()
@@ -181,7 +199,7 @@ class Net:
                     tops.append(self.blobs[t])
             layer = cls(lp, self.xp, self.dtype, rng)
             try:
-                layer.setup(bottoms, tops)
+                Layer.setup(layer, bottoms, tops)
             except (ValueError, K.ShapeError) as e:
                 if isinstance(e, LayerConfigError):
                     raise LayerConfigError(f"{self.source}: {e}") from None
@@ -195,19 +213,38 @@ class Net:
                     t.reshape(*t.shape)
                     t.diff[...] = w        # Caffe keeps a loss top's weight in its diff
                     losses.append((t, float(str(numpy.float32(w)))))
-            self.layers.append(layer)
-            self.layer_names.append(lp.name)
-            self.bottom_vecs.append(bottoms)
-            self.top_vecs.append(tops)
-            self.bottom_names.append(list(lp.bottom))
-            self.top_names.append(list(lp.top))
-            self.loss_weights.append(losses)
-        self.layer_dict = collections.OrderedDict(zip(self.layer_names, self.layers))
+            self.records.append(LayerRecord(lp.name, layer, lp, bottoms, tops, losses))
+        self.layers = [r.layer for r in self.records]
+        self.layer_dict = collections.OrderedDict((r.name, r.layer) for r in self.records)
         consumed = {b for lp in self.param.layer for b in lp.bottom}
-        self.outputs = [n for n in self.blobs if n not in consumed]
+        # Caffe keeps the unconsumed blobs in a std::set: outputs come in name order
+        self.outputs = sorted(n for n in self.blobs if n not in consumed)
         self.inputs = [t for lp in self.param.layer if lp.type == "Input" for t in lp.top]
         self._plan_backward()
-        self._shapes = [None] * len(self.layers)
+
+    # pycaffe's per-layer views, read off the records
+    @property
+    def layer_names(self):
+        return [r.name for r in self.records]
+
+    _layer_names = layer_names
+
+    @property
+    def top_names(self):
+        return collections.OrderedDict((r.name, list(r.param.top)) for r in self.records)
+
+    @property
+    def bottom_names(self):
+        return collections.OrderedDict((r.name, list(r.param.bottom)) for r in self.records)
+
+    @property
+    def _blob_names(self):
+        return list(self.blobs)
+
+    @property
+    def blob_loss_weights(self):
+        weights = {id(t): w for r in self.records for t, w in r.loss_weights}
+        return collections.OrderedDict((n, weights.get(id(b), 0.0)) for n, b in self.blobs.items())
 
     def _share_params(self, layer, lp):
         """Learnable blobs of the layer; a ParamSpec name seen before makes the blob the owner's."""
@@ -235,10 +272,9 @@ class Net:
     def _plan_backward(self):
         """Which layers run backward and to which bottoms (Caffe's Net::Init need-backward pass)."""
         blob_needs = set()
-        layer_needs, self.bottom_need_backward = [], []
         lr = {id(b): s.lr_mult for b, s in zip(self._learnable, self._param_specs)}
-        rows = zip(self.layers, self.param.layer, self.bottom_names, self.top_names)
-        for layer, lp, bnames, tnames in rows:
+        for r in self.records:
+            lp, bnames = r.param, r.param.bottom
             if lp.propagate_down and len(lp.propagate_down) != len(bnames):
                 raise self._err(f"layer {lp.name!r}: propagate_down needs one entry per bottom "
                                 f"({len(bnames)}), got {len(lp.propagate_down)}")
@@ -248,55 +284,63 @@ class Net:
             if lp.propagate_down:
                 down = [d and bool(p) for d, p in zip(down, lp.propagate_down)] if not \
                     self.param.force_backward else [bool(p) for p in lp.propagate_down]
-            for j in layer.data_bottoms:   # ids, labels, sequence markers: never a gradient
+            for j in r.layer.data_bottoms:   # ids, labels, sequence markers: never a gradient
                 if j < len(down):
                     down[j] = False
-            needs = any(down) or any(lr.get(id(b), 1.0) != 0 for b in layer.blobs)
-            layer_needs.append(needs)
-            self.bottom_need_backward.append(down)
-            if needs:
-                blob_needs.update(tnames)
+            r.need_backward = any(down) or any(lr.get(id(b), 1.0) != 0 for b in r.layer.blobs)
+            r.bottom_need_backward = down
+            if r.need_backward:
+                blob_needs.update(lp.top)
         # prune layers that do not lead to a loss
         under_loss = set()
-        for i in range(len(self.layers) - 1, -1, -1):
-            tops = self.top_names[i]
-            contributes = bool(self.loss_weights[i]) or any(t in under_loss for t in tops)
+        for r in reversed(self.records):
+            contributes = bool(r.loss_weights) or any(t in under_loss for t in r.param.top)
             if not contributes and not self.param.force_backward:
-                layer_needs[i] = False
+                r.need_backward = False
             if contributes:
-                under_loss.update(self.bottom_names[i])
-            if not layer_needs[i]:
-                self.bottom_need_backward[i] = [False] * len(self.bottom_names[i])
-        self.layer_need_backward = layer_needs
+                under_loss.update(r.param.bottom)
+            if not r.need_backward:
+                r.bottom_need_backward = [False] * len(r.param.bottom)
 
     # ------------------------------------------------------------ running
 
-    def _reshape_layer(self, i):
-        shapes = tuple(b.shape for b in self.bottom_vecs[i])
-        if shapes != self._shapes[i]:
-            layer = self.layers[i]
+    def _reshape_layer(self, r):
+        shapes = tuple(b.shape for b in r.bottoms)
+        if shapes != r.shapes:
             try:
-                layer.reshape(self.bottom_vecs[i], self.top_vecs[i])
+                r.layer.reshape(r.bottoms, r.tops)
             except K.ShapeError as e:
-                raise layer.error(f"shape mismatch: {e}") from None
-            self._shapes[i] = shapes
+                raise r.layer.error(f"shape mismatch: {e}") from None
+            r.shapes = shapes
 
     def forward_from_to(self, start=0, end=None):
         """Run layers start..end (inclusive); returns the weighted loss of those layers."""
-        end = len(self.layers) - 1 if end is None else end
+        end = len(self.records) - 1 if end is None else end
         loss = 0.0
-        for i in range(start, end + 1):
-            self._reshape_layer(i)
-            self.layers[i].forward(self.bottom_vecs[i], self.top_vecs[i])
-            for t, w in self.loss_weights[i]:
-                loss += w * float(t.data)
+        named = K.hook_installed()   # a profiler is listening: name each kernel call by its layer
+        for r in self.records[start:end + 1]:
+            self._reshape_layer(r)
+            if named:
+                with K.call_site(r.name):
+                    r.layer.forward(r.bottoms, r.tops)
+            else:
+                r.layer.forward(r.bottoms, r.tops)
+            for t, w in r.loss_weights:
+                # Caffe: the dot of the top with its weight, so a (1,)-shaped loss top adds like a scalar
+                loss += w * float(t.data if t.data.size == 1 and t.data.ndim == 0 else t.data.sum())
         return loss
 
     def backward_from_to(self, start=None, end=0):
-        start = len(self.layers) - 1 if start is None else start
+        start = len(self.records) - 1 if start is None else start
+        named = K.hook_installed()
         for i in range(start, end - 1, -1):
-            if self.layer_need_backward[i]:
-                self.layers[i].backward(self.top_vecs[i], self.bottom_need_backward[i], self.bottom_vecs[i])
+            r = self.records[i]
+            if r.need_backward:
+                if named:
+                    with K.call_site(r.name):
+                        r.layer.backward(r.tops, r.bottom_need_backward, r.bottoms)
+                else:
+                    r.layer.backward(r.tops, r.bottom_need_backward, r.bottoms)
 
     def clear_param_diffs(self):
         for b in self._learnable:
@@ -344,8 +388,10 @@ class Net:
         raise LayerConfigError("set_input_arrays(): the net has no MemoryData layer")
 
     def reshape(self):
-        for i in range(len(self.layers)):
-            self._reshape_layer(i)
+        """Reshape every layer for its bottoms' current shapes (pycaffe's net.reshape())."""
+        for r in self.records:
+            r.shapes = None
+            self._reshape_layer(r)
 
     @property
     def learnable_params(self):
@@ -353,37 +399,68 @@ class Net:
 
     # ------------------------------------------------------------ weights
 
+    def to_proto(self):
+        """The net as a NetParameter with every layer's blobs (Caffe's Net::ToProto, data only)."""
+        out = caffe_pb2.NetParameter(name=self.name)
+        for r in self.records:
+            lp = out.layer.add()
+            lp.CopyFrom(r.param)
+            del lp.blobs[:]
+            for b in r.layer.blobs:
+                lp.blobs.append(array_to_blobproto(b.cpu_data()))
+        return out
+
     def save(self, path):
-        """Write every layer's parameter blobs to `path` (.npz: "layer/i" -> array)."""
-        arrays = {f"{name}/{i}": K.to_numpy(b.data) for name, blobs in self.params.items()
-                  for i, b in enumerate(blobs)}
-        with open(path, "wb") as f:
-            numpy.savez(f, **arrays)
+        """Write the weights as Caffe does: a binary NetParameter (`.caffemodel`), readable by real Caffe."""
+        write_binary(path, self.to_proto())
 
     def copy_from(self, path):
-        """Load weights saved by save(): layers matched by name, every blob's shape checked."""
-        try:
-            with numpy.load(path, allow_pickle=False) as z:
-                stored = {k: z[k] for k in z.files}
-        except (OSError, ValueError) as e:
-            raise LayerConfigError(f"cannot read weights {path}: {e}") from None
-        by_layer = collections.defaultdict(dict)
-        for key, a in stored.items():
-            layer, _, i = key.rpartition("/")
-            by_layer[layer][int(i)] = a
-        matched = [n for n in by_layer if n in self.params]
-        if not matched:
-            raise LayerConfigError(f"weights {path} share no layer with net {self.name!r}: the file has "
-                                   f"{', '.join(sorted(by_layer))}; the net has {', '.join(self.params)}")
+        """Caffe's CopyTrainedLayersFrom: layers matched by name from a binary .caffemodel (or a
+        NetParameter); layers the net lacks are ignored, a blob count or shape that differs is an error."""
+        source = path if isinstance(path, caffe_pb2.NetParameter) else \
+            read_binary(os.fspath(path), caffe_pb2.NetParameter(), "weights (.caffemodel)")
+        where = "<NetParameter>" if isinstance(path, caffe_pb2.NetParameter) else os.fspath(path)
+        layers = {lp.name: lp for lp in source.layer if lp.blobs}
+        matched = [n for n in layers if n in self.params]
+        if layers and not matched:
+            raise LayerConfigError(f"weights {where} share no layer with net {self.name!r}: the file has "
+                                   f"{', '.join(sorted(layers))}; the net has {', '.join(self.params)}")
+        arrays = {}
         for name in matched:
-            blobs, got = self.params[name], by_layer[name]
+            blobs, got = self.params[name], layers[name].blobs
             if len(got) != len(blobs):
-                raise LayerConfigError(f"weights {path}: layer {name!r} has {len(got)} blobs in the file but "
-                                       f"{len(blobs)} in the net")
-            for i, b in enumerate(blobs):
-                if tuple(got[i].shape) != b.shape:
-                    raise LayerConfigError(f"weights {path}: blob {name}/{i} has shape {tuple(got[i].shape)} "
-                                           f"in the file but {b.shape} in the net")
-        for name in matched:
-            for i, b in enumerate(self.params[name]):
-                b.data[...] = self.xp.asarray(by_layer[name][i])
+                raise LayerConfigError(f"weights {where}: incompatible number of blobs for layer {name!r}: "
+                                       f"{len(got)} in the file, {len(blobs)} in the net")
+            for j, (b, bp) in enumerate(zip(blobs, got)):
+                try:
+                    a = blobproto_to_array(bp)
+                except LayerConfigError as e:
+                    raise LayerConfigError(f"weights {where}: layer {name!r} param {j}: {e}") from None
+                if tuple(a.shape) != b.shape and a.size == b.count and len(a.shape) == 4 and \
+                        not bp.HasField("shape"):
+                    a = a.reshape(b.shape)          # legacy 4-D num/channels/height/width blobs
+                if tuple(a.shape) != b.shape:
+                    raise LayerConfigError(f"weights {where}: cannot copy param {j} weights from layer "
+                                           f"{name!r}; shape mismatch. Source param shape is {tuple(a.shape)}; "
+                                           f"target param shape is {b.shape}. To learn this layer's "
+                                           "parameters from scratch rather than copying from a saved net, "
+                                           "rename the layer.")
+                arrays[(name, j)] = a
+        for (name, j), a in arrays.items():
+            self.params[name][j].data[...] = self.xp.asarray(a)
+
+    def share_with(self, other):
+        """Caffe's ShareTrainedLayersWith: layers named alike use `other`'s parameter blobs (a test net
+        reads the train net's weights without a copy)."""
+        for r in self.records:
+            if r.layer.blobs and r.name in other.params:
+                theirs = other.params[r.name]
+                if len(theirs) != len(r.layer.blobs):
+                    raise LayerConfigError(f"cannot share layer {r.name!r}: {len(theirs)} blobs in the train "
+                                           f"net, {len(r.layer.blobs)} here")
+                for j, b in enumerate(theirs):
+                    if b.shape != r.layer.blobs[j].shape:
+                        raise LayerConfigError(f"cannot share layer {r.name!r} param {j}: shape {b.shape} in "
+                                               f"the train net, {r.layer.blobs[j].shape} here")
+                    r.layer.blobs[j] = b
+                self.params[r.name] = r.layer.blobs

@@ -1,5 +1,6 @@
 """The `stylebench-caffe` command line, in the shape of Caffe's `caffe` tool: train, test, time (and draw)."""
 import argparse
+import os
 import sys
 import time
 
@@ -36,7 +37,7 @@ def train(args, out):
 
 
 def _phase(name):
-    return {"TRAIN": TRAIN, "TEST": TEST}[name.upper()]
+    return {"TRAIN": TRAIN, "TEST": TEST}[name]
 
 
 def test(args, out):
@@ -97,6 +98,9 @@ def time_net(args, out):
 
 
 def draw(args, out):
+    folder = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(folder):
+        raise LayerConfigError(f"--out {args.out}: the directory {folder} does not exist")
     draw_net_to_file(args.model, args.out, args.rankdir, _phase(args.phase) if args.phase else None)
     print(f"Drawing net to {args.out}", file=out)
     return 0
@@ -108,21 +112,22 @@ def _parser():
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train a net from a solver prototxt")
     t.add_argument("--solver", "-solver", required=True, help="solver prototxt")
-    t.add_argument("--snapshot", "-snapshot", help="resume from this .solverstate.json")
-    t.add_argument("--weights", "-weights", help="initialise from these .caffemodel.npz weights (comma list)")
+    t.add_argument("--snapshot", "-snapshot", help="resume from this .solverstate")
+    t.add_argument("--weights", "-weights", help="initialise from these .caffemodel weights (comma list)")
     for name, helptext in (("test", "score a net's outputs in the TEST phase"),
                            ("time", "average forward/backward time per layer")):
         s = sub.add_parser(name, help=helptext)
         s.add_argument("--model", "-model", required=True, help="net prototxt")
         s.add_argument("--iterations", "-iterations", type=int, default=50)
-        s.add_argument("--phase", "-phase", default="TEST" if name == "test" else "TRAIN")
+        s.add_argument("--phase", "-phase", default="TEST" if name == "test" else "TRAIN", type=str.upper,
+                       choices=("TRAIN", "TEST"))
         if name == "test":
-            s.add_argument("--weights", "-weights", help=".caffemodel.npz weights")
+            s.add_argument("--weights", "-weights", help=".caffemodel weights")
     d = sub.add_parser("draw", help="write the net as Graphviz DOT")
     d.add_argument("--model", "-model", required=True)
     d.add_argument("--out", "-out", required=True)
     d.add_argument("--rankdir", default="LR")
-    d.add_argument("--phase", default=None)
+    d.add_argument("--phase", default=None, type=str.upper, choices=("TRAIN", "TEST"))
     for s in sub.choices.values():
         s.add_argument("--gpu", "-gpu", default=None, help="run on the GPU (device id; 0 only)")
     return p
@@ -141,6 +146,9 @@ def main(argv=None, out=None):
         return COMMANDS[args.command](args, out)
     except (LayerConfigError, K.BackendError, K.ShapeError) as e:
         print(f"stylebench-caffe: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:   # writing a snapshot or a drawing
+        print(f"stylebench-caffe: error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
         return 1
 
 

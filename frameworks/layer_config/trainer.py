@@ -28,3 +28,26 @@ class SolverTrainer:
             a = self.solver.net.params[layer][i].cpu_data()
             out[name] = a.T.copy() if transposed else a
         return out
+
+
+def workload_trainer(prototxt_dir, layout, init, size="small", device="cpu", edit=None, to_feed=None,
+                     data_layer="data"):
+    """The workloads' build(): the mode for `device`, prototxt_dir's solver.prototxt over its net.prototxt
+    (inlined as net_param), the data layer's param_str set to {"size": size}, `edit(net, solver)` for any
+    net surgery the size needs, and the solver behind a SolverTrainer."""
+    import json
+    import os
+
+    from .io import read_prototxt
+    from .net import set_mode_cpu, set_mode_gpu
+    from .proto import caffe_pb2
+    from .solver import get_solver
+    set_mode_gpu() if device == "gpu" else set_mode_cpu()
+    solver = read_prototxt(os.path.join(prototxt_dir, "solver.prototxt"), caffe_pb2.SolverParameter())
+    net = read_prototxt(os.path.join(prototxt_dir, "net.prototxt"), caffe_pb2.NetParameter())
+    next(lp for lp in net.layer if lp.name == data_layer).python_param.param_str = json.dumps({"size": size})
+    if edit is not None:
+        edit(net, solver)
+    solver.ClearField("net")
+    solver.net_param.CopyFrom(net)
+    return SolverTrainer(get_solver(solver), layout, init, to_feed=to_feed, data_layer=data_layer)

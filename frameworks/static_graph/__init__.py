@@ -6,20 +6,30 @@ gradient nodes; `Session.run` prunes to what the fetches need and runs a cached,
 from frameworks.kernels import BackendError  # noqa: F401
 
 from . import errors, nn, train  # noqa: F401
-from .gradients import NoGradient, RegisterGradient, gradients  # noqa: F401
-from .graph import (DType, Graph, GraphKeys, Operation, Tensor, TensorShape, as_dtype,  # noqa: F401
-                    bool_ as bool, control_dependencies, float32, float64, get_default_graph, int32, int64,
+from .gradients import AggregationMethod, NoGradient, RegisterGradient, gradients  # noqa: F401
+from .graph import (DType, Graph, GraphKeys, Operation, Tensor, TensorShape, add_to_collection,  # noqa: F401
+                    add_to_collections, as_dtype, bool_ as bool, control_dependencies, get_collection,
+                    get_collection_ref, float32, float64, get_default_graph, int32, int64,
                     name_scope, reset_default_graph, set_random_seed)
-from .ops import (add, add_n, assign, assign_add, assign_sub, cast, clip_by_value, concat,  # noqa: F401
-                  constant, convert_to_tensor, divide, exp, group, identity, log, matmul, maximum, minimum,
-                  multiply, negative, no_op, ones, ones_like, placeholder, pow, random_normal,
-                  random_uniform, reduce_mean, reduce_sum, reshape, sigmoid, split, square, subtract, tanh,
-                  transpose, truncated_normal, zeros, zeros_like)
+from .ops import (abs, add, add_n, argmax, argmin, assign, assign_add, assign_sub, cast,  # noqa: F401,A004
+                  clip_by_value, concat, constant, convert_to_tensor, divide, equal, exp, expand_dims, floor,
+                  greater, greater_equal, group, identity, less, less_equal, log, logical_and, logical_not,
+                  logical_or, matmul, maximum, minimum, multiply, negative, no_op, not_equal, one_hot, ones,
+                  ones_like, placeholder, pow, random_normal, random_uniform, reciprocal, reduce_max,
+                  reduce_mean, reduce_min, reduce_sum, reshape, rsqrt, sigmoid, split, sqrt, square, squeeze,
+                  stack, stop_gradient, subtract, tanh, transpose, truncated_normal, unstack, where, zeros,
+                  zeros_like)
 from .ops import tuple_ as tuple  # noqa: F401,A001
-from .session import (ConfigProto, InteractiveSession, RunMetadata, RunOptions, Session,  # noqa: F401
+from .session import (ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session,  # noqa: F401
                       get_default_session)
 from .variables import (Variable, global_variables, global_variables_initializer,  # noqa: F401
-                        trainable_variables, variables_initializer)
+                        local_variables, local_variables_initializer, model_variables, trainable_variables,
+                        variables_initializer)
+from .variable_scope import (AUTO_REUSE, VariableScope, constant_initializer, get_variable,  # noqa: F401
+                             get_variable_scope, glorot_normal_initializer, glorot_uniform_initializer,
+                             ones_initializer, random_normal_initializer, random_uniform_initializer,
+                             truncated_normal_initializer, variable_scope, variance_scaling_initializer,
+                             zeros_initializer)
 
 float = float32  # noqa: A001  (tf.float is not TF's, but tf.float32 is; kept for old tutorials' tf.float)
 sub = subtract

@@ -16,28 +16,31 @@ from . import errors
 from .graph import Tensor
 from .runtime import RUNNERS
 
-# kernels whose forward takes out= and returns a fresh array there (clip only with both bounds)
-_OUT_KERNELS = {K.add, K.sub, K.mul, K.div, K.maximum, K.minimum, K.neg, K.square, K.exp, K.log, K.relu,
-                K.sigmoid, K.tanh, K.matmul, K.sum, K.mean, K.clip}
-# kernels whose outputs are always fresh arrays (never views of an input)
-_FRESH_KERNELS = _OUT_KERNELS | {K.conv2d, K.max_pool2d, K.embedding, K.softmax_cross_entropy, K.lstm,
-                                 K.concat, K.pow}
-# activations whose saved value is their output only, so they may overwrite their input (in-place fusion)
-_INPLACE_OK = {K.relu, K.sigmoid, K.tanh, K.exp}
-# producers whose saved value never aliases their output, so an in-place activation cannot corrupt it
-_SAFE_PRODUCERS = {K.matmul, K.add, K.sub, K.conv2d, K.sum, K.mean}
-# kernels whose backward may hand back the output gradient itself or a view of it (unbroadcast of an
-# unbroadcast operand, reshape, transpose, concat slices, sum/mean broadcasts); every other backward is fresh
-_GRAD_PASSTHROUGH = {K.add, K.sub, K.reshape, K.transpose, K.concat, K.sum, K.mean}
-# what each kernel's `saved` keeps a reference to: its inputs, its outputs (anything else it holds is its
-# own fresh array); a kernel not listed is assumed to keep both
-_SAVED_KEEPS = {k: (False, False) for k in (K.add, K.sub, K.neg, K.sum, K.mean, K.reshape, K.transpose,
-                                             K.concat, K.slice, K.split, K.max_pool2d)}
-_SAVED_KEEPS.update({k: (True, False) for k in (K.mul, K.div, K.maximum, K.minimum, K.pow, K.square, K.log,
-                                                 K.clip, K.matmul, K.conv2d, K.embedding,
-                                                 K.softmax_cross_entropy)})
-_SAVED_KEEPS.update({k: (False, True) for k in (K.exp, K.relu, K.sigmoid, K.tanh)})
-_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN"}
+# what the memory plan may assume of each kernel comes from the kernel's own declarations (Kernel's facts)
+def _accepts_out(k):
+    """forward takes out= and returns a fresh array there."""
+    return k is not None and k.accepts_out
+
+
+def _fresh(k):
+    """The outputs are always fresh arrays, never views of an input."""
+    return not k.may_view
+
+
+def _inplace_ok(k):
+    """A one-input kernel that may overwrite its input (its saved value does not hold it)."""
+    return k is not None and 0 in k.may_overwrite
+
+
+def _safe_producer(k):
+    """Its saved value never aliases its output and its output is no view, so an in-place activation
+    after it cannot corrupt it."""
+    return k is not None and not k.saves_output and not k.may_view
+
+
+_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "Equal", "NotEqual", "Less",
+                   "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax",
+                   "ArgMin", "Floor", "Max", "Min", "Select", "OneHot", "Pow"}
 
 
 class _Node:
@@ -100,11 +103,6 @@ def _schedule(sess, elements, fed):
     return nodes
 
 
-def _rename_inputs(nodes, rename):
-    for n in nodes:
-        n.ins = [rename.get(t, t) for t in n.ins]
-
-
 def _cse(nodes):
     """Merge nodes of the same pure type, inputs and attributes into the first one."""
     seen, rename, kept = {}, {}, []
@@ -158,12 +156,12 @@ def _fuse_inplace(nodes, fetched, producer):
     readers = _readers(nodes)
     for n in nodes:
         k = n.op.kernel
-        if k in _INPLACE_OK and len(n.ins) == 1:
+        if _inplace_ok(k) and len(n.ins) == 1:
             x = n.ins[0]
             p = producer.get(x)
-            if (p is not None and p.op.kernel in _SAFE_PRODUCERS and readers.get(x) == 1
+            if (p is not None and _safe_producer(p.op.kernel) and readers.get(x) == 1
                     and x not in fetched and x.dtype is not None and x.dtype.is_floating
-                    and p.outs[0] is x):
+                    and p.outs[0] is x and x.shape.dims):   # NumPy reductions to () give scalars, no out=
                 n.inplace = True
 
 
@@ -218,16 +216,16 @@ def _bases(nodes, feeds_and_sources):
             for t in n.outs[:n_real]:
                 if n.inplace:
                     base[t] = ins_b | {t}
-                elif k in _FRESH_KERNELS:
+                elif _fresh(k):
                     base[t] = frozenset((t,))
                 else:
                     base[t] = ins_b | {t}
-            keeps_in, keeps_out = _SAVED_KEEPS.get(k, (True, True))
-            saved_b = {n.outs[-1]} | (ins_b if keeps_in else frozenset())
-            base[n.outs[-1]] = frozenset(saved_b).union(*[base[t] for t in n.outs[:n_real] if keeps_out])
+            saved_b = frozenset((n.outs[-1],)).union(
+                *[of(n.ins[i]) for i in k.saved_input_indices(len(n.ins)) if i < len(n.ins)])
+            base[n.outs[-1]] = saved_b.union(*[base[t] for t in n.outs[:n_real] if k.saves_output])
         elif op.type.endswith("Grad") and "forward" in op.attrs:
             gy_b = frozenset()
-            if op.attrs["forward"].kernel in _GRAD_PASSTHROUGH:
+            if op.attrs["forward"].kernel.grad_may_view:
                 gy_b = gy_b.union(*[of(t) for t in n.ins[1:]])
             for t in n.outs:
                 base[t] = gy_b | {t}
@@ -297,9 +295,8 @@ def compile_plan(sess, elements, feeds):
     if cfg.reuse_buffers:
         keep_all = keep | var_values
         cands = [n.outs[0] for n in nodes
-                 if n.op.kernel in _OUT_KERNELS and not n.inplace and len(n.outs) == 2
-                 and n.outs[0] in shapes and n.outs[0] not in keep_all and n.outs[0].dtype.is_floating
-                 and not (n.op.kernel is K.clip and None in (n.op.attrs.get("lo"), n.op.attrs.get("hi")))]
+                 if _accepts_out(n.op.kernel) and not n.inplace and len(n.outs) == 2
+                 and n.outs[0] in shapes and n.outs[0] not in keep_all and n.outs[0].dtype.is_floating]
         # only the candidates can share, so only their intervals matter
         assignment, keys = P.assign_buffers({v: transient[v] for v in cands},
                                             key=lambda v: (shapes[v], v.dtype.np.str))

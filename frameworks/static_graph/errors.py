@@ -21,3 +21,27 @@ class FailedPreconditionError(OpError):
 
 class NotFoundError(OpError):
     """A checkpoint or a name in it does not exist."""
+
+
+class OutOfRangeError(OpError):
+    """An iterator or input pipeline is exhausted (the classic end-of-epoch signal)."""
+
+
+class DataLossError(OpError):
+    """A checkpoint or data file is truncated or corrupt."""
+
+
+class UnimplementedError(OpError):
+    """An operation TF has that this engine does not do (the message says what to use instead)."""
+
+
+class UnavailableError(OpError):
+    """A device or service is not available here."""
+
+
+class AlreadyExistsError(OpError):
+    """An entity that was being created already exists."""
+
+
+class ResourceExhaustedError(OpError):
+    """Out of memory or another resource."""

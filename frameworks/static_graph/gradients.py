@@ -27,7 +27,9 @@ def NoGradient(op_type):  # noqa: N802  (TF's name)
 
 
 for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "RandomStandardNormal",
-           "TruncatedNormal", "RandomUniform", "NoOp", "Assign", "AssignAdd", "AssignSub", "StopGradient"):
+           "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd", "AssignSub", "StopGradient",
+           "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
+           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot"):
     NoGradient(_t)
 
 
@@ -58,25 +60,88 @@ def _cast_grad(op, grad):
     return [ops.cast(grad, src) if src.is_floating else None]
 
 
-def _aggregate(grads):
-    """Sum of a tensor's gradient contributions, as a chain of adds in arrival order: each partial sum
-    frees the one before it, so a weight shared by T unrolled steps keeps one running sum live, not T
-    gradients (TF's ADD_N waits for all; this is its accumulate aggregation, same arithmetic order)."""
+class AggregationMethod:
+    """How tf.gradients sums a tensor's gradient contributions (TF's names and values).
+
+    ADD_N (the default) waits for every contribution and sums them in one AddN, as TF does; so a weight
+    shared by T unrolled steps keeps its T gradients live until the sum. EXPERIMENTAL_TREE and
+    EXPERIMENTAL_ACCUMULATE_N keep one running sum instead (TF 1.x runs both as pairwise adds, each partial
+    sum freeing the one before). All add in arrival order, so the arithmetic is identical; only the memory
+    differs.
+    """
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+@RegisterGradient("Select")
+def _select_grad(op, grad):
+    cond, x, y = op.inputs
+    for t in (x, y):
+        if t.shape.dims != op.outputs[0].shape.dims:
+            raise ValueError(f"Gradient of '{op.name}': broadcasting Select inputs ({x.shape}, {y.shape}) "
+                             "are not differentiated; give x and y the output's shape")
+    zeros = ops.zeros_like(grad)
+    return [None, ops.where(cond, grad, zeros), ops.where(cond, zeros, grad)]
+
+
+@RegisterGradient("Pow")
+def _pow_grad(op, grad):
+    """Of the tensor-exponent Pow (the kernel Pow's gradient is the kernel's): same-shaped operands."""
+    x, y = op.inputs
+    if x.shape.dims != y.shape.dims:
+        raise ValueError(f"Gradient of '{op.name}': broadcasting tensor-exponent Pow is not differentiated")
+    z = op.outputs[0]
+    return [grad * y * ops.pow(x, y - 1.0), grad * z * ops.log(x)]
+
+
+@RegisterGradient("Max")
+@RegisterGradient("Min")
+def _extreme_grad(op, grad):
+    """TF's rule: the gradient is split evenly among the entries equal to the extreme."""
+    x, y = op.inputs[0], op.outputs[0]
+    axis, keep = op.attrs["axis"], op.attrs["keepdims"]
+    if not keep:
+        kept = [1 if i in _axes(axis, x.shape.ndims) else d for i, d in enumerate(x.shape.as_list())]
+        y, grad = ops.reshape(y, kept), ops.reshape(grad, kept)
+    hits = ops.cast(ops.equal(x, y), grad.dtype)
+    count = ops.reduce_sum(hits, axis=axis, keepdims=True)
+    return [ops.divide(grad, count) * hits]
+
+
+def _axes(axis, ndims):
+    if axis is None:
+        return set(range(ndims))
+    return {a % ndims for a in ((axis,) if isinstance(axis, int) else axis)}
+
+
+def _aggregate(grads, method):
     grads = [g for g in grads if g is not None]
     if not grads:
         return None
-    total = grads[0]
-    for g in grads[1:]:
-        total = ops.add(total, g)
-    return total
+    if len(grads) == 1:
+        return grads[0]
+    if method != AggregationMethod.ADD_N:   # TF 1.x runs both experimental methods as a running sum
+        total = grads[0]
+        for g in grads[1:]:
+            total = ops.add(total, g)
+        return total
+    return ops.add_n(grads)
 
 
-def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
+def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False, gate_gradients=False,
+              aggregation_method=None, stop_gradients=None):
     """Symbolic d(sum ys)/d xs: a list with one tensor (None where ys do not depend on it) per x.
 
     Only ops on a path from some x to some y get gradient ops, and each op's backward is asked only for
-    the inputs on such a path (TF's pruning of `gradients`); several consumers' gradients are summed.
+    the inputs on such a path (TF's pruning of `gradients`); several consumers' gradients are summed
+    by `aggregation_method` (AddN by default).
     """
+    method = AggregationMethod.DEFAULT if aggregation_method is None else aggregation_method
+    if method not in (AggregationMethod.ADD_N, AggregationMethod.EXPERIMENTAL_TREE,
+                      AggregationMethod.EXPERIMENTAL_ACCUMULATE_N):
+        raise ValueError(f"Invalid aggregation_method specified {aggregation_method}.")
     ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
     xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     ys = [ops.convert_to_tensor(y) for y in ys]
@@ -116,23 +181,23 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
         for op in reversed(g._ops):
             if not on_path.get(op):
                 continue
-            out_grads = [_aggregate(acc.get(id(t), [])) for t in op.outputs]
+            out_grads = [_aggregate(acc.get(id(t), []), method) for t in op.outputs]
             if all(o is None for o in out_grads):
                 continue
             needs = [leads(t) and t.dtype is not None and t.dtype.is_floating for t in op.inputs]
             if not any(needs):
                 continue
-            if op.type in _GRADIENTS:
+            if op.kernel is not None:
+                in_grads = kernel_gradient(op, out_grads, needs)
+            elif op.type in _GRADIENTS:
                 fn = _GRADIENTS[op.type]
                 if fn is None:
                     continue
                 in_grads = fn(op, *out_grads)
-            elif op.kernel is not None:
-                in_grads = kernel_gradient(op, out_grads, needs)
             else:
                 raise LookupError(f"No gradient defined for operation '{op.name}' (op type: {op.type})")
             for t, n, gi in zip(op.inputs, needs, in_grads):
                 if n and gi is not None:
                     acc.setdefault(id(t), []).append(gi)
-        return [_aggregate(acc.get(id(x), [])) for x in xs]
+        return [_aggregate(acc.get(id(x), []), method) for x in xs]
 

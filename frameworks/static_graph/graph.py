@@ -135,6 +135,17 @@ class Tensor:
     def get_shape(self):
         return self._shape
 
+    def set_shape(self, shape):
+        """Refine the static shape (TF's set_shape): known dimensions must agree."""
+        new = TensorShape(shape)
+        if self._shape.dims is not None and new.dims is not None:
+            if len(new.dims) != len(self._shape.dims) or any(
+                    a is not None and b is not None and a != b for a, b in zip(self._shape.dims, new.dims)):
+                raise ValueError(f"Shapes {self._shape} and {new} are not compatible")
+            new = TensorShape([a if a is not None else b for a, b in zip(self._shape.dims, new.dims)])
+        if new.dims is not None:
+            self._shape = new
+
     def eval(self, feed_dict=None, session=None):
         from .session import get_default_session
         return (session or get_default_session()).run(self, feed_dict)
@@ -184,6 +195,31 @@ class Tensor:
 
     def __getitem__(self, index):
         return _ops().slice_(self, index)
+
+    # comparisons build ops, as in TF1 (== and != stay Python identity there too)
+    def __lt__(self, other):
+        return _ops().less(self, other)
+
+    def __le__(self, other):
+        return _ops().less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops().greater(self, other)
+
+    def __ge__(self, other):
+        return _ops().greater_equal(self, other)
+
+    def __and__(self, other):
+        return _ops().logical_and(self, other)
+
+    def __or__(self, other):
+        return _ops().logical_or(self, other)
+
+    def __invert__(self):
+        return _ops().logical_not(self)
+
+    def __abs__(self):
+        return _ops().abs(self)
 
 
 def _ops():
@@ -306,14 +342,16 @@ class Graph:
         if outputs is None:
             rule = infer or kernel.infer
             shapes = [t.shape.dims for t in inputs]
-            try:
-                shape = rule(*shapes, **op.attrs)
+            n_out = 1 if kernel is None else kernel.n_outputs
+            try:   # an input of unknown rank (a placeholder without shape) leaves the output unknown
+                shape = rule(*shapes, **op.attrs) if None not in shapes else \
+                    (None if n_out == 1 else (None,) * n_out)
             except ShapeError as e:
                 listed = ", ".join("<unknown>" if s is None else str(list(s)).replace("None", "?")
                                    for s in shapes)
                 raise ValueError(f"{e} for '{name}' (op: '{op_type}') with input shapes: {listed}.") from None
             dtype = inputs[0].dtype if inputs else float32
-            if kernel is not None and kernel.n_outputs != 1:
+            if n_out != 1:
                 outputs = [(dtype, s) for s in shape]
             else:
                 outputs = [(dtype, shape)]
@@ -340,8 +378,22 @@ class Graph:
     def add_to_collection(self, key, value):
         self._collections.setdefault(key, []).append(value)
 
-    def get_collection(self, key):
-        return list(self._collections.get(key, []))
+    def add_to_collections(self, names, value):
+        for key in ([names] if isinstance(names, str) else names):
+            self.add_to_collection(key, value)
+
+    def get_collection(self, key, scope=None):
+        """The collection's items; with `scope`, those whose name matches it from the start (re.match)."""
+        items = list(self._collections.get(key, []))
+        if scope is None:
+            return items
+        return [v for v in items if hasattr(v, "name") and re.match(scope, v.name)]
+
+    def get_collection_ref(self, key):
+        return self._collections.setdefault(key, [])
+
+    def get_all_collection_keys(self):
+        return list(self._collections)
 
     @contextlib.contextmanager
     def as_default(self):
@@ -396,7 +448,35 @@ def set_random_seed(seed):
     get_default_graph().seed = seed
 
 
+def add_to_collection(name, value):
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value):
+    get_default_graph().add_to_collections(names, value)
+
+
+def get_collection(key, scope=None):
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key):
+    return get_default_graph().get_collection_ref(key)
+
+
 class GraphKeys:
     """Collection names, as tf.GraphKeys."""
     GLOBAL_VARIABLES = "variables"
+    LOCAL_VARIABLES = "local_variables"
+    MODEL_VARIABLES = "model_variables"
     TRAINABLE_VARIABLES = "trainable_variables"
+    UPDATE_OPS = "update_ops"
+    GLOBAL_STEP = "global_step"
+    LOSSES = "losses"
+    REGULARIZATION_LOSSES = "regularization_losses"
+    SUMMARIES = "summaries"
+    TRAIN_OP = "train_op"
+    INIT_OP = "init_op"
+    LOCAL_INIT_OP = "local_init_op"
+    SAVERS = "savers"
+    QUEUE_RUNNERS = "queue_runners"

@@ -228,3 +228,93 @@ class _RnnCellModule:
 
 
 rnn_cell = _RnnCellModule()
+
+
+# ---------------------------------------------------------------- softmax family (kernel-op compositions)
+
+def _shifted(logits, axis):
+    """logits - max(logits): the max only keeps exp finite (it cancels), so no gradient flows through it."""
+    m = ops.stop_gradient(ops.reduce_max(logits, axis=axis, keepdims=True))
+    return logits - m
+
+
+def softmax(logits, axis=-1, name=None, dim=None):
+    logits = convert_to_tensor(logits)
+    axis = dim if dim is not None else axis
+    with get_default_graph().name_scope(name or "Softmax"):
+        e = ops.exp(_shifted(logits, axis))
+        return e / ops.reduce_sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(logits, axis=-1, name=None, dim=None):
+    logits = convert_to_tensor(logits)
+    axis = dim if dim is not None else axis
+    with get_default_graph().name_scope(name or "LogSoftmax"):
+        s = _shifted(logits, axis)
+        return s - ops.log(ops.reduce_sum(ops.exp(s), axis=axis, keepdims=True))
+
+
+def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=None, axis=-1, name=None,
+                                         dim=None):
+    """Per-example -sum(labels * log_softmax(logits)); the gradient reaches the labels too (v2)."""
+    if _sentinel is not None:
+        raise ValueError("Only call `softmax_cross_entropy_with_logits_v2` with named arguments "
+                         "(labels=..., logits=...)")
+    logits = convert_to_tensor(logits)
+    labels = convert_to_tensor(labels, dtype=logits.dtype)
+    axis = dim if dim is not None else axis
+    if labels.shape.dims is not None and logits.shape.dims is not None and \
+            not labels.shape.is_compatible_with(logits.shape.dims):
+        raise ValueError(f"logits and labels must be broadcastable: logits_size={list(logits.shape.dims)} "
+                         f"labels_size={list(labels.shape.dims)}")
+    with get_default_graph().name_scope(name or "softmax_cross_entropy_with_logits"):
+        return ops.negative(ops.reduce_sum(labels * log_softmax(logits, axis), axis=axis))
+
+
+def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None,
+                                      axis=None):
+    """The v1 op: as v2, with no gradient into the labels (TF stops it)."""
+    if _sentinel is not None:
+        raise ValueError("Only call `softmax_cross_entropy_with_logits` with named arguments "
+                         "(labels=..., logits=...)")
+    labels = ops.stop_gradient(convert_to_tensor(labels, dtype=convert_to_tensor(logits).dtype))
+    return softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits,
+                                                axis=dim if axis is None else axis, name=name)
+
+
+def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """TF's stable form: max(x, 0) - x * z + log(1 + exp(-|x|))."""
+    logits = convert_to_tensor(logits)
+    labels = convert_to_tensor(labels, dtype=logits.dtype)
+    with get_default_graph().name_scope(name or "logistic_loss"):
+        return relu(logits) - logits * labels + ops.log(1.0 + ops.exp(ops.negative(ops.abs(logits))))
+
+
+def l2_loss(t, name=None):
+    """sum(t ** 2) / 2"""
+    return ops.multiply(ops.reduce_sum(ops.square(t)), 0.5, name=name)
+
+
+def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+    """TF1's inverted dropout: x / keep_prob * floor(keep_prob + uniform[0, 1)), a fresh mask each run.
+    `keep_prob` may be a tensor (the classic keep_prob placeholder fed 0.5 to train, 1.0 to evaluate)."""
+    x = convert_to_tensor(x)
+    if rate is not None:
+        if keep_prob is not None:
+            raise ValueError("dropout: give keep_prob or rate, not both")
+        keep_prob = 1 - rate if not hasattr(rate, "op") else 1.0 - convert_to_tensor(rate)
+    if noise_shape is not None:
+        raise ValueError("dropout: noise_shape is not supported; the mask has x's shape")
+    if isinstance(keep_prob, (int, float)):
+        if not 0 < keep_prob <= 1:
+            raise ValueError(f"keep_prob must be a scalar tensor or a float in the range (0, 1], got "
+                             f"{keep_prob}")
+        if keep_prob == 1:
+            return x
+    with get_default_graph().name_scope(name or "dropout"):
+        keep = convert_to_tensor(keep_prob, dtype=x.dtype)
+        noise = ops.random_uniform_like(x, seed=seed)
+        binary = ops.floor(keep + noise)
+        ret = ops.divide(x, keep) * binary
+        ret.set_shape(x.shape.dims)
+        return ret

@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from frameworks import kernels as K
-from .graph import Tensor, TensorShape, as_dtype, as_operation, float32, get_default_graph, int32
+from .graph import Tensor, as_dtype, as_operation, bool_, float32, get_default_graph, int32, int64
 
 
 # ---------------------------------------------------------------- conversion
@@ -65,8 +65,11 @@ def constant(value, dtype=None, shape=None, name="Const"):
     elif dtype is None and isinstance(value, int):
         dtype = int32
     arr = np.array(value, dtype=None if dtype is None else as_dtype(dtype).np)
-    if arr.dtype == np.float64 and dtype is None and not isinstance(value, np.ndarray):
-        arr = arr.astype(np.float32)
+    if dtype is None and not isinstance(value, np.ndarray):   # TF infers float32/int32 from Python values
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        elif arr.dtype == np.int64 and np.abs(arr).max(initial=0) < 2 ** 31:
+            arr = arr.astype(np.int32)
     if shape is not None:
         arr = np.broadcast_to(arr, tuple(shape)).copy()
     arr.flags.writeable = False
@@ -115,6 +118,15 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=float32, seed=None, name
     return _random("RandomUniform", shape, dtype, seed, name, minval=minval, maxval=maxval)
 
 
+def random_uniform_like(x, seed=None, name="random_uniform"):
+    """uniform [0, 1) of x's run-time shape (TF's random_uniform(tf.shape(x)), for dropout masks)."""
+    x = convert_to_tensor(x)
+    g = get_default_graph()
+    op_seed = seed if seed is not None else (g._version if g.seed is not None else None)
+    return graph_op("RandomUniformLike", [x], [(x.dtype, x.shape.dims)], name, dtype=x.dtype,
+                    seed=(g.seed, op_seed)).outputs[0]
+
+
 # ---------------------------------------------------------------- math
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
@@ -143,8 +155,11 @@ def negative(x, name=None):
 
 
 def pow(x, y, name=None):  # noqa: A001  (TF's name)
+    """x ** y: the shared kernel for a Python-number exponent; a tensor exponent (a decay schedule's
+    rate ** step) is a graph op, x ** y elementwise in one xp call."""
     if isinstance(y, Tensor):
-        raise TypeError("pow: only a Python-number exponent is supported by the shared kernel")
+        x, y = _pair(x, y)
+        return graph_op("Pow", [x, y], [(x.dtype, _broadcast("Pow", x, y))], name or "Pow").outputs[0]
     return kernel_op("Pow", K.pow, [convert_to_tensor(x)], name, exponent=float(y))
 
 
@@ -290,6 +305,178 @@ def tuple_(tensors, name=None):
         return [identity(t) for t in tensors]
 
 
-def shape_of(t):
-    return TensorShape(convert_to_tensor(t).shape.dims)
 
+# ---------------------------------------------------------------- comparisons, indices, selection
+# Ops without a gradient (TF registers none for them) whose results are indices or booleans: their runners
+# (runtime.py) are one xp call each, as Cast's is.
+
+def _broadcast(op_type, *tensors):
+    """The broadcast static shape of `tensors` (None when one has unknown rank)."""
+    dims = [t.shape.dims for t in tensors]
+    if None in dims:
+        return None
+    try:
+        out = dims[0]
+        for d in dims[1:]:
+            out = K.elementwise.broadcast_shape(op_type, out, d)
+        return out
+    except K.ShapeError as e:
+        listed = ", ".join(str(list(d)) for d in dims)
+        raise ValueError(f"{e} for '{op_type}' with input shapes: {listed}.") from None
+
+
+def _compare(op_type, fn):
+    def op(x, y, name=None):
+        x, y = _pair(x, y)
+        return graph_op(op_type, [x, y], [(bool_, _broadcast(op_type, x, y))], name or op_type,
+                        fn=fn).outputs[0]
+    op.__name__ = fn
+    op.__doc__ = f"Elementwise {op_type} (bool result, no gradient)."
+    return op
+
+
+equal = _compare("Equal", "equal")
+not_equal = _compare("NotEqual", "not_equal")
+less = _compare("Less", "less")
+less_equal = _compare("LessEqual", "less_equal")
+greater = _compare("Greater", "greater")
+greater_equal = _compare("GreaterEqual", "greater_equal")
+logical_and = _compare("LogicalAnd", "logical_and")
+logical_or = _compare("LogicalOr", "logical_or")
+
+
+def logical_not(x, name="LogicalNot"):
+    x = convert_to_tensor(x)
+    return graph_op("LogicalNot", [x], [(bool_, x.shape.dims)], name, fn="logical_not").outputs[0]
+
+
+def _arg_reduce(op_type, fn):
+    def op(input, axis=None, name=None, dimension=None, output_type=int64):  # noqa: A002  (TF's names)
+        x = convert_to_tensor(input)
+        axis = dimension if axis is None else axis
+        axis = 0 if axis is None else int(axis)
+        dims = x.shape.dims
+        if dims is not None and not -len(dims) <= axis < len(dims):
+            raise ValueError(f"Expected dimension in the range [{-len(dims)}, {len(dims)}), but got {axis} "
+                             f"for '{op_type}' with input shape {list(dims)}")
+        out = None if dims is None else tuple(d for i, d in enumerate(dims) if i != axis % len(dims))
+        return graph_op(op_type, [x], [(as_dtype(output_type), out)], name or op_type, fn=fn,
+                        axis=axis).outputs[0]
+    op.__name__ = fn
+    return op
+
+
+argmax = _arg_reduce("ArgMax", "argmax")
+argmin = _arg_reduce("ArgMin", "argmin")
+
+
+def floor(x, name="Floor"):
+    """Elementwise floor; TF gives it no gradient (None)."""
+    x = convert_to_tensor(x)
+    return graph_op("Floor", [x], [(x.dtype, x.shape.dims)], name, fn="floor").outputs[0]
+
+
+def where(condition, x=None, y=None, name="Select"):
+    """Elementwise select (TF1's tf.where with x and y): gradient flows to x where true, y where false."""
+    if x is None or y is None:
+        raise ValueError("tf.where: only the three-argument form (condition, x, y) is supported; the "
+                         "one-argument form returns coordinates, use np.argwhere on a fetched value")
+    cond = convert_to_tensor(condition)
+    x, y = _pair(x, y)
+    return graph_op("Select", [cond, x, y], [(x.dtype, _broadcast("Select", cond, x, y))], name).outputs[0]
+
+
+def stop_gradient(input, name="StopGradient"):  # noqa: A002
+    """The value of `input`, through which tf.gradients does not pass."""
+    t = convert_to_tensor(input)
+    return graph_op("StopGradient", [t], [(t.dtype, t.shape.dims)], name).outputs[0]
+
+
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1, dtype=float32, name="one_hot"):
+    """(…,) integer ids -> (…, depth) with on_value at each id (an out-of-range id gives all off, as TF)."""
+    ids = convert_to_tensor(indices)
+    if not ids.dtype.is_integer:
+        raise TypeError(f"one_hot: indices must be integers, got {ids.dtype.name} ({ids.name})")
+    if axis != -1:
+        raise ValueError("one_hot: only axis=-1 is supported")
+    shape = None if ids.shape.dims is None else ids.shape.dims + (int(depth),)
+    return graph_op("OneHot", [ids], [(as_dtype(dtype), shape)], name, depth=int(depth),
+                    on=on_value, off=off_value, dtype=as_dtype(dtype)).outputs[0]
+
+
+def _reduce_extreme(op_type, fn):
+    def op(input_tensor, axis=None, keepdims=False, name=None, keep_dims=None):
+        x = convert_to_tensor(input_tensor)
+        keepdims = bool(keep_dims if keep_dims is not None else keepdims)
+        shape = None if x.shape.dims is None else K.sum.infer(x.shape.dims, axis=_axis(axis),
+                                                              keepdims=keepdims)
+        return graph_op(op_type, [x], [(x.dtype, shape)], name or op_type, fn=fn, axis=_axis(axis),
+                        keepdims=keepdims).outputs[0]
+    op.__name__ = f"reduce_{fn}"
+    op.__doc__ = f"{fn} over `axis`; the gradient goes to the extreme entries, shared among ties (as TF)."
+    return op
+
+
+reduce_max = _reduce_extreme("Max", "max")
+reduce_min = _reduce_extreme("Min", "min")
+
+
+# ---------------------------------------------------------------- composite math (from kernel ops)
+
+def sqrt(x, name=None):
+    return pow(x, 0.5, name=name)
+
+
+def rsqrt(x, name=None):
+    return pow(x, -0.5, name=name)
+
+
+def abs(x, name=None):  # noqa: A001
+    """|x| = sqrt(x * x): a kernel op composition (a dedicated kernel arrives with the kernel breadth)."""
+    x = convert_to_tensor(x)
+    return sqrt(square(x), name=name)
+
+
+def reciprocal(x, name=None):
+    return pow(x, -1.0, name=name)
+
+
+def expand_dims(input, axis, name=None):  # noqa: A002
+    x = convert_to_tensor(input)
+    dims = list(x.shape.as_list())
+    if None in dims:
+        raise ValueError(f"expand_dims: {x.name} needs a static shape here, got {x.shape}")
+    axis = axis if axis >= 0 else len(dims) + 1 + axis
+    return reshape(x, dims[:axis] + [1] + dims[axis:], name=name)
+
+
+def squeeze(input, axis=None, name=None):  # noqa: A002
+    x = convert_to_tensor(input)
+    dims = list(x.shape.as_list())
+    axes = [i for i, d in enumerate(dims) if d == 1] if axis is None else \
+        [a % len(dims) for a in ([axis] if isinstance(axis, int) else axis)]
+    for a in axes:
+        if dims[a] != 1:
+            raise ValueError(f"Can not squeeze dim[{a}], expected a dimension of 1, got {dims[a]} for "
+                             f"'Squeeze' with input shapes: {dims}.")
+    return reshape(x, [d for i, d in enumerate(dims) if i not in axes], name=name)
+
+
+def stack(values, axis=0, name="stack"):
+    """Pack same-shaped tensors along a new axis: reshape each, then one ConcatV2."""
+    values = [convert_to_tensor(v) for v in values]
+    with get_default_graph().name_scope(name):
+        return concat([expand_dims(v, axis) for v in values], axis=axis)
+
+
+def unstack(value, num=None, axis=0, name="unstack"):
+    """The tensors along `axis` (its size must be static): one Split, then a reshape each."""
+    value = convert_to_tensor(value)
+    dims = value.shape.dims
+    if dims is None or dims[axis] is None:
+        if num is None:
+            raise ValueError(f"Cannot infer num from shape {value.shape}")
+    n = dims[axis] if num is None else num
+    with get_default_graph().name_scope(name):
+        parts = split(value, n, axis=axis) if n > 1 else [value]
+        return [squeeze(p, axis=axis) for p in parts]

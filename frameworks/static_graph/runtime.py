@@ -143,3 +143,63 @@ def _truncated(op, sess):
 def _uniform(op, sess):
     lo, hi = op.attrs["minval"], op.attrs["maxval"]
     return _draws(op, sess, lambda rs, s: rs.uniform(lo, hi, s))
+
+
+@register_runner("RandomUniformLike")
+def _uniform_like(op, sess):
+    rs, dtype, xp = np.random.RandomState(_seed(op)), op.attrs["dtype"].np, sess.xp
+    return lambda x: (xp.asarray(rs.uniform(0.0, 1.0, x.shape).astype(dtype)),)
+
+
+# ---------------------------------------------------------------- ops without a gradient: one xp call each
+
+def _xp_fn(op, sess):
+    return getattr(sess.xp, op.attrs["fn"])
+
+
+for _t in ("Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr"):
+    register_runner(_t)(lambda op, sess: (lambda f: lambda a, b: (f(a, b),))(_xp_fn(op, sess)))
+for _t in ("LogicalNot", "Floor"):
+    register_runner(_t)(lambda op, sess: (lambda f: lambda a: (f(a),))(_xp_fn(op, sess)))
+
+
+@register_runner("Pow")
+def _pow(op, sess):
+    power = sess.xp.power
+    return lambda x, y: (power(x, y),)
+
+
+@register_runner("ArgMax")
+@register_runner("ArgMin")
+def _arg_reduce(op, sess):
+    f, axis, dtype = _xp_fn(op, sess), op.attrs["axis"], op.outputs[0].dtype.np
+    return lambda x: (f(x, axis=axis).astype(dtype, copy=False),)
+
+
+@register_runner("Max")
+@register_runner("Min")
+def _extreme(op, sess):
+    f, axis, keep = _xp_fn(op, sess), op.attrs["axis"], op.attrs["keepdims"]
+    return lambda x: (f(x, axis=axis, keepdims=keep),)
+
+
+@register_runner("Select")
+def _select(op, sess):
+    where = sess.xp.where
+    return lambda c, x, y: (where(c, x, y),)
+
+
+@register_runner("StopGradient")
+def _stop_gradient(op, sess):
+    return lambda x: (x,)
+
+
+@register_runner("OneHot")
+def _one_hot(op, sess):
+    xp, depth, dtype = sess.xp, op.attrs["depth"], op.attrs["dtype"].np
+    on, off = op.attrs["on"], op.attrs["off"]
+
+    def run(ids):
+        hot = ids[..., None] == xp.arange(depth)
+        return (xp.where(hot, xp.asarray(on, dtype), xp.asarray(off, dtype)).astype(dtype, copy=False),)
+    return run

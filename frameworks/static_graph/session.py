@@ -9,21 +9,44 @@ from .graph import Operation, Tensor, get_default_graph
 from .runtime import VariableStore
 
 
+class GPUOptions:
+    """tf.GPUOptions: accepted for the classic `ConfigProto(gpu_options=GPUOptions(allow_growth=True))`;
+    the CuPy memory pool always grows on demand, so the fields are recorded, not acted on."""
+    _FIELDS = ("allow_growth", "per_process_gpu_memory_fraction", "visible_device_list")
+
+    def __init__(self, **fields):
+        _set_fields(self, "GPUOptions", self._FIELDS, fields)
+
+
+def _set_fields(msg, kind, known, fields):
+    """Protobuf's constructor check: an unknown field is a ValueError naming it (no silent typo)."""
+    for k, v in fields.items():
+        if k not in known:
+            raise ValueError(f'Protocol message {kind} has no "{k}" field.')
+        setattr(msg, k, v)
+
+
 class ConfigProto:
     """Session options. The graph passes are switchable, as TF's GraphOptions/RewriterConfig are.
 
     constant_folding, cse (common-subexpression elimination), fusion (in-place activations fused into
     their producer), reuse_buffers (memory plan: intermediates share preallocated `out=` buffers).
-    `device` ("cpu" or "gpu") picks the shared kernels' backend.
+    `device` ("cpu" or "gpu") picks the shared kernels' backend. TF's own fields that classic programs
+    pass (allow_soft_placement, log_device_placement, gpu_options, thread counts) are accepted and
+    recorded (one device, NumPy's BLAS threads); any other name raises ValueError, as protobuf does.
     """
+    _TF_FIELDS = ("allow_soft_placement", "log_device_placement", "gpu_options", "device_count",
+                  "intra_op_parallelism_threads", "inter_op_parallelism_threads", "graph_options",
+                  "operation_timeout_in_ms")
 
     def __init__(self, constant_folding=True, cse=True, fusion=True, reuse_buffers=True, device="cpu",
-                 **unused):
+                 **fields):
         self.constant_folding = constant_folding
         self.cse = cse
         self.fusion = fusion
         self.reuse_buffers = reuse_buffers
         self.device = device
+        _set_fields(self, "ConfigProto", self._TF_FIELDS, fields)
 
 
 class RunOptions:
@@ -102,7 +125,7 @@ class _FetchMapper:
         if f is None:
             raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
         raise TypeError(f"Fetch argument {f!r} has invalid type {type(f)}, must be a string or Tensor. "
-                        "(Can not convert a {type(f).__name__} into a Tensor or Operation.)")
+                        f"(Can not convert a {type(f).__name__} into a Tensor or Operation.)")
 
 
 _LEAVES = (Tensor, Operation)

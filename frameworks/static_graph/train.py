@@ -8,17 +8,22 @@ from frameworks import kernels as K
 from . import errors, ops
 from .export import graph_def, to_dot
 from .gradients import gradients
-from .graph import Graph, get_default_graph, int64
+from .graph import Graph, GraphKeys, float32, get_default_graph, int64
 from .runtime import register_runner
 from .variables import Variable, global_variables, trainable_variables
 
 
 class Optimizer:
-    """Base optimizer: compute_gradients -> apply_gradients, or both at once with minimize (TF1's API)."""
+    """Base optimizer: compute_gradients -> apply_gradients, or both at once with minimize (TF1's API).
+
+    `learning_rate` is a Python number or a scalar tensor (a decay schedule). A subclass gives `_apply`,
+    building one variable's update: a shared update kernel where one computes TF's rule, else TF's rule
+    composed from kernel ops and assigns, in the order of TF's own update kernel's expression.
+    """
     _update_type = None
 
     def __init__(self, learning_rate, use_locking=False, name=None):
-        self._lr = float(learning_rate)
+        self._lr = learning_rate if hasattr(learning_rate, "op") else float(learning_rate)
         self._name = name or type(self).__name__.replace("Optimizer", "")
         self._slots = {}
 
@@ -27,7 +32,8 @@ class Optimizer:
         var_list = list(var_list) if var_list is not None else trainable_variables()
         if not var_list:
             raise ValueError("No variables to optimize.")
-        grads = gradients(loss, var_list, grad_ys=None if grad_loss is None else [grad_loss])
+        grads = gradients(loss, var_list, grad_ys=None if grad_loss is None else [grad_loss],
+                          aggregation_method=aggregation_method)
         return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
@@ -41,26 +47,42 @@ class Optimizer:
             self._prepare()
             for g, v in grads_and_vars:
                 if g is not None:
-                    updates.append(self._apply(g, v))
+                    updates.append(ops.as_operation(self._apply(g, v)))
             finish = self._finish(updates)
             if global_step is not None:
                 with get_default_graph().control_dependencies(updates + finish):
                     finish.append(ops.assign_add(global_step, 1).op)
         return ops.group(updates + finish, name=name or self._name)
 
-    def minimize(self, loss, global_step=None, var_list=None, name=None, grad_loss=None):
-        return self.apply_gradients(self.compute_gradients(loss, var_list, grad_loss=grad_loss),
+    def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1, aggregation_method=None,
+                 colocate_gradients_with_ops=False, name=None, grad_loss=None):
+        grads_and_vars = self.compute_gradients(loss, var_list, aggregation_method=aggregation_method,
+                                                grad_loss=grad_loss)
+        return self.apply_gradients(grads_and_vars,
                                     global_step=global_step, name=name)
 
     def get_slot(self, var, name):
         return self._slots.get((var, name))
 
-    def _slot(self, var, name):
+    def get_slot_names(self):
+        return sorted({n for _, n in self._slots})
+
+    def variables(self):
+        return list(self._slots.values())
+
+    def _slot(self, var, name, fill=0.0):
         with get_default_graph().control_dependencies(None):
-            slot = Variable(np.zeros(var.shape.dims, var.dtype.np), trainable=False,
-                            name=f"{var.op.name}/{name}")
+            slot = Variable(np.full(var.shape.dims, fill, var.dtype.np), trainable=False,
+                            name=f"{var.op.name}/{self._name}" + ("" if name == "" else f"_{name}"))
         self._slots[(var, name)] = slot
         return slot
+
+    def _lr_for(self, v):
+        """The learning rate as a tensor of v's dtype (only for the composed updates)."""
+        lr = self._lr
+        if hasattr(lr, "op"):
+            return lr if lr.dtype == v.dtype else ops.cast(lr, v.dtype)
+        return ops.constant(lr, dtype=v.dtype)
 
     def _prepare(self):
         pass
@@ -69,6 +91,10 @@ class Optimizer:
         return []
 
     def _update(self, inputs, **attrs):
+        """An update-kernel op; a tensor learning rate is its last input, read at run time."""
+        if hasattr(self._lr, "op"):
+            return ops.graph_op(self._update_type, inputs + [self._lr], [], self._update_type, lr=None,
+                                **attrs)
         return ops.graph_op(self._update_type, inputs, [], self._update_type, lr=self._lr, **attrs)
 
 
@@ -76,22 +102,68 @@ class GradientDescentOptimizer(Optimizer):
     """var -= learning_rate * grad (the shared sgd kernel)."""
     _update_type = "ApplyGradientDescent"
 
+    def __init__(self, learning_rate, use_locking=False, name="GradientDescent"):
+        super().__init__(learning_rate, use_locking, name)
+
     def _apply(self, g, v):
         return self._update([v, g])
 
 
 class MomentumOptimizer(Optimizer):
-    """accum = momentum * accum + grad; var -= learning_rate * accum (the shared momentum kernel)."""
+    """accum = accum * momentum + grad; var -= lr * accum (the shared momentum kernel), or with
+    use_nesterov TF's var -= grad * lr + accum * momentum * lr (composed)."""
     _update_type = "ApplyMomentum"
 
     def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False):
-        if use_nesterov:
-            raise ValueError("MomentumOptimizer: use_nesterov is not supported by the shared kernel")
         super().__init__(learning_rate, use_locking, name)
         self._momentum = float(momentum)
+        self._nesterov = bool(use_nesterov)
 
     def _apply(self, g, v):
-        return self._update([v, self._slot(v, self._name), g], momentum=self._momentum)
+        accum = self._slot(v, "")
+        if not self._nesterov:
+            return self._update([v, accum, g], momentum=self._momentum)
+        lr = self._lr_for(v)
+        accum_t = ops.assign(accum, accum * self._momentum + g)
+        return ops.assign_sub(v, g * lr + accum_t * self._momentum * lr)
+
+
+class RMSPropOptimizer(Optimizer):
+    """TF's ApplyRMSProp: ms += (grad^2 - ms) * (1 - decay); mom = mom * momentum + grad * lr / sqrt(ms + eps);
+    var -= mom. `ms` starts at ones (TF 1.x); `centered` subtracts the mean gradient's square."""
+
+    def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
+                 centered=False, name="RMSProp"):
+        super().__init__(learning_rate, use_locking, name)
+        self._decay, self._momentum, self._eps = float(decay), float(momentum), float(epsilon)
+        self._centered = bool(centered)
+
+    def _apply(self, g, v):
+        ms, mom = self._slot(v, "", fill=1.0), self._slot(v, "1")
+        lr = self._lr_for(v)
+        ms_t = ops.assign_add(ms, (ops.square(g) - ms) * (1.0 - self._decay))
+        denom = ms_t
+        if self._centered:
+            mg = self._slot(v, "2")
+            mg_t = ops.assign_add(mg, (g - mg) * (1.0 - self._decay))
+            denom = ms_t - ops.square(mg_t)
+        mom_t = ops.assign(mom, mom * self._momentum + g * lr / ops.sqrt(denom + self._eps))
+        return ops.assign_sub(v, mom_t)
+
+
+class AdagradOptimizer(Optimizer):
+    """TF's ApplyAdagrad: accum += grad^2; var -= grad * lr * rsqrt(accum); accum starts at 0.1."""
+
+    def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False, name="Adagrad"):
+        if initial_accumulator_value <= 0.0:
+            raise ValueError(f"initial_accumulator_value must be positive: {initial_accumulator_value}")
+        super().__init__(learning_rate, use_locking, name)
+        self._init = float(initial_accumulator_value)
+
+    def _apply(self, g, v):
+        accum = self._slot(v, "", fill=self._init)
+        accum_t = ops.assign_add(accum, ops.square(g))
+        return ops.assign_sub(v, g * self._lr_for(v) * ops.rsqrt(accum_t))
 
 
 class AdamOptimizer(Optimizer):
@@ -111,7 +183,7 @@ class AdamOptimizer(Optimizer):
                 self._t = Variable(np.zeros((), np.int64), trainable=False, name="step", dtype=int64)
 
     def _apply(self, g, v):
-        m, s = self._slot(v, self._name), self._slot(v, self._name + "_1")
+        m, s = self._slot(v, ""), self._slot(v, "1")
         return self._update([v, m, s, self._t, g], **self._hyper)
 
     def _finish(self, updates):
@@ -119,23 +191,69 @@ class AdamOptimizer(Optimizer):
             return [ops.assign_add(self._t, np.int64(1)).op]
 
 
+def _lr(op, args):
+    """The learning rate: the op's attribute, or its last input (a tensor schedule) as a Python float."""
+    lr = op.attrs["lr"]
+    return (float(args[-1]), args[:-1]) if lr is None else (lr, args)
+
+
 @register_runner("ApplyGradientDescent")
 def _run_sgd(op, sess):
-    xp, update, lr = sess.xp, K.sgd.update, op.attrs["lr"]
-    return lambda p, g: update(xp, p, g, lr)
+    xp, update = sess.xp, K.sgd.update
+
+    def run(*args):
+        lr, (p, g) = _lr(op, args)
+        update(xp, p, g, lr)
+    return run
 
 
 @register_runner("ApplyMomentum")
 def _run_momentum(op, sess):
-    xp, update, lr, mu = sess.xp, K.momentum.update, op.attrs["lr"], op.attrs["momentum"]
-    return lambda p, v, g: update(xp, p, g, v, lr, momentum=mu)
+    xp, update, mu = sess.xp, K.momentum.update, op.attrs["momentum"]
+
+    def run(*args):
+        lr, (p, v, g) = _lr(op, args)
+        update(xp, p, g, v, lr, momentum=mu)
+    return run
 
 
 @register_runner("ApplyAdam")
 def _run_adam(op, sess):
-    xp, update, lr = sess.xp, K.adam.update, op.attrs["lr"]
+    xp, update = sess.xp, K.adam.update
     b1, b2, eps = op.attrs["beta1"], op.attrs["beta2"], op.attrs["eps"]
-    return lambda p, m, v, t, g: update(xp, p, g, m, v, int(t) + 1, lr=lr, beta1=b1, beta2=b2, eps=eps)
+
+    def run(*args):
+        lr, (p, m, v, t, g) = _lr(op, args)
+        update(xp, p, g, m, v, int(t) + 1, lr=lr, beta1=b1, beta2=b2, eps=eps)
+    return run
+
+
+# ---------------------------------------------------------------- learning-rate schedules
+
+def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False, name=None):
+    """learning_rate * decay_rate ^ (global_step / decay_steps), the exponent floored with staircase."""
+    if global_step is None:
+        raise ValueError("global_step is required for exponential_decay.")
+    with get_default_graph().name_scope(name or "ExponentialDecay"):
+        lr = ops.convert_to_tensor(learning_rate, dtype=float32)
+        p = ops.cast(global_step, lr.dtype) / ops.cast(decay_steps, lr.dtype)
+        if staircase:
+            p = ops.floor(p)
+        return ops.multiply(lr, ops.pow(ops.cast(decay_rate, lr.dtype), p))
+
+
+def piecewise_constant(x, boundaries, values, name=None):
+    """values[0] while x <= boundaries[0], values[i] while boundaries[i-1] < x <= boundaries[i], then
+    values[-1]; a chain of selects, so each value is returned exactly."""
+    if len(values) != len(boundaries) + 1:
+        raise ValueError("The length of boundaries should be 1 less than the length of values")
+    x = ops.convert_to_tensor(x)
+    with get_default_graph().name_scope(name or "PiecewiseConstant"):
+        vals = [ops.convert_to_tensor(v) for v in values]
+        out = vals[-1]
+        for b, v in zip(reversed(boundaries), reversed(vals[:-1])):
+            out = ops.where(ops.less_equal(x, ops.cast(b, x.dtype)), v, out)
+        return out
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -145,19 +263,33 @@ _FORMAT = "stylebench-static-graph-checkpoint"
 
 class Saver:
     """Save and restore variable values: `<path>.npz` (arrays, keyed v0, v1, ...) and `<path>.index.json`
-    (names, keys, shapes, dtypes). Nothing is pickled, so a checkpoint can be read without trusting it."""
+    (names, keys, shapes, dtypes). Nothing is pickled, so a checkpoint can be read without trusting it.
+    As TF's, each save records itself in the directory's `checkpoint` state file (text, TF's field names)
+    and keeps only the newest `max_to_keep` checkpoints (None or 0: all)."""
 
-    def __init__(self, var_list=None, max_to_keep=5):
+    def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
+                 keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
+                 saver_def=None, builder=None, defer_build=False, allow_empty=False, write_version=2,
+                 pad_step_number=False, save_relative_paths=False, filename=None):
         if var_list is None:
             var_list = global_variables()
         if isinstance(var_list, dict):
             self._vars = dict(var_list)
         else:
             self._vars = {v.op.name: v for v in var_list}
-        if not self._vars:
+        if not self._vars and not allow_empty:
             raise ValueError("No variables to save")
+        self._max_to_keep = max_to_keep
+        self._last = []   # this Saver's checkpoints, oldest first (TF forgets older runs' files too)
 
-    def save(self, sess, save_path, global_step=None, write_meta_graph=False):
+    @property
+    def last_checkpoints(self):
+        return list(self._last)
+
+    def save(self, sess, save_path, global_step=None, latest_filename=None, meta_graph_suffix="meta",
+             write_meta_graph=True, write_state=True, strip_default_attrs=False):
+        if global_step is not None and not isinstance(global_step, (int, np.integer)):
+            global_step = sess.run(global_step)   # a global-step variable or tensor, as TF accepts
         path = save_path if global_step is None else f"{save_path}-{int(global_step)}"
         index, arrays = [], {}
         for i, (name, var) in enumerate(sorted(self._vars.items())):
@@ -168,30 +300,121 @@ class Saver:
         np.savez(path + ".npz", **arrays)
         with open(path + ".index.json", "w") as f:
             json.dump(dict(format=_FORMAT, version=1, variables=index), f, indent=1)
+        if path in self._last:
+            self._last.remove(path)
+        self._last.append(path)
+        if self._max_to_keep:
+            while len(self._last) > self._max_to_keep:
+                old = self._last.pop(0)
+                for suffix in (".npz", ".index.json"):
+                    if os.path.exists(old + suffix):
+                        os.remove(old + suffix)
+        if write_state:
+            _write_state(os.path.dirname(os.path.abspath(path)), path, self._last,
+                         latest_filename or "checkpoint")
         return path
 
     def restore(self, sess, save_path):
-        index_file = save_path + ".index.json"
-        if not os.path.exists(index_file) or not os.path.exists(save_path + ".npz"):
+        if save_path is None:
+            raise ValueError("Can't load save_path when it is None.")
+        index_file, data_file = save_path + ".index.json", save_path + ".npz"
+        if not os.path.exists(index_file) or not os.path.exists(data_file):
             raise errors.NotFoundError(None, None, f"Unsuccessful checkpoint restore: no checkpoint at "
-                                       f"{save_path!r} (expected {save_path}.npz and {index_file})")
-        with open(index_file) as f:
-            index = json.load(f)
+                                       f"{save_path!r} (expected {data_file} and {index_file})")
+        try:
+            with open(index_file) as f:
+                index = json.load(f)
+            entries = {e["name"]: e for e in index["variables"]}
+        except (ValueError, KeyError, TypeError) as e:
+            raise _data_loss(index_file, e) from None
         if index.get("format") != _FORMAT:
-            raise errors.InvalidArgumentError(None, None, f"{index_file}: not a {_FORMAT} index")
-        entries = {e["name"]: e for e in index["variables"]}
-        with np.load(save_path + ".npz", allow_pickle=False) as data:
+            raise _data_loss(index_file, f"not a {_FORMAT} index")
+        try:
+            data = np.load(data_file, allow_pickle=False)
+        except Exception as e:   # a truncated or foreign file: zipfile, OSError or ValueError from NumPy
+            raise _data_loss(data_file, e) from None
+        with data:
             for name, var in self._vars.items():
                 e = entries.get(name)
                 if e is None:
                     raise errors.NotFoundError(None, var.op,
                                                f"Key {name} not found in checkpoint {save_path}")
-                value = data[e["key"]]
+                try:
+                    value = data[e["key"]]
+                except Exception as err:
+                    raise _data_loss(data_file, err) from None
                 if tuple(value.shape) != tuple(var.shape.dims):
                     raise errors.InvalidArgumentError(
                         None, var.op, f"{save_path}: shape {tuple(value.shape)} of {name} in the checkpoint "
                         f"does not match the variable's {tuple(var.shape.dims)}")
                 sess._store(var).set(sess.xp, sess.xp.asarray(value))
+
+
+def _data_loss(path, why):
+    return errors.DataLossError(None, None, f"Unable to open table file {path}: Data loss: {why}: perhaps "
+                                "your file is in a different file format or was truncated")
+
+
+class CheckpointState:
+    """What the `checkpoint` state file says: the newest checkpoint and every kept one."""
+
+    def __init__(self, model_checkpoint_path, all_model_checkpoint_paths):
+        self.model_checkpoint_path = model_checkpoint_path
+        self.all_model_checkpoint_paths = list(all_model_checkpoint_paths)
+
+    def __repr__(self):
+        return f"CheckpointState({self.model_checkpoint_path!r}, {self.all_model_checkpoint_paths!r})"
+
+
+def _write_state(directory, latest, kept, filename):
+    """TF's text format, paths relative to the directory (as TF writes them when they lie inside it)."""
+    rel = [os.path.relpath(os.path.abspath(p), directory) for p in kept]
+    lines = [f"model_checkpoint_path: {json.dumps(os.path.relpath(os.path.abspath(latest), directory))}"]
+    lines += [f"all_model_checkpoint_paths: {json.dumps(p)}" for p in rel]
+    tmp = os.path.join(directory, filename + ".tmp")
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, os.path.join(directory, filename))
+
+
+def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+    """The CheckpointState from `<dir>/checkpoint`, or None when there is none (relative paths joined)."""
+    path = os.path.join(checkpoint_dir, latest_filename or "checkpoint")
+    if not os.path.exists(path):
+        return None
+    latest, kept = None, []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            key, _, value = line.partition(":")
+            try:
+                value = json.loads(value.strip())   # a quoted string, as TF's text format writes it
+            except ValueError:
+                raise _data_loss(path, f"line {n} is not `field: \"path\"`") from None
+            value = value if os.path.isabs(value) else os.path.join(checkpoint_dir, value)
+            if key.strip() == "model_checkpoint_path":
+                latest = value
+            elif key.strip() == "all_model_checkpoint_paths":
+                kept.append(value)
+            else:
+                raise _data_loss(path, f"line {n}: unknown field {key.strip()!r}")
+    if latest is None:
+        raise _data_loss(path, "no model_checkpoint_path")
+    return CheckpointState(latest, kept)
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """The newest checkpoint's path prefix (for Saver.restore), or None."""
+    state = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if state is None or not checkpoint_exists(state.model_checkpoint_path):
+        return None
+    return state.model_checkpoint_path
+
+
+def checkpoint_exists(checkpoint_prefix):
+    return os.path.exists(checkpoint_prefix + ".index.json")
 
 
 def write_graph(graph_or_graph_def, logdir, name, as_text=True):
@@ -211,12 +434,26 @@ def write_graph(graph_or_graph_def, logdir, name, as_text=True):
     return path
 
 
-def get_or_create_global_step():
-    g = get_default_graph()
-    found = g.get_collection("global_step")
-    if found:
-        return found[0]
-    with g.control_dependencies(None):
-        step = Variable(np.zeros((), np.int64), trainable=False, name="global_step", dtype=int64)
-    g.add_to_collection("global_step", step)
+def get_global_step(graph=None):
+    """The graph's global step variable (collection GLOBAL_STEP), or None."""
+    found = (graph or get_default_graph()).get_collection(GraphKeys.GLOBAL_STEP)
+    return found[0] if found else None
+
+
+def create_global_step(graph=None):
+    g = graph or get_default_graph()
+    if get_global_step(g) is not None:
+        raise ValueError("\"global_step\" already exists.")
+    with g.as_default(), g.control_dependencies(None), g.name_scope(""):
+        step = Variable(np.zeros((), np.int64), trainable=False, name="global_step", dtype=int64,
+                        collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
     return step
+
+
+def get_or_create_global_step(graph=None):
+    step = get_global_step(graph)
+    return create_global_step(graph) if step is None else step
+
+
+def global_step(sess, global_step_tensor):
+    return int(sess.run(global_step_tensor))

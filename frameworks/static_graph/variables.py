@@ -60,12 +60,20 @@ class Variable(Tensor):
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
 
 
-def global_variables():
-    return get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
+def global_variables(scope=None):
+    return get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
 
-def trainable_variables():
-    return get_default_graph().get_collection(GraphKeys.TRAINABLE_VARIABLES)
+def local_variables(scope=None):
+    return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def model_variables(scope=None):
+    return get_default_graph().get_collection(GraphKeys.MODEL_VARIABLES, scope)
+
+
+def trainable_variables(scope=None):
+    return get_default_graph().get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
 
 def variables_initializer(var_list, name="init"):
@@ -74,4 +82,8 @@ def variables_initializer(var_list, name="init"):
 
 def global_variables_initializer():
     return variables_initializer(global_variables())
+
+
+def local_variables_initializer():
+    return variables_initializer(local_variables(), name="init_1")
 

@@ -11,7 +11,7 @@ from tests.conftest import GPU_SKIP_REASON
     (["bench", "--workloads", "resnet"], "unknown workload 'resnet'"),
     (["bench", "--workloads", "mlp-l2", "--sizes", "huge"], "unknown size 'huge'"),
     (["bench", "--device", "tpu"], "unknown device 'tpu'"),
-    (["bench", "--iters", "-1"], "--iters must be >= 0"),
+    (["bench", "--iters", "-1"], "argument --iters: must be 'auto' or an integer >= 1, got '-1'"),
     (["profile", "reference", "resnet"], "unknown workload 'resnet'"),
     (["report", "/nonexistent/dir"], "results.csv not found"),
 ])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness import machine, report, runner
+from harness import cli, machine, report, runner
 from harness.runner import Options
 from tests.harness.fakes.misbehave import spec as fake_spec
 
@@ -163,8 +163,7 @@ def test_kill_then_resume_loses_and_duplicates_nothing(tmp_path, fake, monkeypat
     killed_at = len(read(out))
     assert 2 <= killed_at < 5
     monkeypatch.setenv(fake_spec.SLEEP_ENV, "0.001")
-    runner.bench(tiny(out, workloads=(fake,), sizes=("sleep",), repeats=5, warmup=0, mem_iters=0,
-                      resume=True))
+    assert cli.main(["bench", "--resume", "--out", str(out), "--quiet"]) == 0   # the recorded plan, alone
     res = read(out)
     assert sorted(res["run_id"]) == sorted(runner.run_id("reference", fake, "sleep", "cpu", r)
                                            for r in range(5))
@@ -192,6 +191,7 @@ def test_default_matrix_is_small_sizes_plus_mlp_l2_big():
 
 def test_resume_drops_a_torn_row_and_samples_of_unfinished_runs(tmp_path):
     store = runner.Store(tmp_path, resume=False)
+    store.close()
     key = dict(engine="reference", workload="mlp-l2", size="small", device="cpu", repeat=0)
     row = dict({c: "" for c in runner.RESULT_COLUMNS}, **key, run_id="done", status="ok")
     store.write_run(row, [1.0, 2.0], None)
@@ -199,7 +199,8 @@ def test_resume_drops_a_torn_row_and_samples_of_unfinished_runs(tmp_path):
         f.write("reference,mlp-l2,small,cpu,1,unfinished,0,1.5\n")
     with open(tmp_path / "results.csv", "a") as f:        # a row torn mid-write
         f.write("unfinished,reference,mlp-l2,sm")
-    again = runner.Store(tmp_path, resume=True)
+    with runner.Store(tmp_path, resume=True) as again:
+        pass
     assert again.done == {"done"}
     assert list(report.read_csv(tmp_path / "results.csv")["run_id"]) == ["done"]
     assert set(report.read_csv(tmp_path / "samples.csv")["run_id"]) == {"done"}

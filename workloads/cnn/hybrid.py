@@ -2,6 +2,7 @@
 Trainer('sgd'); hybridized unless variant 'imperative'."""
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
+from workloads._gluon import MeanSoftmaxCELoss
 from workloads.cnn import spec
 
 VARIANTS = ("imperative",)
@@ -28,7 +29,7 @@ class Trainer:
         self.net[2].bias.set_data(p["c2b"])
         self.net[5].weight.set_data(p["lw"].T)  # Gluon keeps Dense weights as (units, in_units)
         self.net[5].bias.set_data(p["lb"])
-        self.loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        self.loss_fn = MeanSoftmaxCELoss()
         if variant is None:
             self.net.hybridize()
             self.loss_fn.hybridize()
@@ -39,7 +40,7 @@ class Trainer:
         with autograd.record():
             loss = self.loss_fn(self.net(x), labels)
         loss.backward()
-        self.trainer.step(1)  # our SoftmaxCrossEntropyLoss already returns the batch mean
+        self.trainer.step(1)  # MeanSoftmaxCELoss is already the batch mean
         return float(loss.asscalar())
 
     def params(self):

@@ -2,6 +2,7 @@
 cross-entropy, Trainer('sgd'); hybridized unless variant 'imperative'."""
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
+from workloads._gluon import MeanSoftmaxCELoss
 from workloads.lstm import spec
 
 VARIANTS = ("imperative",)
@@ -36,7 +37,7 @@ class Trainer:
         self.net.lstm.l0_h2h_bias.set_data(p["b_hh"])
         self.net.decoder.weight.set_data(p["wo"].T)
         self.net.decoder.bias.set_data(p["bo"])
-        self.loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        self.loss_fn = MeanSoftmaxCELoss()
         if variant is None:
             self.net.hybridize()
             self.loss_fn.hybridize()
@@ -48,7 +49,7 @@ class Trainer:
         with autograd.record():
             loss = self.loss_fn(self.net(inputs), targets)
         loss.backward()
-        self.trainer.step(1)  # our SoftmaxCrossEntropyLoss already returns the batch mean
+        self.trainer.step(1)  # MeanSoftmaxCELoss is already the batch mean
         return float(loss.asscalar())
 
     def params(self):

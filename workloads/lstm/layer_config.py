@@ -31,9 +31,4 @@ class SpecData(caffe.FeedLayer):
 
 
 def build(size="small", device="cpu"):
-    if device == "gpu":
-        caffe.set_mode_gpu()
-    else:
-        caffe.set_mode_cpu()
-    solver = caffe.get_solver(os.path.join(PROTOTXT, "solver.prototxt"))
-    return caffe.SolverTrainer(solver, LAYOUT, spec.init_params(size), to_feed=time_major)
+    return caffe.workload_trainer(PROTOTXT, LAYOUT, spec.init_params(size), size, device, to_feed=time_major)

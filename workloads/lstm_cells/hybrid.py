@@ -3,6 +3,7 @@ FullyConnected, split, activations and products), then a Dense decoder; hybridiz
 unrolled loop once. Variant 'imperative' runs it op by op."""
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
+from workloads._gluon import MeanSoftmaxCELoss
 from workloads.lstm_cells import spec
 
 VARIANTS = ("imperative",)
@@ -42,7 +43,7 @@ class Trainer:
         self.net.cell.h2h_bias.set_data(p["b_hh"])
         self.net.decoder.weight.set_data(p["wo"].T)
         self.net.decoder.bias.set_data(p["bo"])
-        self.loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        self.loss_fn = MeanSoftmaxCELoss()
         if variant is None:
             self.net.hybridize()
             self.loss_fn.hybridize()
@@ -54,7 +55,7 @@ class Trainer:
         with autograd.record():
             loss = self.loss_fn(self.net(inputs), targets)
         loss.backward()
-        self.trainer.step(1)  # our SoftmaxCrossEntropyLoss already returns the batch mean
+        self.trainer.step(1)  # MeanSoftmaxCELoss is already the batch mean
         return float(loss.asscalar())
 
     def params(self):

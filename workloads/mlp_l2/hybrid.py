@@ -26,7 +26,7 @@ class Trainer:
         init = spec.init_params(size)
         self.net[0].weight.set_data(init["w1"].T)  # Gluon keeps Dense weights as (units, in_units)
         self.net[1].weight.set_data(init["w2"].T)
-        self.loss_fn = SumSquaredError()
+        self.loss_fn = SumSquaredError(weight=None, batch_axis=0)
         if variant is None:
             self.net.hybridize()
             self.loss_fn.hybridize()

@@ -3,6 +3,7 @@ HybridBlock, concatenated into a Dense classifier; Trainer('sgd', momentum 0.9).
 variant 'imperative'."""
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
+from workloads._gluon import MeanSoftmaxCELoss
 from workloads.vqa import spec
 
 VARIANTS = ("imperative",)
@@ -52,7 +53,7 @@ class Trainer:
         lstm.l0_h2h_bias.set_data(p["b_hh"])
         self.net.classifier.weight.set_data(p["ow"].T)
         self.net.classifier.bias.set_data(p["ob"])
-        self.loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        self.loss_fn = MeanSoftmaxCELoss()
         if variant is None:
             self.net.hybridize()
             self.loss_fn.hybridize()
@@ -66,7 +67,7 @@ class Trainer:
         with autograd.record():
             loss = self.loss_fn(self.net(images, questions), answers)
         loss.backward()
-        self.trainer.step(1)  # our SoftmaxCrossEntropyLoss already returns the batch mean
+        self.trainer.step(1)  # MeanSoftmaxCELoss is already the batch mean
         return float(loss.asscalar())
 
     def params(self):

@@ -1,6 +1,5 @@
 """vqa in the Caffe style: CNN + LSTM branches, Concat and a classifier in prototxt (prototxt/), momentum SGD;
 this script feeds and steps."""
-import json
 import os
 
 import numpy as np
@@ -35,14 +34,4 @@ class SpecData(caffe.FeedLayer):
 
 
 def build(size="small", device="cpu"):
-    if device == "gpu":
-        caffe.set_mode_gpu()
-    else:
-        caffe.set_mode_cpu()
-    solver = caffe.read_prototxt(os.path.join(PROTOTXT, "solver.prototxt"), caffe.caffe_pb2.SolverParameter())
-    net = caffe.read_prototxt(os.path.join(PROTOTXT, "net.prototxt"), caffe.caffe_pb2.NetParameter())
-    next(lp for lp in net.layer if lp.name == "data").python_param.param_str = json.dumps({"size": size})
-    solver.ClearField("net")
-    solver.net_param.CopyFrom(net)
-    return caffe.SolverTrainer(caffe.get_solver(solver), LAYOUT, spec.init_params(size),
-                               to_feed=time_major)
+    return caffe.workload_trainer(PROTOTXT, LAYOUT, spec.init_params(size), size, device, to_feed=time_major)

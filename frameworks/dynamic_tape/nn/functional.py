@@ -1,10 +1,14 @@
 """torch.nn.functional: stateless layers and losses, each one shared kernel (or a few) on the tape."""
 from frameworks import kernels as K
 
-from .._tensor import Tensor, _apply, _apply_multi, linear  # noqa: F401  (linear is re-exported)
+from .._tape import _apply, _apply_multi
+from .._tensor import Tensor, linear  # noqa: F401  (linear is re-exported)
 
 
 def relu(input, inplace=False):
+    """max(x, 0); inplace=True overwrites input (its version goes up, its grad_fn becomes ReluBackward)."""
+    if inplace:
+        return input.relu_()
     return _apply(K.relu, (input,), (input._array,))
 
 

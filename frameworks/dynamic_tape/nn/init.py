@@ -1,7 +1,7 @@
 """torch.nn.init: the few initializers the layers and workloads use, drawn from the engine's generator."""
 import math
 
-from .._tensor import no_grad
+from .._tape import no_grad
 
 
 def _fans(tensor):

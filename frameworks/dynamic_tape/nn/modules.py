@@ -4,8 +4,10 @@ from collections import OrderedDict
 
 from frameworks.modules import named_members
 
-from .. import _tensor as T
-from .._tensor import Tensor, no_grad
+from .. import _factories as T
+from .._tape import no_grad
+from .._tensor import Size, Tensor
+from .._types import float32, float64
 from . import functional as F
 from . import init
 
@@ -113,10 +115,10 @@ class Module:
         return self.to("cpu")
 
     def double(self):
-        return self.to(T.float64)
+        return self.to(float64)
 
     def float(self):
-        return self.to(T.float32)
+        return self.to(float32)
 
     # ------------------------------------------------------------ checkpoints
     def state_dict(self, destination=None, prefix=""):
@@ -143,7 +145,7 @@ class Module:
             v = state_dict[k]
             shape = tuple(v.shape)
             if shape != tuple(p.shape):
-                errors.append(f"size mismatch for {k}: copying a param with shape {T.Size(shape)!r} from "
+                errors.append(f"size mismatch for {k}: copying a param with shape {Size(shape)!r} from "
                               f"checkpoint, the shape in current model is {p.shape!r}.")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
@@ -255,7 +257,10 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input)
+        return F.relu(input, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):

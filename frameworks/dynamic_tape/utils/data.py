@@ -1,7 +1,9 @@
 """torch.utils.data: Dataset, TensorDataset and a DataLoader that batches, shuffles and drops the last."""
 import numpy as np
 
-from .._tensor import Tensor, _xp, stack, tensor
+from .._factories import tensor
+from .._tape import _xp
+from .._tensor import Tensor, stack
 
 
 class Dataset:

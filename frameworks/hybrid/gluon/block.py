@@ -7,10 +7,11 @@ import re
 import numpy
 
 from .. import ndarray, symbol
-from ..autograd import invoke
+from ..autograd import _STATE, invoke
 from ..graph import CachedGraph
 from ..ndarray import NDArray
 from ..symbol import Symbol
+from ..ndarray import load_arrays, save_arrays
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, _assign
 
 _SCOPES = [None]          # the Block whose name_scope() is open
@@ -99,16 +100,24 @@ class Block:
     def initialize(self, init=None, ctx=None, verbose=False, force_reinit=False):
         self.collect_params().initialize(init, ctx, verbose, force_reinit)
 
-    def save_parameters(self, filename):
-        """Write every parameter to an .npz file under its structural name."""
+    def save_parameters(self, filename, deduplicate=False):
+        """Write every parameter to `filename` (exactly that name; .npz content, no pickle) under its
+        structural name ('0.weight')."""
         params = self._collect_params_with_prefix()
-        numpy.savez(filename, **{k: p.data().asnumpy() for k, p in params.items()})
+        save_arrays(filename, {k: p.data().asnumpy() for k, p in params.items()})
 
-    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
-        """Read parameters written by save_parameters (an .npz file); names every mismatch."""
-        with numpy.load(filename, allow_pickle=False) as f:
-            loaded = {k: f[k] for k in f.files}
-        _assign(self._collect_params_with_prefix(), loaded, filename, allow_missing, ignore_extra)
+    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False, cast_dtype=False,
+                        dtype_source="current"):
+        """Read parameters written by save_parameters; names every mismatch (and the file if unreadable)."""
+        loaded = load_arrays(filename)
+        params = self._collect_params_with_prefix()
+        if not any("." in k for k in loaded) and any("." in k for k in params):
+            # a file written by collect_params().save() holds full names: map them by name instead
+            params = {p.name: p for p in self.collect_params().values()}
+        _assign(params, loaded, filename, allow_missing, ignore_extra, ctx)
+
+    save_params = save_parameters
+    load_params = load_parameters
 
     # ------------------------------------------------------------ running
     def hybridize(self, active=True, **kwargs):
@@ -300,8 +309,8 @@ class HybridBlock(Block):
         plist = [params[n] for n in param_names]
         nodes = [by_name[n] for n in names] + [by_name[n] for n in param_names]
         shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
-        grads = [s[2] for s in sig] + [p.grad_req != "null" for p in plist]
-        graph = CachedGraph(grouped._outputs, nodes, shapes, grads)
+        grads = [s[2] for s in sig[1:]] + [p.grad_req != "null" for p in plist]
+        graph = CachedGraph(grouped._outputs, nodes, shapes, grads, training=sig[0])
         return _CacheEntry(graph, plist, out_fmt, grouped, sig)
 
     def _call_cached_op(self, *args):
@@ -311,8 +320,9 @@ class HybridBlock(Block):
                 break
         else:
             flat, fmt = args, None
-        sig = tuple([(a._data.shape, a._data.dtype, a._node is not None or a._grad_req != "null")
-                     for a in flat])
+        # the training flag picks Dropout's and BatchNorm's form, so it is part of the signature
+        sig = (_STATE.training, *[(a._data.shape, a._data.dtype, a._node is not None or a._grad_req != "null")
+                                  for a in flat])
         cache = self._cache
         entry = cache.last
         if entry is None or entry.sig != sig:  # the same signature as last call: one tuple compare
@@ -327,16 +337,17 @@ class HybridBlock(Block):
 
     # ------------------------------------------------------------ export
     def export(self, path, epoch=0):
-        """Write path-symbol.json (the traced graph) and path-%04d.params.npz ('arg:name' -> array)."""
+        """Write path-symbol.json (the traced graph) and path-%04d.params ('arg:name' / 'aux:name' ->
+        array; .npz content, no pickle), as MXNet names them."""
         entry = self._cache.last
         if entry is None:
             raise RuntimeError("Please first call block.hybridize() and then run forward with this block at "
                                "least once before calling export.")
-        sym_file, params_file = f"{path}-symbol.json", f"{path}-{epoch:04d}.params.npz"
+        sym_file, params_file = f"{path}-symbol.json", f"{path}-{epoch:04d}.params"
         entry.symbol.save(sym_file)
-        names = set(entry.symbol.list_arguments())
-        numpy.savez(params_file, **{f"arg:{p.name}": p.data().asnumpy() for p in entry.params
-                                    if p.name in names})
+        args, aux = set(entry.symbol.list_arguments()), set(entry.symbol.list_auxiliary_states())
+        save_arrays(params_file, {("aux:" if p.name in aux else "arg:") + p.name: p.data().asnumpy()
+                                  for p in entry.params if p.name in args or p.name in aux})
         return sym_file, params_file
 
 
@@ -357,6 +368,8 @@ class SymbolBlock(HybridBlock):
         for name in outputs.list_arguments():
             if name not in self._input_names:
                 self._params.get(name, allow_deferred_init=True)
+        for name in outputs.list_auxiliary_states():
+            self._params.get(name, grad_req="null", allow_deferred_init=True)
         self._active = True
 
     @staticmethod
@@ -365,14 +378,14 @@ class SymbolBlock(HybridBlock):
         inputs = [symbol.var(n) for n in ([input_names] if isinstance(input_names, str) else input_names)]
         block = SymbolBlock(sym, inputs)
         if param_file is not None:
-            with numpy.load(param_file, allow_pickle=False) as f:
-                loaded = {k.split(":", 1)[-1]: f[k] for k in f.files}
-            _assign(dict(block._params.items()), loaded, param_file, False, False)
+            loaded = {k.split(":", 1)[-1]: v for k, v in load_arrays(param_file).items()}
+            _assign(dict(block._params.items()), loaded, param_file, False, False, ctx)
         return block
 
     def _call_cached_op(self, x, *args):
         flat = [x, *args]
-        sig = tuple((a.shape, a._data.dtype, a._node is not None or a._grad_req != "null") for a in flat)
+        sig = (_STATE.training, *[(a.shape, a._data.dtype, a._node is not None or a._grad_req != "null")
+                                  for a in flat])
         entry = self._cache.entries.get(sig)
         if entry is None:
             nodes = {n.name: n for n in symbol._args(self._symbol._outputs)}
@@ -383,7 +396,8 @@ class SymbolBlock(HybridBlock):
             graph = CachedGraph(self._symbol._outputs, [nodes[n] for n in self._input_names] +
                                 [nodes[p.name] for p in plist], [a.shape for a in flat] +
                                 [p.data().shape for p in plist],
-                                [s[2] for s in sig] + [p.grad_req != "null" for p in plist])
+                                [s[2] for s in sig[1:]] + [p.grad_req != "null" for p in plist],
+                                training=sig[0])
             entry = self._cache.entries[sig] = _CacheEntry(graph, plist, 0 if len(self._symbol) == 1 else
                                                            [0] * len(self._symbol), self._symbol, sig)
         out = invoke(entry.graph, flat + entry.arrays, {})

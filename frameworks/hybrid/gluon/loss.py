@@ -1,44 +1,98 @@
-"""gluon.loss: Loss (a HybridBlock), L2Loss and SoftmaxCrossEntropyLoss."""
+"""gluon.loss: Loss (a HybridBlock) and the losses classic programs use, each one loss per sample (the
+mean over every axis but batch_axis), written from ops as Gluon writes them."""
 from .block import HybridBlock
 
 
-class Loss(HybridBlock):
-    """Base of the losses: hybrid_forward(F, pred, label) -> loss; weight scales it."""
+def _apply_weighting(F, loss, weight=None, sample_weight=None):
+    if sample_weight is not None:
+        loss = F.broadcast_mul(loss, sample_weight)
+    if weight is not None:
+        loss = loss * weight
+    return loss
 
-    def __init__(self, weight=None, batch_axis=0, **kwargs):
+
+class Loss(HybridBlock):
+    """Base of the losses: hybrid_forward(F, pred, label, sample_weight=None) -> one loss per sample."""
+
+    def __init__(self, weight, batch_axis, **kwargs):
         super().__init__(**kwargs)
         self._weight, self._batch_axis = weight, batch_axis
 
+    def __repr__(self):
+        return f"{type(self).__name__}(batch_axis={self._batch_axis}, w={self._weight})"
+
 
 class L2Loss(Loss):
-    """weight/2 * mean over non-batch axes of (label - pred)^2: one loss per sample (Gluon's)."""
+    """weight/2 * (label - pred)^2, averaged over the non-batch axes."""
 
     def __init__(self, weight=1.0, batch_axis=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
 
-    def hybrid_forward(self, F, pred, label):
-        loss = F.square(F.reshape_like(label, pred) - pred)
-        if self._weight is not None:
-            loss = loss * (self._weight / 2)
+    def hybrid_forward(self, F, pred, label, sample_weight=None):
+        label = F.reshape_like(label, pred)
+        loss = F.square(label - pred)
+        loss = _apply_weighting(F, loss, self._weight / 2, sample_weight)
         return F.mean(loss, axis=self._batch_axis, exclude=True)
 
 
-class SoftmaxCrossEntropyLoss(Loss):
-    """-log softmax(pred)[label] for integer labels, over the last axis.
+class L1Loss(Loss):
+    """weight * |label - pred|, averaged over the non-batch axes."""
 
-    NOTE: returns the batch MEAN (a scalar), because it runs the shared fused kernel, where Gluon
-    returns one loss per sample and leaves the 1/batch_size to Trainer.step(batch_size). Pair it with
-    trainer.step(1) for the same update.
-    """
+    def __init__(self, weight=None, batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+
+    def hybrid_forward(self, F, pred, label, sample_weight=None):
+        label = F.reshape_like(label, pred)
+        loss = F.abs(label - pred)
+        loss = _apply_weighting(F, loss, self._weight, sample_weight)
+        return F.mean(loss, axis=self._batch_axis, exclude=True)
+
+
+class SigmoidBinaryCrossEntropyLoss(Loss):
+    """Binary cross-entropy on logits (from_sigmoid=False, the stable form) or on probabilities."""
+
+    def __init__(self, from_sigmoid=False, weight=None, batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self._from_sigmoid = from_sigmoid
+
+    def hybrid_forward(self, F, pred, label, sample_weight=None, pos_weight=None):
+        label = F.reshape_like(label, pred)
+        if pos_weight is not None:
+            raise ValueError("SigmoidBinaryCrossEntropyLoss: pos_weight is not supported")
+        if not self._from_sigmoid:
+            # max(x, 0) - x * z + log(1 + exp(-|x|))
+            loss = F.relu(pred) - pred * label + F.Activation(-F.abs(pred), act_type="softrelu")
+        else:
+            eps = 1e-12
+            loss = -(F.log(pred + eps) * label + F.log(1. - pred + eps) * (1. - label))
+        loss = _apply_weighting(F, loss, self._weight, sample_weight)
+        return F.mean(loss, axis=self._batch_axis, exclude=True)
+
+
+SigmoidBCELoss = SigmoidBinaryCrossEntropyLoss
+
+
+class SoftmaxCrossEntropyLoss(Loss):
+    """-log softmax(pred)[label] per sample: sparse labels (integer ids, or the float32 ids every MXNet
+    example passes) or dense label distributions (sparse_label=False)."""
 
     def __init__(self, axis=-1, sparse_label=True, from_logits=False, weight=None, batch_axis=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
-        if not sparse_label or from_logits or axis not in (-1, 1):
-            raise ValueError("SoftmaxCrossEntropyLoss: only sparse integer labels over the last axis of "
-                             "logits (axis=-1, from_logits=False) are supported")
+        self._axis, self._sparse_label, self._from_logits = axis, sparse_label, from_logits
 
-    def hybrid_forward(self, F, pred, label):
-        loss = F.softmax_cross_entropy(pred, label, name="ce")
-        if self._weight is not None:
-            loss = loss * self._weight
-        return loss
+    def hybrid_forward(self, F, pred, label, sample_weight=None):
+        if not self._from_logits:
+            pred = F.log_softmax(pred, axis=self._axis)
+        if self._sparse_label:
+            loss = -F.pick(pred, label, axis=self._axis, keepdims=True)
+        else:
+            label = F.reshape_like(label, pred)
+            loss = -F.sum(pred * label, axis=self._axis, keepdims=True)
+        loss = _apply_weighting(F, loss, self._weight, sample_weight)
+        return F.mean(loss, axis=self._batch_axis, exclude=True)
+
+
+SoftmaxCELoss = SoftmaxCrossEntropyLoss
+
+__all__ = ["Loss", "L1Loss", "L2Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
+           "SoftmaxCrossEntropyLoss", "SoftmaxCELoss"]

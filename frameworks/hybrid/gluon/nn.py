@@ -1,4 +1,5 @@
-"""gluon.nn: Dense, Conv2D, MaxPool2D, Activation, Flatten, Embedding and the sequential containers."""
+"""gluon.nn: Dense, Conv2D, the pooling layers, BatchNorm, Dropout, activations, Flatten, Embedding,
+Lambda/HybridLambda and the sequential containers."""
 import numpy
 
 from .block import Block, HybridBlock, HybridSequential, Sequential, shape_of  # noqa: F401
@@ -68,22 +69,114 @@ class Conv2D(HybridBlock):
         return act
 
 
-class MaxPool2D(HybridBlock):
-    """Max pooling over NCHW windows; strides default to pool_size."""
+class _Pooling(HybridBlock):
+    """What the 2-D pooling layers share: one Pooling op with fixed attributes."""
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding=0, layout="NCHW", ceil_mode=False, **kwargs):
+    def __init__(self, pool_size, strides, padding, ceil_mode, global_pool, pool_type, layout="NCHW",
+                 count_include_pad=None, **kwargs):
         super().__init__(**kwargs)
-        self._kwargs = {"kernel": _pair(pool_size),
-                        "stride": _pair(strides if strides is not None else pool_size),
-                        "pad": _pair(padding), "pool_type": "max",
+        if layout != "NCHW":
+            raise ValueError(f"{type(self).__name__}: only layout 'NCHW' is supported, got {layout!r}")
+        self._kwargs = {"kernel": _pair(pool_size), "stride": _pair(strides if strides is not None else pool_size),
+                        "pad": _pair(padding), "global_pool": global_pool, "pool_type": pool_type,
                         "pooling_convention": "full" if ceil_mode else "valid"}
+        if count_include_pad is not None:
+            self._kwargs["count_include_pad"] = count_include_pad
 
     def hybrid_forward(self, F, x):
         return F.Pooling(x, name="fwd", **self._kwargs)
 
+    def __repr__(self):
+        k = self._kwargs
+        return (f"{type(self).__name__}(size={k['kernel']}, stride={k['stride']}, padding={k['pad']}, "
+                f"ceil_mode={k['pooling_convention'] == 'full'})")
+
+
+class MaxPool2D(_Pooling):
+    """Max pooling over NCHW windows; strides default to pool_size."""
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding=0, layout="NCHW", ceil_mode=False, **kwargs):
+        super().__init__(pool_size, strides, padding, ceil_mode, False, "max", layout, **kwargs)
+
+
+class AvgPool2D(_Pooling):
+    """Average pooling over NCHW windows (padding counted, MXNet's default); strides default to pool_size."""
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding=0, ceil_mode=False, layout="NCHW",
+                 count_include_pad=True, **kwargs):
+        super().__init__(pool_size, strides, padding, ceil_mode, False, "avg", layout, count_include_pad,
+                         **kwargs)
+
+
+class GlobalMaxPool2D(_Pooling):
+    """Max over all of H x W: (N, C, H, W) -> (N, C, 1, 1)."""
+
+    def __init__(self, layout="NCHW", **kwargs):
+        super().__init__((1, 1), None, 0, False, True, "max", layout, **kwargs)
+
+
+class GlobalAvgPool2D(_Pooling):
+    """Mean over all of H x W: (N, C, H, W) -> (N, C, 1, 1)."""
+
+    def __init__(self, layout="NCHW", **kwargs):
+        super().__init__((1, 1), None, 0, False, True, "avg", layout, **kwargs)
+
+
+class Dropout(HybridBlock):
+    """Zeroes entries with probability `rate` (scaling the rest by 1/(1-rate)) in training mode
+    (autograd.record() or train_mode()); identity in predict mode."""
+
+    def __init__(self, rate, axes=(), **kwargs):
+        super().__init__(**kwargs)
+        self._rate, self._axes = rate, tuple(axes)
+
+    def hybrid_forward(self, F, x):
+        if self._rate > 0:
+            return F.Dropout(x, p=self._rate, axes=self._axes, name="fwd")
+        return x
+
+    def __repr__(self):
+        return f"Dropout(p = {self._rate}, axes={self._axes})"
+
+
+class BatchNorm(HybridBlock):
+    """Batch normalization over `axis` (channels): gamma and beta learned, running_mean and running_var
+    auxiliary (grad_req 'null', updated in training mode as m = m * momentum + batch * (1 - momentum))."""
+
+    def __init__(self, axis=1, momentum=0.9, epsilon=1e-5, center=True, scale=True, use_global_stats=False,
+                 beta_initializer="zeros", gamma_initializer="ones", running_mean_initializer="zeros",
+                 running_variance_initializer="ones", in_channels=0, **kwargs):
+        super().__init__(**kwargs)
+        self._kwargs = {"axis": axis, "eps": epsilon, "momentum": momentum, "fix_gamma": not scale,
+                        "use_global_stats": use_global_stats}
+        self._axis = axis
+        with self.name_scope():
+            self.gamma = self.params.get("gamma", grad_req="write" if scale else "null", shape=(in_channels,),
+                                         init=gamma_initializer, allow_deferred_init=True, differentiable=scale)
+            self.beta = self.params.get("beta", grad_req="write" if center else "null", shape=(in_channels,),
+                                        init=beta_initializer, allow_deferred_init=True, differentiable=center)
+            self.running_mean = self.params.get("running_mean", grad_req="null", shape=(in_channels,),
+                                                init=running_mean_initializer, allow_deferred_init=True,
+                                                differentiable=False)
+            self.running_var = self.params.get("running_var", grad_req="null", shape=(in_channels,),
+                                               init=running_variance_initializer, allow_deferred_init=True,
+                                               differentiable=False)
+
+    def infer_shape(self, x, *args):
+        c = shape_of(x)[self._axis]
+        for p in (self.gamma, self.beta, self.running_mean, self.running_var):
+            p.shape = (c,)
+
+    def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
+        return F.BatchNorm(x, gamma, beta, running_mean, running_var, name="fwd", **self._kwargs)
+
+    def __repr__(self):
+        return f"BatchNorm(axis={self._axis}, eps={self._kwargs['eps']}, momentum={self._kwargs['momentum']}, " \
+               f"in_channels={self.gamma.shape[0] or None})"
+
 
 class Activation(HybridBlock):
-    """activation: 'relu', 'sigmoid' or 'tanh'."""
+    """activation: 'relu', 'sigmoid', 'tanh', 'softrelu' or 'softsign'."""
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -92,12 +185,62 @@ class Activation(HybridBlock):
     def hybrid_forward(self, F, x):
         return F.Activation(x, act_type=self._act_type, name="fwd")
 
+    def __repr__(self):
+        return f"Activation({self._act_type})"
+
+
+class LeakyReLU(HybridBlock):
+    """max(x, alpha * x)."""
+
+    def __init__(self, alpha, **kwargs):
+        super().__init__(**kwargs)
+        self._alpha = alpha
+
+    def hybrid_forward(self, F, x):
+        return F.LeakyReLU(x, act_type="leaky", slope=self._alpha, name="fwd")
+
+
+class HybridLambda(HybridBlock):
+    """Wraps an op name of F ('tanh') or a function(F, x, *args)."""
+
+    def __init__(self, function, prefix=None):
+        super().__init__(prefix=prefix)
+        if isinstance(function, str):
+            self._func = lambda F, *args: getattr(F, function)(*args)
+            self._name = function
+        elif callable(function):
+            self._func, self._name = function, getattr(function, "__name__", "lambda")
+        else:
+            raise ValueError(f"Unrecognized function in lambda: {function} of type {type(function)}")
+
+    def hybrid_forward(self, F, x, *args):
+        return self._func(F, x, *args)
+
+
+class Lambda(Block):
+    """Wraps an nd function name ('tanh') or a function(x, *args)."""
+
+    def __init__(self, function, prefix=None):
+        super().__init__(prefix=prefix)
+        if isinstance(function, str):
+            from .. import ndarray
+            function = getattr(ndarray, function)
+        elif not callable(function):
+            raise ValueError(f"Unrecognized function in lambda: {function} of type {type(function)}")
+        self._func = function
+
+    def forward(self, *args):
+        return self._func(*args)
+
 
 class Flatten(HybridBlock):
     """(N, ...) -> (N, prod(...))."""
 
     def hybrid_forward(self, F, x):
         return F.Flatten(x)
+
+    def __repr__(self):
+        return "Flatten"
 
 
 class Embedding(HybridBlock):
@@ -114,5 +257,6 @@ class Embedding(HybridBlock):
         return F.Embedding(x, weight, input_dim=self._input_dim, output_dim=self._output_dim, name="fwd")
 
 
-__all__ = ["Dense", "Conv2D", "MaxPool2D", "Activation", "Flatten", "Embedding", "HybridSequential",
-           "Sequential", "Block", "HybridBlock"]
+__all__ = ["Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalMaxPool2D", "GlobalAvgPool2D", "Dropout",
+           "BatchNorm", "Activation", "LeakyReLU", "Flatten", "Embedding", "Lambda", "HybridLambda",
+           "HybridSequential", "Sequential", "Block", "HybridBlock"]

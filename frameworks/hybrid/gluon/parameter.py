@@ -4,7 +4,7 @@ import numpy
 
 from .. import initializer, symbol
 from ..context import as_context
-from ..ndarray import NDArray
+from ..ndarray import NDArray, load_arrays, save_arrays
 
 
 class DeferredInitializationError(RuntimeError):
@@ -220,16 +220,16 @@ class ParameterDict:
             setattr(p, name, value)
 
     def save(self, filename, strip_prefix=""):
-        numpy.savez(filename, **{k[len(strip_prefix):] if k.startswith(strip_prefix) else k:
-                                 p.data().asnumpy() for k, p in self._params.items()})
+        save_arrays(filename, {k[len(strip_prefix):] if k.startswith(strip_prefix) else k:
+                               p.data().asnumpy() for k, p in self._params.items()})
 
-    def load(self, filename, ctx=None, allow_missing=False, ignore_extra=False, restore_prefix=""):
-        with numpy.load(filename, allow_pickle=False) as f:
-            loaded = {restore_prefix + k: f[k] for k in f.files}
-        _assign(self._params, loaded, filename, allow_missing, ignore_extra)
+    def load(self, filename, ctx=None, allow_missing=False, ignore_extra=False, restore_prefix="",
+             cast_dtype=False, dtype_source="current"):
+        loaded = {restore_prefix + k: v for k, v in load_arrays(filename).items()}
+        _assign(self._params, loaded, filename, allow_missing, ignore_extra, ctx)
 
 
-def _assign(params, loaded, filename, allow_missing, ignore_extra):
+def _assign(params, loaded, filename, allow_missing, ignore_extra, ctx=None):
     """Set each parameter from `loaded` (name -> NumPy array), naming missing and extra entries."""
     if not allow_missing:
         missing = [k for k in params if k not in loaded]
@@ -244,5 +244,5 @@ def _assign(params, loaded, filename, allow_missing, ignore_extra):
         if k in loaded:
             if p._data is None and not p._deferred_init:
                 p.shape = loaded[k].shape
-                p.initialize()
+                p.initialize(ctx=ctx)
             p.set_data(loaded[k])

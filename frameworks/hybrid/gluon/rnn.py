@@ -1,5 +1,6 @@
-"""gluon.rnn: the fused LSTM layer (one RNN op over the whole sequence) and LSTMCell (one step,
-written from primitive ops, for unrolling in a Python loop). Gate order i, f, g (c), o as MXNet."""
+"""gluon.rnn: the fused LSTM layer (one RNN op per layer over the whole sequence, num_layers stacked with
+dropout between them) and LSTMCell (one step, written from primitive ops, for unrolling in a Python
+loop). Gate order i, f, g (c), o as MXNet."""
 from .block import HybridBlock, shape_of
 
 
@@ -15,32 +16,59 @@ def _lstm_params(block, prefix, hidden_size, input_size, inits):
 
 
 class LSTM(HybridBlock):
-    """One-layer LSTM over (T, N, C) input (layout 'TNC'); returns the output sequence (T, N, H),
-    and the final states [h, c] (each (1, N, H)) when states are passed in."""
+    """LSTM over (T, N, C) input (layout 'TNC'), num_layers stacked, dropout between layers in training.
+    Returns the output sequence (T, N, H), and the final states [h, c] (each (L, N, H)) when states are
+    passed in. Parameters l<i>_i2h_weight, l<i>_h2h_weight, l<i>_i2h_bias, l<i>_h2h_bias."""
 
     def __init__(self, hidden_size, num_layers=1, layout="TNC", dropout=0, bidirectional=False, input_size=0,
                  i2h_weight_initializer=None, h2h_weight_initializer=None, i2h_bias_initializer="zeros",
                  h2h_bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if num_layers != 1 or layout != "TNC" or bidirectional or dropout:
-            raise ValueError("LSTM: only num_layers=1, layout 'TNC', unidirectional and no dropout "
-                             "are supported")
-        self._hidden_size = hidden_size
-        _lstm_params(self, "l0_", hidden_size, input_size, dict(
-            i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
-            i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer))
+        if layout != "TNC" or bidirectional:
+            raise ValueError("LSTM: only layout 'TNC' and unidirectional layers are supported")
+        self._hidden_size, self._num_layers, self._dropout = hidden_size, num_layers, dropout
+        inits = dict(i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
+                     i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer)
+        for i in range(num_layers):
+            _lstm_params(self, f"l{i}_", hidden_size, input_size if i == 0 else hidden_size, inits)
+
+    def __repr__(self):
+        return f"LSTM({self.l0_i2h_weight.shape[1] or None} -> {self._hidden_size}, TNC, " \
+               f"num_layers={self._num_layers})"
 
     def infer_shape(self, inputs, *args):
         self.l0_i2h_weight.shape = (4 * self._hidden_size, shape_of(inputs)[2])
 
-    def hybrid_forward(self, F, inputs, states=None, l0_i2h_weight=None, l0_h2h_weight=None,
-                       l0_i2h_bias=None, l0_h2h_bias=None):
-        ws = (l0_i2h_weight, l0_h2h_weight, l0_i2h_bias, l0_h2h_bias)
+    def state_info(self, batch_size=0):
+        shape = (self._num_layers, batch_size, self._hidden_size)
+        return [{"shape": shape, "__layout__": "LNC"}, {"shape": shape, "__layout__": "LNC"}]
+
+    def begin_state(self, batch_size=0, func=None, **kwargs):
+        """Zero states [h, c], each (num_layers, batch_size, hidden_size); `func` is nd.zeros or a maker."""
+        if func is None:
+            from .. import ndarray
+            func = ndarray.zeros
+        return [func(shape=info["shape"], **kwargs) for info in self.state_info(batch_size)]
+
+    def hybrid_forward(self, F, inputs, states=None, **params):
+        L, H = self._num_layers, self._hidden_size
+        hs, hT, cT = inputs, [], []
+        for i in range(L):
+            ws = [params[f"l{i}_{n}"] for n in ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")]
+            if i and self._dropout:
+                hs = F.Dropout(hs, p=self._dropout, name=f"l{i}_dropout")
+            if states is None:
+                hs = F.RNN(hs, *ws, state_size=H, mode="lstm", name=f"l{i}_rnn")
+                continue
+            h0, c0 = states if L == 1 else (F.slice_axis(s, axis=0, begin=i, end=i + 1) for s in states)
+            hs, h, c = F.RNN(hs, *ws, h0, c0, state_size=H, mode="lstm", state_outputs=True, name=f"l{i}_rnn")
+            hT.append(h)
+            cT.append(c)
         if states is None:
-            return F.RNN(inputs, *ws, state_size=self._hidden_size, mode="lstm", name="rnn")
-        out, h, c = F.RNN(inputs, *ws, states[0], states[1], state_size=self._hidden_size, mode="lstm",
-                          state_outputs=True, name="rnn")
-        return out, [h, c]
+            return hs
+        if L == 1:
+            return hs, [hT[0], cT[0]]
+        return hs, [F.concat(*hT, dim=0), F.concat(*cT, dim=0)]
 
 
 class LSTMCell(HybridBlock):

@@ -1,39 +1,6 @@
 """gluon.Trainer: applies an optimizer to a set of Parameters through the shared update kernels."""
-from ... import kernels as K
+from .. import optimizer as opt
 from .parameter import ParameterDict
-
-
-class _SGD:
-    """'sgd': w -= lr * g, or with momentum v = momentum * v + g; w -= lr * v (the shared kernels)."""
-
-    def __init__(self, learning_rate=0.01, momentum=0.0, wd=0.0, **kwargs):
-        self.lr, self.momentum, self.wd = learning_rate, momentum, wd
-
-    def create_state(self, xp, w):
-        return (xp.zeros_like(w),) if self.momentum else ()
-
-    def update(self, xp, w, g, state, t):
-        if self.momentum:
-            K.momentum.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
-        else:
-            K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)
-
-
-class _Adam:
-    """'adam': the textbook update with bias correction (the shared kernel)."""
-
-    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, wd=0.0, **kwargs):
-        self.lr, self.beta1, self.beta2, self.eps, self.wd = learning_rate, beta1, beta2, epsilon, wd
-
-    def create_state(self, xp, w):
-        return (xp.zeros_like(w), xp.zeros_like(w))
-
-    def update(self, xp, w, g, state, t):
-        K.adam.update(xp, w, g, state[0], state[1], t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
-                      eps=self.eps, weight_decay=self.wd)
-
-
-_OPTIMIZERS = {"sgd": _SGD, "adam": _Adam}
 
 
 class Trainer:
@@ -48,11 +15,17 @@ class Trainer:
         elif isinstance(params, dict):
             params = list(params.values())
         self._params = [p for p in params if p.grad_req != "null"]
-        if optimizer not in _OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(_OPTIMIZERS)}")
         optimizer_params = dict(optimizer_params or {})
-        self._scale = optimizer_params.pop("rescale_grad", 1.0)
-        self._optimizer = _OPTIMIZERS[optimizer](**optimizer_params)
+        if isinstance(optimizer, opt.Optimizer):
+            if optimizer_params:
+                raise ValueError("optimizer_params must be None if optimizer is an instance of Optimizer "
+                                 "instead of str")
+            self._optimizer = optimizer
+        else:
+            self._optimizer = opt.create(optimizer, **optimizer_params)
+        # as Gluon: step(batch_size) applies rescale_grad / batch_size
+        self._scale = self._optimizer.rescale_grad
+        self._optimizer.rescale_grad = 1.0
         self._states = None
         self._t = 0
 
@@ -64,21 +37,41 @@ class Trainer:
         self._optimizer.lr = lr
 
     def step(self, batch_size, ignore_stale_grad=False):
-        """One update of every parameter from its gradient, scaled by rescale_grad / batch_size."""
+        """One update of every parameter from its gradient, scaled by rescale_grad / batch_size.
+
+        A parameter whose gradient backward() has not written since the last step raises MXNet's
+        UserWarning; with ignore_stale_grad=True such parameters are skipped instead."""
         if self._states is None:
             self._states = [self._optimizer.create_state(p.data()._ctx.xp, p.data()._data)
                             for p in self._params]
             # a Parameter keeps one NDArray for life, so (array, state) pairs are built once
             self._slots = [(p._data, p._data._ctx.xp, state) for p, state in zip(self._params, self._states)]
+        slots = self._slots
+        for w, _, _ in slots:
+            if not w._fresh_grad:
+                if not ignore_stale_grad:
+                    name = next(p.name for p in self._params if p._data is w)
+                    raise UserWarning(
+                        f"Gradient of Parameter `{name}` on context {w._ctx} has not been updated by backward "
+                        "since last `step`. This could mean a bug in your model that made it only use a subset "
+                        "of the Parameters (Blocks) for this iteration. If you are intentionally only using a "
+                        "subset, call step with ignore_stale_grad=True to suppress this warning and skip "
+                        "updating of Parameters with stale gradient")
+                slots = [s for s in slots if s[0]._fresh_grad]
+                break
         self._t += 1
         rescale = self._scale / batch_size
         update, t = self._optimizer.update, self._t
-        if rescale != 1.0:
-            for w, xp, state in self._slots:
-                update(xp, w._data, w._grad._data * rescale, state, t)
-        else:
-            for w, xp, state in self._slots:
-                update(xp, w._data, w._grad._data, state, t)
+        for w, xp, state in slots:
+            update(xp, w._data, w._grad._data, state, t, rescale)
+            w._fresh_grad = False
+
+    def allreduce_grads(self):
+        """One device: nothing to reduce."""
+
+    def zero_grad(self):
+        for p in self._params:
+            p.zero_grad()
 
     def update(self, batch_size, ignore_stale_grad=False):
         self.step(batch_size, ignore_stale_grad)

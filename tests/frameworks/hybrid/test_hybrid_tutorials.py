@@ -103,10 +103,10 @@ def test_hybridized_mlp_classifier():
         for Xb, yb in train_iter:
             with autograd.record():
                 y_hat = net(Xb)
-                l = loss(y_hat, yb)
+                l = loss(y_hat, yb).sum()
             l.backward()
-            trainer.step(1)  # our SoftmaxCrossEntropyLoss is already the batch mean
-            train_l_sum += l.asscalar() * yb.shape[0]
+            trainer.step(yb.shape[0])
+            train_l_sum += l.asscalar()
             train_acc_sum += (y_hat.argmax(axis=1) == yb.astype('float32')).sum().asscalar()
             n += yb.shape[0]
         accs.append(train_acc_sum / n)

@@ -44,7 +44,7 @@ def test_blobs_keep_their_memory_across_iterations_and_inputs_get_no_diff():
     for n in ("x", "t", "h", "y"):   # written in place by their kernels (out=) or by the caller
         assert net.blobs[n].data is before[n], n
     assert not net.blobs["x"].has_diff() and not net.blobs["t"].has_diff()
-    assert net.bottom_need_backward[net.layer_names.index("ip1")] == [False]
+    assert net.records[net.layer_names.index("ip1")].bottom_need_backward == [False]
 
 
 def test_inner_product_writes_its_weight_gradient_into_the_param_diff():
@@ -82,7 +82,7 @@ def test_layers_off_the_loss_path_do_not_run_backward():
     text = (MLP % ("h", "h")) + ('layer { name: "side" type: "InnerProduct" bottom: "h" top: "side" '
                                  'inner_product_param { num_output: 1 } }\n')
     net = net_from_text(text)
-    assert not net.layer_need_backward[net.layer_names.index("side")]
+    assert not net.records[net.layer_names.index("side")].need_backward
     assert "side" in net.outputs and "loss" in net.outputs
     split = [n for n in net.layer_names if n.endswith("_split")]
     assert split, "a blob read by two layers gets a Split layer"
@@ -123,9 +123,9 @@ def test_pycaffe_forward_backward_and_save_load(tmp_path):
     out = net.forward(x=rs.standard_normal((4, 3)), t=rs.standard_normal((4, 2)))
     assert set(out) == {"loss"} and out["loss"].shape == ()
     net.backward()
-    net.save(str(tmp_path / "w.caffemodel.npz"))
+    net.save(str(tmp_path / "w.caffemodel"))
     again = caffe.Net(caffe.parse_prototxt(MLP % ("h", "h"), caffe.caffe_pb2.NetParameter()), caffe.TEST,
-                      weights=str(tmp_path / "w.caffemodel.npz"), dtype=np.float64)
+                      weights=str(tmp_path / "w.caffemodel"), dtype=np.float64)
     for k in net.params:
         for a, b in zip(net.params[k], again.params[k]):
             np.testing.assert_array_equal(a.data, b.data)

@@ -44,6 +44,18 @@ CASES = {
     "sparse_softmax_cross_entropy": (
         [(5, 4), _ids((5,), 4)],
         lambda z, y: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=z)),
+    "softmax": ([(3, 4)], lambda a: tf.nn.softmax(a)),
+    "log_softmax_axis0": ([(3, 4)], lambda a: tf.nn.log_softmax(a, axis=0)),
+    "softmax_cross_entropy_v2_to_labels_too": (
+        [(5, 4), (5, 4)], lambda z, y: tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=z)),
+    "sigmoid_cross_entropy": (
+        [(5, 4), (5, 4)], lambda z, y: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=z)),
+    "reduce_max_axis": ([(3, 4)], lambda a: tf.reduce_max(a, axis=1)),
+    "reduce_min_keepdims": ([(3, 4)], lambda a: tf.reduce_min(a, axis=0, keepdims=True)),
+    "where": ([(3, 4), (3, 4)], lambda a, b: tf.where(a > b, a * 2.0, tf.square(b))),
+    "stack_unstack": ([(3, 4), (3, 4)], lambda a, b: tf.unstack(tf.stack([a, b], axis=1), axis=2)[1]),
+    "sqrt_rsqrt": ([(3, 4)], lambda a: tf.sqrt(tf.square(a) + 1.0) + tf.rsqrt(tf.square(a) + 1.0)),
+    "l2_loss": ([(3, 4)], lambda a: tf.nn.l2_loss(a)),
 }
 
 
@@ -147,3 +159,43 @@ def test_gradient_of_unconnected_tensor_is_none():
         x = tf.placeholder(tf.float32, [2])
         z = tf.placeholder(tf.float32, [2])
         assert tf.gradients(tf.reduce_sum(x * 2.0), [x, z])[1] is None
+
+
+@pytest.mark.parametrize("method, sum_types", [
+    (None, ["AddN"]),                                                  # TF's default: one AddN
+    (tf.AggregationMethod.EXPERIMENTAL_ACCUMULATE_N, ["Add", "Add"]),  # a running sum
+])
+def test_gradient_contributions_are_aggregated_as_tf_does(method, sum_types):
+    with tf.Graph().as_default() as g:
+        x = tf.placeholder(tf.float64, [3])
+        y = tf.reduce_sum(x * 2.0 + x * 3.0 + tf.square(x))     # three consumers of x
+        (gx,) = tf.gradients(y, [x], aggregation_method=method)
+        grad_ops = [op.type for op in g.get_operations() if op.name.startswith("gradients")]
+        assert [t for t in grad_ops if t in ("Add", "AddN")] == sum_types
+        with tf.Session() as sess:
+            xv = np.array([1.0, -2.0, 0.5])
+            np.testing.assert_allclose(sess.run(gx, {x: xv}), 5.0 + 2 * xv)
+
+
+def test_unknown_aggregation_method_is_refused():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [2])
+        with pytest.raises(ValueError, match="Invalid aggregation_method specified 7"):
+            tf.gradients(tf.reduce_sum(x), [x], aggregation_method=7)
+
+
+def test_softmax_cross_entropy_v1_stops_the_label_gradient():
+    with tf.Graph().as_default():
+        z, y = tf.placeholder(tf.float32, [2, 3]), tf.placeholder(tf.float32, [2, 3])
+        loss = tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=z))
+        gz, gy = tf.gradients(loss, [z, y])
+        assert gz is not None and gy is None
+
+
+def test_stop_gradient_blocks_and_grad_ys_weights():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, [3])
+        y = x * tf.stop_gradient(x * 3.0)          # d/dx = 3x, not 6x
+        (g,) = tf.gradients(y, [x], grad_ys=[tf.constant([1.0, 2.0, 3.0], tf.float64)])
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run(g, {x: [1.0, 1.0, 2.0]}), [3.0, 6.0, 18.0])

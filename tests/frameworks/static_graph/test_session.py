@@ -203,3 +203,19 @@ def test_run_metadata_times_every_step(graph):
         assert {"MatMul", "MatMulGrad", "ApplyGradientDescent"} <= types
         assert all(sec >= 0 for _, _, sec in md.step_stats)
         assert set(md.op_time_by_type()) == types
+
+
+def test_bad_fetch_names_its_type(graph):
+    with tf.Session() as sess:
+        with pytest.raises(TypeError, match=r"\(Can not convert a int into a Tensor or Operation\.\)"):
+            sess.run(3)
+
+
+def test_config_proto_refuses_unknown_fields_as_protobuf_does():
+    cfg = tf.ConfigProto(allow_soft_placement=True, log_device_placement=False,
+                         gpu_options=tf.GPUOptions(allow_growth=True), cse=False)
+    assert cfg.allow_soft_placement and cfg.gpu_options.allow_growth and not cfg.cse
+    with pytest.raises(ValueError, match='Protocol message ConfigProto has no "constant_foldng" field'):
+        tf.ConfigProto(constant_foldng=False)
+    with pytest.raises(ValueError, match='Protocol message GPUOptions has no "allow_grwth" field'):
+        tf.GPUOptions(allow_grwth=True)

@@ -1,6 +1,6 @@
-"""torch.autograd: custom differentiable ops (Function with a ctx), grad mode, and backward()."""
-from ._tensor import (Node, Tensor, _GradMode, _edge, _node_xp, _xp,  # noqa: F401  (grad mode re-exported)
-                      enable_grad, is_grad_enabled, no_grad, run_backward, set_grad_enabled)
+"""torch.autograd.Function: a custom differentiable op (static forward/backward with a ctx) on the tape."""
+from .._tape import SECOND_BACKWARD, Node, _GradMode, _edge, _node_xp, _saved_versions, no_grad
+from .._tensor import Tensor
 
 
 class FunctionCtx:
@@ -9,6 +9,7 @@ class FunctionCtx:
     def __init__(self):
         self.to_save = ()
         self.needs_input_grad = ()
+        self.non_differentiable = ()
         self._freed = False
 
     def save_for_backward(self, *tensors):
@@ -17,12 +18,17 @@ class FunctionCtx:
     @property
     def saved_tensors(self):
         if self._freed:
-            from ._tensor import SECOND_BACKWARD
             raise RuntimeError(SECOND_BACKWARD)
         return self.to_save
 
     def mark_non_differentiable(self, *tensors):
-        pass
+        """Outputs that get no gradient (indices, masks): they come back with requires_grad=False."""
+        self.non_differentiable = tensors
+
+    def mark_dirty(self, *tensors):
+        """Inputs forward modified in place: their versions go up, as PyTorch's do."""
+        for t in tensors:
+            t._vc[0] += 1
 
 
 class _FunctionKernel:
@@ -74,26 +80,15 @@ class Function:
         cls._tape_kernel = kernel
         outs = out if isinstance(out, tuple) else (out,)
         node = Node(kernel, ctx, None, tuple(map(_edge, inputs)), _node_xp(inputs), n_out=len(outs))
+        saved = [t for t in ctx.to_save if isinstance(t, Tensor)]
+        node.versions = _saved_versions(tuple(t._array for t in saved), saved)
+        frozen = {id(t) for t in ctx.non_differentiable}
         results = []
         for i, o in enumerate(outs):
+            if not isinstance(o, Tensor) or id(o) in frozen:
+                results.append(o)
+                continue
             t = Tensor._result(o._array, node)
             t._index = i
             results.append(t)
         return tuple(results) if isinstance(out, tuple) else results[0]
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None):
-    """Sum of d(tensors)/d(leaves), weighted by grad_tensors, into every leaf's .grad."""
-    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
-    if grad_tensors is None:
-        grad_tensors = (None,) * len(tensors)
-    grad_tensors = (grad_tensors,) if isinstance(grad_tensors, Tensor) else tuple(grad_tensors)
-    grads = []
-    for t, g in zip(tensors, grad_tensors):
-        if g is None:
-            if t.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grads.append(_xp(t._array).ones_like(t._array))
-        else:
-            grads.append(g._array if isinstance(g, Tensor) else g)
-    run_backward(tensors, grads, bool(retain_graph))

@@ -1,0 +1,123 @@
+"""mx.io: DataDesc, DataBatch, DataIter and NDArrayIter (batches for the Module API)."""
+import numpy
+
+from . import ndarray
+from .base import MXNetError
+
+
+class DataDesc(tuple):
+    """(name, shape) with .name, .shape, .dtype, .layout, as MXNet's."""
+
+    def __new__(cls, name, shape, dtype="float32", layout="NCHW"):
+        obj = super().__new__(cls, (name, tuple(shape)))
+        obj.name, obj.shape, obj.dtype, obj.layout = name, tuple(shape), dtype, layout
+        return obj
+
+    def __repr__(self):
+        return f"DataDesc[{self.name},{self.shape},{self.dtype},{self.layout}]"
+
+
+class DataBatch:
+    """data and label (lists of NDArrays); pad = how many trailing samples are padding."""
+
+    def __init__(self, data, label=None, pad=None, index=None, bucket_key=None, provide_data=None,
+                 provide_label=None):
+        self.data, self.label, self.pad, self.index = data, label, pad, index
+        self.provide_data, self.provide_label = provide_data, provide_label
+
+
+class DataIter:
+    """Iterates DataBatches; reset() starts over."""
+
+    def __init__(self, batch_size=0):
+        self.batch_size = batch_size
+
+    def __iter__(self):
+        return self
+
+    def reset(self):
+        pass
+
+    def __next__(self):
+        return self.next()
+
+    def next(self):
+        raise StopIteration
+
+
+def _named(arrays, default):
+    if arrays is None:
+        return []
+    if isinstance(arrays, dict):
+        items = list(arrays.items())
+    elif isinstance(arrays, (list, tuple)):
+        items = [(default if len(arrays) == 1 else f"_{i}_{default}", a) for i, a in enumerate(arrays)]
+    else:
+        items = [(default, arrays)]
+    return [(k, v.asnumpy() if isinstance(v, ndarray.NDArray) else numpy.asarray(v)) for k, v in items]
+
+
+class NDArrayIter(DataIter):
+    """Batches over arrays in memory. last_batch_handle: 'pad' (wrap around to fill the last batch,
+    DataBatch.pad says how many), 'discard', or 'roll_over' (the rest starts the next epoch)."""
+
+    def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle="pad",
+                 data_name="data", label_name="softmax_label"):
+        super().__init__(batch_size)
+        if last_batch_handle not in ("pad", "discard", "roll_over"):
+            raise MXNetError(f"last_batch_handle must be 'pad', 'discard' or 'roll_over', got {last_batch_handle!r}")
+        self.data, self.label = _named(data, data_name), _named(label, label_name)
+        self.num_data = self.data[0][1].shape[0]
+        for k, v in self.data + self.label:
+            if v.shape[0] != self.num_data:
+                raise MXNetError(f"NDArrayIter: {k} has {v.shape[0]} samples, {self.data[0][0]} has {self.num_data}")
+        if batch_size > self.num_data and last_batch_handle == "discard":
+            raise MXNetError("batch_size needs to be smaller than data size.")
+        self.shuffle, self.last_batch_handle = shuffle, last_batch_handle
+        self.idx = numpy.arange(self.num_data)
+        self._carry = numpy.arange(0)
+        self.reset()
+
+    @property
+    def provide_data(self):
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype) for k, v in self.data]
+
+    @property
+    def provide_label(self):
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype) for k, v in self.label]
+
+    def reset(self):
+        if self.shuffle:
+            numpy.random.shuffle(self.idx)
+        order = self.idx
+        if self.last_batch_handle == "roll_over" and len(self._carry):
+            order = numpy.concatenate([self._carry, self.idx])
+        self._order, self.cursor, self._carry = order, 0, numpy.arange(0)
+
+    def iter_next(self):
+        return self.cursor < len(self._order)
+
+    def next(self):
+        n, b = len(self._order), self.batch_size
+        if self.cursor >= n:
+            raise StopIteration
+        idx = self._order[self.cursor:self.cursor + b]
+        pad = b - len(idx)
+        if pad:
+            if self.last_batch_handle == "discard":
+                self.cursor = n
+                raise StopIteration
+            if self.last_batch_handle == "roll_over":
+                self._carry, self.cursor = idx, n
+                raise StopIteration
+            idx = numpy.concatenate([idx, self._order[:pad]])
+        self.cursor += b
+        return DataBatch([ndarray.array(v[idx], dtype=v.dtype) for _, v in self.data],
+                         [ndarray.array(v[idx], dtype=v.dtype) for _, v in self.label], pad=pad, index=idx,
+                         provide_data=self.provide_data, provide_label=self.provide_label)
+
+    def getpad(self):
+        return max(0, self.cursor - len(self._order))
+
+
+__all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter"]

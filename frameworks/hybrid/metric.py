@@ -1,0 +1,232 @@
+"""mx.metric: evaluation metrics with MXNet's update(labels, preds) / get() / reset() protocol."""
+import numpy
+
+from .base import MXNetError
+
+
+def _numpy(x):
+    return x.asnumpy() if hasattr(x, "asnumpy") else numpy.asarray(x)
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def check_label_shapes(labels, preds, shape=False):
+    if (len(labels) if not shape else labels.shape) != (len(preds) if not shape else preds.shape):
+        what = "Shape" if shape else "Length"
+        raise ValueError(f"{what} of labels {len(labels) if not shape else labels.shape} does not match "
+                         f"{what.lower()} of predictions {len(preds) if not shape else preds.shape}")
+
+
+class EvalMetric:
+    """sum_metric / num_inst, accumulated by update() until reset()."""
+
+    def __init__(self, name, output_names=None, label_names=None, **kwargs):
+        self.name, self.output_names, self.label_names = str(name), output_names, label_names
+        self.reset()
+
+    def __str__(self):
+        return "EvalMetric: {}".format(dict(self.get_name_value()))
+
+    def update(self, labels, preds):
+        raise NotImplementedError
+
+    def update_dict(self, label, pred):
+        preds = [pred[n] for n in self.output_names] if self.output_names is not None else list(pred.values())
+        labels = [label[n] for n in self.label_names] if self.label_names is not None else list(label.values())
+        self.update(labels, preds)
+
+    def reset(self):
+        self.num_inst, self.sum_metric = 0, 0.0
+
+    def get(self):
+        if self.num_inst == 0:
+            return self.name, float("nan")
+        return self.name, self.sum_metric / self.num_inst
+
+    def get_name_value(self):
+        name, value = self.get()
+        return list(zip(_as_list(name), _as_list(value)))
+
+
+class Accuracy(EvalMetric):
+    """Fraction of samples whose argmax over `axis` (or the given class ids) equals the label."""
+
+    def __init__(self, axis=1, name="accuracy", output_names=None, label_names=None):
+        self.axis = axis
+        super().__init__(name, output_names, label_names)
+
+    def update(self, labels, preds):
+        labels, preds = _as_list(labels), _as_list(preds)
+        check_label_shapes(labels, preds)
+        for label, pred in zip(labels, preds):
+            pred, label = _numpy(pred), _numpy(label)
+            if pred.shape != label.shape:
+                pred = pred.argmax(axis=self.axis)
+            pred, label = pred.astype("int64").ravel(), label.astype("int64").ravel()
+            check_label_shapes(label, pred)
+            self.sum_metric += float((pred == label).sum())
+            self.num_inst += len(pred)
+
+
+class TopKAccuracy(EvalMetric):
+    def __init__(self, top_k=1, name="top_k_accuracy", output_names=None, label_names=None):
+        self.top_k = top_k
+        super().__init__(f"{name}_{top_k}", output_names, label_names)
+
+    def update(self, labels, preds):
+        for label, pred in zip(_as_list(labels), _as_list(preds)):
+            pred, label = _numpy(pred), _numpy(label).astype("int64").ravel()
+            top = numpy.argsort(-pred, axis=1, kind="stable")[:, :self.top_k]
+            self.sum_metric += float((top == label[:, None]).any(axis=1).sum())
+            self.num_inst += len(label)
+
+
+class _Regression(EvalMetric):
+    def update(self, labels, preds):
+        for label, pred in zip(_as_list(labels), _as_list(preds)):
+            label, pred = _numpy(label), _numpy(pred)
+            if label.ndim == 1:
+                label = label.reshape(label.shape[0], 1)
+            if pred.ndim == 1:
+                pred = pred.reshape(pred.shape[0], 1)
+            self.sum_metric += self._value(label, pred)
+            self.num_inst += 1
+
+
+class MAE(_Regression):
+    def __init__(self, name="mae", output_names=None, label_names=None):
+        super().__init__(name, output_names, label_names)
+
+    @staticmethod
+    def _value(label, pred):
+        return float(numpy.abs(label - pred).mean())
+
+
+class MSE(_Regression):
+    def __init__(self, name="mse", output_names=None, label_names=None):
+        super().__init__(name, output_names, label_names)
+
+    @staticmethod
+    def _value(label, pred):
+        return float(((label - pred) ** 2.0).mean())
+
+
+class RMSE(_Regression):
+    def __init__(self, name="rmse", output_names=None, label_names=None):
+        super().__init__(name, output_names, label_names)
+
+    @staticmethod
+    def _value(label, pred):
+        return float(numpy.sqrt(((label - pred) ** 2.0).mean()))
+
+
+class CrossEntropy(EvalMetric):
+    """Mean of -log p[label] over samples (preds are probabilities)."""
+
+    def __init__(self, eps=1e-12, name="cross-entropy", output_names=None, label_names=None):
+        self.eps = eps
+        super().__init__(name, output_names, label_names)
+
+    def update(self, labels, preds):
+        for label, pred in zip(_as_list(labels), _as_list(preds)):
+            label, pred = _numpy(label).ravel().astype("int64"), _numpy(pred)
+            prob = pred[numpy.arange(label.shape[0]), label]
+            self.sum_metric += float((-numpy.log(prob + self.eps)).sum())
+            self.num_inst += label.shape[0]
+
+
+class Perplexity(CrossEntropy):
+    def __init__(self, ignore_label=None, axis=-1, name="perplexity", output_names=None, label_names=None):
+        super().__init__(1e-12, name, output_names, label_names)
+
+    def get(self):
+        if self.num_inst == 0:
+            return self.name, float("nan")
+        return self.name, float(numpy.exp(self.sum_metric / self.num_inst))
+
+
+class Loss(EvalMetric):
+    """The mean of the loss values given as preds (labels ignored)."""
+
+    def __init__(self, name="loss", output_names=None, label_names=None):
+        super().__init__(name, output_names, label_names)
+
+    def update(self, _, preds):
+        for pred in _as_list(preds):
+            loss = _numpy(pred)
+            self.sum_metric += float(loss.sum())
+            self.num_inst += loss.size
+
+
+class CompositeEvalMetric(EvalMetric):
+    """Several metrics updated together; get() returns lists of names and values."""
+
+    def __init__(self, metrics=None, name="composite", output_names=None, label_names=None):
+        self.metrics = [create(m) for m in (metrics or [])]
+        super().__init__(name, output_names, label_names)
+
+    def add(self, metric):
+        self.metrics.append(create(metric))
+
+    def update(self, labels, preds):
+        for m in self.metrics:
+            m.update(labels, preds)
+
+    def reset(self):
+        for m in getattr(self, "metrics", []):
+            m.reset()
+
+    def get(self):
+        names, values = [], []
+        for m in self.metrics:
+            n, v = m.get()
+            names.extend(_as_list(n))
+            values.extend(_as_list(v))
+        return names, values
+
+
+_BY_NAME = {"acc": Accuracy, "accuracy": Accuracy, "top_k_accuracy": TopKAccuracy, "mae": MAE, "mse": MSE,
+            "rmse": RMSE, "ce": CrossEntropy, "cross-entropy": CrossEntropy, "perplexity": Perplexity,
+            "loss": Loss}
+
+
+def create(metric, *args, **kwargs):
+    """A metric from an instance, a name ('acc', 'ce', ...), a list of those, or a function(label, pred)."""
+    if isinstance(metric, EvalMetric):
+        return metric
+    if callable(metric):
+        return CustomMetric(metric, *args, **kwargs)
+    if isinstance(metric, (list, tuple)):
+        return CompositeEvalMetric([create(m) for m in metric])
+    if isinstance(metric, str) and metric.lower() in _BY_NAME:
+        return _BY_NAME[metric.lower()](*args, **kwargs)
+    raise MXNetError(f"Metric must be either callable or in {sorted(_BY_NAME)}; got {metric!r}")
+
+
+class CustomMetric(EvalMetric):
+    """feval(label, pred) -> value (or (sum, count)) per output, on NumPy arrays."""
+
+    def __init__(self, feval, name=None, allow_extra_outputs=False, output_names=None, label_names=None):
+        self._feval = feval
+        super().__init__(name or getattr(feval, "__name__", "custom"), output_names, label_names)
+
+    def update(self, labels, preds):
+        for label, pred in zip(_as_list(labels), _as_list(preds)):
+            r = self._feval(_numpy(label), _numpy(pred))
+            if isinstance(r, tuple):
+                self.sum_metric += r[0]
+                self.num_inst += r[1]
+            else:
+                self.sum_metric += r
+                self.num_inst += 1
+
+
+def np(numpy_feval, name=None, allow_extra_outputs=False):
+    """A CustomMetric from a NumPy function(label, pred)."""
+    return CustomMetric(numpy_feval, name, allow_extra_outputs)
+
+
+__all__ = ["EvalMetric", "Accuracy", "TopKAccuracy", "MAE", "MSE", "RMSE", "CrossEntropy", "Perplexity",
+           "Loss", "CompositeEvalMetric", "CustomMetric", "create", "np"]

@@ -1,0 +1,308 @@
+"""mx.mod: the Module API (a Symbol bound to one Executor, with parameters, an optimizer and
+fit/score/predict loops), as most pre-Gluon MXNet programs were written."""
+import logging
+import time
+from collections import namedtuple
+
+from . import initializer as init_mod
+from . import metric as metric_mod
+from . import ndarray as nd
+from . import optimizer as opt
+from . import symbol as sym_mod
+from .base import MXNetError
+from .context import as_context, cpu
+from .io import DataDesc
+
+BatchEndParam = namedtuple("BatchEndParams", ["epoch", "nbatch", "eval_metric", "locals"])
+
+
+def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params):
+    """prefix-symbol.json and prefix-%04d.params ('arg:'/'aux:' names; .npz content, no pickle)."""
+    if symbol is not None:
+        symbol.save(f"{prefix}-symbol.json")
+    arrays = {f"arg:{k}": v for k, v in arg_params.items()}
+    arrays.update({f"aux:{k}": v for k, v in aux_params.items()})
+    nd.save(f"{prefix}-{epoch:04d}.params", arrays)
+
+
+def load_checkpoint(prefix, epoch):
+    """(symbol, arg_params, aux_params) written by save_checkpoint."""
+    symbol = sym_mod.load(f"{prefix}-symbol.json")
+    arg, aux = {}, {}
+    for k, v in nd.load(f"{prefix}-{epoch:04d}.params").items():
+        kind, name = k.split(":", 1)
+        (arg if kind == "arg" else aux)[name] = v
+    return symbol, arg, aux
+
+
+def _descs(shapes):
+    if shapes is None:
+        return []
+    return [s if isinstance(s, DataDesc) else DataDesc(*s) for s in shapes]
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+class Module:
+    """Module(symbol, data_names=('data',), label_names=('softmax_label',), context=mx.cpu())."""
+
+    def __init__(self, symbol, data_names=("data",), label_names=("softmax_label",), logger=logging,
+                 context=None, work_load_list=None, fixed_param_names=None, state_names=None, **kwargs):
+        ctx = _as_list(context) if context is not None else [cpu()]
+        if len(ctx) != 1:
+            raise MXNetError("Module: one context only (this engine runs one device)")
+        self._symbol, self._context, self.logger = symbol, as_context(ctx[0]), logger
+        self._data_names, self._label_names = list(data_names or []), list(label_names or [])
+        self._fixed = set(fixed_param_names or [])
+        args = symbol.list_arguments()
+        for n in self._data_names:
+            if n not in args:
+                raise MXNetError(f"Module: data name {n!r} is not an argument of the symbol; arguments: {args}")
+        self._label_names = [n for n in self._label_names if n in args]
+        self._param_names = [n for n in args if n not in self._data_names and n not in self._label_names]
+        self._aux_names = symbol.list_auxiliary_states()
+        self._exec = None
+        self.binded = self.params_initialized = self.optimizer_initialized = False
+        self._arg_params = self._aux_params = None
+        self._optimizer = None
+
+    # ------------------------------------------------------------ properties
+    @property
+    def symbol(self):
+        return self._symbol
+
+    @property
+    def data_names(self):
+        return self._data_names
+
+    @property
+    def label_names(self):
+        return self._label_names
+
+    @property
+    def output_names(self):
+        return self._symbol.list_outputs()
+
+    @property
+    def data_shapes(self):
+        return self._data_shapes
+
+    @property
+    def label_shapes(self):
+        return self._label_shapes
+
+    @property
+    def output_shapes(self):
+        return [(n, o.shape) for n, o in zip(self.output_names, self._exec.outputs)]
+
+    # ------------------------------------------------------------ setup
+    def bind(self, data_shapes, label_shapes=None, for_training=True, inputs_need_grad=False,
+             force_rebind=False, shared_module=None, grad_req="write"):
+        if self.binded and not force_rebind:
+            self.logger.warning("Already bound, ignoring bind()")
+            return
+        self._data_shapes, self._label_shapes = _descs(data_shapes), _descs(label_shapes)
+        self.for_training = for_training
+        shapes = {d.name: d.shape for d in self._data_shapes + self._label_shapes}
+        reqs = {n: ("null" if n in self._fixed or not for_training else grad_req) for n in self._param_names}
+        reqs.update({n: "write" if inputs_need_grad else "null" for n in self._data_names})
+        old = self._exec
+        self._exec = self._symbol.simple_bind(self._context, grad_req=reqs, **shapes)
+        self.binded = True
+        if old is not None:  # a re-bind keeps the parameters' values
+            self._exec.copy_params_from({k: old.arg_dict[k] for k in self._param_names},
+                                        {k: old.aux_dict[k] for k in self._aux_names})
+        elif self.params_initialized:
+            self._exec.copy_params_from(self._arg_params, self._aux_params)
+
+    def init_params(self, initializer=None, arg_params=None, aux_params=None, allow_missing=False,
+                    force_init=False, allow_extra=False):
+        """Each parameter from arg_params/aux_params if given there, else from `initializer`
+        (Uniform(0.01) by default; names pick zeros for biases, ones for gammas, as MXNet's)."""
+        if self.params_initialized and not force_init:
+            return
+        if not self.binded:
+            raise MXNetError("call bind before initializing the parameters")
+        initializer = init_mod.Uniform(0.01) if initializer is None else init_mod.create(initializer)
+        for names, given, arrays in ((self._param_names, arg_params, self._exec.arg_dict),
+                                     (self._aux_names, aux_params, self._exec.aux_dict)):
+            for n in names:
+                if given is not None and n in given:
+                    arrays[n][:] = given[n]
+                elif given is not None and not allow_missing:
+                    raise MXNetError(f"{n} is not presented")
+                else:
+                    initializer(n, arrays[n])
+        self.params_initialized = True
+        self._sync_params()
+
+    def _sync_params(self):
+        self._arg_params = {n: self._exec.arg_dict[n].copy() for n in self._param_names}
+        self._aux_params = {n: self._exec.aux_dict[n].copy() for n in self._aux_names}
+
+    def get_params(self):
+        self._sync_params()
+        return self._arg_params, self._aux_params
+
+    def set_params(self, arg_params, aux_params, allow_missing=False, force_init=True, allow_extra=False):
+        self.init_params(None, arg_params, aux_params, allow_missing, force_init=True, allow_extra=allow_extra)
+
+    def init_optimizer(self, kvstore="local", optimizer="sgd", optimizer_params=(("learning_rate", 0.01),),
+                       force_init=False):
+        """As MXNet's Module: rescale_grad defaults to 1/batch_size (SoftmaxOutput's gradient is a sum)."""
+        if self.optimizer_initialized and not force_init:
+            self.logger.warning("optimizer already initialized, ignoring...")
+            return
+        params = dict(optimizer_params)
+        params.setdefault("rescale_grad", 1.0 / self._data_shapes[0].shape[0])
+        self._optimizer = opt.create(optimizer, **params) if isinstance(optimizer, str) else optimizer
+        xp = self._context.xp
+        self._updates = [(self._exec.arg_dict[n], self._exec.grad_dict[n],
+                          self._optimizer.create_state(xp, self._exec.arg_dict[n]._data))
+                         for n in self._param_names if n in self._exec.grad_dict]
+        self._t = 0
+        self.optimizer_initialized = True
+
+    # ------------------------------------------------------------ computation
+    def forward(self, data_batch, is_train=None):
+        if is_train is None:
+            is_train = self.for_training
+        inputs = dict(zip(self._data_names, data_batch.data))
+        if self._label_names and data_batch.label is not None:
+            inputs.update(zip(self._label_names, data_batch.label))
+        shapes = {k: v.shape for k, v in inputs.items()}
+        if any(self._exec.arg_dict[k].shape != s for k, s in shapes.items()):
+            # a batch of another shape: re-bind (MXNet reshapes the executor), keeping the parameters
+            self.bind([(n, shapes[n]) for n in self._data_names],
+                      [(n, shapes[n]) for n in self._label_names if n in shapes] or None,
+                      self.for_training, force_rebind=True)
+            if self.optimizer_initialized:
+                self._updates = [(self._exec.arg_dict[n], self._exec.grad_dict[n], s)
+                                 for (_, _, s), n in zip(self._updates, [n for n in self._param_names
+                                                                          if n in self._exec.grad_dict])]
+        self._exec.forward(is_train=is_train, **inputs)
+
+    def backward(self, out_grads=None):
+        self._exec.backward(out_grads)
+
+    def forward_backward(self, data_batch):
+        self.forward(data_batch, is_train=True)
+        self.backward()
+
+    def update(self):
+        """One optimizer step of every parameter from its gradient."""
+        if not self.optimizer_initialized:
+            raise MXNetError("call init_optimizer before update")
+        self._t += 1
+        xp = self._context.xp
+        for w, g, state in self._updates:
+            self._optimizer.update(xp, w._data, g._data, state, self._t)
+
+    def get_outputs(self, merge_multi_context=True):
+        return list(self._exec.outputs)
+
+    def get_input_grads(self, merge_multi_context=True):
+        return [self._exec.grad_dict[n] for n in self._data_names]
+
+    def update_metric(self, eval_metric, labels, pre_sliced=False):
+        eval_metric.update(labels, self.get_outputs())
+
+    # ------------------------------------------------------------ loops
+    def fit(self, train_data, eval_data=None, eval_metric="acc", epoch_end_callback=None,
+            batch_end_callback=None, kvstore="local", optimizer="sgd",
+            optimizer_params=(("learning_rate", 0.01),), eval_end_callback=None, eval_batch_end_callback=None,
+            initializer=None, arg_params=None, aux_params=None, allow_missing=False, force_rebind=False,
+            force_init=False, begin_epoch=0, num_epoch=None, validation_metric=None, monitor=None,
+            sparse_row_id_fn=None):
+        if num_epoch is None:
+            raise MXNetError("please specify number of epochs")
+        self.bind(train_data.provide_data, train_data.provide_label, for_training=True,
+                  force_rebind=force_rebind)
+        self.init_params(initializer=initializer if initializer is not None else init_mod.Uniform(0.01),
+                         arg_params=arg_params, aux_params=aux_params, allow_missing=allow_missing,
+                         force_init=force_init)
+        self.init_optimizer(kvstore=kvstore, optimizer=optimizer, optimizer_params=optimizer_params)
+        validation_metric = validation_metric or eval_metric
+        eval_metric = metric_mod.create(eval_metric)
+        for epoch in range(begin_epoch, num_epoch):
+            tic = time.time()
+            eval_metric.reset()
+            nbatch = 0
+            train_data.reset()
+            for data_batch in train_data:
+                self.forward_backward(data_batch)
+                self.update()
+                self.update_metric(eval_metric, data_batch.label)
+                for cb in _as_list(batch_end_callback or []):
+                    cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
+                nbatch += 1
+            for name, val in eval_metric.get_name_value():
+                self.logger.info("Epoch[%d] Train-%s=%f", epoch, name, val)
+            self.logger.info("Epoch[%d] Time cost=%.3f", epoch, time.time() - tic)
+            arg, aux = self.get_params()
+            for cb in _as_list(epoch_end_callback or []):
+                cb(epoch, self._symbol, arg, aux)
+            if eval_data is not None:
+                res = self.score(eval_data, validation_metric, score_end_callback=eval_end_callback,
+                                 batch_end_callback=eval_batch_end_callback, epoch=epoch)
+                for name, val in res:
+                    self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, val)
+
+    def iter_predict(self, eval_data, num_batch=None, reset=True):
+        if reset:
+            eval_data.reset()
+        for nbatch, batch in enumerate(eval_data):
+            if num_batch is not None and nbatch == num_batch:
+                break
+            self.forward(batch, is_train=False)
+            pad = batch.pad or 0
+            yield [o[0:o.shape[0] - pad] for o in self.get_outputs()], nbatch, batch
+
+    def score(self, eval_data, eval_metric, num_batch=None, batch_end_callback=None, score_end_callback=None,
+              reset=True, epoch=0, sparse_row_id_fn=None):
+        """[(name, value)] of eval_metric over eval_data (inference mode)."""
+        eval_metric = metric_mod.create(eval_metric)
+        eval_metric.reset()
+        if reset:
+            eval_data.reset()
+        for nbatch, batch in enumerate(eval_data):
+            if num_batch is not None and nbatch == num_batch:
+                break
+            self.forward(batch, is_train=False)
+            self.update_metric(eval_metric, batch.label)
+            for cb in _as_list(batch_end_callback or []):
+                cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
+        for cb in _as_list(score_end_callback or []):
+            cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
+        return eval_metric.get_name_value()
+
+    def predict(self, eval_data, num_batch=None, merge_batches=True, reset=True, always_output_list=False):
+        """The outputs over eval_data (padding removed), concatenated over batches."""
+        outs = [o for o, _, _ in self.iter_predict(eval_data, num_batch, reset)]
+        if not outs:
+            return []
+        if not merge_batches:
+            return outs
+        merged = [nd.concat(*[o[i] for o in outs], dim=0) for i in range(len(outs[0]))]
+        return merged if always_output_list or len(merged) > 1 else merged[0]
+
+    # ------------------------------------------------------------ checkpoints
+    def save_checkpoint(self, prefix, epoch, save_optimizer_states=False):
+        if save_optimizer_states:
+            raise MXNetError("save_checkpoint: optimizer states are not saved by this engine")
+        arg, aux = self.get_params()
+        save_checkpoint(prefix, epoch, self._symbol, arg, aux)
+
+    @staticmethod
+    def load(prefix, epoch, load_optimizer_states=False, **kwargs):
+        symbol, arg, aux = load_checkpoint(prefix, epoch)
+        mod = Module(symbol, **kwargs)
+        mod._preload = (arg, aux)
+        mod._arg_params, mod._aux_params = arg, aux
+        mod.params_initialized = False
+        return mod
+
+
+__all__ = ["Module", "BatchEndParam", "save_checkpoint", "load_checkpoint"]

@@ -1,0 +1,80 @@
+"""mx.optimizer: the optimizers Trainer and Module apply, each one of the shared update kernels
+(in place, so every engine's training arithmetic is the same)."""
+from .. import kernels as K
+from .base import MXNetError
+
+
+class Optimizer:
+    """learning_rate, wd, rescale_grad and clip_gradient as MXNet's; update(xp, w, g, state, t)."""
+
+    def __init__(self, learning_rate=0.01, wd=0.0, rescale_grad=1.0, clip_gradient=None, **kwargs):
+        unknown = set(kwargs) - {"lr_scheduler", "multi_precision", "param_idx2name", "begin_num_update",
+                                 "sym", "param_dict", "lazy_update"}
+        if unknown:
+            raise MXNetError(f"{type(self).__name__}: unknown optimizer parameters {sorted(unknown)}")
+        self.lr, self.wd, self.rescale_grad, self.clip_gradient = learning_rate, wd, rescale_grad, clip_gradient
+
+    @property
+    def learning_rate(self):
+        return self.lr
+
+    def set_learning_rate(self, lr):
+        self.lr = lr
+
+    def _prepare(self, xp, g, scale):
+        """The gradient times rescale_grad * scale, clipped to +-clip_gradient when set."""
+        s = self.rescale_grad * scale
+        if s != 1.0:
+            g = g * s
+        if self.clip_gradient is not None:
+            g = xp.clip(g, -self.clip_gradient, self.clip_gradient)
+        return g
+
+
+class SGD(Optimizer):
+    """'sgd': w -= lr * g, or with momentum v = momentum * v + g; w -= lr * v (the shared kernels)."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum = momentum
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w),) if self.momentum else ()
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        g = self._prepare(xp, g, scale)
+        if self.momentum:
+            K.momentum.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
+        else:
+            K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)
+
+
+class Adam(Optimizer):
+    """'adam': the textbook update with bias correction (the shared kernel)."""
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.eps = beta1, beta2, epsilon
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w), xp.zeros_like(w))
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        g = self._prepare(xp, g, scale)
+        K.adam.update(xp, w, g, state[0], state[1], t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
+                      eps=self.eps, weight_decay=self.wd)
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam}
+
+
+def create(name, **kwargs):
+    """An optimizer by name ('sgd', 'adam'; case-insensitive) or the instance given."""
+    if isinstance(name, Optimizer):
+        return name
+    if isinstance(name, str) and name.lower() in _BY_NAME:
+        return _BY_NAME[name.lower()](**kwargs)
+    raise MXNetError(f"Cannot find optimizer {name!r}; the shared kernels provide {', '.join(_BY_NAME)}")
+
+
+__all__ = ["Optimizer", "SGD", "Adam", "create"]

@@ -1,0 +1,181 @@
+"""Indexing kernels: gather (torch.gather), take along an axis (np.take / tf.gather / mx.nd.take), one_hot
+and where; and the one index check every kernel that indexes by data uses (IndexError naming op, index, size)."""
+from .base import Kernel, register, need, shape_error
+from .elementwise import broadcast_shape, unbroadcast
+
+
+def as_indices(xp, op, idx, size, what="index", ignore=None, mode="raise"):
+    """`idx` as integer indices into an axis of `size`, checked.
+
+    Float arrays are accepted when they hold integral values (MXNet passes float32 labels and ids), anything
+    else raises a ValueError. mode "raise": every index must be in [0, size) (negative ones are refused as
+    PyTorch and TF refuse them; NumPy's silent wrap of -1 to the last row is what this prevents), except
+    entries equal to `ignore`; "clip" clamps into range (mx.nd.take's default); "wrap" takes them modulo size.
+    """
+    if getattr(idx, "dtype", None) is None:
+        idx = xp.asarray(idx)
+    if idx.dtype.kind == "f":
+        whole = idx.astype(xp.int64)
+        if not bool((whole == idx).all()):
+            bad = idx.reshape(-1)[int(xp.argmax((whole != idx).reshape(-1)))]
+            raise ValueError(f"{op}: {what} must hold integral values; got {float(bad)!r} "
+                             f"(float {what}s are accepted only when they are whole numbers)")
+        idx = whole
+    elif idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: {what} must be integers, got dtype {idx.dtype}")
+    if mode == "clip":
+        return xp.clip(idx, 0, size - 1)
+    if mode == "wrap":
+        return idx % size
+    if mode != "raise":
+        raise ValueError(f"{op}: mode must be 'raise', 'clip' or 'wrap', got {mode!r}")
+    bad = (idx < 0) | (idx >= size)
+    if ignore is not None:
+        bad &= idx != ignore
+    if bool(bad.any()):  # one reduction (one device sync on a GPU); the culprit is looked up only on failure
+        first = int(idx.reshape(-1)[int(xp.argmax(bad.reshape(-1)))])
+        allowed = "" if ignore is None else f" (or the ignored value {ignore})"
+        raise IndexError(f"{op}: {what} {first} is out of range for size {size}; "
+                         f"valid values are 0..{size - 1}{allowed}")
+    return idx
+
+
+def _axis(op, shape, axis):
+    nd = len(shape)
+    if not isinstance(axis, int) or not -nd <= axis < nd:
+        raise shape_error(op, f"axis {axis!r} is out of range", shape)
+    return axis % nd
+
+
+def _grid(xp, shape, axis, index):
+    """Index arrays that address, for every position of `index`, the element of x it reads on `axis`."""
+    nd = len(shape)
+    return tuple(index if d == axis else xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+                 for d, n in enumerate(shape))
+
+
+@register
+class Gather(Kernel):
+    """torch.gather(x, axis, index): y[i][j] = x[index[i][j]][j] for axis 0. index has x's rank and is no
+    larger than x on the other axes; every index must be in [0, x.shape[axis]) (PyTorch refuses negatives).
+    Backward scatter-adds, so repeated indices accumulate."""
+    name = "gather"
+
+    @staticmethod
+    def forward(xp, x, index, axis=0):
+        Gather.infer(x.shape, index.shape, axis=axis)
+        ax = axis % x.ndim
+        index = as_indices(xp, "gather", index, x.shape[ax])
+        part = x
+        if index.shape != x.shape:  # PyTorch reads only the leading part of the other axes
+            part = x[tuple(slice(None) if d == ax else slice(0, n) for d, n in enumerate(index.shape))]
+        return xp.take_along_axis(part, index, axis=ax), (index, x.shape, x.dtype)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, axis=0):
+        index, shape, dtype = saved
+        if not need(needs, 0):
+            return None, None
+        gx = xp.zeros(shape, dtype=gy.dtype)
+        xp.add.at(gx, _grid(xp, index.shape, axis % len(shape), index), gy)
+        return gx, None
+
+    @staticmethod
+    def infer(x, index, axis=0):
+        x, index = tuple(x), tuple(index)
+        ax = _axis("gather", x, axis)
+        if len(index) != len(x):
+            raise shape_error("gather", "index must have as many dimensions as the input", x, index)
+        if any(i > n for d, (i, n) in enumerate(zip(index, x)) if d != ax and None not in (i, n)):
+            raise shape_error("gather", f"index is larger than the input on an axis other than {axis}", x, index)
+        return index
+
+
+@register
+class Take(Kernel):
+    """y = take(x, indices, axis): whole slices of x along `axis`, shape x[:axis] + indices + x[axis+1:]
+    (np.take, tf.gather, mx.nd.take, torch.index_select for 1-d indices).
+
+    mode "raise" (TF, PyTorch): an index outside [0, n) is an IndexError; "clip" (mx.nd.take's default)
+    clamps; "wrap" takes indices modulo n. Backward scatter-adds, so repeated indices accumulate."""
+    name = "take"
+
+    @staticmethod
+    def forward(xp, x, indices, axis=0, mode="raise"):
+        ax = _axis("take", x.shape, axis)
+        indices = as_indices(xp, "take", indices, x.shape[ax], mode=mode)
+        return xp.take(x, indices, axis=ax), (indices, x.shape)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, axis=0, mode="raise"):
+        indices, shape = saved
+        if not need(needs, 0):
+            return None, None
+        gx = xp.zeros(shape, dtype=gy.dtype)
+        ax = axis % len(shape)
+        xp.add.at(gx, (slice(None),) * ax + (indices,), gy)
+        return gx, None
+
+    @staticmethod
+    def infer(x, indices, axis=0, mode="raise"):
+        x = tuple(x)
+        ax = _axis("take", x, axis)
+        return x[:ax] + tuple(indices) + x[ax + 1:]
+
+
+@register
+class OneHot(Kernel):
+    """y[..., k] = on_value if indices[...] == k else off_value, a new last axis of size `depth`.
+
+    out_of_range "raise" (PyTorch's F.one_hot): an index outside [0, depth) is an IndexError; "zeros"
+    (tf.one_hot, mx.nd.one_hot): such a row is all off_value. dtype defaults to float32 (TF, MXNet);
+    PyTorch's engine passes int64. No gradient flows to integer indices: backward returns (None,)."""
+    name = "one_hot"
+
+    @staticmethod
+    def forward(xp, indices, depth, dtype="float32", on_value=1, off_value=0, out_of_range="raise"):
+        if out_of_range == "raise":
+            indices = as_indices(xp, "one_hot", indices, depth)
+        elif out_of_range != "zeros":
+            raise ValueError(f"one_hot: out_of_range must be 'raise' or 'zeros', got {out_of_range!r}")
+        hit = indices[..., None] == xp.arange(depth)
+        if on_value == 1 and off_value == 0:
+            return hit.astype(dtype), None
+        return xp.where(hit, on_value, off_value).astype(dtype), None
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, **attrs):
+        return (None,)
+
+    @staticmethod
+    def infer(indices, depth, **attrs):
+        return tuple(indices) + (depth,)
+
+
+@register
+class Where(Kernel):
+    """y = x where cond else other (broadcasting all three); the gradient goes to x where cond holds and to
+    `other` elsewhere (zeros in the other places), none to cond."""
+    name = "where"
+
+    @staticmethod
+    def forward(xp, cond, x, other, out=None):
+        if cond.dtype != bool:
+            cond = cond != 0
+        if out is None:
+            return xp.where(cond, x, other), (cond, x.shape, other.shape)
+        out[...] = other
+        xp.copyto(out, x, where=cond)
+        return out, (cond, x.shape, other.shape)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None):
+        cond, sx, so = saved
+        zero = xp.zeros((), dtype=gy.dtype)
+        gx = unbroadcast(xp, xp.where(cond, gy, zero), sx) if need(needs, 1) else None
+        go = unbroadcast(xp, xp.where(cond, zero, gy), so) if need(needs, 2) else None
+        return None, gx, go
+
+    @staticmethod
+    def infer(cond, x, other):
+        return broadcast_shape("where", broadcast_shape("where", cond, x), other)

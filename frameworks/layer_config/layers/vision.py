@@ -1,0 +1,104 @@
+"""Vision layers: Convolution and Pooling (NCHW)."""
+from frameworks import kernels as K
+
+from ..layer import Layer, ParamLayer, infer, register_layer
+from ..proto import caffe_pb2
+
+def _spatial(layer, p, name, default=None):
+    """kernel / pad / stride of a ConvolutionParameter or PoolingParameter as (h, w): the *_h/*_w pair if
+    set, else the (repeated in Convolution) single field, else `default` (None: required)."""
+    if p.HasField(f"{name}_h") or p.HasField(f"{name}_w"):
+        return getattr(p, f"{name}_h"), getattr(p, f"{name}_w")
+    field = "kernel_size" if name == "kernel" else name
+    v = getattr(p, field)
+    if isinstance(v, int):   # PoolingParameter: optional scalar
+        if p.HasField(field):
+            return v, v
+        v = []
+    v = list(v)
+    if not v:
+        if default is None:
+            raise layer.error(f"{field} (or {name}_h and {name}_w) is required")
+        return default, default
+    return (v[0], v[0]) if len(v) == 1 else (v[0], v[1])
+
+
+@register_layer("Convolution")
+class ConvolutionLayer(ParamLayer):
+    """2-D convolution, NCHW, weight (num_output, C, kh, kw), via the im2col + GEMM kernel."""
+    exact_num_bottom_blobs = 1
+    exact_num_top_blobs = 1
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.convolution_param
+        if p.group != 1 or any(d != 1 for d in p.dilation) or p.axis != 1:
+            raise self.error("only group 1, dilation 1 and axis 1 are supported")
+        if len(bottom[0].shape) != 4:
+            raise self.error(f"needs an NCHW bottom, got shape {bottom[0].shape}")
+        kh, kw = _spatial(self, p, "kernel")
+        self.positive(min(kh, kw), "kernel_size")
+        self.pad = _spatial(self, p, "pad", 0)
+        self.stride = _spatial(self, p, "stride", 1)
+        self.positive(min(self.stride), "stride")
+        n, c = self.positive(p.num_output, "convolution_param.num_output"), bottom[0].shape[1]
+        self.add_param((n, c, kh, kw), p.weight_filler, c * kh * kw, n * kh * kw)
+        self.bias_term = p.bias_term
+        if p.bias_term:
+            self.add_param((n,), p.bias_filler, c * kh * kw, n * kh * kw)
+
+    def reshape(self, bottom, top):
+        shapes = [b.shape for b in self.blobs]
+        top[0].reshape(*infer(self, K.conv2d, bottom[0].shape, *shapes, stride=self.stride, pad=self.pad))
+
+    def forward(self, bottom, top):
+        b = self.blobs[1].data if self.bias_term else None
+        y, self.saved = K.conv2d.forward(self.xp, bottom[0].data, self.blobs[0].data, b,
+                                         stride=self.stride, pad=self.pad)
+        top[0].set_data(y)
+
+    def backward(self, top, propagate_down, bottom):
+        needs = (propagate_down[0], True, True)[:2 + self.bias_term]
+        grads = K.conv2d.backward(self.xp, self.saved, top[0].diff, needs=needs,
+                                  stride=self.stride, pad=self.pad)
+        for i, g in enumerate(grads[1:]):
+            self.param_diff(i, g)
+        if propagate_down[0]:
+            bottom[0].set_diff(grads[0])
+
+
+@register_layer("Pooling")
+class PoolingLayer(Layer):
+    """MAX pooling; round_mode CEIL (Caffe's default) or FLOOR, as newer Caffe offers."""
+    exact_num_bottom_blobs = 1
+    exact_num_top_blobs = 1
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.pooling_param
+        if p.pool != caffe_pb2.PoolingParameter.MAX:
+            raise self.error(f"pool {caffe_pb2.PoolingParameter.PoolMethod.Name(p.pool)} is not supported "
+                             "(only MAX)")
+        if p.global_pooling:
+            self.kernel = tuple(bottom[0].shape[2:4])
+        else:
+            self.kernel = _spatial(self, p, "kernel")
+        self.positive(min(self.kernel), "kernel_size")
+        self.pad = _spatial(self, p, "pad", 0)
+        self.stride = _spatial(self, p, "stride", 1)
+        self.positive(min(self.stride), "stride")
+        self.ceil = p.round_mode == caffe_pb2.PoolingParameter.CEIL
+
+    def attrs(self):
+        return dict(kernel=self.kernel, stride=self.stride, pad=self.pad, ceil_mode=self.ceil)
+
+    def reshape(self, bottom, top):
+        top[0].reshape(*infer(self, K.max_pool2d, bottom[0].shape, **self.attrs()))
+
+    def forward(self, bottom, top):
+        y, self.saved = K.max_pool2d.forward(self.xp, bottom[0].data, **self.attrs())
+        top[0].set_data(y)
+
+    def backward(self, top, propagate_down, bottom):
+        if propagate_down[0]:
+            bottom[0].set_diff(K.max_pool2d.backward(self.xp, self.saved, top[0].diff, **self.attrs())[0])
+
+

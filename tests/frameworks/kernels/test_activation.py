@@ -1,0 +1,87 @@
+"""Activation, comparison and elementwise kernels against NumPy definitions, at the extremes too."""
+import numpy as np
+import pytest
+
+from frameworks import kernels as K
+from frameworks.kernels import ShapeError
+
+R = np.random.RandomState(3)
+
+
+def test_softmax_and_log_softmax_formulas():
+    x = R.standard_normal((3, 5))
+    e = np.exp(x)
+    np.testing.assert_allclose(K.softmax.forward(np, x)[0], e / e.sum(1, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(K.log_softmax.forward(np, x)[0], x - np.log(e.sum(1, keepdims=True)), rtol=1e-13)
+    np.testing.assert_allclose(K.softmax.forward(np, x, axis=0)[0], e / e.sum(0, keepdims=True), rtol=1e-14)
+
+
+def test_softmax_is_stable_for_large_logits():
+    x = np.array([[1000.0, 0.0, -1000.0]], dtype=np.float32)
+    y, _ = K.softmax.forward(np, x)
+    assert np.isfinite(y).all() and y[0, 0] == 1
+    ly, _ = K.log_softmax.forward(np, x)
+    assert np.isfinite(ly).all() and ly[0, 2] == -2000
+
+
+def test_softmax_axis_out_of_range_names_op_and_shape():
+    with pytest.raises(ShapeError, match=r"softmax: axis 2 is out of range for 2 dimensions \(shapes \(3, 4\)\)"):
+        K.softmax.infer((3, 4), axis=2)
+
+
+def test_leaky_relu_elu_softplus_formulas():
+    x = np.array([-50.0, -2.0, -0.5, 0.0, 0.5, 3.0, 50.0])
+    np.testing.assert_array_equal(K.leaky_relu.forward(np, x, negative_slope=0.2)[0], np.where(x > 0, x, 0.2 * x))
+    np.testing.assert_allclose(K.elu.forward(np, x, alpha=0.7)[0], np.where(x > 0, x, 0.7 * (np.exp(x) - 1)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(K.softplus.forward(np, x)[0], np.log1p(np.exp(x)), rtol=1e-12)
+
+
+def test_softplus_is_stable_and_threshold_is_linear():
+    x = np.array([-1000.0, 1000.0], dtype=np.float32)
+    y, saved = K.softplus.forward(np, x)
+    np.testing.assert_array_equal(y, [0.0, 1000.0])
+    (g,) = K.softplus.backward(np, saved, np.ones_like(y))
+    np.testing.assert_array_equal(g, [0.0, 1.0])
+    assert y.dtype == g.dtype == np.float32
+    y, _ = K.softplus.forward(np, np.array([30.0]), threshold=20.0)
+    assert y[0] == 30.0
+
+
+def test_abs_sqrt_rsqrt():
+    x = np.array([0.25, 4.0, 9.0])
+    np.testing.assert_allclose(K.rsqrt.forward(np, x)[0], [2.0, 0.5, 1 / 3], rtol=1e-15)
+    np.testing.assert_allclose(K.sqrt.forward(np, x)[0], [0.5, 2.0, 3.0], rtol=1e-15)
+    y, saved = K.abs.forward(np, np.array([-2.0, 0.0, 3.0]))
+    np.testing.assert_array_equal(K.abs.backward(np, saved, np.ones(3))[0], [-1.0, 0.0, 1.0])
+
+
+def test_cast_gradient_comes_back_in_the_input_dtype():
+    x = R.standard_normal(4).astype(np.float32)
+    y, saved = K.cast.forward(np, x, dtype="float64")
+    assert y.dtype == np.float64
+    (g,) = K.cast.backward(np, saved, np.ones(4), dtype="float64")
+    assert g.dtype == np.float32
+    same, _ = K.cast.forward(np, x, dtype=np.float32)
+    assert same is x
+    _, saved = K.cast.forward(np, np.array([1, 2]), dtype="float32")
+    assert K.cast.backward(np, saved, np.ones(2, np.float32), dtype="float32") == (None,)
+
+
+def test_comparisons_are_bool_and_have_no_gradient():
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0])
+    for k, f in ((K.equal, np.equal), (K.not_equal, np.not_equal), (K.greater, np.greater),
+                 (K.greater_equal, np.greater_equal), (K.less, np.less), (K.less_equal, np.less_equal)):
+        y, saved = k.forward(np, a, b)
+        assert y.dtype == bool
+        np.testing.assert_array_equal(y, f(a, b))
+        assert k.backward(np, saved, np.ones(3)) == (None, None)
+    with pytest.raises(ShapeError, match="greater: operands could not be broadcast"):
+        K.greater.infer((3,), (2,))
+
+
+def test_sign_gradient_is_zeros():
+    y, saved = K.sign.forward(np, np.array([-2.0, 0.0, 5.0], dtype=np.float32))
+    np.testing.assert_array_equal(y, [-1, 0, 1])
+    (g,) = K.sign.backward(np, saved, np.ones(3, np.float32))
+    assert g.dtype == np.float32 and not g.any()

@@ -1,0 +1,62 @@
+"""Indexing kernels against NumPy/PyTorch semantics; an index out of range is one IndexError naming the op,
+the index and the size (never NumPy's silent wrap of -1 to the last row)."""
+import numpy as np
+import pytest
+
+from frameworks import kernels as K
+from frameworks.kernels import ShapeError
+
+R = np.random.RandomState(5)
+
+
+def test_gather_is_torch_gather():
+    x = R.standard_normal((3, 4))
+    idx = np.array([[0, 3], [2, 2], [1, 0]])
+    y, _ = K.gather.forward(np, x, idx, axis=1)
+    np.testing.assert_array_equal(y, [[x[i, idx[i, j]] for j in range(2)] for i in range(3)])
+    with pytest.raises(IndexError, match=r"gather: index -1 is out of range for size 4"):
+        K.gather.forward(np, x, np.array([[0, -1]]), axis=1)
+    with pytest.raises(ShapeError, match="gather: index must have as many dimensions as the input"):
+        K.gather.infer((3, 4), (3,), axis=0)
+
+
+def test_take_modes():
+    x = R.standard_normal((4, 2))
+    y, _ = K.take.forward(np, x, np.array([3, 0, 3]))
+    np.testing.assert_array_equal(y, x[[3, 0, 3]])
+    with pytest.raises(IndexError, match=r"take: index -1 is out of range for size 4"):
+        K.take.forward(np, x, np.array([0, -1]))
+    with pytest.raises(IndexError, match=r"take: index 4 is out of range for size 4"):
+        K.take.forward(np, x, np.array([4]))
+    np.testing.assert_array_equal(K.take.forward(np, x, np.array([-3, 9]), mode="clip")[0], x[[0, 3]])
+    np.testing.assert_array_equal(K.take.forward(np, x, np.array([-1, 5]), mode="wrap")[0], x[[3, 1]])
+    np.testing.assert_array_equal(K.take.forward(np, x, np.array([1.0, 2.0], np.float32))[0], x[[1, 2]])
+
+
+def test_embedding_refuses_minus_one():
+    w = R.standard_normal((5, 2))
+    with pytest.raises(IndexError, match=r"embedding: id -1 is out of range for size 5"):
+        K.embedding.forward(np, w, np.array([[0, -1]]))
+    with pytest.raises(IndexError, match="embedding: id 5 is out of range for size 5"):
+        K.embedding.forward(np, w, np.array([5]))
+
+
+def test_one_hot_raise_and_zeros():
+    y, _ = K.one_hot.forward(np, np.array([2, 0]), 3)
+    np.testing.assert_array_equal(y, [[0, 0, 1], [1, 0, 0]])
+    assert y.dtype == np.float32
+    with pytest.raises(IndexError, match="one_hot: index 3 is out of range for size 3"):
+        K.one_hot.forward(np, np.array([3]), 3)
+    y, _ = K.one_hot.forward(np, np.array([-1, 3, 1]), 3, out_of_range="zeros", dtype="int64")
+    np.testing.assert_array_equal(y, [[0, 0, 0], [0, 0, 0], [0, 1, 0]])
+    assert y.dtype == np.int64
+
+
+def test_where_routes_the_gradient_to_both_branches():
+    c = np.array([True, False, True])
+    y, saved = K.where.forward(np, c, np.array([1.0, 2.0, 3.0]), np.array([9.0]))
+    np.testing.assert_array_equal(y, [1.0, 9.0, 3.0])
+    gc, gx, go = K.where.backward(np, saved, np.array([1.0, 2.0, 4.0]))
+    assert gc is None
+    np.testing.assert_array_equal(gx, [1.0, 0.0, 4.0])
+    np.testing.assert_array_equal(go, [2.0])
