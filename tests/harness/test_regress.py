@@ -1,5 +1,6 @@
 """The regression gate: its statistics on synthetic samples, the dependency check, and a whole run of two
 versions in alternation on a test-only workload that one version slows down."""
+import json
 import subprocess
 import sys
 
@@ -127,7 +128,8 @@ def test_the_ref_is_checked_out_in_a_temporary_worktree_and_removed(tmp_path):
     repo = _repo(tmp_path / "repo")
     sha = regress.resolve("HEAD", repo)
     with regress.checkout(sha, repo) as tree:
-        assert (tree / "pyproject.toml").read_text() == PYPROJECT.format(extra="")   # the ref's, not the tree's
+        # the ref's file, not the working tree's
+        assert (tree / "pyproject.toml").read_text() == PYPROJECT.format(extra="")
     assert not tree.exists()
     listed = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True, text=True).stdout
     assert str(tree) not in listed
@@ -190,3 +192,52 @@ def test_a_run_of_a_tree_without_the_code_is_an_error_not_a_silent_run_of_anothe
     opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
     result = regress.run_once(bench, tmp_path, "A", opts)
     assert result["status"] == "error"
+
+
+def test_the_time_budget_stops_after_the_minimum_rounds(slow_fake, monkeypatch):
+    monkeypatch.setenv(slow_spec.STEP_ENV, "0.001")
+    benches, _ = regress.select(["dynamic_tape"], [SLOW])
+    stopped = regress.compare(machine.ROOT, machine.ROOT, benches, 0.10, min_rounds=2, max_rounds=9, iters=1,
+                              warmup=0, tax=False, quiet=True, max_minutes=1e-4)
+    assert stopped == "--max-minutes 0.0001 would be passed by round 3"
+    assert len(benches[0].runs["A"]) == len(benches[0].runs["B"]) == 2 and benches[0].step is not None
+
+
+def test_round_limits_are_checked_before_anything_runs():
+    with pytest.raises(UsageError, match="--min-rounds"):
+        regress.compare(machine.ROOT, machine.ROOT, [], 0.1, min_rounds=1)
+    with pytest.raises(UsageError, match="--max-minutes"):
+        regress.compare(machine.ROOT, machine.ROOT, [], 0.1, max_minutes=-1)
+
+
+def test_the_gate_wires_ref_worktree_table_json_and_exit_code(slow_fake, tmp_path, monkeypatch, capsys):
+    """The whole command around the measuring loop (which the test above runs for real): the ref checked
+    out in a worktree and handed over as version A, this tree as B, the verdicts printed and saved."""
+    repo = _repo(tmp_path / "repo")
+    (repo / "pyproject.toml").write_text(PYPROJECT.format(extra=""))      # same dependencies as the ref
+    (repo / "marker.txt").write_text("B only")                         # uncommitted: in B, not in A
+    seen = {}
+
+    def measured(root_a, root_b, benches, min_effect, *args, **kwargs):
+        seen.update(a_files=sorted(p.name for p in root_a.iterdir()), b=root_b)
+        for bench in benches:
+            slow = 1.25 if bench.engine == "reference" else 1.0
+            for rnd in range(1, 7):
+                bench.runs["A"].append({"round": rnd, "step_ms": 10.0 + 0.01 * rnd})
+                bench.runs["B"].append({"round": rnd, "step_ms": slow * (10.0 + 0.01 * rnd)})
+        regress.judge_all(benches, min_effect)
+        return "every verdict decided after 6 rounds"
+    monkeypatch.setattr(regress, "compare", measured)
+    out_json = tmp_path / "gate.json"
+    code = regress.gate(against="HEAD", engines=["reference,dynamic_tape"], names=[SLOW], root=repo,
+                        json_out=out_json, quiet=True)
+    assert code == 1
+    assert "marker.txt" not in seen["a_files"] and ".git" in seen["a_files"] and seen["b"] == repo
+    printed = capsys.readouterr().out
+    assert "A = HEAD (" in printed and "slower 1.250" in printed and "no change 1.000" in printed
+    assert "1 no change, 1 slower" in printed and "FAILED" in printed
+    saved = json.loads(out_json.read_text())
+    assert saved["exit"] == 1 and saved["a"]["commit"] == regress.resolve("HEAD", repo)
+    assert [b["step"]["label"] for b in saved["benchmarks"]] == ["slower", "no change"]
+    assert subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True,
+                          text=True).stdout.count("\n") == 1      # the ref's worktree is gone again
