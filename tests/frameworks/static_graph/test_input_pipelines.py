@@ -125,3 +125,10 @@ def test_metrics_accuracy_and_mean_with_local_variables():
         assert sess.run(m) == pytest.approx((2 + 1 + 5 + 1 + 3) / 5)
         sess.run(tf.local_variables_initializer())   # a new evaluation pass starts from zero
         assert sess.run(acc_op, {labels: batches[0][0], logits: batches[0][1]}) == 0.5
+
+
+def test_dataset_map_is_refused_with_what_to_do_instead():
+    tf.reset_default_graph()
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(4.0))
+    with pytest.raises(tf.errors.UnimplementedError, match="apply the function to the arrays"):
+        ds.map(lambda v: v * 2.0)

@@ -265,3 +265,9 @@ def test_summaries_and_file_writer(graph, tmp_path):
     assert [(e["tag"], e["step"]) for e in lines] == [("loss", 0), ("x", 0), ("loss", 1), ("x", 1)]
     assert lines[2]["value"] == 4.0 and lines[3]["histo"]["max"] == 2.0
     assert (tmp_path / "graph.json").exists() and (tmp_path / "graph.dot").exists()
+
+
+def test_tf_dtype_names_mean_tfs_dtypes(graph):
+    assert tf.placeholder("float", [2]).dtype == tf.float32      # not NumPy's float64
+    assert tf.placeholder("double", [2]).dtype == tf.float64
+    assert tf.constant([1, 2]).dtype == tf.int32 and tf.constant([1.5]).dtype == tf.float32
