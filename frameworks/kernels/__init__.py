@@ -15,9 +15,14 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     linalg       matmul
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
     pool         avg_pool2d global_avg_pool2d
-    normalization batch_norm dropout
+    normalization  batch_norm dropout
     optim        sgd momentum nesterov rmsprop adagrad adadelta adam  (in-place updates:
                  kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
+
+Beside the ops: `random` (the Philox4x32-10 counter-based generator every engine's dropout draws from,
+`uniform(xp, seed, counter, shape)` and `Stream`), and each Kernel's declared facts (accepts_out, may_view,
+may_overwrite, saves_inputs, saves_output, grad_may_view, state_inputs, saved_bytes, workspace_bytes; see
+base.Kernel) that memory planners read instead of keeping tables of their own.
 
 Kernels import no engine, no workload and no harness.
 """

@@ -6,13 +6,17 @@ zeros, as PyTorch's and TF's sign gradients are zeros; a bool output (the compar
 differentiable at all, so backward returns None for both inputs (PyTorch's bool tensors never require
 grad, TF registers no gradient for Equal/Less/...)."""
 from .base import Kernel, register
-from .elementwise import broadcast_shape
+from .elementwise import _Unary, broadcast_shape
 
 
 @register
-class Sign(Kernel):
+class Sign(_Unary):
     """y = sign(x) in x's dtype (-1, 0 or 1); its gradient is zeros."""
     name = "sign"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -22,13 +26,12 @@ class Sign(Kernel):
     def backward(xp, saved, gy, needs=None):
         return (xp.zeros(saved, dtype=gy.dtype),)
 
-    @staticmethod
-    def infer(x):
-        return tuple(x)
-
 
 class _Compare(Kernel):
     """y = ufunc(a, b), a bool array of the broadcast shape; no gradient."""
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
 
     @classmethod
     def infer(cls, a, b):

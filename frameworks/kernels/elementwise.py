@@ -350,6 +350,8 @@ class Clip(_Unary):
 class Abs(_Unary):
     """y = |x|; the gradient is sign(x), 0 at exactly 0 (as PyTorch and TF)."""
     name = "abs"
+    accepts_out = True
+    saves_output = False
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -364,6 +366,9 @@ class Abs(_Unary):
 class Sqrt(_Unary):
     """y = sqrt(x); backward gy / (2 y) from the output alone."""
     name = "sqrt"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -379,6 +384,9 @@ class Sqrt(_Unary):
 class Rsqrt(_Unary):
     """y = 1 / sqrt(x) (tf.math.rsqrt, torch.rsqrt); backward -gy * y^3 / 2 from the output alone."""
     name = "rsqrt"
+    accepts_out = True
+    may_overwrite = (0,)
+    saves_inputs = ()
 
     @staticmethod
     def forward(xp, x, out=None):
@@ -398,6 +406,10 @@ class Cast(_Unary):
     Casting to the dtype x already has returns x itself (no copy). An integer or bool input gets no
     gradient (None)."""
     name = "cast"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, dtype):

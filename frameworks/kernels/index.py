@@ -1,7 +1,8 @@
 """Indexing kernels: gather (torch.gather), take along an axis (np.take / tf.gather / mx.nd.take), one_hot
 and where; and the one index check every kernel that indexes by data uses (IndexError naming op, index, size)."""
-from .base import Kernel, register, need, shape_error
+from .base import Kernel, register, need, nbytes_of, shape_error
 from .elementwise import broadcast_shape, unbroadcast
+from .shape import check_axis
 
 
 def as_indices(xp, op, idx, size, what="index", ignore=None, mode="raise"):
@@ -40,13 +41,6 @@ def as_indices(xp, op, idx, size, what="index", ignore=None, mode="raise"):
     return idx
 
 
-def _axis(op, shape, axis):
-    nd = len(shape)
-    if not isinstance(axis, int) or not -nd <= axis < nd:
-        raise shape_error(op, f"axis {axis!r} is out of range", shape)
-    return axis % nd
-
-
 def _grid(xp, shape, axis, index):
     """Index arrays that address, for every position of `index`, the element of x it reads on `axis`."""
     nd = len(shape)
@@ -60,22 +54,31 @@ class Gather(Kernel):
     larger than x on the other axes; every index must be in [0, x.shape[axis]) (PyTorch refuses negatives).
     Backward scatter-adds, so repeated indices accumulate."""
     name = "gather"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, x, index, axis=0, itemsize=4):
+        # the index check's masks and, inside take_along_axis, one int64 index array per axis
+        return nbytes_of(index, 3 + 8 * len(tuple(x)))
 
     @staticmethod
     def forward(xp, x, index, axis=0):
         Gather.infer(x.shape, index.shape, axis=axis)
         ax = axis % x.ndim
-        index = as_indices(xp, "gather", index, x.shape[ax])
+        positions = as_indices(xp, "gather", index, x.shape[ax])
         part = x
         if index.shape != x.shape:  # PyTorch reads only the leading part of the other axes
             part = x[tuple(slice(None) if d == ax else slice(0, n) for d, n in enumerate(index.shape))]
-        return xp.take_along_axis(part, index, axis=ax), (index, x.shape, x.dtype)
+        return xp.take_along_axis(part, positions, axis=ax), (index, x.shape)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, axis=0):
-        index, shape, dtype = saved
+        index, shape = saved   # as given (whole-number floats are converted again, not kept twice)
         if not need(needs, 0):
             return None, None
+        if index.dtype.kind == "f":
+            index = index.astype(xp.int64)
         gx = xp.zeros(shape, dtype=gy.dtype)
         xp.add.at(gx, _grid(xp, index.shape, axis % len(shape), index), gy)
         return gx, None
@@ -83,7 +86,7 @@ class Gather(Kernel):
     @staticmethod
     def infer(x, index, axis=0):
         x, index = tuple(x), tuple(index)
-        ax = _axis("gather", x, axis)
+        ax = check_axis("gather", len(x), axis, x)
         if len(index) != len(x):
             raise shape_error("gather", "index must have as many dimensions as the input", x, index)
         if any(i > n for d, (i, n) in enumerate(zip(index, x)) if d != ax and None not in (i, n)):
@@ -99,27 +102,38 @@ class Take(Kernel):
     mode "raise" (TF, PyTorch): an index outside [0, n) is an IndexError; "clip" (mx.nd.take's default)
     clamps; "wrap" takes indices modulo n. Backward scatter-adds, so repeated indices accumulate."""
     name = "take"
+    saves_inputs = (1,)
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, x, indices, axis=0, mode="raise", itemsize=4):
+        return nbytes_of(indices, 3 + 8)   # the index check's masks, or the clipped/wrapped indices
 
     @staticmethod
     def forward(xp, x, indices, axis=0, mode="raise"):
-        ax = _axis("take", x.shape, axis)
-        indices = as_indices(xp, "take", indices, x.shape[ax], mode=mode)
-        return xp.take(x, indices, axis=ax), (indices, x.shape)
+        ax = check_axis("take", x.ndim, axis, x.shape)
+        return xp.take(x, as_indices(xp, "take", indices, x.shape[ax], mode=mode), axis=ax), (indices, x.shape)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, axis=0, mode="raise"):
-        indices, shape = saved
+        indices, shape = saved   # as given: the positions are cheaper to redo than to keep
         if not need(needs, 0):
             return None, None
-        gx = xp.zeros(shape, dtype=gy.dtype)
         ax = axis % len(shape)
+        if indices.dtype.kind == "f":   # whole numbers, checked by forward
+            indices = indices.astype(xp.int64)
+        if mode == "clip":
+            indices = xp.clip(indices, 0, shape[ax] - 1)
+        elif mode == "wrap":
+            indices = indices % shape[ax]
+        gx = xp.zeros(shape, dtype=gy.dtype)
         xp.add.at(gx, (slice(None),) * ax + (indices,), gy)
         return gx, None
 
     @staticmethod
     def infer(x, indices, axis=0, mode="raise"):
         x = tuple(x)
-        ax = _axis("take", x, axis)
+        ax = check_axis("take", len(x), axis, x)
         return x[:ax] + tuple(indices) + x[ax + 1:]
 
 
@@ -131,6 +145,15 @@ class OneHot(Kernel):
     (tf.one_hot, mx.nd.one_hot): such a row is all off_value. dtype defaults to float32 (TF, MXNet);
     PyTorch's engine passes int64. No gradient flows to integer indices: backward returns (None,)."""
     name = "one_hot"
+    saves_inputs = ()
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, indices, depth, dtype="float32", on_value=1, off_value=0, out_of_range="raise",
+                        itemsize=4):
+        # the index check's masks, the hit mask, and with other on/off values xp.where's float64 result
+        plain = on_value == 1 and off_value == 0
+        return nbytes_of(indices, 3) + nbytes_of(tuple(indices) + (depth,), 1 if plain else 9)
 
     @staticmethod
     def forward(xp, indices, depth, dtype="float32", on_value=1, off_value=0, out_of_range="raise"):
@@ -157,16 +180,21 @@ class Where(Kernel):
     """y = x where cond else other (broadcasting all three); the gradient goes to x where cond holds and to
     `other` elsewhere (zeros in the other places), none to cond."""
     name = "where"
+    accepts_out = True
+    may_overwrite = (2,)
+    saves_inputs = (0,)   # cond as given when it is bool (else cond != 0, which saved then holds)
+    saves_output = False
 
     @staticmethod
     def forward(xp, cond, x, other, out=None):
         if cond.dtype != bool:
             cond = cond != 0
+        shapes = (getattr(x, "shape", ()), getattr(other, "shape", ()))  # either branch may be a scalar
         if out is None:
-            return xp.where(cond, x, other), (cond, x.shape, other.shape)
+            return xp.where(cond, x, other), (cond,) + shapes
         out[...] = other
         xp.copyto(out, x, where=cond)
-        return out, (cond, x.shape, other.shape)
+        return out, (cond,) + shapes
 
     @staticmethod
     def backward(xp, saved, gy, needs=None):

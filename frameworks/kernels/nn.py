@@ -268,43 +268,48 @@ class SoftmaxCrossEntropy(Kernel):
     saves_output = False
 
     @classmethod
-    def saved_bytes(cls, logits, labels, itemsize=4):
+    def saved_bytes(cls, logits, labels, ignore_index=None, itemsize=4):
         return nbytes_of(logits, itemsize)   # the softmax probabilities
 
     @classmethod
-    def workspace_bytes(cls, logits, labels, itemsize=4):
-        # the shifted logits, the row maxima and sums, the row indices and the picked entries
-        return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2
+    def workspace_bytes(cls, logits, labels, ignore_index=None, itemsize=4):
+        # the shifted logits, the row maxima and sums, the row indices and the picked entries (with
+        # ignore_index: the keep mask and the masked labels too)
+        extra = nbytes_of(labels, 9) if ignore_index is not None else 0
+        return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2 + extra
 
     @staticmethod
     def forward(xp, logits, labels, ignore_index=None):
         n, c = logits.shape
-        labels = as_indices(xp, "softmax_cross_entropy", labels, c, what="label", ignore=ignore_index)
+        idx = as_indices(xp, "softmax_cross_entropy", labels, c, what="label", ignore=ignore_index)
         shifted = logits - logits.max(axis=1, keepdims=True)
         e = xp.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
         rows = xp.arange(n)
-        e /= s  # the softmax probabilities: all backward needs
+        e /= s  # the softmax probabilities: all backward needs, with the labels as given
         if ignore_index is None:
-            loss = (xp.log(s[:, 0]) - shifted[rows, labels]).mean()
-            return loss, (e, labels, None, None)
-        keep = labels != ignore_index
-        labels = xp.where(keep, labels, 0)
+            loss = (xp.log(s[:, 0]) - shifted[rows, idx]).mean()
+            return loss, (e, labels, None)
+        keep = idx != ignore_index
         count = keep.sum().astype(logits.dtype)
-        loss = ((xp.log(s[:, 0]) - shifted[rows, labels]) * keep).sum() / count
-        return loss, (e, labels, keep, count)
+        loss = ((xp.log(s[:, 0]) - shifted[rows, xp.where(keep, idx, 0)]) * keep).sum() / count
+        return loss, (e, labels, count)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, ignore_index=None):
-        probs, labels, keep, count = saved
         if not need(needs, 0):
             return None, None
+        probs, labels, count = saved
+        if labels.dtype.kind == "f":  # whole-number float labels, checked by forward
+            labels = labels.astype(xp.int64)
         n = probs.shape[0]
         g = probs.copy()
-        g[xp.arange(n), labels] -= 1
-        if keep is None:
+        if ignore_index is None:
+            g[xp.arange(n), labels] -= 1
             g *= gy / n
         else:
+            keep = labels != ignore_index
+            g[xp.arange(n), xp.where(keep, labels, 0)] -= 1
             g *= keep[:, None]
             g *= gy / count
         return g, None

@@ -1,5 +1,5 @@
 """Reductions: sum, mean, max and min over axes (None = all), with keepdims; argmax and argmin over one axis."""
-from .base import Kernel, register, shape_error
+from .base import Kernel, register, nbytes_of, shape_error
 
 
 def _axes(op, shape, axis):
@@ -100,7 +100,7 @@ def extreme_backward(xp, saved, gy):
     win, shape, axes = saved
     kept = tuple(d for d in range(len(shape)) if d not in axes)
     m = win.shape[0]
-    g = xp.zeros((m, _count(shape[a] for a in axes)), dtype=gy.dtype)
+    g = xp.zeros((m, nbytes_of([shape[a] for a in axes], 1)), dtype=gy.dtype)
     g[xp.arange(m), win] = gy.reshape(-1)
     g = g.reshape(tuple(shape[d] for d in kept + axes))
     inverse = [0] * len(shape)
@@ -109,15 +109,23 @@ def extreme_backward(xp, saved, gy):
     return (xp.transpose(g, inverse),)
 
 
-def _count(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+class _Extreme(_Reduce):
+    """What max and min share: their facts. forward/backward stay in each class (the hook wraps those)."""
+    saves_inputs = ()
+    saves_output = False
+
+    @classmethod
+    def saved_bytes(cls, x, axis=None, keepdims=False, itemsize=4):
+        return nbytes_of(_reduced(tuple(x), _axes(cls.name, x, axis), False), 8)   # the int64 winners
+
+    @classmethod
+    def workspace_bytes(cls, x, axis=None, keepdims=False, itemsize=4):
+        # a reordered copy of x when the reduced axes are not already last, and the row numbers
+        return nbytes_of(x, itemsize) + nbytes_of(_reduced(tuple(x), _axes(cls.name, x, axis), False), 8)
 
 
 @register
-class Max(_Reduce):
+class Max(_Extreme):
     """y = max(x, axis, keepdims) over one or several axes; the gradient goes to the first maximum
     (see extreme())."""
     name = "max"
@@ -132,7 +140,7 @@ class Max(_Reduce):
 
 
 @register
-class Min(_Reduce):
+class Min(_Extreme):
     """y = min(x, axis, keepdims) over one or several axes; the gradient goes to the first minimum."""
     name = "min"
 
@@ -155,6 +163,8 @@ def arg_extreme(xp, op, x, axis, keepdims):
 
 
 class _Arg(Kernel):
+    saves_inputs = ()
+    saves_output = False
     @classmethod
     def infer(cls, x, axis=None, keepdims=False):
         if axis is not None and not isinstance(axis, int):

@@ -1,6 +1,6 @@
 """Shape kernels: reshape, transpose, concat, slice, split, stack, unstack, broadcast_to, pad, squeeze,
 unsqueeze and tile (views where the array library allows)."""
-from .base import Kernel, register, need, shape_error
+from .base import Kernel, register, need, nbytes_of, shape_error
 
 
 def _prod(shape):
@@ -214,7 +214,8 @@ class Split(Kernel):
         return tuple(x[:axis % len(x)] + (n,) + x[axis % len(x) + 1:] for n in sizes)
 
 
-def _axis(op, nd, axis, *shapes):
+def check_axis(op, nd, axis, *shapes):
+    """`axis` as a non-negative int for `nd` dimensions, or a ShapeError naming the op, the axis and the shapes."""
     if not isinstance(axis, int) or not -nd <= axis < nd:
         raise shape_error(op, f"axis {axis!r} is out of range for {nd} dimensions", *shapes)
     return axis % nd
@@ -224,6 +225,10 @@ def _axis(op, nd, axis, *shapes):
 class Stack(Kernel):
     """y = stack(inputs, axis): a new axis (np.stack, tf.stack, torch.stack); backward takes slices."""
     name = "stack"
+    accepts_out = True
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, *xs, axis=0, out=None):
@@ -242,7 +247,7 @@ class Stack(Kernel):
         if any(len(s) != len(first) or any(a != b and None not in (a, b) for a, b in zip(s, first))
                for s in map(tuple, shapes)):
             raise shape_error("stack", "all inputs must have the same shape", *shapes)
-        ax = _axis("stack", len(first) + 1, axis, *shapes)
+        ax = check_axis("stack", len(first) + 1, axis, *shapes)
         return first[:ax] + (len(shapes),) + first[ax:]
 
 
@@ -251,11 +256,14 @@ class Unstack(Kernel):
     """ys = unstack(x, axis): one output per index of `axis`, that axis removed (tf.unstack, torch.unbind);
     views. Backward stacks the output gradients (zeros for outputs that got none)."""
     name = "unstack"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
     n_outputs = None  # as many as the axis is long
 
     @staticmethod
     def forward(xp, x, axis=0):
-        ax = _axis("unstack", x.ndim, axis, x.shape)
+        ax = check_axis("unstack", x.ndim, axis, x.shape)
         index = [slice(None)] * x.ndim
         out = []
         for i in range(x.shape[ax]):
@@ -278,7 +286,7 @@ class Unstack(Kernel):
     @staticmethod
     def infer(x, axis=0):
         x = tuple(x)
-        ax = _axis("unstack", len(x), axis, x)
+        ax = check_axis("unstack", len(x), axis, x)
         if x[ax] is None:
             raise shape_error("unstack", f"axis {axis} must have a known size", x)
         return tuple(x[:ax] + x[ax + 1:] for _ in range(x[ax]))
@@ -309,6 +317,10 @@ class BroadcastTo(Kernel):
     """y = broadcast_to(x, shape) (np/tf broadcast_to, torch expand with -1 = keep): a read-only view;
     backward sums over the broadcast axes."""
     name = "broadcast_to"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, shape):
@@ -347,6 +359,9 @@ class Pad(Kernel):
     (before, after) pair, or one pair per axis; torch's F.pad order is the engine's to convert).
     Backward slices the interior out."""
     name = "pad"
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, pad_width, constant_values=0):
@@ -373,7 +388,7 @@ def squeeze_axes(op, shape, axis):
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = []
     for a in axes:
-        a = _axis(op, len(shape), a, shape)
+        a = check_axis(op, len(shape), a, shape)
         if shape[a] not in (1, None):
             raise shape_error(op, f"cannot squeeze axis {a} of size {shape[a]}", shape)
         out.append(a)
@@ -386,6 +401,10 @@ class Squeeze(Kernel):
     that is not 1 is an error here as in NumPy/TF (torch.squeeze(dim) silently keeps it: its engine
     checks the size first)."""
     name = "squeeze"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, axis=None):
@@ -407,6 +426,10 @@ class Unsqueeze(Kernel):
     """y = expand_dims(x, axis) (torch.unsqueeze, tf.expand_dims): a new size-1 axis at `axis` of the
     output (negative counts from the end of the output); a view."""
     name = "unsqueeze"
+    may_view = (0,)
+    saves_inputs = ()
+    saves_output = False
+    grad_may_view = True
 
     @staticmethod
     def forward(xp, x, axis):
@@ -419,7 +442,7 @@ class Unsqueeze(Kernel):
     @staticmethod
     def infer(x, axis):
         x = tuple(x)
-        ax = _axis("unsqueeze", len(x) + 1, axis, x)
+        ax = check_axis("unsqueeze", len(x) + 1, axis, x)
         return x[:ax] + (1,) + x[ax:]
 
 
@@ -428,6 +451,12 @@ class Tile(Kernel):
     """y = tile(x, reps) (np.tile, tf.tile, torch's x.repeat): x repeated reps[i] times along each axis;
     backward sums the copies."""
     name = "tile"
+    saves_inputs = ()
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, x, reps, itemsize=4):
+        return nbytes_of(cls.infer(x, reps), itemsize)   # np.tile repeats one axis at a time
 
     @staticmethod
     def forward(xp, x, reps):

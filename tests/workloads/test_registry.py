@@ -7,7 +7,7 @@ from workloads import EngineUnsupported, UnknownNameError
 
 
 def test_names_and_engines():
-    assert set(workloads.names()) == {"mlp-l2", "fc-adam", "lstm", "lstm-cells", "cnn", "vqa"}
+    assert set(workloads.names()) == {"mlp-l2", "fc-adam", "lstm", "lstm-cells", "cnn", "vqa", "resnet"}
     assert workloads.engines()[0] == "reference"
     assert {"static_graph", "dynamic_tape", "layer_config", "hybrid", "hybrid:imperative"} <= set(workloads.engines())
 
@@ -21,8 +21,8 @@ def test_sizes():
 
 def test_unknown_workload_lists_known_names():
     with pytest.raises(UnknownNameError) as e:
-        workloads.get("resnet")
-    assert "resnet" in str(e.value) and "mlp-l2" in str(e.value) and "vqa" in str(e.value)
+        workloads.get("resnet50")
+    assert "resnet50" in str(e.value) and "mlp-l2" in str(e.value) and "vqa" in str(e.value)
     assert isinstance(e.value, KeyError)
 
 

@@ -60,3 +60,16 @@ def test_where_routes_the_gradient_to_both_branches():
     assert gc is None
     np.testing.assert_array_equal(gx, [1.0, 0.0, 4.0])
     np.testing.assert_array_equal(go, [2.0])
+
+
+def test_whole_number_float_indices_give_the_same_gradients():
+    x, gy = R.standard_normal((3, 4)), R.standard_normal((3, 2))
+    idx = np.array([[0, 3], [2, 2], [1, 0]])
+    for kernel, attrs, i in ((K.gather, {"axis": 1}, idx), (K.take, {"axis": 1, "mode": "clip"}, idx[0])):
+        g = gy if kernel is K.gather else R.standard_normal((3, 2))
+        _, s_int = kernel.forward(np, x, i, **attrs)
+        _, s_float = kernel.forward(np, x, i.astype(np.float32), **attrs)
+        np.testing.assert_array_equal(kernel.backward(np, s_int, g, **attrs)[0],
+                                      kernel.backward(np, s_float, g, **attrs)[0])
+    with pytest.raises(ValueError, match=r"gather: index must hold integral values; got 0.5"):
+        K.gather.forward(np, x, np.array([[0.5, 1.0]]), axis=1)

@@ -1,0 +1,76 @@
+"""workspace_bytes is an upper bound: forward's peak traced memory beyond its inputs, y and saved stays
+under the declaration, on inputs large enough (~1 MB) that one undeclared full-size temporary shows."""
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from frameworks import kernels as K
+
+R = np.random.RandomState(9)
+N, C = 250, 500
+SLACK = 128 * 1024    # Python objects and NumPy's ufunc buffers (64 KiB in float64), far below one 1 MB array
+
+
+def x(*shape):
+    return R.standard_normal(shape)
+
+
+def labels(n=N, high=C):
+    return R.randint(0, high, n)
+
+
+LARGE = [
+    (K.abs, [x(N, C)], {}), (K.sqrt, [np.abs(x(N, C))], {}), (K.rsqrt, [np.abs(x(N, C)) + 1], {}),
+    (K.cast, [x(N, C)], {"dtype": "float32"}), (K.sign, [x(N, C)], {}),
+    (K.equal, [x(N, C), x(C)], {}), (K.less_equal, [x(N, C), x(N, C)], {}),
+    (K.softmax, [x(N, C)], {}), (K.softmax, [x(N, C)], {"axis": 0}), (K.log_softmax, [x(N, C)], {}),
+    (K.leaky_relu, [x(N, C)], {}), (K.elu, [x(N, C)], {}), (K.softplus, [x(N, C)], {}),
+    (K.softplus, [x(N, C)], {"beta": 2.0, "threshold": 1.0}),
+    (K.nll_loss, [x(N, C), labels()], {}), (K.nll_loss, [x(N, C), labels()], {"reduction": "none"}),
+    (K.softmax_cross_entropy, [x(N, C), labels()], {}),
+    (K.softmax_cross_entropy, [x(N, C), labels()], {"ignore_index": 3}),
+    (K.softmax_cross_entropy_with_logits, [x(N, C), np.abs(x(N, C))], {}),
+    (K.sigmoid_cross_entropy_with_logits, [x(N, C), np.abs(x(N, C))], {}),
+    (K.sigmoid_cross_entropy_with_logits, [x(N, C), np.abs(x(N, C))], {"reduction": "mean"}),
+    (K.mse_loss, [x(N, C), x(N, C)], {}), (K.mse_loss, [x(N, C), x(N, C)], {"reduction": "none"}),
+    (K.max, [x(N, C)], {"axis": 1}), (K.max, [x(N, C)], {"axis": 0}), (K.min, [x(10, N, 50)], {"axis": (0, 2)}),
+    (K.argmax, [x(N, C)], {"axis": 1}), (K.argmin, [x(N, C)], {}),
+    (K.gather, [x(N, C), R.randint(0, C, (N, 100))], {"axis": 1}),
+    (K.take, [x(N, C), labels(2000, N)], {}), (K.take, [x(N, C), labels(2000, N)], {"mode": "wrap"}),
+    (K.one_hot, [labels()], {"depth": C}), (K.one_hot, [labels()], {"depth": C, "on_value": 2.0}),
+    (K.where, [x(N, C) > 0, x(N, C), x(N, C)], {}),
+    (K.stack, [x(N, C), x(N, C)], {"axis": 1}), (K.unstack, [x(4, N, C)], {}),
+    (K.broadcast_to, [x(1, C)], {"shape": (N, C)}), (K.pad, [x(N, C)], {"pad_width": 2}),
+    (K.squeeze, [x(N, 1, C)], {}), (K.unsqueeze, [x(N, C)], {"axis": 0}), (K.tile, [x(N, C)], {"reps": (2, 2)}),
+    # nn, pool, normalization: NCHW maps of ~1 MB and more
+    (K.conv2d, [x(8, 16, 32, 32), x(16, 16, 3, 3)], {"pad": 1}),
+    (K.conv2d, [x(8, 16, 32, 32), x(32, 16, 3, 3), x(32)], {"pad": 1, "stride": 2}),
+    (K.max_pool2d, [x(8, 16, 32, 32)], {"kernel": 2}),
+    (K.max_pool2d, [x(8, 16, 31, 31)], {"kernel": 3, "stride": 2, "pad": 1, "ceil_mode": True}),
+    (K.avg_pool2d, [x(8, 16, 32, 32)], {"kernel": 2}),
+    (K.avg_pool2d, [x(8, 16, 31, 31)], {"kernel": 3, "stride": 2, "pad": 1, "ceil_mode": True,
+                                        "count_include_pad": False}),
+    (K.global_avg_pool2d, [x(8, 16, 32, 32)], {}),
+    (K.batch_norm, [x(8, 16, 32, 32), x(16), x(16), x(16), np.abs(x(16))], {}),
+    (K.batch_norm, [x(8, 16, 32, 32), x(16), x(16), x(16), np.abs(x(16))], {"training": False}),
+    (K.batch_norm, [x(N, C), x(C), x(C), x(C), np.abs(x(C))], {"convention": "decay", "momentum": 0.9}),
+    (K.dropout, [x(N, C)], {"p": 0.3}),
+    (K.lstm, [x(10, 16, 64), x(16, 128), x(16, 128), x(64, 512), x(128, 512), x(512), x(512)], {}),
+]
+
+
+@pytest.mark.parametrize("case", LARGE, ids=[f"{c[0].name}-{i}" for i, c in enumerate(LARGE)])
+def test_workspace_bounds_forward_temporaries(case):
+    kernel, inputs, attrs = case
+    kernel.forward(np, *[a.copy() for a in inputs], **attrs)   # warm caches outside the traced call
+    xs = [a.copy() for a in inputs]
+    tracemalloc.start()
+    try:
+        y, saved = kernel.forward(np, *xs, **attrs)
+        now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    declared = kernel.workspace_bytes(*[a.shape for a in xs], itemsize=8, **attrs)
+    assert peak - now <= declared + SLACK, (
+        f"{kernel.name}: forward's temporaries peaked at {peak - now} bytes, workspace_bytes says {declared}")
