@@ -3,10 +3,10 @@ bisection, each probe a fresh child process; every probe a CSV row, the frontier
 
 How a child is held to the limit:
 - cpu: `resource.setrlimit(RLIMIT_AS)` in the child before it imports NumPy, with one BLAS/OpenMP thread.
-  Tried against tracemalloc: the address-space limit is a real allocation failure (MemoryError from NumPy,
-  exactly what a framework hits), and with one BLAS thread it is reliable; the limit covers the whole
-  process, so the interpreter, NumPy and the engine's code (about 200 MiB of address space here) count
-  too, and `vm_peak_mb` in each row says what the child reserved. OpenBLAS can abort instead of raising
+  Tried on every vqa engine at 150-1200 MiB: a real allocation failure (MemoryError from NumPy, what a
+  framework hits), reliable with one BLAS thread, so a tracemalloc-peak check was not needed; the limit
+  covers the whole process, so the interpreter, NumPy and the engine's code (about 150-250 MiB of address
+  space here) count too, and `vm_peak_mb` in each row says what the child reserved. OpenBLAS can abort instead of raising
   when its own start-up allocation fails; the child's stderr then says so and the probe counts as oom.
 - gpu: CuPy's default pool is capped with `set_limit(size=LIMIT)`; the pool raises OutOfMemoryError, a
   MemoryError, past it. The CUDA context and NVML's view are outside that limit.
