@@ -16,7 +16,8 @@ from pathlib import Path
 NO_DEVICE = "no CUDA device: nothing verified"
 NO_DEVICE_EXIT = 2
 OUT = Path("results") / "reference" / "gpu"
-# the frontier step: two engines whose styles differ most in what they keep (issue 22), under 4 GiB
+# the frontier step: two engines whose styles differ most in what they keep (issue 22), under 4 GiB, vqa
+# small from batch 32 (the recipe's) to at most 4096: about 15 probes per engine
 FRONTIER_ENGINES = "dynamic_tape,layer_config"
 FRONTIER_LIMIT = "4GiB"
 
@@ -51,6 +52,7 @@ def plan(python=sys.executable, out=OUT):
                          "--warmup", "1", "--target-s", "0.2", "--max-iters", "20", "--mem-iters", "1",
                          "--timeout", "120", "--quiet", "--out", out]),
         ("frontier", cli + ["frontier", FRONTIER_ENGINES, "vqa", "--device", "gpu", "--memory", FRONTIER_LIMIT,
+                            "--size", "small", "--start", "32", "--max-batch", "4096", "--timeout", "120",
                             "--out", os.path.join(out, "frontier")]),
     ]
 

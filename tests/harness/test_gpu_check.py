@@ -63,6 +63,13 @@ def test_plan_installs_first_then_tests_bench_frontier():
     front = argv["frontier"]
     assert front[3:6] == ["frontier", gpu_check.FRONTIER_ENGINES, "vqa"]
     assert front[front.index("--device") + 1] == "gpu"
+    assert front[front.index("--out") + 1] == "results/reference/gpu/frontier"
+
+
+def test_frontier_step_parses_with_the_real_cli():
+    from harness import cli
+    args = cli.build_parser().parse_args(dict(gpu_check.plan(python="PY"))["frontier"][3:])
+    assert args.workload == "vqa" and args.device == "gpu" and args.max_batch == 4096
 
 
 def test_bench_step_parses_with_the_real_cli():
