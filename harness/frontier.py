@@ -199,7 +199,7 @@ def run(args):
     size = args.size or w.sizes[0]
     w.check_size(size)
     try:
-        w.with_batch(size, 1)
+        w.batch_key()       # nothing registered in this process: the children derive the size
     except ValueError as e:
         raise UsageError(str(e)) from None
     for e in engines:

@@ -58,6 +58,7 @@ def test_a_broken_engine_is_an_error_not_an_oom():
 
 
 def test_cli_writes_every_probe_and_the_frontier(tmp_path, capsys):
+    before = dict(workloads.get("mlp-l2").spec.SIZES)
     out = tmp_path / "fr"
     rc = cli.main(["frontier", "reference", "mlp-l2", "--memory", "200MiB", "--start", "16384",
                    "--max-batch", "65536", "--out", str(out), "--quiet"])
@@ -73,6 +74,7 @@ def test_cli_writes_every_probe_and_the_frontier(tmp_path, capsys):
     assert oom and min(oom) == max(ok, default=0) + 1     # bisection closed the gap
     assert (out / "frontier.png").stat().st_size > 0
     assert "memory frontier: mlp-l2" in capsys.readouterr().out
+    assert workloads.get("mlp-l2").spec.SIZES == before   # the probes derived their sizes in children
 
 
 @pytest.mark.parametrize("argv,msg", [
@@ -98,6 +100,7 @@ def test_with_batch_derives_a_size_every_engine_reads(name, key, fresh_sizes):
     w = workloads.get(name)
     size = w.with_batch("small", 3)
     assert size == "small@batch3" and w.config(size)[key] == 3
+    assert "@" not in "".join(workloads.get(name).sizes)      # buildable, not listed
     first = next(iter(w.batch(0, size).values()))
     assert first.shape[0] == 3 or first.shape[1] == 3
     ref = float(w.trainer("reference", size=size).step(w.batch(0, size)))
