@@ -5,6 +5,7 @@ import csv
 import ctypes
 import dataclasses
 import datetime
+import importlib.util
 import io
 import json
 import math
@@ -123,6 +124,9 @@ class Options:
                 raise UsageError(f"{flag(name)} names nothing: {' '.join(map(repr, raw))}")
         if self.executor not in EXECUTORS:
             raise UsageError(f"unknown --executor {self.executor!r}; known: {', '.join(EXECUTORS)}")
+        if self.executor == "dask" and importlib.util.find_spec("distributed") is None:
+            from harness.dask_executor import EXTRA
+            raise UsageError(EXTRA)
         if self.executor != "dask":
             for name in ("scheduler", "workers", "per_host"):
                 if getattr(self, name) != getattr(Options, name):
