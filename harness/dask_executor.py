@@ -32,17 +32,17 @@ def _allow_children():
         proc._config["daemon"] = False
 
 
-@contextlib.contextmanager
+_SLOTS = {}
+
+
 def _host_slot(per_host):
     """At most `per_host` runs at once on this host, whichever workers it has (a Dask Semaphore named
-    after the host): concurrent runs on one machine disturb each other's timings."""
-    distributed = _distributed()
-    sem = distributed.Semaphore(max_leases=per_host, name=f"stylebench:{socket.gethostname()}:{per_host}")
-    try:
-        with sem:
-            yield
-    finally:
-        sem.close()
+    after the host): concurrent runs on one machine disturb each other's timings. One Semaphore object per
+    worker process, never closed: closing one drops the scheduler's leases of every holder."""
+    name = f"stylebench:{socket.gethostname()}:{per_host}"
+    if name not in _SLOTS:
+        _SLOTS[name] = _distributed().Semaphore(max_leases=per_host, name=name)
+    return _SLOTS[name]
 
 
 def _attempt(key):
