@@ -46,15 +46,12 @@ def _host_slot(per_host):
 
 
 def _attempt(key):
-    """1 for a task's first start, 2 when the scheduler runs it again (its worker died mid-run)..."""
-    distributed = _distributed()
-    var = distributed.Variable(f"attempts-{key}")
-    try:
-        n = int(var.get(timeout=0))
-    except (TimeoutError, OSError, ValueError):
-        n = 0
-    var.set(n + 1)
-    return n + 1
+    """1 for a task's first start, 2 when the scheduler runs it again (its worker died mid-run)...: a
+    counter the client set to 0 before submitting the task."""
+    var = _distributed().Variable(f"attempts-{key}")
+    n = int(var.get()) + 1
+    var.set(n)
+    return n
 
 
 def gate_task(workload, size, opts, per_host):
@@ -97,8 +94,9 @@ def client(opts):
     resources = {"GPU": 1} if opts.device == "gpu" else None
     workers = 1 if opts.device == "gpu" else opts.workers    # one device here: one worker holds it
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                  resources=resources, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as c:
+                                  resources=resources, dashboard_address=None, silence_logs=40,
+                                  # no dashboard; its HTTP server on a free port, not a taken 8787
+                                  scheduler_kwargs={"dashboard_address": ":0"}) as cluster, distributed.Client(cluster) as c:
         yield c
 
 
@@ -142,6 +140,7 @@ def execute(runs, opts, store, progress=None, bar=None):
             gkey = runner.gate_key(workload, size, device)
             ref = None if engine == "reference" else gates.get(gkey, store.ref_losses.get(gkey))
             key = f"{RUN_PREFIX}-{runner.run_id(engine, workload, size, device, repeat)}-{token}"
+            distributed.Variable(f"attempts-{key}", client=c).set(0)
             futures[c.submit(run_task, run, opts, ref, opts.per_host, key, pure=False, key=key,
                              resources=resources)] = run
         gate_keys = {f: k for k, f in gates.items()}
@@ -158,6 +157,7 @@ def execute(runs, opts, store, progress=None, bar=None):
                 row, samples, sites, head = fut.result()
             except Exception as e:  # the task never returned a row: the run still gets one
                 row, samples, sites, head = _lost_row(run, opts, e), None, None, None
+            distributed.Variable(f"attempts-{fut.key}", client=c).delete()
             store.write_run(row, samples, sites)
             runner.record_reference_head(store, run, device, head)
             if progress:
