@@ -12,9 +12,10 @@ from ._tensor import Size, Tensor, cat, concat, matmul, stack  # noqa: F401
 from ._factories import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,  # noqa: F401
                          LongTensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                          linspace, ones, ones_like, tensor, zeros, zeros_like)
-from .random import Generator, manual_seed, rand, randint, randn, randperm, seed  # noqa: F401
+from .random import (Generator, manual_seed, normal, rand, rand_like, randint, randn, randn_like,  # noqa: F401
+                     randperm, seed)
 from .serialization import load, save  # noqa: F401
-from . import autograd, cuda, nn, optim, utils  # noqa: F401
+from . import autograd, backends, cuda, nn, optim, utils  # noqa: F401
 from .nn.functional import relu, sigmoid, tanh, flatten  # noqa: F401
 from ._functions import *  # noqa: F401,F403  (torch.max, torch.sum, ...: the Tensor methods as functions)
 

@@ -151,13 +151,14 @@ def _saved_versions(saved, tensors):
     """
     items = saved if saved.__class__ is tuple or saved.__class__ is list else (saved,)
     out = None
-    for t in tensors:
-        if t is None:
+    for s in items:
+        if s is None or s.__class__ is tuple:  # shapes and absent inputs: nothing to corrupt
             continue
-        a = t._array
-        for s in items:
-            if s is a:
-                out = (out or []) + [(t._vc, t._vc[0], a)]
+        for t in tensors:
+            if t is not None and t._array is s:
+                if out is None:
+                    out = []
+                out.append((t._vc, t._vc[0], s))
                 break
     return out
 

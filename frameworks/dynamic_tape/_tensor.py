@@ -38,9 +38,12 @@ class Tensor:
     """A multi-dimensional array (NumPy or CuPy) that can record the ops applied to it for backward()."""
     __slots__ = ("_array", "requires_grad", "grad", "grad_fn", "_index", "_vc", "__weakref__")
 
-    def __init__(self, data=None, requires_grad=False):
+    def __init__(self, data=None, *sizes, requires_grad=False):
+        """Tensor(data), or the legacy Tensor(d0, d1, ...) / Tensor(torch.Size): uninitialised float32."""
         arr = np.zeros(0, np.float32) if data is None else data
-        if isinstance(arr, Tensor):
+        if isinstance(arr, (int, Size)) and not isinstance(arr, bool):
+            arr = np.empty(tuple(arr) + sizes if isinstance(arr, Size) else (arr,) + sizes, np.float32)
+        elif isinstance(arr, Tensor):
             arr = arr._array
         elif not hasattr(arr, "__array_interface__") and not hasattr(arr, "__cuda_array_interface__"):
             arr = np.asarray(arr, dtype=np.float32)
@@ -439,6 +442,12 @@ class Tensor:
             return _apply(K.mean, (self,), (self._array,))
         return _apply(K.mean, (self,), (self._array,), {"axis": dim, "keepdims": keepdim})
 
+    def all(self, dim=None, keepdim=False):
+        return Tensor._wrap(_xp(self._array).asarray(self._array.all(axis=dim, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._wrap(_xp(self._array).asarray(self._array.any(axis=dim, keepdims=keepdim)))
+
     def argmax(self, dim=None, keepdim=False):
         xp = _xp(self._array)
         return Tensor._result(xp.argmax(self._array, axis=dim, keepdims=keepdim), None)
@@ -534,6 +543,35 @@ class Tensor:
         if len(s) == 0:
             return self.view(1)
         return self.view(s[:start_dim] + (-1,) + s[end + 1:])
+
+    def expand(self, *sizes):
+        """A broadcast of self to sizes (-1 keeps a dimension), through the add kernel with a zero constant
+        (its backward sums the broadcast axes back)."""
+        sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        shape = self._array.shape
+        lead = len(sizes) - len(shape)
+        target = tuple(shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+        if target == shape:
+            return self
+        return self + Tensor._wrap(_xp(self._array).zeros(target, self._array.dtype))
+
+    def expand_as(self, other):
+        return self.expand(other._array.shape)
+
+    def narrow(self, dim, start, length):
+        index = (slice(None),) * (dim % self._array.ndim) + (slice(start, start + length),)
+        return self[index]
+
+    def index_add_(self, dim, index, source, alpha=1):
+        """self[..., index[i], ...] += alpha * source[..., i, ...] along dim (repeated indices add up)."""
+        xp = _xp(self._array)
+        moved = xp.moveaxis(self._array, dim, 0)
+        add = xp.moveaxis(source._array, dim, 0) * alpha
+        if _GradMode.enabled and self.requires_grad:
+            raise RuntimeError(LEAF_INPLACE)
+        xp.add.at(moved, index._array, add)
+        self._vc[0] += 1
+        return self
 
     def unsqueeze(self, dim):
         s = list(self._array.shape)

@@ -79,3 +79,17 @@ def randperm(n, generator=None, dtype=None, device=None):
     arr = g.permutation(n).astype(_np_dtype(dtype) or np.int64)
     xp = _xp_for(device)
     return Tensor._wrap(arr if xp is np else xp.asarray(arr))
+
+
+def randn_like(input, dtype=None, requires_grad=False):
+    return randn(*input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
+
+
+def rand_like(input, dtype=None, requires_grad=False):
+    return rand(*input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
+
+
+def normal(mean, std, size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Samples from N(mean, std^2) of `size` (scalar mean and std)."""
+    g = generator or default_generator
+    return _random(lambda s: g.normal(mean, std, s), (size,), dtype, device, requires_grad)

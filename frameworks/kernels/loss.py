@@ -30,56 +30,85 @@ def _reduced_shape(op, shape, reduction):
     return tuple(shape) if reduction == "none" else ()
 
 
+def _class_last(xp, x):
+    """(N, C, d1, ...) as (N * d1 * ..., C): the class axis last, one row per prediction."""
+    if x.ndim == 2:
+        return x
+    return xp.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
 @register
 class NLLLoss(Kernel):
-    """PyTorch's F.nll_loss: loss_i = -logp[i, target_i]; logp (N, C) log-probabilities, target (N,) ints.
+    """PyTorch's F.nll_loss: loss = -weight[t] * logp[..., t] per prediction; logp (N, C) or (N, C, d1, ...)
+    log-probabilities, target (N,) or (N, d1, ...) class indices, weight (C,) optional class weights (an input,
+    without gradient, as in PyTorch).
 
     Targets equal to ignore_index (default -100, as PyTorch) contribute 0 and no gradient; "mean" divides
-    by the number of targets NOT ignored (NaN when all are, as PyTorch); "none" gives (N,) with zeros at
-    ignored rows. Any other target outside [0, C) is an IndexError naming the op, the value and C."""
+    by the summed weights of the targets NOT ignored (their count without weights; NaN when all are
+    ignored, as PyTorch); "none" gives the target's shape with zeros at ignored places. Any other target
+    outside [0, C) is an IndexError naming the op, the value and C."""
     name = "nll_loss"
-    saves_inputs = (1,)
+    saves_inputs = (1, 2)   # target and weight
     saves_output = False
 
     @classmethod
-    def workspace_bytes(cls, logp, target, reduction="mean", ignore_index=-100, itemsize=4):
-        # per row: the index checks' masks, keep, the masked targets, the row numbers, the picked losses
-        return logp[0] * (8 + 8 + 8 + 2 * itemsize)
+    def workspace_bytes(cls, logp, target, weight=None, reduction="mean", ignore_index=-100, itemsize=4):
+        # per prediction: the index checks' masks, keep, the masked targets, the row numbers, the picked
+        # losses and weights; a class-last copy of logp for (N, C, d1, ...)
+        rows = nbytes_of(target, 1)
+        return rows * (8 + 8 + 8 + 3 * itemsize) + (nbytes_of(logp, itemsize) if len(tuple(logp)) > 2 else 0)
 
     @staticmethod
-    def forward(xp, logp, target, reduction="mean", ignore_index=-100):
-        n, c = logp.shape
-        idx = as_indices(xp, "nll_loss", target, c, what="target", ignore=ignore_index)
+    def forward(xp, logp, target, weight=None, reduction="mean", ignore_index=-100):
+        c = logp.shape[1]
+        idx = as_indices(xp, "nll_loss", target, c, what="target", ignore=ignore_index).reshape(-1)
         keep = idx != ignore_index
-        losses = -logp[xp.arange(n), xp.where(keep, idx, 0)]
-        losses *= keep
+        safe = xp.where(keep, idx, 0)
+        rows = xp.arange(idx.size)
+        losses = -_class_last(xp, logp)[rows, safe]
+        w = keep if weight is None else weight[safe] * keep
+        losses *= w
         if reduction == "mean":
-            count = keep.sum().astype(logp.dtype)
-            loss = losses.sum() / count
+            total = w.sum().astype(logp.dtype)
+            loss = losses.sum() / total
         else:
-            count = None
-            loss = reduce_loss("nll_loss", losses, reduction)
-        return loss, (logp.shape, logp.dtype, target, count)
+            total = None
+            loss = reduce_loss("nll_loss", losses.reshape(target.shape), reduction)
+        return loss, (logp.shape, logp.dtype, target, weight, total)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, reduction="mean", ignore_index=-100):
+        shape, dtype, target, weight, total = saved
+        n_inputs = 2 if weight is None else 3
         if not need(needs, 0):
-            return None, None
-        shape, dtype, target, count = saved
-        if target.dtype.kind == "f":  # whole-number float targets, checked by forward
-            target = target.astype(xp.int64)
-        keep = target != ignore_index
-        g = xp.zeros(shape, dtype=dtype)
-        g[xp.arange(shape[0]), xp.where(keep, target, 0)] = -(gy / count if reduction == "mean" else gy) * keep
-        return g, None
+            return (None,) * n_inputs
+        idx = target.reshape(-1)
+        if idx.dtype.kind == "f":  # whole-number float targets, checked by forward
+            idx = idx.astype(xp.int64)
+        keep = idx != ignore_index
+        safe = xp.where(keep, idx, 0)
+        w = keep if weight is None else weight[safe] * keep
+        if reduction == "mean":
+            per = -(gy / total) * w
+        else:
+            per = -(gy.reshape(-1) if reduction == "none" else gy) * w
+        c = shape[1]
+        g = xp.zeros((idx.size, c), dtype=dtype)
+        g[xp.arange(idx.size), safe] = per
+        if len(shape) > 2:   # back from class-last rows to (N, C, d1, ...)
+            g = xp.moveaxis(g.reshape((shape[0],) + tuple(shape[2:]) + (c,)), -1, 1)
+        return (g,) + (None,) * (n_inputs - 1)
 
     @staticmethod
-    def infer(logp, target, reduction="mean", ignore_index=-100):
+    def infer(logp, target, weight=None, reduction="mean", ignore_index=-100):
         logp, target = tuple(logp), tuple(target)
-        if len(logp) != 2 or len(target) != 1:
-            raise shape_error("nll_loss", "input must be (N, C) and target (N,)", logp, target)
-        if logp[0] != target[0] and None not in (logp[0], target[0]):
-            raise shape_error("nll_loss", "input and target disagree on N", logp, target)
+        if len(logp) < 2 or len(target) != len(logp) - 1:
+            raise shape_error("nll_loss", "input must be (N, C) or (N, C, d1, ...) and target (N,) or (N, d1, ...)",
+                              logp, target)
+        if any(a != b and None not in (a, b) for a, b in zip(logp[:1] + logp[2:], target)):
+            raise shape_error("nll_loss", "input and target disagree on N or d1, ...", logp, target)
+        if weight is not None and tuple(weight) != (logp[1],) and logp[1] is not None:
+            raise shape_error("nll_loss", f"weight must be (C,) = ({logp[1]},)", logp, target, weight)
         return _reduced_shape("nll_loss", target, reduction)
 
 

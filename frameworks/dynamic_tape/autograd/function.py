@@ -44,8 +44,12 @@ class _FunctionKernel:
 
     def backward(self, xp, ctx, gy, needs=None):
         gys = gy if isinstance(gy, tuple) else (gy,)
-        grads = self.fn.backward(ctx, *[None if g is None else Tensor._wrap(g) for g in gys])
+        # as PyTorch's materialize_grads: an output that got no gradient passes zeros of its shape
+        gys = [xp.zeros(*meta) if g is None else g for g, meta in zip(gys, ctx._out_meta)]
+        grads = self.fn.backward(ctx, *[Tensor._wrap(g) for g in gys])
         grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) > len(needs) and all(g is None for g in grads[len(needs):]):
+            grads = grads[:len(needs)]  # trailing Nones for optional arguments are ignored, as in PyTorch
         if len(grads) != len(needs):
             raise RuntimeError(f"function {self.node_name} returned an incorrect number of gradients "
                                f"(expected {len(needs)}, got {len(grads)})")
@@ -79,6 +83,8 @@ class Function:
         kernel = cls.__dict__.get("_tape_kernel") or _FunctionKernel(cls)
         cls._tape_kernel = kernel
         outs = out if isinstance(out, tuple) else (out,)
+        ctx._out_meta = [(o._array.shape, o._array.dtype) if isinstance(o, Tensor) else ((), "float64")
+                         for o in outs]
         node = Node(kernel, ctx, None, tuple(map(_edge, inputs)), _node_xp(inputs), n_out=len(outs))
         saved = [t for t in ctx.to_save if isinstance(t, Tensor)]
         node.versions = _saved_versions(tuple(t._array for t in saved), saved)

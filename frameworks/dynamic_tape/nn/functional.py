@@ -1,7 +1,7 @@
 """torch.nn.functional: stateless layers and losses, each one shared kernel (or a few) on the tape."""
 from frameworks import kernels as K
 
-from .._tape import _apply, _apply_multi
+from .._tape import _apply, _apply_multi, _xp, no_grad
 from .._tensor import Tensor, linear  # noqa: F401  (linear is re-exported)
 
 
@@ -37,11 +37,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     if dilation not in (1, (1, 1)) or return_indices:
         raise NotImplementedError("max_pool2d: dilation and return_indices are not supported")
+    if not stride:
+        stride = None
     return _apply(K.max_pool2d, (input,), (input._array,),
                   {"kernel": kernel_size, "stride": stride, "pad": padding, "ceil_mode": ceil_mode})
 
 
-def embedding(input, weight):
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
     """Rows of `weight` picked by the integer tensor `input` (shape input.shape + (dim,))."""
     if input._array.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar "
@@ -50,15 +53,9 @@ def embedding(input, weight):
     return _apply(K.embedding, (weight, None), (weight._array, input._array))
 
 
-def cross_entropy(input, target, reduction="mean"):
-    """Mean softmax cross-entropy of (N, C) logits against integer class targets (N,)."""
-    if reduction != "mean":
-        raise NotImplementedError(f"cross_entropy: reduction={reduction!r}; the fused kernel computes 'mean'")
-    return _apply(K.softmax_cross_entropy, (input, None), (input._array, target._array))
-
-
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """(input - target)^2, then mean / sum / none."""
+    reduction = _reduction(size_average, reduce, reduction)
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {tuple(input.shape)} and target shape "
                          f"{tuple(target.shape)} differ")
@@ -84,3 +81,231 @@ def lstm(input, h0, c0, w_ih, w_hh, b_ih, b_hh):
     wx, wh = w_ih.t(), w_hh.t()  # the kernel takes (in, 4H): transposed views, no copies
     return _apply_multi(K.lstm, (input, h0, c0, wx, wh, b_ih, b_hh),
                         (input._array, h0._array, c0._array, wx._array, wh._array, b_ih._array, b_hh._array))
+
+
+# ---------------------------------------------------------------- composed ops
+# NOTE: softmax, losses, dropout, batch norm and average pooling are written here from the shared kernels
+# (exp, sum, log, the row gather, conv2d); each becomes one kernel call when the kernel set offers it.
+
+def _softmax_dim(ndim, dim):
+    if dim is None:  # PyTorch's legacy implicit choice
+        return 0 if ndim in (0, 1, 3) else 1
+    return dim % max(ndim, 1)
+
+
+def _shifted(input, dim):
+    """input - max(input, dim): the max as a constant (softmax does not depend on it)."""
+    xp = _xp(input._array)
+    return input - Tensor._wrap(xp.max(input._array, axis=dim, keepdims=True))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    dim = _softmax_dim(input.dim(), dim)
+    z = _shifted(input, dim)
+    return z - z.exp().sum(dim, keepdim=True).log()
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    dim = _softmax_dim(input.dim(), dim)
+    e = _shifted(input, dim).exp()
+    return e / e.sum(dim, keepdim=True)
+
+
+def _reduction(size_average, reduce, reduction):
+    """The pre-1.0 size_average / reduce flags as a reduction string (as torch's _Reduction)."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "none" if not reduce else ("mean" if size_average else "sum")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """-input[n, target[n]] (input holds log-probabilities), weighted per class, ignore_index skipped."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if input.dim() < 2:
+        raise ValueError(f"Expected 2 or more dimensions (got {input.dim()})")
+    if input.dim() > 2:  # (N, C, d1, ...) -> (N * d1 * ..., C)
+        c = input.shape[1]
+        input = input.transpose(1, input.dim() - 1).reshape(-1, c)
+        target = target.reshape(-1)
+    xp = _xp(input._array)
+    t = target._array
+    if t.shape[0] != input.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({t.shape[0]}).")
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
+    valid = t != ignore_index
+    c = input.shape[1]
+    bad = valid & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad][0])} is out of bounds (nll_loss over {c} classes).")
+    safe = xp.where(valid, t, 0)
+    picked = input._select(safe.reshape(-1, 1), 1, False)
+    w = valid.astype(input._array.dtype)
+    if weight is not None:
+        w = w * weight._array[safe]
+    losses = -picked * Tensor._wrap(w)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "mean":
+        return losses.sum() / Tensor._wrap(xp.asarray(w.sum(), dtype=input._array.dtype))
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """log_softmax + nll_loss over dim 1; class-probability targets (float, same shape) also accepted."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if label_smoothing:
+        raise NotImplementedError("cross_entropy: label_smoothing is not supported")
+    if target._array.dtype.kind == "f":  # soft labels: -sum(p * log_softmax(x)) per sample
+        if target.shape != input.shape:
+            raise RuntimeError(f"cross_entropy: probability targets must have the input's shape "
+                               f"{tuple(input.shape)}, got {tuple(target.shape)}")
+        losses = -(target * log_softmax(input, 1)).sum(1)
+        return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+    if (reduction == "mean" and weight is None and input.dim() == 2
+            and not (target._array == ignore_index).any()):
+        return _apply(K.softmax_cross_entropy, (input, None), (input._array, target._array))  # fused
+    return nll_loss(log_softmax(input, 1), target, weight, None, ignore_index, None, reduction)
+
+
+def _dropout_mask(input, p, shape):
+    from ..random import default_generator
+    xp = _xp(input._array)
+    keep = xp.asarray(default_generator.uniform(0.0, 1.0, shape) >= p)
+    return Tensor._wrap((keep / (1.0 - p)).astype(input._array.dtype))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    mask = _dropout_mask(input, p, input.shape)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels (N, C, H, W): one draw per (sample, channel)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    mask = _dropout_mask(input, p, shape)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalise over every axis but 1 with the batch's statistics (training, also folding them into the
+    running ones: running = (1 - momentum) * running + momentum * batch, unbiased variance) or the
+    running ones (eval)."""
+    shape = (1, input.shape[1]) + (1,) * (input.dim() - 2)
+    axes = (0,) + tuple(range(2, input.dim()))
+    if training:
+        n = input.numel() // input.shape[1]
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{list(input.shape)}")
+        mean = input.mean(axes, keepdim=True)
+        xc = input - mean
+        var = xc.square().mean(axes, keepdim=True)
+        y = xc * (var + eps).pow(-0.5)
+        if running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(-1) * momentum)
+                running_var.mul_(1 - momentum).add_(var.detach().reshape(-1) * (momentum * n / (n - 1)))
+    else:
+        xp = _xp(input._array)
+        inv = 1.0 / xp.sqrt(running_var._array + eps)
+        y = (input - Tensor._wrap(running_mean._array.reshape(shape))) * Tensor._wrap(inv.reshape(shape))
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    n, c = input.shape[0], input.shape[1]
+    x = input.reshape(n, num_groups, -1)
+    xc = x - x.mean(2, keepdim=True)
+    y = (xc * (xc.square().mean(2, keepdim=True) + eps).pow(-0.5)).reshape(input.shape)
+    shape = (1, c) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    return y if bias is None else y + bias.reshape(shape)
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over kh x kw windows: a convolution of each channel with a constant 1/(kh*kw) filter."""
+    if ceil_mode:
+        raise NotImplementedError("avg_pool2d: ceil_mode=True is not supported; pad the input instead")
+    kh, kw = _pair(kernel_size)
+    stride = kernel_size if stride is None else stride
+    n, c, h, w = input.shape
+    xp = _xp(input._array)
+    ones = Tensor._wrap(xp.ones((1, 1, kh, kw), input._array.dtype))
+    attrs = {"stride": stride, "pad": padding}
+    y = _conv2d(input.reshape(n * c, 1, h, w), ones, None, attrs)
+    if divisor_override:
+        y = y / divisor_override
+    elif count_include_pad or padding in (0, (0, 0)):
+        y = y / (kh * kw)
+    else:
+        counts, _ = K.conv2d.forward(xp, xp.ones((1, 1, h, w), input._array.dtype), ones._array, **attrs)
+        y = y / Tensor._wrap(counts)
+    return y.reshape(n, c, y.shape[2], y.shape[3])
+
+
+def adaptive_avg_pool2d(input, output_size):
+    oh, ow = _pair(output_size)
+    h, w = input.shape[-2:]
+    oh, ow = oh or h, ow or w
+    if (oh, ow) == (1, 1):
+        return input.mean((-2, -1), keepdim=True)
+    if h % oh or w % ow:
+        raise NotImplementedError(f"adaptive_avg_pool2d: output size {(oh, ow)} must divide the input size "
+                                  f"{(h, w)} (windows of one size)")
+    return avg_pool2d(input, (h // oh, w // ow))
+
+
+def log_sigmoid(input):
+    return -softplus(-input)
+
+
+def softplus(input, beta=1, threshold=20):
+    """log(1 + exp(x)), written stably as max(x, 0) + log(1 + exp(-|x|))."""
+    x = input * beta if beta != 1 else input
+    y = x.relu() + ((-x.abs()).exp() + 1).log()
+    return y / beta if beta != 1 else y
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    if pos_weight is not None:
+        raise NotImplementedError("binary_cross_entropy_with_logits: pos_weight is not supported")
+    reduction = _reduction(size_average, reduce, reduction)
+    losses = input.relu() - input * target + ((-input.abs()).exp() + 1).log()
+    if weight is not None:
+        losses = losses * weight
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses

@@ -6,8 +6,8 @@ from frameworks.modules import named_members
 
 from .. import _factories as T
 from .._tape import no_grad
-from .._tensor import Size, Tensor
-from .._types import float32, float64
+from .._tensor import Size, Tensor, stack as T_stack
+from .._types import float32, float64, int64
 from . import functional as F
 from . import init
 
@@ -29,6 +29,7 @@ class Module:
 
     def __init__(self):
         self.training = True
+        self._buffer_names = {}  # name -> persistent (in state_dict); the tensors are plain attributes
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -65,6 +66,28 @@ class Module:
     def register_parameter(self, name, param):
         setattr(self, name, param)
 
+    def register_buffer(self, name, tensor, persistent=True):
+        """A tensor that is state but not a parameter (running statistics): moved by to(), in state_dict."""
+        if "_buffer_names" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            f"(torch Tensor or None required)")
+        self._buffer_names[name] = persistent
+        setattr(self, name, tensor)
+
+    def named_buffers(self, prefix="", recurse=True):
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, m in modules:
+            for name in m.__dict__.get("_buffer_names", ()):
+                b = getattr(m, name)
+                if b is not None:
+                    yield (f"{mname}.{name}" if mname else name), b
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
     def add_module(self, name, module):
         setattr(self, name, module)
 
@@ -99,13 +122,23 @@ class Module:
 
     # ------------------------------------------------------------ device / dtype
     def to(self, *args, **kwargs):
-        """Move (or cast) every parameter in place, keeping the Parameter objects (optimizers hold them)."""
+        """Move (or cast) every parameter in place, keeping the Parameter objects (optimizers hold them);
+        buffers move too (a cast leaves integer buffers such as num_batches_tracked as they are)."""
         for p in self.parameters():
             with no_grad():
                 moved = Tensor._wrap(p._array).to(*args, **kwargs)
             p._array = moved._array
             if p.grad is not None:
                 p.grad = p.grad.to(*args, **kwargs)
+        for m in self.modules():
+            for name in m.__dict__.get("_buffer_names", ()):
+                b = getattr(m, name)
+                if b is not None:
+                    with no_grad():
+                        moved = Tensor._wrap(b._array).to(*args, **kwargs)
+                    if b._array.dtype.kind != "f":
+                        moved = moved.to(b.dtype)
+                    b._array = moved._array
         return self
 
     def cuda(self, device=None):
@@ -121,16 +154,29 @@ class Module:
         return self.to(float32)
 
     # ------------------------------------------------------------ checkpoints
-    def state_dict(self, destination=None, prefix=""):
-        """Ordered name -> tensor (sharing the parameters' memory, detached)."""
+    def _state_items(self):
+        """(name, tensor) in PyTorch's state_dict order: each module's own parameters, then its persistent
+        buffers, module by module (a tied weight appears under each of its names)."""
+        for mname, m in self.named_modules():
+            pre = mname + "." if mname else ""
+            for name, p in named_members(m, Parameter, pre, None):
+                yield name, p
+            for name, persistent in m.__dict__.get("_buffer_names", {}).items():
+                b = getattr(m, name)
+                if persistent and b is not None:
+                    yield pre + name, b
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """Ordered name -> tensor (parameters and buffers, sharing their memory, detached)."""
         out = OrderedDict() if destination is None else destination
-        for name, p in self.named_parameters():
-            out[prefix + name] = p.detach()
+        for name, p in self._state_items():
+            out[prefix + name] = p if keep_vars else p.detach()
         return out
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values into the parameters in place; names and shapes must match (PyTorch's messages)."""
-        own = dict(self.named_parameters())
+        """Copy values into the parameters and buffers in place; names and shapes must match (PyTorch's
+        messages)."""
+        own = dict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
@@ -229,6 +275,148 @@ class Conv2d(Module):
                 f"stride={self.stride}, padding={self.padding}")
 
 
+class Identity(Module):
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class _BatchNorm(Module):
+    """Batch normalisation over every axis but 1; running statistics as buffers (PyTorch's momentum)."""
+    _dims = None
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(T.ones(num_features, dtype=dtype, device=device))
+            self.bias = Parameter(T.zeros(num_features, dtype=dtype, device=device))
+        else:
+            self.weight = self.bias = None
+        if track_running_stats:
+            self.register_buffer("running_mean", T.zeros(num_features, dtype=dtype, device=device))
+            self.register_buffer("running_var", T.ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked", T.zeros((), dtype=int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def forward(self, input):
+        if input.dim() not in self._dims:
+            raise ValueError(f"expected {' or '.join(f'{d}D' for d in self._dims)} input "
+                             f"(got {input.dim()}D input)")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / float(self.num_batches_tracked.item())
+        use_batch = self.training or not self.track_running_stats
+        return F.batch_norm(input, self.running_mean if not self.training or self.track_running_stats else None,
+                            self.running_var if not self.training or self.track_running_stats else None,
+                            self.weight, self.bias, use_batch, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    _dims = (4,)
+
+
+class GroupNorm(Module):
+    """Normalise each sample over groups of channels (no running statistics), then a per-channel affine."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = Parameter(T.ones(num_channels, dtype=dtype, device=device)) if affine else None
+        self.bias = Parameter(T.zeros(num_channels, dtype=dtype, device=device)) if affine else None
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+
+class _DropoutNd(Module):
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(_DropoutNd):
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class LogSoftmax(Module):
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.log_softmax(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(LogSoftmax):
+    def forward(self, input):
+        return F.softmax(input, self.dim)
+
+
+class AvgPool2d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool2d(Module):
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
 class MaxPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
         super().__init__()
@@ -276,8 +464,12 @@ class Tanh(Module):
 class Embedding(Module):
     """A lookup table: integer ids -> rows of weight (num_embeddings, embedding_dim)."""
 
-    def __init__(self, num_embeddings, embedding_dim, device=None, dtype=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, device=None, dtype=None):
         super().__init__()
+        if padding_idx is not None or max_norm is not None or scale_grad_by_freq or sparse:
+            raise NotImplementedError("Embedding: padding_idx, max_norm, scale_grad_by_freq and sparse are not "
+                                      "supported (the gather kernel's gradient is dense and unmasked)")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.weight = _parameter(device, num_embeddings, embedding_dim, dtype=dtype)
         init.normal_(self.weight)
@@ -290,47 +482,71 @@ class Embedding(Module):
 
 
 class _LSTMBase(Module):
-    def _init_lstm(self, input_size, hidden_size, suffix, device, dtype):
-        self.input_size, self.hidden_size = input_size, hidden_size
+    def _lstm_parameters(self, input_size, hidden_size, suffix, device, dtype):
         setattr(self, "weight_ih" + suffix, _matrix_parameter(device, 4 * hidden_size, input_size, dtype))
         setattr(self, "weight_hh" + suffix, _matrix_parameter(device, 4 * hidden_size, hidden_size, dtype))
         setattr(self, "bias_ih" + suffix, _parameter(device, 4 * hidden_size, dtype=dtype))
         setattr(self, "bias_hh" + suffix, _parameter(device, 4 * hidden_size, dtype=dtype))
-        bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+
+    def reset_parameters(self):
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
-    def _zeros(self, input, batch):
-        return T.zeros(batch, self.hidden_size, dtype=input.dtype, device=input.device)
+    def _zeros(self, input, *shape):
+        return T.zeros(*shape, dtype=input.dtype, device=input.device)
 
 
 class LSTM(_LSTMBase):
-    """One-layer LSTM over a whole sequence on the fused kernel; gates i, f, g, o as torch.
+    """Unidirectional LSTM over a whole sequence, one fused kernel call per layer; gates i, f, g, o.
 
-    forward(input, (h_0, c_0)=None) -> output, (h_n, c_n); input (T, B, E), or (B, T, E) if batch_first.
+    forward(input, (h_0, c_0)=None) -> output, (h_n, c_n); input (T, B, E), or (B, T, E) if batch_first;
+    h_0 / c_0 / h_n / c_n are (num_layers, B, H); dropout applies to every layer's output but the last.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
-        if num_layers != 1 or not bias or bidirectional or dropout:
-            raise NotImplementedError("LSTM: the fused kernel is one unidirectional layer with biases")
-        self.num_layers, self.batch_first = num_layers, batch_first
-        self._init_lstm(input_size, hidden_size, "_l0", device, dtype)
+        if not bias or bidirectional or proj_size:
+            raise NotImplementedError("LSTM: bias=False, bidirectional and proj_size are not supported (the "
+                                      "fused kernel is one direction with biases)")
+        if not 0 <= dropout <= 1:
+            raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
+                             "element being zeroed")
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.num_layers, self.batch_first, self.dropout = num_layers, batch_first, float(dropout)
+        self.bias, self.bidirectional = bias, bidirectional
+        for layer in range(num_layers):
+            self._lstm_parameters(input_size if layer == 0 else hidden_size, hidden_size, f"_l{layer}",
+                                  device, dtype)
+        self.reset_parameters()
+
+    def flatten_parameters(self):
+        """cuDNN's weight compaction: nothing to do here (the fused kernel reads the weights as they are)."""
 
     def forward(self, input, hx=None):
         x = input.transpose(0, 1) if self.batch_first else input
-        if hx is None:
-            h0 = c0 = self._zeros(x, x.shape[1])
-        else:
-            h0, c0 = hx[0][0], hx[1][0]
-        hs, h_t, c_t = F.lstm(x, h0, c0, self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0,
-                              self.bias_hh_l0)
-        out = hs.transpose(0, 1) if self.batch_first else hs
-        return out, (h_t.unsqueeze(0), c_t.unsqueeze(0))
+        hs, cs = [], []
+        for layer in range(self.num_layers):
+            if hx is None:
+                h0 = c0 = self._zeros(x, x.shape[1], self.hidden_size)
+            else:
+                h0, c0 = hx[0][layer], hx[1][layer]
+            x, h_t, c_t = F.lstm(x, h0, c0, getattr(self, f"weight_ih_l{layer}"),
+                                 getattr(self, f"weight_hh_l{layer}"), getattr(self, f"bias_ih_l{layer}"),
+                                 getattr(self, f"bias_hh_l{layer}"))
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+            hs.append(h_t)
+            cs.append(c_t)
+        out = x.transpose(0, 1) if self.batch_first else x
+        stack = (lambda ts: ts[0].unsqueeze(0)) if self.num_layers == 1 else T_stack
+        return out, (stack(hs), stack(cs))
 
     def extra_repr(self):
-        return f"{self.input_size}, {self.hidden_size}" + (", batch_first=True" if self.batch_first else "")
+        return (f"{self.input_size}, {self.hidden_size}" + (f", num_layers={self.num_layers}"
+                if self.num_layers != 1 else "") + (", batch_first=True" if self.batch_first else "")
+                + (f", dropout={self.dropout}" if self.dropout else ""))
 
 
 class LSTMCell(_LSTMBase):
@@ -340,11 +556,13 @@ class LSTMCell(_LSTMBase):
         super().__init__()
         if not bias:
             raise NotImplementedError("LSTMCell: bias=False is not supported")
-        self._init_lstm(input_size, hidden_size, "", device, dtype)
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self._lstm_parameters(input_size, hidden_size, "", device, dtype)
+        self.reset_parameters()
 
     def forward(self, input, hx=None):
         if hx is None:
-            hx = (self._zeros(input, input.shape[0]),) * 2
+            hx = (self._zeros(input, input.shape[0], self.hidden_size),) * 2
         h, c = hx
         gates = F.linear(input, self.weight_ih) + F.linear(h, self.weight_hh) + self.bias_ih + self.bias_hh
         i, f, g, o = gates.chunk(4, 1)
@@ -399,23 +617,52 @@ class ModuleList(_Container):
         return self
 
 
-class MSELoss(Module):
-    def __init__(self, reduction="mean"):
+class _Loss(Module):
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        self.reduction = reduction
+        self.reduction = F._reduction(size_average, reduce, reduction)
 
+
+class MSELoss(_Loss):
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
-class CrossEntropyLoss(Module):
-    def __init__(self, reduction="mean"):
-        super().__init__()
-        self.reduction = reduction
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+
+
+class NLLLoss(_WeightedLoss):
+    def forward(self, input, target):
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                 label_smoothing=0.0):
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+        self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, reduction=self.reduction)
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
-__all__ = ["Parameter", "Module", "Linear", "Conv2d", "MaxPool2d", "Flatten", "ReLU", "Sigmoid", "Tanh",
-           "Embedding", "LSTM", "LSTMCell", "Sequential", "ModuleList", "MSELoss", "CrossEntropyLoss"]
+class BCEWithLogitsLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
+
+
+__all__ = ["Parameter", "Module", "Identity", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+           "BatchNorm1d", "BatchNorm2d", "GroupNorm", "Dropout", "Dropout2d", "Flatten", "ReLU", "Sigmoid", "Tanh",
+           "LogSoftmax", "Softmax", "Embedding", "LSTM", "LSTMCell", "Sequential", "ModuleList", "MSELoss",
+           "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss"]

@@ -67,7 +67,7 @@ def test_checkpoint_is_a_plain_npz_without_pickle(tmp_path):
 def test_load_rejects_a_file_not_written_by_save(tmp_path):
     path = tmp_path / "plain.npz"
     np.savez(path, x=np.zeros(2))
-    with pytest.raises(RuntimeError, match="not written by save"):
+    with pytest.raises(RuntimeError, match="not written by torch.save"):
         torch.load(path)
 
 

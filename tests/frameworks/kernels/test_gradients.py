@@ -83,6 +83,10 @@ CASES = [
     ("nll_loss-ignore-mean", K.nll_loss, [rand(5, 4), np.array([0, -100, 1, -100, 2])], {}),
     ("nll_loss-sum-ignore", K.nll_loss, [rand(5, 4), np.array([0, 3, 7, 1, 2]) % 4],
      {"reduction": "sum", "ignore_index": 3}),
+    ("nll_loss-weight-mean", K.nll_loss, [rand(5, 4), np.array([0, 3, -100, 1, 3]), rand(4, lo=0.2)], {}),
+    ("nll_loss-2d-weight-none", K.nll_loss, [rand(2, 3, 2, 2), np.array([[[0, 2], [1, -100]], [[2, 2], [0, 1]]]),
+                                             rand(3, lo=0.2)], {"reduction": "none"}),
+    ("nll_loss-2d-mean", K.nll_loss, [rand(2, 3, 4), np.array([[0, 2, 1, 1], [2, -100, 0, 1]])], {}),
     ("nll_loss-none", K.nll_loss, [rand(4, 3), np.array([2, 0, -1, 1])], {"reduction": "none", "ignore_index": -1}),
     ("softmax-ce-float-labels", K.softmax_cross_entropy, [rand(4, 3), np.array([2.0, 0.0, 1.0, 2.0])], {}),
     ("softmax-ce-ignore", K.softmax_cross_entropy, [rand(5, 4), np.array([0, -100, 1, 3, -100])],
@@ -190,7 +194,8 @@ CASES = [
 IDS = [c[0] for c in CASES]
 # the inputs to finite-difference where not every float input has a gradient (default: every float input)
 DIFF = {"equal": (), "not_equal-bcast": (), "greater": (), "greater_equal": (), "less": (), "less_equal": (),
-        "argmax": (), "argmax-flat": (), "argmin-keep": (), "softmax-ce-float-labels": (0,)}
+        "argmax": (), "argmax-flat": (), "argmin-keep": (), "softmax-ce-float-labels": (0,),
+        "nll_loss-weight-mean": (0,), "nll_loss-2d-weight-none": (0,)}
 # ops whose output is by design not a float of the input's dtype: bool, integer, or a chosen dtype
 OTHER_DTYPE = {"equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "argmax", "argmin",
                "one_hot", "cast"}

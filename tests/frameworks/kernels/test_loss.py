@@ -26,6 +26,20 @@ def test_nll_loss_mean_divides_by_the_targets_not_ignored():
     np.testing.assert_allclose(total, expect * 3, rtol=1e-14)
 
 
+def test_nll_loss_class_weights_and_spatial_targets_as_pytorch():
+    logp = log_softmax(R.standard_normal((4, 3)))
+    target, w = np.array([2, 0, -100, 2]), np.array([0.5, 1.0, 2.0])
+    loss, _ = K.nll_loss.forward(np, logp, target, w)
+    expect = -(2.0 * logp[0, 2] + 0.5 * logp[1, 0] + 2.0 * logp[3, 2]) / (2.0 + 0.5 + 2.0)   # / summed weights
+    np.testing.assert_allclose(loss, expect, rtol=1e-14)
+    x = R.standard_normal((2, 3, 5))                      # (N, C, d1): the class axis is 1
+    t = R.randint(0, 3, (2, 5))
+    none, _ = K.nll_loss.forward(np, x, t, reduction="none")
+    np.testing.assert_array_equal(none, -np.take_along_axis(x, t[:, None], 1)[:, 0])
+    with pytest.raises(ShapeError, match=r"nll_loss: weight must be \(C,\) = \(3,\)"):
+        K.nll_loss.infer((4, 3), (4,), (4,))
+
+
 def test_nll_loss_refuses_targets_out_of_range_but_allows_ignore_index():
     logp = np.zeros((3, 4))
     with pytest.raises(IndexError, match=r"nll_loss: target -1 is out of range for size 4"):
