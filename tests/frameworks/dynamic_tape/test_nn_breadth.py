@@ -242,3 +242,13 @@ def test_cuda_manual_seed_is_the_one_generator():
     a = torch.rand(3).tolist()
     torch.cuda.manual_seed_all(5)
     assert torch.rand(3).tolist() == a
+
+
+def test_dropout_masks_come_from_the_kernels_philox_stream():
+    from frameworks.kernels import random as philox
+    torch.manual_seed(11)
+    a = F.dropout(torch.ones(6, 5), 0.3).numpy()
+    b = F.dropout(torch.ones(6, 5), 0.3).numpy()
+    for counter, got in enumerate((a, b)):  # each call takes the next counter of Stream(seed)
+        keep = philox.uniform(np, 11, counter, (6, 5)) >= 0.3
+        np.testing.assert_array_equal(got, keep / np.float32(0.7))
