@@ -26,6 +26,7 @@ SOFT = F.softmax(torch.tensor(np.random.RandomState(0).standard_normal((3, 4))),
     lambda a: F.cross_entropy(a, SOFT),
     lambda a: F.binary_cross_entropy_with_logits(a, (SOFT > 0.25).double()),
     lambda a: F.mse_loss(a, SOFT, reduction="sum"),
+    lambda a: F.leaky_relu(a, 0.2), lambda a: F.elu(a * 1.0, inplace=True), lambda a: F.softplus(a, beta=2),
 ])
 def test_losses_and_softmax_gradients(fn):
     torch.manual_seed(0)
