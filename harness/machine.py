@@ -1,4 +1,5 @@
-"""Machine metadata carried by every result row: CPU (py-cpuinfo), BLAS, library versions, GPU, git commit, machine id."""
+"""Machine metadata carried by every result row: CPU (py-cpuinfo), BLAS, library versions, GPU, git commit,
+machine id."""
 import functools
 import hashlib
 import os
@@ -40,7 +41,8 @@ def describe_cpu(raw):
     isa = sorted({f.lower() for f in raw.get("flags") or () if is_isa_flag(f)})
     return {"brand": raw.get("brand_raw") or raw.get("brand") or platform.processor() or platform.machine(),
             "vendor": raw.get("vendor_id_raw") or raw.get("vendor_id") or "",
-            "family": raw.get("family", ""), "model": raw.get("model", ""), "stepping": raw.get("stepping", ""),
+            "family": raw.get("family", ""), "model": raw.get("model", ""),
+            "stepping": raw.get("stepping", ""),
             "cores": raw.get("count") or "", "isa_flags": isa,
             "isa": hashlib.sha1(" ".join(isa).encode()).hexdigest()[:8] if isa else "unknown"}
 

@@ -4,7 +4,6 @@ the pytest-benchmark suite stored and compared per machine id)."""
 import argparse
 import contextlib
 import json
-import math
 import os
 import random
 import re
@@ -52,7 +51,7 @@ def parse_effect(text):
     if not t.endswith("%") and value >= 1:
         raise usage(f"--min-effect {text!r}: a bare number is a fraction (0.1 = 10%); write {t}% for percent")
     if not 0 < value < 10:
-        raise usage(f"--min-effect {text!r}: must be above 0")
+        raise usage(f"--min-effect {text!r}: must be above 0% and below 1000%")
     return value
 
 
@@ -90,7 +89,8 @@ def effect(a, b, seed=0):
     from scipy.stats import mannwhitneyu
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     lo, hi = bootstrap_ci(a, b, seed)
-    return float(np.median(b) / np.median(a)), lo, hi, float(mannwhitneyu(b, a, alternative="two-sided").pvalue)
+    p = float(mannwhitneyu(b, a, alternative="two-sided").pvalue)
+    return float(np.median(b) / np.median(a)), lo, hi, p
 
 
 def call(ratio, lo, hi, p, min_effect, alpha=ALPHA):
@@ -209,6 +209,7 @@ class Bench:
     step: Verdict = None
     tax: Verdict = None
     tax_note: str = ""
+    last_round_s: float = 0.0            # wall seconds its two runs took in the latest round
 
     @property
     def name(self):
@@ -232,7 +233,8 @@ def select(engines=None, names=None):
     names = _names(names) or list(workloads.names())
     for e in engines:
         if e not in workloads.engines():
-            raise workloads.UnknownNameError(f"unknown engine {e!r}; known engines: {', '.join(workloads.engines())}")
+            raise workloads.UnknownNameError(f"unknown engine {e!r}; known engines: "
+                                             f"{', '.join(workloads.engines())}")
     benches, skipped = [], []
     for n in names:
         w = workloads.get(n)
@@ -269,7 +271,8 @@ def run_once(bench, root, version, opts):
                                   env=child_env(root, version), capture_output=True, text=True,
                                   timeout=opts["timeout"])
         except subprocess.TimeoutExpired:
-            return {"status": "timeout", "error": f"no result after {opts['timeout']:g} s; the run was killed"}
+            return {"status": "timeout",
+                    "error": f"no result after {opts['timeout']:g} s; the run was killed"}
         text = Path(out).read_text()
         if not text:
             tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
@@ -324,7 +327,8 @@ def judge_all(benches, min_effect, seed=0, alpha=ALPHA):
 
 
 def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_rounds=MAX_ROUNDS, seed=0,
-            device="cpu", tax=True, target_s=TARGET_S, timeout=TIMEOUT_S, quiet=False, warmup=WARMUP, iters=0):
+            device="cpu", tax=True, target_s=TARGET_S, timeout=TIMEOUT_S, quiet=False, warmup=WARMUP, iters=0,
+            max_minutes=0):
     """Run every benchmark for both trees in alternation, round after round, until every verdict is
     decided (after at least `min_rounds`) or `max_rounds` ran. Each round runs the undecided benchmarks in
     an order shuffled with a seeded RNG, each one's A and B back to back in a random order, every run a
@@ -333,24 +337,35 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
     their runs and verdicts filled in."""
     if not 2 <= min_rounds <= max_rounds:
         raise usage(f"need 2 <= --min-rounds <= --max-rounds, got {min_rounds} and {max_rounds}")
+    if max_minutes < 0:
+        raise usage(f"--max-minutes must be >= 0, got {max_minutes:g}")
     opts = dict(device=device, tax=tax, target_s=target_s, timeout=timeout, warmup=warmup)
     for bench in benches:
         bench.iters = bench.iters or iters
     roots = {"A": root_a, "B": root_b}
     rng = random.Random(seed)
+    started = time.monotonic()
+    stopped = f"--max-rounds {max_rounds} reached"
     with _progress(quiet) as progress:
         bar = progress.add_task("", total=None, undecided="") if progress else None
         for rnd in range(1, max_rounds + 1):
             active = [b for b in benches if rnd <= min_rounds or not b.decided]
             active = [b for b in active if not b.error]
             if not active:
+                stopped = f"every verdict decided after {rnd - 1} rounds"
                 break
+            if max_minutes and rnd > min_rounds:
+                need = sum(b.last_round_s for b in active)
+                if time.monotonic() - started + need > 60 * max_minutes:
+                    stopped = f"--max-minutes {max_minutes:g} would be passed by round {rnd}"
+                    break
             rng.shuffle(active)
             if progress:
                 progress.reset(bar, total=2 * len(active))
                 progress.update(bar, undecided=_undecided_text(benches, rnd, min_rounds))
             for bench in active:
                 order = list(VERSIONS) if rng.random() < 0.5 else list(reversed(VERSIONS))
+                t0 = time.monotonic()
                 for version in order:
                     if progress:
                         progress.update(bar, description=f"round {rnd}/{max_rounds} (at least {min_rounds}): "
@@ -360,8 +375,12 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
                         progress.advance(bar)
                     if bench.error:
                         break
+                bench.last_round_s = time.monotonic() - t0
             judge_all(benches, min_effect, seed)
-    return benches
+        else:
+            if all(b.decided for b in benches):
+                stopped = f"every verdict decided after {max_rounds} rounds"
+    return stopped
 
 
 def _progress(quiet):
@@ -397,8 +416,8 @@ def table(benches, title, min_effect, tax):
     t = Table(title=title, caption=(
         "B/A: ratio of medians over rounds [95% bootstrap interval]. q: Mann-Whitney U p-value, two-sided, "
         f"adjusted over every verdict here (Benjamini-Hochberg). slower / faster: q < {ALPHA} and the ratio "
-        f"at least {1 + min_effect:.3g} / at most {1 / (1 + min_effect):.3g}. * undecided: the interval still "
-        "crosses the edge of that band after the last round."))
+        f"at least {1 + min_effect:.3g} / at most {1 / (1 + min_effect):.3g}. * undecided: the interval "
+        "still crosses the edge of that band after the last round."))
     t.add_column("benchmark")
     t.add_column("rounds", justify="right")
     t.add_column("A ms", justify="right")
@@ -444,7 +463,7 @@ def summary(benches):
 
 def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_rounds=MIN_ROUNDS,
          max_rounds=MAX_ROUNDS, seed=0, device="cpu", tax=True, timeout=TIMEOUT_S, json_out=None,
-         quiet=False, root=None):
+         quiet=False, root=None, max_minutes=0):
     """`stylebench regress --against REF`: exit 0 (no slowdown), 1 (a significant slowdown, or a
     benchmark that broke in this tree) or 2 (bad input: an unknown ref or name, different dependencies)."""
     from rich.console import Console
@@ -469,8 +488,8 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
                   f"{effect:.0%}, machine {machine.machine_id()}")
     started = time.monotonic()
     with checkout(sha, root) as tree_a:
-        compare(tree_a, root, benches, effect, min_rounds, max_rounds, seed, device, tax, timeout=timeout,
-                quiet=quiet)
+        stopped = compare(tree_a, root, benches, effect, min_rounds, max_rounds, seed, device, tax,
+                          timeout=timeout, quiet=quiet, max_minutes=max_minutes)
     title = f"A = {against} ({sha[:12]})   B = this tree ({b_commit})"
     console.print(table(benches, title, effect, tax))
     for why in skipped:
@@ -479,13 +498,15 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
     for note in notes:
         console.print(f"style tax: {note}")
     code = exit_code(benches)
-    console.print(f"stylebench regress: {summary(benches)} in {time.monotonic() - started:.0f} s; "
-                  + ("FAILED: a significant slowdown of at least the minimum effect (exit 1)" if code else "no slowdown"))
+    verdict = "FAILED: a significant slowdown of at least the minimum effect" if code else "no slowdown"
+    took = time.monotonic() - started
+    console.print(f"stylebench regress: {summary(benches)} in {took:.0f} s ({stopped}); {verdict}")
     if json_out:
         Path(json_out).write_text(json.dumps({
-            "a": {"ref": against, "commit": sha}, "b": {"commit": b_commit}, "machine": machine.host_info(device),
+            "a": {"ref": against, "commit": sha}, "b": {"commit": b_commit},
+            "machine": machine.host_info(device),
             "min_effect": effect, "alpha": ALPHA, "min_rounds": min_rounds, "max_rounds": max_rounds,
-            "seed": seed, "exit": code,
+            "seed": seed, "exit": code, "stopped": stopped,
             "benchmarks": [dict(engine=b.engine, workload=b.workload, size=b.size, iters=b.iters, runs=b.runs,
                                 error=b.error, error_in=b.error_in, tax_note=b.tax_note,
                                 step=asdict(b.step) if b.step else None, tax=asdict(b.tax) if b.tax else None)
@@ -655,8 +676,10 @@ def add_arguments(p):
     p.add_argument("--against", default="HEAD~1", metavar="REF",
                    help="git ref of version A, checked out in a temporary worktree; B is this tree as it is "
                         "(uncommitted changes included). Default HEAD~1")
-    p.add_argument("--engines", nargs="+", metavar="E", help="engine ids (comma or space separated); default all")
-    p.add_argument("--workloads", nargs="+", metavar="W", help="workload names; default all (each at its small size)")
+    p.add_argument("--engines", nargs="+", metavar="E",
+                   help="engine ids (comma or space separated); default all")
+    p.add_argument("--workloads", nargs="+", metavar="W",
+                   help="workload names; default all (each at its small size)")
     p.add_argument("--min-effect", default=MIN_EFFECT, metavar="PCT",
                    help="smallest slowdown worth failing on, e.g. 3%% or 0.03 (default "
                         f"{MIN_EFFECT.replace('%', '%%')})")
@@ -664,8 +687,12 @@ def add_arguments(p):
                    help=f"rounds before any benchmark may stop (default {MIN_ROUNDS})")
     p.add_argument("--max-rounds", type=int, default=MAX_ROUNDS,
                    help=f"rounds at most; undecided benchmarks are judged then (default {MAX_ROUNDS})")
+    p.add_argument("--max-minutes", type=float, default=0,
+                   help="no round after --min-rounds starts if it would end past this many minutes from the "
+                        "start (default: no limit)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled run order and the bootstrap")
-    p.add_argument("--device", default=os.environ.get("STYLEBENCH_DEVICE", "cpu"), help="cpu (default) or gpu")
+    p.add_argument("--device", default=os.environ.get("STYLEBENCH_DEVICE", "cpu"),
+                   help="cpu (default) or gpu")
     p.add_argument("--no-tax", dest="tax", action="store_false",
                    help="step time only (skips the kernel-hooked pass behind the style-tax verdict)")
     p.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds before a run is killed")
@@ -692,4 +719,5 @@ def main(args):
         raise usage(f"unexpected arguments {' '.join(args.pytest_args)} (pytest arguments go with --saved "
                     "or --baseline)")
     return gate(args.against, args.engines, args.workloads, args.min_effect, args.min_rounds, args.max_rounds,
-                args.seed, args.device, args.tax, args.timeout, args.json, args.quiet)
+                args.seed, args.device, args.tax, args.timeout, args.json, args.quiet,
+                max_minutes=args.max_minutes)

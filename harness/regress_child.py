@@ -88,7 +88,8 @@ def measure(task):
     sync = (lambda: kernels.synchronize(xp)) if device == "gpu" else (lambda: None)
     w = workloads.get(task["workload"])
     batches = [w.batch(i, size) for i in range(BATCHES)]
-    out = {"status": "ok", "error": "", "workloads_from": os.path.dirname(os.path.abspath(workloads.__file__)),
+    out = {"status": "ok", "error": "",
+           "workloads_from": os.path.dirname(os.path.abspath(workloads.__file__)),
            "kernels_from": os.path.dirname(os.path.abspath(kernels.__file__))}
 
     def step(trainer, i):

@@ -295,14 +295,21 @@ def spawn(target, args, timeout, threads, malloc="cache"):
     send.close()
     messages, finished, killed = [], False, False
     deadline = time.monotonic() + timeout
+    # the child's end is seen on a pidfd (Linux), else by polling: not on the pipe or process sentinel,
+    # which anything the child forked holds open as long as it lives
+    try:
+        exit_fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        exit_fd = None
     try:
         while not finished:
             left = deadline - time.monotonic()
-            ready = mp_connection.wait([recv, proc.sentinel], timeout=max(left, 0)) if left > 0 else []
-            if not ready:
+            if left <= 0:
                 killed = True
                 _kill_group(proc)
                 break
+            waitables = [recv] if exit_fd is None else [recv, exit_fd]
+            ready = mp_connection.wait(waitables, timeout=left if exit_fd is not None else min(left, 0.05))
             if recv in ready:
                 try:
                     msg = recv.recv()
@@ -314,6 +321,10 @@ def spawn(target, args, timeout, threads, malloc="cache"):
                     finished = True
                 else:
                     messages.append(msg)
+                continue
+            if exit_fd is None and proc.exitcode is None:
+                continue
+            if exit_fd is not None and exit_fd not in ready:
                 continue
             # the child exited; kill what it forked (which may hold the pipe open), then read what it sent
             _kill_group(proc)
@@ -331,6 +342,8 @@ def spawn(target, args, timeout, threads, malloc="cache"):
     finally:
         _kill_group(proc)           # leftovers of a finished run, or the run in flight on Ctrl-C
         recv.close()
+        if exit_fd is not None:
+            os.close(exit_fd)
     if finished:
         return messages, "ok", ""
     if killed:
@@ -451,7 +464,7 @@ class Store:
             fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.seek(0)
-            pid = self._lock.read().strip() or "?"
+            pid = (self._lock.read().split() or ["?"])[0]
             raise UsageError(f"{self.out} is being written by another `stylebench bench` (pid {pid}); wait "
                              "for it to finish or choose another --out") from None
         self._lock.seek(0)
@@ -681,10 +694,11 @@ def bench(opts):
             info = meta_before
             all_runs = [tuple(r) for r in info["plan"]["runs"]]
         else:
-            if store.done:
-                raise UsageError(f"--resume: {store.out} has results but no meta.json: cannot tell which plan "
-                                 "they belong to; start a new --out")
-            cells, skipped = planned or plan(opts)
+            if opts.resume:
+                what = "has results but" if store.done else "has"
+                raise UsageError(f"--resume: {store.out} {what} no meta.json: no recorded plan to continue "
+                                 f"({'start a new --out' if store.done else 'run without --resume'})")
+            cells, skipped = planned
             all_runs = order_runs(cells, opts.repeats, opts.seed)
             info = {"options": recorded_options(opts),
                     "plan": {"cells": [list(c) for c in cells], "runs": [list(r) for r in all_runs]},

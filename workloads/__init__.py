@@ -13,7 +13,8 @@ import itertools
 import os
 
 # engine ids, in the order tables show them; "engine:variant" selects a variant of one engine module
-ENGINES = ("reference", "static_graph", "dynamic_tape", "layer_config", "hybrid", "hybrid:imperative")
+ENGINES = ("reference", "static_graph", "static_graph:dataset", "dynamic_tape", "layer_config", "hybrid",
+           "hybrid:imperative")
 DEVICES = ("cpu", "gpu")
 
 # workload name -> the package holding its spec.py and engine modules
@@ -127,10 +128,12 @@ class Workload:
     def supports(self, engine):
         """(True, "") when `engine` can train this workload, else (False, why)."""
         try:
-            module, _, _ = self._module(engine)
+            module, base, variant = self._module(engine)
         except EngineUnsupported as e:
             return False, str(e)
         why = getattr(module, "UNSUPPORTED", None)
+        if not why and variant is not None and variant not in getattr(module, "VARIANTS", ()):
+            why = f"engine {base!r} has no variant {variant!r} for this workload"
         return (False, f"{engine} cannot run {self.name}: {why}") if why else (True, "")
 
     def trainer(self, engine, size="small", device="cpu", **options):
@@ -144,7 +147,7 @@ class Workload:
         if why:
             raise EngineUnsupported(f"engine {engine!r} cannot run workload {self.name!r}: {why}")
         if variant is not None and variant not in getattr(module, "VARIANTS", ()):
-            raise UnknownNameError(f"engine {base!r} has no variant {variant!r} for {self.name!r}")
+            raise EngineUnsupported(f"engine {base!r} has no variant {variant!r} for {self.name!r}")
         if variant is None:
             return module.build(size=size, device=device, **options)
         return module.build(size=size, device=device, variant=variant, **options)

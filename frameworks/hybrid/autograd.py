@@ -7,7 +7,7 @@ import threading
 
 from .. import plan
 from ..kernels import explain_failure
-from .base import ShapeError
+from .base import MXNetError, ShapeError
 
 _NO_GRAPH = ("Cannot differentiate node because it is not in a computational graph. You need to set "
              "is_recording to true or use autograd.record() to save computational graphs for backward. "
@@ -111,7 +111,7 @@ def invoke(op, inputs, attrs, ctx=None):
     try:
         y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
     except Exception as e:  # only on failure: the shape rule names the op and the shapes
-        raise explain_failure(op, datas, attrs, e, ShapeError) from None
+        raise _as_mxnet_error(op, datas, attrs, e) from None
     record = any_need and _STATE.recording
     if type(y) is tuple:
         outs = tuple([NDArray(v, ctx) for v in y])
@@ -124,6 +124,17 @@ def invoke(op, inputs, attrs, ctx=None):
     if record:
         out._node = Node(op, saved, attrs, entries, tuple(needs), 1, xp)
     return out
+
+
+def _as_mxnet_error(op, datas, attrs, err):
+    """What MXNet raises for an operator that rejects its inputs: MXNetError (ShapeError for a shape),
+    naming the op; a bad index or label keeps its own message."""
+    err = explain_failure(op, datas, attrs, err, ShapeError)
+    if isinstance(err, (MXNetError, KeyboardInterrupt, MemoryError)) or not isinstance(
+            err, (ValueError, IndexError, TypeError)):
+        return err
+    name = getattr(op, "name", None) or type(op).__name__
+    return MXNetError(f"{name}: {err}" if not str(err).startswith(f"{name}:") else str(err))
 
 
 class Saved(list):

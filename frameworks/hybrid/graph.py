@@ -7,6 +7,9 @@ after the first run, a forward output is written with `out=` into the array of a
 earlier in the same step, instead of a fresh allocation; nothing is kept between steps).
 """
 import inspect
+
+import numpy
+
 from .. import kernels as K
 from .. import plan
 from . import autograd
@@ -24,6 +27,15 @@ class Val:
 
     def __repr__(self):
         return f"v{self.id}"
+
+
+class Draw:
+    """An attribute read each time the cached graph runs (dropout's seed and counter from mx.random's
+    stream), where every other attribute is a constant of the trace."""
+    __slots__ = ("read",)
+
+    def __init__(self, read):
+        self.read = read
 
 
 class Step:
@@ -54,7 +66,7 @@ class Tracer:
         return self.shapes[value.id]
 
     def call(self, kernel, inputs, attrs):
-        shapes = [self.shapes[v.id] if type(v) is Val else () for v in inputs]
+        shapes = [self.shapes[v.id] if type(v) is Val else None if v is None else () for v in inputs]
         try:
             out = kernel.infer(*shapes, **attrs)
         except K.ShapeError as e:
@@ -67,6 +79,11 @@ class Tracer:
     def zeros(self, shape, dtype, like):
         shape = tuple(shape)
         return self.nograd(lambda xp: xp.zeros(shape, dtype=dtype), (), shape)
+
+    @staticmethod
+    def draw(stream):
+        # the counter is drawn first, then the seed read: the order eager dropout uses
+        return Draw(stream.next_counter), Draw(lambda: stream.seed_value)
 
     def nograd(self, fn, inputs, shape):
         v = self.new(shape)
@@ -129,20 +146,22 @@ class _Source:
         self.env[name] = kernel  # `.forward` is looked up at call time: the profiler hook sees it
         return name
 
-    def attrs(self, attrs, fn):
-        # attributes equal to the kernel's own defaults are left out: fewer keywords per call
+    def attrs(self, attrs, fn, backward=False):
+        # attributes equal to the kernel's own defaults are left out: fewer keywords per call; a Draw
+        # (dropout's seed and counter) is read when the forward runs and not passed to backward
         params = _parameters(fn)
-        return "".join(f", {k}={self.const(v)}" for k, v in attrs.items()
-                       if k not in params or params[k].default is inspect.Parameter.empty
-                       or params[k].default != v or type(params[k].default) is not type(v))
+        out = []
+        for k, v in attrs.items():
+            if type(v) is Draw:
+                if not backward:
+                    out.append(f", {k}={self.const(v.read)}()")
+            elif (k not in params or params[k].default is inspect.Parameter.empty
+                  or params[k].default != v or type(params[k].default) is not type(v)):
+                out.append(f", {k}={self.const(v)}")
+        return "".join(out)
 
     def arg(self, v):
         return f"v{v.id}" if type(v) is Val else self.const(v)
-
-
-# generated-function variants: (train, buffered, probe)
-_INFER, _TRAIN, _TRAIN_BUFFERED, _PROBE = (False, False, False), (True, False, False), (True, True, False), \
-    (True, False, True)
 
 
 def _parameters(fn):
@@ -161,7 +180,7 @@ class CachedGraph:
     `grad_args`: the inputs whose gradients are wanted (Parameters with grad_req != 'null', recorded data).
     """
 
-    def __init__(self, heads, arg_nodes, arg_shapes, grad_args, training=False):
+    def __init__(self, heads, arg_nodes, arg_shapes, grad_args, training=False, arg_dtypes=None):
         tracer, self.heads = trace(heads, arg_nodes, arg_shapes, training)
         self.steps, self.shapes = tracer.steps, tracer.shapes
         self.n_args = len(arg_nodes)
@@ -177,13 +196,15 @@ class CachedGraph:
         self.rg = rg
         self.any_grad = any(self.grad_args)
         self.diff_steps = [s for s in self.steps if s.diff]
-        self.buffers = None       # value id -> the id of the dead value whose array it is written into
+        self.buffers = {}         # value id -> the id of the dead value whose array it is written into
         self.reused_bytes = 0     # bytes per step that buffer reuse saves from fresh allocation
+        self.peak_bytes = 0       # the liveness bound of one training run's values
         self._fns = {}
-        self.peak_bytes = None
+        if self.any_grad:
+            self._plan([str(d) for d in arg_dtypes] if arg_dtypes is not None else ["float32"] * self.n_args)
 
     # ------------------------------------------------------------ the two generated functions
-    def _forward_source(self, train, buffers=None, probe=False):
+    def _forward_source(self, train, buffers=None):
         src = _Source()
         args = ", ".join(f"v{i}" for i in range(self.n_args))
         lines = [f"def forward(xp{', ' if args else ''}{args}):"]
@@ -213,8 +234,6 @@ class CachedGraph:
                              f"{src.attrs(step.attrs, step.kernel.forward)}{out})")
                 if sv != "_":
                     lines.append(f"    saved.append({sv})")
-            if probe:
-                continue
             dead = [v.id for v in step.ins if type(v) is Val and last.get(v.id) == k and v.id not in heads]
             dead += [o.id for o in step.outs if o.id not in last and o.id not in heads]
             dead = sorted(set(dead))
@@ -228,10 +247,7 @@ class CachedGraph:
                 lines.append(f"    del {', '.join(names)}")
         hs = ", ".join(f"v{v.id}" for v in self.heads)
         ret = f"({hs},)" if len(self.heads) > 1 else hs
-        if probe:
-            lines.append(f"    return {ret}, saved, locals()")
-        else:
-            lines.append(f"    return {ret}, {'saved' if train else 'None'}")
+        lines.append(f"    return {ret}, {'saved' if train else 'None'}")
         return src, lines
 
     def _backward_source(self):
@@ -261,7 +277,7 @@ class CachedGraph:
                 gy = "(" + ", ".join(f"g{o.id}" if o.id in has else "None" for o in step.outs) + ",)"
             needs = tuple(type(v) is Val and self.rg[v.id] for v in step.ins)
             lines.append(f"    r = {src.kernel(step.kernel)}.backward(xp, s{k}, {gy}, needs={needs!r}"
-                         f"{src.attrs(step.attrs, step.kernel.backward)})")
+                         f"{src.attrs(step.attrs, step.kernel.backward, backward=True)})")
             dead = [f"g{o.id}" for o in step.outs if o.id in has] + [f"s{k}"]
             lines.append(f"    del {', '.join(dead)}")
             for o in step.outs:
@@ -274,13 +290,13 @@ class CachedGraph:
         return src, lines
 
     def _compile(self, key):
+        """key: "train" (keeps saved, writes into reused buffers), "infer" (keeps nothing) or "backward"."""
         fn = self._fns.get(key)
         if fn is None:
             if key == "backward":
                 src, lines = self._backward_source()
             else:
-                train, buffered, probe = key
-                src, lines = self._forward_source(train, self.buffers if buffered else None, probe)
+                src, lines = self._forward_source(key == "train", self.buffers if key == "train" else None)
             src.env.update(Saved=Saved)
             code = "\n".join(lines) + "\n"
             namespace = dict(src.env)
@@ -289,26 +305,15 @@ class CachedGraph:
             fn.source = code
         return fn
 
-    def source(self, key=(True, False, False)):
+    def source(self, key="train"):
         """The generated Python text (for reading and debugging)."""
         return self._compile(key).source
 
     # ------------------------------------------------------------ the kernel contract
     def forward(self, xp, *arrays):
-        if self.any_grad and autograd._STATE.recording:
-            return self._train(xp, *arrays)
-        return self._infer(xp, *arrays)
-
-    def _train(self, xp, *arrays):
-        # the first training run is a probe: it shows what each step keeps, which decides the reuse
-        heads, saved, values = self._compile(_PROBE)(xp, *arrays)
-        self._plan(values, saved)
-        self._train = self._compile(_TRAIN_BUFFERED)
-        return heads, saved
-
-    def _infer(self, xp, *arrays):
-        self._infer = self._compile(_INFER)
-        return self._infer(xp, *arrays)
+        key = "train" if self.any_grad and autograd._STATE.recording else "infer"
+        fn = self._fns.get(key) or self._compile(key)
+        return fn(xp, *arrays)
 
     def backward(self, xp, saved, gy, needs=None):
         fn = self._fns.get("backward") or self._compile("backward")
@@ -320,60 +325,73 @@ class CachedGraph:
                     for g, v in zip(gy, self.heads))
         return fn(xp, saved, *gys)
 
-    # ------------------------------------------------------------ memory plan (after the first run)
-    def _plan(self, values, saved):
-        """Decide buffer sharing from what the first run did: which arrays each step's `saved` keeps
-        (so they live until that backward step) and which values are views of others."""
-        def root(a):
-            while getattr(a, "base", None) is not None:
-                a = a.base
-            return id(a)
-
-        arrays = {int(k[1:]): a for k, a in values.items() if k[0] == "v" and k[1:].isdigit()}
-        owner = {}
-        for vid in sorted(arrays):
-            owner.setdefault(root(arrays[vid]), vid)
-        storage = {vid: owner[root(a)] for vid, a in arrays.items()}
-
-        def kept(obj, out):
-            if isinstance(obj, (tuple, list)):
-                for o in obj:
-                    kept(o, out)
-            elif hasattr(obj, "dtype") and hasattr(obj, "shape"):
-                r = owner.get(root(obj))
-                if r is not None:
-                    out.add(r)
-            return out
-
-        timeline = [("f", s) for s in self.steps]
-        diff_saved = dict(zip([id(s) for s in self.diff_steps], saved))
-        timeline += [("b", s) for s in reversed(self.diff_steps)]
-        retained = {id(s): kept(diff_saved[id(s)], set()) for s in self.diff_steps}
+    # ------------------------------------------------------------ memory plan (from the kernels' facts)
+    def _plan(self, arg_dtypes):
+        """Decide buffer sharing from what each kernel declares: which inputs its output may view
+        (may_view), which inputs and outputs its `saved` keeps until its backward step (saves_inputs,
+        saves_output), and whether it writes into a given buffer (accepts_out). A forward output of 64 KiB
+        or more is then written into the array of a value of its shape and dtype that died earlier."""
+        storage, dtype, keep = {}, {}, set()
+        for i in range(self.n_args):
+            storage[i], dtype[i] = i, arg_dtypes[i]
+        for step in self.steps:
+            vals = [v for v in step.ins if type(v) is Val]
+            viewed = vals if step.fn is not None else \
+                [step.ins[i] for i in step.kernel.may_view if i < len(step.ins) and type(step.ins[i]) is Val]
+            for o in step.outs:
+                # an output that may be a view of an input shares that input's storage; a second viewed
+                # input (or an opaque fn's other inputs) is pinned: never handed to another value
+                storage[o.id] = storage[viewed[0].id] if viewed else o.id
+                keep.update(storage[v.id] for v in viewed[1:])
+                known = [dtype[v.id] for v in vals]
+                dtype[o.id] = (dtype[viewed[0].id] if viewed else
+                               str(_result_type(known)) if step.fn is None and step.kernel.accepts_out
+                               and known and None not in known else None)
+        retained = {}
+        for step in self.diff_steps:
+            kept = {storage[step.ins[i].id] for i in step.kernel.saved_input_indices(len(step.ins))
+                    if i < len(step.ins) and type(step.ins[i]) is Val}
+            if step.kernel.saves_output:
+                kept |= {storage[o.id] for o in step.outs}
+            retained[id(step)] = kept
+        timeline = [("f", s) for s in self.steps] + [("b", s) for s in reversed(self.diff_steps)]
 
         def reads(item):
             kind, s = item
             if kind == "f":
-                return [storage[v.id] for v in s.ins if type(v) is Val and v.id in storage]
+                return [storage[v.id] for v in s.ins if type(v) is Val]
             return sorted(retained[id(s)])
 
         def writes(item):
             kind, s = item
-            return [storage[o.id] for o in s.outs if o.id in storage] if kind == "f" else []
+            return [storage[o.id] for o in s.outs] if kind == "f" else []
 
-        keep = {storage[v.id] for v in self.heads if v.id in storage}
-        keep |= {storage[i] for i in range(self.n_args) if i in storage}
+        keep |= {storage[v.id] for v in self.heads} | set(range(self.n_args))
         intervals = plan.liveness(timeline, reads, writes, keep)
-        self.peak_bytes = plan.peak_live_bytes(intervals, lambda v: arrays[v].nbytes)
-        shared_storage = {r for v, r in storage.items() if v != r}
+
+        def nbytes(v):
+            n = 1
+            for d in self.shapes[v]:
+                n *= d
+            return n * (_itemsize(dtype[v]) if dtype[v] else 4)
+        self.peak_bytes = plan.peak_live_bytes(intervals, nbytes)
+        shared = {r for v, r in storage.items() if v != r}
         candidates = [s.outs[0].id for s in self.steps
-                      if s.fn is None and len(s.outs) == 1 and storage.get(s.outs[0].id) == s.outs[0].id
-                      and s.outs[0].id not in keep and s.outs[0].id not in shared_storage
-                      and arrays[s.outs[0].id].nbytes >= REUSE_MIN_BYTES and s.kernel.accepts_out]
-        assignment, _ = plan.assign_buffers(
-            intervals, lambda v: (arrays[v].shape, str(arrays[v].dtype)), candidates)
+                      if s.fn is None and len(s.outs) == 1 and s.kernel.accepts_out
+                      and storage[s.outs[0].id] == s.outs[0].id and s.outs[0].id not in keep
+                      and s.outs[0].id not in shared and dtype[s.outs[0].id] is not None
+                      and nbytes(s.outs[0].id) >= REUSE_MIN_BYTES]
+        assignment, _ = plan.assign_buffers(intervals, lambda v: (self.shapes[v], dtype[v]), candidates)
         chains = {}
         for v in sorted(candidates, key=lambda v: intervals[v].start):
             chains.setdefault(assignment[v], []).append(v)
         self.buffers = {w: v for chain in chains.values() for v, w in zip(chain, chain[1:])}
-        self.reused_bytes = sum(arrays[w].nbytes for w in self.buffers)
-        self._fns = {k: f for k, f in self._fns.items() if k == "backward"}
+        self.reused_bytes = sum(nbytes(w) for w in self.buffers)
+
+
+def _result_type(dtypes):
+    return numpy.result_type(*dtypes)
+
+
+def _itemsize(dtype):
+    return numpy.dtype(dtype).itemsize

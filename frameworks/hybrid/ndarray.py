@@ -348,6 +348,10 @@ class _Eager:
         ctx = next(x._ctx for x in inputs if type(x) is NDArray) if inputs else current_context()
         return NDArray(fn(ctx.xp, *[x._data if type(x) is NDArray else x for x in inputs]), ctx)
 
+    @staticmethod
+    def draw(stream):
+        return stream.next_counter(), stream.seed_value
+
     @property
     def training(self):
         return autograd._STATE.training
@@ -453,9 +457,11 @@ class _Random:
 
     def __init__(self):
         self.rs = numpy.random.RandomState(0)
+        self.stream = K.random.Stream(0)   # Dropout's masks: the kernels' counter-based generator
 
     def seed(self, seed_state, ctx="all"):
         self.rs = numpy.random.RandomState(seed_state)
+        self.stream.seed(seed_state)
 
     def normal(self, loc=0, scale=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
         return array(self.rs.normal(loc, scale, size=shape), ctx=ctx, dtype=dtype)

@@ -116,23 +116,12 @@ def _k(E, kernel, *inputs, **attrs):
     return E.call(kernel, inputs, attrs)
 
 
-def _abs(E, x):
-    # |x| = relu(x) + relu(-x): two shared kernels, gradient sign(x) (0 at 0)
-    return _k(E, K.add, _k(E, K.relu, x), _k(E, K.relu, _k(E, K.neg, x)))
-
-
-def _softrelu(E, x):
-    # log(1 + exp(x)) = relu(x) + log(1 + exp(-|x|)): no overflow for large x
-    tail = _k(E, K.log, _k(E, K.add, _k(E, K.exp, _k(E, K.neg, _abs(E, x))), 1.0))
-    return _k(E, K.add, _k(E, K.relu, x), tail)
-
-
 _ACTIVATIONS = {
     "relu": lambda E, x: _k(E, K.relu, x),
     "sigmoid": lambda E, x: _k(E, K.sigmoid, x),
     "tanh": lambda E, x: _k(E, K.tanh, x),
-    "softrelu": _softrelu,
-    "softsign": lambda E, x: _k(E, K.div, x, _k(E, K.add, _abs(E, x), 1.0)),
+    "softrelu": lambda E, x: _k(E, K.softplus, x),
+    "softsign": lambda E, x: _k(E, K.div, x, _k(E, K.add, _k(E, K.abs, x), 1.0)),
 }
 
 
@@ -151,22 +140,22 @@ def LeakyReLU(E, data, *, act_type="leaky", slope=0.25):
     if act_type != "leaky" or not 0 <= slope <= 1:
         raise MXNetError(f"LeakyReLU: only act_type 'leaky' with 0 <= slope <= 1 is supported "
                          f"(got {act_type!r}, slope {slope})")
-    return _k(E, K.maximum, data, _k(E, K.mul, data, float(slope)))
+    return _k(E, K.leaky_relu, data, negative_slope=float(slope))
 
 
 @op
 def abs(E, data):  # noqa: A001  (MXNet's name)
-    return _abs(E, data)
+    return _k(E, K.abs, data)
 
 
 @op
 def sqrt(E, data):
-    return _k(E, K.pow, data, exponent=0.5)
+    return _k(E, K.sqrt, data)
 
 
 @op
 def rsqrt(E, data):
-    return _k(E, K.pow, data, exponent=-0.5)
+    return _k(E, K.rsqrt, data)
 
 
 @op
@@ -176,18 +165,12 @@ def reciprocal(E, data):
 
 @op
 def log_softmax(E, data, *, axis=-1):
-    """data - max - log(sum(exp(data - max))); the max is a constant shift (no gradient through it)."""
-    m = E.nograd(lambda xp, x: x.max(axis=axis, keepdims=True), (data,), _kept(E.shape(data), axis))
-    shifted = _k(E, K.sub, data, m)
-    lse = _k(E, K.log, _k(E, K.sum, _k(E, K.exp, shifted), axis=axis, keepdims=True))
-    return _k(E, K.sub, shifted, lse)
+    return _k(E, K.log_softmax, data, axis=axis)
 
 
 @op
 def softmax(E, data, *, axis=-1):
-    m = E.nograd(lambda xp, x: x.max(axis=axis, keepdims=True), (data,), _kept(E.shape(data), axis))
-    e = _k(E, K.exp, _k(E, K.sub, data, m))
-    return _k(E, K.div, e, _k(E, K.sum, e, axis=axis, keepdims=True))
+    return _k(E, K.softmax, data, axis=axis)
 
 
 def _kept(shape, axis):
@@ -202,82 +185,47 @@ def _dropped(shape, axis, keepdims):
     return tuple(s for i, s in enumerate(shape) if i not in axes)
 
 
-def _one_hot_along(xp, idx, depth, axis, dtype):
-    """Rows of zeros with a one at idx, along `axis` of the result."""
-    idx = xp.expand_dims(idx.astype("int64"), axis)
-    shape = [1] * idx.ndim
-    shape[axis] = depth
-    return (xp.arange(depth).reshape(shape) == idx).astype(dtype)
-
-
 @op
 def pick(E, data, index, *, axis=-1, keepdims=False, mode="clip"):
-    """data's entries at `index` along `axis` (sum of data * one_hot(index)): differentiable in data."""
+    """data's entries at `index` along `axis` (float or integer ids, clipped as MXNet's default mode):
+    the shared take_along_axis kernel (gather), differentiable in data."""
     shape = E.shape(data)
     ax = axis % len(shape)
-    mask = E.nograd(lambda xp, x, i: _one_hot_along(xp, xp.clip(i, 0, shape[ax] - 1).reshape(
-        _dropped(shape, ax, False)), shape[ax], ax, x.dtype), (data, index), shape)
-    return _k(E, K.sum, _k(E, K.mul, data, mask), axis=ax, keepdims=keepdims)
+    n = shape[ax]
+    kept = _kept(shape, ax)
+    ids = E.nograd(lambda xp, i: xp.clip(i.reshape(kept).astype("int64"), 0, n - 1), (index,), kept)
+    y = _k(E, K.gather, data, ids, axis=ax)
+    return y if keepdims else _k(E, K.reshape, y, shape=_dropped(shape, ax, False))
 
 
 @op
 def one_hot(E, indices, *, depth, on_value=1.0, off_value=0.0, dtype="float32"):
-    shape = tuple(E.shape(indices)) + (depth,)
-
-    def fn(xp, i):
-        oh = _one_hot_along(xp, i, depth, i.ndim, dtype)
-        return oh if (on_value, off_value) == (1.0, 0.0) else (oh * (on_value - off_value) + off_value).astype(dtype)
-    return E.nograd(fn, (indices,), shape)
+    return _k(E, K.one_hot, indices, depth=depth, on_value=on_value, off_value=off_value, dtype=dtype,
+              out_of_range="zeros")
 
 
-def _arg(name, pick_fn):
+def _arg(name, kernel):
     def f(E, data, *, axis=None, keepdims=False):
-        shape = _dropped(E.shape(data), axis, keepdims) if axis is not None else ()
-        return E.nograd(lambda xp, x: pick_fn(x, axis, keepdims), (data,), shape)
+        return _k(E, K.cast, _k(E, kernel, data, axis=axis, keepdims=keepdims), dtype="float32")
     f.__name__ = name
     f.__doc__ = f"{name}(data, axis, keepdims): indices as float32, as MXNet returns them (no gradient)."
     return op(f)
 
 
-def _argfn(which):
-    def fn(x, axis, keepdims):
-        r = getattr(x, which)(axis=axis)
-        if keepdims and axis is not None:
-            r = r.reshape(_kept(x.shape, axis))
-        return r.astype("float32")
-    return fn
+_arg("argmax", K.argmax)
+_arg("argmin", K.argmin)
 
 
-_arg("argmax", _argfn("argmax"))
-_arg("argmin", _argfn("argmin"))
-
-
-def _extremum(name, which):
+def _extremum(name, kernel):
     def f(E, data, *, axis=None, keepdims=False, exclude=False):
-        axis = _reduce_axes(E, data, axis, exclude)
-        shape = E.shape(data)
-        axes = tuple(range(len(shape))) if axis is None else tuple(a % len(shape) for a in _tuple(axis, 1))
-
-        def first_extreme(xp, x):
-            # one-hot of the first extreme over the flattened reduced axes: the gradient goes there
-            rest = [a for a in range(x.ndim) if a not in axes]
-            t = x.transpose(rest + list(axes))
-            flat = t.reshape(t.shape[:len(rest)] + (-1,))
-            arg = getattr(flat, which)(axis=-1)
-            oh = _one_hot_along(xp, arg, flat.shape[-1], flat.ndim - 1, x.dtype).reshape(t.shape)
-            inverse = [0] * x.ndim
-            for i, a in enumerate(rest + list(axes)):
-                inverse[a] = i
-            return oh.transpose(inverse)
-        mask = E.nograd(first_extreme, (data,), shape)
-        return _k(E, K.sum, _k(E, K.mul, data, mask), axis=axes, keepdims=keepdims)
+        return _k(E, kernel, data, axis=_reduce_axes(E, data, axis, exclude), keepdims=keepdims)
     f.__name__ = name
     f.__doc__ = f"{name}(data, axis, keepdims): differentiable; the gradient goes to the first {name}imum."
     return op(f)
 
 
-_extremum("max", "argmax")
-_extremum("min", "argmin")
+_extremum("max", K.max)
+_extremum("min", K.min)
 
 
 @op
@@ -310,19 +258,14 @@ def _scatter_mask(xp, x, idx, ax):
 @op
 def where(E, condition, x, y):
     """x where condition is non-zero, else y (gradients flow to the side that was chosen)."""
-    shape = E.shape(x)
-    on = E.nograd(lambda xp, c, a: xp.broadcast_to((c != 0).reshape(
-        c.shape + (1,) * (a.ndim - c.ndim)), a.shape).astype(a.dtype), (condition, x), shape)
-    off = E.nograd(lambda xp, m: 1 - m, (on,), shape)
-    return _k(E, K.add, _k(E, K.mul, x, on), _k(E, K.mul, y, off))
+    return _k(E, K.where, condition, x, y)
 
 
-def _compare(name, fn):
+def _compare(name, kernel):
     def f(E, lhs, rhs):
-        shape = _broadcast_shape(E.shape(lhs), E.shape(rhs))
-        return E.nograd(lambda xp, a, b: fn(a, b).astype(a.dtype), (lhs, rhs), shape)
+        return _k(E, K.cast, _k(E, kernel, lhs, rhs), dtype="float32")
     f.__name__ = name
-    f.__doc__ = f"{name}(lhs, rhs): 1 where true, else 0, in lhs's dtype (no gradient)."
+    f.__doc__ = f"{name}(lhs, rhs): 1 where true, else 0, as float32 (no gradient)."
     return op(f)
 
 
@@ -332,16 +275,15 @@ def _broadcast_shape(a, b):
     return tuple(builtins.max(x, y) for x, y in zip(a, b))
 
 
-for _n, _f in (("equal", lambda a, b: a == b), ("not_equal", lambda a, b: a != b),
-               ("greater", lambda a, b: a > b), ("greater_equal", lambda a, b: a >= b),
-               ("lesser", lambda a, b: a < b), ("lesser_equal", lambda a, b: a <= b)):
-    _compare(f"broadcast_{_n}", _f)
-    _compare(_n, _f)
+for _n, _kern in (("equal", K.equal), ("not_equal", K.not_equal), ("greater", K.greater),
+                  ("greater_equal", K.greater_equal), ("lesser", K.less), ("lesser_equal", K.less_equal)):
+    _compare(f"broadcast_{_n}", _kern)
+    _compare(_n, _kern)
 
 
 @op
 def sign(E, data):
-    return E.nograd(lambda xp, x: xp.sign(x), (data,), E.shape(data))
+    return _k(E, K.sign, data)
 
 
 @op
@@ -355,8 +297,8 @@ OPS["stop_gradient"] = BlockGrad
 
 @op
 def Cast(E, data, *, dtype):
-    """A copy in `dtype` (no gradient flows through a change of dtype here)."""
-    return E.nograd(lambda xp, x: x.astype(dtype), (data,), E.shape(data))
+    """A copy in `dtype` (the gradient is cast back)."""
+    return _k(E, K.cast, data, dtype=dtype)
 
 
 OPS["cast"] = Cast
@@ -378,12 +320,12 @@ def broadcast_to(E, data, *, shape):
     """data broadcast to `shape` (0 keeps the input's size); the add kernel's backward sums it back."""
     src = (1,) * (len(shape) - len(E.shape(data))) + tuple(E.shape(data))
     shape = tuple(s if t == 0 else t for s, t in zip(src, shape))
-    return _k(E, K.add, data, E.zeros(shape, "float32", data))
+    return _k(E, K.broadcast_to, data, shape=shape)
 
 
 @op
 def broadcast_like(E, lhs, rhs):
-    return _k(E, K.add, lhs, E.zeros(tuple(E.shape(rhs)), "float32", lhs))
+    return _k(E, K.broadcast_to, lhs, shape=tuple(E.shape(rhs)))
 
 
 @op
@@ -391,7 +333,7 @@ def broadcast_axis(E, data, *, axis, size):
     shape = list(E.shape(data))
     for a, n in zip(_tuple(axis, 1), _tuple(size, 1)):
         shape[a] = n
-    return _k(E, K.add, data, E.zeros(tuple(shape), "float32", data))
+    return _k(E, K.broadcast_to, data, shape=tuple(shape))
 
 
 OPS["broadcast_axes"] = broadcast_axis
@@ -399,38 +341,33 @@ OPS["broadcast_axes"] = broadcast_axis
 
 @op
 def expand_dims(E, data, *, axis):
-    shape = list(E.shape(data))
-    shape.insert(axis % (len(shape) + 1), 1)
-    return _k(E, K.reshape, data, shape=tuple(shape))
+    return _k(E, K.unsqueeze, data, axis=axis)
 
 
 @op
 def squeeze(E, data, *, axis=None):
-    shape = E.shape(data)
-    drop = {a % len(shape) for a in _tuple(axis, 1)} if axis is not None else \
-        {i for i, s in enumerate(shape) if s == 1}
-    return _k(E, K.reshape, data, shape=tuple(s for i, s in enumerate(shape) if i not in drop))
+    return _k(E, K.squeeze, data, axis=axis)
 
 
 @op
 def stack(E, *data, axis=0, num_args=None):
     """Arrays of one shape stacked along a new axis."""
-    parts = [expand_dims(E, d, axis=axis) for d in data]
-    return _k(E, K.concat, *parts, axis=axis % (len(E.shape(data[0])) + 1))
+    return _k(E, K.stack, *data, axis=axis)
 
 
 @op
 def tile(E, data, *, reps):
-    """data repeated reps times along each axis (concatenations of the shared kernel)."""
-    reps = _tuple(reps, 1)
-    shape = E.shape(data)
-    reps = (1,) * (len(shape) - len(reps)) + reps
-    if len(reps) > len(shape):
-        data = _k(E, K.reshape, data, shape=(1,) * (len(reps) - len(shape)) + tuple(shape))
-    for ax, r in enumerate(reps):
-        if r > 1:
-            data = _k(E, K.concat, *([data] * r), axis=ax)
-    return data
+    """data repeated reps times along each axis."""
+    return _k(E, K.tile, data, reps=_tuple(reps, 1))
+
+
+@op
+def pad(E, data, *, mode="constant", pad_width, constant_value=0):
+    """MXNet's flat pad_width (before, after per axis); mode 'constant' only."""
+    if mode != "constant":
+        raise MXNetError(f"pad: only mode 'constant' is supported, got {mode!r}")
+    pw = tuple(pad_width)
+    return _k(E, K.pad, data, pad_width=tuple(zip(pw[0::2], pw[1::2])), constant_values=constant_value)
 
 
 @op
@@ -449,18 +386,16 @@ def _host_random():
 
 
 @op
-def Dropout(E, data, *, p=0.5, mode="training", axes=()):
+def Dropout(E, data, *, p=0.5, mode="training", axes=(), cudnn_off=False):
     """Zeroes each entry with probability p and scales the rest by 1/(1-p), when training (autograd's
-    train_mode) or mode='always'; identity otherwise. The mask comes from mx.random's generator."""
+    train_mode) or mode='always'; identity otherwise. The mask comes from the kernels' counter-based
+    generator, which mx.random.seed seeds (one draw per call)."""
+    if axes:
+        raise MXNetError("Dropout: axes is not supported (the shared dropout kernel masks every entry)")
     if p == 0 or (mode == "training" and not E.training):
         return data
-    shape = E.shape(data)
-    mshape = tuple(1 if i in {a % len(shape) for a in axes} else s for i, s in enumerate(shape))
-
-    def mask(xp, x):
-        keep = _host_random().rs.uniform(size=mshape) >= p
-        return xp.asarray(keep.astype(x.dtype) / x.dtype.type(1 - p))
-    return _k(E, K.mul, data, E.nograd(mask, (data,), mshape))
+    counter, seed = E.draw(_host_random().stream)
+    return E.call(K.dropout, (data,), {"p": p, "counter": counter, "seed": seed, "training": True})
 
 
 # ---------------------------------------------------------------- reductions and shapes
@@ -551,6 +486,9 @@ def Flatten(E, data):
     return E.call(K.reshape, (data,), {"shape": (E.shape(data)[0], -1)})
 
 
+OPS["flatten"] = Flatten
+
+
 @op
 def transpose(E, data, *, axes=None):
     return E.call(K.transpose, (data,), {"axes": None if axes is None else tuple(axes)})
@@ -629,9 +567,7 @@ def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1)
 @op
 def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0), global_pool=False,
             pooling_convention="valid", count_include_pad=True, cudnn_off=False, layout=None):
-    """max or avg pooling (avg counts the padding, MXNet's default); global_pool pools all of H x W.
-
-    avg is the shared conv2d with a constant 1/(kh*kw) filter over each channel alone."""
+    """max or avg pooling (avg counts the padding, MXNet's default); global_pool pools all of H x W."""
     shape = E.shape(data)
     if len(shape) != 4:
         raise MXNetError(f"Pooling: only 2-D NCHW input is supported, got shape {tuple(shape)}")
@@ -639,86 +575,43 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
         raise MXNetError(f"Pooling: pool_type {pool_type!r} is not supported; use 'max' or 'avg'")
     if global_pool:
         if pool_type == "avg":
-            return E.call(K.mean, (data,), {"axis": (2, 3), "keepdims": True})
+            return E.call(K.global_avg_pool2d, (data,), {"keepdims": True})
         kernel, stride, pad, pooling_convention = shape[2:], None, (0, 0), "valid"
     kernel, pad = _tuple(kernel), _tuple(pad)
     stride = kernel if stride is None else _tuple(stride)
     if pool_type == "max":
         return E.call(K.max_pool2d, (data,), {"kernel": kernel, "stride": stride, "pad": pad,
                                               "ceil_mode": pooling_convention == "full"})
-    if pooling_convention != "valid" or not count_include_pad:
-        raise MXNetError("Pooling: avg pooling supports pooling_convention 'valid' with "
-                         "count_include_pad=True only")
-    n, c, h, w = shape
-    planes = E.call(K.reshape, (data,), {"shape": (n * c, 1, h, w)})
-    kh, kw = kernel
-    ones = E.nograd(lambda xp, x: xp.full((1, 1, kh, kw), 1.0 / (kh * kw), dtype=x.dtype), (data,),
-                    (1, 1, kh, kw))
-    y = E.call(K.conv2d, (planes, ones), {"stride": stride, "pad": pad})
-    ho, wo = E.shape(y)[2:]
-    return E.call(K.reshape, (y,), {"shape": (n, c, ho, wo)})
-
-
-def _ids(E, data):
-    # Embedding and take accept float ids (MXNet's default dtype) and index with their integer values
-    return E.nograd(lambda xp, x: x if x.dtype.kind in "iu" else x.astype("int64"), (data,), E.shape(data))
+    return E.call(K.avg_pool2d, (data,), {"kernel": kernel, "stride": stride, "pad": pad,
+                                          "ceil_mode": pooling_convention == "full",
+                                          "count_include_pad": count_include_pad})
 
 
 @op(params=("weight",), shapes=lambda a, d: {"weight": (a["input_dim"], a["output_dim"])})
 def Embedding(E, data, weight, *, input_dim, output_dim, dtype="float32", sparse_grad=False):
     """Rows of weight (input_dim, output_dim) picked by the ids in data."""
-    return E.call(K.embedding, (weight, _ids(E, data)), {})
+    return E.call(K.embedding, (weight, data), {})
 
 
 @op
 def take(E, a, indices, *, axis=0, mode="clip"):
-    """Entries of `a` along axis 0 picked by `indices` (floats are cast, as MXNet does)."""
-    if axis != 0:
-        raise MXNetError("take: only axis=0 is supported")
-    if mode == "clip":
-        n = E.shape(a)[0]
-        ids = E.nograd(lambda xp, x: xp.clip(x.astype("int64"), 0, n - 1), (indices,), E.shape(indices))
-    else:
-        ids = _ids(E, indices)
-    return E.call(K.embedding, (a, ids), {})
-
-
-def _moving_update(momentum):
-    def update(xp, moving_mean, moving_var, mean, var):
-        # in place, as MXNet's BatchNorm mutates its auxiliary states: m = m * momentum + batch * (1 - m.)
-        for moving, batch in ((moving_mean, mean), (moving_var, var)):
-            moving *= momentum
-            moving += (1 - momentum) * batch.reshape(moving.shape)
-        return xp.empty((0,), dtype=moving_mean.dtype)
-    return update
+    """Slices of `a` along `axis` picked by `indices` (float ids too; mode 'clip' clamps, MXNet's default)."""
+    return E.call(K.take, (a, indices), {"axis": axis, "mode": mode})
 
 
 @op(params=("gamma", "beta", "moving_mean", "moving_var"), aux=("moving_mean", "moving_var"),
     shapes=lambda a, d: dict.fromkeys(("gamma", "beta", "moving_mean", "moving_var"), (d[a.get("axis", 1)],)))
 def BatchNorm(E, data, gamma, beta, moving_mean, moving_var, *, eps=1e-3, momentum=0.9, fix_gamma=True,
               use_global_stats=False, output_mean_var=False, axis=1, cudnn_off=False):
-    """Normalize over every axis but `axis` with the batch's statistics when training (updating the
-    moving ones in place: m = m * momentum + batch * (1 - momentum), the biased variance, as MXNet's
-    CPU kernel), with the moving statistics otherwise. fix_gamma uses gamma = 1."""
-    shape = E.shape(data)
-    ax = axis % len(shape)
-    bshape = tuple(shape[ax] if i == ax else 1 for i in range(len(shape)))
-    axes = tuple(i for i in range(len(shape)) if i != ax)
-
-    def bcast(v):
-        return E.call(K.reshape, (v,), {"shape": bshape})
-    if E.training and not use_global_stats:
-        mean_ = E.call(K.mean, (data,), {"axis": axes, "keepdims": True})
-        xc = E.call(K.sub, (data, mean_), {})
-        var = E.call(K.mean, (E.call(K.square, (xc,), {}),), {"axis": axes, "keepdims": True})
-        E.nograd(_moving_update(momentum), (moving_mean, moving_var, mean_, var), (0,))
-    else:
-        xc = E.call(K.sub, (data, bcast(moving_mean)), {})
-        var = bcast(moving_var)
-    y = E.call(K.mul, (xc, E.call(K.pow, (E.call(K.add, (var, float(eps)), {}),), {"exponent": -0.5})), {})
-    if not fix_gamma:
-        y = E.call(K.mul, (y, bcast(gamma)), {})
-    return E.call(K.add, (y, bcast(beta)), {})
+    """The shared batch_norm kernel over channels (axis 1): the batch's statistics when training, which
+    update the moving ones in place as m = m * momentum + batch * (1 - momentum) (the kernels' 'decay'
+    convention; its variance is the unbiased one, as MXNet's cuDNN path), the moving ones otherwise.
+    fix_gamma uses gamma = 1 (no gradient to gamma)."""
+    if axis != 1 or output_mean_var:
+        raise MXNetError("BatchNorm: only axis=1 without output_mean_var is supported")
+    training = E.training and not use_global_stats
+    return E.call(K.batch_norm, (data, None if fix_gamma else gamma, beta, moving_mean, moving_var),
+                  {"eps": eps, "momentum": momentum, "training": training, "convention": "decay"})
 
 
 @op(n_out=lambda attrs: 3 if attrs.get("state_outputs") else 1)
@@ -749,7 +642,7 @@ def RNN(E, data, i2h_weight, h2h_weight, i2h_bias, h2h_bias, state=None, state_c
 @op
 def softmax_cross_entropy(E, data, label):
     """Mean over the batch of -log softmax(data)[label] (the fused shared kernel)."""
-    return E.call(K.softmax_cross_entropy, (data, _ids(E, label)), {})
+    return E.call(K.softmax_cross_entropy, (data, label), {})
 
 
 @op(params=("label",), shapes=lambda a, d: {"label": (d[0],)})

@@ -49,8 +49,20 @@ class SGD(Optimizer):
             K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)
 
 
+class NAG(SGD):
+    """'nag': Nesterov momentum, v = momentum * v + g; w -= lr * (g + momentum * v)."""
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        g = self._prepare(xp, g, scale)
+        if self.momentum:
+            K.nesterov.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
+        else:
+            K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)
+
+
 class Adam(Optimizer):
-    """'adam': the textbook update with bias correction (the shared kernel)."""
+    """'adam' as MXNet's adam_update: the bias corrections folded into the step size
+    (w -= lr * sqrt(1-b2^t) / (1-b1^t) * m / (sqrt(v) + eps))."""
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -62,10 +74,68 @@ class Adam(Optimizer):
     def update(self, xp, w, g, state, t, scale=1.0):
         g = self._prepare(xp, g, scale)
         K.adam.update(xp, w, g, state[0], state[1], t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
-                      eps=self.eps, weight_decay=self.wd)
+                      eps=self.eps, weight_decay=self.wd, eps_placement="folded")
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam}
+class RMSProp(Optimizer):
+    """'rmsprop' as MXNet's: n = gamma1 * n + (1 - gamma1) * g^2; w -= lr * g / sqrt(n + epsilon);
+    centered=True is MXNet's rmspropalex (with gamma2 momentum, lr inside it)."""
+
+    def __init__(self, learning_rate=0.001, gamma1=0.9, gamma2=0.9, epsilon=1e-8, centered=False,
+                 clip_weights=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if clip_weights is not None:
+            raise MXNetError("RMSProp: clip_weights is not supported")
+        self.gamma1, self.gamma2, self.eps, self.centered = gamma1, gamma2, epsilon, centered
+
+    def create_state(self, xp, w):
+        if self.centered:
+            return (xp.zeros_like(w), xp.zeros_like(w), xp.zeros_like(w))
+        return (xp.zeros_like(w),)
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        g = self._prepare(xp, g, scale)
+        if self.centered:
+            K.rmsprop.update(xp, w, g, state[0], state[1], state[2], lr=self.lr, alpha=self.gamma1,
+                             eps=self.eps, eps_inside=True, centered=True, momentum=self.gamma2,
+                             lr_in_momentum=True, weight_decay=self.wd)
+        else:
+            K.rmsprop.update(xp, w, g, state[0], lr=self.lr, alpha=self.gamma1, eps=self.eps, eps_inside=True,
+                             weight_decay=self.wd)
+
+
+class AdaGrad(Optimizer):
+    """'adagrad' as MXNet's: h += g^2; w -= lr * g / sqrt(h + eps)."""
+
+    def __init__(self, learning_rate=0.01, eps=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.eps = eps
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w),)
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        g = self._prepare(xp, g, scale)
+        K.adagrad.update(xp, w, g, state[0], lr=self.lr, eps=self.eps, eps_inside=True, weight_decay=self.wd)
+
+
+class AdaDelta(Optimizer):
+    """'adadelta' (rho, epsilon as MXNet's; its learning rate is 1)."""
+
+    def __init__(self, rho=0.90, epsilon=1e-5, **kwargs):
+        kwargs.setdefault("learning_rate", 1.0)
+        super().__init__(**kwargs)
+        self.rho, self.eps = rho, epsilon
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w), xp.zeros_like(w))
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        g = self._prepare(xp, g, scale)
+        K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps, weight_decay=self.wd)
+
+
+_BY_NAME = {"sgd": SGD, "nag": NAG, "adam": Adam, "rmsprop": RMSProp, "adagrad": AdaGrad, "adadelta": AdaDelta}
 
 
 def create(name, **kwargs):
@@ -77,4 +147,4 @@ def create(name, **kwargs):
     raise MXNetError(f"Cannot find optimizer {name!r}; the shared kernels provide {', '.join(_BY_NAME)}")
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "create"]
+__all__ = ["Optimizer", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "create"]

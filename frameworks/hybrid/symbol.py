@@ -3,6 +3,7 @@ list_arguments, tojson/load_json, and an Executor (simple_bind/bind) over a Cach
 import contextlib
 import json
 import sys
+import threading
 
 from .. import kernels as K
 from .. import plan
@@ -21,25 +22,46 @@ class _Node:
         self.op, self.name, self.attrs, self.inputs, self.n_out = op, name, attrs, inputs, n_out
 
 
-_COUNTS = {}
-_PREFIX = [""]
+class NameManager:
+    """Names the nodes made while it is current: `prefix` + the name given, or + the op's name and a count
+    of this manager's own (MXNet's NameManager / Prefix). Each Gluon name scope entered for a trace is a
+    fresh manager, so a block traced twice names its nodes the same way both times."""
+
+    def __init__(self, prefix=""):
+        self.prefix, self._counts = prefix, {}
+
+    def get(self, name, hint):
+        if name:
+            return self.prefix + name
+        n = self._counts.get(hint, 0)
+        self._counts[hint] = n + 1
+        return f"{self.prefix}{hint}{n}"
+
+
+class _Current(threading.local):
+    def __init__(self):
+        self.manager = NameManager()   # each thread's top level
+
+
+_CURRENT = _Current()
+
+
+def current_name_manager():
+    return _CURRENT.manager
 
 
 @contextlib.contextmanager
 def prefix(p):
     """Name the nodes made inside after `p` (a Gluon block's prefix while it is traced)."""
-    _PREFIX.append(p)
+    old, _CURRENT.manager = _CURRENT.manager, NameManager(p)
     try:
         yield
     finally:
-        _PREFIX.pop()
+        _CURRENT.manager = old
 
 
-def _auto_name(op):
-    hint = f"{_PREFIX[-1]}{op.lower().lstrip('_')}"
-    n = _COUNTS.get(hint, 0)
-    _COUNTS[hint] = n + 1
-    return f"{hint}{n}"
+def _auto_name(op, name=None):
+    return _CURRENT.manager.get(name, op.lower().lstrip("_"))
 
 
 def _args(heads):
@@ -146,7 +168,7 @@ class Symbol:
         nodes = []
         for n in order:
             entry = {"op": n.op or "null", "name": n.name, "inputs": [[index[i], k, 0] for i, k in n.inputs]}
-            attrs = {k: json.dumps(v) for k, v in n.attrs.items() if v is not None or n.op is not None}
+            attrs = {k: _format_attr(v) for k, v in n.attrs.items() if v is not None or n.op is not None}
             if attrs:
                 entry["attrs"] = attrs
             nodes.append(entry)
@@ -293,7 +315,7 @@ def _make(op, inputs, attrs, name=None, named=False):
             raise ValueError(f"{op}: input {s!r} has {len(s._outputs)} outputs; pick one with [i]")
         entries.append(s._outputs[0])
     n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
-    node = _Node(op, name if named else _PREFIX[-1] + name if name else _auto_name(op), attrs, entries, n_out)
+    node = _Node(op, name if named else _auto_name(op, name), attrs, entries, n_out)
     return Symbol([(node, i) for i in range(n_out)])
 
 
@@ -315,7 +337,7 @@ def _symbolic(opname):
     def f(*args, **kwargs):
         name = kwargs.pop("name", None)
         kwargs.pop("attr", None)
-        full = _PREFIX[-1] + name if name else _auto_name(opname)
+        full = _auto_name(opname, name)
         # weights, biases, labels and auxiliary states not given become variables named after the op
         inputs, attrs = bind_inputs(opname, args, kwargs, fill=lambda p: var(f"{full}_{p}"))
         return _make(opname, inputs, attrs, full, named=True)
@@ -329,30 +351,81 @@ for _name in OPS:
     setattr(_module, _name, _symbolic(_name))
 
 
-def _untuple(v):
-    if isinstance(v, list):
-        return tuple(_untuple(x) for x in v)
-    return v
+def _format_attr(v):
+    """An attribute as MXNet's JSON writes it: '128', '(3, 3)', 'True', 'relu'."""
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(_format_attr(x) for x in v)
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    return v if isinstance(v, str) else str(v)
 
 
-def load_json(json_str):
-    """Rebuild a Symbol from tojson()'s text (MXNet's graph JSON)."""
-    graph = json.loads(json_str)
+def _split_top(text):
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p for p in parts if p.strip()]
+
+
+def _parse_attr(text):
+    """MXNet's attribute strings back to values (a literal parser, never eval): ints, floats, True/False,
+    None, tuples '(3, 3)' or lists '[3, 3]', JSON strings, else the text itself."""
+    t = text.strip()
+    if t in ("True", "False", "true", "false"):
+        return t in ("True", "true")
+    if t in ("None", "null"):
+        return None
+    if t[:1] in "([" and t[-1:] in ")]":
+        return tuple(_parse_attr(p) for p in _split_top(t[1:-1]))
+    if len(t) >= 2 and t[0] == t[-1] == '"':
+        return json.loads(t)
+    for cast in (int, float):
+        try:
+            return cast(t)
+        except ValueError:
+            pass
+    return t
+
+
+def load_json(json_str, where="load_json"):
+    """Rebuild a Symbol from MXNet's graph JSON (what tojson() and export() write)."""
+    try:
+        graph = json.loads(json_str)
+        entries, heads = graph["nodes"], graph["heads"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise MXNetError(f"{where}: not an MXNet symbol JSON ({type(e).__name__}: {e})") from None
     nodes = []
-    for i, entry in enumerate(graph["nodes"]):
+    for i, entry in enumerate(entries):
         op = None if entry["op"] == "null" else entry["op"]
         if op is not None and op not in OPS:
-            raise ValueError(f"load_json: node {i} ({entry.get('name')!r}) has unknown op {op!r}")
-        attrs = {k: _untuple(json.loads(v)) for k, v in entry.get("attrs", {}).items()}
+            raise MXNetError(f"{where}: node {i} ({entry.get('name')!r}) has op {op!r}, which this engine "
+                             "does not have")
+        raw = entry.get("attrs", entry.get("attr", entry.get("param", {})))
+        attrs = {k: _parse_attr(v) for k, v in raw.items() if not (op is not None and k.startswith("__"))}
         inputs = [(nodes[j], k) for j, k, *_ in entry["inputs"]]
         n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
         nodes.append(_Node(op, entry["name"], attrs, inputs, n_out))
-    return Symbol([(nodes[j], k) for j, k, *_ in graph["heads"]])
+    return Symbol([(nodes[j], k) for j, k, *_ in heads])
 
 
 def load(fname):
-    with open(fname) as f:
-        return load_json(f.read())
+    """The Symbol saved in `fname` (a missing or unreadable file is an MXNetError naming it)."""
+    try:
+        with open(fname) as f:
+            text = f.read()
+    except OSError as e:
+        raise MXNetError(f"Failed to open file '{fname}': {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise MXNetError(f"'{fname}' is not an MXNet symbol JSON file (not text)") from None
+    return load_json(text, where=f"'{fname}'")
 
 
 class Executor:
@@ -385,7 +458,7 @@ class Executor:
         if g is None:
             g = self._graphs[is_train] = CachedGraph(
                 self._symbol._outputs, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
-                self._grads, training=is_train)
+                self._grads, training=is_train, arg_dtypes=[a.dtype for a in self.arg_arrays + self.aux_arrays])
         return g
 
     def forward(self, is_train=False, **kwargs):

@@ -160,7 +160,7 @@ class Transformer:
     def preprocess(self, in_, data):
         import numpy
         self._check_input(in_)
-        caffe_in = numpy.asarray(data).astype(numpy.float32, copy=False)
+        caffe_in = numpy.array(data, dtype=numpy.float32)   # a copy: the steps below work in place
         in_dims = tuple(self.inputs[in_][2:])
         if caffe_in.shape[:2] != in_dims:
             caffe_in = resize_image(caffe_in, in_dims)
@@ -169,11 +169,11 @@ class Transformer:
         if self.channel_swap.get(in_) is not None:
             caffe_in = caffe_in[list(self.channel_swap[in_]), :, :]
         if self.raw_scale.get(in_) is not None:
-            caffe_in = caffe_in * self.raw_scale[in_]
+            caffe_in *= self.raw_scale[in_]
         if self.mean.get(in_) is not None:
-            caffe_in = caffe_in - self.mean[in_]
+            caffe_in -= self.mean[in_]
         if self.input_scale.get(in_) is not None:
-            caffe_in = caffe_in * self.input_scale[in_]
+            caffe_in *= self.input_scale[in_]
         return caffe_in
 
     def deprocess(self, in_, data):

@@ -57,7 +57,7 @@ class Layer:
         self.name = layer_param.name
         self.xp, self.dtype = xp, numpy.dtype(dtype)
         self.rng = rng if rng is not None else numpy.random.RandomState(1701)
-        self.blobs = []
+        self.blobs = BlobVec(self)
         self.param_str = ""
 
     @property
@@ -124,6 +124,18 @@ class Layer:
             b.cleared = False
         else:
             b.set_diff(b.diff + grad)
+
+
+class BlobVec(list):
+    """A layer's parameter blobs; add_blob(*shape) is pycaffe's way for a Python layer to declare one."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def add_blob(self, *shape):
+        lay = self.layer
+        self.append(Blob(shape, lay.xp, lay.dtype, name=f"{lay.name}/{len(self)}"))
 
 
 def fill(filler, shape, rng, dtype, fan_in=None, fan_out=None):

@@ -33,6 +33,20 @@ def get_mode():
     return _MODE["device"]
 
 
+def set_device(device_id):
+    """pycaffe's set_device: the GPU that GPU-mode nets use (CuPy's current device)."""
+    device_id = int(device_id)
+    if device_id < 0:
+        raise LayerConfigError(f"set_device: device id must be >= 0, got {device_id}")
+    if _MODE["device"] == "gpu" or device_id:
+        xp = K.get_xp("gpu")
+        count = xp.cuda.runtime.getDeviceCount()
+        if device_id >= count:
+            raise LayerConfigError(f"set_device({device_id}): there are {count} GPU(s)")
+        xp.cuda.Device(device_id).use()
+    _MODE["device_id"] = device_id
+
+
 def _meets_rule(state, rule):
     if rule.HasField("phase") and rule.phase != state.phase:
         return False
@@ -146,6 +160,7 @@ class Net:
         self.param = insert_splits(filter_net(self._upgrade_inputs(param), state))
         for lp in self.param.layer:
             lp.phase = phase                # as Caffe's Net::Init: each layer knows the net's phase
+        self.stream = K.random.Stream(seed)   # the dropout masks' counter-based stream
         self._init(numpy.random.RandomState(seed))
         if weights is not None:
             self.copy_from(weights)
@@ -198,6 +213,7 @@ class Net:
                     self.blobs[t] = Blob((), self.xp, self.dtype, name=t)
                     tops.append(self.blobs[t])
             layer = cls(lp, self.xp, self.dtype, rng)
+            layer.stream = self.stream
             try:
                 Layer.setup(layer, bottoms, tops)
             except (ValueError, K.ShapeError) as e:
@@ -216,11 +232,16 @@ class Net:
             self.records.append(LayerRecord(lp.name, layer, lp, bottoms, tops, losses))
         self.layers = [r.layer for r in self.records]
         self.layer_dict = collections.OrderedDict((r.name, r.layer) for r in self.records)
-        consumed = {b for lp in self.param.layer for b in lp.bottom}
-        # Caffe keeps the unconsumed blobs in a std::set: outputs come in name order
-        self.outputs = sorted(n for n in self.blobs if n not in consumed)
+        # Caffe's available_blobs: a layer consumes its bottoms and offers its tops (an in-place top is
+        # offered again); what is left is the output, in a std::set's name order
+        available = set()
+        for lp in self.param.layer:
+            available.difference_update(lp.bottom)
+            available.update(lp.top)
+        self.outputs = sorted(available)
         self.inputs = [t for lp in self.param.layer if lp.type == "Input" for t in lp.top]
         self._plan_backward()
+        self._written_diffs = [b for r in self.records if r.layer.type == "Python" for b in r.layer.blobs]
 
     # pycaffe's per-layer views, read off the records
     @property
@@ -345,6 +366,9 @@ class Net:
     def clear_param_diffs(self):
         for b in self._learnable:
             b.cleared = True
+        for b in self._written_diffs:   # Python layers write param diffs themselves: zero them, as Caffe
+            b.diff[...] = 0
+            b.cleared = False
 
     def forward_backward(self):
         """One forward and backward pass over the whole net; returns the weighted loss."""
@@ -361,24 +385,31 @@ class Net:
         return self.layer_names.index(name)
 
     def forward(self, blobs=None, start=None, end=None, **kwargs):
-        """pycaffe's forward: copy keyword arrays into input blobs, run, return {output name: data}."""
+        """pycaffe's forward: keyword arrays are copied into the input blobs (reshaped to them), layers
+        start..end run; returns {name: data} for the outputs (the `end` layer's tops if given) and `blobs`."""
         for name, value in kwargs.items():
             if name not in self.blobs:
-                raise LayerConfigError(f"forward(): no blob named {name!r}")
+                raise LayerConfigError(f"forward(): no blob named {name!r}; inputs: {', '.join(self.inputs)}")
             self.blobs[name].reshape(*value.shape)
             self.blobs[name].data[...] = self.xp.asarray(value)
-        self.loss = self.forward_from_to(self._index(start, 0), self._index(end, len(self.layers) - 1))
-        outs = set(self.outputs + list(blobs or []))
+        last = self._index(end, len(self.layers) - 1)
+        self.loss = self.forward_from_to(self._index(start, 0), last)
+        outs = set(list(self.top_names[end] if end is not None else self.outputs) + list(blobs or []))
         return {n: self.blobs[n].data for n in self.blobs if n in outs}
 
     def backward(self, diffs=None, start=None, end=None, **kwargs):
-        """pycaffe's backward: optional top diffs by keyword, run, return {input name: diff}."""
+        """pycaffe's backward: keyword arrays become the named tops' diffs, layers start..end run backward;
+        returns {name: diff} for the inputs (the `end` layer's bottoms if given) and `diffs`.
+        Unlike Caffe, whose param diffs accumulate until the solver clears them, each call starts them
+        at zero."""
         for name, value in kwargs.items():
+            if name not in self.blobs:
+                raise LayerConfigError(f"backward(): no blob named {name!r}; outputs: {', '.join(self.outputs)}")
             self.blobs[name].diff[...] = self.xp.asarray(value)
         self.clear_param_diffs()
         self.backward_from_to(self._index(start, len(self.layers) - 1), self._index(end, 0))
-        outs = set(self.inputs + list(diffs or []))
-        return {n: self.blobs[n].diff for n in self.blobs if n in outs and self.blobs[n].has_diff()}
+        outs = set(list(self.bottom_names[end] if end is not None else self.inputs) + list(diffs or []))
+        return {n: self.blobs[n].diff for n in self.blobs if n in outs}
 
     def set_input_arrays(self, *arrays, layer=None):
         """Hand arrays to the (first) MemoryData layer, one per top."""

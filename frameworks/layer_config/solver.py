@@ -58,6 +58,7 @@ class Solver:
         self.history = [self.xp.zeros_like(b.data) for _ in range(self.history_sets)
                         for b in self.net.learnable_params]
         self.test_nets = self._test_nets(seed)
+        self._mults = [(_f(s.lr_mult), _f(s.decay_mult)) for s in self.net._param_specs]
 
     def _check_param(self):
         p, src = self.param, self.source
@@ -259,19 +260,22 @@ class Solver:
         rate = self.get_learning_rate()
         if display:
             self._say(f"Iteration {self.iter}, lr = {_g(rate)}")
-        grads = [self.xp.zeros_like(b.data) if b.cleared else b.diff for b in self.net.learnable_params]
+        grads = [self.xp.zeros_like(b.data) if b.cleared and m[0] else b.diff
+                 for b, m in zip(self.net.learnable_params, self._mults)]
         self._clip_gradients(grads)
         decay, l1 = _f(self.param.weight_decay), self.param.regularization_type == "L1"
         scale = 1.0 / self.param.iter_size
-        for i, (b, spec) in enumerate(zip(self.net.learnable_params, self.net._param_specs)):
+        for i, (b, (lr_mult, decay_mult)) in enumerate(zip(self.net.learnable_params, self._mults)):
+            if lr_mult == 0:
+                continue   # Caffe computes a zero step (BatchNorm's statistics, frozen layers)
             g = grads[i]
             if scale != 1:
                 g *= scale
-            local_decay = decay * _f(spec.decay_mult)
+            local_decay = decay * decay_mult
             if l1 and local_decay:
                 g += local_decay * self.xp.sign(b.data)
                 local_decay = 0.0
-            self.update_param(i, b.data, g, rate * _f(spec.lr_mult), local_decay)
+            self.update_param(i, b.data, g, rate * lr_mult, local_decay)
 
     def _clip_gradients(self, grads):
         clip = _f(self.param.clip_gradients)
@@ -339,13 +343,11 @@ class Solver:
         self.iter, self.current_step = state.iter, state.current_step
 
 
-def _with_decay(g, p, weight_decay):
-    return g + weight_decay * p if weight_decay else g
-
-
 class SGDSolver(Solver):
     """Caffe's SGD: v = momentum * v + lr * g; w -= v (the learning rate folded into the history, so a
-    change of lr does not rescale past steps). Without momentum it is the shared sgd kernel."""
+    change of lr does not rescale past steps). Without momentum it is the shared sgd kernel; the shared
+    momentum kernel keeps PyTorch's v = mu v + g, so Caffe's form is written here over the same row
+    blocks the kernels use."""
     type = "SGD"
 
     def update_param(self, i, param, grad, lr, weight_decay):
@@ -354,24 +356,20 @@ class SGDSolver(Solver):
             K.sgd.update(self.xp, param, grad, lr, weight_decay=weight_decay)
             return
         for p, g, v in blocks(self.xp, param, grad, self.history[i]):
-            g = _with_decay(g, p, weight_decay)
+            if weight_decay:
+                g = g + weight_decay * p
             v *= mu
             v += lr * g
             p -= v
 
 
 class NesterovSolver(Solver):
-    """Caffe's Nesterov: v' = mu v + lr g; w -= (1 + mu) v' - mu v."""
+    """Caffe's Nesterov: v' = mu v + lr g; w -= (1 + mu) v' - mu v (the shared kernel, lr in the history)."""
     type = "Nesterov"
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        mu = _f(self.param.momentum)
-        for p, g, v in blocks(self.xp, param, grad, self.history[i]):
-            g = _with_decay(g, p, weight_decay)
-            old = v.copy()
-            v *= mu
-            v += lr * g
-            p -= (1 + mu) * v - mu * old
+        K.nesterov.update(self.xp, param, grad, self.history[i], lr, momentum=_f(self.param.momentum),
+                          weight_decay=weight_decay, lr_in_velocity=True)
 
 
 class AdaGradSolver(Solver):
@@ -379,11 +377,8 @@ class AdaGradSolver(Solver):
     type = "AdaGrad"
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        delta = _f(self.param.delta)
-        for p, g, h in blocks(self.xp, param, grad, self.history[i]):
-            g = _with_decay(g, p, weight_decay)
-            h += g * g
-            p -= lr * g / (self.xp.sqrt(h) + delta)
+        K.adagrad.update(self.xp, param, grad, self.history[i], lr=lr, eps=_f(self.param.delta),
+                         weight_decay=weight_decay)
 
 
 class RMSPropSolver(Solver):
@@ -391,12 +386,8 @@ class RMSPropSolver(Solver):
     type = "RMSProp"
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        rho, delta = _f(self.param.rms_decay), _f(self.param.delta)
-        for p, g, h in blocks(self.xp, param, grad, self.history[i]):
-            g = _with_decay(g, p, weight_decay)
-            h *= rho
-            h += (1 - rho) * (g * g)
-            p -= lr * g / (self.xp.sqrt(h) + delta)
+        K.rmsprop.update(self.xp, param, grad, self.history[i], lr=lr, alpha=_f(self.param.rms_decay),
+                         eps=_f(self.param.delta), weight_decay=weight_decay)
 
 
 class AdaDeltaSolver(Solver):
@@ -406,37 +397,25 @@ class AdaDeltaSolver(Solver):
     history_sets = 2
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        mu, delta, n = _f(self.param.momentum), _f(self.param.delta), len(self.net.learnable_params)
-        xp = self.xp
-        for p, g, hg, hx in blocks(xp, param, grad, self.history[i], self.history[n + i]):
-            g = _with_decay(g, p, weight_decay)
-            hg *= mu
-            hg += (1 - mu) * (g * g)
-            dx = g * xp.sqrt((hx + delta) / (hg + delta))
-            hx *= mu
-            hx += (1 - mu) * (dx * dx)
-            p -= lr * dx
+        n = len(self.net.learnable_params)
+        K.adadelta.update(self.xp, param, grad, self.history[i], self.history[n + i], lr=lr,
+                          rho=_f(self.param.momentum), eps=_f(self.param.delta), weight_decay=weight_decay,
+                          sqrt_of_ratio=True)
 
 
 class AdamSolver(Solver):
     """Caffe's Adam (history: m, then v): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
     w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + delta), t = iter + 1; b1 = momentum,
-    b2 = momentum2. It differs from the textbook rule only where delta meets sqrt(v): Caffe adds delta to
-    sqrt(v), the textbook to sqrt(v / (1 - b2^t))."""
+    b2 = momentum2 (the shared kernel's "folded" eps placement). It differs from the textbook rule only
+    where delta meets sqrt(v): Caffe adds delta to sqrt(v), the textbook to sqrt(v / (1 - b2^t))."""
     type = "Adam"
     history_sets = 2
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        p_, n, xp = self.param, len(self.net.learnable_params), self.xp
-        b1, b2, eps, t = _f(p_.momentum), _f(p_.momentum2), _f(p_.delta), self.iter + 1
-        rate = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-        for p, g, m, v in blocks(xp, param, grad, self.history[i], self.history[n + i]):
-            g = _with_decay(g, p, weight_decay)
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * (g * g)
-            p -= rate * m / (xp.sqrt(v) + eps)
+        p, n = self.param, len(self.net.learnable_params)
+        K.adam.update(self.xp, param, grad, self.history[i], self.history[n + i], self.iter + 1, lr=lr,
+                      beta1=_f(p.momentum), beta2=_f(p.momentum2), eps=_f(p.delta), weight_decay=weight_decay,
+                      eps_placement="folded")
 
 
 SOLVERS = {cls.type: cls for cls in (SGDSolver, NesterovSolver, AdaGradSolver, RMSPropSolver, AdaDeltaSolver,

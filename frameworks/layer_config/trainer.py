@@ -6,11 +6,11 @@ class SolverTrainer:
 
     layout maps each recipe parameter name to (layer, blob index, transposed): Caffe keeps weights as
     (outputs, inputs), so recipe matrices stored (inputs, outputs) are loaded transposed and read back
-    transposed. `to_feed(batch)` turns a recipe batch into the data layer's tops (e.g. time-major).
+    transposed. `buffers` maps each running-statistic name to (layer, blob index), read by buffers(). `to_feed(batch)` turns a recipe batch into the data layer's tops (e.g. time-major).
     """
 
-    def __init__(self, solver, layout, init, to_feed=None, data_layer="data"):
-        self.solver, self.layout = solver, layout
+    def __init__(self, solver, layout, init, to_feed=None, data_layer="data", buffers=None):
+        self.solver, self.layout, self.buffer_layout = solver, layout, buffers or {}
         self.to_feed = to_feed or (lambda batch: batch)
         for name, (layer, i, transposed) in layout.items():
             value = init[name].T if transposed else init[name]
@@ -29,12 +29,17 @@ class SolverTrainer:
             out[name] = a.T.copy() if transposed else a
         return out
 
+    def buffers(self):
+        """State that is not trained (BatchNorm's statistics): name -> a NumPy copy of (layer, blob)."""
+        net = self.solver.net
+        return {name: net.params[layer][i].cpu_data() for name, (layer, i) in self.buffer_layout.items()}
+
 
 def workload_trainer(prototxt_dir, layout, init, size="small", device="cpu", edit=None, to_feed=None,
-                     data_layer="data"):
+                     data_layer="data", net=None, buffers=None):
     """The workloads' build(): the mode for `device`, prototxt_dir's solver.prototxt over its net.prototxt
-    (inlined as net_param), the data layer's param_str set to {"size": size}, `edit(net, solver)` for any
-    net surgery the size needs, and the solver behind a SolverTrainer."""
+    (or the NetParameter `net`, e.g. from NetSpec), inlined as net_param, the data layer's param_str set to
+    {"size": size}, `edit(net, solver)` for any net surgery the size needs, the solver in a SolverTrainer."""
     import json
     import os
 
@@ -44,10 +49,12 @@ def workload_trainer(prototxt_dir, layout, init, size="small", device="cpu", edi
     from .solver import get_solver
     set_mode_gpu() if device == "gpu" else set_mode_cpu()
     solver = read_prototxt(os.path.join(prototxt_dir, "solver.prototxt"), caffe_pb2.SolverParameter())
-    net = read_prototxt(os.path.join(prototxt_dir, "net.prototxt"), caffe_pb2.NetParameter())
+    if net is None:
+        net = read_prototxt(os.path.join(prototxt_dir, "net.prototxt"), caffe_pb2.NetParameter())
     next(lp for lp in net.layer if lp.name == data_layer).python_param.param_str = json.dumps({"size": size})
     if edit is not None:
         edit(net, solver)
     solver.ClearField("net")
     solver.net_param.CopyFrom(net)
-    return SolverTrainer(get_solver(solver), layout, init, to_feed=to_feed, data_layer=data_layer)
+    return SolverTrainer(get_solver(solver), layout, init, to_feed=to_feed, data_layer=data_layer,
+                         buffers=buffers)

@@ -5,23 +5,29 @@ gradient nodes; `Session.run` prunes to what the fetches need and runs a cached,
 """
 from frameworks.kernels import BackendError  # noqa: F401
 
-from . import errors, nn, train  # noqa: F401
+from . import errors, metrics, nn, summary, train  # noqa: F401
+from .data import data  # noqa: F401
+from .layers import layers  # noqa: F401
+from .unsupported import FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue  # noqa: F401
 from .gradients import AggregationMethod, NoGradient, RegisterGradient, gradients  # noqa: F401
-from .graph import (DType, Graph, GraphKeys, Operation, Tensor, TensorShape, add_to_collection,  # noqa: F401
-                    add_to_collections, as_dtype, bool_ as bool, control_dependencies, get_collection,
-                    get_collection_ref, float32, float64, get_default_graph, int32, int64,
-                    name_scope, reset_default_graph, set_random_seed)
-from .ops import (abs, add, add_n, argmax, argmin, assign, assign_add, assign_sub, cast,  # noqa: F401,A004
-                  clip_by_value, concat, constant, convert_to_tensor, divide, equal, exp, expand_dims, floor,
-                  greater, greater_equal, group, identity, less, less_equal, log, logical_and, logical_not,
-                  logical_or, matmul, maximum, minimum, multiply, negative, no_op, not_equal, one_hot, ones,
-                  ones_like, placeholder, pow, random_normal, random_uniform, reciprocal, reduce_max,
-                  reduce_mean, reduce_min, reduce_sum, reshape, rsqrt, sigmoid, split, sqrt, square, squeeze,
-                  stack, stop_gradient, subtract, tanh, transpose, truncated_normal, unstack, where, zeros,
-                  zeros_like)
+from .graph import (  # noqa: F401
+    DType, Graph, GraphKeys, device, Operation, Tensor, TensorShape, add_to_collection,
+    add_to_collections, as_dtype, bool_ as bool, control_dependencies,
+    get_collection, get_collection_ref, float32, float64, get_default_graph, int32,
+    int64, name_scope, reset_default_graph, set_random_seed)
+from .ops import (  # noqa: F401,A004
+    abs, add, add_n, argmax, argmin, assign, assign_add, assign_sub, cast,
+    clip_by_value, concat, constant, convert_to_tensor, divide, equal, exp,
+    expand_dims, fill, floor, greater, greater_equal, group, identity, less, less_equal,
+    log, logical_and, logical_not, logical_or, matmul, maximum, minimum, multiply,
+    negative, no_op, not_equal, one_hot, ones, ones_like, pad, placeholder,
+    placeholder_with_default, pow, random_normal, random_uniform, reciprocal,
+    reduce_max, reduce_mean, reduce_min, reduce_sum, reshape, rsqrt, shape, sigmoid,
+    size, split, sqrt, square, squeeze, stack, stop_gradient, subtract, tanh,
+    transpose, truncated_normal, unstack, where, zeros, zeros_like)
 from .ops import tuple_ as tuple  # noqa: F401,A001
-from .session import (ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session,  # noqa: F401
-                      get_default_session)
+from .session import (  # noqa: F401
+    ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session, get_default_session)
 from .variables import (Variable, global_variables, global_variables_initializer,  # noqa: F401
                         local_variables, local_variables_initializer, model_variables, trainable_variables,
                         variables_initializer)

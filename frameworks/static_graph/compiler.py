@@ -15,6 +15,7 @@ from frameworks.kernels import ShapeError
 from . import errors
 from .graph import Tensor
 from .runtime import RUNNERS
+from .unsupported import check_placement
 
 # what the memory plan may assume of each kernel comes from the kernel's own declarations (Kernel's facts)
 def _accepts_out(k):
@@ -38,9 +39,13 @@ def _safe_producer(k):
     return k is not None and not k.saves_output and not k.may_view
 
 
-_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "Equal", "NotEqual", "Less",
-                   "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax",
-                   "ArgMin", "Floor", "Max", "Min", "Select", "OneHot", "Pow"}
+_PURE_GRAPH_OPS = {"Identity", "Cast", "ZerosLike", "OnesLike", "AddN", "LogicalAnd", "LogicalOr",
+                   "LogicalNot", "Floor", "Max", "Min", "Pow"}
+
+
+def _pure(op):
+    """Not a draw from a random stream (each run of a dropout op is a new mask: never merged or folded)."""
+    return getattr(op, "stream_seed", None) is None
 
 
 class _Node:
@@ -84,6 +89,9 @@ def _schedule(sess, elements, fed):
     fetched_tensors = {e for e in elements if isinstance(e, Tensor)}
     nodes = []
     for op in order:
+        if op.device:
+            check_placement(op, op.device, sess.config.device, getattr(sess.config, "allow_soft_placement",
+                                                                       False))
         if op.type == "Placeholder":
             t = op.outputs[0]
             if t in fed:
@@ -109,7 +117,7 @@ def _cse(nodes):
     for n in nodes:
         n.ins = [rename.get(t, t) for t in n.ins]
         op = n.op
-        if op.kernel is not None or op.type in _PURE_GRAPH_OPS:
+        if (op.kernel is not None or op.type in _PURE_GRAPH_OPS) and _pure(op):
             key = (op.type, tuple(id(t) for t in n.ins), repr(sorted(op.attrs.items())))
             first = seen.get(key)
             if first is not None:
@@ -128,7 +136,7 @@ def _constant_fold(nodes, consts, sess):
         if op.type == "Const":
             consts[op.outputs[0]] = sess.xp.asarray(op.attrs["value"])
             continue
-        pure = op.kernel is not None or op.type in _PURE_GRAPH_OPS
+        pure = (op.kernel is not None or op.type in _PURE_GRAPH_OPS) and _pure(op)
         if pure and n.ins and all(t in consts for t in n.ins):
             args = [consts[t] for t in n.ins]
             if op.kernel is not None:
@@ -238,8 +246,26 @@ def _bases(nodes, feeds_and_sources):
     return base
 
 
-def _nbytes(shapes):
+def _declared_bytes(nodes, shapes):
+    """What the kernels declare for these shapes: the bytes each `saved` value holds of its own (beyond
+    the inputs and outputs it references: im2col columns, masks, gate activations) and each forward's
+    workspace (scratch it frees before returning), keyed by the saved value and by the step."""
+    saved, workspace = {}, {}
+    for i, n in enumerate(nodes):
+        k = n.op.kernel
+        ins = [shapes.get(t) for t in n.ins]
+        if k is None or any(s is None for s in ins) or not n.outs[0].dtype:
+            continue
+        size = n.outs[0].dtype.np.itemsize
+        saved[n.outs[-1]] = k.saved_bytes(*ins, itemsize=size, **n.op.attrs)
+        workspace[i] = k.workspace_bytes(*ins, itemsize=size, **n.op.attrs)
+    return saved, workspace
+
+
+def _nbytes(shapes, saved_bytes):
     def nbytes(t):
+        if t in saved_bytes:
+            return saved_bytes[t]
         s = shapes.get(t)
         if s is None or t.dtype is None:
             return 0
@@ -248,6 +274,18 @@ def _nbytes(shapes):
             n *= d
         return n * t.dtype.np.itemsize
     return nbytes
+
+
+def _peak_with(intervals, nbytes, workspace, pooled=(), pooled_bytes=0):
+    """The most bytes held at one step (plan.peak_live_bytes): the live values, those in `pooled` counted
+    once as the pool's `pooled_bytes` held all along, plus each step's declared workspace (a value of its
+    own, live at that step only)."""
+    ivs = {v: iv for v, iv in intervals.items() if v not in pooled}
+    ivs.update({("workspace", i): P.Interval(i, i) for i in workspace})
+
+    def size(v):
+        return workspace[v[1]] if isinstance(v, tuple) and v[:1] == ("workspace",) else nbytes(v)
+    return P.peak_live_bytes(ivs, size) + pooled_bytes
 
 
 def compile_plan(sess, elements, feeds):
@@ -286,11 +324,16 @@ def compile_plan(sess, elements, feeds):
         keep |= base.get(t, frozenset((t,)))
     var_values = {n.outs[0] for n in nodes if n.op.type == "VariableV2"}
     intervals = P.liveness(steps, lambda i: reads[i], lambda i: nodes[i].outs, keep=keep | var_values)
-    nbytes = _nbytes(shapes)
+    saved_bytes, workspace = _declared_bytes(nodes, shapes)
+    nbytes = _nbytes(shapes, saved_bytes)
     transient = {v: iv for v, iv in intervals.items() if v not in var_values and v not in fed
                  and v not in consts}
-    memory = dict(peak_live_bytes=P.peak_live_bytes(transient, nbytes),
-                  unplanned_bytes=sum(nbytes(v) for v in transient), pooled_bytes=0, buffers=0)
+    # peak_live_bytes: the liveness lower bound (every value its own buffer exactly while live, plus the
+    # kernels' declared workspace at their step); planned_peak_bytes: what this plan holds at its worst
+    # step (the pool all along, the other values while live, the workspace)
+    memory = dict(peak_live_bytes=_peak_with(transient, nbytes, workspace),
+                  unplanned_bytes=sum(nbytes(v) for v in transient) + max(workspace.values(), default=0),
+                  pooled_bytes=0, buffers=0)
     buffers = {}
     if cfg.reuse_buffers:
         keep_all = keep | var_values
@@ -308,6 +351,8 @@ def compile_plan(sess, elements, feeds):
             buffers[v] = arrays[b]
         memory["pooled_bytes"] = sum(a.nbytes for a in arrays.values())
         memory["buffers"] = len(arrays)
+    memory["planned_peak_bytes"] = _peak_with(transient, nbytes, workspace, set(buffers),
+                                              memory["pooled_bytes"])
     return _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
 
 
@@ -324,134 +369,175 @@ def _check_feed(t, shape, dtype):
                             f"dtype {t.dtype.name}")
 
 
-def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory):
-    xp = sess.xp
-    ns = {"xp": xp, "_pc": time.perf_counter, "_sync": lambda: K.synchronize(xp)}
-    names = {}
-    for t, i in fed.items():
-        names[t] = f"f{i}"
-    for j, (t, v) in enumerate(consts.items()):
-        names[t] = f"c{j}"
-        ns[f"c{j}"] = v
-    # last direct reader of each value, so its reference is dropped right after
-    last = {}
-    for i, n in enumerate(nodes):
-        for t in n.ins:
-            last[t] = i
-    fetch_set = set(fetch_vals)
-    lines, counter = [], [0]
+class _Emitter:
+    """What the per-node emitters share: the generated function's namespace (prebound callables, buffers,
+    constants), each value's local name, and each value's last reader (so its reference is dropped)."""
 
-    def name(t):
-        if t not in names:
-            names[t] = f"v{counter[0]}"
-            counter[0] += 1
-        return names[t]
+    def __init__(self, sess, nodes, fed, consts, fetch_vals, buffers):
+        self.sess, self.xp, self.fed, self.buffers = sess, sess.xp, fed, buffers
+        xp = sess.xp
+        self.ns = {"xp": xp, "_pc": time.perf_counter, "_sync": lambda: K.synchronize(xp)}
+        self.names = {t: f"f{i}" for t, i in fed.items()}
+        for j, (t, v) in enumerate(consts.items()):
+            self.names[t] = self.bind("c", j, v)
+        self.last = {t: i for i, n in enumerate(nodes) for t in n.ins}
+        self.fetch_set = set(fetch_vals)
+        self._count = 0
 
-    def out_name(t, i):
-        if t in fed:   # a fed tensor keeps its fed value even if its producer runs
+    def bind(self, prefix, i, obj):
+        """Put `obj` in the namespace as `<prefix><i>` and return that name."""
+        self.ns[f"{prefix}{i}"] = obj
+        return f"{prefix}{i}"
+
+    def name(self, t):
+        if t not in self.names:
+            self.names[t] = f"v{self._count}"
+            self._count += 1
+        return self.names[t]
+
+    def out(self, t):
+        """The target for output `t`: `_` when nothing reads it or it is fed (a fed value wins)."""
+        if t in self.fed or (t not in self.last and t not in self.fetch_set):
             return "_"
-        if t in last or t in fetch_set:
-            return name(t)
-        return "_"
+        return self.name(t)
 
-    body = []   # one (code lines) entry per node
-    for i, n in enumerate(nodes):
-        op, k = n.op, n.op.kernel
-        ins = ", ".join(name(t) for t in n.ins)
-        tag = f"n{i}"
-        code = []
-        if op.type == "VariableV2":
-            store = sess._store(op.attrs["variable"])
-            ns[f"s{i}"] = store
-            v = name(n.outs[0])
-            code.append(f"{v} = s{i}.value")
-            code.append(f"if {v} is None: s{i}.get()")
-        elif k is not None:
-            ns[tag] = k.forward
-            attrs = dict(op.attrs)
-            extra = ""
-            if n.inplace:
-                extra = f", out={name(n.ins[0])}"
-            elif n.outs[0] in buffers:
-                ns[f"b{i}"] = buffers[n.outs[0]]
-                extra = f", out=b{i}"
-            if attrs:
-                ns[f"a{i}"] = attrs
-                extra += f", **a{i}"
-            real = n.outs[:-1]
-            ys = ", ".join(out_name(t, i) for t in real)
-            lhs = f"({ys},)" if len(real) > 1 or k.n_outputs != 1 else ys
-            code.append(f"{lhs}, {out_name(n.outs[-1], i)} = {tag}(xp, {ins}{extra})")
-        elif op.type.endswith("Grad") and "forward" in op.attrs:
-            fwd = op.attrs["forward"]
-            needs, present = op.attrs["needs"], op.attrs["present"]
-            ns[tag] = fwd.kernel.backward
-            ns[f"a{i}"] = dict(fwd.attrs, needs=needs)
-            gys = [name(t) for t in n.ins[1:]]
-            if fwd.kernel.n_outputs != 1:
-                it = iter(gys)
-                gy = "(" + ", ".join(next(it) if p else "None" for p in present) + ",)"
-            else:
-                gy = gys[0]
-            outs = iter(n.outs)
-            lhs = ", ".join(out_name(next(outs), i) if nd else "_" for nd in needs)
-            code.append(f"{lhs}, = {tag}(xp, {name(n.ins[0])}, {gy}, **a{i})")
+    def ins(self, n):
+        return ", ".join(self.name(t) for t in n.ins)
+
+    def drops(self, i, n):
+        """`del` of the inputs whose last reader is step i (fetched values, feeds, constants stay)."""
+        dead = sorted({self.name(t) for t in n.ins if self.last.get(t) == i and t not in self.fetch_set
+                       and self.names.get(t, "").startswith("v")})
+        return [f"del {', '.join(dead)}"] if dead else []
+
+
+def _kind(n):
+    op = n.op
+    if op.type == "VariableV2":
+        return "variable"
+    if op.kernel is not None:
+        return "kernel"
+    if op.type.endswith("Grad") and "forward" in op.attrs:
+        return "gradient"
+    return "runner"
+
+
+def _emit_variable(em, i, n):
+    """Read the session's value of a Variable (raising TF's error if it was never initialized)."""
+    s = em.bind("s", i, em.sess._store(n.op.attrs["variable"]))
+    v = em.name(n.outs[0])
+    return [f"{v} = {s}.value", f"if {v} is None: {s}.get()"]
+
+
+def _emit_kernel(em, i, n):
+    """y, saved = kernel.forward(xp, *ins, [out=...], **attrs): in place on the input when fused, into a
+    pooled buffer when planned (only kernels that declare accepts_out get one)."""
+    k = n.op.kernel
+    fn = em.bind("n", i, k.forward)
+    extra = ""
+    if n.inplace:
+        extra = f", out={em.name(n.ins[0])}"
+    elif n.outs[0] in em.buffers and k.accepts_out:
+        extra = f", out={em.bind('b', i, em.buffers[n.outs[0]])}"
+    seed = getattr(n.op, "stream_seed", None)
+    if seed is not None:   # a random kernel: this session's stream for the op gives each run's counter
+        stream = em.sess._resources.setdefault(n.op, K.random.Stream(seed))
+        extra += f", seed={seed}, counter={em.bind('r', i, stream)}.next_counter()"
+    if n.op.attrs:
+        extra += f", **{em.bind('a', i, dict(n.op.attrs))}"
+    real = n.outs[:-1]
+    ys = ", ".join(em.out(t) for t in real)
+    lhs = f"({ys},)" if len(real) > 1 or k.n_outputs != 1 else ys
+    return [f"{lhs}, {em.out(n.outs[-1])} = {fn}(xp, {em.ins(n)}{extra})"]
+
+
+def _emit_gradient(em, i, n):
+    """The forward kernel's backward on its saved value and output gradients, asking only for `needs`."""
+    fwd = n.op.attrs["forward"]
+    needs, present = n.op.attrs["needs"], n.op.attrs["present"]
+    fn = em.bind("n", i, fwd.kernel.backward)
+    attrs = em.bind("a", i, dict(fwd.attrs, needs=needs))
+    gys = [em.name(t) for t in n.ins[1:]]
+    if fwd.kernel.n_outputs != 1:   # one slot per forward output, None where no gradient arrived
+        it = iter(gys)
+        gy = "(" + ", ".join(next(it) if p else "None" for p in present) + ",)"
+    else:
+        gy = gys[0]
+    outs = iter(n.outs)
+    lhs = ", ".join(em.out(next(outs)) if nd else "_" for nd in needs)
+    return [f"{lhs}, = {fn}(xp, {em.name(n.ins[0])}, {gy}, **{attrs})"]
+
+
+def _emit_runner(em, i, n):
+    """A graph-level op (state, control, feeds, summaries): its registered runner's callable."""
+    factory = RUNNERS.get(n.op.type)
+    if factory is None:
+        raise errors.InvalidArgumentError(None, n.op, f"no runner for op type {n.op.type!r} ({n.op.name})")
+    fn = em.bind("n", i, factory(n.op, em.sess))
+    if not n.outs:
+        return [f"{fn}({em.ins(n)})"]
+    return [f"{', '.join(em.out(t) for t in n.outs)}, = {fn}({em.ins(n)})"]
+
+
+_EMITTERS = {"variable": _emit_variable, "kernel": _emit_kernel, "gradient": _emit_gradient,
+             "runner": _emit_runner}
+
+
+def _emit_feeds(em):
+    """Device transfer and dtype conversion of the fed values, at the top of the plan."""
+    lines = []
+    for t, i in em.fed.items():
+        dt = t.dtype.np.str
+        if em.xp is not np:
+            lines.append(f"f{i} = xp.asarray(f{i}, dtype={dt!r})")
         else:
-            factory = RUNNERS.get(op.type)
-            if factory is None:
-                raise errors.InvalidArgumentError(None, op, f"no runner for op type {op.type!r} ({op.name})")
-            ns[tag] = factory(op, sess)
-            if n.outs:
-                lhs = ", ".join(out_name(t, i) for t in n.outs)
-                code.append(f"{lhs}, = {tag}({ins})")
-            else:
-                code.append(f"{tag}({ins})")
-        dead = sorted({name(t) for t in n.ins if last.get(t) == i and t not in fetch_set
-                       and names.get(t, "").startswith("v")})
-        if dead:
-            code.append(f"del {', '.join(dead)}")
-        body.append(code)
+            em.ns.setdefault("_np", np)
+            lines.append(f"if f{i}.dtype != {dt!r}: f{i} = _np.asarray(f{i}, {dt!r})")
+    return lines
 
-    # fetched values: a copy where the value may share a variable's or a constant's storage (TF returns
-    # values, not references), host copies on a GPU, NumPy scalars for 0-d results (as TF does)
+
+def _emit_return(em, elements, rename, base, var_values, consts):
+    """Fetched values: a copy where the value may share a variable's or a constant's storage (TF returns
+    values, not references), host copies on a GPU, NumPy scalars for 0-d results (as TF does)."""
     ret = []
     for el in elements:
         if not isinstance(el, Tensor):
             ret.append("None")
             continue
         t = rename.get(el, el)
-        v = name(t)
-        aliases_state = any(b in var_values or b in consts for b in base.get(t, (t,)))
-        if xp is not np:
-            ns["_host"] = K.to_numpy
-            v = f"_host({v})"
-        elif aliases_state:
+        v = em.name(t)
+        if em.xp is not np:
+            v = f"{em.bind('_host', '', K.to_numpy)}({v})"
+        elif any(b in var_values or b in consts for b in base.get(t, (t,))):
             v = f"{v}.copy()"
         ret.append(f"{v}[()]" if t.shape.ndims == 0 else v)
-    args = ", ".join(f"f{i}" for i in range(len(fed)))
-    conv = []
-    for t, i in fed.items():   # device transfer and dtype conversion of feeds happen here
-        if xp is not np:
-            conv.append(f"f{i} = xp.asarray(f{i}, dtype={t.dtype.np.str!r})")
-        else:
-            ns.setdefault("_np", np)
-            conv.append(f"if f{i}.dtype != {t.dtype.np.str!r}: f{i} = _np.asarray(f{i}, {t.dtype.np.str!r})")
-    ret_line = "return (" + ", ".join(ret) + ",)" if ret else "return ()"
+    return "return (" + ", ".join(ret) + ",)" if ret else "return ()"
 
-    def src(traced):
-        out = [f"def _plan({'_rec, ' if traced else ''}{args}):"]
-        out += ["    " + c for c in conv]
-        for code in body:
-            if traced:
-                out.append("    _t = _pc()")
-            out += ["    " + c for c in code]
-            if traced:
-                out.append("    _sync(); _rec.append(_pc() - _t)")
-        out.append("    " + ret_line)
-        return "\n".join(out) + "\n"
+
+def _source(args, feeds, body, ret_line, traced):
+    out = [f"def _plan({'_rec, ' if traced else ''}{args}):"]
+    out += ["    " + c for c in feeds]
+    for code in body:
+        if traced:
+            out.append("    _t = _pc()")
+        out += ["    " + c for c in code]
+        if traced:
+            out.append("    _sync(); _rec.append(_pc() - _t)")
+    out.append("    " + ret_line)
+    return "\n".join(out) + "\n"
+
+
+def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory):
+    em = _Emitter(sess, nodes, fed, consts, fetch_vals, buffers)
+    body = [_EMITTERS[_kind(n)](em, i, n) + em.drops(i, n) for i, n in enumerate(nodes)]
+    feeds = _emit_feeds(em)
+    ret_line = _emit_return(em, elements, rename, base, var_values, consts)
+    args = ", ".join(f"f{i}" for i in range(len(fed)))
+
     def build(traced):
-        env = dict(ns)
+        env = dict(em.ns)
         # our own generated code, never user text
-        exec(compile(src(traced), f"<static_graph {'traced ' if traced else ''}plan>", "exec"), env)
+        src = _source(args, feeds, body, ret_line, traced)
+        exec(compile(src, f"<static_graph {'traced ' if traced else ''}plan>", "exec"), env)
         return env["_plan"]
-    return Plan(build(False), lambda: build(True), src(False), memory, nodes)
+    return Plan(build(False), lambda: build(True), _source(args, feeds, body, ret_line, False), memory, nodes)

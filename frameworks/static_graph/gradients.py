@@ -27,9 +27,10 @@ def NoGradient(op_type):  # noqa: N802  (TF's name)
 
 
 for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "RandomStandardNormal",
-           "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd", "AssignSub", "StopGradient",
-           "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
-           "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot"):
+           "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd",
+           "AssignSub", "StopGradient", "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual",
+           "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape",
+           "Fill", "ScalarSummary", "HistogramSummary", "MergeSummary", "MakeIterator", "IteratorGetNext"):
     NoGradient(_t)
 
 
@@ -46,6 +47,11 @@ def kernel_gradient(op, grads, needs):
 
 @RegisterGradient("Identity")
 def _identity_grad(op, grad):
+    return [grad]
+
+
+@RegisterGradient("PlaceholderWithDefault")
+def _placeholder_with_default_grad(op, grad):
     return [grad]
 
 
@@ -73,17 +79,6 @@ class AggregationMethod:
     DEFAULT = ADD_N
     EXPERIMENTAL_TREE = 1
     EXPERIMENTAL_ACCUMULATE_N = 2
-
-
-@RegisterGradient("Select")
-def _select_grad(op, grad):
-    cond, x, y = op.inputs
-    for t in (x, y):
-        if t.shape.dims != op.outputs[0].shape.dims:
-            raise ValueError(f"Gradient of '{op.name}': broadcasting Select inputs ({x.shape}, {y.shape}) "
-                             "are not differentiated; give x and y the output's shape")
-    zeros = ops.zeros_like(grad)
-    return [None, ops.where(cond, grad, zeros), ops.where(cond, zeros, grad)]
 
 
 @RegisterGradient("Pow")
@@ -186,6 +181,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 continue
             needs = [leads(t) and t.dtype is not None and t.dtype.is_floating for t in op.inputs]
             if not any(needs):
+                continue
+            if op.type in _GRADIENTS and _GRADIENTS[op.type] is None:
                 continue
             if op.kernel is not None:
                 in_grads = kernel_gradient(op, out_grads, needs)

@@ -43,13 +43,18 @@ float64 = DType("float64", np.float64)
 int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 bool_ = DType("bool", np.bool_)
+string = DType("string", np.str_)   # summaries' serialized values (text here, protobuf in TF)
 _DTYPES = {d.np: d for d in (float32, float64, int32, int64, bool_)}
+_NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64, "int32": int32,
+          "int64": int64, "bool": bool_}   # TF's names: "float" is float32, not NumPy's float64
 
 
 def as_dtype(d):
     """A DType from a DType, a NumPy dtype/type or a name."""
     if isinstance(d, DType):
         return d
+    if isinstance(d, str) and d in _NAMES:
+        return _NAMES[d]
     try:
         return _DTYPES[np.dtype(d)]
     except (KeyError, TypeError):
@@ -245,6 +250,7 @@ class Operation:
         self.outputs = []
         self._saved = None
         self.control_inputs = list(graph._control_stack_ops())
+        self.device = graph._device
         self._id = len(graph._ops)
 
     def _add_outputs(self, specs):
@@ -274,6 +280,7 @@ class Graph:
         self._control_stack = []
         self._collections = {}
         self.seed = None
+        self._device = ""
         self._version = 0   # bumped on every new op, so cached plans know the graph changed
 
     # --- names
@@ -327,6 +334,24 @@ class Graph:
             yield
         finally:
             self._control_stack.pop()
+
+    @contextlib.contextmanager
+    def device(self, device_name_or_function):
+        """tf.device: ops created inside carry the device string; the Session checks it at run time
+        (this engine has one device per session)."""
+        if callable(device_name_or_function):
+            from .errors import UnimplementedError
+            raise UnimplementedError(None, None, "tf.device with a device function is not supported; "
+                                     "pass a device string such as '/cpu:0'")
+        from .unsupported import parse_device
+        spec = device_name_or_function or ""
+        parse_device(spec)   # a malformed string fails here, as TF's DeviceSpec does
+        old = self._device
+        self._device = spec
+        try:
+            yield
+        finally:
+            self._device = old
 
     # --- ops
     def create_op(self, op_type, inputs, attrs=None, name=None, kernel=None, outputs=None, infer=None):
@@ -444,6 +469,10 @@ def control_dependencies(control_inputs):
     return get_default_graph().control_dependencies(control_inputs)
 
 
+def device(device_name_or_function):
+    return get_default_graph().device(device_name_or_function)
+
+
 def set_random_seed(seed):
     get_default_graph().seed = seed
 
@@ -469,6 +498,7 @@ class GraphKeys:
     GLOBAL_VARIABLES = "variables"
     LOCAL_VARIABLES = "local_variables"
     MODEL_VARIABLES = "model_variables"
+    METRIC_VARIABLES = "metric_variables"
     TRAINABLE_VARIABLES = "trainable_variables"
     UPDATE_OPS = "update_ops"
     GLOBAL_STEP = "global_step"

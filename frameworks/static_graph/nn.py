@@ -1,11 +1,11 @@
-"""tf.nn: activations, bias_add, conv2d, max_pool, embedding_lookup, cross-entropy, dynamic/static RNNs."""
-import collections
-
+"""tf.nn: activations, bias_add, conv2d, max_pool, embedding_lookup, cross-entropies, dropout; the RNN
+cells and drivers live in rnn.py and are re-exported here (tf.nn.rnn_cell, dynamic_rnn, static_rnn)."""
 import numpy as np
 
 from frameworks import kernels as K
 from .graph import get_default_graph
 from .ops import convert_to_tensor, kernel_op, reshape, transpose, relu, sigmoid, tanh  # noqa: F401
+from .rnn import LSTMStateTuple, dynamic_rnn, rnn_cell, static_rnn  # noqa: F401
 from . import ops
 
 
@@ -113,145 +113,16 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
     return kernel_op("SparseSoftmaxCrossEntropyWithLogits", K.softmax_cross_entropy, [logits, labels], name)
 
 
-# ---------------------------------------------------------------- recurrent
-
-LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))
-
-
-class LSTMCell:
-    """An LSTM cell with the shared kernel's layout (contrib-style, like LSTMBlockCell):
-    gates = x @ wx + h @ wh + b_ih + b_hh split in the order i, f, g, o.
-
-    Initial values come from `wx`, `wh`, `b_ih`, `b_hh` (arrays or tensors) when given, else from
-    uniform(-0.1, 0.1) draws; the Variables are created on first use, under the cell's name scope.
-    Called directly (`cell(x_t, state)`) it builds the step from primitive ops (static unrolling);
-    `dynamic_rnn` runs the whole sequence through the fused LSTM kernel instead.
-    """
-
-    def __init__(self, num_units, wx=None, wh=None, b_ih=None, b_hh=None, name="lstm_cell", seed=None):
-        self.num_units = num_units
-        self._init = dict(wx=wx, wh=wh, b_ih=b_ih, b_hh=b_hh)
-        self.name = name
-        self.seed = seed
-        self.built = False
-
-    @property
-    def state_size(self):
-        return LSTMStateTuple(self.num_units, self.num_units)
-
-    @property
-    def output_size(self):
-        return self.num_units
-
-    def build(self, input_depth):
-        from .variables import Variable
-        h = self.num_units
-        shapes = dict(wx=(input_depth, 4 * h), wh=(h, 4 * h), b_ih=(4 * h,), b_hh=(4 * h,))
-        rs = np.random.RandomState(self.seed)
-        with get_default_graph().name_scope(self.name):
-            for k, shape in shapes.items():
-                v = self._init[k]
-                if v is None:
-                    v = rs.uniform(-0.1, 0.1, shape).astype(np.float32)
-                var = Variable(v, name=k)
-                if tuple(var.shape) != shape:
-                    raise ValueError(f"LSTMCell {self.name}: {k} must have shape {shape}, got {var.shape}")
-                setattr(self, k, var)
-        self.built = True
-
-    @property
-    def variables(self):
-        return [self.wx, self.wh, self.b_ih, self.b_hh] if self.built else []
-
-    def zero_state(self, batch_size, dtype):
-        z = ops.zeros((batch_size, self.num_units), dtype=dtype)
-        return LSTMStateTuple(z, z)
-
-    def __call__(self, inputs, state):
-        x = convert_to_tensor(inputs)
-        if not self.built:
-            self.build(x.shape.dims[-1])
-        c, h = state
-        with get_default_graph().name_scope(self.name + "/step"):
-            gates = ops.matmul(x, self.wx) + ops.matmul(h, self.wh)
-            gates = gates + self.b_ih
-            gates = gates + self.b_hh
-            i, f, g, o = ops.split(gates, 4, axis=1)
-            i, f, g, o = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
-            new_c = f * c + i * g
-            new_h = o * tanh(new_c)
-        return new_h, LSTMStateTuple(new_c, new_h)
-
-
-def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None, time_major=False,
-                scope=None):
-    """Run `cell` over the whole sequence with the fused LSTM kernel: (outputs, LSTMStateTuple(c, h))."""
-    if not isinstance(cell, LSTMCell):
-        raise TypeError(f"dynamic_rnn supports LSTMCell, got {type(cell).__name__}")
-    if sequence_length is not None:
-        raise ValueError("dynamic_rnn: sequence_length is not supported (every sequence runs T steps)")
-    x = convert_to_tensor(inputs)
-    if not time_major:
-        x = transpose(x, (1, 0, 2))
-    dims = x.shape.dims
-    if not cell.built:
-        cell.build(dims[2])
-    if initial_state is None:
-        if dims[1] is None:
-            raise ValueError("dynamic_rnn: give initial_state when the batch size is not static")
-        initial_state = cell.zero_state(dims[1], dtype or x.dtype)
-    c0, h0 = initial_state
-    with get_default_graph().name_scope(scope or "rnn"):
-        hs, h_t, c_t = kernel_op("BlockLSTM", K.lstm, [x, h0, c0, cell.wx, cell.wh, cell.b_ih, cell.b_hh])
-    outputs = hs if time_major else transpose(hs, (1, 0, 2))
-    return outputs, LSTMStateTuple(c_t, h_t)
-
-
-def static_rnn(cell, inputs, initial_state=None, dtype=None, scope=None):
-    """Unroll `cell` over a Python list of (B, E) inputs, one primitive-op step per element."""
-    state = initial_state
-    if state is None:
-        b = convert_to_tensor(inputs[0]).shape.dims[0]
-        state = cell.zero_state(b, dtype or convert_to_tensor(inputs[0]).dtype)
-    outputs = []
-    for x in inputs:
-        out, state = cell(x, state)
-        outputs.append(out)
-    return outputs, state
-
-
-class _RnnCellModule:
-    """tf.nn.rnn_cell namespace."""
-    LSTMCell = LSTMCell
-    BasicLSTMCell = LSTMCell
-    LSTMStateTuple = LSTMStateTuple
-
-
-rnn_cell = _RnnCellModule()
-
-
-# ---------------------------------------------------------------- softmax family (kernel-op compositions)
-
-def _shifted(logits, axis):
-    """logits - max(logits): the max only keeps exp finite (it cancels), so no gradient flows through it."""
-    m = ops.stop_gradient(ops.reduce_max(logits, axis=axis, keepdims=True))
-    return logits - m
-
+# ---------------------------------------------------------------- softmax family (shared kernels)
 
 def softmax(logits, axis=-1, name=None, dim=None):
-    logits = convert_to_tensor(logits)
-    axis = dim if dim is not None else axis
-    with get_default_graph().name_scope(name or "Softmax"):
-        e = ops.exp(_shifted(logits, axis))
-        return e / ops.reduce_sum(e, axis=axis, keepdims=True)
+    return kernel_op("Softmax", K.softmax, [convert_to_tensor(logits)], name,
+                     axis=dim if dim is not None else axis)
 
 
 def log_softmax(logits, axis=-1, name=None, dim=None):
-    logits = convert_to_tensor(logits)
-    axis = dim if dim is not None else axis
-    with get_default_graph().name_scope(name or "LogSoftmax"):
-        s = _shifted(logits, axis)
-        return s - ops.log(ops.reduce_sum(ops.exp(s), axis=axis, keepdims=True))
+    return kernel_op("LogSoftmax", K.log_softmax, [convert_to_tensor(logits)], name,
+                     axis=dim if dim is not None else axis)
 
 
 def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=None, axis=-1, name=None,
@@ -262,13 +133,8 @@ def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=Non
                          "(labels=..., logits=...)")
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, dtype=logits.dtype)
-    axis = dim if dim is not None else axis
-    if labels.shape.dims is not None and logits.shape.dims is not None and \
-            not labels.shape.is_compatible_with(logits.shape.dims):
-        raise ValueError(f"logits and labels must be broadcastable: logits_size={list(logits.shape.dims)} "
-                         f"labels_size={list(labels.shape.dims)}")
-    with get_default_graph().name_scope(name or "softmax_cross_entropy_with_logits"):
-        return ops.negative(ops.reduce_sum(labels * log_softmax(logits, axis), axis=axis))
+    return kernel_op("SoftmaxCrossEntropyWithLogits", K.softmax_cross_entropy_with_logits, [logits, labels],
+                     name, axis=dim if dim is not None else axis)
 
 
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None,
@@ -283,11 +149,11 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 
 
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    """TF's stable form: max(x, 0) - x * z + log(1 + exp(-|x|))."""
+    """TF's stable form per element: max(x, 0) - x * z + log(1 + exp(-|x|))."""
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, dtype=logits.dtype)
-    with get_default_graph().name_scope(name or "logistic_loss"):
-        return relu(logits) - logits * labels + ops.log(1.0 + ops.exp(ops.negative(ops.abs(logits))))
+    return kernel_op("SigmoidCrossEntropyWithLogits", K.sigmoid_cross_entropy_with_logits, [logits, labels],
+                     name)
 
 
 def l2_loss(t, name=None):
@@ -296,25 +162,41 @@ def l2_loss(t, name=None):
 
 
 def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
-    """TF1's inverted dropout: x / keep_prob * floor(keep_prob + uniform[0, 1)), a fresh mask each run.
-    `keep_prob` may be a tensor (the classic keep_prob placeholder fed 0.5 to train, 1.0 to evaluate)."""
+    """TF1's inverted dropout, a fresh mask each run. A Python-number rate runs the shared dropout kernel,
+    its mask from the kernels' counter-based generator: the Philox seed is TF's op seed (combined with the
+    graph seed when one is set), the counter the number of times this op has run in the session, so every
+    engine given the same seed drops the same units. A tensor keep_prob (the classic placeholder fed 0.5
+    to train, 1.0 to evaluate) is TF's own composition: x / keep_prob * floor(keep_prob + uniform)."""
     x = convert_to_tensor(x)
-    if rate is not None:
-        if keep_prob is not None:
-            raise ValueError("dropout: give keep_prob or rate, not both")
-        keep_prob = 1 - rate if not hasattr(rate, "op") else 1.0 - convert_to_tensor(rate)
+    if rate is not None and keep_prob is not None:
+        raise ValueError("dropout: give keep_prob or rate, not both")
     if noise_shape is not None:
         raise ValueError("dropout: noise_shape is not supported; the mask has x's shape")
-    if isinstance(keep_prob, (int, float)):
-        if not 0 < keep_prob <= 1:
-            raise ValueError(f"keep_prob must be a scalar tensor or a float in the range (0, 1], got "
-                             f"{keep_prob}")
-        if keep_prob == 1:
+    if rate is None and not hasattr(keep_prob, "op"):
+        rate = 1.0 - float(keep_prob)
+    if rate is not None and not hasattr(rate, "op"):
+        if not 0 <= rate < 1:
+            raise ValueError(f"rate must be a scalar tensor or a float in the range [0, 1), got {rate}")
+        if rate == 0:
             return x
+        return _dropout_kernel(x, float(rate), seed, name)
     with get_default_graph().name_scope(name or "dropout"):
-        keep = convert_to_tensor(keep_prob, dtype=x.dtype)
+        keep = convert_to_tensor(keep_prob, dtype=x.dtype) if rate is None else \
+            1.0 - convert_to_tensor(rate, dtype=x.dtype)
         noise = ops.random_uniform_like(x, seed=seed)
         binary = ops.floor(keep + noise)
         ret = ops.divide(x, keep) * binary
         ret.set_shape(x.shape.dims)
         return ret
+
+
+def _dropout_kernel(x, p, seed, name):
+    g = get_default_graph()
+    if seed is None and g.seed is None:   # TF: no seed at all is a different draw every session
+        philox = int(np.random.randint(0, 2 ** 31))
+    else:
+        philox = (0 if seed is None else int(seed)) if g.seed is None else \
+            int(g.seed) * 1000003 + (g._version if seed is None else int(seed))
+    y = kernel_op("Dropout", K.dropout, [x], name, p=p, training=True)
+    y.op.stream_seed = philox   # the per-session counter stream the plan draws from (compiler)
+    return y

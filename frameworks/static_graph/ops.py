@@ -4,7 +4,8 @@ import numbers
 import numpy as np
 
 from frameworks import kernels as K
-from .graph import Tensor, as_dtype, as_operation, bool_, float32, get_default_graph, int32, int64
+from .graph import (Tensor, TensorShape, as_dtype, as_operation, bool_, float32, get_default_graph, int32,
+                    int64)
 
 
 # ---------------------------------------------------------------- conversion
@@ -57,6 +58,16 @@ def placeholder(dtype, shape=None, name=None):
                     dtype=dtype, shape=shape).outputs[0]
 
 
+def placeholder_with_default(input, shape, name=None):  # noqa: A002
+    """A placeholder that yields `input` when it is not fed (e.g. a `training` flag defaulting to False)."""
+    default = convert_to_tensor(input)
+    shape = tuple(shape)
+    if default.shape.dims is not None and not TensorShape(shape).is_compatible_with(default.shape.dims):
+        raise ValueError(f"placeholder_with_default: default of shape {default.shape} does not fit {shape}")
+    return graph_op("PlaceholderWithDefault", [default], [(default.dtype, shape)],
+                    name or "PlaceholderWithDefault").outputs[0]
+
+
 def constant(value, dtype=None, shape=None, name="Const"):
     if dtype is None and isinstance(value, float):
         dtype = float32   # TF infers float32 for Python floats
@@ -86,6 +97,15 @@ def zeros(shape, dtype=float32, name="zeros"):
 
 def ones(shape, dtype=float32, name="ones"):
     return constant(np.ones(_dims(shape), as_dtype(dtype).np), name=name)
+
+
+def fill(dims, value, name="Fill", dtype=None):
+    """An array of run-time shape `dims` (a 1-D integer tensor) filled with `value`."""
+    dims = convert_to_tensor(dims)
+    dtype = as_dtype(dtype) if dtype is not None else convert_to_tensor(value).dtype
+    n = dims.shape.dims[0] if dims.shape.dims else None
+    return graph_op("Fill", [dims], [(dtype, None if n is None else (None,) * n)], name, value=value,
+                    dtype=dtype).outputs[0]
 
 
 def zeros_like(tensor, name="zeros_like"):
@@ -243,6 +263,28 @@ def add_n(inputs, name=None):
     return graph_op("AddN", inputs, [(inputs[0].dtype, shape)], name or "AddN").outputs[0]
 
 
+def size(input, name="Size", out_type=int32):  # noqa: A002
+    """The number of elements of `input` at run time (a scalar)."""
+    x = convert_to_tensor(input)
+    return graph_op("Size", [x], [(as_dtype(out_type), ())], name, dtype=as_dtype(out_type)).outputs[0]
+
+
+def shape(input, name="Shape", out_type=int32):  # noqa: A002
+    """The run-time shape of `input` (a 1-D integer tensor)."""
+    x = convert_to_tensor(input)
+    rank = None if x.shape.dims is None else (len(x.shape.dims),)
+    return graph_op("Shape", [x], [(as_dtype(out_type), rank)], name, dtype=as_dtype(out_type)).outputs[0]
+
+
+def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
+    """Pad with `constant_values`: paddings is [[before, after], ...] per dimension (TF's layout)."""
+    if mode.upper() != "CONSTANT":
+        raise ValueError(f"pad: only mode 'CONSTANT' is supported by the shared kernel, got {mode!r}")
+    widths = tuple((int(a), int(b)) for a, b in paddings)
+    return kernel_op("Pad", K.pad, [convert_to_tensor(tensor)], name, pad_width=widths,
+                     constant_values=constant_values)
+
+
 def cast(x, dtype, name="Cast"):
     x = convert_to_tensor(x)
     return graph_op("Cast", [x], [(as_dtype(dtype), x.shape.dims)], name, dtype=as_dtype(dtype)).outputs[0]
@@ -307,8 +349,13 @@ def tuple_(tensors, name=None):
 
 
 # ---------------------------------------------------------------- comparisons, indices, selection
-# Ops without a gradient (TF registers none for them) whose results are indices or booleans: their runners
-# (runtime.py) are one xp call each, as Cast's is.
+
+def typed_kernel_op(op_type, kernel, inputs, name, dtype, /, **attrs):
+    """A kernel op whose output dtype is not its first input's (bool comparisons, int64 indices)."""
+    op = get_default_graph().create_op(op_type, inputs, attrs, name, kernel=kernel)
+    op.outputs[0].dtype = as_dtype(dtype)
+    return op.outputs[0]
+
 
 def _broadcast(op_type, *tensors):
     """The broadcast static shape of `tensors` (None when one has unknown rank)."""
@@ -325,24 +372,34 @@ def _broadcast(op_type, *tensors):
         raise ValueError(f"{e} for '{op_type}' with input shapes: {listed}.") from None
 
 
-def _compare(op_type, fn):
+def _compare(op_type, kernel):
+    def op(x, y, name=None):
+        return typed_kernel_op(op_type, kernel, list(_pair(x, y)), name, bool_)
+    op.__name__ = kernel.name
+    op.__doc__ = f"Elementwise {op_type} through the shared `{kernel.name}` kernel (bool, no gradient)."
+    return op
+
+
+equal = _compare("Equal", K.equal)
+not_equal = _compare("NotEqual", K.not_equal)
+less = _compare("Less", K.less)
+less_equal = _compare("LessEqual", K.less_equal)
+greater = _compare("Greater", K.greater)
+greater_equal = _compare("GreaterEqual", K.greater_equal)
+
+
+def _logical(op_type, fn):
     def op(x, y, name=None):
         x, y = _pair(x, y)
         return graph_op(op_type, [x, y], [(bool_, _broadcast(op_type, x, y))], name or op_type,
                         fn=fn).outputs[0]
     op.__name__ = fn
-    op.__doc__ = f"Elementwise {op_type} (bool result, no gradient)."
+    op.__doc__ = f"Elementwise {fn} of bool tensors (one xp call, no gradient)."
     return op
 
 
-equal = _compare("Equal", "equal")
-not_equal = _compare("NotEqual", "not_equal")
-less = _compare("Less", "less")
-less_equal = _compare("LessEqual", "less_equal")
-greater = _compare("Greater", "greater")
-greater_equal = _compare("GreaterEqual", "greater_equal")
-logical_and = _compare("LogicalAnd", "logical_and")
-logical_or = _compare("LogicalOr", "logical_or")
+logical_and = _logical("LogicalAnd", "logical_and")
+logical_or = _logical("LogicalOr", "logical_or")
 
 
 def logical_not(x, name="LogicalNot"):
@@ -350,24 +407,19 @@ def logical_not(x, name="LogicalNot"):
     return graph_op("LogicalNot", [x], [(bool_, x.shape.dims)], name, fn="logical_not").outputs[0]
 
 
-def _arg_reduce(op_type, fn):
+def _arg_reduce(op_type, kernel):
     def op(input, axis=None, name=None, dimension=None, output_type=int64):  # noqa: A002  (TF's names)
         x = convert_to_tensor(input)
         axis = dimension if axis is None else axis
-        axis = 0 if axis is None else int(axis)
-        dims = x.shape.dims
-        if dims is not None and not -len(dims) <= axis < len(dims):
-            raise ValueError(f"Expected dimension in the range [{-len(dims)}, {len(dims)}), but got {axis} "
-                             f"for '{op_type}' with input shape {list(dims)}")
-        out = None if dims is None else tuple(d for i, d in enumerate(dims) if i != axis % len(dims))
-        return graph_op(op_type, [x], [(as_dtype(output_type), out)], name or op_type, fn=fn,
-                        axis=axis).outputs[0]
-    op.__name__ = fn
+        y = typed_kernel_op(op_type, kernel, [x], name, int64, axis=0 if axis is None else int(axis))
+        return y if as_dtype(output_type) == int64 else cast(y, output_type)
+    op.__name__ = kernel.name
+    op.__doc__ = f"The index of the {kernel.name[3:]} along `axis` (the shared `{kernel.name}` kernel)."
     return op
 
 
-argmax = _arg_reduce("ArgMax", "argmax")
-argmin = _arg_reduce("ArgMin", "argmin")
+argmax = _arg_reduce("ArgMax", K.argmax)
+argmin = _arg_reduce("ArgMin", K.argmin)
 
 
 def floor(x, name="Floor"):
@@ -377,13 +429,14 @@ def floor(x, name="Floor"):
 
 
 def where(condition, x=None, y=None, name="Select"):
-    """Elementwise select (TF1's tf.where with x and y): gradient flows to x where true, y where false."""
+    """Elementwise select (TF1's tf.where with x and y, the shared `where` kernel): the gradient flows to
+    x where true, to y where false."""
     if x is None or y is None:
         raise ValueError("tf.where: only the three-argument form (condition, x, y) is supported; the "
                          "one-argument form returns coordinates, use np.argwhere on a fetched value")
     cond = convert_to_tensor(condition)
     x, y = _pair(x, y)
-    return graph_op("Select", [cond, x, y], [(x.dtype, _broadcast("Select", cond, x, y))], name).outputs[0]
+    return typed_kernel_op("Select", K.where, [cond, x, y], name, x.dtype)   # not the condition's dtype
 
 
 def stop_gradient(input, name="StopGradient"):  # noqa: A002
@@ -393,15 +446,16 @@ def stop_gradient(input, name="StopGradient"):  # noqa: A002
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1, dtype=float32, name="one_hot"):
-    """(…,) integer ids -> (…, depth) with on_value at each id (an out-of-range id gives all off, as TF)."""
+    """(…,) integer ids -> (…, depth), on_value at each id; an out-of-range id gives a row of off_value,
+    as TF's does (the shared `one_hot` kernel with out_of_range="zeros")."""
     ids = convert_to_tensor(indices)
     if not ids.dtype.is_integer:
         raise TypeError(f"one_hot: indices must be integers, got {ids.dtype.name} ({ids.name})")
     if axis != -1:
         raise ValueError("one_hot: only axis=-1 is supported")
-    shape = None if ids.shape.dims is None else ids.shape.dims + (int(depth),)
-    return graph_op("OneHot", [ids], [(as_dtype(dtype), shape)], name, depth=int(depth),
-                    on=on_value, off=off_value, dtype=as_dtype(dtype)).outputs[0]
+    dtype = as_dtype(dtype)
+    return typed_kernel_op("OneHot", K.one_hot, [ids], name, dtype, depth=int(depth), dtype=dtype.name,
+                           on_value=on_value, off_value=off_value, out_of_range="zeros")
 
 
 def _reduce_extreme(op_type, fn):
@@ -423,18 +477,9 @@ reduce_min = _reduce_extreme("Min", "min")
 
 # ---------------------------------------------------------------- composite math (from kernel ops)
 
-def sqrt(x, name=None):
-    return pow(x, 0.5, name=name)
-
-
-def rsqrt(x, name=None):
-    return pow(x, -0.5, name=name)
-
-
-def abs(x, name=None):  # noqa: A001
-    """|x| = sqrt(x * x): a kernel op composition (a dedicated kernel arrives with the kernel breadth)."""
-    x = convert_to_tensor(x)
-    return sqrt(square(x), name=name)
+sqrt = _unary("Sqrt", K.sqrt)
+rsqrt = _unary("Rsqrt", K.rsqrt)
+abs = _unary("Abs", K.abs)  # noqa: A001
 
 
 def reciprocal(x, name=None):
@@ -444,10 +489,15 @@ def reciprocal(x, name=None):
 def expand_dims(input, axis, name=None):  # noqa: A002
     x = convert_to_tensor(input)
     dims = list(x.shape.as_list())
-    if None in dims:
-        raise ValueError(f"expand_dims: {x.name} needs a static shape here, got {x.shape}")
     axis = axis if axis >= 0 else len(dims) + 1 + axis
-    return reshape(x, dims[:axis] + [1] + dims[axis:], name=name)
+    return reshape(x, _target(dims[:axis] + [1] + dims[axis:], x, "expand_dims"), name=name)
+
+
+def _target(dims, x, what):
+    """A reshape target from static dims: one unknown dimension becomes -1."""
+    if dims.count(None) > 1:
+        raise ValueError(f"{what}: {x.name} has more than one unknown dimension ({x.shape})")
+    return [-1 if d is None else d for d in dims]
 
 
 def squeeze(input, axis=None, name=None):  # noqa: A002
@@ -459,7 +509,7 @@ def squeeze(input, axis=None, name=None):  # noqa: A002
         if dims[a] != 1:
             raise ValueError(f"Can not squeeze dim[{a}], expected a dimension of 1, got {dims[a]} for "
                              f"'Squeeze' with input shapes: {dims}.")
-    return reshape(x, [d for i, d in enumerate(dims) if i not in axes], name=name)
+    return reshape(x, _target([d for i, d in enumerate(dims) if i not in axes], x, "squeeze"), name=name)
 
 
 def stack(values, axis=0, name="stack"):

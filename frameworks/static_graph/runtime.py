@@ -50,6 +50,7 @@ def _const(op, sess):
 
 
 @register_runner("Identity")
+@register_runner("PlaceholderWithDefault")
 def _identity(op, sess):
     return lambda x: (x,)
 
@@ -157,23 +158,34 @@ def _xp_fn(op, sess):
     return getattr(sess.xp, op.attrs["fn"])
 
 
-for _t in ("Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr"):
+for _t in ("LogicalAnd", "LogicalOr"):
     register_runner(_t)(lambda op, sess: (lambda f: lambda a, b: (f(a, b),))(_xp_fn(op, sess)))
 for _t in ("LogicalNot", "Floor"):
     register_runner(_t)(lambda op, sess: (lambda f: lambda a: (f(a),))(_xp_fn(op, sess)))
+
+
+@register_runner("Fill")
+def _fill(op, sess):
+    xp, value, dtype = sess.xp, op.attrs["value"], op.attrs["dtype"].np
+    return lambda dims: (xp.full(tuple(int(d) for d in dims), value, dtype),)
+
+
+@register_runner("Size")
+def _size(op, sess):
+    xp, dtype = sess.xp, op.attrs["dtype"].np
+    return lambda x: (xp.asarray(x.size, dtype),)
+
+
+@register_runner("Shape")
+def _shape(op, sess):
+    xp, dtype = sess.xp, op.attrs["dtype"].np
+    return lambda x: (xp.asarray(x.shape, dtype),)
 
 
 @register_runner("Pow")
 def _pow(op, sess):
     power = sess.xp.power
     return lambda x, y: (power(x, y),)
-
-
-@register_runner("ArgMax")
-@register_runner("ArgMin")
-def _arg_reduce(op, sess):
-    f, axis, dtype = _xp_fn(op, sess), op.attrs["axis"], op.outputs[0].dtype.np
-    return lambda x: (f(x, axis=axis).astype(dtype, copy=False),)
 
 
 @register_runner("Max")
@@ -183,23 +195,6 @@ def _extreme(op, sess):
     return lambda x: (f(x, axis=axis, keepdims=keep),)
 
 
-@register_runner("Select")
-def _select(op, sess):
-    where = sess.xp.where
-    return lambda c, x, y: (where(c, x, y),)
-
-
 @register_runner("StopGradient")
 def _stop_gradient(op, sess):
     return lambda x: (x,)
-
-
-@register_runner("OneHot")
-def _one_hot(op, sess):
-    xp, depth, dtype = sess.xp, op.attrs["depth"], op.attrs["dtype"].np
-    on, off = op.attrs["on"], op.attrs["off"]
-
-    def run(ids):
-        hot = ids[..., None] == xp.arange(depth)
-        return (xp.where(hot, xp.asarray(on, dtype), xp.asarray(off, dtype)).astype(dtype, copy=False),)
-    return run

@@ -7,6 +7,7 @@ from frameworks import kernels as K
 from .compiler import compile_plan
 from .graph import Operation, Tensor, get_default_graph
 from .runtime import VariableStore
+from .unsupported import check_target
 
 
 class GPUOptions:
@@ -156,10 +157,12 @@ class Session:
     """
 
     def __init__(self, target="", graph=None, config=None):
+        check_target(target)
         self.graph = graph or get_default_graph()
         self.config = config or ConfigProto()
         self.xp = K.get_xp(self.config.device)
         self._stores = {}
+        self._resources = {}   # per-session state of stateful graph objects (dataset iterators)
         self._plans = {}
         self._mappers = {}
         self._closed = False
@@ -238,6 +241,7 @@ class Session:
         self._closed = True
         self._plans.clear()
         self._stores.clear()
+        self._resources.clear()
 
     def as_default(self):
         return _DefaultSession(self)

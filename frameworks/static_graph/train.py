@@ -10,6 +10,8 @@ from .export import graph_def, to_dot
 from .gradients import gradients
 from .graph import Graph, GraphKeys, float32, get_default_graph, int64
 from .runtime import register_runner
+from .unsupported import (ClusterSpec, Server, batch, input_producer, replica_device_setter,  # noqa: F401
+                          shuffle_batch, slice_input_producer, start_queue_runners, string_input_producer)
 from .variables import Variable, global_variables, trainable_variables
 
 
@@ -129,8 +131,9 @@ class MomentumOptimizer(Optimizer):
 
 
 class RMSPropOptimizer(Optimizer):
-    """TF's ApplyRMSProp: ms += (grad^2 - ms) * (1 - decay); mom = mom * momentum + grad * lr / sqrt(ms + eps);
-    var -= mom. `ms` starts at ones (TF 1.x); `centered` subtracts the mean gradient's square."""
+    """TF's ApplyRMSProp: ms += (grad^2 - ms) * (1 - decay);
+    mom = mom * momentum + grad * lr / sqrt(ms + eps); var -= mom.
+    `ms` starts at ones (TF 1.x); `centered` subtracts the mean gradient's square."""
 
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, name="RMSProp"):
@@ -167,8 +170,10 @@ class AdagradOptimizer(Optimizer):
 
 
 class AdamOptimizer(Optimizer):
-    """The textbook Adam with bias correction (the shared adam kernel); the step count t is a Variable
-    incremented once per apply_gradients, after every variable's update."""
+    """TF1's Adam (the shared adam kernel, eps_placement "folded"): lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t);
+    m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; var -= lr_t * m / (sqrt(v) + epsilon). The step count t is
+    a Variable incremented once per apply_gradients, after every variable's update (TF keeps the powers
+    b1^t, b2^t instead: the same numbers)."""
     _update_type = "ApplyAdam"
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False,
@@ -224,7 +229,7 @@ def _run_adam(op, sess):
 
     def run(*args):
         lr, (p, m, v, t, g) = _lr(op, args)
-        update(xp, p, g, m, v, int(t) + 1, lr=lr, beta1=b1, beta2=b2, eps=eps)
+        update(xp, p, g, m, v, int(t) + 1, lr=lr, beta1=b1, beta2=b2, eps=eps, eps_placement="folded")
     return run
 
 

@@ -1,9 +1,8 @@
 """lstm-cells the Gluon way: gluon.rnn.LSTMCell stepped in a Python loop over time (each step made of
 FullyConnected, split, activations and products), then a Dense decoder; hybridizing traces the whole
 unrolled loop once. Variant 'imperative' runs it op by op."""
-import frameworks.hybrid as mx
-from frameworks.hybrid import autograd, gluon, nd
-from workloads._gluon import MeanSoftmaxCELoss
+from frameworks.hybrid import gluon
+from workloads._gluon import LanguageModelTrainer
 from workloads.lstm_cells import spec
 
 VARIANTS = ("imperative",)
@@ -29,42 +28,9 @@ class UnrolledLanguageModel(gluon.HybridBlock):
         return self.decoder(F.concat(*outputs, dim=0))                          # (T*B, V), time-major
 
 
-class Trainer:
-    def __init__(self, size, device, variant):
-        c = spec.SIZES[size]
-        self.ctx = mx.gpu() if device == "gpu" else mx.cpu()
-        self.net = UnrolledLanguageModel(c["V"], c["E"], c["H"], c["T"], c["B"])
-        self.net.initialize(ctx=self.ctx)
-        p = spec.init_params(size)
-        self.net.embedding.weight.set_data(p["emb"])
-        self.net.cell.i2h_weight.set_data(p["wx"].T)          # Gluon keeps (4H, E) and (4H, H)
-        self.net.cell.h2h_weight.set_data(p["wh"].T)
-        self.net.cell.i2h_bias.set_data(p["b_ih"])
-        self.net.cell.h2h_bias.set_data(p["b_hh"])
-        self.net.decoder.weight.set_data(p["wo"].T)
-        self.net.decoder.bias.set_data(p["bo"])
-        self.loss_fn = MeanSoftmaxCELoss()
-        if variant is None:
-            self.net.hybridize()
-            self.loss_fn.hybridize()
-        self.trainer = gluon.Trainer(self.net.collect_params(), "sgd", {"learning_rate": c["lr"]})
-
-    def step(self, batch):
-        inputs = nd.array(batch["inputs"], ctx=self.ctx)
-        targets = nd.array(batch["targets"], ctx=self.ctx).T.reshape((-1,))
-        with autograd.record():
-            loss = self.loss_fn(self.net(inputs), targets)
-        loss.backward()
-        self.trainer.step(1)  # MeanSoftmaxCELoss is already the batch mean
-        return float(loss.asscalar())
-
-    def params(self):
-        net = self.net
-        return {"emb": net.embedding.weight.data().asnumpy(), "wx": net.cell.i2h_weight.data().asnumpy().T,
-                "wh": net.cell.h2h_weight.data().asnumpy().T, "b_ih": net.cell.i2h_bias.data().asnumpy(),
-                "b_hh": net.cell.h2h_bias.data().asnumpy(), "wo": net.decoder.weight.data().asnumpy().T,
-                "bo": net.decoder.bias.data().asnumpy()}
-
-
 def build(size="small", device="cpu", variant=None):
-    return Trainer(size, device, variant)
+    c = spec.SIZES[size]
+    return LanguageModelTrainer(spec, size, device, variant,
+                                UnrolledLanguageModel(c["V"], c["E"], c["H"], c["T"], c["B"]),
+                                lambda net: (net.cell.i2h_weight, net.cell.h2h_weight, net.cell.i2h_bias,
+                                             net.cell.h2h_bias))

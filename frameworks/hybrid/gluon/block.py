@@ -3,6 +3,7 @@ after hybridize(), traced once per input signature (F = sym) into a cached graph
 records as a single op."""
 import contextlib
 import re
+import threading
 
 import numpy
 
@@ -14,17 +15,23 @@ from ..symbol import Symbol
 from ..ndarray import load_arrays, save_arrays
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, _assign
 
-_SCOPES = [None]          # the Block whose name_scope() is open
-_GLOBAL_COUNTS = {}
+class _Scope(threading.local):
+    block = None              # the Block whose name_scope() is open in this thread
+
+
+_SCOPE = _Scope()
 
 
 def _new_prefix(block):
+    """'<parent prefix><class name><n>_': n counts within the open name scope (the parent block's own
+    counter), or at the top level in the current symbol NameManager, as Gluon names blocks."""
     hint = type(block).__name__.lower()
-    parent = _SCOPES[-1]
-    counts = parent._child_counts if parent is not None else _GLOBAL_COUNTS
-    n = counts.get(hint, 0)
-    counts[hint] = n + 1
-    return (parent.prefix if parent is not None else "") + f"{hint}{n}_"
+    parent = _SCOPE.block
+    if parent is None:
+        return symbol.current_name_manager().get(None, hint) + "_"
+    n = parent._child_counts.get(hint, 0)
+    parent._child_counts[hint] = n + 1
+    return f"{parent.prefix}{hint}{n}_"
 
 
 class Block:
@@ -35,7 +42,11 @@ class Block:
 
     def __init__(self, prefix=None, params=None):
         object.__setattr__(self, "_child_counts", {})
-        self._prefix = prefix if prefix is not None else _new_prefix(self)
+        if prefix is None:
+            prefix = _new_prefix(self)
+        elif _SCOPE.block is not None:   # a prefix given inside a name scope extends the parent's, as Gluon's
+            prefix = _SCOPE.block.prefix + prefix
+        self._prefix = prefix
         self._params = ParameterDict(self._prefix, shared=params)
         self._children = {}
         self._reg_params = {}
@@ -55,11 +66,11 @@ class Block:
     @contextlib.contextmanager
     def name_scope(self):
         """Blocks created inside are named after this one (prefix 'parent_child0_')."""
-        _SCOPES.append(self)
+        old, _SCOPE.block = _SCOPE.block, self
         try:
             yield
         finally:
-            _SCOPES.pop()
+            _SCOPE.block = old
 
     def __setattr__(self, name, value):
         if isinstance(value, Block):
@@ -288,6 +299,17 @@ class HybridBlock(Block):
 
     # ------------------------------------------------------------ the cached graph
     def _build(self, args, flat, fmt, sig):
+        """The cache entry of a new signature: the traced symbol compiled for these shapes."""
+        grouped, out_fmt, nodes, plist = self._trace(args, flat, fmt)
+        shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
+        dtypes = [a._data.dtype for a in flat] + [p.data().dtype for p in plist]
+        grads = [s[2] for s in sig[1:]] + [p.grad_req != "null" for p in plist]
+        graph = CachedGraph(grouped._outputs, nodes, shapes, grads, training=sig[0], arg_dtypes=dtypes)
+        return _CacheEntry(graph, plist, out_fmt, grouped, sig)
+
+    def _trace(self, args, flat, fmt):
+        """hybrid_forward run on Symbols: (grouped outputs, their nesting, the graph's input nodes: data
+        then parameters, the parameters)."""
         names = ["data"] if len(flat) == 1 else [f"data{i}" for i in range(len(flat))]
         inputs = [symbol.var(n, shape=a.shape) for n, a in zip(names, flat)]
         self._finish_deferred(*args)  # imperative shapes are at hand: settle deferred params first
@@ -307,11 +329,7 @@ class HybridBlock(Block):
             raise ValueError(f"{self.name}: the traced graph uses inputs {unknown} that are neither "
                              "data nor this block's parameters")
         plist = [params[n] for n in param_names]
-        nodes = [by_name[n] for n in names] + [by_name[n] for n in param_names]
-        shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
-        grads = [s[2] for s in sig[1:]] + [p.grad_req != "null" for p in plist]
-        graph = CachedGraph(grouped._outputs, nodes, shapes, grads, training=sig[0])
-        return _CacheEntry(graph, plist, out_fmt, grouped, sig)
+        return grouped, out_fmt, [by_name[n] for n in names] + [by_name[n] for n in param_names], plist
 
     def _call_cached_op(self, *args):
         for a in args:
@@ -382,28 +400,18 @@ class SymbolBlock(HybridBlock):
             _assign(dict(block._params.items()), loaded, param_file, False, False, ctx)
         return block
 
-    def _call_cached_op(self, x, *args):
-        flat = [x, *args]
-        sig = (_STATE.training, *[(a.shape, a._data.dtype, a._node is not None or a._grad_req != "null")
-                                  for a in flat])
-        entry = self._cache.entries.get(sig)
-        if entry is None:
-            nodes = {n.name: n for n in symbol._args(self._symbol._outputs)}
-            plist = [p for p in self._params.values()]
-            missing = [n for n in self._input_names if n not in nodes]
-            if missing:
-                raise ValueError(f"SymbolBlock: inputs {missing} are not arguments of the symbol")
-            graph = CachedGraph(self._symbol._outputs, [nodes[n] for n in self._input_names] +
-                                [nodes[p.name] for p in plist], [a.shape for a in flat] +
-                                [p.data().shape for p in plist],
-                                [s[2] for s in sig[1:]] + [p.grad_req != "null" for p in plist],
-                                training=sig[0])
-            entry = self._cache.entries[sig] = _CacheEntry(graph, plist, 0 if len(self._symbol) == 1 else
-                                                           [0] * len(self._symbol), self._symbol, sig)
-        out = invoke(entry.graph, flat + entry.arrays, {})
-        return list(out) if isinstance(out, tuple) else out
+    def _trace(self, args, flat, fmt):
+        nodes = {n.name: n for n in symbol._args(self._symbol._outputs)}
+        missing = [n for n in self._input_names if n not in nodes]
+        if missing:
+            raise ValueError(f"SymbolBlock: inputs {missing} are not arguments of the symbol")
+        plist = list(self._params.values())
+        out_fmt = 0 if len(self._symbol) == 1 else [0] * len(self._symbol)
+        return (self._symbol, out_fmt, [nodes[n] for n in self._input_names] + [nodes[p.name] for p in plist],
+                plist)
 
-    forward = _call_cached_op
+    def forward(self, x, *args):
+        return self._call_cached_op(x, *args)
 
 
 __all__ = ["Block", "HybridBlock", "Sequential", "HybridSequential", "SymbolBlock",

@@ -1,4 +1,5 @@
-"""Common layers: InnerProduct, Embed, LSTM, Eltwise, Reduction, Concat, Slice, Silence, Flatten, Reshape, Split."""
+"""Common layers: InnerProduct, Embed, LSTM, Eltwise, Softmax, Scale, Bias, BatchNorm, ArgMax, Reduction, Concat,
+Slice, Silence, Flatten, Reshape, Split."""
 import numpy
 
 from frameworks import kernels as K
@@ -161,7 +162,8 @@ class LSTMLayer(ParamLayer):
 
 @register_layer("Eltwise")
 class EltwiseLayer(Layer):
-    """PROD, SUM (coeff 1) or MAX of two or more same-shaped bottoms, chained pairwise through the kernels."""
+    """PROD, SUM (with a coefficient per bottom) or MAX of two or more same-shaped bottoms, chained
+    pairwise through the kernels (SUM's coefficients through mul by a scalar)."""
     min_bottom_blobs = 2
     exact_num_top_blobs = 1
     OPS = {caffe_pb2.EltwiseParameter.PROD: K.mul, caffe_pb2.EltwiseParameter.SUM: K.add,
@@ -169,36 +171,283 @@ class EltwiseLayer(Layer):
 
     def layer_setup(self, bottom, top):
         p = self.layer_param.eltwise_param
-        if any(c != 1 for c in p.coeff):
-            raise self.error("SUM coefficients other than 1 are not supported")
+        coeff = [float(str(numpy.float32(c))) for c in p.coeff]
+        if coeff and p.operation != caffe_pb2.EltwiseParameter.SUM:
+            raise self.error("Eltwise layer only takes coefficients for summation.")
+        if coeff and len(coeff) != len(bottom):
+            raise self.error(f"Eltwise Layer takes one coefficient per bottom blob: {len(bottom)} bottoms, "
+                             f"{len(coeff)} coeff")
+        self.coeff = coeff if any(c != 1 for c in coeff) else None
         self.kernel = self.OPS[p.operation]
 
     def reshape(self, bottom, top):
         shapes = [b.shape for b in bottom]
         if any(s != shapes[0] for s in shapes):
             raise self.error(f"shape mismatch: bottoms {self.layer_param.bottom} have shapes {shapes}")
-        top[0].reshape(*shapes[0])
+        if top[0] not in bottom:
+            top[0].reshape(*shapes[0])
 
     def forward(self, bottom, top):
-        out = top[0].data
-        y, saved = self.kernel.forward(self.xp, bottom[0].data, bottom[1].data, out=out)
+        xp = self.xp
+        xs = [b.data for b in bottom]
+        self.saved_coeff = []
+        if self.coeff:
+            scaled = []
+            for x, c in zip(xs, self.coeff):
+                y, s = K.mul.forward(xp, x, c)
+                scaled.append(y)
+                self.saved_coeff.append(s)
+            xs = scaled
+        # in place (top is a bottom, as ResNet's shortcut sums are written) the result is a fresh array
+        out = None if top[0] in bottom else top[0].data
+        y, saved = self.kernel.forward(xp, xs[0], xs[1], out=out if len(xs) == 2 else None)
         self.saved = [saved]
-        for b in bottom[2:]:
+        for x in xs[2:]:
             # the running result is re-read by the next step's backward, so chain through fresh arrays
-            y, saved = self.kernel.forward(self.xp, y.copy(), b.data, out=out)
+            y, saved = self.kernel.forward(xp, y, x)
             self.saved.append(saved)
+        if out is None or len(xs) > 2:
+            top[0].set_data(y)
 
     def backward(self, top, propagate_down, bottom):
         g = top[0].diff
+        grads = [None] * len(bottom)
         for i in range(len(bottom) - 1, 0, -1):
             first = i > 1 or propagate_down[0]
             g, gb = self.kernel.backward(self.xp, self.saved[i - 1], g, needs=(first, propagate_down[i]))
-            if propagate_down[i]:
-                bottom[i].set_diff(gb)
+            grads[i] = gb
+        grads[0] = g
+        for i, (b, down) in enumerate(zip(bottom, propagate_down)):
+            if down:
+                gi = grads[i]
+                if self.coeff:
+                    gi = K.mul.backward(self.xp, self.saved_coeff[i], gi, needs=(True, False))[0]
+                b.set_diff(gi)
+
+
+@register_layer("Softmax")
+class SoftmaxLayer(Layer):
+    """softmax over softmax_param.axis (1 by default), through the shared kernel."""
+    exact_num_bottom_blobs = 1
+    exact_num_top_blobs = 1
+
+    def reshape(self, bottom, top):
+        self.axis = axis_index(self.layer_param.softmax_param.axis, len(bottom[0].shape))
+        top[0].reshape(*infer(self, K.softmax, bottom[0].shape, axis=self.axis))
+
+    def forward(self, bottom, top):
+        out = None if top[0] is bottom[0] else top[0].data
+        y, self.saved = K.softmax.forward(self.xp, bottom[0].data, axis=self.axis, out=out)
+        if out is None:
+            top[0].set_data(y)
+
+    def backward(self, top, propagate_down, bottom):
         if propagate_down[0]:
-            bottom[0].set_diff(g)
+            bottom[0].set_diff(K.softmax.backward(self.xp, self.saved, top[0].diff, axis=self.axis)[0])
 
 
+def _broadcast_shape(layer, x_shape, axis, num_axes, what):
+    """The shape a Scale/Bias operand takes to broadcast over x: x.shape[axis:axis + num_axes] followed by
+    ones for the remaining axes (Caffe's outer x scale x inner loop)."""
+    nd = len(x_shape)
+    axis = axis_index(axis, nd)
+    end = nd if num_axes == -1 else axis + num_axes
+    if not 0 <= axis <= end <= nd:
+        raise layer.error(f"{what}: axis {axis} and num_axes {num_axes} do not fit the bottom {x_shape}")
+    return tuple(x_shape[axis:end]), tuple(x_shape[axis:end]) + (1,) * (nd - end)
+
+
+class _ScaleBias(ParamLayer):
+    """y = x * scale (+ bias) or y = x + bias, the operand a learned blob or the second bottom, broadcast
+    from `axis` over num_axes axes; mul and add kernels (their backward sums over the broadcast axes)."""
+    exact_num_top_blobs = 1
+    min_bottom_blobs = 1
+    max_bottom_blobs = 2
+    op = None
+
+    def setup_operand(self, bottom, p, filler, default_value):
+        """The operand: bottom[1], or a learned blob (`filler`, else constant `default_value`)."""
+        self.from_bottom = len(bottom) == 2
+        shape, self.bshape = _broadcast_shape(self, bottom[0].shape, p.axis, p.num_axes, self.type)
+        if self.from_bottom:
+            if bottom[1].shape != shape:
+                raise self.error(f"shape mismatch: bottom {self.layer_param.bottom[1]!r} has shape "
+                                 f"{bottom[1].shape}, needs {shape} (axis {p.axis}, num_axes {p.num_axes})")
+        else:
+            default = caffe_pb2.FillerParameter(type="constant", value=default_value)
+            self.add_param(shape, filler if p.HasField("filler") else default, 1, 1)
+
+    def reshape(self, bottom, top):
+        p_axis, num = self.axes
+        shape, bshape = _broadcast_shape(self, bottom[0].shape, p_axis, num, self.type)
+        operand = bottom[1].shape if self.from_bottom else self.blobs[0].shape
+        if shape != operand:
+            raise self.error(f"shape mismatch: the bottom {bottom[0].shape} needs a {self.type.lower()} of "
+                             f"shape {shape}, the operand has {operand}")
+        self.bshape = bshape
+        if top[0] is not bottom[0]:
+            top[0].reshape(*bottom[0].shape)
+
+    def operand(self, bottom):
+        return (bottom[1].data if self.from_bottom else self.blobs[0].data).reshape(self.bshape)
+
+
+@register_layer("Scale")
+class ScaleLayer(_ScaleBias):
+    """Caffe's Scale: y = x * scale (+ bias with bias_term), scale of shape x.shape[axis:axis+num_axes]
+    (a learned blob, filler constant 1 by default, or the second bottom). After BatchNorm it is the
+    learned affine part."""
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.scale_param
+        self.axes = (p.axis, p.num_axes)
+        self.setup_operand(bottom, p, p.filler, 1.0)
+        self.bias_term = p.bias_term
+        if self.bias_term:
+            self.bias_index = len(self.blobs)
+            self.add_param(self.blobs[0].shape if self.blobs else bottom[1].shape, p.bias_filler, 1, 1)
+
+    def forward(self, bottom, top):
+        xp = self.xp
+        y, self.saved = K.mul.forward(xp, bottom[0].data, self.operand(bottom))
+        if self.bias_term:
+            y, self.saved_b = K.add.forward(xp, y, self.blobs[self.bias_index].data.reshape(self.bshape), out=y)
+        top[0].set_data(y)   # a fresh array: in place, the input lives on in `saved` for the backward
+
+    def backward(self, top, propagate_down, bottom):
+        g = top[0].diff
+        if self.bias_term:
+            gb = K.add.backward(self.xp, self.saved_b, g, needs=(False, True))[1]
+            self.param_diff(self.bias_index, gb.reshape(self.blobs[self.bias_index].shape))
+        need_s = self.from_bottom and propagate_down[1] or not self.from_bottom
+        gx, gs = K.mul.backward(self.xp, self.saved, g, needs=(propagate_down[0], need_s))
+        if not self.from_bottom:
+            self.param_diff(0, gs.reshape(self.blobs[0].shape))
+        elif propagate_down[1]:
+            bottom[1].set_diff(gs.reshape(bottom[1].shape))
+        if propagate_down[0]:
+            bottom[0].set_diff(gx)
+
+
+@register_layer("Bias")
+class BiasLayer(_ScaleBias):
+    """Caffe's Bias: y = x + bias, bias of shape x.shape[axis:axis+num_axes] (learned, or the second bottom)."""
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.bias_param
+        self.axes = (p.axis, p.num_axes)
+        self.setup_operand(bottom, p, p.filler, 0.0)
+
+    def forward(self, bottom, top):
+        y, self.saved = K.add.forward(self.xp, bottom[0].data, self.operand(bottom))
+        top[0].set_data(y)
+
+    def backward(self, top, propagate_down, bottom):
+        need_b = propagate_down[1] if self.from_bottom else True
+        gx, gb = K.add.backward(self.xp, self.saved, top[0].diff, needs=(propagate_down[0], need_b))
+        if not self.from_bottom:
+            self.param_diff(0, gb.reshape(self.blobs[0].shape))
+        elif propagate_down[1]:
+            bottom[1].set_diff(gb.reshape(bottom[1].shape))
+        if propagate_down[0]:
+            bottom[0].set_diff(gx)
+
+
+@register_layer("BatchNorm")
+class BatchNormLayer(ParamLayer):
+    """Caffe's BatchNorm: normalise each channel of (N, C) or (N, C, H, W); no affine part (a Scale layer
+    follows). Blobs: the moving mean SUM, the moving variance SUM and the scale factor (1,), updated in
+    TRAIN as Caffe does (factor = maf * factor + 1; sum = batch + maf * sum, the variance unbiased) and
+    read as sum / factor when use_global_stats (the default in TEST). Their lr_mult is forced to 0."""
+    exact_num_bottom_blobs = 1
+    exact_num_top_blobs = 1
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.batch_norm_param
+        shape = bottom[0].shape
+        if len(shape) not in (2, 4):
+            raise self.error(f"needs an (N, C) or (N, C, H, W) bottom, got {shape}")
+        self.use_global = p.use_global_stats if p.HasField("use_global_stats") else \
+            self.phase == caffe_pb2.TEST
+        self.maf = float(str(numpy.float32(p.moving_average_fraction)))
+        self.eps = float(str(numpy.float32(p.eps)))
+        c = shape[1]
+        zero = caffe_pb2.FillerParameter(type="constant", value=0)
+        for s in ((c,), (c,), (1,)):
+            self.add_param(s, zero, 1, 1)
+        # Caffe masks the statistics from the solver: lr_mult 0 on all three blobs
+        specs = self.layer_param.param
+        if any(ps.lr_mult != 0 for ps in specs if ps.HasField("lr_mult")):
+            raise self.error("BatchNorm's blobs are statistics, not parameters: lr_mult must be 0")
+        while len(specs) < 3:
+            specs.add()
+        for ps in specs:
+            ps.lr_mult = 0
+
+    def attrs(self):
+        return dict(eps=self.eps, momentum=self.maf, training=not self.use_global, convention="caffe")
+
+    def reshape(self, bottom, top):
+        shapes = [bottom[0].shape, None, None] + [b.shape for b in self.blobs]
+        top[0].reshape(*infer(self, K.batch_norm, *shapes, **self.attrs()))
+
+    def forward(self, bottom, top):
+        mean, var, factor = (b.data for b in self.blobs)
+        y, self.saved = K.batch_norm.forward(self.xp, bottom[0].data, None, None, mean, var, factor,
+                                             **self.attrs())
+        top[0].set_data(y)
+
+    def backward(self, top, propagate_down, bottom):
+        if propagate_down[0]:
+            grads = K.batch_norm.backward(self.xp, self.saved, top[0].diff, needs=(True, False, False),
+                                          **self.attrs())
+            bottom[0].set_diff(grads[0])
+
+
+@register_layer("ArgMax")
+class ArgMaxLayer(Layer):
+    """The top_k indices of the largest values (along `axis`, or over each item's flattened values), or
+    with out_max_val their values (with axis) / index-value pairs (without); no gradient, float top."""
+    exact_num_bottom_blobs = 1
+    exact_num_top_blobs = 1
+    data_bottoms = (0,)
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.argmax_param
+        self.top_k, self.out_max_val = p.top_k, p.out_max_val
+        self.axis = p.axis if p.HasField("axis") else None
+        self.positive(self.top_k, "argmax_param.top_k")
+
+    def reshape(self, bottom, top):
+        shape = bottom[0].shape
+        if self.axis is None:
+            n = prod(shape[1:])
+            if self.top_k > n:
+                raise self.error(f"top_k {self.top_k} is larger than the {n} values per item")
+            top[0].reshape(shape[0], 2 if self.out_max_val else 1, self.top_k)
+        else:
+            a = axis_index(self.axis, len(shape))
+            if self.top_k > shape[a]:
+                raise self.error(f"top_k {self.top_k} is larger than axis {a} ({shape[a]})")
+            top[0].reshape(*(shape[:a] + (self.top_k,) + shape[a + 1:]))
+
+    def forward(self, bottom, top):
+        xp, x = self.xp, bottom[0].data
+        if self.axis is None:
+            x = x.reshape(x.shape[0], -1)
+            a = 1
+        else:
+            a = axis_index(self.axis, x.ndim)
+        if self.top_k == 1:
+            idx, _ = K.argmax.forward(xp, x, axis=a, keepdims=True)
+        else:   # descending by value; a stable sort keeps the lower index first among ties, as Caffe
+            idx = xp.flip(xp.argsort(x, axis=a, kind="stable"), axis=a).take(range(self.top_k), axis=a)
+        vals = xp.take_along_axis(x, idx, axis=a)
+        if self.axis is None:
+            out = xp.stack([idx, vals], axis=1) if self.out_max_val else idx[:, None, :]
+        else:
+            out = vals if self.out_max_val else idx
+        top[0].data[...] = out.reshape(top[0].shape)
 @register_layer("Reduction")
 class ReductionLayer(Layer):
     """coeff * SUM or MEAN over the axes from `axis` on (axis 0: a scalar, for building losses)."""

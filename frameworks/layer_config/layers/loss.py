@@ -8,51 +8,149 @@ from ..proto import caffe_pb2
 
 # ---------------------------------------------------------------- losses and metrics
 
-@register_layer("SoftmaxWithLoss")
-class SoftmaxWithLossLayer(Layer):
-    """Mean softmax cross-entropy over every position (normalization VALID, no ignore_label).
+def _normalization(layer):
+    """Caffe's normalization mode: the deprecated `normalize` (true VALID, false BATCH_SIZE) wins."""
+    lp = layer.layer_param.loss_param
+    if lp.HasField("normalize"):
+        return caffe_pb2.LossParameter.VALID if lp.normalize else caffe_pb2.LossParameter.BATCH_SIZE
+    return lp.normalization
 
-    The class axis (softmax_param.axis) must be the last one, so logits fold into (positions, classes)
-    without a copy; labels may be float (as in Caffe) or integer blobs.
-    """
+
+def _normalizer(mode, outer, inner, valid):
+    """Caffe's get_normalizer: FULL outer*inner, VALID the non-ignored count, BATCH_SIZE outer, NONE 1;
+    at least 1."""
+    n = {caffe_pb2.LossParameter.FULL: outer * inner, caffe_pb2.LossParameter.VALID: valid,
+         caffe_pb2.LossParameter.BATCH_SIZE: outer, caffe_pb2.LossParameter.NONE: 1}[mode]
+    return max(1.0, float(n))
+
+
+def _int_labels(labels):
+    return labels if labels.dtype.kind in "iu" else labels.astype(numpy.int64)
+
+
+class _LossLayer(Layer):
+    """Predictions and labels (never given a gradient); loss_param's ignore_label and normalization."""
     data_bottoms = (1,)
     exact_num_bottom_blobs = 2
-    exact_num_top_blobs = 1
     default_loss_weight = 1.0
 
     def layer_setup(self, bottom, top):
         lp = self.layer_param.loss_param
-        if lp.HasField("ignore_label"):
-            raise self.error("loss_param.ignore_label is not supported")
-        if lp.normalization not in (caffe_pb2.LossParameter.VALID, caffe_pb2.LossParameter.FULL):
-            raise self.error("only normalization VALID / FULL (a mean over positions) is supported")
+        self.ignore = lp.ignore_label if lp.HasField("ignore_label") else None
+        self.mode = _normalization(self)
+
+
+@register_layer("SoftmaxWithLoss")
+class SoftmaxWithLossLayer(_LossLayer):
+    """Softmax cross-entropy over softmax_param.axis (1 by default) at every other position, through the
+    shared kernel; loss_param ignore_label skips positions, normalization FULL / VALID (default) /
+    BATCH_SIZE / NONE divides the sum. A second top, if any, is the softmax.
+
+    When the class axis is the last one (or only ones follow it) the logits fold into (positions, classes)
+    without a copy; otherwise they are moved there first. Labels may be float (Caffe) or integer blobs.
+    """
+    min_top_blobs = 1
+    max_top_blobs = 2
 
     def reshape(self, bottom, top):
         shape = bottom[0].shape
-        axis = axis_index(self.layer_param.softmax_param.axis, len(shape))
-        if axis != len(shape) - 1:
-            raise self.error(f"the class axis {axis} must be the last axis of the logits {shape}")
-        self.n = prod(shape[:axis])
+        self.axis = axis_index(self.layer_param.softmax_param.axis, len(shape))
+        self.outer, self.classes = prod(shape[:self.axis]), shape[self.axis]
+        self.inner = prod(shape[self.axis + 1:])
+        self.n = self.outer * self.inner
         if bottom[1].count != self.n:
-            raise self.error(f"shape mismatch: logits {shape} give {self.n} positions but the label blob "
-                             f"{self.layer_param.bottom[1]!r} has shape {bottom[1].shape}")
-        infer(self, K.softmax_cross_entropy, (self.n, shape[-1]), (self.n,))
+            raise self.error(f"shape mismatch: logits {shape} with the class axis {self.axis} give {self.n} "
+                             f"positions but the label blob {self.layer_param.bottom[1]!r} has shape "
+                             f"{bottom[1].shape}")
+        infer(self, K.softmax_cross_entropy, (self.n, self.classes), (self.n,), ignore_index=self.ignore)
         top[0].reshape()
+        if len(top) > 1:
+            top[1].reshape(*shape)
+
+    def _rows(self, x):
+        """(positions, classes) logits: a view when the class axis is last, else a transposed copy."""
+        if self.inner == 1:
+            return x.reshape(self.n, self.classes)
+        return self.xp.ascontiguousarray(
+            x.reshape(self.outer, self.classes, self.inner).transpose(0, 2, 1)).reshape(self.n, self.classes)
 
     def forward(self, bottom, top):
-        labels = bottom[1].data.reshape(self.n)
-        if labels.dtype.kind != "i":
-            labels = labels.astype(numpy.int64)
-        loss, self.saved = K.softmax_cross_entropy.forward(
-            self.xp, bottom[0].data.reshape(self.n, -1), labels)
-        top[0].set_data(self.xp.asarray(loss))
+        xp = self.xp
+        labels = _int_labels(bottom[1].data.reshape(self.n))
+        # the kernel's loss is the mean over the positions it did not ignore; rescale to Caffe's normalizer
+        valid = self.n if self.ignore is None else int((labels != self.ignore).sum())
+        self.scale = valid / _normalizer(self.mode, self.outer, self.inner, valid)
+        if valid == 0:
+            self.saved = None
+            top[0].set_data(xp.zeros((), self.dtype))
+        else:
+            loss, self.saved = K.softmax_cross_entropy.forward(xp, self._rows(bottom[0].data), labels,
+                                                               ignore_index=self.ignore)
+            if self.scale != 1:
+                loss, self.saved_scale = K.mul.forward(xp, loss, self.scale)
+            top[0].set_data(xp.asarray(loss, dtype=self.dtype))
+        if len(top) > 1:
+            prob, _ = K.softmax.forward(xp, bottom[0].data, axis=self.axis)
+            top[1].set_data(prob)
 
     def backward(self, top, propagate_down, bottom):
         if propagate_down[1]:
-            raise self.error("cannot back-propagate to the labels (set propagate_down: false)")
-        if propagate_down[0]:
-            g, _ = K.softmax_cross_entropy.backward(self.xp, self.saved, top[0].diff)
-            bottom[0].set_diff(g.reshape(bottom[0].shape))
+            raise self.error("Layer cannot backpropagate to label inputs.")
+        if not propagate_down[0]:
+            return
+        if self.saved is None:
+            bottom[0].set_diff(self.xp.zeros(bottom[0].shape, self.dtype))
+            return
+        g = top[0].diff
+        if self.scale != 1:
+            g = K.mul.backward(self.xp, self.saved_scale, g, needs=(True, False))[0]
+        g, _ = K.softmax_cross_entropy.backward(self.xp, self.saved, g, ignore_index=self.ignore)
+        if self.inner != 1:
+            g = self.xp.ascontiguousarray(g.reshape(self.outer, self.inner, self.classes).transpose(0, 2, 1))
+        bottom[0].set_diff(g.reshape(bottom[0].shape))
+
+
+@register_layer("SigmoidCrossEntropyLoss")
+class SigmoidCrossEntropyLossLayer(_LossLayer):
+    """sum over elements of the sigmoid cross-entropy of logits x and targets z in [0, 1] (the shared
+    never-overflowing kernel), positions whose target is ignore_label left out, divided by the
+    normalizer (VALID by default: the non-ignored count; BATCH_SIZE: the first axis)."""
+    exact_num_top_blobs = 1
+
+    def reshape(self, bottom, top):
+        if bottom[0].count != bottom[1].count:
+            raise self.error(f"SIGMOID_CROSS_ENTROPY_LOSS layer inputs must have the same count: "
+                             f"{bottom[0].shape} and {bottom[1].shape}")
+        top[0].reshape()
+
+    def forward(self, bottom, top):
+        xp = self.xp
+        z = bottom[1].data.reshape(bottom[0].shape).astype(self.dtype, copy=False)
+        per, self.saved = K.sigmoid_cross_entropy_with_logits.forward(xp, bottom[0].data, z)
+        self.mask = None
+        valid = bottom[0].count
+        if self.ignore is not None:
+            self.mask = (z != self.ignore).astype(self.dtype)
+            valid = int(self.mask.sum())
+            per, self.saved_mask = K.mul.forward(xp, per, self.mask)
+        total, self.saved_sum = K.sum.forward(xp, per)
+        self.scale = 1.0 / _normalizer(self.mode, bottom[0].num, bottom[0].count // max(1, bottom[0].num),
+                                       valid)
+        loss, self.saved_scale = K.mul.forward(xp, total, self.scale)
+        top[0].set_data(xp.asarray(loss, dtype=self.dtype))
+
+    def backward(self, top, propagate_down, bottom):
+        if propagate_down[1]:
+            raise self.error("SigmoidCrossEntropyLoss Layer cannot backpropagate to label inputs.")
+        if not propagate_down[0]:
+            return
+        xp = self.xp
+        g = K.mul.backward(xp, self.saved_scale, top[0].diff, needs=(True, False))[0]
+        (g,) = K.sum.backward(xp, self.saved_sum, g)
+        if self.mask is not None:
+            g = K.mul.backward(xp, self.saved_mask, g, needs=(True, False))[0]
+        g = K.sigmoid_cross_entropy_with_logits.backward(xp, self.saved, g, needs=(True, False))[0]
+        bottom[0].set_diff(g)
 
 
 @register_layer("EuclideanLoss")
@@ -90,22 +188,39 @@ class EuclideanLossLayer(Layer):
 
 @register_layer("Accuracy")
 class AccuracyLayer(Layer):
-    """Fraction of positions whose top-scoring class (top_k 1) is the label; no gradient."""
+    """The fraction of (non-ignored) positions whose label is among the top_k scores along `axis` (1 by
+    default); ties with the label's score count against it, as in Caffe. No gradient."""
     data_bottoms = (0, 1)
     exact_num_bottom_blobs = 2
     exact_num_top_blobs = 1
 
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.accuracy_param
+        self.top_k = self.positive(p.top_k, "accuracy_param.top_k")
+        self.ignore = p.ignore_label if p.HasField("ignore_label") else None
+
     def reshape(self, bottom, top):
-        if self.layer_param.accuracy_param.top_k != 1:
-            raise self.error("only top_k 1 is supported")
         shape = bottom[0].shape
         self.axis = axis_index(self.layer_param.accuracy_param.axis, len(shape))
-        if self.axis != len(shape) - 1 or bottom[1].count != prod(shape[:-1]):
-            raise self.error(f"shape mismatch: scores {shape} (class axis last) and labels {bottom[1].shape}")
+        self.outer, self.classes = prod(shape[:self.axis]), shape[self.axis]
+        self.inner = prod(shape[self.axis + 1:])
+        if self.top_k > self.classes:
+            raise self.error(f"top_k {self.top_k} must be at most the number of classes {self.classes}")
+        if bottom[1].count != self.outer * self.inner:
+            raise self.error(f"shape mismatch: scores {shape} (class axis {self.axis}) and labels "
+                             f"{bottom[1].shape}: the label count must be {self.outer * self.inner}")
         top[0].reshape()
 
     def forward(self, bottom, top):
         xp = self.xp
-        pred = xp.argmax(bottom[0].data, axis=self.axis).reshape(-1)
-        labels = bottom[1].data.reshape(-1)
-        top[0].set_data(xp.asarray((pred == labels).mean(), dtype=self.dtype))
+        scores = bottom[0].data.reshape(self.outer, self.classes, self.inner)
+        labels = _int_labels(bottom[1].data.reshape(self.outer, 1, self.inner))
+        valid = xp.ones(labels.shape, bool) if self.ignore is None else labels != self.ignore
+        safe = xp.where(valid, labels, 0)
+        if xp.any((safe < 0) | (safe >= self.classes)):
+            raise self.error(f"a label is outside [0, {self.classes})")
+        true = xp.take_along_axis(scores, safe, axis=1)
+        better = (scores >= true).sum(axis=1, keepdims=True) - 1   # the label itself counts once
+        correct = ((better < self.top_k) & valid).sum()
+        count = int(valid.sum())
+        top[0].data[...] = float(correct) / count if count else 0.0

@@ -1,15 +1,19 @@
-"""Neuron layers: one bottom, one top of the same shape (ReLU, Sigmoid, TanH, Clip, Log, Power)."""
+"""Neuron layers: one bottom, one top of the same shape (ReLU, Sigmoid, TanH, AbsVal, Clip, Log, Power, Dropout)."""
 import numpy
 
 from frameworks import kernels as K
 
 from ..layer import Layer, register_layer
+from ..proto import caffe_pb2
 
 class _NeuronLayer(Layer):
-    """One bottom, one top of the same shape; in place when bottom == top (kernel backward uses y only)."""
+    """One bottom, one top of the same shape. In place (bottom == top) the kernel writes over its input
+    when its backward reads only the output (`backward_reads_input` False); otherwise its result becomes
+    the blob's storage and the input array lives on in the kernel's saved state (Caffe copies it)."""
     exact_num_bottom_blobs = 1
     exact_num_top_blobs = 1
     kernel = None
+    backward_reads_input = True
 
     def kernel_attrs(self):
         return {}
@@ -19,7 +23,11 @@ class _NeuronLayer(Layer):
             top[0].reshape(*bottom[0].shape)
 
     def forward(self, bottom, top):
-        _, self.saved = self.kernel.forward(self.xp, bottom[0].data, out=top[0].data, **self.kernel_attrs())
+        if top[0] is bottom[0] and self.backward_reads_input:
+            y, self.saved = self.kernel.forward(self.xp, bottom[0].data, **self.kernel_attrs())
+            top[0].set_data(y)
+        else:
+            _, self.saved = self.kernel.forward(self.xp, bottom[0].data, out=top[0].data, **self.kernel_attrs())
 
     def backward(self, top, propagate_down, bottom):
         if propagate_down[0]:
@@ -27,23 +35,42 @@ class _NeuronLayer(Layer):
             bottom[0].set_diff(gx)
 
 
+def _f32(value):
+    """A float32 proto field as the decimal the prototxt wrote."""
+    return float(str(numpy.float32(value)))
+
+
 @register_layer("ReLU")
 class ReLULayer(_NeuronLayer):
+    """max(x, 0), or Caffe's leaky form x * negative_slope below 0."""
     kernel = K.relu
+    backward_reads_input = False
 
     def layer_setup(self, bottom, top):
-        if self.layer_param.relu_param.negative_slope != 0:
-            raise self.error("negative_slope != 0 (leaky ReLU) is not supported")
+        self.slope = _f32(self.layer_param.relu_param.negative_slope)
+        if self.slope:
+            self.kernel, self.backward_reads_input = K.leaky_relu, True
+
+    def kernel_attrs(self):
+        return dict(negative_slope=self.slope) if self.slope else {}
 
 
 @register_layer("Sigmoid")
 class SigmoidLayer(_NeuronLayer):
     kernel = K.sigmoid
+    backward_reads_input = False
 
 
 @register_layer("TanH")
 class TanHLayer(_NeuronLayer):
     kernel = K.tanh
+    backward_reads_input = False
+
+
+@register_layer("AbsVal")
+class AbsValLayer(_NeuronLayer):
+    """|x|; the gradient is sign(x)."""
+    kernel = K.abs
 
 
 @register_layer("Clip")
@@ -55,45 +82,103 @@ class ClipLayer(_NeuronLayer):
         p = self.layer_param.clip_param
         if p.min > p.max:
             raise self.error(f"clip_param min {p.min} is above max {p.max}")
-        # the bounds as the decimals the prototxt wrote (float32 fields read back exactly)
-        self.lo, self.hi = float(str(numpy.float32(p.min))), float(str(numpy.float32(p.max)))
+        self.lo, self.hi = _f32(p.min), _f32(p.max)
 
     def kernel_attrs(self):
         return dict(lo=self.lo, hi=self.hi)
 
 
-def _affine_ok(layer, p, what):
-    if p.scale != 1 or p.shift != 0:
-        raise layer.error(f"{what} scale/shift other than 1/0 is not supported")
+class _AffineThen(_NeuronLayer):
+    """y = f(shift + scale * x): Caffe's Log and Power. The affine part runs only where it is not the
+    identity (scale 1, shift 0), through the mul and add kernels."""
+    kernel = None
+
+    def affine(self, p):
+        self.scale, self.shift = _f32(p.scale), _f32(p.shift)
+
+    def forward(self, bottom, top):
+        xp, z = self.xp, bottom[0].data
+        self.saved_affine = []
+        if self.scale != 1:
+            z, s = K.mul.forward(xp, z, self.scale)
+            self.saved_affine.append((K.mul, s))
+        if self.shift != 0:
+            z, s = K.add.forward(xp, z, self.shift)
+            self.saved_affine.append((K.add, s))
+        y, self.saved = self.kernel.forward(xp, z, **self.kernel_attrs())
+        top[0].set_data(y)
+
+    def backward(self, top, propagate_down, bottom):
+        if not propagate_down[0]:
+            return
+        (g,) = self.kernel.backward(self.xp, self.saved, top[0].diff, **self.kernel_attrs())
+        for kernel, s in reversed(self.saved_affine):
+            g = kernel.backward(self.xp, s, g, needs=(True, False))[0]
+        bottom[0].set_diff(g)
 
 
 @register_layer("Log")
-class LogLayer(_NeuronLayer):
-    """y = ln(x) (log_param base -1, scale 1, shift 0; other values raise)."""
+class LogLayer(_AffineThen):
+    """y = log_base(shift + scale * x) (log_param; base -1 is e)."""
     kernel = K.log
 
     def layer_setup(self, bottom, top):
         p = self.layer_param.log_param
-        _affine_ok(self, p, "log_param")
-        if p.base != -1:
-            raise self.error("log_param base other than e (-1) is not supported")
-        if top[0] is bottom[0]:
-            raise self.error("Log cannot run in place: its backward needs the input")
+        self.affine(p)
+        base = _f32(p.base)
+        if base != -1 and base <= 0:
+            raise self.error(f"log_param base must be > 0 (or -1 for e), got {base}")
+        self.base_scale = 1.0 if base == -1 else 1.0 / float(numpy.log(base))
+
+    def forward(self, bottom, top):
+        super().forward(bottom, top)
+        if self.base_scale != 1:
+            y, self.saved_base = K.mul.forward(self.xp, top[0].data, self.base_scale)
+            top[0].set_data(y)
+
+    def backward(self, top, propagate_down, bottom):
+        if self.base_scale != 1 and propagate_down[0]:
+            g = K.mul.backward(self.xp, self.saved_base, top[0].diff, needs=(True, False))[0]
+            (g,) = self.kernel.backward(self.xp, self.saved, g)
+            for kernel, s in reversed(self.saved_affine):
+                g = kernel.backward(self.xp, s, g, needs=(True, False))[0]
+            bottom[0].set_diff(g)
+            return
+        super().backward(top, propagate_down, bottom)
 
 
 @register_layer("Power")
-class PowerLayer(_NeuronLayer):
-    """y = x ^ power (power_param scale 1, shift 0; other values raise)."""
+class PowerLayer(_AffineThen):
+    """y = (shift + scale * x) ^ power (power_param)."""
     kernel = K.pow
 
     def layer_setup(self, bottom, top):
         p = self.layer_param.power_param
-        _affine_ok(self, p, "power_param")
-        self.power = float(str(numpy.float32(p.power)))
-        if top[0] is bottom[0]:
-            raise self.error("Power cannot run in place: its backward needs the input")
+        self.affine(p)
+        self.power = _f32(p.power)
 
     def kernel_attrs(self):
         return dict(exponent=self.power)
 
 
+@register_layer("Dropout")
+class DropoutLayer(_NeuronLayer):
+    """TRAIN: y = x * mask / (1 - dropout_ratio), the mask from the net's counter-based stream (the
+    shared dropout kernel); TEST: y = x. In place is the usual Caffe form and costs nothing extra."""
+    kernel = K.dropout
+    backward_reads_input = False
+
+    def layer_setup(self, bottom, top):
+        self.ratio = _f32(self.layer_param.dropout_param.dropout_ratio)
+        if not 0 <= self.ratio < 1:
+            raise self.error(f"dropout_ratio must be in [0, 1), got {self.ratio}")
+        self.training = self.phase == caffe_pb2.TRAIN
+        self.counter = 0
+
+    def kernel_attrs(self):
+        return dict(p=self.ratio, seed=self.stream.seed_value, counter=self.counter, training=self.training)
+
+    def forward(self, bottom, top):
+        if self.training:
+            self.counter = self.stream.next_counter()
+        super().forward(bottom, top)

@@ -68,37 +68,53 @@ class ConvolutionLayer(ParamLayer):
 
 @register_layer("Pooling")
 class PoolingLayer(Layer):
-    """MAX pooling; round_mode CEIL (Caffe's default) or FLOOR, as newer Caffe offers."""
+    """MAX or AVE pooling with pad and Caffe's round-up output size (round_mode CEIL, the default; FLOOR as
+    newer Caffe offers); AVE divides by the window clipped to the padded bound, as Caffe does.
+    global_pooling pools each channel's whole H x W (kernel = the bottom's size, pad 0, stride 1)."""
     exact_num_bottom_blobs = 1
     exact_num_top_blobs = 1
+    KERNELS = {caffe_pb2.PoolingParameter.MAX: K.max_pool2d, caffe_pb2.PoolingParameter.AVE: K.avg_pool2d}
 
     def layer_setup(self, bottom, top):
         p = self.layer_param.pooling_param
-        if p.pool != caffe_pb2.PoolingParameter.MAX:
+        if p.pool not in self.KERNELS:
             raise self.error(f"pool {caffe_pb2.PoolingParameter.PoolMethod.Name(p.pool)} is not supported "
-                             "(only MAX)")
-        if p.global_pooling:
-            self.kernel = tuple(bottom[0].shape[2:4])
+                             "(MAX, AVE)")
+        if len(bottom[0].shape) != 4:
+            raise self.error(f"needs an NCHW bottom, got shape {bottom[0].shape}")
+        self.kernel = self.KERNELS[p.pool]
+        self.is_global = p.global_pooling
+        if self.is_global:
+            if p.HasField("kernel_size") or p.HasField("kernel_h") or p.HasField("kernel_w"):
+                raise self.error("with global_pooling the kernel size is the bottom's: do not set kernel_size")
+            self.pad, self.stride = _spatial(self, p, "pad", 0), _spatial(self, p, "stride", 1)
+            if self.pad != (0, 0) or self.stride != (1, 1):
+                raise self.error("with global_pooling, pad must be 0 and stride 1")
         else:
-            self.kernel = _spatial(self, p, "kernel")
-        self.positive(min(self.kernel), "kernel_size")
-        self.pad = _spatial(self, p, "pad", 0)
-        self.stride = _spatial(self, p, "stride", 1)
-        self.positive(min(self.stride), "stride")
+            self.kernel_size = _spatial(self, p, "kernel")
+            self.positive(min(self.kernel_size), "kernel_size")
+            self.pad = _spatial(self, p, "pad", 0)
+            self.stride = _spatial(self, p, "stride", 1)
+            self.positive(min(self.stride), "stride")
+            if self.pad[0] >= self.kernel_size[0] or self.pad[1] >= self.kernel_size[1]:
+                raise self.error(f"pad {self.pad} must be smaller than the kernel {self.kernel_size}")
         self.ceil = p.round_mode == caffe_pb2.PoolingParameter.CEIL
 
     def attrs(self):
-        return dict(kernel=self.kernel, stride=self.stride, pad=self.pad, ceil_mode=self.ceil)
+        a = dict(kernel=self.kernel_size, stride=self.stride, pad=self.pad, ceil_mode=self.ceil)
+        if self.kernel is K.avg_pool2d:
+            a["count_include_pad"] = True
+        return a
 
     def reshape(self, bottom, top):
-        top[0].reshape(*infer(self, K.max_pool2d, bottom[0].shape, **self.attrs()))
+        if self.is_global:
+            self.kernel_size = tuple(bottom[0].shape[2:4])
+        top[0].reshape(*infer(self, self.kernel, bottom[0].shape, **self.attrs()))
 
     def forward(self, bottom, top):
-        y, self.saved = K.max_pool2d.forward(self.xp, bottom[0].data, **self.attrs())
+        y, self.saved = self.kernel.forward(self.xp, bottom[0].data, **self.attrs())
         top[0].set_data(y)
 
     def backward(self, top, propagate_down, bottom):
         if propagate_down[0]:
-            bottom[0].set_diff(K.max_pool2d.backward(self.xp, self.saved, top[0].diff, **self.attrs())[0])
-
-
+            bottom[0].set_diff(self.kernel.backward(self.xp, self.saved, top[0].diff, **self.attrs())[0])

@@ -1,5 +1,6 @@
 """gluon: every block gives the same outputs and gradients hybridized as imperatively; the cache
 re-traces on new shapes and clears on child assignment; deferred init, save/load, export, Trainer."""
+import json
 import os
 import tracemalloc
 
@@ -253,7 +254,7 @@ def test_cached_graph_plans_buffers_and_reports_its_liveness_bound():
         out.backward()
     graph = net._cache.last.graph
     assert graph.buffers and graph.reused_bytes > 0
-    assert "out=r" in graph.source((True, True, False))
+    assert "out=r" in graph.source("train")
     assert 0 < graph.peak_bytes
 
 
@@ -274,3 +275,34 @@ def test_dataloader_batches_with_a_short_last_batch():
     assert [b[0].shape for b in batches] == [(2, 2), (2, 2), (1, 2)]
     assert batches[2][1].asnumpy().tolist() == [4]
     assert len(gluon.data.DataLoader(ds, batch_size=2, last_batch="discard")) == 2
+
+
+def test_retracing_names_nodes_the_same_way_and_blocks_count_per_scope():
+    net = nn.HybridSequential()
+    with net.name_scope():
+        net.add(nn.Dense(3, in_units=2), nn.Dense(3, in_units=3))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((4, 2)))
+    def names():
+        return [n["name"] for n in json.loads(net._cache.last.symbol.tojson())["nodes"]]
+    first = names()
+    net(nd.ones((5, 2)))                         # a new shape: a second trace
+    assert names() == first and "hybridsequential" in first[-1]
+    assert [b.prefix for b in net] == [net.prefix + "dense0_", net.prefix + "dense1_"]
+    other = nn.HybridSequential()
+    with other.name_scope():
+        other.add(nn.Dense(3))
+    assert other[0].prefix == other.prefix + "dense0_"   # counts restart in each parent's scope
+
+
+def test_cached_graph_plan_reads_kernel_facts_not_a_probe():
+    net = _seeded(_wide_mlp())
+    net.hybridize()
+    x = nd.array(rs.standard_normal((64, 30)))
+    with autograd.record():
+        out = net(x).sum()
+    graph = net._cache.last.graph
+    # planned before any run: the first training run already writes into reused buffers
+    assert graph.buffers and "out=r" in graph.source("train") and "locals()" not in graph.source("train")
+    out.backward()

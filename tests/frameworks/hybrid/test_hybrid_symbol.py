@@ -96,3 +96,38 @@ def test_symbol_operators_and_groups():
     ex = g.bind(mx.cpu(), {"a": nd.array([2.0]), "b": nd.array([4.0])})
     outs = [o.asscalar() for o in ex.forward()]
     assert outs == [6.0, 0.0, 6.0, 0.25, -4.0]
+
+
+MXNET_JSON = """{
+  "nodes": [
+    {"op": "null", "name": "data", "inputs": []},
+    {"op": "null", "name": "fc1_weight", "attrs": {"num_hidden": "4"}, "inputs": []},
+    {"op": "null", "name": "fc1_bias", "attrs": {"num_hidden": "4"}, "inputs": []},
+    {"op": "FullyConnected", "name": "fc1", "attrs": {"num_hidden": "4", "no_bias": "False", "flatten": "True"},
+     "inputs": [[0, 0, 0], [1, 0, 0], [2, 0, 0]]},
+    {"op": "Activation", "name": "relu1", "attrs": {"act_type": "relu"}, "inputs": [[3, 0, 0]]},
+    {"op": "Pooling", "name": "pool", "attrs": {"kernel": "(1, 1)", "pool_type": "max", "global_pool": "False"},
+     "inputs": [[4, 0, 0]]}
+  ],
+  "arg_nodes": [0, 1, 2],
+  "heads": [[4, 0, 0]],
+  "attrs": {"mxnet_version": ["int", 10600]}
+}"""
+
+
+def test_load_json_reads_mxnet_attribute_strings_and_writes_them_back(tmp_path):
+    s = sym.load_json(MXNET_JSON)
+    assert s.list_arguments() == ["data", "fc1_weight", "fc1_bias"]
+    assert s.infer_shape(data=(2, 3))[0] == [(2, 3), (4, 3), (4,)]
+    text = s.tojson()
+    assert '"num_hidden": "4"' in text and '"act_type": "relu"' in text and '"no_bias": "False"' in text
+    assert sym.load_json(text).tojson() == text
+
+
+def test_a_bad_symbol_file_is_an_mxnet_error_naming_it(tmp_path):
+    bad = tmp_path / "bad-symbol.json"
+    bad.write_text('{"nodes": [')
+    with pytest.raises(mx.base.MXNetError, match="bad-symbol.json"):
+        sym.load(str(bad))
+    with pytest.raises(mx.base.MXNetError, match="missing-symbol.json"):
+        sym.load(str(tmp_path / "missing-symbol.json"))

@@ -163,3 +163,78 @@ def test_python_loss_layer_with_a_1_shaped_top_equals_euclidean_loss(tmp_path, m
     solver = caffe.get_solver(str(tmp_path / "s.prototxt"))
     solver.step(3)
     assert isinstance(solver.loss, float) and np.isfinite(solver.loss)
+
+
+def test_data_layer_subtracts_a_binaryproto_mean_and_crops_at_the_centre_in_test(tmp_path):
+    images, labels = _digits(4, 2)
+    write_lmdb(tmp_path / "db", images, labels)
+    mean = images.astype(np.float64).mean(axis=0)
+    (tmp_path / "mean.binaryproto").write_bytes(
+        caffe.io.array_to_blobproto(mean[None]).SerializeToString())   # (1, C, H, W), as compute_image_mean
+    net = caffe.Net(caffe.parse_prototxt(
+        'layer { name: "d" type: "Data" top: "data" top: "label" '
+        f'transform_param {{ mean_file: "{tmp_path}/mean.binaryproto" crop_size: 24 scale: 0.5 }} '
+        f'data_param {{ source: "{tmp_path}/db" batch_size: 3 backend: LMDB }} }}',
+        caffe.caffe_pb2.NetParameter()), caffe.TEST)
+    out = net.forward()
+    assert out["data"].shape == (3, 1, 24, 24)
+    np.testing.assert_allclose(out["data"], ((images[:3] - mean) * 0.5)[:, :, 2:26, 2:26], rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(out["label"], labels[:3])
+    out = net.forward()   # the cursor wraps around after the last record
+    np.testing.assert_array_equal(out["label"], [labels[3], labels[0], labels[1]])
+
+
+def test_data_layer_names_a_record_that_is_not_a_datum(tmp_path):
+    env = lmdb.open(str(tmp_path / "bad"), map_size=1 << 20)
+    with env.begin(write=True) as txn:
+        txn.put(b"00000000", b"\xff\xff\xff garbage")
+    env.close()
+    with pytest.raises(caffe.LayerConfigError, match=r"layer 'd' \(Data\): record b'00000000' .* is not a Datum"):
+        caffe.Net(caffe.parse_prototxt(
+            f'layer {{ name: "d" type: "Data" top: "data" data_param {{ source: "{tmp_path}/bad" batch_size: 1 '
+            'backend: LMDB } }', caffe.caffe_pb2.NetParameter()), caffe.TEST)
+
+
+SCALE_LAYER = '''
+from frameworks import layer_config as caffe
+
+
+class LearnedScale(caffe.Layer):
+    """y = w * x with one learnable scalar declared by self.blobs.add_blob, its diff written by hand."""
+
+    def setup(self, bottom, top):
+        self.blobs.add_blob(1)
+        self.blobs[0].data[...] = float(self.param_str)
+
+    def reshape(self, bottom, top):
+        top[0].reshape(*bottom[0].data.shape)
+
+    def forward(self, bottom, top):
+        top[0].data[...] = self.blobs[0].data * bottom[0].data
+
+    def backward(self, top, propagate_down, bottom):
+        self.blobs[0].diff[...] += (top[0].diff * bottom[0].data).sum()
+        if propagate_down[0]:
+            bottom[0].diff[...] = self.blobs[0].data * top[0].diff
+'''
+
+
+def test_python_layer_with_a_learnable_blob_is_trained_by_the_solver(tmp_path, monkeypatch):
+    (tmp_path / "learned_scale.py").write_text(SCALE_LAYER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("learned_scale", None)
+    (tmp_path / "net.prototxt").write_text(
+        'layer { name: "d" type: "DummyData" top: "x" top: "t" dummy_data_param { shape { dim: 8 } '
+        'data_filler { type: "gaussian" std: 1 } } }\n'
+        'layer { name: "s" type: "Python" bottom: "x" top: "y" python_param { module: "learned_scale" '
+        'layer: "LearnedScale" param_str: "0.5" } }\n'
+        'layer { name: "loss" type: "EuclideanLoss" bottom: "y" bottom: "t" top: "loss" }\n')
+    (tmp_path / "s.prototxt").write_text(f'net: "{tmp_path}/net.prototxt"\nbase_lr: 0.5\nlr_policy: "fixed"\n')
+    solver = caffe.get_solver(str(tmp_path / "s.prototxt"))
+    w = solver.net.params["s"][0]
+    x, t = solver.net.blobs["x"].data.copy(), solver.net.blobs["t"].data
+    for _ in range(2):   # the diff restarts at zero each iteration though the layer adds to it
+        before = float(w.data[0])
+        solver.step(1)
+        grad = ((before * x - t) * x).sum() / 8
+        assert float(w.data[0]) == pytest.approx(before - 0.5 * grad, rel=1e-5)

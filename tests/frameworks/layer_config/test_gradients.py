@@ -88,6 +88,33 @@ CASES = {
                 'reshape_param { shape { dim: 0 dim: 3 dim: -1 } } }'),
     "Reduction_MEAN": ({"a": x(2, 3, 2)}, 'layer { name: "l" type: "Reduction" bottom: "a" top: "y" '
                        'reduction_param { operation: MEAN axis: 1 coeff: -2 } }'),
+    "Pooling_AVE_pad": ({"a": x(2, 2, 5, 5)}, 'layer { name: "l" type: "Pooling" bottom: "a" top: "y" '
+                        'pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 } }'),
+    "Pooling_MAX_pad": ({"a": x(1, 2, 5, 5)}, 'layer { name: "l" type: "Pooling" bottom: "a" top: "y" '
+                        'pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 } }'),
+    "Pooling_global_AVE": ({"a": x(2, 3, 4, 5)}, 'layer { name: "l" type: "Pooling" bottom: "a" top: "y" '
+                           'pooling_param { pool: AVE global_pooling: true } }'),
+    "ReLU_leaky": ({"a": x(3, 4)}, 'layer { name: "l" type: "ReLU" bottom: "a" top: "y" '
+                   'relu_param { negative_slope: 0.1 } }'),
+    "AbsVal": ({"a": x(3, 4)}, 'layer { name: "l" type: "AbsVal" bottom: "a" top: "y" }'),
+    "Power_affine": ({"a": np.abs(x(3, 4)) + 0.5}, 'layer { name: "l" type: "Power" bottom: "a" top: "y" '
+                     'power_param { power: 2 scale: 0.5 shift: 1 } }'),
+    "Log_base": ({"a": np.abs(x(3, 4)) + 0.5}, 'layer { name: "l" type: "Log" bottom: "a" top: "y" '
+                 'log_param { base: 2 scale: 2 shift: 0.5 } }'),
+    "Softmax": ({"a": x(2, 3, 2)}, 'layer { name: "l" type: "Softmax" bottom: "a" top: "y" }'),
+    "Eltwise_SUM_coeff": ({"a": x(2, 3), "b": x(2, 3), "c": x(2, 3)},
+                          'layer { name: "l" type: "Eltwise" bottom: "a" bottom: "b" bottom: "c" top: "y" '
+                          'eltwise_param { operation: SUM coeff: 1 coeff: -1 coeff: 0.5 } }'),
+    "Scale_bias": ({"a": x(2, 3, 2, 2)}, 'layer { name: "l" type: "Scale" bottom: "a" top: "y" '
+                   'scale_param { bias_term: true filler { type: "gaussian" } bias_filler { type: "gaussian" '
+                   '} } }'),
+    "Scale_bottom": ({"a": x(2, 3, 2), "s": x(3)}, 'layer { name: "l" type: "Scale" bottom: "a" bottom: "s" '
+                     'top: "y" }'),
+    "Bias": ({"a": x(2, 3, 2)}, 'layer { name: "l" type: "Bias" bottom: "a" top: "y" '
+             'bias_param { filler { type: "gaussian" } } }'),
+    "BatchNorm": ({"a": x(4, 3, 2, 2)}, 'layer { name: "l" type: "BatchNorm" bottom: "a" top: "y" }'),
+    "BatchNorm_2d": ({"a": x(5, 3)}, 'layer { name: "l" type: "BatchNorm" bottom: "a" top: "y" '
+                     'batch_norm_param { eps: 0.001 } }'),
 }
 
 
@@ -132,10 +159,15 @@ def test_lstm_backward_matches_finite_differences():
      {"a": x(2, 2, 3), "t": np.array([[0., 2.], [1., 1.]])}),
     ('layer { name: "l" type: "EuclideanLoss" bottom: "a" bottom: "b" top: "loss" loss_weight: 3 }',
      {"a": x(3, 2), "b": x(3, 2)}),
-], ids=["softmax", "softmax_axis2", "euclidean"])
+    ('layer { name: "l" type: "SoftmaxWithLoss" bottom: "a" bottom: "t" top: "loss" '
+     'loss_param { ignore_label: 1 normalization: BATCH_SIZE } }',
+     {"a": x(2, 3, 2), "t": np.array([[0., 2.], [1., 1.]])}),
+    ('layer { name: "l" type: "SigmoidCrossEntropyLoss" bottom: "a" bottom: "t" top: "loss" }',
+     {"a": x(3, 4), "t": (RS.uniform(size=(3, 4)) > 0.5).astype(float)}),
+], ids=["softmax", "softmax_axis2", "euclidean", "softmax_axis1_ignore_batch", "sigmoid_ce"])
 def test_loss_backward_matches_finite_differences(body, inputs):
     net = build(inputs, body, loss_layer=False)
-    check(net, wrt=[n for n in inputs if n != "t"])
+    check(net, wrt=[n for n in inputs if n != "t"], params=False)
 
 
 def test_euclidean_loss_is_caffes_half_mean():
@@ -144,3 +176,17 @@ def test_euclidean_loss_is_caffes_half_mean():
                                   '"loss" }',
                 loss_layer=False)
     np.testing.assert_allclose(net.forward_from_to(), ((a - b) ** 2).sum() / (2 * 4))
+
+
+def test_dropout_backward_uses_the_forward_mask():
+    # the mask is drawn once per forward: finite differences through forward_from_to would redraw it, so
+    # compare with the mask read off the forward instead
+    a = x(4, 5)
+    net = build({"a": a}, 'layer { name: "l" type: "Dropout" bottom: "a" top: "y" dropout_param { '
+                          'dropout_ratio: 0.4 } }')
+    net.forward_backward()
+    y = net.blobs["y"].data
+    kept = y != 0
+    assert 0 < kept.mean() < 1
+    np.testing.assert_allclose(y[kept], a[kept] / 0.6)
+    np.testing.assert_allclose(net.blobs["a"].diff, kept * net.blobs["w"].data / 0.6)

@@ -147,9 +147,16 @@ def _tf_rule(name, p, g, state, lr):
         (acc,) = state
         acc += g * g
         p -= g * lr / np.sqrt(acc)
+    elif name == "adam":   # TF1's: the bias corrections folded into the step size
+        m, v, t = state
+        t[0] += 1
+        m[:] = m * np.float32(0.9) + np.float32(0.1) * g
+        v[:] = v * np.float32(0.999) + np.float32(0.001) * g * g
+        lr_t = lr * np.sqrt(1 - 0.999 ** t[0]) / (1 - 0.9 ** t[0])
+        p -= lr_t * m / (np.sqrt(v) + np.float32(0.1))   # a large epsilon: where it sits shows
 
 
-@pytest.mark.parametrize("name", ["momentum", "nesterov", "rmsprop", "adagrad"])
+@pytest.mark.parametrize("name", ["momentum", "nesterov", "rmsprop", "adagrad", "adam"])
 def test_optimizers_follow_tfs_update_rules(name):
     tf.reset_default_graph()
     rs = np.random.RandomState(1)
@@ -161,12 +168,14 @@ def test_optimizers_follow_tfs_update_rules(name):
     opt = {"momentum": lambda: tf.train.MomentumOptimizer(lr, 0.9),
            "nesterov": lambda: tf.train.MomentumOptimizer(lr, 0.9, use_nesterov=True),
            "rmsprop": lambda: tf.train.RMSPropOptimizer(lr, momentum=0.5),
-           "adagrad": lambda: tf.train.AdagradOptimizer(lr)}[name]()
+           "adagrad": lambda: tf.train.AdagradOptimizer(lr),
+           "adam": lambda: tf.train.AdamOptimizer(lr, epsilon=0.1)}[name]()
     train = opt.minimize(loss)
     (grad,) = tf.gradients(loss, [w])
     p = w0.copy()
     state = {"rmsprop": [np.ones_like(p), np.zeros_like(p)],
-             "adagrad": [np.full_like(p, 0.1)]}.get(name, [np.zeros_like(p)])
+             "adagrad": [np.full_like(p, 0.1)],
+             "adam": [np.zeros_like(p), np.zeros_like(p), [0]]}.get(name, [np.zeros_like(p)])
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         for _ in range(4):

@@ -56,6 +56,7 @@ CASES = {
     "stack_unstack": ([(3, 4), (3, 4)], lambda a, b: tf.unstack(tf.stack([a, b], axis=1), axis=2)[1]),
     "sqrt_rsqrt": ([(3, 4)], lambda a: tf.sqrt(tf.square(a) + 1.0) + tf.rsqrt(tf.square(a) + 1.0)),
     "l2_loss": ([(3, 4)], lambda a: tf.nn.l2_loss(a)),
+    "pad": ([(2, 3)], lambda a: tf.pad(a, [[1, 0], [2, 1]])),
 }
 
 
@@ -199,3 +200,22 @@ def test_stop_gradient_blocks_and_grad_ys_weights():
         (g,) = tf.gradients(y, [x], grad_ys=[tf.constant([1.0, 2.0, 3.0], tf.float64)])
         with tf.Session() as sess:
             np.testing.assert_allclose(sess.run(g, {x: [1.0, 1.0, 2.0]}), [3.0, 6.0, 18.0])
+
+
+def test_dropout_with_a_rate_draws_the_shared_streams_masks():
+    from frameworks import kernels as K
+    xv = np.random.RandomState(0).standard_normal((4, 6)).astype(np.float32)
+    runs = []
+    for _ in range(2):   # two sessions over fresh graphs: the same masks, run after run
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float32, [4, 6])
+            y = tf.nn.dropout(x, rate=0.25, seed=7)
+            (g,) = tf.gradients(tf.reduce_sum(y * 3.0), [x])
+            with tf.Session() as sess:
+                runs.append([sess.run([y, g], {x: xv}) for _ in range(3)])
+    for step, (y, g) in enumerate(runs[0]):
+        want, keep = K.dropout.forward(np, xv, p=0.25, seed=7, counter=step)
+        np.testing.assert_array_equal(y, want)              # counter = the run's index in the session
+        np.testing.assert_array_equal(g, 3.0 * keep / np.float32(0.75))
+        np.testing.assert_array_equal(y, runs[1][step][0])
+    assert not np.array_equal(runs[0][0][0], runs[0][1][0])

@@ -1,5 +1,9 @@
 """tensorflow/examples/tutorials/mnist: mnist_softmax.py and mnist_deep.py as published (TF 1.4-1.15),
 with only the import changed, synthetic data instead of the download and fewer steps."""
+import json
+import os
+import tempfile
+
 import numpy as np
 
 import frameworks.static_graph as tf
@@ -127,6 +131,13 @@ def test_mnist_deep():
         correct_prediction = tf.cast(correct_prediction, tf.float32)
     accuracy = tf.reduce_mean(correct_prediction)
 
+    graph_location = tempfile.mkdtemp()
+    print('Saving graph to: %s' % graph_location)
+    train_writer = tf.summary.FileWriter(graph_location)
+    train_writer.add_graph(tf.get_default_graph())
+
+    nodes = json.load(open(os.path.join(graph_location, "graph.json")))["node"]
+    assert any(n["name"].startswith("conv1/") and n["op"] == "Conv2D" for n in nodes)
     assert y_conv.op.name.startswith("fc2/") and keep_prob.op.name == "dropout/Placeholder"
     eval_x, eval_y = mnist.test.images[:50], mnist.test.labels[:50]
     with tf.Session() as sess:

@@ -22,7 +22,9 @@ def _model(config, steps=4):
         cw = tf.Variable(rs.standard_normal((3, 3, 1, 2)).astype(np.float32) * 0.3)
         cb = tf.Variable(np.zeros(2, np.float32))
         emb = tf.Variable(rs.uniform(-0.1, 0.1, (7, 5)).astype(np.float32))
-        cell = tf.nn.rnn_cell.LSTMCell(4, seed=1)
+        lw = {k: rs.uniform(-0.1, 0.1, s).astype(np.float32)
+              for k, s in dict(wx=(5, 16), wh=(4, 16), b_ih=(16,), b_hh=(16,)).items()}
+        cell = tf.nn.rnn_cell.LSTMCell(4, **lw)   # the shared kernel's layout: the fused path
         fw = tf.Variable(rs.standard_normal((18 + 4, 3)).astype(np.float32) * 0.2)
         scale = tf.exp(tf.constant(0.0)) * tf.constant(1.0)          # a constant-only branch
         h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, cw, [1, 1, 1, 1], "SAME", data_format="NCHW"), cb,
@@ -93,3 +95,19 @@ def test_plan_is_cached_per_signature():
             sess.run([y], {x: np.ones((3, 2))})
             sess.run(y, {x: np.ones((5, 2))})
             assert len(sess._plans) == 3
+
+
+def test_memory_plan_counts_the_kernels_declared_saved_and_workspace_bytes():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [2, 3, 8, 8])
+        w = tf.Variable(np.ones((3, 3, 3, 4), np.float32))
+        y = tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", data_format="NCHW")
+        loss = tf.reduce_sum(y)
+        (g,) = tf.gradients(loss, [w])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            feed = {x: np.ones((2, 3, 8, 8), np.float32)}
+            mem = sess.memory_plan([loss, g], feed)
+    cols = 3 * 3 * 3 * 2 * 8 * 8 * 4          # the im2col columns conv2d's saved value holds
+    assert mem["peak_live_bytes"] >= cols
+    assert mem["peak_live_bytes"] <= mem["planned_peak_bytes"] <= mem["unplanned_bytes"] + mem["pooled_bytes"]

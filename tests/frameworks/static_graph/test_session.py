@@ -219,3 +219,55 @@ def test_config_proto_refuses_unknown_fields_as_protobuf_does():
         tf.ConfigProto(constant_foldng=False)
     with pytest.raises(ValueError, match='Protocol message GPUOptions has no "allow_grwth" field'):
         tf.GPUOptions(allow_grwth=True)
+
+
+def test_device_placement_is_checked_against_the_sessions_one_device(graph):
+    with tf.device("/cpu:0"):
+        a = tf.constant(1.0) + 1.0
+    with tf.device("/device:GPU:0"):
+        b = tf.constant(2.0) * 2.0
+    with tf.device("/job:worker/task:1"):
+        c = tf.constant(3.0) - 1.0
+    with tf.Session() as sess:
+        assert sess.run(a) == 2.0
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="Could not satisfy explicit device specification '/device:GPU:0'"):
+            sess.run(b)
+        with pytest.raises(tf.errors.UnimplementedError, match="distributed TensorFlow"):
+            sess.run(c)
+    with tf.Session(config=tf.ConfigProto(allow_soft_placement=True)) as sess:
+        assert sess.run(b) == 4.0
+    with pytest.raises(ValueError, match="Unknown attribute"):
+        with tf.device("/tpu:0"):
+            pass
+
+
+def test_distributed_sessions_and_queues_raise_tfs_unimplemented(graph):
+    with pytest.raises(tf.errors.UnimplementedError, match="use tf.Session\\(\\) with no target"):
+        tf.Session("grpc://localhost:2222")
+    with pytest.raises(tf.errors.UnimplementedError, match="use tf.data"):
+        tf.FIFOQueue(10, [tf.float32])
+    with pytest.raises(tf.errors.UnimplementedError, match="use tf.data"):
+        tf.train.shuffle_batch([tf.constant(1.0)], 4, 10, 5)
+    with pytest.raises(tf.errors.UnimplementedError, match="tf.train.Server"):
+        tf.train.Server(None)
+
+
+def test_summaries_and_file_writer(graph, tmp_path):
+    x = tf.placeholder(tf.float32, [3])
+    tf.summary.scalar("loss", tf.reduce_sum(x))
+    tf.summary.histogram("x", x)
+    merged = tf.summary.merge_all()
+    with tf.Session() as sess, tf.summary.FileWriter(str(tmp_path), sess.graph) as writer:
+        for step in range(2):
+            writer.add_summary(sess.run(merged, {x: [1.0, 2.0, float(step)]}), step)
+    lines = [json.loads(line) for line in open(tmp_path / "events.jsonl")]
+    assert [(e["tag"], e["step"]) for e in lines] == [("loss", 0), ("x", 0), ("loss", 1), ("x", 1)]
+    assert lines[2]["value"] == 4.0 and lines[3]["histo"]["max"] == 2.0
+    assert (tmp_path / "graph.json").exists() and (tmp_path / "graph.dot").exists()
+
+
+def test_tf_dtype_names_mean_tfs_dtypes(graph):
+    assert tf.placeholder("float", [2]).dtype == tf.float32      # not NumPy's float64
+    assert tf.placeholder("double", [2]).dtype == tf.float64
+    assert tf.constant([1, 2]).dtype == tf.int32 and tf.constant([1.5]).dtype == tf.float32

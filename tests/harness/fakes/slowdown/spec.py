@@ -1,6 +1,7 @@
 """The slowdown fake: one size; its step sleeps $STYLEBENCH_FAKE_STEP_S seconds, and a fraction more for the
 engines named in $STYLEBENCH_FAKE_SLOWDOWN ("reference=0.2,hybrid=0.05") when the gate runs the version
-those slowdowns belong to ($STYLEBENCH_FAKE_SLOW_VERSION, default B, read against STYLEBENCH_REGRESS_VERSION)."""
+the slowdowns belong to ($STYLEBENCH_FAKE_SLOW_VERSION, default B; the gate sets
+STYLEBENCH_REGRESS_VERSION in each run)."""
 import os
 import time
 

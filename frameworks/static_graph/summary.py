@@ -1,0 +1,110 @@
+"""tf.summary: scalar/histogram summaries and a FileWriter. TensorBoard's event files are protobuf records;
+this engine writes the same information as text a person or a script can read: `<logdir>/graph.json` and
+`graph.dot` (the graph, as tf.train.write_graph) and `<logdir>/events.jsonl` (one JSON line per summary
+value: step, tag, value or histogram statistics)."""
+import json
+import os
+import time
+
+import numpy as np
+
+from . import ops
+from .export import graph_def, to_dot
+from .graph import GraphKeys, get_default_graph, string
+from .runtime import register_runner
+
+
+def _summary_op(op_type, inputs, name, collections, **attrs):
+    g = get_default_graph()
+    t = ops.graph_op(op_type, inputs, [(string, ())], name, **attrs).outputs[0]
+    for key in (collections if collections is not None else [GraphKeys.SUMMARIES]):
+        g.add_to_collection(key, t)
+    return t
+
+
+def scalar(name, tensor, collections=None, family=None):
+    """A summary of one scalar value (the returned tensor is its serialized record)."""
+    return _summary_op("ScalarSummary", [ops.convert_to_tensor(tensor)], name, collections, tag=name)
+
+
+def histogram(name, values, collections=None, family=None):
+    """A summary of a tensor's distribution (min, max, mean, std, count and 30 bucket counts)."""
+    return _summary_op("HistogramSummary", [ops.convert_to_tensor(values)], name, collections, tag=name)
+
+
+def merge(inputs, collections=None, name=None):
+    return _summary_op("MergeSummary", list(inputs), name or "Merge/MergeSummary", collections)
+
+
+def merge_all(key=GraphKeys.SUMMARIES, scope=None, name=None):
+    found = get_default_graph().get_collection(key, scope)
+    return merge(found, collections=[], name=name) if found else None
+
+
+@register_runner("ScalarSummary")
+def _scalar(op, sess):
+    tag = op.attrs["tag"]
+    return lambda v: (np.asarray(json.dumps([{"tag": tag, "value": float(v)}])),)
+
+
+@register_runner("HistogramSummary")
+def _histogram(op, sess):
+    tag = op.attrs["tag"]
+
+    def run(v):
+        a = np.asarray(v.get() if hasattr(v, "get") else v, np.float64).ravel()
+        counts, edges = np.histogram(a, bins=30) if a.size else (np.zeros(0), np.zeros(0))
+        stats = dict(min=float(a.min()), max=float(a.max()), mean=float(a.mean()), std=float(a.std()),
+                     count=int(a.size), bucket_limits=edges[1:].tolist(), buckets=counts.tolist()) \
+            if a.size else dict(count=0)
+        return (np.asarray(json.dumps([{"tag": tag, "histo": stats}])),)
+    return run
+
+
+@register_runner("MergeSummary")
+def _merge(op, sess):
+    return lambda *parts: (np.asarray(json.dumps([v for p in parts for v in json.loads(str(p))])),)
+
+
+class FileWriter:
+    """Writes the graph and summaries under `logdir` (text formats; see the module docstring)."""
+
+    def __init__(self, logdir, graph=None, max_queue=10, flush_secs=120, filename_suffix=None, session=None):
+        self.logdir = logdir
+        os.makedirs(logdir, exist_ok=True)
+        self._events = open(os.path.join(logdir, "events.jsonl"), "a")
+        if graph is not None:
+            self.add_graph(graph)
+
+    def get_logdir(self):
+        return self.logdir
+
+    def add_graph(self, graph, global_step=None):
+        with open(os.path.join(self.logdir, "graph.json"), "w") as f:
+            json.dump(graph_def(graph), f, indent=1)
+        with open(os.path.join(self.logdir, "graph.dot"), "w") as f:
+            f.write(to_dot(graph))
+
+    def add_summary(self, summary, global_step=None):
+        try:
+            values = json.loads(str(summary))
+        except ValueError:
+            raise TypeError(f"add_summary: expected the value of a tf.summary op, got {summary!r:.80}"
+                            ) from None
+        for v in values:
+            v = dict(v, step=None if global_step is None else int(global_step), wall_time=time.time())
+            self._events.write(json.dumps(v) + "\n")
+
+    def flush(self):
+        self._events.flush()
+
+    def close(self):
+        self._events.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
