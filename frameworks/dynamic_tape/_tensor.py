@@ -8,7 +8,7 @@ from frameworks.kernels import to_numpy
 
 from . import _tape
 from ._tape import (LEAF_INPLACE, _GradMode, _apply, _apply_inplace, _apply_multi, _ndarray, _xp,
-                    no_grad, run_backward)
+                    run_backward)
 from ._types import _CPU, _CUDA, _np_dtype, _to_dtype, _xp_for, dtype
 
 def _data(x, like):
@@ -637,18 +637,6 @@ class Tensor:
 
     def __iter__(self):
         return iter(self.unbind(0))
-
-    def __setitem__(self, index, value):
-        """In-place assignment (not recorded): grad_h[h < 0] = 0 in the manual-gradient tutorial."""
-        if _GradMode.enabled and self.requires_grad:
-            raise RuntimeError(LEAF_INPLACE if self.grad_fn is None else
-                               "in-place assignment into a tensor that requires grad is not recorded by this "
-                               "engine; assign under torch.no_grad() or build a new tensor")
-        if isinstance(index, Tensor):
-            index = index._array
-        elif isinstance(index, tuple):
-            index = tuple(i._array if isinstance(i, Tensor) else i for i in index)
-        self._array[index] = value._array if isinstance(value, Tensor) else value
 
     # ------------------------------------------------------------ in place
     def _inplace(self, kernel, other):
