@@ -253,3 +253,16 @@ def test_dropout_masks_come_from_the_kernels_philox_stream():
     for counter, got in enumerate((a, b)):  # each call takes the next counter of Stream(seed)
         keep = philox.uniform(np, 11, counter, (6, 5)) >= 0.3
         np.testing.assert_array_equal(got, keep / np.float32(0.7))
+
+
+def test_inplace_dropout_writes_into_its_input_and_keeps_the_gradient():
+    x = torch.randn(4, 6, requires_grad=True)
+    h = x * 1.0
+    before = h._array
+    torch.manual_seed(2)
+    y = F.dropout(h, 0.5, inplace=True)
+    assert y is h and h._array is before and h._version == 1
+    y.sum().backward()
+    torch.manual_seed(2)
+    mask = F.dropout(torch.ones(4, 6), 0.5).numpy()
+    np.testing.assert_array_equal(x.grad.numpy(), mask)
