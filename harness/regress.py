@@ -152,7 +152,11 @@ def _requirements(pyproject_text, device):
     try:
         import tomllib
     except ImportError:                     # Python 3.10
-        import tomli as tomllib
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise usage("comparing the two versions' dependencies reads pyproject.toml, which needs Python "
+                        "3.11 (tomllib) or, on 3.10, the tomli package: pip install tomli") from None
     project = tomllib.loads(pyproject_text).get("project", {})
     reqs = list(project.get("dependencies", []))
     if device == "gpu":

@@ -103,7 +103,7 @@ BAD_OPTIONS = [
     (["--workloads", " , "], ["--workloads", "' , '"]),
     (["--sizes", ","], ["--sizes", "','"]),
     (["--engines", "tensorflow,caffe2"], ["unknown engines 'tensorflow', 'caffe2'", "known engines"]),
-    (["--workloads", "resnet", "bert"], ["unknown workloads 'resnet', 'bert'", "mlp-l2"]),
+    (["--workloads", "gpt2", "bert"], ["unknown workloads 'gpt2', 'bert'", "mlp-l2"]),
     (["--workloads", "mlp-l2", "--sizes", "huge,tiny"], ["unknown sizes 'huge', 'tiny'", "small"]),
     (["--device", "tpu"], ["unknown device 'tpu'"]),
     (["--malloc", "jemalloc"], ["--malloc", "'jemalloc'"]),

@@ -66,5 +66,9 @@ def test_engine_matches_reference(engine, name, size, iters, device):
             f"{engine} {name}: buffers() must return spec.BUFFER_NAMES or spec.CAFFE_BUFFER_NAMES, "
             f"got {sorted(buffers)}")
         for k, got in buffers.items():
-            np.testing.assert_allclose(got, ref_buffers[k], rtol=1e-4, atol=1e-6,
+            # atol on the tensor's scale, as for parameters: a moving sum of batch means that lands near
+            # zero carries the rounding of the whole sum (resnet/layer_config: 1.7e-6 on an element of
+            # 2.6e-3 in a sum whose largest element is 9.2, its Scale and transposed-GEMM order differing)
+            ref = ref_buffers[k]
+            np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-6 * max(1.0, float(np.abs(ref).max())),
                                        err_msg=f"{engine} {name} {size} running statistic {k}")
