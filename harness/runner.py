@@ -450,6 +450,7 @@ class Store:
         self.gate_file = self.out / "reference_losses.json"
         self.meta_file = self.out / "meta.json"
         self.warnings = []
+        self.done = set()
         self._lock = None
         check_out(out)
         if self.results.exists() and not resume:
@@ -462,7 +463,6 @@ class Store:
             raise UsageError(f"--out {out}: cannot write there: {e.strerror or e}") from None
         try:
             self._take_lock()
-            self.done = set()
             if resume and self.results.exists():
                 rows = self._read_clean(self.results, RESULT_COLUMNS)
                 self.done = {r["run_id"] for r in rows}
