@@ -15,7 +15,7 @@ REGRESS_FAIL ?= median:15%
 # the same for the build + first step group (one-shot work that varies more between runs)
 REGRESS_BUILD_FAIL ?= median:30%
 
-.PHONY: install test bench bench-quick regress regress-baseline regress-saved clean
+.PHONY: install test bench bench-quick regress regress-baseline regress-saved gpu-check clean
 
 install: $(STAMP)
 
@@ -43,6 +43,13 @@ regress-baseline: install
 
 regress-saved: install
 	STYLEBENCH_DEVICE=$(DEVICE) $(PY) -m harness.cli regress --saved --threshold '$(REGRESS_FAIL)' --build-threshold '$(REGRESS_BUILD_FAIL)'
+
+# one command on a CUDA machine: installs the gpu extra, GPU tests, a short GPU bench and the vqa frontier into
+# results/reference/gpu/ (harness/gpu_check.py); without a device it exits 2 before installing anything
+gpu-check:
+	$(PYTHON) -m harness.gpu_check --probe
+	$(MAKE) install
+	$(PY) -m harness.gpu_check
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

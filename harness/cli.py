@@ -1,4 +1,4 @@
-"""`stylebench` command line: list, bench, report, compare, profile, regress."""
+"""`stylebench` command line: list, bench, report, compare, profile, frontier, regress."""
 import argparse
 import math
 import os
@@ -16,6 +16,7 @@ EPILOG = """examples:
   stylebench report results/latest                  re-print tables, re-draw plots
   stylebench compare results/cpu-A results/cpu-B    ratios of medians, flags changes beyond noise
   stylebench profile dynamic_tape lstm              where one engine's step time goes, per op
+  stylebench frontier reference,dynamic_tape vqa --memory 1GiB   the largest batch each fits
 """
 
 
@@ -276,6 +277,11 @@ def build_parser():
                    help="BLAS/OpenMP threads (default 1; 0: every core)")
     p.add_argument("--timeout", type=seconds, default=300.0)
     p.set_defaults(func=cmd_profile)
+    p = sub.add_parser("frontier", help="the largest batch each engine trains within a memory limit "
+                       "(doubling then bisection, one process per probe)")
+    from harness import frontier
+    frontier.add_arguments(p)
+    p.set_defaults(func=frontier.run)
     p = sub.add_parser("regress", help="regression gate: this tree against a git ref (--against, default "
                        "HEAD~1), both measured now in alternation; or the saved pytest-benchmark baselines "
                        "(--baseline, --saved)")

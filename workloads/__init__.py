@@ -90,6 +90,25 @@ class Workload:
     def check_size(self, size):
         _known(f"size of {self.name}", size, self.sizes)
 
+    def with_batch(self, size, batch):
+        """The name of `size` with its batch set to `batch` (e.g. "small@batch64"), registered in the spec's
+        SIZES so that every engine, which reads spec.SIZES[size], builds for it unchanged. Only workloads
+        whose spec names its batch key in `BATCH` allow it (the RandomState draws then follow from the new
+        shapes: different numbers, same recipe); others raise ValueError saying so."""
+        self.check_size(size)
+        key = getattr(self.spec, "BATCH", None)
+        if key is None:
+            allowed = [n for n in names() if getattr(get(n).spec, "BATCH", None)]
+            raise ValueError(f"workload {self.name!r} takes no batch-size override (its recipe fixes the "
+                             f"batch); workloads that do: {', '.join(allowed)}")
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise ValueError(f"batch size must be an integer >= 1, got {batch!r}")
+        name = f"{size.partition('@')[0]}@batch{batch}"
+        if name not in self.spec.SIZES:
+            self.spec.SIZES[name] = dict(self.spec.SIZES[size.partition('@')[0]], **{key: batch})
+        self.sizes = tuple(self.spec.SIZES)
+        return name
+
     def config(self, size="small"):
         """The size's hyper-parameters and dimensions (a dict)."""
         self.check_size(size)

@@ -7,6 +7,8 @@ import numpy as np
 
 from workloads._data import copies, f32, frozen, he_normal, uniform
 
+# the batch key: Workload.with_batch(size, n) derives a size with N=n (`stylebench frontier`)
+BATCH = "N"
 SIZES = {"small": dict(N=32, lr=0.01, seed=4)}
 PARAM_NAMES = ("c1w", "c1b", "c2w", "c2b", "lw", "lb")
 

@@ -6,6 +6,8 @@ import numpy as np
 
 from workloads._data import copies, f32, frozen
 
+# the batch key: Workload.with_batch(size, n) derives a size with N=n (`stylebench frontier`)
+BATCH = "N"
 SIZES = {
     "small": dict(N=64, D_in=1000, H=100, D_out=10, lr=1e-6, seed=0),
     "big": dict(N=512, D_in=4096, H=2048, D_out=512, lr=1e-9, seed=1),

@@ -19,6 +19,8 @@ import numpy as np
 
 from workloads._data import copies, f32, frozen, he_normal, uniform
 
+# the batch key: Workload.with_batch(size, n) derives a size with B=n (`stylebench frontier`)
+BATCH = "B"
 SIZES = {
     "small": dict(S=50, B=32, Q=20, vocab=500, answers=100, E=64, H=128, F=256, lr=0.01, momentum=0.9, seed=5),
     "large": dict(S=224, B=32, Q=20, vocab=500, answers=100, E=64, H=128, F=256, lr=0.01, momentum=0.9, seed=5),
