@@ -110,6 +110,7 @@ def cmd_compare(args):
 
 
 def cmd_profile(args):
+    from rich.markup import escape
     from rich.table import Table
 
     from harness import measure, report, runner
@@ -141,7 +142,7 @@ def cmd_profile(args):
     for c in ("calls/iter", "ms/iter", "% of step"):
         t.add_column(c, justify="right")
     for s in res["profile_sites"][:args.top]:
-        t.add_row(s["site"], s["kernel"], s["phase"], f"{s['calls_per_iter']:.3g}",
+        t.add_row(escape(s["site"]), s["kernel"], s["phase"], f"{s['calls_per_iter']:.3g}",
                   f"{s['ms_per_iter']:.3g}", f"{100 * s['ms_per_iter'] / res['profiled_step_ms']:.1f}")
     report.console().print(t)
     return 0
