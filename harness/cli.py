@@ -12,6 +12,7 @@ EPILOG = """examples:
   stylebench bench                                  the default matrix (what `make bench` runs)
   stylebench bench --quick                          a smoke run in under a minute
   stylebench bench --engines reference,dynamic_tape --workloads mlp-l2 --sizes small,big
+  stylebench bench --executor dask --scheduler tcp://HOST:8786   runs spread over a Dask cluster
   stylebench report results/latest                  re-print tables, re-draw plots
   stylebench compare results/cpu-A results/cpu-B    ratios of medians, flags changes beyond noise
   stylebench profile dynamic_tape lstm              where one engine's step time goes, per op
@@ -30,7 +31,8 @@ def cmd_list(args):
 
 # bench options that take a value, as Options fields (None when not given on the command line)
 VALUE_OPTIONS = ("warmup", "iters", "repeats", "threads", "timeout", "target_s", "min_iters", "max_iters",
-                 "mem_iters", "mem_repeats", "profile_iters", "malloc", "seed", "device")
+                 "mem_iters", "mem_repeats", "profile_iters", "malloc", "seed", "device", "executor",
+                 "scheduler", "workers", "per_host")
 
 
 def _given(args):
@@ -108,6 +110,7 @@ def cmd_compare(args):
 
 
 def cmd_profile(args):
+    from rich.markup import escape
     from rich.table import Table
 
     from harness import measure, report, runner
@@ -139,7 +142,7 @@ def cmd_profile(args):
     for c in ("calls/iter", "ms/iter", "% of step"):
         t.add_column(c, justify="right")
     for s in res["profile_sites"][:args.top]:
-        t.add_row(s["site"], s["kernel"], s["phase"], f"{s['calls_per_iter']:.3g}",
+        t.add_row(escape(s["site"]), s["kernel"], s["phase"], f"{s['calls_per_iter']:.3g}",
                   f"{s['ms_per_iter']:.3g}", f"{100 * s['ms_per_iter'] / res['profiled_step_ms']:.1f}")
     report.console().print(t)
     return 0
@@ -230,6 +233,15 @@ def _add_bench_args(p):
     p.add_argument("--profile-iters", type=at_least(1),
                    help="iterations of the style-tax pass (default 20, at most the timed iterations)")
     p.add_argument("--seed", type=at_least(0), help="seed of the shuffled run order (default 0)")
+    p.add_argument("--executor", choices=("local", "dask"),
+                   help="local (default): one run at a time on this machine; dask: each run a Dask task "
+                        "(needs the `dask` extra), rows appended as tasks end")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="--executor dask: a running scheduler (tcp://HOST:8786); default: a LocalCluster")
+    p.add_argument("--workers", type=at_least(1),
+                   help="--executor dask without --scheduler: LocalCluster worker processes (default 2)")
+    p.add_argument("--per-host", type=at_least(1),
+                   help="--executor dask: runs at once per worker host (default 1: undisturbed timings)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--allow-failures", action="store_true",
                    help="exit 0 even when a run is not ok (default: exit 1, after the tables)")

@@ -14,7 +14,8 @@ from harness.runner import MEASURED
 UNSTABLE_SPREAD = 0.10     # repeats' medians spreading more than this are flagged
 CELL = ["engine", "workload", "size", "device"]
 TEXT_COLUMNS = ("run_id", "engine", "workload", "size", "device", "status", "error", "gate", "site",
-                "kernel", "phase", "iters_policy", "gpu_name", "gpu_driver", "cupy", "cuda_version")
+                "host", "machine_id", "kernel", "phase", "iters_policy", "gpu_name", "gpu_driver", "cupy",
+                "cuda_version")
 GPU_COLS = ("gpu_peak_mb", "gpu_pool_mb", "gpu_nvml_used_mb")
 
 
@@ -143,13 +144,29 @@ def _pass_failure(runs, name):
     return f"{r[col]}: {r.get(f'{name}_error', '')}"
 
 
+def machines(frame):
+    """The distinct machine ids of a results or cells frame (empty ids left out)."""
+    if "machine_id" not in frame:
+        return []
+    return sorted({m for m in frame["machine_id"].fillna("").astype(str) if m})
+
+
+def cell_key(results):
+    """A cell is (engine, workload, size, device), and the machine too when rows of several machines
+    are present (a Dask cluster of unlike hosts): their times are never pooled."""
+    return CELL + ["machine_id"] if len(machines(results)) > 1 else list(CELL)
+
+
 def summarize(results, samples):
     """One row per (engine, workload, size, device): statistics over every iteration of its measured
     runs (ok or unverified); from results.csv's per-run figures when some of their samples are missing."""
     rows = []
-    for key, g in results.groupby(CELL, sort=False):
+    keys = cell_key(results)
+    if "machine_id" in keys:        # a row no worker reported (a lost task) stays in its own cell
+        results = results.assign(machine_id=results["machine_id"].fillna("").astype(str))
+    for key, g in results.groupby(keys, sort=False):
         ok = g[g["status"].isin(MEASURED)]
-        rec = dict(zip(CELL, key), runs=len(g), ok_runs=len(ok))
+        rec = dict(zip(keys, key), runs=len(g), ok_runs=len(ok))
         bad = g[~g["status"].isin(MEASURED)]
         if len(ok):
             rec["status"] = "unverified" if (ok["status"] == "unverified").any() else "ok"
@@ -183,9 +200,9 @@ def summarize(results, samples):
     cells = pd.DataFrame(rows)
     if cells.empty:
         return cells
-    group = ["workload", "size", "device"]
+    group = [k for k in keys if k != "engine"]
     ref = cells[cells["engine"] == "reference"].set_index(group)["median_ms"]
-    cells["x_ref"] = [r.median_ms / ref.get((r.workload, r.size, r.device), math.nan)
+    cells["x_ref"] = [r.median_ms / ref.get(tuple(getattr(r, k) for k in group), math.nan)
                       for r in cells.itertuples()]
     cells["x_best"] = cells["median_ms"] / cells.groupby(group)["median_ms"].transform("min")
     # the style tax as a ratio: this engine's own overhead on top of the floor's kernel time, over the
@@ -261,15 +278,21 @@ def _grid(title, cells, fmt, caption=""):
 def tables(cells, meta=None):
     """The rich tables for a summary: time per device, build/first iteration, overhead, CPU vs GPU."""
     out = []
-    for device in sorted(set(cells["device"])):
+    per_machine = "machine_id" in cells and cells["machine_id"].nunique() > 1
+    groups = (sorted({(d, m) for d, m in zip(cells["device"], cells["machine_id"])}) if per_machine
+              else [(d, None) for d in sorted(set(cells["device"]))])
+    for device, mid in groups:
         c = cells[cells["device"] == device]
+        if mid is not None:
+            c = c[c["machine_id"] == mid]
+        where = device if mid is None else f"{device}, machine {mid}"
         mem = "GPU peak in use (CuPy pool hook)" if device == "gpu" else "peak traced bytes (tracemalloc)"
-        out.append(_grid(f"median ms/iter on {device} (p10–p90; {mem}; ratio to reference and fastest)",
+        out.append(_grid(f"median ms/iter on {where} (p10–p90; {mem}; ratio to reference and fastest)",
                          c, _time_cell, "! = repeats' medians spread > 10%; — = not run or unsupported"))
-        out.append(_grid(f"set-up on {device}: build s / first iteration ms", c,
+        out.append(_grid(f"set-up on {where}: build s / first iteration ms", c,
                          lambda r: f"{na(r.build_s, '{:.3g}')} s / {na(r.first_iter_ms, '{:.3g}')} ms"))
         if c["kernel_ms"].notna().any():
-            out.append(_grid(f"style tax on {device}: engine overhead per step (step − time in kernels)", c,
+            out.append(_grid(f"style tax on {where}: engine overhead per step (step − time in kernels)", c,
                              lambda r: f"{na(r.overhead_ms, '{:.3g}')} ms ({na(r.overhead_pct, '{:.0f}')}%)"
                              f"\nkernels {na(r.kernel_ms, '{:.3g}')} ms"
                              f"\n{na(r.kernel_calls, '{:.0f}')} calls/step"

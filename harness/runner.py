@@ -5,6 +5,7 @@ import csv
 import ctypes
 import dataclasses
 import datetime
+import importlib.util
 import io
 import json
 import math
@@ -13,6 +14,7 @@ import multiprocessing.connection as mp_connection
 import os
 import random
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -32,8 +34,8 @@ RESULT_COLUMNS = (
     "mean_ms", "peak_mem_mb", "state_mem_mb", "gpu_peak_mb", "gpu_pool_mb", "gpu_nvml_used_mb",
     "kernel_ms", "overhead_ms", "overhead_pct", "kernel_calls", "profiled_step_ms", "hook_cost_us",
     "loss_first", "loss_last", "threads", "malloc", "wall_s",
-    "finished_at", "machine_id", "cpu_model", "cpu_cores", "blas", "blas_version", "blas_threads",
-    "blas_coretype", "openblas_coretype", "python", "numpy", "cupy", "gpu_name", "gpu_driver",
+    "finished_at", "host", "attempt", "machine_id", "cpu_model", "cpu_cores", "blas", "blas_version",
+    "blas_threads", "blas_coretype", "openblas_coretype", "python", "numpy", "cupy", "gpu_name", "gpu_driver",
     "cuda_version", "platform", "git_commit", "stylebench",
 )
 RUN_KEY = ("engine", "workload", "size", "device", "repeat")
@@ -85,6 +87,10 @@ class Options:
     profile_iters: int = 20
     seed: int = 0
     quiet: bool = False
+    executor: str = "local"       # local: one run at a time here; dask: see harness/dask_executor.py
+    scheduler: str = ""           # dask: a scheduler's address; empty: a LocalCluster on this machine
+    workers: int = 2              # dask LocalCluster: worker processes (one thread each)
+    per_host: int = 1             # dask: runs at once per worker host (1 keeps timings undisturbed)
 
     def apply_quick(self):
         """--quick: one repeat of the small sizes, a short time budget (the CLI applies explicit values
@@ -116,11 +122,21 @@ class Options:
                 raw = (raw,)
             if raw and not _split(raw):
                 raise UsageError(f"{flag(name)} names nothing: {' '.join(map(repr, raw))}")
+        if self.executor not in EXECUTORS:
+            raise UsageError(f"unknown --executor {self.executor!r}; known: {', '.join(EXECUTORS)}")
+        if self.executor == "dask" and importlib.util.find_spec("distributed") is None:
+            from harness.dask_executor import EXTRA
+            raise UsageError(EXTRA)
+        if self.executor != "dask":
+            for name in ("scheduler", "workers", "per_host"):
+                if getattr(self, name) != getattr(Options, name):
+                    raise UsageError(f"{flag(name)} applies to --executor dask only")
 
 
 # the smallest value of each integer option (iters 0 = auto, only through the API)
 INT_RANGES = {"warmup": 0, "iters": 0, "min_iters": 1, "max_iters": 1, "mem_iters": 0, "mem_repeats": 0,
-              "repeats": 1, "threads": 0, "profile_iters": 1, "seed": 0}
+              "repeats": 1, "threads": 0, "profile_iters": 1, "seed": 0, "workers": 1, "per_host": 1}
+EXECUTORS = ("local", "dask")
 
 
 def flag(name):
@@ -434,6 +450,7 @@ class Store:
         self.gate_file = self.out / "reference_losses.json"
         self.meta_file = self.out / "meta.json"
         self.warnings = []
+        self.done = set()
         self._lock = None
         check_out(out)
         if self.results.exists() and not resume:
@@ -446,7 +463,6 @@ class Store:
             raise UsageError(f"--out {out}: cannot write there: {e.strerror or e}") from None
         try:
             self._take_lock()
-            self.done = set()
             if resume and self.results.exists():
                 rows = self._read_clean(self.results, RESULT_COLUMNS)
                 self.done = {r["run_id"] for r in rows}
@@ -587,7 +603,7 @@ def make_row(run, device, result, status, error, meta, threads, wall_s, gate_not
     row.update({k: _fmt(v) for k, v in (result or {}).items() if k in RESULT_COLUMNS})
     row.update(run_id=run_id(engine, workload, size, device, repeat), engine=engine, workload=workload,
                size=size, device=device, repeat=repeat, status=status, error=error, gate=gate_note,
-               threads=threads, malloc=malloc, wall_s=f"{wall_s:.3f}",
+               threads=threads, malloc=malloc, wall_s=f"{wall_s:.3f}", attempt=row["attempt"] or 1,
                finished_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
     for c in ("error", "gate", "mem_error", "profile_error"):
         row[c] = scrub(row[c])
@@ -706,10 +722,8 @@ def bench(opts):
                     "gate": {"iterations": measure.GATE_ITERS, "rtol": measure.GATE_RTOL},
                     "skipped": [{"engine": e, "workload": w, "why": why} for e, w, why in skipped]}
         threads = opts.threads or os.cpu_count() or 1
-        host = machine.host_info(opts.device)
-        host.pop("python_executable", None)     # an absolute local path: nothing another machine can use
-        meta = dict(host, machine_id=machine.machine_id(host["cpu_model"], host["cpu_cores"]))
-        info.update(threads=threads, host=host,
+        host, meta = host_meta(opts.device)
+        info.update(threads=threads, host=host, executor=opts.executor,
                     started_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
         info.pop("finished_at", None)
         store.write_meta(info)
@@ -718,14 +732,18 @@ def bench(opts):
         progress = _progress(opts.quiet)
         with progress or contextlib.nullcontext(), _sigterm_interrupts():
             bar = progress.add_task("runs", total=len(runs)) if progress else None
-            for run in runs:
-                engine, workload, size, repeat = run
-                if progress:
-                    progress.update(bar, description=f"{engine} {workload}/{size} r{repeat}")
-                row, samples, sites = one_run(run, opts, store, meta, threads)
-                store.write_run(row, samples, sites)
-                if progress:
-                    progress.advance(bar)
+            if opts.executor == "dask":
+                from harness import dask_executor
+                dask_executor.execute(runs, opts, store, progress, bar)
+            else:
+                for run in runs:
+                    engine, workload, size, repeat = run
+                    if progress:
+                        progress.update(bar, description=f"{engine} {workload}/{size} r{repeat}")
+                    row, samples, sites = one_run(run, opts, store, meta, threads)
+                    store.write_run(row, samples, sites)
+                    if progress:
+                        progress.advance(bar)
         info["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         store.write_meta(info)
     return store.out
@@ -774,15 +792,9 @@ def _sigterm_interrupts():
 
 def gate_losses(store, workload, size, device, opts, threads):
     """The reference trainer's first losses for this cell, computed once per out directory."""
-    key = f"{workload}|{size}|{device}"
+    key = gate_key(workload, size, device)
     if key not in store.ref_losses:
-        msgs, status, error = spawn(reference_losses_child, (workload, size, device, measure.GATE_ITERS),
-                                    opts.timeout, threads, opts.malloc)
-        res = msgs[0] if msgs else {"status": status, "error": error}
-        if status != "ok" or res.get("status") != "ok":
-            store.ref_losses[key] = f"unavailable: {res.get('error') or error}"
-        else:
-            store.ref_losses[key] = res["losses"]
+        store.ref_losses[key] = reference_gate(workload, size, device, opts, threads)
         store.save_gate()
     return store.ref_losses[key]
 
@@ -812,7 +824,49 @@ def merge_passes(messages, end_status, end_error):
     return result
 
 
+def host_meta(device):
+    """(host, meta): this machine as meta.json records it, and the machine columns of its rows."""
+    host = machine.host_info(device)
+    host.pop("python_executable", None)     # an absolute local path: nothing another machine can use
+    meta = dict(host, host=socket.gethostname(),
+                machine_id=machine.machine_id(host["cpu_model"], host["cpu_cores"]))
+    return host, meta
+
+
+def gate_key(workload, size, device):
+    return f"{workload}|{size}|{device}"
+
+
+def reference_gate(workload, size, device, opts, threads):
+    """The reference trainer's first losses for a cell, from a fresh child: a list, or
+    "unavailable: why" when the reference cannot run."""
+    msgs, status, error = spawn(reference_losses_child, (workload, size, device, measure.GATE_ITERS),
+                                opts.timeout, threads, opts.malloc)
+    res = msgs[0] if msgs else {"status": status, "error": error}
+    if status != "ok" or res.get("status") != "ok":
+        return f"unavailable: {res.get('error') or error}"
+    return res["losses"]
+
+
 def one_run(run, opts, store, meta, threads):
+    engine, workload, size, repeat = run
+    ref = None if engine == "reference" else gate_losses(store, workload, size, opts.device, opts, threads)
+    row, samples, sites, head = execute_run(run, opts, ref, meta, threads)
+    record_reference_head(store, run, opts.device, head)
+    return row, samples, sites
+
+
+def record_reference_head(store, run, device, head):
+    """A reference run's first losses become its cell's gate when none was computed yet."""
+    key = gate_key(run[1], run[2], device)
+    if head and not isinstance(store.ref_losses.get(key), list):
+        store.ref_losses[key] = head
+        store.save_gate()
+
+
+def execute_run(run, opts, ref, meta, threads):
+    """One run in a fresh child, here: (row, samples, profile sites, reference losses head). `ref` is the
+    cell's gate (None for the reference engine itself); every executor calls this."""
     engine, workload, size, repeat = run
     task = dict(task_defaults(opts), engine=engine, workload=workload, size=size, device=opts.device,
                 repeat=repeat, ref_losses=None)
@@ -820,7 +874,6 @@ def one_run(run, opts, store, meta, threads):
         task["mem_iters"] = 0
     gate_note = "self"
     if engine != "reference":
-        ref = gate_losses(store, workload, size, opts.device, opts, threads)
         if isinstance(ref, str):
             gate_note = ref
         else:
@@ -837,14 +890,10 @@ def one_run(run, opts, store, meta, threads):
     elif status == "ok" and gate_note != "self":
         status = "unverified"
         error = f"timed, but not checked: the reference trainer could not run ({gate_note})"
-    if engine == "reference" and status == "ok" and result.get("losses_head"):
-        key = f"{workload}|{size}|{opts.device}"
-        if not isinstance(store.ref_losses.get(key), list):
-            store.ref_losses[key] = result["losses_head"]
-            store.save_gate()
+    head = result.get("losses_head") if engine == "reference" and status == "ok" else None
     row = make_row(run, opts.device, result, status, error, meta, threads, wall, gate_note, opts.malloc)
     samples = result.get("samples_ms") if status in MEASURED else None
-    return row, samples, result.get("profile_sites")
+    return row, samples, result.get("profile_sites"), head
 
 
 def _link_latest(out):

@@ -3,7 +3,6 @@ import numpy as np
 
 from frameworks.kernels import to_numpy
 
-from ._tape import _xp
 from ._tensor import Tensor
 from ._types import _np_dtype, _xp_for
 

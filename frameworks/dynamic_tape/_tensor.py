@@ -8,7 +8,7 @@ from frameworks.kernels import to_numpy
 
 from . import _tape
 from ._tape import (LEAF_INPLACE, _GradMode, _apply, _apply_inplace, _apply_multi, _ndarray, _xp,
-                    no_grad, run_backward)
+                    run_backward)
 from ._types import _CPU, _CUDA, _np_dtype, _to_dtype, _xp_for, dtype
 
 def _data(x, like):
@@ -359,16 +359,13 @@ class Tensor:
         return matmul(self, mat2)
 
     def abs(self):
-        """|x| as x * sign(x) (the sign a constant: gradient 0 at 0, as torch.abs)."""
-        return self * Tensor._wrap(_xp(self._array).sign(self._array))
+        return _apply(K.abs, (self,), (self._array,))
 
     def where(self, condition, other):
-        """torch.where(condition, self, other), composed as a blend by the constant mask."""
-        c = condition._array
-        keep = Tensor._wrap(c.astype(self._array.dtype))
-        if not isinstance(other, Tensor):
-            other = Tensor._wrap(_xp(self._array).full(self._array.shape, other, self._array.dtype))
-        return self * keep + other * Tensor._wrap((~c).astype(self._array.dtype))
+        """torch.where(condition, self, other): the where kernel (other may be a number)."""
+        if isinstance(other, Tensor):
+            return _apply(K.where, (None, self, other), (condition._array, self._array, other._array))
+        return _apply(K.where, (None, self, None), (condition._array, self._array, _data(other, self._array)))
 
     def is_floating_point(self):
         return self._array.dtype.kind == "f"
@@ -398,7 +395,10 @@ class Tensor:
         return _apply(K.square, (self,), (self._array,))
 
     def sqrt(self):
-        return self.pow(0.5)
+        return _apply(K.sqrt, (self,), (self._array,))
+
+    def rsqrt(self):
+        return _apply(K.rsqrt, (self,), (self._array,))
 
     def exp(self):
         return _apply(K.exp, (self,), (self._array,))
@@ -467,13 +467,14 @@ class Tensor:
         return values if keepdim else values.squeeze(dim)
 
     def _extreme(self, dim, keepdim, arg, name):
+        """The max / min kernel (its gradient goes to the first winner, as PyTorch's); with dim, the
+        winners' indices too, as a (values, indices) namedtuple."""
+        kernel = K.max if name == "max" else K.min
         if dim is None:
-            i = getattr(_xp(self._array), arg)(self._array)
-            return self.reshape(-1)[int(i)]
-        dim %= max(self._array.ndim, 1)
-        idx = getattr(_xp(self._array), arg)(self._array, axis=dim, keepdims=True)
-        return _values_indices(name)(self._select(idx, dim, keepdim),
-                                     Tensor._wrap(idx if keepdim else idx.squeeze(dim)))
+            return _apply(kernel, (self,), (self._array,))
+        values = _apply(kernel, (self,), (self._array,), {"axis": dim, "keepdims": keepdim})
+        idx = getattr(_xp(self._array), arg)(self._array, axis=dim, keepdims=keepdim)
+        return _values_indices(name)(values, Tensor._wrap(idx))
 
     def max(self, dim=None, keepdim=False):
         """max() is the largest value; max(dim) is (values, indices) along dim; max(other) elementwise."""
@@ -545,15 +546,14 @@ class Tensor:
         return self.view(s[:start_dim] + (-1,) + s[end + 1:])
 
     def expand(self, *sizes):
-        """A broadcast of self to sizes (-1 keeps a dimension), through the add kernel with a zero constant
-        (its backward sums the broadcast axes back)."""
+        """A broadcast view of self to sizes (-1 keeps a dimension); backward sums the broadcast axes."""
         sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         shape = self._array.shape
         lead = len(sizes) - len(shape)
         target = tuple(shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
         if target == shape:
             return self
-        return self + Tensor._wrap(_xp(self._array).zeros(target, self._array.dtype))
+        return _apply(K.broadcast_to, (self,), (self._array,), {"shape": target})
 
     def expand_as(self, other):
         return self.expand(other._array.shape)
@@ -638,18 +638,6 @@ class Tensor:
     def __iter__(self):
         return iter(self.unbind(0))
 
-    def __setitem__(self, index, value):
-        """In-place assignment (not recorded): grad_h[h < 0] = 0 in the manual-gradient tutorial."""
-        if _GradMode.enabled and self.requires_grad:
-            raise RuntimeError(LEAF_INPLACE if self.grad_fn is None else
-                               "in-place assignment into a tensor that requires grad is not recorded by this "
-                               "engine; assign under torch.no_grad() or build a new tensor")
-        if isinstance(index, Tensor):
-            index = index._array
-        elif isinstance(index, tuple):
-            index = tuple(i._array if isinstance(i, Tensor) else i for i in index)
-        self._array[index] = value._array if isinstance(value, Tensor) else value
-
     # ------------------------------------------------------------ in place
     def _inplace(self, kernel, other):
         """self <op>= other, written into self's array; recorded (and self's version bumped) as in PyTorch."""
@@ -719,9 +707,7 @@ class Tensor:
         return self._write(value, mask._array)
 
     def masked_fill(self, mask, value):
-        xp, m = _xp(self._array), mask._array
-        fill = Tensor._wrap(xp.where(m, value, 0).astype(self._array.dtype))
-        return self * Tensor._wrap((~m).astype(self._array.dtype)) + fill
+        return _apply(K.where, (None, None, self), (mask._array, _data(value, self._array), self._array))
 
     def clone(self):
         return self + 0 if self.requires_grad and _GradMode.enabled else Tensor._wrap(self._array.copy())

@@ -1,5 +1,8 @@
-"""The engine's own seeded random source: Generator, manual_seed and the random factories."""
+"""The engine's seeded random source: Generator, manual_seed and the random factories; dropout masks come
+from the kernels' counter-based Philox stream, which manual_seed seeds too."""
 import numpy as np
+
+from frameworks.kernels import random as philox
 
 from ._factories import _leaf
 from ._tensor import Tensor
@@ -7,16 +10,22 @@ from ._types import _np_dtype, _xp_for
 
 
 class Generator:
-    """A seeded source of random numbers (a NumPy RandomState), as torch.Generator."""
+    """A seeded source of random numbers, as torch.Generator: a NumPy RandomState for the factories and
+    initializers, and the kernels' Philox stream (same seed) whose counter each dropout draw takes, so a
+    dropout mask is the one every engine seeded alike draws."""
 
     def __init__(self, device="cpu"):
-        self._seed = 0
-        self._rs = np.random.RandomState(0)
+        self.manual_seed(0)
 
     def manual_seed(self, seed):
         self._seed = int(seed)
         self._rs = np.random.RandomState(self._seed)
+        self._stream = philox.Stream(self._seed)
         return self
+
+    def next_draw(self):
+        """(seed, counter) of the next counter-based draw (a dropout mask)."""
+        return self._stream.seed_value, self._stream.next_counter()
 
     def initial_seed(self):
         return self._seed

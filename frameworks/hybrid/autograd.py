@@ -58,6 +58,18 @@ def predict_mode():
     return _Scope(_STATE.recording, False)
 
 
+def set_recording(is_recording):  # noqa: A002  (MXNet's name)
+    """Turn recording on or off; returns the previous state."""
+    old, _STATE.recording = _STATE.recording, bool(is_recording)
+    return old
+
+
+def set_training(train_mode):
+    """Turn training mode on or off; returns the previous state."""
+    old, _STATE.training = _STATE.training, bool(train_mode)
+    return old
+
+
 def is_recording():
     return _STATE.recording
 

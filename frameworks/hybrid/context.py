@@ -44,6 +44,11 @@ def gpu(device_id=0):
     return Context("gpu", device_id)
 
 
+def num_gpus():
+    """How many GPUs this engine can use: 1 when CuPy sees a device, else 0."""
+    return 1 if kernels.gpu_available() else 0
+
+
 def current_context():
     return _CPU
 

@@ -414,6 +414,13 @@ def arange(start, stop=None, step=1.0, ctx=None, dtype="float32"):
     return NDArray(ctx.xp.arange(start, stop, step, dtype=dtype), ctx)
 
 
+def waitall():
+    """Wait for all pending device work (timing loops call it)."""
+    K.synchronize(cpu().xp)
+    if K.gpu_available():
+        K.synchronize(K.get_xp("gpu"))
+
+
 def save(fname, data):
     """Save an NDArray, a list or a dict of NDArrays to `fname` (NumPy's .npz format, no pickle)."""
     if isinstance(data, NDArray):
@@ -493,4 +500,4 @@ random_normal = random.normal
 random_uniform = random.uniform
 shuffle = random.shuffle
 
-__all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "random", "save", "load", "cpu"] + list(OPS)
+__all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "random", "save", "load", "cpu", "waitall"] + list(OPS)

@@ -45,6 +45,9 @@ class BatchNorm(Kernel):
         axes, bshape = _channels(x.shape)
         if convention not in CONVENTIONS:
             raise ValueError(f"batch_norm: unknown convention {convention!r}; use one of {CONVENTIONS}")
+        if convention == "caffe" and scale_factor is None:
+            raise ValueError("batch_norm: the caffe convention needs the scale-factor blob (shape (1,)) "
+                             "as the sixth input")
         if training:
             mean = x.mean(axis=axes, keepdims=True)
             xhat = x - mean

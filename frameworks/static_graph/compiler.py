@@ -479,6 +479,15 @@ def _emit_runner(em, i, n):
     return [f"{', '.join(em.out(t) for t in n.outs)}, = {fn}({em.ins(n)})"]
 
 
+def _named(em, n, code):
+    """A kernel step's code inside `with call_site(op name)` when a profiler hook listens as the plan is
+    compiled (the harness's per-op breakdown); otherwise unchanged, so the plan pays nothing for it."""
+    if not K.hook_installed() or _kind(n) not in ("kernel", "gradient"):
+        return code
+    em.ns.setdefault("_site", K.call_site)
+    return [f"with _site({n.op.name!r}):"] + ["    " + c for c in code]
+
+
 _EMITTERS = {"variable": _emit_variable, "kernel": _emit_kernel, "gradient": _emit_gradient,
              "runner": _emit_runner}
 
@@ -529,7 +538,7 @@ def _source(args, feeds, body, ret_line, traced):
 
 def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory):
     em = _Emitter(sess, nodes, fed, consts, fetch_vals, buffers)
-    body = [_EMITTERS[_kind(n)](em, i, n) + em.drops(i, n) for i, n in enumerate(nodes)]
+    body = [_named(em, n, _EMITTERS[_kind(n)](em, i, n)) + em.drops(i, n) for i, n in enumerate(nodes)]
     feeds = _emit_feeds(em)
     ret_line = _emit_return(em, elements, rename, base, var_values, consts)
     args = ", ".join(f"f{i}" for i in range(len(fed)))

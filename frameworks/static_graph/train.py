@@ -18,9 +18,8 @@ from .variables import Variable, global_variables, trainable_variables
 class Optimizer:
     """Base optimizer: compute_gradients -> apply_gradients, or both at once with minimize (TF1's API).
 
-    `learning_rate` is a Python number or a scalar tensor (a decay schedule). A subclass gives `_apply`,
-    building one variable's update: a shared update kernel where one computes TF's rule, else TF's rule
-    composed from kernel ops and assigns, in the order of TF's own update kernel's expression.
+    `learning_rate` is a Python number or a scalar tensor (a decay schedule, read at run time). A subclass
+    gives `_apply`, one variable's update: a graph op running the shared update kernel in TF's form.
     """
     _update_type = None
 
@@ -79,13 +78,6 @@ class Optimizer:
         self._slots[(var, name)] = slot
         return slot
 
-    def _lr_for(self, v):
-        """The learning rate as a tensor of v's dtype (only for the composed updates)."""
-        lr = self._lr
-        if hasattr(lr, "op"):
-            return lr if lr.dtype == v.dtype else ops.cast(lr, v.dtype)
-        return ops.constant(lr, dtype=v.dtype)
-
     def _prepare(self):
         pass
 
@@ -112,8 +104,8 @@ class GradientDescentOptimizer(Optimizer):
 
 
 class MomentumOptimizer(Optimizer):
-    """accum = accum * momentum + grad; var -= lr * accum (the shared momentum kernel), or with
-    use_nesterov TF's var -= grad * lr + accum * momentum * lr (composed)."""
+    """accum = accum * momentum + grad; var -= lr * accum, or with use_nesterov TF's
+    var -= grad * lr + accum * momentum * lr (the shared momentum / nesterov kernels)."""
     _update_type = "ApplyMomentum"
 
     def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False):
@@ -122,40 +114,31 @@ class MomentumOptimizer(Optimizer):
         self._nesterov = bool(use_nesterov)
 
     def _apply(self, g, v):
-        accum = self._slot(v, "")
-        if not self._nesterov:
-            return self._update([v, accum, g], momentum=self._momentum)
-        lr = self._lr_for(v)
-        accum_t = ops.assign(accum, accum * self._momentum + g)
-        return ops.assign_sub(v, g * lr + accum_t * self._momentum * lr)
+        return self._update([v, self._slot(v, ""), g], momentum=self._momentum, use_nesterov=self._nesterov)
 
 
 class RMSPropOptimizer(Optimizer):
-    """TF's ApplyRMSProp: ms += (grad^2 - ms) * (1 - decay);
-    mom = mom * momentum + grad * lr / sqrt(ms + eps); var -= mom.
-    `ms` starts at ones (TF 1.x); `centered` subtracts the mean gradient's square."""
+    """TF1's RMSProp (the shared rmsprop kernel in TF's form): ms = decay * ms + (1 - decay) * grad^2;
+    mom = momentum * mom + lr * grad / sqrt(ms + epsilon); var -= mom. `ms` starts at ones (TF 1.x);
+    `centered` subtracts the square of the mean gradient from ms."""
+    _update_type = "ApplyRMSProp"
 
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, name="RMSProp"):
         super().__init__(learning_rate, use_locking, name)
-        self._decay, self._momentum, self._eps = float(decay), float(momentum), float(epsilon)
-        self._centered = bool(centered)
+        self._hyper = dict(decay=float(decay), momentum=float(momentum), eps=float(epsilon),
+                           centered=bool(centered))
 
     def _apply(self, g, v):
         ms, mom = self._slot(v, "", fill=1.0), self._slot(v, "1")
-        lr = self._lr_for(v)
-        ms_t = ops.assign_add(ms, (ops.square(g) - ms) * (1.0 - self._decay))
-        denom = ms_t
-        if self._centered:
-            mg = self._slot(v, "2")
-            mg_t = ops.assign_add(mg, (g - mg) * (1.0 - self._decay))
-            denom = ms_t - ops.square(mg_t)
-        mom_t = ops.assign(mom, mom * self._momentum + g * lr / ops.sqrt(denom + self._eps))
-        return ops.assign_sub(v, mom_t)
+        mg = [self._slot(v, "2")] if self._hyper["centered"] else []
+        return self._update([v, ms, mom] + mg + [g], **self._hyper)
 
 
 class AdagradOptimizer(Optimizer):
-    """TF's ApplyAdagrad: accum += grad^2; var -= grad * lr * rsqrt(accum); accum starts at 0.1."""
+    """TF1's Adagrad (the shared adagrad kernel, no epsilon): accum += grad^2;
+    var -= lr * grad / sqrt(accum); accum starts at initial_accumulator_value (0.1)."""
+    _update_type = "ApplyAdagrad"
 
     def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False, name="Adagrad"):
         if initial_accumulator_value <= 0.0:
@@ -164,9 +147,7 @@ class AdagradOptimizer(Optimizer):
         self._init = float(initial_accumulator_value)
 
     def _apply(self, g, v):
-        accum = self._slot(v, "", fill=self._init)
-        accum_t = ops.assign_add(accum, ops.square(g))
-        return ops.assign_sub(v, g * self._lr_for(v) * ops.rsqrt(accum_t))
+        return self._update([v, self._slot(v, "", fill=self._init), g])
 
 
 class AdamOptimizer(Optimizer):
@@ -214,11 +195,33 @@ def _run_sgd(op, sess):
 
 @register_runner("ApplyMomentum")
 def _run_momentum(op, sess):
-    xp, update, mu = sess.xp, K.momentum.update, op.attrs["momentum"]
+    xp, mu = sess.xp, op.attrs["momentum"]
+    update = K.nesterov.update if op.attrs["use_nesterov"] else K.momentum.update
 
     def run(*args):
         lr, (p, v, g) = _lr(op, args)
         update(xp, p, g, v, lr, momentum=mu)
+    return run
+
+
+@register_runner("ApplyRMSProp")
+def _run_rmsprop(op, sess):
+    xp, update, a = sess.xp, K.rmsprop.update, op.attrs
+
+    def run(*args):
+        lr, (p, ms, mom, *mg, g) = _lr(op, args)
+        update(xp, p, g, ms, mg[0] if mg else None, mom, lr=lr, alpha=a["decay"], eps=a["eps"],
+               eps_inside=True, centered=a["centered"], momentum=a["momentum"], lr_in_momentum=True)
+    return run
+
+
+@register_runner("ApplyAdagrad")
+def _run_adagrad(op, sess):
+    xp, update = sess.xp, K.adagrad.update
+
+    def run(*args):
+        lr, (p, accum, g) = _lr(op, args)
+        update(xp, p, g, accum, lr=lr, eps=0.0)
     return run
 
 

@@ -80,3 +80,23 @@ def test_style_tax_ratio_holds_kernel_time_at_the_floor():
     assert math.isnan(cells.loc["dynamic_tape", "x_ref_tax"])
     text = render(report.tables(cells.reset_index()))
     assert "×1.20 ref at equal kernels" in text and "×n/a ref at equal kernels" in text
+
+
+def test_rows_of_two_machines_are_never_pooled():
+    # a Dask cluster of unlike hosts: each repeat ran on another machine
+    a, b = {"machine_id": "cpu-a-2c"}, {"machine_id": "cpu-b-8c"}
+    results, samples = rows_and_samples([
+        ("reference", "cpu", 0, [1.0, 1.0, 1.0], a),
+        ("reference", "cpu", 1, [3.0, 3.0, 3.0], b),
+        ("hybrid", "cpu", 0, [2.0, 2.0, 2.0], a),
+        ("hybrid", "cpu", 1, [6.0, 6.0, 6.0], b),
+    ])
+    cells = report.summarize(results, samples).set_index(["engine", "machine_id"])
+    assert len(cells) == 4 and (cells["runs"] == 1).all()
+    assert cells.loc[("reference", "cpu-a-2c"), "median_ms"] == 1.0
+    assert cells.loc[("reference", "cpu-b-8c"), "median_ms"] == 3.0
+    assert cells.loc[("hybrid", "cpu-a-2c"), "x_ref"] == 2.0 == cells.loc[("hybrid", "cpu-b-8c"), "x_ref"]
+    text = " ".join(render(report.tables(cells.reset_index())).split())
+    assert "on cpu, machine cpu-a-2c" in text and "on cpu, machine cpu-b-8c" in text
+    one = report.summarize(*rows_and_samples([("reference", "cpu", 0, [1.0], a)]))
+    assert "machine_id" not in one           # one machine: the cells keep their usual key

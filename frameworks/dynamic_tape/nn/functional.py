@@ -1,7 +1,7 @@
 """torch.nn.functional: stateless layers and losses, each one shared kernel (or a few) on the tape."""
 from frameworks import kernels as K
 
-from .._tape import _apply, _apply_multi, _xp, no_grad
+from .._tape import _apply, _apply_inplace, _apply_multi, _xp
 from .._tensor import Tensor, linear  # noqa: F401  (linear is re-exported)
 
 
@@ -93,26 +93,16 @@ def _softmax_dim(ndim, dim):
     return dim % max(ndim, 1)
 
 
-def _shifted(input, dim):
-    """input - max(input, dim): the max as a constant (softmax does not depend on it)."""
-    xp = _xp(input._array)
-    return input - Tensor._wrap(xp.max(input._array, axis=dim, keepdims=True))
-
-
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    dim = _softmax_dim(input.dim(), dim)
-    z = _shifted(input, dim)
-    return z - z.exp().sum(dim, keepdim=True).log()
+    return _apply(K.log_softmax, (input,), (input._array,), {"axis": _softmax_dim(input.dim(), dim)})
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    dim = _softmax_dim(input.dim(), dim)
-    e = _shifted(input, dim).exp()
-    return e / e.sum(dim, keepdim=True)
+    return _apply(K.softmax, (input,), (input._array,), {"axis": _softmax_dim(input.dim(), dim)})
 
 
 def _reduction(size_average, reduce, reduction):
@@ -126,39 +116,21 @@ def _reduction(size_average, reduce, reduction):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
-    """-input[n, target[n]] (input holds log-probabilities), weighted per class, ignore_index skipped."""
+    """-input[n, target[n]] (input holds log-probabilities): the nll_loss kernel, with class weights and
+    ignore_index as PyTorch's ("mean" divides by the summed weights of the targets not ignored)."""
     reduction = _reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
     if input.dim() < 2:
         raise ValueError(f"Expected 2 or more dimensions (got {input.dim()})")
-    if input.dim() > 2:  # (N, C, d1, ...) -> (N * d1 * ..., C)
-        c = input.shape[1]
-        input = input.transpose(1, input.dim() - 1).reshape(-1, c)
-        target = target.reshape(-1)
-    xp = _xp(input._array)
-    t = target._array
-    if t.shape[0] != input.shape[0]:
+    if target.shape[0] != input.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({t.shape[0]}).")
-    if t.dtype.kind not in "iu":
+                         f"({target.shape[0]}).")
+    if target._array.dtype.kind not in "iu":
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
-    valid = t != ignore_index
-    c = input.shape[1]
-    bad = valid & ((t < 0) | (t >= c))
-    if bad.any():
-        raise IndexError(f"Target {int(t[bad][0])} is out of bounds (nll_loss over {c} classes).")
-    safe = xp.where(valid, t, 0)
-    picked = input._select(safe.reshape(-1, 1), 1, False)
-    w = valid.astype(input._array.dtype)
-    if weight is not None:
-        w = w * weight._array[safe]
-    losses = -picked * Tensor._wrap(w)
-    if reduction == "none":
-        return losses
-    if reduction == "sum":
-        return losses.sum()
-    if reduction == "mean":
-        return losses.sum() / Tensor._wrap(xp.asarray(w.sum(), dtype=input._array.dtype))
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _apply(K.nll_loss, (input, None, None),
+                  (input._array, target._array, None if weight is None else weight._array),
+                  {"reduction": reduction, "ignore_index": ignore_index})
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -174,28 +146,24 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         losses = -(target * log_softmax(input, 1)).sum(1)
         return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
     if (reduction == "mean" and weight is None and input.dim() == 2
-            and not (target._array == ignore_index).any()):
-        return _apply(K.softmax_cross_entropy, (input, None), (input._array, target._array))  # fused
+            and not (target._array == ignore_index).any()):  # the fused kernel (as the workloads' floor)
+        return _apply(K.softmax_cross_entropy, (input, None), (input._array, target._array))
     return nll_loss(log_softmax(input, 1), target, weight, None, ignore_index, None, reduction)
 
 
-def _dropout_mask(input, p, shape):
-    from ..random import default_generator
-    xp = _xp(input._array)
-    keep = xp.asarray(default_generator.uniform(0.0, 1.0, shape) >= p)
-    return Tensor._wrap((keep / (1.0 - p)).astype(input._array.dtype))
-
-
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only); the mask is the
+    dropout kernel's, from the next counter of the seeded Philox stream."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    if p == 1.0:
-        return input * 0.0
-    mask = _dropout_mask(input, p, input.shape)
-    return input.mul_(mask) if inplace else input * mask
+    from ..random import default_generator
+    seed, counter = default_generator.next_draw()
+    attrs = {"p": p, "seed": seed, "counter": counter}
+    if inplace:
+        return _apply_inplace(K.dropout, input, (input,), (input._array,), attrs, overwrite=True)
+    return _apply(K.dropout, (input,), (input._array,), attrs)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -204,40 +172,36 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    from ..random import default_generator
     shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
-    mask = _dropout_mask(input, p, shape)
+    seed, counter = default_generator.next_draw()
+    xp = _xp(input._array)
+    keep = K.random.uniform(xp, seed, counter, shape, dtype=input._array.dtype) >= p
+    mask = Tensor._wrap((keep / (1.0 - p) if p < 1 else keep * 0.0).astype(input._array.dtype))
     return input.mul_(mask) if inplace else input * mask
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-5):
     """Normalise over every axis but 1 with the batch's statistics (training, also folding them into the
-    running ones: running = (1 - momentum) * running + momentum * batch, unbiased variance) or the
-    running ones (eval)."""
-    shape = (1, input.shape[1]) + (1,) * (input.dim() - 2)
-    axes = (0,) + tuple(range(2, input.dim()))
-    if training:
-        n = input.numel() // input.shape[1]
-        if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"{list(input.shape)}")
-        mean = input.mean(axes, keepdim=True)
-        xc = input - mean
-        var = xc.square().mean(axes, keepdim=True)
-        y = xc * (var + eps).pow(-0.5)
-        if running_mean is not None:
-            with no_grad():
-                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(-1) * momentum)
-                running_var.mul_(1 - momentum).add_(var.detach().reshape(-1) * (momentum * n / (n - 1)))
+    running ones in place: running = (1 - momentum) * running + momentum * batch, unbiased variance) or
+    the running ones (eval): the batch_norm kernel, PyTorch's convention."""
+    if training and input.numel() // input.shape[1] <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{list(input.shape)}")
+    if input.dim() not in (2, 4):
+        raise ValueError(f"batch_norm: expected a 2D (N, C) or 4D (N, C, H, W) input, got {input.dim()}D "
+                         f"{list(input.shape)}")
+    xp = _xp(input._array)
+    c = input.shape[1]
+    if running_mean is None:  # batch statistics only: the kernel's running update goes to scratch
+        rm, rv = xp.zeros(c, input._array.dtype), xp.ones(c, input._array.dtype)
     else:
-        xp = _xp(input._array)
-        inv = 1.0 / xp.sqrt(running_var._array + eps)
-        y = (input - Tensor._wrap(running_mean._array.reshape(shape))) * Tensor._wrap(inv.reshape(shape))
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+        rm, rv = running_mean._array, running_var._array
+    attrs = {"eps": eps, "momentum": momentum, "training": bool(training)}
+    return _apply(K.batch_norm, (input, weight, bias, None, None),
+                  (input._array, None if weight is None else weight._array,
+                   None if bias is None else bias._array, rm, rv), attrs)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -257,24 +221,13 @@ def _pair(v):
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    """Mean over kh x kw windows: a convolution of each channel with a constant 1/(kh*kw) filter."""
-    if ceil_mode:
-        raise NotImplementedError("avg_pool2d: ceil_mode=True is not supported; pad the input instead")
-    kh, kw = _pair(kernel_size)
-    stride = kernel_size if stride is None else stride
-    n, c, h, w = input.shape
-    xp = _xp(input._array)
-    ones = Tensor._wrap(xp.ones((1, 1, kh, kw), input._array.dtype))
-    attrs = {"stride": stride, "pad": padding}
-    y = _conv2d(input.reshape(n * c, 1, h, w), ones, None, attrs)
+    """Mean over kh x kw windows (the avg_pool2d kernel; the pad counted in the divisor unless
+    count_include_pad=False)."""
     if divisor_override:
-        y = y / divisor_override
-    elif count_include_pad or padding in (0, (0, 0)):
-        y = y / (kh * kw)
-    else:
-        counts, _ = K.conv2d.forward(xp, xp.ones((1, 1, h, w), input._array.dtype), ones._array, **attrs)
-        y = y / Tensor._wrap(counts)
-    return y.reshape(n, c, y.shape[2], y.shape[3])
+        raise NotImplementedError("avg_pool2d: divisor_override is not supported by the avg_pool2d kernel")
+    return _apply(K.avg_pool2d, (input,), (input._array,),
+                  {"kernel": kernel_size, "stride": stride or None, "pad": padding, "ceil_mode": ceil_mode,
+                   "count_include_pad": count_include_pad})
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -282,7 +235,7 @@ def adaptive_avg_pool2d(input, output_size):
     h, w = input.shape[-2:]
     oh, ow = oh or h, ow or w
     if (oh, ow) == (1, 1):
-        return input.mean((-2, -1), keepdim=True)
+        return _apply(K.global_avg_pool2d, (input,), (input._array,), {"keepdims": True})
     if h % oh or w % ow:
         raise NotImplementedError(f"adaptive_avg_pool2d: output size {(oh, ow)} must divide the input size "
                                   f"{(h, w)} (windows of one size)")
@@ -294,10 +247,20 @@ def log_sigmoid(input):
 
 
 def softplus(input, beta=1, threshold=20):
-    """log(1 + exp(x)), written stably as max(x, 0) + log(1 + exp(-|x|))."""
-    x = input * beta if beta != 1 else input
-    y = x.relu() + ((-x.abs()).exp() + 1).log()
-    return y / beta if beta != 1 else y
+    return _apply(K.softplus, (input,), (input._array,), {"beta": beta, "threshold": threshold})
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if inplace:
+        return _apply_inplace(K.leaky_relu, input, (input,), (input._array,),
+                              {"negative_slope": negative_slope})
+    return _apply(K.leaky_relu, (input,), (input._array,), {"negative_slope": negative_slope})
+
+
+def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        return _apply_inplace(K.elu, input, (input,), (input._array,), {"alpha": alpha})
+    return _apply(K.elu, (input,), (input._array,), {"alpha": alpha})
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -305,7 +268,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if pos_weight is not None:
         raise NotImplementedError("binary_cross_entropy_with_logits: pos_weight is not supported")
     reduction = _reduction(size_average, reduce, reduction)
-    losses = input.relu() - input * target + ((-input.abs()).exp() + 1).log()
-    if weight is not None:
-        losses = losses * weight
+    if weight is None:
+        return _apply(K.sigmoid_cross_entropy_with_logits, (input, None), (input._array, target._array),
+                      {"reduction": reduction})
+    losses = _apply(K.sigmoid_cross_entropy_with_logits, (input, None), (input._array, target._array),
+                    {"reduction": "none"}) * weight
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses

@@ -2,7 +2,7 @@
 import math
 from collections import OrderedDict
 
-from frameworks.modules import named_members
+from ._walk import named_members
 
 from .. import _factories as T
 from .._tape import no_grad

@@ -1,6 +1,8 @@
 """torch.nn.utils: gradient clipping by the global norm, and parameters as one vector."""
 import math
 
+from frameworks import kernels as K
+
 from .._tape import _xp, no_grad
 
 
@@ -15,6 +17,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return tensor(0.0)
     norm_type = float(norm_type)
+    if norm_type == 2.0 and not error_if_nonfinite:  # the shared kernel: PyTorch's max_norm / (norm + 1e-6)
+        with no_grad():
+            total = K.clip_by_global_norm(_xp(grads[0]._array), [g._array for g in grads], max_norm, eps=1e-6)
+        for g in grads:
+            g._vc[0] += 1
+        return tensor(total, dtype=grads[0].dtype)
     if norm_type == math.inf:
         total = max(float(_xp(g._array).abs(g._array).max()) for g in grads)
     else:

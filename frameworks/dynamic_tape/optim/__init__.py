@@ -116,13 +116,14 @@ class SGD(Optimizer):
             K.sgd.update(xp, p._array, g, group["lr"], weight_decay=wd)
             return
         state = self.state.get(id(p))
-        if not group["dampening"] and not group["nesterov"]:  # the shared kernel's form (b starts at 0)
+        if not group["dampening"]:  # the shared kernels' forms (b starts at 0, so its first value is d)
             if state is None:
                 state = self.state[id(p)] = {"momentum_buffer": xp.zeros_like(p._array)}
-            K.momentum.update(xp, p._array, g, state["momentum_buffer"], group["lr"], momentum=momentum,
-                              weight_decay=wd)
+            kernel = K.nesterov if group["nesterov"] else K.momentum
+            kernel.update(xp, p._array, g, state["momentum_buffer"], group["lr"], momentum=momentum,
+                          weight_decay=wd)
             return
-        # NOTE: dampening / nesterov, written here until the shared kernel set has them
+        # NOTE: dampening (no shared kernel): PyTorch's first step takes b = d undamped
         d = g + wd * p._array if wd else g
         if state is None:
             buf = d.copy()
@@ -131,8 +132,7 @@ class SGD(Optimizer):
             buf = state["momentum_buffer"]
             buf *= momentum
             buf += (1 - group["dampening"]) * d
-        d = d + momentum * buf if group["nesterov"] else buf
-        p._array -= group["lr"] * d
+        p._array -= group["lr"] * buf
 
 
 class Adam(Optimizer):
@@ -165,9 +165,6 @@ class Adam(Optimizer):
                       beta1=b1, beta2=b2, eps=group["eps"], weight_decay=group["weight_decay"])
 
 
-# NOTE: Adadelta, RMSprop and Adagrad are written here with PyTorch's exact update order until the shared
-# kernel set has them; each is a few in-place array operations per parameter.
-
 class Adadelta(Optimizer):
     """v = rho v + (1-rho) g^2; delta = sqrt(u + eps) / sqrt(v + eps) * g; u = rho u + (1-rho) delta^2;
     p -= lr * delta."""
@@ -186,16 +183,8 @@ class Adadelta(Optimizer):
             state = self.state[id(p)] = {"step": 0, "square_avg": xp.zeros_like(p._array),
                                          "acc_delta": xp.zeros_like(p._array)}
         state["step"] += 1
-        rho, eps = group["rho"], group["eps"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p._array
-        v, u = state["square_avg"], state["acc_delta"]
-        v *= rho
-        v += (1 - rho) * g * g
-        delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g
-        u *= rho
-        u += (1 - rho) * delta * delta
-        p._array -= group["lr"] * delta
+        K.adadelta.update(xp, p._array, g, state["square_avg"], state["acc_delta"], lr=group["lr"],
+                          rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"])
 
 
 class RMSprop(Optimizer):
@@ -219,26 +208,9 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = xp.zeros_like(p._array)
         state["step"] += 1
-        alpha = group["alpha"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p._array
-        v = state["square_avg"]
-        v *= alpha
-        v += (1 - alpha) * g * g
-        if group["centered"]:
-            ga = state["grad_avg"]
-            ga *= alpha
-            ga += (1 - alpha) * g
-            avg = xp.sqrt(v - ga * ga) + group["eps"]
-        else:
-            avg = xp.sqrt(v) + group["eps"]
-        if group["momentum"] > 0:
-            buf = state["momentum_buffer"]
-            buf *= group["momentum"]
-            buf += g / avg
-            p._array -= group["lr"] * buf
-        else:
-            p._array -= group["lr"] * (g / avg)
+        K.rmsprop.update(xp, p._array, g, state["square_avg"], state.get("grad_avg"), state.get("momentum_buffer"),
+                         lr=group["lr"], alpha=group["alpha"], eps=group["eps"], centered=group["centered"],
+                         momentum=group["momentum"], weight_decay=group["weight_decay"])
 
 
 class Adagrad(Optimizer):
@@ -257,12 +229,9 @@ class Adagrad(Optimizer):
             state = self.state[id(p)] = {
                 "step": 0, "sum": xp.full_like(p._array, group["initial_accumulator_value"])}
         state["step"] += 1
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p._array
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        s = state["sum"]
-        s += g * g
-        p._array -= clr * (g / (xp.sqrt(s) + group["eps"]))
+        K.adagrad.update(xp, p._array, g, state["sum"], lr=clr, eps=group["eps"],
+                         weight_decay=group["weight_decay"])
 
 
 from . import lr_scheduler  # noqa: E402,F401  (torch.optim.lr_scheduler)

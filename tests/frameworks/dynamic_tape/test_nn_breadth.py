@@ -26,6 +26,7 @@ SOFT = F.softmax(torch.tensor(np.random.RandomState(0).standard_normal((3, 4))),
     lambda a: F.cross_entropy(a, SOFT),
     lambda a: F.binary_cross_entropy_with_logits(a, (SOFT > 0.25).double()),
     lambda a: F.mse_loss(a, SOFT, reduction="sum"),
+    lambda a: F.leaky_relu(a, 0.2), lambda a: F.elu(a * 1.0, inplace=True), lambda a: F.softplus(a, beta=2),
 ])
 def test_losses_and_softmax_gradients(fn):
     torch.manual_seed(0)
@@ -242,3 +243,26 @@ def test_cuda_manual_seed_is_the_one_generator():
     a = torch.rand(3).tolist()
     torch.cuda.manual_seed_all(5)
     assert torch.rand(3).tolist() == a
+
+
+def test_dropout_masks_come_from_the_kernels_philox_stream():
+    from frameworks.kernels import random as philox
+    torch.manual_seed(11)
+    a = F.dropout(torch.ones(6, 5), 0.3).numpy()
+    b = F.dropout(torch.ones(6, 5), 0.3).numpy()
+    for counter, got in enumerate((a, b)):  # each call takes the next counter of Stream(seed)
+        keep = philox.uniform(np, 11, counter, (6, 5)) >= 0.3
+        np.testing.assert_array_equal(got, keep / np.float32(0.7))
+
+
+def test_inplace_dropout_writes_into_its_input_and_keeps_the_gradient():
+    x = torch.randn(4, 6, requires_grad=True)
+    h = x * 1.0
+    before = h._array
+    torch.manual_seed(2)
+    y = F.dropout(h, 0.5, inplace=True)
+    assert y is h and h._array is before and h._version == 1
+    y.sum().backward()
+    torch.manual_seed(2)
+    mask = F.dropout(torch.ones(4, 6), 0.5).numpy()
+    np.testing.assert_array_equal(x.grad.numpy(), mask)

@@ -205,3 +205,16 @@ def test_a_label_out_of_range_is_an_mxnet_error_naming_it(hybridize):
         nd.Embedding(nd.array([0.5]), nd.ones((3, 2)), input_dim=3, output_dim=2)
     # Gluon's loss picks with mode 'clip', as MXNet's: an out-of-range label is clamped, not an error
     assert gluon.loss.SoftmaxCrossEntropyLoss()(nd.ones((1, 3)), nd.array([7])).shape == (1,)
+
+
+def test_the_small_utilities_classic_scripts_call():
+    mx.nd.waitall()
+    assert mx.context.num_gpus() in (0, 1)
+    old = autograd.set_training(True)
+    try:
+        assert autograd.is_training()
+        assert autograd.set_recording(True) is False and autograd.is_recording()
+        autograd.set_recording(False)
+    finally:
+        autograd.set_training(old)
+    assert not autograd.is_training() and not autograd.is_recording()

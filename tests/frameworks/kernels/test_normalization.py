@@ -99,6 +99,8 @@ def test_shape_errors_name_the_op_and_shapes():
         K.batch_norm.infer((4, 3, 2), (3,), (3,), (3,), (3,))
     with pytest.raises(ShapeError, match="scale-factor blob"):
         K.batch_norm.infer((4, 3), None, None, (3,), (3,), convention="caffe")
+    with pytest.raises(ValueError, match="caffe convention needs the scale-factor blob"):
+        K.batch_norm.forward(np, *_bn_inputs(), convention="caffe")
     with pytest.raises(ValueError, match="unknown convention 'keras'"):
         K.batch_norm.forward(np, *_bn_inputs(), convention="keras")
 

@@ -1,5 +1,5 @@
 """The shared attribute walker used by the module-style engines."""
-from frameworks.modules import named_members
+from frameworks.dynamic_tape.nn._walk import named_members
 
 
 class P:

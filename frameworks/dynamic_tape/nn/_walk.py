@@ -1,8 +1,8 @@
-"""The one attribute walker the module-style engines share (PyTorch's nn.Module, Gluon's Block).
+"""The attribute walker behind nn.Module's parameters(), modules() and state_dict() (Gluon's Block keeps its
+own ParameterDict, as Gluon does, so only this engine walks attributes).
 
 Finds members of a given kind by walking an object's __dict__ in insertion order, recursing through
-lists, tuples and dicts, and names them by their attribute path ("layers.0.weight"). Not a style:
-both engines need exactly this, so it lives once here (shared/STYLE.md, example 10).
+lists, tuples and dicts, and names them by their attribute path ("layers.0.weight").
 """
 
 

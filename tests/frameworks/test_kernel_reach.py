@@ -1,0 +1,145 @@
+"""Every shared kernel is reachable from every engine's API, or the engine lists it as not exposed, with the
+reason. Registry-driven: a kernel added to frameworks/kernels fails this test until each engine exposes it
+(one line in its API) or says why not. Reachability is read from the engine's source: an attribute of the
+kernels module (`K.softmax`), or a kernel name looked up through it (`K.get("softmax")`, `getattr(K, ...)`)."""
+import ast
+import pathlib
+
+import pytest
+
+from frameworks import kernels
+
+ROOT = pathlib.Path(kernels.__file__).resolve().parents[1]
+ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
+
+# engine -> {kernel: why the engine's framework has no such op in the API we reproduce}
+_CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
+NOT_EXPOSED = {
+    "static_graph": {
+        "adadelta": "tf.train.AdadeltaOptimizer is not implemented yet (Momentum, RMSProp, Adagrad, Adam are)",
+        "avg_pool2d": "tf.nn.avg_pool / tf.layers.average_pooling2d are not implemented yet",
+        "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
+        "batch_norm": "tf.layers.batch_normalization is composed from graph ops: TF1 updates the moving "
+                      "statistics only when the UPDATE_OPS run, the kernel updates them inside forward",
+        "broadcast_to": "tf.broadcast_to is not implemented yet (TF1 programs rely on implicit broadcasting)",
+        "tile": "tf.tile is not implemented yet",
+        "gather": "tf.gather is not implemented yet (embedding lookups use the embedding kernel)",
+        "take": "tf.gather is not implemented yet (embedding lookups use the embedding kernel)",
+        "cast": "tf.cast is a graph op (Cast) that converts the dtype as the plan runs, without a kernel",
+        "elu": "tf.nn.elu is not implemented yet",
+        "leaky_relu": "tf.nn.leaky_relu is not implemented yet",
+        "softplus": "tf.nn.softplus is not implemented yet",
+        "sign": "tf.sign is not implemented yet",
+        "max": "tf.reduce_max is a graph op so its gradient splits among ties as TF's does (the kernel's "
+               "goes to the first maximum)",
+        "min": "tf.reduce_min is a graph op so its gradient splits among ties as TF's does (the kernel's "
+               "goes to the first minimum)",
+        "mse_loss": "TF1's tf.losses.mean_squared_error composes elementwise ops; not implemented yet",
+        "nll_loss": "TF1 has no negative log-likelihood op (programs write -reduce_sum(y * log(p)))",
+        "squeeze": "tf.squeeze is a reshape (the reshape kernel)",
+        "unsqueeze": "tf.expand_dims is a reshape (the reshape kernel)",
+        "stack": "tf.stack is expand_dims + one ConcatV2 (the reshape and concat kernels)",
+        "unstack": "tf.unstack is one Split + a reshape each (the split and reshape kernels)",
+    },
+    "dynamic_tape": {
+        **{k: "computed on the array without a kernel call (no gradient, so nothing is recorded on the tape)"
+           for k in ("argmax", "argmin", "equal", "not_equal", "greater", "greater_equal", "less",
+                     "less_equal")},
+        "cast": "Tensor.float()/.long()/.to(dtype) record the engine's own _Cast function on the tape",
+        "squeeze": "Tensor.squeeze is a view (reshape), sharing the version counter as PyTorch's views do",
+        "unsqueeze": "Tensor.unsqueeze is a view (reshape), sharing the version counter as PyTorch's views do",
+        "stack": "torch.stack is unsqueeze + cat (the reshape and concat kernels)",
+        "unstack": "torch.unbind is split + squeeze (the split and reshape kernels)",
+        "mse_loss": "F.mse_loss is composed as (input - target).square().mean() on the tape",
+        "softmax_cross_entropy_with_logits": "PyTorch 1.x has no soft-label cross-entropy op",
+        "gather": "torch.gather is not implemented yet (indexing gathers rows through the embedding kernel)",
+        "take": "torch.take / index_select are not implemented yet (indexing uses the embedding kernel)",
+        "one_hot": "F.one_hot is not implemented yet",
+        "pad": "F.pad is not implemented yet",
+        "sign": "torch.sign is not implemented yet",
+        "tile": "Tensor.repeat is not implemented yet",
+    },
+    "layer_config": {
+        **{k: _CAFFE_NONE for k in ("argmin", "broadcast_to", "cast", "div", "equal", "not_equal", "greater",
+                                    "greater_equal", "less", "less_equal", "gather", "take", "one_hot",
+                                    "where", "pad", "rsqrt", "sign", "squeeze", "unsqueeze", "stack",
+                                    "unstack", "transpose", "minimum", "neg", "log_softmax",
+                                    "softmax_cross_entropy_with_logits")},
+        "max": "Caffe's Reduction layer has SUM, ASUM, SUMSQ and MEAN only",
+        "min": "Caffe's Reduction layer has SUM, ASUM, SUMSQ and MEAN only",
+        "nll_loss": "MultinomialLogisticLoss (Caffe's NLL) is not implemented yet",
+        "elu": "Caffe's ELU layer is not implemented yet",
+        "exp": "Caffe's Exp layer is not implemented yet",
+        "softplus": "Caffe's BNLL layer (log(1 + exp(x))) is not implemented yet",
+        "tile": "Caffe's Tile layer is not implemented yet",
+        "sqrt": "Caffe's Power layer computes (shift + scale * x) ^ power through the pow kernel",
+        "mse_loss": "EuclideanLoss is Caffe's sum / 2N, composed from sub, square and sum",
+        "global_avg_pool2d": "Pooling with global_pooling runs avg_pool2d with the whole map as its kernel, "
+                             "as Caffe does",
+        "slice": "the Slice layer is one split along its axis (the split kernel)",
+        "momentum": "SGDSolver keeps Caffe's momentum form (lr folded into the history) in the solver; the "
+                    "kernel has PyTorch's form",
+    },
+    "hybrid": {
+        "elu": "LeakyReLU(act_type='elu') is not implemented yet",
+        "mse_loss": "gluon.loss.L2Loss is Gluon's 1/2 * square, composed from sub, square and mean",
+        "nll_loss": "Gluon has no NLL op: losses pick the log-probabilities (pick + log_softmax)",
+        "sigmoid_cross_entropy_with_logits": "SigmoidBinaryCrossEntropyLoss is composed as Gluon writes it "
+                                             "(relu, abs, log, exp)",
+        "softmax_cross_entropy_with_logits": "SoftmaxCrossEntropyLoss(sparse_label=False) is "
+                                             "-sum(log_softmax * label), as Gluon writes it",
+        "unstack": "nd.split(squeeze_axis=True) is split + squeeze",
+    },
+}
+
+
+def _kernel_aliases(tree):
+    """Names bound to the kernels package in one module (`from frameworks import kernels as K`, ...)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            for a in node.names:
+                if (mod in ("frameworks", "") or mod.endswith("frameworks") or node.level) and a.name == "kernels":
+                    names.add(a.asname or a.name)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == "frameworks.kernels" and a.asname:
+                    names.add(a.asname)
+    return names
+
+
+def reached(engine):
+    """Kernel names an engine's source reaches through the kernels module."""
+    found = set()
+    for path in (ROOT / engine).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases = _kernel_aliases(tree)
+        if not aliases:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+                found.add(node.attr)
+            elif isinstance(node, ast.Call) and node.args:
+                f = node.func
+                looks_up = (isinstance(f, ast.Attribute) and f.attr == "get" and isinstance(f.value, ast.Name)
+                            and f.value.id in aliases) or \
+                           (isinstance(f, ast.Name) and f.id == "getattr" and isinstance(node.args[0], ast.Name)
+                            and node.args[0].id in aliases and len(node.args) > 1)
+                if looks_up:
+                    key = node.args[-1] if f.__class__ is ast.Name else node.args[0]
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        found.add(key.value)
+    return found & set(kernels.REGISTRY)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_kernel_is_exposed_or_listed_with_a_reason(engine):
+    have = reached(engine)
+    listed = NOT_EXPOSED[engine]
+    missing = sorted(set(kernels.REGISTRY) - have - set(listed))
+    assert not missing, f"{engine} exposes no API for kernels {missing}: expose each, or list it in " \
+                        f"NOT_EXPOSED[{engine!r}] with the reason"
+    stale = sorted(set(listed) & have)
+    assert not stale, f"{engine} now reaches {stale}: remove them from NOT_EXPOSED[{engine!r}]"
+    assert all(isinstance(why, str) and len(why) > 10 for why in listed.values()), "every entry needs its reason"
