@@ -130,7 +130,7 @@ class LayerRecord:
 class Net:
     """A network built from a NetParameter prototxt, pycaffe's way:
 
-        net = Net("train_val.prototxt", TRAIN)            # or Net(path, TRAIN, weights="x.caffemodel.npz")
+        net = Net("train_val.prototxt", TRAIN)            # or Net(path, TRAIN, weights="x.caffemodel")
         net.blobs["data"].data[...] = x; net.forward(); net.backward()
         net.params["ip1"][0].data                         # InnerProduct weight (num_output, K)
 
