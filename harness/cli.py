@@ -358,8 +358,9 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        print(f"stylebench {args.command}: interrupted; finished runs are saved (--resume continues)",
-              file=sys.stderr)
+        saved = ("nothing compared" if args.command == "regress"
+                 else "finished runs are saved (--resume continues)")
+        print(f"stylebench {args.command}: interrupted; {saved}", file=sys.stderr)
         return 130
 
 

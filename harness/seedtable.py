@@ -269,9 +269,9 @@ def markdown(table, title, lines=()):
     return "\n".join(out) + "\n"
 
 
-def title_of(paths, cells):
+def title_of(cells, workload=WORKLOAD):
     ids = ", ".join(report.machines(cells)) or "machine unknown"
-    return f"the seed's table re-measured: {WORKLOAD} at 224x224 (large) and 50x50 (small), {ids}"
+    return f"the seed's table re-measured: {workload} at 224x224 (large) and 50x50 (small), {ids}"
 
 
 def write(table, out, title, console=None):
@@ -309,5 +309,5 @@ def run(dirs=(), out=None, devices=None, repeats=1, iters=0, target_s=1.0, timeo
         dirs, out = [measured], measured
     cells = cells_of(dirs, workload)
     table = build(cells, workload)
-    written = write(table, out or dirs[0], title_of(dirs, cells).replace(WORKLOAD, workload, 1), console)
+    written = write(table, out or dirs[0], title_of(cells, workload), console)
     return table, written
