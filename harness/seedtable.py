@@ -125,6 +125,7 @@ def cells_of(paths, workload=WORKLOAD):
         raise ReportError(f"run {dup} is in more than one of {', '.join(map(str, paths))}: give each "
                           "device's results once")
     cells = report.summarize(results, samples)
+    cells.attrs["machines"] = report.machines(results)
     if "machine_id" in cells and cells.duplicated(["engine", "size", "device"]).any():
         raise ReportError("these results come from more than one machine "
                           f"({', '.join(report.machines(cells))}): a seed table holds one machine per device")
@@ -199,7 +200,7 @@ def _fmt(v, col):
         return "n/a"
     if col.startswith("seed_"):
         return f"{v:.6g}"                   # the published figure as printed (644.55, 8345)
-    return f"{v:.0f}" if "_mb_" in col and v >= 100 else f"{v:.4g}"
+    return f"{v:.0f}" if v >= 100 else f"{v:.3g}"
 
 
 def cell_text(row, col):
@@ -270,7 +271,7 @@ def markdown(table, title, lines=()):
 
 
 def title_of(cells, workload=WORKLOAD):
-    ids = ", ".join(report.machines(cells)) or "machine unknown"
+    ids = ", ".join(cells.attrs.get("machines") or report.machines(cells)) or "machine unknown"
     return f"the seed's table re-measured: {workload} at 224x224 (large) and 50x50 (small), {ids}"
 
 

@@ -92,7 +92,7 @@ def test_read_path_values_ratios_to_tensorflow_and_the_seed_columns(tmp_path):
     assert "| TensorFlow | `static_graph` | 400 ×1.00 | 100 ×1.00 |" in md
     assert "| Keras(tf) | `keras` |" in md and "10930 ×1.31" in md and "644.55 ×1.00" in md
     txt = (tmp_path / "run" / "seed_table.txt").read_text()
-    assert "TensorFlow" in txt and "×0.50" in txt
+    assert "TensorFlow" in txt and "×0.50" in txt and "vqa at 224x224 (large) and 50x50 (small), test-machine" in txt
 
 
 def test_engine_missing_from_the_registry_or_unsupported_is_a_row_with_the_reason(tmp_path, seedlike,
