@@ -28,7 +28,7 @@ CONFIDENCE = 0.95
 BOOTSTRAP = 2000
 WARMUP = 2
 TARGET_S = 0.1          # timed seconds per run, for the first run of a benchmark, which fixes the iterations
-MIN_ITERS, MAX_ITERS = 5, 100
+MIN_ITERS, MAX_ITERS = 3, 100     # a loaded machine stretches lstm-cells to 100+ ms a step: 3 then
 TAX_ITERS = 5           # iterations of the style-tax pass in each run (at most as many as the timed ones)
 TIMEOUT_S = 300.0
 # The default selection: every engine on the workloads where its own code is the largest share of a step
