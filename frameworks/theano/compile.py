@@ -86,15 +86,12 @@ class Function:
             if not isinstance(var, SharedVariable):
                 raise TypeError(f"update target must be a SharedVariable, got {var!r}")
             new = as_variable(new)
-            if new.type != var.type:
-                if new.ndim == var.ndim and (np.dtype(new.dtype).kind == np.dtype(var.dtype).kind
-                                             or allow_input_downcast):
-                    from . import tensor as T
-                    new = T.cast(new, var.dtype)
-                else:
-                    raise TypeError(f"An update must have the same type as the original shared variable "
-                                    f"(shared_var={var!r}, shared_var.type={var.type}, update_val={new!r}, "
-                                    f"update_val.type={new.type}).")
+            if new.dtype != var.dtype or new.ndim != var.ndim:
+                raise TypeError(f"An update must have the same type as the original shared variable "
+                                f"(shared_var={var!r}, shared_var.type={var.type}, update_val={new!r}, "
+                                f"update_val.type={new.type}). If the difference is related to the broadcast "
+                                f"pattern, you can call the tensor.unbroadcast(var, axis_to_unbroadcast[, ...]) "
+                                f"function to remove broadcastable dimensions.")
             self.updates.append((var, new))
         if len({id(v) for v, _ in self.updates}) != len(self.updates):
             raise ValueError("this shared variable already has an update expression")

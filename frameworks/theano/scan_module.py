@@ -99,7 +99,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
                              f"state {init!r} has {want.ndim}")
     local = _step_dependent(inner_outs, set(inner_args))
     steps = None if n_steps is None else as_variable(n_steps)
-    inputs = [s for s, _ in seqs] + [init for init, _ in outs if init is not None] + ([steps] if steps else [])
+    inputs = [s for s, _ in seqs] + [init for init, _ in outs if init is not None] + ([steps] if steps is not None else [])
     n_seq, n_init = len(seqs), sum(init is not None for init, _ in outs)
 
     def lower(L, *vals):

@@ -613,7 +613,7 @@ def _advanced(x, items, advanced):
             rows = v if len(dims) == 2 else tf.reshape(v, [dims[0], int(np.prod(dims[1:]))]) if dims[1:] \
                 else tf.reshape(v, [dims[0], 1])
             ids_shape = static_shape(i)
-            out = tf.nn.embedding_lookup(rows, as_tf(i, "int64"))
+            out = tf.nn.embedding_lookup(rows, _wrapped(i, dims[0]))
             return _reshape_to(out, list(ids_shape) + list(dims[1:]))
         return apply("AdvancedSubtensor1", lower, [x, ids], [TensorType(x.dtype, bcast)])
     if advanced == [0, 1] and len(items) == 2 and x.ndim == 2:
@@ -629,6 +629,16 @@ def _advanced(x, items, advanced):
         return apply("AdvancedSubtensor", lower, [x, rows, cols], [TensorType(x.dtype, _bcast(rows, cols))])
     raise NotImplementedError(f"advanced indexing {items!r} of {x!r}: supported are x[int_vector] (rows, with "
                               "the other dimensions whole) and matrix[int_vector, int_vector]")
+
+
+def _wrapped(ids, n):
+    """Integer ids with negative ones counted from the end (NumPy's and Theano's indexing); beyond the
+    size either way, the shared kernel raises IndexError naming the id."""
+    if is_static(ids):
+        ids = np.asarray(ids, dtype="int64")
+        return tf.constant(np.where(ids < 0, ids + n, ids))
+    ids = as_tf(ids, "int64")
+    return tf.where(tf.less(ids, np.int64(0)), tf.add(ids, np.int64(n)), ids)
 
 
 def _int_check(v):

@@ -36,10 +36,13 @@ def softplus(x):
 
 
 def softmax(c, axis=None):
-    """Row-wise softmax of a matrix (a vector is one row, as Theano's softmax_op has it)."""
+    """Row-wise softmax of a matrix; a vector is taken as one row and gives a (1, n) matrix, as Theano's
+    softmax_op does."""
     c = as_variable(c)
     if c.ndim not in (1, 2):
-        raise ValueError(f"softmax: expected a vector or a matrix, got {c.ndim} dimensions ({c!r})")
+        raise ValueError(f"x must be 1-d or 2-d tensor of floats. Got {c.type}")
+    if c.ndim == 1:
+        c = c.dimshuffle("x", 0)
     dt = c.dtype if np.dtype(c.dtype).kind == "f" else "float64"
     out = apply("Softmax", lambda L, v: tf.nn.softmax(as_tf(v, dt), axis=-1 if axis is None else axis), [c],
                 [TensorType(dt, c.broadcastable)])
