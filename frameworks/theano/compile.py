@@ -112,6 +112,10 @@ class Function:
         self._keyed = self._value_keyed_inputs(targets)
         self._compiled = {}
         self._defaults = [s.value for s in self.ins]
+        # what a call needs, prepared once: each input's filter and options, the session's run
+        self._filters = [(s.variable.type.filter, s.strict, s.allow_downcast) for s in self.ins]
+        self._n_out = len(self.outputs)
+        self._run = self.runtime.session.run
 
     # --- compile-time checks
     def _check_inputs(self, targets, on_unused):
@@ -157,6 +161,24 @@ class Function:
 
     # --- calling
     def __call__(self, *args, **kwargs):
+        values = args if not kwargs and len(args) == len(self.ins) else self._complete(args, kwargs)
+        try:
+            arrays = [f(v, strict=s, allow_downcast=d) for (f, s, d), v in zip(self._filters, values)]
+        except TypeError:
+            self._explain(values)
+            raise
+        key = tuple([a.shape for a in arrays])
+        if self._keyed:
+            key += tuple([int(arrays[i]) for i in self._keyed])
+        entry = self._compiled.get(key)
+        if entry is None:
+            entry = self._compiled[key] = self._lower(arrays)
+        fetches, placeholders, fed = entry
+        out = self._run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
+        return out[0] if self._single else out[:self._n_out]
+
+    def _complete(self, args, kwargs):
+        """Positional and keyword arguments, with In defaults, in input order."""
         n = len(self.ins)
         if len(args) > n:
             raise TypeError(f"Too many parameter passed to theano function{self._named()}: got {len(args)}, "
@@ -176,20 +198,16 @@ class Function:
                 if self._defaults[i] is None:
                     raise TypeError(f"Missing required input: {self.ins[i].variable!r}")
                 values[i] = self._defaults[i]
-        arrays = []
-        for i, (spec, v) in enumerate(zip(self.ins, values)):
+        return values
+
+    def _explain(self, values):
+        """Theano's message for a value an input cannot take: the function, the index, the type's reason."""
+        for i, ((f, s, d), v) in enumerate(zip(self._filters, values)):
             try:
-                arrays.append(spec.variable.type.filter(v, strict=spec.strict, allow_downcast=spec.allow_downcast))
+                f(v, strict=s, allow_downcast=d)
             except TypeError as e:
                 raise TypeError(f"Bad input argument to theano function{self._named()} at index {i} (0-based). "
                                 f"{e}") from None
-        key = tuple(a.shape for a in arrays) + tuple(int(arrays[i]) for i in self._keyed)
-        entry = self._compiled.get(key)
-        if entry is None:
-            entry = self._compiled[key] = self._lower(arrays)
-        fetches, placeholders, fed = entry
-        out = self.runtime.session.run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
-        return out[0] if self._single else out[:len(self.outputs)]
 
     def _named(self):
         return f' with name "{self.name}"' if self.name else ""
@@ -208,12 +226,50 @@ class Function:
                     fed.append(i)
             L = Lowering(memo, self.givens)
             outs = [_fresh(L(o), o.dtype) for o in self.outputs]
-            news = [_fresh(L(new), var.dtype, force=True) for var, new in self.updates]
+            targets = [v.variable for v, _ in self.updates]
+            news = [_in_place(L, var, new, targets) or (None, _fresh(L(new), var.dtype)) for var, new in self.updates]
             fetches = list(outs)
             if self.updates:
-                with tf.control_dependencies([t for t in news + outs if isinstance(t, tf.Tensor)]):
-                    fetches.append(tf.group(*[tf.assign(var.variable, new) for (var, _), new in zip(self.updates, news)]))
+                ready = [t for _, t in news if isinstance(t, tf.Tensor)] + [t for t in outs if isinstance(t, tf.Tensor)]
+                with tf.control_dependencies(ready):
+                    stores = []
+                    for (var, _), (kind, value) in zip(self.updates, news):
+                        store = {"sub": tf.assign_sub, "add": tf.assign_add}.get(kind, tf.assign)
+                        stores.append(store(var.variable, value))
+                    fetches.append(tf.group(*stores))
             return fetches, placeholders, fed
+
+
+def _in_place(L, var, new, targets):
+    """("sub" | "add", delta) for an update var - delta or var + delta whose delta has var's shape: Theano's
+    inplace optimization, run as an in-place AssignSub/AssignAdd after every new value is computed (the
+    updates stay simultaneous); None otherwise."""
+    node = new.owner
+    if node is None or node.op not in ("sub", "add") or len(node.inputs) != 2:
+        return None
+    a, b = node.inputs
+    if a is not var and not (node.op == "add" and b is var):
+        return None
+    delta = b if a is var else a
+    value = L(delta)
+    if not isinstance(value, tf.Tensor) or value.shape.dims != tuple(var.variable.shape.dims) or \
+            delta.dtype != var.dtype or L(var) is not var.variable or any(_views(value, t) for t in targets):
+        return None
+    return node.op, value
+
+
+_VIEWS = ("StridedSlice", "Reshape", "Transpose", "Identity")
+
+
+def _views(value, variable):
+    """Whether `value` may be `variable`'s storage or a view of it (an in-place update would then read what
+    an update writes)."""
+    while True:
+        if value is variable:
+            return True
+        if value.op.type not in _VIEWS or not value.op.inputs:
+            return False
+        value = value.op.inputs[0]
 
 
 def _fresh(value, dtype, force=False):

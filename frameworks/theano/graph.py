@@ -37,6 +37,8 @@ class TensorType:
         tf_dtype(self.dtype, "TensorType")
         self.broadcastable = tuple(bool(b) for b in broadcastable)
         self.name = name
+        self._np = np.dtype(self.dtype)
+        self._any_bcast = any(self.broadcastable)
 
     @property
     def ndim(self):
@@ -60,6 +62,9 @@ class TensorType:
     def filter(self, data, strict=False, allow_downcast=None):
         """`data` as an ndarray of this type, or Theano's TypeError (dtype that would lose precision,
         wrong number of dimensions, non-unit broadcastable dimension)."""
+        if type(data) is np.ndarray and data.dtype == self._np and data.ndim == len(self.broadcastable) \
+                and not self._any_bcast:
+            return data   # the steady state of a training loop: nothing to convert or check
         if strict:
             if not isinstance(data, np.ndarray) or str(data.dtype) != self.dtype:
                 raise TypeError(f"{self} expected an ndarray of dtype {self.dtype}, got {type(data).__name__}"

@@ -143,3 +143,16 @@ def test_random_streams_binomial_is_a_fresh_seeded_mask():
     assert set(np.unique(a)) <= {0.0, 1.0} and 0.7 < a.mean() < 0.8 and not np.array_equal(a, b)
     g = theano.function([x], x * MRG_RandomStreams(seed=7).binomial(x.shape, p=0.75, dtype="float32"))
     np.testing.assert_array_equal(g(np.ones((50, 40), np.float32)), a)   # same seed, same first draw
+
+
+def test_in_place_updates_stay_simultaneous():
+    w = theano.shared(np.arange(4, dtype=np.float64), name="w")
+    v = theano.shared(np.ones(4), name="v")
+    step = theano.function([], [w, v], updates=[(w, w - v), (v, v + w), ])
+    out = step()
+    np.testing.assert_array_equal(out[0], np.arange(4.0))
+    np.testing.assert_array_equal(w.get_value(), np.arange(4.0) - 1)
+    np.testing.assert_array_equal(v.get_value(), np.arange(4.0) + 1)
+    rev = theano.function([], [], updates=[(w, w + w[::-1])])
+    rev()
+    np.testing.assert_array_equal(w.get_value(), [1.0, 1.0, 1.0, 1.0])
