@@ -234,16 +234,22 @@ class Function:
                 with tf.control_dependencies(ready):
                     stores = []
                     for (var, _), (kind, value) in zip(self.updates, news):
-                        store = {"sub": tf.assign_sub, "add": tf.assign_add}.get(kind, tf.assign)
-                        stores.append(store(var.variable, value))
+                        if kind == "sgd":
+                            rate, grad = value
+                            stores.append(tf.train.GradientDescentOptimizer(rate).apply_gradients([(grad, var.variable)]))
+                        else:
+                            store = {"sub": tf.assign_sub, "add": tf.assign_add}.get(kind, tf.assign)
+                            stores.append(store(var.variable, value))
                     fetches.append(tf.group(*stores))
             return fetches, placeholders, fed
 
 
 def _in_place(L, var, new, targets):
-    """("sub" | "add", delta) for an update var - delta or var + delta whose delta has var's shape: Theano's
-    inplace optimization, run as an in-place AssignSub/AssignAdd after every new value is computed (the
-    updates stay simultaneous); None otherwise."""
+    """How Theano's inplace optimization runs an update, or None (then it is computed and assigned):
+    var - c * g with a constant scalar c is the fused in-place loop Theano compiles it to
+    (Elemwise{Composite}[(0, 0)]), here the shared sgd kernel (("sgd", (c, g))); var - delta or
+    var + delta with delta of var's shape is an in-place AssignSub/AssignAdd (("sub" | "add", delta)).
+    Every in-place store runs after every new value is computed, so the updates stay simultaneous."""
     node = new.owner
     if node is None or node.op not in ("sub", "add") or len(node.inputs) != 2:
         return None
@@ -251,11 +257,29 @@ def _in_place(L, var, new, targets):
     if a is not var and not (node.op == "add" and b is var):
         return None
     delta = b if a is var else a
+    scaled = _scaled(delta) if node.op == "sub" else None
+    if scaled is not None:
+        rate, g = scaled
+        value = L(g)
+        if isinstance(value, tf.Tensor) and value.shape.dims == tuple(var.variable.shape.dims) and \
+                g.dtype == var.dtype and L(var) is var.variable and not any(_views(value, t) for t in targets):
+            return "sgd", (rate, value)
     value = L(delta)
     if not isinstance(value, tf.Tensor) or value.shape.dims != tuple(var.variable.shape.dims) or \
             delta.dtype != var.dtype or L(var) is not var.variable or any(_views(value, t) for t in targets):
         return None
     return node.op, value
+
+
+def _scaled(delta):
+    """(c, g) when delta is c * g or g * c with c a constant scalar, else None."""
+    node = delta.owner
+    if node is None or node.op != "mul" or len(node.inputs) != 2:
+        return None
+    for c, g in (node.inputs, node.inputs[::-1]):
+        if isinstance(c, TensorConstant) and c.data.ndim == 0 and np.dtype(c.dtype).kind == "f":
+            return float(c.data), g
+    return None
 
 
 _VIEWS = ("StridedSlice", "Reshape", "Transpose", "Identity")
