@@ -110,6 +110,11 @@ class Function:
                              "changed in between)")
         self.runtime = next(iter(rts.values())) if rts else runtime()
         self._keyed = self._value_keyed_inputs(targets)
+        self._grad_groups = {}
+        for v in ancestors(targets + list(self.givens.values())):
+            if v.owner is not None and v.owner.op == "Grad" and v.index == 0:
+                group = self._grad_groups.setdefault(v.owner.attrs["_key"], [])
+                group.extend(w for w in v.owner.attrs["_wrt"] if w not in group)
         self._compiled = {}
         self._defaults = [s.value for s in self.ins]
         # what a call needs, prepared once: each input's filter and options, the session's run
@@ -225,6 +230,7 @@ class Function:
                     placeholders.append(memo[v])
                     fed.append(i)
             L = Lowering(memo, self.givens)
+            L.grad_groups = self._grad_groups
             outs = [_fresh(L(o), o.dtype) for o in self.outputs]
             targets = [v.variable for v, _ in self.updates]
             news = [_in_place(L, var, new, targets) or (None, _fresh(L(new), var.dtype)) for var, new in self.updates]

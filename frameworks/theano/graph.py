@@ -382,6 +382,8 @@ class Lowering:
         self.parent = parent
         self.local = local   # the variables a child lowering computes itself (scan's step-dependent set)
         self.nodes = {}
+        self.grad_groups = parent.grad_groups if parent is not None else {}   # cost -> every wrt asked
+        self.grad_cache = parent.grad_cache if parent is not None else {}
 
     def __call__(self, var):
         if var in self.memo:

@@ -163,3 +163,22 @@ def test_in_place_updates_stay_simultaneous():
     sgd(np.zeros(2))
     np.testing.assert_array_equal(a.get_value(), [-4.0, -8.0])
     np.testing.assert_array_equal(b.get_value(), [9.5, 19.0])
+
+
+def test_one_backward_pass_for_a_grad_per_parameter():
+    """[T.grad(cost, w) for w in params] (the mlp tutorial) lowers to one tf.gradients, as Theano merges it."""
+    from frameworks.theano.runtime import runtime
+    x = T.fmatrix("x")
+    ws = [theano.shared(np.full((3, 3), 0.1 * (i + 1), np.float32)) for i in range(3)]
+    h = x
+    for w in ws:
+        h = T.tanh(T.dot(h, w))
+    cost = T.sum(h)
+    graph = runtime().graph
+    before = sum(op.type.endswith("Grad") for op in graph.get_operations())
+    f = theano.function([x], [T.grad(cost, w) for w in ws])
+    grads = f(np.ones((2, 3), np.float32))
+    assert sum(op.type.endswith("Grad") for op in graph.get_operations()) - before == 7   # 3 tanh, 3 dot, sum
+    together = theano.function([x], T.grad(cost, ws))(np.ones((2, 3), np.float32))
+    for a, b in zip(grads, together):
+        np.testing.assert_array_equal(a, b)
