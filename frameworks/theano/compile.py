@@ -98,8 +98,11 @@ class Function:
         self.givens = {}
         for var, rep in _pairs(givens):
             rep = as_variable(rep)
-            if isinstance(var, Variable) and rep.type.ndim != var.ndim:
-                raise TypeError(f"givens: {var!r} of type {var.type} replaced by {rep!r} of type {rep.type}")
+            if not isinstance(var, Variable):
+                raise TypeError(f"givens: the keys must be Variables, got {var!r}")
+            if rep.ndim != var.ndim or rep.dtype != var.dtype:
+                raise TypeError(f"givens: cannot replace {var!r} of type {var.type} by {rep!r} of type {rep.type}: "
+                                "the types must be the same (cast the replacement)")
             self.givens[var] = rep
         targets = self.outputs + [n for _, n in self.updates]
         self._check_inputs(targets, on_unused_input)

@@ -341,8 +341,33 @@ def constant_value(v):
 def apply(op, lower, inputs, out_types, static=(), **attrs):
     """Add an Apply node; returns its output variable (or the list of them)."""
     node = Apply(op, lower, inputs, attrs, static)
+    node.trace = _user_frame()
     node.outputs = [TensorVariable(t, owner=node, index=i) for i, t in enumerate(out_types)]
     return node.outputs[0] if len(out_types) == 1 else node.outputs
+
+
+def _user_frame():
+    """file:line of the program line that built the node (the first frame outside this package)."""
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(2)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
+
+
+def _explained(error, node, values):
+    """The error with Theano's account of the node: which Apply, its inputs' types and shapes, and the
+    program line that built it."""
+    shapes = [tuple(np.shape(v)) if is_static(v) else
+              (tuple(v.shape.dims) if v.shape.dims is not None else "?") for v in values]
+    types = [str(i.type) for i in node.inputs]
+    e = type(error)(f"{error}\nApply node that caused the error: {node.op}({', '.join(map(repr, node.inputs))})\n"
+                    f"Inputs types: [{', '.join(types)}]\nInputs shapes: {shapes}\n"
+                    f"Backtrace when the node is created: {getattr(node, 'trace', '?')}")
+    e._theano_node = True
+    return e
 
 
 # ---------------------------------------------------------------- walking
@@ -411,7 +436,12 @@ class Lowering:
                     raise TypeError(f"{node.op}: input {i} ({node.inputs[i]!r}) must be known when the function "
                                     "is compiled (a constant, a shape, or an integer scalar input), got a "
                                     "value computed at run time")
-            out = node.lower(self, *values, **{k: v for k, v in node.attrs.items() if not k.startswith("_")})
+            try:
+                out = node.lower(self, *values, **{k: v for k, v in node.attrs.items() if not k.startswith("_")})
+            except (ValueError, TypeError, IndexError, NotImplementedError) as e:
+                if getattr(e, "_theano_node", False):
+                    raise
+                raise _explained(e, node, values) from None
             if len(node.outputs) == 1:
                 out = (out,)
             self.nodes[node] = out

@@ -78,6 +78,8 @@ def test_givens_substitute_and_shared_values():
     foo = T.fmatrix("foo")
     skip_shared = theano.function([foo], fn_of_state, givens=[(x, foo)])
     np.testing.assert_array_equal(skip_shared(np.ones((1, 2), np.float32)), [[3.0, 3.0]])
+    with pytest.raises(TypeError, match="cannot replace x of type TensorType\\(float32, matrix\\)"):
+        theano.function([], fn_of_state, givens={x: T.dmatrix()})
     from_state = theano.function([], fn_of_state, givens={x: state})
     np.testing.assert_array_equal(from_state(), np.arange(6).reshape(3, 2) * 2 + 1)
     value = state.get_value()
@@ -182,3 +184,11 @@ def test_one_backward_pass_for_a_grad_per_parameter():
     together = theano.function([x], T.grad(cost, ws))(np.ones((2, 3), np.float32))
     for a, b in zip(grads, together):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_shape_error_names_the_node_its_shapes_and_the_line_that_built_it():
+    x, w = T.fmatrix("x"), T.fmatrix("w")
+    f = theano.function([x, w], T.dot(x, w))
+    with pytest.raises(ValueError, match=r"(?s)Apply node that caused the error: dot\(x, w\).*Inputs shapes: "
+                                         r"\[\(2, 3\), \(4, 5\)\].*test_function.py:\d+"):
+        f(np.ones((2, 3), np.float32), np.ones((4, 5), np.float32))
