@@ -305,7 +305,7 @@ def _views(value, variable):
         value = value.op.inputs[0]
 
 
-def _fresh(value, dtype, force=False):
+def _fresh(value, dtype):
     """A lowered output as a tensor that no update can overwrite (a shared variable's value is copied)."""
     if not isinstance(value, tf.Tensor):
         return tf.constant(np.asarray(value, dtype=dtype))

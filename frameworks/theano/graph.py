@@ -267,10 +267,9 @@ class TensorConstant(TensorVariable):
         self.data = data
 
     def __repr__(self):
-        return self.name or f"TensorConstant{{{self.data}}}" if self.data.size < 8 else f"TensorConstant{{...}}"
-
-    def signature(self):
-        return (self.type, self.data.tobytes())
+        if self.name:
+            return self.name
+        return f"TensorConstant{{{self.data}}}" if self.data.size < 8 else "TensorConstant{...}"
 
 
 class SharedVariable(TensorVariable):

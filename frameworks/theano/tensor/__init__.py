@@ -10,7 +10,6 @@ import frameworks.static_graph as tf
 from ..graph import (SharedVariable, TensorConstant, TensorType, TensorVariable, Variable, apply,  # noqa: F401
                      as_tf, as_variable, constant_value, is_static, static_shape, tf_dtype, upcast)
 from ..graph import as_variable as as_tensor_variable  # noqa: F401
-from .. import graph as _graph
 
 
 def _floatX():
@@ -153,10 +152,6 @@ def _unary(name, tf_fn, np_fn, float_out=True):
     return op
 
 
-def _sigmoid_np(v):
-    return 1 / (1 + np.exp(-v))
-
-
 exp = _unary("exp", tf.exp, np.exp)
 log = _unary("log", tf.log, np.log)
 tanh = _unary("tanh", tf.tanh, np.tanh)
@@ -165,8 +160,6 @@ sqr = _unary("sqr", tf.square, np.square, float_out=False)
 square = sqr
 neg = _unary("neg", tf.negative, np.negative, float_out=False)
 abs_ = _unary("abs_", tf.abs, np.abs, float_out=False)
-sigmoid = _unary("sigmoid", tf.sigmoid, _sigmoid_np)
-relu_ = _unary("relu", tf.nn.relu, lambda v: np.maximum(v, 0), float_out=False)
 floor = _unary("floor", tf.floor, np.floor)
 invert = _unary("invert", tf.logical_not, np.logical_not, float_out=False)
 
@@ -666,4 +659,3 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
 
 
 from . import nnet, signal  # noqa: E402,F401  (submodules: T.nnet.softmax, T.signal.pool)
-from .nnet import sigmoid as _nnet_sigmoid  # noqa: E402,F401
