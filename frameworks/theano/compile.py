@@ -113,6 +113,8 @@ class Function:
                              "changed in between)")
         self.runtime = next(iter(rts.values())) if rts else runtime()
         self._keyed = self._value_keyed_inputs(targets)
+        # row slices of shared data bounded by inputs: their ids are computed on the host at each call
+        self._host_rows = [v for v in ancestors(targets + list(self.givens.values())) if hasattr(v.tag, "host_rows")]
         self._grad_groups = {}
         for v in ancestors(targets + list(self.givens.values())):
             if v.owner is not None and v.owner.op == "Grad" and v.index == 0:
@@ -146,7 +148,8 @@ class Function:
         provided = set(self.input_variables)
         for v in needed:
             if v.owner is None and not isinstance(v, (SharedVariable, TensorConstant)) and v not in provided \
-                    and v not in given and not getattr(v.tag, "scan_inner", False):
+                    and v not in given and not getattr(v.tag, "scan_inner", False) \
+                    and not hasattr(v.tag, "host_rows"):
                 raise MissingInputError(
                     f"Input 0 of the graph (indices start from 0), used to compute the outputs, was not provided "
                     f"and not given a value. Use the Theano flag exception_verbosity='high', for more information "
@@ -175,6 +178,8 @@ class Function:
         except TypeError:
             self._explain(values)
             raise
+        if self._host_rows:
+            arrays = arrays + self._row_ids(arrays)
         key = tuple([a.shape for a in arrays])
         if self._keyed:
             key += tuple([int(arrays[i]) for i in self._keyed])
@@ -184,6 +189,17 @@ class Function:
         fetches, placeholders, fed = entry
         out = self._run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
         return out[0] if self._single else out[:self._n_out]
+
+    def _row_ids(self, arrays):
+        """numpy.arange(start, stop, step) of each host row slice, its bounds computed from this call's
+        values (Python's slice semantics against the shared data's rows)."""
+        host = Lowering({v: arrays[i] for i, v in enumerate(self.input_variables)}, self.givens)
+        out = []
+        for v in self._host_rows:
+            sl, n = v.tag.host_rows
+            start, stop, step = (None if b is None else int(host(as_variable(b))) for b in (sl.start, sl.stop, sl.step))
+            out.append(np.arange(*slice(start, stop, step).indices(n), dtype=np.int64))
+        return out
 
     def _complete(self, args, kwargs):
         """Positional and keyword arguments, with In defaults, in input order."""
@@ -225,7 +241,7 @@ class Function:
         simultaneous updates; returns (fetch list, placeholders, the index of the input each one takes)."""
         with self.runtime.graph.as_default():
             memo, placeholders, fed = {}, [], []
-            for i, (v, a) in enumerate(zip(self.input_variables, arrays)):
+            for i, (v, a) in enumerate(zip(self.input_variables + self._host_rows, arrays)):
                 if i in self._keyed:
                     memo[v] = a[()]
                 else:
