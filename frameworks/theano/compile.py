@@ -188,7 +188,10 @@ class Function:
             entry = self._compiled[key] = self._lower(arrays)
         fetches, placeholders, fed = entry
         out = self._run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
-        return out[0] if self._single else out[:self._n_out]
+        if self._single:
+            o = out[0]
+            return o if type(o) is np.ndarray else np.asarray(o)   # Theano returns 0-d arrays, not scalars
+        return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
 
     def _row_ids(self, arrays):
         """numpy.arange(start, stop, step) of each host row slice, its bounds computed from this call's

@@ -192,3 +192,12 @@ def test_a_shape_error_names_the_node_its_shapes_and_the_line_that_built_it():
     with pytest.raises(ValueError, match=r"(?s)Apply node that caused the error: dot\(x, w\).*Inputs shapes: "
                                          r"\[\(2, 3\), \(4, 5\)\].*test_function.py:\d+"):
         f(np.ones((2, 3), np.float32), np.ones((4, 5), np.float32))
+
+
+def test_outputs_are_ndarrays_even_for_scalars():
+    x = T.fvector("x")
+    f = theano.function([x], [T.sum(x), T.argmax(x)])
+    total, arg = f(np.array([1.0, 3.0, 2.0], np.float32))
+    assert type(total) is np.ndarray and total.shape == () and total.dtype == np.float32 and total == 6.0
+    assert type(arg) is np.ndarray and arg.dtype == np.int64 and arg == 1
+    assert type(theano.function([x], T.sum(x))(np.ones(2, np.float32))) is np.ndarray
