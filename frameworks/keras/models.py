@@ -173,6 +173,22 @@ class Model(Layer):
         raise ValueError("No such layer: " + str(name))
 
     @property
+    def input(self):
+        return unpack_singleton(self.inputs)
+
+    @property
+    def output(self):
+        return unpack_singleton(self.outputs)
+
+    @property
+    def input_shape(self):
+        return unpack_singleton([K.int_shape(x) for x in self.inputs])
+
+    @property
+    def output_shape(self):
+        return unpack_singleton([K.int_shape(x) for x in self.outputs])
+
+    @property
     def uses_learning_phase(self):
         return any(getattr(x, "_uses_learning_phase", False) for x in self.outputs)
 
