@@ -13,7 +13,7 @@ import itertools
 import os
 
 # engine ids, in the order tables show them; "engine:variant" selects a variant of one engine module
-ENGINES = ("reference", "static_graph", "static_graph:dataset", "keras", "dynamic_tape", "layer_config",
+ENGINES = ("reference", "static_graph", "static_graph:dataset", "keras", "theano", "dynamic_tape", "layer_config",
            "hybrid", "hybrid:imperative")
 DEVICES = ("cpu", "gpu")
 
