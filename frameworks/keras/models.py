@@ -144,9 +144,6 @@ class Model(Layer):
         # inputs first, in the order given, as Keras lists them
         input_layers = [x._keras_history[0] for x in self.inputs]
         self._model_layers = input_layers + [layer for layer in layers if layer not in input_layers]
-        for layer in self._model_layers:
-            if not isinstance(layer, InputLayer):
-                pass
         names = [layer.name for layer in self._model_layers]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
@@ -400,9 +397,6 @@ class Model(Layer):
             return metrics_module.categorical_accuracy, metric
         fn = metrics_module.get(metric)
         return fn, metric if isinstance(metric, str) else fn.__name__
-
-    def _check_trainable_weights_consistency(self):
-        pass
 
     def _feeds_learning_phase(self):
         return self.uses_learning_phase and not isinstance(K.learning_phase(), int)
@@ -751,9 +745,6 @@ class Sequential(Model):
         if len(shape) == 1:
             shape = shape + (1,)
         self._try_build((None,) + tuple(shape[1:]))
-
-    def compile(self, optimizer, loss=None, metrics=None, **kwargs):
-        super().compile(optimizer, loss=loss, metrics=metrics, **kwargs)
 
     def get_config(self):
         return {"name": self.name, "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
