@@ -2,8 +2,8 @@
 
 The plan is one generated Python function: a straight line of prebound kernel calls in the order
 `frameworks.plan.toposort` gives, each value a local that is dropped (`del`) right after its last reader
-(kernels' `saved` values included), and intermediates written into shared preallocated `out=` buffers
-chosen by `plan.liveness` + `plan.assign_buffers`. The per-step Python path is that function alone.
+(kernels' `saved` values included), and intermediates written into preallocated `out=` buffers that share
+one arena (`plan.liveness` + `plan.assign_offsets`). The per-step Python path is that function alone.
 """
 import time
 
@@ -386,17 +386,13 @@ def compile_plan(sess, elements, feeds):
         cands = [n.outs[0] for n in nodes
                  if _accepts_out(n.op.kernel) and not n.inplace and len(n.outs) == 2
                  and n.outs[0] in shapes and n.outs[0] not in keep_all and n.outs[0].dtype.is_floating]
-        # only the candidates can share, so only their intervals matter
-        assignment, keys = P.assign_buffers({v: transient[v] for v in cands},
-                                            key=lambda v: (shapes[v], v.dtype.np.str))
-        arrays = {}
+        # one arena for all of them (any shapes may share bytes), packed by their live intervals
+        offsets, size = P.assign_offsets({v: transient[v] for v in cands}, nbytes)
+        arena = xp.empty(size, dtype=np.uint8)
         for v in cands:
-            b = assignment[v]
-            if b not in arrays:
-                arrays[b] = xp.empty(shapes[v], dtype=v.dtype.np)
-            buffers[v] = arrays[b]
-        memory["pooled_bytes"] = sum(a.nbytes for a in arrays.values())
-        memory["buffers"] = len(arrays)
+            buffers[v] = arena[offsets[v]:offsets[v] + nbytes(v)].view(v.dtype.np).reshape(shapes[v])
+        memory["pooled_bytes"] = size
+        memory["buffers"] = len(buffers)
     memory["planned_peak_bytes"] = _peak_with(transient, nbytes, workspace, set(buffers),
                                               memory["pooled_bytes"])
     return _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)

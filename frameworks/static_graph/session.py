@@ -31,7 +31,7 @@ class ConfigProto:
     """Session options. The graph passes are switchable, as TF's GraphOptions/RewriterConfig are.
 
     constant_folding, cse (common-subexpression elimination), fusion (in-place activations fused into
-    their producer), reuse_buffers (memory plan: intermediates share preallocated `out=` buffers),
+    their producer), reuse_buffers (memory plan: intermediates are `out=` views into one preallocated arena),
     memory_optimization (Grappler's AddN rewrite: each AddN accumulates its inputs as they are computed).
     `device` ("cpu" or "gpu") picks the shared kernels' backend. TF's own fields that classic programs
     pass (allow_soft_placement, log_device_placement, gpu_options, thread counts) are accepted and
