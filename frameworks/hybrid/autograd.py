@@ -97,44 +97,78 @@ def invoke(op, inputs, attrs, ctx=None):
     Returns an NDArray, or a tuple of them for a multi-output op. Records a Node under record().
     """
     NDArray = _NDArray
-    datas, entries, needs = [], [], []
-    any_need = False
-    for x in inputs:
-        if type(x) is NDArray:
-            ctx = x._ctx
-            datas.append(x._data)
-            node = x._node
-            if node is not None:
-                entries.append((node, x._idx))
-                needs.append(True)
-                any_need = True
-            elif x._grad_req != "null":
-                entries.append((x, 0))
-                needs.append(True)
-                any_need = True
+    datas = []
+    recording = _STATE.recording
+    if recording:
+        # where each input came from: (Node, output index) for a recorded result, (NDArray, 0) for a
+        # leaf with a gradient, None for a constant
+        entries, needs = [], []
+        recording = False   # until an input needs a gradient
+        for x in inputs:
+            if type(x) is NDArray:
+                ctx = x._ctx
+                datas.append(x._data)
+                node = x._node
+                if node is not None:
+                    entries.append((node, x._idx))
+                    needs.append(True)
+                    recording = True
+                elif x._grad_req != "null":
+                    entries.append((x, 0))
+                    needs.append(True)
+                    recording = True
+                else:
+                    entries.append(None)
+                    needs.append(False)
             else:
+                datas.append(x)
                 entries.append(None)
                 needs.append(False)
-        else:
-            datas.append(x)
-            entries.append(None)
-            needs.append(False)
+    else:
+        for x in inputs:
+            if type(x) is NDArray:
+                ctx = x._ctx
+                datas.append(x._data)
+            else:
+                datas.append(x)
     xp = ctx.xp
     try:
         y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
     except Exception as e:  # only on failure: the shape rule names the op and the shapes
         raise _as_mxnet_error(op, datas, attrs, e) from None
-    record = any_need and _STATE.recording
     if type(y) is tuple:
         outs = tuple([NDArray(v, ctx) for v in y])
-        if record:
+        if recording:
             node = Node(op, saved, attrs, entries, tuple(needs), len(y), xp)
             for i, o in enumerate(outs):
                 o._node, o._idx = node, i
         return outs
     out = NDArray(y, ctx)
-    if record:
+    if recording:
         out._node = Node(op, saved, attrs, entries, tuple(needs), 1, xp)
+    return out
+
+
+def invoke_prepared(op, datas, entries, needs, ctx):
+    """invoke() for a caller that has already read its inputs (a hybridized block reads them once for
+    both its cache signature and the tape): `datas` the arrays, `entries`/`needs` as a Node keeps them."""
+    xp = ctx.xp
+    try:
+        y, saved = op.forward(xp, *datas)
+    except Exception as e:  # only on failure: the shape rule names the op and the shapes
+        raise _as_mxnet_error(op, datas, {}, e) from None
+    record = _STATE.recording and True in needs
+    NDArray = _NDArray
+    if type(y) is tuple:
+        outs = tuple([NDArray(v, ctx) for v in y])
+        if record:
+            node = Node(op, saved, None, entries, tuple(needs), len(y), xp)
+            for i, o in enumerate(outs):
+                o._node, o._idx = node, i
+        return outs
+    out = NDArray(y, ctx)
+    if record:
+        out._node = Node(op, saved, None, entries, tuple(needs), 1, xp)
     return out
 
 
@@ -150,8 +184,8 @@ def _as_mxnet_error(op, datas, attrs, err):
 
 
 class Saved(list):
-    """What a cached graph keeps for backward, one entry per step; its backward pops the entries as it
-    goes, so each is freed right after its last use (a copy is handed over when the graph is retained)."""
+    """What a cached graph keeps for backward, one entry per step; its backward takes the entries out
+    and frees each right after its last use (a copy is handed over when the graph is retained)."""
     __slots__ = ("__weakref__",)
 
 
@@ -174,10 +208,17 @@ def _order(roots):
         node, order = roots[0], []
         while node is not None:
             order.append(node)
-            parents = _parents(node)
-            if any(p is not parents[0] for p in parents):
-                break                  # a fork: not a chain
-            node = parents[0] if parents else None
+            parent = None
+            for e in node.inputs:
+                if e is not None and type(e[0]) is Node:
+                    if parent is None:
+                        parent = e[0]
+                    elif e[0] is not parent:
+                        break      # a fork: not a chain
+            else:
+                node = parent
+                continue
+            break
         else:
             return order
     return reversed(plan.toposort(roots, _parents))
@@ -193,13 +234,16 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     head_grads = head_grads or [None] * len(heads)
     grads, roots = {}, []
     for h, hg in zip(heads, head_grads):
-        if h._node is None:
+        node = h._node
+        if node is None:
             raise RuntimeError(_NO_GRAPH)
-        xp = h._ctx.xp
-        g = xp.ones(h._data.shape, dtype=h._data.dtype) if hg is None else hg._data
-        slot = grads.setdefault(h._node, [None] * h._node.n_out)
+        data = h._data
+        g = h._ctx.xp.ones(data.shape, dtype=data.dtype) if hg is None else hg._data
+        slot = grads.get(node)
+        if slot is None:
+            slot = grads[node] = [None] * node.n_out
         slot[h._idx] = g if slot[h._idx] is None else slot[h._idx] + g
-        roots.append(h._node)
+        roots.append(node)
     leaf_grads = {}
     for node in _order(roots):
         gl = grads.pop(node, None)
