@@ -87,8 +87,14 @@ class Node:
     __slots__ = ("op", "saved", "attrs", "inputs", "needs", "n_out", "xp", "freed")
 
     def __init__(self, op, saved, attrs, inputs, needs, n_out, xp):
-        self.op, self.saved, self.attrs, self.inputs = op, saved, attrs, inputs
-        self.needs, self.n_out, self.xp, self.freed = needs, n_out, xp, False
+        self.op = op
+        self.saved = saved
+        self.attrs = attrs
+        self.inputs = inputs
+        self.needs = needs
+        self.n_out = n_out
+        self.xp = xp
+        self.freed = False
 
 
 def invoke(op, inputs, attrs, ctx=None):
@@ -197,31 +203,11 @@ def _take(node, retain_graph):
     return saved
 
 
+_FORK = object()   # backward's marker: the chain it was walking forks here
+
+
 def _parents(node):
     return [e[0] for e in node.inputs if e is not None and type(e[0]) is Node]
-
-
-def _order(roots):
-    """Nodes from the heads back to the leaves: a single chain (a hybridized net feeding a hybridized
-    loss) is walked directly; anything else goes through plan.toposort."""
-    if len(roots) == 1:
-        node, order = roots[0], []
-        while node is not None:
-            order.append(node)
-            parent = None
-            for e in node.inputs:
-                if e is not None and type(e[0]) is Node:
-                    if parent is None:
-                        parent = e[0]
-                    elif e[0] is not parent:
-                        break      # a fork: not a chain
-            else:
-                node = parent
-                continue
-            break
-        else:
-            return order
-    return reversed(plan.toposort(roots, _parents))
 
 
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
@@ -237,43 +223,62 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
         node = h._node
         if node is None:
             raise RuntimeError(_NO_GRAPH)
-        data = h._data
-        g = h._ctx.xp.ones(data.shape, dtype=data.dtype) if hg is None else hg._data
+        if hg is None:
+            data = h._data
+            g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
+            g.fill(1)   # ones() without its Python-level wrapper: this runs every step
+        else:
+            g = hg._data
         slot = grads.get(node)
         if slot is None:
             slot = grads[node] = [None] * node.n_out
         slot[h._idx] = g if slot[h._idx] is None else slot[h._idx] + g
         roots.append(node)
     leaf_grads = {}
-    for node in _order(roots):
+    # a single chain (a hybridized net feeding a hybridized loss) is walked as the gradients reach each
+    # node's one recorded parent; anything else (several heads, a fork) in plan.toposort's order
+    order = None if len(roots) == 1 else iter(reversed(plan.toposort(roots, _parents)))
+    node = roots[0] if order is None else next(order, None)
+    while node is not None:
         gl = grads.pop(node, None)
-        if gl is None:
-            continue
-        if node.freed:
-            raise RuntimeError(_NO_GRAPH)
-        gy = gl[0] if node.n_out == 1 else tuple(gl)
-        if retain_graph:
-            saved = _take(node, True)
-        else:
-            saved, node.saved, node.freed = node.saved, None, True
-        attrs = node.attrs
-        if attrs:
-            gxs = node.op.backward(node.xp, saved, gy, needs=node.needs, **attrs)
-        else:
-            gxs = node.op.backward(node.xp, saved, gy, needs=node.needs)
-        for entry, g in zip(node.inputs, gxs):
-            if entry is None or g is None:
-                continue
-            src, idx = entry
-            if type(src) is Node:
-                slot = grads.get(src)
-                if slot is None:
-                    slot = grads[src] = [None] * src.n_out
-                slot[idx] = g if slot[idx] is None else slot[idx] + g
+        parent = None      # while walking a chain: the one node the gradients went to
+        if gl is not None:
+            if node.freed:
+                raise RuntimeError(_NO_GRAPH)
+            gy = gl[0] if node.n_out == 1 else tuple(gl)
+            if retain_graph:
+                saved = _take(node, True)
             else:
-                key = id(src)
-                prev = leaf_grads.get(key)
-                leaf_grads[key] = (src, g) if prev is None else (src, prev[1] + g)
+                saved, node.saved, node.freed = node.saved, None, True
+            attrs = node.attrs
+            if attrs:
+                gxs = node.op.backward(node.xp, saved, gy, needs=node.needs, **attrs)
+            else:
+                gxs = node.op.backward(node.xp, saved, gy, needs=node.needs)
+            for entry, g in zip(node.inputs, gxs):
+                if entry is None or g is None:
+                    continue
+                src, idx = entry
+                if type(src) is Node:
+                    slot = grads.get(src)
+                    if slot is None:
+                        slot = grads[src] = [None] * src.n_out
+                    slot[idx] = g if slot[idx] is None else slot[idx] + g
+                    if order is None and src is not parent:
+                        if parent is None:
+                            parent = src
+                        else:   # a fork: the rest, from every node holding gradients, in topological order
+                            order = _FORK
+                else:
+                    key = id(src)
+                    prev = leaf_grads.get(key)
+                    leaf_grads[key] = (src, g) if prev is None else (src, prev[1] + g)
+        if order is None:
+            node = parent
+        else:
+            if order is _FORK:
+                order = iter(reversed(plan.toposort(list(grads), _parents)))
+            node = next(order, None)
     for arr, g in leaf_grads.values():
         arr._write_grad(g)
     if not retain_graph:
