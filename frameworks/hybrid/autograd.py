@@ -189,16 +189,12 @@ def _as_mxnet_error(op, datas, attrs, err):
     return MXNetError(f"{name}: {err}" if not str(err).startswith(f"{name}:") else str(err))
 
 
-class Saved(list):
-    """What a cached graph keeps for backward, one entry per step; its backward takes the entries out
-    and frees each right after its last use (a copy is handed over when the graph is retained)."""
-    __slots__ = ("__weakref__",)
-
-
 def _take(node, retain_graph):
     saved = node.saved
     if retain_graph:
-        return Saved(saved) if type(saved) is Saved else saved
+        # a cached graph's saved states come as a list that its backward empties: the retained graph
+        # keeps its own (a kernel's saved list is copied too, which is harmless)
+        return list(saved) if type(saved) is list else saved
     node.saved, node.freed = None, True
     return saved
 

@@ -13,7 +13,6 @@ import numpy
 from .. import kernels as K
 from .. import plan
 from . import autograd
-from .autograd import Saved
 from .base import ShapeError
 from .ops import OPS
 
@@ -208,7 +207,7 @@ class CachedGraph:
         src = _Source()
         args = ", ".join(f"v{i}" for i in range(self.n_args))
         lines = [f"def forward(xp{', ' if args else ''}{args}):"]
-        kept = []   # each differentiable step's saved state, a local until the Saved list is returned
+        kept = []   # each differentiable step's saved state: a local until the list of them is returned
         last = {}
         for k, step in enumerate(self.steps):
             for v in step.ins:
@@ -246,7 +245,8 @@ class CachedGraph:
                 lines.append(f"    del {', '.join(names)}")
         hs = ", ".join(f"v{v.id}" for v in self.heads)
         ret = f"({hs},)" if len(self.heads) > 1 else hs
-        saved = f"Saved(({', '.join(kept)}{',' if len(kept) == 1 else ''}))" if train else "None"
+        # a plain list, which backward empties as it takes the states (autograd copies it for retain_graph)
+        saved = f"[{', '.join(kept)}]" if train else "None"
         lines.append(f"    return {ret}, {saved}")
         return src, lines
 
@@ -301,7 +301,6 @@ class CachedGraph:
                 src, lines = self._backward_source()
             else:
                 src, lines = self._forward_source(key == "train", self.buffers if key == "train" else None)
-            src.env.update(Saved=Saved)
             code = "\n".join(lines) + "\n"
             namespace = dict(src.env)
             exec(compile(code, f"<cached graph {key}>", "exec"), namespace)  # our own generated text

@@ -86,7 +86,7 @@ def test_compiled_schedule_frees_values_after_last_use():
     ex = _mlp().simple_bind(mx.cpu(), data=(5, 4), w1=(8, 4), b1=(8,), w2=(3, 8), label=(5,))
     graph = ex._graph_for(True)
     src = graph.source()
-    assert "del " in src and f"Saved(({', '.join(f's{graph.steps.index(s)}' for s in graph.diff_steps)}))" in src
+    assert "del " in src and f"[{', '.join(f's{graph.steps.index(s)}' for s in graph.diff_steps)}]" in src
     back = graph._compile("backward").source
     assert "saved.clear()" in back   # the list lets go: each saved state is freed by its own del
     for step in graph.diff_steps:
