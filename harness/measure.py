@@ -195,6 +195,12 @@ class KernelProfiler:
             from harness.gpu import EventTimer
             self.events = EventTimer()
 
+    @property
+    def reads_call_sites(self):
+        """Engines name call sites only for the labelled iterations (kernels.call_sites_wanted), so the
+        timed ones carry no naming cost."""
+        return self.breakdown
+
     def label(self):
         """Where the kernel was called: the first caller outside the kernels (module:function), plus the
         name the engine gave the call site through kernels.call_site, if it gave one."""

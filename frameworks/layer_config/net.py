@@ -338,7 +338,7 @@ class Net:
         """Run layers start..end (inclusive); returns the weighted loss of those layers."""
         end = len(self.records) - 1 if end is None else end
         loss = 0.0
-        named = K.hook_installed()   # a profiler is listening: name each kernel call by its layer
+        named = K.call_sites_wanted()   # a profiler reads call sites: name each kernel call by its layer
         for r in self.records[start:end + 1]:
             self._reshape_layer(r)
             if named:
@@ -353,7 +353,7 @@ class Net:
 
     def backward_from_to(self, start=None, end=0):
         start = len(self.records) - 1 if start is None else start
-        named = K.hook_installed()
+        named = K.call_sites_wanted()
         for i in range(start, end - 1, -1):
             r = self.records[i]
             if r.need_backward:

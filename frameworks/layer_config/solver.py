@@ -18,9 +18,17 @@ from .proto import caffe_pb2
 _NET_FIELDS = ("net", "net_param", "train_net", "train_net_param")
 
 
+_DECIMALS = {}   # float32 field value -> its decimal: a handful of hyperparameters, read every iteration
+
+
 def _f(value):
     """A float32 proto field as the decimal the prototxt wrote (0.9, not 0.899999976)."""
-    return float(str(numpy.float32(value)))
+    d = _DECIMALS.get(value)
+    if d is None:   # numpy's shortest repr costs microseconds: once per distinct value, not per step
+        d = float(str(numpy.float32(value)))
+        if value == value:   # NaN is never found again: not kept
+            _DECIMALS[value] = d
+    return d
 
 
 def _g(value):

@@ -387,6 +387,9 @@ class _Emitter:
         self.last = {t: i for i, n in enumerate(nodes) for t in n.ins}
         self.fetch_set = set(fetch_vals)
         self._count = 0
+        self.named = K.hook_installed()   # name each step's call site (see _named)
+        if self.named:
+            self.ns["_site"] = K.call_site_slot()
 
     def bind(self, prefix, i, obj):
         """Put `obj` in the namespace as `<prefix><i>` and return that name."""
@@ -484,12 +487,12 @@ def _emit_runner(em, i, n):
 
 
 def _named(em, n, code):
-    """A kernel step's code inside `with call_site(op name)` when a profiler hook listens as the plan is
-    compiled (the harness's per-op breakdown); otherwise unchanged, so the plan pays nothing for it."""
-    if not K.hook_installed() or _kind(n) not in ("kernel", "gradient"):
+    """A step that may call kernels first names its call site (the op's name) when a profiler hook listens
+    as the plan is compiled (the harness's per-op breakdown): one store into kernels' call-site slot, not a
+    context manager, so the timed steps pay next to nothing; without a hook the code is unchanged."""
+    if not em.named or _kind(n) == "variable":
         return code
-    em.ns.setdefault("_site", K.call_site)
-    return [f"with _site({n.op.name!r}):"] + ["    " + c for c in code]
+    return [f"_site[0] = {n.op.name!r}"] + code
 
 
 _EMITTERS = {"variable": _emit_variable, "kernel": _emit_kernel, "gradient": _emit_gradient,
@@ -527,16 +530,23 @@ def _emit_return(em, elements, rename, base, var_values, consts):
     return "return (" + ", ".join(ret) + ",)" if ret else "return ()"
 
 
-def _source(args, feeds, body, ret_line, traced):
+def _source(args, feeds, body, ret_line, traced, named):
+    """The plan's text; a named plan puts the caller's call-site name back however it ends."""
     out = [f"def _plan({'_rec, ' if traced else ''}{args}):"]
-    out += ["    " + c for c in feeds]
+    pad = "    "
+    if named:
+        out += [pad + "_outer = _site[0]", pad + "try:"]
+        pad += "    "
+    out += [pad + c for c in feeds]
     for code in body:
         if traced:
-            out.append("    _t = _pc()")
-        out += ["    " + c for c in code]
+            out.append(pad + "_t = _pc()")
+        out += [pad + c for c in code]
         if traced:
-            out.append("    _sync(); _rec.append(_pc() - _t)")
-    out.append("    " + ret_line)
+            out.append(pad + "_sync(); _rec.append(_pc() - _t)")
+    out.append(pad + ret_line)
+    if named:
+        out += ["    finally:", "        _site[0] = _outer"]
     return "\n".join(out) + "\n"
 
 
@@ -550,7 +560,8 @@ def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, ba
     def build(traced):
         env = dict(em.ns)
         # our own generated code, never user text
-        src = _source(args, feeds, body, ret_line, traced)
+        src = _source(args, feeds, body, ret_line, traced, em.named)
         exec(compile(src, f"<static_graph {'traced ' if traced else ''}plan>", "exec"), env)
         return env["_plan"]
-    return Plan(build(False), lambda: build(True), _source(args, feeds, body, ret_line, False), memory, nodes)
+    return Plan(build(False), lambda: build(True), _source(args, feeds, body, ret_line, False, em.named), memory,
+                nodes)

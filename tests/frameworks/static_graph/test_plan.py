@@ -111,3 +111,42 @@ def test_memory_plan_counts_the_kernels_declared_saved_and_workspace_bytes():
     cols = 3 * 3 * 3 * 2 * 8 * 8 * 4          # the im2col columns conv2d's saved value holds
     assert mem["peak_live_bytes"] >= cols
     assert mem["peak_live_bytes"] <= mem["planned_peak_bytes"] <= mem["unplanned_bytes"] + mem["pooled_bytes"]
+
+
+def test_plan_names_each_kernel_call_site_under_a_hook_and_restores_the_outer_name():
+    from frameworks import kernels as K
+    seen = []
+
+    def hook(name, phase, fn, args, kwargs):
+        seen.append((name, phase, K.current_call_site()))
+        return fn(*args, **kwargs)
+    K.install_hook(hook)
+    try:
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float32, [2, 3], name="x")
+            w = tf.Variable(np.ones((3, 4), np.float32), name="w")
+            loss = tf.reduce_sum(tf.nn.relu(tf.matmul(x, w, name="mm"), name="act"), name="total")
+            train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                with K.call_site("caller"):
+                    seen.clear()
+                    sess.run([train, loss], {x: np.ones((2, 3), np.float32)})
+                    assert K.current_call_site() == "caller"
+            with tf.Session() as sess:   # a run failing inside the plan puts the outer name back too
+                nxt = tf.data.Dataset.from_tensor_slices(np.ones((2, 3), np.float32)).batch(2) \
+                    .make_one_shot_iterator().get_next()
+                total = tf.reduce_sum(nxt * 2.0)
+                with K.call_site("caller"):
+                    sess.run(total)
+                    with pytest.raises(tf.errors.OutOfRangeError):
+                        sess.run(total)
+                    assert K.current_call_site() == "caller"
+    finally:
+        K.remove_hook()
+    sites = {(n, p): s for n, p, s in seen}
+    assert sites[("matmul", "forward")] == "mm"
+    assert sites[("relu", "forward")] == "act"
+    assert sites[("matmul", "backward")] == "gradients/mm_grad/MatMulGrad"
+    assert sites[("sgd", "update")] == "GradientDescent/ApplyGradientDescent"
+    assert K.current_call_site() is None
