@@ -10,6 +10,7 @@ import tracemalloc
 import numpy as np
 
 from frameworks import kernels
+from harness import memparts
 
 MIB = float(1 << 20)
 GATE_ITERS = 3          # iterations whose losses must match the reference trainer's
@@ -128,15 +129,58 @@ def cpu_memory_pass(task, w, n_iters):
             tracemalloc.reset_peak()
             st.step()
             peaks.append(tracemalloc.get_traced_memory()[1])
+        trainer = st = None
+        gc.collect()
+        parts = breakdown(task, w, memparts.CpuMeter())
     finally:
         tracemalloc.stop()
-    return {"state_mem_mb": state / MIB, "peak_mem_mb": max(peaks) / MIB}
+    peak = max(peaks)
+    out = {"state_mem_mb": state / MIB, "peak_mem_mb": peak / MIB}
+    out.update(memparts.columns(parts, peak, live_bound(task, w)))
+    return out
+
+
+def breakdown(task, w, meter):
+    """memparts.decompose on a fresh trainer: where the step's peak bytes go."""
+    batches = [w.batch(i, task["size"]) for i in range(3)]
+    return memparts.decompose(lambda: w.trainer(task["engine"], task["size"], task["device"]), batches, meter,
+                              kernels.install_hook, kernels.remove_hook)
+
+
+def live_bound(task, w):
+    """The liveness lower bound of the workload's step, from the reference trainer's kernel calls (None
+    when the reference cannot run the cell)."""
+    ok, _ = w.supports("reference")
+    if not ok:
+        return None
+    batches = [w.batch(i, task["size"]) for i in range(2)]
+    try:
+        return memparts.liveness_bound(lambda: w.trainer("reference", task["size"], task["device"]), batches,
+                                       kernels.install_hook, kernels.remove_hook)
+    except Exception:  # the reference failing here is the gate's business: the column is then empty
+        return None
 
 
 def gpu_memory_pass(task, w, trainer, sync, n_iters):
     from harness import gpu
     batches = [w.batch(i, task["size"]) for i in range(n_iters)]
-    return gpu.memory_pass(trainer, batches, sync)
+    out = gpu.memory_pass(trainer, batches, sync)
+    out.update(gpu_breakdown(task, w, sync, out["gpu_peak_mb"]))
+    return out
+
+
+def gpu_breakdown(task, w, sync, peak_mb):
+    """The same breakdown on the device: the CuPy pool's bytes in use, followed by the peak hook."""
+    import cupy
+
+    from harness import gpu
+    gc.collect()
+    sync()
+    hook = gpu.PeakHook(cupy.get_default_memory_pool().used_bytes())
+    with hook:
+        parts = breakdown(task, w, memparts.GpuMeter(hook))
+        sync()
+    return memparts.columns(parts, peak_mb * MIB if peak_mb else None, live_bound(task, w))
 
 
 class KernelProfiler:

@@ -395,7 +395,11 @@ def compile_plan(sess, elements, feeds):
         memory["buffers"] = len(buffers)
     memory["planned_peak_bytes"] = _peak_with(transient, nbytes, workspace, set(buffers),
                                               memory["pooled_bytes"])
-    return _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
+    plan = _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
+    # what the plan holds between runs (the memory breakdown reads it): the shared buffers, the folded constants
+    plan.pool = list({id(a): a for a in buffers.values()}.values())
+    plan.consts = [v for v in consts.values() if hasattr(v, "nbytes")]
+    return plan
 
 
 def _check_feed(t, shape, dtype):
