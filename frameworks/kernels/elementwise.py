@@ -95,8 +95,16 @@ class Mul(_Binary):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         a, b = saved
-        return (unbroadcast(xp, gy * b, _shape(a)) if need(needs, 0) else None,
-                unbroadcast(xp, gy * a, _shape(b)) if need(needs, 1) else None)
+        ga = gb = None
+        if needs is None or needs[0]:
+            ga = gy * b
+            if ga.shape != _shape(a):
+                ga = unbroadcast(xp, ga, _shape(a))
+        if needs is None or needs[1]:
+            gb = gy * a
+            if gb.shape != _shape(b):
+                gb = unbroadcast(xp, gb, _shape(b))
+        return ga, gb
 
 
 @register
@@ -332,17 +340,22 @@ class Clip(_Unary):
             else:
                 y = xp.minimum(x, hi, out=out)
         else:
-            y = xp.maximum(x, lo, out=out) if hi is None else xp.clip(x, lo, hi, out=out)
+            # the method, not xp.clip: NumPy's function wrapper costs more than the clip of a small array
+            y = xp.maximum(x, lo, out=out) if hi is None else x.clip(lo, hi, out=out)
         return y, x
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, lo=None, hi=None):
         x = saved
-        inside = xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside &= x >= lo
-        if hi is not None:
+        if lo is not None and hi is not None:
+            inside = x >= lo
             inside &= x <= hi
+        elif lo is not None:
+            inside = x >= lo
+        elif hi is not None:
+            inside = x <= hi
+        else:
+            return (gy.copy(),)
         return (gy * inside,)
 
 
