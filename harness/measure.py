@@ -115,8 +115,12 @@ def timing_pass(task, w, sync, out):
 
 def cpu_memory_pass(task, w, n_iters):
     """Fresh trainer built under tracemalloc: bytes held after build, and the per-iteration peak of traced
-    bytes (parameters, buffers, saved activations and temporaries alive during the step)."""
+    bytes (parameters, buffers, saved activations and temporaries alive during the step). The kernels'
+    workspace pool is off here (kernels.workspace): every array is allocated when made and freed when dead,
+    so the peak counts arrays in use, as a framework's "allocated" figure does, not the pool's idle blocks
+    (its "reserved"); a pool filled by the timing pass would otherwise also hand out untraced memory."""
     gc.collect()
+    old_pool = kernels.workspace.use_pool(None)
     tracemalloc.start()
     try:
         trainer = w.trainer(task["engine"], task["size"], task["device"])
@@ -130,13 +134,18 @@ def cpu_memory_pass(task, w, n_iters):
             peaks.append(tracemalloc.get_traced_memory()[1])
     finally:
         tracemalloc.stop()
+        kernels.workspace.use_pool(old_pool)
     return {"state_mem_mb": state / MIB, "peak_mem_mb": max(peaks) / MIB}
 
 
 def gpu_memory_pass(task, w, trainer, sync, n_iters):
     from harness import gpu
     batches = [w.batch(i, task["size"]) for i in range(n_iters)]
-    return gpu.memory_pass(trainer, batches, sync)
+    old_pool = kernels.workspace.use_pool(None)   # as on the CPU: arrays in use, not the pool's idle blocks
+    try:
+        return gpu.memory_pass(trainer, batches, sync)
+    finally:
+        kernels.workspace.use_pool(old_pool)
 
 
 class KernelProfiler:

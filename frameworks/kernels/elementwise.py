@@ -1,5 +1,6 @@
 """Elementwise kernels: binary ops with NumPy broadcasting (backward sums over broadcast axes) and unary ops."""
 from .base import Kernel, register, need, shape_error
+from .workspace import MIN_BYTES, pool
 
 
 def _shape(x):
@@ -268,6 +269,7 @@ class Relu(_Unary):
     """y = max(x, 0); NOTE: the gradient at exactly 0 is 0 (as every framework does)."""
     name = "relu"
     accepts_out = True
+    uses_pool = True   # backward's gradient, when big
     may_overwrite = (0,)
     saves_inputs = ()
 
@@ -279,7 +281,10 @@ class Relu(_Unary):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         # y > 0 exactly where x > 0, so the output alone suffices: in-place ReLU stays correct.
-        return (gy * (saved > 0),)
+        if saved.nbytes < MIN_BYTES or gy.shape != saved.shape:
+            return (gy * (saved > 0),)
+        # a big gradient (a conv net's maps) goes into a pool array, as the convolution's own do
+        return (xp.multiply(gy, saved > 0, out=pool().empty(xp, gy.shape, gy.dtype)),)
 
 
 @register
