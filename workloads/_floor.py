@@ -1,9 +1,11 @@
 """What every reference trainer shares: parameters on the device, batches moved there, params() back."""
 from frameworks.kernels import get_xp, to_numpy
+from workloads import _memory
 
 
 class FloorTrainer:
     """Base of the `reference` trainers: the bare kernels called by hand, no framework in between."""
+    memory_parts = _memory.floor  # what it holds between steps, by kind (workloads/_memory.py)
 
     def __init__(self, spec, size, device):
         self.xp = get_xp(device)

@@ -28,8 +28,8 @@ base.Kernel) that memory planners read instead of keeping tables of their own.
 Kernels import no engine, no workload and no harness.
 """
 from .backend import BackendError, DEVICES, array_module, get_xp, gpu_available, synchronize, to_numpy
-from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, current_call_site, explain_failure, hook_installed,
-                   hooked, install_hook, remove_hook)
+from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, call_site_slot, call_sites_wanted,
+                   current_call_site, explain_failure, hook_installed, hooked, install_hook, remove_hook)
 from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn, pool,  # noqa: F401
                normalization, optim)  # (each import registers its ops)
 from . import random  # noqa: F401,A004  (the shared counter-based generator; not an op)
