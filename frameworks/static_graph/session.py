@@ -31,7 +31,8 @@ class ConfigProto:
     """Session options. The graph passes are switchable, as TF's GraphOptions/RewriterConfig are.
 
     constant_folding, cse (common-subexpression elimination), fusion (in-place activations fused into
-    their producer), reuse_buffers (memory plan: intermediates share preallocated `out=` buffers).
+    their producer), reuse_buffers (memory plan: intermediates are `out=` views into one preallocated arena),
+    memory_optimization (Grappler's AddN rewrite: each AddN accumulates its inputs as they are computed).
     `device` ("cpu" or "gpu") picks the shared kernels' backend. TF's own fields that classic programs
     pass (allow_soft_placement, log_device_placement, gpu_options, thread counts) are accepted and
     recorded (one device, NumPy's BLAS threads); any other name raises ValueError, as protobuf does.
@@ -41,11 +42,12 @@ class ConfigProto:
                   "operation_timeout_in_ms")
 
     def __init__(self, constant_folding=True, cse=True, fusion=True, reuse_buffers=True, device="cpu",
-                 **fields):
+                 memory_optimization=True, **fields):
         self.constant_folding = constant_folding
         self.cse = cse
         self.fusion = fusion
         self.reuse_buffers = reuse_buffers
+        self.memory_optimization = memory_optimization
         self.device = device
         _set_fields(self, "ConfigProto", self._TF_FIELDS, fields)
 

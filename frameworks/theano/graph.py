@@ -37,6 +37,8 @@ class TensorType:
         tf_dtype(self.dtype, "TensorType")
         self.broadcastable = tuple(bool(b) for b in broadcastable)
         self.name = name
+        self._np = np.dtype(self.dtype)
+        self._any_bcast = any(self.broadcastable)
 
     @property
     def ndim(self):
@@ -60,6 +62,9 @@ class TensorType:
     def filter(self, data, strict=False, allow_downcast=None):
         """`data` as an ndarray of this type, or Theano's TypeError (dtype that would lose precision,
         wrong number of dimensions, non-unit broadcastable dimension)."""
+        if type(data) is np.ndarray and data.dtype == self._np and data.ndim == len(self.broadcastable) \
+                and not self._any_bcast:
+            return data   # the steady state of a training loop: nothing to convert or check
         if strict:
             if not isinstance(data, np.ndarray) or str(data.dtype) != self.dtype:
                 raise TypeError(f"{self} expected an ndarray of dtype {self.dtype}, got {type(data).__name__}"
@@ -262,10 +267,9 @@ class TensorConstant(TensorVariable):
         self.data = data
 
     def __repr__(self):
-        return self.name or f"TensorConstant{{{self.data}}}" if self.data.size < 8 else f"TensorConstant{{...}}"
-
-    def signature(self):
-        return (self.type, self.data.tobytes())
+        if self.name:
+            return self.name
+        return f"TensorConstant{{{self.data}}}" if self.data.size < 8 else "TensorConstant{...}"
 
 
 class SharedVariable(TensorVariable):
@@ -336,8 +340,33 @@ def constant_value(v):
 def apply(op, lower, inputs, out_types, static=(), **attrs):
     """Add an Apply node; returns its output variable (or the list of them)."""
     node = Apply(op, lower, inputs, attrs, static)
+    node.trace = _user_frame()
     node.outputs = [TensorVariable(t, owner=node, index=i) for i, t in enumerate(out_types)]
     return node.outputs[0] if len(out_types) == 1 else node.outputs
+
+
+def _user_frame():
+    """file:line of the program line that built the node (the first frame outside this package)."""
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(2)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
+
+
+def _explained(error, node, values):
+    """The error with Theano's account of the node: which Apply, its inputs' types and shapes, and the
+    program line that built it."""
+    shapes = [tuple(np.shape(v)) if is_static(v) else
+              (tuple(v.shape.dims) if v.shape.dims is not None else "?") for v in values]
+    types = [str(i.type) for i in node.inputs]
+    e = type(error)(f"{error}\nApply node that caused the error: {node.op}({', '.join(map(repr, node.inputs))})\n"
+                    f"Inputs types: [{', '.join(types)}]\nInputs shapes: {shapes}\n"
+                    f"Backtrace when the node is created: {getattr(node, 'trace', '?')}")
+    e._theano_node = True
+    return e
 
 
 # ---------------------------------------------------------------- walking
@@ -377,6 +406,8 @@ class Lowering:
         self.parent = parent
         self.local = local   # the variables a child lowering computes itself (scan's step-dependent set)
         self.nodes = {}
+        self.grad_groups = parent.grad_groups if parent is not None else {}   # cost -> every wrt asked
+        self.grad_cache = parent.grad_cache if parent is not None else {}
 
     def __call__(self, var):
         if var in self.memo:
@@ -404,7 +435,12 @@ class Lowering:
                     raise TypeError(f"{node.op}: input {i} ({node.inputs[i]!r}) must be known when the function "
                                     "is compiled (a constant, a shape, or an integer scalar input), got a "
                                     "value computed at run time")
-            out = node.lower(self, *values, **{k: v for k, v in node.attrs.items() if not k.startswith("_")})
+            try:
+                out = node.lower(self, *values, **{k: v for k, v in node.attrs.items() if not k.startswith("_")})
+            except (ValueError, TypeError, IndexError, NotImplementedError) as e:
+                if getattr(e, "_theano_node", False):
+                    raise
+                raise _explained(e, node, values) from None
             if len(node.outputs) == 1:
                 out = (out,)
             self.nodes[node] = out
