@@ -310,7 +310,7 @@ def tables(cells, meta=None):
             out.append(_grid(f"memory breakdown at the peak on {where} (MB; memparts: the parts, then peak / "
                              "the liveness lower bound of the reference's step)", c, _parts_cell,
                              "saved@fwd = saved activations alive when forward ended; check: the parts add "
-                             "up to the plain memory pass's peak within 5%"))
+                             "up to the plain memory pass's peak within 5% (or 32 KiB)"))
         if device == "gpu":
             out.append(_grid("GPU memory: hook peak / pool held / NVML device used (MB)", c,
                              lambda r: " / ".join(na(getattr(r, k), "{:.1f}") for k in GPU_COLS)))
@@ -494,7 +494,7 @@ def write_report(out, console=None):
         _warn(f"the memory breakdown does not add up to the peak in {len(bad)} of {checked} cells: "
               + "; ".join(bad))
     elif checked:
-        print(f"memory breakdown: the parts add up to the peak within 5% in all {checked} cells")
+        print(f"memory breakdown: the parts add up to the peak within 5% (or 32 KiB) in all {checked} cells")
     try:
         written = plots(cells, out / "plots")
     except OSError as e:
