@@ -9,6 +9,7 @@ from rich.console import Console
 import workloads
 from harness import cli, seedtable
 from harness.report import ReportError
+from tests.harness.conftest import register_fake
 
 SEEDLIKE = "seedlike"
 SEEDLIKE_PACKAGE = "tests.harness.fakes.seedlike"
@@ -17,9 +18,7 @@ SEEDLIKE_PACKAGE = "tests.harness.fakes.seedlike"
 @pytest.fixture
 def seedlike(monkeypatch):
     """The fake registered in this process and, through the environment, in the runner's children."""
-    monkeypatch.setitem(workloads._PACKAGES, SEEDLIKE, SEEDLIKE_PACKAGE)
-    monkeypatch.setenv(workloads.EXTRA_ENV, f"{SEEDLIKE}={SEEDLIKE_PACKAGE}")
-    return SEEDLIKE
+    return register_fake(monkeypatch, SEEDLIKE, SEEDLIKE_PACKAGE)
 
 
 def quiet_console():
