@@ -14,8 +14,11 @@ REGRESS_ARGS ?=
 REGRESS_FAIL ?= median:15%
 # the same for the build + first step group (one-shot work that varies more between runs)
 REGRESS_BUILD_FAIL ?= median:30%
+# `make seed-table`: the seed's vqa table re-measured on the CPU (harness/README.md); more options in SEED_ARGS,
+# e.g. make seed-table SEED_ARGS="--repeats 3 --iters 10"
+SEED_ARGS ?=
 
-.PHONY: install test bench bench-quick regress regress-baseline regress-saved gpu-check clean
+.PHONY: install test bench bench-quick seed-table regress regress-baseline regress-saved gpu-check clean
 
 install: $(STAMP)
 
@@ -33,6 +36,9 @@ bench: install
 
 bench-quick: install
 	$(PY) -m harness.cli bench --quick --device $(DEVICE) $(BENCH_ARGS)
+
+seed-table: install
+	$(PY) -m harness.cli report --seed-table --device cpu $(SEED_ARGS)
 
 regress: install
 	$(PY) -m harness.cli regress --against '$(REGRESS_AGAINST)' --device $(DEVICE) $(REGRESS_ARGS)

@@ -95,8 +95,30 @@ def cmd_bench(args):
 
 def cmd_report(args):
     from harness import report
-    _, written = report.write_report(args.dir, console=report.console())
-    print(f"{len(written)} plots in {os.path.join(args.dir, 'plots')}/")
+    if args.seed_table:
+        from harness import seedtable
+        measuring = [f"--{k.replace('_', '-')}" for k in ("device", "repeats", "iters", "target_s", "timeout")
+                     if getattr(args, k) is not None]
+        if args.dirs and measuring:
+            raise _usage(f"{', '.join(measuring)}: options of measuring, which --seed-table does only "
+                         f"without a DIR (given: {' '.join(args.dirs)})")
+        devices = None if args.device in (None, "auto") else (args.device,)
+        _, written = seedtable.run(
+            args.dirs, out=args.out, devices=devices, repeats=args.repeats or 1,
+            iters=args.iters if args.iters is not None else 0, target_s=args.target_s or 1.0,
+            timeout=args.timeout or 300.0, quiet=args.quiet, workload=args.workload or seedtable.WORKLOAD,
+            console=report.console())
+        print(f"seed table in {', '.join(map(str, written))}")
+        return 0
+    measuring = [f"--{k.replace('_', '-')}" for k in ("out", "workload", "device", "repeats", "iters",
+                                                      "target_s", "timeout") if getattr(args, k) is not None]
+    if measuring:
+        raise _usage(f"{', '.join(measuring)} go with --seed-table only")
+    if len(args.dirs) != 1:
+        raise _usage(f"report takes one results directory, got {len(args.dirs) or 'none'} "
+                     "(several only with --seed-table)")
+    _, written = report.write_report(args.dirs[0], console=report.console())
+    print(f"{len(written)} plots in {os.path.join(args.dirs[0], 'plots')}/")
     return 0
 
 
@@ -260,8 +282,31 @@ def build_parser():
     p = sub.add_parser("bench", help="run a matrix of engines x workloads, print tables, write CSV + plots")
     _add_bench_args(p)
     p.set_defaults(func=cmd_bench)
-    p = sub.add_parser("report", help="re-print the tables and re-draw the plots of a results directory")
-    p.add_argument("dir")
+    p = sub.add_parser("report", help="re-print the tables and re-draw the plots of a results directory; "
+                       "--seed-table: the seed's vqa table, re-measured or read from DIRs")
+    p.add_argument("dirs", nargs="*", metavar="DIR",
+                   help="a results directory (with --seed-table: any number, e.g. a CPU and a GPU one; none "
+                        "measures anew)")
+    p.add_argument("--seed-table", action="store_true",
+                   help="the seed's table: vqa at 224x224 and 50x50 per style (TensorFlow, Keras(tf), MXNet, "
+                        "PyTorch, Caffe, Theano, the floor), beside the published figures, as ratios to "
+                        "TensorFlow; writes seed_table.csv/.md/.txt")
+    p.add_argument("--out", help="--seed-table: where to write (default: the new results folder when "
+                   "measuring, else the first DIR)")
+    p.add_argument("--workload", help="--seed-table: the workload (default vqa, the seed's model; it needs "
+                   "sizes small and large)")
+    p.add_argument("--device", choices=("cpu", "gpu", "auto"),
+                   help="--seed-table when measuring: cpu, gpu, or auto (default: the CPU, and the GPU too "
+                        "when CuPy finds one)")
+    p.add_argument("--repeats", type=at_least(1), help="--seed-table when measuring: fresh processes per "
+                   "cell (default 1)")
+    p.add_argument("--iters", type=iterations, help="--seed-table when measuring: timed iterations per run, "
+                   "or auto (default)")
+    p.add_argument("--target-s", type=seconds, help="--seed-table when measuring with --iters auto: timed "
+                   "seconds per run (default 1.0)")
+    p.add_argument("--timeout", type=seconds, help="--seed-table when measuring: seconds before a run is "
+                   "killed (default 300)")
+    p.add_argument("--quiet", action="store_true", help="--seed-table when measuring: no progress bar")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("compare", help="compare two results directories run by run")
     p.add_argument("dir_a")
@@ -313,8 +358,9 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        print(f"stylebench {args.command}: interrupted; finished runs are saved (--resume continues)",
-              file=sys.stderr)
+        saved = ("nothing compared" if args.command == "regress"
+                 else "finished runs are saved (--resume continues)")
+        print(f"stylebench {args.command}: interrupted; {saved}", file=sys.stderr)
         return 130
 
 

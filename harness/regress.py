@@ -27,10 +27,18 @@ ALPHA = 0.05
 CONFIDENCE = 0.95
 BOOTSTRAP = 2000
 WARMUP = 2
-TARGET_S = 0.2          # timed seconds per run, for the first run of a benchmark, which fixes the iterations
-MIN_ITERS, MAX_ITERS = 5, 100
-TAX_ITERS = 10          # iterations of the style-tax pass in each run (at most as many as the timed ones)
+TARGET_S = 0.1          # timed seconds per run, for the first run of a benchmark, which fixes the iterations
+MIN_ITERS, MAX_ITERS = 3, 100     # a loaded machine stretches lstm-cells to 100+ ms a step: 3 then
+TAX_ITERS = 5           # iterations of the style-tax pass in each run (at most as many as the timed ones)
 TIMEOUT_S = 300.0
+# The default selection: every engine on the workloads where its own code is the largest share of a step
+# (many small kernel calls). A run is a fresh process (~0.3 s of CPU before the first step: Python and
+# NumPy), and this 2-core machine, shared, gave the gate 0.16 of a core at load 15: 10 minutes are ~100 s
+# of CPU. All 43 benchmarks, then these plus cnn (25), were still running after 10 minutes
+# (results/regress-campaign/); `--workloads all` (or naming them) adds cnn, lstm, vqa and resnet.
+DEFAULT_WORKLOADS = ("mlp-l2", "fc-adam", "lstm-cells")
+# no round after the minimum starts if it would end past this many minutes (`--max-minutes`; 0: no limit)
+MAX_MINUTES = 9.0
 VERSION_ENV = "STYLEBENCH_REGRESS_VERSION"   # "A" (the ref) or "B" (this tree), set in every child
 CHILD = Path(__file__).with_name("regress_child.py")
 VERSIONS = ("A", "B")
@@ -200,6 +208,25 @@ def checkout(sha, root):
             git(root, "worktree", "prune")
 
 
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """SIGTERM (a killed job, a CI timeout) unwinds like Ctrl-C, so REF's temporary worktree is removed
+    rather than left registered in the repository (a killed gate left one behind)."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 # ------------------------------------------------------------------ benchmarks and runs
 @dataclass
 class Bench:
@@ -230,11 +257,14 @@ def _names(values):
 
 
 def select(engines=None, names=None):
-    """(benchmarks, not run): every requested engine x workload (default: all) at the workload's first
-    (small) size, from this tree's registry; pairs the registry says cannot run are listed with why."""
+    """(benchmarks, not run): every requested engine x workload (default: every engine x DEFAULT_WORKLOADS;
+    workload "all": every registered one) at the workload's first (small) size, from this tree's registry;
+    pairs the registry says cannot run are listed with why."""
     import workloads
     engines = _names(engines) or list(workloads.engines())
-    names = _names(names) or list(workloads.names())
+    names = _names(names) or [n for n in DEFAULT_WORKLOADS if n in workloads.names()]
+    if "all" in names:
+        names = list(workloads.names())
     for e in engines:
         if e not in workloads.engines():
             raise workloads.UnknownNameError(f"unknown engine {e!r}; known engines: "
@@ -467,7 +497,7 @@ def summary(benches):
 
 def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_rounds=MIN_ROUNDS,
          max_rounds=MAX_ROUNDS, seed=0, device="cpu", tax=True, timeout=TIMEOUT_S, json_out=None,
-         quiet=False, root=None, max_minutes=0):
+         quiet=False, root=None, max_minutes=MAX_MINUTES):
     """`stylebench regress --against REF`: exit 0 (no slowdown), 1 (a significant slowdown, or a
     benchmark that broke in this tree) or 2 (bad input: an unknown ref or name, different dependencies)."""
     from rich.console import Console
@@ -491,7 +521,7 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
                   f"{len(benches)} benchmarks on {device}, {min_rounds}..{max_rounds} rounds, min effect "
                   f"{effect:.0%}, machine {machine.machine_id()}")
     started = time.monotonic()
-    with checkout(sha, root) as tree_a:
+    with _sigterm_unwinds(), checkout(sha, root) as tree_a:
         stopped = compare(tree_a, root, benches, effect, min_rounds, max_rounds, seed, device, tax,
                           timeout=timeout, quiet=quiet, max_minutes=max_minutes)
     title = f"A = {against} ({sha[:12]})   B = this tree ({b_commit})"
@@ -683,7 +713,7 @@ def add_arguments(p):
     p.add_argument("--engines", nargs="+", metavar="E",
                    help="engine ids (comma or space separated); default all")
     p.add_argument("--workloads", nargs="+", metavar="W",
-                   help="workload names; default all (each at its small size)")
+                   help=f"workload names, each at its small size, or all; default {','.join(DEFAULT_WORKLOADS)}")
     p.add_argument("--min-effect", default=MIN_EFFECT, metavar="PCT",
                    help="smallest slowdown worth failing on, e.g. 3%% or 0.03 (default "
                         f"{MIN_EFFECT.replace('%', '%%')})")
@@ -691,9 +721,9 @@ def add_arguments(p):
                    help=f"rounds before any benchmark may stop (default {MIN_ROUNDS})")
     p.add_argument("--max-rounds", type=int, default=MAX_ROUNDS,
                    help=f"rounds at most; undecided benchmarks are judged then (default {MAX_ROUNDS})")
-    p.add_argument("--max-minutes", type=float, default=0,
+    p.add_argument("--max-minutes", type=float, default=MAX_MINUTES,
                    help="no round after --min-rounds starts if it would end past this many minutes from the "
-                        "start (default: no limit)")
+                        f"start (default {MAX_MINUTES:g}; 0: no limit)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled run order and the bootstrap")
     p.add_argument("--device", default=os.environ.get("STYLEBENCH_DEVICE", "cpu"),
                    help="cpu (default) or gpu")

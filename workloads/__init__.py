@@ -13,8 +13,8 @@ import itertools
 import os
 
 # engine ids, in the order tables show them; "engine:variant" selects a variant of one engine module
-ENGINES = ("reference", "static_graph", "static_graph:dataset", "dynamic_tape", "layer_config", "hybrid",
-           "hybrid:imperative")
+ENGINES = ("reference", "static_graph", "static_graph:dataset", "keras", "theano", "dynamic_tape", "layer_config",
+           "hybrid", "hybrid:imperative")
 DEVICES = ("cpu", "gpu")
 
 # workload name -> the package holding its spec.py and engine modules

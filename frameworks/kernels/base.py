@@ -63,6 +63,8 @@ class Kernel:
     workspace_bytes(*shapes, itemsize=4, **attrs)
                      bytes forward allocates for itself beyond y and saved and frees before returning
                      (padded copies, scratch rows); an upper bound a planner may reserve.
+    uses_pool        forward or backward draws its big arrays (workspace, saved, y, gradients) from the
+                     caller's workspace pool (workspace.py), reused across calls once nothing refers to them.
     """
     name = None
     n_outputs = 1
@@ -73,6 +75,7 @@ class Kernel:
     saves_output = True
     grad_may_view = False
     state_inputs = ()
+    uses_pool = False
 
     @classmethod
     def saved_bytes(cls, *shapes, itemsize=4, **attrs):
@@ -149,6 +152,7 @@ def need(needs, i):
 # Install it before an engine is built: an engine that keeps bound methods sees what was there.
 
 _ORIGINALS = {}
+_HOOK = [None]
 
 
 def install_hook(hook):
@@ -159,6 +163,7 @@ def install_hook(hook):
     """
     if _ORIGINALS:
         raise RuntimeError("a kernel hook is already installed; remove_hook() first")
+    _HOOK[0] = hook
     for name, cls in REGISTRY.items():
         for phase in ("forward", "backward", "update"):
             fn = cls.__dict__.get(phase)
@@ -182,11 +187,19 @@ def remove_hook():
     for (cls, phase), fn in _ORIGINALS.items():
         setattr(cls, phase, fn)
     _ORIGINALS.clear()
+    _HOOK[0] = None
 
 
 def hook_installed():
-    """Whether a hook is installed now (engines name call sites only then, so the hot path pays nothing)."""
+    """Whether a hook is installed now."""
     return bool(_ORIGINALS)
+
+
+def call_sites_wanted():
+    """Whether an installed hook reads call-site names now: engines name call sites only then, so neither
+    the hot path nor a profiler's timed iterations pay for naming. A hook says it does not (yet) with a
+    false `reads_call_sites` attribute; one without the attribute reads them whenever installed."""
+    return bool(_ORIGINALS) and getattr(_HOOK[0], "reads_call_sites", True)
 
 
 # ---------------------------------------------------------------- call sites
@@ -216,3 +229,10 @@ class call_site:  # noqa: N801  (used as a context manager, like a function)
 def current_call_site():
     """The innermost name an engine gave with call_site(), or None."""
     return _SITE[0]
+
+
+def call_site_slot():
+    """The one-element list call_site() sets: generated code that names every kernel call of a hot loop
+    stores into it directly (`slot[0] = name`: no call, no context manager) and puts the outer name back
+    when it is done, so naming costs the timed steps almost nothing."""
+    return _SITE

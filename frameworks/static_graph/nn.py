@@ -1,4 +1,4 @@
-"""tf.nn: activations, bias_add, conv2d, max_pool, embedding_lookup, cross-entropies, dropout; the RNN
+"""tf.nn: activations, bias_add, conv2d, max_pool, avg_pool, embedding_lookup, cross-entropies, dropout; the RNN
 cells and drivers live in rnn.py and are re-exported here (tf.nn.rnn_cell, dynamic_rnn, static_rnn)."""
 import numpy as np
 
@@ -88,6 +88,20 @@ def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None):
         x = transpose(x, (0, 3, 1, 2))
     y = kernel_op("MaxPool", K.max_pool2d, [x], name, kernel=(kh, kw), stride=(sh, sw), pad=0,
                   ceil_mode=padding == "SAME")
+    return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
+
+
+def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None):
+    """Mean over windows; as TF's, a 'SAME' window divides by the real pixels it covers, not the pad."""
+    x = convert_to_tensor(value)
+    kh, kw = _spatial(ksize, data_format, "avg_pool ksize")
+    sh, sw = _spatial(strides, data_format, "avg_pool strides")
+    if padding == "SAME" and (kh, kw) != (sh, sw):
+        raise ValueError("avg_pool: padding 'SAME' is supported when the stride equals the window")
+    if data_format == "NHWC":
+        x = transpose(x, (0, 3, 1, 2))
+    y = kernel_op("AvgPool", K.avg_pool2d, [x], name, kernel=(kh, kw), stride=(sh, sw), pad=0,
+                  ceil_mode=padding == "SAME", count_include_pad=False)
     return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
 
 

@@ -132,7 +132,8 @@ class BasicLSTMCell(RNNCell):
 class LSTMCell(BasicLSTMCell):
     """TF's LSTMCell without peepholes or projection (the same arithmetic as BasicLSTMCell, named
     lstm_cell). Given the shared kernel's weights `wx` (E, 4H), `wh` (H, 4H), `b_ih`, `b_hh` (gates i, f,
-    g, o, no forget bias) it uses that layout instead, so dynamic_rnn can run the fused LSTM kernel."""
+    g, o, no forget bias) it uses that layout instead, so dynamic_rnn can run the fused LSTM kernel; a weight
+    given as a tensor (a Variable made elsewhere, a slice of one) is used as it is instead of a new variable."""
     _default_name = "lstm_cell"
 
     def __init__(self, num_units, use_peepholes=False, cell_clip=None, initializer=None, num_proj=None,
@@ -153,6 +154,11 @@ class LSTMCell(BasicLSTMCell):
         h = self._num_units
         shapes = dict(wx=(depth, 4 * h), wh=(h, 4 * h), b_ih=(4 * h,), b_hh=(4 * h,))
         for k, shape in shapes.items():
+            if isinstance(self._given[k], Tensor):   # a weight that already lives in the graph (Keras' own)
+                if tuple(self._given[k].shape.dims or ()) != shape:
+                    raise ValueError(f"LSTMCell: {k} must have shape {shape}, got {self._given[k].shape}")
+                setattr(self, k, self._given[k])
+                continue
             value = np.asarray(self._given[k])
             if value.shape != shape:
                 raise ValueError(f"LSTMCell: {k} must have shape {shape}, got {value.shape}")

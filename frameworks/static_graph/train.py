@@ -1,4 +1,5 @@
 """tf.train: optimizers (through the shared update kernels), Saver (.npz + JSON index) and write_graph."""
+import functools
 import json
 import os
 
@@ -177,63 +178,50 @@ class AdamOptimizer(Optimizer):
             return [ops.assign_add(self._t, np.int64(1)).op]
 
 
-def _lr(op, args):
-    """The learning rate: the op's attribute, or its last input (a tensor schedule) as a Python float."""
-    lr = op.attrs["lr"]
-    return (float(args[-1]), args[:-1]) if lr is None else (lr, args)
+def _with_lr(op, apply):
+    """The update op's runner: `apply(lr, *inputs)` with the op's constant learning rate bound once, at
+    compile time, or with a tensor schedule's value (the op's last input) read as a Python float per run."""
+    if op.attrs["lr"] is None:
+        return lambda *args: apply(float(args[-1]), *args[:-1])
+    return functools.partial(apply, op.attrs["lr"])
 
 
 @register_runner("ApplyGradientDescent")
 def _run_sgd(op, sess):
     xp, update = sess.xp, K.sgd.update
-
-    def run(*args):
-        lr, (p, g) = _lr(op, args)
-        update(xp, p, g, lr)
-    return run
+    return _with_lr(op, lambda lr, p, g: update(xp, p, g, lr))
 
 
 @register_runner("ApplyMomentum")
 def _run_momentum(op, sess):
     xp, mu = sess.xp, op.attrs["momentum"]
     update = K.nesterov.update if op.attrs["use_nesterov"] else K.momentum.update
-
-    def run(*args):
-        lr, (p, v, g) = _lr(op, args)
-        update(xp, p, g, v, lr, momentum=mu)
-    return run
+    return _with_lr(op, lambda lr, p, v, g: update(xp, p, g, v, lr, momentum=mu))
 
 
 @register_runner("ApplyRMSProp")
 def _run_rmsprop(op, sess):
     xp, update, a = sess.xp, K.rmsprop.update, op.attrs
 
-    def run(*args):
-        lr, (p, ms, mom, *mg, g) = _lr(op, args)
-        update(xp, p, g, ms, mg[0] if mg else None, mom, lr=lr, alpha=a["decay"], eps=a["eps"],
-               eps_inside=True, centered=a["centered"], momentum=a["momentum"], lr_in_momentum=True)
-    return run
+    def run(lr, p, ms, mom, *mg_g):
+        update(xp, p, mg_g[-1], ms, mg_g[0] if len(mg_g) > 1 else None, mom, lr=lr, alpha=a["decay"],
+               eps=a["eps"], eps_inside=True, centered=a["centered"], momentum=a["momentum"],
+               lr_in_momentum=True)
+    return _with_lr(op, run)
 
 
 @register_runner("ApplyAdagrad")
 def _run_adagrad(op, sess):
     xp, update = sess.xp, K.adagrad.update
-
-    def run(*args):
-        lr, (p, accum, g) = _lr(op, args)
-        update(xp, p, g, accum, lr=lr, eps=0.0)
-    return run
+    return _with_lr(op, lambda lr, p, accum, g: update(xp, p, g, accum, lr=lr, eps=0.0))
 
 
 @register_runner("ApplyAdam")
 def _run_adam(op, sess):
     xp, update = sess.xp, K.adam.update
     b1, b2, eps = op.attrs["beta1"], op.attrs["beta2"], op.attrs["eps"]
-
-    def run(*args):
-        lr, (p, m, v, t, g) = _lr(op, args)
-        update(xp, p, g, m, v, int(t) + 1, lr=lr, beta1=b1, beta2=b2, eps=eps, eps_placement="folded")
-    return run
+    return _with_lr(op, lambda lr, p, m, v, t, g: update(xp, p, g, m, v, int(t) + 1, lr=lr, beta1=b1,
+                                                         beta2=b2, eps=eps, eps_placement="folded"))
 
 
 # ---------------------------------------------------------------- learning-rate schedules

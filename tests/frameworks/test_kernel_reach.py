@@ -17,7 +17,6 @@ _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, i
 NOT_EXPOSED = {
     "static_graph": {
         "adadelta": "tf.train.AdadeltaOptimizer is not implemented yet (Momentum, RMSProp, Adagrad, Adam are)",
-        "avg_pool2d": "tf.nn.avg_pool / tf.layers.average_pooling2d are not implemented yet",
         "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
         "batch_norm": "tf.layers.batch_normalization is composed from graph ops: TF1 updates the moving "
                       "statistics only when the UPDATE_OPS run, the kernel updates them inside forward",

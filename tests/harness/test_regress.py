@@ -275,3 +275,24 @@ def test_the_gate_wires_ref_worktree_table_json_and_exit_code(slow_fake, tmp_pat
     assert [b["step"]["label"] for b in saved["benchmarks"]] == ["slower", "no change"]
     assert subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True,
                           text=True).stdout.count("\n") == 1      # the ref's worktree is gone again
+
+
+def test_the_default_selection_is_every_engine_on_the_call_heavy_workloads_and_all_means_all(slow_fake):
+    benches, skipped = regress.select()
+    assert {b.workload for b in benches} == set(regress.DEFAULT_WORKLOADS)
+    assert {b.engine for b in benches} == set(workloads.engines())
+    assert all(b.size == workloads.get(b.workload).sizes[0] for b in benches)
+    every, _ = regress.select(["reference"], ["all"])
+    assert [b.workload for b in every] == list(workloads.names())       # the registered fake included
+
+
+def test_sigterm_unwinds_the_gate_like_ctrl_c():
+    import os
+    import signal
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt):
+        with regress._sigterm_unwinds():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):           # the handler runs between bytecodes
+                sum(range(100))
+    assert signal.getsignal(signal.SIGTERM) is before

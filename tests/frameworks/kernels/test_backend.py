@@ -81,3 +81,27 @@ def test_call_sites_name_the_calls_made_inside_them_innermost_first():
     assert not K.hook_installed()
     assert seen == [("relu", None), ("relu", "block1"), ("matmul", "conv1"), ("neg", "block1"),
                     ("exp", "block1"), ("tanh", None)]
+
+
+def test_call_sites_are_wanted_only_while_the_installed_hook_reads_them():
+    class Hook:
+        reads_call_sites = False
+
+        def __call__(self, name, phase, fn, args, kwargs):
+            return fn(*args, **kwargs)
+
+    assert not K.call_sites_wanted()
+    hook = Hook()
+    K.install_hook(hook)
+    try:
+        assert not K.call_sites_wanted()   # e.g. a profiler's timed iterations
+        hook.reads_call_sites = True
+        assert K.call_sites_wanted()
+    finally:
+        K.remove_hook()
+    assert not K.call_sites_wanted()
+    K.install_hook(lambda name, phase, fn, args, kwargs: fn(*args, **kwargs))
+    try:
+        assert K.call_sites_wanted()       # a plain function hook reads them whenever installed
+    finally:
+        K.remove_hook()

@@ -1,0 +1,190 @@
+"""keras.layers convolution and pooling: Conv2D, ZeroPadding2D, MaxPooling2D, AveragePooling2D,
+GlobalAveragePooling2D. Kernels are (kh, kw, in, filters) as Keras(tf) keeps them."""
+import frameworks.static_graph as tf
+
+from .. import activations, backend as K, initializers
+from ..engine import InputSpec, Layer
+from .core import _init_config
+
+
+def _tuple(value, n, name):
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(value)
+    if len(value) != n:
+        raise ValueError("The `" + name + "` argument must be a tuple of " + str(n) + " integers. Received: " +
+                         str(value))
+    return value
+
+
+def _padding(value):
+    padding = value.lower()
+    if padding not in {"valid", "same"}:
+        raise ValueError("The `padding` argument must be one of \"valid\", \"same\". Received: " + str(value))
+    return padding
+
+
+def conv_output_length(length, filter_size, padding, stride):
+    if length is None:
+        return None
+    out = length if padding == "same" else length - filter_size + 1
+    return (out + stride - 1) // stride
+
+
+def _tf_format(data_format):
+    return "NCHW" if data_format == "channels_first" else "NHWC"
+
+
+def _tf_window(values, data_format):
+    return [1, 1, *values] if data_format == "channels_first" else [1, *values, 1]
+
+
+class Conv2D(Layer):
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if any(r is not None for r in (kernel_regularizer, bias_regularizer, activity_regularizer,
+                                       kernel_constraint, bias_constraint)):
+            raise ValueError(f"Conv2D {self.name}: regularizers and constraints are not supported by this Keras")
+        self.filters = int(filters)
+        self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
+        self.strides = _tuple(strides, 2, "strides")
+        self.padding = _padding(padding)
+        self.data_format = K.normalize_data_format(data_format)
+        self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
+        if self.dilation_rate != (1, 1):
+            raise ValueError(f"Conv2D {self.name}: dilation_rate other than 1 is not supported by the shared "
+                             "conv2d kernel")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.input_spec = InputSpec(ndim=4)
+
+    def _channel_axis(self):
+        return 1 if self.data_format == "channels_first" else -1
+
+    def build(self, input_shape):
+        channels = input_shape[self._channel_axis()]
+        if channels is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found `None`.")
+        self.kernel = self.add_weight("kernel", self.kernel_size + (channels, self.filters),
+                                      initializer=self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer) \
+            if self.use_bias else None
+        self.input_spec = InputSpec(ndim=4, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def call(self, inputs):
+        y = tf.nn.conv2d(inputs, self.kernel, strides=_tf_window(self.strides, self.data_format),
+                         padding=self.padding.upper(), data_format=_tf_format(self.data_format))
+        if self.use_bias:
+            y = K.bias_add(y, self.bias, data_format=self.data_format)
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        space = input_shape[2:] if self.data_format == "channels_first" else input_shape[1:-1]
+        new = tuple(conv_output_length(s, k, self.padding, st)
+                    for s, k, st in zip(space, self.kernel_size, self.strides))
+        if self.data_format == "channels_first":
+            return (input_shape[0], self.filters) + new
+        return (input_shape[0],) + new + (self.filters,)
+
+    def get_config(self):
+        config = {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                  "padding": self.padding, "data_format": self.data_format,
+                  "dilation_rate": self.dilation_rate, "activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias, "kernel_initializer": _init_config(self.kernel_initializer),
+                  "bias_initializer": _init_config(self.bias_initializer)}
+        return dict(super().get_config(), **config)
+
+
+class ZeroPadding2D(Layer):
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        if isinstance(padding, int):
+            padding = ((padding, padding), (padding, padding))
+        elif all(isinstance(p, int) for p in padding):
+            padding = ((padding[0], padding[0]), (padding[1], padding[1]))
+        self.padding = tuple(tuple(p) for p in padding)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        (top, bottom), (left, right) = self.padding
+        spatial = [[top, bottom], [left, right]]
+        pads = [[0, 0], [0, 0]] + spatial if self.data_format == "channels_first" else \
+            [[0, 0]] + spatial + [[0, 0]]
+        return tf.pad(inputs, pads)
+
+    def compute_output_shape(self, input_shape):
+        s = list(input_shape)
+        axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        for ax, (a, b) in zip(axes, self.padding):
+            s[ax] = None if s[ax] is None else s[ax] + a + b
+        return tuple(s)
+
+    def get_config(self):
+        return dict(super().get_config(), padding=self.padding, data_format=self.data_format)
+
+
+class _Pooling2D(Layer):
+    _tf_pool = None
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = _tuple(pool_size, 2, "pool_size")
+        self.strides = _tuple(strides if strides is not None else pool_size, 2, "strides")
+        self.padding = _padding(padding)
+        self.data_format = K.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        pool = getattr(tf.nn, self._tf_pool)
+        return pool(inputs, _tf_window(self.pool_size, self.data_format),
+                    _tf_window(self.strides, self.data_format), self.padding.upper(),
+                    data_format=_tf_format(self.data_format))
+
+    def compute_output_shape(self, input_shape):
+        space = input_shape[2:] if self.data_format == "channels_first" else input_shape[1:-1]
+        new = tuple(conv_output_length(s, k, self.padding, st)
+                    for s, k, st in zip(space, self.pool_size, self.strides))
+        if self.data_format == "channels_first":
+            return tuple(input_shape[:2]) + new
+        return (input_shape[0],) + new + (input_shape[3],)
+
+    def get_config(self):
+        return dict(super().get_config(), pool_size=self.pool_size, padding=self.padding,
+                    strides=self.strides, data_format=self.data_format)
+
+
+class MaxPooling2D(_Pooling2D):
+    _tf_pool = "max_pool"
+
+
+class AveragePooling2D(_Pooling2D):
+    _tf_pool = "avg_pool"
+
+
+class GlobalAveragePooling2D(Layer):
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        return K.mean(inputs, axis=[2, 3] if self.data_format == "channels_first" else [1, 2])
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1] if self.data_format == "channels_first" else input_shape[3])
+
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format)
+
+
+Convolution2D = Conv2D
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D

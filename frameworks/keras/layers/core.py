@@ -1,0 +1,164 @@
+"""keras.layers core: Dense, Activation, Dropout, Flatten, Reshape."""
+import numpy as np
+
+from .. import activations, backend as K, initializers
+from ..engine import InputSpec, Layer
+
+
+def _init_config(init):
+    return initializers.serialize(init) if isinstance(init, initializers.Initializer) else init
+
+
+class Dense(Layer):
+    """output = activation(dot(input, kernel) + bias); kernel (input_dim, units). A rank > 2 input is
+    applied along its last axis."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        if "input_shape" not in kwargs and "input_dim" in kwargs:
+            kwargs["input_shape"] = (kwargs.pop("input_dim"),)
+        super().__init__(**kwargs)
+        if any(r is not None for r in (kernel_regularizer, bias_regularizer, activity_regularizer,
+                                       kernel_constraint, bias_constraint)):
+            raise ValueError(f"Dense {self.name}: regularizers and constraints are not supported by this Keras")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"The last dimension of the inputs to `Dense` ({self.name}) should be defined. "
+                             "Found `None`.")
+        self.kernel = self.add_weight("kernel", (input_dim, self.units), initializer=self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer) \
+            if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.built = True
+
+    def call(self, inputs):
+        shape = K.int_shape(inputs)
+        x = inputs if len(shape) == 2 else K.reshape(inputs, [-1, shape[-1]])
+        output = K.dot(x, self.kernel)
+        if self.use_bias:
+            output = K.bias_add(output, self.bias, data_format="channels_last")
+        if len(shape) != 2:
+            if None in shape[1:-1]:
+                raise ValueError(f"Dense {self.name}: inputs of rank {len(shape)} need known inner "
+                                 f"dimensions, got {shape}")
+            output = K.reshape(output, [-1] + list(shape[1:-1]) + [self.units])
+        return self.activation(output)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = {"units": self.units, "activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias, "kernel_initializer": _init_config(self.kernel_initializer),
+                  "bias_initializer": _init_config(self.bias_initializer)}
+        return dict(super().get_config(), **config)
+
+
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def get_config(self):
+        return dict(super().get_config(), activation=activations.serialize(self.activation))
+
+
+class Dropout(Layer):
+    """Inverted dropout while training (the learning phase), the identity otherwise. With a `seed` the
+    mask comes from the shared counter-based generator: the same units as any engine given that seed."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = min(1.0, max(0.0, rate))
+        if noise_shape is not None:
+            raise ValueError(f"Dropout {self.name}: noise_shape is not supported by this Keras")
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        if 0.0 < self.rate < 1.0:
+            return K.in_train_phase(lambda: K.dropout(inputs, self.rate, seed=self.seed), inputs,
+                                    training=training)
+        return inputs
+
+    def get_config(self):
+        return dict(super().get_config(), rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+
+
+class Flatten(Layer):
+    """(batch, ...) -> (batch, prod(...)). With data_format='channels_first' the input is first permuted
+    to channels_last, as Keras does, so the flattened order is the same in both formats."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.input_spec = InputSpec(min_ndim=3)
+        self.data_format = K.normalize_data_format(data_format)
+
+    def compute_output_shape(self, input_shape):
+        if not all(input_shape[1:]):
+            raise ValueError('The shape of the input to "Flatten" is not fully defined (got ' +
+                             str(input_shape[1:]) + ". Make sure to pass a complete \"input_shape\" or "
+                             '"batch_input_shape" argument to the first layer in your model.')
+        return (input_shape[0], int(np.prod(input_shape[1:])))
+
+    def call(self, inputs):
+        if self.data_format == "channels_first":
+            rank = K.ndim(inputs)
+            inputs = K.permute_dimensions(inputs, [0] + list(range(2, rank)) + [1])
+        return K.batch_flatten(inputs)
+
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format)
+
+
+class Reshape(Layer):
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def _fix_unknown_dimension(self, input_shape, output_shape):
+        output_shape = list(output_shape)
+        msg = "total size of new array must be unchanged"
+        known, unknown = 1, None
+        for index, dim in enumerate(output_shape):
+            if dim < 0:
+                if unknown is None:
+                    unknown = index
+                else:
+                    raise ValueError("Can only specify one unknown dimension.")
+            else:
+                known *= dim
+        original = int(np.prod(input_shape, dtype=int))
+        if unknown is not None:
+            if known == 0 or original % known != 0:
+                raise ValueError(msg)
+            output_shape[unknown] = original // known
+        elif original != known:
+            raise ValueError(msg)
+        return tuple(output_shape)
+
+    def compute_output_shape(self, input_shape):
+        if None in input_shape[1:]:
+            return (input_shape[0],) + tuple(s if s != -1 else None for s in self.target_shape)
+        return (input_shape[0],) + self._fix_unknown_dimension(input_shape[1:], self.target_shape)
+
+    def call(self, inputs):
+        return K.reshape(inputs, [-1] + list(self.target_shape))
+
+    def get_config(self):
+        return dict(super().get_config(), target_shape=self.target_shape)

@@ -1,0 +1,340 @@
+"""keras.layers recurrent: RNN (any cell, unrolled over the static time axis), LSTMCell, LSTM and
+CuDNNLSTM. Gates are i, f, c, o as Keras orders them; tf.keras' defaults (recurrent_activation
+'sigmoid', unit_forget_bias=True, implementation 2).
+
+LSTM runs the shared fused LSTM kernel through tf.nn.dynamic_rnn when tf.keras would run its fused
+(cuDNN) kernel: activation tanh, recurrent_activation sigmoid, no dropout, unroll=False, a bias, forward
+in time. Otherwise it is the cell's arithmetic step by step. CuDNNLSTM keeps cuDNN's two biases (input
+and recurrent, one (8 * units,) weight) and always runs the fused kernel; real Keras requires a GPU for
+it, this one runs it on either device."""
+import numpy as np
+
+import frameworks.static_graph as tf
+
+from .. import activations, backend as K, initializers
+from ..engine import DeferredBuild, InputSpec, Layer, to_list
+from .core import _init_config
+
+
+class _ForgetBiasOnes(initializers.Initializer):
+    """unit_forget_bias: zeros with the forget gate's quarter set to one."""
+
+    def __init__(self, units, base):
+        self.units, self.base = units, base
+
+    def __call__(self, shape, dtype=None):
+        value = np.array(self.base((4 * self.units,)), dtype=float)
+        value[self.units:2 * self.units] = 1.0
+        return value
+
+
+class LSTMCell(Layer):
+    """One LSTM step: z = x @ kernel + h @ recurrent_kernel + bias; i, f, c, o = split(z);
+    c' = f * c + i * activation(c_z); h' = o * activation(c')."""
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 implementation=2, **kwargs):
+        super().__init__(**kwargs)
+        if any(r is not None for r in (kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                                       kernel_constraint, recurrent_constraint, bias_constraint)):
+            raise ValueError(f"{type(self).__name__} {self.name}: regularizers and constraints are not supported")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.unit_forget_bias = unit_forget_bias
+        self.dropout = min(1.0, max(0.0, dropout))
+        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
+        self.implementation = implementation
+        self.state_size = (self.units, self.units)
+        self._dropout_mask = None
+        self._recurrent_dropout_mask = None
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        self.kernel = self.add_weight("kernel", (input_dim, 4 * self.units), initializer=self.kernel_initializer)
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, 4 * self.units),
+                                                initializer=self.recurrent_initializer)
+        if self.use_bias:
+            init = _ForgetBiasOnes(self.units, self.bias_initializer) if self.unit_forget_bias \
+                else self.bias_initializer
+            self.bias = self.add_weight("bias", (4 * self.units,), initializer=init)
+        else:
+            self.bias = None
+        self.built = True
+
+    def _masks(self, inputs, states, training):
+        """Dropout masks drawn once per batch and kept over the time steps (Keras' LSTM dropout)."""
+        def masks(like, rate):
+            ones = K.ones_like(like)
+            return [K.in_train_phase(lambda: K.dropout(ones, rate), ones, training=training) for _ in range(4)]
+        if self.dropout and self._dropout_mask is None:
+            self._dropout_mask = masks(inputs, self.dropout)
+        if self.recurrent_dropout and self._recurrent_dropout_mask is None:
+            self._recurrent_dropout_mask = masks(states[0], self.recurrent_dropout)
+
+    def call(self, inputs, states, training=None):
+        h_tm1, c_tm1 = states
+        if self.dropout or self.recurrent_dropout:
+            self._masks(inputs, states, training)
+        u = self.units
+        if self._dropout_mask is None and self._recurrent_dropout_mask is None:
+            z = K.dot(inputs, self.kernel) + K.dot(h_tm1, self.recurrent_kernel)
+            if self.use_bias:
+                z = z + self.bias
+            z0, z1, z2, z3 = tf.split(z, 4, axis=1)
+        else:   # implementation 1: each gate its own (masked) input
+            dm = self._dropout_mask or [None] * 4
+            rm = self._recurrent_dropout_mask or [None] * 4
+            zs = []
+            for k in range(4):
+                x = inputs if dm[k] is None else inputs * dm[k]
+                h = h_tm1 if rm[k] is None else h_tm1 * rm[k]
+                z = K.dot(x, self.kernel[:, k * u:(k + 1) * u]) + K.dot(h, self.recurrent_kernel[:, k * u:(k + 1) * u])
+                if self.use_bias:
+                    z = z + self.bias[k * u:(k + 1) * u]
+                zs.append(z)
+            z0, z1, z2, z3 = zs
+        i = self.recurrent_activation(z0)
+        f = self.recurrent_activation(z1)
+        c = f * c_tm1 + i * self.activation(z2)
+        o = self.recurrent_activation(z3)
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        config = {"units": self.units, "activation": activations.serialize(self.activation),
+                  "recurrent_activation": activations.serialize(self.recurrent_activation),
+                  "use_bias": self.use_bias, "kernel_initializer": _init_config(self.kernel_initializer),
+                  "recurrent_initializer": _init_config(self.recurrent_initializer),
+                  "bias_initializer": _init_config(self.bias_initializer),
+                  "unit_forget_bias": self.unit_forget_bias, "dropout": self.dropout,
+                  "recurrent_dropout": self.recurrent_dropout, "implementation": self.implementation}
+        return dict(super().get_config(), **config)
+
+
+class RNN(Layer):
+    """Run `cell` (a layer with state_size and call(inputs, states) -> (output, new_states)) over the time
+    axis of (batch, time, features) inputs, initial states zero. The time axis must be known (the loop is
+    unrolled into the graph; tf.keras would build a while loop unless unroll=True)."""
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, **kwargs):
+        super().__init__(**kwargs)
+        if stateful:
+            raise ValueError(f"RNN {self.name}: stateful=True is not supported by this Keras")
+        if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+            raise ValueError("`cell` should have a `call` method and a `state_size` attribute. The RNN was "
+                             "passed: cell=" + str(cell))
+        self.cell = cell
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful = stateful
+        self.unroll = unroll
+        self.input_spec = InputSpec(ndim=3)
+
+    @property
+    def _state_sizes(self):
+        return list(self.cell.state_size) if isinstance(self.cell.state_size, (list, tuple)) \
+            else [self.cell.state_size]
+
+    @property
+    def trainable_weights(self):
+        own = super().trainable_weights
+        return own + (self.cell.trainable_weights if self.trainable and isinstance(self.cell, Layer) else [])
+
+    @property
+    def non_trainable_weights(self):
+        own = super().non_trainable_weights
+        if isinstance(self.cell, Layer):
+            own += self.cell.non_trainable_weights if self.trainable else self.cell.weights
+        return own
+
+    def build(self, input_shape):
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            self.cell.build((input_shape[0], input_shape[-1]))
+            self.cell.built = True
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        units = self._state_sizes[0]
+        out = (input_shape[0], input_shape[1], units) if self.return_sequences else (input_shape[0], units)
+        if self.return_state:
+            return [out] + [(input_shape[0], s) for s in self._state_sizes]
+        return out
+
+    def _zero_states(self, inputs):
+        batch = K.int_shape(inputs)[0]
+        if batch is not None:
+            return [tf.zeros((batch, s), inputs.dtype) for s in self._state_sizes]
+        states = []
+        for s in self._state_sizes:   # a batch size known only when the graph runs
+            z = tf.fill(tf.stack([tf.shape(inputs)[0], tf.constant(s, tf.int32)]), 0.0, dtype=inputs.dtype)
+            z.set_shape((None, s))
+            states.append(z)
+        return states
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        if mask is not None:
+            raise ValueError(f"RNN {self.name}: masks are not supported by this Keras")
+        steps = K.int_shape(inputs)[1]
+        if steps is None:
+            raise DeferredBuild(f"{type(self).__name__} {self.name}: the number of time steps must be known (give "
+                             "the model's first layer an input_shape / Embedding an input_length); the "
+                             "loop is unrolled into the graph")
+        states = list(initial_state) if initial_state is not None else self._zero_states(inputs)
+        xs = tf.unstack(inputs, axis=1)
+        if self.go_backwards:
+            xs = xs[::-1]
+        outputs = []
+        kwargs = {"training": training} if isinstance(self.cell, LSTMCell) else {}
+        for x in xs:
+            out, states = self.cell.call(x, states, **kwargs)
+            states = to_list(states)
+            outputs.append(out)
+        if isinstance(self.cell, LSTMCell):
+            self.cell._dropout_mask = self.cell._recurrent_dropout_mask = None
+        output = tf.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
+        if self.cell_uses_dropout():
+            output._uses_learning_phase = True
+        return [output] + list(states) if self.return_state else output
+
+    def cell_uses_dropout(self):
+        return bool(getattr(self.cell, "dropout", 0) or getattr(self.cell, "recurrent_dropout", 0))
+
+    def get_config(self):
+        config = {"return_sequences": self.return_sequences, "return_state": self.return_state,
+                  "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll}
+        return dict(super().get_config(), **config)
+
+
+class LSTM(RNN):
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, implementation=2, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, **kwargs):
+        if activity_regularizer is not None:
+            raise ValueError("LSTM: activity_regularizer is not supported by this Keras")
+        cell = LSTMCell(units, activation=activation, recurrent_activation=recurrent_activation,
+                        use_bias=use_bias, kernel_initializer=kernel_initializer,
+                        recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                        unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
+                        recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+                        kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                        bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                        implementation=implementation, name="lstm_cell")
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
+        self.units = int(units)
+        cell.name = self.name   # its weights are <layer>/kernel, ... as Keras names them
+
+    def _fused(self):
+        c = self.cell
+        return (c.activation is activations.tanh and c.recurrent_activation is activations.sigmoid
+                and not c.dropout and not c.recurrent_dropout and not self.unroll and c.use_bias
+                and not self.go_backwards)
+
+    def _fused_call(self, inputs, initial_state, b_ih, b_hh, kernel, recurrent_kernel):
+        """The whole sequence through the shared fused LSTM kernel (tf.nn.dynamic_rnn on an LSTMCell in
+        the kernel's layout, given this layer's own weights)."""
+        if initial_state is None:
+            states = self._zero_states(inputs)
+            initial_state = tf.nn.rnn_cell.LSTMStateTuple(states[1], states[0])
+        else:
+            h0, c0 = initial_state
+            initial_state = tf.nn.rnn_cell.LSTMStateTuple(c0, h0)
+        cell = tf.nn.rnn_cell.LSTMCell(self.units, wx=kernel, wh=recurrent_kernel, b_ih=b_ih, b_hh=b_hh,
+                                       name="fused")
+        outputs, state = tf.nn.dynamic_rnn(cell, inputs, initial_state=initial_state, scope=self.name)
+        last = state.h
+        output = outputs if self.return_sequences else last
+        return [output, state.h, state.c] if self.return_state else output
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        if mask is None and self._fused():
+            c = self.cell
+            return self._fused_call(inputs, initial_state, c.bias, tf.zeros((4 * self.units,), inputs.dtype),
+                                    c.kernel, c.recurrent_kernel)
+        return super().call(inputs, mask=mask, training=training, initial_state=initial_state)
+
+    def get_config(self):
+        config = dict(self.cell.get_config())
+        config.pop("name")
+        config.pop("trainable")
+        config.pop("dtype", None)
+        return dict(super().get_config(), **config)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class CuDNNLSTM(LSTM):
+    """cuDNN's LSTM: gates i, f, c, o with an input and a recurrent bias (bias of shape (8 * units,)),
+    activation tanh and recurrent activation sigmoid fixed. Always the fused kernel."""
+
+    def __init__(self, units, kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 return_sequences=False, return_state=False, go_backwards=False, stateful=False, **kwargs):
+        if go_backwards:
+            raise ValueError("CuDNNLSTM: go_backwards is not supported by this Keras")
+        super().__init__(units, kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                         unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
+                         recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                         return_sequences=return_sequences, return_state=return_state,
+                         stateful=stateful, **kwargs)
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        c, u = self.cell, self.units
+        c.kernel = self.add_weight("kernel", (input_dim, 4 * u), initializer=c.kernel_initializer)
+        c.recurrent_kernel = self.add_weight("recurrent_kernel", (u, 4 * u), initializer=c.recurrent_initializer)
+        init = c.bias_initializer
+        if self.cell.unit_forget_bias:   # Keras' CuDNNLSTM: the forget gate's recurrent bias starts at 1
+            base = init
+
+            def init(shape, dtype=None):
+                value = np.array(base(shape), dtype=float)
+                value[5 * u:6 * u] = 1.0
+                return value
+        c.bias = self.add_weight("bias", (8 * u,), initializer=init)
+        c.built = True
+        self.built = True
+
+    @property
+    def trainable_weights(self):
+        return list(self._trainable_weights) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        return [] if self.trainable else list(self._trainable_weights)
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        if mask is not None:
+            raise ValueError(f"CuDNNLSTM {self.name}: masks are not supported")
+        c, u = self.cell, self.units
+        return self._fused_call(inputs, initial_state, c.bias[:4 * u], c.bias[4 * u:], c.kernel,
+                                c.recurrent_kernel)
+
+    def get_config(self):
+        config = super().get_config()
+        for k in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout",
+                  "implementation", "unroll"):
+            config.pop(k, None)
+        return config

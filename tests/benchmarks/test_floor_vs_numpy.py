@@ -1,0 +1,72 @@
+"""The `reference` floor against a bare NumPy script of the same step (numpy_steps.py), one pytest-benchmark
+group per workload with a "numpy" and a "reference" entry, so the floor's cost over plain NumPy reads off as a
+ratio on any machine. CPU only (the script is NumPy).
+
+The two sides alternate step by step (A B A B ...): each round times one step of its side while the other
+side's step, run just before it in the round's setup, is timed by hand. So both sides see the same minutes of
+a loaded machine, and each entry's extra_info carries both medians and `reference_over_numpy` from those
+same rounds (the ratio to quote). Not part of `stylebench regress` (its suite is test_steps.py)."""
+import math
+import statistics
+import time
+
+import numpy as np
+import pytest
+
+import workloads
+from tests.benchmarks.numpy_steps import SCRIPTS
+
+SIDE_S = 0.3       # each side runs at least about this long in all, so microsecond steps get many rounds
+LOSSES = 5
+
+
+def _sides(name):
+    w = workloads.get(name)
+    size = w.sizes[0]
+    batches = [w.batch(i, size) for i in range(4)]
+    return w, size, batches, {"numpy": SCRIPTS[name](size), "reference": w.trainer("reference", size, "cpu").step}
+
+
+@pytest.mark.parametrize("name", list(SCRIPTS))
+def test_numpy_script_losses_equal_the_reference(name):
+    """Not timed: the script's first losses are the floor's, so the pair compares the same arithmetic."""
+    w, size, _, sides = _sides(name)
+    got = [sides["numpy"](w.batch(i, size)) for i in range(LOSSES)]
+    want = [sides["reference"](w.batch(i, size)) for i in range(LOSSES)]
+    np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=f"{name}: the NumPy script drifted from reference")
+
+
+@pytest.mark.parametrize("impl", ["numpy", "reference"])
+@pytest.mark.parametrize("name", list(SCRIPTS))
+def test_floor_vs_numpy(benchmark, name, impl, bench_device, rounds):
+    if bench_device != "cpu":
+        pytest.skip("the bare script is NumPy: the pair is timed on the CPU only")
+    benchmark.group = f"floor vs numpy: {name}"
+    w, size, batches, sides = _sides(name)
+    other = "reference" if impl == "numpy" else "numpy"
+    timed, untimed = sides[impl], sides[other]
+    i = iter(range(1 << 62))
+    other_s = []
+
+    def setup():   # the other side's step of this round, timed by hand
+        b = batches[next(i) % len(batches)]
+        t0 = time.perf_counter()
+        untimed(b)
+        other_s.append(time.perf_counter() - t0)
+        return (batches[next(i) % len(batches)],), {}
+
+    n = rounds
+    if not benchmark.disabled:
+        t0 = time.perf_counter()
+        for k in range(3):
+            timed(batches[k % len(batches)])
+            untimed(batches[k % len(batches)])
+        n = max(rounds, math.ceil(SIDE_S / ((time.perf_counter() - t0) / 6)))
+    loss = benchmark.pedantic(timed, setup=setup, rounds=n, iterations=1, warmup_rounds=3)
+    assert math.isfinite(loss)
+    if not benchmark.disabled:
+        mine, theirs = benchmark.stats.stats.median, statistics.median(other_s)
+        medians = {impl: mine, other: theirs}
+        benchmark.extra_info.update(workload=name, size=size, impl=impl, rounds=n,
+                                    numpy_median_s=medians["numpy"], reference_median_s=medians["reference"],
+                                    reference_over_numpy=round(medians["reference"] / medians["numpy"], 4))

@@ -1,0 +1,1 @@
+"""A test-only workload shaped like the seed table's vqa: sizes small and large, three engines, one unsupported."""
