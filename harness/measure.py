@@ -1,4 +1,5 @@
 """What runs inside one fresh child process: build, time, gate, memory and (opt-in) kernel-time passes."""
+import functools
 import gc
 import math
 import os
@@ -114,6 +115,22 @@ def timing_pass(task, w, sync, out):
     return trainer
 
 
+def without_pool(memory_pass):
+    """A memory pass runs with the kernels' workspace pool off (kernels.workspace): every array is allocated
+    when made and freed when dead, so peaks count arrays in use, as a framework's "allocated" figure does,
+    not the pool's idle blocks (its "reserved"); a pool filled by the timing pass would also hand out memory
+    tracemalloc never saw allocated."""
+    @functools.wraps(memory_pass)
+    def run(*args, **kwargs):
+        old = kernels.workspace.use_pool(None)
+        try:
+            return memory_pass(*args, **kwargs)
+        finally:
+            kernels.workspace.use_pool(old)
+    return run
+
+
+@without_pool
 def cpu_memory_pass(task, w, n_iters):
     """Fresh trainer built under tracemalloc: bytes held after build, and the per-iteration peak of traced
     bytes (parameters, buffers, saved activations and temporaries alive during the step)."""
@@ -161,6 +178,7 @@ def live_bound(task, w):
         return None
 
 
+@without_pool
 def gpu_memory_pass(task, w, trainer, sync, n_iters):
     from harness import gpu
     batches = [w.batch(i, task["size"]) for i in range(n_iters)]

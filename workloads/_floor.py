@@ -11,6 +11,8 @@ class FloorTrainer:
         self.xp = get_xp(device)
         self.config = dict(spec.SIZES[size])
         self.p = {k: self.xp.asarray(v) for k, v in spec.init_params(size).items()}
+        # the loss's gradient seed, made once (no kernel writes into the gy it is given)
+        self.one = self.xp.ones((), dtype="float32")
 
     def feed(self, batch, *keys):
         """The batch's arrays on the device, in `keys` order."""

@@ -87,14 +87,8 @@ class Node:
     __slots__ = ("op", "saved", "attrs", "inputs", "needs", "n_out", "xp", "freed")
 
     def __init__(self, op, saved, attrs, inputs, needs, n_out, xp):
-        self.op = op
-        self.saved = saved
-        self.attrs = attrs
-        self.inputs = inputs
-        self.needs = needs
-        self.n_out = n_out
-        self.xp = xp
-        self.freed = False
+        self.op, self.saved, self.attrs, self.inputs = op, saved, attrs, inputs
+        self.needs, self.n_out, self.xp, self.freed = needs, n_out, xp, False
 
 
 def invoke(op, inputs, attrs, ctx=None):
@@ -103,7 +97,7 @@ def invoke(op, inputs, attrs, ctx=None):
     Returns an NDArray, or a tuple of them for a multi-output op. Records a Node under record().
     """
     NDArray = _NDArray
-    datas = []
+    datas, entries, needs = [], None, None
     recording = _STATE.recording
     if recording:
         # where each input came from: (Node, output index) for a recorded result, (NDArray, 0) for a
@@ -137,44 +131,32 @@ def invoke(op, inputs, attrs, ctx=None):
                 datas.append(x._data)
             else:
                 datas.append(x)
+    return invoke_prepared(op, datas, entries, needs, ctx, attrs, recording)
+
+
+def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None):
+    """Run `op` on the arrays `datas` and wrap its results as NDArrays on `ctx`; when `record` (None:
+    recording and some input needs a gradient), file one Node from where the inputs came from
+    (`entries`/`needs` as a Node keeps them). invoke() reads its NDArray inputs into these; a hybridized
+    block reads its inputs once for both its cache signature and this."""
     xp = ctx.xp
     try:
         y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
     except Exception as e:  # only on failure: the shape rule names the op and the shapes
-        raise _as_mxnet_error(op, datas, attrs, e) from None
+        raise _as_mxnet_error(op, datas, attrs or {}, e) from None
+    if record is None:
+        record = _STATE.recording and True in needs
+    NDArray = _NDArray
     if type(y) is tuple:
         outs = tuple([NDArray(v, ctx) for v in y])
-        if recording:
+        if record:
             node = Node(op, saved, attrs, entries, tuple(needs), len(y), xp)
             for i, o in enumerate(outs):
                 o._node, o._idx = node, i
         return outs
     out = NDArray(y, ctx)
-    if recording:
-        out._node = Node(op, saved, attrs, entries, tuple(needs), 1, xp)
-    return out
-
-
-def invoke_prepared(op, datas, entries, needs, ctx):
-    """invoke() for a caller that has already read its inputs (a hybridized block reads them once for
-    both its cache signature and the tape): `datas` the arrays, `entries`/`needs` as a Node keeps them."""
-    xp = ctx.xp
-    try:
-        y, saved = op.forward(xp, *datas)
-    except Exception as e:  # only on failure: the shape rule names the op and the shapes
-        raise _as_mxnet_error(op, datas, {}, e) from None
-    record = _STATE.recording and True in needs
-    NDArray = _NDArray
-    if type(y) is tuple:
-        outs = tuple([NDArray(v, ctx) for v in y])
-        if record:
-            node = Node(op, saved, None, entries, tuple(needs), len(y), xp)
-            for i, o in enumerate(outs):
-                o._node, o._idx = node, i
-        return outs
-    out = NDArray(y, ctx)
     if record:
-        out._node = Node(op, saved, None, entries, tuple(needs), 1, xp)
+        out._node = Node(op, saved, attrs, entries, tuple(needs), 1, xp)
     return out
 
 

@@ -280,15 +280,29 @@ class CachedGraph:
             else:
                 gy = "(" + ", ".join(f"g{o.id}" if o.id in has else "None" for o in step.outs) + ",)"
             needs = tuple(type(v) is Val and self.rg[v.id] for v in step.ins)
-            lines.append(f"    r = {src.kernel(step.kernel)}.backward(xp, s{k}, {gy}, needs={needs!r}"
+            # the kernel's one gradient per input is unpacked: straight into g<id> for an input's first
+            # gradient, through r<i> (added, then dropped) for one that accumulates
+            targets, first, adds = [], set(), []
+            for i, v in enumerate(step.ins):
+                if not needs[i]:
+                    targets.append("_")
+                elif v.id not in has and v.id not in first:
+                    targets.append(f"g{v.id}")
+                    first.add(v.id)
+                else:
+                    targets.append(f"r{i}")
+                    adds.append((v.id, f"r{i}"))
+            lines.append(f"    {', '.join(targets)}{',' if len(targets) == 1 else ''} = "
+                         f"{src.kernel(step.kernel)}.backward(xp, s{k}, {gy}, needs={needs!r}"
                          f"{src.attrs(step.attrs, step.kernel.backward, backward=True)})")
             dead = [f"g{o.id}" for o in step.outs if o.id in has] + [f"s{k}"]
             lines.append(f"    del {', '.join(dead)}")
             for o in step.outs:
                 has.discard(o.id)
-            for i, v in enumerate(step.ins):
-                if needs[i]:
-                    add_grad(v.id, f"r[{i}]")
+            has |= first
+            for vid, r in adds:
+                add_grad(vid, r)
+                lines.append(f"    del {r}")
         grads = ", ".join(f"g{i}" if i in has else "None" for i in range(self.n_args))
         lines.append(f"    return ({grads}{',' if self.n_args == 1 else ''})")
         return src, lines

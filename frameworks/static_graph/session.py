@@ -1,4 +1,5 @@
 """tf.Session: run(fetches, feed_dict) over a compiled, cached, pruned flat plan (see compiler.py)."""
+import operator
 import time
 
 import numpy as np
@@ -95,6 +96,12 @@ class _FetchMapper:
         self.elements = []
         self._index = {}
         self.build = self._walk(graph, fetches)
+        # the common shapes rebuilt by one C call: a single element, or a flat list/tuple of distinct ones
+        if isinstance(fetches, _LEAVES):
+            self.build = operator.itemgetter(0)
+        elif type(fetches) in (list, tuple) and len(self.elements) == len(fetches) \
+                and all(isinstance(f, _LEAVES) for f in fetches):
+            self.build = type(fetches)
 
     def _slot(self, el):
         if el not in self._index:
