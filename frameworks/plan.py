@@ -1,7 +1,7 @@
-"""Graph algorithms the planning engines share (not a style): topological order, liveness, buffer reuse.
+"""Graph algorithms the planning engines share (not a style): order, liveness, buffer reuse, arena packing.
 
 Static graph, layer config and hybrid all compile a step into a flat schedule; this module decides the
-order, when each value dies, and which values can share one buffer. It knows nothing of any engine:
+order, when each value dies, and which values can share one buffer (or where each sits in one arena). It knows nothing of any engine:
 nodes and values are any hashable objects, described by callables.
 """
 from dataclasses import dataclass
@@ -142,3 +142,27 @@ def assign_buffers(intervals, key, candidates=None):
         if v in pool:
             busy.append((iv.end, b, k))
     return assignment, buffers
+
+
+def assign_offsets(intervals, nbytes, align=64):
+    """Pack values into one arena: a byte offset for each, such that values live at the same step never
+    overlap (any shapes and dtypes may share bytes, unlike assign_buffers' same-key buffers). Greedy by
+    size, the largest first, each at the lowest offset free for its whole interval (TFLite's arena
+    planner's heuristic), so the arena stays close to the most bytes live at once.
+    Returns (offsets: value -> byte offset, a multiple of `align`; arena size in bytes)."""
+    order = sorted(intervals, key=lambda v: -nbytes(v))   # stable: ties keep the caller's order
+    placed = []    # (start, end, offset, size)
+    offsets, total = {}, 0
+    for v in order:
+        iv = intervals[v]
+        size = -(-nbytes(v) // align) * align
+        busy = sorted((o, s) for a, b, o, s in placed if a <= iv.end and iv.start <= b)
+        off = 0
+        for o, s in busy:
+            if o - off >= size:
+                break
+            off = max(off, o + s)
+        offsets[v] = off
+        placed.append((iv.start, iv.end, off, size))
+        total = max(total, off + size)
+    return offsets, total

@@ -1,4 +1,5 @@
 """What runs inside one fresh child process: build, time, gate, memory and (opt-in) kernel-time passes."""
+import functools
 import gc
 import math
 import os
@@ -10,6 +11,7 @@ import tracemalloc
 import numpy as np
 
 from frameworks import kernels
+from harness import memparts
 
 MIB = float(1 << 20)
 GATE_ITERS = 3          # iterations whose losses must match the reference trainer's
@@ -113,6 +115,22 @@ def timing_pass(task, w, sync, out):
     return trainer
 
 
+def without_pool(memory_pass):
+    """A memory pass runs with the kernels' workspace pool off (kernels.workspace): every array is allocated
+    when made and freed when dead, so peaks count arrays in use, as a framework's "allocated" figure does,
+    not the pool's idle blocks (its "reserved"); a pool filled by the timing pass would also hand out memory
+    tracemalloc never saw allocated."""
+    @functools.wraps(memory_pass)
+    def run(*args, **kwargs):
+        old = kernels.workspace.use_pool(None)
+        try:
+            return memory_pass(*args, **kwargs)
+        finally:
+            kernels.workspace.use_pool(old)
+    return run
+
+
+@without_pool
 def cpu_memory_pass(task, w, n_iters):
     """Fresh trainer built under tracemalloc: bytes held after build, and the per-iteration peak of traced
     bytes (parameters, buffers, saved activations and temporaries alive during the step)."""
@@ -128,15 +146,59 @@ def cpu_memory_pass(task, w, n_iters):
             tracemalloc.reset_peak()
             st.step()
             peaks.append(tracemalloc.get_traced_memory()[1])
+        trainer = st = None
+        gc.collect()
+        parts = breakdown(task, w, memparts.CpuMeter())
     finally:
         tracemalloc.stop()
-    return {"state_mem_mb": state / MIB, "peak_mem_mb": max(peaks) / MIB}
+    peak = max(peaks)
+    out = {"state_mem_mb": state / MIB, "peak_mem_mb": peak / MIB}
+    out.update(memparts.columns(parts, peak, live_bound(task, w)))
+    return out
 
 
+def breakdown(task, w, meter):
+    """memparts.decompose on a fresh trainer: where the step's peak bytes go."""
+    batches = [w.batch(i, task["size"]) for i in range(3)]
+    return memparts.decompose(lambda: w.trainer(task["engine"], task["size"], task["device"]), batches, meter,
+                              kernels.install_hook, kernels.remove_hook)
+
+
+def live_bound(task, w):
+    """The liveness lower bound of the workload's step, from the reference trainer's kernel calls (None
+    when the reference cannot run the cell)."""
+    ok, _ = w.supports("reference")
+    if not ok:
+        return None
+    batches = [w.batch(i, task["size"]) for i in range(2)]
+    try:
+        return memparts.liveness_bound(lambda: w.trainer("reference", task["size"], task["device"]), batches,
+                                       kernels.install_hook, kernels.remove_hook)
+    except Exception:  # the reference failing here is the gate's business: the column is then empty
+        return None
+
+
+@without_pool
 def gpu_memory_pass(task, w, trainer, sync, n_iters):
     from harness import gpu
     batches = [w.batch(i, task["size"]) for i in range(n_iters)]
-    return gpu.memory_pass(trainer, batches, sync)
+    out = gpu.memory_pass(trainer, batches, sync)
+    out.update(gpu_breakdown(task, w, sync, out["gpu_peak_mb"]))
+    return out
+
+
+def gpu_breakdown(task, w, sync, peak_mb):
+    """The same breakdown on the device: the CuPy pool's bytes in use, followed by the peak hook."""
+    import cupy
+
+    from harness import gpu
+    gc.collect()
+    sync()
+    hook = gpu.PeakHook(cupy.get_default_memory_pool().used_bytes())
+    with hook:
+        parts = breakdown(task, w, memparts.GpuMeter(hook))
+        sync()
+    return memparts.columns(parts, peak_mb * MIB if peak_mb else None, live_bound(task, w))
 
 
 class KernelProfiler:

@@ -9,14 +9,17 @@ import numpy as np
 import pandas as pd
 
 import workloads
+from harness import memparts
 from harness.runner import MEASURED
 
 UNSTABLE_SPREAD = 0.10     # repeats' medians spreading more than this are flagged
 CELL = ["engine", "workload", "size", "device"]
 TEXT_COLUMNS = ("run_id", "engine", "workload", "size", "device", "status", "error", "gate", "site",
                 "host", "machine_id", "kernel", "phase", "iters_policy", "gpu_name", "gpu_driver", "cupy",
-                "cuda_version")
+                "cuda_version", "mem_peak_at", "mem_parts_check")
 GPU_COLS = ("gpu_peak_mb", "gpu_pool_mb", "gpu_nvml_used_mb")
+PART_COLS = tuple(f"mem_{p}_mb" for p in memparts.PARTS)
+BREAKDOWN_COLS = PART_COLS + ("mem_saved_fwd_mb", "mem_parts_sum_mb", "live_bound_mb")
 
 
 
@@ -30,7 +33,7 @@ RESULT_NEEDS = ("run_id", "engine", "workload", "size", "device", "repeat", "sta
                 "iters")
 SAMPLE_NEEDS = ("run_id", "ms")
 NUMERIC = ("repeat", "iters", "median_ms", "p10_ms", "p90_ms", "peak_mem_mb", "state_mem_mb", "build_s",
-           "first_iter_ms", "kernel_ms", "overhead_ms", "overhead_pct", "kernel_calls") + GPU_COLS
+           "first_iter_ms", "kernel_ms", "overhead_ms", "overhead_pct", "kernel_calls") + GPU_COLS + BREAKDOWN_COLS
 
 
 def _warn(message):
@@ -191,8 +194,12 @@ def summarize(results, samples):
         rec["repeat_spread"] = float((meds.max() - meds.min()) / meds.median()) if len(meds) > 1 else 0.0
         rec["stable"] = rec["repeat_spread"] <= UNSTABLE_SPREAD
         for col in ("peak_mem_mb", "state_mem_mb", "build_s", "first_iter_ms", "kernel_ms", "overhead_ms",
-                    "overhead_pct", "kernel_calls") + GPU_COLS:
+                    "overhead_pct", "kernel_calls") + GPU_COLS + BREAKDOWN_COLS:
             rec[col] = _med(ok[col]) if col in ok else math.nan
+        for col in ("mem_peak_at", "mem_parts_check"):
+            vals = [v for v in ok[col] if v] if col in ok else []
+            bad = [v for v in vals if v != "ok"]
+            rec[col] = (bad or vals or [""])[0]
         rec["mem_failure"] = _pass_failure(ok, "mem")
         rec["profile_failure"] = _pass_failure(ok, "profile")
         rec["iters"] = _med(ok["iters"])
@@ -299,6 +306,11 @@ def tables(cells, meta=None):
                              f"\n×{na(r.x_ref_tax, '{:.2f}')} ref at equal kernels",
                              "×ref at equal kernels = (floor's kernel ms + this overhead) / floor's step: the "
                              "ratio with the machine's drift taken out"))
+        if c["mem_parts_sum_mb"].notna().any():
+            out.append(_grid(f"memory breakdown at the peak on {where} (MB; memparts: the parts, then peak / "
+                             "the liveness lower bound of the reference's step)", c, _parts_cell,
+                             "saved@fwd = saved activations alive when forward ended; check: the parts add "
+                             "up to the plain memory pass's peak within 5% (or 32 KiB)"))
         if device == "gpu":
             out.append(_grid("GPU memory: hook peak / pool held / NVML device used (MB)", c,
                              lambda r: " / ".join(na(getattr(r, k), "{:.1f}") for k in GPU_COLS)))
@@ -310,6 +322,30 @@ def tables(cells, meta=None):
                          lambda r: f"{na(r.cpu_ms, '{:.3g}')} / {na(r.median_ms, '{:.3g}')}\n"
                          f"×{na(r.cpu_ms / r.median_ms, '{:.1f}')}"))
     return out
+
+
+def _parts_cell(r):
+    if r.mem_parts_sum_mb is None or math.isnan(r.mem_parts_sum_mb):
+        return "n/a"
+    peak = r.gpu_peak_mb if r.device == "gpu" else r.peak_mem_mb
+    short = {"params": "params", "grads": "grads", "optimizer": "optim", "buffers": "buffers",
+             "saved": "saved", "temporaries": "temps", "bookkeeping": "bookkeep"}
+    lines = [f"{short[p]} {na(getattr(r, f'mem_{p}_mb'), '{:.3g}')}" for p in memparts.PARTS]
+    lines.append(f"saved@fwd {na(r.mem_saved_fwd_mb, '{:.3g}')}")
+    lines.append(f"[bold]peak {na(peak, '{:.3g}')}[/bold] ×{na(peak / r.live_bound_mb, '{:.2f}')} bound"
+                 if r.live_bound_mb else f"[bold]peak {na(peak, '{:.3g}')}[/bold]")
+    lines.append(f"[dim]at {r.mem_peak_at}[/dim]")
+    if r.mem_parts_check != "ok":
+        lines.append(f"[yellow]do not add up: {r.mem_parts_check}[/yellow]")
+    return "\n".join(lines)
+
+
+def breakdown_failures(cells):
+    """'engine x workload/size: why' for every cell whose breakdown does not add up to its peak."""
+    if "mem_parts_check" not in cells:
+        return []
+    bad = cells[~cells["mem_parts_check"].isin(("ok", ""))]
+    return [f"{r.engine} x {r.workload}/{r.size} on {r.device}: {r.mem_parts_check}" for r in bad.itertuples()]
 
 
 WIDE = 1000        # a console that is not a terminal: tables at their natural width, never wrapped at 80
@@ -384,6 +420,12 @@ def plots(cells, out_dir):
             ax.set_yscale("log")
             ax.set_title(f"peak memory on {device}")
             written.append(_save(fig, out_dir / f"memory_{device}.png"))
+        for w, s in rows:
+            c = d[(d["workload"] == w) & (d["size"] == s)].set_index("engine").reindex(engines)
+            c = c[c["mem_parts_sum_mb"].notna()] if "mem_parts_sum_mb" in c else c.iloc[:0]
+            if not c.empty:
+                written.append(_save(_parts_plot(c, f"{w} / {s} on {device}", device),
+                                     out_dir / f"memory_parts_{w}_{s}_{device}.png"))
         multi = [w for w in d["workload"].unique() if d[d["workload"] == w]["size"].nunique() > 1]
         if multi:
             fig, axes = plt.subplots(1, len(multi), figsize=(5 * len(multi), 4), squeeze=False)
@@ -400,6 +442,29 @@ def plots(cells, out_dir):
                 ax.legend(fontsize=8)
             written.append(_save(fig, out_dir / f"scaling_{device}.png"))
     return written
+
+
+def _parts_plot(c, title, device):
+    """One stacked bar per engine: the breakdown's parts (MB), the peak as a tick, the liveness bound as a
+    line."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(1.3 * len(c) + 3.5, 4))
+    bottom = np.zeros(len(c))
+    colors = plt.get_cmap("tab10").colors
+    for i, p in enumerate(memparts.PARTS):
+        v = c[f"mem_{p}_mb"].fillna(0).to_numpy(dtype=float)
+        ax.bar(c.index, v, bottom=bottom, label=p, color=colors[i % len(colors)])
+        bottom += v
+    peak = c["gpu_peak_mb"] if device == "gpu" else c["peak_mem_mb"]
+    ax.scatter(c.index, peak, marker="_", s=600, color="black", label="measured peak", zorder=3)
+    bound = c["live_bound_mb"].dropna()
+    if len(bound):
+        ax.axhline(float(bound.iloc[0]), color="grey", linestyle="--", label="liveness lower bound")
+    ax.set_ylabel("MB at the peak")
+    ax.set_title(f"where the peak goes: {title}")
+    ax.tick_params(axis="x", rotation=30)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
 
 
 def _save(fig, path):
@@ -423,6 +488,13 @@ def write_report(out, console=None):
     cells = summarize(results, samples)
     _write(out / "summary.csv", cells.to_csv(index=False))
     print_tables(cells, console, save=out / "table.txt")
+    checked = int((cells["mem_parts_check"].fillna("") != "").sum()) if "mem_parts_check" in cells else 0
+    bad = breakdown_failures(cells)
+    if bad:
+        _warn(f"the memory breakdown does not add up to the peak in {len(bad)} of {checked} cells: "
+              + "; ".join(bad))
+    elif checked:
+        print(f"memory breakdown: the parts add up to the peak within 5% (or 32 KiB) in all {checked} cells")
     try:
         written = plots(cells, out / "plots")
     except OSError as e:

@@ -25,13 +25,14 @@ except ImportError:          # not POSIX: results directories are not locked
     fcntl = None
 
 import workloads
-from harness import machine, measure
+from harness import machine, measure, memparts
 
 RESULT_COLUMNS = (
     "run_id", "engine", "workload", "size", "device", "repeat", "status", "error", "gate",
     "time_status", "mem_status", "mem_error", "profile_status", "profile_error",
     "warmup", "iters", "iters_policy", "build_s", "first_iter_ms", "median_ms", "p10_ms", "p90_ms",
     "mean_ms", "peak_mem_mb", "state_mem_mb", "gpu_peak_mb", "gpu_pool_mb", "gpu_nvml_used_mb",
+    *memparts.COLUMNS,
     "kernel_ms", "overhead_ms", "overhead_pct", "kernel_calls", "profiled_step_ms", "hook_cost_us",
     "loss_first", "loss_last", "threads", "malloc", "wall_s",
     "finished_at", "host", "attempt", "machine_id", "cpu_model", "cpu_cores", "blas", "blas_version",

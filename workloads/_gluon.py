@@ -2,6 +2,7 @@
 as a Gluon Loss, and the language models' trainer."""
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
+from workloads import _memory
 
 
 class MeanSoftmaxCELoss(gluon.loss.Loss):
@@ -22,6 +23,7 @@ class LanguageModelTrainer:
     and an LSTM whose four weights `lstm_params(net)` gives as Parameters i2h_weight, h2h_weight,
     i2h_bias, h2h_bias) loaded from the spec's parameters, the fused mean cross-entropy, Trainer('sgd');
     hybridized unless variant 'imperative'."""
+    memory_parts = _memory.gluon  # what it holds between steps, by kind (workloads/_memory.py)
 
     def __init__(self, spec, size, device, variant, net, lstm_params):
         c = spec.SIZES[size]

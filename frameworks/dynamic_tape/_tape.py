@@ -1,12 +1,17 @@
 """The define-by-run core: grad mode, recording one Node per op, and the reverse walk of backward()."""
 import sys
+from functools import partial
+from heapq import heappop, heappush
+from itertools import count
+from operator import is_not
 
 import numpy as np
 
 from frameworks.kernels import ShapeError, array_module, explain_failure
-from frameworks.plan import toposort
 
 _ndarray = np.ndarray
+_NEEDS_1 = (True,)
+_new = object.__new__
 _getrefcount = sys.getrefcount
 Tensor = None  # the Tensor class; _tensor.py binds it here when it defines it (the tape makes results)
 
@@ -78,6 +83,8 @@ def _xp(a):
 # ---------------------------------------------------------------- nodes
 
 _FREED = object()  # a node's `saved` after backward consumed it
+_NOT_NONE = partial(is_not, None)  # e is not None, without a generator frame per node
+_next_seq = count(0, -1).__next__  # Node.seq: a node's producers were recorded before it, so have larger seqs
 
 
 class Node:
@@ -88,22 +95,23 @@ class Node:
     kept: only what the kernel chose to save stays alive. `versions` lists (version box, version at save,
     array) for each tensor whose own array the kernel saved, so backward can refuse data modified in place
     since. `pending` collects the output gradient(s) during backward; `saved` becomes _FREED once backward
-    has used it (unless retain_graph).
+    has used it (unless retain_graph). `seq` orders nodes by creation, newest lowest (see run_backward).
     """
     __slots__ = ("kernel", "saved", "attrs", "edges", "needs", "xp", "pending", "n_out", "retained",
-                 "versions", "__weakref__")
+                 "versions", "seq", "__weakref__")
 
     def __init__(self, kernel, saved, attrs, edges, xp, n_out=1, versions=None):
         self.kernel = kernel
         self.saved = saved
         self.attrs = attrs
         self.edges = edges
-        self.needs = tuple(e is not None for e in edges)
+        self.needs = tuple(map(_NOT_NONE, edges))
         self.xp = xp
         self.pending = None
         self.n_out = n_out
         self.retained = None
         self.versions = versions
+        self.seq = _next_seq()
 
     def name(self):
         name = getattr(self.kernel, "node_name", None)
@@ -135,16 +143,47 @@ def _edge(t):
     return node if node.n_out == 1 else (node, t._index)
 
 
-def _deps(node):
-    return [e if e.__class__ is Node else e[0] for e in node.edges
-            if e is not None and (e.__class__ is Node or e.__class__ is tuple)]
-
-
 # ---------------------------------------------------------------- version counters
+# Every Tensor has a one-element list `_vc` (its version), shared with its views and bumped by every in-place
+# write. A recorded op keeps (box, version at save, array) for each tensor whose data its kernel saved, and
+# backward refuses to run a node whose saved data was written since. Which inputs a kernel saves (and
+# whether it saves its output, or may return a view of an input) are the kernel's declared facts
+# (frameworks.kernels.Kernel; tests/frameworks/kernels/test_facts.py proves them), read once per kernel
+# here, so an op pays a dict lookup and a few tuple builds, never a search through `saved`.
+
+_PLANS = {}
+
+
+def _plan(kernel):
+    """(saved input indices, or None for all of them; saves its output; may return a view of an input)
+    for a shared kernel; None for one without declared facts (autograd.Function, the engine's own casts),
+    which gets the identity search of _saved_versions."""
+    saves = getattr(kernel, "saves_inputs", None)
+    if saves is None:
+        plan = None
+    else:
+        plan = (saves if saves.__class__ is tuple else None, bool(kernel.saves_output), bool(kernel.may_view))
+    _PLANS[kernel] = plan
+    return plan
+
+
+def _declared_versions(idx, inputs, out):
+    """The (box, version, array) triples of the inputs at `idx` (None: all) and of `out` (None: not saved)."""
+    vs = ()
+    for i in (range(len(inputs)) if idx is None else idx):
+        t = inputs[i]
+        if t is not None:
+            box = t._vc
+            vs += ((box, box[0], t._array),)
+    if out is not None:
+        box = out._vc
+        vs += ((box, box[0], out._array),)
+    return vs or None
+
 
 def _saved_versions(saved, tensors):
     """(box, version, array) for each tensor (input or output) whose own array is in `saved` (top level),
-    else None.
+    else None: for a kernel that declares no facts (a custom Function, an in-place op's adjusted `saved`).
 
     NOTE: only an array the kernel kept itself can be corrupted by a later in-place write; what it derived
     (masks, shapes, im2col columns) cannot. A few identity tests per recorded op, no copies.
@@ -163,16 +202,14 @@ def _saved_versions(saved, tensors):
     return out
 
 
-def _check_versions(node):
-    for box, version, array in node.versions:
-        if box[0] != version:
-            kind = {"float32": "Float", "float64": "Double", "int64": "Long"}.get(array.dtype.name, "")
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [torch.{kind}Tensor {list(array.shape)}], which is an input or output of "
-                f"{node.name()}, is at version {box[0]}; expected version {version} instead. Hint: the "
-                f"backtrace further above shows the operation that failed to compute its gradient; clone() "
-                f"the tensor before modifying it in place.")
+def _version_error(node, box, version, array):
+    kind = {"float32": "Float", "float64": "Double", "int64": "Long"}.get(array.dtype.name, "")
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{kind}Tensor {list(array.shape)}], which is an input or output of "
+        f"{node.name()}, is at version {box[0]}; expected version {version} instead. Hint: the "
+        f"backtrace further above shows the operation that failed to compute its gradient; clone() "
+        f"the tensor before modifying it in place.")
 
 
 # ---------------------------------------------------------------- backward
@@ -205,25 +242,39 @@ def _accumulate(t, g, fresh):
         grad._array += g
 
 
-def _deliver(edge, g, gy):
-    """Hand gradient `g` along `edge`: into the producer's pending slot, or into a leaf's .grad."""
+def _deliver(edge, g, gy, heap, queued):
+    """Hand gradient `g` along `edge`: into the producer's pending slot (queueing the producer when it is
+    the first gradient it gets), or into a leaf's .grad."""
     cls = edge.__class__
     if cls is Node:
         p = edge.pending
-        edge.pending = g if p is None else p + g  # never in place: p may alias another gradient
+        if p is None:
+            edge.pending = g
+            queued[edge.seq] = edge
+            heappush(heap, edge.seq)
+        else:
+            edge.pending = p + g  # never in place: p may alias another gradient
     elif cls is tuple:
         node, index = edge
-        if node.pending is None:
-            node.pending = [None] * node.n_out
-        p = node.pending[index]
-        node.pending[index] = g if p is None else p + g
+        pending = node.pending
+        if pending is None:
+            pending = node.pending = [None] * node.n_out
+            queued[node.seq] = node
+            heappush(heap, node.seq)
+        p = pending[index]
+        pending[index] = g if p is None else p + g
     else:
         _accumulate(edge, g, _fresh(g, gy))
 
 
 def run_backward(tensors, grads, retain_graph=False):
-    """Backpropagate `grads` from `tensors` through the tape, in reverse topological order."""
-    roots = []
+    """Backpropagate `grads` from `tensors` through the tape.
+
+    NOTE: as PyTorch's engine, nodes run newest first (a heap of `seq`, their creation order): every
+    consumer of a node was recorded after it, so has run and delivered by the time the node runs. Only
+    nodes a gradient reaches are visited, one heap push and pop of an int each; no graph walk or sort.
+    """
+    heap, queued = [], {}  # seqs of the nodes holding a gradient; seq -> node
     for t, g in zip(tensors, grads):
         edge = _edge(t)
         if edge is None:
@@ -233,34 +284,49 @@ def run_backward(tensors, grads, retain_graph=False):
             continue
         if t.grad_fn.saved is _FREED:
             raise RuntimeError(SECOND_BACKWARD)
-        _deliver(edge, g, g)
-        roots.append(t.grad_fn)
-    with no_grad():
-        for node in reversed(toposort(roots, _deps)):
-            gy = node.pending
-            node.pending = None
-            saved = node.saved
-            if saved is _FREED:
-                raise RuntimeError(SECOND_BACKWARD)
-            if gy is None:  # no gradient reached this node (e.g. an output nobody used)
-                continue
-            if node.versions is not None:
-                _check_versions(node)
-            if node.n_out != 1:
-                gy = tuple(gy)
-            if node.retained is not None:
-                _retain(node, gy)
-            needs, edges, attrs = node.needs, node.edges, node.attrs
-            if attrs is None:
-                gxs = node.kernel.backward(node.xp, saved, gy, needs)
-            else:
-                gxs = node.kernel.backward(node.xp, saved, gy, needs, **attrs)
-            if not retain_graph:
-                node.saved = _FREED
-                node.edges = ()
-            for edge, g in zip(edges, gxs):
-                if edge is not None and g is not None:
-                    _deliver(edge, g, gy)
+        _deliver(edge, g, g, heap, queued)
+    try:
+        with no_grad():
+            while heap:
+                node = queued[heappop(heap)]
+                gy = node.pending
+                node.pending = None
+                saved = node.saved
+                if saved is _FREED:
+                    raise RuntimeError(SECOND_BACKWARD)
+                versions = node.versions
+                if versions is not None:
+                    for box, version, array in versions:
+                        if box[0] != version:
+                            raise _version_error(node, box, version, array)
+                if node.n_out != 1:
+                    gy = tuple(gy)
+                if node.retained is not None:
+                    _retain(node, gy)
+                edges, attrs = node.edges, node.attrs
+                if attrs is None:
+                    gxs = node.kernel.backward(node.xp, saved, gy, node.needs)
+                else:
+                    gxs = node.kernel.backward(node.xp, saved, gy, node.needs, **attrs)
+                if not retain_graph:
+                    node.saved = _FREED
+                    node.edges = ()
+                for edge, g in zip(edges, gxs):
+                    if edge is not None and g is not None:
+                        if edge.__class__ is Node:  # the common case, inline
+                            p = edge.pending
+                            if p is None:
+                                edge.pending = g
+                                queued[edge.seq] = edge
+                                heappush(heap, edge.seq)
+                            else:
+                                edge.pending = p + g  # never in place: p may alias another gradient
+                        else:
+                            _deliver(edge, g, gy, heap, queued)
+    finally:
+        if heap:  # an error stopped the walk: leave no gradient pending for a later backward
+            for node in queued.values():
+                node.pending = None
 
 
 def _retain(node, gy):
@@ -302,7 +368,7 @@ def _share_version(t, inputs):
 
 def _apply(kernel, inputs, arrays, attrs=None):
     """Run `kernel` forward on `arrays` (the data of `inputs`) and record a Node when a grad is needed."""
-    xp = _node_xp(inputs)
+    xp = np if arrays and arrays[0].__class__ is _ndarray and inputs[0] is not None else _node_xp(inputs)
     try:
         if attrs is None:
             y, saved = kernel.forward(xp, *arrays)
@@ -310,17 +376,69 @@ def _apply(kernel, inputs, arrays, attrs=None):
             y, saved = kernel.forward(xp, *arrays, **attrs)
     except Exception as e:
         raise explain_failure(kernel, arrays, attrs, e, ShapeMismatchError) from None
+    plan = _PLANS.get(kernel, False)
+    if plan is False:
+        plan = _plan(kernel)
     node = None
     if _GradMode.enabled:
         for t in inputs:
             if t is not None and t.requires_grad:
-                node = Node(kernel, saved, attrs, tuple(map(_edge, inputs)), xp)
+                # Node(kernel, saved, attrs, edges, xp), inline (one Python call less per recorded op)
+                node = _new(Node)
+                node.kernel = kernel
+                node.saved = saved
+                node.attrs = attrs
+                n = len(inputs)
+                if n == 1:  # t: _edge(t), inline
+                    g = t.grad_fn
+                    node.edges = (t if g is None else g if g.n_out == 1 else (g, t._index),)
+                    node.needs = _NEEDS_1
+                elif n == 2:
+                    a, b = inputs
+                    a, b = _edge(a), _edge(b)
+                    node.edges = (a, b)
+                    node.needs = (a is not None, b is not None)
+                else:
+                    node.edges = edges = tuple(map(_edge, inputs))
+                    node.needs = tuple(map(_NOT_NONE, edges))
+                node.xp = xp
+                node.pending = node.retained = node.versions = None
+                node.n_out = 1
+                node.seq = _next_seq()
                 break
-    out = Tensor._result(y, node)
-    if y.base is not None:
+    # Tensor._result, inline (one Python call less per op)
+    if y.__class__ is not _ndarray and not isinstance(y, _ndarray) and y.__class__.__module__ == "numpy":
+        y = np.asarray(y)
+    out = _new(Tensor)
+    out._array = y
+    out.requires_grad = node is not None
+    out.grad = None
+    out.grad_fn = node
+    out._index = 0
+    out._vc = [0]
+    if plan is None:  # no declared facts: test for a view, search `saved`
+        if y.base is not None:
+            _share_version(out, inputs)
+        if node is not None and saved is not None:
+            node.versions = _saved_versions(saved, inputs + (out,))
+        return out
+    idx, saves_out, may_view = plan
+    if may_view and y.base is not None:
         _share_version(out, inputs)
-    if node is not None and saved is not None:
-        node.versions = _saved_versions(saved, inputs + (out,))
+    if node is not None:
+        if idx == ():
+            if saves_out:  # relu, sigmoid, tanh, exp, softmax: the output only
+                box = out._vc
+                node.versions = ((box, box[0], out._array),)
+        elif idx is None and not saves_out:  # every input (matmul, mul, div, log, ...), inline
+            vs = ()
+            for t in inputs:
+                if t is not None:
+                    box = t._vc
+                    vs += ((box, box[0], t._array),)
+            node.versions = vs or None
+        else:
+            node.versions = _declared_versions(idx, inputs, out if saves_out else None)
     return out
 
 
@@ -328,22 +446,38 @@ def _apply_multi(kernel, inputs, arrays, attrs=None):
     """As _apply for a kernel with several outputs (lstm, split): one Node, one Tensor per output."""
     xp = _node_xp(inputs)
     try:
-        ys, saved = kernel.forward(xp, *arrays, **(attrs or {}))
+        if attrs is None:
+            ys, saved = kernel.forward(xp, *arrays)
+        else:
+            ys, saved = kernel.forward(xp, *arrays, **attrs)
     except Exception as e:
         raise explain_failure(kernel, arrays, attrs, e, ShapeMismatchError) from None
+    plan = _PLANS.get(kernel, False)
+    if plan is False:
+        plan = _plan(kernel)
     node = None
-    if _GradMode.enabled and any(t is not None and t.requires_grad for t in inputs):
-        node = Node(kernel, saved, attrs, tuple(map(_edge, inputs)), xp, len(ys))
+    if _GradMode.enabled:
+        for t in inputs:
+            if t is not None and t.requires_grad:
+                node = Node(kernel, saved, attrs, tuple(map(_edge, inputs)), xp, len(ys))
+                break
     outs = []
+    view = plan is None or plan[2]
     for i, y in enumerate(ys):
         t = Tensor._result(y, node)
         t._index = i
-        if y.base is not None:
+        if view and y.base is not None:
             _share_version(t, inputs)
         outs.append(t)
     outs = tuple(outs)
     if node is not None and saved is not None:
-        node.versions = _saved_versions(saved, tuple(inputs) + outs)
+        if plan is None:
+            node.versions = _saved_versions(saved, tuple(inputs) + outs)
+        elif plan[1] or plan[0] != ():
+            # which outputs `saved` holds is not declared per output: those found among its items
+            vs = _declared_versions(plan[0], inputs, None) or ()
+            vs += tuple(_saved_versions(saved, outs) or ()) if plan[1] else ()
+            node.versions = vs or None
     return outs
 
 

@@ -97,34 +97,56 @@ def invoke(op, inputs, attrs, ctx=None):
     Returns an NDArray, or a tuple of them for a multi-output op. Records a Node under record().
     """
     NDArray = _NDArray
-    datas, entries, needs = [], [], []
-    any_need = False
-    for x in inputs:
-        if type(x) is NDArray:
-            ctx = x._ctx
-            datas.append(x._data)
-            node = x._node
-            if node is not None:
-                entries.append((node, x._idx))
-                needs.append(True)
-                any_need = True
-            elif x._grad_req != "null":
-                entries.append((x, 0))
-                needs.append(True)
-                any_need = True
+    datas, entries, needs = [], None, None
+    recording = _STATE.recording
+    if recording:
+        # where each input came from: (Node, output index) for a recorded result, (NDArray, 0) for a
+        # leaf with a gradient, None for a constant
+        entries, needs = [], []
+        recording = False   # until an input needs a gradient
+        for x in inputs:
+            if type(x) is NDArray:
+                ctx = x._ctx
+                datas.append(x._data)
+                node = x._node
+                if node is not None:
+                    entries.append((node, x._idx))
+                    needs.append(True)
+                    recording = True
+                elif x._grad_req != "null":
+                    entries.append((x, 0))
+                    needs.append(True)
+                    recording = True
+                else:
+                    entries.append(None)
+                    needs.append(False)
             else:
+                datas.append(x)
                 entries.append(None)
                 needs.append(False)
-        else:
-            datas.append(x)
-            entries.append(None)
-            needs.append(False)
+    else:
+        for x in inputs:
+            if type(x) is NDArray:
+                ctx = x._ctx
+                datas.append(x._data)
+            else:
+                datas.append(x)
+    return invoke_prepared(op, datas, entries, needs, ctx, attrs, recording)
+
+
+def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None):
+    """Run `op` on the arrays `datas` and wrap its results as NDArrays on `ctx`; when `record` (None:
+    recording and some input needs a gradient), file one Node from where the inputs came from
+    (`entries`/`needs` as a Node keeps them). invoke() reads its NDArray inputs into these; a hybridized
+    block reads its inputs once for both its cache signature and this."""
     xp = ctx.xp
     try:
         y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
     except Exception as e:  # only on failure: the shape rule names the op and the shapes
-        raise _as_mxnet_error(op, datas, attrs, e) from None
-    record = any_need and _STATE.recording
+        raise _as_mxnet_error(op, datas, attrs or {}, e) from None
+    if record is None:
+        record = _STATE.recording and True in needs
+    NDArray = _NDArray
     if type(y) is tuple:
         outs = tuple([NDArray(v, ctx) for v in y])
         if record:
@@ -149,38 +171,21 @@ def _as_mxnet_error(op, datas, attrs, err):
     return MXNetError(f"{name}: {err}" if not str(err).startswith(f"{name}:") else str(err))
 
 
-class Saved(list):
-    """What a cached graph keeps for backward, one entry per step; its backward pops the entries as it
-    goes, so each is freed right after its last use (a copy is handed over when the graph is retained)."""
-    __slots__ = ("__weakref__",)
-
-
 def _take(node, retain_graph):
     saved = node.saved
     if retain_graph:
-        return Saved(saved) if type(saved) is Saved else saved
+        # a cached graph's saved states come as a list that its backward empties: the retained graph
+        # keeps its own (a kernel's saved list is copied too, which is harmless)
+        return list(saved) if type(saved) is list else saved
     node.saved, node.freed = None, True
     return saved
 
 
+_FORK = object()   # backward's marker: the chain it was walking forks here
+
+
 def _parents(node):
     return [e[0] for e in node.inputs if e is not None and type(e[0]) is Node]
-
-
-def _order(roots):
-    """Nodes from the heads back to the leaves: a single chain (a hybridized net feeding a hybridized
-    loss) is walked directly; anything else goes through plan.toposort."""
-    if len(roots) == 1:
-        node, order = roots[0], []
-        while node is not None:
-            order.append(node)
-            parents = _parents(node)
-            if any(p is not parents[0] for p in parents):
-                break                  # a fork: not a chain
-            node = parents[0] if parents else None
-        else:
-            return order
-    return reversed(plan.toposort(roots, _parents))
 
 
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
@@ -193,43 +198,65 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     head_grads = head_grads or [None] * len(heads)
     grads, roots = {}, []
     for h, hg in zip(heads, head_grads):
-        if h._node is None:
+        node = h._node
+        if node is None:
             raise RuntimeError(_NO_GRAPH)
-        xp = h._ctx.xp
-        g = xp.ones(h._data.shape, dtype=h._data.dtype) if hg is None else hg._data
-        slot = grads.setdefault(h._node, [None] * h._node.n_out)
+        if hg is None:
+            data = h._data
+            g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
+            g.fill(1)   # ones() without its Python-level wrapper: this runs every step
+        else:
+            g = hg._data
+        slot = grads.get(node)
+        if slot is None:
+            slot = grads[node] = [None] * node.n_out
         slot[h._idx] = g if slot[h._idx] is None else slot[h._idx] + g
-        roots.append(h._node)
+        roots.append(node)
     leaf_grads = {}
-    for node in _order(roots):
+    # a single chain (a hybridized net feeding a hybridized loss) is walked as the gradients reach each
+    # node's one recorded parent; anything else (several heads, a fork) in plan.toposort's order
+    order = None if len(roots) == 1 else iter(reversed(plan.toposort(roots, _parents)))
+    node = roots[0] if order is None else next(order, None)
+    while node is not None:
         gl = grads.pop(node, None)
-        if gl is None:
-            continue
-        if node.freed:
-            raise RuntimeError(_NO_GRAPH)
-        gy = gl[0] if node.n_out == 1 else tuple(gl)
-        if retain_graph:
-            saved = _take(node, True)
-        else:
-            saved, node.saved, node.freed = node.saved, None, True
-        attrs = node.attrs
-        if attrs:
-            gxs = node.op.backward(node.xp, saved, gy, needs=node.needs, **attrs)
-        else:
-            gxs = node.op.backward(node.xp, saved, gy, needs=node.needs)
-        for entry, g in zip(node.inputs, gxs):
-            if entry is None or g is None:
-                continue
-            src, idx = entry
-            if type(src) is Node:
-                slot = grads.get(src)
-                if slot is None:
-                    slot = grads[src] = [None] * src.n_out
-                slot[idx] = g if slot[idx] is None else slot[idx] + g
+        parent = None      # while walking a chain: the one node the gradients went to
+        if gl is not None:
+            if node.freed:
+                raise RuntimeError(_NO_GRAPH)
+            gy = gl[0] if node.n_out == 1 else tuple(gl)
+            if retain_graph:
+                saved = _take(node, True)
             else:
-                key = id(src)
-                prev = leaf_grads.get(key)
-                leaf_grads[key] = (src, g) if prev is None else (src, prev[1] + g)
+                saved, node.saved, node.freed = node.saved, None, True
+            attrs = node.attrs
+            if attrs:
+                gxs = node.op.backward(node.xp, saved, gy, needs=node.needs, **attrs)
+            else:
+                gxs = node.op.backward(node.xp, saved, gy, needs=node.needs)
+            for entry, g in zip(node.inputs, gxs):
+                if entry is None or g is None:
+                    continue
+                src, idx = entry
+                if type(src) is Node:
+                    slot = grads.get(src)
+                    if slot is None:
+                        slot = grads[src] = [None] * src.n_out
+                    slot[idx] = g if slot[idx] is None else slot[idx] + g
+                    if order is None and src is not parent:
+                        if parent is None:
+                            parent = src
+                        else:   # a fork: the rest, from every node holding gradients, in topological order
+                            order = _FORK
+                else:
+                    key = id(src)
+                    prev = leaf_grads.get(key)
+                    leaf_grads[key] = (src, g) if prev is None else (src, prev[1] + g)
+        if order is None:
+            node = parent
+        else:
+            if order is _FORK:
+                order = iter(reversed(plan.toposort(list(grads), _parents)))
+            node = next(order, None)
     for arr, g in leaf_grads.values():
         arr._write_grad(g)
     if not retain_graph:

@@ -13,7 +13,6 @@ import numpy
 from .. import kernels as K
 from .. import plan
 from . import autograd
-from .autograd import Saved
 from .base import ShapeError
 from .ops import OPS
 
@@ -208,8 +207,7 @@ class CachedGraph:
         src = _Source()
         args = ", ".join(f"v{i}" for i in range(self.n_args))
         lines = [f"def forward(xp{', ' if args else ''}{args}):"]
-        if train:
-            lines.append("    saved = Saved()")
+        kept = []   # each differentiable step's saved state: a local until the list of them is returned
         last = {}
         for k, step in enumerate(self.steps):
             for v in step.ins:
@@ -233,21 +231,23 @@ class CachedGraph:
                 lines.append(f"    {outs}, {sv} = {src.kernel(step.kernel)}.forward(xp, {ins}"
                              f"{src.attrs(step.attrs, step.kernel.forward)}{out})")
                 if sv != "_":
-                    lines.append(f"    saved.append({sv})")
+                    kept.append(sv)
             dead = [v.id for v in step.ins if type(v) is Val and last.get(v.id) == k and v.id not in heads]
             dead += [o.id for o in step.outs if o.id not in last and o.id not in heads]
             dead = sorted(set(dead))
             for i in dead:  # a dead value's array passes to the value that reuses it
                 if i in handoff:
                     lines.append(f"    r{handoff[i]} = v{i}")
-            names = [f"v{i}" for i in dead] + ([sv] if train and step.diff and step.fn is None else [])
+            names = [f"v{i}" for i in dead]
             if buffers and step.outs and step.outs[0].id in buffers:
                 names.append(f"r{step.outs[0].id}")
             if names:
                 lines.append(f"    del {', '.join(names)}")
         hs = ", ".join(f"v{v.id}" for v in self.heads)
         ret = f"({hs},)" if len(self.heads) > 1 else hs
-        lines.append(f"    return {ret}, {'saved' if train else 'None'}")
+        # a plain list, which backward empties as it takes the states (autograd copies it for retain_graph)
+        saved = f"[{', '.join(kept)}]" if train else "None"
+        lines.append(f"    return {ret}, {saved}")
         return src, lines
 
     def _backward_source(self):
@@ -265,9 +265,13 @@ class CachedGraph:
 
         for j, v in enumerate(self.heads):
             add_grad(v.id, f"gy{j}")
+        if self.diff_steps:
+            # the saved states become locals and the list lets go of them, so each is freed by its `del`
+            names = [f"s{self.steps.index(step)}" for step in self.diff_steps]
+            lines.append(f"    {', '.join(names)}{',' if len(names) == 1 else ''} = saved")
+            lines.append("    saved.clear()")
         for step in reversed(self.diff_steps):
             k = self.steps.index(step)
-            lines.append(f"    s{k} = saved.pop()")
             if not any(o.id in has for o in step.outs):
                 lines.append(f"    del s{k}")
                 continue
@@ -276,15 +280,29 @@ class CachedGraph:
             else:
                 gy = "(" + ", ".join(f"g{o.id}" if o.id in has else "None" for o in step.outs) + ",)"
             needs = tuple(type(v) is Val and self.rg[v.id] for v in step.ins)
-            lines.append(f"    r = {src.kernel(step.kernel)}.backward(xp, s{k}, {gy}, needs={needs!r}"
+            # the kernel's one gradient per input is unpacked: straight into g<id> for an input's first
+            # gradient, through r<i> (added, then dropped) for one that accumulates
+            targets, first, adds = [], set(), []
+            for i, v in enumerate(step.ins):
+                if not needs[i]:
+                    targets.append("_")
+                elif v.id not in has and v.id not in first:
+                    targets.append(f"g{v.id}")
+                    first.add(v.id)
+                else:
+                    targets.append(f"r{i}")
+                    adds.append((v.id, f"r{i}"))
+            lines.append(f"    {', '.join(targets)}{',' if len(targets) == 1 else ''} = "
+                         f"{src.kernel(step.kernel)}.backward(xp, s{k}, {gy}, needs={needs!r}"
                          f"{src.attrs(step.attrs, step.kernel.backward, backward=True)})")
             dead = [f"g{o.id}" for o in step.outs if o.id in has] + [f"s{k}"]
             lines.append(f"    del {', '.join(dead)}")
             for o in step.outs:
                 has.discard(o.id)
-            for i, v in enumerate(step.ins):
-                if needs[i]:
-                    add_grad(v.id, f"r[{i}]")
+            has |= first
+            for vid, r in adds:
+                add_grad(vid, r)
+                lines.append(f"    del {r}")
         grads = ", ".join(f"g{i}" if i in has else "None" for i in range(self.n_args))
         lines.append(f"    return ({grads}{',' if self.n_args == 1 else ''})")
         return src, lines
@@ -297,7 +315,6 @@ class CachedGraph:
                 src, lines = self._backward_source()
             else:
                 src, lines = self._forward_source(key == "train", self.buffers if key == "train" else None)
-            src.env.update(Saved=Saved)
             code = "\n".join(lines) + "\n"
             namespace = dict(src.env)
             exec(compile(code, f"<cached graph {key}>", "exec"), namespace)  # our own generated text

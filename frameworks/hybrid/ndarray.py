@@ -386,7 +386,8 @@ def _dtype(source, dtype):
 
 def array(source_array, ctx=None, dtype=None):
     """An NDArray copied from a list, a NumPy array or another NDArray (default dtype float32)."""
-    ctx = as_context(ctx)
+    if type(ctx) is not Context:   # (a Context as given: no call, this runs for every batch)
+        ctx = as_context(ctx)
     if isinstance(source_array, NDArray):
         source_array = K.to_numpy(source_array._data)
     if dtype is None and type(source_array) is numpy.ndarray:

@@ -21,6 +21,22 @@ class Optimizer:
     def set_learning_rate(self, lr):
         self.lr = lr
 
+    def update(self, xp, w, g, state, t, scale=1.0):
+        """One step of this optimizer's rule on weight `w` (in place) from gradient `g`, which is first
+        multiplied by rescale_grad * scale and clipped to +-clip_gradient when set."""
+        self._rule(xp, w, self._prepare(xp, g, scale), state, t)
+
+    def plain_rule(self, scale=1.0):
+        """The rule itself when update() would only call it (the gradient needs no rescaling or clipping
+        and update is not overridden), so a caller can skip that layer per parameter; else None."""
+        if type(self).update is Optimizer.update and self.rescale_grad * scale == 1.0 \
+                and self.clip_gradient is None:
+            return self._rule
+        return None
+
+    def _rule(self, xp, w, g, state, t):
+        raise NotImplementedError(f"{type(self).__name__} must define _rule(xp, w, g, state, t)")
+
     def _prepare(self, xp, g, scale):
         """The gradient times rescale_grad * scale, clipped to +-clip_gradient when set."""
         s = self.rescale_grad * scale
@@ -41,8 +57,7 @@ class SGD(Optimizer):
     def create_state(self, xp, w):
         return (xp.zeros_like(w),) if self.momentum else ()
 
-    def update(self, xp, w, g, state, t, scale=1.0):
-        g = self._prepare(xp, g, scale)
+    def _rule(self, xp, w, g, state, t):
         if self.momentum:
             K.momentum.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
         else:
@@ -52,8 +67,7 @@ class SGD(Optimizer):
 class NAG(SGD):
     """'nag': Nesterov momentum, v = momentum * v + g; w -= lr * (g + momentum * v)."""
 
-    def update(self, xp, w, g, state, t, scale=1.0):
-        g = self._prepare(xp, g, scale)
+    def _rule(self, xp, w, g, state, t):
         if self.momentum:
             K.nesterov.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
         else:
@@ -71,8 +85,7 @@ class Adam(Optimizer):
     def create_state(self, xp, w):
         return (xp.zeros_like(w), xp.zeros_like(w))
 
-    def update(self, xp, w, g, state, t, scale=1.0):
-        g = self._prepare(xp, g, scale)
+    def _rule(self, xp, w, g, state, t):
         K.adam.update(xp, w, g, state[0], state[1], t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
                       eps=self.eps, weight_decay=self.wd, eps_placement="folded")
 
@@ -93,8 +106,7 @@ class RMSProp(Optimizer):
             return (xp.zeros_like(w), xp.zeros_like(w), xp.zeros_like(w))
         return (xp.zeros_like(w),)
 
-    def update(self, xp, w, g, state, t, scale=1.0):
-        g = self._prepare(xp, g, scale)
+    def _rule(self, xp, w, g, state, t):
         if self.centered:
             K.rmsprop.update(xp, w, g, state[0], state[1], state[2], lr=self.lr, alpha=self.gamma1,
                              eps=self.eps, eps_inside=True, centered=True, momentum=self.gamma2,
@@ -114,8 +126,7 @@ class AdaGrad(Optimizer):
     def create_state(self, xp, w):
         return (xp.zeros_like(w),)
 
-    def update(self, xp, w, g, state, t, scale=1.0):
-        g = self._prepare(xp, g, scale)
+    def _rule(self, xp, w, g, state, t):
         K.adagrad.update(xp, w, g, state[0], lr=self.lr, eps=self.eps, eps_inside=True, weight_decay=self.wd)
 
 
@@ -130,8 +141,7 @@ class AdaDelta(Optimizer):
     def create_state(self, xp, w):
         return (xp.zeros_like(w), xp.zeros_like(w))
 
-    def update(self, xp, w, g, state, t, scale=1.0):
-        g = self._prepare(xp, g, scale)
+    def _rule(self, xp, w, g, state, t):
         K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps, weight_decay=self.wd)
 
 

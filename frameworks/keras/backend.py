@@ -207,7 +207,7 @@ def is_keras_tensor(x):
 
 
 def int_shape(x):
-    if hasattr(x, "_keras_shape"):
+    if getattr(x, "_keras_shape", None) is not None:
         return x._keras_shape
     dims = x.shape.dims if hasattr(x, "shape") and hasattr(x.shape, "dims") else np.shape(x)
     return None if dims is None else tuple(dims)

@@ -218,9 +218,7 @@ class EarlyStopping(Callback):
         self.restore_best_weights = restore_best_weights
         self.best_weights = None
         self.monitor_op = _monitor_op(mode, monitor, "EarlyStopping")
-        if self.monitor_op is np.greater:
-            self.min_delta *= 1
-        else:
+        if self.monitor_op is np.less:   # improvement means going down by at least min_delta
             self.min_delta *= -1
 
     def on_train_begin(self, logs=None):

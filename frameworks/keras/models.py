@@ -96,6 +96,7 @@ class Model(Layer):
         self.stop_training = False
         self.inputs, self.outputs = [], []
         self._model_layers = []
+        self._checked_batch = None
         if inputs is not None:
             self._init_graph_network(inputs, outputs)
 
@@ -143,9 +144,6 @@ class Model(Layer):
         # inputs first, in the order given, as Keras lists them
         input_layers = [x._keras_history[0] for x in self.inputs]
         self._model_layers = input_layers + [layer for layer in layers if layer not in input_layers]
-        for layer in self._model_layers:
-            if not isinstance(layer, InputLayer):
-                pass
         names = [layer.name for layer in self._model_layers]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
@@ -171,6 +169,22 @@ class Model(Layer):
             if layer.name == name:
                 return layer
         raise ValueError("No such layer: " + str(name))
+
+    @property
+    def input(self):
+        return unpack_singleton(self.inputs)
+
+    @property
+    def output(self):
+        return unpack_singleton(self.outputs)
+
+    @property
+    def input_shape(self):
+        return unpack_singleton([K.int_shape(x) for x in self.inputs])
+
+    @property
+    def output_shape(self):
+        return unpack_singleton([K.int_shape(x) for x in self.outputs])
 
     @property
     def uses_learning_phase(self):
@@ -304,6 +318,7 @@ class Model(Layer):
         self.metrics = metrics or []
         self._is_compiled = True
         self.train_function = self.test_function = self.predict_function = None
+        self._checked_batch = None
         if self.outputs:
             self._compile_graph()
 
@@ -383,9 +398,6 @@ class Model(Layer):
         fn = metrics_module.get(metric)
         return fn, metric if isinstance(metric, str) else fn.__name__
 
-    def _check_trainable_weights_consistency(self):
-        pass
-
     def _feeds_learning_phase(self):
         return self.uses_learning_phase and not isinstance(K.learning_phase(), int)
 
@@ -447,10 +459,18 @@ class Model(Layer):
         """One optimizer step on this batch: the loss (and metrics) before the update."""
         if sample_weight is not None or class_weight is not None:
             raise ValueError("train_on_batch: sample_weight and class_weight are not supported by this Keras")
-        xs, ys = self._standardize_user_data(x, y)
+        if type(x) is np.ndarray and type(y) is np.ndarray and \
+                (x.shape, x.dtype, y.shape, y.dtype) == self._checked_batch:
+            # the same shapes as the last checked batch: the checks would pass again (a lean step)
+            ins = [x if x.ndim > 1 else x[:, None], y if y.ndim > 1 else y[:, None]]
+        else:
+            xs, ys = self._standardize_user_data(x, y)
+            ins = xs + ys
+            if type(x) is np.ndarray and type(y) is np.ndarray:
+                self._checked_batch = (x.shape, x.dtype, y.shape, y.dtype)
         if self.train_function is None:
             self._make_train_function()
-        outs = self.train_function(xs + ys + self._lp_value)
+        outs = self.train_function(ins + self._lp_value)
         return outs[0] if len(outs) == 1 else outs
 
     def test_on_batch(self, x, y, sample_weight=None):
@@ -706,6 +726,7 @@ class Sequential(Model):
         self._init_graph_network(inputs, output)
         self._model_layers = [layer for layer in self._stack if not isinstance(layer, InputLayer)]
         self.train_function = self.test_function = self.predict_function = None
+        self._checked_batch = None
         if self._is_compiled:
             self._compile_graph()
 
@@ -724,9 +745,6 @@ class Sequential(Model):
         if len(shape) == 1:
             shape = shape + (1,)
         self._try_build((None,) + tuple(shape[1:]))
-
-    def compile(self, optimizer, loss=None, metrics=None, **kwargs):
-        super().compile(optimizer, loss=loss, metrics=metrics, **kwargs)
 
     def get_config(self):
         return {"name": self.name, "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}

@@ -1,4 +1,4 @@
-"""keras.optimizers: SGD (momentum, nesterov, decay), RMSprop, Adam, with tf.keras' legacy arithmetic.
+"""keras.optimizers: SGD (momentum, nesterov, decay), RMSprop, Adam, Adadelta, with tf.keras' legacy arithmetic.
 
 Each computes what tf-keras 2.x's legacy optimizers run (TF's training ops): SGD's momentum in Keras'
 form (v = momentum * v - lr * g; p += v, or p += momentum * v - lr * g with nesterov), composed from
@@ -195,10 +195,43 @@ class Adam(Optimizer):
                     amsgrad=self.amsgrad)
 
 
+class Adadelta(Optimizer):
+    """accum = rho * accum + (1 - rho) * g^2; update = g * sqrt(accum_update + eps) / sqrt(accum + eps);
+    p -= lr * update; accum_update = rho * accum_update + (1 - rho) * update^2 (TF's ApplyAdadelta),
+    composed from graph ops as Keras 2 wrote it. The default learning rate is Keras 2's 1.0 (what the
+    classic examples, such as mnist_cnn.py, were tuned with; tf.keras' legacy class defaults to 0.001)."""
+    _DEFAULT_LR = 1.0
+
+    def __init__(self, learning_rate=None, rho=0.95, epsilon=None, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = float(rho)
+        self.epsilon = K.epsilon() if epsilon is None else float(epsilon)
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        lr = self._lr_t()
+        accumulators = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        delta_accumulators = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        self.weights = [self.iterations] + accumulators + delta_accumulators
+        ops = []
+        for p, g, a, d_a in zip(params, grads, accumulators, delta_accumulators):
+            new_a = self.rho * a + (1.0 - self.rho) * K.square(g)
+            ops.append(K.update(a, new_a))
+            update = g * K.sqrt(d_a + self.epsilon) / K.sqrt(new_a + self.epsilon)
+            ops.append(K.update(p, p - lr * update))
+            ops.append(K.update(d_a, self.rho * d_a + (1.0 - self.rho) * K.square(update)))
+        self.updates = self._finish(ops)
+        return self.updates
+
+    def get_config(self):
+        return dict(super().get_config(), rho=self.rho, epsilon=self.epsilon)
+
+
 sgd = SGD
 rmsprop = RMSprop
 adam = Adam
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
+adadelta = Adadelta
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adadelta": Adadelta}
 
 
 def serialize(optimizer):

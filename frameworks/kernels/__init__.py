@@ -19,7 +19,8 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     optim        sgd momentum nesterov rmsprop adagrad adadelta adam  (in-place updates:
                  kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
 
-Beside the ops: `random` (the Philox4x32-10 counter-based generator every engine's dropout draws from,
+Beside the ops: `workspace` (the per-thread pool of reusable arrays that conv2d, the poolings, lstm,
+softmax_cross_entropy and relu's backward draw their big buffers from; fact `uses_pool`), `random` (the Philox4x32-10 counter-based generator every engine's dropout draws from,
 `uniform(xp, seed, counter, shape)` and `Stream`), and each Kernel's declared facts (accepts_out, may_view,
 may_overwrite, saves_inputs, saves_output, grad_may_view, state_inputs, saved_bytes, workspace_bytes; see
 base.Kernel) that memory planners read instead of keeping tables of their own.
@@ -32,6 +33,7 @@ from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, call_site_sl
 from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn, pool,  # noqa: F401
                normalization, optim)  # (each import registers its ops)
 from . import random  # noqa: F401,A004  (the shared counter-based generator; not an op)
+from . import workspace  # noqa: F401  (the pool the big kernels draw their arrays from; not an op)
 from .index import as_indices
 from .elementwise import unbroadcast
 from .shape import flatten

@@ -63,6 +63,8 @@ class Kernel:
     workspace_bytes(*shapes, itemsize=4, **attrs)
                      bytes forward allocates for itself beyond y and saved and frees before returning
                      (padded copies, scratch rows); an upper bound a planner may reserve.
+    uses_pool        forward or backward draws its big arrays (workspace, saved, y, gradients) from the
+                     caller's workspace pool (workspace.py), reused across calls once nothing refers to them.
     """
     name = None
     n_outputs = 1
@@ -73,6 +75,7 @@ class Kernel:
     saves_output = True
     grad_may_view = False
     state_inputs = ()
+    uses_pool = False
 
     @classmethod
     def saved_bytes(cls, *shapes, itemsize=4, **attrs):

@@ -1,5 +1,6 @@
 """Elementwise kernels: binary ops with NumPy broadcasting (backward sums over broadcast axes) and unary ops."""
 from .base import Kernel, register, need, shape_error
+from .workspace import MIN_BYTES, pool
 
 
 def _shape(x):
@@ -95,8 +96,16 @@ class Mul(_Binary):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         a, b = saved
-        return (unbroadcast(xp, gy * b, _shape(a)) if need(needs, 0) else None,
-                unbroadcast(xp, gy * a, _shape(b)) if need(needs, 1) else None)
+        ga = gb = None
+        if needs is None or needs[0]:
+            ga = gy * b
+            if ga.shape != _shape(a):
+                ga = unbroadcast(xp, ga, _shape(a))
+        if needs is None or needs[1]:
+            gb = gy * a
+            if gb.shape != _shape(b):
+                gb = unbroadcast(xp, gb, _shape(b))
+        return ga, gb
 
 
 @register
@@ -260,6 +269,7 @@ class Relu(_Unary):
     """y = max(x, 0); NOTE: the gradient at exactly 0 is 0 (as every framework does)."""
     name = "relu"
     accepts_out = True
+    uses_pool = True   # backward's gradient, when big
     may_overwrite = (0,)
     saves_inputs = ()
 
@@ -271,7 +281,10 @@ class Relu(_Unary):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         # y > 0 exactly where x > 0, so the output alone suffices: in-place ReLU stays correct.
-        return (gy * (saved > 0),)
+        if saved.nbytes < MIN_BYTES or gy.shape != saved.shape:
+            return (gy * (saved > 0),)
+        # a big gradient (a conv net's maps) goes into a pool array, as the convolution's own do
+        return (xp.multiply(gy, saved > 0, out=pool().empty(xp, gy.shape, gy.dtype)),)
 
 
 @register
@@ -332,17 +345,22 @@ class Clip(_Unary):
             else:
                 y = xp.minimum(x, hi, out=out)
         else:
-            y = xp.maximum(x, lo, out=out) if hi is None else xp.clip(x, lo, hi, out=out)
+            # the method, not xp.clip: NumPy's function wrapper costs more than the clip of a small array
+            y = xp.maximum(x, lo, out=out) if hi is None else x.clip(lo, hi, out=out)
         return y, x
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, lo=None, hi=None):
         x = saved
-        inside = xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside &= x >= lo
-        if hi is not None:
+        if lo is not None and hi is not None:
+            inside = x >= lo
             inside &= x <= hi
+        elif lo is not None:
+            inside = x >= lo
+        elif hi is not None:
+            inside = x <= hi
+        else:
+            return (gy.copy(),)
         return (gy * inside,)
 
 

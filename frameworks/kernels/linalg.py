@@ -22,6 +22,17 @@ class MatMul(Kernel):
     @staticmethod
     def backward(xp, saved, gy, needs=None, transpose_a=False, transpose_b=False):
         a, b = saved
+        if a.ndim == 2 and b.ndim == 2:   # the common case, without the batch machinery's calls
+            ga = gb = None
+            if need(needs, 0):   # the gradient of the used operand, transposed back where a was
+                ga = gy @ (b if transpose_b else b.T)
+                if transpose_a:
+                    ga = ga.T
+            if need(needs, 1):
+                gb = (a if transpose_a else a.T) @ gy
+                if transpose_b:
+                    gb = gb.T
+            return ga, gb
         at = a.swapaxes(-1, -2) if transpose_a else a
         bt = b.swapaxes(-1, -2) if transpose_b else b
         ga = gb = None

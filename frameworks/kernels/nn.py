@@ -2,6 +2,7 @@
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
 from .base import Kernel, register, need, nbytes_of, shape_error
 from .index import as_indices
+from .workspace import pool
 
 
 def _pair(v):
@@ -9,11 +10,11 @@ def _pair(v):
 
 
 def _pad(xp, x, ph, pw, value=0, extra_h=0, extra_w=0):
-    """x padded by (ph, ph + extra_h) rows and (pw, pw + extra_w) columns of `value` (a fresh array)."""
+    """x padded by (ph, ph + extra_h) rows and (pw, pw + extra_w) columns of `value` (a pool array)."""
     if not (ph or pw or extra_h or extra_w):
         return x
     n, c, h, w = x.shape
-    out = xp.full((n, c, h + 2 * ph + extra_h, w + 2 * pw + extra_w), value, dtype=x.dtype)
+    out = pool().full(xp, (n, c, h + 2 * ph + extra_h, w + 2 * pw + extra_w), value, x.dtype)
     out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
@@ -42,6 +43,7 @@ class Conv2D(Kernel):
     for Wp - Wo extra GEMM columns per row whose gradient is exactly zero.
     """
     name = "conv2d"
+    uses_pool = True
     saves_inputs = (1,)
     saves_output = False
 
@@ -64,16 +66,20 @@ class Conv2D(Kernel):
         n, c, h, wd = x.shape
         o, _, kh, kw = w.shape
         ho, wo = _out_size(h, kh, sh, ph), _out_size(wd, kw, sw, pw)
+        ws = pool()
         xpad = _pad(xp, x, ph, pw)
-        cols = xp.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+        cols = ws.empty(xp, (c, kh, kw, n, ho, wo), x.dtype)
         for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
             cols[:, i, j] = xpad[window].transpose(1, 0, 2, 3)
         cols = cols.reshape(c * kh * kw, n * ho * wo)
-        y = w.reshape(o, -1) @ cols
+        w2 = w.reshape(o, -1)
+        dtype = xp.result_type(w2.dtype, cols.dtype)
+        y = xp.matmul(w2, cols, out=ws.empty(xp, (o, n * ho * wo), dtype))
         if b is not None:
             y += b[:, None]
-        y = xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
-        return y, (cols, w, xpad.shape, b is not None)
+        out = ws.empty(xp, (n, o, ho, wo), dtype)
+        out[...] = y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
+        return out, (cols, w, xpad.shape, b is not None)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, stride=1, pad=0):
@@ -82,8 +88,10 @@ class Conv2D(Kernel):
         ph, pw = _pair(pad)
         n, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
+        ws = pool()
         gy_t = gy.transpose(1, 0, 2, 3)
-        gy2 = gy_t.reshape(o, -1)
+        gy2 = ws.empty(xp, (o, n * ho * wo), gy.dtype)
+        gy2.reshape(o, n, ho, wo)[...] = gy_t
         gx = gw = gb = None
         if need(needs, 1):
             gw = (gy2 @ cols.T).reshape(w.shape)
@@ -92,12 +100,16 @@ class Conv2D(Kernel):
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
             if (sh, sw) == (1, 1):
-                gy_wide = xp.zeros((o, n, ho, wp), dtype=gy.dtype)   # zero past column wo
+                gy_wide = ws.empty(xp, (o, n, ho, wp), gy.dtype)
+                gy_wide[:, :, :, wo:] = 0   # zero past column wo
                 gy_wide[:, :, :, :wo] = gy_t
                 run = ho * wp
-                gcols = (w.reshape(o, -1).T @ gy_wide.reshape(o, -1)).reshape(c, kh, kw, n, run)
+                w2t = w.reshape(o, -1).T
+                gcols = xp.matmul(w2t, gy_wide.reshape(o, -1),
+                                  out=ws.empty(xp, (c * kh * kw, n * run), xp.result_type(w2t, gy)))
+                gcols = gcols.reshape(c, kh, kw, n, run)
                 # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
-                flat = xp.zeros((n, c, hp * wp + kw - 1), dtype=gy.dtype)
+                flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)
                 for i in range(kh):
                     for j in range(kw):
                         flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, i, j].transpose(1, 0, 2)
@@ -139,6 +151,7 @@ class MaxPool2D(Kernel):
     One elementwise pass per kernel offset keeps the running max and its offset: no window copies.
     """
     name = "max_pool2d"
+    uses_pool = True
     saves_inputs = ()
     saves_output = False
 
@@ -182,18 +195,22 @@ class MaxPool2D(Kernel):
         n, c, h, w = x.shape
         extra_h = max(0, (ho - 1) * sh + kh - h - 2 * ph)
         extra_w = max(0, (wo - 1) * sw + kw - w - 2 * pw)
+        ws = pool()
         xpad = _pad(xp, x, ph, pw, -xp.inf, extra_h, extra_w)
         offsets = _offsets(kh, kw, sh, sw, ho, wo)
-        y = xpad[offsets[0][2]].copy()
+        shape = (n, c, ho, wo)
+        y = ws.empty(xp, shape, x.dtype)
+        y[...] = xpad[offsets[0][2]]
         index = xp.int8 if kh * kw < 128 else xp.int32
-        arg = xp.zeros(y.shape, dtype=index)
-        better = xp.empty(y.shape, dtype=bool)
+        arg = ws.zeros(xp, shape, index)
+        better = ws.empty(xp, shape, bool)
+        step = ws.empty(xp, shape, index)
         for k, (_, _, window) in enumerate(offsets[1:], start=1):
             v = xpad[window]
             xp.greater(v, y, out=better)   # strictly greater: ties keep the first maximum
             xp.maximum(y, v, out=y)
             # offsets come in increasing k, so "arg = k where better" is a max (a masked store is 30x slower)
-            xp.maximum(arg, better * index(k), out=arg)
+            xp.maximum(arg, xp.multiply(better, index(k), out=step), out=arg)
         return y, (arg, xpad.shape, (h, w))
 
     @staticmethod
@@ -203,12 +220,15 @@ class MaxPool2D(Kernel):
             xpad_shape[:2] + (h, w), kernel, stride, pad, ceil_mode)
         tiled = (sh, sw) == (kh, kw) and xpad_shape[2:] == (ho * kh, wo * kw)
         # windows that tile the input exactly (the usual 2x2/2) each own their pixels: store, don't add
-        gx = (xp.empty if tiled else xp.zeros)(xpad_shape, dtype=gy.dtype)
+        ws = pool()
+        gx = (ws.empty if tiled else ws.zeros)(xp, xpad_shape, gy.dtype)
+        mask = ws.empty(xp, arg.shape, bool)
         for k, (_, _, window) in enumerate(_offsets(kh, kw, sh, sw, ho, wo)):
+            xp.equal(arg, k, out=mask)
             if tiled:
-                xp.multiply(gy, arg == k, out=gx[window])
+                xp.multiply(gy, mask, out=gx[window])
             else:
-                gx[window] += gy * (arg == k)
+                gx[window] += gy * mask
         return (gx[:, :, ph:ph + h, pw:pw + w],)
 
     @staticmethod
@@ -264,6 +284,7 @@ class SoftmaxCrossEntropy(Kernel):
     A label outside [0, C) is an IndexError naming it and C. ignore_index (PyTorch's cross_entropy; None =
     none ignored): rows with that label add nothing and the mean is over the other rows."""
     name = "softmax_cross_entropy"
+    uses_pool = True
     saves_inputs = (1,)
     saves_output = False
 
@@ -283,7 +304,7 @@ class SoftmaxCrossEntropy(Kernel):
         n, c = logits.shape
         idx = as_indices(xp, "softmax_cross_entropy", labels, c, what="label", ignore=ignore_index)
         shifted = logits - logits.max(axis=1, keepdims=True)
-        e = xp.exp(shifted)
+        e = xp.exp(shifted, out=pool().empty(xp, logits.shape, shifted.dtype) if shifted.dtype.kind == "f" else None)
         s = e.sum(axis=1, keepdims=True)
         rows = xp.arange(n)
         e /= s  # the softmax probabilities: all backward needs, with the labels as given
@@ -303,7 +324,8 @@ class SoftmaxCrossEntropy(Kernel):
         if labels.dtype.kind == "f":  # whole-number float labels, checked by forward
             labels = labels.astype(xp.int64)
         n = probs.shape[0]
-        g = probs.copy()
+        g = pool().empty(xp, probs.shape, probs.dtype)
+        g[...] = probs
         if ignore_index is None:
             g[xp.arange(n), labels] -= 1
             g *= gy / n
@@ -338,6 +360,7 @@ class LSTM(Kernel):
     on the recurrence for all steps at once, so each step is one GEMM plus a handful of array ops.
     """
     name = "lstm"
+    uses_pool = True
     n_outputs = 3
     saves_inputs = (0, 1, 2, 3, 4)
 
@@ -356,14 +379,17 @@ class LSTM(Kernel):
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
         t_len, b, e = x.shape
         hid = wh.shape[0]
-        acts = (x.reshape(t_len * b, e) @ wx).reshape(t_len, b, 4 * hid)
+        ws = pool()
+        x2 = x.reshape(t_len * b, e)
+        acts = xp.matmul(x2, wx, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wx)))
+        acts = acts.reshape(t_len, b, 4 * hid)
         acts += b_ih + b_hh
         # per gate column: sigmoid(z) = 1 / (1 + exp(-z)); tanh(z) = 2 / (1 + exp(-2z)) - 1
         scale = xp.full(4 * hid, -1.0, dtype=x.dtype)
         scale[2 * hid:3 * hid] = -2.0
-        hs = xp.empty((t_len, b, hid), dtype=x.dtype)
-        cs = xp.empty((t_len, b, hid), dtype=x.dtype)
-        tcs = xp.empty((t_len, b, hid), dtype=x.dtype)
+        hs = ws.empty(xp, (t_len, b, hid), x.dtype)
+        cs = ws.empty(xp, (t_len, b, hid), x.dtype)
+        tcs = ws.empty(xp, (t_len, b, hid), x.dtype)
         hw = xp.empty((b, 4 * hid), dtype=x.dtype)
         ig = xp.empty((b, hid), dtype=x.dtype)
         h, c = h0, c0
@@ -393,15 +419,27 @@ class LSTM(Kernel):
         hid = wh.shape[0]
         a4 = acts.reshape(t_len, b, 4, hid)
         i, f, g, o = a4[:, :, 0], a4[:, :, 1], a4[:, :, 2], a4[:, :, 3]
-        c_prev = xp.concatenate([c0[None], cs[:-1]])
-        # the factors of every gate gradient that do not depend on the recurrence, for all steps at once
-        p = o * (1 - tcs * tcs)                   # d c / d h through h = o * tanh(c)
-        q = xp.empty_like(a4)
-        q[:, :, 0] = g * i * (1 - i)
-        q[:, :, 1] = c_prev * f * (1 - f)
-        q[:, :, 2] = i * (1 - g * g)
-        q[:, :, 3] = tcs * o * (1 - o)
-        dgates = xp.empty_like(a4)
+        ws = pool()
+        c_prev = ws.empty(xp, cs.shape, xp.result_type(c0, cs))
+        c_prev[0] = c0
+        c_prev[1:] = cs[:-1]
+        # the factors of every gate gradient that do not depend on the recurrence, for all steps at once,
+        # each product in the order of its formula, through one scratch array instead of a temporary per op
+        tmp = ws.empty(xp, tcs.shape, xp.result_type(tcs, o))
+        p = ws.empty(xp, tcs.shape, tmp.dtype)    # d c / d h through h = o * tanh(c): o * (1 - tcs * tcs)
+        xp.subtract(1, xp.multiply(tcs, tcs, out=tmp), out=tmp)
+        xp.multiply(o, tmp, out=p)
+        q = ws.empty(xp, a4.shape, a4.dtype)
+        xp.subtract(1, i, out=tmp)
+        xp.multiply(xp.multiply(g, i, out=q[:, :, 0]), tmp, out=q[:, :, 0])       # g * i * (1 - i)
+        xp.subtract(1, f, out=tmp)
+        xp.multiply(xp.multiply(c_prev, f, out=q[:, :, 1]), tmp, out=q[:, :, 1])  # c_prev * f * (1 - f)
+        xp.subtract(1, xp.multiply(g, g, out=tmp), out=tmp)
+        xp.multiply(i, tmp, out=q[:, :, 2])                                       # i * (1 - g * g)
+        xp.subtract(1, o, out=tmp)
+        xp.multiply(xp.multiply(tcs, o, out=q[:, :, 3]), tmp, out=q[:, :, 3])     # tcs * o * (1 - o)
+        del tmp, c_prev    # free for the loop's own arrays
+        dgates = ws.empty(xp, a4.shape, a4.dtype)
         dh = xp.zeros((b, hid), dtype=x.dtype) if gh_last is None else gh_last.copy()
         dc_next = xp.zeros((b, hid), dtype=x.dtype) if gc_last is None else gc_last.copy()
         dc = xp.empty((b, hid), dtype=x.dtype)

@@ -14,14 +14,13 @@ BLOCK_ELEMS = 1 << 16
 
 
 def blocks(xp, *arrays):
-    """Row blocks of same-shaped arrays (views, so in-place updates land in the originals)."""
+    """Row blocks of same-shaped arrays (views, so in-place updates land in the originals); a sequence, not
+    a generator, so the usual single block costs one tuple (an update runs once per parameter per step)."""
     a = arrays[0]
-    if getattr(xp, "__name__", "") != "numpy" or a.ndim == 0 or a.size <= BLOCK_ELEMS:
-        yield arrays
-        return
+    if a.size <= BLOCK_ELEMS or a.ndim == 0 or getattr(xp, "__name__", "") != "numpy":
+        return (arrays,)
     rows = max(1, BLOCK_ELEMS // (a.size // a.shape[0]))
-    for s in range(0, a.shape[0], rows):
-        yield tuple(x[s:s + rows] for x in arrays)
+    return [tuple(x[s:s + rows] for x in arrays) for s in range(0, a.shape[0], rows)]
 
 
 @register
@@ -67,7 +66,8 @@ class Adam(Update):
     def update(xp, param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
                eps_placement="textbook"):
         c1, c2 = 1 - beta1 ** t, 1 - beta2 ** t
-        if eps_placement not in ("textbook", "folded"):
+        textbook = eps_placement == "textbook"
+        if not textbook and eps_placement != "folded":
             raise ValueError(f"adam: eps_placement must be 'textbook' or 'folded', got {eps_placement!r}")
         step = lr * c2 ** 0.5 / c1
         for p, g, m_, v_ in blocks(xp, param, grad, m, v):
@@ -77,7 +77,7 @@ class Adam(Update):
             m_ += (1 - beta1) * g
             v_ *= beta2
             v_ += (1 - beta2) * (g * g)
-            if eps_placement == "textbook":
+            if textbook:
                 p -= lr * (m_ / c1) / (xp.sqrt(v_ / c2) + eps)
             else:
                 p -= step * m_ / (xp.sqrt(v_) + eps)

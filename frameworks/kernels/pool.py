@@ -23,6 +23,7 @@ class AvgPool2D(Kernel):
     """
     name = "avg_pool2d"
     accepts_out = True
+    uses_pool = True   # the padded copy
     saves_inputs = ()
     saves_output = False
 

@@ -21,7 +21,13 @@ def _reduced(shape, axes, keepdims):
     return tuple(s for i, s in enumerate(shape) if i not in axes)
 
 
+# below this many elements a gradient that fills the whole input is materialised rather than broadcast
+SMALL = 1 << 12
+
+
 def _expand(xp, g, shape, axes):
+    if len(axes) == len(shape) and _count(shape, axes) <= SMALL and getattr(xp, "__name__", "") == "numpy":
+        return xp.full(shape, g, dtype=getattr(g, "dtype", None))   # cheaper than broadcast_to's wrapper
     # put the reduced axes back as size-1 axes, then broadcast
     g = g.reshape(_reduced(shape, axes, True))
     return xp.broadcast_to(g, shape)
@@ -44,12 +50,14 @@ class Sum(_Reduce):
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False, out=None):
-        return xp.sum(x, axis=axis, keepdims=keepdims, out=out), x.shape
+        # the method: xp.sum's Python wrapper costs more than summing a small array
+        return x.sum(axis=axis, keepdims=keepdims, out=out), x.shape
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
         shape = saved
-        return (_expand(xp, gy, shape, _axes("sum", shape, axis)),)
+        axes = tuple(range(len(shape))) if axis is None else _axes("sum", shape, axis)
+        return (_expand(xp, gy, shape, axes),)
 
 
 @register
@@ -62,16 +70,28 @@ class Mean(_Reduce):
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False, out=None):
-        return xp.mean(x, axis=axis, keepdims=keepdims, out=out), x.shape
+        if x.dtype.kind != "f" or x.dtype.itemsize < 4:   # NumPy's mean widens these: keep its rules
+            return xp.mean(x, axis=axis, keepdims=keepdims, out=out), x.shape
+        # mean's own arithmetic (a sum, then a division by the count) minus NumPy's Python-level wrapper,
+        # which on a small array costs more than the reduction
+        n = x.size if axis is None else _count(x.shape, _axes("mean", x.shape, axis))
+        y = x.sum(axis=axis, keepdims=keepdims, out=out)
+        if out is not None:
+            return xp.true_divide(y, n, out=y), x.shape
+        return y / n, x.shape
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
         shape = saved
-        axes = _axes("mean", shape, axis)
-        n = 1
-        for a in axes:
-            n *= shape[a]
-        return (_expand(xp, gy / n, shape, axes),)
+        axes = tuple(range(len(shape))) if axis is None else _axes("mean", shape, axis)
+        return (_expand(xp, gy / _count(shape, axes), shape, axes),)
+
+
+def _count(shape, axes):
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
 
 
 def extreme(xp, op, pick, x, axis, keepdims):

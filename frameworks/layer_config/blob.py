@@ -70,13 +70,13 @@ class Blob:
     def set_data(self, array):
         """Make `array` the blob's data (its shape becomes the blob's)."""
         self._data = array
-        if tuple(array.shape) != self.shape:
+        if array.shape != self.shape and tuple(array.shape) != self.shape:
             self.shape = tuple(array.shape)
             self._diff = None
 
     def set_diff(self, array):
         """Make `array` the blob's diff; it must have the blob's shape."""
-        if tuple(array.shape) != self.shape:
+        if array.shape != self.shape and tuple(array.shape) != self.shape:
             raise ValueError(f"blob {self.name!r}: diff of shape {tuple(array.shape)} for data of shape "
                              f"{self.shape}")
         self._diff = array

@@ -111,6 +111,10 @@ def insert_splits(param):
     return out
 
 
+def _bottom_shapes(bottoms):
+    return tuple([b.shape for b in bottoms])
+
+
 class LayerRecord:
     """One layer of a built Net: the layer, its LayerParameter, its bottom and top blobs, the weighted
     loss tops, and the backward plan (whether it runs, and to which bottoms)."""
@@ -325,8 +329,11 @@ class Net:
 
     # ------------------------------------------------------------ running
 
-    def _reshape_layer(self, r):
-        shapes = tuple(b.shape for b in r.bottoms)
+    def _reshape_layer(self, r, shapes=None):
+        """Reshape the layer when its bottoms' shapes changed since its last reshape (as Caffe's
+        Net::Forward calls Reshape before every Forward)."""
+        if shapes is None:
+            shapes = _bottom_shapes(r.bottoms)
         if shapes != r.shapes:
             try:
                 r.layer.reshape(r.bottoms, r.tops)
@@ -340,7 +347,11 @@ class Net:
         loss = 0.0
         named = K.call_sites_wanted()   # a profiler reads call sites: name each kernel call by its layer
         for r in self.records[start:end + 1]:
-            self._reshape_layer(r)
+            b = r.bottoms   # the shape check inline: one tuple per layer, no call when nothing changed
+            n = len(b)
+            shapes = (b[0].shape,) if n == 1 else () if n == 0 else _bottom_shapes(b)
+            if shapes != r.shapes:
+                self._reshape_layer(r, shapes)
             if named:
                 with K.call_site(r.name):
                     r.layer.forward(r.bottoms, r.tops)
@@ -354,8 +365,7 @@ class Net:
     def backward_from_to(self, start=None, end=0):
         start = len(self.records) - 1 if start is None else start
         named = K.call_sites_wanted()
-        for i in range(start, end - 1, -1):
-            r = self.records[i]
+        for r in reversed(self.records[end:start + 1]):
             if r.need_backward:
                 if named:
                     with K.call_site(r.name):

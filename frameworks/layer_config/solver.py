@@ -269,11 +269,11 @@ class Solver:
         if display:
             self._say(f"Iteration {self.iter}, lr = {_g(rate)}")
         grads = [self.xp.zeros_like(b.data) if b.cleared and m[0] else b.diff
-                 for b, m in zip(self.net.learnable_params, self._mults)]
+                 for b, m in zip(self.net._learnable, self._mults)]
         self._clip_gradients(grads)
         decay, l1 = _f(self.param.weight_decay), self.param.regularization_type == "L1"
         scale = 1.0 / self.param.iter_size
-        for i, (b, (lr_mult, decay_mult)) in enumerate(zip(self.net.learnable_params, self._mults)):
+        for i, (b, (lr_mult, decay_mult)) in enumerate(zip(self.net._learnable, self._mults)):
             if lr_mult == 0:
                 continue   # Caffe computes a zero step (BatchNorm's statistics, frozen layers)
             g = grads[i]
@@ -405,7 +405,7 @@ class AdaDeltaSolver(Solver):
     history_sets = 2
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        n = len(self.net.learnable_params)
+        n = len(self.net._learnable)
         K.adadelta.update(self.xp, param, grad, self.history[i], self.history[n + i], lr=lr,
                           rho=_f(self.param.momentum), eps=_f(self.param.delta), weight_decay=weight_decay,
                           sqrt_of_ratio=True)
@@ -420,7 +420,7 @@ class AdamSolver(Solver):
     history_sets = 2
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        p, n = self.param, len(self.net.learnable_params)
+        p, n = self.param, len(self.net._learnable)
         K.adam.update(self.xp, param, grad, self.history[i], self.history[n + i], self.iter + 1, lr=lr,
                       beta1=_f(p.momentum), beta2=_f(p.momentum2), eps=_f(p.delta), weight_decay=weight_decay,
                       eps_placement="folded")

@@ -29,6 +29,11 @@ class SolverTrainer:
             out[name] = a.T.copy() if transposed else a
         return out
 
+    def memory_parts(self):
+        """What the solver and net hold between steps, by kind (the harness's memory breakdown)."""
+        from ._memory import held_arrays
+        return held_arrays(self.solver)
+
     def buffers(self):
         """State that is not trained (BatchNorm's statistics): name -> a NumPy copy of (layer, blob)."""
         net = self.solver.net

@@ -2,8 +2,8 @@
 
 The plan is one generated Python function: a straight line of prebound kernel calls in the order
 `frameworks.plan.toposort` gives, each value a local that is dropped (`del`) right after its last reader
-(kernels' `saved` values included), and intermediates written into shared preallocated `out=` buffers
-chosen by `plan.liveness` + `plan.assign_buffers`. The per-step Python path is that function alone.
+(kernels' `saved` values included), and intermediates written into preallocated `out=` buffers that share
+one arena (`plan.liveness` + `plan.assign_offsets`). The per-step Python path is that function alone.
 """
 import time
 
@@ -158,6 +158,48 @@ def _readers(nodes):
     return count
 
 
+class _PartialSum:
+    """One add of an AddN run as a chain of the shared `add` kernel; typed and named after its AddN, so
+    traces and the per-op breakdown still say where the time went."""
+    __slots__ = ("name", "type", "kernel", "attrs")
+
+    def __init__(self, addn, j):
+        self.name, self.type, self.kernel, self.attrs = f"{addn.name}/accumulate_{j}", "AddN", K.add, {}
+
+
+def _expand_add_n(nodes, early):
+    """Each AddN becomes the chain its runner computes, x0 + x1, then += x2, ... (in place into the first
+    sum, its own fresh array), as kernel steps of the plan. With `early` (memory_optimization, TF's
+    Grappler memory optimizer's AddN rewrite into an accumulator) each add runs right after the input it
+    adds is computed, still in the AddN's input order, so the arithmetic is the same and each contribution
+    is freed at once: a weight shared by T unrolled steps holds one running sum instead of T gradients."""
+    where = {t: i for i, n in enumerate(nodes) for t in n.outs}   # the step computing each value
+    after = {}                                                      # step -> partial sums run after it
+    for i, n in enumerate(nodes):
+        op = n.op
+        if op.type != "AddN" or len(n.ins) < 2:
+            continue
+        y = n.outs[0]
+        in_place = bool(y.shape.dims)          # NumPy gives 0-d sums as scalars, which take no out=
+        acc, ready = n.ins[0], where.get(n.ins[0], -1)
+        for j, x in enumerate(n.ins[1:], 1):
+            ready = max(ready, where.get(x, -1)) if early and not op.control_inputs else i
+            part = _PartialSum(op, j)
+            out = y if j == len(n.ins) - 1 else Tensor(part, 0, y.dtype, y.shape.dims)
+            step = _Node(part, [acc, x], [out, Tensor(part, 1, None, None)])
+            step.inplace = in_place and j > 1
+            after.setdefault(ready, []).append(step)
+            acc = out
+    if not after:
+        return nodes
+    out = list(after.get(-1, ()))
+    for i, n in enumerate(nodes):
+        if not (n.op.type == "AddN" and len(n.ins) >= 2):
+            out.append(n)
+        out.extend(after.get(i, ()))
+    return out
+
+
 def _fuse_inplace(nodes, fetched, producer):
     """Let an activation overwrite its input when nothing else reads that input (relu after a matmul or
     a conv, as hand-written code does): one intermediate fewer, with identical arithmetic."""
@@ -222,8 +264,8 @@ def _bases(nodes, feeds_and_sources):
         if k is not None:
             n_real = len(n.outs) - 1
             for t in n.outs[:n_real]:
-                if n.inplace:
-                    base[t] = ins_b | {t}
+                if n.inplace:   # written into its first input
+                    base[t] = of(n.ins[0]) | {t}
                 elif _fresh(k):
                     base[t] = frozenset((t,))
                 else:
@@ -262,10 +304,13 @@ def _declared_bytes(nodes, shapes):
     return saved, workspace
 
 
-def _nbytes(shapes, saved_bytes):
+def _nbytes(shapes, saved_bytes, aliases):
+    """Bytes of each value; an in-place step's output (in `aliases`) is its input's memory, counted once."""
     def nbytes(t):
         if t in saved_bytes:
             return saved_bytes[t]
+        if t in aliases:
+            return 0
         s = shapes.get(t)
         if s is None or t.dtype is None:
             return 0
@@ -306,6 +351,7 @@ def compile_plan(sess, elements, feeds):
     if cfg.constant_folding:
         nodes = _constant_fold(nodes, consts, sess)
     fetch_vals = [rename.get(t, t) for t in fetched]
+    nodes = _expand_add_n(nodes, cfg.memory_optimization)
     producer = {t: n for n in nodes for t in n.outs}
     if cfg.fusion:
         _fuse_inplace(nodes, set(fetch_vals), producer)
@@ -325,7 +371,7 @@ def compile_plan(sess, elements, feeds):
     var_values = {n.outs[0] for n in nodes if n.op.type == "VariableV2"}
     intervals = P.liveness(steps, lambda i: reads[i], lambda i: nodes[i].outs, keep=keep | var_values)
     saved_bytes, workspace = _declared_bytes(nodes, shapes)
-    nbytes = _nbytes(shapes, saved_bytes)
+    nbytes = _nbytes(shapes, saved_bytes, {n.outs[0] for n in nodes if n.inplace})
     transient = {v: iv for v, iv in intervals.items() if v not in var_values and v not in fed
                  and v not in consts}
     # peak_live_bytes: the liveness lower bound (every value its own buffer exactly while live, plus the
@@ -340,20 +386,20 @@ def compile_plan(sess, elements, feeds):
         cands = [n.outs[0] for n in nodes
                  if _accepts_out(n.op.kernel) and not n.inplace and len(n.outs) == 2
                  and n.outs[0] in shapes and n.outs[0] not in keep_all and n.outs[0].dtype.is_floating]
-        # only the candidates can share, so only their intervals matter
-        assignment, keys = P.assign_buffers({v: transient[v] for v in cands},
-                                            key=lambda v: (shapes[v], v.dtype.np.str))
-        arrays = {}
+        # one arena for all of them (any shapes may share bytes), packed by their live intervals
+        offsets, size = P.assign_offsets({v: transient[v] for v in cands}, nbytes)
+        arena = xp.empty(size, dtype=np.uint8)
         for v in cands:
-            b = assignment[v]
-            if b not in arrays:
-                arrays[b] = xp.empty(shapes[v], dtype=v.dtype.np)
-            buffers[v] = arrays[b]
-        memory["pooled_bytes"] = sum(a.nbytes for a in arrays.values())
-        memory["buffers"] = len(arrays)
+            buffers[v] = arena[offsets[v]:offsets[v] + nbytes(v)].view(v.dtype.np).reshape(shapes[v])
+        memory["pooled_bytes"] = size
+        memory["buffers"] = len(buffers)
     memory["planned_peak_bytes"] = _peak_with(transient, nbytes, workspace, set(buffers),
                                               memory["pooled_bytes"])
-    return _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
+    plan = _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
+    # what the plan holds between runs (the memory breakdown reads it): the shared buffers, the folded constants
+    plan.pool = list({id(a): a for a in buffers.values()}.values())
+    plan.consts = [v for v in consts.values() if hasattr(v, "nbytes")]
+    return plan
 
 
 def _check_feed(t, shape, dtype):

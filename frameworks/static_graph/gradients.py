@@ -69,8 +69,9 @@ def _cast_grad(op, grad):
 class AggregationMethod:
     """How tf.gradients sums a tensor's gradient contributions (TF's names and values).
 
-    ADD_N (the default) waits for every contribution and sums them in one AddN, as TF does; so a weight
-    shared by T unrolled steps keeps its T gradients live until the sum. EXPERIMENTAL_TREE and
+    ADD_N (the default) waits for every contribution and sums them in one AddN, as TF does (a session's
+    memory_optimization pass, like Grappler's, then adds each into one accumulator as it arrives; without
+    it a weight shared by T unrolled steps keeps its T gradients live until the sum). EXPERIMENTAL_TREE and
     EXPERIMENTAL_ACCUMULATE_N keep one running sum instead (TF 1.x runs both as pairwise adds, each partial
     sum freeing the one before). All add in arrival order, so the arithmetic is identical; only the memory
     differs.

@@ -1,4 +1,5 @@
 """tf.Session: run(fetches, feed_dict) over a compiled, cached, pruned flat plan (see compiler.py)."""
+import operator
 import time
 
 import numpy as np
@@ -31,7 +32,8 @@ class ConfigProto:
     """Session options. The graph passes are switchable, as TF's GraphOptions/RewriterConfig are.
 
     constant_folding, cse (common-subexpression elimination), fusion (in-place activations fused into
-    their producer), reuse_buffers (memory plan: intermediates share preallocated `out=` buffers).
+    their producer), reuse_buffers (memory plan: intermediates are `out=` views into one preallocated arena),
+    memory_optimization (Grappler's AddN rewrite: each AddN accumulates its inputs as they are computed).
     `device` ("cpu" or "gpu") picks the shared kernels' backend. TF's own fields that classic programs
     pass (allow_soft_placement, log_device_placement, gpu_options, thread counts) are accepted and
     recorded (one device, NumPy's BLAS threads); any other name raises ValueError, as protobuf does.
@@ -41,11 +43,12 @@ class ConfigProto:
                   "operation_timeout_in_ms")
 
     def __init__(self, constant_folding=True, cse=True, fusion=True, reuse_buffers=True, device="cpu",
-                 **fields):
+                 memory_optimization=True, **fields):
         self.constant_folding = constant_folding
         self.cse = cse
         self.fusion = fusion
         self.reuse_buffers = reuse_buffers
+        self.memory_optimization = memory_optimization
         self.device = device
         _set_fields(self, "ConfigProto", self._TF_FIELDS, fields)
 
@@ -93,6 +96,12 @@ class _FetchMapper:
         self.elements = []
         self._index = {}
         self.build = self._walk(graph, fetches)
+        # the common shapes rebuilt by one C call: a single element, or a flat list/tuple of distinct ones
+        if isinstance(fetches, _LEAVES):
+            self.build = operator.itemgetter(0)
+        elif type(fetches) in (list, tuple) and len(self.elements) == len(fetches) \
+                and all(isinstance(f, _LEAVES) for f in fetches):
+            self.build = type(fetches)
 
     def _slot(self, el):
         if el not in self._index:

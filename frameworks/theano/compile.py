@@ -98,8 +98,11 @@ class Function:
         self.givens = {}
         for var, rep in _pairs(givens):
             rep = as_variable(rep)
-            if isinstance(var, Variable) and rep.type.ndim != var.ndim:
-                raise TypeError(f"givens: {var!r} of type {var.type} replaced by {rep!r} of type {rep.type}")
+            if not isinstance(var, Variable):
+                raise TypeError(f"givens: the keys must be Variables, got {var!r}")
+            if rep.ndim != var.ndim or rep.dtype != var.dtype:
+                raise TypeError(f"givens: cannot replace {var!r} of type {var.type} by {rep!r} of type {rep.type}: "
+                                "the types must be the same (cast the replacement)")
             self.givens[var] = rep
         targets = self.outputs + [n for _, n in self.updates]
         self._check_inputs(targets, on_unused_input)
@@ -110,8 +113,19 @@ class Function:
                              "changed in between)")
         self.runtime = next(iter(rts.values())) if rts else runtime()
         self._keyed = self._value_keyed_inputs(targets)
+        # row slices of shared data bounded by inputs: their ids are computed on the host at each call
+        self._host_rows = [v for v in ancestors(targets + list(self.givens.values())) if hasattr(v.tag, "host_rows")]
+        self._grad_groups = {}
+        for v in ancestors(targets + list(self.givens.values())):
+            if v.owner is not None and v.owner.op == "Grad" and v.index == 0:
+                group = self._grad_groups.setdefault(v.owner.attrs["_key"], [])
+                group.extend(w for w in v.owner.attrs["_wrt"] if w not in group)
         self._compiled = {}
         self._defaults = [s.value for s in self.ins]
+        # what a call needs, prepared once: each input's filter and options, the session's run
+        self._filters = [(s.variable.type.filter, s.strict, s.allow_downcast) for s in self.ins]
+        self._n_out = len(self.outputs)
+        self._run = self.runtime.session.run
 
     # --- compile-time checks
     def _check_inputs(self, targets, on_unused):
@@ -134,7 +148,8 @@ class Function:
         provided = set(self.input_variables)
         for v in needed:
             if v.owner is None and not isinstance(v, (SharedVariable, TensorConstant)) and v not in provided \
-                    and v not in given and not getattr(v.tag, "scan_inner", False):
+                    and v not in given and not getattr(v.tag, "scan_inner", False) \
+                    and not hasattr(v.tag, "host_rows"):
                 raise MissingInputError(
                     f"Input 0 of the graph (indices start from 0), used to compute the outputs, was not provided "
                     f"and not given a value. Use the Theano flag exception_verbosity='high', for more information "
@@ -157,6 +172,40 @@ class Function:
 
     # --- calling
     def __call__(self, *args, **kwargs):
+        values = args if not kwargs and len(args) == len(self.ins) else self._complete(args, kwargs)
+        try:
+            arrays = [f(v, strict=s, allow_downcast=d) for (f, s, d), v in zip(self._filters, values)]
+        except TypeError:
+            self._explain(values)
+            raise
+        if self._host_rows:
+            arrays = arrays + self._row_ids(arrays)
+        key = tuple([a.shape for a in arrays])
+        if self._keyed:
+            key += tuple([int(arrays[i]) for i in self._keyed])
+        entry = self._compiled.get(key)
+        if entry is None:
+            entry = self._compiled[key] = self._lower(arrays)
+        fetches, placeholders, fed = entry
+        out = self._run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
+        if self._single:
+            o = out[0]
+            return o if type(o) is np.ndarray else np.asarray(o)   # Theano returns 0-d arrays, not scalars
+        return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
+
+    def _row_ids(self, arrays):
+        """numpy.arange(start, stop, step) of each host row slice, its bounds computed from this call's
+        values (Python's slice semantics against the shared data's rows)."""
+        host = Lowering({v: arrays[i] for i, v in enumerate(self.input_variables)}, self.givens)
+        out = []
+        for v in self._host_rows:
+            sl, n = v.tag.host_rows
+            start, stop, step = (None if b is None else int(host(as_variable(b))) for b in (sl.start, sl.stop, sl.step))
+            out.append(np.arange(*slice(start, stop, step).indices(n), dtype=np.int64))
+        return out
+
+    def _complete(self, args, kwargs):
+        """Positional and keyword arguments, with In defaults, in input order."""
         n = len(self.ins)
         if len(args) > n:
             raise TypeError(f"Too many parameter passed to theano function{self._named()}: got {len(args)}, "
@@ -176,20 +225,16 @@ class Function:
                 if self._defaults[i] is None:
                     raise TypeError(f"Missing required input: {self.ins[i].variable!r}")
                 values[i] = self._defaults[i]
-        arrays = []
-        for i, (spec, v) in enumerate(zip(self.ins, values)):
+        return values
+
+    def _explain(self, values):
+        """Theano's message for a value an input cannot take: the function, the index, the type's reason."""
+        for i, ((f, s, d), v) in enumerate(zip(self._filters, values)):
             try:
-                arrays.append(spec.variable.type.filter(v, strict=spec.strict, allow_downcast=spec.allow_downcast))
+                f(v, strict=s, allow_downcast=d)
             except TypeError as e:
                 raise TypeError(f"Bad input argument to theano function{self._named()} at index {i} (0-based). "
                                 f"{e}") from None
-        key = tuple(a.shape for a in arrays) + tuple(int(arrays[i]) for i in self._keyed)
-        entry = self._compiled.get(key)
-        if entry is None:
-            entry = self._compiled[key] = self._lower(arrays)
-        fetches, placeholders, fed = entry
-        out = self.runtime.session.run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
-        return out[0] if self._single else out[:len(self.outputs)]
 
     def _named(self):
         return f' with name "{self.name}"' if self.name else ""
@@ -199,7 +244,7 @@ class Function:
         simultaneous updates; returns (fetch list, placeholders, the index of the input each one takes)."""
         with self.runtime.graph.as_default():
             memo, placeholders, fed = {}, [], []
-            for i, (v, a) in enumerate(zip(self.input_variables, arrays)):
+            for i, (v, a) in enumerate(zip(self.input_variables + self._host_rows, arrays)):
                 if i in self._keyed:
                     memo[v] = a[()]
                 else:
@@ -207,16 +252,79 @@ class Function:
                     placeholders.append(memo[v])
                     fed.append(i)
             L = Lowering(memo, self.givens)
+            L.grad_groups = self._grad_groups
             outs = [_fresh(L(o), o.dtype) for o in self.outputs]
-            news = [_fresh(L(new), var.dtype, force=True) for var, new in self.updates]
+            targets = [v.variable for v, _ in self.updates]
+            news = [_in_place(L, var, new, targets) or (None, _fresh(L(new), var.dtype)) for var, new in self.updates]
             fetches = list(outs)
             if self.updates:
-                with tf.control_dependencies([t for t in news + outs if isinstance(t, tf.Tensor)]):
-                    fetches.append(tf.group(*[tf.assign(var.variable, new) for (var, _), new in zip(self.updates, news)]))
+                ready = [t for _, t in news if isinstance(t, tf.Tensor)] + [t for t in outs if isinstance(t, tf.Tensor)]
+                with tf.control_dependencies(ready):
+                    stores = []
+                    for (var, _), (kind, value) in zip(self.updates, news):
+                        if kind == "sgd":
+                            rate, grad = value
+                            stores.append(tf.train.GradientDescentOptimizer(rate).apply_gradients([(grad, var.variable)]))
+                        else:
+                            store = {"sub": tf.assign_sub, "add": tf.assign_add}.get(kind, tf.assign)
+                            stores.append(store(var.variable, value))
+                    fetches.append(tf.group(*stores))
             return fetches, placeholders, fed
 
 
-def _fresh(value, dtype, force=False):
+def _in_place(L, var, new, targets):
+    """How Theano's inplace optimization runs an update, or None (then it is computed and assigned):
+    var - c * g with a constant scalar c is the fused in-place loop Theano compiles it to
+    (Elemwise{Composite}[(0, 0)]), here the shared sgd kernel (("sgd", (c, g))); var - delta or
+    var + delta with delta of var's shape is an in-place AssignSub/AssignAdd (("sub" | "add", delta)).
+    Every in-place store runs after every new value is computed, so the updates stay simultaneous."""
+    node = new.owner
+    if node is None or node.op not in ("sub", "add") or len(node.inputs) != 2:
+        return None
+    a, b = node.inputs
+    if a is not var and not (node.op == "add" and b is var):
+        return None
+    delta = b if a is var else a
+    scaled = _scaled(delta) if node.op == "sub" else None
+    if scaled is not None:
+        rate, g = scaled
+        value = L(g)
+        if isinstance(value, tf.Tensor) and value.shape.dims == tuple(var.variable.shape.dims) and \
+                g.dtype == var.dtype and L(var) is var.variable and not any(_views(value, t) for t in targets):
+            return "sgd", (rate, value)
+    value = L(delta)
+    if not isinstance(value, tf.Tensor) or value.shape.dims != tuple(var.variable.shape.dims) or \
+            delta.dtype != var.dtype or L(var) is not var.variable or any(_views(value, t) for t in targets):
+        return None
+    return node.op, value
+
+
+def _scaled(delta):
+    """(c, g) when delta is c * g or g * c with c a constant scalar, else None."""
+    node = delta.owner
+    if node is None or node.op != "mul" or len(node.inputs) != 2:
+        return None
+    for c, g in (node.inputs, node.inputs[::-1]):
+        if isinstance(c, TensorConstant) and c.data.ndim == 0 and np.dtype(c.dtype).kind == "f":
+            return float(c.data), g
+    return None
+
+
+_VIEWS = ("StridedSlice", "Reshape", "Transpose", "Identity")
+
+
+def _views(value, variable):
+    """Whether `value` may be `variable`'s storage or a view of it (an in-place update would then read what
+    an update writes)."""
+    while True:
+        if value is variable:
+            return True
+        if value.op.type not in _VIEWS or not value.op.inputs:
+            return False
+        value = value.op.inputs[0]
+
+
+def _fresh(value, dtype):
     """A lowered output as a tensor that no update can overwrite (a shared variable's value is copied)."""
     if not isinstance(value, tf.Tensor):
         return tf.constant(np.asarray(value, dtype=dtype))

@@ -42,13 +42,14 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
             if disconnected_inputs == "warn":
                 warnings.warn(message, stacklevel=2)
 
+    key = (cost, tuple(constants))
+
     def lower(L, c, *vals, n_wrt):
         ws, stops = vals[:n_wrt], vals[n_wrt:]
         if is_static(c):
             grads = [None] * n_wrt
         else:
-            targets = [as_tf(w, v.dtype) for w, v in zip(ws, wrt)]
-            grads = tf.gradients(c, targets, stop_gradients=[s for s in stops if not is_static(s)])
+            grads = _shared_gradients(L, key, c, stops, wrt, ws)
         out = []
         for g, w, v in zip(grads, ws, wrt):
             if g is None:
@@ -56,9 +57,25 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
             out.append(g)
         return tuple(out) if n_wrt > 1 else out[0]
     outs = apply("Grad", lower, [cost] + wrt + constants, [TensorType(w.dtype, w.broadcastable) for w in wrt],
-                 n_wrt=len(wrt))
+                 n_wrt=len(wrt), _key=key, _wrt=tuple(wrt))
     outs = [outs] if len(wrt) == 1 else outs
     return outs[0] if single else list(outs)
+
+
+def _shared_gradients(L, key, c, stops, wrt, ws):
+    """The gradients of the lowered cost for `wrt`. Every grad of one cost that the function computes is
+    lowered as ONE tf.gradients over the union of their wrt (L.grad_groups, set by theano.function), as
+    Theano's merge optimization leaves one backward pass for `[T.grad(cost, p) for p in params]`."""
+    group = L.grad_groups.get(key)
+    if group is None:
+        group = wrt
+    cache = L.grad_cache.get(key)
+    if cache is None or any(w not in cache for w in wrt):
+        union = list(group) + [w for w in wrt if w not in group]
+        values = [as_tf(L(w), w.dtype) for w in union]
+        stop = [s for s in stops if not is_static(s)]
+        cache = L.grad_cache[key] = dict(zip(union, tf.gradients(c, values, stop_gradients=stop)))
+    return [cache[w] for w in wrt]
 
 
 def disconnected_grad(x):

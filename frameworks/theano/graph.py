@@ -6,6 +6,8 @@ it. `theano.function` lowers it onto a static_graph Graph per distinct signature
 too specialises on shapes at run time): every shape is then static, so `x.shape[0]`, `T.arange(n)` and a
 scan's number of steps are plain integers, and scan unrolls.
 """
+import weakref
+
 import numpy as np
 
 import frameworks.static_graph as tf
@@ -37,6 +39,8 @@ class TensorType:
         tf_dtype(self.dtype, "TensorType")
         self.broadcastable = tuple(bool(b) for b in broadcastable)
         self.name = name
+        self._np = np.dtype(self.dtype)
+        self._any_bcast = any(self.broadcastable)
 
     @property
     def ndim(self):
@@ -60,6 +64,9 @@ class TensorType:
     def filter(self, data, strict=False, allow_downcast=None):
         """`data` as an ndarray of this type, or Theano's TypeError (dtype that would lose precision,
         wrong number of dimensions, non-unit broadcastable dimension)."""
+        if type(data) is np.ndarray and data.dtype == self._np and data.ndim == len(self.broadcastable) \
+                and not self._any_bcast:
+            return data   # the steady state of a training loop: nothing to convert or check
         if strict:
             if not isinstance(data, np.ndarray) or str(data.dtype) != self.dtype:
                 raise TypeError(f"{self} expected an ndarray of dtype {self.dtype}, got {type(data).__name__}"
@@ -262,10 +269,9 @@ class TensorConstant(TensorVariable):
         self.data = data
 
     def __repr__(self):
-        return self.name or f"TensorConstant{{{self.data}}}" if self.data.size < 8 else f"TensorConstant{{...}}"
-
-    def signature(self):
-        return (self.type, self.data.tobytes())
+        if self.name:
+            return self.name
+        return f"TensorConstant{{{self.data}}}" if self.data.size < 8 else "TensorConstant{...}"
 
 
 class SharedVariable(TensorVariable):
@@ -336,8 +342,33 @@ def constant_value(v):
 def apply(op, lower, inputs, out_types, static=(), **attrs):
     """Add an Apply node; returns its output variable (or the list of them)."""
     node = Apply(op, lower, inputs, attrs, static)
+    node.trace = _user_frame()
     node.outputs = [TensorVariable(t, owner=node, index=i) for i, t in enumerate(out_types)]
     return node.outputs[0] if len(out_types) == 1 else node.outputs
+
+
+def _user_frame():
+    """file:line of the program line that built the node (the first frame outside this package)."""
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(2)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
+
+
+def _explained(error, node, values):
+    """The error with Theano's account of the node: which Apply, its inputs' types and shapes, and the
+    program line that built it."""
+    shapes = [tuple(np.shape(v)) if is_static(v) else
+              (tuple(v.shape.dims) if v.shape.dims is not None else "?") for v in values]
+    types = [str(i.type) for i in node.inputs]
+    e = type(error)(f"{error}\nApply node that caused the error: {node.op}({', '.join(map(repr, node.inputs))})\n"
+                    f"Inputs types: [{', '.join(types)}]\nInputs shapes: {shapes}\n"
+                    f"Backtrace when the node is created: {getattr(node, 'trace', '?')}")
+    e._theano_node = True
+    return e
 
 
 # ---------------------------------------------------------------- walking
@@ -377,6 +408,8 @@ class Lowering:
         self.parent = parent
         self.local = local   # the variables a child lowering computes itself (scan's step-dependent set)
         self.nodes = {}
+        self.grad_groups = parent.grad_groups if parent is not None else {}   # cost -> every wrt asked
+        self.grad_cache = parent.grad_cache if parent is not None else {}
 
     def __call__(self, var):
         if var in self.memo:
@@ -404,7 +437,12 @@ class Lowering:
                     raise TypeError(f"{node.op}: input {i} ({node.inputs[i]!r}) must be known when the function "
                                     "is compiled (a constant, a shape, or an integer scalar input), got a "
                                     "value computed at run time")
-            out = node.lower(self, *values, **{k: v for k, v in node.attrs.items() if not k.startswith("_")})
+            try:
+                out = node.lower(self, *values, **{k: v for k, v in node.attrs.items() if not k.startswith("_")})
+            except (ValueError, TypeError, IndexError, NotImplementedError) as e:
+                if getattr(e, "_theano_node", False):
+                    raise
+                raise _explained(e, node, values) from None
             if len(node.outputs) == 1:
                 out = (out,)
             self.nodes[node] = out
@@ -417,12 +455,27 @@ class Lowering:
 
 
 def as_tf(value, dtype):
-    """A static_graph tensor of Theano dtype `dtype` for a lowered value (casting a tensor if needed)."""
+    """A static_graph tensor of Theano dtype `dtype` for a lowered value (casting a tensor if needed). Equal
+    small constants are one Const per graph, so static_graph's common-subexpression pass merges the ops
+    that read them (Theano's MergeOptimizer: the bias corrections of a hand-written Adam, computed once)."""
     if isinstance(value, tf.Tensor):
         if value.dtype != tf_dtype(dtype):
             return tf.cast(value, tf_dtype(dtype))
         return value
-    return tf.constant(np.asarray(value, dtype=dtype))
+    arr = np.asarray(value, dtype=dtype)
+    if arr.size > 64:
+        return tf.constant(arr)
+    graph = tf.get_default_graph()
+    cache = _CONSTANTS.setdefault(graph, {})
+    key = (arr.dtype.str, arr.shape, arr.tobytes())
+    const = cache.get(key)
+    if const is None:
+        with tf.control_dependencies(None):   # reusable anywhere: no control inputs
+            const = cache[key] = tf.constant(arr)
+    return const
+
+
+_CONSTANTS = weakref.WeakKeyDictionary()   # graph -> {(dtype, shape, bytes): Const}
 
 
 def is_static(value):

@@ -1,8 +1,8 @@
 """The shared planning algorithms: topological order, liveness, the liveness bound, buffer reuse."""
 import pytest
 
-from frameworks.plan import (CycleError, Interval, assign_buffers, eager_order, liveness, peak_live_bytes,
-                             toposort)
+from frameworks.plan import (CycleError, Interval, assign_buffers, assign_offsets, eager_order, liveness,
+                             peak_live_bytes, toposort)
 
 
 def test_toposort_orders_deps_first_and_is_deterministic():
@@ -102,3 +102,27 @@ def test_eager_order_runs_each_node_once_its_deps_are_done():
         done.add(n)
     assert eager.index("acc2") < eager.index("a6")
     assert eager == eager_order(order, deps.__getitem__)
+
+
+def test_assign_offsets_never_overlaps_values_live_together_and_reuses_dead_bytes():
+    import random
+    rnd = random.Random(0)
+    iv, size = {}, {}
+    for v in range(200):
+        a = rnd.randrange(100)
+        iv[v] = Interval(a, a + rnd.randrange(20))
+        size[v] = rnd.choice([8, 64, 100, 4096, 10000])
+    offsets, total = assign_offsets(iv, size.__getitem__, align=64)
+    for v in iv:
+        assert offsets[v] % 64 == 0 and offsets[v] + size[v] <= total
+        for u in iv:
+            if u < v and iv[u].start <= iv[v].end and iv[v].start <= iv[u].end:   # live together
+                assert offsets[u] + size[u] <= offsets[v] or offsets[v] + size[v] <= offsets[u], (u, v)
+    assert peak_live_bytes(iv, size.__getitem__) <= total < sum(size.values())
+
+
+def test_assign_offsets_shares_bytes_across_shapes_over_time():
+    iv = {"a": Interval(0, 1), "b": Interval(2, 3), "c": Interval(2, 2)}
+    size = {"a": 128, "b": 64, "c": 64}
+    offsets, total = assign_offsets(iv, size.__getitem__, align=64)
+    assert total == 128 and offsets["a"] == 0 and {offsets["b"], offsets["c"]} == {0, 64}

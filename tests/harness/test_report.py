@@ -100,3 +100,27 @@ def test_rows_of_two_machines_are_never_pooled():
     assert "on cpu, machine cpu-a-2c" in text and "on cpu, machine cpu-b-8c" in text
     one = report.summarize(*rows_and_samples([("reference", "cpu", 0, [1.0], a)]))
     assert "machine_id" not in one           # one machine: the cells keep their usual key
+
+
+def _parts(peak, check="ok", **mb):
+    cols = {f"mem_{p}_mb": mb.get(p, 0.0) for p in ("params", "optimizer", "grads", "buffers", "saved",
+                                                   "temporaries", "bookkeeping")}
+    return dict(cols, peak_mem_mb=peak, mem_parts_sum_mb=sum(cols.values()), mem_saved_fwd_mb=mb.get("saved", 0),
+                mem_peak_at="backward matmul", mem_parts_check=check, live_bound_mb=1.0)
+
+
+def test_memory_breakdown_table_plot_and_the_cells_that_do_not_add_up(tmp_path):
+    results, samples = rows_and_samples([
+        ("reference", "cpu", 0, [1.0], _parts(2.0, params=0.5, saved=1.0, temporaries=0.5)),
+        ("layer_config", "cpu", 0, [2.0], _parts(3.0, "the parts sum to 2.00 MB, -33.3% of the 3.00 MB peak",
+                                                 params=0.5, buffers=1.5)),
+    ])
+    cells = report.summarize(results, samples)
+    text = render(report.tables(cells))
+    assert "memory breakdown at the peak on cpu" in text
+    assert "buffers 1.5" in text and "peak 3 ×3.00 bound" in text and "at backward matmul" in text
+    assert "do not add up: the parts sum to 2.00 MB" in text
+    assert report.breakdown_failures(cells) == [
+        "layer_config x mlp-l2/small on cpu: the parts sum to 2.00 MB, -33.3% of the 3.00 MB peak"]
+    written = report.plots(cells, tmp_path)
+    assert tmp_path / "memory_parts_mlp-l2_small_cpu.png" in written

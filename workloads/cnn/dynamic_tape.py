@@ -3,9 +3,12 @@ optim.SGD."""
 import frameworks.dynamic_tape as torch
 from frameworks.dynamic_tape import nn
 from workloads.cnn import spec
+from workloads import _memory
 
 
 class Trainer:
+    memory_parts = _memory.tape  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         self.device = torch.device("cuda" if device == "gpu" else "cpu")

@@ -4,11 +4,14 @@ import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
 from workloads._gluon import MeanSoftmaxCELoss
 from workloads.cnn import spec
+from workloads import _memory
 
 VARIANTS = ("imperative",)
 
 
 class Trainer:
+    memory_parts = _memory.gluon  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device, variant):
         c = spec.SIZES[size]
         self.ctx = mx.gpu() if device == "gpu" else mx.cpu()

@@ -19,7 +19,7 @@ class Trainer(FloorTrainer):
         logits, s_logits = K.add.forward(xp, z, p["lb"])
         loss, s_loss = K.softmax_cross_entropy.forward(xp, logits, labels)
 
-        g_logits, _ = K.softmax_cross_entropy.backward(xp, s_loss, xp.ones((), loss.dtype))
+        g_logits, _ = K.softmax_cross_entropy.backward(xp, s_loss, self.one)
         g_z, g_lb = K.add.backward(xp, s_logits, g_logits)
         g_f, g_lw = K.matmul.backward(xp, s_z, g_z)
         (g_m2,) = K.reshape.backward(xp, s_f, g_f)

@@ -3,9 +3,12 @@ import numpy as np
 
 import frameworks.static_graph as tf
 from workloads.cnn import spec
+from workloads import _memory
 
 
 class Trainer:
+    memory_parts = _memory.session  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         p = spec.init_params(size)

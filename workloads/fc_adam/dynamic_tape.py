@@ -2,6 +2,7 @@
 import frameworks.dynamic_tape as torch
 from frameworks.dynamic_tape import nn
 from workloads.fc_adam import spec
+from workloads import _memory
 
 
 class Net(nn.Module):
@@ -15,6 +16,8 @@ class Net(nn.Module):
 
 
 class Trainer:
+    memory_parts = _memory.tape  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         self.device = torch.device("cuda" if device == "gpu" else "cpu")

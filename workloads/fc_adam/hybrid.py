@@ -3,6 +3,7 @@ the short last batch makes the hybridized net trace a second graph. Variant 'imp
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
 from workloads.fc_adam import spec
+from workloads import _memory
 
 VARIANTS = ("imperative",)
 
@@ -15,6 +16,8 @@ class ClippedLogLoss(gluon.loss.Loss):
 
 
 class Trainer:
+    memory_parts = _memory.gluon  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device, variant):
         c = spec.SIZES[size]
         self.ctx = mx.gpu() if device == "gpu" else mx.cpu()

@@ -9,9 +9,10 @@ class Trainer(FloorTrainer):
         super().__init__(spec, size, device)
         self.state = {k: (self.xp.zeros_like(v), self.xp.zeros_like(v)) for k, v in self.p.items()}
         self.t = 0
+        self.hyper = {k: self.config[k] for k in ("lr", "beta1", "beta2", "eps")}
 
     def step(self, batch):
-        xp, p, c = self.xp, self.p, self.config
+        xp, p = self.xp, self.p
         x, y = self.feed(batch, "x", "y")
         a, s_a = K.matmul.forward(xp, x, p["w1"])
         h, s_h = K.relu.forward(xp, a)
@@ -23,7 +24,7 @@ class Trainer(FloorTrainer):
         mn, s_mn = K.mean.forward(xp, m)
         loss, _ = K.neg.forward(xp, mn)
 
-        (g_mn,) = K.neg.backward(xp, None, xp.ones((), loss.dtype))
+        (g_mn,) = K.neg.backward(xp, None, self.one)
         (g_m,) = K.mean.backward(xp, s_mn, g_mn)
         _, g_lg = K.mul.backward(xp, s_m, g_m, needs=(False, True))
         (g_cl,) = K.log.backward(xp, s_lg, g_lg)
@@ -34,9 +35,8 @@ class Trainer(FloorTrainer):
         _, g_w1 = K.matmul.backward(xp, s_a, g_a, needs=(False, True))
 
         self.t += 1
-        for name, g in (("w1", g_w1), ("w2", g_w2)):
-            K.adam.update(xp, p[name], g, *self.state[name], self.t, lr=c["lr"],
-                          beta1=c["beta1"], beta2=c["beta2"], eps=c["eps"])
+        K.adam.update(xp, p["w1"], g_w1, *self.state["w1"], self.t, **self.hyper)
+        K.adam.update(xp, p["w2"], g_w2, *self.state["w2"], self.t, **self.hyper)
         return float(loss)
 
 

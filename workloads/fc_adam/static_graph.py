@@ -1,9 +1,12 @@
 """fc-adam in the TF1 idiom: the 2-3-1 tutorial net with AdamOptimizer.minimize and sess.run."""
 import frameworks.static_graph as tf
 from workloads.fc_adam import spec
+from workloads import _memory
 
 
 class Trainer:
+    memory_parts = _memory.session  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

@@ -2,6 +2,7 @@
 import frameworks.dynamic_tape as torch
 from frameworks.dynamic_tape import nn
 from workloads.lstm import spec
+from workloads import _memory
 
 
 class LanguageModel(nn.Module):
@@ -24,6 +25,7 @@ _KEYS = {"emb": ("embedding.weight", False), "wx": ("lstm.weight_ih_l0", True),
 
 class Trainer:
     """Trains `model_cls` (lstm-cells passes its LSTMCell model and key table; the rest is the same)."""
+    memory_parts = _memory.tape  # what it holds between steps, by kind (workloads/_memory.py)
 
     def __init__(self, size, device, model_cls=LanguageModel, keys=_KEYS):
         c = spec.SIZES[size]

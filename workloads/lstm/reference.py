@@ -17,7 +17,7 @@ class Trainer(FloorTrainer):
         logits, s_logits = K.add.forward(xp, z, p["bo"])
         loss, s_loss = K.softmax_cross_entropy.forward(xp, logits, targets.T.reshape(-1))
 
-        g_logits, _ = K.softmax_cross_entropy.backward(xp, s_loss, xp.ones((), loss.dtype))
+        g_logits, _ = K.softmax_cross_entropy.backward(xp, s_loss, self.one)
         g_z, g_bo = K.add.backward(xp, s_logits, g_logits)
         g_h2, g_wo = K.matmul.backward(xp, s_z, g_z)
         (g_hs,) = K.reshape.backward(xp, s_h2, g_h2)

@@ -1,6 +1,7 @@
 """lstm in the TF1 idiom: embedding_lookup, dynamic_rnn over an LSTMCell (the fused kernel), minimize."""
 import frameworks.static_graph as tf
 from workloads.lstm import spec
+from workloads import _memory
 
 
 def build_graph(c, init, unrolled):
@@ -28,6 +29,8 @@ def build_graph(c, init, unrolled):
 
 
 class Trainer:
+    memory_parts = _memory.session  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, spec, size, device, unrolled):
         self.graph = tf.Graph()
         with self.graph.as_default():

@@ -3,6 +3,7 @@ loss block, autograd.record() + backward() + Trainer('sgd'); hybridized unless v
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
 from workloads.mlp_l2 import spec
+from workloads import _memory
 
 VARIANTS = ("imperative",)
 
@@ -15,6 +16,8 @@ class SumSquaredError(gluon.loss.Loss):
 
 
 class Trainer:
+    memory_parts = _memory.gluon  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device, variant):
         c = spec.SIZES[size]
         self.ctx = mx.gpu() if device == "gpu" else mx.cpu()

@@ -15,7 +15,7 @@ class Trainer(FloorTrainer):
         sq, s_sq = K.square.forward(xp, d)
         loss, s_loss = K.sum.forward(xp, sq)
 
-        (g_sq,) = K.sum.backward(xp, s_loss, xp.ones((), loss.dtype))
+        (g_sq,) = K.sum.backward(xp, s_loss, self.one)
         (g_d,) = K.square.backward(xp, s_sq, g_sq)
         g_yp, _ = K.sub.backward(xp, s_d, g_d, needs=(True, False))
         g_hr, g_w2 = K.matmul.backward(xp, s_yp, g_yp)

@@ -5,11 +5,14 @@ over the batches the trainer is handed, make_one_shot_iterator().get_next()) ins
 table shows what the input pipeline costs."""
 import frameworks.static_graph as tf
 from workloads.mlp_l2 import spec
+from workloads import _memory
 
 VARIANTS = ("dataset",)
 
 
 class Trainer:
+    memory_parts = _memory.session  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device, dataset=False):
         c = spec.SIZES[size]
         init = spec.init_params(size)

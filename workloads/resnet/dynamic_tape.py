@@ -3,6 +3,7 @@ downsample Sequential), AdaptiveAvgPool2d, Dropout, Linear; CrossEntropyLoss, op
 import frameworks.dynamic_tape as torch
 from frameworks.dynamic_tape import nn
 from workloads.resnet import spec
+from workloads import _memory
 
 
 class BasicBlock(nn.Module):
@@ -54,6 +55,8 @@ _CONVS = {"stem": ("conv1", "bn1"), "b1c1": ("layer1.conv1", "layer1.bn1"),
 
 
 class Trainer:
+    memory_parts = _memory.tape  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         self.device = torch.device("cuda" if device == "gpu" else "cpu")

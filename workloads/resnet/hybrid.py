@@ -8,6 +8,7 @@ from frameworks.hybrid import autograd, gluon, nd
 from frameworks.hybrid.gluon import nn
 from workloads._gluon import MeanSoftmaxCELoss
 from workloads.resnet import spec
+from workloads import _memory
 
 VARIANTS = ("imperative",)
 
@@ -44,6 +45,8 @@ class BasicBlockV1(gluon.HybridBlock):
 
 
 class Trainer:
+    memory_parts = _memory.gluon  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device, variant):
         c = spec.SIZES[size]
         self.ctx = mx.gpu() if device == "gpu" else mx.cpu()

@@ -9,11 +9,14 @@ import numpy as np
 
 import frameworks.static_graph as tf
 from workloads.resnet import spec
+from workloads import _memory
 
 _GEOMETRY = {name: (shape, stride, pad) for name, shape, stride, pad in spec.CONVS}
 
 
 class Trainer:
+    memory_parts = _memory.session  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         self.init = init = spec.init_params(size)

@@ -3,6 +3,7 @@ into a classifier; CrossEntropyLoss, optim.SGD with momentum."""
 import frameworks.dynamic_tape as torch
 from frameworks.dynamic_tape import nn
 from workloads.vqa import spec
+from workloads import _memory
 
 
 class VQANet(nn.Module):
@@ -34,6 +35,8 @@ _KEYS = {"c1w": ("conv1.weight", False), "c1b": ("conv1.bias", False), "c2w": ("
 
 
 class Trainer:
+    memory_parts = _memory.tape  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         self.device = torch.device("cuda" if device == "gpu" else "cpu")

@@ -5,6 +5,7 @@ import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
 from workloads._gluon import MeanSoftmaxCELoss
 from workloads.vqa import spec
+from workloads import _memory
 
 VARIANTS = ("imperative",)
 
@@ -33,6 +34,8 @@ class VQANet(gluon.HybridBlock):
 
 
 class Trainer:
+    memory_parts = _memory.gluon  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device, variant):
         c = spec.SIZES[size]
         self.ctx = mx.gpu() if device == "gpu" else mx.cpu()

@@ -3,6 +3,7 @@ import numpy as np
 
 import frameworks.static_graph as tf
 from workloads.vqa import spec
+from workloads import _memory
 
 
 def conv_block(x, w, b):
@@ -12,6 +13,8 @@ def conv_block(x, w, b):
 
 
 class Trainer:
+    memory_parts = _memory.session  # what it holds between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         p = spec.init_params(size)

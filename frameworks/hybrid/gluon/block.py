@@ -8,7 +8,7 @@ import threading
 import numpy
 
 from .. import ndarray, symbol
-from ..autograd import _STATE, invoke
+from ..autograd import _STATE, invoke_prepared
 from ..graph import CachedGraph
 from ..ndarray import NDArray
 from ..symbol import Symbol
@@ -226,9 +226,6 @@ class _Cache:
         self.last = None
 
 
-_NO_ATTRS = {}
-
-
 class HybridBlock(Block):
     """A Block written once as hybrid_forward(F, x, *args, **params), F being nd or sym.
 
@@ -338,9 +335,25 @@ class HybridBlock(Block):
                 break
         else:
             flat, fmt = args, None
-        # the training flag picks Dropout's and BatchNorm's form, so it is part of the signature
-        sig = (_STATE.training, *[(a._data.shape, a._data.dtype, a._node is not None or a._grad_req != "null")
-                                  for a in flat])
+        # one pass over the data inputs reads both the cache signature and what the tape records of them
+        datas, entries, needs = [], [], []
+        sig = [_STATE.training]   # the training flag picks Dropout's and BatchNorm's form
+        for a in flat:
+            d = a._data
+            datas.append(d)
+            node = a._node
+            if node is not None:
+                entries.append((node, a._idx))
+                need = True
+            elif a._grad_req != "null":
+                entries.append((a, 0))
+                need = True
+            else:
+                entries.append(None)
+                need = False
+            needs.append(need)
+            sig.append((d.shape, d.dtype, need))
+        sig = tuple(sig)
         cache = self._cache
         entry = cache.last
         if entry is None or entry.sig != sig:  # the same signature as last call: one tuple compare
@@ -348,7 +361,20 @@ class HybridBlock(Block):
             if entry is None:
                 entry = cache.entries[sig] = self._build(args, list(flat), fmt or [0] * len(flat), sig)
             cache.last = entry
-        out = invoke(entry.graph, [*flat, *entry.arrays], _NO_ATTRS)
+        ctx = a._ctx
+        for a in entry.arrays:   # then the parameters
+            datas.append(a._data)
+            ctx = a._ctx
+            if a._node is not None:
+                entries.append((a._node, a._idx))
+                needs.append(True)
+            elif a._grad_req != "null":
+                entries.append((a, 0))
+                needs.append(True)
+            else:
+                entries.append(None)
+                needs.append(False)
+        out = invoke_prepared(entry.graph, datas, entries, needs, ctx)
         if entry.out_fmt == 0:
             return out
         return _regroup(list(out) if isinstance(out, tuple) else [out], entry.out_fmt)

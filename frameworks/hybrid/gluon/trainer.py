@@ -61,7 +61,14 @@ class Trainer:
                 break
         self._t += 1
         rescale = self._scale / batch_size
-        update, t = self._optimizer.update, self._t
+        t = self._t
+        rule = self._optimizer.plain_rule(rescale)
+        if rule is not None:   # nothing to rescale or clip: the rule straight away
+            for w, xp, state in slots:
+                rule(xp, w._data, w._grad._data, state, t)
+                w._fresh_grad = False
+            return
+        update = self._optimizer.update
         for w, xp, state in slots:
             update(xp, w._data, w._grad._data, state, t, rescale)
             w._fresh_grad = False

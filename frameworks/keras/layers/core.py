@@ -120,7 +120,6 @@ class Flatten(Layer):
         if self.data_format == "channels_first":
             rank = K.ndim(inputs)
             inputs = K.permute_dimensions(inputs, [0] + list(range(2, rank)) + [1])
-            inputs._keras_shape = None
         return K.batch_flatten(inputs)
 
     def get_config(self):

@@ -10,7 +10,6 @@ import frameworks.static_graph as tf
 from ..graph import (SharedVariable, TensorConstant, TensorType, TensorVariable, Variable, apply,  # noqa: F401
                      as_tf, as_variable, constant_value, is_static, static_shape, tf_dtype, upcast)
 from ..graph import as_variable as as_tensor_variable  # noqa: F401
-from .. import graph as _graph
 
 
 def _floatX():
@@ -153,10 +152,6 @@ def _unary(name, tf_fn, np_fn, float_out=True):
     return op
 
 
-def _sigmoid_np(v):
-    return 1 / (1 + np.exp(-v))
-
-
 exp = _unary("exp", tf.exp, np.exp)
 log = _unary("log", tf.log, np.log)
 tanh = _unary("tanh", tf.tanh, np.tanh)
@@ -165,8 +160,6 @@ sqr = _unary("sqr", tf.square, np.square, float_out=False)
 square = sqr
 neg = _unary("neg", tf.negative, np.negative, float_out=False)
 abs_ = _unary("abs_", tf.abs, np.abs, float_out=False)
-sigmoid = _unary("sigmoid", tf.sigmoid, _sigmoid_np)
-relu_ = _unary("relu", tf.nn.relu, lambda v: np.maximum(v, 0), float_out=False)
 floor = _unary("floor", tf.floor, np.floor)
 invert = _unary("invert", tf.logical_not, np.logical_not, float_out=False)
 
@@ -554,6 +547,9 @@ def subtensor(x, index):
                 if isinstance(it, (Variable, list, np.ndarray)) and as_variable(it).ndim > 0]
     if advanced:
         return _advanced(x, items, advanced)
+    rows = _row_slice(x, items)
+    if rows is not None:
+        return rows
     inputs, spec, bcast, axis = [x], [], [], 0
     for it in items:
         if it is None:
@@ -600,6 +596,40 @@ def subtensor(x, index):
             v = _reshape_to(v, dims)
         return v
     return apply("Subtensor", lower, inputs, [TensorType(x.dtype, tuple(bcast))], static=range(1, len(inputs)))
+
+
+def _row_slice(x, items):
+    """shared_data[a:b] (or of a cast of it) with bounds computed from the function's inputs (the tutorials'
+    minibatch `index`): the rows are gathered by ids that the function computes on the host at each call
+    (numpy.arange of the slice), so one lowering serves every index, as one Theano function does."""
+    first = items[0] if items else None
+    if not isinstance(first, slice) or any(not (isinstance(it, slice) and it == slice(None)) for it in items[1:]):
+        return None
+    bounds = [b for b in (first.start, first.stop, first.step) if isinstance(b, Variable)]
+    if not bounds or all(isinstance(b, TensorConstant) for b in bounds):
+        return None
+    n = _shared_rows(x)
+    if n is None:
+        return None
+    for b in bounds:
+        if b.ndim != 0 or np.dtype(b.dtype).kind not in "iu":
+            raise TypeError(f"slice bounds must be integer scalars, got {b!r} of type {b.type}")
+    ids = TensorType("int64", (False,))(f"{x}_rows")
+    ids.tag.host_rows = (first, n)
+
+    def lower(L, v, i):
+        dims = static_shape(v, "subtensor")
+        flat = v if len(dims) == 2 else tf.reshape(v, [dims[0], int(np.prod(dims[1:])) if dims[1:] else 1])
+        return _reshape_to(tf.nn.embedding_lookup(flat, i), [static_shape(i)[0]] + list(dims[1:]))
+    return apply("Subtensor", lower, [x, ids], [TensorType(x.dtype, (False,) + x.broadcastable[1:])],
+                 _closure=tuple(bounds))
+
+
+def _shared_rows(x):
+    """The number of rows of a shared variable, or of a cast of one; None for anything else."""
+    while x.owner is not None and x.owner.op == "cast":
+        x = x.owner.inputs[0]
+    return x._shape[0] if isinstance(x, SharedVariable) and x.ndim > 0 else None
 
 
 def _advanced(x, items, advanced):
@@ -666,4 +696,3 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
 
 
 from . import nnet, signal  # noqa: E402,F401  (submodules: T.nnet.softmax, T.signal.pool)
-from .nnet import sigmoid as _nnet_sigmoid  # noqa: E402,F401

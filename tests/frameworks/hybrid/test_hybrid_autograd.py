@@ -60,6 +60,18 @@ def test_fused_rnn_matches_finite_differences():
     _check(f, x, *ws, rtol=1e-4, atol=1e-7)
 
 
+def test_a_chain_that_forks_after_several_nodes_matches_finite_differences():
+    # backward walks the chain mean <- sum <- relu node by node, then meets the fork at the product
+    rs = np.random.RandomState(1)
+    a, b = rs.standard_normal((3, 4)), rs.standard_normal((4, 2))
+
+    def f(a, b):
+        h = nd.dot(a, b)
+        return nd.mean(nd.sum(nd.relu(h * nd.tanh(h) + 0.1), axis=1))
+
+    _check(f, a, b)
+
+
 def test_a_value_used_twice_accumulates_and_grad_req_add_sums_over_backwards():
     x = nd.array([1.0, 2.0, 3.0])
     x.attach_grad(grad_req="add")

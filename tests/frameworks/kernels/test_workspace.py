@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from frameworks import kernels as K
+from frameworks.kernels.workspace import WorkspacePool, use_pool
 
 R = np.random.RandomState(9)
 N, C = 250, 500
@@ -21,7 +22,7 @@ def labels(n=N, high=C):
 
 
 LARGE = [
-    (K.abs, [x(N, C)], {}), (K.sqrt, [np.abs(x(N, C))], {}), (K.rsqrt, [np.abs(x(N, C)) + 1], {}),
+    (K.relu, [x(N, C)], {}), (K.abs, [x(N, C)], {}), (K.sqrt, [np.abs(x(N, C))], {}), (K.rsqrt, [np.abs(x(N, C)) + 1], {}),
     (K.cast, [x(N, C)], {"dtype": "float32"}), (K.sign, [x(N, C)], {}),
     (K.equal, [x(N, C), x(C)], {}), (K.less_equal, [x(N, C), x(N, C)], {}),
     (K.softmax, [x(N, C)], {}), (K.softmax, [x(N, C)], {"axis": 0}), (K.log_softmax, [x(N, C)], {}),
@@ -74,3 +75,99 @@ def test_workspace_bounds_forward_temporaries(case):
     declared = kernel.workspace_bytes(*[a.shape for a in xs], itemsize=8, **attrs)
     assert peak - now <= declared + SLACK, (
         f"{kernel.name}: forward's temporaries peaked at {peak - now} bytes, workspace_bytes says {declared}")
+
+
+# ---------------------------------------------------------------- the workspace pool (workspace.py)
+
+def _forward_backward(kernel, inputs, attrs):
+    y, saved = kernel.forward(np, *inputs, **attrs)
+    gy = tuple(np.ones_like(o) for o in y) if isinstance(y, tuple) else np.ones_like(y)
+    return y, kernel.backward(np, saved, gy, **attrs)
+
+
+@pytest.mark.parametrize("case", LARGE, ids=[f"{c[0].name}-{i}" for i, c in enumerate(LARGE)])
+def test_only_kernels_declaring_uses_pool_draw_from_it(case):
+    kernel, inputs, attrs = case
+    mine = WorkspacePool(min_bytes=0)
+    old = use_pool(mine)
+    try:
+        _forward_backward(kernel, [a.copy() for a in inputs], attrs)
+    finally:
+        use_pool(old)
+    if not kernel.uses_pool:
+        assert mine.draws == 0, f"{kernel.name} draws from the pool but does not declare uses_pool"
+
+
+@pytest.mark.parametrize("kernel", [k for k in K.REGISTRY.values() if getattr(k, "uses_pool", False)],
+                         ids=lambda k: k.name)
+def test_a_kernel_declaring_uses_pool_draws_from_it(kernel):
+    cases = [c for c in LARGE if c[0] is kernel]
+    assert cases, f"{kernel.name} declares uses_pool: give it a case in LARGE"
+    mine = WorkspacePool(min_bytes=0)
+    old = use_pool(mine)
+    try:
+        for _, inputs, attrs in cases:
+            _forward_backward(kernel, [a.copy() for a in inputs], attrs)
+    finally:
+        use_pool(old)
+    assert mine.draws > 0, f"{kernel.name} declares uses_pool but never draws from the pool"
+
+
+POOLED = [c for c in LARGE if c[0].uses_pool]
+
+
+@pytest.mark.parametrize("case", POOLED, ids=[f"{c[0].name}-{i}" for i, c in enumerate(POOLED)])
+def test_a_pooled_array_is_never_handed_out_while_anything_refers_to_it(case):
+    """Two forwards on different data with the first's y and saved alive, then the first's backward: the
+    same numbers as with no pool at all, so reuse never overwrote a live y, saved array or gradient."""
+    kernel, inputs, attrs = case
+    other = [a[::-1].copy() if a.dtype.kind == "f" else a.copy() for a in inputs]
+
+    def run():
+        y1, s1 = kernel.forward(np, *[a.copy() for a in inputs], **attrs)
+        y2, s2 = kernel.forward(np, *[a.copy() for a in other], **attrs)
+        gy = tuple(np.ones_like(o) for o in y1) if isinstance(y1, tuple) else np.ones_like(y1)
+        g1 = kernel.backward(np, s1, gy, **attrs)
+        kernel.backward(np, s2, gy, **attrs)   # draws again while g1 is alive
+        return [np.array(a, copy=True) for a in _flat((y1, g1))]
+
+    old = use_pool(None)
+    try:
+        want = run()
+    finally:
+        use_pool(old)
+    mine = WorkspacePool(min_bytes=0)
+    old = use_pool(mine)
+    try:
+        run()                       # fills the pool
+        got = run()                 # draws from it
+    finally:
+        use_pool(old)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w, err_msg=f"{kernel.name}: a pooled array was reused while alive")
+
+
+def _flat(values):
+    for v in values:
+        if isinstance(v, tuple):
+            yield from _flat(v)
+        elif v is not None:
+            yield v
+
+
+def test_the_pool_reuses_a_released_array_and_keeps_a_step_s_memory_flat():
+    x_, w_ = np.ones((8, 16, 32, 32)), np.ones((16, 16, 3, 3))
+    mine = WorkspacePool()
+    old = use_pool(mine)
+    try:
+        for _ in range(2):
+            y, saved = K.conv2d.forward(np, x_, w_, pad=1)
+            K.conv2d.backward(np, saved, np.ones_like(y), pad=1)
+        held = mine.nbytes
+        del y, saved
+        y, saved = K.conv2d.forward(np, x_, w_, pad=1)
+        K.conv2d.backward(np, saved, np.ones_like(y), pad=1)
+    finally:
+        use_pool(old)
+    assert mine.nbytes == held, "a step with the same shapes allocated new pooled arrays"
+    assert any(b is y.base for blocks in mine.blocks.values() for b in blocks), "the output is not a reused block"

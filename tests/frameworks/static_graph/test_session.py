@@ -61,6 +61,12 @@ def test_fetch_structures(graph):
         assert sess.run("a:0") == 1.0
         with pytest.raises(TypeError, match="invalid type"):
             sess.run([a, 3])
+        # flat lists and tuples (the fast rebuild), repeated elements, names and ops among them
+        flat = sess.run([a, b, tf.no_op()])
+        assert isinstance(flat, list) and flat[0] == 1.0 and flat[2] is None
+        tup = sess.run((b, a, a, "a:0"))
+        assert isinstance(tup, tuple) and len(tup) == 4 and tup[1] == tup[2] == tup[3] == 1.0
+        assert isinstance(sess.run(Pair(a, b)), Pair) and sess.run([]) == []
 
 
 def test_missing_feed_names_the_placeholder(graph):

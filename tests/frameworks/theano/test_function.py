@@ -78,6 +78,8 @@ def test_givens_substitute_and_shared_values():
     foo = T.fmatrix("foo")
     skip_shared = theano.function([foo], fn_of_state, givens=[(x, foo)])
     np.testing.assert_array_equal(skip_shared(np.ones((1, 2), np.float32)), [[3.0, 3.0]])
+    with pytest.raises(TypeError, match="cannot replace x of type TensorType\\(float32, matrix\\)"):
+        theano.function([], fn_of_state, givens={x: T.dmatrix()})
     from_state = theano.function([], fn_of_state, givens={x: state})
     np.testing.assert_array_equal(from_state(), np.arange(6).reshape(3, 2) * 2 + 1)
     value = state.get_value()
@@ -143,3 +145,59 @@ def test_random_streams_binomial_is_a_fresh_seeded_mask():
     assert set(np.unique(a)) <= {0.0, 1.0} and 0.7 < a.mean() < 0.8 and not np.array_equal(a, b)
     g = theano.function([x], x * MRG_RandomStreams(seed=7).binomial(x.shape, p=0.75, dtype="float32"))
     np.testing.assert_array_equal(g(np.ones((50, 40), np.float32)), a)   # same seed, same first draw
+
+
+def test_in_place_updates_stay_simultaneous():
+    w = theano.shared(np.arange(4, dtype=np.float64), name="w")
+    v = theano.shared(np.ones(4), name="v")
+    step = theano.function([], [w, v], updates=[(w, w - v), (v, v + w), ])
+    out = step()
+    np.testing.assert_array_equal(out[0], np.arange(4.0))
+    np.testing.assert_array_equal(w.get_value(), np.arange(4.0) - 1)
+    np.testing.assert_array_equal(v.get_value(), np.arange(4.0) + 1)
+    rev = theano.function([], [], updates=[(w, w + w[::-1])])
+    rev()
+    np.testing.assert_array_equal(w.get_value(), [1.0, 1.0, 1.0, 1.0])
+    a = theano.shared(np.array([1.0, 2.0]), name="a")
+    b = theano.shared(np.array([10.0, 20.0]), name="b")
+    g = T.dvector("g")
+    sgd = theano.function([g], [], updates=[(a, a - 0.5 * b), (b, b - 0.5 * a)], on_unused_input="ignore")
+    sgd(np.zeros(2))
+    np.testing.assert_array_equal(a.get_value(), [-4.0, -8.0])
+    np.testing.assert_array_equal(b.get_value(), [9.5, 19.0])
+
+
+def test_one_backward_pass_for_a_grad_per_parameter():
+    """[T.grad(cost, w) for w in params] (the mlp tutorial) lowers to one tf.gradients, as Theano merges it."""
+    from frameworks.theano.runtime import runtime
+    x = T.fmatrix("x")
+    ws = [theano.shared(np.full((3, 3), 0.1 * (i + 1), np.float32)) for i in range(3)]
+    h = x
+    for w in ws:
+        h = T.tanh(T.dot(h, w))
+    cost = T.sum(h)
+    graph = runtime().graph
+    before = sum(op.type.endswith("Grad") for op in graph.get_operations())
+    f = theano.function([x], [T.grad(cost, w) for w in ws])
+    grads = f(np.ones((2, 3), np.float32))
+    assert sum(op.type.endswith("Grad") for op in graph.get_operations()) - before == 7   # 3 tanh, 3 dot, sum
+    together = theano.function([x], T.grad(cost, ws))(np.ones((2, 3), np.float32))
+    for a, b in zip(grads, together):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_shape_error_names_the_node_its_shapes_and_the_line_that_built_it():
+    x, w = T.fmatrix("x"), T.fmatrix("w")
+    f = theano.function([x, w], T.dot(x, w))
+    with pytest.raises(ValueError, match=r"(?s)Apply node that caused the error: dot\(x, w\).*Inputs shapes: "
+                                         r"\[\(2, 3\), \(4, 5\)\].*test_function.py:\d+"):
+        f(np.ones((2, 3), np.float32), np.ones((4, 5), np.float32))
+
+
+def test_outputs_are_ndarrays_even_for_scalars():
+    x = T.fvector("x")
+    f = theano.function([x], [T.sum(x), T.argmax(x)])
+    total, arg = f(np.array([1.0, 3.0, 2.0], np.float32))
+    assert type(total) is np.ndarray and total.shape == () and total.dtype == np.float32 and total == 6.0
+    assert type(arg) is np.ndarray and arg.dtype == np.int64 and arg == 1
+    assert type(theano.function([x], T.sum(x))(np.ones(2, np.float32))) is np.ndarray

@@ -3,7 +3,7 @@ filters are flipped unless filter_flip=False), lowered onto static_graph's tf.nn
 import numpy as np
 
 import frameworks.static_graph as tf
-from ...graph import TensorType, apply, as_tf, as_variable, is_static, static_shape
+from ...graph import TensorType, apply, as_tf, as_variable, static_shape
 from . import bn  # noqa: F401
 
 

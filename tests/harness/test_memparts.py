@@ -1,0 +1,146 @@
+"""The memory breakdown (harness/memparts.py): allocations counted once, parts that add up to the measured
+peak, the check that says when they do not, the liveness lower bound, and the GPU path."""
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import workloads
+from frameworks import kernels
+from harness import measure, memparts
+from tests.conftest import GPU_SKIP_REASON
+
+MIB = 1 << 20
+
+
+def test_claim_counts_an_allocation_once_in_the_first_part_that_holds_it():
+    w = np.zeros((100, 10), np.float32)      # 4000 bytes
+    g = np.zeros(250, np.float32)            # 1000 bytes
+    taken = {}
+    parts = memparts.claim({"grads": [w.T, g, g[:10]], "params": [w, w.reshape(-1)],
+                            "buffers": [{"a": [g]}, (np.ones(3, np.float64),)]}, taken)
+    assert parts == {"params": 4000, "optimizer": 0, "grads": 1000, "buffers": 24, "saved": 0}
+    assert taken[memparts.extent(w)[0]] == "params"
+
+
+def test_extent_of_a_view_is_its_owner():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    assert memparts.extent(a.T[1:]) == memparts.extent(a) == (a.__array_interface__["data"][0], 48)
+
+
+def test_check_says_when_the_parts_do_not_add_up():
+    peak = 10 * MIB
+    good = dict(total=int(10.3 * MIB), unclaimed_arrays=MIB)
+    assert memparts.check(good, peak) == ""
+    over = dict(total=11 * MIB, unclaimed_arrays=MIB)
+    assert "+10.0% of the 10.00 MB peak" in memparts.check(over, peak)
+    double = dict(total=10 * MIB, unclaimed_arrays=-2 * MIB)
+    assert "claim 2.00 MB more than the arrays alive" in memparts.check(double, peak)
+    assert memparts.check(good, None) == "no peak measured"
+    # a tiny cell is judged within the slack: the hook's own objects are a few KiB
+    assert memparts.check(dict(total=30_000, unclaimed_arrays=0), 20_000) == ""
+
+
+def _breakdown(engine, workload="mlp-l2", size="small"):
+    w = workloads.get(workload)
+    task = dict(engine=engine, workload=workload, size=size, device="cpu")
+    t = w.trainer(engine, size)          # as the timing pass before it: imports and caches done
+    t.step(w.batch(0, size))
+    del t
+    gc.collect()
+    return measure.cpu_memory_pass(task, w, 2)
+
+
+@pytest.mark.parametrize("engine", ["reference", "dynamic_tape", "layer_config"])
+def test_the_parts_add_up_to_the_peak_of_the_plain_memory_pass(engine):
+    row = _breakdown(engine)
+    assert row["mem_parts_check"] == "ok"
+    assert row["mem_parts_sum_mb"] == pytest.approx(row["peak_mem_mb"], rel=0.05)
+    assert sum(row[f"mem_{p}_mb"] for p in memparts.PARTS) == pytest.approx(row["mem_parts_sum_mb"])
+    # mlp-l2 small: w1 (1000 x 100) and w2 (100 x 10) float32
+    assert row["mem_params_mb"] * MIB == pytest.approx(404_000)
+    assert row["mem_temporaries_mb"] >= 0 and row["mem_bookkeeping_mb"] > 0
+    assert row["live_bound_mb"] * MIB >= 404_000
+    assert row["peak_mem_mb"] >= row["live_bound_mb"]
+
+
+def test_each_style_reports_what_it_keeps():
+    tape, caffe, ref = (_breakdown(e) for e in ("dynamic_tape", "layer_config", "reference"))
+    # PyTorch keeps .grad between steps (zero_grad runs after forward); the floor's grads are locals
+    assert tape["mem_grads_mb"] * MIB == pytest.approx(404_000)
+    assert ref["mem_grads_mb"] == 0
+    # Caffe keeps every param diff, the solver history and each top blob with its diff
+    assert caffe["mem_grads_mb"] * MIB == pytest.approx(404_000)
+    assert caffe["mem_optimizer_mb"] * MIB == pytest.approx(404_000)    # SGD's history (momentum 0 too)
+    assert caffe["mem_buffers_mb"] > 0
+
+
+def test_every_engine_module_reports_its_parts():
+    """Each engine's trainer.memory_parts(): only known kinds, arrays only, the parameters all there."""
+    w = workloads.get("vqa")
+    spec_bytes = sum(a.nbytes for a in w.init_params("small").values())
+    for engine in ("reference", "static_graph", "dynamic_tape", "layer_config", "hybrid"):
+        t = w.trainer(engine, "small")
+        t.step(w.batch(0, "small"))
+        parts = t.memory_parts()
+        assert set(parts) <= set(memparts.ENGINE_PARTS) | {"saved"}, engine
+        assert all(memparts.is_array(a) for v in parts.values() for a in memparts.flat_arrays(v)), engine
+        got = memparts.claim(parts)
+        assert got["params"] == spec_bytes, engine
+        assert got["optimizer"] == spec_bytes, engine     # SGD with momentum: one velocity per parameter
+
+
+def test_a_step_that_changes_between_iterations_is_refused():
+    class Odd:
+        n = 0
+
+        def step(self, batch):
+            self.n += 1
+            for _ in range(self.n):
+                kernels.relu.forward(np, batch["x"])
+            return 0.0
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(RuntimeError, match="not the same from one iteration to the next"):
+            memparts.decompose(Odd, [{"x": np.ones(4)}] * 3, memparts.CpuMeter(), kernels.install_hook,
+                               kernels.remove_hook)
+    finally:
+        tracemalloc.stop()
+        kernels.remove_hook()
+
+
+def test_liveness_bound_of_a_chain():
+    """x -> relu -> relu -> sum, backward, no parameters. sum's gradient is a broadcast view of the 4-byte
+    seed, so at the first backward relu the live allocations are both relus' saved outputs (4000 B each),
+    the gradient it writes (4000 B) and the seed."""
+    class Chain:
+        def step(self, batch):
+            x = batch["x"]
+            a, sa = kernels.relu.forward(np, x)
+            b, sb = kernels.relu.forward(np, a)
+            loss, sl = kernels.sum.forward(np, b)
+            (gb,) = kernels.sum.backward(np, sl, np.ones((), np.float32))
+            (ga,) = kernels.relu.backward(np, sb, gb)
+            (gx,) = kernels.relu.backward(np, sa, ga)
+            return float(loss)
+
+    x = np.ones(1000, np.float32)
+    bound = memparts.liveness_bound(Chain, [{"x": x}] * 2, kernels.install_hook, kernels.remove_hook)
+    # the backward of the second relu reads b (saved) and gb, writes ga; a is still saved for the first;
+    # x, the batch, is left out
+    assert bound == 3 * 4000 + 4
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(GPU_SKIP_REASON is not None, reason=GPU_SKIP_REASON or "")
+def test_gpu_breakdown_adds_up():
+    w = workloads.get("mlp-l2")
+    task = dict(engine="dynamic_tape", workload="mlp-l2", size="small", device="gpu")
+    xp = kernels.get_xp("gpu")
+    sync = lambda: kernels.synchronize(xp)  # noqa: E731
+    trainer = w.trainer("dynamic_tape", "small", "gpu")
+    row = measure.gpu_memory_pass(task, w, trainer, sync, 2)
+    assert row["mem_parts_check"] == "ok", row
+    assert row["mem_params_mb"] * MIB >= 404_000

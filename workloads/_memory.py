@@ -1,0 +1,66 @@
+"""trainer.memory_parts() for each engine, written once per engine: what a trainer holds between steps,
+as arrays by kind, found by walking the trainer's own attributes for that engine's objects.
+
+The contract (harness/README.md, "Memory breakdown"): `t.memory_parts() -> {kind: [arrays]}` with kinds
+"params" (parameters and running statistics), "grads", "optimizer" (state), "buffers" (planned buffers
+held between steps), each a list of the engine's device arrays (numpy or cupy). Arrays, not byte counts,
+so the harness can count memory shared by two kinds, or by a view, once. It must only read (it is called
+in the middle of a step, from the kernel hook) and must not allocate lazily created arrays.
+"""
+
+
+def _arrays(value, depth=0):
+    """The arrays in an attribute: an array itself, or inside dicts, lists and tuples."""
+    if hasattr(value, "nbytes") and hasattr(value, "shape") and hasattr(value, "dtype"):
+        return [value]
+    if depth > 3:
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _arrays(v, depth + 1)]
+    return []
+
+
+OPTIMIZER_ATTRS = ("velocity", "state")   # what the reference trainers call their optimizer state
+
+
+def floor(trainer):
+    """reference: `p` and any running statistics are params; `velocity` / `state` optimizer state.
+    The floor keeps no gradients between steps (they are locals of step())."""
+    params, opt = [], []
+    for k, v in vars(trainer).items():
+        (opt if k in OPTIMIZER_ATTRS else params).extend(_arrays(v))
+    return {"params": params, "optimizer": opt}
+
+
+def tape(trainer):
+    """dynamic_tape: every nn.Module and optim.Optimizer the trainer holds."""
+    from frameworks.dynamic_tape import nn, optim
+    from frameworks.dynamic_tape._memory import held_arrays
+    attrs = list(vars(trainer).values())
+    return held_arrays([m for m in attrs if isinstance(m, nn.Module)],
+                       [o for o in attrs if isinstance(o, optim.Optimizer)])
+
+
+def session(trainer):
+    """static_graph: the Session the trainer holds (variables, slots, the plans' buffers, constants)."""
+    import frameworks.static_graph as tf
+    from frameworks.static_graph._memory import held_arrays
+    sess = next(v for v in vars(trainer).values() if isinstance(v, tf.Session))
+    return held_arrays(sess)
+
+
+def gluon(trainer):
+    """hybrid: every Block's collect_params() and every gluon.Trainer the trainer holds."""
+    from frameworks.hybrid import gluon as g
+    from frameworks.hybrid._memory import held_arrays
+    attrs = list(vars(trainer).values())
+    params = {id(p): p for b in attrs if isinstance(b, g.Block) for p in b.collect_params().values()}
+    return held_arrays(list(params.values()), [t for t in attrs if isinstance(t, g.Trainer)])
+
+
+def caffe(trainer):
+    """layer_config: the trainer's Solver and its Net."""
+    from frameworks.layer_config._memory import held_arrays
+    return held_arrays(trainer.solver)
