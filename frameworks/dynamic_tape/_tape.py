@@ -10,6 +10,8 @@ import numpy as np
 from frameworks.kernels import ShapeError, array_module, explain_failure
 
 _ndarray = np.ndarray
+_NEEDS_1 = (True,)
+_new = object.__new__
 _getrefcount = sys.getrefcount
 Tensor = None  # the Tensor class; _tensor.py binds it here when it defines it (the tape makes results)
 
@@ -381,9 +383,39 @@ def _apply(kernel, inputs, arrays, attrs=None):
     if _GradMode.enabled:
         for t in inputs:
             if t is not None and t.requires_grad:
-                node = Node(kernel, saved, attrs, tuple(map(_edge, inputs)), xp)
+                # Node(kernel, saved, attrs, edges, xp), inline (one Python call less per recorded op)
+                node = _new(Node)
+                node.kernel = kernel
+                node.saved = saved
+                node.attrs = attrs
+                n = len(inputs)
+                if n == 1:  # t: _edge(t), inline
+                    g = t.grad_fn
+                    node.edges = (t if g is None else g if g.n_out == 1 else (g, t._index),)
+                    node.needs = _NEEDS_1
+                elif n == 2:
+                    a, b = inputs
+                    a, b = _edge(a), _edge(b)
+                    node.edges = (a, b)
+                    node.needs = (a is not None, b is not None)
+                else:
+                    node.edges = edges = tuple(map(_edge, inputs))
+                    node.needs = tuple(map(_NOT_NONE, edges))
+                node.xp = xp
+                node.pending = node.retained = node.versions = None
+                node.n_out = 1
+                node.seq = _next_seq()
                 break
-    out = Tensor._result(y, node)
+    # Tensor._result, inline (one Python call less per op)
+    if y.__class__ is not _ndarray and not isinstance(y, _ndarray) and y.__class__.__module__ == "numpy":
+        y = np.asarray(y)
+    out = _new(Tensor)
+    out._array = y
+    out.requires_grad = node is not None
+    out.grad = None
+    out.grad_fn = node
+    out._index = 0
+    out._vc = [0]
     if plan is None:  # no declared facts: test for a view, search `saved`
         if y.base is not None:
             _share_version(out, inputs)
@@ -398,6 +430,13 @@ def _apply(kernel, inputs, arrays, attrs=None):
             if saves_out:  # relu, sigmoid, tanh, exp, softmax: the output only
                 box = out._vc
                 node.versions = ((box, box[0], out._array),)
+        elif idx is None and not saves_out:  # every input (matmul, mul, div, log, ...), inline
+            vs = ()
+            for t in inputs:
+                if t is not None:
+                    box = t._vc
+                    vs += ((box, box[0], t._array),)
+            node.versions = vs or None
         else:
             node.versions = _declared_versions(idx, inputs, out if saves_out else None)
     return out
