@@ -26,12 +26,14 @@ OPTIMIZER_ATTRS = ("velocity", "state")   # what the reference trainers call the
 
 
 def floor(trainer):
-    """reference: `p` and any running statistics are params; `velocity` / `state` optimizer state.
-    The floor keeps no gradients between steps (they are locals of step())."""
-    params, opt = [], []
+    """reference: `p` and any other dict of arrays (running statistics) are params; `velocity` / `state`
+    optimizer state; a bare array attribute (the loss's gradient seed) a buffer. The floor keeps no
+    gradients between steps (they are locals of step())."""
+    params, opt, buffers = [], [], []
     for k, v in vars(trainer).items():
-        (opt if k in OPTIMIZER_ATTRS else params).extend(_arrays(v))
-    return {"params": params, "optimizer": opt}
+        part = opt if k in OPTIMIZER_ATTRS else buffers if hasattr(v, "nbytes") else params
+        part.extend(_arrays(v))
+    return {"params": params, "optimizer": opt, "buffers": buffers}
 
 
 def tape(trainer):
