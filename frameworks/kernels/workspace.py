@@ -8,8 +8,8 @@ A pooled block is handed out again only when nothing but the pool refers to it: 
 (every array handed out is a view of its block, and a view refers to its base), no output an engine still
 holds. So reuse can never alias a live array, and no engine needs to say when a buffer dies. Blocks are
 kept by size class, not by shape, so one block serves the scratch of forward and the gradients of backward
-alike and the pool holds little that is idle. Each thread has its own pool; an engine that owns its memory
-may install its own (`use_pool(WorkspacePool())`) or none (`use_pool(None)`: every call allocates afresh).
+alike and the pool holds little that is idle. Each thread has its own pool, none by default (see pool()); an
+owner installs one with `use_pool(WorkspacePool())` and removes it with `use_pool(None)`.
 Kernels that draw from the pool say so with the fact `uses_pool` (tests/frameworks/kernels/test_workspace.py
 checks it)."""
 import sys
@@ -90,10 +90,13 @@ _LOCAL = threading.local()
 
 
 def pool():
-    """This thread's pool (a default one is made on first use)."""
+    """This thread's pool. The default is no reuse (every request allocates afresh) until an owner installs
+    a pool with use_pool: with a pool on by default, tests/frameworks/keras/test_callbacks_saving.py (its
+    second test, after the first) trained to different losses, so something keeps using an array it holds
+    no reference to; until that is found, reuse is opt-in."""
     p = getattr(_LOCAL, "pool", None)
     if p is None:
-        p = _LOCAL.pool = WorkspacePool()
+        p = _LOCAL.pool = _NoPool()
     return p
 
 
