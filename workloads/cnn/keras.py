@@ -9,7 +9,7 @@ import numpy as np
 from frameworks.keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from frameworks.keras.models import Sequential
 from frameworks.keras.optimizers import SGD
-from workloads import _keras
+from workloads import _keras, _memory
 from workloads.cnn import spec
 
 CF = "channels_first"
@@ -25,6 +25,7 @@ def to_chw_rows(w, c, h, wd):
 
 
 class Trainer:
+    memory_parts = _memory.keras  # what it holds between steps, by kind (workloads/_memory.py)
     def __init__(self, size, device):
         c = spec.SIZES[size]
         p = spec.init_params(size)

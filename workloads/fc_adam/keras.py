@@ -4,7 +4,7 @@ from frameworks.keras import backend as K
 from frameworks.keras.layers import Dense
 from frameworks.keras.models import Sequential
 from frameworks.keras.optimizers import Adam
-from workloads import _keras
+from workloads import _keras, _memory
 from workloads.fc_adam import spec
 
 
@@ -13,6 +13,7 @@ def clipped_log_loss(y_true, y_pred):
 
 
 class Trainer:
+    memory_parts = _memory.keras  # what it holds between steps, by kind (workloads/_memory.py)
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

@@ -8,11 +8,12 @@ import numpy as np
 from frameworks.keras.layers import CuDNNLSTM, Dense, Embedding
 from frameworks.keras.models import Sequential
 from frameworks.keras.optimizers import SGD
-from workloads import _keras
+from workloads import _keras, _memory
 from workloads.lstm import spec
 
 
 class Trainer:
+    memory_parts = _memory.keras  # what it holds between steps, by kind (workloads/_memory.py)
     def __init__(self, spec, size, device):
         c = spec.SIZES[size]
         p = spec.init_params(size)

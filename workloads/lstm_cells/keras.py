@@ -6,7 +6,7 @@ from frameworks.keras import initializers
 from frameworks.keras.layers import RNN, Dense, Embedding, Layer
 from frameworks.keras.models import Sequential
 from frameworks.keras.optimizers import SGD
-from workloads import _keras
+from workloads import _keras, _memory
 from workloads.lstm_cells import spec
 
 
@@ -37,6 +37,7 @@ class TwoBiasLSTMCell(Layer):
 
 
 class Trainer:
+    memory_parts = _memory.keras  # what it holds between steps, by kind (workloads/_memory.py)
     def __init__(self, size, device):
         c = spec.SIZES[size]
         p = spec.init_params(size)

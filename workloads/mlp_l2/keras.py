@@ -4,7 +4,7 @@ from frameworks.keras import backend as K
 from frameworks.keras.layers import Dense
 from frameworks.keras.models import Sequential
 from frameworks.keras.optimizers import SGD
-from workloads import _keras
+from workloads import _keras, _memory
 from workloads.mlp_l2 import spec
 
 
@@ -14,6 +14,7 @@ def sum_squared_error(y_true, y_pred):
 
 
 class Trainer:
+    memory_parts = _memory.keras  # what it holds between steps, by kind (workloads/_memory.py)
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

@@ -9,7 +9,7 @@ from frameworks.keras.layers import (Activation, BatchNormalization, Conv2D, Den
                                      GlobalAveragePooling2D, Input, ZeroPadding2D, add)
 from frameworks.keras.models import Model
 from frameworks.keras.optimizers import SGD
-from workloads import _keras
+from workloads import _keras, _memory
 from workloads.resnet import spec
 
 CF = "channels_first"
@@ -17,6 +17,7 @@ _GEOMETRY = {name: (shape, stride, pad) for name, shape, stride, pad in spec.CON
 
 
 class Trainer:
+    memory_parts = _memory.keras  # what it holds between steps, by kind (workloads/_memory.py)
     def __init__(self, size, device):
         c = spec.SIZES[size]
         p = spec.init_params(size)

@@ -10,7 +10,7 @@ from frameworks.keras.layers import (Conv2D, CuDNNLSTM, Dense, Embedding, Flatte
                                      concatenate)
 from frameworks.keras.models import Model
 from frameworks.keras.optimizers import SGD
-from workloads import _keras
+from workloads import _keras, _memory
 from workloads.cnn.keras import to_chw_rows, to_hwc_rows
 from workloads.vqa import spec
 
@@ -18,6 +18,7 @@ CF = "channels_first"
 
 
 class Trainer:
+    memory_parts = _memory.keras  # what it holds between steps, by kind (workloads/_memory.py)
     def __init__(self, size, device):
         c = spec.SIZES[size]
         p = spec.init_params(size)
