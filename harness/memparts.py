@@ -19,6 +19,8 @@ import weakref
 
 import numpy as np
 
+from workloads._memory import flat_arrays, is_array  # noqa: F401  (one walker for engines and harness)
+
 MIB = float(1 << 20)
 ENGINE_PARTS = ("params", "optimizer", "grads", "buffers")   # claim order: a shared allocation counts once
 PARTS = ENGINE_PARTS + ("saved", "temporaries", "bookkeeping")
@@ -34,12 +36,6 @@ HERE = os.path.abspath(__file__)
 
 # ------------------------------------------------------------------------------------------- arrays
 
-def is_array(x):
-    """A NumPy or CuPy array (a device array an engine holds)."""
-    return isinstance(x, np.ndarray) or (type(x).__module__.startswith("cupy")
-                                         and hasattr(x, "__cuda_array_interface__"))
-
-
 def extent(a):
     """(address, bytes) of the allocation array `a` lives in (a view: its owner's)."""
     if hasattr(a, "__cuda_array_interface__"):
@@ -49,19 +45,6 @@ def extent(a):
     while type(getattr(o, "base", None)).__name__ == "ndarray":
         o = o.base
     return (o.__array_interface__["data"][0], o.nbytes)
-
-
-def flat_arrays(x, depth=0):
-    """Arrays inside x (an array, or tuples, lists and dicts of them)."""
-    if is_array(x):
-        return [x]
-    if depth > 4:
-        return []
-    if isinstance(x, dict):
-        x = list(x.values())
-    if isinstance(x, (tuple, list)):
-        return [a for v in x for a in flat_arrays(v, depth + 1)]
-    return []
 
 
 def claim(parts, taken=None):

@@ -7,18 +7,25 @@ held between steps), each a list of the engine's device arrays (numpy or cupy). 
 so the harness can count memory shared by two kinds, or by a view, once. It must only read (it is called
 in the middle of a step, from the kernel hook) and must not allocate lazily created arrays.
 """
+import numpy as np
 
 
-def _arrays(value, depth=0):
-    """The arrays in an attribute: an array itself, or inside dicts, lists and tuples."""
-    if hasattr(value, "nbytes") and hasattr(value, "shape") and hasattr(value, "dtype"):
-        return [value]
-    if depth > 3:
+def is_array(x):
+    """A NumPy or CuPy array (a device array an engine holds)."""
+    return isinstance(x, np.ndarray) or (type(x).__module__.startswith("cupy")
+                                         and hasattr(x, "__cuda_array_interface__"))
+
+
+def flat_arrays(x, depth=0):
+    """Arrays inside x (an array, or tuples, lists and dicts of them); the harness counts with it too."""
+    if is_array(x):
+        return [x]
+    if depth > 4:
         return []
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return [a for v in value for a in _arrays(v, depth + 1)]
+    if isinstance(x, dict):
+        x = list(x.values())
+    if isinstance(x, (tuple, list)):
+        return [a for v in x for a in flat_arrays(v, depth + 1)]
     return []
 
 
@@ -32,7 +39,7 @@ def floor(trainer):
     params, opt, buffers = [], [], []
     for k, v in vars(trainer).items():
         part = opt if k in OPTIMIZER_ATTRS else buffers if hasattr(v, "nbytes") else params
-        part.extend(_arrays(v))
+        part.extend(flat_arrays(v))
     return {"params": params, "optimizer": opt, "buffers": buffers}
 
 
