@@ -11,20 +11,23 @@ import numpy as np
 from tests.harness.fakes.misbehave import spec
 
 
-def _note_pid(kind):
-    """Leave this process's pid in $STYLEBENCH_FAKE_PIDS (tests check that nothing outlives a run)."""
+def _note_pid(kind, pid=None):
+    """Leave a pid (default: this process's) in $STYLEBENCH_FAKE_PIDS (tests check that nothing outlives a run)."""
     where = os.environ.get(spec.PIDS_ENV)
     if where:
-        with open(os.path.join(where, f"{kind}-{os.getpid()}"), "w"):
+        with open(os.path.join(where, f"{kind}-{pid or os.getpid()}"), "w"):
             pass
 
 
 def _fork_sleeper():
-    """A grandchild that would sleep for an hour (it holds the result pipe open, as any fork does)."""
-    if os.fork() == 0:
-        _note_pid("grandchild")
+    """A grandchild that would sleep for an hour (it holds the result pipe open, as any fork does). The parent
+    notes its pid before going on, so a parent that crashes at once cannot race the note (the runner may
+    kill the grandchild before it has run a line)."""
+    pid = os.fork()
+    if pid == 0:
         time.sleep(3600)
         os._exit(0)
+    _note_pid("grandchild", pid)
 
 
 def _hook_installed():
