@@ -229,7 +229,7 @@ def batch_extents(batches):
 
 def decompose(build, batches, meter, install_hook, remove_hook):
     """Build a trainer with the probe installed and take its step apart. `batches`: three batches (warm-up,
-    locate, decompose). Returns {part: bytes, total, at, saved_fwd, located_peak}."""
+    locate, decompose). Returns {part: bytes, total, at, saved_fwd}."""
     probe = Probe(meter)
     probe.untraced = batch_extents(batches)
     before = meter.current()
@@ -246,7 +246,7 @@ def decompose(build, batches, meter, install_hook, remove_hook):
         probe.begin("locate", trainer)
         trainer.step(batches[1])
         probe.end()
-        located, probe.target = probe.best
+        probe.target = probe.best[1]
         n_segments = probe.seg
         probe.begin("decompose", trainer)
         trainer.step(batches[2])
@@ -266,7 +266,6 @@ def decompose(build, batches, meter, install_hook, remove_hook):
     out["unclaimed_arrays"] = s["arrays"] - known
     out["at"] = probe.label(probe.target)
     out["saved_fwd"] = probe.saved_fwd if probe.saved_fwd is not None else 0
-    out["located_peak"] = located
     return out
 
 

@@ -69,13 +69,6 @@ def gluon(trainer):
     return held_arrays(list(params.values()), [t for t in attrs if isinstance(t, g.Trainer)])
 
 
-def caffe(trainer):
-    """layer_config: the trainer's Solver and its Net."""
-    from frameworks.layer_config._memory import held_arrays
-    return held_arrays(trainer.solver)
-
-
-
 def keras(trainer):
     """keras: the Session the Keras backend runs the trainer's graph in. The model's weights are the
     params; every other variable in it is the optimizer's (Keras makes its moments and iteration count
@@ -84,10 +77,5 @@ def keras(trainer):
     from frameworks.keras import backend as K
     from frameworks.keras.models import Model
     from frameworks.static_graph._memory import held_arrays
-    sess = K.get_session(trainer.graph)
     weights = {id(w) for m in vars(trainer).values() if isinstance(m, Model) for w in m.weights}
-    stores = [s for s in sess._stores.values() if s.value is not None]
-    parts = held_arrays(sess)
-    parts["params"] = [s.value for s in stores if id(s.var) in weights]
-    parts["optimizer"] = [s.value for s in stores if id(s.var) not in weights]
-    return parts
+    return held_arrays(K.get_session(trainer.graph), is_param=lambda var: id(var) in weights)
