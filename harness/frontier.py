@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from harness import machine
+
 OOM_EXIT = 3
 FIELDS = ("engine", "workload", "size", "device", "limit_mb", "batch", "status", "vm_peak_mb", "seconds",
           "detail")
@@ -84,7 +86,7 @@ def _vm_peak_mb():
 def probe(engine, workload, batch, limit, device="cpu", size="small", timeout=300.0):
     """One child at `batch`: a row dict with status ok or oom; FrontierError for any other failure."""
     task = dict(engine=engine, workload=workload, batch=batch, limit=limit, device=device, size=size)
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env = dict(os.environ, **{k: "1" for k in machine.THREAD_VARS})
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     t0 = time.monotonic()

@@ -4,15 +4,9 @@ import numpy as np
 
 import frameworks.theano as theano
 import frameworks.theano.tensor as T
-from frameworks.theano.tensor.nnet import conv2d
-from frameworks.theano.tensor.signal import pool
+from workloads.cnn.theano import conv_pool
 from workloads.lstm_cells.theano import lstm_layer
 from workloads.vqa import spec
-
-
-def conv_pool(x, w, b):
-    out = T.nnet.relu(conv2d(x, w, border_mode="half", filter_flip=False) + b.dimshuffle("x", 0, "x", "x"))
-    return pool.pool_2d(out, ws=(2, 2), ignore_border=True)
 
 
 def momentum(cost, params, lr, mu):
