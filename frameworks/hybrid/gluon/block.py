@@ -361,7 +361,7 @@ class HybridBlock(Block):
             if entry is None:
                 entry = cache.entries[sig] = self._build(args, list(flat), fmt or [0] * len(flat), sig)
             cache.last = entry
-        ctx = a._ctx
+        ctx = flat[0]._ctx if flat else None   # (a block may take no data input: its parameters' then)
         for a in entry.arrays:   # then the parameters
             datas.append(a._data)
             ctx = a._ctx
