@@ -70,9 +70,13 @@ class BatchNormalization(Layer):
             var_c = var_c * (n / (n - 1.0))
         self.add_update([K.moving_average_update(self.moving_mean, mean_c, self.momentum),
                          K.moving_average_update(self.moving_variance, var_c, self.momentum)], inputs)
-        return K.in_train_phase(lambda: normalize(mean, variance),
-                                lambda: normalize(param(self.moving_mean), param(self.moving_variance)),
-                                training=training)
+        # the phase picks the (C,)-sized statistics, then one normalization runs: our K.switch computes
+        # both branches (no tf.cond), so picking the normalized outputs would normalize twice a step
+        out = normalize(K.in_train_phase(mean, param(self.moving_mean), training=training),
+                        K.in_train_phase(variance, param(self.moving_variance), training=training))
+        if training is None:
+            out._uses_learning_phase = True
+        return out
 
     def get_config(self):
         config = {"axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
