@@ -111,14 +111,31 @@ def _schedule(sess, elements, fed):
     return nodes
 
 
+_SMALL_CONST_BYTES = 1024   # Consts up to this size are compared by value (larger ones: by identity)
+
+
+def _const_key(op):
+    """Equal small constants are one value (Grappler's dedup): same dtype, shape and bytes, and the same
+    control inputs (a reader must still wait for what its own constant waited for)."""
+    v = op.attrs.get("value")
+    if not isinstance(v, np.ndarray) or v.nbytes > _SMALL_CONST_BYTES:
+        return None
+    return ("Const", v.dtype.str, v.shape, v.tobytes(), frozenset(op.control_inputs))
+
+
 def _cse(nodes):
-    """Merge nodes of the same pure type, inputs and attributes into the first one."""
+    """Merge nodes of the same pure type, inputs and attributes into the first one; equal small Consts
+    are merged too, so the ops reading them merge in turn."""
     seen, rename, kept = {}, {}, []
     for n in nodes:
         n.ins = [rename.get(t, t) for t in n.ins]
         op = n.op
-        if (op.kernel is not None or op.type in _PURE_GRAPH_OPS) and _pure(op):
+        key = None
+        if op.type == "Const":
+            key = _const_key(op)
+        elif (op.kernel is not None or op.type in _PURE_GRAPH_OPS) and _pure(op):
             key = (op.type, tuple(id(t) for t in n.ins), repr(sorted(op.attrs.items())))
+        if key is not None:
             first = seen.get(key)
             if first is not None:
                 rename.update(zip(n.outs, first.outs))

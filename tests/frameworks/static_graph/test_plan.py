@@ -1,4 +1,5 @@
 """The compiled plan: caching, memory plan (liveness, shared buffers, freed saved values), optional passes."""
+import collections
 import itertools
 import re
 
@@ -179,3 +180,30 @@ def test_memory_optimization_accumulates_add_n_as_its_inputs_arrive():
     # running sum and the contribution being added
     assert mem0["peak_live_bytes"] - mem1["peak_live_bytes"] >= 3 * w_bytes
     assert "AddN" not in src0 and re.search(r"out=(v\d+)\)", src1)   # inline add kernels, in place
+
+
+def test_cse_merges_equal_small_constants_and_then_their_readers():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [3], name="x")
+        a = x * tf.constant(2.0)
+        b = x * tf.constant(np.float32(2.0))          # an equal constant built apart: one Mul after CSE
+        c = x * tf.constant(2.0, shape=[3])            # another shape
+        d = tf.cast(x, tf.float64) * tf.constant(2.0, tf.float64)   # another dtype
+        with tf.control_dependencies([a]):
+            e = x * tf.constant(2.0)                   # its constant waits for `a`: kept apart
+        big = np.arange(1000, dtype=np.float32)       # large constants are compared by identity only
+        f = tf.reduce_sum(tf.constant(big)) + tf.reduce_sum(tf.constant(big))
+        fetches = [a, b, c, d, e, f]
+        feed = {x: np.array([1.0, 2.0, 3.0], np.float32)}
+        kinds = {}
+        for cse in (False, True):
+            with tf.Session(config=tf.ConfigProto(cse=cse, constant_folding=False)) as sess:
+                out = sess.run(fetches, feed)
+                (plan,) = sess._plans.values()
+                kinds[cse] = collections.Counter(n.op.type for n in plan.nodes)
+                np.testing.assert_array_equal(out[0], [2.0, 4.0, 6.0])
+                for v in out[1:5]:
+                    np.testing.assert_array_equal(v, out[0])
+                assert out[5] == 2 * big.sum()
+        assert kinds[False]["Const"] == 7 and kinds[True]["Const"] == 6   # b's joined a's alone
+        assert kinds[True]["Mul"] == kinds[False]["Mul"] - 1               # so b's Mul joined a's
