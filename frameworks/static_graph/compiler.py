@@ -446,9 +446,8 @@ class _Emitter:
         self.last = {t: i for i, n in enumerate(nodes) for t in n.ins}
         self.fetch_set = set(fetch_vals)
         self._count = 0
-        self.named = K.hook_installed()   # name each step's call site (see _named)
-        if self.named:
-            self.ns["_site"] = K.call_site_slot()
+        # call sites (see _site_name): named only while a hook reads them, decided once per run
+        self.ns.update(_site=K.call_site_slot(), _wanted=K.call_sites_wanted)
 
     def bind(self, prefix, i, obj):
         """Put `obj` in the namespace as `<prefix><i>` and return that name."""
@@ -545,13 +544,9 @@ def _emit_runner(em, i, n):
     return [f"{', '.join(em.out(t) for t in n.outs)}, = {fn}({em.ins(n)})"]
 
 
-def _named(em, n, code):
-    """A step that may call kernels first names its call site (the op's name) when a profiler hook listens
-    as the plan is compiled (the harness's per-op breakdown): one store into kernels' call-site slot, not a
-    context manager, so the timed steps pay next to nothing; without a hook the code is unchanged."""
-    if not em.named or _kind(n) == "variable":
-        return code
-    return [f"_site[0] = {n.op.name!r}"] + code
+def _site_name(n):
+    """The call-site name of a step that may call kernels (the op's name), None for a variable read."""
+    return None if _kind(n) == "variable" else n.op.name
 
 
 _EMITTERS = {"variable": _emit_variable, "kernel": _emit_kernel, "gradient": _emit_gradient,
@@ -590,16 +585,23 @@ def _emit_return(em, elements, rename, base, var_values, consts):
 
 
 def _source(args, feeds, body, ret_line, traced, named):
-    """The plan's text; a named plan puts the caller's call-site name back however it ends."""
-    out = [f"def _plan({'_rec, ' if traced else ''}{args}):"]
+    """The plan's text. The plain plan first asks kernels.call_sites_wanted() (a profiler's labelled
+    iterations) and then runs the named plan instead: the same steps, each first storing its op's name into
+    kernels' call-site slot (one store, no context manager), the caller's name put back however it ends.
+    So every run, hooked or not, takes the same plain path unless names are read."""
+    rec = "_rec, " if traced else ""
     pad = "    "
     if named:
-        out += [pad + "_outer = _site[0]", pad + "try:"]
+        out = [f"def _named({rec}{args}):", pad + "_outer = _site[0]", pad + "try:"]
         pad += "    "
+    else:
+        out = [f"def _plan({rec}{args}):", pad + f"if _wanted(): return _named({rec}{args})"]
     out += [pad + c for c in feeds]
-    for code in body:
+    for site, code in body:
         if traced:
             out.append(pad + "_t = _pc()")
+        if named and site is not None:
+            out.append(pad + f"_site[0] = {site!r}")
         out += [pad + c for c in code]
         if traced:
             out.append(pad + "_sync(); _rec.append(_pc() - _t)")
@@ -611,16 +613,23 @@ def _source(args, feeds, body, ret_line, traced, named):
 
 def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory):
     em = _Emitter(sess, nodes, fed, consts, fetch_vals, buffers)
-    body = [_named(em, n, _EMITTERS[_kind(n)](em, i, n)) + em.drops(i, n) for i, n in enumerate(nodes)]
+    body = [(_site_name(n), _EMITTERS[_kind(n)](em, i, n) + em.drops(i, n)) for i, n in enumerate(nodes)]
     feeds = _emit_feeds(em)
     ret_line = _emit_return(em, elements, rename, base, var_values, consts)
     args = ", ".join(f"f{i}" for i in range(len(fed)))
 
     def build(traced):
         env = dict(em.ns)
+        kind = "traced " if traced else ""
+
+        def named_on_first_use(*a):   # most plans never run named: generated when first wanted
+            src = _source(args, feeds, body, ret_line, traced, True)
+            exec(compile(src, f"<static_graph {kind}named plan>", "exec"), env)   # rebinds env["_named"]
+            return env["_named"](*a)
+        env["_named"] = named_on_first_use
         # our own generated code, never user text
-        src = _source(args, feeds, body, ret_line, traced, em.named)
-        exec(compile(src, f"<static_graph {'traced ' if traced else ''}plan>", "exec"), env)
+        exec(compile(_source(args, feeds, body, ret_line, traced, False), f"<static_graph {kind}plan>", "exec"),
+             env)
         return env["_plan"]
-    return Plan(build(False), lambda: build(True), _source(args, feeds, body, ret_line, False, em.named), memory,
+    return Plan(build(False), lambda: build(True), _source(args, feeds, body, ret_line, False, False), memory,
                 nodes)

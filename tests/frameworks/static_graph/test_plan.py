@@ -153,6 +153,40 @@ def test_plan_names_each_kernel_call_site_under_a_hook_and_restores_the_outer_na
     assert K.current_call_site() is None
 
 
+def test_plan_names_call_sites_only_while_the_hook_reads_them():
+    """One mechanism for every engine: kernels.call_sites_wanted() is asked once per run, so a profiler's
+    timed iterations (reads_call_sites False) run the plain plan and its labelled ones the named plan."""
+    from frameworks import kernels as K
+
+    class Hook:
+        reads_call_sites = False
+
+        def __init__(self):
+            self.seen = []
+
+        def __call__(self, name, phase, fn, args, kwargs):
+            self.seen.append((name, phase, K.current_call_site()))
+            return fn(*args, **kwargs)
+    hook = Hook()
+    K.install_hook(hook)
+    try:
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float32, [2, 3], name="x")
+            y = tf.nn.relu(x, name="act")
+            with tf.Session() as sess:
+                feed = {x: np.ones((2, 3), np.float32)}
+                sess.run(y, feed)
+                hook.reads_call_sites = True
+                sess.run(y, feed)
+                hook.reads_call_sites = False
+                sess.run(y, feed)
+                assert len(sess._plans) == 1
+                assert "_site[0]" not in sess.plan_source(y, feed)   # the plain plan stores no name
+    finally:
+        K.remove_hook()
+    assert [s for k, p, s in hook.seen if k == "relu"] == [None, "act", None]
+
+
 def _shared_weight_model(memory_optimization):
     """A weight used by T steps: its gradient is one AddN of T contributions; plus a scalar add_n."""
     rs = np.random.RandomState(1)
