@@ -396,8 +396,8 @@ def compile_plan(sess, elements, feeds):
     # step (the pool all along, the other values while live, the workspace)
     memory = dict(peak_live_bytes=_peak_with(transient, nbytes, workspace),
                   unplanned_bytes=sum(nbytes(v) for v in transient) + max(workspace.values(), default=0),
-                  pooled_bytes=0, buffers=0)
-    buffers = {}
+                  pooled_bytes=0, buffers=0, pooled_values=0)
+    buffers, pool = {}, []
     if cfg.reuse_buffers:
         keep_all = keep | var_values
         cands = [n.outs[0] for n in nodes
@@ -408,13 +408,16 @@ def compile_plan(sess, elements, feeds):
         arena = xp.empty(size, dtype=np.uint8)
         for v in cands:
             buffers[v] = arena[offsets[v]:offsets[v] + nbytes(v)].view(v.dtype.np).reshape(shapes[v])
-        memory["pooled_bytes"] = size
-        memory["buffers"] = len(buffers)
+        if buffers:
+            pool.append(arena)
+        # buffers: the allocations the plan holds (the one arena); pooled_values: the values viewing it
+        memory.update(pooled_bytes=size, buffers=len(pool), pooled_values=len(buffers))
     memory["planned_peak_bytes"] = _peak_with(transient, nbytes, workspace, set(buffers),
                                               memory["pooled_bytes"])
     plan = _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
-    # what the plan holds between runs (the memory breakdown reads it): the shared buffers, the folded constants
-    plan.pool = list({id(a): a for a in buffers.values()}.values())
+    # what the plan holds between runs (the memory breakdown reads it): its allocations (the arena, not
+    # the values' views into it), the folded constants
+    plan.pool = pool
     plan.consts = [v for v in consts.values() if hasattr(v, "nbytes")]
     return plan
 

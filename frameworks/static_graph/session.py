@@ -248,8 +248,10 @@ class Session:
 
     def memory_plan(self, fetches, feed_dict=None):
         """The compiled plan's memory figures for this (fetches, feed_dict): a dict with the liveness
-        lower bound `peak_live_bytes`, `unplanned_bytes` (every value kept to the step's end) and
-        `pooled_bytes` (the preallocated shared buffers)."""
+        lower bound `peak_live_bytes`, `unplanned_bytes` (every value kept to the step's end),
+        `pooled_bytes` (the preallocated arena), `buffers` (the allocations the plan holds: 1 for the
+        arena, 0 without one), `pooled_values` (the values written into views of it) and
+        `planned_peak_bytes`."""
         mapper = _FetchMapper(self.graph, fetches)
         feeds, _ = self._feeds(feed_dict) if feed_dict else ((), ())
         key = (_fetch_key(fetches), feeds)

@@ -241,3 +241,34 @@ def test_cse_merges_equal_small_constants_and_then_their_readers():
                 assert out[5] == 2 * big.sum()
         assert kinds[False]["Const"] == 7 and kinds[True]["Const"] == 6   # b's joined a's alone
         assert kinds[True]["Mul"] == kinds[False]["Mul"] - 1               # so b's Mul joined a's
+
+
+def test_buffers_count_allocations_not_the_views_into_the_arena():
+    from frameworks.static_graph._memory import held_arrays
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [8, 16], name="x")
+        w1 = tf.Variable(np.full((16, 32), 0.1, np.float32))
+        w2 = tf.Variable(np.full((32, 4), 0.1, np.float32))
+        loss = tf.reduce_sum(tf.tanh(tf.matmul(tf.tanh(tf.matmul(x, w1)), w2)))
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        feed = {x: np.ones((8, 16), np.float32)}
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run([train, loss], feed)
+            sess.run(loss, feed)                                     # a second plan, its own arena
+            memory = sess.memory_plan([train, loss], feed)
+            assert memory["buffers"] == 1 < memory["pooled_values"]   # one arena, several values in it
+            plans = list(sess._plans.values())
+            for plan in plans:
+                assert len(plan.pool) == plan.memory["buffers"]
+                assert sum(a.nbytes for a in plan.pool) == plan.memory["pooled_bytes"]
+                assert all(a.base is None for a in plan.pool)       # allocations, not views
+            parts = held_arrays(sess)["buffers"]
+            assert len({id(a) for a in parts}) == len(parts)
+            assert all(a.base is None for a in parts)
+            arenas = [a for p in plans for a in p.pool]
+            assert sum(any(a is b for b in parts) for a in arenas) == len(arenas) == 2
+        with tf.Session(config=tf.ConfigProto(reuse_buffers=False)) as sess:
+            sess.run(tf.global_variables_initializer())
+            memory = sess.memory_plan([train, loss], feed)
+            assert memory["buffers"] == memory["pooled_values"] == memory["pooled_bytes"] == 0
