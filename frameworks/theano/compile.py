@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 import frameworks.static_graph as tf
+from ._memory import new_buffers
 from .opt import adam_groups
 from .graph import (Lowering, MissingInputError, SharedVariable, TensorConstant, Variable, ancestors, as_tf,
                     as_variable, is_static, tf_dtype)
@@ -108,6 +109,9 @@ class Function:
         targets = self.outputs + [n for _, n in self.updates]
         self._check_inputs(targets, on_unused_input)
         shared = [v for v in ancestors(targets + list(self.givens.values())) if isinstance(v, SharedVariable)]
+        shared += [v for v, _ in self.updates if v not in shared]
+        self.shared_variables = shared        # what this function's memory breakdown counts (_memory.py)
+        self.compiled_buffers = []            # what lowering and compiling its signatures added to the Session
         rts = {id(v._runtime): v._runtime for v in shared}
         if len(rts) > 1:
             raise ValueError("the function's shared variables were made on different devices (theano.config.device "
@@ -186,12 +190,26 @@ class Function:
             key += tuple([int(arrays[i]) for i in self._keyed])
         entry = self._compiled.get(key)
         if entry is None:
-            entry = self._compiled[key] = self._lower(arrays)
+            return self._first_call(key, arrays)
         fetches, placeholders, fed = entry
         out = self._run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
         if self._single:
             o = out[0]
             return o if type(o) is np.ndarray else np.asarray(o)   # Theano returns 0-d arrays, not scalars
+        return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
+
+    def _first_call(self, key, arrays):
+        """Lower and run a new signature, noting the buffers that lowering and compiling it added."""
+        before = new_buffers(self.runtime.session, ())
+        fetches, placeholders, fed = self._compiled[key] = self._lower(arrays)
+        out = self._run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
+        self.compiled_buffers += new_buffers(self.runtime.session, before)
+        return self._outputs(out)
+
+    def _outputs(self, out):
+        if self._single:
+            o = out[0]
+            return o if type(o) is np.ndarray else np.asarray(o)
         return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
 
     def _row_ids(self, arrays):
