@@ -179,10 +179,15 @@ def live_bound(task, w):
 
 
 @without_pool
-def gpu_memory_pass(task, w, trainer, sync, n_iters):
+def gpu_memory_pass(task, w, timed, sync, n_iters):
+    """The timed trainer's per-iteration peak on the device, then the breakdown on a fresh trainer.
+    `timed`: a one-item list holding the timed trainer, emptied here: the only reference left, so the
+    timed trainer's device arrays are freed before the breakdown builds its own (both alive at once
+    would put the first one's bytes in the second one's peak, and may not fit)."""
     from harness import gpu
     batches = [w.batch(i, task["size"]) for i in range(n_iters)]
-    out = gpu.memory_pass(trainer, batches, sync)
+    out = gpu.memory_pass(timed.pop(), batches, sync)
+    gc.collect()
     out.update(gpu_breakdown(task, w, sync, out["gpu_peak_mb"]))
     return out
 
@@ -404,7 +409,8 @@ def run_passes(task):
 
     if "mem" in wanted:
         if task["device"] == "gpu":
-            yield attempt("mem", lambda: gpu_memory_pass(task, w, trainer, sync, task["mem_iters"]))
+            held, trainer = [trainer], None     # gpu_memory_pass lets go of it before its breakdown
+            yield attempt("mem", lambda: gpu_memory_pass(task, w, held, sync, task["mem_iters"]))
         else:
             trainer = None      # the CPU pass builds its own under tracemalloc; free this one first
             yield attempt("mem", lambda: cpu_memory_pass(task, w, task["mem_iters"]))

@@ -614,9 +614,11 @@ def make_row(run, device, result, status, error, meta, threads, wall_s, gate_not
     return row
 
 
-def default_out(device):
+def default_out(prefix):
+    """A new folder results/<prefix>-<local time> for one command's output (bench: <device>-<time>; the
+    seed table and the frontier name theirs)."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(machine.ROOT / "results" / f"{device}-{stamp}")
+    return str(machine.ROOT / "results" / f"{prefix}-{stamp}")
 
 
 def _progress(quiet):

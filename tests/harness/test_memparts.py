@@ -2,6 +2,7 @@
 peak, the check that says when they do not, the liveness lower bound, and the GPU path."""
 import gc
 import tracemalloc
+import weakref
 
 import numpy as np
 import pytest
@@ -157,7 +158,43 @@ def test_gpu_breakdown_adds_up():
     task = dict(engine="dynamic_tape", workload="mlp-l2", size="small", device="gpu")
     xp = kernels.get_xp("gpu")
     sync = lambda: kernels.synchronize(xp)  # noqa: E731
-    trainer = w.trainer("dynamic_tape", "small", "gpu")
-    row = measure.gpu_memory_pass(task, w, trainer, sync, 2)
+    row = measure.gpu_memory_pass(task, w, [w.trainer("dynamic_tape", "small", "gpu")], sync, 2)
     assert row["mem_parts_check"] == "ok", row
     assert row["mem_params_mb"] * MIB >= 404_000
+
+
+def test_gpu_breakdown_builds_its_trainer_after_the_timed_one_is_freed(monkeypatch):
+    """The GPU memory pass's order, on the CPU: the timed trainer's plain pass, then nothing holds it (not
+    run_passes, not the pass) when the breakdown builds a fresh trainer."""
+    from harness import gpu, machine, runner
+
+    class Timed:
+        steps = 0
+
+        def step(self, batch):
+            Timed.steps += 1
+
+    alive = []
+    seen = {}
+
+    def timing_pass(task, w, sync, head):
+        t = Timed()
+        alive.append(weakref.ref(t))
+        head.update(iters=3, samples_ms=[1.0])
+        return t
+
+    def breakdown(task, w, sync, peak_mb):
+        seen.update(steps=Timed.steps, timed_alive=alive[0]() is not None, peak=peak_mb)
+        return {"mem_parts_check": "ok"}
+
+    monkeypatch.setattr(kernels, "get_xp", lambda device: np)
+    monkeypatch.setattr(machine, "gpu_info", lambda: {})
+    monkeypatch.setattr(measure, "timing_pass", timing_pass)
+    monkeypatch.setattr(gpu, "memory_pass", lambda trainer, batches, sync: (
+        [trainer.step(b) for b in batches], {"gpu_peak_mb": 5.0})[1])
+    monkeypatch.setattr(measure, "gpu_breakdown", breakdown)
+    task = dict(runner.task_defaults(runner.Options()), engine="reference", workload="mlp-l2", size="small",
+                device="gpu", repeat=0, ref_losses=None, mem_iters=2)
+    out = measure.run_task(task)
+    assert out["mem_status"] == "ok", out
+    assert seen == dict(steps=2, timed_alive=False, peak=5.0)
