@@ -1,15 +1,16 @@
-"""theano.function and theano.In: a compiled function is a thin wrapper over one cached Session.run.
+"""theano.function and theano.In: a compiled function is a thin wrapper over static_graph callables.
 
 At the first call with a given signature (the inputs' shapes, and the values of integer scalar inputs that
-slice bounds, reshapes or n_steps need) the graph is lowered onto the runtime's static_graph Graph; every
-later call with that signature filters its arguments and makes one Session.run with the prepared fetch
-list and placeholders. Updates are simultaneous, as Theano's: every new value (and every output) is
+slice bounds, reshapes or n_steps need) the graph is lowered onto the runtime's static_graph Graph and made
+one `Session.make_callable(fetches, placeholders)`; every later call with that signature filters its
+arguments and calls it (the fetch mapping, feeds and plan resolved once, as TF1's callables have them). Updates are simultaneous, as Theano's: every new value (and every output) is
 computed before any shared variable is written."""
 import warnings
 
 import numpy as np
 
 import frameworks.static_graph as tf
+from ._memory import new_buffers
 from .opt import adam_groups
 from .graph import (Lowering, MissingInputError, SharedVariable, TensorConstant, Variable, ancestors, as_tf,
                     as_variable, is_static, tf_dtype)
@@ -108,6 +109,9 @@ class Function:
         targets = self.outputs + [n for _, n in self.updates]
         self._check_inputs(targets, on_unused_input)
         shared = [v for v in ancestors(targets + list(self.givens.values())) if isinstance(v, SharedVariable)]
+        shared += [v for v, _ in self.updates if v not in shared]
+        self.shared_variables = shared        # what this function's memory breakdown counts (_memory.py)
+        self.compiled_buffers = []            # what lowering and compiling its signatures added to the Session
         rts = {id(v._runtime): v._runtime for v in shared}
         if len(rts) > 1:
             raise ValueError("the function's shared variables were made on different devices (theano.config.device "
@@ -125,8 +129,11 @@ class Function:
         self._defaults = [s.value for s in self.ins]
         # what a call needs, prepared once: each input's filter and options, the session's run
         self._filters = [(s.variable.type.filter, s.strict, s.allow_downcast) for s in self.ins]
-        self._n_out = len(self.outputs)
-        self._run = self.runtime.session.run
+        self._n_in, self._n_out = len(self.ins), len(self.outputs)
+        # the steady state of a training loop: ndarrays of the input's dtype and rank pass unfiltered
+        # (TensorType.filter's own fast path, checked inline); a broadcastable input always filters
+        self._plain = None if any(any(s.variable.broadcastable) for s in self.ins) else \
+            [(np.dtype(s.variable.dtype), s.variable.ndim) for s in self.ins]
 
     # --- compile-time checks
     def _check_inputs(self, targets, on_unused):
@@ -173,25 +180,50 @@ class Function:
 
     # --- calling
     def __call__(self, *args, **kwargs):
-        values = args if not kwargs and len(args) == len(self.ins) else self._complete(args, kwargs)
-        try:
-            arrays = [f(v, strict=s, allow_downcast=d) for (f, s, d), v in zip(self._filters, values)]
-        except TypeError:
-            self._explain(values)
-            raise
+        values = args if not kwargs and len(args) == self._n_in else self._complete(args, kwargs)
+        arrays = values
+        plain = self._plain
+        if plain is not None:
+            for v, (dt, nd) in zip(values, plain):
+                if type(v) is not np.ndarray or v.dtype is not dt or v.ndim != nd:
+                    plain = None
+                    break
+        if plain is None:
+            try:
+                arrays = [f(v, strict=s, allow_downcast=d) for (f, s, d), v in zip(self._filters, values)]
+            except TypeError:
+                self._explain(values)
+                raise
         if self._host_rows:
-            arrays = arrays + self._row_ids(arrays)
+            arrays = list(arrays) + self._row_ids(arrays)
         key = tuple([a.shape for a in arrays])
         if self._keyed:
             key += tuple([int(arrays[i]) for i in self._keyed])
         entry = self._compiled.get(key)
         if entry is None:
-            entry = self._compiled[key] = self._lower(arrays)
-        fetches, placeholders, fed = entry
-        out = self._run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
+            return self._first_call(key, arrays)
+        run, fed = entry
+        out = run(*arrays) if fed is None else run(*[arrays[i] for i in fed])
         if self._single:
             o = out[0]
             return o if type(o) is np.ndarray else np.asarray(o)   # Theano returns 0-d arrays, not scalars
+        return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
+
+    def _first_call(self, key, arrays):
+        """Lower and run a new signature, noting the buffers that lowering and compiling it added."""
+        before = new_buffers(self.runtime.session, ())
+        fetches, placeholders, fed = self._lower(arrays)
+        run = self.runtime.session.make_callable(fetches, placeholders)
+        fed = None if fed == list(range(len(arrays))) else fed   # every argument fed, in order
+        self._compiled[key] = run, fed
+        out = run(*arrays) if fed is None else run(*[arrays[i] for i in fed])
+        self.compiled_buffers += new_buffers(self.runtime.session, before)
+        return self._outputs(out)
+
+    def _outputs(self, out):
+        if self._single:
+            o = out[0]
+            return o if type(o) is np.ndarray else np.asarray(o)
         return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
 
     def _row_ids(self, arrays):

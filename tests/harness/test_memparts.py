@@ -53,7 +53,7 @@ def _breakdown(engine, workload="mlp-l2", size="small"):
     return measure.cpu_memory_pass(task, w, 2)
 
 
-@pytest.mark.parametrize("engine", ["reference", "dynamic_tape", "layer_config"])
+@pytest.mark.parametrize("engine", ["reference", "dynamic_tape", "layer_config", "theano"])
 def test_the_parts_add_up_to_the_peak_of_the_plain_memory_pass(engine):
     row = _breakdown(engine)
     assert row["mem_parts_check"] == "ok"
@@ -90,6 +90,26 @@ def test_every_engine_module_reports_its_parts():
         got = memparts.claim(parts)
         assert got["params"] == spec_bytes, engine
         assert got["optimizer"] == spec_bytes, engine     # SGD with momentum: one velocity per parameter
+
+
+def test_a_theano_trainer_counts_only_what_its_functions_own():
+    """Theano's one Session per device holds every trainer's shared variables and plans: each trainer's
+    parts are its own function's (vqa: momentum as updates, so one velocity per parameter), none shared."""
+    w = workloads.get("vqa")
+    spec_bytes = sum(a.nbytes for a in w.init_params("small").values())
+    trainers = [w.trainer("theano", "small") for _ in range(2)]
+    claimed = []
+    for t in trainers:
+        t.step(w.batch(0, "small"))
+    for t in trainers:
+        parts = t.memory_parts()
+        got = memparts.claim(parts)
+        assert got["params"] == spec_bytes and got["optimizer"] == spec_bytes and got["buffers"] > 0
+        claimed.append({memparts.extent(a)[0] for v in parts.values() for a in memparts.flat_arrays(v)})
+    assert not claimed[0] & claimed[1]
+    fc = workloads.get("fc-adam").trainer("theano", "small")    # Adam: m, v per parameter and the step count
+    got = memparts.claim(fc.memory_parts())
+    assert got["optimizer"] == 2 * got["params"] + 4
 
 
 def test_a_step_that_changes_between_iterations_is_refused():

@@ -5,6 +5,7 @@ import numpy as np
 import frameworks.theano as theano
 import frameworks.theano.tensor as T
 from workloads.fc_adam import spec
+from workloads import _memory
 
 
 def adam(cost, params, lr, beta1, beta2, eps):
@@ -25,6 +26,8 @@ def adam(cost, params, lr, beta1, beta2, eps):
 
 
 class Trainer:
+    memory_parts = _memory.theano  # what its functions own between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)
