@@ -10,8 +10,9 @@ import warnings
 import numpy as np
 
 import frameworks.static_graph as tf
+from .opt import adam_groups
 from .graph import (Lowering, MissingInputError, SharedVariable, TensorConstant, Variable, ancestors, as_tf,
-                    as_variable, tf_dtype)
+                    as_variable, is_static, tf_dtype)
 from .runtime import runtime
 
 
@@ -255,13 +256,19 @@ class Function:
             L.grad_groups = self._grad_groups
             outs = [_fresh(L(o), o.dtype) for o in self.outputs]
             targets = [v.variable for v, _ in self.updates]
-            news = [_in_place(L, var, new, targets) or (None, _fresh(L(new), var.dtype)) for var, new in self.updates]
+            adams = _adams(L, self.updates, targets)
+            fused = {id(x) for g, _ in adams for x in (g["p"], g["m"], g["v"])}
+            updates = [(var, new) for var, new in self.updates if id(var) not in fused]
+            news = [_in_place(L, var, new, targets) or (None, _fresh(L(new), var.dtype)) for var, new in updates]
             fetches = list(outs)
             if self.updates:
                 ready = [t for _, t in news if isinstance(t, tf.Tensor)] + [t for t in outs if isinstance(t, tf.Tensor)]
+                ready += [grad for _, grad in adams]   # every gradient read before any parameter moves
                 with tf.control_dependencies(ready):
-                    stores = []
-                    for (var, _), (kind, value) in zip(self.updates, news):
+                    stores = _apply_adams(adams)
+                # the other stores after the fused ones: they read the step count t that an update moves
+                with tf.control_dependencies(ready + stores):
+                    for (var, _), (kind, value) in zip(updates, news):
                         if kind == "sgd":
                             rate, grad = value
                             stores.append(tf.train.GradientDescentOptimizer(rate).apply_gradients([(grad, var.variable)]))
@@ -270,6 +277,47 @@ class Function:
                             stores.append(store(var.variable, value))
                     fetches.append(tf.group(*stores))
             return fetches, placeholders, fed
+
+
+class _AdamOver(tf.train.AdamOptimizer):
+    """TF1's Adam op (the shared adam kernel) over a Theano program's own moments and step count: its
+    slots are the program's m and v, its t the program's shared t, which the program's own update moves."""
+
+    def __init__(self, moments, t, **hyper):
+        super().__init__(**hyper)
+        self._moments, self._t = moments, t
+
+    def _slot(self, var, name, fill=0.0):
+        return self._moments[var][0 if name == "" else 1]
+
+    def _finish(self, updates):
+        return []
+
+
+def _adams(L, updates, targets):
+    """The Adam groups of the update list (opt.adam_groups) whose gradient lowers to a tensor of the
+    parameter's shape that no update writes, each with its lowered gradient."""
+    out = []
+    for g in adam_groups(updates):
+        grad, p = L(g["g"]), g["p"]
+        if isinstance(grad, tf.Tensor) and grad.shape.dims == tuple(p.variable.shape.dims) and \
+                L(p) is p.variable and not any(_views(grad, t) for t in targets):
+            out.append((g, grad))
+    return out
+
+
+def _apply_adams(adams):
+    """One ApplyAdam op per Adam group, one optimizer per (step count, hyperparameters); their ops."""
+    by_key = {}
+    for g, grad in adams:
+        key = (id(g["t"]), g["lr"], g["beta1"], g["beta2"], g["eps"])
+        by_key.setdefault(key, []).append((g, grad))
+    ops = []
+    for (_, lr, b1, b2, eps), groups in by_key.items():
+        moments = {g["p"].variable: (g["m"].variable, g["v"].variable) for g, _ in groups}
+        opt = _AdamOver(moments, groups[0][0]["t"].variable, learning_rate=lr, beta1=b1, beta2=b2, epsilon=eps)
+        ops.append(opt.apply_gradients([(grad, g["p"].variable) for g, grad in groups]))
+    return ops
 
 
 def _in_place(L, var, new, targets):
@@ -293,6 +341,8 @@ def _in_place(L, var, new, targets):
                 g.dtype == var.dtype and L(var) is var.variable and not any(_views(value, t) for t in targets):
             return "sgd", (rate, value)
     value = L(delta)
+    if is_static(value) and np.shape(value) == tuple(var.variable.shape.dims):
+        value = as_tf(value, var.dtype)   # a constant step (a step count's t + 1)
     if not isinstance(value, tf.Tensor) or value.shape.dims != tuple(var.variable.shape.dims) or \
             delta.dtype != var.dtype or L(var) is not var.variable or any(_views(value, t) for t in targets):
         return None
