@@ -131,18 +131,20 @@ class Conv2D(Kernel):
         n, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
         ws = pool()
-        run = cols.shape[2]
-        wp = run // ho            # Wo, or the padded width when the columns are wide
+        wp = cols.shape[2] // ho   # Wo, or the padded width when the columns are wide
         gx = gw = gb = None
         if has_bias and need(needs, 2):
             gb = gy.sum(axis=(0, 2, 3))
-        # stride 1, pad < kernel: gx is a convolution of gy padded by kernel - 1 - pad
+        # stride 1, pad < kernel, no more output than input channels: gx is a convolution of gy padded by
+        # kernel - 1 - pad (its columns have O*kh*kw rows, col2im's C*kh*kw: the smaller wins)
         qh, qw = kh - 1 - ph, kw - 1 - pw
-        transposed = (sh, sw) == (1, 1) and qh >= 0 and qw >= 0
-        gflat = None
-        if need(needs, 0) and transposed:
-            gflat = _pad_flat(xp, gy, qh, qw, kw - 1)
-        if need(needs, 1):
+        transposed = (sh, sw) == (1, 1) and qh >= 0 and qw >= 0 and o <= c
+        gflat = _pad_flat(xp, gy, qh, qw, kw - 1) if need(needs, 0) and transposed else None
+        wide = (sh, sw) == (1, 1) and (need(needs, 0) and not transposed or wp != wo)
+        g = None   # gy widened to the padded width Wp with zeros: the wide columns' and wide col2im's layout
+        if wide:
+            wp = wd + 2 * pw
+            run = ho * wp
             if wp == wo:
                 g = gy.reshape(n, o, run)
             elif gflat is not None and wo + 2 * qw == wp:
@@ -155,10 +157,12 @@ class Conv2D(Kernel):
                 g[:, :, :, wo:] = 0
                 g[:, :, :, :wo] = gy
                 g = g.reshape(n, o, run)
-            dtype = xp.result_type(g.dtype, cols.dtype)
-            per_image = xp.matmul(g, cols.transpose(0, 2, 1), out=ws.empty(xp, (n, o, cols.shape[1]), dtype))
+        if need(needs, 1):
+            gc = g if cols.shape[2] != ho * wo else gy.reshape(n, o, ho * wo)
+            dtype = xp.result_type(gc.dtype, cols.dtype)
+            per_image = xp.matmul(gc, cols.transpose(0, 2, 1), out=ws.empty(xp, (n, o, cols.shape[1]), dtype))
             gw = per_image.sum(axis=0).reshape(w.shape)
-            del g, per_image
+            del gc, per_image
         if need(needs, 0):
             if transposed:
                 wq = wo + 2 * qw
@@ -166,11 +170,23 @@ class Conv2D(Kernel):
                 view = xp.lib.stride_tricks.as_strided(gflat, (n, o, kh, kw, h * wq), (s0, s1, wq * s, s, s))
                 gcols = ws.empty(xp, view.shape, gy.dtype)
                 gcols[...] = view
-                del view, gflat
+                del view, gflat, g
                 wf = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1].reshape(c, o * kh * kw)
                 gcols = gcols.reshape(n, o * kh * kw, h * wq)
-                g = xp.matmul(wf, gcols, out=ws.empty(xp, (n, c, h * wq), xp.result_type(wf, gcols)))
-                gx = g.reshape(n, c, h, wq)[:, :, :, :wd]
+                gxw = xp.matmul(wf, gcols, out=ws.empty(xp, (n, c, h * wq), xp.result_type(wf, gcols)))
+                gx = gxw.reshape(n, c, h, wq)[:, :, :, :wd]
+            elif wide:
+                # col2im over the padded width: each offset's gradient is ONE run of the flat padded image
+                w2t = w.reshape(o, -1).T
+                gcols = xp.matmul(w2t, g, out=ws.empty(xp, (n, c * kh * kw, run), xp.result_type(w2t, g)))
+                del g
+                gcols = gcols.reshape(n, c, kh, kw, run)
+                hp = h + 2 * ph
+                flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)   # kw - 1: the last runs' slack
+                for i in range(kh):
+                    for j in range(kw):
+                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, :, i, j]
+                gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, ph:ph + h, pw:pw + wd]
             else:
                 gy3 = gy.reshape(n, o, ho * wo)
                 w2t = w.reshape(o, -1).T

@@ -1,6 +1,6 @@
 """conv2d's layouts, one case per path its forward and backward choose (nn.Conv2D): wide or per-pixel columns,
 the input gradient as a transposed convolution ('same' padding reading gy widened from its padded copy, or
-widened on its own) or as col2im. Each against the nested sums of test_formulas and finite differences."""
+widened on its own) or as col2im (over the padded width, or by strided adds). Each against the nested sums of test_formulas and finite differences."""
 import numpy as np
 import pytest
 
@@ -12,12 +12,13 @@ R = np.random.RandomState(11)
 
 # (x, w, bias, stride, pad): the comment names the path
 PATHS = [
-    ((2, 3, 5, 6), (2, 3, 3, 3), True, 1, 1),    # wide columns, 'same': gy widened = its padded copy
+    ((2, 3, 5, 6), (2, 3, 3, 3), True, 1, 1),    # wide columns, 'same', O <= C: transposed gx, gy widened = its padded copy
     ((2, 3, 5, 6), (2, 3, 3, 3), False, 1, 0),   # wide columns, gy widened on its own; transposed gx
-    ((2, 1, 5, 6), (4, 1, 3, 3), True, 1, 1),    # per-pixel columns (few channels), transposed gx
     ((2, 4, 5, 5), (2, 4, 2, 2), True, 1, 0),    # wide, even kernel: gy padded by 1 on each side
-    ((1, 2, 6, 5), (3, 2, 3, 3), True, 1, 3),    # pad >= kernel: col2im
-    ((2, 3, 7, 7), (2, 3, 3, 3), True, 2, 1),    # stride 2: per-pixel columns, col2im
+    ((2, 2, 5, 6), (4, 2, 3, 3), True, 1, 1),    # wide columns, O > C: col2im over the padded width
+    ((2, 1, 5, 6), (4, 1, 3, 3), True, 1, 1),    # per-pixel columns (few channels), wide col2im
+    ((1, 2, 6, 5), (3, 2, 3, 3), True, 1, 3),    # pad >= kernel: wide col2im
+    ((2, 3, 7, 7), (2, 3, 3, 3), True, 2, 1),    # stride 2: per-pixel columns, col2im by strided adds
 ]
 
 
