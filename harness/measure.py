@@ -165,17 +165,25 @@ def breakdown(task, w, meter):
 
 
 def live_bound(task, w):
-    """The liveness lower bound of the workload's step, from the reference trainer's kernel calls (None
-    when the reference cannot run the cell)."""
+    """The liveness lower bound of the cell's step (bytes, or None when the reference cannot run it): the
+    runner computes it once per cell and hands it over as task["live_bound"]; a task without one (a run
+    started outside the runner) computes it here."""
+    if "live_bound" in task:
+        return task["live_bound"]
     ok, _ = w.supports("reference")
     if not ok:
         return None
-    batches = [w.batch(i, task["size"]) for i in range(2)]
     try:
-        return memparts.liveness_bound(lambda: w.trainer("reference", task["size"], task["device"]), batches,
-                                       kernels.install_hook, kernels.remove_hook)
+        return reference_bound(w, task["size"], task["device"])
     except Exception:  # the reference failing here is the gate's business: the column is then empty
         return None
+
+
+def reference_bound(w, size, device):
+    """The liveness lower bound of workload `w`'s step, from the reference trainer's kernel calls."""
+    batches = [w.batch(i, size) for i in range(2)]
+    return memparts.liveness_bound(lambda: w.trainer("reference", size, device), batches,
+                                   kernels.install_hook, kernels.remove_hook)
 
 
 @without_pool

@@ -308,12 +308,9 @@ class _Callable:
         self._accept_options = accept_options
         self._by_signature = {}
 
-    def _plan(self, values):
-        sig = tuple((v.shape, v.dtype) for v in values)
-        plan = self._by_signature.get(sig)
-        if plan is None:
-            feeds = tuple(x for t, (shape, dtype) in zip(self._tensors, sig) for x in (t, shape, dtype))
-            plan = self._by_signature[sig] = self._sess._plan_for(self._fkey, self._mapper, feeds)
+    def _compile(self, sig):
+        feeds = tuple(x for j, t in enumerate(self._tensors) for x in (t, sig[2 * j], sig[2 * j + 1]))
+        plan = self._by_signature[sig] = self._sess._plan_for(self._fkey, self._mapper, feeds)
         return plan
 
     def __call__(self, *args, options=None, run_metadata=None):
@@ -325,13 +322,15 @@ class _Callable:
                             "`run_metadata`")
         if self._sess._closed:
             raise RuntimeError("Attempted to use a closed Session.")
-        values = []
+        values, sig = [], []
         for i, dt in zip(self._take, self._dtypes):
             v = args[i]
             if type(v) is not np.ndarray and not hasattr(v, "__cuda_array_interface__"):
                 v = np.asarray(v, dtype=dt)
             values.append(v)
-        plan = self._plan(values)
+            sig += (v.shape, v.dtype)
+        sig = tuple(sig)
+        plan = self._by_signature.get(sig) or self._compile(sig)
         if run_metadata is not None and options is not None and options.trace_level:
             return self._mapper.build(plan.run_traced(values, run_metadata))
         return self._mapper.build(plan.fn(*values))
