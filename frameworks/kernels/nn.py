@@ -440,10 +440,11 @@ class LSTM(Kernel):
     @classmethod
     def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
         t_len, b, hid = x[0], x[1], wh[0]
-        # the input projection, the scales and the summed bias, the scaled wh, the exp cap, one step's
-        # pre-activations and i * g
+        # the input projection, the scales and the summed bias, the scaled wx and wh, the exp cap, one
+        # step's pre-activations and i * g
         return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((8 * hid,), itemsize)
-                + nbytes_of(tuple(wh), itemsize) + nbytes_of((b, 9 * hid), itemsize))
+                + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
+                + nbytes_of((b, 9 * hid), itemsize))
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
@@ -451,14 +452,16 @@ class LSTM(Kernel):
         hid = wh.shape[0]
         ws = pool()
         # per gate column: sigmoid(z) = 1 / (1 + exp(-z)); tanh(z) = 2 / (1 + exp(-2z)) - 1. Scaling by a
-        # power of two is exact, so scale * (x @ wx + b + h @ wh) = scale * (x @ wx + b) + h @ (wh * scale)
-        # to the last bit: the scales are applied once here, not at every step.
+        # power of two is exact, so scale * (x @ wx + b + h @ wh) = x @ (wx * scale) + b * scale
+        # + h @ (wh * scale) to the last bit: the scales go into the weights once, not into every step.
         scale = xp.full(4 * hid, -1.0, dtype=x.dtype)
         scale[2 * hid:3 * hid] = -2.0
         x2 = x.reshape(t_len * b, e)
-        proj = xp.matmul(x2, wx, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wx)))
-        proj += b_ih + b_hh
-        proj *= scale
+        wxs = xp.multiply(wx, scale, out=ws.empty(xp, wx.shape, xp.result_type(wx, scale)))
+        bias = b_ih + b_hh
+        bias *= scale
+        proj = xp.matmul(x2, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wxs)))
+        proj += bias
         proj = proj.reshape(t_len, b, 4 * hid)
         whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
         # exp(80) is finite in float32 and the sigmoid is 0 there anyway; a full array, because NumPy's
