@@ -433,7 +433,12 @@ class LSTM(Kernel):
 
     What makes it fused: the input projection of every step is one GEMM, all four gates are activated by
     one exp pass (tanh(x) = 2 sigmoid(2x) - 1), and backward precomputes every factor that does not depend
-    on the recurrence for all steps at once, so each step is one GEMM plus a handful of array ops.
+    on the recurrence for all steps at once, so each step is one GEMM plus a handful of array ops; the
+    weight gradients are one GEMM each over all steps. Layout, not arithmetic, makes it fast: the gate
+    scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh instead of every
+    step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous state of every
+    step" is a slice, not a copy; and every GEMM multiplies contiguous operands (NumPy's OpenBLAS runs
+    d @ wh.T with d of B rows 1.5-2x slower than the same product with wh.T copied once).
     """
     name = "lstm"
     uses_pool = True
@@ -444,102 +449,131 @@ class LSTM(Kernel):
     def saved_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
         t_len, b, _ = x
         hid = wh[0]
-        return nbytes_of((t_len, b, 6 * hid), itemsize)   # gate activations (4H), cell states, tanh(c)
+        # gate activations (4H) and tanh(c) per step, and the cell states with c0 in front (T+1 rows); the
+        # hidden states' buffer is the output hs (with h0 in front)
+        return nbytes_of((t_len, b, 5 * hid), itemsize) + nbytes_of((t_len + 1, b, hid), itemsize)
 
     @classmethod
     def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
-        b, hid = x[1], wh[0]
-        return nbytes_of((4 * hid,), itemsize) + nbytes_of((b, 5 * hid), itemsize)   # scale, h @ wh, i * g
+        t_len, b, hid = x[0], x[1], wh[0]
+        # the input projection, the scales and the summed bias, the scaled wx and wh, the exp cap, one
+        # step's pre-activations and i * g
+        return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((8 * hid,), itemsize)
+                + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
+                + nbytes_of((b, 9 * hid), itemsize))
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
         t_len, b, e = x.shape
         hid = wh.shape[0]
         ws = pool()
-        x2 = x.reshape(t_len * b, e)
-        acts = xp.matmul(x2, wx, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wx)))
-        acts = acts.reshape(t_len, b, 4 * hid)
-        acts += b_ih + b_hh
-        # per gate column: sigmoid(z) = 1 / (1 + exp(-z)); tanh(z) = 2 / (1 + exp(-2z)) - 1
+        # per gate column: sigmoid(z) = 1 / (1 + exp(-z)); tanh(z) = 2 / (1 + exp(-2z)) - 1. Scaling by a
+        # power of two is exact, so scale * (x @ wx + b + h @ wh) = x @ (wx * scale) + b * scale
+        # + h @ (wh * scale) to the last bit: the scales go into the weights once, not into every step.
         scale = xp.full(4 * hid, -1.0, dtype=x.dtype)
         scale[2 * hid:3 * hid] = -2.0
-        hs = ws.empty(xp, (t_len, b, hid), x.dtype)
-        cs = ws.empty(xp, (t_len, b, hid), x.dtype)
+        x2 = x.reshape(t_len * b, e)
+        wxs = xp.multiply(wx, scale, out=ws.empty(xp, wx.shape, xp.result_type(wx, scale)))
+        bias = b_ih + b_hh
+        bias *= scale
+        proj = xp.matmul(x2, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wxs)))
+        proj += bias
+        proj = proj.reshape(t_len, b, 4 * hid)
+        whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
+        # exp(80) is finite in float32 and the sigmoid is 0 there anyway; a full array, because NumPy's
+        # minimum against a broadcast scalar runs 2-3x slower than against an array of the same shape
+        cap = xp.full((b, 4 * hid), 80.0, dtype=proj.dtype)
+        # the activated gates, gate-major (i, f, g, o each a contiguous (T, B, H) block): each step's gate
+        # products and all of backward's passes over them run on contiguous memory
+        acts = ws.empty(xp, (4, t_len, b, hid), proj.dtype)
+        hbuf = ws.empty(xp, (t_len + 1, b, hid), x.dtype)   # row 0: h0; row t + 1: h after step t
+        cbuf = ws.empty(xp, (t_len + 1, b, hid), x.dtype)
+        hbuf[0] = h0
+        cbuf[0] = c0
         tcs = ws.empty(xp, (t_len, b, hid), x.dtype)
-        hw = xp.empty((b, 4 * hid), dtype=x.dtype)
+        z = xp.empty((b, 4 * hid), dtype=proj.dtype)
         ig = xp.empty((b, hid), dtype=x.dtype)
-        h, c = h0, c0
+        i, f, g, o = acts
         for t in range(t_len):
-            a = acts[t]   # pre-activations in, activated gates (i, f, g, o) out: what backward keeps
-            a += xp.matmul(h, wh, out=hw)
-            a *= scale
-            xp.minimum(a, 80.0, out=a)   # exp(80) is finite in float32; the sigmoid is 0 there anyway
-            xp.exp(a, out=a)
-            a += 1
-            xp.reciprocal(a, out=a)
-            g = a[:, 2 * hid:3 * hid]
-            g *= 2
-            g -= 1
-            c = xp.multiply(a[:, hid:2 * hid], c, out=cs[t])
-            c += xp.multiply(a[:, :hid], g, out=ig)
+            xp.matmul(hbuf[t], whs, out=z)
+            z += proj[t]
+            xp.minimum(z, cap, out=z)
+            xp.exp(z, out=z)
+            z += 1
+            xp.reciprocal(z.reshape(b, 4, hid), out=acts[:, t].transpose(1, 0, 2))
+            gt = g[t]
+            gt *= 2
+            gt -= 1
+            c = xp.multiply(f[t], cbuf[t], out=cbuf[t + 1])
+            c += xp.multiply(i[t], gt, out=ig)
             tc = xp.tanh(c, out=tcs[t])
-            h = xp.multiply(a[:, 3 * hid:], tc, out=hs[t])
-        saved = (x, h0, c0, wx, wh, acts, hs, cs, tcs)
-        return (hs, hs[-1], cs[-1]), saved
+            xp.multiply(o[t], tc, out=hbuf[t + 1])
+        hs = hbuf[1:]
+        saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs)
+        return (hs, hs[-1], cbuf[-1]), saved
 
     @staticmethod
     def backward(xp, saved, gys, needs=None):
-        x, h0, c0, wx, wh, acts, hs, cs, tcs = saved
+        x, h0, c0, wx, wh, acts, h_prev, cbuf, tcs = saved
         ghs, gh_last, gc_last = gys
         t_len, b, e = x.shape
         hid = wh.shape[0]
-        a4 = acts.reshape(t_len, b, 4, hid)
-        i, f, g, o = a4[:, :, 0], a4[:, :, 1], a4[:, :, 2], a4[:, :, 3]
+        i, f, g, o = acts
+        c_prev = cbuf[:-1]
         ws = pool()
-        c_prev = ws.empty(xp, cs.shape, xp.result_type(c0, cs))
-        c_prev[0] = c0
-        c_prev[1:] = cs[:-1]
         # the factors of every gate gradient that do not depend on the recurrence, for all steps at once,
         # each product in the order of its formula, through one scratch array instead of a temporary per op
         tmp = ws.empty(xp, tcs.shape, xp.result_type(tcs, o))
         p = ws.empty(xp, tcs.shape, tmp.dtype)    # d c / d h through h = o * tanh(c): o * (1 - tcs * tcs)
         xp.subtract(1, xp.multiply(tcs, tcs, out=tmp), out=tmp)
         xp.multiply(o, tmp, out=p)
-        q = ws.empty(xp, a4.shape, a4.dtype)
+        q = ws.empty(xp, acts.shape, acts.dtype)
         xp.subtract(1, i, out=tmp)
-        xp.multiply(xp.multiply(g, i, out=q[:, :, 0]), tmp, out=q[:, :, 0])       # g * i * (1 - i)
+        xp.multiply(xp.multiply(g, i, out=q[0]), tmp, out=q[0])         # g * i * (1 - i)
         xp.subtract(1, f, out=tmp)
-        xp.multiply(xp.multiply(c_prev, f, out=q[:, :, 1]), tmp, out=q[:, :, 1])  # c_prev * f * (1 - f)
+        xp.multiply(xp.multiply(c_prev, f, out=q[1]), tmp, out=q[1])    # c_prev * f * (1 - f)
         xp.subtract(1, xp.multiply(g, g, out=tmp), out=tmp)
-        xp.multiply(i, tmp, out=q[:, :, 2])                                       # i * (1 - g * g)
+        xp.multiply(i, tmp, out=q[2])                                   # i * (1 - g * g)
         xp.subtract(1, o, out=tmp)
-        xp.multiply(xp.multiply(tcs, o, out=q[:, :, 3]), tmp, out=q[:, :, 3])     # tcs * o * (1 - o)
-        del tmp, c_prev    # free for the loop's own arrays
-        dgates = ws.empty(xp, a4.shape, a4.dtype)
+        xp.multiply(xp.multiply(tcs, o, out=q[3]), tmp, out=q[3])       # tcs * o * (1 - o)
+        del tmp    # free for the loop's own arrays
+        qi, qf, qg, qo = q
+        # the gate gradients step-major, (B, 4H) per step: the operand of the recurrent GEMM and of the
+        # weight gradients' GEMMs over all steps
+        dgates = ws.empty(xp, (t_len, b, 4, hid), acts.dtype)
         dh = xp.zeros((b, hid), dtype=x.dtype) if gh_last is None else gh_last.copy()
+        spare = xp.empty((b, hid), dtype=dh.dtype)   # the other half of dh's ping-pong pair
         dc_next = xp.zeros((b, hid), dtype=x.dtype) if gc_last is None else gc_last.copy()
         dc = xp.empty((b, hid), dtype=x.dtype)
-        wh_t = wh.T
+        wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
+        wh_t[...] = wh.T
+        need_h0, need_c0 = need(needs, 1), need(needs, 2)
         for t in range(t_len - 1, -1, -1):
             if ghs is not None:
                 dh += ghs[t]
             xp.multiply(dh, p[t], out=dc)
             dc += dc_next
             d = dgates[t]
-            xp.multiply(dc[:, None, :], q[t, :, :3], out=d[:, :3])
-            xp.multiply(dh, q[t, :, 3], out=d[:, 3])
-            xp.multiply(dc, f[t], out=dc_next)
-            dh = d.reshape(b, 4 * hid) @ wh_t
+            xp.multiply(dc, qi[t], out=d[:, 0])
+            xp.multiply(dc, qf[t], out=d[:, 1])
+            xp.multiply(dc, qg[t], out=d[:, 2])
+            xp.multiply(dh, qo[t], out=d[:, 3])
+            if t or need_c0:
+                xp.multiply(dc, f[t], out=dc_next)
+            if t or need_h0:
+                dh, spare = xp.matmul(d.reshape(b, 4 * hid), wh_t, out=spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
-        gx = (d2 @ wx.T).reshape(t_len, b, e) if need(needs, 0) else None
-        gwx = x.reshape(t_len * b, e).T @ d2 if need(needs, 3) else None
-        gwh = None
+        gx = gwx = gwh = None
+        if need(needs, 0):
+            wx_t = ws.empty(xp, (4 * hid, e), wx.dtype)
+            wx_t[...] = wx.T
+            gx = (d2 @ wx_t).reshape(t_len, b, e)
+        if need(needs, 3):
+            gwx = x.reshape(t_len * b, e).T @ d2
         if need(needs, 4):
-            gwh = h0.T @ d2[:b]
-            if t_len > 1:
-                gwh += hs[:-1].reshape((t_len - 1) * b, hid).T @ d2[b:]
+            gwh = h_prev.reshape(t_len * b, hid).T @ d2   # h_prev: h0 and every step's h but the last
         gbias = d2.sum(axis=0)
-        return (gx, dh if need(needs, 1) else None, dc_next if need(needs, 2) else None,
+        return (gx, dh if need_h0 else None, dc_next if need_c0 else None,
                 gwx, gwh, gbias if need(needs, 5) else None, gbias.copy() if need(needs, 6) else None)
 
     @staticmethod
