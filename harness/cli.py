@@ -97,17 +97,17 @@ def cmd_report(args):
     from harness import report
     if args.seed_table:
         from harness import seedtable
+        # the options given; the others are seedtable.run's defaults
+        given = {k: getattr(args, k) for k in ("repeats", "iters", "target_s", "timeout", "workload")
+                 if getattr(args, k) is not None}
         measuring = [f"--{k.replace('_', '-')}" for k in ("device", "repeats", "iters", "target_s", "timeout")
                      if getattr(args, k) is not None]
         if args.dirs and measuring:
             raise _usage(f"{', '.join(measuring)}: options of measuring, which --seed-table does only "
                          f"without a DIR (given: {' '.join(args.dirs)})")
         devices = None if args.device in (None, "auto") else (args.device,)
-        _, written = seedtable.run(
-            args.dirs, out=args.out, devices=devices, repeats=args.repeats or 1,
-            iters=args.iters if args.iters is not None else 0, target_s=args.target_s or 1.0,
-            timeout=args.timeout or 300.0, quiet=args.quiet, workload=args.workload or seedtable.WORKLOAD,
-            console=report.console())
+        _, written = seedtable.run(args.dirs, out=args.out, devices=devices, quiet=args.quiet,
+                                   console=report.console(), **given)
         print(f"seed table in {', '.join(map(str, written))}")
         return 0
     measuring = [f"--{k.replace('_', '-')}" for k in ("out", "workload", "device", "repeats", "iters",

@@ -54,23 +54,27 @@ def _attempt(key):
     return n
 
 
-def gate_task(workload, size, opts, per_host):
-    """A cell's reference losses, computed in a fresh child on this worker."""
+def gate_task(workload, size, opts, per_host, gate, bound):
+    """A cell's reference losses (with `gate`) and liveness bound (with `bound`), computed in a fresh child
+    on this worker: runner.reference_cell's dict."""
     _allow_children()
     threads = opts.threads or os.cpu_count() or 1
     with _host_slot(per_host):
-        return runner.reference_gate(workload, size, opts.device, opts, threads)
+        return runner.reference_cell(workload, size, opts.device, opts, threads, gate, bound)
 
 
-def run_task(run, opts, ref, per_host, key):
+def run_task(run, opts, stored, fresh, per_host, key):
     """One run in a fresh child on this worker: (row, samples, profile sites, reference losses head), the
-    row carrying this worker's machine and which attempt of the task it is."""
+    row carrying this worker's machine and which attempt of the task it is. The cell's reference losses
+    and liveness bound: `fresh` (its gate task's dict, when one ran) over `stored` (the store's)."""
     _allow_children()
     attempt = _attempt(key)
     threads = opts.threads or os.cpu_count() or 1
     _, meta = runner.host_meta(opts.device)
+    cell = dict(stored, **(fresh or {}))
+    ref = None if run[0] == "reference" else cell.get("losses")
     with _host_slot(per_host):
-        row, samples, sites, head = runner.execute_run(run, opts, ref, meta, threads)
+        row, samples, sites, head = runner.execute_run(run, opts, ref, meta, threads, cell.get("live_bound"))
     row["attempt"] = attempt
     if attempt > 1 and not row["error"]:
         row["error"] = f"attempt {attempt}: the worker of an earlier attempt died mid-run"
@@ -128,29 +132,36 @@ def execute(runs, opts, store, progress=None, bar=None):
     with client(opts) as c:
         _check_gpu_workers(c, device)
         resources = {"GPU": 1} if device == "gpu" else None
-        gates = {}
-        for engine, workload, size, _ in runs:
+        wanted = {}     # cell -> [workload, size, gate, bound]: what its runs need that the store lacks
+        for engine, workload, size, repeat in runs:
             key = runner.gate_key(workload, size, device)
-            if engine != "reference" and key not in store.ref_losses and key not in gates:
-                gates[key] = c.submit(gate_task, workload, size, opts, opts.per_host, pure=False,
+            want = wanted.setdefault(key, [workload, size, False, False])
+            want[2] |= engine != "reference" and key not in store.ref_losses
+            want[3] |= runner.wants_memory(opts, repeat) and key not in store.live_bounds
+        gates = {}
+        for key, (workload, size, gate, bound) in wanted.items():
+            if gate or bound:
+                gates[key] = c.submit(gate_task, workload, size, opts, opts.per_host, gate, bound, pure=False,
                                       key=f"{GATE_PREFIX}-{key}-{token}", resources=resources)
         futures = {}
         for run in runs:
             engine, workload, size, repeat = run
             gkey = runner.gate_key(workload, size, device)
-            ref = None if engine == "reference" else gates.get(gkey, store.ref_losses.get(gkey))
+            stored = {"losses": store.ref_losses.get(gkey), "live_bound": store.live_bounds.get(gkey)}
             key = f"{RUN_PREFIX}-{runner.run_id(engine, workload, size, device, repeat)}-{token}"
             distributed.Variable(f"attempts-{key}", client=c).set(0)
-            futures[c.submit(run_task, run, opts, ref, opts.per_host, key, pure=False, key=key,
-                             resources=resources)] = run
+            futures[c.submit(run_task, run, opts, stored, gates.get(gkey), opts.per_host, key, pure=False,
+                             key=key, resources=resources)] = run
         gate_keys = {f: k for k, f in gates.items()}
         for fut in distributed.as_completed(list(gates.values()) + list(futures)):
             if fut in gate_keys:
+                key = gate_keys[fut]
                 try:
-                    store.ref_losses[gate_keys[fut]] = fut.result()
+                    got = fut.result()
                 except Exception as e:  # a lost gate task: the cell's runs are then unverified, visibly
-                    store.ref_losses[gate_keys[fut]] = f"unavailable: the Dask gate task failed ({e})"
-                store.save_gate()
+                    why = f"unavailable: the Dask gate task failed ({e})"
+                    got = {k: why for k, on in zip(("losses", "live_bound"), wanted[key][2:]) if on}
+                store.save_reference(key, got)
                 continue
             run = futures[fut]
             try:

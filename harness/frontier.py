@@ -190,7 +190,7 @@ def run(args):
     """The CLI subcommand: validate, search every engine, print the table, write the files."""
     import workloads
     from harness import report
-    from harness.runner import UsageError, check_device
+    from harness.runner import UsageError, check_device, default_out
     check_device(args.device)
     try:
         limit = parse_bytes(args.memory)
@@ -208,7 +208,7 @@ def run(args):
         ok, why = w.supports(e)
         if not ok:
             raise UsageError(why)
-    out = args.out or str(Path("results") / f"frontier-{args.workload}-{args.device}-{time.strftime('%Y%m%d-%H%M%S')}")
+    out = args.out or default_out(f"frontier-{args.workload}-{args.device}")
     console = report.console()
 
     def show(row):

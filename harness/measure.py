@@ -165,24 +165,37 @@ def breakdown(task, w, meter):
 
 
 def live_bound(task, w):
-    """The liveness lower bound of the workload's step, from the reference trainer's kernel calls (None
-    when the reference cannot run the cell)."""
+    """The liveness lower bound of the cell's step (bytes, or None when the reference cannot run it): the
+    runner computes it once per cell and hands it over as task["live_bound"]; a task without one (a run
+    started outside the runner) computes it here."""
+    if "live_bound" in task:
+        return task["live_bound"]
     ok, _ = w.supports("reference")
     if not ok:
         return None
-    batches = [w.batch(i, task["size"]) for i in range(2)]
     try:
-        return memparts.liveness_bound(lambda: w.trainer("reference", task["size"], task["device"]), batches,
-                                       kernels.install_hook, kernels.remove_hook)
+        return reference_bound(w, task["size"], task["device"])
     except Exception:  # the reference failing here is the gate's business: the column is then empty
         return None
 
 
+def reference_bound(w, size, device):
+    """The liveness lower bound of workload `w`'s step, from the reference trainer's kernel calls."""
+    batches = [w.batch(i, size) for i in range(2)]
+    return memparts.liveness_bound(lambda: w.trainer("reference", size, device), batches,
+                                   kernels.install_hook, kernels.remove_hook)
+
+
 @without_pool
-def gpu_memory_pass(task, w, trainer, sync, n_iters):
+def gpu_memory_pass(task, w, timed, sync, n_iters):
+    """The timed trainer's per-iteration peak on the device, then the breakdown on a fresh trainer.
+    `timed`: a one-item list holding the timed trainer, emptied here: the only reference left, so the
+    timed trainer's device arrays are freed before the breakdown builds its own (both alive at once
+    would put the first one's bytes in the second one's peak, and may not fit)."""
     from harness import gpu
     batches = [w.batch(i, task["size"]) for i in range(n_iters)]
-    out = gpu.memory_pass(trainer, batches, sync)
+    out = gpu.memory_pass(timed.pop(), batches, sync)
+    gc.collect()
     out.update(gpu_breakdown(task, w, sync, out["gpu_peak_mb"]))
     return out
 
@@ -404,7 +417,8 @@ def run_passes(task):
 
     if "mem" in wanted:
         if task["device"] == "gpu":
-            yield attempt("mem", lambda: gpu_memory_pass(task, w, trainer, sync, task["mem_iters"]))
+            held, trainer = [trainer], None     # gpu_memory_pass lets go of it before its breakdown
+            yield attempt("mem", lambda: gpu_memory_pass(task, w, held, sync, task["mem_iters"]))
         else:
             trainer = None      # the CPU pass builds its own under tracemalloc; free this one first
             yield attempt("mem", lambda: cpu_memory_pass(task, w, task["mem_iters"]))

@@ -235,10 +235,10 @@ def decompose(build, batches, meter, install_hook, remove_hook):
     before = meter.current()
     install_hook(probe)
     hook_bytes = meter.current() - before     # the kernels' wrappers: alive all along, not the engine's
-    # arrays alive before this trainer is built (an earlier trainer that a framework keeps in a module-level
-    # registry, as Keras' backend keeps every Session) are not this step's: the plain pass, whose tracemalloc
-    # started right before its build, did not count them. Python objects alive before it are kept: they are
-    # mostly caches the plain pass's trainer created and this one reuses (static_graph's, ~1 MB)
+    # arrays alive before this trainer is built are not this step's: an earlier trainer's that its framework
+    # keeps for the life of the process (theano's runtime: one Session per device holds every shared
+    # variable ever made). Python objects alive before it are kept: they are mostly caches the plain pass's
+    # trainer created and this one reuses (static_graph's, ~1 MB)
     arrays0 = meter.split()[0]
     try:
         trainer = build()

@@ -19,14 +19,15 @@ from harness import machine
 
 # ------------------------------------------------------------------ the gate's defaults
 MIN_EFFECT = "10%"
-# Mann-Whitney needs 4 rounds per version before any p-value can be below 0.05 (4 vs 4, all apart:
-# p = 0.029); 5 leaves room for one overlapping pair
-MIN_ROUNDS = 5
+# rounds of every benchmark before only the undecided ones run: Mann-Whitney needs 4 rounds per version
+# before any p-value can be below 0.05 (4 vs 4, all apart: p = 0.029); the rounds after them go where a
+# slowdown is still possible
+MIN_ROUNDS = 4
 MAX_ROUNDS = 15
 ALPHA = 0.05
 CONFIDENCE = 0.95
 BOOTSTRAP = 2000
-WARMUP = 2
+WARMUP = 2              # warm-up steps of a benchmark's first run; later runs skip them if it showed none
 TARGET_S = 0.1          # timed seconds per run, for the first run of a benchmark, which fixes the iterations
 MIN_ITERS, MAX_ITERS = 3, 100     # a loaded machine stretches lstm-cells to 100+ ms a step: 3 then
 TAX_ITERS = 5           # iterations of the style-tax pass in each run (at most as many as the timed ones)
@@ -37,7 +38,8 @@ TIMEOUT_S = 300.0
 # of CPU. All 43 benchmarks, then these plus cnn (25), were still running after 10 minutes
 # (results/regress-campaign/); `--workloads all` (or naming them) adds cnn, lstm, vqa and resnet.
 DEFAULT_WORKLOADS = ("mlp-l2", "fc-adam", "lstm-cells")
-# no round after the minimum starts if it would end past this many minutes (`--max-minutes`; 0: no limit)
+# from round 3 on, no benchmark's runs start if they would end past this many minutes (`--max-minutes`;
+# 0: no limit)
 MAX_MINUTES = 9.0
 VERSION_ENV = "STYLEBENCH_REGRESS_VERSION"   # "A" (the ref) or "B" (this tree), set in every child
 CHILD = Path(__file__).with_name("regress_child.py")
@@ -105,10 +107,12 @@ def call(ratio, lo, hi, p, min_effect, alpha=ALPHA):
     """(label, decided) for one metric.
 
     "slower" when the test says the two differ (p < alpha) AND the ratio of medians B/A is at least
-    1 + min_effect; "faster" likewise at or below 1 / (1 + min_effect); else "no change". Decided: the
-    interval lies entirely beyond the band's edge on the side of a significant "slower" or "faster", or
-    entirely inside the band (1/(1+m), 1+m), where no amount of data would make the effect big enough to
-    matter. An interval across an edge is undecided: more rounds are worth running.
+    1 + min_effect; "faster" likewise at or below 1 / (1 + min_effect); else "no change". Decided: more
+    rounds could not change whether it is "slower", the one call the gate fails on: "slower" with the
+    whole interval at or above 1 + min_effect, or anything else with the whole interval below it (no
+    amount of data would make the effect big enough to fail on). Undecided: the interval straddles
+    1 + min_effect, or lies above it while the test is not significant yet; those get the rounds after
+    the minimum. ("faster" against "no change" is reported with its interval, not decided by rounds.)
     """
     up, down = 1 + min_effect, 1 / (1 + min_effect)
     label = "no change"
@@ -116,8 +120,7 @@ def call(ratio, lo, hi, p, min_effect, alpha=ALPHA):
         label = "slower"
     elif p < alpha and ratio <= down:
         label = "faster"
-    decided = ((label == "slower" and lo >= up) or (label == "faster" and hi <= down)
-               or (down < lo and hi < up))
+    decided = lo >= up if label == "slower" else hi < up
     return label, decided
 
 
@@ -234,6 +237,8 @@ class Bench:
     workload: str
     size: str
     iters: int = 0                       # fixed by the first run, then the same for every run of both
+    warmup: int = None                   # after both versions' first runs: 0 when neither one's warm-up
+    warmup_seen: dict = field(default_factory=dict)     # steps were slower than its timed steps
     runs: dict = field(default_factory=lambda: {"A": [], "B": []})
     error: str = ""
     error_in: str = ""
@@ -292,33 +297,170 @@ def child_env(root, version, threads=1):
     return env
 
 
-def run_once(bench, root, version, opts):
-    """One fresh process timing `bench` in the tree at `root`; the child's result dict."""
-    task = dict(engine=bench.engine, workload=bench.workload, size=bench.size, device=opts["device"],
-                warmup=opts["warmup"], target_s=opts["target_s"], min_iters=MIN_ITERS, max_iters=MAX_ITERS,
+def _task(bench, opts):
+    return dict(engine=bench.engine, workload=bench.workload, size=bench.size, device=opts["device"],
+                warmup=opts["warmup"] if bench.warmup is None else bench.warmup, target_s=opts["target_s"], min_iters=MIN_ITERS, max_iters=MAX_ITERS,
                 iters=bench.iters, tax_iters=TAX_ITERS if opts["tax"] else 0)
-    fd, out = tempfile.mkstemp(prefix="stylebench-regress-", suffix=".json")
-    os.close(fd)
-    try:
-        try:
-            proc = subprocess.run([sys.executable, str(CHILD), json.dumps(task), out], cwd=root,
-                                  env=child_env(root, version), capture_output=True, text=True,
-                                  timeout=opts["timeout"])
-        except subprocess.TimeoutExpired:
-            return {"status": "timeout",
-                    "error": f"no result after {opts['timeout']:g} s; the run was killed"}
-        text = Path(out).read_text()
-        if not text:
-            tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-            return {"status": "crashed", "error": f"exit code {proc.returncode} before a result: {tail}"}
-        result = json.loads(text)
-    finally:
-        os.unlink(out)
+
+
+def _read_result(out, root, version, crashed):
+    """The child's result dict from the file `out`; `crashed()` says why when the child wrote nothing."""
+    text = Path(out).read_text()
+    if not text:
+        return {"status": "crashed", "error": crashed()}
+    result = json.loads(text)
     src = result.get("workloads_from")
     if result.get("status") == "ok" and not Path(src).resolve().is_relative_to(Path(root).resolve()):
         return {"status": "error", "error": f"version {version}'s run imported workloads from {src}, not "
                                             f"from its own tree {root} (an installed copy shadows it?)"}
     return result
+
+
+def _tail(text):
+    return " | ".join(text.strip().splitlines()[-3:])
+
+
+def run_once(bench, root, version, opts):
+    """One fresh process timing `bench` in the tree at `root` (a new interpreter; see ForkServer for the
+    cheaper kind); the child's result dict."""
+    fd, out = tempfile.mkstemp(prefix="stylebench-regress-", suffix=".json")
+    os.close(fd)
+    try:
+        try:
+            proc = subprocess.run([sys.executable, str(CHILD), json.dumps(_task(bench, opts)), out], cwd=root,
+                                  env=child_env(root, version), capture_output=True, text=True,
+                                  timeout=opts["timeout"])
+        except subprocess.TimeoutExpired:
+            return {"status": "timeout",
+                    "error": f"no result after {opts['timeout']:g} s; the run was killed"}
+        return _read_result(out, root, version,
+                            lambda: f"exit code {proc.returncode} before a result: {_tail(proc.stderr)}")
+    finally:
+        os.unlink(out)
+
+
+class ForkServer:
+    """The runs of one version through `regress_child.py --serve`, started in that version's tree and
+    environment: it imports NumPy once and forks a fresh process per run (asv's forkserver), which takes
+    the interpreter's and NumPy's start-up (~0.3 s of CPU, most of a small benchmark's run) off every run.
+    The version's own code is imported only in the forked run, as in a new interpreter."""
+
+    def __init__(self, root, version):
+        self.root, self.version, self.proc = root, version, None
+        self.running = None                 # the pid of the run in flight (killed if the gate is stopped)
+
+    def _start(self, timeout):
+        """Starts the server; None once it is ready, else why not (then it is gone)."""
+        self.proc = subprocess.Popen([sys.executable, str(CHILD), "--serve"], cwd=self.root,
+                                     env=child_env(self.root, self.version), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, bufsize=0)
+        self.pending = b""
+        if self._line(timeout) == "ready":
+            return None
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        return {"status": "crashed", "error": f"the fork server of version {self.version} did not start "
+                                              f"within {timeout:g} s (run with --launch spawn to see why)"}
+
+    def close(self):
+        import signal
+        if self.running:                    # the gate was interrupted during a run: end it with the gate
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.running, signal.SIGKILL)
+        if self.proc is not None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def _line(self, timeout):
+        """The server's next reply line ("" once it is gone), or None after `timeout` seconds (None: wait
+        as long as it takes). Read from the pipe unbuffered, so a reply that came with the previous one is
+        never left in a buffer that select cannot see."""
+        import select
+        fd = self.proc.stdout.fileno()
+        end = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.pending:
+            if end is not None and not select.select([fd], [], [], max(end - time.monotonic(), 0))[0]:
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return ""
+            self.pending += chunk
+        line, self.pending = self.pending.split(b"\n", 1)
+        return line.decode()
+
+    def __call__(self, bench, opts):
+        import signal
+        if self.proc is None or self.proc.poll() is not None:
+            failed = self._start(opts["timeout"])
+            if failed:
+                return failed
+        fd, out = tempfile.mkstemp(prefix="stylebench-regress-", suffix=".json")
+        os.close(fd)
+        err = out[:-len(".json")] + ".err"
+        try:
+            request = json.dumps({"task": _task(bench, opts), "out": out, "err": err}) + "\n"
+            t0 = time.monotonic()
+            try:
+                self.proc.stdin.write(request.encode())
+            except BrokenPipeError:
+                self.proc = None
+                return {"status": "crashed", "error": f"the fork server of version {self.version} stopped"}
+            pid = self._line(opts["timeout"])
+            if not pid:                     # the server itself is gone (or hung before forking)
+                self.proc.kill()
+                self.proc.wait()
+                self.proc = None
+                return {"status": "crashed", "error": f"the fork server of version {self.version} stopped"}
+            self.running = int(pid)
+            status = self._line(opts["timeout"] - (time.monotonic() - t0))
+            if status is None:
+                os.kill(self.running, signal.SIGKILL)
+                self._line(None)
+                self.running = None
+                return {"status": "timeout",
+                        "error": f"no result after {opts['timeout']:g} s; the run was killed"}
+            self.running = None
+            if not status:                  # the server died during the run
+                self.proc.wait()
+                self.proc = None
+                return {"status": "crashed", "error": f"the fork server of version {self.version} stopped "
+                                                      "during the run"}
+
+            def crashed():
+                code = os.waitstatus_to_exitcode(int(status))
+                return f"exit code {code} before a result: {_tail(Path(err).read_text(errors='replace'))}"
+            return _read_result(out, self.root, self.version, crashed)
+        finally:
+            for path in (out, err):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+
+
+class Launcher:
+    """How each version's runs start: "fork" (default, where os.fork exists) through one ForkServer per
+    version, "spawn" a new interpreter per run (run_once)."""
+
+    def __init__(self, roots, method="fork"):
+        if method not in ("fork", "spawn"):
+            raise usage(f"--launch {method!r}: expected fork or spawn")
+        self.roots = roots
+        self.servers = ({v: ForkServer(r, v) for v, r in roots.items()}
+                        if method == "fork" and hasattr(os, "fork") else None)
+
+    def __call__(self, bench, version, opts):
+        if self.servers is None:
+            return run_once(bench, self.roots[version], version, opts)
+        return self.servers[version](bench, opts)
+
+    def close(self):
+        for server in (self.servers or {}).values():
+            server.close()
 
 
 def record(bench, version, result, rnd):
@@ -327,6 +469,10 @@ def record(bench, version, result, rnd):
         return
     if not bench.iters:
         bench.iters = result["iters"]
+    if bench.warmup is None and "warmup" in result:
+        bench.warmup_seen[version] = result.get("warmup_needed", True)
+        if len(bench.warmup_seen) == len(VERSIONS):
+            bench.warmup = result["warmup"] if any(bench.warmup_seen.values()) else 0
     bench.tax_note = bench.tax_note or result.get("tax_note", "")
     bench.runs[version].append(dict(round=rnd, **{k: result[k] for k in
                                                   ("step_ms", "kernel_ms", "overhead_ms", "kernel_calls")
@@ -360,15 +506,27 @@ def judge_all(benches, min_effect, seed=0, alpha=ALPHA):
         setattr(bench, metric, Verdict(ratio, lo, hi, p, q, n, *call(ratio, lo, hi, q, min_effect, alpha)))
 
 
+def priority(bench, min_effect):
+    """Sort key of an undecided benchmark for the rounds after the minimum: first those whose ratio of
+    medians already reaches the minimum effect, then by the smallest p-value of their undecided verdicts,
+    so that, when the time runs short, the rounds go to the slowdowns closest to being shown."""
+    open_ = [v for v in (bench.step, bench.tax) if v is not None and not v.decided]
+    return min(((v.ratio < 1 + min_effect, v.p) for v in open_), default=(True, 1.0))
+
+
 def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_rounds=MAX_ROUNDS, seed=0,
             device="cpu", tax=True, target_s=TARGET_S, timeout=TIMEOUT_S, quiet=False, warmup=WARMUP, iters=0,
-            max_minutes=0):
-    """Run every benchmark for both trees in alternation, round after round, until every verdict is
-    decided (after at least `min_rounds`) or `max_rounds` ran. Each round runs the undecided benchmarks in
-    an order shuffled with a seeded RNG, each one's A and B back to back in a random order, every run a
-    fresh process. The timed iterations per run are `iters`, else what the first run of a benchmark picks
-    for `target_s` seconds, then the same for every run of both versions. Returns the benchmarks with
-    their runs and verdicts filled in."""
+            max_minutes=0, launch="fork", run=None, clock=time.monotonic):
+    """Run the benchmarks for both trees in alternation, round after round: every benchmark in the first
+    `min_rounds`, then only the undecided ones (a verdict that could still turn "slower", see call), until
+    none is left, `max_rounds` ran, or `max_minutes` would be passed. Each round runs its benchmarks in an
+    order shuffled with a seeded RNG, each one's A and B back to back in a random order, every run a fresh
+    process (`launch`, see Launcher; `run(bench, version, opts)` replaces it in tests). From round 3 on,
+    a benchmark runs only if its two runs, as long as its last two, still end within `max_minutes` (a
+    minimum round cut short by it ends the gate); after the minimum the undecided ones go in priority
+    order (see priority). The timed iterations per run are `iters`, else
+    what the first run of a benchmark picks for `target_s` seconds, then the same for every run of both
+    versions. Fills in the runs and verdicts of `benches`; returns why it stopped."""
     if not 2 <= min_rounds <= max_rounds:
         raise usage(f"need 2 <= --min-rounds <= --max-rounds, got {min_rounds} and {max_rounds}")
     if max_minutes < 0:
@@ -376,44 +534,68 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
     opts = dict(device=device, tax=tax, target_s=target_s, timeout=timeout, warmup=warmup)
     for bench in benches:
         bench.iters = bench.iters or iters
-    roots = {"A": root_a, "B": root_b}
+    launcher = None if run else Launcher({"A": root_a, "B": root_b}, launch)
+    run = run or launcher
     rng = random.Random(seed)
-    started = time.monotonic()
+    started = clock()
+    deadline = started + 60 * max_minutes if max_minutes else float("inf")
     stopped = f"--max-rounds {max_rounds} reached"
-    with _progress(quiet) as progress:
-        bar = progress.add_task("", total=None, undecided="") if progress else None
-        for rnd in range(1, max_rounds + 1):
-            active = [b for b in benches if rnd <= min_rounds or not b.decided]
-            active = [b for b in active if not b.error]
-            if not active:
-                stopped = f"every verdict decided after {rnd - 1} rounds"
-                break
-            if max_minutes and rnd > min_rounds:
-                need = sum(b.last_round_s for b in active)
-                if time.monotonic() - started + need > 60 * max_minutes:
-                    stopped = f"--max-minutes {max_minutes:g} would be passed by round {rnd}"
+    try:
+        with _progress(quiet) as progress:
+            bar = progress.add_task("", total=None, undecided="") if progress else None
+            for rnd in range(1, max_rounds + 1):
+                active = [b for b in benches if not b.error and (rnd <= min_rounds or not b.decided)]
+                if not active:
+                    stopped = f"every verdict decided after {rnd - 1} rounds"
                     break
-            rng.shuffle(active)
-            if progress:
-                progress.reset(bar, total=2 * len(active))
-                progress.update(bar, undecided=_undecided_text(benches, rnd, min_rounds))
-            for bench in active:
-                order = list(VERSIONS) if rng.random() < 0.5 else list(reversed(VERSIONS))
-                t0 = time.monotonic()
-                for version in order:
-                    if progress:
-                        progress.update(bar, description=f"round {rnd}/{max_rounds} (at least {min_rounds}): "
-                                                         f"{bench.name} {version}")
-                    record(bench, version, run_once(bench, roots[version], version, opts), rnd)
-                    if progress:
-                        progress.advance(bar)
-                    if bench.error:
+                if rnd > min_rounds:
+                    active.sort(key=lambda b: priority(b, min_effect))
+                    fits, end = [], clock()
+                    for b in active:
+                        if end + b.last_round_s <= deadline:
+                            fits.append(b)
+                            end += b.last_round_s
+                    if not fits:
+                        stopped = (f"--max-minutes {max_minutes:g} reached with {len(active)} undecided after "
+                                   f"round {rnd - 1}")
                         break
-                bench.last_round_s = time.monotonic() - t0
-            judge_all(benches, min_effect, seed)
-        else:
-            if all(b.decided for b in benches):
-                stopped = f"every verdict decided after {max_rounds} rounds"
+                    active = fits
+                rng.shuffle(active)
+                if progress:
+                    progress.reset(bar, total=2 * len(active))
+                    progress.update(bar, undecided=_undecided_text(benches, rnd, min_rounds))
+                late = []
+                for bench in active:
+                    # from round 3 on (2 give every benchmark an interval), no benchmark's runs start if
+                    # they would end past the bound, as long as its last two (the machine may have slowed)
+                    if rnd > 2 and clock() + bench.last_round_s > deadline:
+                        late.append(bench)
+                        continue
+                    order = list(VERSIONS) if rng.random() < 0.5 else list(reversed(VERSIONS))
+                    t0 = clock()
+                    for version in order:
+                        if progress:
+                            progress.update(bar, description=f"round {rnd}/{max_rounds} "
+                                            f"({'every benchmark' if rnd <= min_rounds else 'undecided only'}):"
+                                            f" {bench.name} {version}")
+                        record(bench, version, run(bench, version, opts), rnd)
+                        if progress:
+                            progress.advance(bar)
+                        if bench.error:
+                            break
+                    bench.last_round_s = clock() - t0
+                judge_all(benches, min_effect, seed)
+                if late and rnd <= min_rounds:
+                    stopped = (f"--max-minutes {max_minutes:g} reached in round {rnd}, before the minimum "
+                               f"{min_rounds} rounds of {len(late)} benchmarks: too loaded a machine for this "
+                               "selection in this time (fewer benchmarks, or a larger --max-minutes)")
+                    break
+            else:
+                if all(b.decided for b in benches):
+                    stopped = f"every verdict decided after {max_rounds} rounds"
+    finally:
+        if launcher:
+            launcher.close()
     return stopped
 
 
@@ -427,10 +609,11 @@ def _progress(quiet):
 
 
 def _undecided_text(benches, rnd, min_rounds):
-    if rnd <= min_rounds:
+    if rnd == 1:
         return f"{len(benches)} benchmarks"
-    left = [b.name for b in benches if not b.decided]
-    return f"undecided: {', '.join(left[:3])}{f' (+{len(left) - 3})' if len(left) > 3 else ''}"
+    left = [b.name for b in benches if not b.error and not b.decided]
+    return (f"undecided {len(left)}/{len(benches)}: {', '.join(left[:4])}"
+            f"{f' (+{len(left) - 4})' if len(left) > 4 else ''}")
 
 
 # ------------------------------------------------------------------ the table and the verdict
@@ -451,7 +634,8 @@ def table(benches, title, min_effect, tax):
         "B/A: ratio of medians over rounds [95% bootstrap interval]. q: Mann-Whitney U p-value, two-sided, "
         f"adjusted over every verdict here (Benjamini-Hochberg). slower / faster: q < {ALPHA} and the ratio "
         f"at least {1 + min_effect:.3g} / at most {1 / (1 + min_effect):.3g}. * undecided: the interval "
-        "still crosses the edge of that band after the last round."))
+        f"still reaches {1 + min_effect:.3g} (a slowdown not ruled out, or not yet significant) after the "
+        "benchmark's last round."))
     t.add_column("benchmark")
     t.add_column("rounds", justify="right")
     t.add_column("A ms", justify="right")
@@ -497,7 +681,7 @@ def summary(benches):
 
 def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_rounds=MIN_ROUNDS,
          max_rounds=MAX_ROUNDS, seed=0, device="cpu", tax=True, timeout=TIMEOUT_S, json_out=None,
-         quiet=False, root=None, max_minutes=MAX_MINUTES):
+         quiet=False, root=None, max_minutes=MAX_MINUTES, launch="fork"):
     """`stylebench regress --against REF`: exit 0 (no slowdown), 1 (a significant slowdown, or a
     benchmark that broke in this tree) or 2 (bad input: an unknown ref or name, different dependencies)."""
     from rich.console import Console
@@ -523,7 +707,7 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
     started = time.monotonic()
     with _sigterm_unwinds(), checkout(sha, root) as tree_a:
         stopped = compare(tree_a, root, benches, effect, min_rounds, max_rounds, seed, device, tax,
-                          timeout=timeout, quiet=quiet, max_minutes=max_minutes)
+                          timeout=timeout, quiet=quiet, max_minutes=max_minutes, launch=launch)
     title = f"A = {against} ({sha[:12]})   B = this tree ({b_commit})"
     console.print(table(benches, title, effect, tax))
     for why in skipped:
@@ -540,7 +724,7 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
             "a": {"ref": against, "commit": sha}, "b": {"commit": b_commit},
             "machine": machine.host_info(device),
             "min_effect": effect, "alpha": ALPHA, "min_rounds": min_rounds, "max_rounds": max_rounds,
-            "seed": seed, "exit": code, "stopped": stopped,
+            "seed": seed, "max_minutes": max_minutes, "launch": launch, "exit": code, "stopped": stopped,
             "benchmarks": [dict(engine=b.engine, workload=b.workload, size=b.size, iters=b.iters, runs=b.runs,
                                 error=b.error, error_in=b.error_in, tax_note=b.tax_note,
                                 step=asdict(b.step) if b.step else None, tax=asdict(b.tax) if b.tax else None)
@@ -718,18 +902,21 @@ def add_arguments(p):
                    help="smallest slowdown worth failing on, e.g. 3%% or 0.03 (default "
                         f"{MIN_EFFECT.replace('%', '%%')})")
     p.add_argument("--min-rounds", type=int, default=MIN_ROUNDS,
-                   help=f"rounds before any benchmark may stop (default {MIN_ROUNDS})")
+                   help=f"rounds of every benchmark; after them only undecided ones run (default {MIN_ROUNDS})")
     p.add_argument("--max-rounds", type=int, default=MAX_ROUNDS,
                    help=f"rounds at most; undecided benchmarks are judged then (default {MAX_ROUNDS})")
     p.add_argument("--max-minutes", type=float, default=MAX_MINUTES,
-                   help="no round after --min-rounds starts if it would end past this many minutes from the "
-                        f"start (default {MAX_MINUTES:g}; 0: no limit)")
+                   help="from round 3 on, a benchmark's runs start only if they would end within this many "
+                        f"minutes from the start (default {MAX_MINUTES:g}; 0: no limit)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled run order and the bootstrap")
     p.add_argument("--device", default=os.environ.get("STYLEBENCH_DEVICE", "cpu"),
                    help="cpu (default) or gpu")
     p.add_argument("--no-tax", dest="tax", action="store_false",
                    help="step time only (skips the kernel-hooked pass behind the style-tax verdict)")
     p.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds before a run is killed")
+    p.add_argument("--launch", choices=("fork", "spawn"), default="fork",
+                   help="how a run's fresh process starts: fork (default) from a server per version that "
+                        "imported NumPy once, or spawn a new interpreter per run")
     p.add_argument("--json", metavar="FILE", help="also write every run and verdict to FILE")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--baseline", action="store_true",
@@ -754,4 +941,4 @@ def main(args):
                     "or --baseline)")
     return gate(args.against, args.engines, args.workloads, args.min_effect, args.min_rounds, args.max_rounds,
                 args.seed, args.device, args.tax, args.timeout, args.json, args.quiet,
-                max_minutes=args.max_minutes)
+                max_minutes=args.max_minutes, launch=args.launch)

@@ -36,6 +36,12 @@ NUMERIC = ("repeat", "iters", "median_ms", "p10_ms", "p90_ms", "peak_mem_mb", "s
            "first_iter_ms", "kernel_ms", "overhead_ms", "overhead_pct", "kernel_calls") + GPU_COLS + BREAKDOWN_COLS
 
 
+def peak_column(device):
+    """The column that holds a run's peak memory: the CuPy pool's peak in use on a GPU, tracemalloc's
+    per-iteration peak on the CPU."""
+    return "gpu_peak_mb" if device == "gpu" else "peak_mem_mb"
+
+
 def _warn(message):
     print(f"stylebench: warning: {message}", file=sys.stderr)
 
@@ -257,7 +263,7 @@ def _time_cell(r):
               f"{na(r.p10_ms, '{:.3g}')}–{na(r.p90_ms, '{:.3g}')}"]
     if r.times_from != "samples":
         lines.append("[yellow]from run medians: samples missing[/yellow]")
-    mem = r.gpu_peak_mb if r.device == "gpu" else r.peak_mem_mb
+    mem = getattr(r, peak_column(r.device))
     if r.mem_failure and (mem is None or math.isnan(mem)):
         lines.append(f"[yellow]memory pass {r.mem_failure.split(':')[0]}[/yellow]")
     else:
@@ -327,7 +333,7 @@ def tables(cells, meta=None):
 def _parts_cell(r):
     if r.mem_parts_sum_mb is None or math.isnan(r.mem_parts_sum_mb):
         return "n/a"
-    peak = r.gpu_peak_mb if r.device == "gpu" else r.peak_mem_mb
+    peak = getattr(r, peak_column(r.device))
     short = {"params": "params", "grads": "grads", "optimizer": "optim", "buffers": "buffers",
              "saved": "saved", "temporaries": "temps", "bookkeeping": "bookkeep"}
     lines = [f"{short[p]} {na(getattr(r, f'mem_{p}_mb'), '{:.3g}')}" for p in memparts.PARTS]
@@ -407,8 +413,8 @@ def plots(cells, out_dir):
             ax.set_title(f"{w} / {s} on {device}")
             ax.tick_params(axis="x", rotation=30)
             written.append(_save(fig, out_dir / f"time_{w}_{s}_{device}.png"))
-        mem_col = "gpu_peak_mb" if device == "gpu" else "peak_mem_mb"
-        m = d.pivot_table(index=["workload", "size"], columns="engine", values=mem_col, aggfunc="median")
+        m = d.pivot_table(index=["workload", "size"], columns="engine", values=peak_column(device),
+                          aggfunc="median")
         if not m.empty and m.notna().any().any():
             m = m.reindex(index=[ws for ws in rows if ws in m.index],
                           columns=[e for e in engines if e in m.columns])
@@ -455,7 +461,7 @@ def _parts_plot(c, title, device):
         v = c[f"mem_{p}_mb"].fillna(0).to_numpy(dtype=float)
         ax.bar(c.index, v, bottom=bottom, label=p, color=colors[i % len(colors)])
         bottom += v
-    peak = c["gpu_peak_mb"] if device == "gpu" else c["peak_mem_mb"]
+    peak = c[peak_column(device)]
     ax.scatter(c.index, peak, marker="_", s=600, color="black", label="measured peak", zorder=3)
     bound = c["live_bound_mb"].dropna()
     if len(bound):

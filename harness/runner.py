@@ -376,14 +376,25 @@ def spawn(target, args, timeout, threads, malloc="cache"):
     return messages, "crashed", f"child process exited with code {code} {when}"
 
 
-def reference_losses_child(workload, size, device, n, conn):
-    """Child entry: the reference trainer's first `n` losses (the equivalence gate's yardstick)."""
+def reference_child(workload, size, device, n, bound, conn):
+    """Child entry: what a cell's runs compare with, from the reference trainer: its first `n` losses (the
+    equivalence gate's yardstick; none when n is 0) and, with `bound`, the liveness lower bound of its step
+    (the memory breakdown's column; it depends on the cell only, so it is computed once per cell)."""
+    out = {}
     try:
         w = workloads.get(workload)
-        t = w.trainer("reference", size, device)
-        conn.send({"status": "ok", "losses": [float(t.step(w.batch(i, size))) for i in range(n)]})
+        if n:
+            t = w.trainer("reference", size, device)
+            out["losses"] = [float(t.step(w.batch(i, size))) for i in range(n)]
+            t = None
     except Exception as e:  # reported, not raised: the gate is then unavailable for this cell
-        conn.send({"status": "error", "error": measure.classify(e)[1]})
+        out["losses"] = "unavailable: " + measure.classify(e)[1]
+    if bound:
+        try:
+            out["live_bound"] = measure.reference_bound(workloads.get(workload), size, device)
+        except Exception as e:  # the column is then empty; the runs go on
+            out["live_bound"] = "unavailable: " + measure.classify(e)[1]
+    conn.send(out)
 
 
 # ------------------------------------------------------------------------------------ the out directory
@@ -449,6 +460,7 @@ class Store:
         self.samples = self.out / "samples.csv"
         self.profile = self.out / "profile.csv"
         self.gate_file = self.out / "reference_losses.json"
+        self.bound_file = self.out / "live_bounds.json"
         self.meta_file = self.out / "meta.json"
         self.warnings = []
         self.done = set()
@@ -469,7 +481,8 @@ class Store:
                 self.done = {r["run_id"] for r in rows}
                 self._read_clean(self.samples, SAMPLE_COLUMNS, keep=self.done)
                 self._read_clean(self.profile, PROFILE_COLUMNS, keep=self.done)
-            self.ref_losses = self._read_gate() if resume else {}
+            self.ref_losses = self._read_map(self.gate_file, _losses_or_why) if resume else {}
+            self.live_bounds = self._read_map(self.bound_file, _bytes_or_why) if resume else {}
         except BaseException:
             self.close()
             raise
@@ -512,18 +525,18 @@ class Store:
             raise StoreError(f"cannot write {what}: {why}; the {len(self.done)} runs finished before it "
                              "are saved (`stylebench bench --resume --out DIR` continues)") from None
 
-    def _read_gate(self):
-        if not self.gate_file.exists():
+    def _read_map(self, path, valid):
+        """A cell -> value JSON map this store wrote (reference losses, liveness bounds); an unreadable one
+        is a warning and computed again."""
+        if not path.exists():
             return {}
         try:
-            data = json.loads(self.gate_file.read_text())
-            if not isinstance(data, dict) or not all(
-                    isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, (int, float)) for x in v))
-                    for v in data.values()):
-                raise ValueError("not a map of cell -> losses")
+            data = json.loads(path.read_text())
+            if not isinstance(data, dict) or not all(valid(v) for v in data.values()):
+                raise ValueError(f"not a map of cell -> {valid.__doc__}")
         except (ValueError, UnicodeDecodeError) as e:
-            self.warnings.append(f"{self.gate_file.name} in {self.out} is unreadable ({str(e)[:80]}), torn "
-                                 "by an interrupted older run?; the reference losses are computed again")
+            self.warnings.append(f"{path.name} in {self.out} is unreadable ({str(e)[:80]}), torn by an "
+                                 f"interrupted older run?; the {valid.__doc__} are computed again")
             return {}
         return data
 
@@ -587,6 +600,26 @@ class Store:
         with self.writing(self.gate_file):
             write_atomic(self.gate_file, json.dumps(self.ref_losses, indent=1))
 
+    def save_reference(self, key, got):
+        """Record what a reference child computed for cell `key` (reference_child's dict)."""
+        if "losses" in got:
+            self.ref_losses[key] = got["losses"]
+            self.save_gate()
+        if "live_bound" in got:
+            self.live_bounds[key] = got["live_bound"]
+            with self.writing(self.bound_file):
+                write_atomic(self.bound_file, json.dumps(self.live_bounds, indent=1))
+
+
+def _losses_or_why(v):
+    """reference losses"""
+    return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, (int, float)) for x in v))
+
+
+def _bytes_or_why(v):
+    """liveness bounds"""
+    return isinstance(v, (str, int, float))
+
 
 def _fmt(v):
     if v is None:
@@ -614,9 +647,11 @@ def make_row(run, device, result, status, error, meta, threads, wall_s, gate_not
     return row
 
 
-def default_out(device):
+def default_out(prefix):
+    """A new folder results/<prefix>-<local time> for one command's output (bench: <device>-<time>; the
+    seed table and the frontier name theirs)."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(machine.ROOT / "results" / f"{device}-{stamp}")
+    return str(machine.ROOT / "results" / f"{prefix}-{stamp}")
 
 
 def _progress(quiet):
@@ -791,13 +826,19 @@ def _sigterm_interrupts():
         signal.signal(signal.SIGTERM, old)
 
 
-def gate_losses(store, workload, size, device, opts, threads):
-    """The reference trainer's first losses for this cell, computed once per out directory."""
-    key = gate_key(workload, size, device)
-    if key not in store.ref_losses:
-        store.ref_losses[key] = reference_gate(workload, size, device, opts, threads)
-        store.save_gate()
-    return store.ref_losses[key]
+def cell_reference(store, workload, size, opts, threads, gate, bound):
+    """(losses, bound) of a cell: the reference trainer's first losses (with `gate`) and the liveness bound
+    of its step (with `bound`), each computed once per out directory, what is missing in one child."""
+    key = gate_key(workload, size, opts.device)
+    gate, bound = gate and key not in store.ref_losses, bound and key not in store.live_bounds
+    if gate or bound:
+        store.save_reference(key, reference_cell(workload, size, opts.device, opts, threads, gate, bound))
+    return store.ref_losses.get(key), store.live_bounds.get(key)
+
+
+def wants_memory(opts, repeat):
+    """Whether this repeat of a cell runs the memory pass (and so needs the cell's liveness bound)."""
+    return opts.mem_iters > 0 and repeat < opts.mem_repeats
 
 
 def merge_passes(messages, end_status, end_error):
@@ -838,21 +879,22 @@ def gate_key(workload, size, device):
     return f"{workload}|{size}|{device}"
 
 
-def reference_gate(workload, size, device, opts, threads):
-    """The reference trainer's first losses for a cell, from a fresh child: a list, or
-    "unavailable: why" when the reference cannot run."""
-    msgs, status, error = spawn(reference_losses_child, (workload, size, device, measure.GATE_ITERS),
-                                opts.timeout, threads, opts.malloc)
-    res = msgs[0] if msgs else {"status": status, "error": error}
-    if status != "ok" or res.get("status") != "ok":
-        return f"unavailable: {res.get('error') or error}"
-    return res["losses"]
+def reference_cell(workload, size, device, opts, threads, gate=True, bound=False):
+    """From a fresh child: {"losses": the reference trainer's first losses} (with `gate`) and
+    {"live_bound": bytes} (with `bound`), each "unavailable: why" when it cannot be had."""
+    msgs, status, error = spawn(reference_child, (workload, size, device, measure.GATE_ITERS if gate else 0,
+                                                  bound), opts.timeout, threads, opts.malloc)
+    got = msgs[0] if msgs and status == "ok" else {}
+    wanted = [k for k, on in (("losses", gate), ("live_bound", bound)) if on]
+    return {k: got.get(k, f"unavailable: {error or 'the reference child sent nothing'}") for k in wanted}
 
 
 def one_run(run, opts, store, meta, threads):
     engine, workload, size, repeat = run
-    ref = None if engine == "reference" else gate_losses(store, workload, size, opts.device, opts, threads)
-    row, samples, sites, head = execute_run(run, opts, ref, meta, threads)
+    ref, bound = cell_reference(store, workload, size, opts, threads, engine != "reference",
+                                wants_memory(opts, repeat))
+    row, samples, sites, head = execute_run(run, opts, None if engine == "reference" else ref, meta, threads,
+                                            bound)
     record_reference_head(store, run, opts.device, head)
     return row, samples, sites
 
@@ -865,13 +907,16 @@ def record_reference_head(store, run, device, head):
         store.save_gate()
 
 
-def execute_run(run, opts, ref, meta, threads):
+def execute_run(run, opts, ref, meta, threads, bound=None):
     """One run in a fresh child, here: (row, samples, profile sites, reference losses head). `ref` is the
-    cell's gate (None for the reference engine itself); every executor calls this."""
+    cell's gate (None for the reference engine itself), `bound` its liveness bound (bytes, or why not);
+    every executor calls this."""
     engine, workload, size, repeat = run
     task = dict(task_defaults(opts), engine=engine, workload=workload, size=size, device=opts.device,
                 repeat=repeat, ref_losses=None)
-    if repeat >= opts.mem_repeats:
+    if wants_memory(opts, repeat):
+        task["live_bound"] = bound if isinstance(bound, (int, float)) else None
+    else:
         task["mem_iters"] = 0
     gate_note = "self"
     if engine != "reference":

@@ -1,14 +1,13 @@
 """`stylebench report --seed-table`: the seed comparison's one table (the vqa model at 224x224 and 50x50)
 re-measured or read from results directories, beside the seed's published figures, every row also as a
 ratio to TensorFlow."""
-import datetime
 import math
 from pathlib import Path
 
 import pandas as pd
 
 import workloads
-from harness import machine, report, runner
+from harness import report, runner
 from harness.report import ReportError
 from harness.runner import MEASURED, UsageError
 
@@ -81,8 +80,7 @@ def measure(out=None, devices=None, repeats=1, iters=0, target_s=1.0, timeout=30
     engines = [e for _, e in ROWS if not availability(e, workload)]
     if not engines:
         raise UsageError(f"nothing to measure: no engine of the seed table can run {workload} here")
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = Path(out or machine.ROOT / "results" / f"seed-table-{stamp}")
+    out = Path(out or runner.default_out("seed-table"))
     for d in devices:
         opts = runner.Options(engines=tuple(engines), workloads=(workload,), sizes=tuple(s for s, _ in SIZES),
                               device=d, repeats=repeats, iters=iters, target_s=target_s, timeout=timeout,
@@ -136,7 +134,7 @@ def cells_of(paths, workload=WORKLOAD):
 def _cell_value(cell, what):
     if cell is None or cell.status not in MEASURED:
         return math.nan
-    v = cell.median_ms if what == "ms" else (cell.gpu_peak_mb if cell.device == "gpu" else cell.peak_mem_mb)
+    v = cell.median_ms if what == "ms" else getattr(cell, report.peak_column(cell.device))
     return float(v) if v is not None and not pd.isna(v) else math.nan
 
 

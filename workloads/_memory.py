@@ -79,3 +79,12 @@ def keras(trainer):
     from frameworks.static_graph._memory import held_arrays
     weights = {id(w) for m in vars(trainer).values() if isinstance(m, Model) for w in m.weights}
     return held_arrays(K.get_session(trainer.graph), is_param=lambda var: id(var) in weights)
+
+
+def theano(trainer):
+    """theano: what the trainer's compiled functions own in the runtime's one Session (which holds every
+    trainer's shared variables): their shared variables (parameters and running statistics as params,
+    the variables feeding a parameter's update as optimizer state) and the buffers their compiling added."""
+    from frameworks.theano import Function
+    from frameworks.theano._memory import held_arrays
+    return held_arrays([f for f in vars(trainer).values() if isinstance(f, Function)])

@@ -3,7 +3,8 @@ phase, `function` and the tensor ops Keras layers are written in, all as static_
 
 As Keras 2 on TensorFlow 1.x: everything lives in `tf.get_default_graph()`, one Session per graph
 (`get_session` / `set_session`); variables made here are initialized in that Session when it is next
-asked for; `clear_session` resets the graph and the layer-name counters.
+asked for; `clear_session` resets the graph and the layer-name counters. What the backend keeps per graph
+lives on the graph itself, so a graph nobody uses any more is freed with its Session and arrays.
 """
 import collections
 
@@ -14,11 +15,30 @@ import frameworks.static_graph as tf
 _EPSILON = 1e-7
 _FLOATX = "float32"
 _IMAGE_DATA_FORMAT = "channels_last"
-_SESSIONS = {}              # graph -> the Session Keras runs it in
-_LEARNING_PHASES = {}         # graph -> the keras_learning_phase placeholder
-_MANUAL_LEARNING_PHASE = {}   # graph -> 0 / 1 fixed by set_learning_phase
-_GRAPH_UID_DICTS = {}         # graph -> {prefix: count}
-_VARIABLES = {}               # graph -> variables made here, in creation order (initialized lazily)
+
+
+class _PerGraph:
+    """What the backend keeps for one graph. It hangs on the graph (`graph._keras_backend`), not in
+    module-level tables keyed by graph (Keras 2.2's `_GRAPH_UID_DICTS`, ...): a table would keep every graph
+    a process ever built alive, each with its Session, variables and plans, and a WeakKeyDictionary cannot
+    help since its values (the Session, the variables) refer to their graph."""
+    __slots__ = ("session", "learning_phase", "manual_learning_phase", "uids", "variables")
+
+    def __init__(self):
+        self.session = None                # the Session Keras runs this graph in
+        self.learning_phase = None         # the keras_learning_phase placeholder
+        self.manual_learning_phase = None  # 0 / 1 fixed by set_learning_phase
+        self.uids = collections.defaultdict(int)   # {prefix: count}: the numbers in layer names
+        self.variables = []                # made here, in creation order (initialized lazily)
+
+
+def _per_graph(graph=None):
+    """The backend's state for `graph` (the default graph), made on first use."""
+    graph = graph or tf.get_default_graph()
+    state = graph.__dict__.get("_keras_backend")
+    if state is None:
+        state = graph._keras_backend = _PerGraph()
+    return state
 
 
 def backend():
@@ -74,23 +94,21 @@ def normalize_data_format(value):
 
 def get_uid(prefix=""):
     """1, 2, ... per prefix and graph: the numbers in layer names (dense_1, dense_2)."""
-    counts = _GRAPH_UID_DICTS.setdefault(tf.get_default_graph(), collections.defaultdict(int))
+    counts = _per_graph().uids
     counts[prefix] += 1
     return counts[prefix]
 
 
 def reset_uids():
-    _GRAPH_UID_DICTS.pop(tf.get_default_graph(), None)
+    _per_graph().uids.clear()
 
 
 def clear_session():
     """Destroy the current graph and its Session and start a fresh graph (and the layer-name counters)."""
     graph = tf.get_default_graph()
-    sess = _SESSIONS.pop(graph, None)
-    if sess is not None:
-        sess.close()
-    for table in (_LEARNING_PHASES, _MANUAL_LEARNING_PHASE, _VARIABLES, _GRAPH_UID_DICTS):
-        table.pop(graph, None)
+    state = graph.__dict__.pop("_keras_backend", None)
+    if state is not None and state.session is not None:
+        state.session.close()
     tf.reset_default_graph()
 
 
@@ -101,17 +119,18 @@ def get_session(graph=None):
     made through this backend initialized in it. Backend functions and variables find the Session of
     their own graph, so models built in different graphs keep working side by side."""
     graph = graph or tf.get_default_graph()
-    sess = _SESSIONS.get(graph)
+    state = _per_graph(graph)
+    sess = state.session
     if sess is None or sess._closed:
-        sess = _SESSIONS[graph] = tf.Session(graph=graph)
+        sess = state.session = tf.Session(graph=graph)
         sess._keras_initialized = 0
-    if sess._keras_initialized < len(_VARIABLES.get(graph, ())):
+    if sess._keras_initialized < len(state.variables):
         _initialize_variables(sess)
     return sess
 
 
 def _initialize_variables(sess):
-    variables = _VARIABLES.get(sess.graph, ())
+    variables = _per_graph(sess.graph).variables
     done = sess._keras_initialized
     if done < len(variables):
         sess.run([v.initializer for v in variables[done:]])
@@ -122,7 +141,7 @@ def set_session(session):
     """Use `session` for its graph from now on (e.g. one made with a ConfigProto); variables not yet
     initialized in it get their initial values."""
     session._keras_initialized = 0
-    _SESSIONS[session.graph] = session
+    _per_graph(session.graph).session = session
 
 
 def get_graph():
@@ -138,18 +157,18 @@ def name_scope(name):
 def learning_phase():
     """A bool placeholder (default False) fed 1 by training functions, or the fixed 0/1 of
     set_learning_phase."""
-    graph = tf.get_default_graph()
-    if graph in _MANUAL_LEARNING_PHASE:
-        return _MANUAL_LEARNING_PHASE[graph]
-    if graph not in _LEARNING_PHASES:
-        _LEARNING_PHASES[graph] = tf.placeholder_with_default(False, shape=(), name="keras_learning_phase")
-    return _LEARNING_PHASES[graph]
+    state = _per_graph()
+    if state.manual_learning_phase is not None:
+        return state.manual_learning_phase
+    if state.learning_phase is None:
+        state.learning_phase = tf.placeholder_with_default(False, shape=(), name="keras_learning_phase")
+    return state.learning_phase
 
 
 def set_learning_phase(value):
     if value not in {0, 1}:
         raise ValueError("Expected learning phase to be 0 or 1.")
-    _MANUAL_LEARNING_PHASE[tf.get_default_graph()] = value
+    _per_graph().manual_learning_phase = value
 
 
 # ---------------------------------------------------------------- variables and placeholders
@@ -168,7 +187,7 @@ def variable(value, dtype=None, name=None, constraint=None):
     v._keras_shape = value.shape
     v._uses_learning_phase = False
     v.constraint = constraint
-    _VARIABLES.setdefault(v.graph, []).append(v)
+    _per_graph(v.graph).variables.append(v)
     return v
 
 
@@ -592,4 +611,4 @@ def function(inputs, outputs, updates=None, **kwargs):
 def _track_variables(variables):
     """Variables made by a tf.train optimizer inside Keras: initialize them with the others."""
     for v in variables:
-        _VARIABLES.setdefault(v.graph, []).append(v)
+        _per_graph(v.graph).variables.append(v)

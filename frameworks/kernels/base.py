@@ -204,7 +204,11 @@ def call_sites_wanted():
 
 # ---------------------------------------------------------------- call sites
 # A hook that wants to say WHERE a kernel was called (a graph node, a Caffe layer, a Gluon block) asks
-# current_call_site(); an engine that has a name for the op it is running says so with call_site(name).
+# current_call_site(). Engines name call sites one way: once per step (or pass) they ask
+# call_sites_wanted(), and only when it is true each op stores its name into call_site_slot() before its
+# kernel calls (`slot[0] = name`), the outer name put back when the step ends; call_site(name) is the same
+# store as a context manager, for code that names one nested block. So a run that nobody reads names in
+# pays one call per step, hooked (a profiler's timed iterations) or not.
 # The harness reads only this, never an engine's frames or locals.
 
 _SITE = [None]
@@ -232,7 +236,7 @@ def current_call_site():
 
 
 def call_site_slot():
-    """The one-element list call_site() sets: generated code that names every kernel call of a hot loop
+    """The one-element list call_site() sets: an engine that call_sites_wanted() says should name its ops
     stores into it directly (`slot[0] = name`: no call, no context manager) and puts the outer name back
-    when it is done, so naming costs the timed steps almost nothing."""
+    when it is done."""
     return _SITE

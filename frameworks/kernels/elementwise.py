@@ -25,9 +25,12 @@ def broadcast_shape(op, a, b):
 
 def unbroadcast(xp, g, shape):
     """Sum `g` down to `shape`: the gradient of broadcasting an input of that shape."""
-    if g.shape == shape:
+    gs = g.shape
+    if gs == shape:
         return g
     lead = g.ndim - len(shape)
+    if lead == 1 and gs[1:] == shape:   # a bias over rows: the same sum, without keepdims and a reshape
+        return g.sum(axis=0)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
     g = g.sum(axis=axes, keepdims=True) if axes else g
@@ -52,13 +55,16 @@ class Add(_Binary):
 
     @staticmethod
     def forward(xp, a, b, out=None):
-        return xp.add(a, b, out=out), (_shape(a), _shape(b))
+        return xp.add(a, b, out=out), (getattr(a, "shape", ()), getattr(b, "shape", ()))
 
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         sa, sb = saved
-        return (unbroadcast(xp, gy, sa) if need(needs, 0) else None,
-                unbroadcast(xp, gy, sb) if need(needs, 1) else None)
+        gs = gy.shape
+        if needs is None:   # the common call: both gradients, each gy itself where no axis was broadcast
+            return (gy if gs == sa else unbroadcast(xp, gy, sa)), (gy if gs == sb else unbroadcast(xp, gy, sb))
+        return (unbroadcast(xp, gy, sa) if needs[0] else None,
+                unbroadcast(xp, gy, sb) if needs[1] else None)
 
 
 @register
@@ -73,7 +79,7 @@ class Sub(_Binary):
 
     @staticmethod
     def forward(xp, a, b, out=None):
-        return xp.subtract(a, b, out=out), (_shape(a), _shape(b))
+        return xp.subtract(a, b, out=out), (getattr(a, "shape", ()), getattr(b, "shape", ()))
 
     @staticmethod
     def backward(xp, saved, gy, needs=None):
@@ -99,12 +105,14 @@ class Mul(_Binary):
         ga = gb = None
         if needs is None or needs[0]:
             ga = gy * b
-            if ga.shape != _shape(a):
-                ga = unbroadcast(xp, ga, _shape(a))
+            sa = getattr(a, "shape", ())
+            if ga.shape != sa:
+                ga = unbroadcast(xp, ga, sa)
         if needs is None or needs[1]:
             gb = gy * a
-            if gb.shape != _shape(b):
-                gb = unbroadcast(xp, gb, _shape(b))
+            sb = getattr(b, "shape", ())
+            if gb.shape != sb:
+                gb = unbroadcast(xp, gb, sb)
         return ga, gb
 
 
@@ -306,7 +314,9 @@ class Sigmoid(_Unary):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         y = saved
-        return (gy * y * (1 - y),)
+        g = gy * y
+        g *= 1 - y   # (gy * y) * (1 - y), one temporary fewer
+        return (g,)
 
 
 @register
@@ -325,7 +335,12 @@ class Tanh(_Unary):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         y = saved
-        return (gy * (1 - y * y),)
+        g = y * y
+        xp.subtract(1, g, out=g)
+        if gy.shape == g.shape and gy.dtype == g.dtype:
+            g *= gy      # gy * (1 - y * y), in place in one temporary
+            return (g,)
+        return (gy * g,)
 
 
 @register

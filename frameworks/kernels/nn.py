@@ -19,6 +19,16 @@ def _pad(xp, x, ph, pw, value=0, extra_h=0, extra_w=0):
     return out
 
 
+def _pad_flat(xp, x, ph, pw, slack):
+    """x padded by ph rows and pw columns of zeros on each side, each (n, c) image flattened and followed
+    by `slack` zeros: (N, C, Hp*Wp + slack), a pool array, so a window is one run of the flat image."""
+    n, c, h, w = x.shape
+    hp, wp = h + 2 * ph, w + 2 * pw
+    out = pool().zeros(xp, (n, c, hp * wp + slack), x.dtype)
+    out[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
 def _offsets(kh, kw, sh, sw, ho, wo):
     """For each kernel offset (i, j): the strided slice of the padded input that it sees, (N, C, Ho, Wo)."""
     return [(i, j, (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh),
@@ -35,29 +45,44 @@ def _out_size(size, k, s, p, ceil=False):
 class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
-    im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
-    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols. The input gradient is the reverse
-    (col2im): one GEMM, then one scatter-add per offset; with stride 1 those adds run over the padded
-    width Wp instead of Wo, so each offset's window is ONE contiguous run of the flattened padded image
-    (adds of Ho*Wp elements, not of Wo-element row pieces, which on small maps cost more than the GEMM),
-    for Wp - Wo extra GEMM columns per row whose gradient is exactly zero.
+    im2col with the columns image-major, cols (N, C*kh*kw, Ho*Wo), built by ONE copy from a strided view of
+    the padded input (never a loop over pixels or offsets), then one batched GEMM w(O, C*kh*kw) @ cols[n]
+    whose result is already NCHW: no transpose of y, of gy or of the columns anywhere. Image-sized GEMMs
+    fit the cache; one (O, N*Ho*Wo) GEMM ran at half their speed here (OpenBLAS, 1 thread).
+
+    Wide columns (stride 1, when the columns outweigh the output: C*kh*kw >= 4*O): each offset's window is
+    ONE contiguous run of the flattened padded image, Ho*Wp long instead of Ho rows of Wo, so the copy runs
+    at memory speed; the GEMM then makes Wp - Wo extra columns per row, cropped from y, and backward gives
+    them gradient zero.
+
+    Input gradient, stride 1 with pad < kernel: a convolution of gy padded by kernel - 1 - pad with the
+    flipped weights (transposed to (C, O)) - the same products and sums as col2im's scatter-add, as one
+    im2col copy and one GEMM instead of kh*kw strided adds. Otherwise col2im: one GEMM, one add per offset.
     """
     name = "conv2d"
     uses_pool = True
     saves_inputs = (1,)
     saves_output = False
 
+    @staticmethod
+    def _wide(c, o, kh, kw, stride):
+        return _pair(stride) == (1, 1) and c * kh * kw >= 4 * o
+
     @classmethod
     def saved_bytes(cls, x, w, b=None, stride=1, pad=0, itemsize=4):
-        n, c, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
+        n, o, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
+        if cls._wide(x[1], o, w[2], w[3], stride):
+            wo = x[3] + 2 * _pair(pad)[1]
         return nbytes_of((x[1], w[2], w[3], n, ho, wo), itemsize)   # the im2col columns
 
     @classmethod
     def workspace_bytes(cls, x, w, b=None, stride=1, pad=0, itemsize=4):
         n, o, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
         ph, pw = _pair(pad)
-        xpad = nbytes_of((x[0], x[1], x[2] + 2 * ph, x[3] + 2 * pw), itemsize) if ph or pw else 0
-        return xpad + nbytes_of((o, n, ho, wo), itemsize)   # the padded copy; the GEMM result before NCHW
+        hp, wp = x[2] + 2 * ph, x[3] + 2 * pw
+        if cls._wide(x[1], o, w[2], w[3], stride):   # the padded image and y before the crop
+            return nbytes_of((n, x[1], hp * wp + w[3] - 1), itemsize) + nbytes_of((n, o, ho, wp), itemsize)
+        return nbytes_of((n, x[1], hp, wp), itemsize) if ph or pw else 0   # the padded copy
 
     @staticmethod
     def forward(xp, x, w, b=None, stride=1, pad=0):
@@ -67,60 +92,95 @@ class Conv2D(Kernel):
         o, _, kh, kw = w.shape
         ho, wo = _out_size(h, kh, sh, ph), _out_size(wd, kw, sw, pw)
         ws = pool()
-        xpad = _pad(xp, x, ph, pw)
-        cols = ws.empty(xp, (c, kh, kw, n, ho, wo), x.dtype)
-        for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
-            cols[:, i, j] = xpad[window].transpose(1, 0, 2, 3)
-        cols = cols.reshape(c * kh * kw, n * ho * wo)
-        w2 = w.reshape(o, -1)
-        dtype = xp.result_type(w2.dtype, cols.dtype)
-        y = xp.matmul(w2, cols, out=ws.empty(xp, (o, n * ho * wo), dtype))
-        if b is not None:
-            y += b[:, None]
-        out = ws.empty(xp, (n, o, ho, wo), dtype)
-        out[...] = y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
-        return out, (cols, w, xpad.shape, b is not None)
+        wide = Conv2D._wide(c, o, kh, kw, stride)
+        if wide:
+            wp = wd + 2 * pw
+            flat = _pad_flat(xp, x, ph, pw, kw - 1)
+            s0, s1, s = flat.strides
+            run = ho * wp
+            view = xp.lib.stride_tricks.as_strided(flat, (n, c, kh, kw, run), (s0, s1, wp * s, s, s))
+        else:
+            xpad = _pad(xp, x, ph, pw)
+            s0, s1, s2, s3 = xpad.strides
+            run = ho * wo
+            view = xp.lib.stride_tricks.as_strided(xpad, (n, c, kh, kw, ho, wo), (s0, s1, s2, s3, s2 * sh, s3 * sw))
+        cols = ws.empty(xp, view.shape, x.dtype)
+        cols[...] = view
+        del view
+        cols = cols.reshape(n, c * kh * kw, run)
+        dtype = xp.result_type(w.dtype, cols.dtype)
+        y = xp.matmul(w.reshape(o, -1), cols, out=ws.empty(xp, (n, o, run), dtype))
+        if wide:
+            out = ws.empty(xp, (n, o, ho, wo), dtype)
+            y = y.reshape(n, o, ho, wp)[:, :, :, :wo]
+            if b is None:
+                out[...] = y
+            else:
+                xp.add(y, b[:, None, None], out=out)
+        else:
+            if b is not None:
+                y += b[:, None]
+            out = y.reshape(n, o, ho, wo)
+        return out, (cols, w, (h, wd), b is not None)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, stride=1, pad=0):
-        cols, w, xpad_shape, has_bias = saved
+        cols, w, (h, wd), has_bias = saved
         sh, sw = _pair(stride)
         ph, pw = _pair(pad)
         n, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
         ws = pool()
-        gy_t = gy.transpose(1, 0, 2, 3)
-        gy2 = ws.empty(xp, (o, n * ho * wo), gy.dtype)
-        gy2.reshape(o, n, ho, wo)[...] = gy_t
+        run = cols.shape[2]
+        wp = run // ho            # Wo, or the padded width when the columns are wide
         gx = gw = gb = None
-        if need(needs, 1):
-            gw = (gy2 @ cols.T).reshape(w.shape)
         if has_bias and need(needs, 2):
-            gb = gy2.sum(axis=1)
-        if need(needs, 0):
-            hp, wp = xpad_shape[2:]
-            if (sh, sw) == (1, 1):
-                gy_wide = ws.empty(xp, (o, n, ho, wp), gy.dtype)
-                gy_wide[:, :, :, wo:] = 0   # zero past column wo
-                gy_wide[:, :, :, :wo] = gy_t
-                run = ho * wp
-                w2t = w.reshape(o, -1).T
-                gcols = xp.matmul(w2t, gy_wide.reshape(o, -1),
-                                  out=ws.empty(xp, (c * kh * kw, n * run), xp.result_type(w2t, gy)))
-                gcols = gcols.reshape(c, kh, kw, n, run)
-                # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
-                flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)
-                for i in range(kh):
-                    for j in range(kw):
-                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, i, j].transpose(1, 0, 2)
-                gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+            gb = gy.sum(axis=(0, 2, 3))
+        # stride 1, pad < kernel: gx is a convolution of gy padded by kernel - 1 - pad
+        qh, qw = kh - 1 - ph, kw - 1 - pw
+        transposed = (sh, sw) == (1, 1) and qh >= 0 and qw >= 0
+        gflat = None
+        if need(needs, 0) and transposed:
+            gflat = _pad_flat(xp, gy, qh, qw, kw - 1)
+        if need(needs, 1):
+            if wp == wo:
+                g = gy.reshape(n, o, run)
+            elif gflat is not None and wo + 2 * qw == wp:
+                # 'same' padding: gy padded for the transposed convolution, read from its first row,
+                # is exactly gy widened to Wp with zeros (each row's right pad, then the next row's left)
+                start = qh * wp + qw
+                g = gflat[:, :, start:start + run]
             else:
-                gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
-                gx = xp.zeros(xpad_shape, dtype=gy.dtype)
+                g = ws.empty(xp, (n, o, ho, wp), gy.dtype)
+                g[:, :, :, wo:] = 0
+                g[:, :, :, :wo] = gy
+                g = g.reshape(n, o, run)
+            dtype = xp.result_type(g.dtype, cols.dtype)
+            per_image = xp.matmul(g, cols.transpose(0, 2, 1), out=ws.empty(xp, (n, o, cols.shape[1]), dtype))
+            gw = per_image.sum(axis=0).reshape(w.shape)
+            del g, per_image
+        if need(needs, 0):
+            if transposed:
+                wq = wo + 2 * qw
+                s0, s1, s = gflat.strides
+                view = xp.lib.stride_tricks.as_strided(gflat, (n, o, kh, kw, h * wq), (s0, s1, wq * s, s, s))
+                gcols = ws.empty(xp, view.shape, gy.dtype)
+                gcols[...] = view
+                del view, gflat
+                wf = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1].reshape(c, o * kh * kw)
+                gcols = gcols.reshape(n, o * kh * kw, h * wq)
+                g = xp.matmul(wf, gcols, out=ws.empty(xp, (n, c, h * wq), xp.result_type(wf, gcols)))
+                gx = g.reshape(n, c, h, wq)[:, :, :, :wd]
+            else:
+                gy3 = gy.reshape(n, o, ho * wo)
+                w2t = w.reshape(o, -1).T
+                gcols = xp.matmul(w2t, gy3, out=ws.empty(xp, (n, c * kh * kw, ho * wo), xp.result_type(w2t, gy)))
+                gcols = gcols.reshape(n, c, kh, kw, ho, wo)
+                hp, wpad = h + 2 * ph, wd + 2 * pw
+                gxp = ws.zeros(xp, (n, c, hp, wpad), gy.dtype)
                 for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
-                    gx[window] += gcols[:, i, j].transpose(1, 0, 2, 3)
-            if ph or pw:
-                gx = gx[:, :, ph:hp - ph, pw:wp - pw]
+                    gxp[window] += gcols[:, :, i, j]
+                gx = gxp[:, :, ph:ph + h, pw:pw + wd]
         return (gx, gw, gb) if has_bias else (gx, gw)
 
     @staticmethod
@@ -357,7 +417,12 @@ class LSTM(Kernel):
 
     What makes it fused: the input projection of every step is one GEMM, all four gates are activated by
     one exp pass (tanh(x) = 2 sigmoid(2x) - 1), and backward precomputes every factor that does not depend
-    on the recurrence for all steps at once, so each step is one GEMM plus a handful of array ops.
+    on the recurrence for all steps at once, so each step is one GEMM plus a handful of array ops; the
+    weight gradients are one GEMM each over all steps. Layout, not arithmetic, makes it fast: the gate
+    scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh instead of every
+    step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous state of every
+    step" is a slice, not a copy; and every GEMM multiplies contiguous operands (NumPy's OpenBLAS runs
+    d @ wh.T with d of B rows 1.5-2x slower than the same product with wh.T copied once).
     """
     name = "lstm"
     uses_pool = True
@@ -368,102 +433,131 @@ class LSTM(Kernel):
     def saved_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
         t_len, b, _ = x
         hid = wh[0]
-        return nbytes_of((t_len, b, 6 * hid), itemsize)   # gate activations (4H), cell states, tanh(c)
+        # gate activations (4H) and tanh(c) per step, and the cell states with c0 in front (T+1 rows); the
+        # hidden states' buffer is the output hs (with h0 in front)
+        return nbytes_of((t_len, b, 5 * hid), itemsize) + nbytes_of((t_len + 1, b, hid), itemsize)
 
     @classmethod
     def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
-        b, hid = x[1], wh[0]
-        return nbytes_of((4 * hid,), itemsize) + nbytes_of((b, 5 * hid), itemsize)   # scale, h @ wh, i * g
+        t_len, b, hid = x[0], x[1], wh[0]
+        # the input projection, the scales and the summed bias, the scaled wx and wh, the exp cap, one
+        # step's pre-activations and i * g
+        return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((8 * hid,), itemsize)
+                + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
+                + nbytes_of((b, 9 * hid), itemsize))
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
         t_len, b, e = x.shape
         hid = wh.shape[0]
         ws = pool()
-        x2 = x.reshape(t_len * b, e)
-        acts = xp.matmul(x2, wx, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wx)))
-        acts = acts.reshape(t_len, b, 4 * hid)
-        acts += b_ih + b_hh
-        # per gate column: sigmoid(z) = 1 / (1 + exp(-z)); tanh(z) = 2 / (1 + exp(-2z)) - 1
+        # per gate column: sigmoid(z) = 1 / (1 + exp(-z)); tanh(z) = 2 / (1 + exp(-2z)) - 1. Scaling by a
+        # power of two is exact, so scale * (x @ wx + b + h @ wh) = x @ (wx * scale) + b * scale
+        # + h @ (wh * scale) to the last bit: the scales go into the weights once, not into every step.
         scale = xp.full(4 * hid, -1.0, dtype=x.dtype)
         scale[2 * hid:3 * hid] = -2.0
-        hs = ws.empty(xp, (t_len, b, hid), x.dtype)
-        cs = ws.empty(xp, (t_len, b, hid), x.dtype)
+        x2 = x.reshape(t_len * b, e)
+        wxs = xp.multiply(wx, scale, out=ws.empty(xp, wx.shape, xp.result_type(wx, scale)))
+        bias = b_ih + b_hh
+        bias *= scale
+        proj = xp.matmul(x2, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wxs)))
+        proj += bias
+        proj = proj.reshape(t_len, b, 4 * hid)
+        whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
+        # exp(80) is finite in float32 and the sigmoid is 0 there anyway; a full array, because NumPy's
+        # minimum against a broadcast scalar runs 2-3x slower than against an array of the same shape
+        cap = xp.full((b, 4 * hid), 80.0, dtype=proj.dtype)
+        # the activated gates, gate-major (i, f, g, o each a contiguous (T, B, H) block): each step's gate
+        # products and all of backward's passes over them run on contiguous memory
+        acts = ws.empty(xp, (4, t_len, b, hid), proj.dtype)
+        hbuf = ws.empty(xp, (t_len + 1, b, hid), x.dtype)   # row 0: h0; row t + 1: h after step t
+        cbuf = ws.empty(xp, (t_len + 1, b, hid), x.dtype)
+        hbuf[0] = h0
+        cbuf[0] = c0
         tcs = ws.empty(xp, (t_len, b, hid), x.dtype)
-        hw = xp.empty((b, 4 * hid), dtype=x.dtype)
+        z = xp.empty((b, 4 * hid), dtype=proj.dtype)
         ig = xp.empty((b, hid), dtype=x.dtype)
-        h, c = h0, c0
+        i, f, g, o = acts
         for t in range(t_len):
-            a = acts[t]   # pre-activations in, activated gates (i, f, g, o) out: what backward keeps
-            a += xp.matmul(h, wh, out=hw)
-            a *= scale
-            xp.minimum(a, 80.0, out=a)   # exp(80) is finite in float32; the sigmoid is 0 there anyway
-            xp.exp(a, out=a)
-            a += 1
-            xp.reciprocal(a, out=a)
-            g = a[:, 2 * hid:3 * hid]
-            g *= 2
-            g -= 1
-            c = xp.multiply(a[:, hid:2 * hid], c, out=cs[t])
-            c += xp.multiply(a[:, :hid], g, out=ig)
+            xp.matmul(hbuf[t], whs, out=z)
+            z += proj[t]
+            xp.minimum(z, cap, out=z)
+            xp.exp(z, out=z)
+            z += 1
+            xp.reciprocal(z.reshape(b, 4, hid), out=acts[:, t].transpose(1, 0, 2))
+            gt = g[t]
+            gt *= 2
+            gt -= 1
+            c = xp.multiply(f[t], cbuf[t], out=cbuf[t + 1])
+            c += xp.multiply(i[t], gt, out=ig)
             tc = xp.tanh(c, out=tcs[t])
-            h = xp.multiply(a[:, 3 * hid:], tc, out=hs[t])
-        saved = (x, h0, c0, wx, wh, acts, hs, cs, tcs)
-        return (hs, hs[-1], cs[-1]), saved
+            xp.multiply(o[t], tc, out=hbuf[t + 1])
+        hs = hbuf[1:]
+        saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs)
+        return (hs, hs[-1], cbuf[-1]), saved
 
     @staticmethod
     def backward(xp, saved, gys, needs=None):
-        x, h0, c0, wx, wh, acts, hs, cs, tcs = saved
+        x, h0, c0, wx, wh, acts, h_prev, cbuf, tcs = saved
         ghs, gh_last, gc_last = gys
         t_len, b, e = x.shape
         hid = wh.shape[0]
-        a4 = acts.reshape(t_len, b, 4, hid)
-        i, f, g, o = a4[:, :, 0], a4[:, :, 1], a4[:, :, 2], a4[:, :, 3]
+        i, f, g, o = acts
+        c_prev = cbuf[:-1]
         ws = pool()
-        c_prev = ws.empty(xp, cs.shape, xp.result_type(c0, cs))
-        c_prev[0] = c0
-        c_prev[1:] = cs[:-1]
         # the factors of every gate gradient that do not depend on the recurrence, for all steps at once,
         # each product in the order of its formula, through one scratch array instead of a temporary per op
         tmp = ws.empty(xp, tcs.shape, xp.result_type(tcs, o))
         p = ws.empty(xp, tcs.shape, tmp.dtype)    # d c / d h through h = o * tanh(c): o * (1 - tcs * tcs)
         xp.subtract(1, xp.multiply(tcs, tcs, out=tmp), out=tmp)
         xp.multiply(o, tmp, out=p)
-        q = ws.empty(xp, a4.shape, a4.dtype)
+        q = ws.empty(xp, acts.shape, acts.dtype)
         xp.subtract(1, i, out=tmp)
-        xp.multiply(xp.multiply(g, i, out=q[:, :, 0]), tmp, out=q[:, :, 0])       # g * i * (1 - i)
+        xp.multiply(xp.multiply(g, i, out=q[0]), tmp, out=q[0])         # g * i * (1 - i)
         xp.subtract(1, f, out=tmp)
-        xp.multiply(xp.multiply(c_prev, f, out=q[:, :, 1]), tmp, out=q[:, :, 1])  # c_prev * f * (1 - f)
+        xp.multiply(xp.multiply(c_prev, f, out=q[1]), tmp, out=q[1])    # c_prev * f * (1 - f)
         xp.subtract(1, xp.multiply(g, g, out=tmp), out=tmp)
-        xp.multiply(i, tmp, out=q[:, :, 2])                                       # i * (1 - g * g)
+        xp.multiply(i, tmp, out=q[2])                                   # i * (1 - g * g)
         xp.subtract(1, o, out=tmp)
-        xp.multiply(xp.multiply(tcs, o, out=q[:, :, 3]), tmp, out=q[:, :, 3])     # tcs * o * (1 - o)
-        del tmp, c_prev    # free for the loop's own arrays
-        dgates = ws.empty(xp, a4.shape, a4.dtype)
+        xp.multiply(xp.multiply(tcs, o, out=q[3]), tmp, out=q[3])       # tcs * o * (1 - o)
+        del tmp    # free for the loop's own arrays
+        qi, qf, qg, qo = q
+        # the gate gradients step-major, (B, 4H) per step: the operand of the recurrent GEMM and of the
+        # weight gradients' GEMMs over all steps
+        dgates = ws.empty(xp, (t_len, b, 4, hid), acts.dtype)
         dh = xp.zeros((b, hid), dtype=x.dtype) if gh_last is None else gh_last.copy()
+        spare = xp.empty((b, hid), dtype=dh.dtype)   # the other half of dh's ping-pong pair
         dc_next = xp.zeros((b, hid), dtype=x.dtype) if gc_last is None else gc_last.copy()
         dc = xp.empty((b, hid), dtype=x.dtype)
-        wh_t = wh.T
+        wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
+        wh_t[...] = wh.T
+        need_h0, need_c0 = need(needs, 1), need(needs, 2)
         for t in range(t_len - 1, -1, -1):
             if ghs is not None:
                 dh += ghs[t]
             xp.multiply(dh, p[t], out=dc)
             dc += dc_next
             d = dgates[t]
-            xp.multiply(dc[:, None, :], q[t, :, :3], out=d[:, :3])
-            xp.multiply(dh, q[t, :, 3], out=d[:, 3])
-            xp.multiply(dc, f[t], out=dc_next)
-            dh = d.reshape(b, 4 * hid) @ wh_t
+            xp.multiply(dc, qi[t], out=d[:, 0])
+            xp.multiply(dc, qf[t], out=d[:, 1])
+            xp.multiply(dc, qg[t], out=d[:, 2])
+            xp.multiply(dh, qo[t], out=d[:, 3])
+            if t or need_c0:
+                xp.multiply(dc, f[t], out=dc_next)
+            if t or need_h0:
+                dh, spare = xp.matmul(d.reshape(b, 4 * hid), wh_t, out=spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
-        gx = (d2 @ wx.T).reshape(t_len, b, e) if need(needs, 0) else None
-        gwx = x.reshape(t_len * b, e).T @ d2 if need(needs, 3) else None
-        gwh = None
+        gx = gwx = gwh = None
+        if need(needs, 0):
+            wx_t = ws.empty(xp, (4 * hid, e), wx.dtype)
+            wx_t[...] = wx.T
+            gx = (d2 @ wx_t).reshape(t_len, b, e)
+        if need(needs, 3):
+            gwx = x.reshape(t_len * b, e).T @ d2
         if need(needs, 4):
-            gwh = h0.T @ d2[:b]
-            if t_len > 1:
-                gwh += hs[:-1].reshape((t_len - 1) * b, hid).T @ d2[b:]
+            gwh = h_prev.reshape(t_len * b, hid).T @ d2   # h_prev: h0 and every step's h but the last
         gbias = d2.sum(axis=0)
-        return (gx, dh if need(needs, 1) else None, dc_next if need(needs, 2) else None,
+        return (gx, dh if need_h0 else None, dc_next if need_c0 else None,
                 gwx, gwh, gbias if need(needs, 5) else None, gbias.copy() if need(needs, 6) else None)
 
     @staticmethod

@@ -187,16 +187,21 @@ class Split(Kernel):
     @staticmethod
     def forward(xp, x, sections, axis=0):
         sizes = Split._sizes(x.shape[axis], sections)
+        lead = (slice(None),) * (axis % x.ndim)   # the axes before `axis`; those after are implied
         out, start = [], 0
-        index = [slice(None)] * x.ndim
         for n in sizes:
-            index[axis] = slice(start, start + n)
-            out.append(x[tuple(index)])
-            start += n
+            end = start + n
+            out.append(x[(*lead, slice(start, end))])
+            start = end
         return tuple(out), (x.shape, x.dtype, sizes)
 
     @staticmethod
     def backward(xp, saved, gys, needs=None, sections=None, axis=0):
+        for g in gys:
+            if g is None:
+                break
+        else:   # every part has a gradient: they are the pieces as they are
+            return (xp.concatenate(gys, axis=axis),)
         shape, dtype, sizes = saved
         parts = []
         for g, n in zip(gys, sizes):

@@ -345,33 +345,40 @@ class Net:
         """Run layers start..end (inclusive); returns the weighted loss of those layers."""
         end = len(self.records) - 1 if end is None else end
         loss = 0.0
-        named = K.call_sites_wanted()   # a profiler reads call sites: name each kernel call by its layer
-        for r in self.records[start:end + 1]:
-            b = r.bottoms   # the shape check inline: one tuple per layer, no call when nothing changed
-            n = len(b)
-            shapes = (b[0].shape,) if n == 1 else () if n == 0 else _bottom_shapes(b)
-            if shapes != r.shapes:
-                self._reshape_layer(r, shapes)
-            if named:
-                with K.call_site(r.name):
-                    r.layer.forward(r.bottoms, r.tops)
-            else:
+        # a profiler reads call sites now: each layer stores its name into the slot before its kernel calls
+        site = K.call_site_slot() if K.call_sites_wanted() else None
+        outer = site and site[0]
+        try:
+            for r in self.records[start:end + 1]:
+                b = r.bottoms   # the shape check inline: one tuple per layer, no call when nothing changed
+                n = len(b)
+                shapes = (b[0].shape,) if n == 1 else () if n == 0 else _bottom_shapes(b)
+                if shapes != r.shapes:
+                    self._reshape_layer(r, shapes)
+                if site:
+                    site[0] = r.name
                 r.layer.forward(r.bottoms, r.tops)
-            for t, w in r.loss_weights:
-                # Caffe: the dot of the top with its weight, so a (1,)-shaped loss top adds like a scalar
-                loss += w * float(t.data if t.data.size == 1 and t.data.ndim == 0 else t.data.sum())
+                for t, w in r.loss_weights:
+                    # Caffe: the dot of the top with its weight, so a (1,)-shaped loss top adds like a scalar
+                    loss += w * float(t.data if t.data.size == 1 and t.data.ndim == 0 else t.data.sum())
+        finally:
+            if site:
+                site[0] = outer
         return loss
 
     def backward_from_to(self, start=None, end=0):
         start = len(self.records) - 1 if start is None else start
-        named = K.call_sites_wanted()
-        for r in reversed(self.records[end:start + 1]):
-            if r.need_backward:
-                if named:
-                    with K.call_site(r.name):
-                        r.layer.backward(r.tops, r.bottom_need_backward, r.bottoms)
-                else:
+        site = K.call_site_slot() if K.call_sites_wanted() else None
+        outer = site and site[0]
+        try:
+            for r in reversed(self.records[end:start + 1]):
+                if r.need_backward:
+                    if site:
+                        site[0] = r.name
                     r.layer.backward(r.tops, r.bottom_need_backward, r.bottoms)
+        finally:
+            if site:
+                site[0] = outer
 
     def clear_param_diffs(self):
         for b in self._learnable:

@@ -4,6 +4,7 @@ they share: train and test nets, lr_policy, the step loop with Caffe's log lines
 regularization and binary snapshots (.caffemodel NetParameter + .solverstate SolverState)."""
 import math
 import os
+import types
 
 import numpy
 
@@ -18,17 +19,14 @@ from .proto import caffe_pb2
 _NET_FIELDS = ("net", "net_param", "train_net", "train_net_param")
 
 
-_DECIMALS = {}   # float32 field value -> its decimal: a handful of hyperparameters, read every iteration
+# the float32 hyperparameters the solvers read, converted once per Solver (Solver._hyper)
+_HYPER_FIELDS = ("base_lr", "gamma", "power", "weight_decay", "clip_gradients", "momentum", "momentum2", "delta",
+                 "rms_decay")
 
 
 def _f(value):
     """A float32 proto field as the decimal the prototxt wrote (0.9, not 0.899999976)."""
-    d = _DECIMALS.get(value)
-    if d is None:   # numpy's shortest repr costs microseconds: once per distinct value, not per step
-        d = float(str(numpy.float32(value)))
-        if value == value:   # NaN is never found again: not kept
-            _DECIMALS[value] = d
-    return d
+    return float(str(numpy.float32(value)))
 
 
 def _g(value):
@@ -67,6 +65,8 @@ class Solver:
                         for b in self.net.learnable_params]
         self.test_nets = self._test_nets(seed)
         self._mults = [(_f(s.lr_mult), _f(s.decay_mult)) for s in self.net._param_specs]
+        # numpy's shortest repr costs microseconds: each hyperparameter once, not every iteration
+        self._hyper = types.SimpleNamespace(**{f: _f(getattr(p, f)) for f in _HYPER_FIELDS})
 
     def _check_param(self):
         p, src = self.param, self.source
@@ -134,7 +134,8 @@ class Solver:
     def get_learning_rate(self):
         """Caffe's lr_policy: fixed, step, exp, inv, multistep, poly, sigmoid (SGDSolver::GetLearningRate)."""
         p, it = self.param, self.iter
-        base, gamma, power = _f(p.base_lr), _f(p.gamma), _f(p.power)
+        h = self._hyper
+        base, gamma, power = h.base_lr, h.gamma, h.power
         policy = p.lr_policy
         if policy == "fixed":
             return base
@@ -188,7 +189,7 @@ class Solver:
             if not math.isfinite(loss):
                 # Caffe trains on with NaN weights; stopping here keeps a NaN model from being snapshotted
                 raise LayerConfigError(f"Iteration {self.iter}, loss = {loss}: the loss is not finite (base_lr "
-                                       f"{_g(_f(p.base_lr))} is likely too high); stopping without a snapshot")
+                                       f"{_g(self._hyper.base_lr)} is likely too high); stopping without a snapshot")
             self.loss = loss
             self._update_smoothed_loss(loss, start_iter)
             if display:
@@ -271,7 +272,7 @@ class Solver:
         grads = [self.xp.zeros_like(b.data) if b.cleared and m[0] else b.diff
                  for b, m in zip(self.net._learnable, self._mults)]
         self._clip_gradients(grads)
-        decay, l1 = _f(self.param.weight_decay), self.param.regularization_type == "L1"
+        decay, l1 = self._hyper.weight_decay, self.param.regularization_type == "L1"
         scale = 1.0 / self.param.iter_size
         for i, (b, (lr_mult, decay_mult)) in enumerate(zip(self.net._learnable, self._mults)):
             if lr_mult == 0:
@@ -286,7 +287,7 @@ class Solver:
             self.update_param(i, b.data, g, rate * lr_mult, local_decay)
 
     def _clip_gradients(self, grads):
-        clip = _f(self.param.clip_gradients)
+        clip = self._hyper.clip_gradients
         if clip < 0:
             return
         norm = math.sqrt(sum(float((g.astype(numpy.float64) ** 2).sum()) for g in grads))
@@ -359,7 +360,7 @@ class SGDSolver(Solver):
     type = "SGD"
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        mu = _f(self.param.momentum)
+        mu = self._hyper.momentum
         if not mu:
             K.sgd.update(self.xp, param, grad, lr, weight_decay=weight_decay)
             return
@@ -376,7 +377,7 @@ class NesterovSolver(Solver):
     type = "Nesterov"
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        K.nesterov.update(self.xp, param, grad, self.history[i], lr, momentum=_f(self.param.momentum),
+        K.nesterov.update(self.xp, param, grad, self.history[i], lr, momentum=self._hyper.momentum,
                           weight_decay=weight_decay, lr_in_velocity=True)
 
 
@@ -385,7 +386,7 @@ class AdaGradSolver(Solver):
     type = "AdaGrad"
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        K.adagrad.update(self.xp, param, grad, self.history[i], lr=lr, eps=_f(self.param.delta),
+        K.adagrad.update(self.xp, param, grad, self.history[i], lr=lr, eps=self._hyper.delta,
                          weight_decay=weight_decay)
 
 
@@ -394,8 +395,8 @@ class RMSPropSolver(Solver):
     type = "RMSProp"
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        K.rmsprop.update(self.xp, param, grad, self.history[i], lr=lr, alpha=_f(self.param.rms_decay),
-                         eps=_f(self.param.delta), weight_decay=weight_decay)
+        K.rmsprop.update(self.xp, param, grad, self.history[i], lr=lr, alpha=self._hyper.rms_decay,
+                         eps=self._hyper.delta, weight_decay=weight_decay)
 
 
 class AdaDeltaSolver(Solver):
@@ -407,7 +408,7 @@ class AdaDeltaSolver(Solver):
     def update_param(self, i, param, grad, lr, weight_decay):
         n = len(self.net._learnable)
         K.adadelta.update(self.xp, param, grad, self.history[i], self.history[n + i], lr=lr,
-                          rho=_f(self.param.momentum), eps=_f(self.param.delta), weight_decay=weight_decay,
+                          rho=self._hyper.momentum, eps=self._hyper.delta, weight_decay=weight_decay,
                           sqrt_of_ratio=True)
 
 
@@ -420,9 +421,9 @@ class AdamSolver(Solver):
     history_sets = 2
 
     def update_param(self, i, param, grad, lr, weight_decay):
-        p, n = self.param, len(self.net._learnable)
+        h, n = self._hyper, len(self.net._learnable)
         K.adam.update(self.xp, param, grad, self.history[i], self.history[n + i], self.iter + 1, lr=lr,
-                      beta1=_f(p.momentum), beta2=_f(p.momentum2), eps=_f(p.delta), weight_decay=weight_decay,
+                      beta1=h.momentum, beta2=h.momentum2, eps=h.delta, weight_decay=weight_decay,
                       eps_placement="folded")
 
 

@@ -5,8 +5,8 @@ def held_arrays(sess, is_param=None):
     """{"params": [...], "optimizer": [...], "buffers": [...]}: variable values (an optimizer's slot
     variables, named `[<scope>/]<variable>/<Optimizer>[_n]`, under "optimizer"; the other
     non-trainable ones, e.g. batch-norm moving statistics, under "params"), and per compiled plan its
-    shared buffers and folded constants, plus the graph's Const values (initial values included)
-    under "buffers". No gradients are held between runs: they live inside one run. Reads only.
+    arena and folded constants, plus the graph's Const values (initial values included) under "buffers",
+    each allocation once. No gradients are held between runs: they live inside one run. Reads only.
     `is_param(variable)`, where given, decides params against optimizer state instead of the slot names
     (a frontend that names its optimizer's variables its own way, as Keras does)."""
     stores = [s for s in sess._stores.values() if s.value is not None]
@@ -23,4 +23,15 @@ def held_arrays(sess, is_param=None):
         buffers += getattr(plan, "consts", [])
     buffers += [op.attrs["value"] for op in sess.graph.get_operations()
                 if op.type == "Const" and hasattr(op.attrs.get("value"), "nbytes")]
-    return {"params": params, "optimizer": slots, "buffers": buffers}
+    return {"params": params, "optimizer": slots, "buffers": _allocations(buffers)}
+
+
+def _allocations(arrays):
+    """Each distinct allocation once (a view, or a folded constant that is the graph's own Const value,
+    stands for the array owning its memory)."""
+    out = {}
+    for a in arrays:
+        while type(getattr(a, "base", None)) is type(a):
+            a = a.base
+        out.setdefault(id(a), a)
+    return list(out.values())

@@ -111,14 +111,31 @@ def _schedule(sess, elements, fed):
     return nodes
 
 
+_SMALL_CONST_BYTES = 1024   # Consts up to this size are compared by value (larger ones: by identity)
+
+
+def _const_key(op):
+    """Equal small constants are one value (Grappler's dedup): same dtype, shape and bytes, and the same
+    control inputs (a reader must still wait for what its own constant waited for)."""
+    v = op.attrs.get("value")
+    if not isinstance(v, np.ndarray) or v.nbytes > _SMALL_CONST_BYTES:
+        return None
+    return ("Const", v.dtype.str, v.shape, v.tobytes(), frozenset(op.control_inputs))
+
+
 def _cse(nodes):
-    """Merge nodes of the same pure type, inputs and attributes into the first one."""
+    """Merge nodes of the same pure type, inputs and attributes into the first one; equal small Consts
+    are merged too, so the ops reading them merge in turn."""
     seen, rename, kept = {}, {}, []
     for n in nodes:
         n.ins = [rename.get(t, t) for t in n.ins]
         op = n.op
-        if (op.kernel is not None or op.type in _PURE_GRAPH_OPS) and _pure(op):
+        key = None
+        if op.type == "Const":
+            key = _const_key(op)
+        elif (op.kernel is not None or op.type in _PURE_GRAPH_OPS) and _pure(op):
             key = (op.type, tuple(id(t) for t in n.ins), repr(sorted(op.attrs.items())))
+        if key is not None:
             first = seen.get(key)
             if first is not None:
                 rename.update(zip(n.outs, first.outs))
@@ -379,8 +396,8 @@ def compile_plan(sess, elements, feeds):
     # step (the pool all along, the other values while live, the workspace)
     memory = dict(peak_live_bytes=_peak_with(transient, nbytes, workspace),
                   unplanned_bytes=sum(nbytes(v) for v in transient) + max(workspace.values(), default=0),
-                  pooled_bytes=0, buffers=0)
-    buffers = {}
+                  pooled_bytes=0, buffers=0, pooled_values=0)
+    buffers, pool = {}, []
     if cfg.reuse_buffers:
         keep_all = keep | var_values
         cands = [n.outs[0] for n in nodes
@@ -391,13 +408,16 @@ def compile_plan(sess, elements, feeds):
         arena = xp.empty(size, dtype=np.uint8)
         for v in cands:
             buffers[v] = arena[offsets[v]:offsets[v] + nbytes(v)].view(v.dtype.np).reshape(shapes[v])
-        memory["pooled_bytes"] = size
-        memory["buffers"] = len(buffers)
+        if buffers:
+            pool.append(arena)
+        # buffers: the allocations the plan holds (the one arena); pooled_values: the values viewing it
+        memory.update(pooled_bytes=size, buffers=len(pool), pooled_values=len(buffers))
     memory["planned_peak_bytes"] = _peak_with(transient, nbytes, workspace, set(buffers),
                                               memory["pooled_bytes"])
     plan = _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
-    # what the plan holds between runs (the memory breakdown reads it): the shared buffers, the folded constants
-    plan.pool = list({id(a): a for a in buffers.values()}.values())
+    # what the plan holds between runs (the memory breakdown reads it): its allocations (the arena, not
+    # the values' views into it), the folded constants
+    plan.pool = pool
     plan.consts = [v for v in consts.values() if hasattr(v, "nbytes")]
     return plan
 
@@ -429,9 +449,8 @@ class _Emitter:
         self.last = {t: i for i, n in enumerate(nodes) for t in n.ins}
         self.fetch_set = set(fetch_vals)
         self._count = 0
-        self.named = K.hook_installed()   # name each step's call site (see _named)
-        if self.named:
-            self.ns["_site"] = K.call_site_slot()
+        # call sites (see _site_name): named only while a hook reads them, decided once per run
+        self.ns.update(_site=K.call_site_slot(), _wanted=K.call_sites_wanted)
 
     def bind(self, prefix, i, obj):
         """Put `obj` in the namespace as `<prefix><i>` and return that name."""
@@ -528,13 +547,9 @@ def _emit_runner(em, i, n):
     return [f"{', '.join(em.out(t) for t in n.outs)}, = {fn}({em.ins(n)})"]
 
 
-def _named(em, n, code):
-    """A step that may call kernels first names its call site (the op's name) when a profiler hook listens
-    as the plan is compiled (the harness's per-op breakdown): one store into kernels' call-site slot, not a
-    context manager, so the timed steps pay next to nothing; without a hook the code is unchanged."""
-    if not em.named or _kind(n) == "variable":
-        return code
-    return [f"_site[0] = {n.op.name!r}"] + code
+def _site_name(n):
+    """The call-site name of a step that may call kernels (the op's name), None for a variable read."""
+    return None if _kind(n) == "variable" else n.op.name
 
 
 _EMITTERS = {"variable": _emit_variable, "kernel": _emit_kernel, "gradient": _emit_gradient,
@@ -573,16 +588,23 @@ def _emit_return(em, elements, rename, base, var_values, consts):
 
 
 def _source(args, feeds, body, ret_line, traced, named):
-    """The plan's text; a named plan puts the caller's call-site name back however it ends."""
-    out = [f"def _plan({'_rec, ' if traced else ''}{args}):"]
+    """The plan's text. The plain plan first asks kernels.call_sites_wanted() (a profiler's labelled
+    iterations) and then runs the named plan instead: the same steps, each first storing its op's name into
+    kernels' call-site slot (one store, no context manager), the caller's name put back however it ends.
+    So every run, hooked or not, takes the same plain path unless names are read."""
+    rec = "_rec, " if traced else ""
     pad = "    "
     if named:
-        out += [pad + "_outer = _site[0]", pad + "try:"]
+        out = [f"def _named({rec}{args}):", pad + "_outer = _site[0]", pad + "try:"]
         pad += "    "
+    else:
+        out = [f"def _plan({rec}{args}):", pad + f"if _wanted(): return _named({rec}{args})"]
     out += [pad + c for c in feeds]
-    for code in body:
+    for site, code in body:
         if traced:
             out.append(pad + "_t = _pc()")
+        if named and site is not None:
+            out.append(pad + f"_site[0] = {site!r}")
         out += [pad + c for c in code]
         if traced:
             out.append(pad + "_sync(); _rec.append(_pc() - _t)")
@@ -594,16 +616,23 @@ def _source(args, feeds, body, ret_line, traced, named):
 
 def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory):
     em = _Emitter(sess, nodes, fed, consts, fetch_vals, buffers)
-    body = [_named(em, n, _EMITTERS[_kind(n)](em, i, n)) + em.drops(i, n) for i, n in enumerate(nodes)]
+    body = [(_site_name(n), _EMITTERS[_kind(n)](em, i, n) + em.drops(i, n)) for i, n in enumerate(nodes)]
     feeds = _emit_feeds(em)
     ret_line = _emit_return(em, elements, rename, base, var_values, consts)
     args = ", ".join(f"f{i}" for i in range(len(fed)))
 
     def build(traced):
         env = dict(em.ns)
+        kind = "traced " if traced else ""
+
+        def named_on_first_use(*a):   # most plans never run named: generated when first wanted
+            src = _source(args, feeds, body, ret_line, traced, True)
+            exec(compile(src, f"<static_graph {kind}named plan>", "exec"), env)   # rebinds env["_named"]
+            return env["_named"](*a)
+        env["_named"] = named_on_first_use
         # our own generated code, never user text
-        src = _source(args, feeds, body, ret_line, traced, em.named)
-        exec(compile(src, f"<static_graph {'traced ' if traced else ''}plan>", "exec"), env)
+        exec(compile(_source(args, feeds, body, ret_line, traced, False), f"<static_graph {kind}plan>", "exec"),
+             env)
         return env["_plan"]
-    return Plan(build(False), lambda: build(True), _source(args, feeds, body, ret_line, False, em.named), memory,
+    return Plan(build(False), lambda: build(True), _source(args, feeds, body, ret_line, False, False), memory,
                 nodes)

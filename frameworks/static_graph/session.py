@@ -193,17 +193,34 @@ class Session:
         if mapper is None:
             mapper = self._mappers[fkey] = _FetchMapper(self.graph, fetches)
         feeds, values = self._feeds(feed_dict) if feed_dict else ((), ())
+        plan = self._plans.get((fkey, feeds)) or self._plan_for(fkey, mapper, feeds)
+        if run_metadata is not None and options is not None and options.trace_level:
+            vals = plan.run_traced(values, run_metadata)
+        else:
+            vals = plan.fn(*values)
+        return mapper.build(vals)
+
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A Python callable that runs the step of `fetches` (TF1's Session.make_callable).
+
+        It takes one feed value per element of `feed_list`, positionally, and returns what
+        run(fetches, feed_dict) would (same structure; None for an Operation). The fetch mapping, the
+        fed tensors and the compiled plan for each signature (fed shapes and dtypes) are resolved once, so
+        a call does none of run's per-call fetch-key and feed-dict work. With accept_options=True (or a
+        feed_list, as in TF) it also takes `options` and `run_metadata` keywords, as run does."""
+        if feed_list is not None and not isinstance(feed_list, (list, tuple)):
+            raise TypeError("`feed_list` must be a list or tuple.")
+        return _Callable(self, fetches, feed_list or (), accept_options or feed_list is not None)
+
+    def _plan_for(self, fkey, mapper, feeds):
+        """The cached plan for (fetch structure, feed signature), compiled on first use."""
         key = (fkey, feeds)
         plan = self._plans.get(key)
         if plan is None:
             t0 = time.perf_counter()
             plan = self._plans[key] = compile_plan(self, mapper.elements, feeds)
             self.build_seconds += time.perf_counter() - t0
-        if run_metadata is not None and options is not None and options.trace_level:
-            vals = plan.run_traced(values, run_metadata)
-        else:
-            vals = plan.fn(*values)
-        return mapper.build(vals)
+        return plan
 
     def _feeds(self, feed_dict):
         keys, values = [], []
@@ -231,8 +248,10 @@ class Session:
 
     def memory_plan(self, fetches, feed_dict=None):
         """The compiled plan's memory figures for this (fetches, feed_dict): a dict with the liveness
-        lower bound `peak_live_bytes`, `unplanned_bytes` (every value kept to the step's end) and
-        `pooled_bytes` (the preallocated shared buffers)."""
+        lower bound `peak_live_bytes`, `unplanned_bytes` (every value kept to the step's end),
+        `pooled_bytes` (the preallocated arena), `buffers` (the allocations the plan holds: 1 for the
+        arena, 0 without one), `pooled_values` (the values written into views of it) and
+        `planned_peak_bytes`."""
         mapper = _FetchMapper(self.graph, fetches)
         feeds, _ = self._feeds(feed_dict) if feed_dict else ((), ())
         key = (_fetch_key(fetches), feeds)
@@ -264,6 +283,57 @@ class Session:
             _DEFAULT_SESSION.pop()
         self.close()
         return False
+
+
+class _Callable:
+    """What Session.make_callable returns: the feed tensors resolved once (a dict's semantics: a tensor
+    listed twice takes its last value), the fetch mapping resolved once, and the plan looked up by the fed
+    values' shapes and dtypes alone (one plan per signature, shared with Session.run)."""
+
+    def __init__(self, sess, fetches, feed_list, accept_options):
+        if sess._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        self._sess = sess
+        self._fkey = _fetch_key(fetches)
+        mapper = sess._mappers.get(self._fkey)
+        if mapper is None:
+            mapper = sess._mappers[self._fkey] = _FetchMapper(sess.graph, fetches)
+        self._mapper = mapper
+        tensors = [k if isinstance(k, Tensor) else sess._feed_tensor(k) for k in feed_list]
+        last = {t: i for i, t in enumerate(tensors)}                 # a repeated key: its last value wins
+        self._tensors = list(last)
+        self._take = [last[t] for t in self._tensors]                # argument feeding each fed tensor
+        self._dtypes = [t.dtype.np if t.dtype is not None else None for t in self._tensors]
+        self._n = len(tensors)
+        self._accept_options = accept_options
+        self._by_signature = {}
+
+    def _compile(self, sig):
+        feeds = tuple(x for j, t in enumerate(self._tensors) for x in (t, sig[2 * j], sig[2 * j + 1]))
+        plan = self._by_signature[sig] = self._sess._plan_for(self._fkey, self._mapper, feeds)
+        return plan
+
+    def __call__(self, *args, options=None, run_metadata=None):
+        if len(args) != self._n:
+            raise TypeError(f"this callable takes {self._n} feed value(s), one per element of its feed_list, "
+                            f"got {len(args)}")
+        if (options is not None or run_metadata is not None) and not self._accept_options:
+            raise TypeError("this callable was made without accept_options=True: it takes no `options` or "
+                            "`run_metadata`")
+        if self._sess._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        values, sig = [], []
+        for i, dt in zip(self._take, self._dtypes):
+            v = args[i]
+            if type(v) is not np.ndarray and not hasattr(v, "__cuda_array_interface__"):
+                v = np.asarray(v, dtype=dt)
+            values.append(v)
+            sig += (v.shape, v.dtype)
+        sig = tuple(sig)
+        plan = self._by_signature.get(sig) or self._compile(sig)
+        if run_metadata is not None and options is not None and options.trace_level:
+            return self._mapper.build(plan.run_traced(values, run_metadata))
+        return self._mapper.build(plan.fn(*values))
 
 
 class _DefaultSession:

@@ -1,17 +1,19 @@
-"""theano.function and theano.In: a compiled function is a thin wrapper over one cached Session.run.
+"""theano.function and theano.In: a compiled function is a thin wrapper over static_graph callables.
 
 At the first call with a given signature (the inputs' shapes, and the values of integer scalar inputs that
-slice bounds, reshapes or n_steps need) the graph is lowered onto the runtime's static_graph Graph; every
-later call with that signature filters its arguments and makes one Session.run with the prepared fetch
-list and placeholders. Updates are simultaneous, as Theano's: every new value (and every output) is
+slice bounds, reshapes or n_steps need) the graph is lowered onto the runtime's static_graph Graph and made
+one `Session.make_callable(fetches, placeholders)`; every later call with that signature filters its
+arguments and calls it (the fetch mapping, feeds and plan resolved once, as TF1's callables have them). Updates are simultaneous, as Theano's: every new value (and every output) is
 computed before any shared variable is written."""
 import warnings
 
 import numpy as np
 
 import frameworks.static_graph as tf
+from ._memory import new_buffers
+from .opt import adam_groups
 from .graph import (Lowering, MissingInputError, SharedVariable, TensorConstant, Variable, ancestors, as_tf,
-                    as_variable, tf_dtype)
+                    as_variable, is_static, tf_dtype)
 from .runtime import runtime
 
 
@@ -107,6 +109,9 @@ class Function:
         targets = self.outputs + [n for _, n in self.updates]
         self._check_inputs(targets, on_unused_input)
         shared = [v for v in ancestors(targets + list(self.givens.values())) if isinstance(v, SharedVariable)]
+        shared += [v for v, _ in self.updates if v not in shared]
+        self.shared_variables = shared        # what this function's memory breakdown counts (_memory.py)
+        self.compiled_buffers = []            # what lowering and compiling its signatures added to the Session
         rts = {id(v._runtime): v._runtime for v in shared}
         if len(rts) > 1:
             raise ValueError("the function's shared variables were made on different devices (theano.config.device "
@@ -124,8 +129,11 @@ class Function:
         self._defaults = [s.value for s in self.ins]
         # what a call needs, prepared once: each input's filter and options, the session's run
         self._filters = [(s.variable.type.filter, s.strict, s.allow_downcast) for s in self.ins]
-        self._n_out = len(self.outputs)
-        self._run = self.runtime.session.run
+        self._n_in, self._n_out = len(self.ins), len(self.outputs)
+        # the steady state of a training loop: ndarrays of the input's dtype and rank pass unfiltered
+        # (TensorType.filter's own fast path, checked inline); a broadcastable input always filters
+        self._plain = None if any(any(s.variable.broadcastable) for s in self.ins) else \
+            [(np.dtype(s.variable.dtype), s.variable.ndim) for s in self.ins]
 
     # --- compile-time checks
     def _check_inputs(self, targets, on_unused):
@@ -172,25 +180,50 @@ class Function:
 
     # --- calling
     def __call__(self, *args, **kwargs):
-        values = args if not kwargs and len(args) == len(self.ins) else self._complete(args, kwargs)
-        try:
-            arrays = [f(v, strict=s, allow_downcast=d) for (f, s, d), v in zip(self._filters, values)]
-        except TypeError:
-            self._explain(values)
-            raise
+        values = args if not kwargs and len(args) == self._n_in else self._complete(args, kwargs)
+        arrays = values
+        plain = self._plain
+        if plain is not None:
+            for v, (dt, nd) in zip(values, plain):
+                if type(v) is not np.ndarray or v.dtype is not dt or v.ndim != nd:
+                    plain = None
+                    break
+        if plain is None:
+            try:
+                arrays = [f(v, strict=s, allow_downcast=d) for (f, s, d), v in zip(self._filters, values)]
+            except TypeError:
+                self._explain(values)
+                raise
         if self._host_rows:
-            arrays = arrays + self._row_ids(arrays)
+            arrays = list(arrays) + self._row_ids(arrays)
         key = tuple([a.shape for a in arrays])
         if self._keyed:
             key += tuple([int(arrays[i]) for i in self._keyed])
         entry = self._compiled.get(key)
         if entry is None:
-            entry = self._compiled[key] = self._lower(arrays)
-        fetches, placeholders, fed = entry
-        out = self._run(fetches, {ph: arrays[i] for ph, i in zip(placeholders, fed)})
+            return self._first_call(key, arrays)
+        run, fed = entry
+        out = run(*arrays) if fed is None else run(*[arrays[i] for i in fed])
         if self._single:
             o = out[0]
             return o if type(o) is np.ndarray else np.asarray(o)   # Theano returns 0-d arrays, not scalars
+        return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
+
+    def _first_call(self, key, arrays):
+        """Lower and run a new signature, noting the buffers that lowering and compiling it added."""
+        before = new_buffers(self.runtime.session, ())
+        fetches, placeholders, fed = self._lower(arrays)
+        run = self.runtime.session.make_callable(fetches, placeholders)
+        fed = None if fed == list(range(len(arrays))) else fed   # every argument fed, in order
+        self._compiled[key] = run, fed
+        out = run(*arrays) if fed is None else run(*[arrays[i] for i in fed])
+        self.compiled_buffers += new_buffers(self.runtime.session, before)
+        return self._outputs(out)
+
+    def _outputs(self, out):
+        if self._single:
+            o = out[0]
+            return o if type(o) is np.ndarray else np.asarray(o)
         return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
 
     def _row_ids(self, arrays):
@@ -255,13 +288,19 @@ class Function:
             L.grad_groups = self._grad_groups
             outs = [_fresh(L(o), o.dtype) for o in self.outputs]
             targets = [v.variable for v, _ in self.updates]
-            news = [_in_place(L, var, new, targets) or (None, _fresh(L(new), var.dtype)) for var, new in self.updates]
+            adams = _adams(L, self.updates, targets)
+            fused = {id(x) for g, _ in adams for x in (g["p"], g["m"], g["v"])}
+            updates = [(var, new) for var, new in self.updates if id(var) not in fused]
+            news = [_in_place(L, var, new, targets) or (None, _fresh(L(new), var.dtype)) for var, new in updates]
             fetches = list(outs)
             if self.updates:
                 ready = [t for _, t in news if isinstance(t, tf.Tensor)] + [t for t in outs if isinstance(t, tf.Tensor)]
+                ready += [grad for _, grad in adams]   # every gradient read before any parameter moves
                 with tf.control_dependencies(ready):
-                    stores = []
-                    for (var, _), (kind, value) in zip(self.updates, news):
+                    stores = _apply_adams(adams)
+                # the other stores after the fused ones: they read the step count t that an update moves
+                with tf.control_dependencies(ready + stores):
+                    for (var, _), (kind, value) in zip(updates, news):
                         if kind == "sgd":
                             rate, grad = value
                             stores.append(tf.train.GradientDescentOptimizer(rate).apply_gradients([(grad, var.variable)]))
@@ -270,6 +309,47 @@ class Function:
                             stores.append(store(var.variable, value))
                     fetches.append(tf.group(*stores))
             return fetches, placeholders, fed
+
+
+class _AdamOver(tf.train.AdamOptimizer):
+    """TF1's Adam op (the shared adam kernel) over a Theano program's own moments and step count: its
+    slots are the program's m and v, its t the program's shared t, which the program's own update moves."""
+
+    def __init__(self, moments, t, **hyper):
+        super().__init__(**hyper)
+        self._moments, self._t = moments, t
+
+    def _slot(self, var, name, fill=0.0):
+        return self._moments[var][0 if name == "" else 1]
+
+    def _finish(self, updates):
+        return []
+
+
+def _adams(L, updates, targets):
+    """The Adam groups of the update list (opt.adam_groups) whose gradient lowers to a tensor of the
+    parameter's shape that no update writes, each with its lowered gradient."""
+    out = []
+    for g in adam_groups(updates):
+        grad, p = L(g["g"]), g["p"]
+        if isinstance(grad, tf.Tensor) and grad.shape.dims == tuple(p.variable.shape.dims) and \
+                L(p) is p.variable and not any(_views(grad, t) for t in targets):
+            out.append((g, grad))
+    return out
+
+
+def _apply_adams(adams):
+    """One ApplyAdam op per Adam group, one optimizer per (step count, hyperparameters); their ops."""
+    by_key = {}
+    for g, grad in adams:
+        key = (id(g["t"]), g["lr"], g["beta1"], g["beta2"], g["eps"])
+        by_key.setdefault(key, []).append((g, grad))
+    ops = []
+    for (_, lr, b1, b2, eps), groups in by_key.items():
+        moments = {g["p"].variable: (g["m"].variable, g["v"].variable) for g, _ in groups}
+        opt = _AdamOver(moments, groups[0][0]["t"].variable, learning_rate=lr, beta1=b1, beta2=b2, epsilon=eps)
+        ops.append(opt.apply_gradients([(grad, g["p"].variable) for g, grad in groups]))
+    return ops
 
 
 def _in_place(L, var, new, targets):
@@ -293,6 +373,8 @@ def _in_place(L, var, new, targets):
                 g.dtype == var.dtype and L(var) is var.variable and not any(_views(value, t) for t in targets):
             return "sgd", (rate, value)
     value = L(delta)
+    if is_static(value) and np.shape(value) == tuple(var.variable.shape.dims):
+        value = as_tf(value, var.dtype)   # a constant step (a step count's t + 1)
     if not isinstance(value, tf.Tensor) or value.shape.dims != tuple(var.variable.shape.dims) or \
             delta.dtype != var.dtype or L(var) is not var.variable or any(_views(value, t) for t in targets):
         return None

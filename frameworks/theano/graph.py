@@ -6,8 +6,6 @@ it. `theano.function` lowers it onto a static_graph Graph per distinct signature
 too specialises on shapes at run time): every shape is then static, so `x.shape[0]`, `T.arange(n)` and a
 scan's number of steps are plain integers, and scan unrolls.
 """
-import weakref
-
 import numpy as np
 
 import frameworks.static_graph as tf
@@ -455,9 +453,10 @@ class Lowering:
 
 
 def as_tf(value, dtype):
-    """A static_graph tensor of Theano dtype `dtype` for a lowered value (casting a tensor if needed). Equal
-    small constants are one Const per graph, so static_graph's common-subexpression pass merges the ops
-    that read them (Theano's MergeOptimizer: the bias corrections of a hand-written Adam, computed once)."""
+    """A static_graph tensor of Theano dtype `dtype` for a lowered value (casting a tensor if needed). A
+    small constant is made with no control inputs, so static_graph's common-subexpression pass merges equal
+    ones and the ops that read them (Theano's MergeOptimizer: a hand-written Adam's bias corrections,
+    computed once)."""
     if isinstance(value, tf.Tensor):
         if value.dtype != tf_dtype(dtype):
             return tf.cast(value, tf_dtype(dtype))
@@ -465,17 +464,8 @@ def as_tf(value, dtype):
     arr = np.asarray(value, dtype=dtype)
     if arr.size > 64:
         return tf.constant(arr)
-    graph = tf.get_default_graph()
-    cache = _CONSTANTS.setdefault(graph, {})
-    key = (arr.dtype.str, arr.shape, arr.tobytes())
-    const = cache.get(key)
-    if const is None:
-        with tf.control_dependencies(None):   # reusable anywhere: no control inputs
-            const = cache[key] = tf.constant(arr)
-    return const
-
-
-_CONSTANTS = weakref.WeakKeyDictionary()   # graph -> {(dtype, shape, bytes): Const}
+    with tf.control_dependencies(None):   # mergeable with any equal Const
+        return tf.constant(arr)
 
 
 def is_static(value):

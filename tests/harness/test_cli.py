@@ -62,6 +62,23 @@ def test_profile_splits_the_step_into_kernel_time_and_overhead():
     assert not kernels.base._ORIGINALS             # the hook is gone again: free when off
 
 
+@pytest.mark.parametrize("engine,forward_sites", [
+    ("static_graph", {"MatMul", "MatMul_1"}),     # the graph's node names
+    ("layer_config", {"ip1", "ip2"}),             # the Caffe layers' names
+])
+def test_profile_names_each_call_site_by_the_engines_own_op(engine, forward_sites):
+    task = dict(engine=engine, workload="mlp-l2", size="small", device="cpu", repeat=0, warmup=1,
+                iters=2, target_s=0, min_iters=1, max_iters=2, mem_iters=0, profile=True, profile_iters=2,
+                ref_losses=None)
+    out = measure.run_task(task)
+    assert out["status"] == "ok", out["error"]
+    named = {s["site"].rsplit(" [", 1)[1].rstrip("]") for s in out["profile_sites"]
+             if (s["kernel"], s["phase"]) == ("matmul", "forward") and " [" in s["site"]}
+    assert forward_sites <= named
+    from frameworks import kernels
+    assert kernels.current_call_site() is None      # each engine put the outer (no) name back
+
+
 def test_profile_command_prints_the_breakdown(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "250")
     assert cli.main(["profile", "reference", "fc-adam", "--iters", "3"]) == 0

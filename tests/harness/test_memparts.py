@@ -2,6 +2,7 @@
 peak, the check that says when they do not, the liveness lower bound, and the GPU path."""
 import gc
 import tracemalloc
+import weakref
 
 import numpy as np
 import pytest
@@ -52,7 +53,7 @@ def _breakdown(engine, workload="mlp-l2", size="small"):
     return measure.cpu_memory_pass(task, w, 2)
 
 
-@pytest.mark.parametrize("engine", ["reference", "dynamic_tape", "layer_config"])
+@pytest.mark.parametrize("engine", ["reference", "dynamic_tape", "layer_config", "theano"])
 def test_the_parts_add_up_to_the_peak_of_the_plain_memory_pass(engine):
     row = _breakdown(engine)
     assert row["mem_parts_check"] == "ok"
@@ -89,6 +90,26 @@ def test_every_engine_module_reports_its_parts():
         got = memparts.claim(parts)
         assert got["params"] == spec_bytes, engine
         assert got["optimizer"] == spec_bytes, engine     # SGD with momentum: one velocity per parameter
+
+
+def test_a_theano_trainer_counts_only_what_its_functions_own():
+    """Theano's one Session per device holds every trainer's shared variables and plans: each trainer's
+    parts are its own function's (vqa: momentum as updates, so one velocity per parameter), none shared."""
+    w = workloads.get("vqa")
+    spec_bytes = sum(a.nbytes for a in w.init_params("small").values())
+    trainers = [w.trainer("theano", "small") for _ in range(2)]
+    claimed = []
+    for t in trainers:
+        t.step(w.batch(0, "small"))
+    for t in trainers:
+        parts = t.memory_parts()
+        got = memparts.claim(parts)
+        assert got["params"] == spec_bytes and got["optimizer"] == spec_bytes and got["buffers"] > 0
+        claimed.append({memparts.extent(a)[0] for v in parts.values() for a in memparts.flat_arrays(v)})
+    assert not claimed[0] & claimed[1]
+    fc = workloads.get("fc-adam").trainer("theano", "small")    # Adam: m, v per parameter and the step count
+    got = memparts.claim(fc.memory_parts())
+    assert got["optimizer"] == 2 * got["params"] + 4
 
 
 def test_a_step_that_changes_between_iterations_is_refused():
@@ -137,7 +158,43 @@ def test_gpu_breakdown_adds_up():
     task = dict(engine="dynamic_tape", workload="mlp-l2", size="small", device="gpu")
     xp = kernels.get_xp("gpu")
     sync = lambda: kernels.synchronize(xp)  # noqa: E731
-    trainer = w.trainer("dynamic_tape", "small", "gpu")
-    row = measure.gpu_memory_pass(task, w, trainer, sync, 2)
+    row = measure.gpu_memory_pass(task, w, [w.trainer("dynamic_tape", "small", "gpu")], sync, 2)
     assert row["mem_parts_check"] == "ok", row
     assert row["mem_params_mb"] * MIB >= 404_000
+
+
+def test_gpu_breakdown_builds_its_trainer_after_the_timed_one_is_freed(monkeypatch):
+    """The GPU memory pass's order, on the CPU: the timed trainer's plain pass, then nothing holds it (not
+    run_passes, not the pass) when the breakdown builds a fresh trainer."""
+    from harness import gpu, machine, runner
+
+    class Timed:
+        steps = 0
+
+        def step(self, batch):
+            Timed.steps += 1
+
+    alive = []
+    seen = {}
+
+    def timing_pass(task, w, sync, head):
+        t = Timed()
+        alive.append(weakref.ref(t))
+        head.update(iters=3, samples_ms=[1.0])
+        return t
+
+    def breakdown(task, w, sync, peak_mb):
+        seen.update(steps=Timed.steps, timed_alive=alive[0]() is not None, peak=peak_mb)
+        return {"mem_parts_check": "ok"}
+
+    monkeypatch.setattr(kernels, "get_xp", lambda device: np)
+    monkeypatch.setattr(machine, "gpu_info", lambda: {})
+    monkeypatch.setattr(measure, "timing_pass", timing_pass)
+    monkeypatch.setattr(gpu, "memory_pass", lambda trainer, batches, sync: (
+        [trainer.step(b) for b in batches], {"gpu_peak_mb": 5.0})[1])
+    monkeypatch.setattr(measure, "gpu_breakdown", breakdown)
+    task = dict(runner.task_defaults(runner.Options()), engine="reference", workload="mlp-l2", size="small",
+                device="gpu", repeat=0, ref_losses=None, mem_iters=2)
+    out = measure.run_task(task)
+    assert out["mem_status"] == "ok", out
+    assert seen == dict(steps=2, timed_alive=False, peak=5.0)

@@ -227,14 +227,168 @@ def test_a_run_of_a_tree_without_the_code_is_an_error_not_a_silent_run_of_anothe
     assert result["status"] == "error"
 
 
-def test_the_time_budget_stops_after_the_minimum_rounds(slow_fake, monkeypatch):
-    monkeypatch.setenv(slow_spec.STEP_ENV, "0.001")
-    benches, _ = regress.select(["dynamic_tape"], [SLOW])
-    # a minimum effect so small that two rounds cannot decide it: only the budget stops the gate
-    stopped = regress.compare(machine.ROOT, machine.ROOT, benches, 1e-4, min_rounds=2, max_rounds=9, iters=1,
-                              warmup=0, tax=False, quiet=True, max_minutes=1e-4)
-    assert stopped == "--max-minutes 0.0001 would be passed by round 3"
-    assert len(benches[0].runs["A"]) == len(benches[0].runs["B"]) == 2 and benches[0].step is not None
+# ------------------------------------------------------------------ adaptive rounds on fake measurements
+class FakeMachine:
+    """Stands in for the runs and the clock: each run of a benchmark returns a step time drawn around its
+    true value (B's times `slowdown[name]`), with per-run noise `noise[name]` (relative, log-normal), and
+    moves the clock on by `cost_s` seconds. No process starts, nothing is timed for real."""
+
+    def __init__(self, benches, slowdown=None, noise=None, default_noise=0.05, cost_s=1.0, seed=0):
+        self.rng = np.random.default_rng(seed)
+        self.true = {b.name: 1.0 + 0.5 * i for i, b in enumerate(benches)}
+        self.slowdown, self.noise = slowdown or {}, noise or {}
+        self.default_noise, self.cost_s, self.now = default_noise, cost_s, 1000.0
+        self.runs = {b.name: 0 for b in benches}
+
+    def clock(self):
+        return self.now
+
+    def __call__(self, bench, version, opts):
+        self.now += self.cost_s
+        self.runs[bench.name] += 1
+        factor = self.slowdown.get(bench.name, 1.0) if version == "B" else 1.0
+        noise = self.noise.get(bench.name, self.default_noise)
+        step = self.true[bench.name] * factor * float(np.exp(noise * self.rng.standard_normal()))
+        kernel = 0.7 * self.true[bench.name] * float(np.exp(noise * self.rng.standard_normal()))
+        return {"status": "ok", "iters": 3, "step_ms": step, "kernel_ms": kernel,
+                "overhead_ms": step - kernel}
+
+
+def fake_benches(n=25):
+    return [regress.Bench(f"engine{i % 9}", f"workload{i // 9}", "small") for i in range(n)]
+
+
+def fake_gate(benches, fake, **kwargs):
+    kwargs = dict(dict(max_rounds=15, max_minutes=9.0), **kwargs)
+    stopped = regress.compare(None, None, benches, 0.10, quiet=True, run=fake, clock=fake.clock, **kwargs)
+    return stopped, [b.name for b in benches if any(v.label == "slower" for v in (b.step, b.tax))]
+
+
+def test_five_rounds_cannot_show_one_slowdown_among_50_verdicts_but_extra_rounds_on_it_can():
+    """Why rounds adapt: 5 rounds a side give Mann-Whitney p >= 2/252, and Benjamini-Hochberg over 50
+    verdicts needs p <= 0.002 for a benchmark slow in both of its verdicts; 7 rounds give 2/3432."""
+    benches = fake_benches()
+    slowed = benches[11].name
+    fake = FakeMachine(benches, slowdown={slowed: 1.2}, default_noise=0.02)
+    fake_gate(benches, fake, min_rounds=5, max_rounds=5)
+    assert min(v.p for b in benches for v in (b.step, b.tax)) >= 2 / 252 - 1e-12
+    assert regress.exit_code(benches) == 0 and not benches[11].decided
+    benches = fake_benches()
+    stopped, flagged = fake_gate(benches, FakeMachine(benches, slowdown={slowed: 1.2}, default_noise=0.02))
+    assert flagged == [slowed] and regress.exit_code(benches) == 1
+    assert benches[11].step.rounds >= 7 and benches[11].decided
+    assert stopped.startswith("every verdict decided")
+
+
+def test_extra_rounds_go_only_to_undecided_benchmarks_and_the_slowed_one_is_flagged_among_25():
+    """A 20% slowdown of one benchmark among 25 (50 verdicts), on a loud machine: several unchanged
+    benchmarks are noisy enough to stay undecided; the slowed one is still flagged, nothing else is."""
+    for seed in range(3):
+        benches = fake_benches()
+        slowed = benches[20].name
+        noisy = {b.name: 0.4 for b in benches[:6]}
+        fake = FakeMachine(benches, slowdown={slowed: 1.2}, noise=noisy, default_noise=0.03, seed=seed)
+        stopped, flagged = fake_gate(benches, fake)
+        assert flagged == [slowed], (seed, regress.summary(benches))
+        rounds = {b.name: len(b.runs["A"]) for b in benches}
+        assert rounds[slowed] >= 7
+        quiet = sorted(rounds[b.name] for b in benches[6:] if b.name != slowed)
+        assert quiet[len(quiet) // 2] == regress.MIN_ROUNDS and quiet[-1] < 15, rounds   # mostly the minimum
+        assert all(rounds[b.name] == len(b.runs["B"]) for b in benches)
+        assert any(rounds[b.name] > regress.MIN_ROUNDS + 2 for b in benches[:6])      # the noisy ones: more
+
+
+def test_unchanged_code_is_not_flagged_on_a_loud_machine():
+    for seed in range(4):
+        benches = fake_benches()
+        noise = {b.name: (0.5 if i % 3 == 0 else 0.15) for i, b in enumerate(benches)}
+        stopped, flagged = fake_gate(benches, FakeMachine(benches, noise=noise, seed=seed))
+        assert flagged == [] and regress.exit_code(benches) == 0, (seed, regress.summary(benches))
+
+
+def test_the_time_bound_is_honoured_and_the_slowest_to_show_wait():
+    """Every run costs 1 s on the fake clock: 4 rounds of 25 benchmarks take 200 s; 5 minutes leave 100 s,
+    which go first to the undecided benchmarks closest to a significant slowdown."""
+    benches = fake_benches()
+    slowed = benches[3].name
+    noisy = {b.name: 0.5 for b in benches[10:]}
+    fake = FakeMachine(benches, slowdown={slowed: 1.3}, noise=noisy, default_noise=0.02)
+    stopped, flagged = fake_gate(benches, fake, max_minutes=5.0)
+    assert fake.now - 1000.0 <= 5 * 60
+    assert stopped.startswith("--max-minutes 5 reached with") and "undecided" in stopped
+    assert flagged == [slowed] and len(benches[3].runs["A"]) >= 7
+    assert sum(fake.runs.values()) > 200                              # rounds after the minimum did run
+
+
+def test_the_time_bound_holds_in_the_minimum_rounds_too_after_the_first_two():
+    benches = fake_benches(6)
+    fake = FakeMachine(benches, noise={b.name: 0.5 for b in benches}, cost_s=10.0)
+    stopped, _ = fake_gate(benches, fake, max_minutes=5.0)        # 2 rounds: 240 s; a third would end at 360
+    assert fake.now - 1000.0 <= 300
+    runs = [len(b.runs["A"]) for b in benches]
+    assert runs == [len(b.runs["B"]) for b in benches] and min(runs) == 2 and max(runs) == 3
+    assert stopped.startswith("--max-minutes 5 reached in round 3, before the minimum 4 rounds of ")
+    benches = fake_benches(6)
+    fake = FakeMachine(benches, cost_s=100.0)
+    fake_gate(benches, fake, max_minutes=1.0)                     # the first two rounds always run
+    assert all(len(b.runs["A"]) == 2 for b in benches) and all(b.step is not None for b in benches)
+
+
+def test_a_call_is_decided_only_when_more_rounds_cannot_change_slower():
+    up = 1.1
+    assert regress.call(1.2, 1.12, 1.3, 0.001, 0.10) == ("slower", True)
+    assert regress.call(1.2, 1.05, 1.3, 0.001, 0.10) == ("slower", False)     # interval across 1.1
+    assert regress.call(1.2, 1.12, 1.3, 0.2, 0.10) == ("no change", False)    # not significant yet
+    assert regress.call(1.0, 0.8, up - 0.001, 0.5, 0.10) == ("no change", True)
+    assert regress.call(0.8, 0.75, 0.85, 0.001, 0.10) == ("faster", True)
+    assert regress.call(0.95, 0.7, 1.3, 0.6, 0.10) == ("no change", False)
+
+
+def test_the_fork_server_runs_each_version_in_its_own_tree(slow_fake, tmp_path):
+    bench = regress.Bench("reference", SLOW, "small", iters=1)
+    opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
+    launcher = regress.Launcher({"A": tmp_path, "B": machine.ROOT})
+    try:
+        first, second = launcher(bench, "B", opts), launcher(bench, "B", opts)
+        assert first["status"] == second["status"] == "ok"
+        assert Path(first["workloads_from"]) == machine.ROOT / "workloads"
+        assert launcher(bench, "A", opts)["status"] == "error"        # no workloads in tmp_path's tree
+        assert launcher(bench, "B", opts)["status"] == "ok"
+    finally:
+        launcher.close()
+
+
+@pytest.fixture
+def misbehave(monkeypatch):
+    monkeypatch.setitem(workloads._PACKAGES, "misbehave", "tests.harness.fakes.misbehave")
+    monkeypatch.setenv(workloads.EXTRA_ENV, "misbehave=tests.harness.fakes.misbehave")
+    return lambda size: regress.Bench("reference", "misbehave", size, iters=1)
+
+
+@pytest.mark.parametrize("launch", ["fork", "spawn"])
+def test_a_run_that_crashes_is_reported_with_its_exit_code_and_the_next_one_runs(misbehave, launch):
+    opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
+    launcher = regress.Launcher({"A": machine.ROOT, "B": machine.ROOT}, launch)
+    try:
+        out = launcher(misbehave("crash"), "A", opts)
+        assert out["status"] == "crashed" and "exit code 3" in out["error"]
+        assert launcher(misbehave("small"), "A", opts)["status"] == "ok"
+    finally:
+        launcher.close()
+
+
+def test_a_run_that_hangs_in_the_fork_server_is_killed_and_the_next_one_runs(misbehave):
+    opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
+    launcher = regress.Launcher({"A": machine.ROOT, "B": machine.ROOT})
+    try:
+        assert launcher(misbehave("small"), "A", opts)["status"] == "ok"     # the server is up
+        out = launcher(misbehave("hang"), "A", dict(opts, timeout=2.0))
+        assert out["status"] == "timeout" and "killed" in out["error"]
+        server = launcher.servers["A"]
+        assert server.proc.poll() is None and server.running is None          # the server lives on
+        assert launcher(misbehave("small"), "A", opts)["status"] == "ok"
+    finally:
+        launcher.close()
 
 
 def test_round_limits_are_checked_before_anything_runs():
@@ -296,3 +450,17 @@ def test_sigterm_unwinds_the_gate_like_ctrl_c():
             for _ in range(1000):           # the handler runs between bytecodes
                 sum(range(100))
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_warm_up_is_dropped_after_round_1_only_when_neither_versions_first_run_showed_any():
+    def result(needed):
+        return {"status": "ok", "iters": 3, "step_ms": 1.0, "warmup": 2, "warmup_needed": needed}
+    opts = dict(device="cpu", tax=False, target_s=0.1, warmup=2)
+    for needed, after in (((False, False), 0), ((False, True), 2), ((True, False), 2)):
+        bench = regress.Bench("e", "w", "small")
+        regress.record(bench, "A", result(needed[0]), 1)
+        assert bench.warmup is None and regress._task(bench, opts)["warmup"] == 2   # B's first run: the same
+        regress.record(bench, "B", result(needed[1]), 1)
+        assert bench.warmup == after and regress._task(bench, opts)["warmup"] == after
+        regress.record(bench, "A", result(True), 2)                                   # decided once only
+        assert bench.warmup == after

@@ -1,4 +1,5 @@
 """The runner end to end: isolated runs, rows for every failure, the gate, memory, kill and resume."""
+import json
 import math
 import os
 import shutil
@@ -63,6 +64,44 @@ def test_reference_end_to_end_writes_consistent_csvs(reference_run):
     assert (res["kernel_ms"] > 0).all() and res["overhead_ms"].notna().all()
     meta = (reference_run / "meta.json").read_text()
     assert "iters_policy" in meta and "fixed 3" in meta
+    # the liveness bound, computed once per cell, beside the reference losses, is each memory row's column
+    bounds = json.loads((reference_run / "live_bounds.json").read_text())
+    assert set(bounds) == {"mlp-l2|small|cpu", "fc-adam|small|cpu"}
+    for r in res[first].itertuples():
+        assert r.live_bound_mb == pytest.approx(bounds[f"{r.workload}|small|cpu"] / (1 << 20), rel=1e-5)
+
+
+def test_the_liveness_bound_is_computed_once_per_cell_and_only_where_a_memory_pass_runs(tmp_path,
+                                                                                        monkeypatch):
+    calls = []
+
+    def reference_cell(workload, size, device, opts, threads, gate=True, bound=False):
+        calls.append((workload, gate, bound))
+        return dict([("losses", [1.0])] * gate + [("live_bound", 4096)] * bound)
+    monkeypatch.setattr(runner, "reference_cell", reference_cell)
+    opts = tiny(tmp_path, mem_repeats=1)
+    with runner.Store(tmp_path, resume=False) as store:
+        got = [runner.cell_reference(store, "w", "small", opts, 1, engine != "reference",
+                                     runner.wants_memory(opts, repeat))
+               for engine, repeat in (("reference", 0), ("keras", 0), ("keras", 1), ("hybrid", 0))]
+        assert got == [(None, 4096), ([1.0], 4096), ([1.0], 4096), ([1.0], 4096)]
+        assert runner.cell_reference(store, "v", "small", opts, 1, True, runner.wants_memory(opts, 1)) == (
+            [1.0], None)                               # no memory pass in repeat 1: no bound computed
+    assert calls == [("w", False, True), ("w", True, False), ("v", True, False)]
+    with runner.Store(tmp_path, resume=True) as store:   # --resume reads both back
+        assert store.live_bounds == {"w|small|cpu": 4096} and store.ref_losses["v|small|cpu"] == [1.0]
+
+
+def test_a_memory_pass_uses_the_bound_it_is_given(monkeypatch):
+    import workloads
+    from harness import measure
+
+    def recompute(*args):
+        raise AssertionError("the bound was handed over: nothing to recompute")
+    monkeypatch.setattr(measure, "reference_bound", recompute)
+    w = workloads.get("fc-adam")
+    assert measure.live_bound({"size": "small", "device": "cpu", "live_bound": 123}, w) == 123
+    assert measure.live_bound({"size": "small", "device": "cpu", "live_bound": None}, w) is None
 
 
 def test_report_renders_tables_and_plots(reference_run, capsys):

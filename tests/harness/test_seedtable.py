@@ -152,6 +152,13 @@ def test_cli_refuses_measuring_options_with_a_directory_and_seed_options_without
     assert "report takes one results directory, got none" in capsys.readouterr().err
 
 
+def test_cli_passes_only_the_options_given_so_the_defaults_are_seedtables(monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr(seedtable, "run", lambda dirs, **kw: (seen.update(kw), (None, []))[1])
+    assert cli.main(["report", "--seed-table", "--repeats", "2", "--quiet"]) == 0
+    assert {k: seen[k] for k in seen if k != "console"} == dict(out=None, devices=None, quiet=True, repeats=2)
+
+
 def test_measure_path_runs_each_cell_through_the_runner(tmp_path, seedlike, capsys):
     out = tmp_path / "seed"
     code = cli.main(["report", "--seed-table", "--workload", seedlike, "--device", "cpu", "--iters", "3",

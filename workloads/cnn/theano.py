@@ -6,6 +6,7 @@ import frameworks.theano.tensor as T
 from frameworks.theano.tensor.nnet import conv2d
 from frameworks.theano.tensor.signal import pool
 from workloads.cnn import spec
+from workloads import _memory
 
 
 def conv_pool(x, w, b):
@@ -15,6 +16,8 @@ def conv_pool(x, w, b):
 
 
 class Trainer:
+    memory_parts = _memory.theano  # what its functions own between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

@@ -5,25 +5,29 @@ import numpy as np
 import frameworks.theano as theano
 import frameworks.theano.tensor as T
 from workloads.fc_adam import spec
+from workloads import _memory
 
 
 def adam(cost, params, lr, beta1, beta2, eps):
-    """The textbook Adam with bias correction, as the update list of a theano.function."""
-    t = theano.shared(np.float32(0.0), name="t")
-    t_new = t + 1
-    updates = [(t, t_new)]
+    """Adam as lasagne.updates.adam writes it (the Adam most Theano programs ran): the bias corrections
+    fold into the step size a_t, the form TF1's AdamOptimizer computes too. Theano fuses each parameter's
+    update into one loop; this frontend runs it as the shared adam kernel (frameworks/theano/opt.py)."""
+    t_prev = theano.shared(np.float32(0.0), name="t")
+    t = t_prev + 1
+    a_t = lr * T.sqrt(1.0 - T.pow(np.float32(beta2), t)) / (1.0 - T.pow(np.float32(beta1), t))
+    updates = [(t_prev, t)]
     for p, g in zip(params, T.grad(cost, params)):
-        m = theano.shared(np.zeros_like(p.get_value()), name=f"{p.name}_m")
-        v = theano.shared(np.zeros_like(p.get_value()), name=f"{p.name}_v")
-        m_new = beta1 * m + (1.0 - beta1) * g
-        v_new = beta2 * v + (1.0 - beta2) * T.sqr(g)
-        m_hat = m_new / (1.0 - T.pow(np.float32(beta1), t_new))
-        v_hat = v_new / (1.0 - T.pow(np.float32(beta2), t_new))
-        updates += [(m, m_new), (v, v_new), (p, p - lr * m_hat / (T.sqrt(v_hat) + eps))]
+        m_prev = theano.shared(np.zeros_like(p.get_value()), name=f"{p.name}_m")
+        v_prev = theano.shared(np.zeros_like(p.get_value()), name=f"{p.name}_v")
+        m_t = beta1 * m_prev + (1.0 - beta1) * g
+        v_t = beta2 * v_prev + (1.0 - beta2) * T.sqr(g)
+        updates += [(m_prev, m_t), (v_prev, v_t), (p, p - a_t * m_t / (T.sqrt(v_t) + eps))]
     return updates
 
 
 class Trainer:
+    memory_parts = _memory.theano  # what its functions own between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

@@ -3,6 +3,7 @@ step in one dot, then scan over the cell written from primitive ops, a softmax o
 import frameworks.theano as theano
 import frameworks.theano.tensor as T
 from workloads.lstm_cells import spec
+from workloads import _memory
 
 
 def lstm_layer(x, wx, wh, b_ih, b_hh, n_hidden, n_samples):
@@ -27,6 +28,8 @@ def lstm_layer(x, wx, wh, b_ih, b_hh, n_hidden, n_samples):
 
 
 class Trainer:
+    memory_parts = _memory.theano  # what its functions own between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

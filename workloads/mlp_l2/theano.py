@@ -2,9 +2,12 @@
 import frameworks.theano as theano
 import frameworks.theano.tensor as T
 from workloads.mlp_l2 import spec
+from workloads import _memory
 
 
 class Trainer:
+    memory_parts = _memory.theano  # what its functions own between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

@@ -9,12 +9,15 @@ import frameworks.theano.tensor as T
 from frameworks.theano.sandbox.rng_mrg import MRG_RandomStreams
 from frameworks.theano.tensor.nnet import bn, conv2d
 from workloads.resnet import spec
+from workloads import _memory
 from workloads.vqa.theano import momentum
 
 _GEOMETRY = {name: (stride, pad) for name, _, stride, pad in spec.CONVS}
 
 
 class Trainer:
+    memory_parts = _memory.theano  # what its functions own between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

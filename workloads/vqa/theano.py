@@ -7,6 +7,7 @@ import frameworks.theano.tensor as T
 from workloads.cnn.theano import conv_pool
 from workloads.lstm_cells.theano import lstm_layer
 from workloads.vqa import spec
+from workloads import _memory
 
 
 def momentum(cost, params, lr, mu):
@@ -20,6 +21,8 @@ def momentum(cost, params, lr, mu):
 
 
 class Trainer:
+    memory_parts = _memory.theano  # what its functions own between steps, by kind (workloads/_memory.py)
+
     def __init__(self, size, device):
         c = spec.SIZES[size]
         init = spec.init_params(size)

@@ -1,4 +1,5 @@
 """The compiled plan: caching, memory plan (liveness, shared buffers, freed saved values), optional passes."""
+import collections
 import itertools
 import re
 
@@ -152,6 +153,40 @@ def test_plan_names_each_kernel_call_site_under_a_hook_and_restores_the_outer_na
     assert K.current_call_site() is None
 
 
+def test_plan_names_call_sites_only_while_the_hook_reads_them():
+    """One mechanism for every engine: kernels.call_sites_wanted() is asked once per run, so a profiler's
+    timed iterations (reads_call_sites False) run the plain plan and its labelled ones the named plan."""
+    from frameworks import kernels as K
+
+    class Hook:
+        reads_call_sites = False
+
+        def __init__(self):
+            self.seen = []
+
+        def __call__(self, name, phase, fn, args, kwargs):
+            self.seen.append((name, phase, K.current_call_site()))
+            return fn(*args, **kwargs)
+    hook = Hook()
+    K.install_hook(hook)
+    try:
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float32, [2, 3], name="x")
+            y = tf.nn.relu(x, name="act")
+            with tf.Session() as sess:
+                feed = {x: np.ones((2, 3), np.float32)}
+                sess.run(y, feed)
+                hook.reads_call_sites = True
+                sess.run(y, feed)
+                hook.reads_call_sites = False
+                sess.run(y, feed)
+                assert len(sess._plans) == 1
+                assert "_site[0]" not in sess.plan_source(y, feed)   # the plain plan stores no name
+    finally:
+        K.remove_hook()
+    assert [s for k, p, s in hook.seen if k == "relu"] == [None, "act", None]
+
+
 def _shared_weight_model(memory_optimization):
     """A weight used by T steps: its gradient is one AddN of T contributions; plus a scalar add_n."""
     rs = np.random.RandomState(1)
@@ -179,3 +214,61 @@ def test_memory_optimization_accumulates_add_n_as_its_inputs_arrive():
     # running sum and the contribution being added
     assert mem0["peak_live_bytes"] - mem1["peak_live_bytes"] >= 3 * w_bytes
     assert "AddN" not in src0 and re.search(r"out=(v\d+)\)", src1)   # inline add kernels, in place
+
+
+def test_cse_merges_equal_small_constants_and_then_their_readers():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [3], name="x")
+        a = x * tf.constant(2.0)
+        b = x * tf.constant(np.float32(2.0))          # an equal constant built apart: one Mul after CSE
+        c = x * tf.constant(2.0, shape=[3])            # another shape
+        d = tf.cast(x, tf.float64) * tf.constant(2.0, tf.float64)   # another dtype
+        with tf.control_dependencies([a]):
+            e = x * tf.constant(2.0)                   # its constant waits for `a`: kept apart
+        big = np.arange(1000, dtype=np.float32)       # large constants are compared by identity only
+        f = tf.reduce_sum(tf.constant(big)) + tf.reduce_sum(tf.constant(big))
+        fetches = [a, b, c, d, e, f]
+        feed = {x: np.array([1.0, 2.0, 3.0], np.float32)}
+        kinds = {}
+        for cse in (False, True):
+            with tf.Session(config=tf.ConfigProto(cse=cse, constant_folding=False)) as sess:
+                out = sess.run(fetches, feed)
+                (plan,) = sess._plans.values()
+                kinds[cse] = collections.Counter(n.op.type for n in plan.nodes)
+                np.testing.assert_array_equal(out[0], [2.0, 4.0, 6.0])
+                for v in out[1:5]:
+                    np.testing.assert_array_equal(v, out[0])
+                assert out[5] == 2 * big.sum()
+        assert kinds[False]["Const"] == 7 and kinds[True]["Const"] == 6   # b's joined a's alone
+        assert kinds[True]["Mul"] == kinds[False]["Mul"] - 1               # so b's Mul joined a's
+
+
+def test_buffers_count_allocations_not_the_views_into_the_arena():
+    from frameworks.static_graph._memory import held_arrays
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [8, 16], name="x")
+        w1 = tf.Variable(np.full((16, 32), 0.1, np.float32))
+        w2 = tf.Variable(np.full((32, 4), 0.1, np.float32))
+        loss = tf.reduce_sum(tf.tanh(tf.matmul(tf.tanh(tf.matmul(x, w1)), w2)))
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        feed = {x: np.ones((8, 16), np.float32)}
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run([train, loss], feed)
+            sess.run(loss, feed)                                     # a second plan, its own arena
+            memory = sess.memory_plan([train, loss], feed)
+            assert memory["buffers"] == 1 < memory["pooled_values"]   # one arena, several values in it
+            plans = list(sess._plans.values())
+            for plan in plans:
+                assert len(plan.pool) == plan.memory["buffers"]
+                assert sum(a.nbytes for a in plan.pool) == plan.memory["pooled_bytes"]
+                assert all(a.base is None for a in plan.pool)       # allocations, not views
+            parts = held_arrays(sess)["buffers"]
+            assert len({id(a) for a in parts}) == len(parts)
+            assert all(a.base is None for a in parts)
+            arenas = [a for p in plans for a in p.pool]
+            assert sum(any(a is b for b in parts) for a in arenas) == len(arenas) == 2
+        with tf.Session(config=tf.ConfigProto(reuse_buffers=False)) as sess:
+            sess.run(tf.global_variables_initializer())
+            memory = sess.memory_plan([train, loss], feed)
+            assert memory["buffers"] == memory["pooled_values"] == memory["pooled_bytes"] == 0

@@ -277,3 +277,65 @@ def test_tf_dtype_names_mean_tfs_dtypes(graph):
     assert tf.placeholder("float", [2]).dtype == tf.float32      # not NumPy's float64
     assert tf.placeholder("double", [2]).dtype == tf.float64
     assert tf.constant([1, 2]).dtype == tf.int32 and tf.constant([1.5]).dtype == tf.float32
+
+
+def test_make_callable_runs_the_step_with_positional_feeds(graph):
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    y = tf.placeholder(tf.float32, [None, 2], name="y")
+    w = tf.Variable(np.full((3, 2), 0.5, np.float32))
+    loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    rng = np.random.RandomState(0)
+    xs, ys = rng.randn(4, 3).astype(np.float32), rng.randn(4, 2).astype(np.float32)
+    with tf.Session() as sess, tf.Session() as ref:
+        sess.run(tf.global_variables_initializer())
+        ref.run(tf.global_variables_initializer())
+        step = sess.make_callable([loss, train], feed_list=[y, "x:0"])   # any order, names too
+        for _ in range(3):
+            got, none = step(ys, xs)
+            want, _ = ref.run([loss, train], {x: xs, y: ys})
+            assert none is None and got == want   # same plan arithmetic, bit for bit
+        np.testing.assert_array_equal(sess.run(w), ref.run(w))
+        # the fetches' structure, a lone tensor or op, a new batch size (a new plan), lists converted
+        assert isinstance(sess.make_callable({"l": loss}, [x, y])(xs, ys), dict)
+        assert sess.make_callable(loss, (x, y))(xs.tolist(), ys) == ref.run(loss, {x: xs, y: ys})
+        assert sess.make_callable(train, [x, y])(xs[:2], ys[:2]) is None
+        # no feeds: a callable of no arguments
+        np.testing.assert_array_equal(sess.make_callable(w)(), sess.run(w))
+
+
+def test_make_callable_checks_its_arguments_as_run_does(graph):
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    z = tf.placeholder(tf.float32, [2], name="z")
+    y = tf.reduce_sum(x) + tf.reduce_sum(z)
+    with tf.Session() as sess:
+        with pytest.raises(TypeError, match="`feed_list` must be a list or tuple."):
+            sess.make_callable(y, feed_list=x)
+        with pytest.raises(TypeError, match="invalid type"):
+            sess.make_callable([y, 3], [x])
+        f = sess.make_callable(y, [x, z])
+        with pytest.raises(TypeError, match="takes 2 feed value"):
+            f(np.ones((1, 2)))
+        with pytest.raises(ValueError, match=r"Cannot feed value of shape \(3, 3\) for Tensor 'x:0'"):
+            f(np.zeros((3, 3), np.float32), np.ones(2))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="must feed a value for placeholder tensor 'z'"):
+            sess.make_callable(y, [x])(np.ones((1, 2)))
+        with pytest.raises(TypeError, match="accept_options"):
+            sess.make_callable(y)(options=tf.RunOptions())
+    with pytest.raises(RuntimeError, match="closed Session"):
+        f(np.ones((1, 2)), np.ones(2))
+
+
+def test_make_callable_accepts_options_and_traces(graph):
+    x = tf.placeholder(tf.float32, [4, 3])
+    w = tf.Variable(np.ones((3, 2), np.float32))
+    loss = tf.reduce_sum(tf.square(tf.matmul(x, w)))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        md = tf.RunMetadata()
+        f = sess.make_callable(loss, [x], accept_options=True)
+        f(np.ones((4, 3)), options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata=md)
+        assert "MatMul" in {t for _, t, _ in md.step_stats}
+        g = sess.make_callable(loss, accept_options=True)   # x fed by no one: it is the plan's error
+        with pytest.raises(tf.errors.InvalidArgumentError, match="must feed a value"):
+            g(options=tf.RunOptions())

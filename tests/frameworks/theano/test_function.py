@@ -201,3 +201,64 @@ def test_outputs_are_ndarrays_even_for_scalars():
     assert type(total) is np.ndarray and total.shape == () and total.dtype == np.float32 and total == 6.0
     assert type(arg) is np.ndarray and arg.dtype == np.int64 and arg == 1
     assert type(theano.function([x], T.sum(x))(np.ones(2, np.float32))) is np.ndarray
+
+
+def _adam_program(placement, update_m=True):
+    """A 2-parameter least-squares fit with Adam written as updates: lasagne.updates.adam's form ("folded")
+    or the paper's ("textbook"), b's first moment left out of the updates unless update_m; returns the
+    function, the parameters and the NumPy step to compare with."""
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    x, y = T.dmatrix("x"), T.dvector("y")
+    w = theano.shared(np.array([0.5, -0.3]), name="w")
+    b = theano.shared(np.float64(0.1), name="b")
+    cost = T.mean(T.sqr(T.dot(x, w) + b - y))
+    t_prev = theano.shared(np.float64(0.0), name="t")
+    t = t_prev + 1
+    updates = [(t_prev, t)]
+    for p, g in zip([w, b], T.grad(cost, [w, b])):
+        m = theano.shared(np.zeros_like(p.get_value()))
+        v = theano.shared(np.zeros_like(p.get_value()))
+        m_t = b1 * m + (1.0 - b1) * g
+        v_t = b2 * v + (1.0 - b2) * g ** 2
+        if placement == "folded":
+            a_t = lr * T.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+            new = p - a_t * m_t / (T.sqrt(v_t) + eps)
+        else:
+            new = p - lr * (m_t / (1 - b1 ** t)) / (T.sqrt(v_t / (1 - b2 ** t)) + eps)
+        updates += ([(m, m_t)] if update_m or p is w else []) + [(v, v_t), (p, new)]
+    f = theano.function([x, y], cost, updates=updates)
+
+    def numpy_step(state, xv, yv, k):
+        r = xv @ state["w"] + state["b"] - yv
+        grads = {"w": 2 * xv.T @ r / len(yv), "b": 2 * r.mean()}
+        for n, g in grads.items():
+            m = b1 * state["m" + n] + (1 - b1) * g if update_m or n == "w" else (1 - b1) * g
+            state["m" + n] = m
+            state["v" + n] = v = b2 * state["v" + n] + (1 - b2) * g * g
+            if placement == "folded":
+                state[n] = state[n] - lr * np.sqrt(1 - b2 ** k) / (1 - b1 ** k) * m / (np.sqrt(v) + eps)
+            else:
+                state[n] = state[n] - lr * (m / (1 - b1 ** k)) / (np.sqrt(v / (1 - b2 ** k)) + eps)
+    return f, (w, b), numpy_step
+
+
+@pytest.mark.parametrize("placement,update_m,fused", [("folded", True, 2), ("textbook", True, 0),
+                                                      ("folded", False, 1)])
+@pytest.mark.floatX("float64")
+def test_a_hand_written_adam_runs_as_the_adam_kernel_only_when_it_is_that_arithmetic(placement, update_m, fused):
+    """lasagne.updates.adam's form is TF1's ApplyAdam (one shared adam kernel call per parameter, as Theano
+    fuses the update into one loop); another epsilon placement, or a moment the function does not update,
+    runs op by op. Either way the parameters move as the NumPy formula written in the program says."""
+    from frameworks.theano.runtime import runtime
+    graph = runtime().graph
+    before = sum(op.type == "ApplyAdam" for op in graph.get_operations())
+    f, (w, b), numpy_step = _adam_program(placement, update_m)
+    rs = np.random.RandomState(0)
+    state = {"w": w.get_value(), "b": b.get_value(), "mw": 0.0, "vw": 0.0, "mb": 0.0, "vb": 0.0}
+    for k in range(1, 6):
+        xv, yv = rs.standard_normal((8, 2)), rs.standard_normal(8)
+        f(xv, yv)
+        numpy_step(state, xv, yv, k)
+        np.testing.assert_allclose(w.get_value(), state["w"], rtol=1e-12)
+        np.testing.assert_allclose(b.get_value(), state["b"], rtol=1e-12)
+    assert sum(op.type == "ApplyAdam" for op in graph.get_operations()) - before == fused
