@@ -19,14 +19,15 @@ from harness import machine
 
 # ------------------------------------------------------------------ the gate's defaults
 MIN_EFFECT = "10%"
-# Mann-Whitney needs 4 rounds per version before any p-value can be below 0.05 (4 vs 4, all apart:
-# p = 0.029); 5 leaves room for one overlapping pair
-MIN_ROUNDS = 5
+# rounds of every benchmark before only the undecided ones run: Mann-Whitney needs 4 rounds per version
+# before any p-value can be below 0.05 (4 vs 4, all apart: p = 0.029); the rounds after them go where a
+# slowdown is still possible
+MIN_ROUNDS = 4
 MAX_ROUNDS = 15
 ALPHA = 0.05
 CONFIDENCE = 0.95
 BOOTSTRAP = 2000
-WARMUP = 2
+WARMUP = 2              # warm-up steps of a benchmark's first run; later runs skip them if it showed none
 TARGET_S = 0.1          # timed seconds per run, for the first run of a benchmark, which fixes the iterations
 MIN_ITERS, MAX_ITERS = 3, 100     # a loaded machine stretches lstm-cells to 100+ ms a step: 3 then
 TAX_ITERS = 5           # iterations of the style-tax pass in each run (at most as many as the timed ones)
@@ -37,8 +38,8 @@ TIMEOUT_S = 300.0
 # of CPU. All 43 benchmarks, then these plus cnn (25), were still running after 10 minutes
 # (results/regress-campaign/); `--workloads all` (or naming them) adds cnn, lstm, vqa and resnet.
 DEFAULT_WORKLOADS = ("mlp-l2", "fc-adam", "lstm-cells")
-# after the minimum rounds, no benchmark's runs start if they would end past this many minutes
-# (`--max-minutes`; 0: no limit)
+# from round 3 on, no benchmark's runs start if they would end past this many minutes (`--max-minutes`;
+# 0: no limit)
 MAX_MINUTES = 9.0
 VERSION_ENV = "STYLEBENCH_REGRESS_VERSION"   # "A" (the ref) or "B" (this tree), set in every child
 CHILD = Path(__file__).with_name("regress_child.py")
@@ -236,6 +237,8 @@ class Bench:
     workload: str
     size: str
     iters: int = 0                       # fixed by the first run, then the same for every run of both
+    warmup: int = None                   # after both versions' first runs: 0 when neither one's warm-up
+    warmup_seen: dict = field(default_factory=dict)     # steps were slower than its timed steps
     runs: dict = field(default_factory=lambda: {"A": [], "B": []})
     error: str = ""
     error_in: str = ""
@@ -296,7 +299,7 @@ def child_env(root, version, threads=1):
 
 def _task(bench, opts):
     return dict(engine=bench.engine, workload=bench.workload, size=bench.size, device=opts["device"],
-                warmup=opts["warmup"], target_s=opts["target_s"], min_iters=MIN_ITERS, max_iters=MAX_ITERS,
+                warmup=opts["warmup"] if bench.warmup is None else bench.warmup, target_s=opts["target_s"], min_iters=MIN_ITERS, max_iters=MAX_ITERS,
                 iters=bench.iters, tax_iters=TAX_ITERS if opts["tax"] else 0)
 
 
@@ -344,14 +347,27 @@ class ForkServer:
 
     def __init__(self, root, version):
         self.root, self.version, self.proc = root, version, None
+        self.running = None                 # the pid of the run in flight (killed if the gate is stopped)
 
-    def _start(self):
+    def _start(self, timeout):
+        """Starts the server; None once it is ready, else why not (then it is gone)."""
         self.proc = subprocess.Popen([sys.executable, str(CHILD), "--serve"], cwd=self.root,
                                      env=child_env(self.root, self.version), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, bufsize=0)
         self.pending = b""
+        if self._line(timeout) == "ready":
+            return None
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        return {"status": "crashed", "error": f"the fork server of version {self.version} did not start "
+                                              f"within {timeout:g} s (run with --launch spawn to see why)"}
 
     def close(self):
+        import signal
+        if self.running:                    # the gate was interrupted during a run: end it with the gate
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.running, signal.SIGKILL)
         if self.proc is not None:
             self.proc.stdin.close()
             try:
@@ -381,7 +397,9 @@ class ForkServer:
     def __call__(self, bench, opts):
         import signal
         if self.proc is None or self.proc.poll() is not None:
-            self._start()
+            failed = self._start(opts["timeout"])
+            if failed:
+                return failed
         fd, out = tempfile.mkstemp(prefix="stylebench-regress-", suffix=".json")
         os.close(fd)
         err = out[:-len(".json")] + ".err"
@@ -396,14 +414,23 @@ class ForkServer:
             pid = self._line(opts["timeout"])
             if not pid:                     # the server itself is gone (or hung before forking)
                 self.proc.kill()
+                self.proc.wait()
                 self.proc = None
                 return {"status": "crashed", "error": f"the fork server of version {self.version} stopped"}
+            self.running = int(pid)
             status = self._line(opts["timeout"] - (time.monotonic() - t0))
             if status is None:
-                os.kill(int(pid), signal.SIGKILL)
+                os.kill(self.running, signal.SIGKILL)
                 self._line(None)
+                self.running = None
                 return {"status": "timeout",
                         "error": f"no result after {opts['timeout']:g} s; the run was killed"}
+            self.running = None
+            if not status:                  # the server died during the run
+                self.proc.wait()
+                self.proc = None
+                return {"status": "crashed", "error": f"the fork server of version {self.version} stopped "
+                                                      "during the run"}
 
             def crashed():
                 code = os.waitstatus_to_exitcode(int(status))
@@ -442,6 +469,10 @@ def record(bench, version, result, rnd):
         return
     if not bench.iters:
         bench.iters = result["iters"]
+    if bench.warmup is None and "warmup" in result:
+        bench.warmup_seen[version] = result.get("warmup_needed", True)
+        if len(bench.warmup_seen) == len(VERSIONS):
+            bench.warmup = result["warmup"] if any(bench.warmup_seen.values()) else 0
     bench.tax_note = bench.tax_note or result.get("tax_note", "")
     bench.runs[version].append(dict(round=rnd, **{k: result[k] for k in
                                                   ("step_ms", "kernel_ms", "overhead_ms", "kernel_calls")
@@ -490,9 +521,10 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
     `min_rounds`, then only the undecided ones (a verdict that could still turn "slower", see call), until
     none is left, `max_rounds` ran, or `max_minutes` would be passed. Each round runs its benchmarks in an
     order shuffled with a seeded RNG, each one's A and B back to back in a random order, every run a fresh
-    process (`launch`, see Launcher; `run(bench, version, opts)` replaces it in tests). After the minimum,
-    a benchmark runs only if its two runs, as long as its last two, still end within `max_minutes`; the
-    undecided ones go in priority order (see priority). The timed iterations per run are `iters`, else
+    process (`launch`, see Launcher; `run(bench, version, opts)` replaces it in tests). From round 3 on,
+    a benchmark runs only if its two runs, as long as its last two, still end within `max_minutes` (a
+    minimum round cut short by it ends the gate); after the minimum the undecided ones go in priority
+    order (see priority). The timed iterations per run are `iters`, else
     what the first run of a benchmark picks for `target_s` seconds, then the same for every run of both
     versions. Fills in the runs and verdicts of `benches`; returns why it stopped."""
     if not 2 <= min_rounds <= max_rounds:
@@ -532,9 +564,13 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
                 if progress:
                     progress.reset(bar, total=2 * len(active))
                     progress.update(bar, undecided=_undecided_text(benches, rnd, min_rounds))
+                late = []
                 for bench in active:
-                    if rnd > min_rounds and clock() + bench.last_round_s > deadline:
-                        continue                # the machine slowed down since the round was planned
+                    # from round 3 on (2 give every benchmark an interval), no benchmark's runs start if
+                    # they would end past the bound, as long as its last two (the machine may have slowed)
+                    if rnd > 2 and clock() + bench.last_round_s > deadline:
+                        late.append(bench)
+                        continue
                     order = list(VERSIONS) if rng.random() < 0.5 else list(reversed(VERSIONS))
                     t0 = clock()
                     for version in order:
@@ -549,6 +585,11 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
                             break
                     bench.last_round_s = clock() - t0
                 judge_all(benches, min_effect, seed)
+                if late and rnd <= min_rounds:
+                    stopped = (f"--max-minutes {max_minutes:g} reached in round {rnd}, before the minimum "
+                               f"{min_rounds} rounds of {len(late)} benchmarks: too loaded a machine for this "
+                               "selection in this time (fewer benchmarks, or a larger --max-minutes)")
+                    break
             else:
                 if all(b.decided for b in benches):
                     stopped = f"every verdict decided after {max_rounds} rounds"
@@ -865,8 +906,8 @@ def add_arguments(p):
     p.add_argument("--max-rounds", type=int, default=MAX_ROUNDS,
                    help=f"rounds at most; undecided benchmarks are judged then (default {MAX_ROUNDS})")
     p.add_argument("--max-minutes", type=float, default=MAX_MINUTES,
-                   help="after --min-rounds, a benchmark's further runs start only if they would end within "
-                        f"this many minutes from the start (default {MAX_MINUTES:g}; 0: no limit)")
+                   help="from round 3 on, a benchmark's runs start only if they would end within this many "
+                        f"minutes from the start (default {MAX_MINUTES:g}; 0: no limit)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled run order and the bootstrap")
     p.add_argument("--device", default=os.environ.get("STYLEBENCH_DEVICE", "cpu"),
                    help="cpu (default) or gpu")

@@ -4,8 +4,9 @@ Every eager op goes through `invoke`: it runs the shared kernel and, under recor
 holding the kernel's `saved`. A hybridized block is one Node too (its cached graph is the op).
 """
 import threading
+from heapq import heappop, heappush
+from itertools import count
 
-from .. import plan
 from ..kernels import explain_failure
 from .base import MXNetError, ShapeError
 
@@ -16,8 +17,8 @@ _NO_GRAPH = ("Cannot differentiate node because it is not in a computational gra
 
 
 class _State(threading.local):
-    recording = False
-    training = False
+    # (recording, training), one attribute: a thread-local read is costly and ops read both
+    mode = (False, False)
 
 
 _STATE = _State()
@@ -26,18 +27,18 @@ _NDArray = None  # set by ndarray.py (which imports this module first)
 
 class _Scope:
     """Sets (recording, training) for a `with` block and restores the previous state after it."""
+    __slots__ = ("_new", "_old")
 
     def __init__(self, recording, training):
         self._new = (recording, training)
-        self._old = None
 
     def __enter__(self):
-        self._old = (_STATE.recording, _STATE.training)
-        _STATE.recording, _STATE.training = self._new
+        self._old = _STATE.mode
+        _STATE.mode = self._new
         return self
 
     def __exit__(self, *exc):
-        _STATE.recording, _STATE.training = self._old
+        _STATE.mode = self._old
 
 
 def record(train_mode=True):
@@ -51,44 +52,85 @@ def pause(train_mode=False):
 
 
 def train_mode():
-    return _Scope(_STATE.recording, True)
+    return _Scope(_STATE.mode[0], True)
 
 
 def predict_mode():
-    return _Scope(_STATE.recording, False)
+    return _Scope(_STATE.mode[0], False)
 
 
 def set_recording(is_recording):  # noqa: A002  (MXNet's name)
     """Turn recording on or off; returns the previous state."""
-    old, _STATE.recording = _STATE.recording, bool(is_recording)
+    old, training = _STATE.mode
+    _STATE.mode = (bool(is_recording), training)
     return old
 
 
 def set_training(train_mode):
     """Turn training mode on or off; returns the previous state."""
-    old, _STATE.training = _STATE.training, bool(train_mode)
+    recording, old = _STATE.mode
+    _STATE.mode = (recording, bool(train_mode))
     return old
 
 
 def is_recording():
-    return _STATE.recording
+    return _STATE.mode[0]
 
 
 def is_training():
-    return _STATE.training
+    return _STATE.mode[1]
+
+
+# Bumped whenever an array's grad_req changes (attach_grad, Parameter.grad_req): a hybridized block
+# reads its parameters' tape edges once per value of it instead of on every call.
+GRAD_REQ_EPOCH = [0]
 
 
 class Node:
     """One recorded op: what backward needs (op, saved, attrs) and where its inputs came from.
 
-    inputs: one entry per op input, (Node, output index) for a recorded result, (NDArray, 0) for an
-    array with attach_grad(), or None (a constant: no gradient flows there).
+    inputs: one edge per op input, as read_inputs() classifies it: the producing Node for a recorded
+    single-output result, (Node, output index) for an output of a multi-output op, the NDArray itself
+    for an array with attach_grad(), or None (a constant: no gradient flows there). `seq` numbers nodes
+    in creation order (backward runs them newest first); `pending` holds the output gradients received
+    so far during a backward; `saved` is _FREED once a backward has used it.
     """
-    __slots__ = ("op", "saved", "attrs", "inputs", "needs", "n_out", "xp", "freed")
+    __slots__ = ("op", "saved", "attrs", "inputs", "needs", "n_out", "xp", "seq", "pending")
 
     def __init__(self, op, saved, attrs, inputs, needs, n_out, xp):
-        self.op, self.saved, self.attrs, self.inputs = op, saved, attrs, inputs
-        self.needs, self.n_out, self.xp, self.freed = needs, n_out, xp, False
+        self.op, self.saved, self.attrs, self.inputs, self.needs = op, saved, attrs, inputs, needs
+        self.n_out, self.xp, self.seq, self.pending = n_out, xp, _next_seq(), None
+
+
+_FREED = object()
+_next_seq = count(0, -1).__next__   # counting down: the newest node is the heap's smallest
+
+
+def read_inputs(xs, datas, entries, needs):
+    """The one reading of op inputs: appends each input's array (or the scalar itself) to `datas`, its
+    tape edge (see Node.inputs) to `entries` and whether a gradient flows to it to `needs`. Returns the
+    context of the last NDArray among them (None if there is none)."""
+    NDArray = _NDArray
+    ctx = None
+    for x in xs:
+        if type(x) is NDArray:
+            ctx = x._ctx
+            datas.append(x._data)
+            node = x._node
+            if node is not None:
+                entries.append(node if node.n_out == 1 else (node, x._idx))
+                needs.append(True)
+            elif x._grad_req != "null":
+                entries.append(x)
+                needs.append(True)
+            else:
+                entries.append(None)
+                needs.append(False)
+        else:
+            datas.append(x)
+            entries.append(None)
+            needs.append(False)
+    return ctx
 
 
 def invoke(op, inputs, attrs, ctx=None):
@@ -96,67 +138,46 @@ def invoke(op, inputs, attrs, ctx=None):
 
     Returns an NDArray, or a tuple of them for a multi-output op. Records a Node under record().
     """
+    if _STATE.mode[0]:
+        datas, entries, needs = [], [], []
+        ctx = read_inputs(inputs, datas, entries, needs) or ctx
+        return invoke_prepared(op, datas, entries, needs, ctx, attrs, True in needs)
     NDArray = _NDArray
-    datas, entries, needs = [], None, None
-    recording = _STATE.recording
-    if recording:
-        # where each input came from: (Node, output index) for a recorded result, (NDArray, 0) for a
-        # leaf with a gradient, None for a constant
-        entries, needs = [], []
-        recording = False   # until an input needs a gradient
-        for x in inputs:
-            if type(x) is NDArray:
-                ctx = x._ctx
-                datas.append(x._data)
-                node = x._node
-                if node is not None:
-                    entries.append((node, x._idx))
-                    needs.append(True)
-                    recording = True
-                elif x._grad_req != "null":
-                    entries.append((x, 0))
-                    needs.append(True)
-                    recording = True
-                else:
-                    entries.append(None)
-                    needs.append(False)
-            else:
-                datas.append(x)
-                entries.append(None)
-                needs.append(False)
-    else:
-        for x in inputs:
-            if type(x) is NDArray:
-                ctx = x._ctx
-                datas.append(x._data)
-            else:
-                datas.append(x)
-    return invoke_prepared(op, datas, entries, needs, ctx, attrs, recording)
+    datas = []
+    for x in inputs:
+        if type(x) is NDArray:
+            ctx = x._ctx
+            datas.append(x._data)
+        else:
+            datas.append(x)
+    return invoke_prepared(op, datas, None, None, ctx, attrs, False)
 
 
-def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None):
+def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None, forward=None):
     """Run `op` on the arrays `datas` and wrap its results as NDArrays on `ctx`; when `record` (None:
-    recording and some input needs a gradient), file one Node from where the inputs came from
-    (`entries`/`needs` as a Node keeps them). invoke() reads its NDArray inputs into these; a hybridized
-    block reads its inputs once for both its cache signature and this."""
+    recording and some input needs a gradient), file one Node from read_inputs()'s `entries`/`needs`.
+    `forward` replaces op.forward (a cached graph's compiled function, chosen by its caller)."""
     xp = ctx.xp
     try:
-        y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
+        if forward is not None:
+            y, saved = forward(xp, *datas)
+        else:
+            y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
     except Exception as e:  # only on failure: the shape rule names the op and the shapes
         raise _as_mxnet_error(op, datas, attrs or {}, e) from None
     if record is None:
-        record = _STATE.recording and True in needs
+        record = _STATE.mode[0] and True in needs
     NDArray = _NDArray
     if type(y) is tuple:
         outs = tuple([NDArray(v, ctx) for v in y])
         if record:
-            node = Node(op, saved, attrs, entries, tuple(needs), len(y), xp)
+            node = Node(op, saved, attrs, entries, needs, len(y), xp)
             for i, o in enumerate(outs):
                 o._node, o._idx = node, i
         return outs
     out = NDArray(y, ctx)
     if record:
-        out._node = Node(op, saved, attrs, entries, tuple(needs), 1, xp)
+        out._node = Node(op, saved, attrs, entries, needs, 1, xp)
     return out
 
 
@@ -171,33 +192,41 @@ def _as_mxnet_error(op, datas, attrs, err):
     return MXNetError(f"{name}: {err}" if not str(err).startswith(f"{name}:") else str(err))
 
 
-def _take(node, retain_graph):
-    saved = node.saved
-    if retain_graph:
-        # a cached graph's saved states come as a list that its backward empties: the retained graph
-        # keeps its own (a kernel's saved list is copied too, which is harmless)
-        return list(saved) if type(saved) is list else saved
-    node.saved, node.freed = None, True
-    return saved
-
-
-_FORK = object()   # backward's marker: the chain it was walking forks here
-
-
-def _parents(node):
-    return [e[0] for e in node.inputs if e is not None and type(e[0]) is Node]
+def _give(node, idx, g, heap, queued):
+    """Hand output gradient `g` (of output `idx`) to `node`: queued on the heap by its creation number
+    when it is the first gradient the node gets, summed into its pending slot otherwise."""
+    if node.n_out == 1:
+        p = node.pending
+        if p is None:
+            node.pending = g
+            queued[node.seq] = node
+            heappush(heap, node.seq)
+        else:
+            node.pending = p + g
+        return
+    pending = node.pending
+    if pending is None:
+        pending = node.pending = [None] * node.n_out
+        queued[node.seq] = node
+        heappush(heap, node.seq)
+    p = pending[idx]
+    pending[idx] = g if p is None else p + g
 
 
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     """Gradients of `heads` with respect to every array that called attach_grad() (or a Parameter).
 
     head_grads default to ones. Each leaf's .grad is overwritten (grad_req 'write') or added to ('add').
+    NOTE: nodes run newest first (a heap of their creation numbers, as PyTorch's engine): every consumer
+    of a node was recorded after it, so has delivered its gradient by the time the node runs. Only nodes
+    a gradient reaches are visited; no graph walk or sort.
     """
-    if isinstance(heads, _NDArray):
+    NDArray = _NDArray
+    if isinstance(heads, NDArray):
         heads, head_grads = [heads], [head_grads] if head_grads is not None else None
-    head_grads = head_grads or [None] * len(heads)
-    grads, roots = {}, []
-    for h, hg in zip(heads, head_grads):
+    heap, queued = [], {}   # creation numbers of the nodes holding a gradient; number -> node
+    leaves, leaf_grads = [], []   # each gradient that reached a leaf, in arrival order
+    for h, hg in zip(heads, head_grads or [None] * len(heads)):
         node = h._node
         if node is None:
             raise RuntimeError(_NO_GRAPH)
@@ -207,58 +236,69 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             g.fill(1)   # ones() without its Python-level wrapper: this runs every step
         else:
             g = hg._data
-        slot = grads.get(node)
-        if slot is None:
-            slot = grads[node] = [None] * node.n_out
-        slot[h._idx] = g if slot[h._idx] is None else slot[h._idx] + g
-        roots.append(node)
-    leaf_grads = {}
-    # a single chain (a hybridized net feeding a hybridized loss) is walked as the gradients reach each
-    # node's one recorded parent; anything else (several heads, a fork) in plan.toposort's order
-    order = None if len(roots) == 1 else iter(reversed(plan.toposort(roots, _parents)))
-    node = roots[0] if order is None else next(order, None)
-    while node is not None:
-        gl = grads.pop(node, None)
-        parent = None      # while walking a chain: the one node the gradients went to
-        if gl is not None:
-            if node.freed:
+        _give(node, h._idx, g, heap, queued)
+    try:
+        while heap:
+            node = queued.pop(heappop(heap))
+            gy = node.pending
+            node.pending = None
+            saved = node.saved
+            if saved is _FREED:
                 raise RuntimeError(_NO_GRAPH)
-            gy = gl[0] if node.n_out == 1 else tuple(gl)
-            if retain_graph:
-                saved = _take(node, True)
-            else:
-                saved, node.saved, node.freed = node.saved, None, True
+            if node.n_out != 1:
+                gy = tuple(gy)
+            if not retain_graph:
+                node.saved = _FREED
+            elif type(saved) is list:
+                # a cached graph's saved states come as a list that its backward empties: the retained
+                # graph keeps its own (a kernel's saved list is copied too, which is harmless)
+                saved = list(saved)
             attrs = node.attrs
             if attrs:
                 gxs = node.op.backward(node.xp, saved, gy, needs=node.needs, **attrs)
             else:
                 gxs = node.op.backward(node.xp, saved, gy, needs=node.needs)
-            for entry, g in zip(node.inputs, gxs):
-                if entry is None or g is None:
+            for edge, g in zip(node.inputs, gxs):
+                if edge is None or g is None:
                     continue
-                src, idx = entry
-                if type(src) is Node:
-                    slot = grads.get(src)
-                    if slot is None:
-                        slot = grads[src] = [None] * src.n_out
-                    slot[idx] = g if slot[idx] is None else slot[idx] + g
-                    if order is None and src is not parent:
-                        if parent is None:
-                            parent = src
-                        else:   # a fork: the rest, from every node holding gradients, in topological order
-                            order = _FORK
+                cls = type(edge)
+                if cls is Node:   # the common case, inline
+                    p = edge.pending
+                    if p is None:
+                        edge.pending = g
+                        queued[edge.seq] = edge
+                        heappush(heap, edge.seq)
+                    else:
+                        edge.pending = p + g
+                elif cls is NDArray:
+                    leaves.append(edge)
+                    leaf_grads.append(g)
                 else:
-                    key = id(src)
-                    prev = leaf_grads.get(key)
-                    leaf_grads[key] = (src, g) if prev is None else (src, prev[1] + g)
-        if order is None:
-            node = parent
-        else:
-            if order is _FORK:
-                order = iter(reversed(plan.toposort(list(grads), _parents)))
-            node = next(order, None)
-    for arr, g in leaf_grads.values():
-        arr._write_grad(g)
+                    _give(edge[0], edge[1], g, heap, queued)
+    finally:
+        if heap:   # an error stopped the walk: leave no gradient pending for a later backward
+            for node in queued.values():
+                node.pending = None
+    if len(set(map(id, leaves))) != len(leaves):   # a leaf reached by several paths: one summed gradient
+        leaves, leaf_grads = _summed(leaves, leaf_grads)
+    for arr, g in zip(leaves, leaf_grads):
+        arr._fresh_grad = True   # read and cleared by Trainer.step (its stale-gradient check)
+        req = arr._grad_req
+        if req == "write":
+            if g.shape != arr._data.shape:
+                raise ValueError(f"gradient shape {g.shape} does not match the array's {arr._data.shape}")
+            arr._grad._data = g
+        elif req == "add":
+            arr._grad._data = arr._grad._data + g
     if not retain_graph:
         for h in heads:
             h._node = None
+
+
+def _summed(leaves, grads):
+    """Each leaf once, with the sum of the gradients it received."""
+    total = {}
+    for arr, g in zip(leaves, grads):
+        prev = total.get(id(arr))
+        total[id(arr)] = (arr, g) if prev is None else (arr, prev[1] + g)
+    return [a for a, _ in total.values()], [g for _, g in total.values()]

@@ -292,8 +292,10 @@ class CachedGraph:
                 else:
                     targets.append(f"r{i}")
                     adds.append((v.id, f"r{i}"))
+            # needs=None (the kernels' default) is every input: a keyword less per call
+            kw = "" if all(needs) else f", needs={needs!r}"
             lines.append(f"    {', '.join(targets)}{',' if len(targets) == 1 else ''} = "
-                         f"{src.kernel(step.kernel)}.backward(xp, s{k}, {gy}, needs={needs!r}"
+                         f"{src.kernel(step.kernel)}.backward(xp, s{k}, {gy}{kw}"
                          f"{src.attrs(step.attrs, step.kernel.backward, backward=True)})")
             dead = [f"g{o.id}" for o in step.outs if o.id in has] + [f"s{k}"]
             lines.append(f"    del {', '.join(dead)}")
@@ -328,9 +330,12 @@ class CachedGraph:
 
     # ------------------------------------------------------------ the kernel contract
     def forward(self, xp, *arrays):
-        key = "train" if self.any_grad and autograd._STATE.recording else "infer"
-        fn = self._fns.get(key) or self._compile(key)
-        return fn(xp, *arrays)
+        return self.function(autograd._STATE.mode[0])(xp, *arrays)
+
+    def function(self, recording):
+        """The compiled forward for a run under record() (keeping what backward needs) or not."""
+        key = "train" if recording and self.any_grad else "infer"
+        return self._fns.get(key) or self._compile(key)
 
     def backward(self, xp, saved, gy, needs=None):
         fn = self._fns.get("backward") or self._compile("backward")

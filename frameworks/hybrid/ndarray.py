@@ -102,15 +102,7 @@ class NDArray:
         self._grad = NDArray(self._ctx.xp.zeros_like(self._data), self._ctx)
         self._grad_req = grad_req
         self._node = None
-
-    def _write_grad(self, g):
-        self._fresh_grad = True
-        if self._grad_req == "add":
-            self._grad._data = self._grad._data + g
-        elif self._grad_req == "write":
-            if g.shape != self._data.shape:
-                raise ValueError(f"gradient shape {g.shape} does not match the array's {self._data.shape}")
-            self._grad._data = g
+        autograd.GRAD_REQ_EPOCH[0] += 1
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Gradients of this array w.r.t. every leaf it was computed from under record()."""
@@ -354,7 +346,7 @@ class _Eager:
 
     @property
     def training(self):
-        return autograd._STATE.training
+        return autograd._STATE.mode[1]
 
 
 EAGER = _Eager()
@@ -388,10 +380,10 @@ def array(source_array, ctx=None, dtype=None):
     """An NDArray copied from a list, a NumPy array or another NDArray (default dtype float32)."""
     if type(ctx) is not Context:   # (a Context as given: no call, this runs for every batch)
         ctx = as_context(ctx)
-    if isinstance(source_array, NDArray):
-        source_array = K.to_numpy(source_array._data)
     if dtype is None and type(source_array) is numpy.ndarray:
         return NDArray(ctx.xp.array(source_array), ctx)
+    if isinstance(source_array, NDArray):
+        source_array = K.to_numpy(source_array._data)
     return NDArray(ctx.xp.array(source_array, dtype=_dtype(source_array, dtype)), ctx)
 
 

@@ -8,8 +8,9 @@ A pooled block is handed out again only when nothing but the pool refers to it: 
 (every array handed out is a view of its block, and a view refers to its base), no output an engine still
 holds. So reuse can never alias a live array, and no engine needs to say when a buffer dies. Blocks are
 kept by size class, not by shape, so one block serves the scratch of forward and the gradients of backward
-alike and the pool holds little that is idle. Each thread has its own pool, none by default (see pool()); an
-owner installs one with `use_pool(WorkspacePool())` and removes it with `use_pool(None)`.
+alike and the pool holds little that is idle. Each thread has its own pool, made on first use (see pool());
+an owner may install its own with `use_pool(WorkspacePool())` or turn reuse off with `use_pool(None)` (the
+harness's memory pass does, so peaks count arrays in use).
 Kernels that draw from the pool say so with the fact `uses_pool` (tests/frameworks/kernels/test_workspace.py
 checks it)."""
 import sys
@@ -20,7 +21,18 @@ MIN_BYTES = 64 * 1024
 # Blocks held per size class: enough for the arrays of one class alive at once in a step (a net's equal
 # maps, forward's saved columns while backward draws its scratch); beyond it a request allocates afresh.
 PER_CLASS = 8
-_BASELINE = 3    # sys.getrefcount of a block nobody else holds: the pool's list, the loop name, the call
+
+
+def _free_refcount():
+    """sys.getrefcount of a block that nothing but the pool's list refers to, read exactly as `empty` reads
+    it (a for loop over the list): 3 on CPython 3.11 (the list, the loop name, the call), and measured, not
+    assumed, because an interpreter that borrows the loop's reference (3.14's stack references) counts one
+    less, and a baseline one too high would hand out a block that a live view still uses."""
+    for block in [bytearray(1)]:
+        return sys.getrefcount(block)
+
+
+_BASELINE = _free_refcount()
 
 
 def size_class(nbytes):
@@ -90,13 +102,13 @@ _LOCAL = threading.local()
 
 
 def pool():
-    """This thread's pool. The default is no reuse (every request allocates afresh) until an owner installs
-    a pool with use_pool: with a pool on by default, tests/frameworks/keras/test_callbacks_saving.py (its
-    second test, after the first) trained to different losses, so something keeps using an array it holds
-    no reference to; until that is found, reuse is opt-in."""
+    """This thread's pool, made on first use: the thread that runs an engine's steps owns it, so every
+    engine reuses its kernels' big arrays without knowing how. (It was off for a while: a keras test trained
+    to other losses with it on; that test read NumPy's global random state, so it depended on the tests
+    before it, and is seeded now; see tests/frameworks/kernels/test_workspace.py for the reuse checks.)"""
     p = getattr(_LOCAL, "pool", None)
     if p is None:
-        p = _LOCAL.pool = _NoPool()
+        p = _LOCAL.pool = WorkspacePool()
     return p
 
 

@@ -259,7 +259,7 @@ def fake_benches(n=25):
 
 
 def fake_gate(benches, fake, **kwargs):
-    kwargs = dict(dict(min_rounds=5, max_rounds=15, max_minutes=9.0), **kwargs)
+    kwargs = dict(dict(max_rounds=15, max_minutes=9.0), **kwargs)
     stopped = regress.compare(None, None, benches, 0.10, quiet=True, run=fake, clock=fake.clock, **kwargs)
     return stopped, [b.name for b in benches if any(v.label == "slower" for v in (b.step, b.tax))]
 
@@ -270,7 +270,7 @@ def test_five_rounds_cannot_show_one_slowdown_among_50_verdicts_but_extra_rounds
     benches = fake_benches()
     slowed = benches[11].name
     fake = FakeMachine(benches, slowdown={slowed: 1.2}, default_noise=0.02)
-    fake_gate(benches, fake, max_rounds=5)
+    fake_gate(benches, fake, min_rounds=5, max_rounds=5)
     assert min(v.p for b in benches for v in (b.step, b.tax)) >= 2 / 252 - 1e-12
     assert regress.exit_code(benches) == 0 and not benches[11].decided
     benches = fake_benches()
@@ -293,9 +293,9 @@ def test_extra_rounds_go_only_to_undecided_benchmarks_and_the_slowed_one_is_flag
         rounds = {b.name: len(b.runs["A"]) for b in benches}
         assert rounds[slowed] >= 7
         quiet = sorted(rounds[b.name] for b in benches[6:] if b.name != slowed)
-        assert quiet[len(quiet) // 2] == 5 and quiet[-1] < 15, rounds    # quiet and unchanged: mostly 5
+        assert quiet[len(quiet) // 2] == regress.MIN_ROUNDS and quiet[-1] < 15, rounds   # mostly the minimum
         assert all(rounds[b.name] == len(b.runs["B"]) for b in benches)
-        assert any(rounds[b.name] > 5 for b in benches[:6])               # the noisy ones got more
+        assert any(rounds[b.name] > regress.MIN_ROUNDS + 2 for b in benches[:6])      # the noisy ones: more
 
 
 def test_unchanged_code_is_not_flagged_on_a_loud_machine():
@@ -307,8 +307,8 @@ def test_unchanged_code_is_not_flagged_on_a_loud_machine():
 
 
 def test_the_time_bound_is_honoured_and_the_slowest_to_show_wait():
-    """Every run costs 1 s on the fake clock: 5 rounds of 25 benchmarks take 250 s; 5 minutes leave 50 s,
-    which go to the undecided benchmarks closest to a significant slowdown."""
+    """Every run costs 1 s on the fake clock: 4 rounds of 25 benchmarks take 200 s; 5 minutes leave 100 s,
+    which go first to the undecided benchmarks closest to a significant slowdown."""
     benches = fake_benches()
     slowed = benches[3].name
     noisy = {b.name: 0.5 for b in benches[10:]}
@@ -317,15 +317,21 @@ def test_the_time_bound_is_honoured_and_the_slowest_to_show_wait():
     assert fake.now - 1000.0 <= 5 * 60
     assert stopped.startswith("--max-minutes 5 reached with") and "undecided" in stopped
     assert flagged == [slowed] and len(benches[3].runs["A"]) >= 7
-    assert sum(fake.runs.values()) > 250                              # rounds after the minimum did run
+    assert sum(fake.runs.values()) > 200                              # rounds after the minimum did run
 
 
-def test_the_minimum_rounds_run_even_past_the_time_bound_and_nothing_after():
+def test_the_time_bound_holds_in_the_minimum_rounds_too_after_the_first_two():
     benches = fake_benches(6)
     fake = FakeMachine(benches, noise={b.name: 0.5 for b in benches}, cost_s=10.0)
-    stopped, _ = fake_gate(benches, fake, max_minutes=1.0)
-    assert all(len(b.runs["A"]) == len(b.runs["B"]) == 5 for b in benches)
-    assert stopped == f"--max-minutes 1 reached with {sum(not b.decided for b in benches)} undecided after round 5"
+    stopped, _ = fake_gate(benches, fake, max_minutes=5.0)        # 2 rounds: 240 s; a third would end at 360
+    assert fake.now - 1000.0 <= 300
+    runs = [len(b.runs["A"]) for b in benches]
+    assert runs == [len(b.runs["B"]) for b in benches] and min(runs) == 2 and max(runs) == 3
+    assert stopped.startswith("--max-minutes 5 reached in round 3, before the minimum 4 rounds of ")
+    benches = fake_benches(6)
+    fake = FakeMachine(benches, cost_s=100.0)
+    fake_gate(benches, fake, max_minutes=1.0)                     # the first two rounds always run
+    assert all(len(b.runs["A"]) == 2 for b in benches) and all(b.step is not None for b in benches)
 
 
 def test_a_call_is_decided_only_when_more_rounds_cannot_change_slower():
@@ -352,15 +358,35 @@ def test_the_fork_server_runs_each_version_in_its_own_tree(slow_fake, tmp_path):
         launcher.close()
 
 
-def test_a_run_that_hangs_in_the_fork_server_is_killed_and_the_next_one_runs(slow_fake, monkeypatch):
-    monkeypatch.setenv(slow_spec.STEP_ENV, "30")
-    bench = regress.Bench("reference", SLOW, "small", iters=1)
+@pytest.fixture
+def misbehave(monkeypatch):
+    monkeypatch.setitem(workloads._PACKAGES, "misbehave", "tests.harness.fakes.misbehave")
+    monkeypatch.setenv(workloads.EXTRA_ENV, "misbehave=tests.harness.fakes.misbehave")
+    return lambda size: regress.Bench("reference", "misbehave", size, iters=1)
+
+
+@pytest.mark.parametrize("launch", ["fork", "spawn"])
+def test_a_run_that_crashes_is_reported_with_its_exit_code_and_the_next_one_runs(misbehave, launch):
+    opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
+    launcher = regress.Launcher({"A": machine.ROOT, "B": machine.ROOT}, launch)
+    try:
+        out = launcher(misbehave("crash"), "A", opts)
+        assert out["status"] == "crashed" and "exit code 3" in out["error"]
+        assert launcher(misbehave("small"), "A", opts)["status"] == "ok"
+    finally:
+        launcher.close()
+
+
+def test_a_run_that_hangs_in_the_fork_server_is_killed_and_the_next_one_runs(misbehave):
+    opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
     launcher = regress.Launcher({"A": machine.ROOT, "B": machine.ROOT})
     try:
-        out = launcher(bench, "A", dict(device="cpu", tax=False, target_s=0.01, timeout=1.0, warmup=0))
+        assert launcher(misbehave("small"), "A", opts)["status"] == "ok"     # the server is up
+        out = launcher(misbehave("hang"), "A", dict(opts, timeout=2.0))
         assert out["status"] == "timeout" and "killed" in out["error"]
         server = launcher.servers["A"]
-        assert server.proc.poll() is None                    # the server lives on
+        assert server.proc.poll() is None and server.running is None          # the server lives on
+        assert launcher(misbehave("small"), "A", opts)["status"] == "ok"
     finally:
         launcher.close()
 
@@ -424,3 +450,17 @@ def test_sigterm_unwinds_the_gate_like_ctrl_c():
             for _ in range(1000):           # the handler runs between bytecodes
                 sum(range(100))
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_warm_up_is_dropped_after_round_1_only_when_neither_versions_first_run_showed_any():
+    def result(needed):
+        return {"status": "ok", "iters": 3, "step_ms": 1.0, "warmup": 2, "warmup_needed": needed}
+    opts = dict(device="cpu", tax=False, target_s=0.1, warmup=2)
+    for needed, after in (((False, False), 0), ((False, True), 2), ((True, False), 2)):
+        bench = regress.Bench("e", "w", "small")
+        regress.record(bench, "A", result(needed[0]), 1)
+        assert bench.warmup is None and regress._task(bench, opts)["warmup"] == 2   # B's first run: the same
+        regress.record(bench, "B", result(needed[1]), 1)
+        assert bench.warmup == after and regress._task(bench, opts)["warmup"] == after
+        regress.record(bench, "A", result(True), 2)                                   # decided once only
+        assert bench.warmup == after

@@ -4,11 +4,12 @@ records as a single op."""
 import contextlib
 import re
 import threading
+from operator import attrgetter
 
 import numpy
 
 from .. import ndarray, symbol
-from ..autograd import _STATE, invoke_prepared
+from ..autograd import _STATE, GRAD_REQ_EPOCH, invoke_prepared, read_inputs
 from ..graph import CachedGraph
 from ..ndarray import NDArray
 from ..symbol import Symbol
@@ -201,17 +202,40 @@ def shape_of(x):
     return out_shapes[0]
 
 
+_shape, _dtype, _data = attrgetter("shape"), attrgetter("dtype"), attrgetter("_data")
+
+
 class _CacheEntry:
     """One traced signature: the compiled graph and how to feed it and unpack its outputs.
 
     `arrays` are the parameters' NDArrays (a Parameter keeps one NDArray for life; set_data and
-    re-initialization replace its contents), passed after the data inputs.
+    re-initialization replace its contents), passed after the data inputs; their tape edges are read
+    once per GRAD_REQ_EPOCH (only attach_grad or a grad_req change alters them).
     """
-    __slots__ = ("graph", "params", "arrays", "out_fmt", "symbol", "sig")
+    __slots__ = ("graph", "params", "arrays", "out_fmt", "symbol", "sig", "epoch", "param_entries",
+                 "param_needs", "ctx", "train", "infer")
 
     def __init__(self, graph, params, out_fmt, symbol, sig):
         self.graph, self.params, self.out_fmt, self.symbol, self.sig = graph, params, out_fmt, symbol, sig
         self.arrays = [p.data() for p in params]
+        self.epoch = None
+        self.train = self.infer = None   # the graph's compiled forwards, fetched on first use
+
+    def read_params(self):
+        """The parameters' tape edges and needs, as read_inputs() gives them; False when their needs
+        are no longer those the graph was built for (a grad_req changed since: trace again)."""
+        self.param_entries, self.param_needs = [], []
+        self.ctx = read_inputs(self.arrays, [], self.param_entries, self.param_needs)
+        self.epoch = GRAD_REQ_EPOCH[0]
+        return self.param_needs == list(self.graph.grad_args[len(self.graph.grad_args) - len(self.arrays):])
+
+    def function(self, recording):
+        fn = self.graph.function(recording)
+        if recording:
+            self.train = fn
+        else:
+            self.infer = fn
+        return fn
 
 
 class _Cache:
@@ -295,12 +319,12 @@ class HybridBlock(Block):
         raise NotImplementedError(f"{type(self).__name__} must define hybrid_forward(F, x, ...)")
 
     # ------------------------------------------------------------ the cached graph
-    def _build(self, args, flat, fmt, sig):
+    def _build(self, args, flat, fmt, sig, needs):
         """The cache entry of a new signature: the traced symbol compiled for these shapes."""
         grouped, out_fmt, nodes, plist = self._trace(args, flat, fmt)
         shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
         dtypes = [a._data.dtype for a in flat] + [p.data().dtype for p in plist]
-        grads = [s[2] for s in sig[1:]] + [p.grad_req != "null" for p in plist]
+        grads = list(needs) + [p.grad_req != "null" for p in plist]
         graph = CachedGraph(grouped._outputs, nodes, shapes, grads, training=sig[0], arg_dtypes=dtypes)
         return _CacheEntry(graph, plist, out_fmt, grouped, sig)
 
@@ -332,49 +356,38 @@ class HybridBlock(Block):
         for a in args:
             if type(a) is not NDArray:
                 flat, fmt = _flatten(args, "inputs")
+                for x in flat:
+                    if type(x) is not NDArray:
+                        raise TypeError(f"{self.name}: a hybridized block called on NDArrays takes only "
+                                        f"NDArrays, got {type(x).__name__}")
                 break
         else:
             flat, fmt = args, None
-        # one pass over the data inputs reads both the cache signature and what the tape records of them
+        # one reading of the data inputs gives both the cache signature and what the tape records of them
         datas, entries, needs = [], [], []
-        sig = [_STATE.training]   # the training flag picks Dropout's and BatchNorm's form
-        for a in flat:
-            d = a._data
-            datas.append(d)
-            node = a._node
-            if node is not None:
-                entries.append((node, a._idx))
-                need = True
-            elif a._grad_req != "null":
-                entries.append((a, 0))
-                need = True
-            else:
-                entries.append(None)
-                need = False
-            needs.append(need)
-            sig.append((d.shape, d.dtype, need))
-        sig = tuple(sig)
+        ctx = read_inputs(flat, datas, entries, needs)
+        recording, training = _STATE.mode
+        # the signature: the training flag (it picks Dropout's and BatchNorm's form), then the data
+        # inputs' shapes, dtypes and whether a gradient flows to each
+        sig = (training, *map(_shape, datas), *map(_dtype, datas), *needs)
         cache = self._cache
         entry = cache.last
         if entry is None or entry.sig != sig:  # the same signature as last call: one tuple compare
             entry = cache.entries.get(sig)
             if entry is None:
-                entry = cache.entries[sig] = self._build(args, list(flat), fmt or [0] * len(flat), sig)
+                entry = cache.entries[sig] = self._build(args, list(flat), fmt or [0] * len(flat), sig, needs)
             cache.last = entry
-        ctx = flat[0]._ctx if flat else None   # (a block may take no data input: its parameters' then)
-        for a in entry.arrays:   # then the parameters
-            datas.append(a._data)
-            ctx = a._ctx
-            if a._node is not None:
-                entries.append((a._node, a._idx))
-                needs.append(True)
-            elif a._grad_req != "null":
-                entries.append((a, 0))
-                needs.append(True)
-            else:
-                entries.append(None)
-                needs.append(False)
-        out = invoke_prepared(entry.graph, datas, entries, needs, ctx)
+        if entry.epoch != GRAD_REQ_EPOCH[0] and not entry.read_params():
+            entry = cache.last = cache.entries[sig] = self._build(args, list(flat), fmt or [0] * len(flat),
+                                                                  sig, needs)
+            entry.read_params()
+        # then the parameters (a block may take no data input: its parameters' context then)
+        datas += map(_data, entry.arrays)
+        entries += entry.param_entries
+        needs += entry.param_needs
+        fn = entry.train if recording else entry.infer
+        out = invoke_prepared(entry.graph, datas, entries, needs, ctx or entry.ctx, None,
+                              recording and True in needs, fn or entry.function(recording))
         if entry.out_fmt == 0:
             return out
         return _regroup(list(out) if isinstance(out, tuple) else [out], entry.out_fmt)

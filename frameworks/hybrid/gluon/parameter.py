@@ -2,7 +2,7 @@
 forward pass infers its shape) and ParameterDict."""
 import numpy
 
-from .. import initializer, symbol
+from .. import autograd, initializer, symbol
 from ..context import as_context
 from ..ndarray import NDArray, load_arrays, save_arrays
 
@@ -60,6 +60,7 @@ class Parameter:
     def _attach(self):
         if self._grad_req == "null":
             self._data._grad, self._data._grad_req = None, "null"
+            autograd.GRAD_REQ_EPOCH[0] += 1
         else:
             self._data.attach_grad(self._grad_req)
 

@@ -1,6 +1,10 @@
 """gluon.Trainer: applies an optimizer to a set of Parameters through the shared update kernels."""
+from operator import attrgetter
+
 from .. import optimizer as opt
 from .parameter import ParameterDict
+
+_fresh = attrgetter("_fresh_grad")   # set by backward, cleared by step: the stale-gradient check
 
 
 class Trainer:
@@ -46,22 +50,20 @@ class Trainer:
                             for p in self._params]
             # a Parameter keeps one NDArray for life, so (array, state) pairs are built once
             self._slots = [(p._data, p._data._ctx.xp, state) for p, state in zip(self._params, self._states)]
+            self._arrays = [p._data for p in self._params]
         slots = self._slots
-        for w, _, _ in slots:
-            if not w._fresh_grad:
-                if not ignore_stale_grad:
-                    name = next(p.name for p in self._params if p._data is w)
-                    raise UserWarning(
-                        f"Gradient of Parameter `{name}` on context {w._ctx} has not been updated by backward "
-                        "since last `step`. This could mean a bug in your model that made it only use a subset "
-                        "of the Parameters (Blocks) for this iteration. If you are intentionally only using a "
-                        "subset, call step with ignore_stale_grad=True to suppress this warning and skip "
-                        "updating of Parameters with stale gradient")
-                slots = [s for s in slots if s[0]._fresh_grad]
-                break
-        self._t += 1
+        if not all(map(_fresh, self._arrays)):
+            if not ignore_stale_grad:
+                stale = next(p for p in self._params if not p._data._fresh_grad)
+                raise UserWarning(
+                    f"Gradient of Parameter `{stale.name}` on context {stale._data._ctx} has not been updated "
+                    "by backward since last `step`. This could mean a bug in your model that made it only use a subset "
+                    "of the Parameters (Blocks) for this iteration. If you are intentionally only using a "
+                    "subset, call step with ignore_stale_grad=True to suppress this warning and skip "
+                    "updating of Parameters with stale gradient")
+            slots = [s for s in slots if s[0]._fresh_grad]
+        self._t = t = self._t + 1
         rescale = self._scale / batch_size
-        t = self._t
         rule = self._optimizer.plain_rule(rescale)
         if rule is not None:   # nothing to rescale or clip: the rule straight away
             for w, xp, state in slots:

@@ -171,3 +171,26 @@ def test_the_pool_reuses_a_released_array_and_keeps_a_step_s_memory_flat():
         use_pool(old)
     assert mine.nbytes == held, "a step with the same shapes allocated new pooled arrays"
     assert any(b is y.base for blocks in mine.blocks.values() for b in blocks), "the output is not a reused block"
+
+
+def test_a_block_is_handed_out_again_only_once_no_view_of_it_is_alive():
+    mine = WorkspacePool(min_bytes=0)
+    a = mine.empty(np, (64, 64), np.float32)
+    view = a[3:, ::2].T        # only a view of a view survives
+    del a
+    b = mine.empty(np, (64, 64), np.float32)
+    assert not np.shares_memory(b, view), "a block still viewed was handed out again"
+    del view, b
+    c = mine.empty(np, (64, 64), np.float32)
+    assert mine.nbytes == 2 * c.nbytes and len(next(iter(mine.blocks.values()))) == 2, "a freed block was not reused"
+
+
+def test_the_pool_is_on_by_default_in_every_thread():
+    import threading
+    from frameworks.kernels.workspace import pool, _NoPool
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(pool()))
+    t.start()
+    t.join()
+    assert not isinstance(pool(), _NoPool) and not isinstance(seen[0], _NoPool)
+    assert seen[0] is not pool(), "each thread owns its pool"

@@ -116,6 +116,21 @@ def test_pool_2d_max_with_overlapping_stride_and_3d_input():
     check_grad(lambda v: pool.pool_2d(v, ws=(3, 3), stride=(2, 2), ignore_border=True), x)
 
 
+@pytest.mark.parametrize("mode,pad", [("average_exc_pad", (0, 0)), ("average_inc_pad", (0, 0)),
+                                      ("average_inc_pad", (1, 1))])
+def test_pool_2d_averages_run_the_shared_avg_pool_kernel_with_overlapping_windows(mode, pad):
+    """Where tf.nn.avg_pool's count is Theano's (no padding; padding counted, zeros padded in) the averages
+    are the shared avg_pool2d kernel, so overlapping windows (stride < ws) work too."""
+    from frameworks.theano.runtime import runtime
+    x = rs.standard_normal((2, 3, 7, 6))
+    a = T.tensor4()
+    before = sum(op.type == "AvgPool" for op in runtime().graph.get_operations())
+    f = theano.function([a], pool.pool_2d(a, ws=(3, 3), stride=(2, 2), ignore_border=True, pad=pad, mode=mode))
+    np.testing.assert_allclose(f(x), _pool_reference(x, (3, 3), True, (2, 2), pad, mode), rtol=1e-10)
+    assert sum(op.type == "AvgPool" for op in runtime().graph.get_operations()) == before + 1
+    check_grad(lambda v: pool.pool_2d(v, ws=(3, 3), stride=(2, 2), ignore_border=True, pad=pad, mode=mode), x)
+
+
 def test_pool_2d_default_ignore_border_is_false_with_theanos_warning():
     x = rs.standard_normal((1, 1, 5, 5))
     a = T.tensor4()

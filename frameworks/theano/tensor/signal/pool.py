@@ -1,8 +1,9 @@
 """theano.tensor.signal.pool.pool_2d: max, sum and average pooling over the last two dimensions.
 
-Max pooling runs the shared max-pool kernel (through tf.nn.max_pool); sum and the averages sum each
-window (a reshape and a reduction: windows must not overlap, stride == ws) and divide by Theano's count,
-the window clipped to the padded image (average_inc_pad) or to the image itself (average_exc_pad)."""
+Max pooling runs the shared max-pool kernel (through tf.nn.max_pool) and averages the shared average-pool
+kernel (through tf.nn.avg_pool) wherever its count is Theano's: the window clipped to the padded image
+(average_inc_pad) or to the image itself (average_exc_pad). Sum, and average_exc_pad with padding, sum
+each window (a reshape and a reduction: windows must not overlap, stride == ws) and divide by that count."""
 import warnings
 
 import numpy as np
@@ -81,7 +82,9 @@ def pool_2d(input, ws=None, ignore_border=None, stride=None, pad=(0, 0), mode="m
         lead = int(np.prod(dims[:-2]))
         t = tf.reshape(as_tf(v, x.dtype), [lead, 1, h, w]) if len(dims) != 4 else as_tf(v, x.dtype)
         out = _max(t, ws, stride, pad, ho, wo, h, w) if mode == "max" else \
-            _window_sum(t, ws, stride, pad, ho, wo, h, w, mode, x.dtype)
+            _average(t, ws, stride, pad, mode, ignore_border) if mode != "sum" else None
+        if out is None:
+            out = _window_sum(t, ws, stride, pad, ho, wo, h, w, mode, x.dtype)
         return out if len(dims) == 4 else tf.reshape(out, list(dims[:-2]) + [ho, wo])
     return apply("Pool", lower, [x], [TensorType(x.dtype, x.broadcastable[:-2] + (False, False))])
 
@@ -98,6 +101,22 @@ def _max(t, ws, stride, pad, ho, wo, h, w):
     if tuple(stride) != tuple(ws):
         raise NotImplementedError("pool_2d: ignore_border=False with partial windows needs stride == ws here")
     return tf.nn.max_pool(t, ksize=[1, 1, *ws], strides=[1, 1, *stride], padding="SAME", data_format="NCHW")
+
+
+def _average(t, ws, stride, pad, mode, ignore_border):
+    """The shared average-pool kernel through tf.nn.avg_pool where its count is Theano's, else None.
+    Without padding both modes count the window clipped to the image: 'VALID' windows (any stride) with
+    ignore_border, the kernel's partial last window ('SAME', stride == ws) without. With padding,
+    average_inc_pad counts the padded window: zeros padded in, then 'VALID'. average_exc_pad with padding
+    excludes the pad, which tf.nn.avg_pool's count cannot: the window sum does it."""
+    args = dict(ksize=[1, 1, *ws], strides=[1, 1, *stride], data_format="NCHW")
+    if pad == (0, 0):
+        if ignore_border:
+            return tf.nn.avg_pool(t, padding="VALID", **args)
+        return tf.nn.avg_pool(t, padding="SAME", **args) if tuple(stride) == tuple(ws) else None
+    if mode == "average_inc_pad":
+        return tf.nn.avg_pool(tf.pad(t, [[0, 0], [0, 0], [pad[0]] * 2, [pad[1]] * 2]), padding="VALID", **args)
+    return None
 
 
 def _window_sum(t, ws, stride, pad, ho, wo, h, w, mode, dtype):
