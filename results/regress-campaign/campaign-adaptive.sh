@@ -4,7 +4,7 @@
 #   (b) the same plus the slowdown fake, whose reference engine is 20% slower in B only (an uncommitted
 #       change in the working tree of $SLOW):  ... --workloads mlp-l2,fc-adam,lstm-cells,slow
 # one gate at a time, default flags otherwise; no invocation starts after $LAST_START (UTC HH:MM), so the
-# results can be committed before the deadline
+# results can be committed before the deadline; FIRST=3 KINDS=slow20 runs adaptive-slow20-3 onwards only
 OUT=$(cd "$(dirname "$0")" && pwd)
 SAME=${SAME:-/tmp/regress2-campaign/same}
 SLOW=${SLOW:-/tmp/regress2-campaign/slow}
@@ -26,8 +26,8 @@ gate() {   # $1 = name, $2 = tree, rest = extra flags
   kill $sampler
   echo "# end $(date -u +%FT%TZ) exit $rc wall $((e-s)) s uptime: $(uptime)" >> $f.txt
 }
-for i in 1 2 3 4 5; do
-  for kind in unchanged slow20; do
+for i in $(seq ${FIRST:-1} 5); do
+  for kind in ${KINDS:-unchanged slow20}; do
     if [[ $(date -u +%H:%M) > $LAST_START ]]; then echo "stopped before adaptive-$kind-$i: past $LAST_START"; exit 0; fi
     if [ $kind = unchanged ]; then
       EXTRA_ENV= gate adaptive-unchanged-$i $SAME
