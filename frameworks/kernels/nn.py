@@ -19,16 +19,6 @@ def _pad(xp, x, ph, pw, value=0, extra_h=0, extra_w=0):
     return out
 
 
-def _pad_flat(xp, x, ph, pw, slack):
-    """x padded by ph rows and pw columns of zeros on each side, each (n, c) image flattened and followed
-    by `slack` zeros: (N, C, Hp*Wp + slack), a pool array, so a window is one run of the flat image."""
-    n, c, h, w = x.shape
-    hp, wp = h + 2 * ph, w + 2 * pw
-    out = pool().zeros(xp, (n, c, hp * wp + slack), x.dtype)
-    out[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, ph:ph + h, pw:pw + w] = x
-    return out
-
-
 def _offsets(kh, kw, sh, sw, ho, wo):
     """For each kernel offset (i, j): the strided slice of the padded input that it sees, (N, C, Ho, Wo)."""
     return [(i, j, (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh),
@@ -45,44 +35,29 @@ def _out_size(size, k, s, p, ceil=False):
 class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
-    im2col with the columns image-major, cols (N, C*kh*kw, Ho*Wo), built by ONE copy from a strided view of
-    the padded input (never a loop over pixels or offsets), then one batched GEMM w(O, C*kh*kw) @ cols[n]
-    whose result is already NCHW: no transpose of y, of gy or of the columns anywhere. Image-sized GEMMs
-    fit the cache; one (O, N*Ho*Wo) GEMM ran at half their speed here (OpenBLAS, 1 thread).
-
-    Wide columns (stride 1, when the columns outweigh the output: C*kh*kw >= 4*O): each offset's window is
-    ONE contiguous run of the flattened padded image, Ho*Wp long instead of Ho rows of Wo, so the copy runs
-    at memory speed; the GEMM then makes Wp - Wo extra columns per row, cropped from y, and backward gives
-    them gradient zero.
-
-    Input gradient, stride 1 with pad < kernel: a convolution of gy padded by kernel - 1 - pad with the
-    flipped weights (transposed to (C, O)) - the same products and sums as col2im's scatter-add, as one
-    im2col copy and one GEMM instead of kh*kw strided adds. Otherwise col2im: one GEMM, one add per offset.
+    im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
+    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols. The input gradient is the reverse
+    (col2im): one GEMM, then one scatter-add per offset; with stride 1 those adds run over the padded
+    width Wp instead of Wo, so each offset's window is ONE contiguous run of the flattened padded image
+    (adds of Ho*Wp elements, not of Wo-element row pieces, which on small maps cost more than the GEMM),
+    for Wp - Wo extra GEMM columns per row whose gradient is exactly zero.
     """
     name = "conv2d"
     uses_pool = True
     saves_inputs = (1,)
     saves_output = False
 
-    @staticmethod
-    def _wide(c, o, kh, kw, stride):
-        return _pair(stride) == (1, 1) and c * kh * kw >= 4 * o
-
     @classmethod
     def saved_bytes(cls, x, w, b=None, stride=1, pad=0, itemsize=4):
-        n, o, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
-        if cls._wide(x[1], o, w[2], w[3], stride):
-            wo = x[3] + 2 * _pair(pad)[1]
+        n, c, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
         return nbytes_of((x[1], w[2], w[3], n, ho, wo), itemsize)   # the im2col columns
 
     @classmethod
     def workspace_bytes(cls, x, w, b=None, stride=1, pad=0, itemsize=4):
         n, o, ho, wo = cls.infer(x, w, b, stride=stride, pad=pad)
         ph, pw = _pair(pad)
-        hp, wp = x[2] + 2 * ph, x[3] + 2 * pw
-        if cls._wide(x[1], o, w[2], w[3], stride):   # the padded image and y before the crop
-            return nbytes_of((n, x[1], hp * wp + w[3] - 1), itemsize) + nbytes_of((n, o, ho, wp), itemsize)
-        return nbytes_of((n, x[1], hp, wp), itemsize) if ph or pw else 0   # the padded copy
+        xpad = nbytes_of((x[0], x[1], x[2] + 2 * ph, x[3] + 2 * pw), itemsize) if ph or pw else 0
+        return xpad + nbytes_of((o, n, ho, wo), itemsize)   # the padded copy; the GEMM result before NCHW
 
     @staticmethod
     def forward(xp, x, w, b=None, stride=1, pad=0):
@@ -92,111 +67,60 @@ class Conv2D(Kernel):
         o, _, kh, kw = w.shape
         ho, wo = _out_size(h, kh, sh, ph), _out_size(wd, kw, sw, pw)
         ws = pool()
-        wide = Conv2D._wide(c, o, kh, kw, stride)
-        if wide:
-            wp = wd + 2 * pw
-            flat = _pad_flat(xp, x, ph, pw, kw - 1)
-            s0, s1, s = flat.strides
-            run = ho * wp
-            view = xp.lib.stride_tricks.as_strided(flat, (n, c, kh, kw, run), (s0, s1, wp * s, s, s))
-        else:
-            xpad = _pad(xp, x, ph, pw)
-            s0, s1, s2, s3 = xpad.strides
-            run = ho * wo
-            view = xp.lib.stride_tricks.as_strided(xpad, (n, c, kh, kw, ho, wo), (s0, s1, s2, s3, s2 * sh, s3 * sw))
-        cols = ws.empty(xp, view.shape, x.dtype)
-        cols[...] = view
-        del view
-        cols = cols.reshape(n, c * kh * kw, run)
-        dtype = xp.result_type(w.dtype, cols.dtype)
-        y = xp.matmul(w.reshape(o, -1), cols, out=ws.empty(xp, (n, o, run), dtype))
-        if wide:
-            out = ws.empty(xp, (n, o, ho, wo), dtype)
-            y = y.reshape(n, o, ho, wp)[:, :, :, :wo]
-            if b is None:
-                out[...] = y
-            else:
-                xp.add(y, b[:, None, None], out=out)
-        else:
-            if b is not None:
-                y += b[:, None]
-            out = y.reshape(n, o, ho, wo)
-        return out, (cols, w, (h, wd), b is not None)
+        xpad = _pad(xp, x, ph, pw)
+        cols = ws.empty(xp, (c, kh, kw, n, ho, wo), x.dtype)
+        for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
+            cols[:, i, j] = xpad[window].transpose(1, 0, 2, 3)
+        cols = cols.reshape(c * kh * kw, n * ho * wo)
+        w2 = w.reshape(o, -1)
+        dtype = xp.result_type(w2.dtype, cols.dtype)
+        y = xp.matmul(w2, cols, out=ws.empty(xp, (o, n * ho * wo), dtype))
+        if b is not None:
+            y += b[:, None]
+        out = ws.empty(xp, (n, o, ho, wo), dtype)
+        out[...] = y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
+        return out, (cols, w, xpad.shape, b is not None)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, stride=1, pad=0):
-        cols, w, (h, wd), has_bias = saved
+        cols, w, xpad_shape, has_bias = saved
         sh, sw = _pair(stride)
         ph, pw = _pair(pad)
         n, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
         ws = pool()
-        wp = cols.shape[2] // ho   # Wo, or the padded width when the columns are wide
+        gy_t = gy.transpose(1, 0, 2, 3)
+        gy2 = ws.empty(xp, (o, n * ho * wo), gy.dtype)
+        gy2.reshape(o, n, ho, wo)[...] = gy_t
         gx = gw = gb = None
-        if has_bias and need(needs, 2):
-            gb = gy.sum(axis=(0, 2, 3))
-        # stride 1, pad < kernel, no more output than input channels: gx is a convolution of gy padded by
-        # kernel - 1 - pad (its columns have O*kh*kw rows, col2im's C*kh*kw: the smaller wins)
-        qh, qw = kh - 1 - ph, kw - 1 - pw
-        transposed = (sh, sw) == (1, 1) and qh >= 0 and qw >= 0 and o <= c
-        gflat = _pad_flat(xp, gy, qh, qw, kw - 1) if need(needs, 0) and transposed else None
-        wide = (sh, sw) == (1, 1) and (need(needs, 0) and not transposed or wp != wo)
-        g = None   # gy widened to the padded width Wp with zeros: the wide columns' and wide col2im's layout
-        if wide:
-            wp = wd + 2 * pw
-            run = ho * wp
-            if wp == wo:
-                g = gy.reshape(n, o, run)
-            elif gflat is not None and wo + 2 * qw == wp:
-                # 'same' padding: gy padded for the transposed convolution, read from its first row,
-                # is exactly gy widened to Wp with zeros (each row's right pad, then the next row's left)
-                start = qh * wp + qw
-                g = gflat[:, :, start:start + run]
-            else:
-                g = ws.empty(xp, (n, o, ho, wp), gy.dtype)
-                g[:, :, :, wo:] = 0
-                g[:, :, :, :wo] = gy
-                g = g.reshape(n, o, run)
         if need(needs, 1):
-            gc = g if cols.shape[2] != ho * wo else gy.reshape(n, o, ho * wo)
-            dtype = xp.result_type(gc.dtype, cols.dtype)
-            per_image = xp.matmul(gc, cols.transpose(0, 2, 1), out=ws.empty(xp, (n, o, cols.shape[1]), dtype))
-            gw = per_image.sum(axis=0).reshape(w.shape)
-            del gc, per_image
+            gw = (gy2 @ cols.T).reshape(w.shape)
+        if has_bias and need(needs, 2):
+            gb = gy2.sum(axis=1)
         if need(needs, 0):
-            if transposed:
-                wq = wo + 2 * qw
-                s0, s1, s = gflat.strides
-                view = xp.lib.stride_tricks.as_strided(gflat, (n, o, kh, kw, h * wq), (s0, s1, wq * s, s, s))
-                gcols = ws.empty(xp, view.shape, gy.dtype)
-                gcols[...] = view
-                del view, gflat, g
-                wf = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1].reshape(c, o * kh * kw)
-                gcols = gcols.reshape(n, o * kh * kw, h * wq)
-                gxw = xp.matmul(wf, gcols, out=ws.empty(xp, (n, c, h * wq), xp.result_type(wf, gcols)))
-                gx = gxw.reshape(n, c, h, wq)[:, :, :, :wd]
-            elif wide:
-                # col2im over the padded width: each offset's gradient is ONE run of the flat padded image
+            hp, wp = xpad_shape[2:]
+            if (sh, sw) == (1, 1):
+                gy_wide = ws.empty(xp, (o, n, ho, wp), gy.dtype)
+                gy_wide[:, :, :, wo:] = 0   # zero past column wo
+                gy_wide[:, :, :, :wo] = gy_t
+                run = ho * wp
                 w2t = w.reshape(o, -1).T
-                gcols = xp.matmul(w2t, g, out=ws.empty(xp, (n, c * kh * kw, run), xp.result_type(w2t, g)))
-                del g
-                gcols = gcols.reshape(n, c, kh, kw, run)
-                hp = h + 2 * ph
-                flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)   # kw - 1: the last runs' slack
+                gcols = xp.matmul(w2t, gy_wide.reshape(o, -1),
+                                  out=ws.empty(xp, (c * kh * kw, n * run), xp.result_type(w2t, gy)))
+                gcols = gcols.reshape(c, kh, kw, n, run)
+                # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
+                flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)
                 for i in range(kh):
                     for j in range(kw):
-                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, :, i, j]
-                gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, ph:ph + h, pw:pw + wd]
+                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, i, j].transpose(1, 0, 2)
+                gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)
             else:
-                gy3 = gy.reshape(n, o, ho * wo)
-                w2t = w.reshape(o, -1).T
-                gcols = xp.matmul(w2t, gy3, out=ws.empty(xp, (n, c * kh * kw, ho * wo), xp.result_type(w2t, gy)))
-                gcols = gcols.reshape(n, c, kh, kw, ho, wo)
-                hp, wpad = h + 2 * ph, wd + 2 * pw
-                gxp = ws.zeros(xp, (n, c, hp, wpad), gy.dtype)
+                gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
+                gx = xp.zeros(xpad_shape, dtype=gy.dtype)
                 for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
-                    gxp[window] += gcols[:, :, i, j]
-                gx = gxp[:, :, ph:ph + h, pw:pw + wd]
+                    gx[window] += gcols[:, i, j].transpose(1, 0, 2, 3)
+            if ph or pw:
+                gx = gx[:, :, ph:hp - ph, pw:wp - pw]
         return (gx, gw, gb) if has_bias else (gx, gw)
 
     @staticmethod
