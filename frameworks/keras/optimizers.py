@@ -129,11 +129,7 @@ class SGD(Optimizer):
 class _RMSPropZeros(tf.train.RMSPropOptimizer):
     """TF's RMSProp update with the mean square starting at zero, as tf.keras' slot does (TF1's starts at
     one)."""
-
-    def _apply(self, g, v):
-        ms, mom = self._slot(v, "", fill=0.0), self._slot(v, "1")
-        mg = [self._slot(v, "2")] if self._hyper["centered"] else []
-        return self._update([v, ms, mom] + mg + [g], **self._hyper)
+    _ms_init = 0.0
 
 
 class RMSprop(Optimizer):
@@ -197,9 +193,10 @@ class Adam(Optimizer):
 
 class Adadelta(Optimizer):
     """accum = rho * accum + (1 - rho) * g^2; update = g * sqrt(accum_update + eps) / sqrt(accum + eps);
-    p -= lr * update; accum_update = rho * accum_update + (1 - rho) * update^2 (TF's ApplyAdadelta),
-    composed from graph ops as Keras 2 wrote it. The default learning rate is Keras 2's 1.0 (what the
-    classic examples, such as mnist_cnn.py, were tuned with; tf.keras' legacy class defaults to 0.001)."""
+    p -= lr * update; accum_update = rho * accum_update + (1 - rho) * update^2 (TF's ApplyAdadelta).
+    Keras 2 wrote it from graph ops; here it is one ApplyAdadelta op per parameter, which runs the shared
+    adadelta kernel. The default learning rate is Keras 2's 1.0 (what the classic examples, such as
+    mnist_cnn.py, were tuned with; tf.keras' legacy class defaults to 0.001)."""
     _DEFAULT_LR = 1.0
 
     def __init__(self, learning_rate=None, rho=0.95, epsilon=None, **kwargs):
@@ -209,18 +206,14 @@ class Adadelta(Optimizer):
 
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
-        lr = self._lr_t()
-        accumulators = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
-        delta_accumulators = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        opt = tf.train.AdadeltaOptimizer(self._lr_t(), rho=self.rho, epsilon=self.epsilon)
+        op = opt.apply_gradients(list(zip(grads, params)))
+        # Keras 2's weight order (what its HDF5 files hold): every accumulator, then every delta accumulator
+        accumulators = [opt.get_slot(p, "accum") for p in params]
+        delta_accumulators = [opt.get_slot(p, "accum_update") for p in params]
         self.weights = [self.iterations] + accumulators + delta_accumulators
-        ops = []
-        for p, g, a, d_a in zip(params, grads, accumulators, delta_accumulators):
-            new_a = self.rho * a + (1.0 - self.rho) * K.square(g)
-            ops.append(K.update(a, new_a))
-            update = g * K.sqrt(d_a + self.epsilon) / K.sqrt(new_a + self.epsilon)
-            ops.append(K.update(p, p - lr * update))
-            ops.append(K.update(d_a, self.rho * d_a + (1.0 - self.rho) * K.square(update)))
-        self.updates = self._finish(ops)
+        K._track_variables(opt.variables())
+        self.updates = self._finish([op])
         return self.updates
 
     def get_config(self):

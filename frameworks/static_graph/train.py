@@ -73,9 +73,13 @@ class Optimizer:
         return list(self._slots.values())
 
     def _slot(self, var, name, fill=0.0):
-        with get_default_graph().control_dependencies(None):
+        """The slot `name` (TF's: "m", "momentum", "accum", ...) of `var`: a Variable named as TF names it,
+        `var/<optimizer>` for the variable's first slot, then `var/<optimizer>_1`, ..."""
+        k = sum(1 for v, _ in self._slots if v is var)
+        g = get_default_graph()
+        with g.name_scope(None), g.control_dependencies(None):   # TF: beside the variable, not in the op's scope
             slot = Variable(np.full(var.shape.dims, fill, var.dtype.np), trainable=False,
-                            name=f"{var.op.name}/{self._name}" + ("" if name == "" else f"_{name}"))
+                            name=f"{var.op.name}/{self._name}" + (f"_{k}" if k else ""))
         self._slots[(var, name)] = slot
         return slot
 
@@ -115,7 +119,8 @@ class MomentumOptimizer(Optimizer):
         self._nesterov = bool(use_nesterov)
 
     def _apply(self, g, v):
-        return self._update([v, self._slot(v, ""), g], momentum=self._momentum, use_nesterov=self._nesterov)
+        return self._update([v, self._slot(v, "momentum"), g], momentum=self._momentum,
+                            use_nesterov=self._nesterov)
 
 
 class RMSPropOptimizer(Optimizer):
@@ -130,9 +135,11 @@ class RMSPropOptimizer(Optimizer):
         self._hyper = dict(decay=float(decay), momentum=float(momentum), eps=float(epsilon),
                            centered=bool(centered))
 
+    _ms_init = 1.0      # TF 1.x starts the mean square at ones (tf.keras at zeros)
+
     def _apply(self, g, v):
-        ms, mom = self._slot(v, "", fill=1.0), self._slot(v, "1")
-        mg = [self._slot(v, "2")] if self._hyper["centered"] else []
+        ms, mom = self._slot(v, "rms", fill=self._ms_init), self._slot(v, "momentum")
+        mg = [self._slot(v, "mg")] if self._hyper["centered"] else []
         return self._update([v, ms, mom] + mg + [g], **self._hyper)
 
 
@@ -148,7 +155,7 @@ class AdagradOptimizer(Optimizer):
         self._init = float(initial_accumulator_value)
 
     def _apply(self, g, v):
-        return self._update([v, self._slot(v, "", fill=self._init), g])
+        return self._update([v, self._slot(v, "accumulator", fill=self._init), g])
 
 
 class AdamOptimizer(Optimizer):
@@ -170,12 +177,26 @@ class AdamOptimizer(Optimizer):
                 self._t = Variable(np.zeros((), np.int64), trainable=False, name="step", dtype=int64)
 
     def _apply(self, g, v):
-        m, s = self._slot(v, ""), self._slot(v, "1")
+        m, s = self._slot(v, "m"), self._slot(v, "v")
         return self._update([v, m, s, self._t, g], **self._hyper)
 
     def _finish(self, updates):
         with get_default_graph().control_dependencies(updates):
             return [ops.assign_add(self._t, np.int64(1)).op]
+
+
+class AdadeltaOptimizer(Optimizer):
+    """TF1's Adadelta (the shared adadelta kernel): accum = rho * accum + (1 - rho) * grad^2;
+    update = sqrt(accum_update + epsilon) / sqrt(accum + epsilon) * grad; var -= lr * update;
+    accum_update = rho * accum_update + (1 - rho) * update^2. TF's defaults (lr 0.001, rho 0.95, eps 1e-8)."""
+    _update_type = "ApplyAdadelta"
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-8, use_locking=False, name="Adadelta"):
+        super().__init__(learning_rate, use_locking, name)
+        self._hyper = dict(rho=float(rho), eps=float(epsilon))
+
+    def _apply(self, g, v):
+        return self._update([v, self._slot(v, "accum"), self._slot(v, "accum_update"), g], **self._hyper)
 
 
 def _with_lr(op, apply):
@@ -214,6 +235,13 @@ def _run_rmsprop(op, sess):
 def _run_adagrad(op, sess):
     xp, update = sess.xp, K.adagrad.update
     return _with_lr(op, lambda lr, p, accum, g: update(xp, p, g, accum, lr=lr, eps=0.0))
+
+
+@register_runner("ApplyAdadelta")
+def _run_adadelta(op, sess):
+    xp, update, rho, eps = sess.xp, K.adadelta.update, op.attrs["rho"], op.attrs["eps"]
+    return _with_lr(op, lambda lr, p, accum, accum_update, g: update(xp, p, g, accum, accum_update, lr=lr,
+                                                                     rho=rho, eps=eps))
 
 
 @register_runner("ApplyAdam")

@@ -320,7 +320,7 @@ class _AdamOver(tf.train.AdamOptimizer):
         self._moments, self._t = moments, t
 
     def _slot(self, var, name, fill=0.0):
-        return self._moments[var][0 if name == "" else 1]
+        return self._moments[var][0 if name == "m" else 1]
 
     def _finish(self, updates):
         return []

@@ -154,9 +154,15 @@ def _tf_rule(name, p, g, state, lr):
         v[:] = v * np.float32(0.999) + np.float32(0.001) * g * g
         lr_t = lr * np.sqrt(1 - 0.999 ** t[0]) / (1 - 0.9 ** t[0])
         p -= lr_t * m / (np.sqrt(v) + np.float32(0.1))   # a large epsilon: where it sits shows
+    elif name == "adadelta":
+        accum, accum_update = state
+        accum[:] = accum * np.float32(0.95) + g * g * np.float32(0.05)
+        update = np.sqrt(accum_update + np.float32(1e-6)) / np.sqrt(accum + np.float32(1e-6)) * g
+        p -= update * lr
+        accum_update[:] = accum_update * np.float32(0.95) + update * update * np.float32(0.05)
 
 
-@pytest.mark.parametrize("name", ["momentum", "nesterov", "rmsprop", "adagrad", "adam"])
+@pytest.mark.parametrize("name", ["momentum", "nesterov", "rmsprop", "adagrad", "adam", "adadelta"])
 def test_optimizers_follow_tfs_update_rules(name):
     tf.reset_default_graph()
     rs = np.random.RandomState(1)
@@ -169,13 +175,15 @@ def test_optimizers_follow_tfs_update_rules(name):
            "nesterov": lambda: tf.train.MomentumOptimizer(lr, 0.9, use_nesterov=True),
            "rmsprop": lambda: tf.train.RMSPropOptimizer(lr, momentum=0.5),
            "adagrad": lambda: tf.train.AdagradOptimizer(lr),
-           "adam": lambda: tf.train.AdamOptimizer(lr, epsilon=0.1)}[name]()
+           "adam": lambda: tf.train.AdamOptimizer(lr, epsilon=0.1),
+           "adadelta": lambda: tf.train.AdadeltaOptimizer(lr, epsilon=1e-6)}[name]()
     train = opt.minimize(loss)
     (grad,) = tf.gradients(loss, [w])
     p = w0.copy()
     state = {"rmsprop": [np.ones_like(p), np.zeros_like(p)],
              "adagrad": [np.full_like(p, 0.1)],
-             "adam": [np.zeros_like(p), np.zeros_like(p), [0]]}.get(name, [np.zeros_like(p)])
+             "adam": [np.zeros_like(p), np.zeros_like(p), [0]],
+             "adadelta": [np.zeros_like(p), np.zeros_like(p)]}.get(name, [np.zeros_like(p)])
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         for _ in range(4):
@@ -184,4 +192,10 @@ def test_optimizers_follow_tfs_update_rules(name):
             _tf_rule(name, p, g, state, lr)
             sess.run(train, {x: xv})
             np.testing.assert_allclose(sess.run(w), p, rtol=2e-6, atol=1e-6)   # float32 rounding order
-    assert opt.get_slot_names()
+    # TF's slot names, and TF's variable names for them (var/Opt, var/Opt_1)
+    names = {"momentum": ["momentum"], "nesterov": ["momentum"], "rmsprop": ["momentum", "rms"],
+             "adagrad": ["accumulator"], "adam": ["m", "v"], "adadelta": ["accum", "accum_update"]}[name]
+    assert opt.get_slot_names() == names
+    slots = [opt.get_slot(w, n) for n in names]
+    assert sorted(s.op.name for s in slots) == sorted(
+        [f"{w.op.name}/{opt._name}"] + [f"{w.op.name}/{opt._name}_{k}" for k in range(1, len(names))])
