@@ -16,7 +16,6 @@ ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
 NOT_EXPOSED = {
     "static_graph": {
-        "adadelta": "tf.train.AdadeltaOptimizer is not implemented yet (Momentum, RMSProp, Adagrad, Adam are)",
         "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
         "batch_norm": "tf.layers.batch_normalization is composed from graph ops: TF1 updates the moving "
                       "statistics only when the UPDATE_OPS run, the kernel updates them inside forward",
