@@ -189,9 +189,7 @@ class Session:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         fkey = _fetch_key(fetches)
-        mapper = self._mappers.get(fkey)
-        if mapper is None:
-            mapper = self._mappers[fkey] = _FetchMapper(self.graph, fetches)
+        mapper = self._mappers.get(fkey) or self._mapper_for(fkey, fetches)
         feeds, values = self._feeds(feed_dict) if feed_dict else ((), ())
         plan = self._plans.get((fkey, feeds)) or self._plan_for(fkey, mapper, feeds)
         if run_metadata is not None and options is not None and options.trace_level:
@@ -211,6 +209,13 @@ class Session:
         if feed_list is not None and not isinstance(feed_list, (list, tuple)):
             raise TypeError("`feed_list` must be a list or tuple.")
         return _Callable(self, fetches, feed_list or (), accept_options or feed_list is not None)
+
+    def _mapper_for(self, fkey, fetches):
+        """The cached fetch mapping of this fetch structure, made on first use."""
+        mapper = self._mappers.get(fkey)
+        if mapper is None:
+            mapper = self._mappers[fkey] = _FetchMapper(self.graph, fetches)
+        return mapper
 
     def _plan_for(self, fkey, mapper, feeds):
         """The cached plan for (fetch structure, feed signature), compiled on first use."""
@@ -295,10 +300,7 @@ class _Callable:
             raise RuntimeError("Attempted to use a closed Session.")
         self._sess = sess
         self._fkey = _fetch_key(fetches)
-        mapper = sess._mappers.get(self._fkey)
-        if mapper is None:
-            mapper = sess._mappers[self._fkey] = _FetchMapper(sess.graph, fetches)
-        self._mapper = mapper
+        self._mapper = sess._mapper_for(self._fkey, fetches)
         tensors = [k if isinstance(k, Tensor) else sess._feed_tensor(k) for k in feed_list]
         last = {t: i for i, t in enumerate(tensors)}                 # a repeated key: its last value wins
         self._tensors = list(last)
