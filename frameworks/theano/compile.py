@@ -203,11 +203,7 @@ class Function:
         if entry is None:
             return self._first_call(key, arrays)
         run, fed = entry
-        out = run(*arrays) if fed is None else run(*[arrays[i] for i in fed])
-        if self._single:
-            o = out[0]
-            return o if type(o) is np.ndarray else np.asarray(o)   # Theano returns 0-d arrays, not scalars
-        return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
+        return self._outputs(run(*arrays) if fed is None else run(*[arrays[i] for i in fed]))
 
     def _first_call(self, key, arrays):
         """Lower and run a new signature, noting the buffers that lowering and compiling it added."""
@@ -223,7 +219,7 @@ class Function:
     def _outputs(self, out):
         if self._single:
             o = out[0]
-            return o if type(o) is np.ndarray else np.asarray(o)
+            return o if type(o) is np.ndarray else np.asarray(o)   # Theano returns 0-d arrays, not scalars
         return [o if type(o) is np.ndarray else np.asarray(o) for o in out[:self._n_out]]
 
     def _row_ids(self, arrays):
