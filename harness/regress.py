@@ -357,11 +357,15 @@ class ForkServer:
         self.pending = b""
         if self._line(timeout) == "ready":
             return None
+        self._gone()
+        return {"status": "crashed", "error": f"the fork server of version {self.version} did not start "
+                                              f"within {timeout:g} s (run with --launch spawn to see why)"}
+
+    def _gone(self):
+        """The server stopped or must stop: end it and reap it (kill is harmless when it has exited)."""
         self.proc.kill()
         self.proc.wait()
         self.proc = None
-        return {"status": "crashed", "error": f"the fork server of version {self.version} did not start "
-                                              f"within {timeout:g} s (run with --launch spawn to see why)"}
 
     def close(self):
         import signal
@@ -409,13 +413,11 @@ class ForkServer:
             try:
                 self.proc.stdin.write(request.encode())
             except BrokenPipeError:
-                self.proc = None
+                self._gone()
                 return {"status": "crashed", "error": f"the fork server of version {self.version} stopped"}
             pid = self._line(opts["timeout"])
             if not pid:                     # the server itself is gone (or hung before forking)
-                self.proc.kill()
-                self.proc.wait()
-                self.proc = None
+                self._gone()
                 return {"status": "crashed", "error": f"the fork server of version {self.version} stopped"}
             self.running = int(pid)
             status = self._line(opts["timeout"] - (time.monotonic() - t0))
@@ -427,8 +429,7 @@ class ForkServer:
                         "error": f"no result after {opts['timeout']:g} s; the run was killed"}
             self.running = None
             if not status:                  # the server died during the run
-                self.proc.wait()
-                self.proc = None
+                self._gone()
                 return {"status": "crashed", "error": f"the fork server of version {self.version} stopped "
                                                       "during the run"}
 
