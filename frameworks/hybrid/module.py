@@ -196,6 +196,7 @@ class Module:
         if not self.optimizer_initialized:
             raise MXNetError("call init_optimizer before update")
         self._t += 1
+        self._optimizer.scheduled(self._t)
         xp = self._context.xp
         for w, g, state in self._updates:
             self._optimizer.update(xp, w._data, g._data, state, self._t)
