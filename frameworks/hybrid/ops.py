@@ -37,6 +37,11 @@ def op(fn=None, *, n_out=None, params=(), aux=(), shapes=None):
         f.signature = inspect.signature(f)
         f.input_names = [n for n, p in f.signature.parameters.items()
                          if n != "E" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        # MXNet's generated op functions take attributes positionally after the inputs (nd.one_hot(y, 10),
+        # nd.clip(x, 0, 1)); ops with a variable number of inputs (concat) take them by keyword only
+        varargs = any(p.kind is p.VAR_POSITIONAL for p in f.signature.parameters.values())
+        f.positional_attrs = () if varargs else tuple(
+            n for n, p in f.signature.parameters.items() if p.kind is p.KEYWORD_ONLY)
         return f
     return file(fn) if fn is not None else file
 
@@ -881,6 +886,21 @@ def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 
 OPS["Reshape"] = reshape
 OPS["Concat"] = concat
 OPS["SoftmaxActivation"] = softmax
+
+
+def attrs_from_positions(fn, args, kwargs):
+    """(inputs, kwargs) with the arguments past fn's inputs moved to its attributes, in MXNet's order."""
+    n = len(fn.input_names)
+    extra = args[n:]
+    if len(extra) > len(fn.positional_attrs):
+        raise TypeError(f"{fn.__name__}() takes at most {n + len(fn.positional_attrs)} positional arguments "
+                        f"({len(args)} given)")
+    kwargs = dict(kwargs)
+    for name, value in zip(fn.positional_attrs, extra):
+        if name in kwargs:
+            raise TypeError(f"{fn.__name__}() got multiple values for argument {name!r}")
+        kwargs[name] = value
+    return args[:n], kwargs
 
 
 def bind_inputs(name, args, kwargs, fill=None):
