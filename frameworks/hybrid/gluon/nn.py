@@ -3,7 +3,7 @@ Lambda/HybridLambda and the sequential containers."""
 import numpy
 
 from ..base import MXNetError
-from .block import Block, HybridBlock, HybridSequential, Sequential, shape_of  # noqa: F401
+from .block import Block, HybridBlock, HybridSequential, Sequential, SymbolBlock, shape_of  # noqa: F401
 
 
 def _pair(v):

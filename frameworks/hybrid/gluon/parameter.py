@@ -189,6 +189,22 @@ class ParameterDict:
     def items(self):
         return self._params.items()
 
+    def get_constant(self, name, value=None):
+        """The constant parameter prefix+name (grad_req 'null'), created holding `value` if it does not
+        exist."""
+        full = self.prefix + name
+        if full not in self._params:
+            if self._shared is not None and full in self._shared:
+                self._params[full] = self._shared[full]
+                return self._params[full]
+            if value is None:
+                raise KeyError(f"No constant named '{full}'. Please specify value if you want to create a new "
+                               "constant.")
+            value = value.asnumpy() if isinstance(value, NDArray) else numpy.asarray(value, dtype="float32")
+            self._params[full] = Parameter(full, grad_req="null", shape=value.shape, dtype=value.dtype,
+                                           init=initializer.Constant(value), differentiable=False)
+        return self._params[full]
+
     def get(self, name, **kwargs):
         """The parameter prefix+name, created with kwargs (shape, init, ...) if it does not exist."""
         full = self.prefix + name
