@@ -26,7 +26,7 @@ _SCOPE = _Scope()
 def _new_prefix(block):
     """'<parent prefix><class name><n>_': n counts within the open name scope (the parent block's own
     counter), or at the top level in the current symbol NameManager, as Gluon names blocks."""
-    hint = type(block).__name__.lower()
+    hint = block._alias()
     parent = _SCOPE.block
     if parent is None:
         return symbol.current_name_manager().get(None, hint) + "_"
@@ -52,6 +52,10 @@ class Block:
         self._params = ParameterDict(self._prefix if params is None else params.prefix, shared=params)
         self._children = {}
         self._reg_params = {}
+
+    def _alias(self):
+        """The name hint of this block's prefix (MXNet's: the class name; 'conv', 'pool', the act type)."""
+        return type(self).__name__.lower()
 
     @property
     def prefix(self):
@@ -118,6 +122,16 @@ class Block:
         structural name ('0.weight')."""
         params = self._collect_params_with_prefix()
         save_arrays(filename, {k: p.data().asnumpy() for k, p in params.items()})
+
+    def cast(self, dtype):
+        """Every parameter (of this block and its children) as `dtype`."""
+        for p in self.collect_params().values():
+            p.cast(dtype)
+        if hasattr(self, "_clear_cached_op"):
+            self._clear_cached_op()
+        for child in self._children.values():
+            if hasattr(child, "_clear_cached_op"):
+                child._clear_cached_op()
 
     def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False, cast_dtype=False,
                         dtype_source="current"):

@@ -3,6 +3,8 @@ forward pass infers its shape) and ParameterDict."""
 import numpy
 
 from .. import autograd, initializer, symbol
+from ... import kernels as K
+from ..base import MXNetError
 from ..context import as_context
 from ..ndarray import NDArray, load_arrays, save_arrays
 
@@ -141,6 +143,30 @@ class Parameter:
         ctx = self._data._ctx
         self._data._data = ctx.xp.array(host, dtype=self.dtype)
 
+    def reset_ctx(self, ctx):
+        """Move the data (and gradient) to `ctx` (one context: this engine runs one device)."""
+        if isinstance(ctx, (list, tuple)):
+            if len(ctx) != 1:
+                raise MXNetError(f"Parameter '{self.name}': reset_ctx to {len(ctx)} contexts; this engine runs "
+                                 "one device, so pass one context")
+            ctx = ctx[0]
+        ctx = as_context(ctx)
+        if self._data is None:
+            if self._deferred_init:
+                self._deferred_init = (self._deferred_init[0], ctx)
+            return
+        if self._data._ctx != ctx:
+            self._data._data = ctx.xp.asarray(K.to_numpy(self._data._data))
+            self._data._ctx = ctx
+            self._attach()
+
+    def cast(self, dtype):
+        """The data (and gradient) as `dtype`."""
+        self.dtype = dtype
+        if self._data is not None and self._data._data.dtype != numpy.dtype(dtype):
+            self._data._data = self._data._data.astype(dtype)
+            self._attach()
+
     def zero_grad(self):
         if self._data is not None and self._data._grad is not None:
             g = self._data._grad
@@ -231,6 +257,10 @@ class ParameterDict:
     def zero_grad(self):
         for p in self._params.values():
             p.zero_grad()
+
+    def reset_ctx(self, ctx):
+        for p in self.values():
+            p.reset_ctx(ctx)
 
     def setattr(self, name, value):
         for p in self._params.values():

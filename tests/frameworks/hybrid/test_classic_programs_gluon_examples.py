@@ -587,3 +587,77 @@ def test_crash_course_train_tutorial(tmp_path, monkeypatch):
                 valid_acc/len(valid_data), time.time()-tic))
     assert valid_acc / len(valid_data) > 0.8, valid_acc / len(valid_data)
     net.save_parameters('net.params')
+
+
+# ---------------------------------------------------------------- example/gluon/image_classification.py
+
+@pytest.mark.parametrize("model", ["resnet18_v1", "resnet50_v2", "vgg11_bn"])
+def test_image_classification_example_with_the_model_zoo(model):
+    """image_classification.py's get_model and train loop (split_and_load, ag.backward over the per-device
+    losses, CompositeEvalMetric of Accuracy and TopKAccuracy(5), Trainer with a kvstore object)."""
+    from frameworks.hybrid import autograd as ag
+    from frameworks.hybrid.gluon.model_zoo import vision as models
+    from frameworks.hybrid.metric import Accuracy, TopKAccuracy, CompositeEvalMetric
+    mx.random.seed(0)
+    classes, batch_size, lr, wd, momentum, dtype = 10, 4, 0.05, 1e-4, 0.9, 'float32'
+    metric = CompositeEvalMetric([Accuracy(), TopKAccuracy(5)])
+    kv = mx.kv.create('device')
+    ctx = [mx.cpu()]
+
+    def get_model(model, ctx):
+        """Model initialization."""
+        kwargs = {'ctx': ctx, 'pretrained': False, 'classes': classes}
+        if model.startswith('resnet'):
+            kwargs['thumbnail'] = True
+        elif model.startswith('vgg'):
+            kwargs['batch_norm'] = True
+
+        net = models.get_model(model, **kwargs)
+        if model in ['alexnet']:
+            net.initialize(mx.init.Normal())
+        else:
+            net.initialize(mx.init.Xavier(magnitude=2))
+        net.cast(dtype)
+        return net
+
+    net = get_model(model, ctx)
+    net.hybridize()
+    rs = np.random.RandomState(0)
+    size = 32 if model.startswith("vgg") else 8
+    train_data = mx.io.NDArrayIter(rs.uniform(-1, 1, (8, 3, size, size)).astype(np.float32),
+                                   rs.randint(0, classes, 8).astype(np.float32), batch_size, shuffle=True)
+    net.collect_params().reset_ctx(ctx)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd',
+                            optimizer_params={'learning_rate': lr,
+                                              'wd': wd,
+                                              'momentum': momentum,
+                                              'multi_precision': True},
+                            kvstore=kv)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    for epoch in range(1):
+        train_data.reset()
+        metric.reset()
+        for i, batch in enumerate(train_data):
+            data = gluon.utils.split_and_load(batch.data[0].astype(dtype), ctx_list=ctx, batch_axis=0)
+            label = gluon.utils.split_and_load(batch.label[0].astype(dtype), ctx_list=ctx, batch_axis=0)
+            outputs = []
+            Ls = []
+            with ag.record():
+                for x, y in zip(data, label):
+                    z = net(x)
+                    L = loss(z, y)
+                    # store the loss and do backward after we have done forward
+                    # on all GPUs for better speed on multiple GPUs.
+                    Ls.append(L)
+                    outputs.append(z)
+                ag.backward(Ls)
+            trainer.step(batch.data[0].shape[0])
+            metric.update(label, outputs)
+        name, acc = metric.get()
+        assert name == ['accuracy', 'top_k_accuracy_5'] and 0 <= acc[0] <= acc[1] <= 1
+    assert outputs[0].shape == (batch_size, classes)
+    assert all(np.isfinite(p.data().asnumpy()).all() for p in net.collect_params().values())
+    with pytest.raises(mx.MXNetError, match="pretrained weights are not downloaded"):
+        models.get_model(model, pretrained=True)
+    with pytest.raises(mx.MXNetError, match="mobilenet1.0 is not supported.*resnet18_v1"):
+        models.get_model('mobilenet1.0')
