@@ -3,6 +3,7 @@ fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every ste
 from .base import Kernel, register, need, nbytes_of, shape_error
 from .index import as_indices
 from .workspace import pool
+from .loss import REDUCTIONS, reduce_loss
 
 
 def _pair(v):
@@ -278,29 +279,31 @@ class Embedding(Kernel):
 
 @register
 class SoftmaxCrossEntropy(Kernel):
-    """loss = mean over rows of -log softmax(logits)[label]; logits (N, C), class labels (N,).
+    """loss_i = -log softmax(logits)[i, label_i]; logits (N, C), class labels (N,); reduction "mean" (the
+    default: one scalar, as tf.losses and PyTorch's cross_entropy give), "sum", or "none" (the (N,) vector
+    TF's sparse_softmax_cross_entropy_with_logits and MXNet's SoftmaxCrossEntropyLoss give).
 
     Labels are integers, or floats holding whole numbers (MXNet passes float32 labels; 1.5 is a ValueError).
     A label outside [0, C) is an IndexError naming it and C. ignore_index (PyTorch's cross_entropy; None =
-    none ignored): rows with that label add nothing and the mean is over the other rows."""
+    none ignored): rows with that label lose 0 and "mean" is over the other rows."""
     name = "softmax_cross_entropy"
     uses_pool = True
     saves_inputs = (1,)
     saves_output = False
 
     @classmethod
-    def saved_bytes(cls, logits, labels, ignore_index=None, itemsize=4):
+    def saved_bytes(cls, logits, labels, ignore_index=None, reduction="mean", itemsize=4):
         return nbytes_of(logits, itemsize)   # the softmax probabilities
 
     @classmethod
-    def workspace_bytes(cls, logits, labels, ignore_index=None, itemsize=4):
+    def workspace_bytes(cls, logits, labels, ignore_index=None, reduction="mean", itemsize=4):
         # the shifted logits, the row maxima and sums, the row indices and the picked entries (with
         # ignore_index: the keep mask and the masked labels too)
         extra = nbytes_of(labels, 9) if ignore_index is not None else 0
         return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2 + extra
 
     @staticmethod
-    def forward(xp, logits, labels, ignore_index=None):
+    def forward(xp, logits, labels, ignore_index=None, reduction="mean"):
         n, c = logits.shape
         idx = as_indices(xp, "softmax_cross_entropy", labels, c, what="label", ignore=ignore_index)
         shifted = logits - logits.max(axis=1, keepdims=True)
@@ -309,15 +312,17 @@ class SoftmaxCrossEntropy(Kernel):
         rows = xp.arange(n)
         e /= s  # the softmax probabilities: all backward needs, with the labels as given
         if ignore_index is None:
-            loss = (xp.log(s[:, 0]) - shifted[rows, idx]).mean()
-            return loss, (e, labels, None)
+            losses = xp.log(s[:, 0]) - shifted[rows, idx]
+            return reduce_loss("softmax_cross_entropy", losses, reduction), (e, labels, None)
         keep = idx != ignore_index
         count = keep.sum().astype(logits.dtype)
-        loss = ((xp.log(s[:, 0]) - shifted[rows, xp.where(keep, idx, 0)]) * keep).sum() / count
+        losses = (xp.log(s[:, 0]) - shifted[rows, xp.where(keep, idx, 0)]) * keep
+        loss = losses.sum() / count if reduction == "mean" else reduce_loss("softmax_cross_entropy", losses,
+                                                                             reduction)
         return loss, (e, labels, count)
 
     @staticmethod
-    def backward(xp, saved, gy, needs=None, ignore_index=None):
+    def backward(xp, saved, gy, needs=None, ignore_index=None, reduction="mean"):
         if not need(needs, 0):
             return None, None
         probs, labels, count = saved
@@ -326,24 +331,29 @@ class SoftmaxCrossEntropy(Kernel):
         n = probs.shape[0]
         g = pool().empty(xp, probs.shape, probs.dtype)
         g[...] = probs
+        # the gradient reaching each row's loss: gy / rows counted ("mean"), gy ("sum"), gy_i ("none")
+        scale = gy[:, None] if reduction == "none" else gy if reduction == "sum" else \
+            gy / (n if count is None else count)
         if ignore_index is None:
             g[xp.arange(n), labels] -= 1
-            g *= gy / n
         else:
             keep = labels != ignore_index
             g[xp.arange(n), xp.where(keep, labels, 0)] -= 1
             g *= keep[:, None]
-            g *= gy / count
+        g *= scale
         return g, None
 
     @staticmethod
-    def infer(logits, labels, ignore_index=None):
+    def infer(logits, labels, ignore_index=None, reduction="mean"):
         logits, labels = tuple(logits), tuple(labels)
         if len(logits) != 2 or len(labels) != 1:
             raise shape_error("softmax_cross_entropy", "logits must be (N, C) and labels (N,)", logits, labels)
         if logits[0] != labels[0] and None not in (logits[0], labels[0]):
             raise shape_error("softmax_cross_entropy", "logits and labels disagree on N", logits, labels)
-        return ()
+        if reduction not in REDUCTIONS:
+            raise shape_error("softmax_cross_entropy", f"reduction must be one of {REDUCTIONS}, got "
+                              f"{reduction!r}", logits, labels)
+        return labels if reduction == "none" else ()
 
 
 @register
