@@ -11,6 +11,7 @@ from .export import graph_def, to_dot
 from .gradients import gradients
 from .graph import Graph, GraphKeys, float32, get_default_graph, int64
 from .runtime import register_runner
+from .unsupported import missing
 from .unsupported import (ClusterSpec, Server, batch, input_producer, replica_device_setter,  # noqa: F401
                           shuffle_batch, slice_input_producer, start_queue_runners, string_input_producer)
 from .variables import Variable, global_variables, trainable_variables
@@ -481,3 +482,6 @@ def get_or_create_global_step(graph=None):
 
 def global_step(sess, global_step_tensor):
     return int(sess.run(global_step_tensor))
+
+
+__getattr__ = missing("train.")
