@@ -53,7 +53,8 @@ def graph_op(op_type, inputs, outputs, name=None, /, **attrs):
 def placeholder(dtype, shape=None, name=None):
     """A value that must be fed to Session.run; None dimensions accept any size."""
     dtype = as_dtype(dtype)
-    shape = None if shape is None else tuple(shape)
+    # TF takes a bare int as a 1-D shape: shape=(batch_size) in fully_connected_feed.py is [batch_size]
+    shape = None if shape is None else (int(shape),) if isinstance(shape, numbers.Integral) else tuple(shape)
     return graph_op("Placeholder", [], [(dtype, shape)], name or "Placeholder",
                     dtype=dtype, shape=shape).outputs[0]
 

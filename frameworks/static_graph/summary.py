@@ -27,9 +27,9 @@ def _clean_tag(name):
 def _summary_op(op_type, inputs, name, collections, **attrs):
     g = get_default_graph()
     name = _clean_tag(name)
-    if "tag" in attrs:
-        attrs["tag"] = _clean_tag(attrs["tag"])
     t = ops.graph_op(op_type, inputs, [(string, ())], name, **attrs).outputs[0]
+    if "tag" in attrs:   # TF tags a summary with its scoped, unique name: 'layer1/weights/summaries/mean'
+        t.op.attrs["tag"] = t.op.name
     for key in (collections if collections is not None else [GraphKeys.SUMMARIES]):
         g.add_to_collection(key, t)
     return t

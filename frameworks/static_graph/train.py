@@ -460,9 +460,16 @@ def write_graph(graph_or_graph_def, logdir, name, as_text=True):
 
 
 def get_global_step(graph=None):
-    """The graph's global step variable (collection GLOBAL_STEP), or None."""
-    found = (graph or get_default_graph()).get_collection(GraphKeys.GLOBAL_STEP)
-    return found[0] if found else None
+    """The graph's global step variable: collection GLOBAL_STEP, else (as TF) an integer variable named
+    'global_step' (tf.Variable(0, name='global_step', trainable=False) in mnist.py), else None."""
+    g = graph or get_default_graph()
+    found = g.get_collection(GraphKeys.GLOBAL_STEP)
+    if found:
+        return found[0]
+    named = [v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES) if v.op.name == "global_step"]
+    if named and not named[0].dtype.is_integer:
+        raise TypeError(f"Existing \"global_step\" does not have integer type: {named[0].dtype}")
+    return named[0] if named else None
 
 
 def create_global_step(graph=None):

@@ -605,7 +605,9 @@ def test_tensorboard_advanced_summaries_of_variables_and_gradients(tmp_path):
         summary_writer.close()
     with open(tmp_path / 'tensorflow_logs' / 'example' / 'events.jsonl') as f:
         tags = {json.loads(line)["tag"] for line in f}
-    assert {"loss", "accuracy", "relu1", "W1_0", "W1_0/gradient", "b3_0/gradient"} <= tags
+    # tags are unique scoped names, case-insensitively unique as in TF: the scopes 'Loss' and 'Accuracy'
+    # make the scalars 'loss_1' and 'accuracy_1'
+    assert {"loss_1", "accuracy_1", "Model/relu1", "W1_0", "W1_0/gradient", "b3_0/gradient"} <= tags
 
 
 def test_missing_tf_names_say_what_to_use_instead():
