@@ -30,7 +30,8 @@ for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "Rando
            "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd",
            "AssignSub", "StopGradient", "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual",
            "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape",
-           "Fill", "ScalarSummary", "HistogramSummary", "MergeSummary", "MakeIterator", "IteratorGetNext"):
+           "Fill", "ScalarSummary", "HistogramSummary", "MergeSummary", "MakeIterator", "IteratorGetNext",
+           "RandomStandardNormalDynamic", "TruncatedNormalDynamic", "Range", "Any", "All", "ImageSummary", "InTopKV2"):
     NoGradient(_t)
 
 

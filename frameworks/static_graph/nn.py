@@ -5,8 +5,12 @@ import numpy as np
 from frameworks import kernels as K
 from .graph import get_default_graph
 from .ops import convert_to_tensor, kernel_op, reshape, transpose, relu, sigmoid, tanh  # noqa: F401
-from .rnn import LSTMStateTuple, dynamic_rnn, rnn_cell, static_rnn  # noqa: F401
+from .rnn import (LSTMStateTuple, bidirectional_dynamic_rnn, dynamic_rnn, rnn_cell, static_bidirectional_rnn,  # noqa: F401
+                  static_rnn)
 from . import ops
+from .unsupported import missing
+
+__getattr__ = missing("nn.")
 
 
 def bias_add(value, bias, data_format=None, name=None):
@@ -253,3 +257,43 @@ def _dropout_kernel(x, p, seed, name):
     y = kernel_op("Dropout", K.dropout, [x], name, p=p, training=True)
     y.op.stream_seed = philox   # the per-session counter stream the plan draws from (compiler)
     return y
+
+
+def in_top_k(predictions, targets, k, name=None):
+    """Whether each target is among the k largest predictions of its row (bool, no gradient); k=1 is
+    argmax(predictions) == target, the form fully_connected_feed's evaluation uses."""
+    predictions, targets = convert_to_tensor(predictions), convert_to_tensor(targets)
+    if not targets.dtype.is_integer:
+        raise TypeError(f"in_top_k: targets must be int32 or int64, got {targets.dtype.name}")
+    p = predictions.shape.dims
+    return ops.graph_op("InTopKV2", [predictions, targets], [(ops.bool_, None if p is None else (p[0],))],
+                        name or "in_top_k/InTopKV2", k=int(k)).outputs[0]
+
+
+def elu(features, name=None):
+    return kernel_op("Elu", K.elu, [convert_to_tensor(features)], name)
+
+
+def softplus(features, name=None):
+    return kernel_op("Softplus", K.softplus, [convert_to_tensor(features)], name)
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    return kernel_op("LeakyRelu", K.leaky_relu, [convert_to_tensor(features)], name, negative_slope=alpha)
+
+
+def relu6(features, name=None):
+    """min(max(x, 0), 6) (the shared clip kernel)."""
+    return ops.clip_by_value(features, 0.0, 6.0, name=name or "Relu6")
+
+
+def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
+    """(mean, variance) over `axes` (variance about the mean, as TF computes it)."""
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    with get_default_graph().name_scope(name or "moments"):
+        mean = ops.reduce_mean(x, axes, keepdims=True, name="mean")
+        variance = ops.reduce_mean(ops.squared_difference(x, ops.stop_gradient(mean)), axes, keepdims=True,
+                                   name="variance")
+        if not keep:
+            mean, variance = ops.squeeze(mean, axes), ops.squeeze(variance, axes)
+        return mean, variance
