@@ -37,11 +37,17 @@ class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
     im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
-    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols. The input gradient is the reverse
-    (col2im): one GEMM, then one scatter-add per offset; with stride 1 those adds run over the padded
-    width Wp instead of Wo, so each offset's window is ONE contiguous run of the flattened padded image
-    (adds of Ho*Wp elements, not of Wo-element row pieces, which on small maps cost more than the GEMM),
-    for Wp - Wo extra GEMM columns per row whose gradient is exactly zero.
+    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the weight gradient is one GEMM
+    over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image GEMMs would give NCHW
+    directly, but OpenBLAS rounds some image-sized products differently (its small-matrix kernel; a sum
+    split by image is another order), and engines whose other ops round differently sit close enough to
+    the equivalence tolerance that a changed rounding here pushed keras' resnet beyond it (617a92a).
+    The input gradient is the reverse (col2im): with stride 1, one GEMM per image (gcols image-major,
+    each column the same dot product over O as in one big GEMM, so the same numbers to the last bit),
+    then one scatter-add per offset over the padded width Wp instead of Wo, so each offset's window is ONE
+    contiguous run of the flattened padded image (adds of Ho*Wp elements, not of Wo-element row pieces,
+    which on small maps cost more than the GEMM), for Wp - Wo extra GEMM columns per row whose gradient
+    is exactly zero.
     """
     name = "conv2d"
     uses_pool = True
@@ -101,19 +107,24 @@ class Conv2D(Kernel):
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
             if (sh, sw) == (1, 1):
-                gy_wide = ws.empty(xp, (o, n, ho, wp), gy.dtype)
+                # image-major: gy widened per image (no transpose) and one GEMM per image, so every
+                # scatter-add below reads and writes contiguous runs. Each column of gcols is the same dot
+                # product over O as in one (C*kh*kw, N*run) GEMM, and the adds keep their order: the same
+                # numbers to the last bit (checked against the one-GEMM layout on every workload's shape).
+                gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
                 gy_wide[:, :, :, wo:] = 0   # zero past column wo
-                gy_wide[:, :, :, :wo] = gy_t
+                gy_wide[:, :, :, :wo] = gy
                 run = ho * wp
-                w2t = w.reshape(o, -1).T
-                gcols = xp.matmul(w2t, gy_wide.reshape(o, -1),
-                                  out=ws.empty(xp, (c * kh * kw, n * run), xp.result_type(w2t, gy)))
-                gcols = gcols.reshape(c, kh, kw, n, run)
+                w2t = ws.empty(xp, (c * kh * kw, o), w.dtype)   # contiguous: OpenBLAS packs it faster
+                w2t[...] = w.reshape(o, -1).T
+                gcols = xp.matmul(w2t, gy_wide.reshape(n, o, run),
+                                  out=ws.empty(xp, (n, c * kh * kw, run), xp.result_type(w2t, gy)))
+                gcols = gcols.reshape(n, c, kh, kw, run)
                 # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
                 flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)
                 for i in range(kh):
                     for j in range(kw):
-                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, i, j].transpose(1, 0, 2)
+                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, :, i, j]
                 gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)
             else:
                 gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
