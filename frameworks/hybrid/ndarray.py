@@ -203,11 +203,11 @@ class NDArray:
         shape = kwargs.get("shape", shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
         return reshape(self, shape=tuple(shape))
 
-    def sum(self, axis=None, keepdims=False):
-        return sum(self, axis=axis, keepdims=keepdims)
+    def sum(self, axis=None, keepdims=False, exclude=False):
+        return sum(self, axis=axis, keepdims=keepdims, exclude=exclude)
 
-    def mean(self, axis=None, keepdims=False):
-        return mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False, exclude=False):
+        return mean(self, axis=axis, keepdims=keepdims, exclude=exclude)
 
     def relu(self):
         return relu(self)

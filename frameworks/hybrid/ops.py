@@ -752,6 +752,42 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
 
 OPS["Softmax"] = SoftmaxOutput
 
+# the loss layers whose backward ignores the head gradient (the Executor feeds them ones)
+LOSS_OUTPUTS = {"SoftmaxOutput", "Softmax", "LinearRegressionOutput", "LogisticRegressionOutput",
+                "MAERegressionOutput"}
+
+
+def _regression(E, data, label, out, grad_scale, rule):
+    """out forward; d/d data = rule(out - label) * grad_scale / (outputs per sample), MXNet's
+    RegressionOutput gradient, injected as SoftmaxOutput's is (see there)."""
+    shape = E.shape(data)
+    per_sample = _prod(shape[1:]) if len(shape) > 1 else 1
+
+    def grad(xp, o, lab):
+        return rule(xp, o - lab.reshape(o.shape)) * (grad_scale / per_sample)
+    g = E.nograd(grad, (out, label), shape)
+    xg = E.call(K.mul, (data, g), {})
+    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
+    return E.call(K.add, (E.nograd(lambda xp, v: v, (out,), shape), inject), {})
+
+
+@op(params=("label",), shapes=lambda a, d: {"label": tuple(d)})
+def LinearRegressionOutput(E, data, label, *, grad_scale=1.0):
+    """data forward; gradient (data - label) * grad_scale / outputs-per-sample (a squared loss layer)."""
+    return _regression(E, data, label, data, grad_scale, lambda xp, d: d)
+
+
+@op(params=("label",), shapes=lambda a, d: {"label": tuple(d)})
+def LogisticRegressionOutput(E, data, label, *, grad_scale=1.0):
+    """sigmoid(data) forward; gradient (sigmoid(data) - label) * grad_scale / outputs-per-sample."""
+    return _regression(E, data, label, E.call(K.sigmoid, (data,), {}), grad_scale, lambda xp, d: d)
+
+
+@op(params=("label",), shapes=lambda a, d: {"label": tuple(d)})
+def MAERegressionOutput(E, data, label, *, grad_scale=1.0):
+    """data forward; gradient sign(data - label) * grad_scale / outputs-per-sample (an L1 loss layer)."""
+    return _regression(E, data, label, data, grad_scale, lambda xp, d: xp.sign(d))
+
 
 # ---------------------------------------------------------------- more of MXNet's op set (composed)
 
@@ -925,6 +961,7 @@ def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 
     return E.call(K.conv2d, ins, {"stride": (1, 1), "pad": (0, 0)})
 
 
+OPS["sum_axis"] = sum
 OPS["Reshape"] = reshape
 OPS["Concat"] = concat
 OPS["SoftmaxActivation"] = softmax

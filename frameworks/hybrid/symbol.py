@@ -11,7 +11,7 @@ from .base import ShapeError
 from .context import as_context
 from .graph import CachedGraph, trace
 from .base import MXNetError
-from .ops import AUX, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions, bind_inputs
+from .ops import AUX, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions, bind_inputs
 
 
 class _Node:
@@ -458,8 +458,9 @@ class Executor:
         self._nodes = arg_nodes + aux_nodes
         self._grads = [r != "null" for r in self._reqs] + [False] * len(aux_nodes)
         self._graphs = {}
-        # SoftmaxOutput heads are loss layers: backward() feeds them ones, whatever out_grads say
-        self._loss_heads = [n.op == "SoftmaxOutput" for n, _ in symbol._outputs]
+        # SoftmaxOutput and the RegressionOutputs are loss layers: backward() feeds them ones, whatever
+        # out_grads say
+        self._loss_heads = [n.op in LOSS_OUTPUTS for n, _ in symbol._outputs]
         self._nd, self._saved, self._graph, self.outputs = nd, None, None, []
 
     def _graph_for(self, is_train):

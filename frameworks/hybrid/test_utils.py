@@ -14,6 +14,12 @@ def default_context():
     return current_context()
 
 
+def list_gpus():
+    """The GPU ids this engine can use (CuPy's device, when present)."""
+    from .context import num_gpus
+    return list(range(num_gpus()))
+
+
 def same(a, b):
     return numpy.array_equal(_np(a), _np(b))
 

@@ -302,7 +302,27 @@ class HybridBlock(Block):
         super().hybridize(active, **kwargs)
 
     def infer_shape(self, *args):
-        """Give deferred parameters their shapes from the inputs; layers with such parameters override."""
+        """Give deferred parameters their shapes from the inputs. The built-in layers override this; for a
+        custom block it is MXNet's deferred shape inference: hybrid_forward traced on symbols carrying the
+        inputs' shapes, whose infer_shape gives the parameters' (FullyConnected's weight from its data)."""
+        inputs = [symbol.var(f"data{i}", shape=shape_of(a)) if isinstance(a, (NDArray, Symbol)) else a
+                  for i, a in enumerate(args)]
+        params = {k: p.var() for k, p in self._reg_params.items()}
+        with symbol.prefix(self._prefix):
+            out = self.hybrid_forward(symbol, *inputs, **params)
+        flat, _ = _flatten(out, "output")
+        grouped = symbol.Group(flat)
+        arg_shapes, _, aux_shapes = grouped.infer_shape()
+        if arg_shapes is None:
+            raise DeferredInitializationError(
+                f"{self.name}: cannot infer the shapes of its deferred parameters "
+                f"{[p.name for p in self._reg_params.values() if p._data is None]} from inputs of shapes "
+                f"{[shape_of(a) for a in args if isinstance(a, (NDArray, Symbol))]}; give their shapes")
+        shapes = dict(zip(grouped.list_arguments(), arg_shapes))
+        shapes.update(zip(grouped.list_auxiliary_states(), aux_shapes))
+        for p in self._reg_params.values():
+            if p.name in shapes and p._data is None:
+                p.shape = shapes[p.name]
 
     def _deferred(self):
         return any(p._data is None and p._deferred_init for p in self._reg_params.values())

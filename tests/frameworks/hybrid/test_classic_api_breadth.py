@@ -233,3 +233,45 @@ def test_gpu_absent_and_kvstore_refusals_are_mxnet_errors():
         gluon.utils.split_and_load(nd.ones((4, 2)), [mx.cpu(0), mx.cpu(1)])
     parts = gluon.utils.split_data(nd.arange(10), 3, even_split=False)
     assert [p.shape[0] for p in parts] == [3, 3, 4]
+
+
+def test_custom_layer_with_a_deferred_parameter_as_the_beginners_tutorial():
+    """docs custom_layer_beginners.md: a parameter of shape (hidden_units, 0) inferred on the first call
+    (MXNet's deferred shape inference through the traced symbol), imperative and hybridized."""
+    class NormalizationHybridLayer(gluon.HybridBlock):
+        def __init__(self, hidden_units, scales):
+            super(NormalizationHybridLayer, self).__init__()
+            with self.name_scope():
+                self.weights = self.params.get('weights',
+                                               shape=(hidden_units, 0),
+                                               allow_deferred_init=True)
+                self.scales = self.params.get('scales',
+                                              shape=scales.shape,
+                                              init=mx.init.Constant(scales.asnumpy().tolist()),
+                                              differentiable=False)
+
+        def hybrid_forward(self, F, x, weights, scales):
+            normalized_data = F.broadcast_div(F.broadcast_sub(x, F.min(x)),
+                                              (F.broadcast_sub(F.max(x), F.min(x))))
+            weighted_data = F.FullyConnected(normalized_data, weights, num_hidden=self.weights.shape[0],
+                                             no_bias=True)
+            scaled_data = F.broadcast_mul(scales, weighted_data)
+            return scaled_data
+
+    for hybridize in (False, True):
+        net = gluon.nn.HybridSequential()
+        with net.name_scope():
+            net.add(nn.Dense(5))
+            net.add(NormalizationHybridLayer(hidden_units=5, scales=nd.array([2])))
+            net.add(nn.Dense(1))
+        net.initialize(mx.init.Xavier(magnitude=2.24))
+        if hybridize:
+            net.hybridize()
+        x = nd.random.uniform(low=-10, high=10, shape=(5, 2))
+        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+        with autograd.record():
+            out = net(x)
+        out.backward()
+        trainer.step(x.shape[0])
+        assert out.shape == (5, 1) and net[1].weights.shape == (5, 5)
+        np.testing.assert_array_equal(net[1].scales.data().asnumpy(), [2])
