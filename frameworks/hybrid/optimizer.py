@@ -1,7 +1,7 @@
 """mx.optimizer: the optimizers Trainer and Module apply, each one of the shared update kernels
 (in place, so every engine's training arithmetic is the same)."""
 from .. import kernels as K
-from .base import MXNetError
+from .base import MXNetError, refused
 
 
 class Optimizer:
@@ -171,13 +171,9 @@ class AdaDelta(Optimizer):
 
 
 def _no_kernel(name, alternative):
-    class Refused(Optimizer):
-        def __init__(self, *args, **kwargs):
-            raise MXNetError(f"optimizer {name} is not supported: the shared kernels have no {name} update; "
-                             f"use {alternative} (supported: {', '.join(sorted(_BY_NAME))})")
-    Refused.__name__ = Refused.__qualname__ = name
-    Refused.__doc__ = f"Refused: no shared {name} kernel ({alternative} instead)."
-    return Refused
+    return refused(name, Optimizer, f"optimizer {name} is not supported: the shared kernels have no {name} "
+                                    f"update; use {alternative} (supported: adadelta, adagrad, adam, nag, "
+                                    "rmsprop, sgd)")
 
 
 Adamax = _no_kernel("Adamax", "'adam'")

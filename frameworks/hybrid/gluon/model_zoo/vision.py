@@ -18,6 +18,18 @@ def _conv3x3(channels, stride, in_channels):
     return nn.Conv2D(channels, kernel_size=3, strides=stride, padding=1, use_bias=False, in_channels=in_channels)
 
 
+def _downsample_v1(channels, stride, in_channels):
+    """V1 blocks' projection shortcut: a strided 1x1 convolution and BatchNorm."""
+    downsample = nn.HybridSequential(prefix='')
+    downsample.add(nn.Conv2D(channels, kernel_size=1, strides=stride, use_bias=False, in_channels=in_channels))
+    downsample.add(nn.BatchNorm())
+    return downsample
+
+
+def _v1_output(F, x, residual, downsample):
+    return F.Activation(x + (downsample(residual) if downsample else residual), act_type='relu')
+
+
 class BasicBlockV1(HybridBlock):
     """ResNet V1's basic block (18, 34 layers)."""
 
@@ -29,20 +41,10 @@ class BasicBlockV1(HybridBlock):
         self.body.add(nn.Activation('relu'))
         self.body.add(_conv3x3(channels, 1, channels))
         self.body.add(nn.BatchNorm())
-        if downsample:
-            self.downsample = nn.HybridSequential(prefix='')
-            self.downsample.add(nn.Conv2D(channels, kernel_size=1, strides=stride, use_bias=False,
-                                          in_channels=in_channels))
-            self.downsample.add(nn.BatchNorm())
-        else:
-            self.downsample = None
+        self.downsample = _downsample_v1(channels, stride, in_channels) if downsample else None
 
     def hybrid_forward(self, F, x):
-        residual = x
-        x = self.body(x)
-        if self.downsample:
-            residual = self.downsample(residual)
-        return F.Activation(residual + x, act_type='relu')
+        return _v1_output(F, self.body(x), x, self.downsample)
 
 
 class BottleneckV1(HybridBlock):
@@ -59,20 +61,16 @@ class BottleneckV1(HybridBlock):
         self.body.add(nn.Activation('relu'))
         self.body.add(nn.Conv2D(channels, kernel_size=1, strides=1))
         self.body.add(nn.BatchNorm())
-        if downsample:
-            self.downsample = nn.HybridSequential(prefix='')
-            self.downsample.add(nn.Conv2D(channels, kernel_size=1, strides=stride, use_bias=False,
-                                          in_channels=in_channels))
-            self.downsample.add(nn.BatchNorm())
-        else:
-            self.downsample = None
+        self.downsample = _downsample_v1(channels, stride, in_channels) if downsample else None
 
     def hybrid_forward(self, F, x):
-        residual = x
-        x = self.body(x)
-        if self.downsample:
-            residual = self.downsample(residual)
-        return F.Activation(x + residual, act_type='relu')
+        return _v1_output(F, self.body(x), x, self.downsample)
+
+
+def _v2_start(block, F, x):
+    """V2 blocks' pre-activation relu(bn1(x)) and the shortcut (projected from it when downsampling)."""
+    out = F.Activation(block.bn1(x), act_type='relu')
+    return out, (block.downsample(out) if block.downsample else x)
 
 
 class BasicBlockV2(HybridBlock):
@@ -84,21 +82,12 @@ class BasicBlockV2(HybridBlock):
         self.conv1 = _conv3x3(channels, stride, in_channels)
         self.bn2 = nn.BatchNorm()
         self.conv2 = _conv3x3(channels, 1, channels)
-        if downsample:
-            self.downsample = nn.Conv2D(channels, 1, stride, use_bias=False, in_channels=in_channels)
-        else:
-            self.downsample = None
+        self.downsample = nn.Conv2D(channels, 1, stride, use_bias=False, in_channels=in_channels) \
+            if downsample else None
 
     def hybrid_forward(self, F, x):
-        residual = x
-        x = self.bn1(x)
-        x = F.Activation(x, act_type='relu')
-        if self.downsample:
-            residual = self.downsample(x)
-        x = self.conv1(x)
-        x = self.bn2(x)
-        x = F.Activation(x, act_type='relu')
-        x = self.conv2(x)
+        x, residual = _v2_start(self, F, x)
+        x = self.conv2(F.Activation(self.bn2(self.conv1(x)), act_type='relu'))
         return x + residual
 
 
@@ -113,24 +102,13 @@ class BottleneckV2(HybridBlock):
         self.conv2 = _conv3x3(channels // 4, stride, channels // 4)
         self.bn3 = nn.BatchNorm()
         self.conv3 = nn.Conv2D(channels, kernel_size=1, strides=1, use_bias=False)
-        if downsample:
-            self.downsample = nn.Conv2D(channels, 1, stride, use_bias=False, in_channels=in_channels)
-        else:
-            self.downsample = None
+        self.downsample = nn.Conv2D(channels, 1, stride, use_bias=False, in_channels=in_channels) \
+            if downsample else None
 
     def hybrid_forward(self, F, x):
-        residual = x
-        x = self.bn1(x)
-        x = F.Activation(x, act_type='relu')
-        if self.downsample:
-            residual = self.downsample(x)
-        x = self.conv1(x)
-        x = self.bn2(x)
-        x = F.Activation(x, act_type='relu')
-        x = self.conv2(x)
-        x = self.bn3(x)
-        x = F.Activation(x, act_type='relu')
-        x = self.conv3(x)
+        x, residual = _v2_start(self, F, x)
+        x = self.conv2(F.Activation(self.bn2(self.conv1(x)), act_type='relu'))
+        x = self.conv3(F.Activation(self.bn3(x), act_type='relu'))
         return x + residual
 
 
@@ -143,6 +121,17 @@ def _make_layer(block, layers, channels, stride, stage_index, in_channels=0):
     return layer
 
 
+def _add_stem(features, channels, thumbnail):
+    """ResNet's first layers: one 3x3 convolution (thumbnail), else 7x7/2, BatchNorm, relu, 3x3/2 max pool."""
+    if thumbnail:
+        features.add(_conv3x3(channels, 1, 0))
+    else:
+        features.add(nn.Conv2D(channels, 7, 2, 3, use_bias=False))
+        features.add(nn.BatchNorm())
+        features.add(nn.Activation('relu'))
+        features.add(nn.MaxPool2D(3, 2, 1))
+
+
 class ResNetV1(HybridBlock):
     """ResNet V1 (He et al. 2015); thumbnail=True starts with one 3x3 convolution (CIFAR-sized input)."""
 
@@ -151,13 +140,7 @@ class ResNetV1(HybridBlock):
         assert len(layers) == len(channels) - 1
         with self.name_scope():
             self.features = nn.HybridSequential(prefix='')
-            if thumbnail:
-                self.features.add(_conv3x3(channels[0], 1, 0))
-            else:
-                self.features.add(nn.Conv2D(channels[0], 7, 2, 3, use_bias=False))
-                self.features.add(nn.BatchNorm())
-                self.features.add(nn.Activation('relu'))
-                self.features.add(nn.MaxPool2D(3, 2, 1))
+            _add_stem(self.features, channels[0], thumbnail)
             for i, num_layer in enumerate(layers):
                 stride = 1 if i == 0 else 2
                 self.features.add(_make_layer(block, num_layer, channels[i + 1], stride, i + 1,
@@ -179,13 +162,7 @@ class ResNetV2(HybridBlock):
         with self.name_scope():
             self.features = nn.HybridSequential(prefix='')
             self.features.add(nn.BatchNorm(scale=False, center=False))
-            if thumbnail:
-                self.features.add(_conv3x3(channels[0], 1, 0))
-            else:
-                self.features.add(nn.Conv2D(channels[0], 7, 2, 3, use_bias=False))
-                self.features.add(nn.BatchNorm())
-                self.features.add(nn.Activation('relu'))
-                self.features.add(nn.MaxPool2D(3, 2, 1))
+            _add_stem(self.features, channels[0], thumbnail)
             in_channels = channels[0]
             for i, num_layer in enumerate(layers):
                 stride = 1 if i == 0 else 2
