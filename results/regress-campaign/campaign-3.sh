@@ -1,6 +1,6 @@
 #!/bin/bash
 # campaign 3 (the suspects' rounds reserved, 3 minimum rounds, cheaper runs): one gate at a time, in the
-# order given on the command line, each NAME one of
+# order given on the command line, each NAME "c3-" and one of (the prefix keeps earlier campaigns' files)
 #   unchanged-N      python -m harness.cli regress --against HEAD                    (tree $SAME, clean)
 #   slow20-N         ... --workloads mlp-l2,fc-adam,lstm-cells,slow  (tree $SLOW: the fake's reference 20%
 #                    slower in B, an uncommitted change; the default selection plus the fake)
@@ -34,7 +34,7 @@ gate() {   # $1 = name, $2 = tree, rest = extra flags
 }
 for name in "$@"; do
   if [[ $(date -u +%H:%M) > $LAST_START ]]; then echo "stopped before $name: past $LAST_START"; exit 0; fi
-  case $name in
+  case ${name#c3-} in
     unchanged-*)     EXTRA_ENV= gate $name $SAME ;;
     slow20-*)        EXTRA_ENV=$FAKE gate $name $SLOW --workloads mlp-l2,fc-adam,lstm-cells,slow ;;
     slow5-default-*) EXTRA_ENV=$FAKE gate $name $SLOW5 --workloads slow ;;
