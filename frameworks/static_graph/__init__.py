@@ -6,6 +6,9 @@ gradient nodes; `Session.run` prunes to what the fetches need and runs a cached,
 from frameworks.kernels import BackendError  # noqa: F401
 
 from . import errors, metrics, nn, summary, train  # noqa: F401
+from .contrib import contrib  # noqa: F401
+from .platform import app, flags, gfile, logging  # noqa: F401
+from .unsupported import missing
 from .data import data  # noqa: F401
 from .layers import layers  # noqa: F401
 from .unsupported import FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue  # noqa: F401
@@ -13,8 +16,8 @@ from .gradients import AggregationMethod, NoGradient, RegisterGradient, gradient
 from .graph import (  # noqa: F401
     DType, Graph, GraphKeys, device, Operation, Tensor, TensorShape, add_to_collection,
     add_to_collections, as_dtype, bool_ as bool, control_dependencies,
-    get_collection, get_collection_ref, float32, float64, get_default_graph, int32,
-    int64, name_scope, reset_default_graph, set_random_seed)
+    get_collection, get_collection_ref, float16, float32, float64, get_default_graph, int8, int16, int32,
+    int64, name_scope, reset_default_graph, set_random_seed, string, uint8, uint16)
 from .ops import (  # noqa: F401,A004
     abs, add, add_n, argmax, argmin, assign, assign_add, assign_sub, cast,
     clip_by_value, concat, constant, convert_to_tensor, divide, equal, exp,
@@ -25,6 +28,9 @@ from .ops import (  # noqa: F401,A004
     reduce_max, reduce_mean, reduce_min, reduce_sum, reshape, rsqrt, shape, sigmoid,
     size, split, sqrt, square, squeeze, stack, stop_gradient, subtract, tanh,
     transpose, truncated_normal, unstack, where, zeros, zeros_like)
+from .ops import (  # noqa: F401,A004
+    gather, log1p, range, reduce_all, reduce_any, reduce_prod, sign, squared_difference, tile, to_double,
+    to_float, to_int32, to_int64)
 from .ops import tuple_ as tuple  # noqa: F401,A001
 from .session import (  # noqa: F401
     ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session, get_default_session)
@@ -42,6 +48,10 @@ sub = subtract
 mul = multiply
 div = divide
 initialize_all_variables = global_variables_initializer
+half, double = float16, float64
+arg_max, arg_min = argmax, argmin
+VERSION = __version__ = "1.15.0"   # the TF API this engine follows
+__getattr__ = missing("")
 
 
 class losses:  # noqa: N801  (tf.losses namespace)
@@ -52,7 +62,7 @@ class losses:  # noqa: N801  (tf.losses namespace)
         """Mean softmax cross-entropy over the batch (the shared fused kernel)."""
         if weights != 1.0:
             raise ValueError("losses.sparse_softmax_cross_entropy: only weights=1.0 is supported")
-        return nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        return nn.sparse_softmax_xent(labels, logits, None, "mean")
 
     @staticmethod
     def mean_squared_error(labels, predictions):

@@ -30,7 +30,8 @@ for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "Rando
            "TruncatedNormal", "RandomUniform", "RandomUniformLike", "NoOp", "Assign", "AssignAdd",
            "AssignSub", "StopGradient", "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual",
            "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape",
-           "Fill", "ScalarSummary", "HistogramSummary", "MergeSummary", "MakeIterator", "IteratorGetNext"):
+           "Fill", "ScalarSummary", "HistogramSummary", "MergeSummary", "MakeIterator", "IteratorGetNext",
+           "RandomStandardNormalDynamic", "TruncatedNormalDynamic", "Range", "Any", "All", "ImageSummary", "InTopKV2"):
     NoGradient(_t)
 
 
@@ -80,6 +81,11 @@ class AggregationMethod:
     DEFAULT = ADD_N
     EXPERIMENTAL_TREE = 1
     EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+@RegisterGradient("Reshape")   # the run-time-shaped one; a static Reshape's gradient is its kernel's
+def _reshape_grad(op, grad):
+    return [ops.reshape(grad, ops.shape(op.inputs[0])), None]
 
 
 @RegisterGradient("Pow")

@@ -43,10 +43,17 @@ float64 = DType("float64", np.float64)
 int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 bool_ = DType("bool", np.bool_)
-string = DType("string", np.str_)   # summaries' serialized values (text here, protobuf in TF)
-_DTYPES = {d.np: d for d in (float32, float64, int32, int64, bool_)}
-_NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64, "int32": int32,
-          "int64": int64, "bool": bool_}   # TF's names: "float" is float32, not NumPy's float64
+float16 = DType("float16", np.float16)
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
+uint8 = DType("uint8", np.uint8)
+uint16 = DType("uint16", np.uint16)
+# byte strings (tf.constant('Hello') runs to b'Hello', as TF's do) and summaries' serialized values
+string = DType("string", np.object_)
+_DTYPES = {d.np: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, bool_,
+                             string)}
+_NAMES = {"float": float32, "half": float16, "double": float64,
+          **{d.name: d for d in _DTYPES.values()}}   # TF's names: "float" is float32, not NumPy's float64
 
 
 def as_dtype(d):
@@ -56,7 +63,8 @@ def as_dtype(d):
     if isinstance(d, str) and d in _NAMES:
         return _NAMES[d]
     try:
-        return _DTYPES[np.dtype(d)]
+        d = np.dtype(d)
+        return string if d.kind in "SUO" else _DTYPES[d]
     except (KeyError, TypeError):
         raise TypeError(f"unsupported dtype {d!r}; supported: {', '.join(x.name for x in _DTYPES.values())}")
 

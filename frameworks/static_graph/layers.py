@@ -3,6 +3,7 @@ each a variable scope of get_variable weights plus ops, named and shared as TF 1
 import numpy as np
 
 from . import nn, ops
+from .unsupported import Refusing
 from .graph import GraphKeys, Tensor, get_default_graph
 from .variable_scope import get_variable, ones_initializer, variable_scope, zeros_initializer
 
@@ -190,7 +191,8 @@ def _add_updates(x, b_mean, b_var, moving_mean, moving_variance, momentum, train
     g.add_to_collection(GraphKeys.UPDATE_OPS, upd_var.op)
 
 
-class layers:  # noqa: N801  (the tf.layers namespace)
+class layers(metaclass=Refusing):  # noqa: N801  (the tf.layers namespace)
+    _tf_prefix = "layers."
     dense = staticmethod(dense)
     conv2d = staticmethod(conv2d)
     max_pooling2d = staticmethod(max_pooling2d)

@@ -53,7 +53,8 @@ def graph_op(op_type, inputs, outputs, name=None, /, **attrs):
 def placeholder(dtype, shape=None, name=None):
     """A value that must be fed to Session.run; None dimensions accept any size."""
     dtype = as_dtype(dtype)
-    shape = None if shape is None else tuple(shape)
+    # TF takes a bare int as a 1-D shape: shape=(batch_size) in fully_connected_feed.py is [batch_size]
+    shape = None if shape is None else (int(shape),) if isinstance(shape, numbers.Integral) else tuple(shape)
     return graph_op("Placeholder", [], [(dtype, shape)], name or "Placeholder",
                     dtype=dtype, shape=shape).outputs[0]
 
@@ -68,7 +69,20 @@ def placeholder_with_default(input, shape, name=None):  # noqa: A002
                     name or "PlaceholderWithDefault").outputs[0]
 
 
+def _bytes(value):
+    """Python/NumPy text as TF's string values: bytes in an object array (a str is UTF-8 encoded)."""
+    enc = np.vectorize(lambda v: v.encode() if isinstance(v, str) else bytes(v), otypes=[object])
+    return enc(np.array(value, dtype=object))
+
+
 def constant(value, dtype=None, shape=None, name="Const"):
+    if isinstance(value, (str, bytes)) or (isinstance(value, (list, tuple, np.ndarray)) and
+                                            np.asarray(value).dtype.kind in "SU"):
+        arr = _bytes(value)
+        if shape is not None:
+            arr = np.broadcast_to(arr, tuple(shape)).copy()
+        arr.flags.writeable = False
+        return graph_op("Const", [], [(as_dtype(object), arr.shape)], name, value=arr).outputs[0]
     if dtype is None and isinstance(value, float):
         dtype = float32   # TF infers float32 for Python floats
     elif dtype is None and isinstance(value, bool):
@@ -126,12 +140,30 @@ def _random(op_type, shape, dtype, seed, name, **attrs):
                     dtype=as_dtype(dtype), seed=(g.seed, op_seed), **attrs).outputs[0]
 
 
+def _random_scaled(op_type, shape, mean, stddev, dtype, seed, name):
+    """TF's composition: mean + stddev * draw. Number parameters go into the draw; a tensor one (or a
+    run-time shape, e.g. tf.shape(z_std) in a VAE) makes the draw standard and scales it in the graph."""
+    if not isinstance(shape, Tensor) and not isinstance(mean, Tensor) and not isinstance(stddev, Tensor):
+        return _random(op_type, shape, dtype, seed, name, mean=mean, stddev=stddev)
+    with get_default_graph().name_scope(name):
+        if isinstance(shape, Tensor):
+            g = get_default_graph()
+            op_seed = seed if seed is not None else (g._version if g.seed is not None else None)
+            n = shape.shape.dims[0] if shape.shape.dims else None
+            z = graph_op(op_type + "Dynamic", [shape], [(as_dtype(dtype), None if n is None else (None,) * n)],
+                         op_type, dtype=as_dtype(dtype), seed=(g.seed, op_seed), mean=0.0,
+                         stddev=1.0).outputs[0]
+        else:
+            z = _random(op_type, shape, dtype, seed, op_type, mean=0.0, stddev=1.0)
+        return add(multiply(z, convert_to_tensor(stddev, dtype=dtype)), convert_to_tensor(mean, dtype=dtype))
+
+
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name="random_normal"):
-    return _random("RandomStandardNormal", shape, dtype, seed, name, mean=mean, stddev=stddev)
+    return _random_scaled("RandomStandardNormal", shape, mean, stddev, dtype, seed, name)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name="truncated_normal"):
-    return _random("TruncatedNormal", shape, dtype, seed, name, mean=mean, stddev=stddev)
+    return _random_scaled("TruncatedNormal", shape, mean, stddev, dtype, seed, name)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=float32, seed=None, name="random_uniform"):
@@ -208,21 +240,68 @@ def _axis(axis):
     return tuple(axis) if isinstance(axis, (list, tuple)) else axis
 
 
-def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
-    return kernel_op("Sum", K.sum, [convert_to_tensor(input_tensor)], name, axis=_axis(axis),
-                     keepdims=bool(keepdims))
+def _reduce_args(axis, keepdims, reduction_indices, keep_dims):
+    """TF1's deprecated spellings (reduction_indices=, keep_dims=), which the early tutorials use."""
+    if reduction_indices is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'axis' and 'reduction_indices'.")
+        axis = reduction_indices
+    if keep_dims is not None:
+        keepdims = keep_dims
+    return _axis(axis), bool(keepdims)
 
 
-def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    return kernel_op("Mean", K.mean, [convert_to_tensor(input_tensor)], name, axis=_axis(axis),
-                     keepdims=bool(keepdims))
+def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    axis, keepdims = _reduce_args(axis, keepdims, reduction_indices, keep_dims)
+    return kernel_op("Sum", K.sum, [convert_to_tensor(input_tensor)], name, axis=axis, keepdims=keepdims)
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    axis, keepdims = _reduce_args(axis, keepdims, reduction_indices, keep_dims)
+    return kernel_op("Mean", K.mean, [convert_to_tensor(input_tensor)], name, axis=axis, keepdims=keepdims)
 
 
 # ---------------------------------------------------------------- shapes
 
+def constant_value(tensor):
+    """The value of `tensor` when the graph fixes it (tf.contrib.util.constant_value): a Const, the Shape of
+    a tensor whose dimensions are all known, a slice, cast or identity of one; else None."""
+    if not isinstance(tensor, Tensor):
+        return np.asarray(tensor)
+    op = tensor.op
+    if op.type == "Const":
+        return op.attrs["value"]
+    if op.type == "Shape":
+        dims = op.inputs[0].shape.dims
+        return None if dims is None or None in dims else np.array(dims, op.attrs["dtype"].np)
+    if op.type in ("StridedSlice", "Cast", "Identity"):
+        v = constant_value(op.inputs[0])
+        if v is None:
+            return None
+        return np.asarray(v[op.attrs["index"]]) if op.type == "StridedSlice" else \
+            v.astype(op.attrs["dtype"].np) if op.type == "Cast" else v
+    return None
+
+
 def reshape(tensor, shape, name=None):
-    return kernel_op("Reshape", K.reshape, [convert_to_tensor(tensor)], name,
-                     shape=tuple(int(s) for s in shape))
+    """Static when the graph fixes the target shape (ints, or tensors constant_value folds: the common
+    tf.shape(x) of a fully known x); else a Reshape whose shape tensor is read at run time, as TF's."""
+    x = convert_to_tensor(tensor)
+    parts = [shape] if isinstance(shape, Tensor) else list(shape)
+    values = [constant_value(p) if isinstance(p, Tensor) else p for p in parts]
+    if all(v is not None for v in values):
+        static = [int(d) for v in values for d in np.ravel(v)]
+        return kernel_op("Reshape", K.reshape, [x], name, shape=tuple(static))
+    if isinstance(shape, Tensor):
+        if shape.shape.dims is not None and len(shape.shape.dims) != 1:
+            raise ValueError(f"Shape must be rank 1 but is rank {len(shape.shape.dims)} for '{x.op.name}/Reshape' "
+                             f"(op: 'Reshape') with input shapes: {x.shape}, {shape.shape}.")
+        target = cast(shape, int32)
+    else:   # a list mixing ints and scalar tensors: one shape vector, as TF packs it
+        target = stack([cast(p, int32) if isinstance(p, Tensor) else constant(int(p), int32) for p in parts])
+    n = target.shape.dims[0] if target.shape.dims else None
+    return graph_op("Reshape", [x, target], [(x.dtype, None if n is None else (None,) * n)], name,
+                    dynamic=True).outputs[0]
 
 
 def transpose(a, perm=None, name="transpose"):
@@ -459,12 +538,11 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1, dtype=float32,
 
 
 def _reduce_extreme(op_type, fn):
-    def op(input_tensor, axis=None, keepdims=False, name=None, keep_dims=None):
+    def op(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
         x = convert_to_tensor(input_tensor)
-        keepdims = bool(keep_dims if keep_dims is not None else keepdims)
-        shape = None if x.shape.dims is None else K.sum.infer(x.shape.dims, axis=_axis(axis),
-                                                              keepdims=keepdims)
-        return graph_op(op_type, [x], [(x.dtype, shape)], name or op_type, fn=fn, axis=_axis(axis),
+        axis, keepdims = _reduce_args(axis, keepdims, reduction_indices, keep_dims)
+        shape = None if x.shape.dims is None else K.sum.infer(x.shape.dims, axis=axis, keepdims=keepdims)
+        return graph_op(op_type, [x], [(x.dtype, shape)], name or op_type, fn=fn, axis=axis,
                         keepdims=keepdims).outputs[0]
     op.__name__ = f"reduce_{fn}"
     op.__doc__ = f"{fn} over `axis`; the gradient goes to the extreme entries, shared among ties (as TF)."
@@ -530,3 +608,91 @@ def unstack(value, num=None, axis=0, name="unstack"):
     with get_default_graph().name_scope(name):
         parts = split(value, n, axis=axis) if n > 1 else [value]
         return [squeeze(p, axis=axis) for p in parts]
+
+
+# ---------------------------------------------------------------- more of TF's math and array ops
+
+def to_float(x, name="ToFloat"):
+    return cast(x, float32, name=name)
+
+
+def to_double(x, name="ToDouble"):
+    return cast(x, "float64", name=name)
+
+
+def to_int32(x, name="ToInt32"):
+    return cast(x, int32, name=name)
+
+
+def to_int64(x, name="ToInt64"):
+    return cast(x, int64, name=name)
+
+
+def squared_difference(x, y, name=None):
+    """(x - y) ** 2 elementwise."""
+    with get_default_graph().name_scope(name or "SquaredDifference"):
+        return square(subtract(x, y))
+
+
+def log1p(x, name=None):
+    x = convert_to_tensor(x)
+    return log(add(x, 1.0), name=name)
+
+
+def sign(x, name=None):
+    return kernel_op("Sign", K.sign, [convert_to_tensor(x)], name)
+
+
+def tile(input, multiples, name=None):  # noqa: A002
+    return kernel_op("Tile", K.tile, [convert_to_tensor(input)], name, reps=tuple(int(m) for m in multiples))
+
+
+def gather(params, indices, validate_indices=None, name=None, axis=0):
+    """Whole slices of `params` along `axis` at `indices` (the shared `take` kernel; an index out of range
+    is an error, as on TF's CPU)."""
+    params, ids = convert_to_tensor(params), convert_to_tensor(indices)
+    if not ids.dtype.is_integer:
+        raise TypeError(f"gather: indices must be int32 or int64, got {ids.dtype.name} ({ids.name})")
+    return kernel_op("GatherV2", K.take, [params, ids], name, axis=int(axis))
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001  (TF's name)
+    """[start, limit) by delta; the bounds may be run-time scalars (tf.range(0, tf.shape(x)[0]))."""
+    if limit is None:
+        start, limit = 0, start
+    args = [start, limit, delta]
+    if dtype is None:
+        floats = any(isinstance(a, float) or (isinstance(a, Tensor) and a.dtype.is_floating) for a in args)
+        dtype = next((a.dtype for a in args if isinstance(a, Tensor)), float32 if floats else int32)
+    dtype = as_dtype(dtype)
+    ts = [convert_to_tensor(a, dtype=dtype) for a in args]
+    if all(not isinstance(a, Tensor) for a in args):
+        n = len(np.arange(start, limit, delta))
+    else:
+        n = None
+    return graph_op("Range", ts, [(dtype, (n,))], name, dtype=dtype).outputs[0]
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    """Product over `axis` (no gradient here: use exp(reduce_sum(log(x))) for positive x)."""
+    x = convert_to_tensor(input_tensor)
+    axis, keepdims = _reduce_args(axis, keepdims, reduction_indices, keep_dims)
+    shape = None if x.shape.dims is None else K.sum.infer(x.shape.dims, axis=axis, keepdims=keepdims)
+    return graph_op("Prod", [x], [(x.dtype, shape)], name or "Prod", fn="prod", axis=axis,
+                    keepdims=keepdims).outputs[0]
+
+
+def _reduce_bool(op_type, fn):
+    def op(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+        x = convert_to_tensor(input_tensor)
+        axis, keepdims = _reduce_args(axis, keepdims, reduction_indices, keep_dims)
+        shape = None if x.shape.dims is None else K.sum.infer(x.shape.dims, axis=axis, keepdims=keepdims)
+        return graph_op(op_type, [x], [(bool_, shape)], name or op_type, fn=fn, axis=axis,
+                        keepdims=keepdims).outputs[0]
+    op.__name__ = f"reduce_{fn}"
+    op.__doc__ = f"Logical {fn} over `axis` (no gradient)."
+    return op
+
+
+reduce_any = _reduce_bool("Any", "any")
+reduce_all = _reduce_bool("All", "all")

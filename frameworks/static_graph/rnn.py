@@ -13,6 +13,7 @@ import numpy as np
 
 from frameworks import kernels as K
 from . import ops
+from .unsupported import Refusing
 from .graph import Tensor, get_default_graph
 from .variable_scope import constant_initializer, get_variable, variable_scope, zeros_initializer
 
@@ -315,7 +316,50 @@ def _fused_lstm(cell, x, initial_state, dtype, time_major, scope):
     return outputs, LSTMStateTuple(c_t, h_t)
 
 
-class rnn_cell:  # noqa: N801  (the tf.nn.rnn_cell namespace)
+def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None, initial_state_bw=None,
+                             dtype=None, sequence_length=None, scope=None):
+    """A forward and a backward static_rnn (scopes bidirectional_rnn/fw, /bw), outputs concatenated per
+    step: (outputs, output_state_fw, output_state_bw), as TF returns them."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError("inputs must be a non-empty sequence (a list of tensors, e.g. tf.unstack(x, axis=1))")
+    if sequence_length is not None:
+        raise NotImplementedError("static_bidirectional_rnn: sequence_length (a per-example reversal) is not "
+                                  "supported here; pad the sequences to one length or use "
+                                  "tf.nn.bidirectional_dynamic_rnn without sequence_length")
+    with variable_scope(scope or "bidirectional_rnn"):
+        with variable_scope("fw") as fw_scope:
+            out_fw, state_fw = static_rnn(cell_fw, inputs, initial_state_fw, dtype, scope=fw_scope)
+        with variable_scope("bw") as bw_scope:
+            tmp, state_bw = static_rnn(cell_bw, list(reversed(inputs)), initial_state_bw, dtype, scope=bw_scope)
+    outputs = [ops.concat([f, b], 1) for f, b in zip(out_fw, reversed(tmp))]
+    return outputs, state_fw, state_bw
+
+
+def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None, initial_state_fw=None,
+                              initial_state_bw=None, dtype=None, parallel_iterations=None, swap_memory=False,
+                              time_major=False, scope=None):
+    """((output_fw, output_bw), (output_state_fw, output_state_bw)): dynamic_rnn forward, and over the
+    time-reversed inputs (reversed back) for the backward cell, as TF does."""
+    if sequence_length is not None:
+        raise NotImplementedError("bidirectional_dynamic_rnn: sequence_length (tf.reverse_sequence) is not "
+                                  "supported here; pad the sequences to one length and leave it out")
+    x = ops.convert_to_tensor(inputs)
+    t_axis = 0 if time_major else 1
+
+    def reverse(t):
+        return ops.stack(list(reversed(ops.unstack(t, axis=t_axis))), axis=t_axis)
+    with variable_scope(scope or "bidirectional_rnn"):
+        with variable_scope("fw") as fw_scope:
+            out_fw, state_fw = dynamic_rnn(cell_fw, x, initial_state=initial_state_fw, dtype=dtype,
+                                           time_major=time_major, scope=fw_scope)
+        with variable_scope("bw") as bw_scope:
+            tmp, state_bw = dynamic_rnn(cell_bw, reverse(x), initial_state=initial_state_bw, dtype=dtype,
+                                        time_major=time_major, scope=bw_scope)
+    return (out_fw, reverse(tmp)), (state_fw, state_bw)
+
+
+class rnn_cell(metaclass=Refusing):  # noqa: N801  (the tf.nn.rnn_cell namespace)
+    _tf_prefix = "nn.rnn_cell."
     RNNCell = RNNCell
     BasicRNNCell = BasicRNNCell
     BasicLSTMCell = BasicLSTMCell

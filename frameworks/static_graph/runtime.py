@@ -45,7 +45,8 @@ class VariableStore:
 
 @register_runner("Const")
 def _const(op, sess):
-    value = sess.xp.asarray(op.attrs["value"])
+    value = op.attrs["value"]
+    value = value if value.dtype == object else sess.xp.asarray(value)   # strings stay on the host
     return lambda: (value,)
 
 
@@ -129,21 +130,43 @@ def _normal(op, sess):
 @register_runner("TruncatedNormal")
 def _truncated(op, sess):
     mean, std = op.attrs["mean"], op.attrs["stddev"]
+    return _draws(op, sess, lambda rs, s: mean + std * _truncated_draw(rs, s))
 
-    def draw(rs, s):
-        x = rs.standard_normal(s)
+
+def _truncated_draw(rs, s):
+    x = rs.standard_normal(s)
+    bad = np.abs(x) > 2
+    while bad.any():   # TF redraws values beyond two standard deviations
+        x[bad] = rs.standard_normal(int(bad.sum()))
         bad = np.abs(x) > 2
-        while bad.any():   # TF redraws values beyond two standard deviations
-            x[bad] = rs.standard_normal(int(bad.sum()))
-            bad = np.abs(x) > 2
-        return mean + std * x
-    return _draws(op, sess, draw)
+    return x
 
 
 @register_runner("RandomUniform")
 def _uniform(op, sess):
     lo, hi = op.attrs["minval"], op.attrs["maxval"]
     return _draws(op, sess, lambda rs, s: rs.uniform(lo, hi, s))
+
+
+def _dynamic(op, sess, draw):
+    rs, dtype, xp = np.random.RandomState(_seed(op)), op.attrs["dtype"].np, sess.xp
+    return lambda shape: (xp.asarray(draw(rs, tuple(int(d) for d in shape)).astype(dtype)),)
+
+
+@register_runner("RandomStandardNormalDynamic")
+def _normal_dynamic(op, sess):
+    return _dynamic(op, sess, lambda rs, s: rs.standard_normal(s))
+
+
+@register_runner("TruncatedNormalDynamic")
+def _truncated_dynamic(op, sess):
+    return _dynamic(op, sess, _truncated_draw)
+
+
+@register_runner("Range")
+def _range(op, sess):
+    xp, dtype = sess.xp, op.attrs["dtype"].np
+    return lambda start, limit, delta: (xp.arange(start, limit, delta, dtype=dtype),)
 
 
 @register_runner("RandomUniformLike")
@@ -182,6 +205,18 @@ def _shape(op, sess):
     return lambda x: (xp.asarray(x.shape, dtype),)
 
 
+@register_runner("Reshape")   # the run-time-shaped one (a static Reshape is a kernel op)
+def _reshape(op, sess):
+    def run(x, shape):
+        try:
+            return (x.reshape(tuple(int(d) for d in shape)),)
+        except ValueError:
+            raise ValueError(f"Input to reshape is a tensor with {x.size} values, but the requested shape "
+                             f"{[int(d) for d in shape]} does not fit it, in '{op.name}' (op: 'Reshape')"
+                             ) from None
+    return run
+
+
 @register_runner("Pow")
 def _pow(op, sess):
     power = sess.xp.power
@@ -190,6 +225,9 @@ def _pow(op, sess):
 
 @register_runner("Max")
 @register_runner("Min")
+@register_runner("Prod")
+@register_runner("Any")
+@register_runner("All")
 def _extreme(op, sess):
     f, axis, keep = _xp_fn(op, sess), op.attrs["axis"], op.attrs["keepdims"]
     return lambda x: (f(x, axis=axis, keepdims=keep),)
@@ -198,3 +236,14 @@ def _extreme(op, sess):
 @register_runner("StopGradient")
 def _stop_gradient(op, sess):
     return lambda x: (x,)
+
+
+@register_runner("InTopKV2")
+def _in_top_k(op, sess):
+    xp, k = sess.xp, op.attrs["k"]
+
+    def run(pred, target):
+        # TF: a target is in the top k when fewer than k entries of its row are strictly larger
+        mine = xp.take_along_axis(pred, target.astype(np.int64)[:, None], axis=1)
+        return (((pred > mine).sum(axis=1) < k) & xp.isfinite(mine[:, 0]),)
+    return run

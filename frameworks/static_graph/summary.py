@@ -3,7 +3,9 @@ this engine writes the same information as text a person or a script can read: `
 `graph.dot` (the graph, as tf.train.write_graph) and `<logdir>/events.jsonl` (one JSON line per summary
 value: step, tag, value or histogram statistics)."""
 import json
+import logging
 import os
+import re
 import time
 
 import numpy as np
@@ -14,9 +16,20 @@ from .graph import GraphKeys, get_default_graph, string
 from .runtime import register_runner
 
 
+def _clean_tag(name):
+    """TF's rule: characters other than [-/\\w.] become '_' (a variable's name 'W1:0' is tagged 'W1_0')."""
+    clean = re.sub(r"[^-/\w\.]", "_", name).lstrip("/")
+    if clean != name:
+        logging.getLogger("tensorflow").info("Summary name %s is illegal; using %s instead.", name, clean)
+    return clean
+
+
 def _summary_op(op_type, inputs, name, collections, **attrs):
     g = get_default_graph()
+    name = _clean_tag(name)
     t = ops.graph_op(op_type, inputs, [(string, ())], name, **attrs).outputs[0]
+    if "tag" in attrs:   # TF tags a summary with its scoped, unique name: 'layer1/weights/summaries/mean'
+        t.op.attrs["tag"] = t.op.name
     for key in (collections if collections is not None else [GraphKeys.SUMMARIES]):
         g.add_to_collection(key, t)
     return t
@@ -30,6 +43,13 @@ def scalar(name, tensor, collections=None, family=None):
 def histogram(name, values, collections=None, family=None):
     """A summary of a tensor's distribution (min, max, mean, std, count and 30 bucket counts)."""
     return _summary_op("HistogramSummary", [ops.convert_to_tensor(values)], name, collections, tag=name)
+
+
+def image(name, tensor, max_outputs=3, collections=None, family=None):
+    """A summary of up to `max_outputs` images of a (N, H, W, C) batch: their shape and value range here
+    (TensorBoard's PNG encodings are not written)."""
+    return _summary_op("ImageSummary", [ops.convert_to_tensor(tensor)], name, collections, tag=name,
+                       max_outputs=int(max_outputs))
 
 
 def merge(inputs, collections=None, name=None):
@@ -58,6 +78,19 @@ def _histogram(op, sess):
                      count=int(a.size), bucket_limits=edges[1:].tolist(), buckets=counts.tolist()) \
             if a.size else dict(count=0)
         return (np.asarray(json.dumps([{"tag": tag, "histo": stats}])),)
+    return run
+
+
+@register_runner("ImageSummary")
+def _image(op, sess):
+    tag, n = op.attrs["tag"], op.attrs["max_outputs"]
+
+    def run(v):
+        a = np.asarray(v.get() if hasattr(v, "get") else v)[:n]
+        stats = dict(shape=list(a.shape), min=float(a.min()), max=float(a.max())) if a.size else \
+            dict(shape=list(a.shape))
+        return (np.asarray(json.dumps([{"tag": f"{tag}/image" if n == 1 else f"{tag}/image/{i}", "image": stats}
+                                       for i in range(min(n, len(a)))])),)
     return run
 
 
@@ -94,6 +127,13 @@ class FileWriter:
         for v in values:
             v = dict(v, step=None if global_step is None else int(global_step), wall_time=time.time())
             self._events.write(json.dumps(v) + "\n")
+
+    def add_run_metadata(self, run_metadata, tag, global_step=None):
+        """One line with the run's per-step timings (RunMetadata.step_stats) under `tag`."""
+        stats = getattr(run_metadata, "step_stats", None)
+        v = dict(tag=tag, step_stats=[list(x) for x in stats or ()],
+                 step=None if global_step is None else int(global_step), wall_time=time.time())
+        self._events.write(json.dumps(v) + "\n")
 
     def flush(self):
         self._events.flush()

@@ -11,6 +11,7 @@ from .export import graph_def, to_dot
 from .gradients import gradients
 from .graph import Graph, GraphKeys, float32, get_default_graph, int64
 from .runtime import register_runner
+from .unsupported import missing
 from .unsupported import (ClusterSpec, Server, batch, input_producer, replica_device_setter,  # noqa: F401
                           shuffle_batch, slice_input_producer, start_queue_runners, string_input_producer)
 from .variables import Variable, global_variables, trainable_variables
@@ -459,9 +460,16 @@ def write_graph(graph_or_graph_def, logdir, name, as_text=True):
 
 
 def get_global_step(graph=None):
-    """The graph's global step variable (collection GLOBAL_STEP), or None."""
-    found = (graph or get_default_graph()).get_collection(GraphKeys.GLOBAL_STEP)
-    return found[0] if found else None
+    """The graph's global step variable: collection GLOBAL_STEP, else (as TF) an integer variable named
+    'global_step' (tf.Variable(0, name='global_step', trainable=False) in mnist.py), else None."""
+    g = graph or get_default_graph()
+    found = g.get_collection(GraphKeys.GLOBAL_STEP)
+    if found:
+        return found[0]
+    named = [v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES) if v.op.name == "global_step"]
+    if named and not named[0].dtype.is_integer:
+        raise TypeError(f"Existing \"global_step\" does not have integer type: {named[0].dtype}")
+    return named[0] if named else None
 
 
 def create_global_step(graph=None):
@@ -481,3 +489,6 @@ def get_or_create_global_step(graph=None):
 
 def global_step(sess, global_step_tensor):
     return int(sess.run(global_step_tensor))
+
+
+__getattr__ = missing("train.")

@@ -67,3 +67,98 @@ def check_placement(op, spec, device, soft):
         f"process; available devices: /job:localhost/replica:0/task:0/device:{device.upper()}:0 (this "
         "engine runs every op on the session's one device, ConfigProto(device=...); pass "
         "allow_soft_placement=True to let it)")
+
+
+# ---------------------------------------------------------------- TF names this engine does not have
+
+_CONTROL = ("is not supported: this engine compiles a graph into one straight-line plan, without control "
+            "flow; ")
+MISSING = {
+    "cond": _CONTROL + "compute both branches and pick with tf.where(pred, a, b), or choose in Python",
+    "case": _CONTROL + "compute the branches and pick with tf.where, or choose in Python",
+    "while_loop": _CONTROL + "unroll the loop in Python (its length must be known when building)",
+    "map_fn": _CONTROL + "unroll in Python: tf.stack([fn(x) for x in tf.unstack(elems)])",
+    "scan": _CONTROL + "unroll in Python over tf.unstack(elems), carrying the accumulator",
+    "foldl": _CONTROL + "unroll in Python over tf.unstack(elems)",
+    "foldr": _CONTROL + "unroll in Python over reversed(tf.unstack(elems))",
+    "py_func": "is not supported (ops run compiled kernels only); run the NumPy code on a value fetched "
+               "with Session.run and feed the result back",
+    "py_function": "is not supported; run the Python code between Session.run calls",
+    "numpy_function": "is not supported; run the NumPy code between Session.run calls",
+    "Print": "is not supported; fetch the tensor with Session.run and print the value",
+    "print": "is not supported; fetch the tensor with Session.run and print the value",
+    "estimator": "(tf.estimator) is not supported; build the model_fn's graph on placeholders and train it "
+                 "with a Session loop",
+    "keras": "(tf.keras) is not part of this engine; use frameworks.keras (Keras 2 over this engine)",
+    "saved_model": "is not supported; save variables with tf.train.Saver",
+    "SparseTensor": "is not supported (no sparse tensors); feed dense arrays",
+    "sparse_placeholder": "is not supported (no sparse tensors); use tf.placeholder with dense arrays",
+    "image": "(tf.image) is not supported; preprocess images with NumPy before feeding them",
+    "TFRecordReader": "is not supported; load the arrays with NumPy and use tf.data.Dataset.from_tensor_slices",
+    "python_io": "(TFRecord files) is not supported; store arrays as .npy/.npz and use tf.data",
+    "decode_raw": "is not supported; decode with NumPy (np.frombuffer) before feeding",
+    "parse_single_example": "is not supported; parse records in Python and feed the arrays",
+    "distributions": "is not supported; write the density or the sampling with tf ops "
+                     "(e.g. mean + stddev * tf.random_normal(tf.shape(mean)))",
+    "Session.partial_run": "is not supported",
+    "boolean_mask": "is not supported (its output size depends on the data); multiply by "
+                    "tf.cast(mask, dtype) or select with tf.where",
+    "dynamic_partition": "is not supported (data-dependent shapes); use tf.where or masks",
+    "unique": "is not supported (data-dependent shapes); use np.unique on a fetched value",
+    "nn.conv2d_transpose": "is not supported by the shared kernels; upsample with tf.image-free ops "
+                           "(tf.reshape/tf.tile) and tf.nn.conv2d, or use the dynamic_tape engine",
+    "nn.lrn": "(local response normalization) is not supported by the shared kernels; use "
+              "tf.layers.batch_normalization or leave it out",
+    "nn.local_response_normalization": "is not supported by the shared kernels; use "
+                                       "tf.layers.batch_normalization or leave it out",
+    "nn.nce_loss": "is not supported; use tf.nn.sparse_softmax_cross_entropy_with_logits over the vocabulary",
+    "nn.sampled_softmax_loss": "is not supported; use tf.nn.sparse_softmax_cross_entropy_with_logits over "
+                               "the vocabulary",
+    "nn.depthwise_conv2d": "is not supported by the shared kernels; use tf.nn.conv2d",
+    "nn.separable_conv2d": "is not supported by the shared kernels; use tf.nn.conv2d",
+    "nn.atrous_conv2d": "(dilated convolution) is not supported by the shared kernels; use tf.nn.conv2d",
+    "nn.conv1d": "is not supported; reshape to (N, 1, W, C) and use tf.nn.conv2d with a (1, k) filter",
+    "contrib": "is not supported except tf.contrib.rnn (the cells, static_rnn, static_bidirectional_rnn) and "
+               "tf.contrib.layers.xavier_initializer; use the core tf.nn / tf.layers equivalents",
+    "train.MonitoredTrainingSession": "is not supported; use tf.Session with tf.train.Saver for checkpoints",
+    "train.Coordinator": "(threads and queue runners) is not supported; " + _QUEUES,
+    "train.SessionRunHook": "is not supported (no MonitoredSession); put the hook's work in the Session loop",
+    "train.import_meta_graph": "is not supported (graphs are rebuilt by the program); build the graph again "
+                               "and restore its variables with tf.train.Saver().restore",
+    "train.FtrlOptimizer": "is not supported by the shared optimizer kernels; use AdagradOptimizer, "
+                           "AdamOptimizer, RMSPropOptimizer or MomentumOptimizer",
+    "train.ProximalGradientDescentOptimizer": "is not supported; use GradientDescentOptimizer",
+    "train.ProximalAdagradOptimizer": "is not supported; use AdagradOptimizer",
+    "layers.conv2d_transpose": "is not supported by the shared kernels; use tf.layers.conv2d on an "
+                               "upsampled input, or the dynamic_tape engine",
+    "layers.conv1d": "is not supported; reshape to (N, 1, W, C) and use tf.layers.conv2d with a (1, k) kernel",
+    "layers.separable_conv2d": "is not supported by the shared kernels; use tf.layers.conv2d",
+    "layers.average_pooling1d": "is not supported; reshape to 4-D and use tf.layers.average_pooling2d",
+    "layers.max_pooling1d": "is not supported; reshape to 4-D and use tf.layers.max_pooling2d",
+    "nn.rnn_cell.DropoutWrapper": "is not supported; apply tf.nn.dropout to the cell's inputs and outputs",
+    "nn.rnn_cell.ResidualWrapper": "is not supported; add the input to the cell's output yourself",
+    "nn.rnn_cell.DeviceWrapper": "is not supported (one device)",
+}
+
+
+def missing(prefix):
+    """A module/namespace __getattr__: TF's names this engine lacks raise UnimplementedError saying what to
+    use instead; any other name is an AttributeError, as in TF."""
+    def __getattr__(name):
+        key = f"{prefix}{name}"
+        if key in MISSING or prefix.startswith("contrib."):   # every contrib name exists in TF 1.x
+            why = MISSING.get(key, MISSING["contrib"])
+            raise errors.UnimplementedError(None, None, f"tf.{key} {why}")
+        where = f"module 'tensorflow{'.' + prefix[:-1] if prefix else ''}'"
+        raise AttributeError(f"{where} has no attribute '{name}'")
+    return __getattr__
+
+
+class Refusing(type):
+    """Metaclass for the engine's namespace classes (tf.layers, tf.nn.rnn_cell, ...): a missing TF name
+    raises the same UnimplementedError as a module-level one."""
+
+    def __getattr__(cls, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return missing(cls._tf_prefix)(name)

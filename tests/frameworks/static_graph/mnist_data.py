@@ -9,7 +9,7 @@ class DataSet:
         self.num_examples = len(images)
         self._pos = 0
 
-    def next_batch(self, batch_size):
+    def next_batch(self, batch_size, fake_data=False, shuffle=True):
         if self._pos + batch_size > self.num_examples:
             self._pos = 0
         s = slice(self._pos, self._pos + batch_size)
@@ -18,11 +18,13 @@ class DataSet:
 
 
 class Datasets:
-    def __init__(self, train, test):
-        self.train, self.test = train, test
+    def __init__(self, train, validation, test):
+        self.train, self.validation, self.test = train, validation, test
 
 
-def read_data_sets(train_dir=None, one_hot=False, n_train=600, n_test=200, seed=0):
+def read_data_sets(train_dir=None, fake_data=False, one_hot=False, n_train=600, n_test=200, seed=0):
+    """input_data.read_data_sets's signature (train_dir, fake_data, one_hot, ...); the test set doubles as
+    the validation set."""
     """Images in [0, 1) (N, 784) whose class is the brightest of ten fixed pixel groups."""
     rs = np.random.RandomState(seed)
     groups = rs.permutation(784)[:700].reshape(10, 70)
@@ -34,4 +36,5 @@ def read_data_sets(train_dir=None, one_hot=False, n_train=600, n_test=200, seed=
             x[i, groups[c]] += 0.5
         labels = np.eye(10, dtype=np.float32)[y] if one_hot else y.astype(np.int64)
         return DataSet(x, labels)
-    return Datasets(make(n_train), make(n_test))
+    train, test = make(n_train), make(n_test)
+    return Datasets(train, test, test)
