@@ -1,7 +1,7 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
 from .base import Kernel, register, need, nbytes_of, shape_error
-from .index import as_indices
+from .index import as_indices, scatter_add_rows
 from .workspace import pool
 from .loss import REDUCTIONS, reduce_loss
 
@@ -263,6 +263,7 @@ class Embedding(Kernel):
     [0, num_embeddings) is an IndexError naming the id and the size (float ids, as MXNet passes, must be
     whole numbers)."""
     name = "embedding"
+    uses_pool = True    # backward's row sums (scatter_add_rows)
     saves_inputs = (1,)
     saves_output = False
 
@@ -277,7 +278,7 @@ class Embedding(Kernel):
         if not need(needs, 0):
             return None, None
         gw = xp.zeros(shape, dtype=gy.dtype)
-        xp.add.at(gw, ids.reshape(-1), gy.reshape(-1, shape[1]))
+        scatter_add_rows(xp, gw, ids.reshape(-1), gy.reshape(-1, shape[1]))
         return gw, None
 
     @staticmethod
