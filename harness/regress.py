@@ -19,17 +19,22 @@ from harness import machine
 
 # ------------------------------------------------------------------ the gate's defaults
 MIN_EFFECT = "10%"
-# rounds of every benchmark before only the undecided ones run: Mann-Whitney needs 4 rounds per version
-# before any p-value can be below 0.05 (4 vs 4, all apart: p = 0.029); the rounds after them go where a
-# slowdown is still possible
-MIN_ROUNDS = 4
+# rounds of every benchmark before only the undecided ones run. 3, not the 4 Mann-Whitney needs before any
+# p can be below 0.05 (4 vs 4, all apart: p = 0.029): a benchmark whose interval after 3 rounds lies wholly
+# below 1 + min effect cannot fail the gate whatever p it would reach, and its rounds are worth more to the
+# suspects (see plan_round); an undecided one goes on after its 3 rounds anyway
+MIN_ROUNDS = 3
 MAX_ROUNDS = 15
 ALPHA = 0.05
 CONFIDENCE = 0.95
 BOOTSTRAP = 2000
 WARMUP = 2              # warm-up steps of a benchmark's first run; later runs skip them if it showed none
-TARGET_S = 0.1          # timed seconds per run, for the first run of a benchmark, which fixes the iterations
-MIN_ITERS, MAX_ITERS = 3, 100     # a loaded machine stretches lstm-cells to 100+ ms a step: 3 then
+# timed seconds per run, for the first run of a benchmark, which fixes the iterations for every run of
+# both versions. A run's cost is mostly fixed (fork, build, first step, the tax pass's second build), and
+# the verdicts compare per-run medians over rounds: where steps are long (lstm-cells: 30-60 ms quiet,
+# 100+ ms loaded) 2 timed steps a run and more rounds beat 3 steps and fewer rounds
+TARGET_S = 0.05
+MIN_ITERS, MAX_ITERS = 2, 50
 TAX_ITERS = 5           # iterations of the style-tax pass in each run (at most as many as the timed ones)
 TIMEOUT_S = 300.0
 # The default selection: every engine on the workloads where its own code is the largest share of a step
@@ -135,7 +140,17 @@ def judge(a, b, min_effect, alpha=ALPHA, seed=0, p_adjusted=None):
 def adjust(pvalues):
     """Benjamini-Hochberg adjusted p-values, in the order given. A gate tests every benchmark and metric
     at once: at p < 0.05 each, unchanged code would flag one in twenty of them by chance; adjusted, the
-    chance that an unchanged tree flags anything stays near 5% however many benchmarks run."""
+    chance that an unchanged tree flags anything stays near 5% however many benchmarks run.
+
+    A benchmark's step and tax verdicts are strongly correlated (the tax is the step less the kernel time)
+    and both enter the adjustment, as two tests. BH keeps its false discovery rate under positive
+    dependence (PRDS, Benjamini & Yekutieli 2001: proven for one-sided tests; two-sided ones, as here, are
+    the usual approximation), so counting both is valid; grouping them as one family
+    per benchmark (a Simes p per benchmark, BH over benchmarks) would not need fewer rounds where it
+    matters: a slowdown that moves both verdicts passes at p <= alpha * 2/m over m verdicts, the same
+    p <= alpha * 1/(m/2) as one family among m/2; only a slowdown that moves one metric alone gains a
+    factor 2 in p, where one more round divides Mann-Whitney's smallest p by ~3.7 (2/3432 at 7 rounds,
+    2/12870 at 8). So the verdicts stay separate, each with its own q in the table."""
     n = len(pvalues)
     order = sorted(range(n), key=lambda i: pvalues[i])
     out, running = [0.0] * n, 1.0
@@ -246,6 +261,7 @@ class Bench:
     tax: Verdict = None
     tax_note: str = ""
     last_round_s: float = 0.0            # wall seconds its two runs took in the latest round
+    effects: dict = field(default_factory=dict, repr=False)   # metric -> (samples, effect()): judge_all's cache
 
     @property
     def name(self):
@@ -345,13 +361,15 @@ class ForkServer:
     the interpreter's and NumPy's start-up (~0.3 s of CPU, most of a small benchmark's run) off every run.
     The version's own code is imported only in the forked run, as in a new interpreter."""
 
-    def __init__(self, root, version):
+    def __init__(self, root, version, preload=()):
         self.root, self.version, self.proc = root, version, None
+        self.preload = list(preload)        # (workload, engine) pairs whose modules the server imports
         self.running = None                 # the pid of the run in flight (killed if the gate is stopped)
 
     def _start(self, timeout):
         """Starts the server; None once it is ready, else why not (then it is gone)."""
-        self.proc = subprocess.Popen([sys.executable, str(CHILD), "--serve"], cwd=self.root,
+        self.proc = subprocess.Popen([sys.executable, str(CHILD), "--serve", json.dumps(self.preload)],
+                                     cwd=self.root,
                                      env=child_env(self.root, self.version), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, bufsize=0)
         self.pending = b""
@@ -447,17 +465,21 @@ class Launcher:
     """How each version's runs start: "fork" (default, where os.fork exists) through one ForkServer per
     version, "spawn" a new interpreter per run (run_once)."""
 
-    def __init__(self, roots, method="fork"):
+    def __init__(self, roots, method="fork", preload=()):
         if method not in ("fork", "spawn"):
             raise usage(f"--launch {method!r}: expected fork or spawn")
         self.roots = roots
-        self.servers = ({v: ForkServer(r, v) for v, r in roots.items()}
+        self.servers = ({v: ForkServer(r, v, preload) for v, r in roots.items()}
                         if method == "fork" and hasattr(os, "fork") else None)
 
     def __call__(self, bench, version, opts):
+        t0 = time.monotonic()
         if self.servers is None:
-            return run_once(bench, self.roots[version], version, opts)
-        return self.servers[version](bench, opts)
+            result = run_once(bench, self.roots[version], version, opts)
+        else:
+            result = self.servers[version](bench, opts)
+        result["wall_s"] = time.monotonic() - t0      # the whole run as the gate saw it (the profile)
+        return result
 
     def close(self):
         for server in (self.servers or {}).values():
@@ -476,7 +498,8 @@ def record(bench, version, result, rnd):
             bench.warmup = result["warmup"] if any(bench.warmup_seen.values()) else 0
     bench.tax_note = bench.tax_note or result.get("tax_note", "")
     bench.runs[version].append(dict(round=rnd, **{k: result[k] for k in
-                                                  ("step_ms", "kernel_ms", "overhead_ms", "kernel_calls")
+                                                  ("step_ms", "kernel_ms", "overhead_ms", "kernel_calls",
+                                                   "wall_s", "phase_s")
                                                   if k in result}))
 
 
@@ -500,34 +523,102 @@ def samples(bench):
 
 def judge_all(benches, min_effect, seed=0, alpha=ALPHA):
     """Every benchmark's step and tax verdicts, called on p-values adjusted over all of them."""
-    measured = [(b, metric, effect(xa, xb, seed), len(xa)) for b in benches if not b.error
+    def effect_of(bench, metric, xa, xb):
+        # the bootstrap is most of a judgement's cost: only a benchmark that ran again is judged again
+        key = (tuple(xa), tuple(xb), seed)
+        if bench.effects.get(metric, (None,))[0] != key:
+            bench.effects[metric] = (key, effect(xa, xb, seed))
+        return bench.effects[metric][1]
+    measured = [(b, metric, effect_of(b, metric, xa, xb), len(xa)) for b in benches if not b.error
                 for metric, (xa, xb) in samples(b).items()]
     qs = adjust([m[2][3] for m in measured])
     for (bench, metric, (ratio, lo, hi, p), n), q in zip(measured, qs):
         setattr(bench, metric, Verdict(ratio, lo, hi, p, q, n, *call(ratio, lo, hi, q, min_effect, alpha)))
 
 
+def rounds_to_show(verdicts, alpha=ALPHA):
+    """The fewest rounds a side with which one verdict among `verdicts` can pass Benjamini-Hochberg alone:
+    Mann-Whitney's smallest two-sided p with n values a side, every B above every A, is 2 / C(2n, n), and
+    BH passes the lone smallest p when p * verdicts <= alpha. 50 verdicts: 7 (2/3432 = 0.00058)."""
+    from math import comb
+    n = 2
+    while 2 / comb(2 * n, n) * max(verdicts, 1) > alpha:
+        n += 1
+    return n
+
+
+def _open(bench):
+    return [v for v in (bench.step, bench.tax) if v is not None and not v.decided]
+
+
+def suspect(bench, min_effect):
+    """Whether an undecided verdict of `bench` already reads a slowdown of at least the minimum effect: the
+    benchmarks that may fail the gate, which get their rounds first."""
+    return not bench.decided and any(v.ratio >= 1 + min_effect for v in _open(bench))
+
+
 def priority(bench, min_effect):
-    """Sort key of an undecided benchmark for the rounds after the minimum: first those whose ratio of
-    medians already reaches the minimum effect, then by the smallest p-value of their undecided verdicts,
-    so that, when the time runs short, the rounds go to the slowdowns closest to being shown."""
-    open_ = [v for v in (bench.step, bench.tax) if v is not None and not v.decided]
-    return min(((v.ratio < 1 + min_effect, v.p) for v in open_), default=(True, 1.0))
+    """Sort key of the benchmarks still to run: suspects (see suspect) first, then by the smallest p of
+    their undecided verdicts and the highest interval low end, so that, when the time runs short, the
+    rounds go to the slowdowns closest to being shown. (A benchmark without verdicts yet goes last.)"""
+    open_ = _open(bench)
+    return (not suspect(bench, min_effect), min((v.p for v in open_), default=1.0),
+            -max((v.lo for v in open_), default=0.0))
+
+
+def done(bench):
+    """Rounds both versions of `bench` finished."""
+    return min(len(bench.runs["A"]), len(bench.runs["B"]))
+
+
+@dataclass
+class Plan:
+    """One round's benchmarks: the suspects first (each runs if its two runs end within the bound), then
+    the others, each only if its runs plus `reserve` (the suspects' later rounds) still end within it."""
+    suspects: list
+    others: list
+    reserve: float            # seconds kept for the suspects' rounds after this one, up to `target` each
+    target: int
+
+
+def plan_round(benches, rnd, min_rounds, min_effect, now, deadline, target):
+    """Which benchmarks run in round `rnd` (see Plan). Every benchmark has rounds until it has had
+    `min_rounds`; then only the undecided. In the first two rounds every one runs, whatever the bound
+    (2 rounds give each an interval); from round 3 on, the bound holds, and the suspects' rounds up to
+    `target` are kept free before any other benchmark's round, even a minimum one: a lone slowdown among
+    many verdicts needs ~7 rounds a side to pass the adjustment, and on a loaded machine the minimum rounds
+    of everything else would otherwise eat the time it needs."""
+    pool = [b for b in benches if not b.error and (done(b) < min_rounds or not b.decided)]
+    if rnd <= 2:
+        return Plan([], pool, 0.0, target)
+    suspects, others, end, reserve = [], [], now, 0.0
+    for b in sorted((b for b in pool if suspect(b, min_effect)), key=lambda b: priority(b, min_effect)):
+        if end + b.last_round_s + reserve <= deadline:
+            suspects.append(b)
+            end += b.last_round_s
+            reserve += b.last_round_s * max(0, target - done(b) - 1)
+    # then those short of their minimum rounds, then the undecided after it, each in priority order
+    for b in sorted((b for b in pool if not suspect(b, min_effect)),
+                    key=lambda b: (done(b) >= min_rounds, priority(b, min_effect))):
+        if end + b.last_round_s + reserve <= deadline:
+            others.append(b)
+            end += b.last_round_s
+    return Plan(suspects, others, reserve, target)
 
 
 def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_rounds=MAX_ROUNDS, seed=0,
             device="cpu", tax=True, target_s=TARGET_S, timeout=TIMEOUT_S, quiet=False, warmup=WARMUP, iters=0,
-            max_minutes=0, launch="fork", run=None, clock=time.monotonic):
-    """Run the benchmarks for both trees in alternation, round after round: every benchmark in the first
-    `min_rounds`, then only the undecided ones (a verdict that could still turn "slower", see call), until
-    none is left, `max_rounds` ran, or `max_minutes` would be passed. Each round runs its benchmarks in an
-    order shuffled with a seeded RNG, each one's A and B back to back in a random order, every run a fresh
-    process (`launch`, see Launcher; `run(bench, version, opts)` replaces it in tests). From round 3 on,
-    a benchmark runs only if its two runs, as long as its last two, still end within `max_minutes` (a
-    minimum round cut short by it ends the gate); after the minimum the undecided ones go in priority
-    order (see priority). The timed iterations per run are `iters`, else
-    what the first run of a benchmark picks for `target_s` seconds, then the same for every run of both
-    versions. Fills in the runs and verdicts of `benches`; returns why it stopped."""
+            max_minutes=0, launch="fork", run=None, clock=time.monotonic, profile=None):
+    """Run the benchmarks for both trees in alternation, round after round (see plan_round for which): every
+    benchmark until it has had `min_rounds`, then only the undecided ones (a verdict that could still turn
+    "slower", see call), until none is left, `max_rounds` ran, or nothing more fits in `max_minutes`. In a
+    round the suspects run first, then the others in an order shuffled with a seeded RNG, each one's A and
+    B back to back in a random order, every run a fresh process (`launch`, see Launcher; `run(bench,
+    version, opts)` replaces it in tests). A benchmark's two runs are taken to last as long as its last two
+    (the machine may have slowed), checked again before they start. The timed iterations per run are
+    `iters`, else what the first run of a benchmark picks for `target_s` seconds, then the same for every
+    run of both versions. Fills in the runs and verdicts of `benches` (and, given a dict `profile`, where
+    the time went); returns why it stopped."""
     if not 2 <= min_rounds <= max_rounds:
         raise usage(f"need 2 <= --min-rounds <= --max-rounds, got {min_rounds} and {max_rounds}")
     if max_minutes < 0:
@@ -535,62 +626,50 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
     opts = dict(device=device, tax=tax, target_s=target_s, timeout=timeout, warmup=warmup)
     for bench in benches:
         bench.iters = bench.iters or iters
-    launcher = None if run else Launcher({"A": root_a, "B": root_b}, launch)
+    launcher = None if run else Launcher({"A": root_a, "B": root_b}, launch,
+                                         preload=[(b.workload, b.engine) for b in benches])
     run = run or launcher
     rng = random.Random(seed)
     started = clock()
     deadline = started + 60 * max_minutes if max_minutes else float("inf")
+    target = min(max_rounds, rounds_to_show((2 if tax else 1) * len(benches)) + 1)
+    profile = {} if profile is None else profile
+    profile.update(runs_s=0.0, judge_s=0.0, runs=0, target_rounds=target)
     stopped = f"--max-rounds {max_rounds} reached"
     try:
         with _progress(quiet) as progress:
             bar = progress.add_task("", total=None, undecided="") if progress else None
             for rnd in range(1, max_rounds + 1):
-                active = [b for b in benches if not b.error and (rnd <= min_rounds or not b.decided)]
-                if not active:
-                    stopped = f"every verdict decided after {rnd - 1} rounds"
+                plan = plan_round(benches, rnd, min_rounds, min_effect, clock(), deadline, target)
+                if not plan.suspects and not plan.others:
+                    stopped = _why_stopped(benches, rnd, min_rounds, min_effect, max_minutes)
                     break
-                if rnd > min_rounds:
-                    active.sort(key=lambda b: priority(b, min_effect))
-                    fits, end = [], clock()
-                    for b in active:
-                        if end + b.last_round_s <= deadline:
-                            fits.append(b)
-                            end += b.last_round_s
-                    if not fits:
-                        stopped = (f"--max-minutes {max_minutes:g} reached with {len(active)} undecided after "
-                                   f"round {rnd - 1}")
-                        break
-                    active = fits
-                rng.shuffle(active)
+                rng.shuffle(plan.suspects)
+                rng.shuffle(plan.others)
                 if progress:
-                    progress.reset(bar, total=2 * len(active))
-                    progress.update(bar, undecided=_undecided_text(benches, rnd, min_rounds))
-                late = []
-                for bench in active:
-                    # from round 3 on (2 give every benchmark an interval), no benchmark's runs start if
-                    # they would end past the bound, as long as its last two (the machine may have slowed)
-                    if rnd > 2 and clock() + bench.last_round_s > deadline:
-                        late.append(bench)
+                    progress.reset(bar, total=2 * (len(plan.suspects) + len(plan.others)))
+                    progress.update(bar, undecided=_undecided_text(benches, rnd, min_effect))
+                for bench in plan.suspects + plan.others:
+                    # the bound again, with the time spent so far this round: the machine may have slowed
+                    keep = 0.0 if bench in plan.suspects else plan.reserve
+                    if rnd > 2 and clock() + bench.last_round_s + keep > deadline:
                         continue
                     order = list(VERSIONS) if rng.random() < 0.5 else list(reversed(VERSIONS))
                     t0 = clock()
                     for version in order:
                         if progress:
-                            progress.update(bar, description=f"round {rnd}/{max_rounds} "
-                                            f"({'every benchmark' if rnd <= min_rounds else 'undecided only'}):"
-                                            f" {bench.name} {version}")
+                            progress.update(bar, description=f"round {rnd}: {bench.name} {version}")
                         record(bench, version, run(bench, version, opts), rnd)
                         if progress:
                             progress.advance(bar)
                         if bench.error:
                             break
                     bench.last_round_s = clock() - t0
+                    profile["runs_s"] += bench.last_round_s
+                    profile["runs"] += 2
+                t0 = clock()
                 judge_all(benches, min_effect, seed)
-                if late and rnd <= min_rounds:
-                    stopped = (f"--max-minutes {max_minutes:g} reached in round {rnd}, before the minimum "
-                               f"{min_rounds} rounds of {len(late)} benchmarks: too loaded a machine for this "
-                               "selection in this time (fewer benchmarks, or a larger --max-minutes)")
-                    break
+                profile["judge_s"] += clock() - t0
             else:
                 if all(b.decided for b in benches):
                     stopped = f"every verdict decided after {max_rounds} rounds"
@@ -598,6 +677,23 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
         if launcher:
             launcher.close()
     return stopped
+
+
+def _why_stopped(benches, rnd, min_rounds, min_effect, max_minutes):
+    """The final line's reason when round `rnd` had nothing to run."""
+    left = [b for b in benches if not b.error and (done(b) < min_rounds or not b.decided)]
+    if not left:
+        return f"every verdict decided after {rnd - 1} rounds"
+    short = [b for b in left if done(b) < min_rounds]
+    suspects = [b for b in left if suspect(b, min_effect)]
+    why = f"--max-minutes {max_minutes:g} reached after round {rnd - 1} with {len(left)} undecided"
+    if suspects:
+        why += (f", {len(suspects)} of them reading a slowdown of {min_effect:.0%} or more but not significant "
+                f"(rounds: {', '.join(f'{b.name} {done(b)}' for b in suspects[:3])})")
+    if short:
+        why += (f"; {len(short)} had fewer than the minimum {min_rounds} rounds: too loaded a machine for "
+                "this selection in this time (fewer benchmarks, or a larger --max-minutes)")
+    return why
 
 
 def _progress(quiet):
@@ -609,12 +705,15 @@ def _progress(quiet):
                     TextColumn("{task.fields[undecided]}"), console=Console(stderr=True), transient=True)
 
 
-def _undecided_text(benches, rnd, min_rounds):
+def _undecided_text(benches, rnd, min_effect):
     if rnd == 1:
         return f"{len(benches)} benchmarks"
-    left = [b.name for b in benches if not b.error and not b.decided]
-    return (f"undecided {len(left)}/{len(benches)}: {', '.join(left[:4])}"
-            f"{f' (+{len(left) - 4})' if len(left) > 4 else ''}")
+    left = [b for b in benches if not b.error and not b.decided]
+    sus = [b.name for b in left if suspect(b, min_effect)]
+    text = f"undecided {len(left)}/{len(benches)}"
+    if sus:
+        text += f", reading slower: {', '.join(sus[:3])}{f' (+{len(sus) - 3})' if len(sus) > 3 else ''}"
+    return text
 
 
 # ------------------------------------------------------------------ the table and the verdict
@@ -706,9 +805,11 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
                   f"{len(benches)} benchmarks on {device}, {min_rounds}..{max_rounds} rounds, min effect "
                   f"{effect:.0%}, machine {machine.machine_id()}")
     started = time.monotonic()
+    profile = {"runs": 0, "runs_s": 0.0, "judge_s": 0.0}     # compare fills it in
     with _sigterm_unwinds(), checkout(sha, root) as tree_a:
+        profile["checkout_s"] = time.monotonic() - started
         stopped = compare(tree_a, root, benches, effect, min_rounds, max_rounds, seed, device, tax,
-                          timeout=timeout, quiet=quiet, max_minutes=max_minutes, launch=launch)
+                          timeout=timeout, quiet=quiet, max_minutes=max_minutes, launch=launch, profile=profile)
     title = f"A = {against} ({sha[:12]})   B = this tree ({b_commit})"
     console.print(table(benches, title, effect, tax))
     for why in skipped:
@@ -719,6 +820,10 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
     code = exit_code(benches)
     verdict = "FAILED: a significant slowdown of at least the minimum effect" if code else "no slowdown"
     took = time.monotonic() - started
+    profile["total_s"] = took
+    console.print(f"time: {took:.0f} s, of which {profile['runs']} runs {profile['runs_s']:.0f} s, verdicts "
+                  f"{profile['judge_s']:.0f} s, the rest (ref checkout, fork servers, table) "
+                  f"{took - profile['runs_s'] - profile['judge_s']:.0f} s")
     console.print(f"stylebench regress: {summary(benches)} in {took:.0f} s ({stopped}); {verdict}")
     if json_out:
         Path(json_out).write_text(json.dumps({
@@ -726,6 +831,7 @@ def gate(against="HEAD~1", engines=None, names=None, min_effect=MIN_EFFECT, min_
             "machine": machine.host_info(device),
             "min_effect": effect, "alpha": ALPHA, "min_rounds": min_rounds, "max_rounds": max_rounds,
             "seed": seed, "max_minutes": max_minutes, "launch": launch, "exit": code, "stopped": stopped,
+            "profile": profile,
             "benchmarks": [dict(engine=b.engine, workload=b.workload, size=b.size, iters=b.iters, runs=b.runs,
                                 error=b.error, error_in=b.error_in, tax_note=b.tax_note,
                                 step=asdict(b.step) if b.step else None, tax=asdict(b.tax) if b.tax else None)

@@ -6,9 +6,11 @@ versions, the engines, kernels and workloads it imports are the version's. It im
 `harness`, which may not exist, or differ, in the other version.
 
 `python harness/regress_child.py --serve` is the fork server of one version (asv's forkserver launch
-method): it imports NumPy, and the version's `workloads` registry and kernels, once, then forks a fresh
-process per run, so a run does not pay ~0.2 s of CPU for those imports. Each run builds its engine and
-imports the engine's own modules itself, in the forked process.
+method): it imports NumPy, the version's `workloads` registry and kernels, and the engine modules of the
+benchmarks it will run (`--serve PRELOAD_JSON`: [[workload, engine], ...]), once, then forks a fresh
+process per run, so a run does not pay for those imports (~0.2 s of CPU for NumPy, 0.1-0.17 s per
+engine at load 8). Each run builds its trainer in the forked process; a module's import is the same
+objects whether it happened in the server or in the run, and the step times only steps.
 """
 import json
 import math
@@ -27,6 +29,9 @@ CALIBRATION_CALLS = 2000
 
 class KernelTimer:
     """The kernel hook of the style-tax pass: calls and seconds inside kernels (nested calls counted once)."""
+    # engines name their call sites only for a hook that reads them (kernels.call_sites_wanted): this one
+    # does not, so the tax pass times the engine code a plain step runs, as /work/wt/cg/cg.sh does
+    reads_call_sites = False
 
     def __init__(self):
         self.depth = 0
@@ -86,6 +91,7 @@ def _median(values):
 
 
 def measure(task):
+    clock = time.perf_counter
     import workloads
     from frameworks import kernels
     device, size = task["device"], task["size"]
@@ -93,9 +99,12 @@ def measure(task):
     sync = (lambda: kernels.synchronize(xp)) if device == "gpu" else (lambda: None)
     w = workloads.get(task["workload"])
     batches = [w.batch(i, size) for i in range(BATCHES)]
+    engine_module = f"{w.spec.__name__.rpartition('.')[0]}.{task['engine'].partition(':')[0]}"
+    phases = {}                            # seconds of each part of the run (the gate's profile of its cost)
     out = {"status": "ok", "error": "",
            "workloads_from": os.path.dirname(os.path.abspath(workloads.__file__)),
-           "kernels_from": os.path.dirname(os.path.abspath(kernels.__file__))}
+           "kernels_from": os.path.dirname(os.path.abspath(kernels.__file__)),
+           "preloaded": engine_module in sys.modules, "phase_s": phases}
 
     def step(trainer, i):
         batch = batches[i % BATCHES]
@@ -107,19 +116,25 @@ def measure(task):
             raise FloatingPointError(f"non-finite loss {loss} at iteration {i}")
         return dt
 
+    t0 = clock()
     trainer = w.trainer(task["engine"], size, device)
     step(trainer, 0)                       # the first step builds caches and traces graphs: not timed
+    t1 = clock()
     warm = [step(trainer, 1 + i) for i in range(task["warmup"])]
+    t2 = clock()
     n = task.get("iters") or min(max(math.ceil(task["target_s"] / max(_median(warm or [1e-3]), 1e-7)),
                                      task["min_iters"]), task["max_iters"])
     start = 1 + task["warmup"]
     times = [step(trainer, start + i) for i in range(n)]
+    phases.update(build_and_first_step=t1 - t0, warmup=t2 - t1, timed=clock() - t2)
     # warm-up the samples do not show: no warm-up step slower than the slowest timed step
     out.update(iters=n, step_ms=1e3 * _median(times), warmup=task["warmup"],
                warmup_needed=bool(warm) and max(warm) > max(times))
     del trainer
     if task.get("tax_iters"):
+        t0 = clock()
         out.update(tax_pass(task, w, kernels, step, min(task["tax_iters"], n)))
+        phases["tax_pass"] = clock() - t0
     return out
 
 
@@ -168,16 +183,27 @@ def run(task, out_path):
         json.dump(result, f)
 
 
-def serve(requests=sys.stdin, replies=sys.stdout):
-    """"ready" once NumPy is imported; then one JSON line per run ({"task", "out", "err"}): fork, answer the
-    child's pid at once (the gate kills it on a timeout), then its wait status when it ends. The child's
-    stdout and stderr go to the "err" file."""
-    import numpy  # noqa: F401  (what every run imports first)
-    try:            # what every run of this version imports next; a version without them fails in its runs
-        import workloads  # noqa: F401
+def preload(pairs):
+    """Imports the version's `workloads`, kernels and the engine module of each (workload, engine) pair, as
+    far as it can: a version without one fails in its runs, which say why."""
+    try:
+        import workloads
         from frameworks import kernels  # noqa: F401
     except Exception:
-        pass
+        return
+    for name, engine in pairs:
+        try:
+            workloads.get(name).supports(engine)        # imports the engine's module for the workload
+        except Exception:
+            pass
+
+
+def serve(requests=sys.stdin, replies=sys.stdout, pairs=()):
+    """"ready" once NumPy and the engines of `pairs` are imported (preload); then one JSON line per run
+    ({"task", "out", "err"}): fork, answer the child's pid at once (the gate kills it on a timeout), then
+    its wait status when it ends. The child's stdout and stderr go to the "err" file."""
+    import numpy  # noqa: F401  (what every run imports first)
+    preload(pairs)
     replies.write("ready\n")
     replies.flush()
     for line in requests:
@@ -205,8 +231,8 @@ def serve(requests=sys.stdin, replies=sys.stdout):
 
 
 def main(argv):
-    if argv == ["--serve"]:
-        return serve()
+    if argv[:1] == ["--serve"]:
+        return serve(pairs=json.loads(argv[1]) if len(argv) > 1 else ())
     task_json, out_path = argv
     run(json.loads(task_json), out_path)
     return 0

@@ -17,7 +17,13 @@ class Context:
         # only reached before a GPU context's first use: CuPy is imported (or refused) then
         if name != "xp":
             raise AttributeError(name)
-        self.xp = kernels.get_xp(self.device_type)
+        try:
+            self.xp = kernels.get_xp(self.device_type)
+        except kernels.BackendError as e:
+            from .base import GPUUnavailableError
+            raise GPUUnavailableError(
+                f"{self!r} is not available (CUDA: no usable device: {e}); use mx.cpu(), or test "
+                "mx.context.num_gpus() > 0 before choosing mx.gpu()") from None
         return self.xp
 
     def __eq__(self, other):
@@ -51,6 +57,9 @@ def num_gpus():
 
 def current_context():
     return _CPU
+
+
+Context.default_ctx = _CPU
 
 
 def as_context(ctx):

@@ -72,7 +72,11 @@ class Xavier(Initializer):
     """Uniform in +-sqrt(magnitude / ((fan_in + fan_out) / 2)) (MXNet's defaults: 'avg', 3)."""
 
     def __init__(self, rnd_type="uniform", factor_type="avg", magnitude=3):
-        self.rnd_type, self.factor_type, self.magnitude = rnd_type, factor_type, magnitude
+        if rnd_type not in ("uniform", "gaussian"):
+            raise ValueError(f"Unknown random type {rnd_type!r}: Xavier's rnd_type is 'uniform' or 'gaussian'")
+        if factor_type not in ("avg", "in", "out"):
+            raise ValueError(f"Incorrect factor type {factor_type!r}: Xavier's factor_type is 'avg', 'in' or 'out'")
+        self.rnd_type, self.factor_type, self.magnitude = rnd_type, factor_type, float(magnitude)
 
     def _init_weight(self, name, arr):
         shape = arr.shape
@@ -88,14 +92,56 @@ class Xavier(Initializer):
             arr[...] = _random.rs.normal(0, scale, shape)
 
 
+class MSRAPrelu(Xavier):
+    """He et al.'s initialization for (P)ReLU nets: Xavier 'gaussian' with magnitude 2 / (1 + slope^2)."""
+
+    def __init__(self, factor_type="avg", slope=0.25):
+        super().__init__("gaussian", factor_type, 2.0 / (1 + slope ** 2))
+
+
+class Orthogonal(Initializer):
+    """An orthogonal matrix (SVD of a uniform or normal draw over (out, prod(rest))) times `scale`."""
+
+    def __init__(self, scale=1.414, rand_type="uniform"):
+        if rand_type not in ("uniform", "normal"):
+            raise ValueError(f"Orthogonal: rand_type is 'uniform' or 'normal', got {rand_type!r}")
+        self.scale, self.rand_type = scale, rand_type
+
+    def _init_weight(self, name, arr):
+        nout, nin = arr.shape[0], int(numpy.prod(arr.shape[1:]))
+        if self.rand_type == "uniform":
+            tmp = _random.rs.uniform(-1.0, 1.0, (nout, nin))
+        else:
+            tmp = _random.rs.normal(0.0, 1.0, (nout, nin))
+        u, _, v = numpy.linalg.svd(tmp, full_matrices=False)
+        arr[...] = self.scale * (u if u.shape == tmp.shape else v).reshape(arr.shape)
+
+
+class Mixed:
+    """Mixed(patterns, initializers): the initializer of the first regex pattern matching the name."""
+
+    def __init__(self, patterns, initializers):
+        import re
+        if len(patterns) != len(initializers):
+            raise ValueError("Mixed: patterns and initializers must have the same length")
+        self.map = list(zip([re.compile(p) for p in patterns], initializers))
+
+    def __call__(self, name, arr):
+        for pattern, init in self.map:
+            if pattern.match(str(name)):
+                return init(name, arr)
+        raise ValueError(f"Parameter name {name} did not match any pattern. Consider adding a \".*\" pattern "
+                         "at the and with default Initializer.")
+
+
 Zeros, Ones = Zero, One
 _BY_NAME = {"zeros": Zero, "zero": Zero, "ones": One, "one": One, "uniform": Uniform, "normal": Normal,
-            "xavier": Xavier}
+            "xavier": Xavier, "msraprelu": MSRAPrelu, "orthogonal": Orthogonal, "constant": Constant}
 
 
 def create(init):
     """An Initializer from an instance, a name ('zeros', 'xavier', ...) or None."""
-    if init is None or isinstance(init, Initializer):
+    if init is None or isinstance(init, (Initializer, Mixed)):
         return init
     if isinstance(init, str) and init.lower() in _BY_NAME:
         return _BY_NAME[init.lower()]()

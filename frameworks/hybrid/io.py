@@ -120,4 +120,70 @@ class NDArrayIter(DataIter):
         return max(0, self.cursor - len(self._order))
 
 
-__all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter"]
+def _read_idx(path, what):
+    """An idx file (MNIST's format: big-endian magic, dimensions, then uint8 data), plain or .gz."""
+    import gzip
+    import os
+    import struct
+    if not os.path.exists(path):
+        raise MXNetError(f"MNISTIter: {what} file {path} not found (nothing is downloaded here)")
+    with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as f:
+        magic = f.read(4)
+        if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] != 8:
+            raise MXNetError(f"MNISTIter: {path} is not an idx file of uint8 ({what})")
+        ndim = magic[3]
+        dims = struct.unpack(">" + "I" * ndim, f.read(4 * ndim))
+        data = numpy.frombuffer(f.read(), dtype=numpy.uint8)
+    if data.size != int(numpy.prod(dims)):
+        raise MXNetError(f"MNISTIter: {path} is truncated ({data.size} bytes for dimensions {dims})")
+    return data.reshape(dims)
+
+
+class MNISTIter(NDArrayIter):
+    """MNIST's idx files as batches: data (batch, 1, 28, 28), or (batch, 784) with flat=True, scaled to
+    [0, 1]; float32 labels; the last partial batch dropped; shuffle with `seed`."""
+
+    def __init__(self, image="./train-images-idx3-ubyte", label="./train-labels-idx1-ubyte", batch_size=128,
+                 shuffle=True, flat=False, seed=0, silent=False, num_parts=1, part_index=0, data_shape=None,
+                 input_shape=None, **kwargs):
+        images = _read_idx(image, "image").astype(numpy.float32) / 255.0
+        labels = _read_idx(label, "label").astype(numpy.float32)
+        if len(images) != len(labels):
+            raise MXNetError(f"MNISTIter: {len(images)} images but {len(labels)} labels")
+        if num_parts > 1:
+            n = len(images) // num_parts
+            images, labels = images[part_index * n:(part_index + 1) * n], labels[part_index * n:(part_index + 1) * n]
+        images = images.reshape(len(images), -1) if flat else images.reshape(len(images), 1, 28, 28)
+        if shuffle:   # MNISTIter shuffles once, with its own seed
+            order = numpy.random.RandomState(seed).permutation(len(images))
+            images, labels = images[order], labels[order]
+        super().__init__(images, labels, batch_size, shuffle=False, last_batch_handle="discard",
+                         label_name="softmax_label")
+
+
+class ResizeIter(DataIter):
+    """`data_iter` resized to `size` batches per epoch (restarting it when it runs out)."""
+
+    def __init__(self, data_iter, size, reset_internal=True):
+        super().__init__(data_iter.batch_size)
+        self.data_iter, self.size, self.reset_internal, self.cur = data_iter, size, reset_internal, 0
+        self.provide_data, self.provide_label = data_iter.provide_data, data_iter.provide_label
+
+    def reset(self):
+        self.cur = 0
+        if self.reset_internal:
+            self.data_iter.reset()
+
+    def next(self):
+        if self.cur == self.size:
+            raise StopIteration
+        try:
+            batch = next(self.data_iter)
+        except StopIteration:
+            self.data_iter.reset()
+            batch = next(self.data_iter)
+        self.cur += 1
+        return batch
+
+
+__all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter", "MNISTIter", "ResizeIter"]

@@ -187,7 +187,47 @@ class CompositeEvalMetric(EvalMetric):
         return names, values
 
 
-_BY_NAME = {"acc": Accuracy, "accuracy": Accuracy, "top_k_accuracy": TopKAccuracy, "mae": MAE, "mse": MSE,
+class F1(EvalMetric):
+    """Binary F1 of argmax(pred) against 0/1 labels: 'macro' averages each update's F1, 'micro' pools the
+    counts of every update (MXNet's two averages)."""
+
+    def __init__(self, name="f1", output_names=None, label_names=None, average="macro"):
+        if average not in ("macro", "micro"):
+            raise MXNetError(f"F1: average must be 'macro' or 'micro', got {average!r}")
+        self.average = average
+        super().__init__(name, output_names, label_names)
+
+    def reset(self):
+        super().reset()
+        self.tp = self.fp = self.fn = 0
+
+    @staticmethod
+    def _f1(tp, fp, fn):
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def update(self, labels, preds):
+        labels, preds = _as_list(labels), _as_list(preds)
+        check_label_shapes(labels, preds)
+        for label, pred in zip(labels, preds):
+            pred, label = _numpy(pred), _numpy(label).astype("int64").ravel()
+            if len(numpy.unique(label)) > 2:
+                raise MXNetError("F1 currently only supports binary classification.")
+            guess = pred.argmax(axis=1) if pred.ndim > 1 else (pred > 0.5).astype("int64")
+            tp = int(((guess == 1) & (label == 1)).sum())
+            fp = int(((guess == 1) & (label == 0)).sum())
+            fn = int(((guess == 0) & (label == 1)).sum())
+            if self.average == "macro":
+                self.sum_metric += self._f1(tp, fp, fn)
+                self.num_inst += 1
+            else:
+                self.tp, self.fp, self.fn = self.tp + tp, self.fp + fp, self.fn + fn
+                self.num_inst = 1
+                self.sum_metric = self._f1(self.tp, self.fp, self.fn)
+
+
+_BY_NAME = {"acc": Accuracy, "f1": F1, "accuracy": Accuracy, "top_k_accuracy": TopKAccuracy, "mae": MAE, "mse": MSE,
             "rmse": RMSE, "ce": CrossEntropy, "cross-entropy": CrossEntropy, "perplexity": Perplexity,
             "loss": Loss}
 

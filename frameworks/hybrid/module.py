@@ -7,6 +7,7 @@ from collections import namedtuple
 from . import initializer as init_mod
 from . import metric as metric_mod
 from . import ndarray as nd
+from . import kvstore as kvstore_mod
 from . import optimizer as opt
 from . import symbol as sym_mod
 from .base import MXNetError
@@ -155,6 +156,8 @@ class Module:
         if self.optimizer_initialized and not force_init:
             self.logger.warning("optimizer already initialized, ignoring...")
             return
+        if kvstore is not None:
+            kvstore_mod.create(kvstore)   # a distributed store is refused, naming the local ones
         params = dict(optimizer_params)
         params.setdefault("rescale_grad", 1.0 / self._data_shapes[0].shape[0])
         self._optimizer = opt.create(optimizer, **params) if isinstance(optimizer, str) else optimizer
@@ -196,6 +199,7 @@ class Module:
         if not self.optimizer_initialized:
             raise MXNetError("call init_optimizer before update")
         self._t += 1
+        self._optimizer.scheduled(self._t)
         xp = self._context.xp
         for w, g, state in self._updates:
             self._optimizer.update(xp, w._data, g._data, state, self._t)
@@ -218,6 +222,9 @@ class Module:
             sparse_row_id_fn=None):
         if num_epoch is None:
             raise MXNetError("please specify number of epochs")
+        if monitor is not None:
+            raise MXNetError("fit: monitor is not supported; read mod.get_outputs() or the executor's "
+                             "arg_dict/grad_dict in a batch_end_callback instead")
         self.bind(train_data.provide_data, train_data.provide_label, for_training=True,
                   force_rebind=force_rebind)
         self.init_params(initializer=initializer if initializer is not None else init_mod.Uniform(0.01),

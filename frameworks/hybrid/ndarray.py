@@ -1,4 +1,5 @@
 """nd: the imperative NDArray over xp (NumPy or CuPy) and the eager form of every op in ops.py."""
+import functools
 import sys
 import zipfile
 
@@ -9,7 +10,7 @@ from . import autograd
 from .autograd import invoke
 from .base import MXNetError
 from .context import Context, as_context, current_context, cpu
-from .ops import OPS
+from .ops import OPS, attrs_from_positions
 
 
 class NDArray:
@@ -316,6 +317,13 @@ class NDArray:
             raise ValueError("The truth value of an NDArray with multiple elements is ambiguous.")
         return bool(self._data.item())
 
+    def __getattr__(self, name):
+        # only reached when no attribute matched: the rest of MXNet's NDArray methods, x.op(*a) = nd.op(x, *a)
+        fn = _METHOD_OPS.get(name)
+        if fn is None:
+            raise AttributeError(f"'NDArray' object has no attribute '{name}'")
+        return functools.partial(fn, self)
+
 
 autograd._NDArray = NDArray
 
@@ -353,8 +361,17 @@ EAGER = _Eager()
 
 
 def _eager(name, fn):
+    n_inputs = len(fn.input_names) if fn.positional_attrs else 1 << 30
+
     def f(*args, **kwargs):
-        kwargs.pop("name", None)  # MXNet accepts name= everywhere; it names nothing here
+        if kwargs:
+            kwargs.pop("name", None)  # MXNet accepts name= everywhere; it names nothing here
+            out = kwargs.pop("out", None)
+            if out is not None:   # MXNet's out=: the result written into an existing array
+                out[:] = f(*args, **kwargs)
+                return out
+        if len(args) > n_inputs:
+            args, kwargs = attrs_from_positions(fn, args, kwargs)
         return fn(EAGER, *args, **kwargs)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = fn.__doc__
@@ -364,6 +381,8 @@ def _eager(name, fn):
 _module = sys.modules[__name__]
 for _name, _fn in OPS.items():
     setattr(_module, _name, _eager(_name, _fn))
+_METHOD_OPS = {n: getattr(_module, n) for n, f in OPS.items()
+               if n[0].islower() and (f.input_names or not f.positional_attrs)}
 
 
 # ---------------------------------------------------------------- creation

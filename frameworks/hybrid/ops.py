@@ -37,6 +37,11 @@ def op(fn=None, *, n_out=None, params=(), aux=(), shapes=None):
         f.signature = inspect.signature(f)
         f.input_names = [n for n, p in f.signature.parameters.items()
                          if n != "E" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        # MXNet's generated op functions take attributes positionally after the inputs (nd.one_hot(y, 10),
+        # nd.clip(x, 0, 1)); ops with a variable number of inputs (concat) take them by keyword only
+        varargs = any(p.kind is p.VAR_POSITIONAL for p in f.signature.parameters.values())
+        f.positional_attrs = () if varargs else tuple(
+            n for n, p in f.signature.parameters.items() if p.kind is p.KEYWORD_ONLY)
         return f
     return file(fn) if fn is not None else file
 
@@ -134,13 +139,31 @@ def Activation(E, data, *, act_type):
     return _ACTIVATIONS[act_type](E, data)
 
 
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
 @op
-def LeakyReLU(E, data, *, act_type="leaky", slope=0.25):
-    """act_type 'leaky': max(x, slope * x) for slope <= 1."""
-    if act_type != "leaky" or not 0 <= slope <= 1:
-        raise MXNetError(f"LeakyReLU: only act_type 'leaky' with 0 <= slope <= 1 is supported "
-                         f"(got {act_type!r}, slope {slope})")
-    return _k(E, K.leaky_relu, data, negative_slope=float(slope))
+def LeakyReLU(E, data, gamma=None, *, act_type="leaky", slope=0.25, lower_bound=0.125, upper_bound=0.334):
+    """act_type 'leaky' (max(x, slope * x), slope <= 1), 'prelu' (the learned `gamma`, broadcast over the
+    channel axis 1), 'elu' (slope is alpha) or 'selu'."""
+    if act_type == "leaky":
+        if not 0 <= slope <= 1:
+            raise MXNetError(f"LeakyReLU: act_type 'leaky' needs 0 <= slope <= 1 (got {slope})")
+        return _k(E, K.leaky_relu, data, negative_slope=float(slope))
+    if act_type == "prelu":
+        if gamma is None:
+            raise MXNetError("LeakyReLU: act_type 'prelu' needs the input gamma")
+        nd, ng = len(E.shape(data)), E.shape(gamma)
+        if nd > 2 and ng[0] != 1:   # per-channel slopes along axis 1
+            gamma = _k(E, K.reshape, gamma, shape=(1, ng[0]) + (1,) * (nd - 2))
+        pos = _k(E, K.relu, data)
+        return _k(E, K.add, pos, _k(E, K.mul, gamma, _k(E, K.sub, data, pos)))
+    if act_type == "elu":
+        return _k(E, K.elu, data, alpha=float(slope))
+    if act_type == "selu":
+        return _k(E, K.mul, _k(E, K.elu, data, alpha=_SELU_ALPHA), _SELU_SCALE)
+    raise MXNetError(f"LeakyReLU: act_type {act_type!r} is not supported; use 'leaky', 'prelu', 'elu' or "
+                     "'selu' ('gelu' and 'rrelu' have no shared kernel)")
 
 
 @op
@@ -688,6 +711,198 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
 OPS["Softmax"] = SoftmaxOutput
 
 
+# ---------------------------------------------------------------- more of MXNet's op set (composed)
+
+@op
+def swapaxes(E, data, *, dim1=0, dim2=0):
+    """data with axes dim1 and dim2 exchanged (MXNet's SwapAxis)."""
+    axes = list(range(len(E.shape(data))))
+    axes[dim1], axes[dim2] = axes[dim2], axes[dim1]
+    return _k(E, K.transpose, data, axes=tuple(axes))
+
+
+OPS["SwapAxis"] = swapaxes
+
+
+@op
+def flip(E, data, *, axis):
+    """data reversed along `axis` (an int or a tuple; MXNet's reverse)."""
+    index = [builtins.slice(None)] * len(E.shape(data))
+    for a in _tuple(axis, 1):
+        index[a] = builtins.slice(None, None, -1)
+    return _k(E, K.slice, data, index=tuple(index))
+
+
+OPS["reverse"] = flip
+
+
+@op
+def repeat(E, data, *, repeats, axis=None):
+    """Each element repeated `repeats` times along `axis` (None: of the flattened array)."""
+    if axis is None:
+        data, axis = _k(E, K.reshape, data, shape=(-1,)), 0
+    shape = E.shape(data)
+    ax = axis % len(shape)
+    # (.., n, ..) -> (.., n, 1, ..) -> broadcast to (.., n, r, ..) -> (.., n * r, ..)
+    x = _k(E, K.unsqueeze, data, axis=ax + 1)
+    x = _k(E, K.broadcast_to, x, shape=tuple(shape[:ax + 1]) + (repeats,) + tuple(shape[ax + 1:]))
+    return _k(E, K.reshape, x, shape=tuple(shape[:ax]) + (shape[ax] * repeats,) + tuple(shape[ax + 1:]))
+
+
+@op
+def batch_dot(E, lhs, rhs, *, transpose_a=False, transpose_b=False, forward_stype=None):
+    """(B, M, K) x (B, K, N) -> (B, M, N): the shared batched matmul."""
+    return E.call(K.matmul, (lhs, rhs), {"transpose_a": transpose_a, "transpose_b": transpose_b})
+
+
+@op
+def add_n(E, *args, num_args=None):
+    """The elementwise sum of any number of arrays (MXNet's ElementWiseSum)."""
+    out = args[0]
+    for a in args[1:]:
+        out = _k(E, K.add, out, a)
+    return out
+
+
+OPS["ElementWiseSum"] = add_n
+
+
+@op
+def broadcast_power(E, lhs, rhs):
+    """lhs ** rhs elementwise, as exp(rhs * log(lhs)) for positive lhs (no shared two-input pow kernel)."""
+    return _k(E, K.exp, _k(E, K.mul, rhs, _k(E, K.log, lhs)))
+
+
+OPS["power"] = broadcast_power
+
+
+def _rounding(name, fn):
+    def f(E, data):
+        return E.nograd(lambda xp, x: getattr(xp, fn)(x), (data,), E.shape(data))
+    f.__name__ = name
+    f.__doc__ = f"{name}(data): elementwise {fn}; its gradient is zero (as MXNet's), so no gradient flows."
+    return op(f)
+
+
+for _n, _f in (("round", "rint"), ("rint", "rint"), ("floor", "floor"), ("ceil", "ceil"), ("fix", "fix"),
+               ("trunc", "trunc")):
+    _rounding(_n, _f)
+
+
+@op
+def log1p(E, data):
+    return _k(E, K.log, _k(E, K.add, data, 1.0))
+
+
+@op
+def expm1(E, data):
+    return _k(E, K.sub, _k(E, K.exp, data), 1.0)
+
+
+@op
+def softsign(E, data):
+    return _ACTIVATIONS["softsign"](E, data)
+
+
+@op
+def smooth_l1(E, data, *, scalar=1.0):
+    """0.5 * (scalar * x)^2 / scalar where |x| < 1 / scalar^2, else |x| - 0.5 / scalar^2."""
+    s2 = float(scalar) ** 2
+    ax = _k(E, K.abs, data)
+    quad = _k(E, K.mul, _k(E, K.square, data), 0.5 * s2)
+    lin = _k(E, K.sub, ax, 0.5 / s2)
+    return _k(E, K.where, OPS["lesser"](E, ax, 1.0 / s2), quad, lin)
+
+
+@op
+def L2Normalization(E, data, *, eps=1e-10, mode="instance"):
+    """data / sqrt(sum(data^2) + eps) over every axis but the first (mode 'instance') or axis 1
+    ('channel')."""
+    nd = len(E.shape(data))
+    if mode == "instance":
+        axes = tuple(range(1, nd))
+    elif mode == "channel":
+        axes = (1,)
+    else:
+        raise MXNetError(f"L2Normalization: mode {mode!r} is not supported; use 'instance' or 'channel'")
+    ss = _k(E, K.add, _k(E, K.sum, _k(E, K.square, data), axis=axes, keepdims=True), float(eps))
+    return _k(E, K.mul, data, _k(E, K.rsqrt, ss))
+
+
+@op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (d[a.get("axis", -1)],)))
+def LayerNorm(E, data, gamma, beta, *, axis=-1, eps=1e-5, output_mean_var=False):
+    """(x - mean) / sqrt(var + eps) * gamma + beta over `axis` (the biased variance, as MXNet's)."""
+    if output_mean_var:
+        raise MXNetError("LayerNorm: output_mean_var is not supported")
+    shape = E.shape(data)
+    ax = axis % len(shape)
+    centered = _k(E, K.sub, data, _k(E, K.mean, data, axis=ax, keepdims=True))
+    var = _k(E, K.mean, _k(E, K.square, centered), axis=ax, keepdims=True)
+    y = _k(E, K.mul, centered, _k(E, K.rsqrt, _k(E, K.add, var, float(eps))))
+    if ax != len(shape) - 1:   # gamma and beta run along `axis`
+        bshape = tuple(shape[ax] if i == ax else 1 for i in range(len(shape)))
+        gamma, beta = _k(E, K.reshape, gamma, shape=bshape), _k(E, K.reshape, beta, shape=bshape)
+    return _k(E, K.add, _k(E, K.mul, y, gamma), beta)
+
+
+@op(params=("weight", "bias"), shapes=lambda a, d: {
+    "weight": (d[1], a["num_filter"] // a.get("num_group", 1)) + _tuple(a["kernel"]), "bias": (a["num_filter"],)})
+def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0), adj=(0, 0),
+                  dilate=(1, 1), target_shape=None, num_group=1, no_bias=True, layout=None, cudnn_tune=None,
+                  cudnn_off=False, workspace=512):
+    """2-D transposed convolution, NCHW data, weight (in_channels, num_filter, kh, kw); output side
+    (H - 1) * stride - 2 * pad + kernel + adj.
+
+    Composed from the shared kernels: the input spread out by `stride` (zeros between rows and columns),
+    padded by kernel - 1 - pad (+ adj after), then the plain convolution with the weight's in/out axes
+    swapped and its window flipped: the gradient of a convolution with respect to its input."""
+    if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW") or target_shape:
+        raise MXNetError("Deconvolution: only 2-D NCHW with dilate (1, 1), num_group 1 and no target_shape "
+                         f"is supported (got dilate {dilate}, num_group {num_group}, layout {layout}, "
+                         f"target_shape {target_shape})")
+    (kh, kw), (sh, sw), (ph, pw), (ah, aw) = _tuple(kernel), _tuple(stride), _tuple(pad), _tuple(adj)
+    n, c, h, w = E.shape(data)
+    x = data
+    if (sh, sw) != (1, 1):
+        x = _k(E, K.reshape, x, shape=(n, c, h, 1, w, 1))
+        x = _k(E, K.pad, x, pad_width=((0, 0), (0, 0), (0, 0), (0, sh - 1), (0, 0), (0, sw - 1)),
+               constant_values=0)
+        x = _k(E, K.reshape, x, shape=(n, c, h * sh, w * sw))
+        x = _k(E, K.slice, x, index=(builtins.slice(None), builtins.slice(None),
+                                      builtins.slice(0, (h - 1) * sh + 1), builtins.slice(0, (w - 1) * sw + 1)))
+    qh, qw = kh - 1 - ph, kw - 1 - pw
+    if qh < 0 or qw < 0:
+        raise MXNetError(f"Deconvolution: pad {tuple(_tuple(pad))} larger than kernel - 1 "
+                         f"{(kh - 1, kw - 1)} is not supported")
+    if (qh, qw, ah, aw) != (0, 0, 0, 0):
+        x = _k(E, K.pad, x, pad_width=((0, 0), (0, 0), (qh, qh + ah), (qw, qw + aw)), constant_values=0)
+    wt = _k(E, K.transpose, weight, axes=(1, 0, 2, 3))
+    wt = _k(E, K.slice, wt, index=(builtins.slice(None), builtins.slice(None), builtins.slice(None, None, -1),
+                                   builtins.slice(None, None, -1)))
+    ins = (x, wt) if bias is None or no_bias else (x, wt, bias)
+    return E.call(K.conv2d, ins, {"stride": (1, 1), "pad": (0, 0)})
+
+
+OPS["Reshape"] = reshape
+OPS["Concat"] = concat
+OPS["SoftmaxActivation"] = softmax
+
+
+def attrs_from_positions(fn, args, kwargs):
+    """(inputs, kwargs) with the arguments past fn's inputs moved to its attributes, in MXNet's order."""
+    n = len(fn.input_names)
+    extra = args[n:]
+    if len(extra) > len(fn.positional_attrs):
+        raise TypeError(f"{fn.__name__}() takes at most {n + len(fn.positional_attrs)} positional arguments "
+                        f"({len(args)} given)")
+    kwargs = dict(kwargs)
+    for name, value in zip(fn.positional_attrs, extra):
+        if name in kwargs:
+            raise TypeError(f"{fn.__name__}() got multiple values for argument {name!r}")
+        kwargs[name] = value
+    return args[:n], kwargs
+
+
 def bind_inputs(name, args, kwargs, fill=None):
     """Like split_inputs; inputs of PARAMS[name] not given come from fill(input name) (sym's variables)."""
     fn = OPS[name]
@@ -695,7 +910,9 @@ def bind_inputs(name, args, kwargs, fill=None):
     if fill is not None:
         for pname in PARAMS.get(name, ()):
             if bound.arguments.get(pname) is None:
-                if pname == "bias" and bound.arguments.get("no_bias"):
+                if pname == "bias" and bound.arguments.get(
+                        "no_bias", fn.signature.parameters["no_bias"].default if "no_bias" in fn.signature.parameters
+                        else False):
                     continue
                 bound.arguments[pname] = fill(pname)
     missing = [p for p in fn.input_names if p not in bound.arguments and

@@ -7,19 +7,44 @@ from .base import MXNetError
 class Optimizer:
     """learning_rate, wd, rescale_grad and clip_gradient as MXNet's; update(xp, w, g, state, t)."""
 
-    def __init__(self, learning_rate=0.01, wd=0.0, rescale_grad=1.0, clip_gradient=None, **kwargs):
-        unknown = set(kwargs) - {"lr_scheduler", "multi_precision", "param_idx2name", "begin_num_update",
-                                 "sym", "param_dict", "lazy_update"}
+    def __init__(self, learning_rate=None, wd=0.0, rescale_grad=1.0, clip_gradient=None, lr_scheduler=None,
+                 begin_num_update=0, **kwargs):
+        unknown = set(kwargs) - {"multi_precision", "param_idx2name", "sym", "param_dict", "lazy_update"}
         if unknown:
             raise MXNetError(f"{type(self).__name__}: unknown optimizer parameters {sorted(unknown)}")
+        # as MXNet: no learning_rate means the scheduler's base_lr (else 0.01); a given one overrides it
+        self.lr_scheduler = lr_scheduler
+        if lr_scheduler is None and learning_rate is None:
+            learning_rate = 0.01
+        if lr_scheduler is not None:
+            if learning_rate is None:
+                learning_rate = lr_scheduler.base_lr
+            elif lr_scheduler.base_lr != learning_rate:
+                print(UserWarning("learning rate from ``lr_scheduler`` has been overwritten by "
+                                  "``learning_rate`` in optimizer."))
+                lr_scheduler.base_lr = learning_rate
         self.lr, self.wd, self.rescale_grad, self.clip_gradient = learning_rate, wd, rescale_grad, clip_gradient
+        self.begin_num_update = self.num_update = begin_num_update
 
     @property
     def learning_rate(self):
+        if self.lr_scheduler is not None:
+            return self.lr_scheduler(self.num_update)
         return self.lr
 
     def set_learning_rate(self, lr):
+        if self.lr_scheduler is not None:
+            raise UserWarning("LRScheduler of the optimizer has already been defined. Note that "
+                              "set_learning_rate can mutate the value of the learning rate of the optimizer "
+                              "only when the LRScheduler of the optimizer is undefined.")
         self.lr = lr
+
+    def scheduled(self, t):
+        """Before update `t` (counted from 1, plus begin_num_update): num_update and, with an
+        lr_scheduler, the learning rate it gives for that count (what MXNet's _get_lr reads)."""
+        self.num_update = t = self.begin_num_update + t
+        if self.lr_scheduler is not None:
+            self.lr = self.lr_scheduler(t)
 
     def update(self, xp, w, g, state, t, scale=1.0):
         """One step of this optimizer's rule on weight `w` (in place) from gradient `g`, which is first
@@ -50,7 +75,7 @@ class Optimizer:
 class SGD(Optimizer):
     """'sgd': w -= lr * g, or with momentum v = momentum * v + g; w -= lr * v (the shared kernels)."""
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, **kwargs):
+    def __init__(self, learning_rate=None, momentum=0.0, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.momentum = momentum
 
@@ -119,7 +144,7 @@ class RMSProp(Optimizer):
 class AdaGrad(Optimizer):
     """'adagrad' as MXNet's: h += g^2; w -= lr * g / sqrt(h + eps)."""
 
-    def __init__(self, learning_rate=0.01, eps=1e-7, **kwargs):
+    def __init__(self, learning_rate=None, eps=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.eps = eps
 

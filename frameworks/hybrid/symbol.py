@@ -11,7 +11,7 @@ from .base import ShapeError
 from .context import as_context
 from .graph import CachedGraph, trace
 from .base import MXNetError
-from .ops import AUX, N_OUTPUTS, OPS, SHAPES, bind_inputs
+from .ops import AUX, N_OUTPUTS, OPS, SHAPES, attrs_from_positions, bind_inputs
 
 
 class _Node:
@@ -337,6 +337,8 @@ def _symbolic(opname):
     def f(*args, **kwargs):
         name = kwargs.pop("name", None)
         kwargs.pop("attr", None)
+        if len(args) > len(OPS[opname].input_names) and OPS[opname].positional_attrs:
+            args, kwargs = attrs_from_positions(OPS[opname], args, kwargs)
         full = _auto_name(opname, name)
         # weights, biases, labels and auxiliary states not given become variables named after the op
         inputs, attrs = bind_inputs(opname, args, kwargs, fill=lambda p: var(f"{full}_{p}"))

@@ -538,17 +538,20 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    """Softmax cross-entropy against integer targets. NOTE: this backend returns the batch *mean* (the
-    shared fused kernel reduces), where Keras returns one value per sample; the loss Keras reports, their
-    mean, is the same number."""
+    """Softmax cross-entropy against integer targets, one value per sample (per timestep for a sequence
+    output), as Keras 2's: the targets flattened, the fused op per example, reshaped back."""
     if axis != -1:
         raise ValueError("sparse_categorical_crossentropy: only axis=-1 is supported")
     logits = output if from_logits else _logits(output)
     if logits is None:
         logits = tf.log(tf.clip_by_value(output, epsilon(), 1.0 - epsilon()))
-    classes = int_shape(logits)[-1]
+    output_shape = int_shape(logits)
     labels = tf.cast(tf.reshape(target, [-1]), tf.int64)
-    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=tf.reshape(logits, [-1, classes]))
+    res = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                         logits=tf.reshape(logits, [-1, output_shape[-1]]))
+    if len(output_shape) >= 3:   # timesteps or spatial dimensions: one loss each, as Keras reshapes
+        return tf.reshape(res, tf.shape(logits)[:-1])
+    return res
 
 
 def binary_crossentropy(target, output, from_logits=False):

@@ -3,6 +3,7 @@ fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every ste
 from .base import Kernel, register, need, nbytes_of, shape_error
 from .index import as_indices
 from .workspace import pool
+from .loss import REDUCTIONS, reduce_loss
 
 
 def _pair(v):
@@ -36,11 +37,17 @@ class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
     im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
-    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols. The input gradient is the reverse
-    (col2im): one GEMM, then one scatter-add per offset; with stride 1 those adds run over the padded
-    width Wp instead of Wo, so each offset's window is ONE contiguous run of the flattened padded image
-    (adds of Ho*Wp elements, not of Wo-element row pieces, which on small maps cost more than the GEMM),
-    for Wp - Wo extra GEMM columns per row whose gradient is exactly zero.
+    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the weight gradient is one GEMM
+    over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image GEMMs would give NCHW
+    directly, but OpenBLAS rounds some image-sized products differently (its small-matrix kernel; a sum
+    split by image is another order), and engines whose other ops round differently sit close enough to
+    the equivalence tolerance that a changed rounding here pushed keras' resnet beyond it (617a92a).
+    The input gradient is the reverse (col2im): with stride 1, one GEMM per image (gcols image-major,
+    each column the same dot product over O as in one big GEMM, so the same numbers to the last bit),
+    then one scatter-add per offset over the padded width Wp instead of Wo, so each offset's window is ONE
+    contiguous run of the flattened padded image (adds of Ho*Wp elements, not of Wo-element row pieces,
+    which on small maps cost more than the GEMM), for Wp - Wo extra GEMM columns per row whose gradient
+    is exactly zero.
     """
     name = "conv2d"
     uses_pool = True
@@ -100,19 +107,24 @@ class Conv2D(Kernel):
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
             if (sh, sw) == (1, 1):
-                gy_wide = ws.empty(xp, (o, n, ho, wp), gy.dtype)
+                # image-major: gy widened per image (no transpose) and one GEMM per image, so every
+                # scatter-add below reads and writes contiguous runs. Each column of gcols is the same dot
+                # product over O as in one (C*kh*kw, N*run) GEMM, and the adds keep their order: the same
+                # numbers to the last bit (checked against the one-GEMM layout on every workload's shape).
+                gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
                 gy_wide[:, :, :, wo:] = 0   # zero past column wo
-                gy_wide[:, :, :, :wo] = gy_t
+                gy_wide[:, :, :, :wo] = gy
                 run = ho * wp
-                w2t = w.reshape(o, -1).T
-                gcols = xp.matmul(w2t, gy_wide.reshape(o, -1),
-                                  out=ws.empty(xp, (c * kh * kw, n * run), xp.result_type(w2t, gy)))
-                gcols = gcols.reshape(c, kh, kw, n, run)
+                w2t = ws.empty(xp, (c * kh * kw, o), w.dtype)   # contiguous: OpenBLAS packs it faster
+                w2t[...] = w.reshape(o, -1).T
+                gcols = xp.matmul(w2t, gy_wide.reshape(n, o, run),
+                                  out=ws.empty(xp, (n, c * kh * kw, run), xp.result_type(w2t, gy)))
+                gcols = gcols.reshape(n, c, kh, kw, run)
                 # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
                 flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)
                 for i in range(kh):
                     for j in range(kw):
-                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, i, j].transpose(1, 0, 2)
+                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, :, i, j]
                 gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)
             else:
                 gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
@@ -278,29 +290,31 @@ class Embedding(Kernel):
 
 @register
 class SoftmaxCrossEntropy(Kernel):
-    """loss = mean over rows of -log softmax(logits)[label]; logits (N, C), class labels (N,).
+    """loss_i = -log softmax(logits)[i, label_i]; logits (N, C), class labels (N,); reduction "mean" (the
+    default: one scalar, as tf.losses and PyTorch's cross_entropy give), "sum", or "none" (the (N,) vector
+    TF's sparse_softmax_cross_entropy_with_logits and MXNet's SoftmaxCrossEntropyLoss give).
 
     Labels are integers, or floats holding whole numbers (MXNet passes float32 labels; 1.5 is a ValueError).
     A label outside [0, C) is an IndexError naming it and C. ignore_index (PyTorch's cross_entropy; None =
-    none ignored): rows with that label add nothing and the mean is over the other rows."""
+    none ignored): rows with that label lose 0 and "mean" is over the other rows."""
     name = "softmax_cross_entropy"
     uses_pool = True
     saves_inputs = (1,)
     saves_output = False
 
     @classmethod
-    def saved_bytes(cls, logits, labels, ignore_index=None, itemsize=4):
+    def saved_bytes(cls, logits, labels, ignore_index=None, reduction="mean", itemsize=4):
         return nbytes_of(logits, itemsize)   # the softmax probabilities
 
     @classmethod
-    def workspace_bytes(cls, logits, labels, ignore_index=None, itemsize=4):
+    def workspace_bytes(cls, logits, labels, ignore_index=None, reduction="mean", itemsize=4):
         # the shifted logits, the row maxima and sums, the row indices and the picked entries (with
         # ignore_index: the keep mask and the masked labels too)
         extra = nbytes_of(labels, 9) if ignore_index is not None else 0
         return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2 + extra
 
     @staticmethod
-    def forward(xp, logits, labels, ignore_index=None):
+    def forward(xp, logits, labels, ignore_index=None, reduction="mean"):
         n, c = logits.shape
         idx = as_indices(xp, "softmax_cross_entropy", labels, c, what="label", ignore=ignore_index)
         shifted = logits - logits.max(axis=1, keepdims=True)
@@ -309,15 +323,17 @@ class SoftmaxCrossEntropy(Kernel):
         rows = xp.arange(n)
         e /= s  # the softmax probabilities: all backward needs, with the labels as given
         if ignore_index is None:
-            loss = (xp.log(s[:, 0]) - shifted[rows, idx]).mean()
-            return loss, (e, labels, None)
+            losses = xp.log(s[:, 0]) - shifted[rows, idx]
+            return reduce_loss("softmax_cross_entropy", losses, reduction), (e, labels, None)
         keep = idx != ignore_index
         count = keep.sum().astype(logits.dtype)
-        loss = ((xp.log(s[:, 0]) - shifted[rows, xp.where(keep, idx, 0)]) * keep).sum() / count
+        losses = (xp.log(s[:, 0]) - shifted[rows, xp.where(keep, idx, 0)]) * keep
+        loss = losses.sum() / count if reduction == "mean" else reduce_loss("softmax_cross_entropy", losses,
+                                                                             reduction)
         return loss, (e, labels, count)
 
     @staticmethod
-    def backward(xp, saved, gy, needs=None, ignore_index=None):
+    def backward(xp, saved, gy, needs=None, ignore_index=None, reduction="mean"):
         if not need(needs, 0):
             return None, None
         probs, labels, count = saved
@@ -326,24 +342,29 @@ class SoftmaxCrossEntropy(Kernel):
         n = probs.shape[0]
         g = pool().empty(xp, probs.shape, probs.dtype)
         g[...] = probs
+        # the gradient reaching each row's loss: gy / rows counted ("mean"), gy ("sum"), gy_i ("none")
+        scale = gy[:, None] if reduction == "none" else gy if reduction == "sum" else \
+            gy / (n if count is None else count)
         if ignore_index is None:
             g[xp.arange(n), labels] -= 1
-            g *= gy / n
         else:
             keep = labels != ignore_index
             g[xp.arange(n), xp.where(keep, labels, 0)] -= 1
             g *= keep[:, None]
-            g *= gy / count
+        g *= scale
         return g, None
 
     @staticmethod
-    def infer(logits, labels, ignore_index=None):
+    def infer(logits, labels, ignore_index=None, reduction="mean"):
         logits, labels = tuple(logits), tuple(labels)
         if len(logits) != 2 or len(labels) != 1:
             raise shape_error("softmax_cross_entropy", "logits must be (N, C) and labels (N,)", logits, labels)
         if logits[0] != labels[0] and None not in (logits[0], labels[0]):
             raise shape_error("softmax_cross_entropy", "logits and labels disagree on N", logits, labels)
-        return ()
+        if reduction not in REDUCTIONS:
+            raise shape_error("softmax_cross_entropy", f"reduction must be one of {REDUCTIONS}, got "
+                              f"{reduction!r}", logits, labels)
+        return labels if reduction == "none" else ()
 
 
 @register

@@ -62,7 +62,7 @@ class losses:  # noqa: N801  (tf.losses namespace)
         """Mean softmax cross-entropy over the batch (the shared fused kernel)."""
         if weights != 1.0:
             raise ValueError("losses.sparse_softmax_cross_entropy: only weights=1.0 is supported")
-        return nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        return nn.sparse_softmax_xent(labels, logits, None, "mean")
 
     @staticmethod
     def mean_squared_error(labels, predictions):

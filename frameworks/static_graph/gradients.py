@@ -83,6 +83,11 @@ class AggregationMethod:
     EXPERIMENTAL_ACCUMULATE_N = 2
 
 
+@RegisterGradient("Reshape")   # the run-time-shaped one; a static Reshape's gradient is its kernel's
+def _reshape_grad(op, grad):
+    return [ops.reshape(grad, ops.shape(op.inputs[0])), None]
+
+
 @RegisterGradient("Pow")
 def _pow_grad(op, grad):
     """Of the tensor-exponent Pow (the kernel Pow's gradient is the kernel's): same-shaped operands."""

@@ -28,15 +28,31 @@ def bias_add(value, bias, data_format=None, name=None):
     return kernel_op("BiasAdd", K.add, [value, bias], name)
 
 
-def _same_pad(size, k, s, what):
+def _same_pads(size, k, s, what):
+    """TF's 'SAME': out = ceil(size / s); the padding that needs, (before, after), the odd pixel after."""
     if size is None:
         raise ValueError(f"{what}: padding 'SAME' needs a known spatial size")
     out = -(-size // s)
     total = max((out - 1) * s + k - size, 0)
-    if total % 2:
-        raise ValueError(f"{what}: padding 'SAME' for size {size}, kernel {k}, stride {s} needs asymmetric "
-                         "padding, which the shared conv2d kernel does not do; pad explicitly or use 'VALID'")
-    return total // 2
+    return total // 2, total - total // 2
+
+
+def _windows(x, kernel, stride, padding, fill, what):
+    """x (NCHW) and the kernels' (pad, ceil_mode) for TF's padding: symmetric padding is the kernel's own;
+    the odd pixel TF adds after is an explicit Pad of `fill` (which a window never counts as a pixel), except
+    where Caffe's round-up windows already cover it (stride == window, nothing before)."""
+    if padding == "VALID":
+        return x, (0, 0), False
+    if padding != "SAME":
+        raise ValueError(f"{what}: padding must be 'SAME' or 'VALID', got {padding!r}")
+    dims = x.shape.dims
+    (bh, ah), (bw, aw) = (_same_pads(dims[2], kernel[0], stride[0], what),
+                          _same_pads(dims[3], kernel[1], stride[1], what))
+    if fill is not None and bh == bw == 0 and tuple(kernel) == tuple(stride):
+        return x, (0, 0), True
+    if ah > bh or aw > bw:
+        x = ops.pad(x, [[0, 0], [0, 0], [0, ah - bh], [0, aw - bw]], constant_values=fill or 0)
+    return x, (bh, bw), False
 
 
 def _spatial(values, data_format, what):
@@ -70,43 +86,52 @@ def conv2d(input, filter=None, strides=(1, 1, 1, 1), padding="SAME", use_cudnn_o
     if wd is None or len(wd) != 4:
         raise ValueError(f"conv2d: filter must be 4-D [height, width, in_channels, out_channels], "
                          f"got {w.shape}")
-    if padding == "VALID":
-        pad = (0, 0)
-    elif padding == "SAME":
-        h, wi = x.shape.dims[2], x.shape.dims[3]
-        pad = (_same_pad(h, wd[0], sh, "conv2d"), _same_pad(wi, wd[1], sw, "conv2d"))
-    else:
-        raise ValueError(f"conv2d: padding must be 'SAME' or 'VALID', got {padding!r}")
+    x, pad, _ = _windows(x, wd[:2], (sh, sw), padding, None, "conv2d")
     w_oihw = transpose(w, (3, 2, 0, 1))
     y = kernel_op("Conv2D", K.conv2d, [x, w_oihw], name, stride=(sh, sw), pad=pad)
     return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
 
 
 def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None):
-    x = convert_to_tensor(value)
-    kh, kw = _spatial(ksize, data_format, "max_pool ksize")
-    sh, sw = _spatial(strides, data_format, "max_pool strides")
-    if padding == "SAME" and (kh, kw) != (sh, sw):
-        raise ValueError("max_pool: padding 'SAME' is supported when the stride equals the window")
-    if data_format == "NHWC":
-        x = transpose(x, (0, 3, 1, 2))
-    y = kernel_op("MaxPool", K.max_pool2d, [x], name, kernel=(kh, kw), stride=(sh, sw), pad=0,
-                  ceil_mode=padding == "SAME")
-    return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
+    """Max over TF's windows: 'SAME' pads with -inf, which a window never picks."""
+    return _pool("MaxPool", K.max_pool2d, value, ksize, strides, padding, data_format, name, {})
 
 
 def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None):
-    """Mean over windows; as TF's, a 'SAME' window divides by the real pixels it covers, not the pad."""
+    """Mean over TF's windows; a 'SAME' window divides by the real pixels it covers, not the pad."""
+    return _pool("AvgPool", K.avg_pool2d, value, ksize, strides, padding, data_format, name,
+                 {"count_include_pad": False})
+
+
+def _pool(op_type, kernel, value, ksize, strides, padding, data_format, name, attrs):
+    what = op_type.lower().replace("pool", "_pool")
     x = convert_to_tensor(value)
-    kh, kw = _spatial(ksize, data_format, "avg_pool ksize")
-    sh, sw = _spatial(strides, data_format, "avg_pool strides")
-    if padding == "SAME" and (kh, kw) != (sh, sw):
-        raise ValueError("avg_pool: padding 'SAME' is supported when the stride equals the window")
+    kh, kw = _spatial(ksize, data_format, f"{what} ksize")
+    sh, sw = _spatial(strides, data_format, f"{what} strides")
     if data_format == "NHWC":
         x = transpose(x, (0, 3, 1, 2))
-    y = kernel_op("AvgPool", K.avg_pool2d, [x], name, kernel=(kh, kw), stride=(sh, sw), pad=0,
-                  ceil_mode=padding == "SAME", count_include_pad=False)
+    elif data_format != "NCHW":
+        raise ValueError(f"{what}: data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
+    h, w = x.shape.dims[2], x.shape.dims[3]
+    x, pad, ceil_mode = _windows(x, (kh, kw), (sh, sw), padding, -np.inf if op_type == "MaxPool" else 0.0, what)
+    y = kernel_op(op_type, kernel, [x], name if (h, w) == tuple(x.shape.dims[2:]) else None,
+                  kernel=(kh, kw), stride=(sh, sw), pad=pad, ceil_mode=ceil_mode, **attrs)
+    if (h, w) != tuple(x.shape.dims[2:]) and op_type == "AvgPool":
+        # the explicit pad's zeros sat inside the input, so the kernel counted them: rescale each window
+        # from the kernel's count to the real pixels it covers (a constant of the geometry)
+        y = ops.multiply(y, _recount(h, w, x.shape.dims[2:], (kh, kw), (sh, sw), pad, x.dtype), name=name)
     return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
+
+
+def _recount(h, w, padded, k, s, pad, dtype):
+    def counts(size, padded_size, k, s, p):
+        out = (padded_size + 2 * p - k) // s + 1
+        start = np.arange(out) * s - p
+        real = np.minimum(start + k, size) - np.maximum(start, 0)
+        seen = np.minimum(start + k, padded_size) - np.maximum(start, 0)
+        return seen / np.maximum(real, 1)
+    ratio = counts(h, padded[0], k[0], s[0], pad[0])[:, None] * counts(w, padded[1], k[1], s[1], pad[1])[None, :]
+    return ops.constant(ratio.astype(dtype.np))
 
 
 def embedding_lookup(params, ids, name=None):
@@ -117,18 +142,32 @@ def embedding_lookup(params, ids, name=None):
 
 
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    """Softmax cross-entropy of (N, C) logits against integer labels (N,).
+    """TF's per-example loss: -log softmax(logits)[label], shaped as `labels` (logits: labels' shape + [C]).
 
-    NOTE: returns the batch *mean* (a scalar), not TF's per-example vector: the shared kernel fuses the
-    mean (as tf.losses.sparse_softmax_cross_entropy does). reduce_mean of it is the same number.
-    """
+    One fused op (the shared kernel with reduction "none"); tf.losses.sparse_softmax_cross_entropy is the
+    same kernel reducing to the batch mean in the op itself."""
     if _sentinel is not None:
         raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named arguments "
                          "(labels=..., logits=...)")
+    return sparse_softmax_xent(labels, logits, name, "none")
+
+
+def sparse_softmax_xent(labels, logits, name, reduction):
+    """The fused op behind the tf.nn per-example loss (reduction "none") and tf.losses' mean ("mean")."""
     logits, labels = convert_to_tensor(logits), convert_to_tensor(labels)
     if not labels.dtype.is_integer:
         raise TypeError(f"labels must be integer class ids, got {labels.dtype.name} ({labels.name})")
-    return kernel_op("SparseSoftmaxCrossEntropyWithLogits", K.softmax_cross_entropy, [logits, labels], name)
+    ld, yd = logits.shape.dims, labels.shape.dims
+    if ld is not None and yd is not None and len(ld) != len(yd) + 1:
+        raise ValueError(f"Rank mismatch: Rank of labels (received {len(yd)}) should equal rank of logits "
+                         f"minus 1 (received {len(ld)}).")
+    if ld is None or len(ld) == 2:
+        return kernel_op("SparseSoftmaxCrossEntropyWithLogits", K.softmax_cross_entropy, [logits, labels], name,
+                         reduction=reduction)
+    # rank > 2: TF flattens the leading dimensions, as the kernel takes (N, C)
+    loss = kernel_op("SparseSoftmaxCrossEntropyWithLogits", K.softmax_cross_entropy,
+                     [reshape(logits, [-1, ld[-1]]), reshape(labels, [-1])], name, reduction=reduction)
+    return loss if reduction != "none" else reshape(loss, ops.shape(labels))
 
 
 # ---------------------------------------------------------------- softmax family (shared kernels)

@@ -263,9 +263,45 @@ def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_ind
 
 # ---------------------------------------------------------------- shapes
 
+def constant_value(tensor):
+    """The value of `tensor` when the graph fixes it (tf.contrib.util.constant_value): a Const, the Shape of
+    a tensor whose dimensions are all known, a slice, cast or identity of one; else None."""
+    if not isinstance(tensor, Tensor):
+        return np.asarray(tensor)
+    op = tensor.op
+    if op.type == "Const":
+        return op.attrs["value"]
+    if op.type == "Shape":
+        dims = op.inputs[0].shape.dims
+        return None if dims is None or None in dims else np.array(dims, op.attrs["dtype"].np)
+    if op.type in ("StridedSlice", "Cast", "Identity"):
+        v = constant_value(op.inputs[0])
+        if v is None:
+            return None
+        return np.asarray(v[op.attrs["index"]]) if op.type == "StridedSlice" else \
+            v.astype(op.attrs["dtype"].np) if op.type == "Cast" else v
+    return None
+
+
 def reshape(tensor, shape, name=None):
-    return kernel_op("Reshape", K.reshape, [convert_to_tensor(tensor)], name,
-                     shape=tuple(int(s) for s in shape))
+    """Static when the graph fixes the target shape (ints, or tensors constant_value folds: the common
+    tf.shape(x) of a fully known x); else a Reshape whose shape tensor is read at run time, as TF's."""
+    x = convert_to_tensor(tensor)
+    parts = [shape] if isinstance(shape, Tensor) else list(shape)
+    values = [constant_value(p) if isinstance(p, Tensor) else p for p in parts]
+    if all(v is not None for v in values):
+        static = [int(d) for v in values for d in np.ravel(v)]
+        return kernel_op("Reshape", K.reshape, [x], name, shape=tuple(static))
+    if isinstance(shape, Tensor):
+        if shape.shape.dims is not None and len(shape.shape.dims) != 1:
+            raise ValueError(f"Shape must be rank 1 but is rank {len(shape.shape.dims)} for '{x.op.name}/Reshape' "
+                             f"(op: 'Reshape') with input shapes: {x.shape}, {shape.shape}.")
+        target = cast(shape, int32)
+    else:   # a list mixing ints and scalar tensors: one shape vector, as TF packs it
+        target = stack([cast(p, int32) if isinstance(p, Tensor) else constant(int(p), int32) for p in parts])
+    n = target.shape.dims[0] if target.shape.dims else None
+    return graph_op("Reshape", [x, target], [(x.dtype, None if n is None else (None,) * n)], name,
+                    dynamic=True).outputs[0]
 
 
 def transpose(a, perm=None, name="transpose"):

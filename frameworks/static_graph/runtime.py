@@ -205,6 +205,18 @@ def _shape(op, sess):
     return lambda x: (xp.asarray(x.shape, dtype),)
 
 
+@register_runner("Reshape")   # the run-time-shaped one (a static Reshape is a kernel op)
+def _reshape(op, sess):
+    def run(x, shape):
+        try:
+            return (x.reshape(tuple(int(d) for d in shape)),)
+        except ValueError:
+            raise ValueError(f"Input to reshape is a tensor with {x.size} values, but the requested shape "
+                             f"{[int(d) for d in shape]} does not fit it, in '{op.name}' (op: 'Reshape')"
+                             ) from None
+    return run
+
+
 @register_runner("Pow")
 def _pow(op, sess):
     power = sess.xp.power

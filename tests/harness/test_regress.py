@@ -315,7 +315,7 @@ def test_the_time_bound_is_honoured_and_the_slowest_to_show_wait():
     fake = FakeMachine(benches, slowdown={slowed: 1.3}, noise=noisy, default_noise=0.02)
     stopped, flagged = fake_gate(benches, fake, max_minutes=5.0)
     assert fake.now - 1000.0 <= 5 * 60
-    assert stopped.startswith("--max-minutes 5 reached with") and "undecided" in stopped
+    assert stopped.startswith("--max-minutes 5 reached after round") and "undecided" in stopped
     assert flagged == [slowed] and len(benches[3].runs["A"]) >= 7
     assert sum(fake.runs.values()) > 200                              # rounds after the minimum did run
 
@@ -326,12 +326,69 @@ def test_the_time_bound_holds_in_the_minimum_rounds_too_after_the_first_two():
     stopped, _ = fake_gate(benches, fake, max_minutes=5.0)        # 2 rounds: 240 s; a third would end at 360
     assert fake.now - 1000.0 <= 300
     runs = [len(b.runs["A"]) for b in benches]
-    assert runs == [len(b.runs["B"]) for b in benches] and min(runs) == 2 and max(runs) == 3
-    assert stopped.startswith("--max-minutes 5 reached in round 3, before the minimum 4 rounds of ")
+    assert runs == [len(b.runs["B"]) for b in benches] and min(runs) == 2 and sum(runs) == 2 * 6 + 3
+    assert stopped.startswith("--max-minutes 5 reached after round ") and "had fewer than the minimum 3" in stopped
     benches = fake_benches(6)
     fake = FakeMachine(benches, cost_s=100.0)
     fake_gate(benches, fake, max_minutes=1.0)                     # the first two rounds always run
     assert all(len(b.runs["A"]) == 2 for b in benches) and all(b.step is not None for b in benches)
+
+
+def test_rounds_to_show_one_verdict_among_many():
+    assert regress.rounds_to_show(1) == 4             # 2/70 = 0.029
+    assert regress.rounds_to_show(10) == 6            # 2/252 * 10 = 0.079; 2/924 * 10 = 0.022
+    assert regress.rounds_to_show(50) == regress.rounds_to_show(54) == 7       # 2/3432 * 54 = 0.031
+
+
+def test_quiet_unchanged_benchmarks_stop_after_the_minimum_3_rounds():
+    benches = fake_benches()
+    fake = FakeMachine(benches, default_noise=0.01)
+    profile = {}
+    stopped, flagged = fake_gate(benches, fake, profile=profile)
+    assert flagged == [] and stopped == "every verdict decided after 3 rounds"
+    assert all(len(b.runs["A"]) == len(b.runs["B"]) == 3 for b in benches)
+    assert profile["runs"] == 2 * 3 * 25 and profile["runs_s"] == pytest.approx(150.0)
+    assert profile["target_rounds"] == 8                     # rounds_to_show(50) + 1
+
+
+def test_the_suspect_gets_its_rounds_before_the_minimum_rounds_of_the_rest():
+    """A machine so loaded that 3 rounds of all 25 benchmarks barely fit in the bound (50 s a round on the
+    fake clock, 2.6 minutes): the 20% slowdown still gets the ~7 rounds a side the adjustment over 50
+    verdicts needs, because from round 3 on its rounds are kept before anyone else's; benchmarks short of
+    their minimum rounds are named in the reason it stopped."""
+    for seed in range(3):
+        benches = fake_benches()
+        slowed = benches[7].name
+        noisy = {b.name: 0.3 for b in benches[15:]}
+        fake = FakeMachine(benches, slowdown={slowed: 1.2}, noise=noisy, default_noise=0.03, seed=seed)
+        stopped, flagged = fake_gate(benches, fake, max_minutes=2.6)
+        assert fake.now - 1000.0 <= 2.6 * 60
+        assert flagged == [slowed], (seed, stopped, regress.summary(benches))
+        assert len(benches[7].runs["A"]) >= 7 and benches[7].decided
+        assert min(len(b.runs["A"]) for b in benches) >= 2
+
+
+def test_the_progress_text_names_the_undecided_and_the_suspects():
+    benches = fake_benches(5)
+    fake = FakeMachine(benches, slowdown={benches[2].name: 1.3}, noise={benches[4].name: 0.5})
+    fake_gate(benches, fake, max_rounds=3)
+    text = regress._undecided_text(benches, 4, 0.10)
+    assert text.startswith(f"undecided {sum(not b.decided for b in benches)}/5")
+    assert f"reading slower: {benches[2].name}" in text
+
+
+def test_the_fork_server_imports_the_selected_engines_before_the_runs(slow_fake):
+    bench = regress.Bench("reference", SLOW, "small", iters=1)
+    opts = dict(device="cpu", tax=False, target_s=0.01, timeout=60, warmup=0)
+    for launch, preload, expected in (("fork", [(SLOW, "reference")], True), ("fork", [], False),
+                                      ("spawn", [(SLOW, "reference")], False)):
+        launcher = regress.Launcher({"A": machine.ROOT, "B": machine.ROOT}, launch, preload=preload)
+        try:
+            result = launcher(bench, "A", opts)
+        finally:
+            launcher.close()
+        assert result["status"] == "ok" and result["preloaded"] is expected, (launch, preload)
+        assert result["wall_s"] > 0 and set(result["phase_s"]) == {"build_and_first_step", "warmup", "timed"}
 
 
 def test_a_call_is_decided_only_when_more_rounds_cannot_change_slower():

@@ -48,7 +48,8 @@ class Block:
         elif _SCOPE.block is not None:   # a prefix given inside a name scope extends the parent's, as Gluon's
             prefix = _SCOPE.block.prefix + prefix
         self._prefix = prefix
-        self._params = ParameterDict(self._prefix, shared=params)
+        # given params (weight tying), names resolve under their prefix, as Gluon's _BlockScope does
+        self._params = ParameterDict(self._prefix if params is None else params.prefix, shared=params)
         self._children = {}
         self._reg_params = {}
 

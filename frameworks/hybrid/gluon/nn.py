@@ -2,6 +2,7 @@
 Lambda/HybridLambda and the sequential containers."""
 import numpy
 
+from ..base import MXNetError
 from .block import Block, HybridBlock, HybridSequential, Sequential, shape_of  # noqa: F401
 
 
@@ -49,7 +50,9 @@ class Conv2D(HybridBlock):
                  bias_initializer="zeros", in_channels=0, **kwargs):
         super().__init__(**kwargs)
         if layout != "NCHW" or groups != 1 or _pair(dilation) != (1, 1):
-            raise ValueError("Conv2D: only layout 'NCHW', groups=1 and dilation 1 are supported")
+            raise MXNetError(f"Conv2D: only layout 'NCHW', groups=1 and dilation 1 are supported (got layout "
+                             f"{layout!r}, groups {groups}, dilation {dilation}); transpose NHWC data with "
+                             "F.transpose(x, axes=(0, 3, 1, 2)) first")
         self._channels, self._kernel = channels, _pair(kernel_size)
         self._strides, self._padding, self._act = _pair(strides), _pair(padding), activation
         with self.name_scope():
@@ -69,6 +72,36 @@ class Conv2D(HybridBlock):
         return act
 
 
+class Conv2DTranspose(HybridBlock):
+    """2-D transposed convolution (Deconvolution) over NCHW input; weight (in_channels, channels, kh, kw);
+    output side (H - 1) * strides - 2 * padding + kernel_size + output_padding."""
+
+    def __init__(self, channels, kernel_size, strides=(1, 1), padding=(0, 0), output_padding=(0, 0),
+                 dilation=(1, 1), groups=1, layout="NCHW", activation=None, use_bias=True,
+                 weight_initializer=None, bias_initializer="zeros", in_channels=0, **kwargs):
+        super().__init__(**kwargs)
+        if layout != "NCHW" or groups != 1 or _pair(dilation) != (1, 1):
+            raise MXNetError(f"Conv2DTranspose: only layout 'NCHW', groups=1 and dilation 1 are supported "
+                             f"(got layout {layout!r}, groups {groups}, dilation {dilation})")
+        self._channels, self._kernel, self._act = channels, _pair(kernel_size), activation
+        self._kwargs = {"kernel": self._kernel, "num_filter": channels, "stride": _pair(strides),
+                        "pad": _pair(padding), "adj": _pair(output_padding)}
+        with self.name_scope():
+            self.weight = self.params.get("weight", shape=(in_channels, channels) + self._kernel,
+                                          init=weight_initializer, allow_deferred_init=True)
+            self.bias = self.params.get("bias", shape=(channels,), init=bias_initializer,
+                                        allow_deferred_init=True) if use_bias else None
+
+    def infer_shape(self, x, *args):
+        self.weight.shape = (shape_of(x)[1], self._channels) + self._kernel
+
+    def hybrid_forward(self, F, x, weight, bias=None):
+        act = F.Deconvolution(x, weight, bias, no_bias=bias is None, name="fwd", **self._kwargs)
+        if self._act is not None:
+            act = F.Activation(act, act_type=self._act, name="fwd_act")
+        return act
+
+
 class _Pooling(HybridBlock):
     """What the 2-D pooling layers share: one Pooling op with fixed attributes."""
 
@@ -76,7 +109,7 @@ class _Pooling(HybridBlock):
                  count_include_pad=None, **kwargs):
         super().__init__(**kwargs)
         if layout != "NCHW":
-            raise ValueError(f"{type(self).__name__}: only layout 'NCHW' is supported, got {layout!r}")
+            raise MXNetError(f"{type(self).__name__}: only layout 'NCHW' is supported, got {layout!r}")
         self._kwargs = {"kernel": _pair(pool_size), "stride": _pair(strides if strides is not None else pool_size),
                         "pad": _pair(padding), "global_pool": global_pool, "pool_type": pool_type,
                         "pooling_convention": "full" if ceil_mode else "valid"}
@@ -200,6 +233,109 @@ class LeakyReLU(HybridBlock):
         return F.LeakyReLU(x, act_type="leaky", slope=self._alpha, name="fwd")
 
 
+class PReLU(HybridBlock):
+    """max(x, 0) + alpha * min(x, 0) with alpha learned: one slope (in_channels=1, Gluon's default) or one
+    per channel (axis 1)."""
+
+    def __init__(self, alpha_initializer=None, in_channels=1, **kwargs):
+        super().__init__(**kwargs)
+        from .. import initializer
+        with self.name_scope():
+            self.alpha = self.params.get("alpha", shape=(in_channels,),
+                                         init=alpha_initializer or initializer.Constant(0.25))
+
+    def hybrid_forward(self, F, x, alpha):
+        return F.LeakyReLU(x, alpha, act_type="prelu", name="fwd")
+
+
+class ELU(HybridBlock):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self._alpha = alpha
+
+    def hybrid_forward(self, F, x):
+        return F.LeakyReLU(x, act_type="elu", slope=self._alpha, name="fwd")
+
+
+class SELU(HybridBlock):
+    """scale * elu(x, alpha) with Klambauer et al.'s constants."""
+
+    def hybrid_forward(self, F, x):
+        return F.LeakyReLU(x, act_type="selu", name="fwd")
+
+
+class Swish(HybridBlock):
+    """x * sigmoid(beta * x)."""
+
+    def __init__(self, beta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self._beta = beta
+
+    def hybrid_forward(self, F, x):
+        return x * F.sigmoid(self._beta * x, name="fwd")
+
+
+class GELU(HybridBlock):
+    """Refused at construction: the shared kernels have no erf, which MXNet's GELU uses."""
+
+    def __init__(self, **kwargs):
+        raise MXNetError("GELU is not supported (no shared erf kernel); use nn.Swish(beta=1.702), its "
+                         "sigmoid approximation, or nn.ELU")
+
+
+class LayerNorm(HybridBlock):
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta over `axis` (the last by default)."""
+
+    def __init__(self, axis=-1, epsilon=1e-5, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", in_channels=0, **kwargs):
+        super().__init__(**kwargs)
+        self._axis, self._eps = axis, epsilon
+        with self.name_scope():
+            self.gamma = self.params.get("gamma", grad_req="write" if scale else "null", shape=(in_channels,),
+                                         init=gamma_initializer, allow_deferred_init=True)
+            self.beta = self.params.get("beta", grad_req="write" if center else "null", shape=(in_channels,),
+                                        init=beta_initializer, allow_deferred_init=True)
+
+    def infer_shape(self, x, *args):
+        c = shape_of(x)[self._axis]
+        self.gamma.shape = self.beta.shape = (c,)
+
+    def hybrid_forward(self, F, data, gamma, beta):
+        return F.LayerNorm(data, gamma, beta, axis=self._axis, eps=self._eps, name="fwd")
+
+
+class HybridConcurrent(HybridSequential):
+    """Runs every child on the same input and concatenates their outputs along `axis`."""
+
+    def __init__(self, axis=-1, prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        self.axis = axis
+
+    def hybrid_forward(self, F, x):
+        return F.concat(*[block(x) for block in self._children.values()], dim=self.axis)
+
+
+class Concurrent(Sequential):
+    """Runs every child on the same input and concatenates their outputs along `axis`."""
+
+    def __init__(self, axis=-1, prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        self.axis = axis
+
+    def forward(self, x):
+        from .. import ndarray
+        return ndarray.concat(*[block(x) for block in self._children.values()], dim=self.axis)
+
+
+class Identity(HybridBlock):
+    """Returns its input (the skip branch of HybridConcurrent)."""
+
+    def hybrid_forward(self, F, x):
+        return x
+
+
 class HybridLambda(HybridBlock):
     """Wraps an op name of F ('tanh') or a function(F, x, *args)."""
 
@@ -257,6 +393,7 @@ class Embedding(HybridBlock):
         return F.Embedding(x, weight, input_dim=self._input_dim, output_dim=self._output_dim, name="fwd")
 
 
-__all__ = ["Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalMaxPool2D", "GlobalAvgPool2D", "Dropout",
+__all__ = ["Dense", "Conv2D", "Conv2DTranspose", "PReLU", "ELU", "SELU", "Swish", "GELU", "LayerNorm",
+           "HybridConcurrent", "Concurrent", "Identity", "MaxPool2D", "AvgPool2D", "GlobalMaxPool2D", "GlobalAvgPool2D", "Dropout",
            "BatchNorm", "Activation", "LeakyReLU", "Flatten", "Embedding", "Lambda", "HybridLambda",
            "HybridSequential", "Sequential", "Block", "HybridBlock"]

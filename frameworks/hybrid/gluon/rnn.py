@@ -1,18 +1,97 @@
 """gluon.rnn: the fused LSTM layer (one RNN op per layer over the whole sequence, num_layers stacked with
-dropout between them) and LSTMCell (one step, written from primitive ops, for unrolling in a Python
-loop). Gate order i, f, g (c), o as MXNet."""
-from .block import HybridBlock, shape_of
+dropout between them), the GRU and RNN layers (their cells' steps unrolled over the sequence: the shared
+kernels have no fused GRU or Elman RNN), and the cells (LSTMCell, GRUCell, RNNCell, one step written from
+primitive ops) with unroll, SequentialRNNCell, DropoutCell and ResidualCell. Gate order i, f, g (c), o for
+the LSTM and r, z, n for the GRU, as MXNet."""
+from .. import ndarray, symbol
+from ..base import MXNetError
+from .block import Block, HybridBlock, shape_of
 
 
-def _lstm_params(block, prefix, hidden_size, input_size, inits):
-    """Declare i2h/h2h weights (4H, C), (4H, H) and biases (4H,) named prefix + 'i2h_weight' etc."""
-    ng = 4 * hidden_size
+def _gate_params(block, prefix, ng, hidden_size, input_size, inits):
+    """Declare i2h/h2h weights (ng, C), (ng, H) and biases (ng,) named prefix + 'i2h_weight' etc."""
     shapes = {"i2h_weight": (ng, input_size), "h2h_weight": (ng, hidden_size), "i2h_bias": (ng,),
               "h2h_bias": (ng,)}
     with block.name_scope():
         for name, shape in shapes.items():
             setattr(block, prefix + name, block.params.get(prefix + name, shape=shape, init=inits[name],
                                                            allow_deferred_init=True))
+
+
+def _lstm_params(block, prefix, hidden_size, input_size, inits):
+    _gate_params(block, prefix, 4 * hidden_size, hidden_size, input_size, inits)
+
+
+def _check_layer(name, layout, bidirectional):
+    if layout not in ("TNC", "NTC"):
+        raise MXNetError(f"{name}: invalid layout {layout!r}; must be one of ['TNC' or 'NTC']")
+    if bidirectional:
+        raise MXNetError(f"{name}: bidirectional=True is not supported; run two layers, one over "
+                         "F.flip(inputs, axis=0), and concat their outputs")
+
+
+# ---------------------------------------------------------------- cells and the unrolled layers
+
+def _F(x):
+    return symbol if isinstance(x, symbol.Symbol) else ndarray
+
+
+def _steps(F, inputs, length, axis):
+    """A (.., T, ..) sequence as a list of T (N, C) steps along `axis`."""
+    if isinstance(inputs, (list, tuple)):
+        if len(inputs) != length:
+            raise MXNetError(f"unroll: {len(inputs)} inputs given for length {length}")
+        return list(inputs)
+    if length == 1:
+        return [F.squeeze(inputs, axis=axis)]
+    return list(F.split(inputs, num_outputs=length, axis=axis, squeeze_axis=True))
+
+
+class _CellMixin:
+    """What MXNet's RecurrentCell gives every cell: begin_state from state_info, unroll, reset."""
+
+    def reset(self):
+        for cell in self._children.values():
+            if hasattr(cell, "reset"):
+                cell.reset()
+
+    def begin_state(self, batch_size=0, func=None, **kwargs):
+        """Zero states, one per state_info entry; `func` is nd.zeros (or a maker taking shape=)."""
+        func = ndarray.zeros if func is None else func
+        states = []
+        for info in self.state_info(batch_size):
+            info = dict(info or {})
+            info.pop("__layout__", None)
+            info.update(kwargs)
+            states.append(func(**info))
+        return states
+
+    def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None, valid_length=None):
+        """Run the cell over `length` steps: outputs (stacked along T when merge_outputs) and last states."""
+        if valid_length is not None:
+            raise MXNetError("unroll: valid_length is not supported; pad the sequences to one length")
+        if layout not in ("NTC", "TNC"):
+            raise MXNetError(f"unroll: invalid layout {layout!r}; must be 'NTC' or 'TNC'")
+        self.reset()
+        axis = layout.find("T")
+        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        F = _F(first)
+        steps = _steps(F, inputs, length, axis)
+        if begin_state is None:
+            if F is symbol:
+                raise MXNetError("unroll: pass begin_state when unrolling over Symbols")
+            begin_state = self.begin_state(batch_size=steps[0].shape[0], ctx=steps[0].context)
+        states, outputs = begin_state, []
+        for x in steps:
+            out, states = self(x, states)
+            outputs.append(out)
+        if merge_outputs:
+            outputs = F.stack(*outputs, axis=axis)
+        return outputs, states
+
+
+def _hidden_state_info(hidden_size, batch_size):
+    return [{"shape": (batch_size, hidden_size), "__layout__": "NC"}]
 
 
 class LSTM(HybridBlock):
@@ -24,8 +103,8 @@ class LSTM(HybridBlock):
                  i2h_weight_initializer=None, h2h_weight_initializer=None, i2h_bias_initializer="zeros",
                  h2h_bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if layout != "TNC" or bidirectional:
-            raise ValueError("LSTM: only layout 'TNC' and unidirectional layers are supported")
+        _check_layer("LSTM", layout, bidirectional)
+        self._layout = layout
         self._hidden_size, self._num_layers, self._dropout = hidden_size, num_layers, dropout
         inits = dict(i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
                      i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer)
@@ -38,6 +117,16 @@ class LSTM(HybridBlock):
 
     def infer_shape(self, inputs, *args):
         self.l0_i2h_weight.shape = (4 * self._hidden_size, shape_of(inputs)[2])
+
+    def __call__(self, inputs, states=None, **kwargs):
+        # the fused op runs TNC: NTC input is swapped in and the output back (MXNet's layer does the same)
+        if self._layout == "NTC":
+            F = symbol if isinstance(inputs, symbol.Symbol) else ndarray
+            out = super().__call__(F.swapaxes(inputs, dim1=0, dim2=1), *(() if states is None else (states,)))
+            if states is None:
+                return F.swapaxes(out, dim1=0, dim2=1)
+            return F.swapaxes(out[0], dim1=0, dim2=1), out[1]
+        return super().__call__(inputs, *(() if states is None else (states,)))
 
     def state_info(self, batch_size=0):
         shape = (self._num_layers, batch_size, self._hidden_size)
@@ -71,7 +160,7 @@ class LSTM(HybridBlock):
         return hs, [F.concat(*hT, dim=0), F.concat(*cT, dim=0)]
 
 
-class LSTMCell(HybridBlock):
+class LSTMCell(_CellMixin, HybridBlock):
     """One LSTM step: (inputs (N, C), [h, c]) -> (h', [h', c']); i2h/h2h weights (4H, C) and (4H, H)."""
 
     def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
@@ -85,12 +174,8 @@ class LSTMCell(HybridBlock):
     def infer_shape(self, inputs, *args):
         self.i2h_weight.shape = (4 * self._hidden_size, shape_of(inputs)[1])
 
-    def begin_state(self, batch_size=0, func=None, **kwargs):
-        """Zero states [h, c], each (batch_size, hidden_size); `func` is nd.zeros (or a custom maker)."""
-        if func is None:
-            from .. import ndarray
-            func = ndarray.zeros
-        return [func(shape=(batch_size, self._hidden_size), **kwargs) for _ in range(2)]
+    def state_info(self, batch_size=0):
+        return _hidden_state_info(self._hidden_size, batch_size) * 2
 
     def hybrid_forward(self, F, inputs, states, i2h_weight=None, h2h_weight=None, i2h_bias=None,
                        h2h_bias=None):
@@ -106,3 +191,241 @@ class LSTMCell(HybridBlock):
         next_c = forget_gate * states[1] + in_gate * in_transform
         next_h = out_gate * F.Activation(next_c, act_type="tanh", name="state")
         return next_h, [next_h, next_c]
+
+
+class RNNCell(_CellMixin, HybridBlock):
+    """One Elman step: h' = activation(x W_i2h^T + b_i2h + h W_h2h^T + b_h2h); output h'."""
+
+    def __init__(self, hidden_size, activation="tanh", i2h_weight_initializer=None,
+                 h2h_weight_initializer=None, i2h_bias_initializer="zeros", h2h_bias_initializer="zeros",
+                 input_size=0, **kwargs):
+        super().__init__(**kwargs)
+        self._hidden_size, self._activation = hidden_size, activation
+        _gate_params(self, "", hidden_size, hidden_size, input_size, dict(
+            i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
+            i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer))
+
+    def infer_shape(self, inputs, *args):
+        self.i2h_weight.shape = (self._hidden_size, shape_of(inputs)[1])
+
+    def state_info(self, batch_size=0):
+        return _hidden_state_info(self._hidden_size, batch_size)
+
+    def hybrid_forward(self, F, inputs, states, i2h_weight=None, h2h_weight=None, i2h_bias=None,
+                       h2h_bias=None):
+        h = _rnn_step(F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias, self._hidden_size,
+                      self._activation)
+        return h, [h]
+
+
+class GRUCell(_CellMixin, HybridBlock):
+    """One GRU step as MXNet's: r, z = sigmoid(i2h_{r,z} + h2h_{r,z}); n = tanh(i2h_n + r * h2h_n);
+    h' = (1 - z) * n + z * h."""
+
+    def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 i2h_bias_initializer="zeros", h2h_bias_initializer="zeros", input_size=0, **kwargs):
+        super().__init__(**kwargs)
+        self._hidden_size = hidden_size
+        _gate_params(self, "", 3 * hidden_size, hidden_size, input_size, dict(
+            i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
+            i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer))
+
+    def infer_shape(self, inputs, *args):
+        self.i2h_weight.shape = (3 * self._hidden_size, shape_of(inputs)[1])
+
+    def state_info(self, batch_size=0):
+        return _hidden_state_info(self._hidden_size, batch_size)
+
+    def hybrid_forward(self, F, inputs, states, i2h_weight=None, h2h_weight=None, i2h_bias=None,
+                       h2h_bias=None):
+        h = _gru_step(F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias, self._hidden_size)
+        return h, [h]
+
+
+def _rnn_step(F, x, h, wi, wh, bi, bh, hidden, activation):
+    pre = F.FullyConnected(x, wi, bi, num_hidden=hidden, name="i2h") + \
+        F.FullyConnected(h, wh, bh, num_hidden=hidden, name="h2h")
+    return F.Activation(pre, act_type=activation, name="out")
+
+
+def _gru_step(F, x, h, wi, wh, bi, bh, hidden):
+    i2h = F.FullyConnected(x, wi, bi, num_hidden=3 * hidden, name="i2h")
+    h2h = F.FullyConnected(h, wh, bh, num_hidden=3 * hidden, name="h2h")
+    i2h_r, i2h_z, i2h_n = F.split(i2h, num_outputs=3, axis=1, name="i2h_slice")
+    h2h_r, h2h_z, h2h_n = F.split(h2h, num_outputs=3, axis=1, name="h2h_slice")
+    reset_gate = F.Activation(i2h_r + h2h_r, act_type="sigmoid", name="r_act")
+    update_gate = F.Activation(i2h_z + h2h_z, act_type="sigmoid", name="z_act")
+    candidate = F.Activation(i2h_n + reset_gate * h2h_n, act_type="tanh", name="h_act")
+    return (1 - update_gate) * candidate + update_gate * h
+
+
+class _UnrolledLayer(HybridBlock):
+    """GRU and RNN layers: num_layers of one cell step each, unrolled over the sequence inside
+    hybrid_forward (one traced graph when hybridized), dropout between layers in training; parameters
+    l<i>_i2h_weight etc. as MXNet's fused layer names them. Returns the output sequence, and the last
+    states [h] (L, N, H) when states are passed in."""
+    _gates = 1
+
+    def __init__(self, name, hidden_size, num_layers, layout, dropout, bidirectional, input_size, inits,
+                 **kwargs):
+        super().__init__(**kwargs)
+        _check_layer(name, layout, bidirectional)
+        self._hidden_size, self._num_layers, self._dropout, self._layout = hidden_size, num_layers, dropout, layout
+        for i in range(num_layers):
+            _gate_params(self, f"l{i}_", self._gates * hidden_size, hidden_size,
+                         input_size if i == 0 else hidden_size, inits)
+
+    def infer_shape(self, inputs, *args):
+        self.l0_i2h_weight.shape = (self._gates * self._hidden_size, shape_of(inputs)[self._layout.find("C")])
+
+    def state_info(self, batch_size=0):
+        return [{"shape": (self._num_layers, batch_size, self._hidden_size), "__layout__": "LNC"}]
+
+    def begin_state(self, batch_size=0, func=None, **kwargs):
+        """Zero states [h], (num_layers, batch_size, hidden_size); `func` is nd.zeros or a maker."""
+        func = ndarray.zeros if func is None else func
+        return [func(shape=info["shape"], **kwargs) for info in self.state_info(batch_size)]
+
+    def __call__(self, inputs, states=None, **kwargs):
+        return super().__call__(inputs, *(() if states is None else (states,)))
+
+    def hybrid_forward(self, F, inputs, states=None, **params):
+        L, H, axis = self._num_layers, self._hidden_size, self._layout.find("T")
+        shape = shape_of(inputs)
+        T, N = shape[axis], shape[1 - axis]
+        seq = _steps(F, inputs, T, axis)
+        if isinstance(states, (list, tuple)):
+            states = states[0]
+        last = []
+        for i in range(L):
+            ws = [params[f"l{i}_{n}"] for n in ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")]
+            if i and self._dropout:
+                seq = [F.Dropout(x, p=self._dropout) for x in seq]
+            if states is None:
+                h = F.zeros(shape=(N, H)) if F is symbol else ndarray.zeros((N, H), ctx=seq[0].context)
+            else:
+                h = F.reshape(F.slice_axis(states, axis=0, begin=i, end=i + 1), shape=(N, H))
+            out = []
+            for x in seq:
+                h = self._step(F, x, h, *ws)
+                out.append(h)
+            seq = out
+            last.append(h)
+        outputs = F.stack(*seq, axis=axis)
+        if states is None:
+            return outputs
+        return outputs, [F.stack(*last, axis=0)]
+
+
+class RNN(_UnrolledLayer):
+    """Elman RNN layer: h_t = activation(x_t W_i2h^T + b_i2h + h_{t-1} W_h2h^T + b_h2h); activation 'relu'
+    (MXNet's default) or 'tanh'."""
+
+    def __init__(self, hidden_size, num_layers=1, activation="relu", layout="TNC", dropout=0,
+                 bidirectional=False, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 i2h_bias_initializer="zeros", h2h_bias_initializer="zeros", input_size=0, **kwargs):
+        if activation not in ("relu", "tanh"):
+            raise MXNetError(f"RNN: activation must be 'relu' or 'tanh', got {activation!r}")
+        self._activation = activation
+        super().__init__("RNN", hidden_size, num_layers, layout, dropout, bidirectional, input_size, dict(
+            i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
+            i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer), **kwargs)
+
+    def _step(self, F, x, h, wi, wh, bi, bh):
+        return _rnn_step(F, x, h, wi, wh, bi, bh, self._hidden_size, self._activation)
+
+
+class GRU(_UnrolledLayer):
+    """GRU layer (MXNet's gates r, z, n; see GRUCell)."""
+    _gates = 3
+
+    def __init__(self, hidden_size, num_layers=1, layout="TNC", dropout=0, bidirectional=False, input_size=0,
+                 i2h_weight_initializer=None, h2h_weight_initializer=None, i2h_bias_initializer="zeros",
+                 h2h_bias_initializer="zeros", **kwargs):
+        super().__init__("GRU", hidden_size, num_layers, layout, dropout, bidirectional, input_size, dict(
+            i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
+            i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer), **kwargs)
+
+    def _step(self, F, x, h, wi, wh, bi, bh):
+        return _gru_step(F, x, h, wi, wh, bi, bh, self._hidden_size)
+
+
+class _SequentialCells(_CellMixin):
+    """Cells stacked: each step runs them in order, the states list the cells' states one after another."""
+
+    def add(self, cell):
+        self.register_child(cell)
+
+    def __getitem__(self, i):
+        return list(self._children.values())[i]
+
+    def __len__(self):
+        return len(self._children)
+
+    def state_info(self, batch_size=0):
+        return [info for cell in self._children.values() for info in cell.state_info(batch_size)]
+
+    def begin_state(self, **kwargs):
+        return [s for cell in self._children.values() for s in cell.begin_state(**kwargs)]
+
+    def __call__(self, inputs, states):
+        next_states, p = [], 0
+        for cell in self._children.values():
+            n = len(cell.state_info())
+            inputs, state = cell(inputs, states[p:p + n])
+            p += n
+            next_states.extend(state)
+        return inputs, next_states
+
+
+class SequentialRNNCell(_SequentialCells, Block):
+    """Cells stacked (any Blocks with state_info)."""
+
+
+class HybridSequentialRNNCell(_SequentialCells, HybridBlock):
+    """Cells stacked (HybridBlocks)."""
+
+
+class DropoutCell(_CellMixin, HybridBlock):
+    """Dropout on the step's input (in training); no state."""
+
+    def __init__(self, rate, axes=(), prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        self._rate, self._axes = rate, axes
+
+    def state_info(self, batch_size=0):
+        return []
+
+    def __call__(self, inputs, states):
+        F = _F(inputs)
+        return (F.Dropout(inputs, p=self._rate, axes=self._axes) if self._rate > 0 else inputs), states
+
+
+class ResidualCell(_CellMixin, Block):
+    """base_cell's output plus its input (He et al.'s skip connection around a cell)."""
+
+    def __init__(self, base_cell):
+        super().__init__(prefix=base_cell.prefix + "residual_", params=None)
+        self.base_cell = base_cell
+
+    def state_info(self, batch_size=0):
+        return self.base_cell.state_info(batch_size)
+
+    def begin_state(self, **kwargs):
+        return self.base_cell.begin_state(**kwargs)
+
+    def __call__(self, inputs, states):
+        out, states = self.base_cell(inputs, states)
+        return out + inputs, states
+
+
+class BidirectionalCell:
+    """Refused: run two cells, one over the reversed sequence, and concat their outputs."""
+
+    def __init__(self, l_cell, r_cell, output_prefix="bi_"):
+        raise MXNetError("BidirectionalCell is not supported; unroll l_cell over the inputs and r_cell over "
+                         "F.flip(inputs, axis=T), flip r_cell's outputs back and concat them")
+
+
+__all__ = ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell", "SequentialRNNCell",
+           "HybridSequentialRNNCell", "DropoutCell", "ResidualCell", "BidirectionalCell"]

@@ -34,11 +34,16 @@ class Trainer:
         self._t = 0
 
     @property
+    def optimizer(self):
+        return self._optimizer
+
+    @property
     def learning_rate(self):
-        return self._optimizer.lr
+        return self._optimizer.learning_rate
 
     def set_learning_rate(self, lr):
-        self._optimizer.lr = lr
+        """A new learning rate; with an lr_scheduler MXNet's UserWarning (the scheduler owns it)."""
+        self._optimizer.set_learning_rate(lr)
 
     def step(self, batch_size, ignore_stale_grad=False):
         """One update of every parameter from its gradient, scaled by rescale_grad / batch_size.
@@ -63,6 +68,7 @@ class Trainer:
                     "updating of Parameters with stale gradient")
             slots = [s for s in slots if s[0]._fresh_grad]
         self._t = t = self._t + 1
+        self._optimizer.scheduled(t)
         rescale = self._scale / batch_size
         rule = self._optimizer.plain_rule(rescale)
         if rule is not None:   # nothing to rescale or clip: the rule straight away

@@ -243,3 +243,18 @@ def test_functional_merges_pooling_and_multiple_outputs():
         np.testing.assert_allclose(K.function([img], [g])([xi])[0], xi.mean(axis=(1, 2)), rtol=1e-5)
         p1, _ = model.predict({"a": xa, "b": xb, "img": xi})
         assert p1.shape == (6, 2) and np.allclose(p1.sum(1), 1, rtol=1e-5)
+
+
+def test_sparse_categorical_crossentropy_is_one_value_per_sample_and_timestep():
+    """Keras 2's loss functions return per-sample values (the training loop takes their mean); a sequence
+    output gets one per timestep, in the targets' shape."""
+    rs = np.random.RandomState(3)
+    with graph("float64"):
+        logits, labels = rs.standard_normal((2, 3, 4)), rs.randint(0, 4, (2, 3))
+        per = K.sparse_categorical_crossentropy(K.constant(labels), K.constant(logits), from_logits=True)
+        flat = K.sparse_categorical_crossentropy(K.constant(labels[0]), K.constant(logits[0]), from_logits=True)
+        got, got_flat = K.get_session().run([per, flat])
+    z = logits - logits.max(-1, keepdims=True)
+    want = np.log(np.exp(z).sum(-1)) - np.take_along_axis(z, labels[..., None], -1)[..., 0]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(got_flat, want[0], rtol=1e-12)

@@ -62,6 +62,29 @@ def test_softmax_cross_entropy_equals_log_softmax_then_nll_loss():
     np.testing.assert_allclose(g_ce, K.log_softmax.backward(np, lp_saved, g_nll)[0], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("ignore_index", [None, -100])
+def test_softmax_cross_entropy_reductions_equal_log_softmax_then_nll_loss(reduction, ignore_index):
+    x, labels = R.standard_normal((6, 5)), np.array([4, 0, -100, 2, 2, 1])
+    if ignore_index is None:
+        labels[2] = 3
+    ce, ce_saved = K.softmax_cross_entropy.forward(np, x, labels, ignore_index=ignore_index, reduction=reduction)
+    lp, lp_saved = K.log_softmax.forward(np, x)
+    nll, nll_saved = K.nll_loss.forward(np, lp, labels, reduction=reduction)
+    assert np.shape(ce) == np.shape(nll) == K.softmax_cross_entropy.infer(
+        x.shape, labels.shape, ignore_index=ignore_index, reduction=reduction)
+    np.testing.assert_allclose(ce, nll, rtol=1e-13)
+    gy = R.standard_normal(np.shape(ce))
+    g_ce = K.softmax_cross_entropy.backward(np, ce_saved, gy, ignore_index=ignore_index, reduction=reduction)[0]
+    g_nll = K.nll_loss.backward(np, nll_saved, gy, reduction=reduction)[0]
+    np.testing.assert_allclose(g_ce, K.log_softmax.backward(np, lp_saved, g_nll)[0], rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_cross_entropy_reduction_is_checked():
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        K.softmax_cross_entropy.infer((3, 4), (3,), reduction="avg")
+
+
 def test_softmax_cross_entropy_labels_are_checked():
     x = np.zeros((3, 4), dtype=np.float32)
     with pytest.raises(IndexError, match=r"softmax_cross_entropy: label -1 is out of range for size 4"):

@@ -100,7 +100,7 @@ def _crossentropy_softmax_mean(x):
     logits = probs.owner.inputs[0]
 
     def lower(L, z, y):
-        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=as_tf(y, "int64"), logits=as_tf(z, x.dtype))
+        loss = tf.losses.sparse_softmax_cross_entropy(labels=as_tf(y, "int64"), logits=as_tf(z, x.dtype))
         return loss if sign > 0 else tf.negative(loss)
     return apply("CrossentropySoftmaxMean", lower, [logits, labels], [TensorType(x.dtype, ())])
 

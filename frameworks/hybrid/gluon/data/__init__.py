@@ -3,7 +3,7 @@ in order or shuffled with NumPy's global generator as Gluon's RandomSampler, las
 rollover)."""
 import numpy
 
-from .. import ndarray
+from ... import ndarray
 
 
 class Dataset:
@@ -179,3 +179,5 @@ class DataLoader:
 
 __all__ = ["Dataset", "SimpleDataset", "ArrayDataset", "SequentialSampler", "RandomSampler", "BatchSampler",
            "DataLoader"]
+
+from . import dataloader, dataset, sampler, vision  # noqa: E402  (MXNet's submodule paths)

@@ -1,0 +1,4 @@
+"""gluon.contrib: the contrib layers classic programs use (nn.PixelShuffle2D)."""
+from . import nn
+
+__all__ = ["nn"]

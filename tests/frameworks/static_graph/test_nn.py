@@ -1,0 +1,136 @@
+"""tf.nn as TF 1.x defines it: per-example sparse cross-entropy, and 'SAME' padding for every window and stride
+(TF pads the odd pixel at the end) in conv2d, max_pool and avg_pool, checked against loops over NumPy."""
+import numpy as np
+import pytest
+
+import frameworks.static_graph as tf
+
+R = np.random.default_rng(7)
+
+
+def run(fetch, feed=None):
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        return sess.run(fetch, feed)
+
+
+def np_xent(logits, labels):
+    z = logits - logits.max(-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    return -np.take_along_axis(logp, labels[..., None], -1)[..., 0]
+
+
+def test_sparse_softmax_cross_entropy_with_logits_is_one_loss_per_example():
+    tf.reset_default_graph()
+    logits, labels = R.standard_normal((5, 4)), np.array([0, 3, 1, 1, 2])
+    per = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.constant(labels), logits=tf.constant(logits))
+    assert per.shape.as_list() == [5]
+    total = tf.reduce_sum(per)
+    mean = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=tf.constant(logits))
+    got_per, got_total, got_mean = run([per, total, mean])
+    np.testing.assert_allclose(got_per, np_xent(logits, labels), rtol=1e-12)
+    np.testing.assert_allclose(got_total, np_xent(logits, labels).sum(), rtol=1e-12)
+    np.testing.assert_allclose(got_mean, np_xent(logits, labels).mean(), rtol=1e-12)
+
+
+def test_sparse_softmax_cross_entropy_gradient_of_a_weighted_sum():
+    tf.reset_default_graph()
+    x0, labels, w = R.standard_normal((4, 3)), np.array([2, 0, 1, 2]), R.standard_normal(4)
+    x = tf.Variable(x0)
+    loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x) * w)
+    g, = run(tf.gradients(loss, [x]))
+    p = np.exp(x0 - x0.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    p[np.arange(4), labels] -= 1
+    np.testing.assert_allclose(g, p * w[:, None], rtol=1e-12)
+
+
+def test_sparse_softmax_cross_entropy_on_a_sequence_keeps_the_labels_shape():
+    tf.reset_default_graph()
+    logits, labels = R.standard_normal((2, 3, 5)), R.integers(0, 5, (2, 3))
+    per = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=tf.constant(logits))
+    np.testing.assert_allclose(run(per), np_xent(logits, labels), rtol=1e-12)
+    with pytest.raises(ValueError, match="Rank mismatch: Rank of labels"):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels[0], logits=tf.constant(logits))
+
+
+def same_pads(size, k, s):
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return out, total // 2
+
+
+def np_pool(x, k, s, padding, reduce):
+    """NHWC pooling over the windows TF 'SAME'/'VALID' defines; padding never enters a window."""
+    n, h, w, c = x.shape
+    if padding == "SAME":
+        (ho, ph), (wo, pw) = same_pads(h, k[0], s[0]), same_pads(w, k[1], s[1])
+    else:
+        ho, wo, ph, pw = (h - k[0]) // s[0] + 1, (w - k[1]) // s[1] + 1, 0, 0
+    y = np.empty((n, ho, wo, c))
+    for i in range(ho):
+        for j in range(wo):
+            r0, c0 = i * s[0] - ph, j * s[1] - pw
+            win = x[:, max(r0, 0):r0 + k[0], max(c0, 0):c0 + k[1], :]
+            y[:, i, j] = reduce(win, axis=(1, 2))
+    return y
+
+
+def np_conv_same(x, f, s):
+    n, h, w, c = x.shape
+    kh, kw, _, o = f.shape
+    (ho, ph), (wo, pw) = same_pads(h, kh, s[0]), same_pads(w, kw, s[1])
+    xp = np.zeros((n, h + kh + s[0] * ho, w + kw + s[1] * wo, c))
+    xp[:, ph:ph + h, pw:pw + w] = x
+    y = np.empty((n, ho, wo, o))
+    for i in range(ho):
+        for j in range(wo):
+            y[:, i, j] = np.einsum("nhwc,hwco->no", xp[:, i * s[0]:i * s[0] + kh, j * s[1]:j * s[1] + kw], f)
+    return y
+
+
+GEOMETRIES = [((7, 7), (3, 3), (3, 3)), ((5, 6), (2, 2), (2, 2)), ((8, 8), (3, 3), (2, 2)),
+              ((7, 9), (3, 2), (2, 1)), ((6, 6), (2, 2), (1, 1)), ((9, 9), (4, 4), (3, 3)), ((4, 4), (1, 1), (3, 3))]
+
+
+@pytest.mark.parametrize("size,k,s", GEOMETRIES)
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_pools_take_tfs_windows(size, k, s, padding):
+    tf.reset_default_graph()
+    x0 = R.standard_normal((2,) + size + (3,))
+    x = tf.Variable(x0)
+    ksize, strides = [1, k[0], k[1], 1], [1, s[0], s[1], 1]
+    mx = tf.nn.max_pool(x, ksize, strides, padding)
+    av = tf.nn.avg_pool(x, ksize, strides, padding)
+    gm, ga = tf.gradients(tf.reduce_sum(mx * mx), [x])[0], tf.gradients(tf.reduce_sum(av * av), [x])[0]
+    got_m, got_a, got_gm, got_ga = run([mx, av, gm, ga])
+    np.testing.assert_allclose(got_m, np_pool(x0, k, s, padding, np.max), rtol=1e-12)
+    np.testing.assert_allclose(got_a, np_pool(x0, k, s, padding, np.mean), rtol=1e-12)
+    assert mx.shape.as_list() == list(got_m.shape) and av.shape.as_list() == list(got_a.shape)
+    # gradients by central differences of the NumPy definition, at a few entries
+    for idx in [(0, 0, 0, 0), (1, size[0] - 1, size[1] - 1, 2), (0, size[0] // 2, size[1] // 2, 1)]:
+        for got, red in ((got_gm, np.max), (got_ga, np.mean)):
+            e = np.zeros_like(x0)
+            e[idx] = 1e-6
+            fd = ((np_pool(x0 + e, k, s, padding, red) ** 2).sum() - (np_pool(x0 - e, k, s, padding, red) ** 2).sum())
+            np.testing.assert_allclose(got[idx], fd / 2e-6, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("size,k,s", [((28, 28), (3, 3), (2, 2)), ((7, 8), (2, 2), (1, 1)), ((6, 6), (5, 5), (1, 1)),
+                                      ((9, 7), (4, 3), (3, 2))])
+def test_conv2d_same_pads_the_odd_pixel_at_the_end(size, k, s):
+    tf.reset_default_graph()
+    x0, f0 = R.standard_normal((2,) + size + (3,)), R.standard_normal(k + (3, 4))
+    x, f = tf.Variable(x0), tf.Variable(f0)
+    y = tf.nn.conv2d(x, f, [1, s[0], s[1], 1], "SAME")
+    gx, gf = tf.gradients(tf.reduce_sum(y * y), [x, f])
+    got, got_gx, got_gf = run([y, gx, gf])
+    want = np_conv_same(x0, f0, s)
+    assert y.shape.as_list() == list(want.shape)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    for arr, g, idx in ((x0, got_gx, (1, size[0] - 1, size[1] - 1, 2)), (f0, got_gf, (k[0] - 1, k[1] - 1, 2, 3))):
+        e = np.zeros_like(arr)
+        e[idx] = 1e-6
+        plus = np_conv_same(x0 + e, f0, s) if arr is x0 else np_conv_same(x0, f0 + e, s)
+        minus = np_conv_same(x0 - e, f0, s) if arr is x0 else np_conv_same(x0, f0 - e, s)
+        np.testing.assert_allclose(g[idx], ((plus ** 2).sum() - (minus ** 2).sum()) / 2e-6, rtol=1e-5)

@@ -1,0 +1,36 @@
+"""tf.reshape to a shape the graph does not fix (a tf.shape of a fed tensor): read at run time, as TF's."""
+import numpy as np
+import pytest
+
+import frameworks.static_graph as tf
+
+
+def test_reshape_to_a_run_time_shape_and_its_gradient():
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float64, [None, 6])
+    w = tf.Variable(np.arange(6.0))
+    y = tf.reshape(x * w, [tf.shape(x)[0], 2, 3])
+    back = tf.reshape(y, tf.shape(x))
+    loss = tf.reduce_sum(tf.square(back))
+    g, = tf.gradients(loss, [w])
+    xv = np.random.default_rng(0).standard_normal((4, 6))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        yv, bv, gv = sess.run([y, back, g], {x: xv})
+        np.testing.assert_array_equal(yv, (xv * np.arange(6.0)).reshape(4, 2, 3))
+        np.testing.assert_array_equal(bv, xv * np.arange(6.0))
+        np.testing.assert_allclose(gv, (2 * xv * xv * np.arange(6.0)).sum(0), rtol=1e-12)
+        assert sess.run(y, {x: xv[:3]}).shape == (3, 2, 3)   # a new batch size, the same graph
+        with pytest.raises(ValueError, match=r"Input to reshape is a tensor with 18 values, but the requested "
+                                             r"shape \[4, 5\] does not fit it"):
+            sess.run(tf.reshape(x, [tf.shape(x)[0] + 1, 5]), {x: xv[:3]})
+    with pytest.raises(ValueError, match="Shape must be rank 1 but is rank 0"):
+        tf.reshape(x, tf.shape(x)[0] * 6)
+
+
+def test_reshape_to_a_shape_the_graph_fixes_is_static():
+    tf.reset_default_graph()
+    a = tf.zeros([2, 6])
+    y = tf.reshape(tf.ones([12]), tf.shape(a))
+    assert y.shape.as_list() == [2, 6] and y.op.kernel is not None
+    assert tf.reshape(a, [tf.shape(a)[1], -1]).shape.as_list() == [6, 2]
