@@ -36,8 +36,6 @@ NOT_EXPOSED = {
         "unstack": "tf.unstack is one Split + a reshape each (the split and reshape kernels)",
     },
     "dynamic_tape": {
-        "lrn": "nn.LocalResponseNorm is not wired to the kernel yet",
-        "conv_transpose2d": "nn.ConvTranspose2d is not wired to the kernel yet",
         **{k: "computed on the array without a kernel call (no gradient, so nothing is recorded on the tape)"
            for k in ("argmax", "argmin", "equal", "not_equal", "greater", "greater_equal", "less",
                      "less_equal")},
