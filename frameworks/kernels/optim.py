@@ -59,19 +59,23 @@ class Adam(Update):
     eps_placement "folded" (Caffe's AdamSolver, MXNet's adam_update, TF1's AdamOptimizer): the corrections fold
         into the step size, param -= lr * sqrt(1-b2^t) / (1-b1^t) * m / (sqrt(v) + eps), so eps is in effect
         scaled by sqrt(1-b2^t) relative to the textbook form.
+    weight_decay: decoupled False (Adam's L2) adds weight_decay * param to the gradient; decoupled True
+        (AdamW, Loshchilov & Hutter, PyTorch's optim.AdamW) first shrinks param *= 1 - lr * weight_decay.
     """
     name = "adam"
 
     @staticmethod
     def update(xp, param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
-               eps_placement="textbook"):
+               eps_placement="textbook", decoupled=False):
         c1, c2 = 1 - beta1 ** t, 1 - beta2 ** t
         textbook = eps_placement == "textbook"
         if not textbook and eps_placement != "folded":
             raise ValueError(f"adam: eps_placement must be 'textbook' or 'folded', got {eps_placement!r}")
         step = lr * c2 ** 0.5 / c1
         for p, g, m_, v_ in blocks(xp, param, grad, m, v):
-            if weight_decay:
+            if weight_decay and decoupled:
+                p *= 1 - lr * weight_decay
+            elif weight_decay:
                 g = g + weight_decay * p
             m_ *= beta1
             m_ += (1 - beta1) * g

@@ -238,6 +238,20 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     return y if bias is None else y + bias.reshape(shape)
 
 
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dimensions (biased variance), as group_norm does."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(shape):]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
+                           f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    dims = tuple(range(input.dim() - len(shape), input.dim()))
+    xc = input - input.mean(dims, keepdim=True)
+    y = xc * (xc.square().mean(dims, keepdim=True) + eps).pow(-0.5)
+    if weight is not None:
+        y = y * weight
+    return y if bias is None else y + bias
+
+
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 

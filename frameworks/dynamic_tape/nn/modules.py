@@ -6,7 +6,7 @@ from ._walk import named_members
 
 from .. import _factories as T
 from .._tape import no_grad
-from .._tensor import Size, Tensor, stack as T_stack
+from .._tensor import Size, Tensor, cat as T_cat, stack as T_stack
 from .._types import float32, float64, int64
 from . import functional as F
 from . import init
@@ -687,6 +687,185 @@ class LSTMCell(_LSTMBase):
         return f"{self.input_size}, {self.hidden_size}"
 
 
+class _RNNCellBase(Module):
+    """The cells PyTorch writes from matmuls (GRUCell, RNNCell): weight_ih (G*H, in), weight_hh (G*H, H),
+    bias_ih / bias_hh (G*H,), all uniform(-1/sqrt(H), 1/sqrt(H)) as PyTorch initialises them."""
+    _gates = 1
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        g = self._gates * hidden_size
+        self.weight_ih = _matrix_parameter(device, g, input_size, dtype)
+        self.weight_hh = _matrix_parameter(device, g, hidden_size, dtype)
+        self.bias_ih = _parameter(device, g, dtype=dtype) if bias else None
+        self.bias_hh = _parameter(device, g, dtype=dtype) if bias else None
+        bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def forward(self, input, hx=None):
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.dim()}D instead")
+        batched = input.dim() == 2
+        x = input if batched else input.unsqueeze(0)
+        if hx is None:
+            h = T.zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
+        else:
+            h = hx if batched else hx.unsqueeze(0)
+        h = _cell_step(type(self), x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+                       getattr(self, "nonlinearity", "tanh"))
+        return h if batched else h.squeeze(0)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        return s + (f", nonlinearity={self.nonlinearity}" if getattr(self, "nonlinearity", "tanh") != "tanh" else "")
+
+
+class GRUCell(_RNNCellBase):
+    """One GRU step, PyTorch's gates r, z, n: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),
+    h' = (1 - z) * n + z * h."""
+    _gates = 3
+
+
+class RNNCell(_RNNCellBase):
+    """One Elman step: h' = tanh (or relu) (W_ih x + b_ih + W_hh h + b_hh)."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+
+
+def _cell_step(kind, x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+    gi, gh = F.linear(x, w_ih, b_ih), F.linear(h, w_hh, b_hh)
+    if kind in (GRUCell, GRU):
+        i_r, i_z, i_n = gi.chunk(3, 1)
+        h_r, h_z, h_n = gh.chunk(3, 1)
+        r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
+        n = (i_n + r * h_n).tanh()
+        return n + z * (h - n)   # (1 - z) * n + z * h, as PyTorch's fused GRU writes it
+    pre = gi + gh
+    return pre.tanh() if nonlinearity == "tanh" else F.relu(pre)
+
+
+class _RNNLayers(Module):
+    """GRU / RNN over a whole sequence: each layer's cell written from matmuls step by step (the shared set
+    has no fused kernel for them, so this is PyTorch's cell math on the tape), parameters named as
+    PyTorch's (weight_ih_l0, ..., _reverse for the second direction)."""
+    _gates = 1
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, device=None, dtype=None):
+        super().__init__()
+        if not 0 <= dropout <= 1:
+            raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
+                             "element being zeroed")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional = bidirectional
+        dirs, g = (2 if bidirectional else 1), self._gates * hidden_size
+        for layer in range(num_layers):
+            for d in range(dirs):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                size = input_size if layer == 0 else hidden_size * dirs
+                setattr(self, "weight_ih" + sfx, _matrix_parameter(device, g, size, dtype))
+                setattr(self, "weight_hh" + sfx, _matrix_parameter(device, g, hidden_size, dtype))
+                if bias:
+                    setattr(self, "bias_ih" + sfx, _parameter(device, g, dtype=dtype))
+                    setattr(self, "bias_hh" + sfx, _parameter(device, g, dtype=dtype))
+        bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def flatten_parameters(self):
+        """cuDNN's weight compaction: nothing to do here."""
+
+    def forward(self, input, hx=None):
+        x = input.transpose(0, 1) if self.batch_first else input
+        if x.dim() != 3:
+            raise RuntimeError(f"input must have 3 dimensions, got {x.dim()}")
+        if x.shape[2] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {x.shape[2]}")
+        dirs = 2 if self.bidirectional else 1
+        finals = []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                k = layer * dirs + d
+                h = T.zeros(x.shape[1], self.hidden_size, dtype=x.dtype, device=x.device) if hx is None else hx[k]
+                w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
+                b_ih, b_hh = getattr(self, "bias_ih" + sfx, None), getattr(self, "bias_hh" + sfx, None)
+                steps = range(x.shape[0] - 1, -1, -1) if d else range(x.shape[0])
+                hs = [None] * x.shape[0]
+                for t in steps:
+                    h = hs[t] = _cell_step(type(self), x[t], h, w_ih, w_hh, b_ih, b_hh,
+                                           getattr(self, "nonlinearity", "tanh"))
+                outs.append(T_stack(hs))
+                finals.append(h)
+            x = outs[0] if dirs == 1 else T_cat(outs, 2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        return (x.transpose(0, 1) if self.batch_first else x), T_stack(finals)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        return s + (", bidirectional=True" if self.bidirectional else "")
+
+
+class GRU(_RNNLayers):
+    """Multi-layer GRU: forward(input, h_0=None) -> output, h_n; input (T, B, E) or (B, T, E) if batch_first;
+    h_0 / h_n (num_layers * num_directions, B, H)."""
+    _gates = 3
+
+
+class RNN(_RNNLayers):
+    """Multi-layer Elman RNN (nonlinearity 'tanh' or 'relu'); as GRU otherwise."""
+
+    def __init__(self, *args, nonlinearity="tanh", **kwargs):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.nonlinearity = nonlinearity
+        super().__init__(*args, **kwargs)
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dimensions
+    (biased variance), composed from the shared reduce and elementwise kernels."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = _parameter(device, *shape, dtype=dtype)
+            init.ones_(self.weight)
+            self.bias = _parameter(device, *shape, dtype=dtype) if bias else None
+            if self.bias is not None:
+                init.zeros_(self.bias)
+        else:
+            self.weight = self.bias = None
+
+    def forward(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
 class _Container(Module):
     """Children named "0", "1", ... (or by an OrderedDict's keys), indexable and iterable in order."""
 
@@ -726,6 +905,125 @@ class ModuleList(_Container):
 
     def append(self, m):
         setattr(self, str(len(self)), m)
+        return self
+
+
+class ModuleDict(Module):
+    """Modules registered under string keys, in insertion order."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def _members(self):
+        return dict(self.named_children())
+
+    def __getitem__(self, key):
+        return self._members()[key]
+
+    def __setitem__(self, key, module):
+        setattr(self, key, module)
+
+    def __delitem__(self, key):
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._members())
+
+    def __iter__(self):
+        return iter(self._members())
+
+    def __contains__(self, key):
+        return key in self._members()
+
+    def keys(self):
+        return self._members().keys()
+
+    def items(self):
+        return self._members().items()
+
+    def values(self):
+        return self._members().values()
+
+    def pop(self, key):
+        m = self[key]
+        del self[key]
+        return m
+
+    def clear(self):
+        for key in list(self._members()):
+            del self[key]
+
+    def update(self, modules):
+        for key, m in (modules.items() if hasattr(modules, "items") else modules):
+            self[key] = m
+
+
+class ParameterDict(Module):
+    """Parameters registered under string keys, in insertion order (a plain tensor becomes a Parameter)."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        for key, v in (parameters.items() if hasattr(parameters, "items") else parameters or ()):
+            self[key] = v
+
+    def _members(self):
+        return dict(self.named_parameters(recurse=False))
+
+    def __getitem__(self, key):
+        return self._members()[key]
+
+    def __setitem__(self, key, value):
+        setattr(self, key, value if isinstance(value, Parameter) else Parameter(value))
+
+    def __delitem__(self, key):
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._members())
+
+    def __iter__(self):
+        return iter(self._members())
+
+    def __contains__(self, key):
+        return key in self._members()
+
+    def keys(self):
+        return self._members().keys()
+
+    def items(self):
+        return self._members().items()
+
+    def values(self):
+        return self._members().values()
+
+
+class ParameterList(ParameterDict):
+    """Parameters registered as "0", "1", ..., indexable and iterable in order."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        self.extend(values or ())
+
+    def __getitem__(self, i):
+        return list(self.values())[i]
+
+    def __setitem__(self, i, value):
+        if isinstance(i, str):   # ParameterDict's registration under "0", "1", ...
+            return super().__setitem__(i, value)
+        super().__setitem__(str(range(len(self))[i]), value)
+
+    def __iter__(self):
+        return iter(list(self.values()))
+
+    def append(self, value):
+        self[str(len(self))] = value
+        return self
+
+    def extend(self, values):
+        for v in values:
+            self.append(v)
         return self
 
 
@@ -801,4 +1099,5 @@ __all__ = ["Parameter", "Module", "Identity", "Linear", "Conv2d", "MaxPool2d", "
            "BatchNorm1d", "BatchNorm2d", "GroupNorm", "Dropout", "Dropout2d", "Flatten", "ReLU", "Sigmoid", "Tanh",
            "LogSoftmax", "Softmax", "Embedding", "LSTM", "LSTMCell", "Sequential", "ModuleList", "MSELoss",
            "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss", "LeakyReLU", "ELU", "Softplus", "ReLU6", "L1Loss",
-           "SmoothL1Loss", "BCELoss", "ConvTranspose2d", "LocalResponseNorm"]
+           "SmoothL1Loss", "BCELoss", "ConvTranspose2d", "LocalResponseNorm", "GRU", "GRUCell", "RNN",
+           "RNNCell", "LayerNorm", "ModuleDict", "ParameterList", "ParameterDict"]

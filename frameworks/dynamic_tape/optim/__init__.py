@@ -4,7 +4,7 @@ from frameworks import kernels as K
 from .._tape import _xp, enable_grad, no_grad
 from .._tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam", "Adadelta", "RMSprop", "Adagrad", "LBFGS", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adadelta", "RMSprop", "Adagrad", "LBFGS", "lr_scheduler"]
 
 
 class Optimizer:
@@ -153,6 +153,8 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad))
 
+    _decoupled = False
+
     def _update(self, p, g, group):
         xp = _xp(g)
         state = self.state.get(id(p))
@@ -162,7 +164,20 @@ class Adam(Optimizer):
         state["step"] += 1
         b1, b2 = group["betas"]
         K.adam.update(xp, p._array, g, state["exp_avg"], state["exp_avg_sq"], state["step"], lr=group["lr"],
-                      beta1=b1, beta2=b2, eps=group["eps"], weight_decay=group["weight_decay"])
+                      beta1=b1, beta2=b2, eps=group["eps"], weight_decay=group["weight_decay"],
+                      decoupled=self._decoupled)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, PyTorch's optim.AdamW: p *= 1 - lr * weight_decay, then Adam's
+    step on the gradient alone (the shared adam kernel, decoupled=True). Default weight_decay 1e-2."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+    _decoupled = True
 
 
 class Adadelta(Optimizer):
