@@ -3,6 +3,7 @@ import and the corpus (a small synthetic one with learnable structure) are chang
 import math
 
 import numpy as np
+import pytest
 
 import frameworks.dynamic_tape as torch
 import frameworks.dynamic_tape.nn as nn
@@ -208,3 +209,18 @@ def test_a_tied_weight_gets_both_gradients():
     np.testing.assert_allclose(tied.encoder.weight.grad.numpy(),
                                free.encoder.weight.grad.numpy() + free.decoder.weight.grad.numpy(), rtol=1e-5,
                                atol=1e-7)
+
+
+@pytest.mark.parametrize("rnn_type", ['GRU', 'RNN_TANH', 'RNN_RELU'])
+def test_the_other_rnn_types_of_main_py_train(rnn_type):
+    """main.py's --model GRU / RNN_TANH / RNN_RELU: init_hidden gives one state tensor, repackage_hidden
+    detaches it, and two epochs run and repeat exactly."""
+    args.model = rnn_type
+    try:
+        model, log, vals = run(2)
+        _, log2, vals2 = run(2)
+    finally:
+        args.model = 'LSTM'
+    assert type(model.rnn).__name__ == ('GRU' if rnn_type == 'GRU' else 'RNN')
+    assert len(list(model.parameters())) == 1 + 8 + 1
+    assert all(math.isfinite(v) for v in vals) and (log2, vals2) == (log, vals)
