@@ -37,10 +37,18 @@ def parse_prototxt(text, message, source="<string>"):
 
 
 def read_net_param(net):
-    """A NetParameter from a path or a NetParameter (returned as is)."""
+    """A NetParameter from a path or a NetParameter (returned as is); one in the V1 format is refused."""
     if isinstance(net, caffe_pb2.NetParameter):
-        return net, "<NetParameter>"
-    return read_prototxt(os.fspath(net), caffe_pb2.NetParameter()), os.fspath(net)
+        param, source = net, "<NetParameter>"
+    else:
+        param, source = read_prototxt(os.fspath(net), caffe_pb2.NetParameter()), os.fspath(net)
+    if len(param.layers):
+        kind = caffe_pb2.V1LayerParameter.LayerType.Name(param.layers[0].type)
+        raise LayerConfigError(f"{source}: the net uses the deprecated V1 'layers' field ({len(param.layers)} "
+                               f"layers, the first {param.layers[0].name!r} of type {kind}), which Caffe upgrades "
+                               "when it loads it; this engine reads the current 'layer' format: convert the file "
+                               "once with Caffe's tools/upgrade_net_proto_text")
+    return param, source
 
 
 def read_solver_param(solver):

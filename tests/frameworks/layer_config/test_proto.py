@@ -46,3 +46,33 @@ def test_caffe_field_numbers_verbatim():
     assert numbers == (24, 5, 40, 39)
     pp = caffe_pb2.PoolingParameter
     assert pp.DESCRIPTOR.fields_by_name["round_mode"].number == 13 and pp().round_mode == pp.CEIL
+
+
+def test_the_whole_config_language_parses_and_unknown_layers_are_refused_by_name(tmp_path):
+    """Caffe's full schema: a prototxt with layers this engine lacks (LRN's lrn_param, PReLU's prelu_param,
+    an ImageData source) parses; building the Net names the first layer type it cannot run."""
+    import pytest
+    from frameworks.layer_config.io import LayerConfigError, read_net_param
+    from frameworks.layer_config.net import Net
+    path = tmp_path / "net.prototxt"
+    path.write_text('''
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 8 dim: 8 } } }
+layer { name: "crop" type: "Crop" bottom: "data" bottom: "data" top: "c" crop_param { axis: 2 offset: 1 } }
+layer { name: "spp" type: "SPP" bottom: "c" top: "s" spp_param { pyramid_height: 2 } }
+''')
+    param, _ = read_net_param(str(path))
+    assert param.layer[1].crop_param.offset == [1] and param.layer[2].spp_param.pyramid_height == 2
+    with pytest.raises(LayerConfigError, match=r"layer 'crop': unknown layer type 'Crop'; known types: "):
+        Net(str(path), 0)
+
+
+def test_a_v1_net_is_refused_with_the_upgrade_tool_named(tmp_path):
+    import pytest
+    from frameworks.layer_config.io import LayerConfigError, read_net_param
+    path = tmp_path / "v1.prototxt"
+    path.write_text('name: "LeNet"\nlayers { name: "conv1" type: CONVOLUTION bottom: "data" top: "conv1" '
+                    'blobs_lr: 1 convolution_param { num_output: 20 kernel_size: 5 } }\n')
+    with pytest.raises(LayerConfigError, match=r"v1.prototxt: the net uses the deprecated V1 'layers' field "
+                                               r"\(1 layers, the first 'conv1' of type CONVOLUTION\).*"
+                                               r"upgrade_net_proto_text"):
+        read_net_param(str(path))
