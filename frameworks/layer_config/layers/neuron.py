@@ -1,9 +1,10 @@
-"""Neuron layers: one bottom, one top of the same shape (ReLU, Sigmoid, TanH, AbsVal, Clip, Log, Power, Dropout)."""
+"""Neuron layers: one bottom, one top of the same shape (ReLU, PReLU, ELU, Sigmoid, TanH, AbsVal, BNLL, Clip,
+Log, Exp, Power, Dropout)."""
 import numpy
 
 from frameworks import kernels as K
 
-from ..layer import Layer, register_layer
+from ..layer import Layer, ParamLayer, register_layer
 from ..proto import caffe_pb2
 
 class _NeuronLayer(Layer):
@@ -23,7 +24,7 @@ class _NeuronLayer(Layer):
             top[0].reshape(*bottom[0].shape)
 
     def forward(self, bottom, top):
-        if top[0] is bottom[0] and self.backward_reads_input:
+        if (top[0] is bottom[0] and self.backward_reads_input) or not self.kernel.accepts_out:
             y, self.saved = self.kernel.forward(self.xp, bottom[0].data, **self.kernel_attrs())
             top[0].set_data(y)
         else:
@@ -53,6 +54,69 @@ class ReLULayer(_NeuronLayer):
 
     def kernel_attrs(self):
         return dict(negative_slope=self.slope) if self.slope else {}
+
+
+@register_layer("ELU")
+class ELULayer(_NeuronLayer):
+    """x above 0, alpha * (exp(x) - 1) below (elu_param.alpha, default 1)."""
+    kernel = K.elu
+
+    def layer_setup(self, bottom, top):
+        self.alpha = _f32(self.layer_param.elu_param.alpha)
+
+    def kernel_attrs(self):
+        return dict(alpha=self.alpha)
+
+
+@register_layer("BNLL")
+class BNLLLayer(_NeuronLayer):
+    """The binomial normal log likelihood, log(1 + exp(x)): the softplus kernel (stable for large |x|)."""
+    kernel = K.softplus
+
+
+@register_layer("PReLU")
+class PReLULayer(ParamLayer):
+    """y = max(x, 0) + a * min(x, 0) with a learned slope a per channel (axis 1), or one shared by all
+    (prelu_param channel_shared); a is filled by prelu_param.filler, constant 0.25 when none is given."""
+    exact_num_bottom_blobs = 1
+    exact_num_top_blobs = 1
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.prelu_param
+        shape = bottom[0].shape
+        if len(shape) < 2 and not p.channel_shared:
+            raise self.error(f"bottom {shape} has no channel axis; set prelu_param channel_shared: true")
+        filler = p.filler if p.HasField("filler") else caffe_pb2.FillerParameter(type="constant", value=0.25)
+        channels = 1 if p.channel_shared else shape[1]
+        self.add_param((channels,), filler, channels, channels)
+
+    def reshape(self, bottom, top):
+        shape = bottom[0].shape
+        c = self.blobs[0].shape[0]
+        if c != 1 and (len(shape) < 2 or shape[1] != c):
+            raise self.error(f"bottom {shape} has not the {c} channels the slopes were made for")
+        self.slope_shape = (1, c) + (1,) * (len(shape) - 2) if c != 1 else (1,) * len(shape)
+        if top[0] is not bottom[0]:
+            top[0].reshape(*shape)
+
+    def forward(self, bottom, top):
+        xp, x = self.xp, bottom[0].data
+        pos, self.saved_relu = K.relu.forward(xp, x)
+        neg, self.saved_sub = K.sub.forward(xp, x, pos)
+        scaled, self.saved_mul = K.mul.forward(xp, neg, self.blobs[0].data.reshape(self.slope_shape))
+        y, _ = K.add.forward(xp, pos, scaled)
+        top[0].set_data(y)   # a new array: in place (Caffe's usual form) keeps x in the saved state
+
+    def backward(self, top, propagate_down, bottom):
+        xp, gy = self.xp, top[0].diff
+        g_neg, g_slope = K.mul.backward(xp, self.saved_mul, gy, needs=(propagate_down[0], True))
+        self.param_diff(0, g_slope.reshape(self.blobs[0].shape))
+        if propagate_down[0]:
+            g_x, g_pos = K.sub.backward(xp, self.saved_sub, g_neg)
+            g_pos, _ = K.add.forward(xp, g_pos, gy)
+            (g_relu,) = K.relu.backward(xp, self.saved_relu, g_pos)
+            gx, _ = K.add.forward(xp, g_x, g_relu)
+            bottom[0].set_diff(gx)
 
 
 @register_layer("Sigmoid")
@@ -145,6 +209,20 @@ class LogLayer(_AffineThen):
             bottom[0].set_diff(g)
             return
         super().backward(top, propagate_down, bottom)
+
+
+@register_layer("Exp")
+class ExpLayer(_AffineThen):
+    """y = base ^ (shift + scale * x) (exp_param; base -1 is e): exp of the affine part scaled by ln(base)."""
+    kernel = K.exp
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.exp_param
+        base = _f32(p.base)
+        if base != -1 and base <= 0:
+            raise self.error(f"exp_param base must be > 0 (or -1 for e), got {base}")
+        ln = 1.0 if base == -1 else float(numpy.log(base))
+        self.scale, self.shift = _f32(p.scale) * ln, _f32(p.shift) * ln
 
 
 @register_layer("Power")

@@ -97,6 +97,15 @@ CASES = {
     "ReLU_leaky": ({"a": x(3, 4)}, 'layer { name: "l" type: "ReLU" bottom: "a" top: "y" '
                    'relu_param { negative_slope: 0.1 } }'),
     "AbsVal": ({"a": x(3, 4)}, 'layer { name: "l" type: "AbsVal" bottom: "a" top: "y" }'),
+    "ELU": ({"a": x(3, 4)}, 'layer { name: "l" type: "ELU" bottom: "a" top: "y" elu_param { alpha: 0.5 } }'),
+    "BNLL": ({"a": 3 * x(3, 4)}, 'layer { name: "l" type: "BNLL" bottom: "a" top: "y" }'),
+    "Exp": ({"a": x(3, 4)}, 'layer { name: "l" type: "Exp" bottom: "a" top: "y" '
+            'exp_param { base: 2 scale: 0.5 shift: 0.25 } }'),
+    "PReLU": ({"a": x(2, 3, 2, 2)}, 'layer { name: "l" type: "PReLU" bottom: "a" top: "y" '
+              'prelu_param { filler { type: "gaussian" } } }'),
+    "PReLU_shared_inplace": ({"a": x(2, 3, 2)}, 'layer { name: "c" type: "Power" bottom: "a" top: "y" } '
+                             'layer { name: "l" type: "PReLU" bottom: "y" top: "y" prelu_param { '
+                             'channel_shared: true } }'),
     "Power_affine": ({"a": np.abs(x(3, 4)) + 0.5}, 'layer { name: "l" type: "Power" bottom: "a" top: "y" '
                      'power_param { power: 2 scale: 0.5 shift: 1 } }'),
     "Log_base": ({"a": np.abs(x(3, 4)) + 0.5}, 'layer { name: "l" type: "Log" bottom: "a" top: "y" '
@@ -190,3 +199,21 @@ def test_dropout_backward_uses_the_forward_mask():
     assert 0 < kept.mean() < 1
     np.testing.assert_allclose(y[kept], a[kept] / 0.6)
     np.testing.assert_allclose(net.blobs["a"].diff, kept * net.blobs["w"].data / 0.6)
+
+
+def test_new_neuron_layers_compute_caffes_formulas():
+    from .helpers import net_from_text
+    a = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]])
+    text = input_layer("a", a.shape) + (
+        'layer { name: "elu" type: "ELU" bottom: "a" top: "elu" elu_param { alpha: 0.5 } }\n'
+        'layer { name: "bnll" type: "BNLL" bottom: "a" top: "bnll" }\n'
+        'layer { name: "exp" type: "Exp" bottom: "a" top: "exp" exp_param { base: 2 scale: 0.5 shift: 1 } }\n'
+        'layer { name: "prelu" type: "PReLU" bottom: "a" top: "prelu" prelu_param { channel_shared: true } }\n')
+    net = net_from_text(text)
+    net.blobs["a"].data[...] = a
+    net.forward()
+    np.testing.assert_allclose(net.blobs["elu"].data, np.where(a > 0, a, 0.5 * (np.exp(a) - 1)), rtol=1e-12)
+    np.testing.assert_allclose(net.blobs["bnll"].data, np.log1p(np.exp(a)), rtol=1e-12)
+    np.testing.assert_allclose(net.blobs["exp"].data, 2.0 ** (1 + 0.5 * a), rtol=1e-12)
+    np.testing.assert_allclose(net.blobs["prelu"].data, np.where(a > 0, a, 0.25 * a), rtol=1e-12)
+    assert net.params["prelu"][0].data.shape == (1,)
