@@ -1,4 +1,4 @@
-"""Loss layers and metrics: SoftmaxWithLoss, EuclideanLoss, Accuracy."""
+"""Loss layers and metrics: SoftmaxWithLoss, SigmoidCrossEntropyLoss, EuclideanLoss, ContrastiveLoss, Accuracy."""
 import numpy
 
 from frameworks import kernels as K
@@ -184,6 +184,60 @@ class EuclideanLossLayer(Layer):
             bottom[0].set_diff(ga)
         if propagate_down[1]:
             bottom[1].set_diff(gb.reshape(bottom[1].shape))
+
+
+@register_layer("ContrastiveLoss")
+class ContrastiveLossLayer(Layer):
+    """Hadsell et al.'s loss on feature pairs a, b (N, C) and a similarity label y (N,; nonzero = similar):
+    loss = sum(y d^2 + (1 - y) max(margin - d, 0)^2) / 2N, d = ||a - b|| (legacy_version: max(margin - d^2,
+    0) instead). The gradient is Caffe's own, which divides by d + 1e-4 for dissimilar pairs (the siamese
+    example's loss)."""
+    exact_num_bottom_blobs = 3
+    exact_num_top_blobs = 1
+    default_loss_weight = 1.0
+    data_bottoms = (2,)
+
+    def layer_setup(self, bottom, top):
+        p = self.layer_param.contrastive_loss_param
+        self.margin, self.legacy = float(numpy.float32(p.margin)), p.legacy_version
+
+    def reshape(self, bottom, top):
+        a, b, y = bottom[0].shape, bottom[1].shape, bottom[2].shape
+        if len(a) < 2 or a != b or prod(a[2:]) != 1 or prod(y) != a[0]:
+            raise self.error(f"bottoms {list(self.layer_param.bottom)} must be two (N, C, 1, 1) features and "
+                             f"N labels, got shapes {a}, {b} and {y}")
+        top[0].reshape()
+
+    def forward(self, bottom, top):
+        xp, n = self.xp, bottom[0].num
+        a, b = bottom[0].data.reshape(n, -1), bottom[1].data.reshape(n, -1)
+        self.diff, _ = K.sub.forward(xp, a, b)
+        sq, _ = K.square.forward(xp, self.diff)
+        self.dist_sq, _ = K.sum.forward(xp, sq, axis=1)
+        self.similar = bottom[2].data.reshape(n).astype(numpy.int64) != 0
+        if self.legacy:
+            self.mdist = xp.maximum(self.margin - self.dist_sq, 0)
+            dissimilar = self.mdist
+        else:
+            self.dist = xp.sqrt(self.dist_sq)
+            self.mdist = xp.maximum(self.margin - self.dist, 0)
+            dissimilar = self.mdist * self.mdist
+        loss = xp.where(self.similar, self.dist_sq, dissimilar).sum() / (2 * n)
+        top[0].set_data(xp.asarray(loss, dtype=bottom[0].data.dtype))
+
+    def backward(self, top, propagate_down, bottom):
+        xp, n = self.xp, bottom[0].num
+        if self.legacy:
+            dis = xp.where(self.mdist > 0, -1.0, 0.0)
+        else:
+            dis = xp.where(self.mdist > 0, -self.mdist / (self.dist + 1e-4), 0.0)
+        coeff = xp.where(self.similar, 1.0, dis).astype(self.diff.dtype) * (top[0].diff / n)
+        grad, _ = K.mul.forward(xp, self.diff, coeff[:, None])
+        if propagate_down[0]:
+            bottom[0].set_diff(grad.reshape(bottom[0].shape))
+        if propagate_down[1]:
+            neg, _ = K.neg.forward(xp, grad)
+            bottom[1].set_diff(neg.reshape(bottom[1].shape))
 
 
 @register_layer("Accuracy")

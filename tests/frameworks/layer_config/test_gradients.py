@@ -217,3 +217,30 @@ def test_new_neuron_layers_compute_caffes_formulas():
     np.testing.assert_allclose(net.blobs["exp"].data, 2.0 ** (1 + 0.5 * a), rtol=1e-12)
     np.testing.assert_allclose(net.blobs["prelu"].data, np.where(a > 0, a, 0.25 * a), rtol=1e-12)
     assert net.params["prelu"][0].data.shape == (1,)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_contrastive_loss_is_caffes(legacy):
+    """The siamese example's loss: value against NumPy; the gradient is Caffe's (d + 1e-4 in the dissimilar
+    pairs' denominator), so against finite differences it holds to that epsilon."""
+    from .helpers import net_from_text
+    rs = np.random.RandomState(3)
+    a, b = rs.standard_normal((6, 3, 1, 1)) * 0.4, rs.standard_normal((6, 3, 1, 1)) * 0.4
+    y = np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+    text = "force_backward: true\n" + input_layer("a", a.shape) + input_layer("b", b.shape) + \
+        input_layer("y", y.shape) + ('layer { name: "loss" type: "ContrastiveLoss" bottom: "a" bottom: "b" '
+                                     f'bottom: "y" top: "loss" contrastive_loss_param {{ margin: 1.5 '
+                                     f'legacy_version: {str(legacy).lower()} }} }}')
+    net = net_from_text(text)
+    for k, v in (("a", a), ("b", b), ("y", y)):
+        net.blobs[k].data[...] = v
+    loss = net.forward()["loss"]
+    d2 = ((a - b) ** 2).reshape(6, 3).sum(1)
+    dis = np.maximum(1.5 - d2, 0) if legacy else np.maximum(1.5 - np.sqrt(d2), 0) ** 2
+    np.testing.assert_allclose(loss, np.where(y > 0, d2, dis).sum() / 12, rtol=1e-12)
+    net.backward()
+    def f():
+        return net.forward()["loss"].item()
+    ga = numerical_grad(f, net.blobs["a"].data)
+    np.testing.assert_allclose(net.blobs["a"].diff, ga, rtol=1e-3 if not legacy else 1e-6, atol=1e-6)
+    np.testing.assert_allclose(net.blobs["b"].diff, -net.blobs["a"].diff, rtol=1e-12)
