@@ -167,35 +167,36 @@ def invoke(op, inputs, attrs, ctx=None):
     return invoke_prepared(op, datas, None, None, ctx, attrs, False)
 
 
-def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None, forward=None):
+def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None):
     """Run `op` on the arrays `datas` and wrap its results as NDArrays on `ctx`; when `record` (None:
     recording and some input needs a gradient), file one Node from read_inputs()'s `entries`/`needs`.
-    `forward` replaces op.forward (a cached graph's compiled function, chosen by its caller)."""
+    (A hybridized block runs its cached graph's compiled function the same way, in its own call.)"""
     xp = ctx.xp
     try:
-        if forward is not None:
-            y, saved = forward(xp, *datas)
-        else:
-            y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
+        y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
     except Exception as e:  # only on failure: the shape rule names the op and the shapes
-        raise _as_mxnet_error(op, datas, attrs or {}, e) from None
+        raise as_mxnet_error(op, datas, attrs or {}, e) from None
     if record is None:
         record = _STATE.mode[0] and True in needs
-    wrap = _wrap
     if type(y) is tuple:
-        outs = tuple([wrap(v, ctx) for v in y])
-        if record:
-            node = _node(op, saved, attrs, entries, needs, len(y), xp)
-            for i, o in enumerate(outs):
-                o._node, o._idx = node, i
-        return outs
-    out = wrap(y, ctx)
+        return wrap_outputs(op, y, saved, attrs, entries, needs, ctx, xp, record)
+    out = _wrap(y, ctx)
     if record:
         out._node = _node(op, saved, attrs, entries, needs, 1, xp)
     return out
 
 
-def _as_mxnet_error(op, datas, attrs, err):
+def wrap_outputs(op, ys, saved, attrs, entries, needs, ctx, xp, record):
+    """The NDArrays of a multi-output op's results, each with its output index on one filed Node."""
+    outs = tuple([_wrap(v, ctx) for v in ys])
+    if record:
+        node = _node(op, saved, attrs, entries, needs, len(ys), xp)
+        for i, o in enumerate(outs):
+            o._node, o._idx = node, i
+    return outs
+
+
+def as_mxnet_error(op, datas, attrs, err):
     """What MXNet raises for an operator that rejects its inputs: MXNetError (ShapeError for a shape),
     naming the op; a bad index or label keeps its own message."""
     err = explain_failure(op, datas, attrs, err, ShapeError)
