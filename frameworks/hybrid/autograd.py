@@ -23,6 +23,8 @@ class _State(threading.local):
 
 _STATE = _State()
 _NDArray = None  # set by ndarray.py (which imports this module first)
+_wrap = None     # ndarray._wrap, set there too: NDArray(data, ctx) without a class call
+_new = object.__new__
 
 
 class _Scope:
@@ -97,9 +99,21 @@ class Node:
     """
     __slots__ = ("op", "saved", "attrs", "inputs", "needs", "n_out", "xp", "seq", "pending")
 
-    def __init__(self, op, saved, attrs, inputs, needs, n_out, xp):
-        self.op, self.saved, self.attrs, self.inputs, self.needs = op, saved, attrs, inputs, needs
-        self.n_out, self.xp, self.seq, self.pending = n_out, xp, _next_seq(), None
+
+def _node(op, saved, attrs, inputs, needs, n_out, xp):
+    """A new Node (object.__new__ and slot stores: a class call with __init__ costs a second
+    interpreter entry, and one is filed per recorded op)."""
+    node = _new(Node)
+    node.op = op
+    node.saved = saved
+    node.attrs = attrs
+    node.inputs = inputs
+    node.needs = needs
+    node.n_out = n_out
+    node.xp = xp
+    node.seq = _next_seq()
+    node.pending = None
+    return node
 
 
 _FREED = object()
@@ -153,35 +167,36 @@ def invoke(op, inputs, attrs, ctx=None):
     return invoke_prepared(op, datas, None, None, ctx, attrs, False)
 
 
-def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None, forward=None):
+def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None):
     """Run `op` on the arrays `datas` and wrap its results as NDArrays on `ctx`; when `record` (None:
     recording and some input needs a gradient), file one Node from read_inputs()'s `entries`/`needs`.
-    `forward` replaces op.forward (a cached graph's compiled function, chosen by its caller)."""
+    (A hybridized block runs its cached graph's compiled function the same way, in its own call.)"""
     xp = ctx.xp
     try:
-        if forward is not None:
-            y, saved = forward(xp, *datas)
-        else:
-            y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
+        y, saved = op.forward(xp, *datas, **attrs) if attrs else op.forward(xp, *datas)
     except Exception as e:  # only on failure: the shape rule names the op and the shapes
-        raise _as_mxnet_error(op, datas, attrs or {}, e) from None
+        raise as_mxnet_error(op, datas, attrs or {}, e) from None
     if record is None:
         record = _STATE.mode[0] and True in needs
-    NDArray = _NDArray
     if type(y) is tuple:
-        outs = tuple([NDArray(v, ctx) for v in y])
-        if record:
-            node = Node(op, saved, attrs, entries, needs, len(y), xp)
-            for i, o in enumerate(outs):
-                o._node, o._idx = node, i
-        return outs
-    out = NDArray(y, ctx)
+        return wrap_outputs(op, y, saved, attrs, entries, needs, ctx, xp, record)
+    out = _wrap(y, ctx)
     if record:
-        out._node = Node(op, saved, attrs, entries, needs, 1, xp)
+        out._node = _node(op, saved, attrs, entries, needs, 1, xp)
     return out
 
 
-def _as_mxnet_error(op, datas, attrs, err):
+def wrap_outputs(op, ys, saved, attrs, entries, needs, ctx, xp, record):
+    """The NDArrays of a multi-output op's results, each with its output index on one filed Node."""
+    outs = tuple([_wrap(v, ctx) for v in ys])
+    if record:
+        node = _node(op, saved, attrs, entries, needs, len(ys), xp)
+        for i, o in enumerate(outs):
+            o._node, o._idx = node, i
+    return outs
+
+
+def as_mxnet_error(op, datas, attrs, err):
     """What MXNet raises for an operator that rejects its inputs: MXNetError (ShapeError for a shape),
     naming the op; a bad index or label keeps its own message."""
     err = explain_failure(op, datas, attrs, err, ShapeError)
@@ -219,27 +234,42 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     head_grads default to ones. Each leaf's .grad is overwritten (grad_req 'write') or added to ('add').
     NOTE: nodes run newest first (a heap of their creation numbers, as PyTorch's engine): every consumer
     of a node was recorded after it, so has delivered its gradient by the time the node runs. Only nodes
-    a gradient reaches are visited; no graph walk or sort.
+    a gradient reaches are visited; no graph walk or sort. The first node a step reaches is held back
+    from the heap (`nxt`) and runs next when it is newer than everything queued: a chain of ops never
+    touches the heap.
     """
     NDArray = _NDArray
     if isinstance(heads, NDArray):
         heads, head_grads = [heads], [head_grads] if head_grads is not None else None
     heap, queued = [], {}   # creation numbers of the nodes holding a gradient; number -> node
-    leaves, leaf_grads = [], []   # each gradient that reached a leaf, in arrival order
-    for h, hg in zip(heads, head_grads or [None] * len(heads)):
-        node = h._node
-        if node is None:
-            raise RuntimeError(_NO_GRAPH)
-        if hg is None:
-            data = h._data
-            g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
-            g.fill(1)   # ones() without its Python-level wrapper: this runs every step
-        else:
-            g = hg._data
-        _give(node, h._idx, g, heap, queued)
+    leaves = {}   # leaf NDArray -> the sum of the gradients that reached it (arrival order kept)
+    nxt = None    # a node holding a gradient that is not on the heap
     try:
-        while heap:
-            node = queued.pop(heappop(heap))
+        for h, hg in zip(heads, head_grads or [None] * len(heads)):
+            node = h._node
+            if node is None:
+                raise RuntimeError(_NO_GRAPH)
+            if hg is None:
+                data = h._data
+                g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
+                g.fill(1)   # ones() without its Python-level wrapper: this runs every step
+            else:
+                g = hg._data
+            if nxt is None and node.pending is None and node.n_out == 1:
+                node.pending, nxt = g, node   # the usual single head: straight to the walk
+            else:
+                _give(node, h._idx, g, heap, queued)
+        while True:
+            if nxt is not None and (not heap or nxt.seq < heap[0]):
+                node, nxt = nxt, None
+            else:
+                if nxt is not None:
+                    queued[nxt.seq] = nxt
+                    heappush(heap, nxt.seq)
+                    nxt = None
+                if not heap:
+                    break
+                node = queued.pop(heappop(heap))
             gy = node.pending
             node.pending = None
             saved = node.saved
@@ -266,22 +296,24 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                     p = edge.pending
                     if p is None:
                         edge.pending = g
-                        queued[edge.seq] = edge
-                        heappush(heap, edge.seq)
+                        if nxt is None:
+                            nxt = edge
+                        else:
+                            queued[edge.seq] = edge
+                            heappush(heap, edge.seq)
                     else:
                         edge.pending = p + g
                 elif cls is NDArray:
-                    leaves.append(edge)
-                    leaf_grads.append(g)
+                    leaves[edge] = leaves[edge] + g if edge in leaves else g
                 else:
                     _give(edge[0], edge[1], g, heap, queued)
     finally:
-        if heap:   # an error stopped the walk: leave no gradient pending for a later backward
+        if heap or nxt is not None:   # an error stopped the walk: no gradient left pending for later
             for node in queued.values():
                 node.pending = None
-    if len(set(map(id, leaves))) != len(leaves):   # a leaf reached by several paths: one summed gradient
-        leaves, leaf_grads = _summed(leaves, leaf_grads)
-    for arr, g in zip(leaves, leaf_grads):
+            if nxt is not None:
+                nxt.pending = None
+    for arr, g in leaves.items():
         arr._fresh_grad = True   # read and cleared by Trainer.step (its stale-gradient check)
         req = arr._grad_req
         if req == "write":
@@ -294,11 +326,3 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
         for h in heads:
             h._node = None
 
-
-def _summed(leaves, grads):
-    """Each leaf once, with the sum of the gradients it received."""
-    total = {}
-    for arr, g in zip(leaves, grads):
-        prev = total.get(id(arr))
-        total[id(arr)] = (arr, g) if prev is None else (arr, prev[1] + g)
-    return [a for a, _ in total.values()], [g for _, g in total.values()]

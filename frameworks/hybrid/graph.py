@@ -175,7 +175,8 @@ REUSE_MIN_BYTES = 64 * 1024
 class CachedGraph:
     """A traced graph compiled for one signature; has the kernel contract so the tape can record it.
 
-    forward(xp, *arrays) -> (outputs, saved); backward(xp, saved, gys, needs) -> a grad per input.
+    forward(xp, *arrays) -> (outputs, saved); backward(xp, saved, gy, needs) -> a grad per input (gy: the
+    output's gradient, a tuple of them for several outputs; the generated function itself).
     `grad_args`: the inputs whose gradients are wanted (Parameters with grad_req != 'null', recorded data).
     """
 
@@ -199,6 +200,8 @@ class CachedGraph:
         self.reused_bytes = 0     # bytes per step that buffer reuse saves from fresh allocation
         self.peak_bytes = 0       # the liveness bound of one training run's values
         self._fns = {}
+        # the generated backward is this graph's backward (the kernel contract's): no wrapper call
+        self.backward = self._compile("backward")
         if self.any_grad:
             self._plan([str(d) for d in arg_dtypes] if arg_dtypes is not None else ["float32"] * self.n_args)
 
@@ -252,8 +255,16 @@ class CachedGraph:
 
     def _backward_source(self):
         src = _Source()
-        gys = ", ".join(f"gy{j}" for j in range(len(self.heads)))
-        lines = [f"def backward(xp, saved, {gys}):"]
+        # the kernel contract's signature; an output no gradient reached (None) gets zeros; `needs` is
+        # not read: a gradient nobody needs is dropped by the caller
+        lines = ["def backward(xp, saved, gy, needs=None):"]
+        if len(self.heads) == 1:
+            lines.append("    gy0 = gy")
+        else:
+            lines.append(f"    {', '.join(f'gy{j}' for j in range(len(self.heads)))}, = gy")
+        for j, v in enumerate(self.heads):
+            lines.append(f"    if gy{j} is None:")
+            lines.append(f"        gy{j} = xp.zeros({self.shapes[v.id]!r}, dtype='float32')")
         has = set()
 
         def add_grad(vid, expr):
@@ -336,16 +347,6 @@ class CachedGraph:
         """The compiled forward for a run under record() (keeping what backward needs) or not."""
         key = "train" if recording and self.any_grad else "infer"
         return self._fns.get(key) or self._compile(key)
-
-    def backward(self, xp, saved, gy, needs=None):
-        fn = self._fns.get("backward") or self._compile("backward")
-        if self.n_outputs == 1:
-            if gy is None:
-                gy = xp.zeros(self.shapes[self.heads[0].id], dtype="float32")
-            return fn(xp, saved, gy)
-        gys = tuple(xp.zeros(self.shapes[v.id], dtype="float32") if g is None else g
-                    for g, v in zip(gy, self.heads))
-        return fn(xp, saved, *gys)
 
     # ------------------------------------------------------------ memory plan (from the kernels' facts)
     def _plan(self, arg_dtypes):

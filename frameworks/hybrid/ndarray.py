@@ -325,7 +325,22 @@ class NDArray:
         return functools.partial(fn, self)
 
 
-autograd._NDArray = NDArray
+def _wrap(data, ctx):
+    """NDArray(data, ctx) by object.__new__ and slot stores, with __init__'s defaults: a class call
+    with __init__ enters the interpreter a second time, and every op result and nd.array is one."""
+    a = _new(NDArray)
+    a._data = data
+    a._ctx = ctx
+    a._node = None
+    a._idx = 0
+    a._grad = None
+    a._grad_req = "null"
+    a._fresh_grad = False
+    return a
+
+
+_new = object.__new__
+autograd._NDArray, autograd._wrap = NDArray, _wrap
 
 
 class _Eager:
@@ -400,7 +415,7 @@ def array(source_array, ctx=None, dtype=None):
     if type(ctx) is not Context:   # (a Context as given: no call, this runs for every batch)
         ctx = as_context(ctx)
     if dtype is None and type(source_array) is numpy.ndarray:
-        return NDArray(ctx.xp.array(source_array), ctx)
+        return _wrap(ctx.xp.array(source_array), ctx)
     if isinstance(source_array, NDArray):
         source_array = K.to_numpy(source_array._data)
     return NDArray(ctx.xp.array(source_array, dtype=_dtype(source_array, dtype)), ctx)

@@ -9,9 +9,9 @@ from operator import attrgetter
 import numpy
 
 from .. import ndarray, symbol
-from ..autograd import _STATE, GRAD_REQ_EPOCH, invoke_prepared, read_inputs
+from ..autograd import _STATE, GRAD_REQ_EPOCH, _node, as_mxnet_error, read_inputs, wrap_outputs
 from ..graph import CachedGraph
-from ..ndarray import NDArray
+from ..ndarray import NDArray, _wrap
 from ..symbol import Symbol
 from ..ndarray import load_arrays, save_arrays
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, _assign
@@ -420,9 +420,20 @@ class HybridBlock(Block):
         datas += map(_data, entry.arrays)
         entries += entry.param_entries
         needs += entry.param_needs
-        fn = entry.train if recording else entry.infer
-        out = invoke_prepared(entry.graph, datas, entries, needs, ctx or entry.ctx, None,
-                              recording and True in needs, fn or entry.function(recording))
+        fn = (entry.train if recording else entry.infer) or entry.function(recording)
+        # run as autograd.invoke_prepared runs an op, without its call: the graph is the recorded op
+        graph, ctx = entry.graph, ctx or entry.ctx
+        xp = ctx.xp
+        try:
+            y, saved = fn(xp, *datas)
+        except Exception as e:  # only on failure: the shape rule names the op and the shapes
+            raise as_mxnet_error(graph, datas, {}, e) from None
+        if type(y) is tuple:
+            out = wrap_outputs(graph, y, saved, None, entries, needs, ctx, xp, recording and True in needs)
+        else:
+            out = _wrap(y, ctx)
+            if recording and True in needs:
+                out._node = _node(graph, saved, None, entries, needs, 1, xp)
         if entry.out_fmt == 0:
             return out
         return _regroup(list(out) if isinstance(out, tuple) else [out], entry.out_fmt)
