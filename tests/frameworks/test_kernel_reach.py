@@ -77,8 +77,6 @@ NOT_EXPOSED = {
                     "kernel has PyTorch's form",
     },
     "hybrid": {
-        "lrn": "nd.LRN is not wired to the kernel yet",
-        "conv_transpose2d": "Deconvolution still composes pad/reshape/conv2d",
         "mse_loss": "gluon.loss.L2Loss is Gluon's 1/2 * square, composed from sub, square and mean",
         "nll_loss": "Gluon has no NLL op: losses pick the log-probabilities (pick + log_softmax)",
         "sigmoid_cross_entropy_with_logits": "SigmoidBinaryCrossEntropyLoss is composed as Gluon writes it "

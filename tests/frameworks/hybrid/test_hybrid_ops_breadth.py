@@ -26,6 +26,7 @@ def _deconv_direct(x, w, stride, pad, adj):
 
 @pytest.mark.parametrize("stride,pad,adj", [(1, 0, 0), (2, 1, 0), (2, 1, 1), (3, 0, 0)])
 def test_deconvolution_is_the_transposed_convolution(stride, pad, adj):
+    """nd.Deconvolution (the shared conv_transpose2d kernel) against the definition."""
     x, w = rs.standard_normal((2, 3, 4, 5)), rs.standard_normal((3, 2, 4, 4))
     y = nd.Deconvolution(nd.array(x, dtype="float64"), nd.array(w, dtype="float64"), kernel=(4, 4),
                          num_filter=2, stride=(stride, stride), pad=(pad, pad), adj=(adj, adj))
@@ -58,6 +59,7 @@ CASES = {
     "power": (lambda a, b: nd.power(a, b), [rs.uniform(0.5, 2, 4), rs.standard_normal(4)]),
     "smooth_l1": (lambda x: nd.smooth_l1(x, scalar=1.0), [rs.standard_normal(8) * 2 + 0.03]),
     "L2Normalization": (lambda x: nd.L2Normalization(x), [rs.standard_normal((3, 4))]),
+    "LRN": (lambda x: nd.LRN(x, nsize=3, alpha=0.1, beta=0.75, knorm=2.0), [rs.standard_normal((2, 4, 2, 2))]),
 }
 
 
