@@ -33,6 +33,29 @@ def _conv2d(input, weight, bias, attrs):
     return _apply(K.conv2d, (input, weight, bias), (input._array, weight._array, bias._array), attrs)
 
 
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution, NCHW input, (in, out, kh, kw) weight (the shared conv_transpose2d kernel)."""
+    if dilation not in (1, (1, 1)) or groups != 1:
+        raise NotImplementedError("conv_transpose2d: only dilation=1 and groups=1 are supported by the "
+                                  "conv_transpose2d kernel")
+    return _conv_transpose2d(input, weight, bias, {"stride": stride, "pad": padding,
+                                                   "output_padding": output_padding})
+
+
+def _conv_transpose2d(input, weight, bias, attrs):
+    if bias is None:
+        return _apply(K.conv_transpose2d, (input, weight), (input._array, weight._array), attrs)
+    return _apply(K.conv_transpose2d, (input, weight, bias), (input._array, weight._array, bias._array), attrs)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha / size * sum of x^2 over `size` neighbouring channels) ^ beta (the shared lrn kernel)."""
+    dim = input._array.ndim
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    return _apply(K.lrn, (input,), (input._array,), {"size": size, "alpha": alpha, "beta": beta, "k": k})
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     if dilation not in (1, (1, 1)) or return_indices:
@@ -274,3 +297,60 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     losses = _apply(K.sigmoid_cross_entropy_with_logits, (input, None), (input._array, target._array),
                     {"reduction": "none"}) * weight
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _same_shape(what, input, target):
+    if input.shape != target.shape:
+        raise ValueError(f"{what}: Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is not supported here (PyTorch broadcasts with a warning); give the "
+                         "target the input's shape")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """|input - target|, then mean / sum / none."""
+    _same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), _reduction(size_average, reduce, reduction))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Huber-like: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (PyTorch's rule)."""
+    _same_shape("smooth_l1_loss", input, target)
+    d = (input - target).abs()
+    loss = d - 0.5 * beta if beta == 0 else _where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, _reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(t log x + (1 - t) log(1 - x)) of probabilities x, each log clamped at -100 as PyTorch does."""
+    _same_shape("binary_cross_entropy", input, target)
+    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, _reduction(size_average, reduce, reduction))
+
+
+def relu6(input, inplace=False):
+    return input.clamp(0.0, 6.0)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return input.clamp(min_val, max_val)
+
+
+def _where(cond, a, b):
+    from .._functions import where
+    return where(cond, a, b)
+
+
+from .._missing import missing as _missing  # noqa: E402
+__getattr__ = _missing("nn.functional.")
