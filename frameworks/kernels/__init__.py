@@ -21,7 +21,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
                  kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
 
 Beside the ops: `workspace` (the per-thread pool of reusable arrays that conv2d, the poolings, lstm,
-softmax_cross_entropy and relu's backward draw their big buffers from; fact `uses_pool`), `random` (the Philox4x32-10 counter-based generator every engine's dropout draws from,
+softmax_cross_entropy and the backward of relu, embedding and take draw their big buffers from; fact `uses_pool`), `random` (the Philox4x32-10 counter-based generator every engine's dropout draws from,
 `uniform(xp, seed, counter, shape)` and `Stream`), and each Kernel's declared facts (accepts_out, may_view,
 may_overwrite, saves_inputs, saves_output, grad_may_view, state_inputs, saved_bytes, workspace_bytes; see
 base.Kernel) that memory planners read instead of keeping tables of their own.
