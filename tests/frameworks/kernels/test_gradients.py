@@ -174,6 +174,7 @@ CASES = [
     ("maxpool-odd-floor", K.max_pool2d, [rand(1, 2, 5, 5)], {"kernel": 2}),
     ("maxpool-3s2-ceil", K.max_pool2d, [rand(2, 2, 7, 8)], {"kernel": 3, "stride": 2, "ceil_mode": True}),
     ("maxpool-pad", K.max_pool2d, [rand(1, 2, 5, 5)], {"kernel": 3, "stride": 2, "pad": 1}),
+    ("maxpool-2s3", K.max_pool2d, [rand(1, 2, 8, 7)], {"kernel": 2, "stride": 3}),
     ("embedding-repeats", K.embedding, [rand(6, 3), np.array([[1, 4, 1], [0, 1, 5]])], {}),
     ("softmax-ce", K.softmax_cross_entropy, [rand(5, 4), np.array([0, 3, 1, 1, 2])], {}),
     ("lstm", K.lstm, [rand(T, B, E), rand(B, H), rand(B, H), rand(E, 4 * H) * 0.5, rand(H, 4 * H) * 0.5,

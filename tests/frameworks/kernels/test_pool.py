@@ -34,7 +34,9 @@ def caffe_pool(x, k, s, p, method, ceil=True, include_pad=True):
     return y
 
 
-GEOMETRIES = [(5, 3, 2, 1), (6, 3, 2, 1), (7, 2, 2, 0), (6, 3, 3, 1), (4, 3, 1, 1), (8, 3, 2, 0)]
+# (h, kernel, stride, pad); stride >= kernel: windows that do not overlap (max_pool2d copies them into planes)
+GEOMETRIES = [(5, 3, 2, 1), (6, 3, 2, 1), (7, 2, 2, 0), (6, 3, 3, 1), (4, 3, 1, 1), (8, 3, 2, 0), (9, 2, 3, 0),
+              (8, 2, 3, 1)]
 
 
 @pytest.mark.parametrize("h,k,s,p", GEOMETRIES)
