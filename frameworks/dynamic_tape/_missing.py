@@ -4,9 +4,6 @@ PyTorch's own refusals are) saying what to use instead; a name PyTorch lacks too
 _NO_KERNEL = "has no kernel in the shared set"
 _RNN = "use nn.LSTM / nn.LSTMCell (the shared lstm kernel), or write the cell from nn.Linear and torch.tanh"
 MISSING = {
-    "nn.ConvTranspose2d": f"{_NO_KERNEL}; upsample with reshape + expand "
-                          "and use nn.Conv2d",
-    "nn.functional.conv_transpose2d": f"{_NO_KERNEL}; upsample and use F.conv2d",
     "nn.Conv1d": "is not supported; unsqueeze to (N, C, 1, L) and use nn.Conv2d with kernel_size=(1, k)",
     "nn.functional.conv1d": "is not supported; unsqueeze to 4-D and use F.conv2d with a (1, k) kernel",
     "nn.MaxPool1d": "is not supported; unsqueeze to 4-D and use nn.MaxPool2d((1, k))",

@@ -14,8 +14,9 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
                  tile  (+ flatten, a reshape)
     linalg       matmul
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
+    conv_transpose  conv_transpose2d  (deconvolution, on conv2d's own forward and backward)
     pool         avg_pool2d global_avg_pool2d
-    normalization  batch_norm dropout
+    normalization  batch_norm dropout lrn
     optim        sgd momentum nesterov rmsprop adagrad adadelta adam  (in-place updates:
                  kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
 
@@ -31,7 +32,7 @@ from .backend import BackendError, DEVICES, array_module, get_xp, gpu_available,
 from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, call_site_slot, call_sites_wanted,
                    current_call_site, explain_failure, hook_installed, hooked, install_hook, remove_hook)
 from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn, pool,  # noqa: F401
-               normalization, optim)  # (each import registers its ops)
+               normalization, optim, conv_transpose)  # (each import registers its ops)
 from . import random  # noqa: F401,A004  (the shared counter-based generator; not an op)
 from . import workspace  # noqa: F401  (the pool the big kernels draw their arrays from; not an op)
 from .index import as_indices
@@ -101,10 +102,12 @@ max_pool2d = nn.MaxPool2D
 embedding = nn.Embedding
 softmax_cross_entropy = nn.SoftmaxCrossEntropy
 lstm = nn.LSTM
+conv_transpose2d = conv_transpose.ConvTranspose2D
 avg_pool2d = pool.AvgPool2D
 global_avg_pool2d = pool.GlobalAvgPool2D
 batch_norm = normalization.BatchNorm
 dropout = normalization.Dropout
+lrn = normalization.LRN
 sgd = optim.SGD
 momentum = optim.Momentum
 adam = optim.Adam

@@ -201,3 +201,79 @@ class Dropout(Kernel):
         # Philox's uint64 counter/key words and round temporaries, the stacked words, the uint32 bits and
         # the uniform values (an upper bound: some are freed before others are made)
         return 12 * 8 * blocks + 8 * size + 4 * size + itemsize * size
+
+
+def _window_sum(xp, a, size, front, axis):
+    """out[c] = sum of a[c - front : c - front + size] along `axis`, zero past the edges (one slice add per
+    offset of the window: `size` adds of the whole map, no loop over channels)."""
+    c = a.shape[axis]
+    out = xp.zeros_like(a)
+    for d in range(size):
+        lo, hi = max(0, front - d), min(c, c + front - d)   # out[lo:hi] += a[lo - front + d : hi - front + d]
+        if lo >= hi:
+            continue
+        dst = [slice(None)] * a.ndim
+        src = [slice(None)] * a.ndim
+        dst[axis] = slice(lo, hi)
+        src[axis] = slice(lo - front + d, hi - front + d)
+        out[tuple(dst)] += a[tuple(src)]
+    return out
+
+
+@register
+class LRN(Kernel):
+    """Local response normalisation across channels, Caffe's ACROSS_CHANNELS exactly (lrn_layer.cpp):
+    scale = k + alpha / size * sum of x^2 over the `size` channels centred on c (zeros past the edges),
+    y = x * scale^-beta. `axis` is the channel axis (1: NCHW; TF's NHWC passes -1).
+
+    The window of channel c is [c - size // 2, c - size // 2 + size) (torch's placement, which for Caffe's
+    odd sizes is the centred one). Engines map their framework's parameters: TF's depth_radius r is
+    size 2r + 1 and alpha * size (TF does not divide by the window); Caffe, torch and MXNet divide by size.
+    backward (Caffe's): gx = gy * scale^-beta - 2 alpha beta / size * x * window^T(gy * y / scale).
+    """
+    name = "lrn"
+    saves_inputs = (0,)
+    saves_output = True
+
+    @staticmethod
+    def forward(xp, x, size=5, alpha=1e-4, beta=0.75, k=1.0, axis=1):
+        sq = x * x
+        scale = _window_sum(xp, sq, size, size // 2, axis)
+        del sq
+        scale *= alpha / size
+        scale += k
+        y = xp.power(scale, -beta)
+        y *= x
+        return y, (x, y, scale)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, size=5, alpha=1e-4, beta=0.75, k=1.0, axis=1):
+        x, y, scale = saved
+        t = gy * y
+        t /= scale
+        # transposed window: input c' feeds outputs c' - (size - 1 - front) ... c' + front
+        acc = _window_sum(xp, t, size, size - 1 - size // 2, axis)
+        del t
+        acc *= x
+        acc *= -2.0 * alpha * beta / size
+        gx = xp.power(scale, -beta)
+        gx *= gy
+        gx += acc
+        return (gx,)
+
+    @staticmethod
+    def infer(x, size=5, alpha=1e-4, beta=0.75, k=1.0, axis=1):
+        x = tuple(x)
+        if len(x) < 2 or not -len(x) <= axis < len(x):
+            raise shape_error("lrn", f"input must have a channel axis {axis} (at least 2-D)", x)
+        if not isinstance(size, int) or size < 1:
+            raise shape_error("lrn", f"size must be a positive integer, got {size!r}", x)
+        return x
+
+    @classmethod
+    def saved_bytes(cls, x, size=5, alpha=1e-4, beta=0.75, k=1.0, axis=1, itemsize=4):
+        return nbytes_of(x, itemsize)   # scale
+
+    @classmethod
+    def workspace_bytes(cls, x, size=5, alpha=1e-4, beta=0.75, k=1.0, axis=1, itemsize=4):
+        return nbytes_of(x, itemsize)   # x^2

@@ -33,6 +33,29 @@ def _conv2d(input, weight, bias, attrs):
     return _apply(K.conv2d, (input, weight, bias), (input._array, weight._array, bias._array), attrs)
 
 
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution, NCHW input, (in, out, kh, kw) weight (the shared conv_transpose2d kernel)."""
+    if dilation not in (1, (1, 1)) or groups != 1:
+        raise NotImplementedError("conv_transpose2d: only dilation=1 and groups=1 are supported by the "
+                                  "conv_transpose2d kernel")
+    return _conv_transpose2d(input, weight, bias, {"stride": stride, "pad": padding,
+                                                   "output_padding": output_padding})
+
+
+def _conv_transpose2d(input, weight, bias, attrs):
+    if bias is None:
+        return _apply(K.conv_transpose2d, (input, weight), (input._array, weight._array), attrs)
+    return _apply(K.conv_transpose2d, (input, weight, bias), (input._array, weight._array, bias._array), attrs)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha / size * sum of x^2 over `size` neighbouring channels) ^ beta (the shared lrn kernel)."""
+    dim = input._array.ndim
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    return _apply(K.lrn, (input,), (input._array,), {"size": size, "alpha": alpha, "beta": beta, "k": k})
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     if dilation not in (1, (1, 1)) or return_indices:

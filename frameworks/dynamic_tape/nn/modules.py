@@ -280,6 +280,74 @@ class Conv2d(Module):
         return s + (", bias=False" if self.bias is None else "")
 
 
+class ConvTranspose2d(Module):
+    """Transposed 2-D convolution (NCHW), weight (in_channels, out_channels, kh, kw) as PyTorch's."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        if groups != 1 or dilation not in (1, (1, 1)):
+            raise NotImplementedError("ConvTranspose2d: only groups=1 and dilation=1 are supported by the "
+                                      "conv_transpose2d kernel")
+        if padding_mode != "zeros":
+            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
+        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
+        self.output_padding, self.groups, self.dilation = output_padding, groups, dilation
+        self.weight = _parameter(device, in_channels, out_channels, kh, kw, dtype=dtype)
+        self.bias = _parameter(device, out_channels, dtype=dtype) if bias else None
+        self._attrs = {"stride": stride, "pad": padding, "output_padding": output_padding}
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(out_channels * kh * kw)   # fan_in of the (in, out, kh, kw) weight: dim 1
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input, output_size=None):
+        attrs = self._attrs if output_size is None else {**self._attrs, "output_padding":
+                                                         self._output_padding(input, output_size)}
+        return F._conv_transpose2d(input, self.weight, self.bias, attrs)
+
+    def _output_padding(self, input, output_size):
+        """output_padding giving `output_size` (its last two entries), as PyTorch's _output_padding."""
+        size = list(output_size)[-2:]
+        stride, pad = _tuple2(self.stride), _tuple2(self.padding)
+        lo = [(input.shape[2 + d] - 1) * stride[d] - 2 * pad[d] + self.kernel_size[d] for d in range(2)]
+        hi = [lo[d] + stride[d] - 1 for d in range(2)]
+        if not all(lo[d] <= size[d] <= hi[d] for d in range(2)):
+            raise ValueError(f"requested an output size of {size}, but valid sizes range from {lo} to {hi} "
+                             f"(for an input of {list(input.shape[2:])})")
+        pads = [size[d] - lo[d] for d in range(2)]
+        return tuple(pads)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={_tuple2(self.stride)}")
+        if self.padding not in (0, (0, 0)):
+            s += f", padding={_tuple2(self.padding)}"
+        if self.output_padding not in (0, (0, 0)):
+            s += f", output_padding={_tuple2(self.output_padding)}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+def _tuple2(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+class LocalResponseNorm(Module):
+    """Local response normalisation across channels (the shared lrn kernel), as PyTorch's."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -733,4 +801,4 @@ __all__ = ["Parameter", "Module", "Identity", "Linear", "Conv2d", "MaxPool2d", "
            "BatchNorm1d", "BatchNorm2d", "GroupNorm", "Dropout", "Dropout2d", "Flatten", "ReLU", "Sigmoid", "Tanh",
            "LogSoftmax", "Softmax", "Embedding", "LSTM", "LSTMCell", "Sequential", "ModuleList", "MSELoss",
            "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss", "LeakyReLU", "ELU", "Softplus", "ReLU6", "L1Loss",
-           "SmoothL1Loss", "BCELoss"]
+           "SmoothL1Loss", "BCELoss", "ConvTranspose2d", "LocalResponseNorm"]

@@ -1,5 +1,6 @@
 """batch_norm's running statistics under each framework's convention (Caffe's scale-factor blob included),
-its affine-free form, and dropout's mask, scaling and identity cases (gradients: test_gradients.py)."""
+its affine-free form, dropout's mask, scaling and identity cases, and lrn against Caffe's loops (gradients:
+test_gradients.py)."""
 import numpy as np
 import pytest
 
@@ -144,3 +145,33 @@ def test_dropout_p_one_drops_everything_and_bad_p_is_refused():
     assert (y == 0).all()
     with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got 1.5"):
         K.dropout.forward(np, np.ones(5), p=1.5)
+
+
+# ---------------------------------------------------------------- lrn: Caffe's ACROSS_CHANNELS, by its loops
+
+def _caffe_lrn(x, size, alpha, beta, k):
+    """lrn_layer.cpp's CrossChannelForward written as loops: pre_pad = (size - 1) / 2 channels before c."""
+    n, c = x.shape[:2]
+    pre = (size - 1) // 2
+    y = np.empty_like(x)
+    for b in range(n):
+        for ch in range(c):
+            lo, hi = max(0, ch - pre), min(c, ch - pre + size)
+            scale = k + alpha / size * (x[b, lo:hi] ** 2).sum(axis=0)
+            y[b, ch] = x[b, ch] * scale ** -beta
+    return y
+
+
+@pytest.mark.parametrize("size,alpha,beta,k", [(5, 1e-4, 0.75, 1.0), (3, 5e-5, 0.75, 1.0), (5, 0.3, 0.6, 2.0),
+                                               (1, 0.5, 1.0, 1.0), (9, 0.1, 0.75, 1.0)])
+def test_lrn_matches_caffe_across_channels(size, alpha, beta, k):
+    x = np.random.RandomState(size).standard_normal((2, 6, 3, 4)) * 3
+    y, _ = K.lrn.forward(np, x, size=size, alpha=alpha, beta=beta, k=k)
+    np.testing.assert_allclose(y, _caffe_lrn(x, size, alpha, beta, k), rtol=1e-13)
+
+
+def test_lrn_channel_last_equals_channel_first():
+    x = np.random.RandomState(1).standard_normal((2, 4, 3, 7))
+    y1, _ = K.lrn.forward(np, x, size=3, alpha=0.2, beta=0.5, k=1.0)
+    y2, _ = K.lrn.forward(np, x.transpose(0, 2, 3, 1).copy(), size=3, alpha=0.2, beta=0.5, k=1.0, axis=-1)
+    np.testing.assert_allclose(y2.transpose(0, 3, 1, 2), y1, rtol=1e-14)

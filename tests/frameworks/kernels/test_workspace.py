@@ -39,6 +39,7 @@ LARGE = [
     (K.argmax, [x(N, C)], {"axis": 1}), (K.argmin, [x(N, C)], {}),
     (K.gather, [x(N, C), R.randint(0, C, (N, 100))], {"axis": 1}),
     (K.take, [x(N, C), labels(2000, N)], {}), (K.take, [x(N, C), labels(2000, N)], {"mode": "wrap"}),
+    (K.embedding, [x(N, C), labels((40, 16), N)], {}),
     (K.one_hot, [labels()], {"depth": C}), (K.one_hot, [labels()], {"depth": C, "on_value": 2.0}),
     (K.where, [x(N, C) > 0, x(N, C), x(N, C)], {}),
     (K.stack, [x(N, C), x(N, C)], {"axis": 1}), (K.unstack, [x(4, N, C)], {}),
@@ -47,6 +48,8 @@ LARGE = [
     # nn, pool, normalization: NCHW maps of ~1 MB and more
     (K.conv2d, [x(8, 16, 32, 32), x(16, 16, 3, 3)], {"pad": 1}),
     (K.conv2d, [x(8, 16, 32, 32), x(32, 16, 3, 3), x(32)], {"pad": 1, "stride": 2}),
+    (K.conv_transpose2d, [x(8, 16, 16, 16), x(16, 8, 4, 4), x(8)], {"stride": 2, "pad": 1}),
+    (K.conv_transpose2d, [x(8, 16, 32, 32), x(16, 16, 3, 3)], {"pad": 1}),
     (K.max_pool2d, [x(8, 16, 32, 32)], {"kernel": 2}),
     (K.max_pool2d, [x(8, 16, 31, 31)], {"kernel": 3, "stride": 2, "pad": 1, "ceil_mode": True}),
     (K.avg_pool2d, [x(8, 16, 32, 32)], {"kernel": 2}),
@@ -56,6 +59,7 @@ LARGE = [
     (K.batch_norm, [x(8, 16, 32, 32), x(16), x(16), x(16), np.abs(x(16))], {}),
     (K.batch_norm, [x(8, 16, 32, 32), x(16), x(16), x(16), np.abs(x(16))], {"training": False}),
     (K.batch_norm, [x(N, C), x(C), x(C), x(C), np.abs(x(C))], {"convention": "decay", "momentum": 0.9}),
+    (K.lrn, [x(8, 16, 32, 32)], {"size": 5, "alpha": 1e-4, "beta": 0.75}),
     (K.dropout, [x(N, C)], {"p": 0.3}),
     (K.lstm, [x(10, 16, 64), x(16, 128), x(16, 128), x(64, 512), x(128, 512), x(512), x(512)], {}),
 ]
