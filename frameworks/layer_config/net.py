@@ -462,10 +462,36 @@ class Net:
         """Write the weights as Caffe does: a binary NetParameter (`.caffemodel`), readable by real Caffe."""
         write_binary(path, self.to_proto())
 
+    def save_hdf5(self, path):
+        """Caffe's ToHDF5 (snapshot_format: HDF5): one dataset data/<layer>/<i> per learnable blob."""
+        import h5py
+        with h5py.File(path, "w") as f:
+            data = f.create_group("data")
+            for name, blobs in self.params.items():
+                g = data.create_group(name)
+                for i, b in enumerate(blobs):
+                    g.create_dataset(str(i), data=b.cpu_data())
+
+    @staticmethod
+    def _read_hdf5(path):
+        """A .caffemodel.h5 (data/<layer>/<i>) as the NetParameter a binary .caffemodel would give."""
+        import h5py
+        out = caffe_pb2.NetParameter()
+        try:
+            with h5py.File(path, "r") as f:
+                for name, g in f["data"].items():
+                    lp = out.layer.add(name=name)
+                    for i in range(len(g)):
+                        lp.blobs.append(array_to_blobproto(g[str(i)][()]))
+        except (OSError, KeyError) as e:
+            raise LayerConfigError(f"weights {path}: not a Caffe HDF5 model ({e})") from None
+        return out
+
     def copy_from(self, path):
-        """Caffe's CopyTrainedLayersFrom: layers matched by name from a binary .caffemodel (or a
-        NetParameter); layers the net lacks are ignored, a blob count or shape that differs is an error."""
-        source = path if isinstance(path, caffe_pb2.NetParameter) else \
+        """Caffe's CopyTrainedLayersFrom: layers matched by name from a binary .caffemodel, a .caffemodel.h5
+        or a NetParameter; layers the net lacks are ignored, a blob count or shape that differs is an error."""
+        source = path if isinstance(path, caffe_pb2.NetParameter) else self._read_hdf5(os.fspath(path)) \
+            if os.fspath(path).endswith(".h5") else \
             read_binary(os.fspath(path), caffe_pb2.NetParameter(), "weights (.caffemodel)")
         where = "<NetParameter>" if isinstance(path, caffe_pb2.NetParameter) else os.fspath(path)
         layers = {lp.name: lp for lp in source.layer if lp.blobs}

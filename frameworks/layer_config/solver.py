@@ -82,8 +82,6 @@ class Solver:
             raise LayerConfigError(f"{src}: every test_iter must be > 0, got {list(p.test_iter)}")
         if p.regularization_type not in ("L1", "L2"):
             raise LayerConfigError(f"{src}: unknown regularization type {p.regularization_type!r} (L1 or L2)")
-        if p.snapshot_format == caffe_pb2.SolverParameter.HDF5:
-            raise LayerConfigError(f"{src}: snapshot_format HDF5 is not supported; use BINARYPROTO (the default)")
         if not p.lr_policy:
             raise LayerConfigError(f"{src}: lr_policy is not set (Caffe has no default): use one of fixed, step, "
                                    "exp, inv, multistep, poly, sigmoid")
@@ -311,10 +309,12 @@ class Solver:
         """Caffe's Snapshot: <prefix>_iter_N.caffemodel (binary NetParameter) and <prefix>_iter_N.solverstate
         (binary SolverState naming the model); returns the state file's path."""
         prefix = self._prefix()
-        model, state_file = prefix + ".caffemodel", prefix + ".solverstate"
         d = os.path.dirname(prefix)
         if d:
             os.makedirs(d, exist_ok=True)
+        if self.param.snapshot_format == caffe_pb2.SolverParameter.HDF5:
+            return self._snapshot_hdf5(prefix)
+        model, state_file = prefix + ".caffemodel", prefix + ".solverstate"
         self._say(f"Snapshotting to binary proto file {model}")
         self.net.save(model)
         state = caffe_pb2.SolverState(iter=self.iter, learned_net=model, current_step=self.current_step)
@@ -324,24 +324,55 @@ class Solver:
         write_binary(state_file, state)
         return state_file
 
-    def restore(self, state_file):
-        """Caffe's Restore: iteration, lr step and history from a .solverstate; the weights from the
-        .caffemodel it names (as written, else beside the state file)."""
-        state_file = os.fspath(state_file)
+    def _snapshot_hdf5(self, prefix):
+        """snapshot_format: HDF5, Caffe's layout: <prefix>.caffemodel.h5 holds data/<layer>/<i> datasets,
+        <prefix>.solverstate.h5 holds iter, learned_net, current_step and history/<i>."""
+        model, state_file = prefix + ".caffemodel.h5", prefix + ".solverstate.h5"
+        self._say(f"Snapshotting to HDF5 file {model}")
+        self.net.save_hdf5(model)
+        self._say(f"Snapshotting solver state to HDF5 file {state_file}")
+        h5py = _h5py()
+        with h5py.File(state_file, "w") as f:
+            f.create_dataset("iter", data=numpy.int32(self.iter))
+            f.create_dataset("learned_net", data=model.encode())
+            f.create_dataset("current_step", data=numpy.int32(self.current_step))
+            history = f.create_group("history")
+            for i, h in enumerate(self.history):
+                history.create_dataset(str(i), data=K.to_numpy(h))
+        return state_file
+
+    def _read_state(self, state_file):
+        """(iter, current_step, learned_net, history arrays) from a binary .solverstate or an .h5 one."""
         if state_file.endswith(".h5"):
-            raise LayerConfigError(f"{state_file}: HDF5 solver states are not supported; use the binary "
-                                   ".solverstate")
+            h5py = _h5py()
+            try:
+                with h5py.File(state_file, "r") as f:
+                    history = f["history"]
+                    return (int(f["iter"][()]), int(f["current_step"][()]),
+                            f["learned_net"][()].decode() if "learned_net" in f else "",
+                            [(f"history/{i}", history[str(i)][()]) for i in range(len(history))])
+            except (OSError, KeyError) as e:
+                raise LayerConfigError(f"solver state {state_file}: not a Caffe HDF5 solver state ({e})") from None
         state = read_binary(state_file, caffe_pb2.SolverState(), "solver state (.solverstate)")
-        if len(state.history) != len(self.history):
+        return state.iter, state.current_step, state.learned_net, list(enumerate(state.history))
+
+    def restore(self, state_file):
+        """Caffe's Restore: iteration, lr step and history from a .solverstate (binary or HDF5); the weights
+        from the model it names (as written, else beside the state file)."""
+        state_file = os.fspath(state_file)
+        it, step, learned_net, history = self._read_state(state_file)
+        if len(history) != len(self.history):
             raise LayerConfigError(f"solver state {state_file}: incorrect length of history blobs: "
-                                   f"{len(state.history)} in the file, {len(self.history)} for this "
+                                   f"{len(history)} in the file, {len(self.history)} for this "
                                    f"{self.type} solver and net")
         arrays = []
-        for j, (bp, h) in enumerate(zip(state.history, self.history)):
-            if blobproto_shape(bp) != tuple(h.shape):
+        for (j, bp), h in zip(history, self.history):
+            shape = tuple(bp.shape) if isinstance(bp, numpy.ndarray) else blobproto_shape(bp)
+            if shape != tuple(h.shape):
                 raise LayerConfigError(f"solver state {state_file}: history blob {j} has shape "
-                                       f"{blobproto_shape(bp)}, the net's param is {tuple(h.shape)}")
-            arrays.append(blobproto_to_array(bp))
+                                       f"{shape}, the net's param is {tuple(h.shape)}")
+            arrays.append(bp if isinstance(bp, numpy.ndarray) else blobproto_to_array(bp))
+        state = caffe_pb2.SolverState(iter=it, learned_net=learned_net, current_step=step)
         if state.learned_net:
             model = state.learned_net
             if not os.path.exists(model):
@@ -444,3 +475,11 @@ def get_solver(solver_file, log=None):
         raise LayerConfigError(f"{source}: unknown solver type {kind!r}; known: {', '.join(SOLVERS)}")
     source = param if isinstance(solver_file, caffe_pb2.SolverParameter) else solver_file
     return SOLVERS[kind](source, log=log)
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise LayerConfigError("snapshot_format: HDF5 needs h5py: pip install -e '.[caffe]'") from None
+    return h5py
