@@ -851,36 +851,25 @@ def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 
                   dilate=(1, 1), target_shape=None, num_group=1, no_bias=True, layout=None, cudnn_tune=None,
                   cudnn_off=False, workspace=512):
     """2-D transposed convolution, NCHW data, weight (in_channels, num_filter, kh, kw); output side
-    (H - 1) * stride - 2 * pad + kernel + adj.
-
-    Composed from the shared kernels: the input spread out by `stride` (zeros between rows and columns),
-    padded by kernel - 1 - pad (+ adj after), then the plain convolution with the weight's in/out axes
-    swapped and its window flipped: the gradient of a convolution with respect to its input."""
+    (H - 1) * stride - 2 * pad + kernel + adj: the shared conv_transpose2d kernel (the gradient of a
+    convolution with respect to its input)."""
     if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW") or target_shape:
         raise MXNetError("Deconvolution: only 2-D NCHW with dilate (1, 1), num_group 1 and no target_shape "
                          f"is supported (got dilate {dilate}, num_group {num_group}, layout {layout}, "
                          f"target_shape {target_shape})")
-    (kh, kw), (sh, sw), (ph, pw), (ah, aw) = _tuple(kernel), _tuple(stride), _tuple(pad), _tuple(adj)
-    n, c, h, w = E.shape(data)
-    x = data
-    if (sh, sw) != (1, 1):
-        x = _k(E, K.reshape, x, shape=(n, c, h, 1, w, 1))
-        x = _k(E, K.pad, x, pad_width=((0, 0), (0, 0), (0, 0), (0, sh - 1), (0, 0), (0, sw - 1)),
-               constant_values=0)
-        x = _k(E, K.reshape, x, shape=(n, c, h * sh, w * sw))
-        x = _k(E, K.slice, x, index=(builtins.slice(None), builtins.slice(None),
-                                      builtins.slice(0, (h - 1) * sh + 1), builtins.slice(0, (w - 1) * sw + 1)))
-    qh, qw = kh - 1 - ph, kw - 1 - pw
-    if qh < 0 or qw < 0:
-        raise MXNetError(f"Deconvolution: pad {tuple(_tuple(pad))} larger than kernel - 1 "
-                         f"{(kh - 1, kw - 1)} is not supported")
-    if (qh, qw, ah, aw) != (0, 0, 0, 0):
-        x = _k(E, K.pad, x, pad_width=((0, 0), (0, 0), (qh, qh + ah), (qw, qw + aw)), constant_values=0)
-    wt = _k(E, K.transpose, weight, axes=(1, 0, 2, 3))
-    wt = _k(E, K.slice, wt, index=(builtins.slice(None), builtins.slice(None), builtins.slice(None, None, -1),
-                                   builtins.slice(None, None, -1)))
-    ins = (x, wt) if bias is None or no_bias else (x, wt, bias)
-    return E.call(K.conv2d, ins, {"stride": (1, 1), "pad": (0, 0)})
+    (sh, sw), (ah, aw) = _tuple(stride), _tuple(adj)
+    if ah >= sh or aw >= sw:
+        raise MXNetError(f"Deconvolution: adj {(ah, aw)} must be smaller than stride {(sh, sw)}")
+    ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
+    return E.call(K.conv_transpose2d, ins, {"stride": (sh, sw), "pad": _tuple(pad), "output_padding": (ah, aw)})
+
+
+@op
+def LRN(E, data, *, nsize, alpha=1e-4, beta=0.75, knorm=2.0):
+    """Local response normalisation across channels (NCHW): data / (knorm + alpha / nsize * sum of data^2
+    over nsize channels)^beta, the shared lrn kernel."""
+    return E.call(K.lrn, (data,), {"size": int(nsize), "alpha": float(alpha), "beta": float(beta),
+                                   "k": float(knorm)})
 
 
 OPS["Reshape"] = reshape
