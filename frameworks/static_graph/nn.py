@@ -99,7 +99,7 @@ def conv2d_transpose(value, filter=None, output_shape=None, strides=None, paddin
 
     The shared kernel is NCHW with an (in, out, kh, kw) weight: the same filter transpose as conv2d's. TF's
     'SAME' crops pad_before = total // 2 rows and columns in front and the rest behind: the kernel's
-    symmetric pad plus output_padding (or one row/column less at the end) give exactly those windows.
+    symmetric pad plus output_padding (-1: one row/column cut at the end) give exactly those windows.
     """
     x = convert_to_tensor(value if value is not None else input)
     w = convert_to_tensor(filter if filter is not None else filters)
@@ -126,7 +126,7 @@ def conv2d_transpose(value, filter=None, output_shape=None, strides=None, paddin
     if wd[2] != out_c:
         raise ValueError(f"output_shape's channels {out_c} do not match the filter's output_channels "
                          f"{wd[2]} (filter shape {w.shape})")
-    pad, extra, crop = [], [], False
+    pad, extra = [], []
     for d, (k, s) in enumerate(((wd[0], sh), (wd[1], sw))):
         size, out = xd[2 + d], out_hw[d]
         if padding == "SAME":
@@ -142,13 +142,10 @@ def conv2d_transpose(value, filter=None, output_shape=None, strides=None, paddin
                              f"actual = {size}, computed = {want} (output_shape {shape}, strides "
                              f"{[sh, sw]}, padding {padding})")
         pad.append(before)
-        extra.append(out - ((size - 1) * s + k - 2 * before))
-        crop |= extra[-1] < 0
+        extra.append(out - ((size - 1) * s + k - 2 * before))   # -1: the odd pixel cut after
     w_iohw = transpose(w, (3, 2, 0, 1))
-    y = kernel_op("Conv2DBackpropInput", K.conv_transpose2d, [x, w_iohw], None if crop else name,
-                  stride=(sh, sw), pad=tuple(pad), output_padding=tuple(max(e, 0) for e in extra))
-    if crop:
-        y = ops.slice_(y, (slice(None), slice(None), slice(0, out_hw[0]), slice(0, out_hw[1])))
+    y = kernel_op("Conv2DBackpropInput", K.conv_transpose2d, [x, w_iohw], name,
+                  stride=(sh, sw), pad=tuple(pad), output_padding=tuple(extra))
     return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
 
 
