@@ -1,10 +1,10 @@
 """Where a step's peak memory goes: the breakdown by part (params, grads, optimizer state, planned buffers,
 saved activations, temporaries, bookkeeping) and the liveness lower bound of the workload's step.
 
-How (harness/README.md, "Memory breakdown"): a fresh trainer is built with a kernel hook installed. The hook
-cuts a step into segments (each kernel call, and each gap between two calls) and reads the meter's peak per
-segment. One step finds the segment where the step peaks; the next step (same shapes, same allocations)
-stops at the start of that segment and takes stock:
+How (harness/README.md, "Memory breakdown"): the trainer is built with a kernel hook installed, idle while
+the memory pass measures its peak. The hook cuts a step into segments (each kernel call, and each gap
+between two calls) and reads the meter's peak per segment. One step finds the segment where the step
+peaks; the next step (same shapes, same allocations) stops at the start of that segment and takes stock:
 - the trainer's own parts (`t.memory_parts()`: params, grads, optimizer, buffers), each allocation once;
 - saved activations: arrays that forward kernels returned in `saved` and that are still alive, not
   already one of the trainer's parts;
@@ -12,7 +12,7 @@ stops at the start of that segment and takes stock:
   traced byte (bookkeeping: Python objects, tapes, graphs; the hook's own records left out);
 - the segment's growth up to its peak (the running kernel's output and workspace).
 temporaries = array bytes alive that no part claims + the growth. The parts then sum to the peak the
-breakdown step reached; `check` compares that with the peak of the plain (unhooked) memory pass.
+breakdown step reached; `check` compares that with the peak the memory pass measured in the plain steps.
 """
 import os
 import weakref
@@ -25,8 +25,10 @@ MIB = float(1 << 20)
 ENGINE_PARTS = ("params", "optimizer", "grads", "buffers")   # claim order: a shared allocation counts once
 PARTS = ENGINE_PARTS + ("saved", "temporaries", "bookkeeping")
 TOLERANCE = 0.05
-# ... or this many bytes, when more: the hook's own argument tuples and dicts alive at the peak (a few KiB),
-# which in a cell whose whole peak is tens of KiB (fc-adam) are more than 5% of it
+# ... or this many bytes, when more: the hook's own records and argument tuples alive at the peak, and
+# CPython's free lists still filling in the first steps under tracing (a freed tuple or float kept for reuse
+# stays traced), a few KiB between the measured steps and the later one taken apart, which in a cell whose
+# whole peak is tens of KiB (fc-adam: up to +8 KiB seen) are more than 5% of it
 SLACK = 32 << 10
 # the result-row columns (MiB, except the two text ones)
 COLUMNS = tuple(f"mem_{p}_mb" for p in PARTS) + ("mem_saved_fwd_mb", "mem_parts_sum_mb", "mem_peak_at",
@@ -121,6 +123,9 @@ class GpuMeter:
 class Probe:
     """The kernel hook: segments a step (gap, call, gap, call, ..., gap; nested kernel calls belong to the
     outer call), finds the peak segment (`locate`), then takes stock at its start (`decompose`)."""
+    # engines name their call sites only for a hook that reads them (kernels.call_sites_wanted()): this one
+    # does not, so the step it takes apart runs the engine's plain path, the one whose peak was measured
+    reads_call_sites = False
 
     def __init__(self, meter):
         self.meter = meter
@@ -213,6 +218,36 @@ class Probe:
         self.meter.reset()
         self.base = self.meter.current()
 
+    def take_apart(self, trainer, batches, hook_bytes=0, arrays0=0):
+        """Two steps of `trainer` (built with this probe installed, idle until now, and past its first step):
+        batches[0] locates the segment where the step peaks, batches[1] takes stock at its start. `hook_bytes`
+        (the kernel wrappers) and `arrays0` (array bytes alive before the trainer was built) are taken off
+        what the meter counts. Returns {part: bytes, total, unclaimed_arrays, at, saved_fwd}."""
+        self.untraced.update(batch_extents(batches))
+        self.begin("locate", trainer)
+        trainer.step(batches[0])
+        self.end()
+        self.target = self.best[1]
+        n_segments = self.seg
+        self.begin("decompose", trainer)
+        trainer.step(batches[1])
+        self.end()
+        if self.seg != n_segments:
+            raise RuntimeError(f"the breakdown step ran {self.seg} segments, the locating step {n_segments}: "
+                               "the step is not the same from one iteration to the next")
+        s = self.stock
+        s["bookkeeping"] = max(0, s["bookkeeping"] - hook_bytes)
+        s["arrays"] -= arrays0
+        known = sum(s.get(p, 0) for p in ENGINE_PARTS) + s["saved"]
+        out = {p: s.get(p, 0) for p in ENGINE_PARTS}
+        out.update(saved=s["saved"], temporaries=s["arrays"] - known + self.growth,
+                   bookkeeping=s["bookkeeping"])
+        out["total"] = s["arrays"] + s["bookkeeping"] + self.growth
+        out["unclaimed_arrays"] = s["arrays"] - known
+        out["at"] = self.label(self.target)
+        out["saved_fwd"] = self.saved_fwd if self.saved_fwd is not None else 0
+        return out
+
     def label(self, seg):
         """What ran in segment `seg` of the located step: "backward conv2d", or "after forward relu" for the
         engine's own code between two kernels."""
@@ -228,45 +263,22 @@ def batch_extents(batches):
 
 
 def decompose(build, batches, meter, install_hook, remove_hook):
-    """Build a trainer with the probe installed and take its step apart. `batches`: three batches (warm-up,
-    locate, decompose). Returns {part: bytes, total, at, saved_fwd}."""
+    """Build a fresh trainer with the probe installed and take its step apart (the GPU pass: its peak comes
+    from the timed trainer). `batches`: three batches (warm-up, locate, decompose). Returns {part: bytes,
+    total, at, saved_fwd}."""
     probe = Probe(meter)
     probe.untraced = batch_extents(batches)
     before = meter.current()
     install_hook(probe)
     hook_bytes = meter.current() - before     # the kernels' wrappers: alive all along, not the engine's
-    # arrays alive before this trainer is built are not this step's: an earlier trainer's that its framework
-    # keeps for the life of the process (theano's runtime: one Session per device holds every shared
-    # variable ever made). Python objects alive before it are kept: they are mostly caches the plain pass's
-    # trainer created and this one reuses (static_graph's, ~1 MB)
+    # arrays alive before this trainer is built are not its own (on a GPU: whatever else the pool holds)
     arrays0 = meter.split()[0]
     try:
         trainer = build()
         trainer.step(batches[0])                 # first-use allocations: not the steady state
-        probe.begin("locate", trainer)
-        trainer.step(batches[1])
-        probe.end()
-        probe.target = probe.best[1]
-        n_segments = probe.seg
-        probe.begin("decompose", trainer)
-        trainer.step(batches[2])
-        probe.end()
+        return probe.take_apart(trainer, batches[1:], hook_bytes=hook_bytes, arrays0=arrays0)
     finally:
         remove_hook()
-    if probe.seg != n_segments:
-        raise RuntimeError(f"the breakdown step ran {probe.seg} segments, the locating step {n_segments}: "
-                           "the step is not the same from one iteration to the next")
-    s = probe.stock
-    s["bookkeeping"] = max(0, s["bookkeeping"] - hook_bytes)
-    s["arrays"] -= arrays0
-    known = sum(s.get(p, 0) for p in ENGINE_PARTS) + s["saved"]
-    out = {p: s.get(p, 0) for p in ENGINE_PARTS}
-    out.update(saved=s["saved"], temporaries=s["arrays"] - known + probe.growth, bookkeeping=s["bookkeeping"])
-    out["total"] = s["arrays"] + s["bookkeeping"] + probe.growth
-    out["unclaimed_arrays"] = s["arrays"] - known
-    out["at"] = probe.label(probe.target)
-    out["saved_fwd"] = probe.saved_fwd if probe.saved_fwd is not None else 0
-    return out
 
 
 def check(parts, peak, tol=TOLERANCE, slack=SLACK):

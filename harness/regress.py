@@ -254,6 +254,10 @@ class Bench:
     iters: int = 0                       # fixed by the first run, then the same for every run of both
     warmup: int = None                   # after both versions' first runs: 0 when neither one's warm-up
     warmup_seen: dict = field(default_factory=dict)     # steps were slower than its timed steps
+    # after both versions' first runs: whether the tax pass hooks the timed trainer (True) or builds a fresh
+    # one (False): True when in both the hooked trainer made as many kernel calls as a fresh one
+    tax_reuse: bool = None
+    tax_reuse_seen: dict = field(default_factory=dict)
     runs: dict = field(default_factory=lambda: {"A": [], "B": []})
     error: str = ""
     error_in: str = ""
@@ -316,7 +320,7 @@ def child_env(root, version, threads=1):
 def _task(bench, opts):
     return dict(engine=bench.engine, workload=bench.workload, size=bench.size, device=opts["device"],
                 warmup=opts["warmup"] if bench.warmup is None else bench.warmup, target_s=opts["target_s"], min_iters=MIN_ITERS, max_iters=MAX_ITERS,
-                iters=bench.iters, tax_iters=TAX_ITERS if opts["tax"] else 0)
+                iters=bench.iters, tax_iters=TAX_ITERS if opts["tax"] else 0, tax_reuse=bench.tax_reuse)
 
 
 def _read_result(out, root, version, crashed):
@@ -496,6 +500,10 @@ def record(bench, version, result, rnd):
         bench.warmup_seen[version] = result.get("warmup_needed", True)
         if len(bench.warmup_seen) == len(VERSIONS):
             bench.warmup = result["warmup"] if any(bench.warmup_seen.values()) else 0
+    if bench.tax_reuse is None and "tax_reuse_ok" in result:
+        bench.tax_reuse_seen[version] = result["tax_reuse_ok"]
+        if len(bench.tax_reuse_seen) == len(VERSIONS):
+            bench.tax_reuse = all(bench.tax_reuse_seen.values())
     bench.tax_note = bench.tax_note or result.get("tax_note", "")
     bench.runs[version].append(dict(round=rnd, **{k: result[k] for k in
                                                   ("step_ms", "kernel_ms", "overhead_ms", "kernel_calls",

@@ -82,8 +82,8 @@ def keras(trainer):
 
 
 def theano(trainer):
-    """theano: what the trainer's compiled functions own in the runtime's one Session (which holds every
-    trainer's shared variables): their shared variables (parameters and running statistics as params,
+    """theano: what the trainer's compiled functions own in the runtime's one Session (which holds the
+    shared variables of every trainer alive at once): their shared variables (parameters and running statistics as params,
     the variables feeding a parameter's update as optimizer state) and the buffers their compiling added."""
     from frameworks.theano import Function
     from frameworks.theano._memory import held_arrays

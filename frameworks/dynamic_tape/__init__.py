@@ -21,3 +21,7 @@ from ._functions import *  # noqa: F401,F403  (torch.max, torch.sum, ...: the Te
 
 float = float32  # noqa: A001  (torch.float is float32)
 bool = bool_  # noqa: A001
+
+
+from ._missing import missing as _missing  # noqa: E402
+__getattr__ = _missing("")

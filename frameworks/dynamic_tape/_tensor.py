@@ -136,6 +136,12 @@ class Tensor:
     def _describe(self):
         return f"tensor of shape {tuple(self._array.shape)}"
 
+    def __format__(self, format_spec):
+        """As PyTorch: a 0-dim tensor formats as its Python number ('{:+.2f}'.format(w)), others as text."""
+        if self._array.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __repr__(self):
         body = np.array2string(to_numpy(self._array), separator=", ", prefix="tensor(")
         extra = ""
@@ -871,8 +877,19 @@ class _Move:
 # ---------------------------------------------------------------- functions over tensors
 
 def matmul(a, b):
-    """a @ b through the shared matmul kernel; a mismatch raises a ShapeError naming both shapes."""
-    return _apply(K.matmul, (a, b), (a._array, b._array))
+    """a @ b through the shared matmul kernel; a mismatch raises a ShapeError naming both shapes. A 1-D
+    operand is a row (left) or a column (right) whose added dimension is removed again, as torch.matmul."""
+    if a._array.ndim >= 2 and b._array.ndim >= 2:
+        return _apply(K.matmul, (a, b), (a._array, b._array))
+    if a._array.ndim == 0 or b._array.ndim == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{a._array.ndim}D and {b._array.ndim}D")
+    a2 = a.unsqueeze(0) if a._array.ndim == 1 else a
+    b2 = b.unsqueeze(-1) if b._array.ndim == 1 else b
+    y = _apply(K.matmul, (a2, b2), (a2._array, b2._array))
+    if b._array.ndim == 1:
+        y = y.squeeze(-1)
+    return y.squeeze(-2) if a._array.ndim == 1 else y
 
 
 def linear(x, weight, bias=None):

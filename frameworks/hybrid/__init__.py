@@ -4,7 +4,7 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
     import frameworks.hybrid as mx
     from frameworks.hybrid import nd, autograd, gluon, sym
 """
-from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, ndarray, optimizer, symbol
+from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, ndarray, optimizer, symbol, test_utils, viz
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .ndarray import random as _nd_random
@@ -33,4 +33,4 @@ mod = module
 model = module  # mx.model.save_checkpoint / load_checkpoint
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "autograd", "gluon", "cpu", "gpu", "Context",
-           "current_context", "context", "kv", "kvstore", "lr_scheduler", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model"]
+           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model"]

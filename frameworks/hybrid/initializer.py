@@ -1,6 +1,8 @@
 """mx.init: parameter initializers (draws come from nd.random's seeded host generator)."""
 import numpy
 
+from .context import cpu
+from .ndarray import NDArray
 from .ndarray import random as _random
 
 
@@ -14,18 +16,45 @@ class Initializer:
     def __call__(self, name, arr):
         host = arr.asnumpy() if hasattr(arr, "asnumpy") else None
         target = host if host is not None else arr
+        # the rules see an NDArray, as MXNet's (a custom _init_weight writes data[:] = nd.random...);
+        # it wraps the host array, so what they write lands there
+        view = NDArray(target, cpu())
         name = str(name)
-        if name.endswith(("bias", "beta", "moving_mean", "running_mean", "moving_avg")):
-            target[...] = 0
-        elif name.endswith(("gamma", "moving_var", "running_var", "moving_inv_var")):
-            target[...] = 1
+        if name.endswith(("bias", "moving_mean", "running_mean", "moving_avg")):
+            self._init_bias(name, view)
+        elif name.endswith("beta"):
+            self._init_beta(name, view)
+        elif name.endswith("gamma"):
+            self._init_gamma(name, view)
+        elif name.endswith(("moving_var", "running_var", "moving_inv_var")):
+            self._init_one(name, view)
         else:
-            self._init_weight(name, target)
+            self._init_weight(name, view)
         if host is not None:
             arr[:] = host
 
+    def _init_bias(self, name, arr):
+        arr[:] = 0.0
+
+    def _init_beta(self, name, arr):
+        arr[:] = 0.0
+
+    def _init_gamma(self, name, arr):
+        arr[:] = 1.0
+
+    def _init_one(self, name, arr):
+        arr[:] = 1.0
+
+    def _init_zero(self, name, arr):
+        arr[:] = 0.0
+
     def _init_weight(self, name, arr):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _init_weight(name, arr)")
+
+    def dumps(self):
+        import json
+        return json.dumps([type(self).__name__.lower(), {k: v for k, v in vars(self).items()
+                                                          if not k.startswith("_")}])
 
 
 class _Fill(Initializer):

@@ -203,11 +203,11 @@ class NDArray:
         shape = kwargs.get("shape", shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
         return reshape(self, shape=tuple(shape))
 
-    def sum(self, axis=None, keepdims=False):
-        return sum(self, axis=axis, keepdims=keepdims)
+    def sum(self, axis=None, keepdims=False, exclude=False):
+        return sum(self, axis=axis, keepdims=keepdims, exclude=exclude)
 
-    def mean(self, axis=None, keepdims=False):
-        return mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False, exclude=False):
+        return mean(self, axis=axis, keepdims=keepdims, exclude=exclude)
 
     def relu(self):
         return relu(self)
@@ -258,8 +258,8 @@ class NDArray:
     def log_softmax(self, axis=-1):
         return log_softmax(self, axis=axis)
 
-    def norm(self):
-        return norm(self)
+    def norm(self, ord=2, axis=None, keepdims=False):
+        return norm(self, ord=ord, axis=axis, keepdims=keepdims)
 
     def clip(self, a_min, a_max):
         return clip(self, a_min=a_min, a_max=a_max)
@@ -426,6 +426,32 @@ def arange(start, stop=None, step=1.0, ctx=None, dtype="float32"):
     return NDArray(ctx.xp.arange(start, stop, step, dtype=dtype), ctx)
 
 
+def empty(shape, ctx=None, dtype="float32"):
+    """A new array (zero-filled here: MXNet leaves it uninitialized)."""
+    return zeros(shape, ctx=ctx, dtype=dtype)
+
+
+def linspace(start, stop, num, endpoint=True, ctx=None, dtype="float32"):
+    ctx = as_context(ctx)
+    return NDArray(ctx.xp.linspace(start, stop, num, endpoint=endpoint, dtype=dtype), ctx)
+
+
+def eye(N, M=0, k=0, ctx=None, dtype="float32", **kwargs):
+    ctx = as_context(ctx)
+    return NDArray(ctx.xp.eye(N, M or None, k, dtype=dtype), ctx)
+
+
+def moveaxis(tensor, source, destination):
+    """tensor with axis `source` moved to position `destination`."""
+    axes = [a for a in range(tensor.ndim) if a != source % tensor.ndim]
+    axes.insert(destination % tensor.ndim, source % tensor.ndim)
+    return transpose(tensor, axes=tuple(axes))
+
+
+def concatenate(arrays, axis=0, always_copy=True):
+    return concat(*arrays, dim=axis)
+
+
 def waitall():
     """Wait for all pending device work (timing loops call it)."""
     K.synchronize(cpu().xp)
@@ -512,4 +538,5 @@ random_normal = random.normal
 random_uniform = random.uniform
 shuffle = random.shuffle
 
-__all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "random", "save", "load", "cpu", "waitall"] + list(OPS)
+__all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
+           "concatenate", "random", "save", "load", "cpu", "waitall"] + list(OPS)

@@ -106,6 +106,44 @@ for _n, _k, _rev in (("_plus_scalar", K.add, False), ("_minus_scalar", K.sub, Fa
     _scalar(_n, _k, _rev)
 
 
+for _n, _k in (("_maximum_scalar", K.maximum), ("_minimum_scalar", K.minimum)):
+    _scalar(_n, _k)
+
+
+def _compare_scalar(name, kernel):
+    def f(E, data, *, scalar):
+        return E.call(K.cast, (E.call(kernel, (data, scalar), {}),), {"dtype": "float32"})
+    f.__name__ = name
+    f.__doc__ = f"{name}(data, scalar=s): 1 where data {kernel.name} s, else 0, as float32 (no gradient)."
+    return op(f)
+
+
+for _n, _k in (("_equal_scalar", K.equal), ("_not_equal_scalar", K.not_equal), ("_greater_scalar", K.greater),
+               ("_greater_equal_scalar", K.greater_equal), ("_lesser_scalar", K.less),
+               ("_lesser_equal_scalar", K.less_equal)):
+    _compare_scalar(_n, _k)
+
+# sym's binary ops given a number on one side run these (MXNet's _internal scalar forms); the flag says
+# whether a number on the LEFT may be swapped to the right (maximum(2, x) = maximum(x, 2))
+SCALAR_FORMS = {}
+for _names, _s, _sym in ((("maximum", "broadcast_maximum"), "_maximum_scalar", "_maximum_scalar"),
+                         (("minimum", "broadcast_minimum"), "_minimum_scalar", "_minimum_scalar"),
+                         (("equal", "broadcast_equal"), "_equal_scalar", "_equal_scalar"),
+                         (("not_equal", "broadcast_not_equal"), "_not_equal_scalar", "_not_equal_scalar"),
+                         (("greater", "broadcast_greater"), "_greater_scalar", "_lesser_scalar"),
+                         (("greater_equal", "broadcast_greater_equal"), "_greater_equal_scalar",
+                          "_lesser_equal_scalar"),
+                         (("lesser", "broadcast_lesser"), "_lesser_scalar", "_greater_scalar"),
+                         (("lesser_equal", "broadcast_lesser_equal"), "_lesser_equal_scalar",
+                          "_greater_equal_scalar"),
+                         (("add", "broadcast_add", "elemwise_add"), "_plus_scalar", "_plus_scalar"),
+                         (("subtract", "broadcast_sub", "elemwise_sub"), "_minus_scalar", "_rminus_scalar"),
+                         (("multiply", "broadcast_mul", "elemwise_mul"), "_mul_scalar", "_mul_scalar"),
+                         (("divide", "broadcast_div", "elemwise_div"), "_div_scalar", "_rdiv_scalar")):
+    for _n in _names:
+        SCALAR_FORMS[_n] = (_s, _sym)
+
+
 @op
 def _power_scalar(E, data, *, scalar):
     return E.call(K.pow, (data,), {"exponent": scalar})
@@ -333,9 +371,13 @@ def ones_like(E, data):
 
 
 @op
-def norm(E, data):
-    """The L2 norm of all entries."""
-    return _k(E, K.pow, _k(E, K.sum, _k(E, K.square, data)), exponent=0.5)
+def norm(E, data, *, ord=2, axis=None, keepdims=False, out_dtype=None):  # noqa: A002  (MXNet's name)
+    """The L2 (ord=2) or L1 (ord=1) norm over `axis` (all entries by default)."""
+    if ord == 1:
+        return _k(E, K.sum, _k(E, K.abs, data), axis=axis, keepdims=keepdims)
+    if ord != 2:
+        raise MXNetError(f"norm: ord must be 1 or 2, got {ord}")
+    return _k(E, K.pow, _k(E, K.sum, _k(E, K.square, data), axis=axis, keepdims=keepdims), exponent=0.5)
 
 
 @op
@@ -710,6 +752,42 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
 
 OPS["Softmax"] = SoftmaxOutput
 
+# the loss layers whose backward ignores the head gradient (the Executor feeds them ones)
+LOSS_OUTPUTS = {"SoftmaxOutput", "Softmax", "LinearRegressionOutput", "LogisticRegressionOutput",
+                "MAERegressionOutput"}
+
+
+def _regression(E, data, label, out, grad_scale, rule):
+    """out forward; d/d data = rule(out - label) * grad_scale / (outputs per sample), MXNet's
+    RegressionOutput gradient, injected as SoftmaxOutput's is (see there)."""
+    shape = E.shape(data)
+    per_sample = _prod(shape[1:]) if len(shape) > 1 else 1
+
+    def grad(xp, o, lab):
+        return rule(xp, o - lab.reshape(o.shape)) * (grad_scale / per_sample)
+    g = E.nograd(grad, (out, label), shape)
+    xg = E.call(K.mul, (data, g), {})
+    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
+    return E.call(K.add, (E.nograd(lambda xp, v: v, (out,), shape), inject), {})
+
+
+@op(params=("label",), shapes=lambda a, d: {"label": tuple(d)})
+def LinearRegressionOutput(E, data, label, *, grad_scale=1.0):
+    """data forward; gradient (data - label) * grad_scale / outputs-per-sample (a squared loss layer)."""
+    return _regression(E, data, label, data, grad_scale, lambda xp, d: d)
+
+
+@op(params=("label",), shapes=lambda a, d: {"label": tuple(d)})
+def LogisticRegressionOutput(E, data, label, *, grad_scale=1.0):
+    """sigmoid(data) forward; gradient (sigmoid(data) - label) * grad_scale / outputs-per-sample."""
+    return _regression(E, data, label, E.call(K.sigmoid, (data,), {}), grad_scale, lambda xp, d: d)
+
+
+@op(params=("label",), shapes=lambda a, d: {"label": tuple(d)})
+def MAERegressionOutput(E, data, label, *, grad_scale=1.0):
+    """data forward; gradient sign(data - label) * grad_scale / outputs-per-sample (an L1 loss layer)."""
+    return _regression(E, data, label, data, grad_scale, lambda xp, d: xp.sign(d))
+
 
 # ---------------------------------------------------------------- more of MXNet's op set (composed)
 
@@ -872,6 +950,7 @@ def LRN(E, data, *, nsize, alpha=1e-4, beta=0.75, knorm=2.0):
                                    "k": float(knorm)})
 
 
+OPS["sum_axis"] = sum
 OPS["Reshape"] = reshape
 OPS["Concat"] = concat
 OPS["SoftmaxActivation"] = softmax

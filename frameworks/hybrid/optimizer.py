@@ -1,7 +1,7 @@
 """mx.optimizer: the optimizers Trainer and Module apply, each one of the shared update kernels
 (in place, so every engine's training arithmetic is the same)."""
 from .. import kernels as K
-from .base import MXNetError
+from .base import MXNetError, refused
 
 
 class Optimizer:
@@ -18,8 +18,8 @@ class Optimizer:
             learning_rate = 0.01
         if lr_scheduler is not None:
             if learning_rate is None:
-                learning_rate = lr_scheduler.base_lr
-            elif lr_scheduler.base_lr != learning_rate:
+                learning_rate = getattr(lr_scheduler, "base_lr", 0.01)
+            elif getattr(lr_scheduler, "base_lr", learning_rate) != learning_rate:
                 print(UserWarning("learning rate from ``lr_scheduler`` has been overwritten by "
                                   "``learning_rate`` in optimizer."))
                 lr_scheduler.base_lr = learning_rate
@@ -170,6 +170,26 @@ class AdaDelta(Optimizer):
         K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps, weight_decay=self.wd)
 
 
+def _no_kernel(name, alternative):
+    return refused(name, Optimizer, f"optimizer {name} is not supported: the shared kernels have no {name} "
+                                    f"update; use {alternative} (supported: adadelta, adagrad, adam, nag, "
+                                    "rmsprop, sgd)")
+
+
+Adamax = _no_kernel("Adamax", "'adam'")
+Nadam = _no_kernel("Nadam", "'adam' or 'nag'")
+AdamW = _no_kernel("AdamW", "'adam' with wd")
+Signum = _no_kernel("Signum", "'sgd' with momentum")
+SignSGD = _no_kernel("SignSGD", "'sgd'")
+LBSGD = _no_kernel("LBSGD", "'sgd' with an lr_scheduler for the warmup")
+DCASGD = _no_kernel("DCASGD", "'sgd'")
+Ftrl = _no_kernel("Ftrl", "'adagrad'")
+FTML = _no_kernel("FTML", "'adam'")
+SGLD = _no_kernel("SGLD", "'sgd'")
+LAMB = _no_kernel("LAMB", "'adam'")
+LARS = _no_kernel("LARS", "'sgd' with momentum")
+Test = _no_kernel("Test", "'sgd'")
+
 _BY_NAME = {"sgd": SGD, "nag": NAG, "adam": Adam, "rmsprop": RMSProp, "adagrad": AdaGrad, "adadelta": AdaDelta}
 
 
@@ -179,7 +199,22 @@ def create(name, **kwargs):
         return name
     if isinstance(name, str) and name.lower() in _BY_NAME:
         return _BY_NAME[name.lower()](**kwargs)
+    if isinstance(name, str) and name.lower() in _REFUSED:
+        return _REFUSED[name.lower()](**kwargs)   # raises, naming what to use
     raise MXNetError(f"Cannot find optimizer {name!r}; the shared kernels provide {', '.join(_BY_NAME)}")
 
 
-__all__ = ["Optimizer", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "create"]
+_REFUSED = {c.__name__.lower(): c for c in (Adamax, Nadam, AdamW, Signum, SignSGD, LBSGD, DCASGD, Ftrl, FTML,
+                                              SGLD, LAMB, LARS, Test)}
+
+
+def register(klass):
+    """Register an Optimizer subclass under its lower-cased name (mx.optimizer.register), for create()."""
+    _BY_NAME[klass.__name__.lower()] = klass
+    return klass
+
+
+Optimizer.create_optimizer = staticmethod(lambda name, **kwargs: create(name, **kwargs))
+Optimizer.register = staticmethod(register)
+
+__all__ = ["Optimizer", "register", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "create"]

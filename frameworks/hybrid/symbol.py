@@ -11,7 +11,7 @@ from .base import ShapeError
 from .context import as_context
 from .graph import CachedGraph, trace
 from .base import MXNetError
-from .ops import AUX, N_OUTPUTS, OPS, SHAPES, attrs_from_positions, bind_inputs
+from .ops import AUX, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions, bind_inputs
 
 
 class _Node:
@@ -337,6 +337,13 @@ def _symbolic(opname):
     def f(*args, **kwargs):
         name = kwargs.pop("name", None)
         kwargs.pop("attr", None)
+        if opname in SCALAR_FORMS and len(args) == 2 and not kwargs:
+            # a number on either side: MXNet's scalar form of the op (sym.maximum(x, 1e-12))
+            right, left = SCALAR_FORMS[opname]
+            if isinstance(args[1], (int, float)) and isinstance(args[0], Symbol):
+                return _symbolic(right)(args[0], scalar=args[1], name=name)
+            if isinstance(args[0], (int, float)) and isinstance(args[1], Symbol):
+                return _symbolic(left)(args[1], scalar=args[0], name=name)
         if len(args) > len(OPS[opname].input_names) and OPS[opname].positional_attrs:
             args, kwargs = attrs_from_positions(OPS[opname], args, kwargs)
         full = _auto_name(opname, name)
@@ -451,8 +458,9 @@ class Executor:
         self._nodes = arg_nodes + aux_nodes
         self._grads = [r != "null" for r in self._reqs] + [False] * len(aux_nodes)
         self._graphs = {}
-        # SoftmaxOutput heads are loss layers: backward() feeds them ones, whatever out_grads say
-        self._loss_heads = [n.op == "SoftmaxOutput" for n, _ in symbol._outputs]
+        # SoftmaxOutput and the RegressionOutputs are loss layers: backward() feeds them ones, whatever
+        # out_grads say
+        self._loss_heads = [n.op in LOSS_OUTPUTS for n, _ in symbol._outputs]
         self._nd, self._saved, self._graph, self.outputs = nd, None, None, []
 
     def _graph_for(self, is_train):

@@ -615,3 +615,31 @@ def _track_variables(variables):
     """Variables made by a tf.train optimizer inside Keras: initialize them with the others."""
     for v in variables:
         _per_graph(v.graph).variables.append(v)
+
+
+def l2_normalize(x, axis=None):
+    """x / sqrt(max(sum(x^2, axis), 1e-12)), TensorFlow's rule."""
+    square_sum = tf.reduce_sum(tf.square(x), axis=axis, keepdims=True)
+    return x * tf.rsqrt(tf.maximum(square_sum, 1e-12))
+
+
+def _shape_arg(shape):
+    """A shape that may mix ints and scalar tensors ((K.shape(z)[0], dim) in the VAE example)."""
+    if any(isinstance(d, tf.Tensor) for d in shape):
+        return tf.stack([tf.cast(d, tf.int32) if isinstance(d, tf.Tensor) else tf.constant(int(d)) for d in shape])
+    return tuple(int(d) for d in shape)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    if seed is None:
+        seed = np.random.randint(10e6)
+    return tf.random_normal(_shape_arg(shape), mean=mean, stddev=stddev, dtype=_dtype(dtype), seed=seed)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    if any(isinstance(d, tf.Tensor) for d in shape):
+        raise NotImplementedError("K.random_uniform: a run-time shape is not supported here; give a static "
+                                  "shape, or use K.random_normal, which takes one")
+    if seed is None:
+        seed = np.random.randint(10e6)
+    return tf.random_uniform(_shape_arg(shape), minval=minval, maxval=maxval, dtype=_dtype(dtype), seed=seed)

@@ -344,7 +344,10 @@ class Model(Layer):
     def _compile_in_graph(self):
         loss_fns = [losses_module.get(x) for x in self._per_output(self.loss, "loss")]
         if any(f is None for f in loss_fns):
-            raise ValueError("compile: every output needs a loss; got loss=" + str(self.loss))
+            raise ValueError("compile: every output needs a loss; got loss=" + str(self.loss) + ". An output "
+                             "without one, trained only through model.add_loss (compile(optimizer) alone, as "
+                             "the variational_autoencoder example does), is not supported by this Keras: "
+                             "pass the loss to compile as a function of (y_true, y_pred)")
         weights = self._per_output(self.loss_weights, "loss_weights", 1.0) if self.loss_weights is not None \
             else [1.0] * len(self.outputs)
         metrics = self._per_output(self.metrics, "metrics", []) if isinstance(self.metrics, dict) else \

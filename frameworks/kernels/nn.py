@@ -1,7 +1,7 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
 from .base import Kernel, register, need, nbytes_of, shape_error
-from .index import as_indices
+from .index import as_indices, scatter_add_rows
 from .workspace import pool
 from .loss import REDUCTIONS, reduce_loss
 
@@ -101,7 +101,11 @@ class Conv2D(Kernel):
         gy2.reshape(o, n, ho, wo)[...] = gy_t
         gx = gw = gb = None
         if need(needs, 1):
-            gw = (gy2 @ cols.T).reshape(w.shape)
+            # with more weight columns than outputs (C*kh*kw > O), OpenBLAS runs the transposed product
+            # cols @ gy2.T 1.3-1.6x faster (cnn, resnet), to the same numbers: the same dot products over
+            # N*Ho*Wo in the same order
+            gw = (cols @ gy2.T).T if cols.shape[0] > o else gy2 @ cols.T
+            gw = gw.reshape(w.shape)
         if has_bias and need(needs, 2):
             gb = gy2.sum(axis=1)
         if need(needs, 0):
@@ -184,8 +188,17 @@ class MaxPool2D(Kernel):
         hp = h + 2 * ph + max(0, (ho - 1) * sh + kh - h - 2 * ph)
         wp = w + 2 * pw + max(0, (wo - 1) * sw + kw - w - 2 * pw)
         xpad = nbytes_of((n, c, hp, wp), itemsize) if (hp, wp) != (h, w) else 0
-        # the padded copy, the `better` mask and one `better * k` temporary
-        return xpad + nbytes_of((n, c, ho, wo), 1) + nbytes_of((n, c, ho, wo), cls._index_itemsize(kernel))
+        # the padded copy, the windows' planes when they do not overlap, the `better` mask and one
+        # `better * k` temporary
+        planes = nbytes_of((kh * kw, n, c, ho, wo), itemsize) if cls._planes((hp, wp), kh, kw, sh, sw, ho, wo) else 0
+        return (xpad + planes + nbytes_of((n, c, ho, wo), 1)
+                + nbytes_of((n, c, ho, wo), cls._index_itemsize(kernel)))
+
+    @staticmethod
+    def _planes(xpad_shape, kh, kw, sh, sw, ho, wo):
+        """Whether forward copies the windows into contiguous planes: they do not overlap, and the padded
+        input holds whole ho x wo tiles of sh x sw."""
+        return sh >= kh and sw >= kw and kh * kw > 1 and xpad_shape[-2] >= ho * sh and xpad_shape[-1] >= wo * sw
 
     @staticmethod
     def _geometry(shape, kernel, stride, pad, ceil_mode):
@@ -211,14 +224,23 @@ class MaxPool2D(Kernel):
         xpad = _pad(xp, x, ph, pw, -xp.inf, extra_h, extra_w)
         offsets = _offsets(kh, kw, sh, sw, ho, wo)
         shape = (n, c, ho, wo)
+        windows = [xpad[window] for _, _, window in offsets]
+        if MaxPool2D._planes(xpad.shape, kh, kw, sh, sw, ho, wo):
+            # windows that do not overlap: first copy each offset's strided view into its own contiguous
+            # plane (one copy of at most the input's size), so the passes below run on contiguous memory
+            # instead of reading strided views twice each. (A view made by reshape and transpose, not by
+            # as_strided: NumPy copies from it 1.4x faster.)
+            planes = ws.empty(xp, (kh, kw) + shape, x.dtype)
+            tiles = xpad[:, :, :ho * sh, :wo * sw].reshape(n, c, ho, sh, wo, sw)
+            planes[...] = tiles[:, :, :, :kh, :, :kw].transpose(3, 5, 0, 1, 2, 4)
+            windows = list(planes.reshape((kh * kw,) + shape))
         y = ws.empty(xp, shape, x.dtype)
-        y[...] = xpad[offsets[0][2]]
+        y[...] = windows[0]
         index = xp.int8 if kh * kw < 128 else xp.int32
         arg = ws.zeros(xp, shape, index)
         better = ws.empty(xp, shape, bool)
         step = ws.empty(xp, shape, index)
-        for k, (_, _, window) in enumerate(offsets[1:], start=1):
-            v = xpad[window]
+        for k, v in enumerate(windows[1:], start=1):
             xp.greater(v, y, out=better)   # strictly greater: ties keep the first maximum
             xp.maximum(y, v, out=y)
             # offsets come in increasing k, so "arg = k where better" is a max (a masked store is 30x slower)
@@ -263,6 +285,7 @@ class Embedding(Kernel):
     [0, num_embeddings) is an IndexError naming the id and the size (float ids, as MXNet passes, must be
     whole numbers)."""
     name = "embedding"
+    uses_pool = True    # backward's row sums (scatter_add_rows)
     saves_inputs = (1,)
     saves_output = False
 
@@ -277,7 +300,7 @@ class Embedding(Kernel):
         if not need(needs, 0):
             return None, None
         gw = xp.zeros(shape, dtype=gy.dtype)
-        xp.add.at(gw, ids.reshape(-1), gy.reshape(-1, shape[1]))
+        scatter_add_rows(xp, gw, ids.reshape(-1), gy.reshape(-1, shape[1]))
         return gw, None
 
     @staticmethod

@@ -1,112 +1,79 @@
-"""tf.app, tf.flags, tf.gfile and tf.logging: the script scaffolding TF 1.x tutorials run in (absl-style
-flags parsed from sys.argv, main(argv) then sys.exit; files on the local file system)."""
+"""tf.app, tf.flags, tf.gfile and tf.logging: the script scaffolding TF 1.x tutorials run in (absl-py's flags and
+app.run, as TF 1.5+ wraps them; files on the local file system; the "tensorflow" logger)."""
 import glob as _glob
 import logging as _logging
 import os
 import shutil
 import sys
 
+from absl import app as _absl_app, flags as _absl_flags
+
 from . import errors
 
 
 # ---------------------------------------------------------------- flags
 
-class UnrecognizedFlagError(ValueError):
-    """absl's error for a command-line flag nobody defined."""
+class _FlagValuesWrapper:
+    """tf.flags.FLAGS as TF 1.x wraps absl's FLAGS: a flag read before anything parsed the command line
+    parses sys.argv first, keeping the arguments no flag was defined for (TF's known_only=True)."""
 
+    def __init__(self, flag_values):
+        self.__dict__["_wrapped"] = flag_values
 
-class _FlagValues:
-    """FLAGS: defined flags as attributes, parsed from the command line on first read (as absl does)."""
-
-    def __init__(self):
-        object.__setattr__(self, "_flags", {})
-        object.__setattr__(self, "_parsed", False)
-
-    def _define(self, name, default, help, parse):
-        if name in self._flags:
-            raise ValueError(f"The flag '{name}' is defined twice.")
-        self._flags[name] = [parse, default, help]
-
-    def __call__(self, argv):
-        """Parse `argv` (argv[0] is the program); returns the arguments that are not flags."""
-        rest, args = [argv[0]] if argv else [], list(argv[1:])
-        while args:
-            a = args.pop(0)
-            if a == "--":
-                rest += args
-                break
-            if not a.startswith("-") or a == "-":
-                rest.append(a)
-                continue
-            key, eq, value = a.lstrip("-").partition("=")
-            if key not in self._flags and key.startswith("no") and key[2:] in self._flags and not eq:
-                self._flags[key[2:]][1] = False
-                continue
-            if key not in self._flags:
-                raise UnrecognizedFlagError(f"Unknown command line flag '{key}'")
-            parse = self._flags[key][0]
-            if not eq:
-                if parse is _bool:
-                    self._flags[key][1] = True
-                    continue
-                if not args:
-                    raise ValueError(f"Flag --{key} needs a value")
-                value = args.pop(0)
-            self._flags[key][1] = parse(value)
-        object.__setattr__(self, "_parsed", True)
-        return rest
+    def _parsed(self):
+        fv = self.__dict__["_wrapped"]
+        if not fv.is_parsed():
+            fv(sys.argv, known_only=True)
+        return fv
 
     def __getattr__(self, name):
-        flags = object.__getattribute__(self, "_flags")
-        if name not in flags:
-            raise AttributeError(name)
-        if not object.__getattribute__(self, "_parsed"):
-            self(sys.argv[:1])   # like absl's FLAGS before app.run: defaults (no argv of a test runner)
-        return flags[name][1]
+        return getattr(self._parsed(), name)
 
     def __setattr__(self, name, value):
-        if name not in self._flags:
-            raise AttributeError(name)
-        self._flags[name][1] = value
+        setattr(self.__dict__["_wrapped"], name, value)
+
+    def __delattr__(self, name):
+        delattr(self.__dict__["_wrapped"], name)
+
+    def __dir__(self):
+        return dir(self.__dict__["_wrapped"])
+
+    def __getitem__(self, name):
+        return self.__dict__["_wrapped"][name]
+
+    def __setitem__(self, name, flag):
+        self.__dict__["_wrapped"][name] = flag
 
     def __contains__(self, name):
-        return name in self._flags
+        return name in self.__dict__["_wrapped"]
 
-    def flag_values_dict(self):
-        return {k: v[1] for k, v in self._flags.items()}
+    def __iter__(self):
+        return iter(self.__dict__["_wrapped"])
 
+    def __len__(self):
+        return len(self.__dict__["_wrapped"])
 
-def _bool(v):
-    if isinstance(v, bool):
-        return v
-    low = str(v).lower()
-    if low in ("true", "t", "1"):
-        return True
-    if low in ("false", "f", "0"):
-        return False
-    raise ValueError(f"Non-boolean argument to boolean flag: {v!r}")
+    def __call__(self, *args, **kwargs):
+        return self.__dict__["_wrapped"](*args, **kwargs)
 
 
-class flags:  # noqa: N801  (tf.flags / tf.app.flags)
-    FLAGS = _FlagValues()
-
-    @staticmethod
-    def DEFINE_string(name, default, help=None):  # noqa: N802,A002
-        flags.FLAGS._define(name, default, help, str)
-
-    @staticmethod
-    def DEFINE_integer(name, default, help=None, lower_bound=None, upper_bound=None):  # noqa: N802,A002
-        flags.FLAGS._define(name, default, help, int)
-
-    @staticmethod
-    def DEFINE_float(name, default, help=None, lower_bound=None, upper_bound=None):  # noqa: N802,A002
-        flags.FLAGS._define(name, default, help, float)
-
-    @staticmethod
-    def DEFINE_boolean(name, default, help=None):  # noqa: N802,A002
-        flags.FLAGS._define(name, default, help, _bool)
-
-    DEFINE_bool = DEFINE_boolean
+class flags:  # noqa: N801  (tf.flags / tf.app.flags: absl's flags, as TF 1.5+ re-exports them)
+    FLAGS = _FlagValuesWrapper(_absl_flags.FLAGS)
+    DEFINE_string = staticmethod(_absl_flags.DEFINE_string)
+    DEFINE_integer = staticmethod(_absl_flags.DEFINE_integer)
+    DEFINE_float = staticmethod(_absl_flags.DEFINE_float)
+    DEFINE_boolean = staticmethod(_absl_flags.DEFINE_boolean)
+    DEFINE_bool = staticmethod(_absl_flags.DEFINE_bool)
+    DEFINE_enum = staticmethod(_absl_flags.DEFINE_enum)
+    DEFINE_list = staticmethod(_absl_flags.DEFINE_list)
+    DEFINE_multi_string = staticmethod(_absl_flags.DEFINE_multi_string)
+    DEFINE_multi_integer = staticmethod(_absl_flags.DEFINE_multi_integer)
+    DEFINE_multi_float = staticmethod(_absl_flags.DEFINE_multi_float)
+    mark_flag_as_required = staticmethod(_absl_flags.mark_flag_as_required)
+    Error = _absl_flags.Error
+    UnrecognizedFlagError = _absl_flags.UnrecognizedFlagError
+    DuplicateFlagError = _absl_flags.DuplicateFlagError
+    IllegalFlagValueError = _absl_flags.IllegalFlagValueError
 
 
 class app:  # noqa: N801  (tf.app)
@@ -114,10 +81,10 @@ class app:  # noqa: N801  (tf.app)
 
     @staticmethod
     def run(main=None, argv=None):
-        """Parse the flags out of argv, call main(remaining argv), exit with what it returns (as TF)."""
-        rest = flags.FLAGS(sys.argv if argv is None else argv)
+        """absl's app.run as TF 1.x calls it: flags parsed from argv tolerating undefined ones (they reach
+        main's argv), then sys.exit(main(argv))."""
         main = main or sys.modules["__main__"].main
-        sys.exit(main(rest))
+        _absl_app.run(main=main, argv=argv, flags_parser=lambda args: _absl_flags.FLAGS(args, known_only=True))
 
 
 # ---------------------------------------------------------------- gfile

@@ -1,7 +1,8 @@
 """What compiled Theano functions hold between calls, as arrays by kind (the harness's memory breakdown).
 
-Theano keeps one runtime per device, so its static_graph Session holds the shared variables, plans and
-constants of every function ever compiled: what belongs to some functions is their shared variables (and
+The frontend keeps one runtime per device, alive while any shared variable or function made on it is, so
+its static_graph Session holds the shared variables, plans and constants of every program alive at once
+(two trainers built side by side share it): what belongs to some functions is their shared variables (and
 the constants holding those variables' initial values), and what lowering and compiling them added to the
 Session (their plans' buffers, the Consts of their lowered graphs), noted by each Function as it compiles."""
 from frameworks.static_graph._memory import held_arrays as session_arrays

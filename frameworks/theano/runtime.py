@@ -1,7 +1,15 @@
-"""Where the frontend's values live: one static_graph Graph and Session per device (theano.config.device)."""
+"""Where the frontend's values live: one static_graph Graph and Session per device (theano.config.device), alive
+as long as a shared variable or a compiled function made on it."""
+import weakref
+
 import frameworks.static_graph as tf
 
-_RUNTIMES = {}
+# device -> its Runtime, held weakly: every SharedVariable and Function holds its runtime, so the runtime (its
+# Graph, the Session's values, plans and constants) is freed with the last of them, as Theano frees a
+# variable's storage and a function's graph with the Python objects. A process-wide strong table kept every
+# program's graph and values for the life of the process: a second program (a benchmark's next trainer) ran
+# beside all of the first one's.
+_RUNTIMES = weakref.WeakValueDictionary()
 
 
 class Runtime:
@@ -24,10 +32,12 @@ def device_name(device):
 
 
 def runtime():
-    """The runtime of the current theano.config.device."""
+    """The runtime of the current theano.config.device: the one every live shared variable and function of
+    that device uses, or a new one when none is alive (the caller must hold it: nothing else does)."""
     from . import config
     dev = device_name(config.device)
     rt = _RUNTIMES.get(dev)
     if rt is None:
-        rt = _RUNTIMES[dev] = Runtime(dev)
+        rt = Runtime(dev)
+        _RUNTIMES[dev] = rt
     return rt

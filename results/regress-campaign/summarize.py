@@ -13,6 +13,10 @@ def row(name):
     wall = re.search(r"exit (\d+) wall (\d+) s", txt)
     took = re.search(r" in (\d+) s \(", txt)
     loads = re.findall(r"load average: ([\d.]+)", txt)
+    per_minute = [float(x) for x in re.findall(r"load average: ([\d.]+)", (HERE / f"{name}.load").read_text())] \
+        if (HERE / f"{name}.load").exists() else []
+    if per_minute:
+        loads[-1] += f" (each minute {min(per_minute):.1f}-{max(per_minute):.1f})"
     benches = data["benchmarks"]
     rounds = sorted({max(len(b["runs"]["A"]), len(b["runs"]["B"])) for b in benches})
     labels = {}
@@ -43,7 +47,35 @@ def row(name):
             f"{' → '.join(loads)} | {slowed} | {data['stopped']} |")
 
 
+def profile(name):
+    """Where an invocation's time went: the gate's own split (runs, verdicts, the rest), then the runs'
+    wall seconds per workload and, summed over runs, the parts of a run (campaign 3 on: wall_s, phase_s)."""
+    data = json.loads((HERE / f"{name}.json").read_text())
+    prof = data.get("profile") or {}
+    out = [f"{name}: total {prof.get('total_s', 0):.0f} s = {prof.get('runs', 0)} runs {prof.get('runs_s', 0):.0f} s "
+           f"+ verdicts {prof.get('judge_s', 0):.0f} s + ref checkout {prof.get('checkout_s', 0):.1f} s "
+           f"+ the rest {prof.get('total_s', 0) - prof.get('runs_s', 0) - prof.get('judge_s', 0) - prof.get('checkout_s', 0):.0f} s"]
+    per, phases = {}, {}
+    for b in data["benchmarks"]:
+        for r in b["runs"]["A"] + b["runs"]["B"]:
+            n, t = per.get(b["workload"], (0, 0.0))
+            per[b["workload"]] = (n + 1, t + r.get("wall_s", 0.0))
+            for k, v in (r.get("phase_s") or {}).items():
+                phases[k] = phases.get(k, 0.0) + v
+    out.append("  runs by workload: " + ", ".join(f"{w} {n} runs {t:.0f} s ({t / max(n, 1):.2f} s a run)"
+                                                  for w, (n, t) in per.items()))
+    inside = sum(t for _, t in per.values())
+    out.append("  inside the runs: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items())
+               + f"; the rest of the runs' wall (fork, imports, batches, exit, the gate's side) "
+               f"{inside - sum(phases.values()):.0f} s")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--profile"]:
+        for n in sys.argv[2:]:
+            print(profile(n))
+        sys.exit(0)
     names = sys.argv[1:] or sorted(p.stem for p in HERE.glob("*.json"))
     print("| invocation | wall | gate's own | rounds | benchmarks | verdicts (step + tax) | lowest q | ratio farthest from 1 | benchmarks flagged | flagged | exit "
           "| load (start → end) | the fake's slowed reference | stopped |")

@@ -52,6 +52,15 @@ def test_real_probes_ok_then_oom_under_an_address_space_limit():
     assert oom["status"] == "oom" and "MemoryError" in oom["detail"]
 
 
+def test_real_vqa_probes_the_workload_the_frontier_is_run_on():
+    """vqa (the seed's model, batch key B): a small batch trains its two steps within 1 GiB, a batch of
+    4096 (about 6 GB at 1.5 MB a sample) runs out of a 400 MiB address space with NumPy's MemoryError."""
+    ok = frontier.probe("dynamic_tape", "vqa", 2, 1024 * MIB)
+    assert ok["status"] == "ok" and ok["batch"] == 2 and ok["vm_peak_mb"] <= 1024
+    oom = frontier.probe("layer_config", "vqa", 4096, 400 * MIB)
+    assert oom["status"] == "oom" and "MemoryError" in oom["detail"]
+
+
 def test_a_broken_engine_is_an_error_not_an_oom():
     with pytest.raises(frontier.FrontierError, match="not memory"):
         frontier.probe("reference", "mlp-l2", 0, 400 * MIB)   # batch 0: with_batch refuses it

@@ -1,8 +1,11 @@
 """harness/gpu_check.py without a GPU: the no-device path and its exit code, and the plan it would run."""
 import json
+import shutil
 import subprocess
 import sys
 from types import SimpleNamespace
+
+import pytest
 
 from harness import gpu_check
 from harness.machine import ROOT
@@ -99,3 +102,14 @@ def test_a_failing_step_stops_the_check(tmp_path, capsys):
     rec = json.loads((tmp_path / "gpu_check.json").read_text())
     assert [s["name"] for s in rec["steps"]] == ["install", "cupy", "tests"]
     assert "step 'tests' failed (exit 3)" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("make") is None or gpu_check.find_device()[0],
+                    reason="needs make, and a machine without a CUDA device")
+def test_make_gpu_check_on_this_gpu_less_machine_says_nothing_verified_and_exits_2():
+    """The Makefile target itself, as a user types it: the probe runs first, nothing is installed."""
+    done = subprocess.run(["make", "-s", "gpu-check", f"PYTHON={sys.executable}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout.startswith(gpu_check.NO_DEVICE + " (")
+    assert "pip install" not in done.stdout + done.stderr

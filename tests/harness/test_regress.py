@@ -190,6 +190,24 @@ def test_a_run_times_kernels_and_overhead_in_its_tax_pass(slow_fake, monkeypatch
     assert Path(result["workloads_from"]) == machine.ROOT / "workloads"
 
 
+@pytest.mark.parametrize("capture", ["0", "1"])
+def test_the_tax_pass_reuses_the_timed_trainer_only_where_a_fresh_one_makes_the_same_kernel_calls(
+        slow_fake, monkeypatch, capture):
+    """A benchmark's first run times its tax pass both ways; a trainer that kept the kernel method it saw at
+    build time (capture) escapes a hook installed after the build, so it gets fresh trainers from then on."""
+    monkeypatch.setenv(slow_spec.STEP_ENV, "0.002")
+    monkeypatch.setenv(slow_spec.CAPTURE_ENV, capture)
+    bench = regress.Bench("reference", SLOW, "small", iters=2)
+    opts = dict(device="cpu", tax=True, target_s=0.01, timeout=60, warmup=0)
+    for version in regress.VERSIONS:
+        result = regress.run_once(bench, machine.ROOT, version, opts)
+        assert result["tax_reuse_ok"] is (capture == "0") and result["kernel_calls"] == 1
+        regress.record(bench, version, result, 1)
+    assert bench.tax_reuse is (capture == "0") and regress._task(bench, opts)["tax_reuse"] is bench.tax_reuse
+    again = regress.run_once(bench, machine.ROOT, "A", opts)
+    assert "tax_reuse_ok" not in again and again["kernel_calls"] == 1 and again["overhead_ms"] > 1
+
+
 def test_the_style_tax_holds_kernel_time_equal_across_versions():
     """B's kernels ran 50% slower (the machine drifted between processes), its own overhead did not move:
     step time reads slower, the tax at equal kernels reads no change. And the other way round."""

@@ -297,3 +297,60 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     losses = _apply(K.sigmoid_cross_entropy_with_logits, (input, None), (input._array, target._array),
                     {"reduction": "none"}) * weight
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _same_shape(what, input, target):
+    if input.shape != target.shape:
+        raise ValueError(f"{what}: Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is not supported here (PyTorch broadcasts with a warning); give the "
+                         "target the input's shape")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """|input - target|, then mean / sum / none."""
+    _same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), _reduction(size_average, reduce, reduction))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Huber-like: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (PyTorch's rule)."""
+    _same_shape("smooth_l1_loss", input, target)
+    d = (input - target).abs()
+    loss = d - 0.5 * beta if beta == 0 else _where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, _reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(t log x + (1 - t) log(1 - x)) of probabilities x, each log clamped at -100 as PyTorch does."""
+    _same_shape("binary_cross_entropy", input, target)
+    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, _reduction(size_average, reduce, reduction))
+
+
+def relu6(input, inplace=False):
+    return input.clamp(0.0, 6.0)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return input.clamp(min_val, max_val)
+
+
+def _where(cond, a, b):
+    from .._functions import where
+    return where(cond, a, b)
+
+
+from .._missing import missing as _missing  # noqa: E402
+__getattr__ = _missing("nn.functional.")

@@ -271,8 +271,13 @@ class Conv2d(Module):
         return F._conv2d(input, self.weight, self.bias, self._attrs)
 
     def extra_repr(self):
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}")
+        """PyTorch's text: pairs, padding only when nonzero, bias only when False."""
+        def pair(v):
+            return (v, v) if isinstance(v, int) else tuple(v)
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={pair(self.stride)}"
+        if pair(self.padding) != (0, 0):
+            s += f", padding={pair(self.padding)}"
+        return s + (", bias=False" if self.bias is None else "")
 
 
 class ConvTranspose2d(Module):
@@ -529,6 +534,45 @@ class Tanh(Module):
         return F.tanh(input)
 
 
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):
+        return F.elu(input, self.alpha, self.inplace)
+
+
+class Softplus(Module):
+    def __init__(self, beta=1, threshold=20):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+
+class ReLU6(Module):
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.relu6(input)
+
+
 class Embedding(Module):
     """A lookup table: integer ids -> rows of weight (num_embeddings, embedding_dim)."""
 
@@ -730,8 +774,31 @@ class BCEWithLogitsLoss(_Loss):
                                                   pos_weight=self.pos_weight)
 
 
+class L1Loss(_Loss):
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class BCELoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+
+
 __all__ = ["Parameter", "Module", "Identity", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
            "BatchNorm1d", "BatchNorm2d", "GroupNorm", "Dropout", "Dropout2d", "Flatten", "ReLU", "Sigmoid", "Tanh",
            "LogSoftmax", "Softmax", "Embedding", "LSTM", "LSTMCell", "Sequential", "ModuleList", "MSELoss",
-           "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss"]
-__all__ += ["ConvTranspose2d", "LocalResponseNorm"]
+           "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss", "LeakyReLU", "ELU", "Softplus", "ReLU6", "L1Loss",
+           "SmoothL1Loss", "BCELoss", "ConvTranspose2d", "LocalResponseNorm"]

@@ -4,7 +4,7 @@ from frameworks import kernels as K
 from .._tape import _xp, enable_grad, no_grad
 from .._tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam", "Adadelta", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "Adadelta", "RMSprop", "Adagrad", "LBFGS", "lr_scheduler"]
 
 
 class Optimizer:
@@ -235,3 +235,112 @@ class Adagrad(Optimizer):
 
 
 from . import lr_scheduler  # noqa: E402,F401  (torch.optim.lr_scheduler)
+
+
+class LBFGS(Optimizer):
+    """PyTorch's L-BFGS without a line search (line_search_fn=None, the default): the two-loop recursion
+    over the last history_size steps, a first step of min(1, 1/|g|_1) * lr, then lr; every test and
+    tolerance as torch.optim.LBFGS. step(closure) re-evaluates the closure after each inner step. The
+    direction arithmetic is on flat float64-or-param-dtype arrays (no shared kernel has this rule)."""
+
+    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
+                 history_size=100, line_search_fn=None):
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4
+        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
+                                      tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
+                                      history_size=history_size, line_search_fn=line_search_fn))
+        if len(self.param_groups) != 1:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        if line_search_fn is not None:
+            raise NotImplementedError(f"LBFGS: line_search_fn={line_search_fn!r} is not supported here; use "
+                                      "line_search_fn=None (a fixed step of lr)")
+        self._params = self.param_groups[0]["params"]
+
+    def _flat_grad(self):
+        xp = _xp(self._params[0]._array)
+        return xp.concatenate([(p.grad._array if p.grad is not None else xp.zeros_like(p._array)).ravel()
+                               for p in self._params])
+
+    def _add_grad(self, t, d):
+        offset = 0
+        for p in self._params:
+            n = p._array.size
+            p._array += (t * d[offset:offset + n]).reshape(p._array.shape).astype(p._array.dtype, copy=False)
+            p._vc[0] += 1
+            offset += n
+
+    def step(self, closure):
+        if closure is None:
+            raise RuntimeError("LBFGS.step needs a closure that re-evaluates the model and returns the loss")
+        group = self.param_groups[0]
+        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        history_size = group["history_size"]
+        state = self.state.setdefault(id(self._params[0]), {"func_evals": 0, "n_iter": 0})
+        with enable_grad():
+            orig_loss = closure()
+        loss = float(orig_loss)
+        current_evals = 1
+        state["func_evals"] += 1
+        flat_grad = self._flat_grad()
+        xp = _xp(flat_grad)
+        if float(xp.abs(flat_grad).max()) <= tolerance_grad:
+            return orig_loss
+        d, t = state.get("d"), state.get("t")
+        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+        H_diag, prev_flat_grad, prev_loss = state.get("H_diag"), state.get("prev_flat_grad"), \
+            state.get("prev_loss")
+        n_iter, opt_cond = 0, False
+        while n_iter < max_iter:
+            n_iter += 1
+            state["n_iter"] += 1
+            if state["n_iter"] == 1:
+                d, old_dirs, old_stps, ro, H_diag = -flat_grad, [], [], [], 1
+            else:
+                y = flat_grad - prev_flat_grad
+                s = d * t
+                ys = float(y.dot(s))
+                if ys > 1e-10:
+                    if len(old_dirs) == history_size:
+                        old_dirs.pop(0), old_stps.pop(0), ro.pop(0)
+                    old_dirs.append(y), old_stps.append(s), ro.append(1.0 / ys)
+                    H_diag = ys / float(y.dot(y))
+                al = [None] * len(old_dirs)
+                q = -flat_grad
+                for i in range(len(old_dirs) - 1, -1, -1):
+                    al[i] = float(old_stps[i].dot(q)) * ro[i]
+                    q = q - al[i] * old_dirs[i]
+                r = q * H_diag
+                for i in range(len(old_dirs)):
+                    be_i = float(old_dirs[i].dot(r)) * ro[i]
+                    r = r + (al[i] - be_i) * old_stps[i]
+                d = r
+            prev_flat_grad = flat_grad.copy()
+            prev_loss = loss
+            t = min(1.0, 1.0 / float(xp.abs(flat_grad).sum())) * lr if state["n_iter"] == 1 else lr
+            gtd = float(flat_grad.dot(d))
+            if gtd > -tolerance_change:
+                break
+            ls_func_evals = 0
+            with no_grad():
+                self._add_grad(t, d)
+            if n_iter != max_iter:
+                with enable_grad():
+                    loss = float(closure())
+                flat_grad = self._flat_grad()
+                opt_cond = float(xp.abs(flat_grad).max()) <= tolerance_grad
+                ls_func_evals = 1
+            current_evals += ls_func_evals
+            state["func_evals"] += ls_func_evals
+            if n_iter == max_iter or current_evals >= max_eval or opt_cond:
+                break
+            if float(xp.abs(d * t).max()) <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
+                break
+        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=H_diag,
+                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        return orig_loss
+
+
+from .._missing import missing as _missing  # noqa: E402
+__getattr__ = _missing("optim.")

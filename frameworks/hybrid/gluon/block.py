@@ -26,7 +26,7 @@ _SCOPE = _Scope()
 def _new_prefix(block):
     """'<parent prefix><class name><n>_': n counts within the open name scope (the parent block's own
     counter), or at the top level in the current symbol NameManager, as Gluon names blocks."""
-    hint = type(block).__name__.lower()
+    hint = block._alias()
     parent = _SCOPE.block
     if parent is None:
         return symbol.current_name_manager().get(None, hint) + "_"
@@ -52,6 +52,10 @@ class Block:
         self._params = ParameterDict(self._prefix if params is None else params.prefix, shared=params)
         self._children = {}
         self._reg_params = {}
+
+    def _alias(self):
+        """The name hint of this block's prefix (MXNet's: the class name; 'conv', 'pool', the act type)."""
+        return type(self).__name__.lower()
 
     @property
     def prefix(self):
@@ -118,6 +122,16 @@ class Block:
         structural name ('0.weight')."""
         params = self._collect_params_with_prefix()
         save_arrays(filename, {k: p.data().asnumpy() for k, p in params.items()})
+
+    def cast(self, dtype):
+        """Every parameter (of this block and its children) as `dtype`."""
+        for p in self.collect_params().values():
+            p.cast(dtype)
+        if hasattr(self, "_clear_cached_op"):
+            self._clear_cached_op()
+        for child in self._children.values():
+            if hasattr(child, "_clear_cached_op"):
+                child._clear_cached_op()
 
     def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False, cast_dtype=False,
                         dtype_source="current"):
@@ -288,7 +302,27 @@ class HybridBlock(Block):
         super().hybridize(active, **kwargs)
 
     def infer_shape(self, *args):
-        """Give deferred parameters their shapes from the inputs; layers with such parameters override."""
+        """Give deferred parameters their shapes from the inputs. The built-in layers override this; for a
+        custom block it is MXNet's deferred shape inference: hybrid_forward traced on symbols carrying the
+        inputs' shapes, whose infer_shape gives the parameters' (FullyConnected's weight from its data)."""
+        inputs = [symbol.var(f"data{i}", shape=shape_of(a)) if isinstance(a, (NDArray, Symbol)) else a
+                  for i, a in enumerate(args)]
+        params = {k: p.var() for k, p in self._reg_params.items()}
+        with symbol.prefix(self._prefix):
+            out = self.hybrid_forward(symbol, *inputs, **params)
+        flat, _ = _flatten(out, "output")
+        grouped = symbol.Group(flat)
+        arg_shapes, _, aux_shapes = grouped.infer_shape()
+        if arg_shapes is None:
+            raise DeferredInitializationError(
+                f"{self.name}: cannot infer the shapes of its deferred parameters "
+                f"{[p.name for p in self._reg_params.values() if p._data is None]} from inputs of shapes "
+                f"{[shape_of(a) for a in args if isinstance(a, (NDArray, Symbol))]}; give their shapes")
+        shapes = dict(zip(grouped.list_arguments(), arg_shapes))
+        shapes.update(zip(grouped.list_auxiliary_states(), aux_shapes))
+        for p in self._reg_params.values():
+            if p.name in shapes and p._data is None:
+                p.shape = shapes[p.name]
 
     def _deferred(self):
         return any(p._data is None and p._deferred_init for p in self._reg_params.values())

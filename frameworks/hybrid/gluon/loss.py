@@ -172,5 +172,31 @@ class LogisticLoss(Loss):
         return F.mean(loss, axis=self._batch_axis, exclude=True)
 
 
-__all__ = ["KLDivLoss", "HuberLoss", "HingeLoss", "SquaredHingeLoss", "LogisticLoss", "Loss", "L1Loss", "L2Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
+class CosineEmbeddingLoss(Loss):
+    """1 - cos(input1, input2) for label 1, max(0, cos - margin) for label -1 (one value per sample)."""
+
+    def __init__(self, weight=None, batch_axis=0, margin=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self._margin = margin
+
+    def hybrid_forward(self, F, input1, input2, label, sample_weight=None):
+        input1 = F.reshape_like(input1, input2)
+        label = label.reshape((-1, 1))
+        cos_sim = self._cosine_similarity(F, input1, input2)
+        y_1 = F.equal(label, 1)            # (label == 1: NDArray only; F.equal serves Symbols too)
+        y_minus_1 = F.equal(label, -1)
+        cos_sim_a = (1 - cos_sim) * y_1
+        cos_sim_b = F.relu(y_minus_1 * (cos_sim - self._margin))
+        loss = cos_sim_a + cos_sim_b
+        loss = _apply_weighting(F, loss, self._weight, sample_weight)
+        return loss
+
+    def _cosine_similarity(self, F, x, y, axis=-1):
+        x_norm = F.norm(x, axis=axis).reshape((-1, 1))
+        y_norm = F.norm(y, axis=axis).reshape((-1, 1))
+        x_dot_y = F.sum(x * y, axis=axis).reshape((-1, 1))
+        return x_dot_y / F.maximum(x_norm * y_norm, 1e-12)
+
+
+__all__ = ["CosineEmbeddingLoss", "KLDivLoss", "HuberLoss", "HingeLoss", "SquaredHingeLoss", "LogisticLoss", "Loss", "L1Loss", "L2Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
            "SoftmaxCrossEntropyLoss", "SoftmaxCELoss"]

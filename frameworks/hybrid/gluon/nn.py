@@ -3,7 +3,7 @@ Lambda/HybridLambda and the sequential containers."""
 import numpy
 
 from ..base import MXNetError
-from .block import Block, HybridBlock, HybridSequential, Sequential, shape_of  # noqa: F401
+from .block import Block, HybridBlock, HybridSequential, Sequential, SymbolBlock, shape_of  # noqa: F401
 
 
 def _pair(v):
@@ -45,6 +45,9 @@ class Dense(HybridBlock):
 class Conv2D(HybridBlock):
     """2-D convolution over NCHW input; weight (channels, in_channels, kh, kw)."""
 
+    def _alias(self):
+        return "conv"
+
     def __init__(self, channels, kernel_size, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
                  layout="NCHW", activation=None, use_bias=True, weight_initializer=None,
                  bias_initializer="zeros", in_channels=0, **kwargs):
@@ -76,6 +79,9 @@ class Conv2DTranspose(HybridBlock):
     """2-D transposed convolution (Deconvolution) over NCHW input; weight (in_channels, channels, kh, kw);
     output side (H - 1) * strides - 2 * padding + kernel_size + output_padding."""
 
+    def _alias(self):
+        return "conv"
+
     def __init__(self, channels, kernel_size, strides=(1, 1), padding=(0, 0), output_padding=(0, 0),
                  dilation=(1, 1), groups=1, layout="NCHW", activation=None, use_bias=True,
                  weight_initializer=None, bias_initializer="zeros", in_channels=0, **kwargs):
@@ -104,6 +110,9 @@ class Conv2DTranspose(HybridBlock):
 
 class _Pooling(HybridBlock):
     """What the 2-D pooling layers share: one Pooling op with fixed attributes."""
+
+    def _alias(self):
+        return "pool"
 
     def __init__(self, pool_size, strides, padding, ceil_mode, global_pool, pool_type, layout="NCHW",
                  count_include_pad=None, **kwargs):
@@ -212,8 +221,11 @@ class Activation(HybridBlock):
     """activation: 'relu', 'sigmoid', 'tanh', 'softrelu' or 'softsign'."""
 
     def __init__(self, activation, **kwargs):
+        object.__setattr__(self, "_act_type", activation)   # before the prefix is made: it names the block
         super().__init__(**kwargs)
-        self._act_type = activation
+
+    def _alias(self):
+        return self._act_type
 
     def hybrid_forward(self, F, x):
         return F.Activation(x, act_type=self._act_type, name="fwd")

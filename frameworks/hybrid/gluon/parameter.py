@@ -3,6 +3,8 @@ forward pass infers its shape) and ParameterDict."""
 import numpy
 
 from .. import autograd, initializer, symbol
+from ... import kernels as K
+from ..base import MXNetError
 from ..context import as_context
 from ..ndarray import NDArray, load_arrays, save_arrays
 
@@ -141,6 +143,30 @@ class Parameter:
         ctx = self._data._ctx
         self._data._data = ctx.xp.array(host, dtype=self.dtype)
 
+    def reset_ctx(self, ctx):
+        """Move the data (and gradient) to `ctx` (one context: this engine runs one device)."""
+        if isinstance(ctx, (list, tuple)):
+            if len(ctx) != 1:
+                raise MXNetError(f"Parameter '{self.name}': reset_ctx to {len(ctx)} contexts; this engine runs "
+                                 "one device, so pass one context")
+            ctx = ctx[0]
+        ctx = as_context(ctx)
+        if self._data is None:
+            if self._deferred_init:
+                self._deferred_init = (self._deferred_init[0], ctx)
+            return
+        if self._data._ctx != ctx:
+            self._data._data = ctx.xp.asarray(K.to_numpy(self._data._data))
+            self._data._ctx = ctx
+            self._attach()
+
+    def cast(self, dtype):
+        """The data (and gradient) as `dtype`."""
+        self.dtype = dtype
+        if self._data is not None and self._data._data.dtype != numpy.dtype(dtype):
+            self._data._data = self._data._data.astype(dtype)
+            self._attach()
+
     def zero_grad(self):
         if self._data is not None and self._data._grad is not None:
             g = self._data._grad
@@ -189,6 +215,22 @@ class ParameterDict:
     def items(self):
         return self._params.items()
 
+    def get_constant(self, name, value=None):
+        """The constant parameter prefix+name (grad_req 'null'), created holding `value` if it does not
+        exist."""
+        full = self.prefix + name
+        if full not in self._params:
+            if self._shared is not None and full in self._shared:
+                self._params[full] = self._shared[full]
+                return self._params[full]
+            if value is None:
+                raise KeyError(f"No constant named '{full}'. Please specify value if you want to create a new "
+                               "constant.")
+            value = value.asnumpy() if isinstance(value, NDArray) else numpy.asarray(value, dtype="float32")
+            self._params[full] = Parameter(full, grad_req="null", shape=value.shape, dtype=value.dtype,
+                                           init=initializer.Constant(value), differentiable=False)
+        return self._params[full]
+
     def get(self, name, **kwargs):
         """The parameter prefix+name, created with kwargs (shape, init, ...) if it does not exist."""
         full = self.prefix + name
@@ -215,6 +257,10 @@ class ParameterDict:
     def zero_grad(self):
         for p in self._params.values():
             p.zero_grad()
+
+    def reset_ctx(self, ctx):
+        for p in self.values():
+            p.reset_ctx(ctx)
 
     def setattr(self, name, value):
         for p in self._params.values():

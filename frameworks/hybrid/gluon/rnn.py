@@ -163,6 +163,10 @@ class LSTM(HybridBlock):
 class LSTMCell(_CellMixin, HybridBlock):
     """One LSTM step: (inputs (N, C), [h, c]) -> (h', [h', c']); i2h/h2h weights (4H, C) and (4H, H)."""
 
+    def _alias(self):
+        return "lstm"
+
+
     def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
                  i2h_bias_initializer="zeros", h2h_bias_initializer="zeros", input_size=0, **kwargs):
         super().__init__(**kwargs)
@@ -196,6 +200,10 @@ class LSTMCell(_CellMixin, HybridBlock):
 class RNNCell(_CellMixin, HybridBlock):
     """One Elman step: h' = activation(x W_i2h^T + b_i2h + h W_h2h^T + b_h2h); output h'."""
 
+    def _alias(self):
+        return "rnn"
+
+
     def __init__(self, hidden_size, activation="tanh", i2h_weight_initializer=None,
                  h2h_weight_initializer=None, i2h_bias_initializer="zeros", h2h_bias_initializer="zeros",
                  input_size=0, **kwargs):
@@ -221,6 +229,10 @@ class RNNCell(_CellMixin, HybridBlock):
 class GRUCell(_CellMixin, HybridBlock):
     """One GRU step as MXNet's: r, z = sigmoid(i2h_{r,z} + h2h_{r,z}); n = tanh(i2h_n + r * h2h_n);
     h' = (1 - z) * n + z * h."""
+
+    def _alias(self):
+        return "gru"
+
 
     def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
                  i2h_bias_initializer="zeros", h2h_bias_initializer="zeros", input_size=0, **kwargs):

@@ -260,3 +260,32 @@ Convolution2D = Conv2D
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
+
+
+class _GlobalPooling1D(Layer):
+    def __init__(self, data_format="channels_last", **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=3)
+
+    def call(self, inputs):
+        return self._reduce(inputs, axis=2 if self.data_format == "channels_first" else 1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1] if self.data_format == "channels_first" else input_shape[2])
+
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format)
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """(batch, steps, features) -> (batch, features): the mean over the steps."""
+    _reduce = staticmethod(K.mean)
+
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    """(batch, steps, features) -> (batch, features): the max over the steps."""
+    _reduce = staticmethod(K.max)
+
+
+GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D

@@ -1,4 +1,6 @@
-"""keras.layers core: Dense, Activation, Dropout, Flatten, Reshape."""
+"""keras.layers core: Dense, Activation, Dropout, Flatten, Reshape, Lambda."""
+import inspect
+
 import numpy as np
 
 from .. import activations, backend as K, initializers
@@ -162,3 +164,39 @@ class Reshape(Layer):
 
     def get_config(self):
         return dict(super().get_config(), target_shape=self.target_shape)
+
+
+class Lambda(Layer):
+    """A layer computing `function(inputs, **arguments)` with backend ops. Without output_shape the shape
+    is read from the result, as Keras does on the TensorFlow backend; a tuple is the shape without the
+    batch axis, a function maps the input shape(s) to the output shape."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments if arguments else {}
+        self._output_shape = output_shape
+        self._outputs = None
+
+    def call(self, inputs, mask=None):
+        arguments = dict(self.arguments)
+        if "mask" in inspect.signature(self.function).parameters:
+            arguments["mask"] = mask
+        self._outputs = self.function(inputs, **arguments)
+        return self._outputs
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            if isinstance(self._outputs, (list, tuple)):
+                return [K.int_shape(x) for x in self._outputs]
+            return K.int_shape(self._outputs)
+        if callable(self._output_shape):
+            shape = self._output_shape(input_shape)
+            return tuple(shape) if not isinstance(shape, list) else shape
+        batch = input_shape[0][0] if isinstance(input_shape, list) else input_shape[0]
+        return (batch,) + tuple(self._output_shape)
+
+    def get_config(self):
+        raise NotImplementedError(f"Lambda layer {self.name!r}: its Python function cannot be saved (Keras "
+                                  "marshals the bytecode; this frontend reads no code from files). Use "
+                                  "model.save_weights and rebuild the model in code, or write a Layer subclass")

@@ -499,3 +499,165 @@ def test_orthogonal_and_msra_initializers():
     assert 0.15 < dense.weight.data().asnumpy().std() < 0.35   # sqrt(2 / 32) = 0.25
     with pytest.raises(ValueError, match="rnd_type"):
         mx.init.Xavier(rnd_type='bogus')
+
+
+# ---------------------------------------------------------------- docs crash-course/4-train.md
+
+def test_crash_course_train_tutorial(tmp_path, monkeypatch):
+    """The crash course's training step by step (FashionMNIST from its default root under ~/.mxnet, here
+    synthetic files; the plotting left out)."""
+    root = tmp_path / ".mxnet" / "datasets" / "fashion-mnist"
+    root.mkdir(parents=True)
+    _write_mnist(root, 512, 0, "train")
+    _write_mnist(root, 256, 1, "test")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    mx.random.seed(0)
+    np.random.seed(0)
+
+    from frameworks.hybrid import nd, gluon, init, autograd
+    from frameworks.hybrid.gluon import nn
+    from frameworks.hybrid.gluon.data.vision import datasets, transforms
+    import time
+
+    mnist_train = datasets.FashionMNIST(train=True)
+    X, y = mnist_train[0]
+    assert X.shape == (28, 28, 1) and X.dtype == np.uint8 and isinstance(y, (int, np.integer))
+    X, y = mnist_train[0:10]
+    assert X.shape == (10, 28, 28, 1) and X[0].reshape((28, 28)).asnumpy().shape == (28, 28)
+
+    transformer = transforms.Compose([
+        transforms.ToTensor(),
+        transforms.Normalize(0.13, 0.31)])
+    mnist_train = mnist_train.transform_first(transformer)
+
+    batch_size = 256
+    train_data = gluon.data.DataLoader(
+        mnist_train, batch_size=batch_size, shuffle=True, num_workers=4)
+
+    for data, label in train_data:
+        assert data.shape == (256, 1, 28, 28) and label.shape == (256,)
+        break
+
+    mnist_valid = gluon.data.vision.FashionMNIST(train=False)
+    valid_data = gluon.data.DataLoader(
+        mnist_valid.transform_first(transformer),
+        batch_size=batch_size, num_workers=4)
+
+    net = nn.Sequential()
+    net.add(nn.Conv2D(channels=6, kernel_size=5, activation='relu'),
+            nn.MaxPool2D(pool_size=2, strides=2),
+            nn.Conv2D(channels=16, kernel_size=3, activation='relu'),
+            nn.MaxPool2D(pool_size=2, strides=2),
+            nn.Flatten(),
+            nn.Dense(120, activation="relu"),
+            nn.Dense(84, activation="relu"),
+            nn.Dense(10))
+    net.initialize(init=init.Xavier())
+
+    softmax_cross_entropy = gluon.loss.SoftmaxCrossEntropyLoss()
+
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+
+    def acc(output, label):
+        # output: (batch, num_output) float32 ndarray
+        # label: (batch, ) int32 ndarray
+        return (output.argmax(axis=1) ==
+                label.astype('float32')).mean().asscalar()
+
+    for epoch in range(4):
+        train_loss, train_acc, valid_acc = 0., 0., 0.
+        tic = time.time()
+        for data, label in train_data:
+            # forward + backward
+            with autograd.record():
+                output = net(data)
+                loss = softmax_cross_entropy(output, label)
+            loss.backward()
+            # update parameters
+            trainer.step(batch_size)
+            # calculate training metrics
+            train_loss += loss.mean().asscalar()
+            train_acc += acc(output, label)
+        # calculate validation accuracy
+        for data, label in valid_data:
+            valid_acc += acc(net(data), label)
+        print("Epoch %d: loss %.3f, train acc %.3f, test acc %.3f, in %.1f sec" % (
+                epoch, train_loss/len(train_data), train_acc/len(train_data),
+                valid_acc/len(valid_data), time.time()-tic))
+    assert valid_acc / len(valid_data) > 0.8, valid_acc / len(valid_data)
+    net.save_parameters('net.params')
+
+
+# ---------------------------------------------------------------- example/gluon/image_classification.py
+
+@pytest.mark.parametrize("model", ["resnet18_v1", "resnet50_v2", "vgg11_bn"])
+def test_image_classification_example_with_the_model_zoo(model):
+    """image_classification.py's get_model and train loop (split_and_load, ag.backward over the per-device
+    losses, CompositeEvalMetric of Accuracy and TopKAccuracy(5), Trainer with a kvstore object)."""
+    from frameworks.hybrid import autograd as ag
+    from frameworks.hybrid.gluon.model_zoo import vision as models
+    from frameworks.hybrid.metric import Accuracy, TopKAccuracy, CompositeEvalMetric
+    mx.random.seed(0)
+    classes, batch_size, lr, wd, momentum, dtype = 10, 4, 0.05, 1e-4, 0.9, 'float32'
+    metric = CompositeEvalMetric([Accuracy(), TopKAccuracy(5)])
+    kv = mx.kv.create('device')
+    ctx = [mx.cpu()]
+
+    def get_model(model, ctx):
+        """Model initialization."""
+        kwargs = {'ctx': ctx, 'pretrained': False, 'classes': classes}
+        if model.startswith('resnet'):
+            kwargs['thumbnail'] = True
+        elif model.startswith('vgg'):
+            kwargs['batch_norm'] = True
+
+        net = models.get_model(model, **kwargs)
+        if model in ['alexnet']:
+            net.initialize(mx.init.Normal())
+        else:
+            net.initialize(mx.init.Xavier(magnitude=2))
+        net.cast(dtype)
+        return net
+
+    net = get_model(model, ctx)
+    net.hybridize()
+    rs = np.random.RandomState(0)
+    size = 32 if model.startswith("vgg") else 8
+    train_data = mx.io.NDArrayIter(rs.uniform(-1, 1, (8, 3, size, size)).astype(np.float32),
+                                   rs.randint(0, classes, 8).astype(np.float32), batch_size, shuffle=True)
+    net.collect_params().reset_ctx(ctx)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd',
+                            optimizer_params={'learning_rate': lr,
+                                              'wd': wd,
+                                              'momentum': momentum,
+                                              'multi_precision': True},
+                            kvstore=kv)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    for epoch in range(1):
+        train_data.reset()
+        metric.reset()
+        for i, batch in enumerate(train_data):
+            data = gluon.utils.split_and_load(batch.data[0].astype(dtype), ctx_list=ctx, batch_axis=0)
+            label = gluon.utils.split_and_load(batch.label[0].astype(dtype), ctx_list=ctx, batch_axis=0)
+            outputs = []
+            Ls = []
+            with ag.record():
+                for x, y in zip(data, label):
+                    z = net(x)
+                    L = loss(z, y)
+                    # store the loss and do backward after we have done forward
+                    # on all GPUs for better speed on multiple GPUs.
+                    Ls.append(L)
+                    outputs.append(z)
+                ag.backward(Ls)
+            trainer.step(batch.data[0].shape[0])
+            metric.update(label, outputs)
+        name, acc = metric.get()
+        assert name == ['accuracy', 'top_k_accuracy_5'] and 0 <= acc[0] <= acc[1] <= 1
+    assert outputs[0].shape == (batch_size, classes)
+    assert all(np.isfinite(p.data().asnumpy()).all() for p in net.collect_params().values())
+    with pytest.raises(mx.MXNetError, match="pretrained weights are not downloaded"):
+        models.get_model(model, pretrained=True)
+    with pytest.raises(mx.MXNetError, match="mobilenet1.0 is not supported.*resnet18_v1"):
+        models.get_model('mobilenet1.0')

@@ -217,3 +217,69 @@ def test_distributed_kvstore_and_monitor_are_refused_naming_the_alternative():
     kv.pull(3, out=out)
     np.testing.assert_array_equal(out.asnumpy(), np.full((2, 3), 5.5))
     assert kv.type == 'local' and kv.rank == 0 and kv.num_workers == 1
+
+
+def test_linear_regression_tutorial():
+    """docs/tutorials/python/linear-regression.md (MXNet 1.5), verbatim but for the plot: the Module API
+    with LinearRegressionOutput, and the tutorial's own assertion on the validation MSE."""
+    import numpy as np
+
+    # Fix the random seed
+    mx.random.seed(42)
+    np.random.seed(42)
+
+    #Training data
+    train_data = np.random.uniform(0, 1, [100, 2])
+    train_label = np.array([train_data[i][0] + 2 * train_data[i][1] for i in range(100)])
+    batch_size = 1
+
+    #Evaluation Data
+    eval_data = np.array([[7,2],[6,10],[12,2]])
+    eval_label = np.array([11,26,16])
+
+    train_iter = mx.io.NDArrayIter(train_data, train_label, batch_size, shuffle=True, label_name='lin_reg_label')
+    eval_iter = mx.io.NDArrayIter(eval_data, eval_label, batch_size, shuffle=False, label_name='lin_reg_label')
+
+    X = mx.sym.Variable('data')
+    Y = mx.symbol.Variable('lin_reg_label')
+    fully_connected_layer  = mx.sym.FullyConnected(data=X, name='fc1', num_hidden = 1)
+    lro = mx.sym.LinearRegressionOutput(data=fully_connected_layer, label=Y, name="lro")
+
+    model = mx.mod.Module(
+        symbol = lro ,
+        data_names=['data'],
+        label_names = ['lin_reg_label']# network structure
+    )
+
+    model.fit(train_iter, eval_iter,
+                optimizer_params={'learning_rate':0.01, 'momentum': 0.9},
+                num_epoch=20,
+                eval_metric='mse',
+                batch_end_callback = mx.callback.Speedometer(batch_size, 2))
+
+    assert model.predict(eval_iter).asnumpy().shape == (3, 1)
+
+    metric = mx.metric.MSE()
+    mse = model.score(eval_iter, metric)
+    print("Achieved {0:.6f} validation MSE".format(mse[0][1]))
+    assert model.score(eval_iter, metric)[0][1] < 0.01001, "Achieved MSE (%f) is larger than expected (0.01001)" % model.score(eval_iter, metric)[0][1]
+    w = model.get_params()[0]['fc1_weight'].asnumpy()
+    np.testing.assert_allclose(w, [[1, 2]], atol=0.05)
+
+
+def test_regression_output_gradients_are_mxnets():
+    """LinearRegressionOutput / LogisticRegressionOutput / MAERegressionOutput backward: (out - label) (or
+    its sign) * grad_scale / outputs per sample, ignoring the head gradient."""
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], dtype=np.float32)
+    y = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]], dtype=np.float32)
+    sig = 1 / (1 + np.exp(-x))
+    for op, out, grad in ((mx.sym.LinearRegressionOutput, x, x - y),
+                          (mx.sym.LogisticRegressionOutput, sig, sig - y),
+                          (mx.sym.MAERegressionOutput, x, np.sign(x - y))):
+        net = op(mx.sym.var('data'), name='out', grad_scale=2.0)
+        assert net.list_arguments() == ['data', 'out_label']
+        ex = net.simple_bind(mx.cpu(), data=x.shape, grad_req={'data': 'write', 'out_label': 'null'})
+        ex.forward(is_train=True, data=mx.nd.array(x), out_label=mx.nd.array(y))
+        np.testing.assert_allclose(ex.outputs[0].asnumpy(), out, rtol=1e-6)
+        ex.backward([mx.nd.ones(x.shape) * 7])
+        np.testing.assert_allclose(ex.grad_dict['data'].asnumpy(), grad * 2.0 / 3, rtol=1e-6)

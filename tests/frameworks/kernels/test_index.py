@@ -20,6 +20,22 @@ def test_gather_is_torch_gather():
         K.gather.infer((3, 4), (3,), axis=0)
 
 
+@pytest.mark.parametrize("vocab, n, repeats", [(64, 512, "few"), (3, 400, "many"), (5, 1, "one")])
+def test_row_scatter_sums_as_add_at(vocab, n, repeats):
+    """Repeated ids accumulate in input order, bit for bit as np.add.at (float32, where order shows), whether
+    the rows are summed by repeat rank (few repeats) or by add.at itself (ids repeated past MAX_REPEATS)."""
+    ids = R.randint(0, vocab, (n // 16, 16) if n >= 16 else (n,))
+    gy = R.standard_normal(ids.shape + (8,)).astype(np.float32)
+    gy.reshape(-1, 8)[0, 0] = -0.0
+    want = np.zeros((vocab, 8), np.float32)
+    np.add.at(want, ids.reshape(-1), gy.reshape(-1, 8))
+    gw, _ = K.embedding.backward(np, (ids, (vocab, 8)), gy)
+    assert gw.dtype == want.dtype
+    np.testing.assert_array_equal(gw.view(np.uint32), want.view(np.uint32))
+    gx, _ = K.take.backward(np, (ids, (vocab, 2, 4)), gy.reshape(ids.shape + (2, 4)))   # take's rows too
+    np.testing.assert_array_equal(gx.reshape(vocab, 8).view(np.uint32), want.view(np.uint32))
+
+
 def test_take_modes():
     x = R.standard_normal((4, 2))
     y, _ = K.take.forward(np, x, np.array([3, 0, 3]))

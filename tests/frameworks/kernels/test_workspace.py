@@ -39,6 +39,7 @@ LARGE = [
     (K.argmax, [x(N, C)], {"axis": 1}), (K.argmin, [x(N, C)], {}),
     (K.gather, [x(N, C), R.randint(0, C, (N, 100))], {"axis": 1}),
     (K.take, [x(N, C), labels(2000, N)], {}), (K.take, [x(N, C), labels(2000, N)], {"mode": "wrap"}),
+    (K.embedding, [x(N, C), labels((40, 16), N)], {}),
     (K.one_hot, [labels()], {"depth": C}), (K.one_hot, [labels()], {"depth": C, "on_value": 2.0}),
     (K.where, [x(N, C) > 0, x(N, C), x(N, C)], {}),
     (K.stack, [x(N, C), x(N, C)], {"axis": 1}), (K.unstack, [x(4, N, C)], {}),

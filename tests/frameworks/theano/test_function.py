@@ -250,7 +250,8 @@ def test_a_hand_written_adam_runs_as_the_adam_kernel_only_when_it_is_that_arithm
     fuses the update into one loop); another epsilon placement, or a moment the function does not update,
     runs op by op. Either way the parameters move as the NumPy formula written in the program says."""
     from frameworks.theano.runtime import runtime
-    graph = runtime().graph
+    rt = runtime()      # held here: the program's shared variables below are made on this runtime
+    graph = rt.graph
     before = sum(op.type == "ApplyAdam" for op in graph.get_operations())
     f, (w, b), numpy_step = _adam_program(placement, update_m)
     rs = np.random.RandomState(0)
@@ -262,3 +263,26 @@ def test_a_hand_written_adam_runs_as_the_adam_kernel_only_when_it_is_that_arithm
         np.testing.assert_allclose(w.get_value(), state["w"], rtol=1e-12)
         np.testing.assert_allclose(b.get_value(), state["b"], rtol=1e-12)
     assert sum(op.type == "ApplyAdam" for op in graph.get_operations()) - before == fused
+
+
+def test_the_runtime_is_freed_with_the_last_shared_variable_and_function_made_on_it():
+    """As Theano frees a variable's storage and a function's graph with the Python objects: a program's graph,
+    values and plans go when nothing of it is alive, so a next program (a benchmark's next trainer) does not
+    run beside them. While one is alive every new shared variable and function joins its runtime."""
+    import gc
+    import weakref
+
+    from frameworks.theano.runtime import runtime
+    x = T.dvector("x")
+    w = theano.shared(np.ones(3), name="w")
+    f = theano.function([x], T.sum(x * w), updates=[(w, w * 2)])
+    f(np.ones(3))
+    v = theano.shared(np.zeros(3), name="v")              # made while w and f are alive: the same runtime
+    g = theano.function([x], T.sum(x * w + v))
+    assert v._runtime is w._runtime is f.runtime is g.runtime is runtime()
+    assert float(g(np.ones(3))) == 6.0
+    rt = weakref.ref(f.runtime)
+    del x, w, f, v, g
+    gc.collect()
+    assert rt() is None
+    assert len(runtime().graph.get_operations()) == 0       # a new one

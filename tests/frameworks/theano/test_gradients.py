@@ -124,10 +124,12 @@ def test_pool_2d_averages_run_the_shared_avg_pool_kernel_with_overlapping_window
     from frameworks.theano.runtime import runtime
     x = rs.standard_normal((2, 3, 7, 6))
     a = T.tensor4()
-    before = sum(op.type == "AvgPool" for op in runtime().graph.get_operations())
+    rt = runtime()      # held here, so the function below is lowered into this runtime's graph
+    before = sum(op.type == "AvgPool" for op in rt.graph.get_operations())
     f = theano.function([a], pool.pool_2d(a, ws=(3, 3), stride=(2, 2), ignore_border=True, pad=pad, mode=mode))
     np.testing.assert_allclose(f(x), _pool_reference(x, (3, 3), True, (2, 2), pad, mode), rtol=1e-10)
-    assert sum(op.type == "AvgPool" for op in runtime().graph.get_operations()) == before + 1
+    assert f.runtime is rt
+    assert sum(op.type == "AvgPool" for op in rt.graph.get_operations()) == before + 1
     check_grad(lambda v: pool.pool_2d(v, ws=(3, 3), stride=(2, 2), ignore_border=True, pad=pad, mode=mode), x)
 
 

@@ -112,3 +112,14 @@ class CIFAR100(CIFAR10):
             data = numpy.frombuffer(fin.read(), dtype=numpy.uint8).reshape(-1, 3072 + 2)
         return data[:, 2:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), \
             data[:, 0 + self._fine].astype(numpy.int32)
+
+
+class ImageFolderDataset(Dataset):
+    """Refused: decoding image files needs an image library this engine does not use."""
+
+    def __init__(self, root, flag=1, transform=None):
+        raise MXNetError("ImageFolderDataset is not supported (no image decoding here); decode the images "
+                         "into arrays beforehand and use gluon.data.ArrayDataset(images, labels)")
+
+
+ImageRecordDataset = ImageListDataset = ImageFolderDataset

@@ -3,7 +3,7 @@ give them; NumPy samples are taken as NDArrays). Those needing image resampling 
 import numpy
 
 from .... import ndarray
-from ....base import MXNetError
+from ....base import MXNetError, refused
 from ...block import Block, Sequential
 
 
@@ -114,12 +114,8 @@ class CenterCrop(Block):
 
 
 def _refused(name, alternative):
-    class Refused(Block):
-        def __init__(self, *args, **kwargs):
-            raise MXNetError(f"transforms.{name} is not supported (no image resampling or color kernels in "
-                             f"this engine); {alternative}")
-    Refused.__name__ = Refused.__qualname__ = name
-    return Refused
+    return refused(name, Block, f"transforms.{name} is not supported (no image resampling or color kernels in "
+                                f"this engine); {alternative}")
 
 
 Resize = _refused("Resize", "resize the images before wrapping them in a Dataset")
