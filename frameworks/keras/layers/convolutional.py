@@ -66,12 +66,14 @@ class Conv2D(Layer):
     def _channel_axis(self):
         return 1 if self.data_format == "channels_first" else -1
 
+    def _kernel_shape(self, channels):
+        return self.kernel_size + (channels, self.filters)
+
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]
         if channels is None:
             raise ValueError("The channel dimension of the inputs should be defined. Found `None`.")
-        self.kernel = self.add_weight("kernel", self.kernel_size + (channels, self.filters),
-                                      initializer=self.kernel_initializer)
+        self.kernel = self.add_weight("kernel", self._kernel_shape(channels), initializer=self.kernel_initializer)
         self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer) \
             if self.use_bias else None
         self.input_spec = InputSpec(ndim=4, axes={self._channel_axis(): channels})
@@ -134,16 +136,8 @@ class Conv2DTranspose(Conv2D):
                     raise ValueError(f"Stride {self.strides} must be greater than output padding "
                                      f"{self.output_padding}")
 
-    def build(self, input_shape):
-        channels = input_shape[self._channel_axis()]
-        if channels is None:
-            raise ValueError("The channel dimension of the inputs should be defined. Found `None`.")
-        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, channels),
-                                      initializer=self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer) \
-            if self.use_bias else None
-        self.input_spec = InputSpec(ndim=4, axes={self._channel_axis(): channels})
-        self.built = True
+    def _kernel_shape(self, channels):
+        return self.kernel_size + (self.filters, channels)
 
     def call(self, inputs):
         shape = self.compute_output_shape(tuple(inputs.shape.as_list()))

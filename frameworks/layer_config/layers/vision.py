@@ -24,6 +24,19 @@ def _spatial(layer, p, name, default=None):
     return (v[0], v[0]) if len(v) == 1 else (v[0], v[1])
 
 
+def _conv_geometry(layer, p, bottom):
+    """(kernel, pad, stride, num_output, bottom channels) of a ConvolutionParameter, checked."""
+    if p.group != 1 or any(d != 1 for d in p.dilation) or p.axis != 1:
+        raise layer.error("only group 1, dilation 1 and axis 1 are supported")
+    if len(bottom[0].shape) != 4:
+        raise layer.error(f"needs an NCHW bottom, got shape {bottom[0].shape}")
+    kernel = _spatial(layer, p, "kernel")
+    layer.positive(min(kernel), "kernel_size")
+    pad, stride = _spatial(layer, p, "pad", 0), _spatial(layer, p, "stride", 1)
+    layer.positive(min(stride), "stride")
+    return kernel, pad, stride, layer.positive(p.num_output, "convolution_param.num_output"), bottom[0].shape[1]
+
+
 @register_layer("Convolution")
 class ConvolutionLayer(ParamLayer):
     """2-D convolution, NCHW, weight (num_output, C, kh, kw), via the im2col + GEMM kernel."""
@@ -32,16 +45,7 @@ class ConvolutionLayer(ParamLayer):
 
     def layer_setup(self, bottom, top):
         p = self.layer_param.convolution_param
-        if p.group != 1 or any(d != 1 for d in p.dilation) or p.axis != 1:
-            raise self.error("only group 1, dilation 1 and axis 1 are supported")
-        if len(bottom[0].shape) != 4:
-            raise self.error(f"needs an NCHW bottom, got shape {bottom[0].shape}")
-        kh, kw = _spatial(self, p, "kernel")
-        self.positive(min(kh, kw), "kernel_size")
-        self.pad = _spatial(self, p, "pad", 0)
-        self.stride = _spatial(self, p, "stride", 1)
-        self.positive(min(self.stride), "stride")
-        n, c = self.positive(p.num_output, "convolution_param.num_output"), bottom[0].shape[1]
+        (kh, kw), self.pad, self.stride, n, c = _conv_geometry(self, p, bottom)
         self.add_param((n, c, kh, kw), p.weight_filler, c * kh * kw, n * kh * kw)
         self.bias_term = p.bias_term
         if p.bias_term:
@@ -130,15 +134,8 @@ class DeconvolutionLayer(ParamLayer):
 
     def layer_setup(self, bottom, top):
         p = self.layer_param.convolution_param
-        if p.group != 1 or any(d != 1 for d in p.dilation) or p.axis != 1:
-            raise self.error("only group 1, dilation 1 and axis 1 are supported")
-        if len(bottom[0].shape) != 4:
-            raise self.error(f"needs an NCHW bottom, got shape {bottom[0].shape}")
-        kh, kw = _spatial(self, p, "kernel")
-        self.positive(min(kh, kw), "kernel_size")
-        self.attrs = {"pad": _spatial(self, p, "pad", 0), "stride": _spatial(self, p, "stride", 1)}
-        self.positive(min(self.attrs["stride"]), "stride")
-        n, c = self.positive(p.num_output, "convolution_param.num_output"), bottom[0].shape[1]
+        (kh, kw), pad, stride, n, c = _conv_geometry(self, p, bottom)
+        self.attrs = {"pad": pad, "stride": stride}
         # Caffe's fillers read fan_in = count / shape[0] and fan_out = count / shape[1]
         self.add_param((c, n, kh, kw), p.weight_filler, n * kh * kw, c * kh * kw)
         self.bias_term = p.bias_term
