@@ -929,20 +929,25 @@ def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 
                   dilate=(1, 1), target_shape=None, num_group=1, no_bias=True, layout=None, cudnn_tune=None,
                   cudnn_off=False, workspace=512):
     """2-D transposed convolution, NCHW data, weight (in_channels, num_filter, kh, kw); output side
-    (H - 1) * stride - 2 * pad + kernel + adj (the shared conv_transpose2d kernel)."""
+    (H - 1) * stride - 2 * pad + kernel + adj: the shared conv_transpose2d kernel (the gradient of a
+    convolution with respect to its input)."""
     if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW") or target_shape:
         raise MXNetError("Deconvolution: only 2-D NCHW with dilate (1, 1), num_group 1 and no target_shape "
                          f"is supported (got dilate {dilate}, num_group {num_group}, layout {layout}, "
                          f"target_shape {target_shape})")
+    (sh, sw), (ah, aw) = _tuple(stride), _tuple(adj)
+    if ah >= sh or aw >= sw:
+        raise MXNetError(f"Deconvolution: adj {(ah, aw)} must be smaller than stride {(sh, sw)}")
     ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
-    return E.call(K.conv_transpose2d, ins, {"stride": _tuple(stride), "pad": _tuple(pad),
-                                            "output_padding": _tuple(adj)})
+    return E.call(K.conv_transpose2d, ins, {"stride": (sh, sw), "pad": _tuple(pad), "output_padding": (ah, aw)})
 
 
 @op
-def LRN(E, data, *, alpha=1e-4, beta=0.75, knorm=2.0, nsize):
-    """Local response normalization across channels (the shared lrn kernel, MXNet's alpha / nsize)."""
-    return E.call(K.lrn, (data,), {"size": nsize, "alpha": alpha, "beta": beta, "k": knorm, "axis": 1})
+def LRN(E, data, *, nsize, alpha=1e-4, beta=0.75, knorm=2.0):
+    """Local response normalisation across channels (NCHW): data / (knorm + alpha / nsize * sum of data^2
+    over nsize channels)^beta, the shared lrn kernel."""
+    return E.call(K.lrn, (data,), {"size": int(nsize), "alpha": float(alpha), "beta": float(beta),
+                                   "k": float(knorm)})
 
 
 OPS["sum_axis"] = sum

@@ -17,6 +17,8 @@ def _out_sizes(x, w, stride, pad, output_padding):
 class ConvTranspose2D(Kernel):
     """y = conv_transpose2d(x, w) + b; x (N, Cin, H, W), w (Cin, Cout, kh, kw) as Caffe, torch and MXNet
     lay it out, b (Cout,) or None; Ho = (H - 1) * stride - 2 * pad + kh + output_padding (Caffe's `adj`).
+    A negative output_padding cuts that many rows/columns at the end instead (TF's 'SAME' windows when the
+    odd pixel of padding falls after).
 
     y is what conv2d(., w) with this stride and pad would send back to an input of y's shape given x as
     its output gradient (w read as OIHW with O = Cin): conv2d's input-gradient path. backward: gx is
@@ -47,9 +49,19 @@ class ConvTranspose2D(Kernel):
         return (x.shape[0], w.shape[1], ho + 2 * ph, wo + 2 * pw)
 
     @staticmethod
+    def _full(output_padding):
+        """(the output_padding conv2d computes with, whether rows/columns are then cut at the end)."""
+        oh, ow = _pair(output_padding)
+        return (max(oh, 0), max(ow, 0)), oh < 0 or ow < 0
+
+    @staticmethod
     def forward(xp, x, w, b=None, stride=1, pad=0, output_padding=0):
-        xpad_shape = ConvTranspose2D._conv_pad_shape(x, w, stride, pad, output_padding)
+        full, cut = ConvTranspose2D._full(output_padding)
+        xpad_shape = ConvTranspose2D._conv_pad_shape(x, w, stride, pad, full)
         y = _CONV_BACKWARD(xp, (None, w, xpad_shape, False), x, (True, False), stride=stride, pad=pad)[0]
+        if cut:
+            ho, wo = _out_sizes(x.shape, w.shape, stride, pad, output_padding)
+            y = y[:, :, :ho, :wo]
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y, (x, w, b is not None)
@@ -58,6 +70,12 @@ class ConvTranspose2D(Kernel):
     def backward(xp, saved, gy, needs=None, stride=1, pad=0, output_padding=0):
         x, w, has_bias = saved
         gx = gw = gb = None
+        full, cut = ConvTranspose2D._full(output_padding)
+        if cut:   # the cut rows and columns had no effect on the output: their gradient is zero
+            n, c = gy.shape[:2]
+            big = xp.zeros((n, c) + _out_sizes(x.shape, w.shape, stride, pad, full), gy.dtype)
+            big[:, :, :gy.shape[2], :gy.shape[3]] = gy
+            gy = big
         if need(needs, 0) or need(needs, 1):
             gx, conv_saved = _CONV_FORWARD(xp, gy, w, None, stride=stride, pad=pad)
             if need(needs, 1):
@@ -83,9 +101,9 @@ class ConvTranspose2D(Kernel):
         (sh, sw), (ph, pw), (oh, ow) = _pair(stride), _pair(pad), _pair(output_padding)
         if min(sh, sw) <= 0 or min(ph, pw) < 0:
             raise shape_error("conv_transpose2d", f"stride {stride} must be > 0 and pad {pad} >= 0", *shapes)
-        if not (0 <= oh < sh and 0 <= ow < sw):
-            raise shape_error("conv_transpose2d", f"output_padding {output_padding} must be >= 0 and smaller "
-                              f"than the stride {stride}", *shapes)
+        if not (-sh < oh < sh and -sw < ow < sw):
+            raise shape_error("conv_transpose2d", f"output_padding {output_padding} must be smaller than the "
+                              f"stride {stride} in size", *shapes)
         if x[2] is None or x[3] is None:
             return (x[0], w[1], None, None)
         ho, wo = _out_sizes(x, w, stride, pad, output_padding)

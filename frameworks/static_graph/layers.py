@@ -79,6 +79,38 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_f
         return activation(y) if activation is not None else y
 
 
+def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_format="channels_last",
+                     activation=None, use_bias=True, kernel_initializer=None, bias_initializer=zeros_initializer(),
+                     kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                     kernel_constraint=None, bias_constraint=None, trainable=True, name=None, reuse=None):
+    """A transposed 2-D convolution layer: kernel [kh, kw, filters, in] as TF's, output size Keras'
+    deconv_output_length (valid: in * s + max(k - s, 0), same: in * s), then bias and activation."""
+    x = ops.convert_to_tensor(inputs)
+    fmt = _nhwc(data_format)
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(strides, "strides")
+    pad = _padding(padding)
+    dims = x.shape.dims
+    channels = dims[-1 if fmt == "NHWC" else 1]
+    h, w = (dims[1], dims[2]) if fmt == "NHWC" else (dims[2], dims[3])
+    if pad == "VALID":
+        oh, ow = h * sh + max(kh - sh, 0), w * sw + max(kw - sw, 0)
+    else:
+        oh, ow = h * sh, w * sw
+    n = -1 if dims[0] is None else dims[0]   # the kernel's batch is the input's
+    out_shape = [n, oh, ow, filters] if fmt == "NHWC" else [n, filters, oh, ow]
+    with variable_scope(name, default_name="conv2d_transpose", reuse=reuse):
+        kernel = get_variable("kernel", [kh, kw, filters, channels], dtype=x.dtype,
+                              initializer=kernel_initializer, trainable=trainable)
+        y = nn.conv2d_transpose(x, kernel, out_shape, strides=[1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw],
+                                padding=pad, data_format=fmt)
+        if use_bias:
+            bias = get_variable("bias", [filters], dtype=x.dtype, initializer=bias_initializer,
+                                trainable=trainable)
+            y = nn.bias_add(y, bias, data_format=fmt)
+        return activation(y) if activation is not None else y
+
+
 def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last", name=None):
     fmt = _nhwc(data_format)
     kh, kw = _pair(pool_size, "pool_size")
@@ -195,6 +227,7 @@ class layers(metaclass=Refusing):  # noqa: N801  (the tf.layers namespace)
     _tf_prefix = "layers."
     dense = staticmethod(dense)
     conv2d = staticmethod(conv2d)
+    conv2d_transpose = staticmethod(conv2d_transpose)
     max_pooling2d = staticmethod(max_pooling2d)
     flatten = staticmethod(flatten)
     dropout = staticmethod(dropout)

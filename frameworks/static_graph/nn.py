@@ -92,6 +92,94 @@ def conv2d(input, filter=None, strides=(1, 1, 1, 1), padding="SAME", use_cudnn_o
     return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
 
 
+def conv2d_transpose(value, filter=None, output_shape=None, strides=None, padding="SAME",  # noqa: A002
+                     data_format="NHWC", name=None, input=None, filters=None, dilations=None):  # noqa: A002
+    """The gradient of conv2d with respect to its input (TF's Conv2DBackpropInput); `filter` is
+    [height, width, output_channels, in_channels] and `output_shape` the 4-D shape of the result.
+
+    The shared kernel is NCHW with an (in, out, kh, kw) weight: the same filter transpose as conv2d's. TF's
+    'SAME' crops pad_before = total // 2 rows and columns in front and the rest behind: the kernel's
+    symmetric pad plus output_padding (-1: one row/column cut at the end) give exactly those windows.
+    """
+    x = convert_to_tensor(value if value is not None else input)
+    w = convert_to_tensor(filter if filter is not None else filters)
+    if dilations is not None and any(d != 1 for d in dilations):
+        raise ValueError("conv2d_transpose: dilations other than 1 are not supported by the shared kernel")
+    if strides is None:
+        raise TypeError("conv2d_transpose() missing required argument 'strides'")
+    shape = _static_shape(output_shape)
+    sh, sw = _spatial(strides, data_format, "conv2d_transpose strides")
+    if data_format == "NHWC":
+        x = transpose(x, (0, 3, 1, 2))
+        out_hw, out_c = shape[1:3], shape[3]
+    elif data_format == "NCHW":
+        out_hw, out_c = shape[2:4], shape[1]
+    else:
+        raise ValueError(f"conv2d_transpose: data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
+    wd, xd = w.shape.dims, x.shape.dims
+    if wd is None or len(wd) != 4:
+        raise ValueError(f"conv2d_transpose: filter must be 4-D [height, width, output_channels, "
+                         f"in_channels], got {w.shape}")
+    if xd[1] is not None and wd[3] != xd[1]:
+        raise ValueError(f"input channels {xd[1]} do not match the filter's in_channels {wd[3]} "
+                         f"(filter shape {w.shape})")
+    if wd[2] != out_c:
+        raise ValueError(f"output_shape's channels {out_c} do not match the filter's output_channels "
+                         f"{wd[2]} (filter shape {w.shape})")
+    pad, extra = [], []
+    for d, (k, s) in enumerate(((wd[0], sh), (wd[1], sw))):
+        size, out = xd[2 + d], out_hw[d]
+        if padding == "SAME":
+            want = -(-out // s)
+            before = max((size - 1) * s + k - out, 0) // 2
+        elif padding == "VALID":
+            want = -(-(out - k + 1) // s) if out >= k else 0
+            before = 0
+        else:
+            raise ValueError(f"conv2d_transpose: padding must be 'SAME' or 'VALID', got {padding!r}")
+        if size is not None and want != size:
+            raise ValueError(f"Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed: "
+                             f"actual = {size}, computed = {want} (output_shape {shape}, strides "
+                             f"{[sh, sw]}, padding {padding})")
+        pad.append(before)
+        extra.append(out - ((size - 1) * s + k - 2 * before))   # -1: the odd pixel cut after
+    w_iohw = transpose(w, (3, 2, 0, 1))
+    y = kernel_op("Conv2DBackpropInput", K.conv_transpose2d, [x, w_iohw], name,
+                  stride=(sh, sw), pad=tuple(pad), output_padding=tuple(extra))
+    return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
+
+
+def _static_shape(output_shape):
+    """conv2d_transpose's output_shape as 4 ints (the batch entry may be a run-time tensor, -1 here: the
+    kernel's batch is the input's); the spatial and channel entries must be fixed by the graph."""
+    if isinstance(output_shape, (list, tuple)):
+        vals = [ops.constant_value(v) if hasattr(v, "op") else v for v in output_shape]
+        vals = [-1 if i == 0 and v is None else v for i, v in enumerate(vals)]
+    else:
+        v = ops.constant_value(output_shape) if output_shape is not None else None
+        vals = None if v is None else list(np.asarray(v).reshape(-1))
+    if vals is None or len(vals) != 4 or any(v is None for v in vals):
+        raise ValueError(f"conv2d_transpose: output_shape must be 4 values whose height, width and channels "
+                         f"the graph fixes, got {output_shape!r}")
+    return [int(v) for v in vals]
+
+
+def lrn(input, depth_radius=5, bias=1, alpha=1, beta=0.5, name=None):  # noqa: A002
+    """Local response normalisation over the last axis (TF's LRN, NHWC): input / (bias + alpha *
+    sum of input^2 over 2 * depth_radius + 1 channels)^beta. TF does not divide alpha by the window, the
+    shared kernel does (Caffe's form): it gets size 2r + 1 and alpha * size."""
+    x = convert_to_tensor(input)
+    if x.shape.dims is not None and len(x.shape.dims) != 4:
+        raise ValueError(f"Shape must be rank 4 but is rank {len(x.shape.dims)} for 'LRN' (op: 'LRN') "
+                         f"with input shapes: {x.shape}")
+    size = 2 * int(depth_radius) + 1
+    return kernel_op("LRN", K.lrn, [x], name, size=size, alpha=float(alpha) * size, beta=float(beta),
+                     k=float(bias), axis=-1)
+
+
+local_response_normalization = lrn
+
+
 def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None):
     """Max over TF's windows: 'SAME' pads with -inf, which a window never picks."""
     return _pool("MaxPool", K.max_pool2d, value, ksize, strides, padding, data_format, name, {})

@@ -105,12 +105,6 @@ MISSING = {
                     "tf.cast(mask, dtype) or select with tf.where",
     "dynamic_partition": "is not supported (data-dependent shapes); use tf.where or masks",
     "unique": "is not supported (data-dependent shapes); use np.unique on a fetched value",
-    "nn.conv2d_transpose": "is not supported by the shared kernels; upsample with tf.image-free ops "
-                           "(tf.reshape/tf.tile) and tf.nn.conv2d, or use the dynamic_tape engine",
-    "nn.lrn": "(local response normalization) is not supported by the shared kernels; use "
-              "tf.layers.batch_normalization or leave it out",
-    "nn.local_response_normalization": "is not supported by the shared kernels; use "
-                                       "tf.layers.batch_normalization or leave it out",
     "nn.nce_loss": "is not supported; use tf.nn.sparse_softmax_cross_entropy_with_logits over the vocabulary",
     "nn.sampled_softmax_loss": "is not supported; use tf.nn.sparse_softmax_cross_entropy_with_logits over "
                                "the vocabulary",
@@ -129,8 +123,6 @@ MISSING = {
                            "AdamOptimizer, RMSPropOptimizer or MomentumOptimizer",
     "train.ProximalGradientDescentOptimizer": "is not supported; use GradientDescentOptimizer",
     "train.ProximalAdagradOptimizer": "is not supported; use AdagradOptimizer",
-    "layers.conv2d_transpose": "is not supported by the shared kernels; use tf.layers.conv2d on an "
-                               "upsampled input, or the dynamic_tape engine",
     "layers.conv1d": "is not supported; reshape to (N, 1, W, C) and use tf.layers.conv2d with a (1, k) kernel",
     "layers.separable_conv2d": "is not supported by the shared kernels; use tf.layers.conv2d",
     "layers.average_pooling1d": "is not supported; reshape to 4-D and use tf.layers.average_pooling2d",

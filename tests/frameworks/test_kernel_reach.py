@@ -16,8 +16,6 @@ ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
 NOT_EXPOSED = {
     "static_graph": {
-        "lrn": "tf.nn.lrn is not wired to the kernel yet",
-        "conv_transpose2d": "tf.nn.conv2d_transpose is not wired to the kernel yet",
         "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
         "batch_norm": "tf.layers.batch_normalization is composed from graph ops: TF1 updates the moving "
                       "statistics only when the UPDATE_OPS run, the kernel updates them inside forward",
@@ -54,8 +52,6 @@ NOT_EXPOSED = {
         "tile": "Tensor.repeat is not implemented yet",
     },
     "layer_config": {
-        "lrn": "the LRN layer is not wired to the kernel yet",
-        "conv_transpose2d": "the Deconvolution layer is not wired to the kernel yet",
         **{k: _CAFFE_NONE for k in ("argmin", "broadcast_to", "cast", "div", "equal", "not_equal", "greater",
                                     "greater_equal", "less", "less_equal", "gather", "take", "one_hot",
                                     "where", "pad", "rsqrt", "sign", "squeeze", "unsqueeze", "stack",

@@ -66,12 +66,14 @@ class Conv2D(Layer):
     def _channel_axis(self):
         return 1 if self.data_format == "channels_first" else -1
 
+    def _kernel_shape(self, channels):
+        return self.kernel_size + (channels, self.filters)
+
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]
         if channels is None:
             raise ValueError("The channel dimension of the inputs should be defined. Found `None`.")
-        self.kernel = self.add_weight("kernel", self.kernel_size + (channels, self.filters),
-                                      initializer=self.kernel_initializer)
+        self.kernel = self.add_weight("kernel", self._kernel_shape(channels), initializer=self.kernel_initializer)
         self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer) \
             if self.use_bias else None
         self.input_spec = InputSpec(ndim=4, axes={self._channel_axis(): channels})
@@ -99,6 +101,70 @@ class Conv2D(Layer):
                   "use_bias": self.use_bias, "kernel_initializer": _init_config(self.kernel_initializer),
                   "bias_initializer": _init_config(self.bias_initializer)}
         return dict(super().get_config(), **config)
+
+
+def deconv_length(dim_size, stride_size, kernel_size, padding, output_padding):
+    """Keras 2's conv_utils.deconv_length: the output side of a transposed convolution."""
+    if dim_size is None:
+        return None
+    if output_padding is None:
+        if padding == "valid":
+            return dim_size * stride_size + max(kernel_size - stride_size, 0)
+        return dim_size * stride_size
+    pad = kernel_size // 2 if padding == "same" else 0
+    return (dim_size - 1) * stride_size + kernel_size - 2 * pad + output_padding
+
+
+class Conv2DTranspose(Conv2D):
+    """Transposed 2-D convolution: kernel kernel_size + (filters, in_channels) as Keras', through
+    tf.nn.conv2d_transpose (the shared conv_transpose2d kernel)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+        self.output_padding = None if output_padding is None else _tuple(output_padding, 2, "output_padding")
+        if self.output_padding is not None:
+            for stride, out_pad in zip(self.strides, self.output_padding):
+                if out_pad >= stride:
+                    raise ValueError(f"Stride {self.strides} must be greater than output padding "
+                                     f"{self.output_padding}")
+
+    def _kernel_shape(self, channels):
+        return self.kernel_size + (self.filters, channels)
+
+    def call(self, inputs):
+        shape = self.compute_output_shape(tuple(inputs.shape.as_list()))
+        shape = (-1 if shape[0] is None else shape[0],) + tuple(shape[1:])
+        y = tf.nn.conv2d_transpose(inputs, self.kernel, list(shape), _tf_window(self.strides, self.data_format),
+                                   padding=self.padding.upper(), data_format=_tf_format(self.data_format))
+        if self.use_bias:
+            y = K.bias_add(y, self.bias, data_format=self.data_format)
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        space = input_shape[2:] if self.data_format == "channels_first" else input_shape[1:-1]
+        pads = self.output_padding or (None, None)
+        new = tuple(deconv_length(s, st, k, self.padding, p)
+                    for s, st, k, p in zip(space, self.strides, self.kernel_size, pads))
+        if self.data_format == "channels_first":
+            return (input_shape[0], self.filters) + new
+        return (input_shape[0],) + new + (self.filters,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("dilation_rate")
+        config["output_padding"] = self.output_padding
+        return config
+
+
+Deconvolution2D = Deconv2D = Conv2DTranspose
 
 
 class ZeroPadding2D(Layer):

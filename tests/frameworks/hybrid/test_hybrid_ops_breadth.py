@@ -1,4 +1,4 @@
-"""The breadth ops added for classic programs (Deconvolution, LayerNorm, PReLU/ELU/SELU, swapaxes, flip,
+"""The breadth ops added for classic programs (Deconvolution, LRN, LayerNorm, PReLU/ELU/SELU, swapaxes, flip,
 repeat, batch_dot, add_n, power, smooth_l1, L2Normalization): values against NumPy, gradients by finite
 differences in float64, MXNetError naming what to use for what is refused."""
 import numpy as np
@@ -33,6 +33,36 @@ def test_deconvolution_is_the_transposed_convolution(stride, pad, adj):
     np.testing.assert_allclose(y.asnumpy(), _deconv_direct(x, w, stride, pad, adj), rtol=1e-10, atol=1e-10)
 
 
+def test_lrn_is_mxnet_s_formula():
+    """out = x / (knorm + alpha / nsize * sum of x^2 over the nsize channels around c)^beta."""
+    x = rs.standard_normal((2, 6, 3, 3)) * 3
+    y = nd.LRN(nd.array(x, dtype="float64"), nsize=5)
+    sq = np.pad(x * x, [(0, 0), (2, 2), (0, 0), (0, 0)])
+    want = x / (2 + 1e-4 / 5 * sum(sq[:, i:i + 6] for i in range(5))) ** 0.75
+    np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-12)
+
+
+def test_conv2d_transpose_hybridized_equals_imperative():
+    from frameworks.hybrid import gluon, init
+    net = gluon.nn.HybridSequential()
+    with net.name_scope():
+        net.add(gluon.nn.Conv2DTranspose(4, 4, strides=2, padding=1, in_channels=3),
+                gluon.nn.Conv2DTranspose(2, 3, strides=2, padding=1, output_padding=1, in_channels=4))
+    net.initialize(init.Normal(0.5))
+    x = nd.array(rs.standard_normal((2, 3, 5, 5)))
+    with autograd.record():
+        y1 = net(x)
+    y1.backward()
+    g1 = net[0].weight.grad().asnumpy().copy()
+    net.hybridize()
+    with autograd.record():
+        y2 = net(x)
+    y2.backward()
+    assert y2.shape == (2, 2, 20, 20)
+    np.testing.assert_allclose(y2.asnumpy(), y1.asnumpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(net[0].weight.grad().asnumpy(), g1, rtol=1e-5, atol=1e-6)
+
+
 def _prelu(x, g):
     return nd.LeakyReLU(x, g, act_type="prelu")
 
@@ -42,6 +72,7 @@ CASES = {
         lambda x, w, b: nd.Deconvolution(x, w, b, kernel=(3, 3), num_filter=2, stride=(2, 2), pad=(1, 1),
                                          no_bias=False),
         [rs.standard_normal((1, 2, 3, 3)), rs.standard_normal((2, 2, 3, 3)), rs.standard_normal(2)]),
+    "LRN": (lambda x: nd.LRN(x, nsize=3, alpha=0.3, beta=0.75, knorm=2), [rs.standard_normal((2, 5, 2, 3))]),
     "LayerNorm": (lambda x, g, b: nd.LayerNorm(x, g, b, axis=-1, eps=1e-5),
                   [rs.standard_normal((3, 5)), rs.uniform(0.5, 1.5, 5), rs.standard_normal(5)]),
     "LayerNorm axis 1": (lambda x, g, b: nd.LayerNorm(x, g, b, axis=1),

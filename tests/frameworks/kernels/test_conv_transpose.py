@@ -30,7 +30,8 @@ def direct(x, w, b, stride, pad, output_padding):
 
 
 @pytest.mark.parametrize("stride,pad,output_padding,bias", [
-    (1, 0, 0, True), (2, 1, 1, False), (2, 0, 0, True), ((2, 3), (1, 0), (1, 2), True), (1, 2, 0, False)])
+    (1, 0, 0, True), (2, 1, 1, False), (2, 0, 0, True), ((2, 3), (1, 0), (1, 2), True), (1, 2, 0, False),
+    (2, 1, (-1, 0), True), ((2, 3), 0, (1, -2), False)])
 def test_forward_matches_the_nested_loop_definition(stride, pad, output_padding, bias):
     x, w = R.standard_normal((2, 3, 4, 3)), R.standard_normal((3, 2, 3, 4))
     b = R.standard_normal(2) if bias else None
@@ -50,6 +51,7 @@ def test_it_is_the_adjoint_of_conv2d():
 
 
 @pytest.mark.parametrize("attrs,why", [({"output_padding": 2, "stride": 2}, "output_padding"),
+                                       ({"output_padding": -2, "stride": 2}, "output_padding"),
                                        ({"pad": 3}, "too large")])
 def test_bad_geometry_is_named(attrs, why):
     with pytest.raises(K.ShapeError, match=why):

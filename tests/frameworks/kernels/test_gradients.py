@@ -169,6 +169,8 @@ CASES = [
      {"stride": 2, "pad": 1, "output_padding": 1}),
     ("conv_transpose2d-rect", K.conv_transpose2d, [rand(1, 3, 2, 4), rand(3, 2, 3, 2)],
      {"stride": (2, 1), "pad": (0, 1)}),
+    ("conv_transpose2d-cut-end", K.conv_transpose2d, [rand(1, 2, 3, 3), rand(2, 2, 3, 3), rand(2)],
+     {"stride": 2, "pad": 1, "output_padding": (-1, 1)}),
     ("conv_transpose2d-stride1-pad", K.conv_transpose2d, [rand(2, 2, 4, 4), rand(2, 3, 3, 3)], {"pad": 1}),
     ("maxpool-2", K.max_pool2d, [rand(2, 3, 4, 6)], {"kernel": 2}),
     ("maxpool-odd-floor", K.max_pool2d, [rand(1, 2, 5, 5)], {"kernel": 2}),

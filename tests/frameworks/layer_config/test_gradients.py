@@ -121,6 +121,13 @@ CASES = {
                      'top: "y" }'),
     "Bias": ({"a": x(2, 3, 2)}, 'layer { name: "l" type: "Bias" bottom: "a" top: "y" '
              'bias_param { filler { type: "gaussian" } } }'),
+    "Deconvolution": ({"a": x(2, 3, 3, 3)}, 'layer { name: "l" type: "Deconvolution" bottom: "a" top: "y" '
+                      'convolution_param { num_output: 2 kernel_size: 4 pad: 1 stride: 2 '
+                      'weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } } }'),
+    "LRN_across": ({"a": x(2, 6, 3, 3)}, 'layer { name: "l" type: "LRN" bottom: "a" top: "y" '
+                   'lrn_param { local_size: 3 alpha: 0.5 beta: 0.75 k: 2 } }'),
+    "LRN_within": ({"a": x(2, 2, 5, 4)}, 'layer { name: "l" type: "LRN" bottom: "a" top: "y" '
+                   'lrn_param { local_size: 3 alpha: 0.5 beta: 0.75 norm_region: WITHIN_CHANNEL } }'),
     "BatchNorm": ({"a": x(4, 3, 2, 2)}, 'layer { name: "l" type: "BatchNorm" bottom: "a" top: "y" }'),
     "BatchNorm_2d": ({"a": x(5, 3)}, 'layer { name: "l" type: "BatchNorm" bottom: "a" top: "y" '
                      'batch_norm_param { eps: 0.001 } }'),

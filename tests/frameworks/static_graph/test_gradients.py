@@ -39,6 +39,12 @@ CASES = {
                     lambda x, w: tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", data_format="NCHW")),
     "conv2d_nhwc_valid": ([(2, 5, 5, 2), (3, 3, 2, 3)],
                           lambda x, w: tf.nn.conv2d(x, w, [1, 2, 2, 1], "VALID")),
+    "conv2d_transpose_same_odd": ([(2, 3, 3, 2), (3, 3, 4, 2)],
+                                  lambda x, w: tf.nn.conv2d_transpose(x, w, [2, 6, 5, 4], [1, 2, 2, 1], "SAME")),
+    "conv2d_transpose_valid_nchw": ([(1, 2, 3, 3), (4, 4, 3, 2)],
+                                    lambda x, w: tf.nn.conv2d_transpose(x, w, [1, 3, 9, 8], [1, 1, 2, 2], "VALID",
+                                                                        data_format="NCHW")),
+    "lrn": ([(2, 2, 3, 5)], lambda x: tf.nn.lrn(x, depth_radius=1, bias=2.0, alpha=0.3, beta=0.75)),
     "max_pool": ([(2, 2, 4, 4)], lambda x: tf.nn.max_pool(x, [1, 1, 2, 2], [1, 1, 2, 2], "VALID", "NCHW")),
     "embedding_lookup": ([(6, 3), _ids((2, 4), 6)], lambda w, i: tf.nn.embedding_lookup(w, i)),
     "sparse_softmax_cross_entropy": (
