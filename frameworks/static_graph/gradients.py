@@ -149,7 +149,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     ys = [ops.convert_to_tensor(y) for y in ys]
     xs = [ops.convert_to_tensor(x) for x in xs]
     g = get_default_graph()
-    stops = {id(t) for t in (stop_gradients or [])}
+    stop_gradients = [stop_gradients] if isinstance(stop_gradients, ops.Tensor) else stop_gradients or []
+    stops = {id(t) for t in stop_gradients}
     x_ids = {id(x) for x in xs}
 
     # ops that ys depend on (backward reachability), then those that also depend on some x
@@ -171,6 +172,10 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     acc = {}
     if grad_ys is None:
         grad_ys = [None] * len(ys)
+    elif not isinstance(grad_ys, (list, tuple)):
+        grad_ys = [grad_ys]
+    if len(grad_ys) != len(ys):
+        raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
     with g.name_scope(name):
         for y, gy in zip(ys, grad_ys):
             if gy is not None:

@@ -148,6 +148,12 @@ class Tensor:
     def get_shape(self):
         return self._shape
 
+    def __iter__(self):
+        # TF 1.x in graph mode: a Tensor has no elements to iterate yet (without this, __getitem__ would
+        # make `for row in t` and zip(t, ...) quietly slice it)
+        raise TypeError("Tensor objects are only iterable when eager execution is enabled. To iterate over "
+                        "this tensor use tf.map_fn.")
+
     def set_shape(self, shape):
         """Refine the static shape (TF's set_shape): known dimensions must agree."""
         new = TensorShape(shape)

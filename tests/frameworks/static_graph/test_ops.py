@@ -34,3 +34,18 @@ def test_reshape_to_a_shape_the_graph_fixes_is_static():
     y = tf.reshape(tf.ones([12]), tf.shape(a))
     assert y.shape.as_list() == [2, 6] and y.op.kernel is not None
     assert tf.reshape(a, [tf.shape(a)[1], -1]).shape.as_list() == [6, 2]
+
+
+def test_a_tensor_is_not_iterable_and_one_grad_ys_tensor_is_one_gradient():
+    """As TF 1.x: iterating a graph Tensor is a TypeError (not a quiet row by row slicing), and
+    tf.gradients takes grad_ys as one tensor or a list."""
+    tf.reset_default_graph()
+    x = tf.Variable(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="only iterable when eager execution is enabled"):
+        list(x * 2.0)
+    g, = tf.gradients(x * 2.0, x, grad_ys=tf.constant(np.arange(6.0).reshape(2, 3)))
+    with pytest.raises(ValueError, match="Passed 2 grad_ys for 1 ys"):
+        tf.gradients(x * 2.0, x, grad_ys=[tf.ones([2, 3], tf.float64)] * 2)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(g), 2 * np.arange(6.0).reshape(2, 3))
