@@ -1,4 +1,4 @@
-"""Small nets written as prototxt text for the layer_config tests."""
+"""Small nets written as prototxt text for the layer_config tests, and an LMDB of Datum records."""
 import numpy as np
 
 from frameworks import layer_config as caffe
@@ -18,3 +18,13 @@ def write(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
     return str(path)
+
+
+def write_lmdb(path, images, labels, map_size=1 << 27):
+    """An LMDB of Caffe Datum records, keyed in order, as convert_mnist_data / convert_cifar_data write."""
+    import lmdb
+    env = lmdb.open(str(path), map_size=map_size)
+    with env.begin(write=True) as txn:
+        for i, (img, label) in enumerate(zip(images, labels)):
+            txn.put(f"{i:08d}".encode(), caffe.io.array_to_datum(img, int(label)).SerializeToString())
+    env.close()

@@ -10,6 +10,8 @@ import pytest
 from frameworks import layer_config as caffe
 from frameworks.layer_config.tools import main
 
+from .helpers import write_lmdb
+
 HERE = os.path.join(os.path.dirname(__file__), "examples")
 lmdb = pytest.importorskip("lmdb")
 
@@ -24,19 +26,11 @@ def _images(n, seed):
     return images, labels
 
 
-def _write_lmdb(path, images, labels):
-    env = lmdb.open(str(path), map_size=1 << 27)
-    with env.begin(write=True) as txn:
-        for i, (img, label) in enumerate(zip(images, labels)):
-            txn.put(f"{i:05d}".encode(), caffe.io.array_to_datum(img, int(label)).SerializeToString())
-    env.close()
-
-
 @pytest.fixture
 def cifar(tmp_path):
     train, test = _images(200, 0), _images(100, 1)
-    _write_lmdb(tmp_path / "cifar10_train_lmdb", *train)
-    _write_lmdb(tmp_path / "cifar10_test_lmdb", *test)
+    write_lmdb(tmp_path / "cifar10_train_lmdb", *train)
+    write_lmdb(tmp_path / "cifar10_test_lmdb", *test)
     mean = train[0].astype(np.float64).mean(axis=0)   # compute_image_mean's (1, C, H, W) blob
     (tmp_path / "mean.binaryproto").write_bytes(caffe.io.array_to_blobproto(mean[None]).SerializeToString())
     with open(os.path.join(HERE, "cifar10_quick_train_test.prototxt")) as f:

@@ -10,6 +10,8 @@ import pytest
 from frameworks import layer_config as caffe
 from frameworks.layer_config.tools import main
 
+from .helpers import write_lmdb
+
 HERE = os.path.join(os.path.dirname(__file__), "examples")
 lmdb = pytest.importorskip("lmdb")
 
@@ -22,14 +24,6 @@ def _digits(n, seed):
     for img, k in zip(images, labels):
         img[0, 2 * k:2 * k + 4, 4:24] = 250
     return images, labels
-
-
-def write_lmdb(path, images, labels):
-    env = lmdb.open(str(path), map_size=1 << 26)
-    with env.begin(write=True) as txn:
-        for i, (img, label) in enumerate(zip(images, labels)):
-            txn.put(f"{i:08d}".encode(), caffe.io.array_to_datum(img, int(label)).SerializeToString())
-    env.close()
 
 
 @pytest.fixture
