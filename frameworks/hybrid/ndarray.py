@@ -1,5 +1,4 @@
 """nd: the imperative NDArray over xp (NumPy or CuPy) and the eager form of every op in ops.py."""
-import functools
 import sys
 import zipfile
 
@@ -317,13 +316,6 @@ class NDArray:
             raise ValueError("The truth value of an NDArray with multiple elements is ambiguous.")
         return bool(self._data.item())
 
-    def __getattr__(self, name):
-        # only reached when no attribute matched: the rest of MXNet's NDArray methods, x.op(*a) = nd.op(x, *a)
-        fn = _METHOD_OPS.get(name)
-        if fn is None:
-            raise AttributeError(f"'NDArray' object has no attribute '{name}'")
-        return functools.partial(fn, self)
-
 
 def _wrap(data, ctx):
     """NDArray(data, ctx) by object.__new__ and slot stores, with __init__'s defaults: a class call
@@ -398,6 +390,21 @@ for _name, _fn in OPS.items():
     setattr(_module, _name, _eager(_name, _fn))
 _METHOD_OPS = {n: getattr(_module, n) for n, f in OPS.items()
                if n[0].islower() and (f.input_names or not f.positional_attrs)}
+
+
+def _method(fn):
+    """x.op(*a) = nd.op(x, *a): the rest of MXNet's NDArray methods, as class attributes (a __getattr__
+    would turn off CPython's fast slot reads of every NDArray attribute)."""
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+for _name, _fn in _METHOD_OPS.items():
+    if not hasattr(NDArray, _name):
+        setattr(NDArray, _name, _method(_fn))
 
 
 # ---------------------------------------------------------------- creation
