@@ -1,4 +1,6 @@
 """torch.nn.functional: stateless layers and losses, each one shared kernel (or a few) on the tape."""
+import numpy as np
+
 from frameworks import kernels as K
 
 from .._tape import _apply, _apply_inplace, _apply_multi, _xp
@@ -347,7 +349,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(t log x + (1 - t) log(1 - x)) of probabilities x, each log clamped at -100 as PyTorch does."""
     _same_shape("binary_cross_entropy", input, target)
-    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    with np.errstate(divide="ignore"):   # log(0) = -inf, clamped below: PyTorch warns of nothing
+        loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, _reduction(size_average, reduce, reduction))
