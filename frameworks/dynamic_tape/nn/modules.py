@@ -908,22 +908,14 @@ class ModuleList(_Container):
         return self
 
 
-class ModuleDict(Module):
-    """Modules registered under string keys, in insertion order."""
-
-    def __init__(self, modules=None):
-        super().__init__()
-        if modules is not None:
-            self.update(modules)
+class _NamedMembers(Module):
+    """The mapping face of ModuleDict / ParameterDict over the members registered as attributes."""
 
     def _members(self):
-        return dict(self.named_children())
+        raise NotImplementedError
 
     def __getitem__(self, key):
         return self._members()[key]
-
-    def __setitem__(self, key, module):
-        setattr(self, key, module)
 
     def __delitem__(self, key):
         delattr(self, key)
@@ -955,48 +947,38 @@ class ModuleDict(Module):
         for key in list(self._members()):
             del self[key]
 
-    def update(self, modules):
-        for key, m in (modules.items() if hasattr(modules, "items") else modules):
+    def update(self, members):
+        for key, m in (members.items() if hasattr(members, "items") else members):
             self[key] = m
 
 
-class ParameterDict(Module):
+class ModuleDict(_NamedMembers):
+    """Modules registered under string keys, in insertion order."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def _members(self):
+        return dict(self.named_children())
+
+    def __setitem__(self, key, module):
+        setattr(self, key, module)
+
+
+class ParameterDict(_NamedMembers):
     """Parameters registered under string keys, in insertion order (a plain tensor becomes a Parameter)."""
 
     def __init__(self, parameters=None):
         super().__init__()
-        for key, v in (parameters.items() if hasattr(parameters, "items") else parameters or ()):
-            self[key] = v
+        self.update(parameters or ())
 
     def _members(self):
         return dict(self.named_parameters(recurse=False))
 
-    def __getitem__(self, key):
-        return self._members()[key]
-
     def __setitem__(self, key, value):
         setattr(self, key, value if isinstance(value, Parameter) else Parameter(value))
-
-    def __delitem__(self, key):
-        delattr(self, key)
-
-    def __len__(self):
-        return len(self._members())
-
-    def __iter__(self):
-        return iter(self._members())
-
-    def __contains__(self, key):
-        return key in self._members()
-
-    def keys(self):
-        return self._members().keys()
-
-    def items(self):
-        return self._members().items()
-
-    def values(self):
-        return self._members().values()
 
 
 class ParameterList(ParameterDict):
