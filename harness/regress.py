@@ -650,6 +650,9 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
             bar = progress.add_task("", total=None, undecided="") if progress else None
             for rnd in range(1, max_rounds + 1):
                 plan = plan_round(benches, rnd, min_rounds, min_effect, clock(), deadline, target)
+                # benchmarks that wanted this round and did not get it: the time bound held them back
+                held = {id(b) for b in benches if not b.error and (done(b) < min_rounds or not b.decided)}
+                held -= {id(b) for b in plan.suspects + plan.others}
                 if not plan.suspects and not plan.others:
                     stopped = _why_stopped(benches, rnd, min_rounds, min_effect, max_minutes)
                     break
@@ -662,6 +665,7 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
                     # the bound again, with the time spent so far this round: the machine may have slowed
                     keep = 0.0 if bench in plan.suspects else plan.reserve
                     if rnd > 2 and clock() + bench.last_round_s + keep > deadline:
+                        held.add(id(bench))
                         continue
                     order = list(VERSIONS) if rng.random() < 0.5 else list(reversed(VERSIONS))
                     t0 = clock()
@@ -682,6 +686,9 @@ def compare(root_a, root_b, benches, min_effect, min_rounds=MIN_ROUNDS, max_roun
             else:
                 if all(b.decided for b in benches):
                     stopped = f"every verdict decided after {max_rounds} rounds"
+                elif held:
+                    stopped += (f"; in the last round --max-minutes {max_minutes:g} held back {len(held)} "
+                                "undecided benchmarks")
     finally:
         if launcher:
             launcher.close()

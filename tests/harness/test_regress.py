@@ -386,6 +386,17 @@ def test_the_suspect_gets_its_rounds_before_the_minimum_rounds_of_the_rest():
         assert min(len(b.runs["A"]) for b in benches) >= 2
 
 
+def test_the_last_line_says_when_the_time_bound_held_benchmarks_back_in_the_last_round():
+    benches = fake_benches(6)
+    fake = FakeMachine(benches, noise={b.name: 0.5 for b in benches}, cost_s=5.0)
+    stopped, _ = fake_gate(benches, fake, max_rounds=4, max_minutes=3.5)     # 3 rounds: 180 s; a 4th: 240
+    assert fake.now - 1000.0 <= 210
+    assert stopped.startswith("--max-rounds 4 reached; in the last round --max-minutes 3.5 held back ")
+    stopped, _ = fake_gate(fake_benches(6), FakeMachine(benches, noise={b.name: 0.5 for b in benches}),
+                           max_rounds=4)
+    assert stopped == "--max-rounds 4 reached"
+
+
 def test_the_progress_text_names_the_undecided_and_the_suspects():
     benches = fake_benches(5)
     fake = FakeMachine(benches, slowdown={benches[2].name: 1.3}, noise={benches[4].name: 0.5})
