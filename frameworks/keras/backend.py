@@ -455,10 +455,15 @@ def gradients(loss, variables):
 
 
 def relu(x, alpha=0.0, max_value=None):
-    if alpha:
-        raise ValueError("relu: alpha (leaky relu) is not supported by this backend")
-    y = tf.nn.relu(x)
+    """max(x, 0), or x * alpha below 0 (leaky), capped at max_value: Keras 2's tensorflow_backend.relu."""
+    y = tf.nn.leaky_relu(x, alpha=float(alpha)) if alpha else tf.nn.relu(x)
     return y if max_value is None else tf.minimum(y, float(max_value))
+
+
+def elu(x, alpha=1.0):
+    """x above 0, alpha * (exp(x) - 1) below."""
+    y = tf.nn.elu(x)
+    return y if alpha == 1 else tf.where(x > 0, y, y * float(alpha))
 
 
 def sigmoid(x):

@@ -255,7 +255,8 @@ class Layer:
     def _add_inbound_node(self, input_tensors, output_tensors, input_shapes, output_shapes, arguments):
         layers, node_indices, tensor_indices = [], [], []
         for x in input_tensors:
-            layer, node_index, tensor_index = x._keras_history
+            # a plain backend tensor (not from Input or a layer) has no history: None, as Keras 2 records it
+            layer, node_index, tensor_index = getattr(x, "_keras_history", (None, None, None))
             layers.append(layer)
             node_indices.append(node_index)
             tensor_indices.append(tensor_index)

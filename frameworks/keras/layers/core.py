@@ -79,6 +79,54 @@ class Activation(Layer):
         return dict(super().get_config(), activation=activations.serialize(self.activation))
 
 
+class LeakyReLU(Layer):
+    """f(x) = alpha * x below 0, x above (Keras 2's advanced activation; alpha defaults to 0.3)."""
+
+    def __init__(self, alpha=0.3, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.alpha = float(alpha)
+
+    def call(self, inputs):
+        return K.relu(inputs, alpha=self.alpha)
+
+    def get_config(self):
+        return dict(super().get_config(), alpha=self.alpha)
+
+
+class ELU(Layer):
+    """f(x) = alpha * (exp(x) - 1) below 0, x above (alpha defaults to 1.0)."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.alpha = float(alpha)
+
+    def call(self, inputs):
+        return K.elu(inputs, self.alpha)
+
+    def get_config(self):
+        return dict(super().get_config(), alpha=self.alpha)
+
+
+class ReLU(Layer):
+    """max(x, 0) with an optional cap (max_value) and slope below 0 (negative_slope), as Keras 2.2's."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if threshold:
+            raise ValueError("ReLU: threshold other than 0 is not supported by this Keras")
+        self.supports_masking = True
+        self.max_value, self.negative_slope = max_value, float(negative_slope)
+
+    def call(self, inputs):
+        return K.relu(inputs, alpha=self.negative_slope, max_value=self.max_value)
+
+    def get_config(self):
+        return dict(super().get_config(), max_value=self.max_value, negative_slope=self.negative_slope,
+                    threshold=0.0)
+
+
 class Dropout(Layer):
     """Inverted dropout while training (the learning phase), the identity otherwise. With a `seed` the
     mask comes from the shared counter-based generator: the same units as any engine given that seed."""

@@ -258,3 +258,32 @@ def test_sparse_categorical_crossentropy_is_one_value_per_sample_and_timestep():
     want = np.log(np.exp(z).sum(-1)) - np.take_along_axis(z, labels[..., None], -1)[..., 0]
     np.testing.assert_allclose(got, want, rtol=1e-12)
     np.testing.assert_allclose(got_flat, want[0], rtol=1e-12)
+
+
+def test_advanced_activation_layers_and_leaky_relu():
+    """LeakyReLU (alpha 0.3 by default), ELU and ReLU(max_value, negative_slope) as Keras 2.2's layers,
+    against NumPy; gradients by finite differences."""
+    x = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]])
+    with graph("float64"):
+        inp = K.constant(x)
+        got = K.get_session().run([layers.LeakyReLU()(inp), layers.ELU(alpha=0.5)(inp),
+                                   layers.ReLU(max_value=1.0, negative_slope=0.1)(inp), K.relu(inp, alpha=0.2)])
+    np.testing.assert_allclose(got[0], np.where(x > 0, x, 0.3 * x), rtol=1e-12)
+    np.testing.assert_allclose(got[1], np.where(x > 0, x, 0.5 * (np.exp(x) - 1)), rtol=1e-12)
+    np.testing.assert_allclose(got[2], np.minimum(np.where(x > 0, x, 0.1 * x), 1.0), rtol=1e-12)
+    np.testing.assert_allclose(got[3], np.where(x > 0, x, 0.2 * x), rtol=1e-12)
+    with graph("float64"):
+        model = Sequential([layers.Dense(4, input_shape=(3,)), layers.LeakyReLU(0.2), layers.Dense(2),
+                            layers.ELU(0.7), layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        rs = np.random.RandomState(1)
+        _fd_check(model, rs.standard_normal((5, 3)), rs.standard_normal((5, 1)))
+
+
+def test_keras_layers_this_frontend_lacks_say_what_to_use():
+    with pytest.raises(NotImplementedError, match=r"keras\.layers\.Conv1D is not supported .*\(1, k\) window"):
+        from frameworks.keras.layers import Conv1D  # noqa: F401
+    with pytest.raises(NotImplementedError, match=r"keras\.layers\.Bidirectional .*go_backwards=True"):
+        layers.Bidirectional
+    with pytest.raises(AttributeError, match="has no attribute 'NotALayer'"):
+        layers.NotALayer
