@@ -202,11 +202,12 @@ def _pool(op_type, kernel, value, ksize, strides, padding, data_format, name, at
         raise ValueError(f"{what}: data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
     h, w = x.shape.dims[2], x.shape.dims[3]
     x, pad, ceil_mode = _windows(x, (kh, kw), (sh, sw), padding, -np.inf if op_type == "MaxPool" else 0.0, what)
-    y = kernel_op(op_type, kernel, [x], name if (h, w) == tuple(x.shape.dims[2:]) else None,
+    # an explicit pad's zeros sit inside the average's input, so the kernel counts them: the result is
+    # rescaled from the kernel's count to the real pixels of each window (a constant of the geometry)
+    rescale = op_type == "AvgPool" and (h, w) != tuple(x.shape.dims[2:])
+    y = kernel_op(op_type, kernel, [x], None if rescale else name,
                   kernel=(kh, kw), stride=(sh, sw), pad=pad, ceil_mode=ceil_mode, **attrs)
-    if (h, w) != tuple(x.shape.dims[2:]) and op_type == "AvgPool":
-        # the explicit pad's zeros sat inside the input, so the kernel counted them: rescale each window
-        # from the kernel's count to the real pixels it covers (a constant of the geometry)
+    if rescale:
         y = ops.multiply(y, _recount(h, w, x.shape.dims[2:], (kh, kw), (sh, sw), pad, x.dtype), name=name)
     return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
 
