@@ -713,7 +713,7 @@ class _RNNCellBase(Module):
             h = T.zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
         else:
             h = hx if batched else hx.unsqueeze(0)
-        h = _cell_step(type(self), x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+        h = _cell_step(self._gates, x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
                        getattr(self, "nonlinearity", "tanh"))
         return h if batched else h.squeeze(0)
 
@@ -738,9 +738,10 @@ class RNNCell(_RNNCellBase):
         super().__init__(input_size, hidden_size, bias, device, dtype)
 
 
-def _cell_step(kind, x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+def _cell_step(gates, x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+    """One step of a GRU (3 gates) or Elman (1) cell, shared by the cells and the sequence layers."""
     gi, gh = F.linear(x, w_ih, b_ih), F.linear(h, w_hh, b_hh)
-    if kind in (GRUCell, GRU):
+    if gates == 3:
         i_r, i_z, i_n = gi.chunk(3, 1)
         h_r, h_z, h_n = gh.chunk(3, 1)
         r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
@@ -802,7 +803,7 @@ class _RNNLayers(Module):
                 steps = range(x.shape[0] - 1, -1, -1) if d else range(x.shape[0])
                 hs = [None] * x.shape[0]
                 for t in steps:
-                    h = hs[t] = _cell_step(type(self), x[t], h, w_ih, w_hh, b_ih, b_hh,
+                    h = hs[t] = _cell_step(self._gates, x[t], h, w_ih, w_hh, b_ih, b_hh,
                                            getattr(self, "nonlinearity", "tanh"))
                 outs.append(T_stack(hs))
                 finals.append(h)
