@@ -229,7 +229,7 @@ class _CacheEntry:
     once per GRAD_REQ_EPOCH (only attach_grad or a grad_req change alters them).
     """
     __slots__ = ("graph", "params", "arrays", "out_fmt", "symbol", "sig", "epoch", "param_entries",
-                 "param_needs", "ctx", "train", "infer")
+                 "param_needs", "param_grad", "ctx", "train", "infer")
 
     def __init__(self, graph, params, out_fmt, symbol, sig):
         self.graph, self.params, self.out_fmt, self.symbol, self.sig = graph, params, out_fmt, symbol, sig
@@ -242,6 +242,7 @@ class _CacheEntry:
         are no longer those the graph was built for (a grad_req changed since: trace again)."""
         self.param_entries, self.param_needs = [], []
         self.ctx = read_inputs(self.arrays, [], self.param_entries, self.param_needs)
+        self.param_grad = True in self.param_needs
         self.epoch = GRAD_REQ_EPOCH[0]
         return self.param_needs == list(self.graph.grad_args[len(self.graph.grad_args) - len(self.arrays):])
 
@@ -350,9 +351,23 @@ class HybridBlock(Block):
                 break
         else:
             flat, fmt = args, None
-        # one reading of the data inputs gives both the cache signature and what the tape records of them
+        # one reading of the data inputs (read_inputs()'s rule, inline: this runs for every batch) gives
+        # both the cache signature and what the tape records of them
         datas, entries, needs = [], [], []
-        ctx = read_inputs(flat, datas, entries, needs)
+        ctx = None
+        for x in flat:
+            ctx = x._ctx
+            datas.append(x._data)
+            node = x._node
+            if node is not None:
+                entries.append(node if node.n_out == 1 else (node, x._idx))
+                needs.append(True)
+            elif x._grad_req != "null":
+                entries.append(x)
+                needs.append(True)
+            else:
+                entries.append(None)
+                needs.append(False)
         recording, training = _STATE.mode
         # the signature: the training flag (it picks Dropout's and BatchNorm's form), then the data
         # inputs' shapes, dtypes and whether a gradient flows to each
@@ -371,7 +386,6 @@ class HybridBlock(Block):
         # then the parameters (a block may take no data input: its parameters' context then)
         datas += map(_data, entry.arrays)
         entries += entry.param_entries
-        needs += entry.param_needs
         fn = (entry.train if recording else entry.infer) or entry.function(recording)
         # run as autograd.invoke_prepared runs an op, without its call: the graph is the recorded op
         graph, ctx = entry.graph, ctx or entry.ctx
@@ -381,7 +395,8 @@ class HybridBlock(Block):
         except Exception as e:  # only on failure: the shape rule names the op and the shapes
             raise as_mxnet_error(graph, datas, {}, e) from None
         if type(y) is tuple:
-            out = wrap_outputs(graph, y, saved, None, entries, needs, ctx, xp, recording and True in needs)
+            out = wrap_outputs(graph, y, saved, None, entries, None, ctx, xp,
+                               recording and (entry.param_grad or True in needs))
         else:
             # ndarray._wrap()'s and autograd._node()'s stores, inline (two calls less per batch)
             out = _new(NDArray)
@@ -392,13 +407,13 @@ class HybridBlock(Block):
             out._grad_req = "null"
             out._fresh_grad = False
             node = None
-            if recording and True in needs:
+            if recording and (entry.param_grad or True in needs):
                 node = _new(Node)
                 node.op = graph
                 node.saved = saved
                 node.attrs = None
                 node.inputs = entries
-                node.needs = needs
+                node.needs = None   # the graph's backward was built for these needs (its signature's)
                 node.n_out = 1
                 node.xp = xp
                 node.seq = _next_seq()
