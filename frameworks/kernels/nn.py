@@ -111,25 +111,12 @@ class Conv2D(Kernel):
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
             if (sh, sw) == (1, 1):
-                # image-major: gy widened per image (no transpose) and one GEMM per image, so every
-                # scatter-add below reads and writes contiguous runs. Each column of gcols is the same dot
-                # product over O as in one (C*kh*kw, N*run) GEMM, and the adds keep their order: the same
-                # numbers to the last bit (checked against the one-GEMM layout on every workload's shape).
-                gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
-                gy_wide[:, :, :, wo:] = 0   # zero past column wo
-                gy_wide[:, :, :, :wo] = gy
-                run = ho * wp
-                w2t = ws.empty(xp, (c * kh * kw, o), w.dtype)   # contiguous: OpenBLAS packs it faster
-                w2t[...] = w.reshape(o, -1).T
-                gcols = xp.matmul(w2t, gy_wide.reshape(n, o, run),
-                                  out=ws.empty(xp, (n, c * kh * kw, run), xp.result_type(w2t, gy)))
-                gcols = gcols.reshape(n, c, kh, kw, run)
-                # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
-                flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)
-                for i in range(kh):
-                    for j in range(kw):
-                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, :, i, j]
-                gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+                g = Conv2D._col2im_stride1(xp, ws, gy, w, hp, wp)
+                # back to NCHW in one copy (copies of strided views are fast; the consumers' ufuncs then
+                # run on a contiguous array)
+                gx = ws.empty(xp, (n, c, hp - 2 * ph, wp - 2 * pw), gy.dtype)
+                gx[...] = g[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3)
+                return (gx, gw, gb) if has_bias else (gx, gw)
             else:
                 gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
                 gx = xp.zeros(xpad_shape, dtype=gy.dtype)
@@ -138,6 +125,44 @@ class Conv2D(Kernel):
             if ph or pw:
                 gx = gx[:, :, ph:hp - ph, pw:wp - pw]
         return (gx, gw, gb) if has_bias else (gx, gw)
+
+    @staticmethod
+    def _col2im_stride1(xp, ws, gy, w, hp, wp):
+        """The input gradient of a stride-1 conv on the padded grid, channel-major: (C, N, hp, wp).
+
+        One GEMM per image gives every kernel offset's contribution, then one add per offset accumulates
+        them. Layout, not arithmetic: gy is widened to the padded width (zeros past column wo), the weight
+        rows are ordered (i, j, c), and each image's GEMM writes its rows into a (C*kh*kw, N, hp*wp)
+        buffer (rows past ho zero), so one offset's contributions for all channels and images are one
+        contiguous run, landing on one contiguous run of the flattened (C, N, hp, wp) gradient (pixel
+        (y, x) of channel c, image m at (c*N + m)*hp*wp + y*wp + x, shifted by i*wp + j): each add is ONE
+        1-D add (NumPy runs a 2-D add of strided rows through its buffered iterator, 3-4x slower). The GEMMs
+        are the (C*kh*kw, O) @ (O, Ho*Wp) products of the one-GEMM-per-image layout, same M, N, K (OpenBLAS
+        picks its kernel by them), writing rows ldc = N*hp*wp apart: the same numbers. Each pixel's adds
+        come in the same offset order from zero, and the extra terms (the zero rows and columns, spilling
+        into the next map's first pixels or the slack) are exact zeros, which leave every sum as it was,
+        to the last bit.
+        """
+        n, o, ho, wo = gy.shape
+        _, c, kh, kw = w.shape
+        plane, run = hp * wp, ho * wp
+        gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
+        gy_wide[:, :, :, wo:] = 0   # zero past column wo
+        gy_wide[:, :, :, :wo] = gy
+        w2t = ws.empty(xp, (kh * kw * c, o), w.dtype)   # contiguous: OpenBLAS packs it faster
+        w2t.reshape(kh, kw, c, o)[...] = w.transpose(2, 3, 1, 0)
+        dtype = xp.result_type(w2t, gy)
+        gcols = ws.empty(xp, (kh * kw * c, n, plane), dtype)
+        gcols[:, :, run:] = 0
+        xp.matmul(w2t, gy_wide.reshape(n, o, run), out=gcols[:, :, :run].transpose(1, 0, 2))
+        span = c * n * plane
+        gcols = gcols.reshape(kh * kw, span)
+        flat = ws.zeros(xp, (span + (kh - 1) * wp + kw - 1,), gy.dtype)   # slack: the last run's spill
+        for i in range(kh):
+            for j in range(kw):
+                off = i * wp + j
+                flat[off:off + span] += gcols[i * kw + j]
+        return flat[:span].reshape(c, n, hp, wp)
 
     @staticmethod
     def infer(x, w, b=None, stride=1, pad=0):
