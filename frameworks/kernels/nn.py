@@ -36,18 +36,15 @@ def _out_size(size, k, s, p, ceil=False):
 class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
-    im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
-    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the weight gradient is one GEMM
-    over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image GEMMs would give NCHW
-    directly, but OpenBLAS rounds some image-sized products differently (its small-matrix kernel; a sum
-    split by image is another order), and engines whose other ops round differently sit close enough to
-    the equivalence tolerance that a changed rounding here pushed keras' resnet beyond it (617a92a).
-    The input gradient is the reverse (col2im): with stride 1, one GEMM per image (gcols image-major,
-    each column the same dot product over O as in one big GEMM, so the same numbers to the last bit),
-    then one scatter-add per offset over the padded width Wp instead of Wo, so each offset's window is ONE
-    contiguous run of the flattened padded image (adds of Ho*Wp elements, not of Wo-element row pieces,
-    which on small maps cost more than the GEMM), for Wp - Wo extra GEMM columns per row whose gradient
-    is exactly zero.
+    im2col: one copy from a strided view of the padded input (every kernel offset's window at once,
+    never a loop over pixels) builds cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the
+    weight gradient is one GEMM over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image
+    GEMMs would give NCHW directly, but OpenBLAS rounds some image-sized products differently (its
+    small-matrix kernel; a sum split by image is another order), and engines whose other ops round
+    differently sit close enough to the equivalence tolerance that a changed rounding here pushed keras'
+    resnet beyond it (617a92a). The input gradient is the reverse (col2im): with stride 1, one GEMM per
+    image over gy widened to the padded width Wp (each column the same dot product over O as in one big
+    GEMM, so the same numbers to the last bit), then one 1-D add per kernel offset (_col2im_stride1).
     """
     name = "conv2d"
     uses_pool = True
@@ -76,8 +73,10 @@ class Conv2D(Kernel):
         ws = pool()
         xpad = _pad(xp, x, ph, pw)
         cols = ws.empty(xp, (c, kh, kw, n, ho, wo), x.dtype)
-        for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
-            cols[:, i, j] = xpad[window].transpose(1, 0, 2, 3)
+        # every offset's window at once: one strided view of the padded input, one copy
+        s_n, s_c, s_h, s_w = xpad.strides
+        cols[...] = xp.lib.stride_tricks.as_strided(
+            xpad, (c, kh, kw, n, ho, wo), (s_c, s_h, s_w, s_n, s_h * sh, s_w * sw))
         cols = cols.reshape(c * kh * kw, n * ho * wo)
         w2 = w.reshape(o, -1)
         dtype = xp.result_type(w2.dtype, cols.dtype)
