@@ -73,12 +73,19 @@ def keras(trainer):
     """keras: the Session the Keras backend runs the trainer's graph in. The model's weights are the
     params; every other variable in it is the optimizer's (Keras makes its moments and iteration count
     with K.zeros / K.variable, trainable TensorFlow variables, so static_graph's slot naming does not
-    tell them apart); planned buffers and constants as static_graph's."""
+    tell them apart); planned buffers and constants as static_graph's, plus the `weights=` arrays each
+    layer was made with, which a Keras 2 layer keeps (`_initial_weights`) after loading them."""
     from frameworks.keras import backend as K
     from frameworks.keras.models import Model
     from frameworks.static_graph._memory import held_arrays
-    weights = {id(w) for m in vars(trainer).values() if isinstance(m, Model) for w in m.weights}
-    return held_arrays(K.get_session(trainer.graph), is_param=lambda var: id(var) in weights)
+    models = [m for m in vars(trainer).values() if isinstance(m, Model)]
+    weights = {id(w) for m in models for w in m.weights}
+    out = held_arrays(K.get_session(trainer.graph), is_param=lambda var: id(var) in weights)
+    layers = list(models)
+    for layer in layers:
+        layers += getattr(layer, "layers", []) if isinstance(layer, Model) else []
+        out["buffers"] += flat_arrays(getattr(layer, "_initial_weights", None))
+    return out
 
 
 def theano(trainer):
