@@ -36,18 +36,15 @@ def _out_size(size, k, s, p, ceil=False):
 class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
-    im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
-    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the weight gradient is one GEMM
-    over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image GEMMs would give NCHW
-    directly, but OpenBLAS rounds some image-sized products differently (its small-matrix kernel; a sum
-    split by image is another order), and engines whose other ops round differently sit close enough to
-    the equivalence tolerance that a changed rounding here pushed keras' resnet beyond it (617a92a).
-    The input gradient is the reverse (col2im): with stride 1, one GEMM per image (gcols image-major,
-    each column the same dot product over O as in one big GEMM, so the same numbers to the last bit),
-    then one scatter-add per offset over the padded width Wp instead of Wo, so each offset's window is ONE
-    contiguous run of the flattened padded image (adds of Ho*Wp elements, not of Wo-element row pieces,
-    which on small maps cost more than the GEMM), for Wp - Wo extra GEMM columns per row whose gradient
-    is exactly zero.
+    im2col: one copy from a strided view of the padded input (every kernel offset's window at once,
+    never a loop over pixels) builds cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the
+    weight gradient is one GEMM over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image
+    GEMMs would give NCHW directly, but OpenBLAS rounds some image-sized products differently (its
+    small-matrix kernel; a sum split by image is another order), and engines whose other ops round
+    differently sit close enough to the equivalence tolerance that a changed rounding here pushed keras'
+    resnet beyond it (617a92a). The input gradient is the reverse (col2im): with stride 1, one GEMM per
+    image over gy widened to the padded width Wp (each column the same dot product over O as in one big
+    GEMM, so the same numbers to the last bit), then one 1-D add per kernel offset (_col2im_stride1).
     """
     name = "conv2d"
     uses_pool = True
@@ -76,8 +73,10 @@ class Conv2D(Kernel):
         ws = pool()
         xpad = _pad(xp, x, ph, pw)
         cols = ws.empty(xp, (c, kh, kw, n, ho, wo), x.dtype)
-        for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
-            cols[:, i, j] = xpad[window].transpose(1, 0, 2, 3)
+        # every offset's window at once: one strided view of the padded input, one copy
+        s_n, s_c, s_h, s_w = xpad.strides
+        cols[...] = xp.lib.stride_tricks.as_strided(
+            xpad, (c, kh, kw, n, ho, wo), (s_c, s_h, s_w, s_n, s_h * sh, s_w * sw))
         cols = cols.reshape(c * kh * kw, n * ho * wo)
         w2 = w.reshape(o, -1)
         dtype = xp.result_type(w2.dtype, cols.dtype)
@@ -111,25 +110,12 @@ class Conv2D(Kernel):
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
             if (sh, sw) == (1, 1):
-                # image-major: gy widened per image (no transpose) and one GEMM per image, so every
-                # scatter-add below reads and writes contiguous runs. Each column of gcols is the same dot
-                # product over O as in one (C*kh*kw, N*run) GEMM, and the adds keep their order: the same
-                # numbers to the last bit (checked against the one-GEMM layout on every workload's shape).
-                gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
-                gy_wide[:, :, :, wo:] = 0   # zero past column wo
-                gy_wide[:, :, :, :wo] = gy
-                run = ho * wp
-                w2t = ws.empty(xp, (c * kh * kw, o), w.dtype)   # contiguous: OpenBLAS packs it faster
-                w2t[...] = w.reshape(o, -1).T
-                gcols = xp.matmul(w2t, gy_wide.reshape(n, o, run),
-                                  out=ws.empty(xp, (n, c * kh * kw, run), xp.result_type(w2t, gy)))
-                gcols = gcols.reshape(n, c, kh, kw, run)
-                # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
-                flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)
-                for i in range(kh):
-                    for j in range(kw):
-                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, :, i, j]
-                gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+                g = Conv2D._col2im_stride1(xp, ws, gy, w, hp, wp)
+                # back to NCHW in one copy (copies of strided views are fast; the consumers' ufuncs then
+                # run on a contiguous array)
+                gx = ws.empty(xp, (n, c, hp - 2 * ph, wp - 2 * pw), gy.dtype)
+                gx[...] = g[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3)
+                return (gx, gw, gb) if has_bias else (gx, gw)
             else:
                 gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
                 gx = xp.zeros(xpad_shape, dtype=gy.dtype)
@@ -138,6 +124,44 @@ class Conv2D(Kernel):
             if ph or pw:
                 gx = gx[:, :, ph:hp - ph, pw:wp - pw]
         return (gx, gw, gb) if has_bias else (gx, gw)
+
+    @staticmethod
+    def _col2im_stride1(xp, ws, gy, w, hp, wp):
+        """The input gradient of a stride-1 conv on the padded grid, channel-major: (C, N, hp, wp).
+
+        One GEMM per image gives every kernel offset's contribution, then one add per offset accumulates
+        them. Layout, not arithmetic: gy is widened to the padded width (zeros past column wo), the weight
+        rows are ordered (i, j, c), and each image's GEMM writes its rows into a (C*kh*kw, N, hp*wp)
+        buffer (rows past ho zero), so one offset's contributions for all channels and images are one
+        contiguous run, landing on one contiguous run of the flattened (C, N, hp, wp) gradient (pixel
+        (y, x) of channel c, image m at (c*N + m)*hp*wp + y*wp + x, shifted by i*wp + j): each add is ONE
+        1-D add (NumPy runs a 2-D add of strided rows through its buffered iterator, 3-4x slower). The GEMMs
+        are the (C*kh*kw, O) @ (O, Ho*Wp) products of the one-GEMM-per-image layout, same M, N, K (OpenBLAS
+        picks its kernel by them), writing rows ldc = N*hp*wp apart: the same numbers. Each pixel's adds
+        come in the same offset order from zero, and the extra terms (the zero rows and columns, spilling
+        into the next map's first pixels or the slack) are exact zeros, which leave every sum as it was,
+        to the last bit.
+        """
+        n, o, ho, wo = gy.shape
+        _, c, kh, kw = w.shape
+        plane, run = hp * wp, ho * wp
+        gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
+        gy_wide[:, :, :, wo:] = 0   # zero past column wo
+        gy_wide[:, :, :, :wo] = gy
+        w2t = ws.empty(xp, (kh * kw * c, o), w.dtype)   # contiguous: OpenBLAS packs it faster
+        w2t.reshape(kh, kw, c, o)[...] = w.transpose(2, 3, 1, 0)
+        dtype = xp.result_type(w2t, gy)
+        gcols = ws.empty(xp, (kh * kw * c, n, plane), dtype)
+        gcols[:, :, run:] = 0
+        xp.matmul(w2t, gy_wide.reshape(n, o, run), out=gcols[:, :, :run].transpose(1, 0, 2))
+        span = c * n * plane
+        gcols = gcols.reshape(kh * kw, span)
+        flat = ws.zeros(xp, (span + (kh - 1) * wp + kw - 1,), gy.dtype)   # slack: the last run's spill
+        for i in range(kh):
+            for j in range(kw):
+                off = i * wp + j
+                flat[off:off + span] += gcols[i * kw + j]
+        return flat[:span].reshape(c, n, hp, wp)
 
     @staticmethod
     def infer(x, w, b=None, stride=1, pad=0):
