@@ -490,6 +490,8 @@ def bias_add(x, bias, data_format=None):
     fmt = normalize_data_format(data_format)
     if fmt == "channels_first" and ndim(x) == 4:
         return tf.nn.bias_add(x, bias, data_format="NCHW")
+    if fmt == "channels_first" and ndim(x) == 3:
+        return x + tf.reshape(bias, [1, -1, 1])
     return tf.nn.bias_add(x, bias)
 
 
@@ -648,3 +650,60 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     if seed is None:
         seed = np.random.randint(10e6)
     return tf.random_uniform(_shape_arg(shape), minval=minval, maxval=maxval, dtype=_dtype(dtype), seed=seed)
+
+
+def temporal_padding(x, padding=(1, 1)):
+    """Pad the middle (time) axis of a 3-D tensor with zeros."""
+    return tf.pad(x, [[0, 0], [int(padding[0]), int(padding[1])], [0, 0]])
+
+
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """1-D convolution: kernel (width, in, out); as tf.nn.conv1d, conv2d over a unit height."""
+    data_format = normalize_data_format(data_format)
+    if dilation_rate != 1:
+        raise ValueError("conv1d: dilation_rate other than 1 is not supported by the shared conv2d kernel")
+    if padding == "causal":   # left-pad so output t sees inputs up to t only
+        x = temporal_padding(x, (int_shape(kernel)[0] - 1, 0)) if data_format == "channels_last" else x
+        padding = "valid"
+    if padding not in ("valid", "same"):
+        raise ValueError("Unknown padding: " + str(padding))
+    if data_format == "channels_first":
+        x = tf.transpose(x, [0, 2, 1])
+    y = tf.nn.conv2d(tf.expand_dims(x, 1), tf.expand_dims(kernel, 0), strides=[1, 1, int(strides), 1],
+                     padding=padding.upper())
+    y = tf.squeeze(y, [1])
+    return tf.transpose(y, [0, 2, 1]) if data_format == "channels_first" else y
+
+
+def reverse(x, axes):
+    """x flipped along `axes` (a gather of the indices in reverse order along each)."""
+    for axis in ([axes] if isinstance(axes, int) else list(axes)):
+        axis = axis % ndim(x)
+        n = int_shape(x)[axis]
+        if n is None:
+            raise ValueError(f"reverse: axis {axis} of {int_shape(x)} must be known")
+        x = tf.gather(x, tf.constant(np.arange(n - 1, -1, -1), dtype=tf.int32), axis=axis)
+    return x
+
+
+def repeat(x, n):
+    """(batch, dim) -> (batch, n, dim)."""
+    if ndim(x) != 2:
+        raise ValueError(f"repeat: expected a 2-D tensor, got shape {int_shape(x)}")
+    return tf.tile(tf.expand_dims(x, 1), [1, int(n), 1])
+
+
+def repeat_elements(x, rep, axis):
+    """Each slice along `axis` repeated `rep` times in place (np.repeat): a unit axis after it, tiled,
+    merged back."""
+    shape = list(int_shape(x))
+    axis = axis % len(shape)
+    if None in shape[1:]:
+        raise ValueError(f"repeat_elements: the non-batch dimensions must be known, got {tuple(shape)}")
+    y = tf.expand_dims(x, axis + 1)
+    reps = [1] * (len(shape) + 1)
+    reps[axis + 1] = int(rep)
+    y = tf.tile(y, reps)
+    new = [-1 if d is None else d for d in shape]
+    new[axis] = -1 if shape[axis] is None else shape[axis] * int(rep)
+    return tf.reshape(y, new)

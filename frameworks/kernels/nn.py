@@ -435,7 +435,11 @@ class LSTM(Kernel):
     scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh instead of every
     step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous state of every
     step" is a slice, not a copy; and every GEMM multiplies contiguous operands (NumPy's OpenBLAS runs
-    d @ wh.T with d of B rows 1.5-2x slower than the same product with wh.T copied once).
+    d @ wh.T with d of B rows 1.5-2x slower than the same product with wh.T copied once). NumPy runs an
+    op on contiguous arrays of one shape 2-3x faster than on strided ones at these sizes (a (B, H) op is
+    mostly call overhead), so the per-step ops are laid out contiguous wherever the GEMMs allow, and
+    backward gets both weight gradients from one GEMM over [x | h_prev]. Every change of layout keeps
+    each number's operations and their order, so results are the same to the last bit.
     """
     name = "lstm"
     uses_pool = True
@@ -453,11 +457,11 @@ class LSTM(Kernel):
     @classmethod
     def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
         t_len, b, hid = x[0], x[1], wh[0]
-        # the input projection, the scales and the summed bias, the scaled wx and wh, the exp cap, one
-        # step's pre-activations and i * g
+        # the input projection, the scales and the summed bias, the scaled wx and wh, the exp cap, the
+        # activations' numerators, one step's pre-activations and i * g
         return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((8 * hid,), itemsize)
                 + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
-                + nbytes_of((b, 9 * hid), itemsize))
+                + nbytes_of((b, 13 * hid), itemsize))
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
@@ -489,6 +493,13 @@ class LSTM(Kernel):
         cbuf[0] = c0
         tcs = ws.empty(xp, (t_len, b, hid), x.dtype)
         z = xp.empty((b, 4 * hid), dtype=proj.dtype)
+        # the numerators of the activations: 1 for the sigmoids, 2 for tanh's 2 * sigmoid(2z) (2 / d is
+        # 2 * (1 / d) to the last bit: a power of two commutes with rounding), so each step divides once
+        # instead of a reciprocal and a doubling
+        num = xp.ones((b, 4, hid), dtype=proj.dtype)
+        num[:, 2] = 2
+        z4 = z.reshape(b, 4, hid)
+        acts_t = acts.transpose(1, 2, 0, 3)      # step t's (B, 4, H) view of the gate-major gates
         ig = xp.empty((b, hid), dtype=x.dtype)
         i, f, g, o = acts
         for t in range(t_len):
@@ -497,9 +508,8 @@ class LSTM(Kernel):
             xp.minimum(z, cap, out=z)
             xp.exp(z, out=z)
             z += 1
-            xp.reciprocal(z.reshape(b, 4, hid), out=acts[:, t].transpose(1, 0, 2))
+            xp.divide(num, z4, out=acts_t[t])
             gt = g[t]
-            gt *= 2
             gt -= 1
             c = xp.multiply(f[t], cbuf[t], out=cbuf[t + 1])
             c += xp.multiply(i[t], gt, out=ig)
@@ -545,16 +555,22 @@ class LSTM(Kernel):
         wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
         wh_t[...] = wh.T
         need_h0, need_c0 = need(needs, 1), need(needs, 2)
+        # each step's gate gradients first gate-major, (4, B, H), so the four products write contiguous
+        # memory (NumPy's fast path), then one transposing copy into the step's (B, 4H) row block
+        d4 = xp.empty((4, b, hid), dtype=dgates.dtype)
+        di, df, dg, do = d4
+        d4_t = d4.transpose(1, 0, 2)
         for t in range(t_len - 1, -1, -1):
             if ghs is not None:
                 dh += ghs[t]
             xp.multiply(dh, p[t], out=dc)
             dc += dc_next
+            xp.multiply(dc, qi[t], out=di)
+            xp.multiply(dc, qf[t], out=df)
+            xp.multiply(dc, qg[t], out=dg)
+            xp.multiply(dh, qo[t], out=do)
             d = dgates[t]
-            xp.multiply(dc, qi[t], out=d[:, 0])
-            xp.multiply(dc, qf[t], out=d[:, 1])
-            xp.multiply(dc, qg[t], out=d[:, 2])
-            xp.multiply(dh, qo[t], out=d[:, 3])
+            d[...] = d4_t
             if t or need_c0:
                 xp.multiply(dc, f[t], out=dc_next)
             if t or need_h0:
@@ -565,9 +581,18 @@ class LSTM(Kernel):
             wx_t = ws.empty(xp, (4 * hid, e), wx.dtype)
             wx_t[...] = wx.T
             gx = (d2 @ wx_t).reshape(t_len, b, e)
-        if need(needs, 3):
+        need_wx, need_wh = need(needs, 3), need(needs, 4)
+        if need_wx and need_wh:
+            # both weight gradients from one GEMM over [x | h_prev] (each entry the same dot product over
+            # T*B as in two GEMMs; one taller GEMM runs faster than the two)
+            xh = ws.empty(xp, (t_len * b, e + hid), x.dtype)
+            xh[:, :e] = x.reshape(t_len * b, e)
+            xh[:, e:] = h_prev.reshape(t_len * b, hid)
+            gw = xh.T @ d2
+            gwx, gwh = gw[:e], gw[e:]
+        elif need_wx:
             gwx = x.reshape(t_len * b, e).T @ d2
-        if need(needs, 4):
+        elif need_wh:
             gwh = h_prev.reshape(t_len * b, hid).T @ d2   # h_prev: h0 and every step's h but the last
         gbias = d2.sum(axis=0)
         return (gx, dh if need_h0 else None, dc_next if need_c0 else None,

@@ -4,24 +4,21 @@ from .convolutional import (AveragePooling2D, AvgPool2D, Conv2D, Conv2DTranspose
                             Deconv2D, Deconvolution2D,
                             GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D,
                             GlobalMaxPool1D, GlobalMaxPooling1D, MaxPool2D, MaxPooling2D, ZeroPadding2D)
-from .core import ELU, Activation, Dense, Dropout, Flatten, Lambda, LeakyReLU, ReLU, Reshape  # noqa: F401
+from .convolutional import (AveragePooling1D, AvgPool1D, Conv1D, Convolution1D, MaxPool1D,  # noqa: F401
+                            MaxPooling1D)
+from .core import (ELU, Activation, Dense, Dropout, Flatten, Lambda, LeakyReLU, Permute, ReLU,  # noqa: F401
+                   RepeatVector, Reshape)
 from .embeddings import Embedding  # noqa: F401
 from .merge import Add, Concatenate, add, concatenate  # noqa: F401
 from .normalization import BatchNormalization  # noqa: F401
-from .recurrent import LSTM, RNN, CuDNNLSTM, LSTMCell  # noqa: F401
+from .recurrent import GRU, LSTM, RNN, CuDNNLSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
+from .wrappers import Bidirectional, TimeDistributed, Wrapper  # noqa: F401
 
 # Keras 2 layers this frontend does not have: the name says what to use instead (a from-import of one raises
 # the same error); names Keras lacks too stay AttributeErrors.
-_RNN = "use LSTM (the shared lstm kernel)"
-_1D = "reshape to (batch, 1, steps, channels) and use the 2-D layer with a (1, k) window"
+_RNN = "use LSTM or GRU"
 MISSING = {
-    "Conv1D": _1D, "Convolution1D": _1D, "MaxPooling1D": _1D, "MaxPool1D": _1D, "AveragePooling1D": _1D,
-    "AvgPool1D": _1D, "SimpleRNN": _RNN, "GRU": _RNN, "SimpleRNNCell": _RNN, "GRUCell": _RNN,
     "CuDNNGRU": _RNN, "ConvLSTM2D": _RNN,
-    "Bidirectional": "run a second LSTM with go_backwards=True and concatenate the two outputs",
-    "TimeDistributed": "Dense already applies to the last axis of a 3-D input; reshape for other layers",
-    "RepeatVector": "use a Lambda that stacks n copies (K.stack)",
-    "Permute": "use Lambda(lambda x: K.permute_dimensions(x, (0,) + dims))",
     "UpSampling2D": "there is no resize kernel; use Conv2DTranspose",
     "Cropping2D": "use a Lambda that slices", "Cropping1D": "use a Lambda that slices",
     "ZeroPadding1D": "reshape and use ZeroPadding2D",

@@ -248,3 +248,42 @@ class Lambda(Layer):
         raise NotImplementedError(f"Lambda layer {self.name!r}: its Python function cannot be saved (Keras "
                                   "marshals the bytecode; this frontend reads no code from files). Use "
                                   "model.save_weights and rebuild the model in code, or write a Layer subclass")
+
+
+class RepeatVector(Layer):
+    """(batch, features) -> (batch, n, features)."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = n
+        self.input_spec = InputSpec(ndim=2)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def call(self, inputs):
+        return K.repeat(inputs, self.n)
+
+    def get_config(self):
+        return dict(super().get_config(), n=self.n)
+
+
+class Permute(Layer):
+    """Permute the non-batch axes by `dims` (1-based, as Keras counts them)."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError("Invalid permutation `dims`: " + str(dims) + ". `dims` should contain each "
+                             "dimension index from 1 to " + str(len(self.dims)))
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def call(self, inputs):
+        return K.permute_dimensions(inputs, (0,) + self.dims)
+
+    def get_config(self):
+        return dict(super().get_config(), dims=self.dims)
