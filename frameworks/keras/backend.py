@@ -669,21 +669,20 @@ def temporal_padding(x, padding=(1, 1)):
 
 
 def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """1-D convolution: kernel (width, in, out); as tf.nn.conv1d, conv2d over a unit height."""
+    """1-D convolution: kernel (width, in, out), through tf.nn.conv1d (conv2d over a unit height).
+    padding='causal' pads width - 1 steps on the left first, so output t sees inputs up to t only."""
     data_format = normalize_data_format(data_format)
     if dilation_rate != 1:
         raise ValueError("conv1d: dilation_rate other than 1 is not supported by the shared conv2d kernel")
-    if padding == "causal":   # left-pad so output t sees inputs up to t only
-        x = temporal_padding(x, (int_shape(kernel)[0] - 1, 0)) if data_format == "channels_last" else x
+    if padding == "causal":
+        if data_format != "channels_last":
+            raise ValueError("conv1d: causal padding needs data_format='channels_last'")
+        x = temporal_padding(x, (int_shape(kernel)[0] - 1, 0))
         padding = "valid"
     if padding not in ("valid", "same"):
         raise ValueError("Unknown padding: " + str(padding))
-    if data_format == "channels_first":
-        x = tf.transpose(x, [0, 2, 1])
-    y = tf.nn.conv2d(tf.expand_dims(x, 1), tf.expand_dims(kernel, 0), strides=[1, 1, int(strides), 1],
-                     padding=padding.upper())
-    y = tf.squeeze(y, [1])
-    return tf.transpose(y, [0, 2, 1]) if data_format == "channels_first" else y
+    return tf.nn.conv1d(x, kernel, stride=int(strides), padding=padding.upper(),
+                        data_format="NCW" if data_format == "channels_first" else "NWC")
 
 
 def reverse(x, axes):

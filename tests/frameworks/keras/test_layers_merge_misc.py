@@ -193,3 +193,23 @@ def test_merge_misc_model_json_round_trip(tmp_path):
         clone.load_weights(path)
         np.testing.assert_allclose(clone.predict(xs), want, rtol=1e-6)
         _ = Sequential  # noqa: F841
+
+
+def test_an_output_without_a_loss_takes_no_target():
+    # Keras 2.2: loss=[..., None] skips that output; it is fed no target and reported by no metric
+    with graph():
+        rs = np.random.RandomState(8)
+        inp = layers.Input((3,))
+        a = layers.Dense(2, name="a")(inp)
+        b = layers.Dense(1, name="b")(inp)
+        model = Model(inp, [a, b])
+        model.add_loss(K.mean(K.square(a)))   # output a trains only through this
+        model.compile("sgd", loss=[None, "mse"], metrics=["mae"])
+        assert model.metrics_names == ["loss", "b_mae"]
+        x, y = rs.randn(16, 3), rs.randn(16, 1)
+        before = model.evaluate(x, y, verbose=0)
+        model.fit(x, y, epochs=5, verbose=0)
+        assert model.evaluate(x, y, verbose=0)[0] < before[0]
+        assert [o.shape for o in model.predict(x)] == [(16, 2), (16, 1)]
+        with pytest.raises(ValueError, match=r"expects 1 target array\(s\) \(b\), got None"):
+            model.fit(x, epochs=1, verbose=0)
