@@ -12,7 +12,7 @@ from .core import (ELU, Activation, Dense, Dropout, Flatten, Lambda, LeakyReLU, 
 from .embeddings import Embedding  # noqa: F401
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,  # noqa: F401
                     average, concatenate, dot, maximum, minimum, multiply, subtract)
-from .noise import GaussianDropout, GaussianNoise  # noqa: F401
+from .noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
 from .normalization import BatchNormalization  # noqa: F401
 from .recurrent import GRU, LSTM, RNN, CuDNNLSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
 from .wrappers import Bidirectional, TimeDistributed, Wrapper  # noqa: F401
@@ -21,7 +21,7 @@ from .wrappers import Bidirectional, TimeDistributed, Wrapper  # noqa: F401
 # the same error); names Keras lacks too stay AttributeErrors.
 _RNN = "use LSTM or GRU"
 MISSING = {
-    "CuDNNGRU": _RNN, "ConvLSTM2D": _RNN, "AlphaDropout": "use Dropout", "Masking": "pad and let the loss see it",
+    "CuDNNGRU": _RNN, "ConvLSTM2D": _RNN, "Masking": "pad and let the loss see it",
     "SeparableConv2D": "use Conv2D", "DepthwiseConv2D": "use Conv2D", "LocallyConnected2D": "use Conv2D",
     "ActivityRegularization": "add the penalty with model.add_loss",
 }

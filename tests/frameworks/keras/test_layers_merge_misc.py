@@ -213,3 +213,19 @@ def test_an_output_without_a_loss_takes_no_target():
         assert [o.shape for o in model.predict(x)] == [(16, 2), (16, 1)]
         with pytest.raises(ValueError, match=r"expects 1 target array\(s\) \(b\), got None"):
             model.fit(x, epochs=1, verbose=0)
+
+
+def test_alpha_dropout_keeps_selu_moments_while_training():
+    with graph("float64"):
+        np.random.seed(9)
+        x = np.random.RandomState(9).randn(200, 100)
+        test, out = _apply(layers.AlphaDropout(0.2), x, phase=0)
+        np.testing.assert_array_equal(test, x)
+        train = K.function([out._keras_history[0].input, K.learning_phase()], [out])([x, 1])[0]
+        alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+        a = ((1 - 0.2) * (1 + 0.2 * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * 0.2
+        dropped = np.isclose(train, a * alpha_p + b)
+        assert 0.17 < dropped.mean() < 0.23
+        np.testing.assert_allclose(train[~dropped], a * x[~dropped] + b)
+        assert abs(train.mean()) < 0.05 and abs(train.std() - 1.0) < 0.05
