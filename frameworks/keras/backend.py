@@ -7,6 +7,7 @@ asked for; `clear_session` resets the graph and the layer-name counters. What th
 lives on the graph itself, so a graph nobody uses any more is freed with its Session and arrays.
 """
 import collections
+import statistics
 
 import numpy as np
 
@@ -496,7 +497,15 @@ def bias_add(x, bias, data_format=None):
 
 
 def dropout(x, level, noise_shape=None, seed=None):
-    return tf.nn.dropout(x, rate=float(level), noise_shape=noise_shape, seed=seed)
+    """Inverted dropout. With a noise_shape (one mask broadcast over some axes, SpatialDropout's) the
+    keep decision is a standard normal draw below its `1 - level` quantile (a Bernoulli(1 - level) draw
+    whose shape may be known only at run time), scaled by 1 / (1 - level)."""
+    if noise_shape is None:
+        return tf.nn.dropout(x, rate=float(level), seed=seed)
+    keep = 1.0 - float(level)
+    z = random_normal(noise_shape, dtype=x.dtype.name, seed=seed)
+    mask = tf.cast(tf.less(z, statistics.NormalDist().inv_cdf(keep)), x.dtype) * (1.0 / keep)
+    return x * mask
 
 
 # ---------------------------------------------------------------- control flow on the learning phase
@@ -632,6 +641,8 @@ def l2_normalize(x, axis=None):
 
 def _shape_arg(shape):
     """A shape that may mix ints and scalar tensors ((K.shape(z)[0], dim) in the VAE example)."""
+    if isinstance(shape, tf.Tensor):   # K.shape(x)
+        return shape
     if any(isinstance(d, tf.Tensor) for d in shape):
         return tf.stack([tf.cast(d, tf.int32) if isinstance(d, tf.Tensor) else tf.constant(int(d)) for d in shape])
     return tuple(int(d) for d in shape)
@@ -658,21 +669,20 @@ def temporal_padding(x, padding=(1, 1)):
 
 
 def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """1-D convolution: kernel (width, in, out); as tf.nn.conv1d, conv2d over a unit height."""
+    """1-D convolution: kernel (width, in, out), through tf.nn.conv1d (conv2d over a unit height).
+    padding='causal' pads width - 1 steps on the left first, so output t sees inputs up to t only."""
     data_format = normalize_data_format(data_format)
     if dilation_rate != 1:
         raise ValueError("conv1d: dilation_rate other than 1 is not supported by the shared conv2d kernel")
-    if padding == "causal":   # left-pad so output t sees inputs up to t only
-        x = temporal_padding(x, (int_shape(kernel)[0] - 1, 0)) if data_format == "channels_last" else x
+    if padding == "causal":
+        if data_format != "channels_last":
+            raise ValueError("conv1d: causal padding needs data_format='channels_last'")
+        x = temporal_padding(x, (int_shape(kernel)[0] - 1, 0))
         padding = "valid"
     if padding not in ("valid", "same"):
         raise ValueError("Unknown padding: " + str(padding))
-    if data_format == "channels_first":
-        x = tf.transpose(x, [0, 2, 1])
-    y = tf.nn.conv2d(tf.expand_dims(x, 1), tf.expand_dims(kernel, 0), strides=[1, 1, int(strides), 1],
-                     padding=padding.upper())
-    y = tf.squeeze(y, [1])
-    return tf.transpose(y, [0, 2, 1]) if data_format == "channels_first" else y
+    return tf.nn.conv1d(x, kernel, stride=int(strides), padding=padding.upper(),
+                        data_format="NCW" if data_format == "channels_first" else "NWC")
 
 
 def reverse(x, axes):
@@ -707,3 +717,38 @@ def repeat_elements(x, rep, axis):
     new = [-1 if d is None else d for d in shape]
     new[axis] = -1 if shape[axis] is None else shape[axis] * int(rep)
     return tf.reshape(y, new)
+
+
+def batch_dot(x, y, axes=None):
+    """Per-sample dot products over axes[0] of x and axes[1] of y (2-D or 3-D operands): the summed
+    product for two vectors ((batch, 1), as Keras), otherwise a batched matmul with the contracted axes
+    moved last / first."""
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    x_ndim, y_ndim = ndim(x), ndim(y)
+    if axes is None:   # Keras' default: the last axis of x, the second-to-last of y
+        axes = [x_ndim - 1, y_ndim - 2 if y_ndim > 2 else y_ndim - 1]
+    ax, ay = axes[0] % x_ndim, axes[1] % y_ndim
+    if x_ndim > 3 or y_ndim > 3 or 0 in (ax, ay):
+        raise ValueError(f"batch_dot: only 2-D and 3-D operands contracted over a non-batch axis are "
+                         f"supported here, got shapes {int_shape(x)} and {int_shape(y)} with axes {axes}")
+    if x_ndim == 2 and y_ndim == 2:
+        return tf.reduce_sum(x * y, axis=1, keepdims=True)
+    a = tf.expand_dims(x, 1) if x_ndim == 2 else (x if ax == 2 else tf.transpose(x, [0, 2, 1]))
+    b = tf.expand_dims(y, 2) if y_ndim == 2 else (y if ay == 1 else tf.transpose(y, [0, 2, 1]))
+    out = tf.matmul(a, b)
+    if x_ndim == 2:
+        out = tf.squeeze(out, [1])
+    elif y_ndim == 2:
+        out = tf.squeeze(out, [2])
+    return out
+
+
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """Nearest-neighbour upsampling of a 4-D tensor by integer factors: each row and column repeated
+    (repeat_elements: reshape and tile; there is no resize kernel)."""
+    if interpolation != "nearest":
+        raise ValueError(f"resize_images: interpolation {interpolation!r} is not supported by this backend "
+                         "(there is no resize kernel); use 'nearest'")
+    axes = (2, 3) if normalize_data_format(data_format) == "channels_first" else (1, 2)
+    return repeat_elements(repeat_elements(x, int(height_factor), axes[0]), int(width_factor), axes[1])

@@ -412,3 +412,150 @@ class AveragePooling1D(_Pooling1D):
 Convolution1D = Conv1D
 MaxPool1D = MaxPooling1D
 AvgPool1D = AveragePooling1D
+
+
+# ---------------------------------------------------------------- upsampling, cropping, 1-D padding
+
+class UpSampling1D(Layer):
+    """Repeat each step `size` times along the time axis."""
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.size = int(size)
+        self.input_spec = InputSpec(ndim=3)
+
+    def compute_output_shape(self, input_shape):
+        size = self.size * input_shape[1] if input_shape[1] is not None else None
+        return (input_shape[0], size, input_shape[2])
+
+    def call(self, inputs):
+        return K.repeat_elements(inputs, self.size, axis=1)
+
+    def get_config(self):
+        return dict(super().get_config(), size=self.size)
+
+
+class UpSampling2D(Layer):
+    """Repeat the rows and columns size[0] and size[1] times (nearest-neighbour upsampling)."""
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.size = _tuple(size, 2, "size")
+        if interpolation not in ["nearest", "bilinear"]:
+            raise ValueError('interpolation should be one of "nearest" or "bilinear".')
+        if interpolation == "bilinear":
+            raise ValueError(f"UpSampling2D {self.name}: interpolation='bilinear' is not supported by this Keras "
+                             "(there is no resize kernel); use 'nearest' or Conv2DTranspose")
+        self.interpolation = interpolation
+        self.input_spec = InputSpec(ndim=4)
+
+    def compute_output_shape(self, input_shape):
+        axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        s = list(input_shape)
+        for ax, f in zip(axes, self.size):
+            s[ax] = None if s[ax] is None else f * s[ax]
+        return tuple(s)
+
+    def call(self, inputs):
+        return K.resize_images(inputs, self.size[0], self.size[1], self.data_format, self.interpolation)
+
+    def get_config(self):
+        return dict(super().get_config(), size=self.size, data_format=self.data_format,
+                    interpolation=self.interpolation)
+
+
+class ZeroPadding1D(Layer):
+    """Zeros added before and after the time axis (an int: both sides)."""
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _tuple(padding, 2, "padding")
+        self.input_spec = InputSpec(ndim=3)
+
+    def compute_output_shape(self, input_shape):
+        length = input_shape[1] + self.padding[0] + self.padding[1] if input_shape[1] is not None else None
+        return (input_shape[0], length, input_shape[2])
+
+    def call(self, inputs):
+        return K.temporal_padding(inputs, padding=self.padding)
+
+    def get_config(self):
+        return dict(super().get_config(), padding=self.padding)
+
+
+def _crop(x, axis, before, after):
+    """x without `before` leading and `after` trailing entries along `axis` (a split, which needs only
+    that axis known, so the batch may be open)."""
+    if not before and not after:
+        return x
+    length = K.int_shape(x)[axis]
+    if length is None or before + after >= length:
+        raise ValueError(f"Cropping ({before}, {after}) along axis {axis} needs a known length above "
+                         f"{before + after}, got shape {K.int_shape(x)}")
+    return tf.split(x, [before, length - before - after, after], axis=axis)[1]
+
+
+class Cropping1D(Layer):
+    """Steps cut from the start and the end of the time axis."""
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _tuple(cropping, 2, "cropping")
+        self.input_spec = InputSpec(ndim=3)
+
+    def compute_output_shape(self, input_shape):
+        length = input_shape[1] - self.cropping[0] - self.cropping[1] if input_shape[1] is not None else None
+        return (input_shape[0], length, input_shape[2])
+
+    def call(self, inputs):
+        return _crop(inputs, 1, *self.cropping)
+
+    def get_config(self):
+        return dict(super().get_config(), cropping=self.cropping)
+
+
+class Cropping2D(Layer):
+    """Rows and columns cut from the edges: ((top, bottom), (left, right))."""
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        if isinstance(cropping, int):
+            self.cropping = ((cropping, cropping), (cropping, cropping))
+        elif hasattr(cropping, "__len__"):
+            if len(cropping) != 2:
+                raise ValueError("`cropping` should have two elements. Found: " + str(cropping))
+            self.cropping = (_tuple(cropping[0], 2, "1st entry of cropping"),
+                             _tuple(cropping[1], 2, "2nd entry of cropping"))
+        else:
+            raise ValueError("`cropping` should be either an int, a tuple of 2 ints (symmetric_height_crop, "
+                             "symmetric_width_crop), or a tuple of 2 tuples of 2 ints ((top_crop, bottom_crop), "
+                             "(left_crop, right_crop)). Found: " + str(cropping))
+        self.input_spec = InputSpec(ndim=4)
+
+    def compute_output_shape(self, input_shape):
+        axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        s = list(input_shape)
+        for ax, (a, b) in zip(axes, self.cropping):
+            s[ax] = s[ax] - a - b if s[ax] is not None else None
+        return tuple(s)
+
+    def call(self, inputs):
+        axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        for axis, (before, after) in zip(axes, self.cropping):
+            inputs = _crop(inputs, axis, before, after)
+        return inputs
+
+    def get_config(self):
+        return dict(super().get_config(), cropping=self.cropping, data_format=self.data_format)
+
+
+class GlobalMaxPooling2D(GlobalAveragePooling2D):
+    """(batch, rows, cols, channels) -> (batch, channels): the max over the pixels."""
+
+    def call(self, inputs):
+        return K.max(inputs, axis=[2, 3] if self.data_format == "channels_first" else [1, 2])
+
+
+GlobalMaxPool2D = GlobalMaxPooling2D

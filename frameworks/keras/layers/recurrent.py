@@ -170,13 +170,38 @@ class RNN(Layer):
             own += self.cell.non_trainable_weights if self.trainable else self.cell.weights
         return own
 
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        """Initial states join the layer's inputs, as Keras 2.2 passes them, so the call's Node records them
+        (a model then finds the layers that made them: an encoder's states in seq2seq). `[x, h0, ...]`
+        is the same call."""
+        if isinstance(inputs, list) and initial_state is None and len(inputs) > 1:
+            inputs, initial_state = inputs[0], inputs[1:]
+        if initial_state is None:
+            return super().__call__(inputs, **kwargs)
+        initial_state = to_list(initial_state)
+        if len(initial_state) != len(self._state_sizes):
+            raise ValueError("Layer " + self.name + " expects " + str(len(self._state_sizes)) + " states, but it "
+                             "received " + str(len(initial_state)) + " initial states.")
+        return super().__call__([inputs] + initial_state, **kwargs)
+
+    @staticmethod
+    def _split_inputs(inputs, initial_state):
+        """(sequence, initial states) from a call's inputs (the states may have come in the list)."""
+        if isinstance(inputs, list):
+            return inputs[0], (inputs[1:] or initial_state)
+        return inputs, initial_state
+
     def build(self, input_shape):
+        if isinstance(input_shape, list):   # [sequence, initial states...]
+            input_shape = input_shape[0]
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build((input_shape[0], input_shape[-1]))
             self.cell.built = True
         self.built = True
 
     def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
         units = self._state_sizes[0]
         out = (input_shape[0], input_shape[1], units) if self.return_sequences else (input_shape[0], units)
         if self.return_state:
@@ -197,6 +222,7 @@ class RNN(Layer):
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if mask is not None:
             raise ValueError(f"RNN {self.name}: masks are not supported by this Keras")
+        inputs, initial_state = self._split_inputs(inputs, initial_state)
         steps = K.int_shape(inputs)[1]
         if steps is None:
             raise DeferredBuild(f"{type(self).__name__} {self.name}: the number of time steps must be known (give "
@@ -282,6 +308,7 @@ class LSTM(RNN):
         return [output, state.h, state.c] if self.return_state else output
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
+        inputs, initial_state = self._split_inputs(inputs, initial_state)
         if mask is None and self._fused():
             c = self.cell
             return self._fused_call(inputs, initial_state, c.bias, tf.zeros((4 * self.units,), inputs.dtype),
@@ -317,6 +344,8 @@ class CuDNNLSTM(LSTM):
                          stateful=stateful, **kwargs)
 
     def build(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
         input_dim = input_shape[-1]
         c, u = self.cell, self.units
         c.kernel = self.add_weight("kernel", (input_dim, 4 * u), initializer=c.kernel_initializer)
@@ -344,6 +373,7 @@ class CuDNNLSTM(LSTM):
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if mask is not None:
             raise ValueError(f"CuDNNLSTM {self.name}: masks are not supported")
+        inputs, initial_state = self._split_inputs(inputs, initial_state)
         c, u = self.cell, self.units
         return self._fused_call(inputs, initial_state, c.bias[:4 * u], c.bias[4 * u:], c.kernel,
                                 c.recurrent_kernel)

@@ -241,3 +241,23 @@ def test_sequence_model_json_and_hdf5_round_trip(tmp_path):
         np.testing.assert_allclose(clone.predict(x), want, rtol=1e-6)
         assert [type(la).__name__ for la in clone.layers] == ["Conv1D", "MaxPooling1D", "Bidirectional",
                                                               "TimeDistributed", "SimpleRNN"]
+
+
+@pytest.mark.parametrize("unroll", [False, True])
+def test_initial_states_are_node_inputs(unroll):
+    # Keras 2.2: initial_state tensors join the call's inputs, so a Model reaches the layers that made them
+    with graph("float64"):
+        rs = np.random.RandomState(10)
+        enc_in, dec_in = layers.Input((3, 2)), layers.Input((4, 2))
+        encoder = layers.LSTM(3, return_state=True)
+        _, h, c = encoder(enc_in)
+        decoder = layers.LSTM(3, return_sequences=True, unroll=unroll)
+        out = decoder(dec_in, initial_state=[h, c])
+        assert len(decoder._inbound_nodes[0].input_tensors) == 3
+        model = Model([enc_in, dec_in], out)
+        assert encoder in model.layers
+        x1, x2 = rs.randn(2, 3, 2), rs.randn(2, 4, 2)
+        same = decoder([dec_in, h, c])   # the list form is the same call
+        np.testing.assert_allclose(Model([enc_in, dec_in], same).predict([x1, x2]), model.predict([x1, x2]))
+        with pytest.raises(ValueError, match="expects 2 states, but it received 1 initial states"):
+            decoder(dec_in, initial_state=[h])
