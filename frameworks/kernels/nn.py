@@ -584,11 +584,12 @@ class LSTM(Kernel):
         need_wx, need_wh = need(needs, 3), need(needs, 4)
         if need_wx and need_wh:
             # both weight gradients from one GEMM over [x | h_prev] (each entry the same dot product over
-            # T*B as in two GEMMs; one taller GEMM runs faster than the two)
+            # T*B as in two GEMMs; one taller GEMM runs faster than the two), into a pool block: the pool
+            # hands it out again only once the engine has let go of both views
             xh = ws.empty(xp, (t_len * b, e + hid), x.dtype)
             xh[:, :e] = x.reshape(t_len * b, e)
             xh[:, e:] = h_prev.reshape(t_len * b, hid)
-            gw = xh.T @ d2
+            gw = xp.matmul(xh.T, d2, out=ws.empty(xp, (e + hid, 4 * hid), xp.result_type(xh, d2)))
             gwx, gwh = gw[:e], gw[e:]
         elif need_wx:
             gwx = x.reshape(t_len * b, e).T @ d2
