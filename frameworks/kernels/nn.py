@@ -95,17 +95,21 @@ class Conv2D(Kernel):
         n, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
         ws = pool()
-        gy_t = gy.transpose(1, 0, 2, 3)
-        gy2 = ws.empty(xp, (o, n * ho * wo), gy.dtype)
-        gy2.reshape(o, n, ho, wo)[...] = gy_t
         gx = gw = gb = None
+        need_gb = has_bias and need(needs, 2)
+        gy2 = None
+        if need(needs, 1) or need_gb or (need(needs, 0) and (sh, sw) != (1, 1)):
+            # gy as (O, N*Ho*Wo): the weight and bias gradients' operand (the stride-1 input gradient
+            # reads gy itself, so conv_transpose2d's forward never makes it)
+            gy2 = ws.empty(xp, (o, n * ho * wo), gy.dtype)
+            gy2.reshape(o, n, ho, wo)[...] = gy.transpose(1, 0, 2, 3)
         if need(needs, 1):
             # with more weight columns than outputs (C*kh*kw > O), OpenBLAS runs the transposed product
             # cols @ gy2.T 1.3-1.6x faster (cnn, resnet), to the same numbers: the same dot products over
             # N*Ho*Wo in the same order
             gw = (cols @ gy2.T).T if cols.shape[0] > o else gy2 @ cols.T
             gw = gw.reshape(w.shape)
-        if has_bias and need(needs, 2):
+        if need_gb:
             gb = gy2.sum(axis=1)
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
@@ -136,8 +140,9 @@ class Conv2D(Kernel):
         contiguous run, landing on one contiguous run of the flattened (C, N, hp, wp) gradient (pixel
         (y, x) of channel c, image m at (c*N + m)*hp*wp + y*wp + x, shifted by i*wp + j): each add is ONE
         1-D add (NumPy runs a 2-D add of strided rows through its buffered iterator, 3-4x slower). The GEMMs
-        are the (C*kh*kw, O) @ (O, Ho*Wp) products of the one-GEMM-per-image layout, same M, N, K (OpenBLAS
-        picks its kernel by them), writing rows ldc = N*hp*wp apart: the same numbers. Each pixel's adds
+        are the same per-image (C*kh*kw, O) @ (O, Ho*Wp) products as before, same M, N, K (OpenBLAS picks
+        its kernel by them; a wider N changed some results), writing rows ldc = N*hp*wp apart: the same
+        numbers. Each pixel's adds
         come in the same offset order from zero, and the extra terms (the zero rows and columns, spilling
         into the next map's first pixels or the slack) are exact zeros, which leave every sum as it was,
         to the last bit.
