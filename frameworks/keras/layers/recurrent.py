@@ -323,6 +323,14 @@ class LSTM(RNN):
         return cls(**config)
 
 
+def _without_fixed(config):
+    """A CuDNN layer's config: without the arguments cuDNN fixes (Keras' CuDNN layers take none of them)."""
+    for k in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout", "implementation",
+              "reset_after", "unroll"):
+        config.pop(k, None)
+    return config
+
+
 class CuDNNLSTM(LSTM):
     """cuDNN's LSTM: gates i, f, c, o with an input and a recurrent bias (bias of shape (8 * units,)),
     activation tanh and recurrent activation sigmoid fixed. Always the fused kernel."""
@@ -379,11 +387,7 @@ class CuDNNLSTM(LSTM):
                                 c.recurrent_kernel)
 
     def get_config(self):
-        config = super().get_config()
-        for k in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout",
-                  "implementation", "unroll"):
-            config.pop(k, None)
-        return config
+        return _without_fixed(super().get_config())
 
 
 class SimpleRNNCell(_DropoutCell):
@@ -621,8 +625,4 @@ class CuDNNGRU(GRU):
         self.built = True
 
     def get_config(self):
-        config = super().get_config()
-        for k in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout",
-                  "implementation", "reset_after", "unroll", "go_backwards"):
-            config.pop(k, None)
-        return config
+        return _without_fixed(super().get_config())

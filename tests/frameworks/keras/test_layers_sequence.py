@@ -279,3 +279,12 @@ def test_cudnn_gru_is_reset_after_gru_with_one_bias():
         cfg = layer.get_config()
         assert "reset_after" not in cfg and "activation" not in cfg and cfg["units"] == 5
         assert layers.CuDNNGRU.from_config(cfg).units == 5
+
+
+def test_bidirectional_cudnn_gru():
+    with graph("float64"):
+        x = np.random.RandomState(12).randn(2, 3, 2)
+        layer = layers.Bidirectional(layers.CuDNNGRU(2, return_sequences=True))
+        y, = _run(layer, x)
+        assert y.shape == (2, 3, 4) and layer.backward_layer.go_backwards
+        assert layer.get_config()["layer"]["config"]["go_backwards"] is False
