@@ -14,14 +14,14 @@ from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, 
                     average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
 from .normalization import BatchNormalization  # noqa: F401
-from .recurrent import GRU, LSTM, RNN, CuDNNLSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
+from .recurrent import GRU, LSTM, RNN, CuDNNGRU, CuDNNLSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
 from .wrappers import Bidirectional, TimeDistributed, Wrapper  # noqa: F401
 
 # Keras 2 layers this frontend does not have: the name says what to use instead (a from-import of one raises
 # the same error); names Keras lacks too stay AttributeErrors.
 _RNN = "use LSTM or GRU"
 MISSING = {
-    "CuDNNGRU": _RNN, "ConvLSTM2D": _RNN, "Masking": "pad and let the loss see it",
+    "ConvLSTM2D": _RNN, "Masking": "pad and let the loss see it",
     "SeparableConv2D": "use Conv2D", "DepthwiseConv2D": "use Conv2D", "LocallyConnected2D": "use Conv2D",
     "ActivityRegularization": "add the penalty with model.add_loss",
 }

@@ -323,6 +323,14 @@ class LSTM(RNN):
         return cls(**config)
 
 
+def _without_fixed(config):
+    """A CuDNN layer's config: without the arguments cuDNN fixes (Keras' CuDNN layers take none of them)."""
+    for k in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout", "implementation",
+              "reset_after", "unroll"):
+        config.pop(k, None)
+    return config
+
+
 class CuDNNLSTM(LSTM):
     """cuDNN's LSTM: gates i, f, c, o with an input and a recurrent bias (bias of shape (8 * units,)),
     activation tanh and recurrent activation sigmoid fixed. Always the fused kernel."""
@@ -379,11 +387,7 @@ class CuDNNLSTM(LSTM):
                                 c.recurrent_kernel)
 
     def get_config(self):
-        config = super().get_config()
-        for k in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout",
-                  "implementation", "unroll"):
-            config.pop(k, None)
-        return config
+        return _without_fixed(super().get_config())
 
 
 class SimpleRNNCell(_DropoutCell):
@@ -487,7 +491,12 @@ class GRUCell(_DropoutCell):
         rm = self._recurrent_dropout_mask or [None] * 3
         input_bias = recurrent_bias = None
         if self.use_bias:
-            input_bias, recurrent_bias = (self.bias[0], self.bias[1]) if self.reset_after else (self.bias, None)
+            if not self.reset_after:
+                input_bias, recurrent_bias = self.bias, None
+            elif len(K.int_shape(self.bias)) == 1:   # CuDNNGRU's (6 * units,): input then recurrent
+                input_bias, recurrent_bias = self.bias[:3 * u], self.bias[3 * u:]
+            else:
+                input_bias, recurrent_bias = self.bias[0], self.bias[1]
         if dm[0] is None:   # one product for the three gates (the same sums as three)
             x_z, x_r, x_h = tf.split(K.dot(inputs, self.kernel), 3, axis=1)
         else:
@@ -584,3 +593,36 @@ class GRU(_CellLayer):
         super().__init__(cell, activity_regularizer, return_sequences=return_sequences,
                          return_state=return_state, go_backwards=go_backwards, stateful=stateful,
                          unroll=unroll, **kwargs)
+
+
+class CuDNNGRU(GRU):
+    """cuDNN's GRU as Keras 2.2 keeps it: gates z, r, h, the reset gate applied after the recurrent product
+    (reset_after=True), sigmoid / tanh fixed, an input and a recurrent bias in one (6 * units,) weight. It
+    runs the cell's arithmetic on either device (real Keras requires a GPU)."""
+
+    def __init__(self, units, kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, return_sequences=False, return_state=False,
+                 stateful=False, **kwargs):
+        super().__init__(units, activation="tanh", recurrent_activation="sigmoid",
+                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                         recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                         return_sequences=return_sequences, return_state=return_state, stateful=stateful,
+                         reset_after=True, **kwargs)
+
+    def build(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        c, u = self.cell, self.units
+        c.kernel = self.add_weight("kernel", (input_shape[-1], 3 * u), initializer=c.kernel_initializer)
+        c.recurrent_kernel = self.add_weight("recurrent_kernel", (u, 3 * u), initializer=c.recurrent_initializer)
+        c.bias = self.add_weight("bias", (6 * u,), initializer=c.bias_initializer)
+        c.built = True
+        self.built = True
+
+    def get_config(self):
+        return _without_fixed(super().get_config())

@@ -1,9 +1,11 @@
-"""keras-team/keras 2.2 examples with sequence layers, as published with only the imports changed and small
-synthetic data (sizes shrunk where a CPU test needs it; the model code is the author's): imdb_cnn (Conv1D,
-GlobalMaxPooling1D), imdb_cnn_lstm (Conv1D, MaxPooling1D, LSTM), addition_rnn (RepeatVector,
+"""keras-team/keras 2.2 examples with sequence and newer layers, as published with only the imports changed
+and small synthetic data (sizes shrunk where a CPU test needs it; the model code is the author's): imdb_cnn
+(Conv1D, GlobalMaxPooling1D), imdb_cnn_lstm (Conv1D, MaxPooling1D, LSTM), addition_rnn (RepeatVector,
 TimeDistributed(Dense), LSTM / GRU / SimpleRNN), imdb_bidirectional_lstm (Bidirectional(LSTM)), mnist_irnn
-(SimpleRNN with RandomNormal / Identity initializers) and the Keras blog's convolutional autoencoder
-(UpSampling2D). Each checks that it trains (the loss falls) and its shapes."""
+(SimpleRNN with RandomNormal / Identity initializers), the Keras blog's convolutional autoencoder
+(UpSampling2D), lstm_seq2seq with GRU (initial_state), variational_autoencoder (add_loss, compile without a
+loss), babi_memnn (dot, Permute), mnist_hierarchical_rnn (TimeDistributed(LSTM)) and
+mnist_denoising_autoencoder. Each checks that it trains (the loss falls) and its shapes."""
 import random
 
 import numpy as np

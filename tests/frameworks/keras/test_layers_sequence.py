@@ -261,3 +261,30 @@ def test_initial_states_are_node_inputs(unroll):
         np.testing.assert_allclose(Model([enc_in, dec_in], same).predict([x1, x2]), model.predict([x1, x2]))
         with pytest.raises(ValueError, match="expects 2 states, but it received 1 initial states"):
             decoder(dec_in, initial_state=[h])
+
+
+def test_cudnn_gru_is_reset_after_gru_with_one_bias():
+    with graph("float64"):
+        rs = np.random.RandomState(11)
+        x = rs.randn(2, 4, 3)
+        layer = layers.CuDNNGRU(5, return_sequences=True, bias_initializer="uniform")
+        seq, = _run(layer, x)
+        w, u, b = layer.get_weights()
+        assert (w.shape, u.shape, b.shape) == ((3, 15), (5, 15), (30,))
+        assert [v.name for v in layer.weights] == [layer.name + "/kernel:0", layer.name + "/recurrent_kernel:0",
+                                                   layer.name + "/bias:0"]
+        assert layer.name.startswith("cu_dnngru_")
+        sigmoid = lambda z: 1 / (1 + np.exp(-z))   # noqa: E731
+        np.testing.assert_allclose(seq, _np_gru(x, w, u, b.reshape(2, 15), True, sigmoid), rtol=1e-10)
+        cfg = layer.get_config()
+        assert "reset_after" not in cfg and "activation" not in cfg and cfg["units"] == 5
+        assert layers.CuDNNGRU.from_config(cfg).units == 5
+
+
+def test_bidirectional_cudnn_gru():
+    with graph("float64"):
+        x = np.random.RandomState(12).randn(2, 3, 2)
+        layer = layers.Bidirectional(layers.CuDNNGRU(2, return_sequences=True))
+        y, = _run(layer, x)
+        assert y.shape == (2, 3, 4) and layer.backward_layer.go_backwards
+        assert layer.get_config()["layer"]["config"]["go_backwards"] is False
