@@ -3,6 +3,7 @@ and the errors for backward without a graph."""
 import numpy as np
 import pytest
 
+import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, nd
 from frameworks.kernels.gradcheck import numerical_grad
 
@@ -109,6 +110,17 @@ def test_backward_outside_record_is_a_clear_error():
     y = (x * 2).sum()
     with pytest.raises(RuntimeError, match="not in a computational graph.*autograd.record"):
         y.backward()
+
+
+def test_a_head_gradient_of_another_shape_is_a_clear_error():
+    x = nd.ones((3,))
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+    with pytest.raises(mx.base.MXNetError, match=r"head gradient of shape \(2, 3\) for an output of shape \(3,\)"):
+        y.backward(nd.ones((2, 3)))
+    y.backward(nd.ones((3,)) * 3)   # the graph is still there after the refusal
+    np.testing.assert_allclose(x.grad.asnumpy(), [6.0, 6.0, 6.0])
 
 
 def test_second_backward_needs_retain_graph():
