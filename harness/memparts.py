@@ -3,20 +3,20 @@ saved activations, temporaries, bookkeeping) and the liveness lower bound of the
 
 How (harness/README.md, "Memory breakdown"): the trainer is built with a kernel hook installed, idle while
 the memory pass measures its peak. The hook cuts a step into segments (each kernel call, and each gap
-between two calls) and reads the meter's peak per segment. One step finds the segment where the step
-peaks; the next step (same shapes, same allocations) stops at the start of that segment and takes stock:
-- the trainer's own parts (`t.memory_parts()`: params, grads, optimizer, buffers), each allocation once;
-- saved activations: arrays that forward kernels returned in `saved` in this step and that are still
-  alive, not already one of the trainer's parts;
-- temporaries: every other array a kernel returned in this step and still alive, not already claimed,
-  plus the segment's growth up to its peak (the running kernel's output and workspace);
-- every array byte alive (CPU: tracemalloc's NumPy domain; GPU: the CuPy pool in use): what the parts
-  above must cover.
-Each array part is found by identity (what the engine says it holds, what the kernels returned), not as
-what is left over, so an array no part names (an engine that under-reports what it holds, a step that
-leaks) makes them fall short of the arrays alive. Bookkeeping is, by its definition, the traced bytes that
-are not array data at the peak: the measured peak minus the array bytes alive at it (CPU; on a GPU the
-pool holds array data only, so 0). `check` then compares the parts' sum with the measured peak.
+between two calls); three more steps of the same shapes (same allocations) follow: `locate` finds the
+segment where the step peaks and its growth there (the running kernel's output and workspace), `count`
+counts the array bytes alive at its start (CPU: tracemalloc's NumPy domain; GPU: the CuPy pool in use),
+and `decompose` marks the meter as it begins (from then on it tells what this step allocates) and takes
+stock at the segment's start, each array told made in this step or held from before:
+- the trainer's own parts (`t.memory_parts()`: params, optimizer, grads, buffers, saved), each allocation
+  once;
+- saved activations: arrays that forward kernels returned in `saved` in this step, still alive;
+- temporaries: every other array this step's kernels returned, still alive, the arrays this step made
+  outside the kernels that no part names, and the growth.
+Arrays held from before the step that no part names are in no part: the parts then fall short of the
+peak (an engine that does not report what it keeps, a step that leaks). Bookkeeping is, by its definition,
+the traced bytes that are not array data at the peak: the measured peak minus the array bytes alive at it
+(on a GPU the pool holds array data only: 0). `check` compares the parts' sum with the measured peak.
 """
 import weakref
 

@@ -17,7 +17,6 @@ MISSING = {
     "multiprocessing": "is not supported; DataLoader(num_workers=...) gives the same batches in-process",
     "jit": "is not supported (the tape is the only execution mode); call the module directly",
     "onnx": "is not supported; save the state_dict with torch.save",
-    "einsum": "is not supported; use matmul / bmm with permute and reshape",
 }
 
 

@@ -14,7 +14,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     index        gather take one_hot where  (+ as_indices: the IndexError check of data-driven indices)
     shape        reshape transpose concat slice split stack unstack broadcast_to pad squeeze unsqueeze
                  tile  (+ flatten, a reshape)
-    linalg       matmul
+    linalg       matmul einsum
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
     conv_transpose  conv_transpose2d  (deconvolution, on conv2d's own forward and backward)
     pool         avg_pool2d global_avg_pool2d
@@ -106,6 +106,7 @@ squeeze = shape.Squeeze
 unsqueeze = shape.Unsqueeze
 tile = shape.Tile
 matmul = linalg.MatMul
+einsum = linalg.Einsum
 conv2d = nn.Conv2D
 max_pool2d = nn.MaxPool2D
 embedding = nn.Embedding

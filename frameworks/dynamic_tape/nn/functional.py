@@ -509,6 +509,20 @@ def pad(input, pad, mode="constant", value=None):
     return y
 
 
+def one_hot(tensor, num_classes=-1):
+    """(*, num_classes) int64 rows with a 1 at each index (num_classes -1: the largest index + 1)."""
+    a = tensor._array
+    if a.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor.")
+    if num_classes == -1:
+        num_classes = int(a.max()) + 1 if a.size else 0
+    try:
+        y, _ = K.one_hot.forward(_xp(a), a, num_classes, dtype="int64")
+    except IndexError:
+        raise RuntimeError("Class values must be smaller than num_classes.") from None
+    return Tensor._wrap(y)
+
+
 def pixel_shuffle(input, upscale_factor):
     """(*, C r^2, H, W) -> (*, C, H r, W r): a reshape, a permute and a reshape, as PyTorch's CPU kernel."""
     r = upscale_factor

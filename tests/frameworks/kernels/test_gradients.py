@@ -164,6 +164,12 @@ CASES = [
     ("matmul-bcast", K.matmul, [rand(1, 3, 4), rand(2, 4, 5)], {}),
     ("matmul-tb", K.matmul, [rand(3, 4), rand(5, 4)], {"transpose_b": True}),
     ("matmul-ta", K.matmul, [rand(4, 3), rand(4, 5)], {"transpose_a": True}),
+    ("einsum-matmul", K.einsum, [rand(3, 4), rand(4, 5)], {"equation": "ij,jk->ik"}),
+    ("einsum-bilinear", K.einsum, [rand(2, 3), rand(4, 3, 5), rand(2, 5)], {"equation": "bn,anm,bm->ba"}),
+    ("einsum-implicit-outer", K.einsum, [rand(3), rand(4)], {"equation": "i,j"}),
+    ("einsum-sum-alone", K.einsum, [rand(3, 4), rand(4)], {"equation": "ij,j->"}),
+    ("einsum-ellipsis-bcast", K.einsum, [rand(2, 1, 3, 4), rand(5, 4, 2)], {"equation": "...ij,...jk->...ik"}),
+    ("einsum-transpose", K.einsum, [rand(2, 3, 4)], {"equation": "abc->cab"}),
     ("conv2d-pad-bias", K.conv2d, [rand(2, 3, 5, 5), rand(4, 3, 3, 3), rand(4)], {"pad": 1}),
     # stride 1 runs col2im over the padded width: rectangular kernels, uneven padding, 1x1
     ("conv2d-rect-nopad", K.conv2d, [rand(2, 2, 5, 7), rand(3, 2, 2, 3)], {}),
