@@ -187,6 +187,17 @@ class CompositeEvalMetric(EvalMetric):
         return names, values
 
 
+def _binary(labels, preds, name):
+    """(argmax(pred) or pred > 0.5, 0/1 label) per output, for the binary metrics (F1, MCC)."""
+    labels, preds = _as_list(labels), _as_list(preds)
+    check_label_shapes(labels, preds)
+    for label, pred in zip(labels, preds):
+        pred, label = _numpy(pred), _numpy(label).astype("int64").ravel()
+        if len(numpy.unique(label)) > 2:
+            raise MXNetError(f"{name} currently only supports binary classification.")
+        yield (pred.argmax(axis=1) if pred.ndim > 1 else (pred > 0.5).astype("int64")), label
+
+
 class F1(EvalMetric):
     """Binary F1 of argmax(pred) against 0/1 labels: 'macro' averages each update's F1, 'micro' pools the
     counts of every update (MXNet's two averages)."""
@@ -208,13 +219,7 @@ class F1(EvalMetric):
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def update(self, labels, preds):
-        labels, preds = _as_list(labels), _as_list(preds)
-        check_label_shapes(labels, preds)
-        for label, pred in zip(labels, preds):
-            pred, label = _numpy(pred), _numpy(label).astype("int64").ravel()
-            if len(numpy.unique(label)) > 2:
-                raise MXNetError("F1 currently only supports binary classification.")
-            guess = pred.argmax(axis=1) if pred.ndim > 1 else (pred > 0.5).astype("int64")
+        for guess, label in _binary(labels, preds, "F1"):
             tp = int(((guess == 1) & (label == 1)).sum())
             fp = int(((guess == 1) & (label == 0)).sum())
             fn = int(((guess == 0) & (label == 1)).sum())
@@ -275,13 +280,7 @@ class MCC(F1):
         self.tn = 0
 
     def update(self, labels, preds):
-        labels, preds = _as_list(labels), _as_list(preds)
-        check_label_shapes(labels, preds)
-        for label, pred in zip(labels, preds):
-            pred, label = _numpy(pred), _numpy(label).astype("int64").ravel()
-            if len(numpy.unique(label)) > 2:
-                raise MXNetError("MCC currently only supports binary classification.")
-            guess = pred.argmax(axis=1) if pred.ndim > 1 else (pred > 0.5).astype("int64")
+        for guess, label in _binary(labels, preds, "MCC"):
             counts = [int(((guess == g) & (label == t)).sum()) for g, t in ((1, 1), (1, 0), (0, 1), (0, 0))]
             if self.average == "macro":
                 self.sum_metric += self._mcc(*counts)
