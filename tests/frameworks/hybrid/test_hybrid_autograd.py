@@ -138,7 +138,9 @@ def test_second_backward_needs_retain_graph():
 def test_ndarray_basics():
     x = nd.array([[1, 2], [3, 4]])
     assert x.dtype == np.float32 and x.shape == (2, 2) and x.context == nd.cpu()
-    assert nd.array(np.arange(3)).dtype == np.int64  # a NumPy source keeps its dtype
+    assert nd.array(np.arange(3)).dtype == np.float32  # MXNet's default for a NumPy source, whatever its dtype
+    assert nd.array(np.arange(3), dtype="int64").dtype == np.int64
+    assert nd.array(nd.array(np.arange(3), dtype="int64")).dtype == np.int64  # an NDArray source keeps its own
     assert x.sum().asscalar() == 10.0
     assert x.as_in_context(nd.cpu()) is x
     np.testing.assert_allclose((1 - x / 2).asnumpy(), [[0.5, 0.0], [-0.5, -1.0]])
