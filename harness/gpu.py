@@ -23,19 +23,28 @@ class PeakHook(_memory_hook_base()):
         super().__init__()
         self.in_use = in_use
         self.peak = in_use
+        self.since = None     # after mark(): address -> bytes of the allocations made since, still alive
 
     def reset(self, in_use):
         self.in_use = in_use
         self.peak = in_use
+
+    def mark(self):
+        """From now on, also follow which allocations are made (the memory breakdown's step)."""
+        self.since = {}
 
     # CuPy calls these with keywords (device_id, size, mem_size, mem_ptr, pmem_id); mem_size is rounded
     def malloc_postprocess(self, **kw):
         self.in_use += kw["mem_size"]
         if self.in_use > self.peak:
             self.peak = self.in_use
+        if self.since is not None:
+            self.since[kw["mem_ptr"]] = kw["mem_size"]
 
     def free_postprocess(self, **kw):
         self.in_use -= kw["mem_size"]
+        if self.since is not None:
+            self.since.pop(kw["mem_ptr"], None)
 
 
 def nvml_used_bytes():

@@ -148,7 +148,7 @@ def cpu_memory_pass(task, w, n_iters):
     argument tuple) is a few hundred bytes at the peak. The batches are fetched before tracing: never
     charged, as in every engine's step."""
     size = task["size"]
-    batches = [w.batch(i, size) for i in range(n_iters + 3)]
+    batches = [w.batch(i, size) for i in range(n_iters + 4)]
     gc.collect()
     probe = memparts.Probe(memparts.CpuMeter())
     kernels.install_hook(probe)
@@ -176,7 +176,7 @@ def cpu_memory_pass(task, w, n_iters):
 
 def breakdown(task, w, meter):
     """memparts.decompose on a fresh trainer: where the step's peak bytes go (the GPU pass)."""
-    batches = [w.batch(i, task["size"]) for i in range(3)]
+    batches = [w.batch(i, task["size"]) for i in range(4)]
     return memparts.decompose(lambda: w.trainer(task["engine"], task["size"], task["device"]), batches, meter,
                               kernels.install_hook, kernels.remove_hook)
 

@@ -46,8 +46,8 @@ class LanguageModelTrainer:
         self.trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": c["lr"]})
 
     def step(self, batch):
-        inputs = nd.array(batch["inputs"], ctx=self.ctx)
-        targets = nd.array(batch["targets"], ctx=self.ctx).T.reshape((-1,))  # time-major, as the logits
+        inputs = nd.array(batch["inputs"], ctx=self.ctx, dtype="int64")
+        targets = nd.array(batch["targets"], ctx=self.ctx, dtype="int64").T.reshape((-1,))  # time-major, as the logits
         with autograd.record():
             loss = self.loss_fn(self.net(inputs), targets)
         loss.backward()

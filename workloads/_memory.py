@@ -53,11 +53,14 @@ def tape(trainer):
 
 
 def session(trainer):
-    """static_graph: the Session the trainer holds (variables, slots, the plans' buffers, constants)."""
+    """static_graph: the Session the trainer holds (variables, slots, the plans' buffers, constants), plus
+    arrays the program itself keeps beside it (resnet's initial values, `self.init`) as buffers."""
     import frameworks.static_graph as tf
     from frameworks.static_graph._memory import held_arrays
-    sess = next(v for v in vars(trainer).values() if isinstance(v, tf.Session))
-    return held_arrays(sess)
+    attrs = list(vars(trainer).values())
+    out = held_arrays(next(v for v in attrs if isinstance(v, tf.Session)))
+    out["buffers"] += [a for v in attrs if isinstance(v, dict) for a in flat_arrays(v)]
+    return out
 
 
 def gluon(trainer):
@@ -73,12 +76,20 @@ def keras(trainer):
     """keras: the Session the Keras backend runs the trainer's graph in. The model's weights are the
     params; every other variable in it is the optimizer's (Keras makes its moments and iteration count
     with K.zeros / K.variable, trainable TensorFlow variables, so static_graph's slot naming does not
-    tell them apart); planned buffers and constants as static_graph's."""
+    tell them apart); planned buffers and constants as static_graph's, plus the `weights=` arrays each
+    layer was made with, which a Keras 2 layer keeps (`_initial_weights`) after loading them."""
     from frameworks.keras import backend as K
     from frameworks.keras.models import Model
     from frameworks.static_graph._memory import held_arrays
-    weights = {id(w) for m in vars(trainer).values() if isinstance(m, Model) for w in m.weights}
-    return held_arrays(K.get_session(trainer.graph), is_param=lambda var: id(var) in weights)
+    models = [m for m in vars(trainer).values() if isinstance(m, Model)]
+    weights = {id(w) for m in models for w in m.weights}
+    out = held_arrays(K.get_session(trainer.graph), is_param=lambda var: id(var) in weights)
+    todo = list(models)
+    while todo:          # a model's layers, and the layers of a model used as a layer
+        layer = todo.pop()
+        todo += layer.layers if isinstance(layer, Model) else []
+        out["buffers"] += flat_arrays(getattr(layer, "_initial_weights", None))
+    return out
 
 
 def theano(trainer):

@@ -8,7 +8,7 @@ from frameworks.kernels import BackendError  # noqa: F401  (what asking for CUDA
 from ._tape import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from ._types import (bool_, device, double, dtype, float32, float64, float_, int32, int64,  # noqa: F401
                      long, uint8)
-from ._tensor import Size, Tensor, cat, concat, matmul, stack  # noqa: F401
+from ._tensor import Size, Tensor, cat, concat, einsum, matmul, stack  # noqa: F401
 from ._factories import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,  # noqa: F401
                          LongTensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                          linspace, ones, ones_like, tensor, zeros, zeros_like)

@@ -5,7 +5,7 @@ __all__ = ["mm", "bmm", "exp", "log", "sqrt", "abs", "clamp", "sum", "mean", "ma
            "argmin", "sort", "argsort", "topk", "split", "chunk", "unbind", "squeeze", "unsqueeze",
            "transpose", "t", "reshape", "numel", "is_tensor", "eq", "ne", "gt", "ge", "lt", "le",
            "maximum", "minimum", "pow", "neg", "add", "mul", "div", "sub", "where", "masked_fill",
-           "is_floating_point"]
+           "is_floating_point", "index_select", "gather", "sign"]
 
 
 def mm(input, mat2):
@@ -179,3 +179,15 @@ def where(condition, input, other):
 
 def masked_fill(input, mask, value):
     return input.masked_fill(mask, value)
+
+
+def index_select(input, dim, index):
+    return input.index_select(dim, index)
+
+
+def gather(input, dim, index):
+    return input.gather(dim, index)
+
+
+def sign(input):
+    return input.sign()

@@ -3,20 +3,11 @@ PyTorch's own refusals are) saying what to use instead; a name PyTorch lacks too
 
 _NO_KERNEL = "has no kernel in the shared set"
 MISSING = {
-    "nn.Conv1d": "is not supported; unsqueeze to (N, C, 1, L) and use nn.Conv2d with kernel_size=(1, k)",
-    "nn.functional.conv1d": "is not supported; unsqueeze to 4-D and use F.conv2d with a (1, k) kernel",
-    "nn.MaxPool1d": "is not supported; unsqueeze to 4-D and use nn.MaxPool2d((1, k))",
-    "nn.functional.max_pool1d": "is not supported; unsqueeze to 4-D and use F.max_pool2d with (1, k)",
-    "nn.InstanceNorm2d": "is not supported; use nn.GroupNorm(C, C) (one group per channel is instance norm "
-                         "with affine parameters)",
-    "nn.Upsample": "is not supported (no interpolation kernel)",
-    "nn.functional.interpolate": "is not supported (no interpolation kernel)",
     "nn.MultiheadAttention": "is not supported; write attention from torch.bmm and F.softmax",
     "nn.Transformer": "is not supported; build it from nn.Linear, torch.bmm and F.softmax",
     "nn.TransformerEncoder": "is not supported; build it from nn.Linear, torch.bmm and F.softmax",
     "nn.TransformerEncoderLayer": "is not supported; build it from nn.Linear, torch.bmm and F.softmax",
     "nn.functional.scaled_dot_product_attention": "is not supported; use torch.bmm and F.softmax",
-    "nn.PixelShuffle": "is not supported; use reshape and permute",
     "nn.DataParallel": "is not supported (one device); call the module itself",
     "nn.parallel": "is not supported (one device); call the module itself",
     "optim.SparseAdam": "is not supported (no sparse gradients); use optim.Adam",
@@ -26,7 +17,6 @@ MISSING = {
     "multiprocessing": "is not supported; DataLoader(num_workers=...) gives the same batches in-process",
     "jit": "is not supported (the tape is the only execution mode); call the module directly",
     "onnx": "is not supported; save the state_dict with torch.save",
-    "einsum": "is not supported; use matmul / bmm with permute and reshape",
 }
 
 

@@ -568,6 +568,27 @@ class Tensor:
         index = (slice(None),) * (dim % self._array.ndim) + (slice(start, start + length),)
         return self[index]
 
+    def index_select(self, dim, index):
+        """Whole slices along dim at the 1-D integer tensor index (the take kernel; repeats accumulate)."""
+        if index._array.ndim > 1:
+            raise IndexError(f"index_select(): Index is supposed to be a vector, got {index._array.ndim}-D")
+        return _apply(K.take, (self, None), (self._array, index._array), {"axis": dim})
+
+    def gather(self, dim, index):
+        """out[i][j] = self[index[i][j]][j] for dim 0 (the gather kernel)."""
+        return _apply(K.gather, (self, None), (self._array, index._array), {"axis": dim})
+
+    def repeat(self, *sizes):
+        """Tile self sizes[i] times along each dimension (numpy.tile; torch's repeat, not repeat_interleave)."""
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)) else sizes
+        if len(sizes) < self._array.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                               "dimensions of tensor")
+        return _apply(K.tile, (self,), (self._array,), {"reps": tuple(int(n) for n in sizes)})
+
+    def sign(self):
+        return _apply(K.sign, (self,), (self._array,))
+
     def index_add_(self, dim, index, source, alpha=1):
         """self[..., index[i], ...] += alpha * source[..., i, ...] along dim (repeated indices add up)."""
         xp = _xp(self._array)
@@ -907,6 +928,16 @@ def cat(tensors, dim=0):
 
 
 concat = cat
+
+
+def einsum(equation, *operands):
+    """torch.einsum('ij,jk->ik', a, b) (operands also as one list): the einsum kernel."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    try:
+        return _apply(K.einsum, operands, tuple(t._array for t in operands), {"equation": equation})
+    except K.ShapeError as e:
+        raise RuntimeError(f"einsum(): {e}") from None
 
 
 def stack(tensors, dim=0):

@@ -95,7 +95,8 @@ class Node:
     single-output result, (Node, output index) for an output of a multi-output op, the NDArray itself
     for an array with attach_grad(), or None (a constant: no gradient flows there). `seq` numbers nodes
     in creation order (backward runs them newest first); `pending` holds the output gradients received
-    so far during a backward; `saved` is _FREED once a backward has used it.
+    so far during a backward; `saved` is _FREED once a backward has used it. (_node() fills these slots;
+    HybridBlock.__call__ fills them inline for its cached op.)
     """
     __slots__ = ("op", "saved", "attrs", "inputs", "needs", "n_out", "xp", "seq", "pending")
 
@@ -255,6 +256,9 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 g.fill(1)   # ones() without its Python-level wrapper: this runs every step
             else:
                 g = hg._data
+                if g.shape != h._data.shape:   # the kernels give each input a gradient of its own shape
+                    raise MXNetError(f"backward: head gradient of shape {g.shape} for an output of shape "
+                                     f"{h._data.shape}; they must match")
             if nxt is None and node.pending is None and node.n_out == 1:
                 node.pending, nxt = g, node   # the usual single head: straight to the walk
             else:
@@ -317,8 +321,6 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
         arr._fresh_grad = True   # read and cleared by Trainer.step (its stale-gradient check)
         req = arr._grad_req
         if req == "write":
-            if g.shape != arr._data.shape:
-                raise ValueError(f"gradient shape {g.shape} does not match the array's {arr._data.shape}")
             arr._grad._data = g
         elif req == "add":
             arr._grad._data = arr._grad._data + g

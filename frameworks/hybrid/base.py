@@ -1,9 +1,31 @@
-"""mx.base: the error MXNet's operators raise."""
+"""mx.base: the errors MXNet's operators raise, and the type tuples its programs test against."""
+import numpy as _np
+
 from .. import kernels as K
+
+integer_types = (int, _np.int32, _np.int64)
+numeric_types = (float, int, _np.generic)
+string_types = (str,)
 
 
 class MXNetError(RuntimeError):
     """mxnet.base.MXNetError: an operator rejected its inputs (a RuntimeError, as in MXNet)."""
+
+
+class NotImplementedForSymbol(MXNetError):
+    """mxnet.base.NotImplementedForSymbol: an NDArray-only function called on a Symbol (bool(sym))."""
+
+    def __init__(self, function, alias, *args):
+        super().__init__()
+        self.function, self.alias, self.args = function.__name__, alias, [str(type(a)) for a in args]
+
+    def __str__(self):
+        msg = f"Function {self.function}"
+        if self.alias:
+            msg += f' (namely operator "{self.alias}")'
+        if self.args:
+            msg += f" with arguments ({', '.join(self.args)})"
+        return msg + " is not implemented for Symbol and only available in NDArray."
 
 
 class ShapeError(MXNetError, K.ShapeError):

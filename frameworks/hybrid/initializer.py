@@ -163,14 +163,84 @@ class Mixed:
                          "at the and with default Initializer.")
 
 
+class InitDesc(str):
+    """A parameter's name carrying its attributes, as MXNet passes it to an initializer."""
+
+    def __new__(cls, name, attrs=None, global_init=None):
+        ret = super().__new__(cls, name)
+        ret.attrs, ret.global_init = attrs or {}, global_init
+        return ret
+
+
+class LSTMBias(Initializer):
+    """An LSTM bias (gates i, f, g, o): zeros, with the forget gate's quarter set to forget_bias; applied
+    whatever the parameter's name (it is a bias)."""
+
+    def __init__(self, forget_bias=1.0):
+        self.forget_bias = forget_bias
+
+    def __call__(self, name, arr):
+        self._init_weight(name, arr)
+
+    def _init_weight(self, name, arr):
+        arr[:] = 0.0
+        num_hidden = int(arr.shape[0] / 4)
+        arr[num_hidden:2 * num_hidden] = self.forget_bias
+
+
+class Bilinear(Initializer):
+    """The bilinear-interpolation kernel of a (Deconvolution) upsampling weight (..., kh, kw)."""
+
+    def _init_weight(self, name, arr):
+        shape = arr.shape
+        f = numpy.ceil(shape[3] / 2.0)
+        c = (2 * f - 1 - f % 2) / (2.0 * f)
+        x = numpy.arange(shape[3])
+        y = numpy.arange(shape[2])
+        kernel = numpy.outer(1 - numpy.abs(y / f - c), 1 - numpy.abs(x / f - c))
+        arr[:] = numpy.broadcast_to(kernel, shape).astype("float32")
+
+
+class Load:
+    """Initialize from saved arrays (a dict, or a file nd.save wrote; 'arg:'/'aux:' prefixes dropped),
+    falling back to default_init for the names it does not hold."""
+
+    def __init__(self, param, default_init=None, verbose=False):
+        if isinstance(param, str):
+            from .ndarray import load
+            param = load(param)
+        self.param = {k.split(":", 1)[-1] if k.startswith(("arg:", "aux:")) else k: v for k, v in param.items()}
+        self.default_init, self.verbose = default_init, verbose
+
+    def __call__(self, name, arr):
+        if name in self.param:
+            src = self.param[name]
+            if tuple(src.shape) != tuple(arr.shape):
+                raise AssertionError(f"Parameter {name} cannot be initialized from loading. Shape mismatch, "
+                                     f"target {tuple(arr.shape)} vs loaded {tuple(src.shape)}")
+            arr[:] = src.asnumpy() if hasattr(src, "asnumpy") else src
+        else:
+            if self.default_init is None:
+                raise AssertionError(f"Cannot Initialize {name}. Not found in loaded param and no default "
+                                     "Initializer is provided.")
+            self.default_init(name, arr)
+
+
 Zeros, Ones = Zero, One
 _BY_NAME = {"zeros": Zero, "zero": Zero, "ones": One, "one": One, "uniform": Uniform, "normal": Normal,
-            "xavier": Xavier, "msraprelu": MSRAPrelu, "orthogonal": Orthogonal, "constant": Constant}
+            "xavier": Xavier, "msraprelu": MSRAPrelu, "orthogonal": Orthogonal, "constant": Constant,
+            "lstmbias": LSTMBias, "bilinear": Bilinear}
+
+
+def register(klass):
+    """Make an Initializer subclass available by its lowercase name (mx.init.register)."""
+    _BY_NAME[klass.__name__.lower()] = klass
+    return klass
 
 
 def create(init):
     """An Initializer from an instance, a name ('zeros', 'xavier', ...) or None."""
-    if init is None or isinstance(init, (Initializer, Mixed)):
+    if init is None or isinstance(init, (Initializer, Mixed, Load)):
         return init
     if isinstance(init, str) and init.lower() in _BY_NAME:
         return _BY_NAME[init.lower()]()

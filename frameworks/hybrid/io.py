@@ -54,7 +54,9 @@ def _named(arrays, default):
         items = [(default if len(arrays) == 1 else f"_{i}_{default}", a) for i, a in enumerate(arrays)]
     else:
         items = [(default, arrays)]
-    return [(k, v.asnumpy() if isinstance(v, ndarray.NDArray) else numpy.asarray(v)) for k, v in items]
+    # as MXNet's _init_data: an NDArray keeps its dtype, anything else becomes nd.array(v) (float32)
+    return [(k, v.asnumpy() if isinstance(v, ndarray.NDArray) else numpy.asarray(v, dtype=numpy.float32))
+            for k, v in items]
 
 
 class NDArrayIter(DataIter):
@@ -186,4 +188,61 @@ class ResizeIter(DataIter):
         return batch
 
 
-__all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter", "MNISTIter", "ResizeIter"]
+class CSVIter(NDArrayIter):
+    """Rows of a CSV file as batches of data_shape (labels from label_csv, else zeros of label_shape);
+    round_batch=True fills the last batch from the start, as MXNet's CSVIter."""
+
+    def __init__(self, data_csv, data_shape, label_csv=None, label_shape=(1,), batch_size=1, round_batch=True,
+                 dtype="float32", **kwargs):
+        data = _read_csv(data_csv, data_shape, dtype)
+        label = _read_csv(label_csv, label_shape, dtype) if label_csv else numpy.zeros(
+            (len(data),) + tuple(label_shape), dtype=dtype)
+        if tuple(label_shape) == (1,):
+            label = label.reshape(len(label))
+        super().__init__(data, label, batch_size, shuffle=False,
+                         last_batch_handle="pad" if round_batch else "discard")
+
+
+def _read_csv(path, shape, dtype):
+    import os
+    if not os.path.exists(path):
+        raise MXNetError(f"CSVIter: {path} not found")
+    try:
+        rows = numpy.loadtxt(path, delimiter=",", dtype=dtype, ndmin=2)
+    except ValueError as e:
+        raise MXNetError(f"CSVIter: {path} is not a CSV of numbers ({e})") from None
+    if rows.shape[1] != int(numpy.prod(shape)):
+        raise MXNetError(f"CSVIter: {path} has {rows.shape[1]} values per row; shape {tuple(shape)} needs "
+                         f"{int(numpy.prod(shape))}")
+    return rows.reshape((len(rows),) + tuple(shape))
+
+
+class PrefetchingIter(DataIter):
+    """One iterator, or several whose batches are joined (data and labels listed in order); batches come
+    from the wrapped iterators as they are asked for (there is no background thread to prefetch with)."""
+
+    def __init__(self, iters, rename_data=None, rename_label=None):
+        iters = iters if isinstance(iters, list) else [iters]
+        super().__init__(iters[0].batch_size)
+        self.iters = iters
+        self.provide_data = [d for it in iters for d in it.provide_data]
+        self.provide_label = [d for it in iters for d in it.provide_label]
+
+    def reset(self):
+        for it in self.iters:
+            it.reset()
+
+    def next(self):
+        batches = [it.next() for it in self.iters]
+        return DataBatch([d for b in batches for d in b.data], [d for b in batches for d in (b.label or [])],
+                         pad=batches[0].pad, index=batches[0].index, provide_data=self.provide_data,
+                         provide_label=self.provide_label)
+
+
+def ImageRecordIter(*args, **kwargs):  # noqa: N802  (MXNet's name)
+    raise MXNetError("ImageRecordIter is not supported (no RecordIO reader here); decode the images into arrays "
+                     "and use NDArrayIter, or gluon.data.vision datasets with a DataLoader")
+
+
+__all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter", "MNISTIter", "ResizeIter", "CSVIter",
+           "PrefetchingIter", "ImageRecordIter"]

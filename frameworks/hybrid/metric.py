@@ -187,6 +187,17 @@ class CompositeEvalMetric(EvalMetric):
         return names, values
 
 
+def _binary(labels, preds, name):
+    """(argmax(pred) or pred > 0.5, 0/1 label) per output, for the binary metrics (F1, MCC)."""
+    labels, preds = _as_list(labels), _as_list(preds)
+    check_label_shapes(labels, preds)
+    for label, pred in zip(labels, preds):
+        pred, label = _numpy(pred), _numpy(label).astype("int64").ravel()
+        if len(numpy.unique(label)) > 2:
+            raise MXNetError(f"{name} currently only supports binary classification.")
+        yield (pred.argmax(axis=1) if pred.ndim > 1 else (pred > 0.5).astype("int64")), label
+
+
 class F1(EvalMetric):
     """Binary F1 of argmax(pred) against 0/1 labels: 'macro' averages each update's F1, 'micro' pools the
     counts of every update (MXNet's two averages)."""
@@ -208,13 +219,7 @@ class F1(EvalMetric):
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def update(self, labels, preds):
-        labels, preds = _as_list(labels), _as_list(preds)
-        check_label_shapes(labels, preds)
-        for label, pred in zip(labels, preds):
-            pred, label = _numpy(pred), _numpy(label).astype("int64").ravel()
-            if len(numpy.unique(label)) > 2:
-                raise MXNetError("F1 currently only supports binary classification.")
-            guess = pred.argmax(axis=1) if pred.ndim > 1 else (pred > 0.5).astype("int64")
+        for guess, label in _binary(labels, preds, "F1"):
             tp = int(((guess == 1) & (label == 1)).sum())
             fp = int(((guess == 1) & (label == 0)).sum())
             fn = int(((guess == 0) & (label == 1)).sum())
@@ -227,7 +232,72 @@ class F1(EvalMetric):
                 self.sum_metric = self._f1(self.tp, self.fp, self.fn)
 
 
-_BY_NAME = {"acc": Accuracy, "f1": F1, "accuracy": Accuracy, "top_k_accuracy": TopKAccuracy, "mae": MAE, "mse": MSE,
+class NegativeLogLikelihood(EvalMetric):
+    """The mean of -log(pred[label] + eps) (preds are probabilities, labels class ids)."""
+
+    def __init__(self, eps=1e-12, name="nll-loss", output_names=None, label_names=None):
+        self.eps = eps
+        super().__init__(name, output_names, label_names)
+
+    def update(self, labels, preds):
+        labels, preds = _as_list(labels), _as_list(preds)
+        check_label_shapes(labels, preds)
+        for label, pred in zip(labels, preds):
+            label, pred = _numpy(label).ravel().astype("int64"), _numpy(pred)
+            prob = pred.reshape(label.shape[0], -1)[numpy.arange(label.shape[0]), label]
+            self.sum_metric += float((-numpy.log(prob + self.eps)).sum())
+            self.num_inst += label.shape[0]
+
+
+class PearsonCorrelation(EvalMetric):
+    """Pearson's r of preds against labels, averaged over updates (MXNet's 'macro' average)."""
+
+    def __init__(self, name="pearsonr", output_names=None, label_names=None, average="macro"):
+        if average != "macro":
+            raise MXNetError(f"PearsonCorrelation: average {average!r} is not supported; use 'macro'")
+        super().__init__(name, output_names, label_names)
+
+    def update(self, labels, preds):
+        labels, preds = _as_list(labels), _as_list(preds)
+        check_label_shapes(labels, preds)
+        for label, pred in zip(labels, preds):
+            label, pred = _numpy(label).ravel(), _numpy(pred).ravel()
+            if label.shape != pred.shape:
+                raise ValueError(f"Shape of labels {label.shape} does not match shape of predictions {pred.shape}")
+            self.sum_metric += float(numpy.corrcoef(pred, label)[0, 1])
+            self.num_inst += 1
+
+
+class MCC(F1):
+    """Binary Matthews correlation coefficient of argmax(pred) against 0/1 labels ('macro' per update,
+    'micro' over the pooled counts)."""
+
+    def __init__(self, name="mcc", output_names=None, label_names=None, average="macro"):
+        super().__init__(name, output_names, label_names, average)
+
+    def reset(self):
+        super().reset()
+        self.tn = 0
+
+    def update(self, labels, preds):
+        for guess, label in _binary(labels, preds, "MCC"):
+            counts = [int(((guess == g) & (label == t)).sum()) for g, t in ((1, 1), (1, 0), (0, 1), (0, 0))]
+            if self.average == "macro":
+                self.sum_metric += self._mcc(*counts)
+                self.num_inst += 1
+            else:
+                self.tp, self.fp, self.fn, self.tn = (a + b for a, b in zip((self.tp, self.fp, self.fn, self.tn),
+                                                                            counts))
+                self.num_inst, self.sum_metric = 1, self._mcc(self.tp, self.fp, self.fn, self.tn)
+
+    @staticmethod
+    def _mcc(tp, fp, fn, tn):
+        denom = ((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)) ** 0.5
+        return (tp * tn - fp * fn) / denom if denom else 0.0
+
+
+_BY_NAME = {"acc": Accuracy, "f1": F1, "nll_loss": NegativeLogLikelihood, "pearsonr": PearsonCorrelation,
+            "mcc": MCC, "accuracy": Accuracy, "top_k_accuracy": TopKAccuracy, "mae": MAE, "mse": MSE,
             "rmse": RMSE, "ce": CrossEntropy, "cross-entropy": CrossEntropy, "perplexity": Perplexity,
             "loss": Loss}
 
@@ -268,5 +338,12 @@ def np(numpy_feval, name=None, allow_extra_outputs=False):
     return CustomMetric(numpy_feval, name, allow_extra_outputs)
 
 
+def register(klass):
+    """Make a metric class available to create() under its lowercase name (mx.metric.register)."""
+    _BY_NAME[klass.__name__.lower()] = klass
+    return klass
+
+
 __all__ = ["EvalMetric", "Accuracy", "TopKAccuracy", "MAE", "MSE", "RMSE", "CrossEntropy", "Perplexity",
+           "NegativeLogLikelihood", "PearsonCorrelation", "MCC", "F1", "register",
            "Loss", "CompositeEvalMetric", "CustomMetric", "create", "np"]

@@ -10,7 +10,7 @@ from . import ndarray as nd
 from . import kvstore as kvstore_mod
 from . import optimizer as opt
 from . import symbol as sym_mod
-from .base import MXNetError
+from .base import MXNetError, refused
 from .context import as_context, cpu
 from .io import DataDesc
 
@@ -302,6 +302,23 @@ class Module:
         arg, aux = self.get_params()
         save_checkpoint(prefix, epoch, self._symbol, arg, aux)
 
+    def save_params(self, fname):
+        """The parameters into `fname` ('arg:'/'aux:' names, as MXNet's Module.save_params)."""
+        arg, aux = self.get_params()
+        arrays = {f"arg:{k}": v for k, v in arg.items()}
+        arrays.update({f"aux:{k}": v for k, v in aux.items()})
+        nd.save(fname, arrays)
+
+    def load_params(self, fname):
+        """What save_params wrote, set as this module's parameters."""
+        arg, aux = {}, {}
+        for k, v in nd.load(fname).items():
+            kind, _, name = k.partition(":")
+            if kind not in ("arg", "aux") or not name:
+                raise ValueError("Invalid param file " + fname)
+            (arg if kind == "arg" else aux)[name] = v
+        self.set_params(arg, aux)
+
     @staticmethod
     def load(prefix, epoch, load_optimizer_states=False, **kwargs):
         symbol, arg, aux = load_checkpoint(prefix, epoch)
@@ -312,4 +329,14 @@ class Module:
         return mod
 
 
-__all__ = ["Module", "BatchEndParam", "save_checkpoint", "load_checkpoint"]
+BucketingModule = refused("BucketingModule", object, "BucketingModule is not supported (one graph per bucket "
+                          "key); pad the sequences to one length and use Module, or write the model in Gluon "
+                          "(a hybridized block caches one graph per input shape)")
+SequentialModule = refused("SequentialModule", object, "SequentialModule is not supported; compose the symbols "
+                           "into one (feed one's output to the next) and use Module")
+PythonLossModule = refused("PythonLossModule", object, "PythonLossModule is not supported; write the loss as "
+                           "a symbol and end it with mx.sym.MakeLoss")
+PythonModule = refused("PythonModule", object, "PythonModule is not supported; use Module, or Gluon")
+
+__all__ = ["Module", "BatchEndParam", "save_checkpoint", "load_checkpoint", "BucketingModule", "SequentialModule",
+           "PythonLossModule", "PythonModule"]

@@ -112,7 +112,13 @@ class NDArray:
     def __getitem__(self, key):
         if isinstance(key, NDArray):
             key = key._data
-        return invoke(K.slice, (self,), {"index": key})
+        for ax, k in enumerate(key if type(key) is tuple else (key,)):
+            # MXNet's IndexError (iterating an NDArray stops on it, as a list's does)
+            if type(k) is int and ax < self._data.ndim and not -self._data.shape[ax] <= k < self._data.shape[ax]:
+                raise IndexError(f"index {k} is out of bounds for axis {ax} with size {self._data.shape[ax]}")
+        out = invoke(K.slice, (self,), {"index": key})
+        # MXNet 1.x has no 0-d NDArray: indexing one element gives shape (1,), as its basic indexing
+        return out if out._data.ndim else invoke(K.reshape, (out,), {"shape": (1,)})
 
     def __setitem__(self, key, value):
         value = value._data if isinstance(value, NDArray) else value
@@ -143,15 +149,22 @@ class NDArray:
 
     def __pow__(self, exponent):
         if isinstance(exponent, NDArray):
-            raise TypeError("NDArray ** NDArray is not supported; the exponent must be a scalar")
+            return broadcast_power(self, exponent)  # noqa: F821  (filed from OPS below)
         return invoke(K.pow, (self,), {"exponent": exponent})
+
+    def __rpow__(self, base):
+        return _rpower_scalar(self, scalar=base)  # noqa: F821
 
     def __neg__(self):
         return invoke(K.neg, (self,), {})
 
     # in-place updates write the data directly and are never recorded (as MXNet outside record())
     def _inplace(self, other, ufunc):
-        ufunc(self._data, other._data if isinstance(other, NDArray) else other, out=self._data)
+        other = other._data if isinstance(other, NDArray) else other
+        if self._data.ndim:
+            ufunc(self._data, other, out=self._data)
+        else:   # a 0-d result (a full reduction) may be held as a NumPy scalar, which has no `out=`
+            self._data = self._ctx.xp.asarray(ufunc(self._data, other), dtype=self._data.dtype)
         return self
 
     def __iadd__(self, other):
@@ -192,8 +205,10 @@ class NDArray:
         return abs(self)
 
     def __mod__(self, other):
-        other = other._data if isinstance(other, NDArray) else other
-        return NDArray(self._data % other, self._ctx)
+        return broadcast_mod(self, other) if isinstance(other, NDArray) else _mod_scalar(self, scalar=other)  # noqa: F821
+
+    def __rmod__(self, other):
+        return _rmod_scalar(self, scalar=other)  # noqa: F821
 
     __hash__ = object.__hash__
 
@@ -409,23 +424,18 @@ for _name, _fn in _METHOD_OPS.items():
 
 # ---------------------------------------------------------------- creation
 
-def _dtype(source, dtype):
-    if dtype is not None:
-        return dtype
-    if hasattr(source, "dtype"):
-        return source.dtype
-    return numpy.float32
-
-
 def array(source_array, ctx=None, dtype=None):
-    """An NDArray copied from a list, a NumPy array or another NDArray (default dtype float32)."""
+    """An NDArray copied from a list, a NumPy array or another NDArray: dtype float32 unless given, or
+    the source's own when it is an NDArray (MXNet's mx_real_t default; a NumPy array's dtype is not kept)."""
     if type(ctx) is not Context:   # (a Context as given: no call, this runs for every batch)
         ctx = as_context(ctx)
-    if dtype is None and type(source_array) is numpy.ndarray:
-        return _wrap(ctx.xp.array(source_array), ctx)
+    if type(source_array) is numpy.ndarray:
+        return _wrap(ctx.xp.array(source_array, dtype=numpy.float32 if dtype is None else dtype), ctx)
     if isinstance(source_array, NDArray):
+        if dtype is None:
+            dtype = source_array.dtype
         source_array = K.to_numpy(source_array._data)
-    return NDArray(ctx.xp.array(source_array, dtype=_dtype(source_array, dtype)), ctx)
+    return NDArray(ctx.xp.array(source_array, dtype=numpy.float32 if dtype is None else dtype), ctx)
 
 
 def zeros(shape, ctx=None, dtype="float32", **kwargs):
@@ -492,7 +502,7 @@ def save(fname, data):
 
 def load(fname, ctx=None):
     """What save() wrote: a list or a dict of NDArrays."""
-    arrays = {k: array(v, ctx=ctx) for k, v in load_arrays(fname).items()}
+    arrays = {k: array(v, ctx=ctx, dtype=v.dtype) for k, v in load_arrays(fname).items()}
     if arrays and all(k.startswith("__list__") for k in arrays):
         return [arrays[f"__list__{i}"] for i in range(len(arrays))]
     return arrays

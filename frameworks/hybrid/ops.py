@@ -183,7 +183,7 @@ _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804
 @op
 def LeakyReLU(E, data, gamma=None, *, act_type="leaky", slope=0.25, lower_bound=0.125, upper_bound=0.334):
     """act_type 'leaky' (max(x, slope * x), slope <= 1), 'prelu' (the learned `gamma`, broadcast over the
-    channel axis 1), 'elu' (slope is alpha) or 'selu'."""
+    channel axis 1), 'elu' (slope is alpha), 'selu' or 'gelu' (the erf form)."""
     if act_type == "leaky":
         if not 0 <= slope <= 1:
             raise MXNetError(f"LeakyReLU: act_type 'leaky' needs 0 <= slope <= 1 (got {slope})")
@@ -200,8 +200,11 @@ def LeakyReLU(E, data, gamma=None, *, act_type="leaky", slope=0.25, lower_bound=
         return _k(E, K.elu, data, alpha=float(slope))
     if act_type == "selu":
         return _k(E, K.mul, _k(E, K.elu, data, alpha=_SELU_ALPHA), _SELU_SCALE)
-    raise MXNetError(f"LeakyReLU: act_type {act_type!r} is not supported; use 'leaky', 'prelu', 'elu' or "
-                     "'selu' ('gelu' and 'rrelu' have no shared kernel)")
+    if act_type == "gelu":   # x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))), MXNet's exact (erf) form
+        phi = _k(E, K.add, _k(E, K.erf, _k(E, K.mul, data, 0.7071067811865476)), 1.0)
+        return _k(E, K.mul, _k(E, K.mul, data, phi), 0.5)
+    raise MXNetError(f"LeakyReLU: act_type {act_type!r} is not supported; use 'leaky', 'prelu', 'elu', "
+                     "'selu' or 'gelu' ('rrelu' draws a random slope per element; use 'leaky')")
 
 
 @op
@@ -428,11 +431,36 @@ def tile(E, data, *, reps):
 
 @op
 def pad(E, data, *, mode="constant", pad_width, constant_value=0):
-    """MXNet's flat pad_width (before, after per axis); mode 'constant' only."""
-    if mode != "constant":
-        raise MXNetError(f"pad: only mode 'constant' is supported, got {mode!r}")
+    """MXNet's flat pad_width (before, after per axis); mode 'constant', 'edge' (the border value repeated)
+    or 'reflect' (mirrored without the border), the last two as slices joined by concat."""
     pw = tuple(pad_width)
-    return _k(E, K.pad, data, pad_width=tuple(zip(pw[0::2], pw[1::2])), constant_values=constant_value)
+    pairs = tuple(zip(pw[0::2], pw[1::2]))
+    if mode == "constant":
+        return _k(E, K.pad, data, pad_width=pairs, constant_values=constant_value)
+    if mode not in ("edge", "reflect"):
+        raise MXNetError(f"pad: mode must be 'constant', 'edge' or 'reflect', got {mode!r}")
+    for ax, (before, after) in enumerate(pairs):
+        if not before and not after:
+            continue
+        shape = E.shape(data)
+        n = shape[ax]
+        if mode == "reflect" and builtins.max(before, after) >= n:
+            raise MXNetError(f"pad: reflect padding {before, after} of axis {ax} must be smaller than its size {n}")
+
+        def part(lo, hi, step, count):
+            index = [builtins.slice(None)] * len(shape)
+            index[ax] = builtins.slice(lo, hi, step)
+            piece = _k(E, K.slice, data, index=tuple(index))
+            if mode == "edge":
+                piece = _k(E, K.broadcast_to, piece, shape=tuple(shape[:ax]) + (count,) + tuple(shape[ax + 1:]))
+            return piece
+        if mode == "edge":
+            pieces = [part(0, 1, 1, before), data, part(n - 1, n, 1, after)]
+        else:
+            stop = n - 2 - after   # (None where that reaches index 0: -1 would wrap around)
+            pieces = [part(before, 0, -1, before), data, part(n - 2, stop if stop >= 0 else None, -1, after)]
+        data = _k(E, K.concat, *[p for p, c in zip(pieces, (before, 1, after)) if c], axis=ax)
+    return data
 
 
 @op
@@ -561,6 +589,10 @@ def transpose(E, data, *, axes=None):
 
 @op
 def concat(E, *data, dim=1):
+    """data joined along `dim`; a 0-d input (a full reduction here) joins as shape (1,), the shape MXNet
+    1.x gives such a result (it has no 0-d arrays)."""
+    if not all(E.shape(x) for x in data):
+        data = [x if E.shape(x) else E.call(K.reshape, (x,), {"shape": (1,)}) for x in data]
     return E.call(K.concat, tuple(data), {"axis": dim})
 
 
@@ -621,7 +653,16 @@ def FullyConnected(E, data, weight, bias=None, *, num_hidden, no_bias=False, fla
 def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0),
                 dilate=(1, 1), num_group=1, no_bias=False, layout=None, cudnn_tune=None, cudnn_off=False,
                 workspace=1024):
-    """2-D convolution, NCHW data, OIHW weight."""
+    """2-D convolution, NCHW data, OIHW weight; 1-D (kernel (k,), NCW data, OIW weight) runs the same
+    kernel over a unit height axis."""
+    one_d = not isinstance(kernel, int) and len(kernel) == 1
+    if one_d:
+        if _last(dilate) != (1,) or num_group != 1 or layout not in (None, "NCW"):
+            raise MXNetError("Convolution: 1-D runs NCW with dilate (1,) and num_group 1 only "
+                             f"(got dilate {dilate}, num_group {num_group}, layout {layout})")
+        return _unit_height(E, data, lambda x: Convolution(
+            E, x, _k(E, K.unsqueeze, weight, axis=2), bias, kernel=(1,) + tuple(kernel), num_filter=num_filter,
+            stride=(1,) + _last(stride), pad=(0,) + _last(pad), no_bias=no_bias), "Convolution")
     if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW"):
         raise MXNetError("Convolution: only 2-D NCHW with dilate (1, 1) and num_group 1 is supported "
                          f"(got dilate {dilate}, num_group {num_group}, layout {layout})")
@@ -629,11 +670,33 @@ def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1)
     return E.call(K.conv2d, ins, {"stride": _tuple(stride), "pad": _tuple(pad)})
 
 
+def _last(v):
+    """A 1-D op's size attribute: (v,) of an int, the last entry of a tuple (the 2-D default (1, 1) -> (1,))."""
+    return (v,) if isinstance(v, int) else tuple(v)[-1:]
+
+
+def _unit_height(E, data, run2d, opname):
+    """A 1-D op (N, C, W) as its 2-D form over (N, C, 1, W), the result's unit axis dropped again."""
+    if len(E.shape(data)) != 3:
+        raise MXNetError(f"{opname}: a 1-D kernel needs NCW data (3 axes), got shape {tuple(E.shape(data))}")
+    return _k(E, K.squeeze, run2d(_k(E, K.unsqueeze, data, axis=2)), axis=2)
+
+
 @op
 def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0), global_pool=False,
             pooling_convention="valid", count_include_pad=True, cudnn_off=False, layout=None):
-    """max or avg pooling (avg counts the padding, MXNet's default); global_pool pools all of H x W."""
+    """max or avg pooling (avg counts the padding, MXNet's default); global_pool pools all of H x W;
+    NCW data (a 1-D kernel) pools over a unit height axis."""
     shape = E.shape(data)
+    if len(shape) == 3:
+        if not global_pool and len(_tuple(kernel, 1)) != 1:
+            raise MXNetError(f"Pooling: kernel {kernel} has 2 axes but the data {tuple(shape)} is NCW; give a "
+                             "1-D kernel (k,) or NCHW data")
+        return _unit_height(E, data, lambda x: Pooling(
+            E, x, kernel=(1,) + _last(kernel), pool_type=pool_type,
+            stride=None if stride is None else (1,) + _last(stride), pad=(0,) + _last(pad),
+            global_pool=global_pool, pooling_convention=pooling_convention,
+            count_include_pad=count_include_pad), "Pooling")
     if len(shape) != 4:
         raise MXNetError(f"Pooling: only 2-D NCHW input is supported, got shape {tuple(shape)}")
     if pool_type not in ("max", "avg"):
@@ -789,6 +852,29 @@ def MAERegressionOutput(E, data, label, *, grad_scale=1.0):
     return _regression(E, data, label, data, grad_scale, lambda xp, d: xp.sign(d))
 
 
+@op
+def MakeLoss(E, data, *, grad_scale=1.0, valid_thresh=0.0, normalization="null"):
+    """data forward, as a loss head: backward gives every entry grad_scale (divided by the batch size for
+    normalization 'batch', by the count of entries above valid_thresh for 'valid'), ignoring the head
+    gradient, as MXNet's MakeLoss; injected as SoftmaxOutput's gradient is (see there)."""
+    if normalization not in ("null", "batch", "valid"):
+        raise MXNetError(f"Invalid Input: '{normalization}', valid values are: null, batch, valid")
+    shape = E.shape(data)
+
+    def grad(xp, d):
+        div = {"null": 1.0, "batch": float(shape[0]) if shape else 1.0,
+               "valid": float(builtins.max(int((d > valid_thresh).sum()), 1))}[normalization]
+        return xp.full(d.shape, grad_scale / div, dtype=d.dtype)
+    g = E.nograd(grad, (data,), shape)
+    xg = E.call(K.mul, (data, g), {})
+    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
+    return E.call(K.add, (E.nograd(lambda xp, v: v, (data,), shape), inject), {})
+
+
+OPS["make_loss"] = MakeLoss
+LOSS_OUTPUTS.update({"MakeLoss", "make_loss"})
+
+
 # ---------------------------------------------------------------- more of MXNet's op set (composed)
 
 @op
@@ -800,6 +886,26 @@ def swapaxes(E, data, *, dim1=0, dim2=0):
 
 
 OPS["SwapAxis"] = swapaxes
+
+
+@op
+def UpSampling(E, *data, scale, sample_type="nearest", num_filter=0, multi_input_mode="concat", num_args=None,
+               workspace=512):
+    """Nearest-neighbour upsampling of NCHW data by `scale` (each pixel repeated scale x scale); several
+    inputs are each brought to the first's size * scale, then concatenated on channels or summed."""
+    if sample_type != "nearest":
+        raise MXNetError(f"UpSampling: sample_type {sample_type!r} is not supported (bilinear needs a learned "
+                         "Deconvolution weight); use 'nearest', or nn.Conv2DTranspose")
+    target = E.shape(data[0])[2] * scale
+    outs = []
+    for x in data:
+        r = target // E.shape(x)[2]
+        outs.append(repeat(E, repeat(E, x, repeats=r, axis=2), repeats=r, axis=3) if r > 1 else x)
+    if len(outs) == 1:
+        return outs[0]
+    if multi_input_mode == "sum":
+        return add_n(E, *outs)
+    return _k(E, K.concat, *outs, axis=1)
 
 
 @op
@@ -923,6 +1029,40 @@ def LayerNorm(E, data, gamma, beta, *, axis=-1, eps=1e-5, output_mean_var=False)
     return _k(E, K.add, _k(E, K.mul, y, gamma), beta)
 
 
+@op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (d[1],)))
+def InstanceNorm(E, data, gamma, beta, *, eps=1e-3):
+    """Each sample's channel normalized over its spatial axes (2 ...), then * gamma + beta per channel
+    (axis 1; the biased variance, as MXNet's)."""
+    shape = E.shape(data)
+    if len(shape) < 3:
+        raise MXNetError(f"InstanceNorm: data needs at least 3 axes (N, C, ...), got shape {tuple(shape)}")
+    axes = tuple(range(2, len(shape)))
+    centered = _k(E, K.sub, data, _k(E, K.mean, data, axis=axes, keepdims=True))
+    var = _k(E, K.mean, _k(E, K.square, centered), axis=axes, keepdims=True)
+    y = _k(E, K.mul, centered, _k(E, K.rsqrt, _k(E, K.add, var, float(eps))))
+    bshape = (shape[1],) + (1,) * len(axes)
+    gamma, beta = _k(E, K.reshape, gamma, shape=bshape), _k(E, K.reshape, beta, shape=bshape)
+    return _k(E, K.add, _k(E, K.mul, y, gamma), beta)
+
+
+@op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (a.get("num_groups", 1),)))
+def GroupNorm(E, data, gamma, beta, *, num_groups=1, eps=1e-5, output_mean_var=False):
+    """Channels (axis 1) cut into num_groups groups; each sample's group normalized over its channels and
+    spatial axes, then * gamma + beta per group (gamma, beta: (num_groups,), as MXNet 1.x's op)."""
+    if output_mean_var:
+        raise MXNetError("GroupNorm: output_mean_var is not supported")
+    shape = E.shape(data)
+    if len(shape) < 2 or shape[1] % num_groups:
+        raise MXNetError(f"GroupNorm: the channels (axis 1) of data {tuple(shape)} must split into "
+                         f"num_groups={num_groups} equal groups")
+    grouped = _k(E, K.reshape, data, shape=(shape[0], num_groups, -1))
+    centered = _k(E, K.sub, grouped, _k(E, K.mean, grouped, axis=2, keepdims=True))
+    var = _k(E, K.mean, _k(E, K.square, centered), axis=2, keepdims=True)
+    y = _k(E, K.mul, centered, _k(E, K.rsqrt, _k(E, K.add, var, float(eps))))
+    gamma, beta = (_k(E, K.reshape, p, shape=(num_groups, 1)) for p in (gamma, beta))
+    return _k(E, K.reshape, _k(E, K.add, _k(E, K.mul, y, gamma), beta), shape=tuple(shape))
+
+
 @op(params=("weight", "bias"), shapes=lambda a, d: {
     "weight": (d[1], a["num_filter"] // a.get("num_group", 1)) + _tuple(a["kernel"]), "bias": (a["num_filter"],)})
 def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0), adj=(0, 0),
@@ -1016,3 +1156,6 @@ def _split(fn, name, bound):
 def split_inputs(name, args, kwargs):
     """Bind a call of op `name` to (inputs, attrs): positional parameters vs keyword-only ones."""
     return bind_inputs(name, args, kwargs)
+
+
+from . import ops_math  # noqa: E402,F401  (files the elementwise math ops in OPS; it imports this module)

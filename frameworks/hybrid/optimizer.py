@@ -51,13 +51,24 @@ class Optimizer:
         multiplied by rescale_grad * scale and clipped to +-clip_gradient when set."""
         self._rule(xp, w, self._prepare(xp, g, scale), state, t)
 
-    def plain_rule(self, scale=1.0):
-        """The rule itself when update() would only call it (the gradient needs no rescaling or clipping
-        and update is not overridden), so a caller can skip that layer per parameter; else None."""
+    def update_all(self, slots, t, scale=1.0):
+        """update() of every (weight NDArray, its xp, its state) in `slots`, in order: Trainer.step's one
+        call per step. Results are those of one update() per parameter (MXNet's updater loop); when
+        update() has nothing to rescale or clip, the rules run straight from _rules()."""
         if type(self).update is Optimizer.update and self.rescale_grad * scale == 1.0 \
                 and self.clip_gradient is None:
-            return self._rule
-        return None
+            self._rules(slots, t)
+            return
+        update = self.update
+        for w, xp, state in slots:
+            update(xp, w._data, w._grad._data, state, t, scale)
+
+    def _rules(self, slots, t):
+        """_rule() on every slot's weight and gradient; an optimizer may override it to read its
+        hyperparameters once per step instead of once per parameter."""
+        rule = self._rule
+        for w, xp, state in slots:
+            rule(xp, w._data, w._grad._data, state, t)
 
     def _rule(self, xp, w, g, state, t):
         raise NotImplementedError(f"{type(self).__name__} must define _rule(xp, w, g, state, t)")
@@ -88,6 +99,15 @@ class SGD(Optimizer):
         else:
             K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)
 
+    def _rules(self, slots, t):
+        if self.momentum or type(self)._rule is not SGD._rule:
+            super()._rules(slots, t)
+            return
+        # plain SGD: sgd.update's lr and weight_decay read once per step and passed by position
+        lr, wd, update = self.lr, self.wd, K.sgd.update
+        for w, xp, _ in slots:
+            update(xp, w._data, w._grad._data, lr, wd)
+
 
 class NAG(SGD):
     """'nag': Nesterov momentum, v = momentum * v + g; w -= lr * (g + momentum * v)."""
@@ -111,8 +131,17 @@ class Adam(Optimizer):
         return (xp.zeros_like(w), xp.zeros_like(w))
 
     def _rule(self, xp, w, g, state, t):
-        K.adam.update(xp, w, g, state[0], state[1], t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
-                      eps=self.eps, weight_decay=self.wd, eps_placement="folded")
+        K.adam.update(xp, w, g, state[0], state[1], t, *self._hyper())
+
+    def _rules(self, slots, t):
+        hyper, update = self._hyper(), K.adam.update
+        for w, xp, (m, v) in slots:
+            update(xp, w._data, w._grad._data, m, v, t, *hyper)
+
+    def _hyper(self):
+        # adam.update's lr, beta1, beta2, eps, weight_decay, eps_placement, by position: one tuple per step
+        # instead of six keywords per parameter
+        return self.lr, self.beta1, self.beta2, self.eps, self.wd, "folded"
 
 
 class RMSProp(Optimizer):

@@ -10,7 +10,7 @@ from .. import plan
 from .base import ShapeError
 from .context import as_context
 from .graph import CachedGraph, trace
-from .base import MXNetError
+from .base import MXNetError, NotImplementedForSymbol
 from .ops import AUX, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions, bind_inputs
 
 
@@ -120,7 +120,9 @@ class Symbol:
         return [n.name for n in self._split_vars()[0]]
 
     def list_outputs(self):
-        return [f"{n.name}_output" if n.n_out == 1 else f"{n.name}_output{i}" for n, i in self._outputs]
+        # a variable's output is named by the variable itself ('data', 'fc1_weight'), as MXNet's
+        return [n.name if n.op is None else f"{n.name}_output" if n.n_out == 1 else f"{n.name}_output{i}"
+                for n, i in self._outputs]
 
     def list_auxiliary_states(self):
         return [n.name for n in self._split_vars()[1]]
@@ -246,10 +248,51 @@ class Symbol:
         return _make("_rdiv_scalar", (self,), {"scalar": other})
 
     def __pow__(self, exponent):
-        return _make("_power_scalar", (self,), {"scalar": exponent})
+        return self._binary(exponent, "_power", "_power_scalar")
+
+    def __rpow__(self, base):
+        return _make("_rpower_scalar", (self,), {"scalar": base})
+
+    def __mod__(self, other):
+        return self._binary(other, "_mod", "_mod_scalar")
+
+    def __rmod__(self, other):
+        return _make("_rmod_scalar", (self,), {"scalar": other})
 
     def __neg__(self):
         return _make("negative", (self,), {})
+
+    def __abs__(self):
+        return _make("abs", (self,), {})
+
+    # comparisons build graph nodes, as MXNet's (1 where true, else 0); a Symbol is still hashable
+    def _compare(self, other, op, scalar_op):
+        if not isinstance(other, (Symbol, int, float)):
+            raise TypeError(f"type {type(other)} not supported")
+        return self._binary(other, op, scalar_op)
+
+    def __eq__(self, other):
+        return self._compare(other, "_equal", "_equal_scalar")
+
+    def __ne__(self, other):
+        return self._compare(other, "_not_equal", "_not_equal_scalar")
+
+    def __gt__(self, other):
+        return self._compare(other, "_greater", "_greater_scalar")
+
+    def __ge__(self, other):
+        return self._compare(other, "_greater_equal", "_greater_equal_scalar")
+
+    def __lt__(self, other):
+        return self._compare(other, "_lesser", "_lesser_scalar")
+
+    def __le__(self, other):
+        return self._compare(other, "_lesser_equal", "_lesser_equal_scalar")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        raise NotImplementedForSymbol(self.__bool__, "bool")
 
     @property
     def T(self):
@@ -358,6 +401,80 @@ def _symbolic(opname):
 _module = sys.modules[__name__]
 for _name in OPS:
     setattr(_module, _name, _symbolic(_name))
+
+
+def _method(fn):
+    """s.op(*a) = sym.op(s, *a): MXNet's Symbol methods mirroring the ops (s.relu(), s.transpose())."""
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+for _name, _fn in OPS.items():
+    if _name[0].islower() and _fn.input_names and not hasattr(Symbol, _name):
+        setattr(Symbol, _name, _method(getattr(_module, _name)))
+
+
+def _eval(self, ctx=None, **kwargs):
+    """The outputs (NDArrays) of this symbol for the arguments given by name (Symbol.eval)."""
+    return self.bind(ctx, kwargs).forward()
+
+
+def _infer_type(self, *args, **kwargs):
+    """(arg_types, out_types, aux_types): the dtypes given by name (or position), float32 for the rest
+    (the ops here keep their input's dtype)."""
+    import numpy
+    given = dict(zip(self.list_arguments(), args))
+    given.update(kwargs)
+    first = numpy.dtype(next(iter(given.values()), numpy.float32))
+    return ([numpy.dtype(given.get(n, first)).type for n in self.list_arguments()],
+            [first.type for _ in self.list_outputs()],
+            [first.type for _ in self.list_auxiliary_states()])
+
+
+def _attr(self, key):
+    """The attribute `key` of this symbol's (single) node, as a string, or None."""
+    node = self._outputs[0][0]
+    if key == "__shape__" or key in node.attrs:
+        v = node.attrs.get(key)
+        return None if v is None else _format_attr(v)
+    return None
+
+
+def _list_attr(self, recursive=False):
+    """This node's attributes as strings (recursive=True: every node's, keyed 'name$key')."""
+    if recursive:
+        return {f"{n}${k}": v for n, d in self.attr_dict().items() for k, v in d.items()}
+    return {k: _format_attr(v) for k, v in self._outputs[0][0].attrs.items() if v is not None}
+
+
+def _attr_dict(self):
+    """node name -> its attributes as strings, for every node with attributes."""
+    order = plan.toposort([n for n, _ in self._outputs], lambda n: [i for i, _ in n.inputs])
+    out = {n.name: {k: _format_attr(v) for k, v in n.attrs.items() if v is not None} for n in order}
+    return {k: v for k, v in out.items() if v}
+
+
+def _get_children(self):
+    """The inputs of this symbol's node, grouped (None for a variable)."""
+    node = self._outputs[0][0]
+    return Symbol(list(node.inputs)) if node.inputs else None
+
+
+def _astype(self, dtype):
+    return Cast(self, dtype=str(numpy_dtype_name(dtype)))  # noqa: F821  (filed from OPS above)
+
+
+def numpy_dtype_name(dtype):
+    import numpy
+    return numpy.dtype(dtype).name
+
+
+for _name, _fn in (("eval", _eval), ("infer_type", _infer_type), ("attr", _attr), ("list_attr", _list_attr),
+                   ("attr_dict", _attr_dict), ("get_children", _get_children), ("astype", _astype)):
+    setattr(Symbol, _name, _fn)
 
 
 def _format_attr(v):

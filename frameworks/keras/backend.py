@@ -7,6 +7,7 @@ asked for; `clear_session` resets the graph and the layer-name counters. What th
 lives on the graph itself, so a graph nobody uses any more is freed with its Session and arrays.
 """
 import collections
+import statistics
 
 import numpy as np
 
@@ -490,11 +491,21 @@ def bias_add(x, bias, data_format=None):
     fmt = normalize_data_format(data_format)
     if fmt == "channels_first" and ndim(x) == 4:
         return tf.nn.bias_add(x, bias, data_format="NCHW")
+    if fmt == "channels_first" and ndim(x) == 3:
+        return x + tf.reshape(bias, [1, -1, 1])
     return tf.nn.bias_add(x, bias)
 
 
 def dropout(x, level, noise_shape=None, seed=None):
-    return tf.nn.dropout(x, rate=float(level), noise_shape=noise_shape, seed=seed)
+    """Inverted dropout. With a noise_shape (one mask broadcast over some axes, SpatialDropout's) the
+    keep decision is a standard normal draw below its `1 - level` quantile (a Bernoulli(1 - level) draw
+    whose shape may be known only at run time), scaled by 1 / (1 - level)."""
+    if noise_shape is None:
+        return tf.nn.dropout(x, rate=float(level), seed=seed)
+    keep = 1.0 - float(level)
+    z = random_normal(noise_shape, dtype=x.dtype.name, seed=seed)
+    mask = tf.cast(tf.less(z, statistics.NormalDist().inv_cdf(keep)), x.dtype) * (1.0 / keep)
+    return x * mask
 
 
 # ---------------------------------------------------------------- control flow on the learning phase
@@ -630,6 +641,8 @@ def l2_normalize(x, axis=None):
 
 def _shape_arg(shape):
     """A shape that may mix ints and scalar tensors ((K.shape(z)[0], dim) in the VAE example)."""
+    if isinstance(shape, tf.Tensor):   # K.shape(x)
+        return shape
     if any(isinstance(d, tf.Tensor) for d in shape):
         return tf.stack([tf.cast(d, tf.int32) if isinstance(d, tf.Tensor) else tf.constant(int(d)) for d in shape])
     return tuple(int(d) for d in shape)
@@ -648,3 +661,94 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     if seed is None:
         seed = np.random.randint(10e6)
     return tf.random_uniform(_shape_arg(shape), minval=minval, maxval=maxval, dtype=_dtype(dtype), seed=seed)
+
+
+def temporal_padding(x, padding=(1, 1)):
+    """Pad the middle (time) axis of a 3-D tensor with zeros."""
+    return tf.pad(x, [[0, 0], [int(padding[0]), int(padding[1])], [0, 0]])
+
+
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """1-D convolution: kernel (width, in, out), through tf.nn.conv1d (conv2d over a unit height).
+    padding='causal' pads width - 1 steps on the left first, so output t sees inputs up to t only."""
+    data_format = normalize_data_format(data_format)
+    if dilation_rate != 1:
+        raise ValueError("conv1d: dilation_rate other than 1 is not supported by the shared conv2d kernel")
+    if padding == "causal":
+        if data_format != "channels_last":
+            raise ValueError("conv1d: causal padding needs data_format='channels_last'")
+        x = temporal_padding(x, (int_shape(kernel)[0] - 1, 0))
+        padding = "valid"
+    if padding not in ("valid", "same"):
+        raise ValueError("Unknown padding: " + str(padding))
+    return tf.nn.conv1d(x, kernel, stride=int(strides), padding=padding.upper(),
+                        data_format="NCW" if data_format == "channels_first" else "NWC")
+
+
+def reverse(x, axes):
+    """x flipped along `axes` (a gather of the indices in reverse order along each)."""
+    for axis in ([axes] if isinstance(axes, int) else list(axes)):
+        axis = axis % ndim(x)
+        n = int_shape(x)[axis]
+        if n is None:
+            raise ValueError(f"reverse: axis {axis} of {int_shape(x)} must be known")
+        x = tf.gather(x, tf.constant(np.arange(n - 1, -1, -1), dtype=tf.int32), axis=axis)
+    return x
+
+
+def repeat(x, n):
+    """(batch, dim) -> (batch, n, dim)."""
+    if ndim(x) != 2:
+        raise ValueError(f"repeat: expected a 2-D tensor, got shape {int_shape(x)}")
+    return tf.tile(tf.expand_dims(x, 1), [1, int(n), 1])
+
+
+def repeat_elements(x, rep, axis):
+    """Each slice along `axis` repeated `rep` times in place (np.repeat): a unit axis after it, tiled,
+    merged back."""
+    shape = list(int_shape(x))
+    axis = axis % len(shape)
+    if None in shape[1:]:
+        raise ValueError(f"repeat_elements: the non-batch dimensions must be known, got {tuple(shape)}")
+    y = tf.expand_dims(x, axis + 1)
+    reps = [1] * (len(shape) + 1)
+    reps[axis + 1] = int(rep)
+    y = tf.tile(y, reps)
+    new = [-1 if d is None else d for d in shape]
+    new[axis] = -1 if shape[axis] is None else shape[axis] * int(rep)
+    return tf.reshape(y, new)
+
+
+def batch_dot(x, y, axes=None):
+    """Per-sample dot products over axes[0] of x and axes[1] of y (2-D or 3-D operands): the summed
+    product for two vectors ((batch, 1), as Keras), otherwise a batched matmul with the contracted axes
+    moved last / first."""
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    x_ndim, y_ndim = ndim(x), ndim(y)
+    if axes is None:   # Keras' default: the last axis of x, the second-to-last of y
+        axes = [x_ndim - 1, y_ndim - 2 if y_ndim > 2 else y_ndim - 1]
+    ax, ay = axes[0] % x_ndim, axes[1] % y_ndim
+    if x_ndim > 3 or y_ndim > 3 or 0 in (ax, ay):
+        raise ValueError(f"batch_dot: only 2-D and 3-D operands contracted over a non-batch axis are "
+                         f"supported here, got shapes {int_shape(x)} and {int_shape(y)} with axes {axes}")
+    if x_ndim == 2 and y_ndim == 2:
+        return tf.reduce_sum(x * y, axis=1, keepdims=True)
+    a = tf.expand_dims(x, 1) if x_ndim == 2 else (x if ax == 2 else tf.transpose(x, [0, 2, 1]))
+    b = tf.expand_dims(y, 2) if y_ndim == 2 else (y if ay == 1 else tf.transpose(y, [0, 2, 1]))
+    out = tf.matmul(a, b)
+    if x_ndim == 2:
+        out = tf.squeeze(out, [1])
+    elif y_ndim == 2:
+        out = tf.squeeze(out, [2])
+    return out
+
+
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """Nearest-neighbour upsampling of a 4-D tensor by integer factors: each row and column repeated
+    (repeat_elements: reshape and tile; there is no resize kernel)."""
+    if interpolation != "nearest":
+        raise ValueError(f"resize_images: interpolation {interpolation!r} is not supported by this backend "
+                         "(there is no resize kernel); use 'nearest'")
+    axes = (2, 3) if normalize_data_format(data_format) == "channels_first" else (1, 2)
+    return repeat_elements(repeat_elements(x, int(height_factor), axes[0]), int(width_factor), axes[1])

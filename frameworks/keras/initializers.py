@@ -56,6 +56,21 @@ class Constant(Initializer):
         return {"value": v.tolist() if isinstance(v, np.ndarray) else v}
 
 
+class Identity(Initializer):
+    """gain * the identity matrix (2-D square weights only; IRNN's recurrent kernel)."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise ValueError("Identity matrix initializer can only be used for 2D square matrices.")
+        return self.gain * np.identity(shape[0])
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 class RandomNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
@@ -162,14 +177,17 @@ uniform = random_uniform = RandomUniform
 normal = random_normal = RandomNormal
 truncated_normal = TruncatedNormal
 orthogonal = Orthogonal
+identity = Identity
 
 _BY_NAME = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
             "uniform": RandomUniform, "random_uniform": RandomUniform, "normal": RandomNormal,
             "random_normal": RandomNormal, "truncated_normal": TruncatedNormal, "orthogonal": Orthogonal,
+            "identity": Identity,
             "glorot_uniform": glorot_uniform, "glorot_normal": glorot_normal, "he_normal": he_normal,
             "he_uniform": he_uniform, "lecun_uniform": lecun_uniform,
             "Zeros": Zeros, "Ones": Ones, "Constant": Constant, "RandomUniform": RandomUniform,
             "RandomNormal": RandomNormal, "TruncatedNormal": TruncatedNormal, "Orthogonal": Orthogonal,
+            "Identity": Identity,
             "VarianceScaling": VarianceScaling}
 
 

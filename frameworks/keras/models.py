@@ -209,7 +209,7 @@ class Model(Layer):
 
     @property
     def losses(self):
-        return [loss for layer in self.layers for loss in layer.losses]
+        return list(self._losses) + [loss for layer in self.layers for loss in layer.losses]
 
     def get_weights(self):
         return K.batch_get_value([w for layer in self.layers for w in layer.weights])
@@ -342,12 +342,8 @@ class Model(Layer):
             self._compile_in_graph()
 
     def _compile_in_graph(self):
-        loss_fns = [losses_module.get(x) for x in self._per_output(self.loss, "loss")]
-        if any(f is None for f in loss_fns):
-            raise ValueError("compile: every output needs a loss; got loss=" + str(self.loss) + ". An output "
-                             "without one, trained only through model.add_loss (compile(optimizer) alone, as "
-                             "the variational_autoencoder example does), is not supported by this Keras: "
-                             "pass the loss to compile as a function of (y_true, y_pred)")
+        # an output whose loss is None is skipped (no target; trained through model.add_loss), as Keras 2.2
+        loss_fns = [None if x is None else losses_module.get(x) for x in self._per_output(self.loss, "loss")]
         weights = self._per_output(self.loss_weights, "loss_weights", 1.0) if self.loss_weights is not None \
             else [1.0] * len(self.outputs)
         metrics = self._per_output(self.metrics, "metrics", []) if isinstance(self.metrics, dict) else \
@@ -355,10 +351,14 @@ class Model(Layer):
         self.loss_functions = loss_fns
         self.targets, self._target_shapes = [], []
         self.metrics_names, self.metrics_tensors = ["loss"], []
+        self._feed_output_names = [n for n, fn in zip(self.output_names, loss_fns) if fn is not None]
         total, out_losses = None, []
         with K.name_scope("loss"):
             for i, (y_pred, fn, w) in enumerate(zip(self.outputs, loss_fns, weights)):
                 name = self.output_names[i]
+                if fn is None:
+                    self.targets.append(None)
+                    continue
                 shape = K.int_shape(y_pred)
                 target = K.placeholder(ndim=len(shape), name=name + "_target", dtype=K.dtype(y_pred))
                 self.targets.append(target)
@@ -374,14 +374,21 @@ class Model(Layer):
                 total = loss * w if total is None and w != 1.0 else (loss if total is None else
                                                                        total + (loss * w if w != 1.0 else loss))
             for extra in self.losses:
-                total = total + extra
+                total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError("The model cannot be compiled because it has no loss to optimize.")
         self.total_loss = total
-        if len(self.outputs) > 1:
-            for name, loss in zip(self.output_names, out_losses):
+        self._feed_targets = [t for t in self.targets if t is not None]
+        self._feed_target_shapes = [s for t, s in zip(self.targets, self._target_shapes) if t is not None]
+        self._feed_loss_fns = [fn for fn in loss_fns if fn is not None]
+        if len(self._feed_output_names) > 1:
+            for name, loss in zip(self._feed_output_names, out_losses):
                 self.metrics_names.append(name + "_loss")
                 self.metrics_tensors.append(loss)
         with K.name_scope("metrics"):
             for i, output_metrics in enumerate(metrics):
+                if loss_fns[i] is None:
+                    continue
                 for metric in output_metrics or []:
                     fn, label = self._resolve_metric(metric, loss_fns[i])
                     value = fn(self.targets[i], self.outputs[i])
@@ -415,7 +422,7 @@ class Model(Layer):
                 self._build_train_function()
 
     def _build_train_function(self):
-        inputs = self.inputs + self.targets + ([K.learning_phase()] if self._feeds_learning_phase() else [])
+        inputs = self.inputs + self._feed_targets + ([K.learning_phase()] if self._feeds_learning_phase() else [])
         with K.name_scope("training"):
             with K.name_scope(type(self.optimizer).__name__):
                 updates = self.optimizer.get_updates(loss=self.total_loss, params=self.trainable_weights)
@@ -427,7 +434,7 @@ class Model(Layer):
         self._require_compiled()
         if self.test_function is None:
             with self.outputs[0].graph.as_default():
-                self.test_function = K.function(self.inputs + self.targets,
+                self.test_function = K.function(self.inputs + self._feed_targets,
                                                 [self.total_loss] + self.metrics_tensors, name="test_function")
 
     def _make_predict_function(self):
@@ -440,10 +447,14 @@ class Model(Layer):
             self._build_from_data(x)
         xs = _standardize(x, self.input_names, [K.int_shape(t) for t in self.inputs], "input")
         if y is None:
+            if check_targets and self._is_compiled and self._feed_targets:
+                raise ValueError("Error when checking model target: the model expects " +
+                                 str(len(self._feed_targets)) + " target array(s) (" +
+                                 ", ".join(self._feed_output_names) + "), got None")
             return xs, []
         self._require_compiled()
-        ys = _standardize(y, self.output_names, self._target_shapes, "target")
-        for yv, fn in zip(ys, self.loss_functions):
+        ys = _standardize(y, self._feed_output_names, self._feed_target_shapes, "target")
+        for yv, fn in zip(ys, self._feed_loss_fns):
             if fn is losses_module.categorical_crossentropy and yv.shape[-1] == 1:
                 raise ValueError("You are passing a target array of shape " + str(yv.shape) + " while using as "
                                  "loss `categorical_crossentropy`. `categorical_crossentropy` expects targets to "
@@ -485,7 +496,7 @@ class Model(Layer):
         return outs[0] if len(outs) == 1 else outs
 
     def predict_on_batch(self, x):
-        xs, _ = self._standardize_user_data(x)
+        xs, _ = self._standardize_user_data(x, check_targets=False)
         self._make_predict_function()
         outs = self.predict_function(xs)
         return outs[0] if len(outs) == 1 else outs
@@ -587,7 +598,7 @@ class Model(Layer):
         return self._test_loop(self.test_function, xs + ys, 32 if batch_size is None else batch_size)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
-        xs, _ = self._standardize_user_data(x)
+        xs, _ = self._standardize_user_data(x, check_targets=False)
         self._make_predict_function()
         batch_size = 32 if batch_size is None else batch_size
         n = len(xs[0])

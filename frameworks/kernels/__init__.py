@@ -5,6 +5,8 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
 
     elementwise  add sub mul div maximum minimum neg pow square exp log relu sigmoid tanh clip
                  abs sqrt rsqrt cast
+    trig         sin cos tan arcsin arccos arctan
+    special      erf
     compare      sign equal not_equal greater greater_equal less less_equal  (no gradient)
     activation   softmax log_softmax leaky_relu elu softplus
     loss         nll_loss softmax_cross_entropy_with_logits sigmoid_cross_entropy_with_logits mse_loss
@@ -12,7 +14,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     index        gather take one_hot where  (+ as_indices: the IndexError check of data-driven indices)
     shape        reshape transpose concat slice split stack unstack broadcast_to pad squeeze unsqueeze
                  tile  (+ flatten, a reshape)
-    linalg       matmul
+    linalg       matmul einsum
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
     conv_transpose  conv_transpose2d  (deconvolution, on conv2d's own forward and backward)
     pool         avg_pool2d global_avg_pool2d
@@ -32,7 +34,7 @@ from .backend import BackendError, DEVICES, array_module, get_xp, gpu_available,
 from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, call_site_slot, call_sites_wanted,
                    current_call_site, explain_failure, hook_installed, hooked, install_hook, remove_hook)
 from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn, pool,  # noqa: F401
-               normalization, optim, conv_transpose)  # (each import registers its ops)
+               normalization, optim, conv_transpose, trig, special)  # (each import registers its ops)
 from . import random  # noqa: F401,A004  (the shared counter-based generator; not an op)
 from . import workspace  # noqa: F401  (the pool the big kernels draw their arrays from; not an op)
 from .index import as_indices
@@ -58,6 +60,13 @@ abs = elementwise.Abs  # noqa: A001
 sqrt = elementwise.Sqrt
 rsqrt = elementwise.Rsqrt
 cast = elementwise.Cast
+sin = trig.Sin
+cos = trig.Cos
+tan = trig.Tan
+arcsin = trig.Arcsin
+arccos = trig.Arccos
+arctan = trig.Arctan
+erf = special.Erf
 sign = compare.Sign
 equal = compare.Equal
 not_equal = compare.NotEqual
@@ -97,6 +106,7 @@ squeeze = shape.Squeeze
 unsqueeze = shape.Unsqueeze
 tile = shape.Tile
 matmul = linalg.MatMul
+einsum = linalg.Einsum
 conv2d = nn.Conv2D
 max_pool2d = nn.MaxPool2D
 embedding = nn.Embedding

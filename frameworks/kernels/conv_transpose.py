@@ -37,10 +37,11 @@ class ConvTranspose2D(Kernel):
         ho, wo = _out_sizes(x, w, stride, pad, output_padding)
         ph, pw = _pair(pad)
         hp, wp = ho + 2 * ph, wo + 2 * pw
-        # conv2d's input-gradient scratch: x widened to the padded width, the transposed weights, the
-        # columns (one per kernel offset and output position), x as (Cin, N*H*W) on the strided path
-        return itemsize * (n * cin * h * wp + cout * kh * kw * cin + n * cout * kh * kw * h * max(wp, wd)
-                           + n * cin * h * wd)
+        # conv2d's input-gradient scratch: x widened to the padded width (x as (Cin, N*H*W) on the strided
+        # path), the reordered weights, the columns (one per kernel offset and padded output position) and
+        # the (Cout, N, hp, wp) sums before the NCHW copy (the output)
+        return itemsize * (n * cin * h * max(wp, wd) + cout * kh * kw * cin + n * cout * kh * kw * hp * wp
+                           + n * cout * hp * wp + (kh - 1) * wp + kw)
 
     @staticmethod
     def _conv_pad_shape(x, w, stride, pad, output_padding):

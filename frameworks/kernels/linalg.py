@@ -79,3 +79,98 @@ class MatMul(Kernel):
             raise shape_error("matmul", f"dimensions must be equal, but are {at[-1]} and {bt[-2]}", a, b)
         batch = broadcast_shape("matmul", at[:-2], bt[:-2])
         return batch + (at[-2], bt[-1])
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def einsum_subscripts(equation, ndims):
+    """(input subscripts, output subscripts) of an einsum equation, explicit: '...' becomes letters the
+    equation does not use (right-aligned, broadcast as NumPy's), and an implicit output is NumPy's (the
+    ellipsis, then the letters used once, sorted). Repeated letters within one operand (diagonals) are
+    refused: their gradient is not one einsum."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(ndims):
+        raise shape_error("einsum", f"equation {equation!r} has {len(ins)} operands, {len(ndims)} given")
+    used = set(c for c in eq if c.isalpha())
+    spare = [c for c in _LETTERS if c not in used]
+    ell_nd = max([n - (len(s) - 3) for s, n in zip(ins, ndims) if "..." in s] or [0])
+    ell = "".join(spare[:ell_nd])
+    full = []
+    for s, n in zip(ins, ndims):
+        if "..." in s:
+            k = n - (len(s) - 3)
+            s = s.replace("...", ell[ell_nd - k:] if k else "")
+        if len(s) != n or not s.isalpha():
+            raise shape_error("einsum", f"subscripts {s!r} do not match an operand of {n} dimensions "
+                                        f"(equation {equation!r})")
+        if len(set(s)) != len(s):
+            raise shape_error("einsum", f"repeated subscript in {s!r} (a diagonal) is not supported "
+                                        f"(equation {equation!r})")
+        full.append(s)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts = {}
+        for c in "".join(full):
+            counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    if not set(out) <= set("".join(full)) or len(set(out)) != len(out):
+        raise shape_error("einsum", f"output subscripts {out!r} must be distinct letters of the inputs "
+                                    f"(equation {equation!r})")
+    return full, out
+
+
+@register
+class Einsum(Kernel):
+    """y = einsum(equation, *operands) (NumPy's / torch.einsum / tf.einsum's notation, '...' included).
+
+    The gradient of each operand is one einsum of gy with the other operands back to that operand's
+    letters, broadcast over the letters only it had (summed out alone) and summed over its broadcast
+    (size-1) dimensions."""
+    name = "einsum"
+    saves_output = False
+    may_view = (0,)          # one operand, its axes only permuted ('abc->cab'): NumPy returns a view
+    grad_may_view = True     # and then the gradient is a view of gy
+
+    @staticmethod
+    def forward(xp, *operands, equation):
+        ins, out = einsum_subscripts(equation, [o.ndim for o in operands])
+        return xp.einsum(f"{','.join(ins)}->{out}", *operands), operands
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, equation=None):
+        ins, out = einsum_subscripts(equation, [o.ndim for o in saved])
+        grads = []
+        for i, (x, sub) in enumerate(zip(saved, ins)):
+            if not need(needs, i):
+                grads.append(None)
+                continue
+            others = [(s, o) for j, (s, o) in enumerate(zip(ins, saved)) if j != i]
+            have = set(out).union(*(s for s, _ in others))
+            kept = "".join(c for c in sub if c in have)
+            g = xp.einsum(",".join([out] + [s for s, _ in others]) + "->" + kept, gy, *(o for _, o in others))
+            g = g.reshape([g.shape[kept.index(c)] if c in kept else 1 for c in sub])
+            ones = tuple(a for a, (n, m) in enumerate(zip(x.shape, g.shape)) if n == 1 and m != 1)
+            if ones:
+                g = g.sum(axis=ones, keepdims=True)
+            grads.append(xp.ascontiguousarray(xp.broadcast_to(g, x.shape)) if g.shape != x.shape else g)
+        return tuple(grads)
+
+    @staticmethod
+    def infer(*shapes, equation):
+        shapes = [tuple(s) for s in shapes]
+        ins, out = einsum_subscripts(equation, [len(s) for s in shapes])
+        size = {}
+        for s, shape in zip(ins, shapes):
+            for c, n in zip(s, shape):
+                if n is None or n == 1 and c in size:
+                    continue
+                if size.get(c, n) not in (n, 1, None):
+                    raise shape_error("einsum", f"subscript {c!r} has sizes {size[c]} and {n} "
+                                                f"(equation {equation!r})", *shapes)
+                if size.get(c) in (None, 1):
+                    size[c] = n
+        return tuple(size.get(c) for c in out)

@@ -36,18 +36,15 @@ def _out_size(size, k, s, p, ceil=False):
 class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
-    im2col: one copy per kernel offset (kh*kw strided slices, never a loop over pixels) builds
-    cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the weight gradient is one GEMM
-    over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image GEMMs would give NCHW
-    directly, but OpenBLAS rounds some image-sized products differently (its small-matrix kernel; a sum
-    split by image is another order), and engines whose other ops round differently sit close enough to
-    the equivalence tolerance that a changed rounding here pushed keras' resnet beyond it (617a92a).
-    The input gradient is the reverse (col2im): with stride 1, one GEMM per image (gcols image-major,
-    each column the same dot product over O as in one big GEMM, so the same numbers to the last bit),
-    then one scatter-add per offset over the padded width Wp instead of Wo, so each offset's window is ONE
-    contiguous run of the flattened padded image (adds of Ho*Wp elements, not of Wo-element row pieces,
-    which on small maps cost more than the GEMM), for Wp - Wo extra GEMM columns per row whose gradient
-    is exactly zero.
+    im2col: one copy from a strided view of the padded input (every kernel offset's window at once,
+    never a loop over pixels) builds cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the
+    weight gradient is one GEMM over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image
+    GEMMs would give NCHW directly, but OpenBLAS rounds some image-sized products differently (its
+    small-matrix kernel; a sum split by image is another order), and engines whose other ops round
+    differently sit close enough to the equivalence tolerance that a changed rounding here pushed keras'
+    resnet beyond it (617a92a). The input gradient is the reverse (col2im): with stride 1, one GEMM per
+    image over gy widened to the padded width Wp (each column the same dot product over O as in one big
+    GEMM, so the same numbers to the last bit), then one 1-D add per kernel offset (_col2im_stride1).
     """
     name = "conv2d"
     uses_pool = True
@@ -76,8 +73,10 @@ class Conv2D(Kernel):
         ws = pool()
         xpad = _pad(xp, x, ph, pw)
         cols = ws.empty(xp, (c, kh, kw, n, ho, wo), x.dtype)
-        for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
-            cols[:, i, j] = xpad[window].transpose(1, 0, 2, 3)
+        # every offset's window at once: one strided view of the padded input, one copy
+        s_n, s_c, s_h, s_w = xpad.strides
+        cols[...] = xp.lib.stride_tricks.as_strided(
+            xpad, (c, kh, kw, n, ho, wo), (s_c, s_h, s_w, s_n, s_h * sh, s_w * sw))
         cols = cols.reshape(c * kh * kw, n * ho * wo)
         w2 = w.reshape(o, -1)
         dtype = xp.result_type(w2.dtype, cols.dtype)
@@ -96,40 +95,31 @@ class Conv2D(Kernel):
         n, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
         ws = pool()
-        gy_t = gy.transpose(1, 0, 2, 3)
-        gy2 = ws.empty(xp, (o, n * ho * wo), gy.dtype)
-        gy2.reshape(o, n, ho, wo)[...] = gy_t
         gx = gw = gb = None
+        need_gb = has_bias and need(needs, 2)
+        gy2 = None
+        if need(needs, 1) or need_gb or (need(needs, 0) and (sh, sw) != (1, 1)):
+            # gy as (O, N*Ho*Wo): the weight and bias gradients' operand (the stride-1 input gradient
+            # reads gy itself, so conv_transpose2d's forward never makes it)
+            gy2 = ws.empty(xp, (o, n * ho * wo), gy.dtype)
+            gy2.reshape(o, n, ho, wo)[...] = gy.transpose(1, 0, 2, 3)
         if need(needs, 1):
             # with more weight columns than outputs (C*kh*kw > O), OpenBLAS runs the transposed product
             # cols @ gy2.T 1.3-1.6x faster (cnn, resnet), to the same numbers: the same dot products over
             # N*Ho*Wo in the same order
             gw = (cols @ gy2.T).T if cols.shape[0] > o else gy2 @ cols.T
             gw = gw.reshape(w.shape)
-        if has_bias and need(needs, 2):
+        if need_gb:
             gb = gy2.sum(axis=1)
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
             if (sh, sw) == (1, 1):
-                # image-major: gy widened per image (no transpose) and one GEMM per image, so every
-                # scatter-add below reads and writes contiguous runs. Each column of gcols is the same dot
-                # product over O as in one (C*kh*kw, N*run) GEMM, and the adds keep their order: the same
-                # numbers to the last bit (checked against the one-GEMM layout on every workload's shape).
-                gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
-                gy_wide[:, :, :, wo:] = 0   # zero past column wo
-                gy_wide[:, :, :, :wo] = gy
-                run = ho * wp
-                w2t = ws.empty(xp, (c * kh * kw, o), w.dtype)   # contiguous: OpenBLAS packs it faster
-                w2t[...] = w.reshape(o, -1).T
-                gcols = xp.matmul(w2t, gy_wide.reshape(n, o, run),
-                                  out=ws.empty(xp, (n, c * kh * kw, run), xp.result_type(w2t, gy)))
-                gcols = gcols.reshape(n, c, kh, kw, run)
-                # kw - 1 elements of slack: the last offsets' runs end past the image in zeros
-                flat = ws.zeros(xp, (n, c, hp * wp + kw - 1), gy.dtype)
-                for i in range(kh):
-                    for j in range(kw):
-                        flat[:, :, i * wp + j:i * wp + j + run] += gcols[:, :, i, j]
-                gx = flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+                g = Conv2D._col2im_stride1(xp, ws, gy, w, hp, wp)
+                # back to NCHW in one copy (copies of strided views are fast; the consumers' ufuncs then
+                # run on a contiguous array)
+                gx = ws.empty(xp, (n, c, hp - 2 * ph, wp - 2 * pw), gy.dtype)
+                gx[...] = g[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3)
+                return (gx, gw, gb) if has_bias else (gx, gw)
             else:
                 gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
                 gx = xp.zeros(xpad_shape, dtype=gy.dtype)
@@ -138,6 +128,45 @@ class Conv2D(Kernel):
             if ph or pw:
                 gx = gx[:, :, ph:hp - ph, pw:wp - pw]
         return (gx, gw, gb) if has_bias else (gx, gw)
+
+    @staticmethod
+    def _col2im_stride1(xp, ws, gy, w, hp, wp):
+        """The input gradient of a stride-1 conv on the padded grid, channel-major: (C, N, hp, wp).
+
+        One GEMM per image gives every kernel offset's contribution, then one add per offset accumulates
+        them. Layout, not arithmetic: gy is widened to the padded width (zeros past column wo), the weight
+        rows are ordered (i, j, c), and each image's GEMM writes its rows into a (C*kh*kw, N, hp*wp)
+        buffer (rows past ho zero), so one offset's contributions for all channels and images are one
+        contiguous run, landing on one contiguous run of the flattened (C, N, hp, wp) gradient (pixel
+        (y, x) of channel c, image m at (c*N + m)*hp*wp + y*wp + x, shifted by i*wp + j): each add is ONE
+        1-D add (NumPy runs a 2-D add of strided rows through its buffered iterator, 3-4x slower). The GEMMs
+        are the same per-image (C*kh*kw, O) @ (O, Ho*Wp) products as before, same M, N, K (OpenBLAS picks
+        its kernel by them; a wider N changed some results), writing rows ldc = N*hp*wp apart: the same
+        numbers. Each pixel's adds
+        come in the same offset order from zero, and the extra terms (the zero rows and columns, spilling
+        into the next map's first pixels or the slack) are exact zeros, which leave every sum as it was,
+        to the last bit.
+        """
+        n, o, ho, wo = gy.shape
+        _, c, kh, kw = w.shape
+        plane, run = hp * wp, ho * wp
+        gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
+        gy_wide[:, :, :, wo:] = 0   # zero past column wo
+        gy_wide[:, :, :, :wo] = gy
+        w2t = ws.empty(xp, (kh * kw * c, o), w.dtype)   # contiguous: OpenBLAS packs it faster
+        w2t.reshape(kh, kw, c, o)[...] = w.transpose(2, 3, 1, 0)
+        dtype = xp.result_type(w2t, gy)
+        gcols = ws.empty(xp, (kh * kw * c, n, plane), dtype)
+        gcols[:, :, run:] = 0
+        xp.matmul(w2t, gy_wide.reshape(n, o, run), out=gcols[:, :, :run].transpose(1, 0, 2))
+        span = c * n * plane
+        gcols = gcols.reshape(kh * kw, span)
+        flat = ws.zeros(xp, (span + (kh - 1) * wp + kw - 1,), gy.dtype)   # slack: the last run's spill
+        for i in range(kh):
+            for j in range(kw):
+                off = i * wp + j
+                flat[off:off + span] += gcols[i * kw + j]
+        return flat[:span].reshape(c, n, hp, wp)
 
     @staticmethod
     def infer(x, w, b=None, stride=1, pad=0):
@@ -406,7 +435,11 @@ class LSTM(Kernel):
     scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh instead of every
     step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous state of every
     step" is a slice, not a copy; and every GEMM multiplies contiguous operands (NumPy's OpenBLAS runs
-    d @ wh.T with d of B rows 1.5-2x slower than the same product with wh.T copied once).
+    d @ wh.T with d of B rows 1.5-2x slower than the same product with wh.T copied once). NumPy runs an
+    op on contiguous arrays of one shape 2-3x faster than on strided ones at these sizes (a (B, H) op is
+    mostly call overhead), so the per-step ops are laid out contiguous wherever the GEMMs allow, and
+    backward gets both weight gradients from one GEMM over [x | h_prev]. Every change of layout keeps
+    each number's operations and their order, so results are the same to the last bit.
     """
     name = "lstm"
     uses_pool = True
@@ -424,11 +457,11 @@ class LSTM(Kernel):
     @classmethod
     def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
         t_len, b, hid = x[0], x[1], wh[0]
-        # the input projection, the scales and the summed bias, the scaled wx and wh, the exp cap, one
-        # step's pre-activations and i * g
+        # the input projection, the scales and the summed bias, the scaled wx and wh, the exp cap, the
+        # activations' numerators, one step's pre-activations and i * g
         return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((8 * hid,), itemsize)
                 + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
-                + nbytes_of((b, 9 * hid), itemsize))
+                + nbytes_of((b, 13 * hid), itemsize))
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
@@ -460,6 +493,13 @@ class LSTM(Kernel):
         cbuf[0] = c0
         tcs = ws.empty(xp, (t_len, b, hid), x.dtype)
         z = xp.empty((b, 4 * hid), dtype=proj.dtype)
+        # the numerators of the activations: 1 for the sigmoids, 2 for tanh's 2 * sigmoid(2z) (2 / d is
+        # 2 * (1 / d) to the last bit: a power of two commutes with rounding), so each step divides once
+        # instead of a reciprocal and a doubling
+        num = xp.ones((b, 4, hid), dtype=proj.dtype)
+        num[:, 2] = 2
+        z4 = z.reshape(b, 4, hid)
+        acts_t = acts.transpose(1, 2, 0, 3)      # step t's (B, 4, H) view of the gate-major gates
         ig = xp.empty((b, hid), dtype=x.dtype)
         i, f, g, o = acts
         for t in range(t_len):
@@ -468,9 +508,8 @@ class LSTM(Kernel):
             xp.minimum(z, cap, out=z)
             xp.exp(z, out=z)
             z += 1
-            xp.reciprocal(z.reshape(b, 4, hid), out=acts[:, t].transpose(1, 0, 2))
+            xp.divide(num, z4, out=acts_t[t])
             gt = g[t]
-            gt *= 2
             gt -= 1
             c = xp.multiply(f[t], cbuf[t], out=cbuf[t + 1])
             c += xp.multiply(i[t], gt, out=ig)
@@ -516,16 +555,22 @@ class LSTM(Kernel):
         wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
         wh_t[...] = wh.T
         need_h0, need_c0 = need(needs, 1), need(needs, 2)
+        # each step's gate gradients first gate-major, (4, B, H), so the four products write contiguous
+        # memory (NumPy's fast path), then one transposing copy into the step's (B, 4H) row block
+        d4 = xp.empty((4, b, hid), dtype=dgates.dtype)
+        di, df, dg, do = d4
+        d4_t = d4.transpose(1, 0, 2)
         for t in range(t_len - 1, -1, -1):
             if ghs is not None:
                 dh += ghs[t]
             xp.multiply(dh, p[t], out=dc)
             dc += dc_next
+            xp.multiply(dc, qi[t], out=di)
+            xp.multiply(dc, qf[t], out=df)
+            xp.multiply(dc, qg[t], out=dg)
+            xp.multiply(dh, qo[t], out=do)
             d = dgates[t]
-            xp.multiply(dc, qi[t], out=d[:, 0])
-            xp.multiply(dc, qf[t], out=d[:, 1])
-            xp.multiply(dc, qg[t], out=d[:, 2])
-            xp.multiply(dh, qo[t], out=d[:, 3])
+            d[...] = d4_t
             if t or need_c0:
                 xp.multiply(dc, f[t], out=dc_next)
             if t or need_h0:
@@ -536,9 +581,19 @@ class LSTM(Kernel):
             wx_t = ws.empty(xp, (4 * hid, e), wx.dtype)
             wx_t[...] = wx.T
             gx = (d2 @ wx_t).reshape(t_len, b, e)
-        if need(needs, 3):
+        need_wx, need_wh = need(needs, 3), need(needs, 4)
+        if need_wx and need_wh:
+            # both weight gradients from one GEMM over [x | h_prev] (each entry the same dot product over
+            # T*B as in two GEMMs; one taller GEMM runs faster than the two), into a pool block: the pool
+            # hands it out again only once the engine has let go of both views
+            xh = ws.empty(xp, (t_len * b, e + hid), x.dtype)
+            xh[:, :e] = x.reshape(t_len * b, e)
+            xh[:, e:] = h_prev.reshape(t_len * b, hid)
+            gw = xp.matmul(xh.T, d2, out=ws.empty(xp, (e + hid, 4 * hid), xp.result_type(xh, d2)))
+            gwx, gwh = gw[:e], gw[e:]
+        elif need_wx:
             gwx = x.reshape(t_len * b, e).T @ d2
-        if need(needs, 4):
+        elif need_wh:
             gwh = h_prev.reshape(t_len * b, hid).T @ d2   # h_prev: h0 and every step's h but the last
         gbias = d2.sum(axis=0)
         return (gx, dh if need_h0 else None, dc_next if need_c0 else None,

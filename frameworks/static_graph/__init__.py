@@ -20,7 +20,7 @@ from .graph import (  # noqa: F401
     int64, name_scope, reset_default_graph, set_random_seed, string, uint8, uint16)
 from .ops import (  # noqa: F401,A004
     abs, add, add_n, argmax, argmin, assign, assign_add, assign_sub, cast,
-    clip_by_value, concat, constant, convert_to_tensor, divide, equal, exp,
+    clip_by_value, concat, constant, convert_to_tensor, divide, einsum, equal, exp,
     expand_dims, fill, floor, greater, greater_equal, group, identity, less, less_equal,
     log, logical_and, logical_not, logical_or, matmul, maximum, minimum, multiply,
     negative, no_op, not_equal, one_hot, ones, ones_like, pad, placeholder,

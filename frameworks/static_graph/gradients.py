@@ -105,7 +105,13 @@ def _extreme_grad(op, grad):
     x, y = op.inputs[0], op.outputs[0]
     axis, keep = op.attrs["axis"], op.attrs["keepdims"]
     if not keep:
-        kept = [1 if i in _axes(axis, x.shape.ndims) else d for i, d in enumerate(x.shape.as_list())]
+        reduced = _axes(axis, x.shape.ndims)
+        kept = [1 if i in reduced else d for i, d in enumerate(x.shape.as_list())]
+        if kept.count(None) == 1:   # an open batch: the one unknown size is what is left
+            kept = [-1 if d is None else d for d in kept]
+        elif None in kept:   # several open sizes: read at run time, as TF's rule does
+            dims = ops.shape(x)
+            kept = [1 if i in reduced else dims[i] for i in range(len(kept))]
         y, grad = ops.reshape(y, kept), ops.reshape(grad, kept)
     hits = ops.cast(ops.equal(x, y), grad.dtype)
     count = ops.reduce_sum(hits, axis=axis, keepdims=True)

@@ -3,8 +3,9 @@ cells and drivers live in rnn.py and are re-exported here (tf.nn.rnn_cell, dynam
 import numpy as np
 
 from frameworks import kernels as K
-from .graph import get_default_graph
-from .ops import convert_to_tensor, kernel_op, reshape, transpose, relu, sigmoid, tanh  # noqa: F401
+from .graph import get_default_graph, name_scope
+from .ops import (convert_to_tensor, expand_dims, kernel_op, reshape, squeeze, transpose, relu,  # noqa: F401
+                  sigmoid, tanh)
 from .rnn import (LSTMStateTuple, bidirectional_dynamic_rnn, dynamic_rnn, rnn_cell, static_bidirectional_rnn,  # noqa: F401
                   static_rnn)
 from . import ops
@@ -90,6 +91,26 @@ def conv2d(input, filter=None, strides=(1, 1, 1, 1), padding="SAME", use_cudnn_o
     w_oihw = transpose(w, (3, 2, 0, 1))
     y = kernel_op("Conv2D", K.conv2d, [x, w_oihw], name, stride=(sh, sw), pad=pad)
     return transpose(y, (0, 2, 3, 1)) if data_format == "NHWC" else y
+
+
+def conv1d(value=None, filters=None, stride=1, padding="SAME", use_cudnn_on_gpu=None, data_format=None,
+           name=None, input=None, dilations=None):  # noqa: A002
+    """1-D convolution as TF1 writes it: value [batch, width, in] ("NWC") or "NCW", filters [width, in, out];
+    expand_dims to 2-D, conv2d with a unit height, squeeze back (the same graph TF builds)."""
+    x = convert_to_tensor(value if value is not None else input)
+    w = convert_to_tensor(filters)
+    data_format = data_format or "NWC"
+    if data_format not in ("NWC", "NCW", "NHWC", "NCHW"):
+        raise ValueError(f"data_format must be \"NWC\" or \"NCW\", got {data_format!r}")
+    channels_last = data_format in ("NWC", "NHWC")
+    stride = stride if isinstance(stride, int) else (list(stride)[1] if channels_last else list(stride)[-1])
+    dil = None if dilations is None else [1, 1, dilations if isinstance(dilations, int) else list(dilations)[-1], 1]
+    with name_scope(name, "conv1d", [x, w]):
+        x4 = expand_dims(x, 1 if channels_last else 2)
+        w4 = expand_dims(w, 0)
+        y = conv2d(x4, w4, [1, 1, stride, 1] if channels_last else [1, 1, 1, stride], padding,
+                   data_format="NHWC" if channels_last else "NCHW", dilations=dil)
+        return squeeze(y, [1 if channels_last else 2])
 
 
 def conv2d_transpose(value, filter=None, output_shape=None, strides=None, padding="SAME",  # noqa: A002

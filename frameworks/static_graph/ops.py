@@ -186,6 +186,14 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     return kernel_op("MatMul", K.matmul, [a, b], name, transpose_a=transpose_a, transpose_b=transpose_b)
 
 
+def einsum(equation, *inputs, **kwargs):
+    """tf.einsum('ij,jk->ik', a, b, name=None): one Einsum node (the shared einsum kernel)."""
+    name = kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError(f"invalid keyword arguments for this function: {', '.join(sorted(kwargs))}")
+    return kernel_op("Einsum", K.einsum, [convert_to_tensor(t) for t in inputs], name, equation=equation)
+
+
 def _binary(op_type, kernel, py_name):
     def op(x, y, name=None):
         return kernel_op(op_type, kernel, list(_pair(x, y)), name)

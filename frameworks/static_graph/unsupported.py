@@ -111,7 +111,6 @@ MISSING = {
     "nn.depthwise_conv2d": "is not supported by the shared kernels; use tf.nn.conv2d",
     "nn.separable_conv2d": "is not supported by the shared kernels; use tf.nn.conv2d",
     "nn.atrous_conv2d": "(dilated convolution) is not supported by the shared kernels; use tf.nn.conv2d",
-    "nn.conv1d": "is not supported; reshape to (N, 1, W, C) and use tf.nn.conv2d with a (1, k) filter",
     "contrib": "is not supported except tf.contrib.rnn (the cells, static_rnn, static_bidirectional_rnn) and "
                "tf.contrib.layers.xavier_initializer; use the core tf.nn / tf.layers equivalents",
     "train.MonitoredTrainingSession": "is not supported; use tf.Session with tf.train.Saver for checkpoints",

@@ -13,6 +13,7 @@ ROOT = pathlib.Path(kernels.__file__).resolve().parents[1]
 ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
 
 # engine -> {kernel: why the engine's framework has no such op in the API we reproduce}
+_TRIG = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "erf")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
 NOT_EXPOSED = {
     "static_graph": {
@@ -32,6 +33,8 @@ NOT_EXPOSED = {
         "unsqueeze": "tf.expand_dims is a reshape (the reshape kernel)",
         "stack": "tf.stack is expand_dims + one ConcatV2 (the reshape and concat kernels)",
         "unstack": "tf.unstack is one Split + a reshape each (the split and reshape kernels)",
+        **{k: f"tf.{k.replace('arc', 'a').replace('erf', 'math.erf')} is not implemented yet (the kernel came for MXNet's nd.{k})"
+           for k in _TRIG},
     },
     "dynamic_tape": {
         **{k: "computed on the array without a kernel call (no gradient, so nothing is recorded on the tape)"
@@ -44,19 +47,15 @@ NOT_EXPOSED = {
         "unstack": "torch.unbind is split + squeeze (the split and reshape kernels)",
         "mse_loss": "F.mse_loss is composed as (input - target).square().mean() on the tape",
         "softmax_cross_entropy_with_logits": "PyTorch 1.x has no soft-label cross-entropy op",
-        "gather": "torch.gather is not implemented yet (indexing gathers rows through the embedding kernel)",
-        "take": "torch.take / index_select are not implemented yet (indexing uses the embedding kernel)",
-        "one_hot": "F.one_hot is not implemented yet",
-        "pad": "F.pad is not implemented yet",
-        "sign": "torch.sign is not implemented yet",
-        "tile": "Tensor.repeat is not implemented yet",
+        **{k: f"torch.{k.replace('arc', 'a')} is not implemented yet (the kernel came for MXNet's nd.{k})"
+           for k in _TRIG},
     },
     "layer_config": {
         **{k: _CAFFE_NONE for k in ("argmin", "broadcast_to", "cast", "div", "equal", "not_equal", "greater",
                                     "greater_equal", "less", "less_equal", "gather", "take", "one_hot",
                                     "where", "pad", "rsqrt", "sign", "squeeze", "unsqueeze", "stack",
                                     "unstack", "transpose", "minimum", "log_softmax",
-                                    "softmax_cross_entropy_with_logits")},
+                                    "softmax_cross_entropy_with_logits", "einsum") + _TRIG},
         "max": "Caffe's Reduction layer has SUM, ASUM, SUMSQ and MEAN only",
         "min": "Caffe's Reduction layer has SUM, ASUM, SUMSQ and MEAN only",
         "nll_loss": "MultinomialLogisticLoss (Caffe's NLL) is not implemented yet",
@@ -77,6 +76,7 @@ NOT_EXPOSED = {
         "softmax_cross_entropy_with_logits": "SoftmaxCrossEntropyLoss(sparse_label=False) is "
                                              "-sum(log_softmax * label), as Gluon writes it",
         "unstack": "nd.split(squeeze_axis=True) is split + squeeze",
+        "einsum": "MXNet 1.x's nd / sym API has no einsum (only the NumPy-compatible mx.np, not reproduced)",
     },
 }
 

@@ -32,15 +32,32 @@ def test_extent_of_a_view_is_its_owner():
 
 def test_check_says_when_the_parts_do_not_add_up():
     peak = 10 * MIB
-    good = dict(total=int(10.3 * MIB), unclaimed_arrays=MIB)
+
+    def settled(unclaimed=0, arrays=9 * MIB, of=peak, **parts):
+        parts = dict(dict.fromkeys(memparts.PARTS[:-1], 0), **parts)
+        return memparts.settle(dict(parts, unclaimed_arrays=unclaimed, arrays=arrays, objects=True, at="",
+                                    saved_fwd=0), of)
+
+    good = settled(params=4 * MIB, temporaries=5 * MIB)
+    assert good["bookkeeping"] == MIB and good["total"] == peak
     assert memparts.check(good, peak) == ""
-    over = dict(total=11 * MIB, unclaimed_arrays=MIB)
-    assert "+10.0% of the 10.00 MB peak" in memparts.check(over, peak)
-    double = dict(total=10 * MIB, unclaimed_arrays=-2 * MIB)
-    assert "claim 2.00 MB more than the arrays alive" in memparts.check(double, peak)
     assert memparts.check(good, None) == "no peak measured"
-    # a tiny cell is judged within the slack: the hook's own objects are a few KiB
-    assert memparts.check(dict(total=30_000, unclaimed_arrays=0), 20_000) == ""
+    # 1 MB held between steps that no part names: the parts fall short of the peak by it
+    short = settled(params=3 * MIB, temporaries=5 * MIB, unclaimed=MIB)
+    assert "-10.0% of the 10.00 MB peak" in memparts.check(short, peak)
+    assert "1.00 MB of arrays alive at the peak, held from before the step, are in no part" in \
+        memparts.check(short, peak)
+    double = settled(params=6 * MIB, temporaries=5 * MIB, unclaimed=-2 * MIB)
+    assert "claim 2.00 MB more than the arrays alive" in memparts.check(double, peak)
+    grown = settled(params=6 * MIB, temporaries=5 * MIB, arrays=11 * MIB)
+    assert grown["bookkeeping"] == 0
+    assert "exceed the measured peak" in memparts.check(grown, peak)
+    # no absolute allowance: a 20 KiB cell is judged at 5% of 20 KiB too
+    assert memparts.check(settled(params=19_500, arrays=19_500, of=20_000), 20_000) == ""
+    assert memparts.check(settled(params=18_000, arrays=20_000, unclaimed=2_000, of=20_000), 20_000) != ""
+    # on a GPU the pool holds array data only: no bookkeeping, the arrays alone add up to the peak
+    gpu = memparts.settle(dict(good, objects=False), peak)
+    assert gpu["bookkeeping"] == 0 and "-10.0%" in memparts.check(gpu, peak)
 
 
 def _breakdown(engine, workload="mlp-l2", size="small"):
@@ -74,7 +91,7 @@ def test_the_parts_add_up_after_an_earlier_trainer_of_the_same_engine(engine, wo
     process, and the breakdown took apart a second fresh trainer whose build cost other bytes (hybrid)."""
     row = _breakdown(engine, workload)
     assert row["mem_parts_check"] == "ok", row
-    assert row["mem_parts_sum_mb"] == pytest.approx(row["peak_mem_mb"], rel=0.05, abs=memparts.SLACK / MIB)
+    assert row["mem_parts_sum_mb"] == pytest.approx(row["peak_mem_mb"], rel=0.05)
 
 
 class _Fake:
@@ -156,6 +173,79 @@ def test_parts_that_do_not_add_up_are_reported():
     row = _fake_pass(Claims)
     assert row["mem_params_mb"] == 0.25
     assert "more than the arrays alive (an array counted in two parts, or one not traced)" in row["mem_parts_check"]
+
+
+def test_an_engine_that_does_not_report_what_it_keeps_does_not_add_up():
+    """The array parts are found by identity (what the trainer names, what kernels returned in the step,
+    what the step made) and bookkeeping is the peak minus the array bytes alive, so an array the trainer
+    holds from one step to the next without naming it is in no part, and the parts fall short of the peak:
+    here a layer keeping its last forward's saved activations (128 KiB) as a Caffe layer does."""
+    class Keeps(_Relu):
+        kept = None
+
+        def step(self, batch):
+            y, saved = kernels.relu.forward(np, batch["x"])
+            (gx,) = kernels.relu.backward(np, saved, np.ones_like(y))
+            self.kept = saved
+            return float(gx[0])
+
+    class Reports(Keeps):
+        def memory_parts(self):
+            return {"saved": [self.kept]}
+
+    row = _fake_pass(Keeps)
+    assert "held from before the step, are in no part" in row["mem_parts_check"], row
+    assert "the parts sum to" in row["mem_parts_check"], row
+    row = _fake_pass(Reports)
+    assert row["mem_parts_check"] == "ok", row
+    assert row["mem_saved_mb"] * MIB >= 128 << 10
+
+
+def test_a_real_engine_that_under_reports_does_not_add_up(monkeypatch):
+    """layer_config without its solver's history (optimizer state, held between steps and updated in
+    place): 0.39 MB alive that no part names, so the check fails (with it, it passes: above). What this
+    check cannot see is an array reported under the wrong part, or one made in the step and not reported
+    (Caffe's top blobs, which set_data points at the arrays its kernels return: they count as this step's
+    kernel outputs, temporaries, when not reported as buffers)."""
+    trainer_cls = type(workloads.get("mlp-l2").trainer("layer_config", "small"))
+    full = trainer_cls.memory_parts
+    monkeypatch.setattr(trainer_cls, "memory_parts", lambda t: {k: v for k, v in full(t).items()
+                                                                if k != "optimizer"})
+    row = _breakdown("layer_config")
+    assert "0.39 MB of arrays alive at the peak, held from before the step, are in no part" in \
+        row["mem_parts_check"], row
+    assert row["mem_parts_sum_mb"] < 0.95 * row["peak_mem_mb"]
+
+
+def test_arrays_the_step_makes_outside_the_kernels_are_temporaries():
+    """A gradient buffer the step allocates itself (xp.zeros_like, as the floor's lstm-cells does) is no
+    kernel's output and no part the trainer names, but it was made in this step: a temporary."""
+    class Accumulates(_Relu):
+        def step(self, batch):
+            y, saved = kernels.relu.forward(np, batch["x"])
+            acc = np.zeros_like(y)
+            (gx,) = kernels.relu.backward(np, saved, np.ones_like(y))
+            acc += gx
+            return float(acc[0])
+
+    row = _fake_pass(Accumulates)
+    assert row["mem_parts_check"] == "ok", row
+    assert row["mem_temporaries_mb"] * MIB >= 3 * (128 << 10)     # y's ones, acc, gx (and y, saved)
+
+
+def test_the_gpu_hook_follows_what_is_made_after_its_mark():
+    """The GPU meter's side of the same split, with CuPy's hook calls made by hand: after mark() the hook
+    keeps the allocations made since, by address, until freed."""
+    from harness import gpu
+    hook = gpu.PeakHook(1000)
+    meter = memparts.GpuMeter(hook)
+    assert meter.arrays() == 1000
+    meter.mark()
+    hook.malloc_postprocess(device_id=0, size=500, mem_size=512, mem_ptr=0xA000, pmem_id=1)
+    hook.malloc_postprocess(device_id=0, size=200, mem_size=512, mem_ptr=0xB000, pmem_id=2)
+    hook.free_postprocess(device_id=0, size=200, mem_size=512, mem_ptr=0xB000, pmem_id=2)
+    assert meter.arrays() == 512 and hook.in_use == 1512 and meter.peak() == 2024
+    assert 0xA000 in hook.since and 0xB000 not in hook.since
 
 
 def test_each_style_reports_what_it_keeps():

@@ -39,7 +39,7 @@ class Trainer:
         self.trainer = gluon.Trainer(self.net.collect_params(), "sgd", {"learning_rate": c["lr"]})
 
     def step(self, batch):
-        x, labels = nd.array(batch["x"], ctx=self.ctx), nd.array(batch["labels"], ctx=self.ctx)
+        x, labels = nd.array(batch["x"], ctx=self.ctx), nd.array(batch["labels"], ctx=self.ctx, dtype="int64")
         with autograd.record():
             loss = self.loss_fn(self.net(x), labels)
         loss.backward()

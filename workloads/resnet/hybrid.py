@@ -80,7 +80,7 @@ class Trainer:
                 "b2sc": (b2.downsample[0], b2.downsample[1])}
 
     def step(self, batch):
-        x, labels = nd.array(batch["x"], ctx=self.ctx), nd.array(batch["labels"], ctx=self.ctx)
+        x, labels = nd.array(batch["x"], ctx=self.ctx), nd.array(batch["labels"], ctx=self.ctx, dtype="int64")
         with autograd.record():
             loss = self.loss_fn(self.net(x), labels)
         loss.backward()

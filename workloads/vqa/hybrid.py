@@ -65,8 +65,8 @@ class Trainer:
 
     def step(self, batch):
         images = nd.array(batch["images"], ctx=self.ctx)
-        questions = nd.array(batch["questions"], ctx=self.ctx)
-        answers = nd.array(batch["answers"], ctx=self.ctx)
+        questions = nd.array(batch["questions"], ctx=self.ctx, dtype="int64")
+        answers = nd.array(batch["answers"], ctx=self.ctx, dtype="int64")
         with autograd.record():
             loss = self.loss_fn(self.net(images, questions), answers)
         loss.backward()

@@ -1,9 +1,11 @@
 """torch.nn.functional: stateless layers and losses, each one shared kernel (or a few) on the tape."""
+import math
+
 import numpy as np
 
 from frameworks import kernels as K
 
-from .._tape import _apply, _apply_inplace, _apply_multi, _xp
+from .._tape import _apply, _apply_inplace, _apply_multi, _xp, no_grad
 from .._tensor import Tensor, linear  # noqa: F401  (linear is re-exported)
 
 
@@ -367,6 +369,297 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 def _where(cond, a, b):
     from .._functions import where
     return where(cond, a, b)
+
+
+# ---------------------------------------------------------------- 1-D layers, padding, resampling
+# Composed from the 2-D kernels over a unit height and from the pad / take kernels (PyTorch's own CPU Conv1d
+# is its 2-D convolution over a unit axis too); each piece is one tape op, so gradients need nothing new.
+
+def _ntuple(v, n, what):
+    t = (v,) * n if isinstance(v, int) else tuple(v)
+    if len(t) != n:
+        raise ValueError(f"{what} must be an int or a tuple of {n} ints, got {v!r}")
+    return t
+
+
+def _batched(name, input, nd):
+    """(input with a batch axis, whether one was added): PyTorch takes an unbatched (C, *spatial) too."""
+    d = input.dim()
+    if d == nd + 2:
+        return input, False
+    if d == nd + 1:
+        return input.unsqueeze(0), True
+    raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input "
+                       f"of size: {list(input.shape)}")
+
+
+def _conv_nd(name, nd, input, weight, bias, stride, padding, dilation, groups):
+    """conv1d / conv2d in full: unbatched input, padding='same' / 'valid', as PyTorch; the kernel is conv2d."""
+    if dilation not in (1, (1,) * nd) or groups != 1:
+        raise NotImplementedError(f"{name}: only dilation=1 and groups=1 are supported by the conv2d kernel")
+    x, added = _batched(name, input, nd)
+    if weight.dim() != nd + 2:
+        raise RuntimeError(f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input "
+                           f"{list(x.shape)}, but got {weight.dim()}-dimensional weight of size "
+                           f"{list(weight.shape)} instead")
+    stride = _ntuple(stride, nd, f"{name} stride")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            total = [k - 1 for k in weight.shape[2:]]
+            padding = tuple(t // 2 for t in total)
+            if any(t % 2 for t in total):   # the odd pixel goes after, as PyTorch pads it
+                x = pad(x, [v for t in reversed(total) for v in (0, t % 2)])
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+    padding = _ntuple(padding, nd, f"{name} padding")
+    if nd == 1:
+        x, weight, stride, padding = x.unsqueeze(2), weight.unsqueeze(2), (1,) + stride, (0,) + padding
+    y = _conv2d(x, weight, bias, {"stride": stride, "pad": padding})
+    if nd == 1:
+        y = y.squeeze(2)
+    return y.squeeze(0) if added else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution, (N, C, L) input, (out, in, k) weight: conv2d over a unit height."""
+    return _conv_nd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _pool1d(pool2d, name, input, kernel_size, stride, padding, *rest):
+    x, added = _batched(name, input, 1)
+    k = _ntuple(kernel_size, 1, f"{name} kernel_size")[0]
+    s = None if stride is None or stride == () else _ntuple(stride, 1, f"{name} stride")[0]
+    p = _ntuple(padding, 1, f"{name} padding")[0]
+    y = pool2d(x.unsqueeze(2), (1, k), None if s is None else (1, s), (0, p), *rest).squeeze(2)
+    return y.squeeze(0) if added else y
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _pool1d(max_pool2d, "max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                   return_indices)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return _pool1d(avg_pool2d, "avg_pool1d", input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    x, added = _batched("adaptive_avg_pool1d", input, 1)
+    y = adaptive_avg_pool2d(x.unsqueeze(2), (1, _ntuple(output_size, 1, "output_size")[0])).squeeze(2)
+    return y.squeeze(0) if added else y
+
+
+def _take(input, indices, axis):
+    """input's slices along `axis` at `indices` (the take kernel; repeated indices accumulate in backward)."""
+    xp = _xp(input._array)
+    return _apply(K.take, (input, None), (input._array, xp.asarray(indices, dtype=xp.int64)), {"axis": axis})
+
+
+_PAD_INDEX = {
+    "reflect": lambda i, n: np.abs((i + (n - 1)) % (2 * n - 2) - (n - 1)) if n > 1 else np.zeros_like(i),
+    "replicate": lambda i, n: np.clip(i, 0, n - 1),
+    "circular": lambda i, n: i % n,
+}
+
+
+def pad(input, pad, mode="constant", value=None):
+    """torch.nn.functional.pad: `pad` pairs (before, after) from the last dimension backwards; negative
+    widths crop. constant mode is the pad kernel; reflect / replicate / circular are index takes."""
+    pad = list(pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but "
+                           f"got padding length {len(pad)} and input of dimension {input.dim()}")
+    widths = [(0, 0)] * input.dim()
+    for i in range(len(pad) // 2):
+        widths[input.dim() - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if mode == "constant":
+        grow = tuple((max(a, 0), max(b, 0)) for a, b in widths)
+        y = input
+        if any(a or b for a, b in grow):
+            y = _apply(K.pad, (input,), (input._array,), {"pad_width": grow, "constant_values": value or 0})
+        if any(a < 0 or b < 0 for a, b in widths):
+            y = y[tuple(slice(-min(a, 0), n - (-min(b, 0)) if b < 0 else None)
+                        for (a, b), n in zip(widths, y.shape))]
+        return y
+    if mode not in _PAD_INDEX:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value:
+        raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if not 2 <= input.dim() <= 5 or len(pad) // 2 > input.dim() - 1:
+        raise NotImplementedError(f"Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now "
+                                  f"(got a {input.dim()}D input and {len(pad) // 2} padded dimensions)")
+    y = input
+    for axis, (a, b) in enumerate(widths):
+        if not (a or b):
+            continue
+        n = y.shape[axis]
+        if mode == "reflect" and (a >= n or b >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({a}, {b}) at dimension {axis} of input "
+                               f"{list(input.shape)}")
+        if mode == "circular" and (a > n or b > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        y = _take(y, _PAD_INDEX[mode](np.arange(-a, n + b), n), axis)
+    return y
+
+
+def one_hot(tensor, num_classes=-1):
+    """(*, num_classes) int64 rows with a 1 at each index (num_classes -1: the largest index + 1)."""
+    a = tensor._array
+    if a.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor.")
+    if num_classes == -1:
+        num_classes = int(a.max()) + 1 if a.size else 0
+    try:
+        y, _ = K.one_hot.forward(_xp(a), a, num_classes, dtype="int64")
+    except IndexError:
+        raise RuntimeError("Class values must be smaller than num_classes.") from None
+    return Tensor._wrap(y)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r): a reshape, a permute and a reshape, as PyTorch's CPU kernel."""
+    r = upscale_factor
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+                           f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    k = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W), pixel_shuffle's inverse."""
+    r = downscale_factor
+    *lead, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but "
+                           f"input.size(-2)={h}, input.size(-1)={w} are not divisible by {r}")
+    k = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+_LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5}
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resample the spatial axes (all but N, C): "nearest" takes rows at floor(dst * in / out); "linear" /
+    "bilinear" / "trilinear" blend the two neighbours along each axis in turn (PyTorch's source index rule,
+    align_corners or half-pixel); "area" is adaptive average pooling."""
+    nd = input.dim() - 2
+    if nd < 1:
+        raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the "
+                         f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
+                         f"(got {mode})")
+    if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != input.dim():
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{_LINEAR_MODES[mode]}D input")
+    if antialias or mode in ("bicubic", "nearest-exact"):
+        raise NotImplementedError(f"interpolate: mode={mode!r}{' with antialias' if antialias else ''} is not "
+                                  "supported; use 'nearest', 'linear', 'bilinear', 'trilinear' or 'area'")
+    if mode not in ("nearest", "area") and mode not in _LINEAR_MODES:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                                  f"{input.dim()}D) for the modes: nearest | linear | bilinear | bicubic | "
+                                  f"trilinear | area | nearest-exact (got {mode})")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined" if size is not None
+                         else "either size or scale_factor should be defined")
+    spatial = list(input.shape[2:])
+    if size is not None:
+        out = list(_ntuple(size, nd, "size"))
+        scales = [n / o for n, o in zip(spatial, out)]
+    else:
+        factors = [float(f) for f in _ntuple(scale_factor, nd, "scale_factor")] if not isinstance(
+            scale_factor, (int, float)) else [float(scale_factor)] * nd
+        out = [int(math.floor(n * f)) for n, f in zip(spatial, factors)]
+        scales = ([n / o for n, o in zip(spatial, out)] if recompute_scale_factor
+                  else [1.0 / f for f in factors])
+    if mode == "area":
+        if nd == 1:
+            return adaptive_avg_pool1d(input, out)
+        if nd == 2:
+            return adaptive_avg_pool2d(input, out)
+        raise NotImplementedError("interpolate: mode='area' is supported for 3D and 4D inputs")
+    y = input
+    for i, (n, o, scale) in enumerate(zip(spatial, out, scales)):
+        axis = 2 + i
+        dst = np.arange(o, dtype=np.float64)
+        if mode == "nearest":
+            y = _take(y, np.minimum(np.floor(dst * scale).astype(np.int64), n - 1), axis)
+            continue
+        if align_corners:
+            src = dst * ((n - 1) / (o - 1) if o > 1 else 0.0)
+        else:
+            src = np.maximum(scale * (dst + 0.5) - 0.5, 0.0)
+        i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
+        i1 = np.minimum(i0 + 1, n - 1)
+        shape = [1] * y.dim()
+        shape[axis] = o
+        xp = _xp(y._array)
+        lam1 = Tensor._wrap(xp.asarray((src - i0).reshape(shape), dtype=y._array.dtype))
+        lam0 = Tensor._wrap(xp.asarray((1.0 - (src - i0)).reshape(shape), dtype=y._array.dtype))
+        y = _take(y, i0, axis) * lam0 + _take(y, i1, axis) * lam1
+    return y
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """The deprecated name of interpolate (PyTorch warns and forwards)."""
+    import warnings
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalise each (sample, channel) over its spatial axes, composed as group_norm with one group per
+    channel. With running buffers, training folds the batch's mean of per-instance statistics into them
+    (unbiased variance), as PyTorch's instance norm (a batch norm over N*C channels) does."""
+    if input.dim() < 3:
+        raise ValueError(f"instance_norm: expected a 3D or higher (N, C, *) input, got {input.dim()}D "
+                         f"{list(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    dims = tuple(range(2, input.dim()))
+    affine = (1, c) + (1,) * len(dims)
+    if use_input_stats:
+        if math.prod(input.shape[2:]) <= 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                             f"{list(input.shape)}")
+        mean = input.mean(dims, keepdim=True)
+        xc = input - mean
+        var = xc.square().mean(dims, keepdim=True)
+        y = xc * (var + eps).pow(-0.5)
+        if running_mean is not None:
+            with no_grad():
+                m = math.prod(input.shape[2:])
+                running_mean.mul_(1 - momentum).add_(mean.reshape(n, c).mean(0) * momentum)
+                running_var.mul_(1 - momentum).add_(var.reshape(n, c).mean(0) * (momentum * m / (m - 1)))
+    else:
+        y = (input - running_mean.reshape(affine)) * (running_var.reshape(affine) + eps).pow(-0.5)
+    if weight is not None:
+        y = y * weight.reshape(affine)
+    return y if bias is None else y + bias.reshape(affine)
 
 
 from .._missing import missing as _missing  # noqa: E402

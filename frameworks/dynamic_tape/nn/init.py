@@ -1,7 +1,10 @@
-"""torch.nn.init: the initializers (uniform, normal, constant, xavier, kaiming), drawn from the engine's generator."""
+"""torch.nn.init: the initializers (uniform, normal, constant, xavier, kaiming, orthogonal, ...), drawn from the
+engine's generator."""
 import math
 
-from .._tape import no_grad
+import warnings
+
+from .._tape import _xp, no_grad
 
 
 def _fans(tensor):
@@ -12,6 +15,10 @@ def _fans(tensor):
     for s in shape[2:]:
         receptive *= s
     return shape[1] * receptive, shape[0] * receptive
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    return _fans(tensor)
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
@@ -79,3 +86,93 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Normal(mean, std) redrawn outside [a, b] (PyTorch draws by inverse CDF; the law is the same)."""
+    with no_grad():
+        tensor.normal_(mean, std, generator=generator)
+        arr = tensor._array
+        for _ in range(100):
+            bad = (arr < a) | (arr > b)
+            if not bad.any():
+                break
+            fresh = tensor.new_zeros(tensor.shape).normal_(mean, std, generator=generator)._array
+            arr[bad] = fresh[bad]
+        arr.clip(a, b, out=arr)
+        tensor._vc[0] += 1
+    return tensor
+
+
+def eye_(tensor):
+    """The identity in a 2-D tensor (as torch.nn.init.eye_)."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    with no_grad():
+        tensor.zero_()
+        xp = _xp(tensor._array)
+        n = min(tensor.shape)
+        tensor._array[xp.arange(n), xp.arange(n)] = 1
+        tensor._vc[0] += 1
+    return tensor
+
+
+def dirac_(tensor, groups=1):
+    """Convolution weights (out, in, *k) that pass the input through: 1 at each kernel's centre."""
+    d = tensor.dim()
+    if d not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_per_group = tensor.shape[0] // groups
+    if tensor.shape[0] % groups:
+        raise ValueError("dim 0 must be divisible by groups")
+    with no_grad():
+        tensor.zero_()
+        centre = tuple(k // 2 for k in tensor.shape[2:])
+        for g in range(groups):
+            for i in range(min(out_per_group, tensor.shape[1])):
+                tensor._array[(g * out_per_group + i, i) + centre] = 1
+        tensor._vc[0] += 1
+    return tensor
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal draw, signs fixed by R's diagonal
+    (Saxe et al. 2013, as torch.nn.init.orthogonal_); higher dimensions are flattened after the first."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flat = tensor.new_zeros((rows, cols)).normal_(0, 1, generator=generator)._array
+        if rows < cols:
+            flat = flat.T
+        xp = _xp(flat)
+        q, r = xp.linalg.qr(flat)
+        q = q * xp.sign(xp.diag(r))
+        if rows < cols:
+            q = q.T
+        tensor._array[...] = (q * gain).reshape(tensor._array.shape)
+        tensor._vc[0] += 1
+    return tensor
+
+
+def _deprecated(new):
+    """The pre-0.4 names without the trailing underscore: PyTorch warns and calls the new one."""
+    def old(*args, **kwargs):
+        warnings.warn(f"nn.init.{new.__name__[:-1]} is now deprecated in favor of nn.init.{new.__name__}.",
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    old.__name__ = new.__name__[:-1]
+    return old
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)

@@ -250,34 +250,85 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-class Conv2d(Module):
-    """2-D convolution (NCHW), weight (out_channels, in_channels, kh, kw)."""
+class _ConvNd(Module):
+    """Conv1d / Conv2d as PyTorch's _ConvNd: tuples for kernel_size, stride, padding, dilation; padding may be
+    'valid' or 'same'; a non-zero padding_mode pads with F.pad first (as PyTorch does) and convolves unpadded.
+    Weight (out_channels, in_channels, *kernel_size)."""
+    _nd = 2
+    _MODES = ("zeros", "reflect", "replicate", "circular")
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
-                 device=None, dtype=None):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+        nd = self._nd
+        if groups != 1 or dilation not in (1, (1,) * nd):
+            raise NotImplementedError(f"{type(self).__name__}: only groups=1 and dilation=1 are supported by "
+                                      "the conv2d kernel")
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and stride not in (1, (1,) * nd):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode not in self._MODES:
+            raise ValueError(f"padding_mode must be one of {list(self._MODES)}, but got "
+                             f"padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
-        self.weight = _parameter(device, out_channels, in_channels, kh, kw, dtype=dtype)
+        self.kernel_size = F._ntuple(kernel_size, nd, "kernel_size")
+        self.stride = F._ntuple(stride, nd, "stride")
+        self.padding = padding if isinstance(padding, str) else F._ntuple(padding, nd, "padding")
+        self.dilation, self.groups = F._ntuple(dilation, nd, "dilation"), groups
+        self.output_padding, self.padding_mode = (0,) * nd, padding_mode
+        self.weight = _parameter(device, out_channels, in_channels, *self.kernel_size, dtype=dtype)
         self.bias = _parameter(device, out_channels, dtype=dtype) if bias else None
-        self._attrs = {"stride": stride, "pad": padding}  # built once: the kernel's attrs
+        # the 2-D kernel's attrs, built once (the common case skips F.conv2d's argument handling)
+        self._attrs = ({"stride": self.stride, "pad": self.padding}
+                       if nd == 2 and padding_mode == "zeros" and not isinstance(padding, str) else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            bound = 1 / math.sqrt(in_channels * kh * kw)
+            bound = 1 / math.sqrt(self.in_channels * math.prod(self.kernel_size))
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return F._conv2d(input, self.weight, self.bias, self._attrs)
+        if self._attrs is not None and input.dim() == 4:
+            return F._conv2d(input, self.weight, self.bias, self._attrs)
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            if isinstance(padding, str):   # 'same': PyTorch's total k - 1 per axis, the odd pixel after
+                widths = [v for k in reversed(self.kernel_size) for v in ((k - 1) // 2, k // 2)]
+            else:
+                widths = [p for p in reversed(padding) for _ in (0, 1)]
+            input, padding = F.pad(input, widths, mode=self.padding_mode), 0
+        return F._conv_nd(f"conv{self._nd}d", self._nd, input, self.weight, self.bias, self.stride, padding,
+                          1, 1)
 
     def extra_repr(self):
-        """PyTorch's text: pairs, padding only when nonzero, bias only when False."""
-        def pair(v):
-            return (v, v) if isinstance(v, int) else tuple(v)
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={pair(self.stride)}"
-        if pair(self.padding) != (0, 0):
-            s += f", padding={pair(self.padding)}"
-        return s + (", bias=False" if self.bias is None else "")
+        """PyTorch's text: padding / dilation / groups only when not the default, bias only when False."""
+        nd = self._nd
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * nd:
+            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if self.dilation != (1,) * nd:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution (N, C, L), weight (out_channels, in_channels, k): conv2d over a unit height."""
+    _nd = 1
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution (NCHW), weight (out_channels, in_channels, kh, kw)."""
+    _nd = 2
 
 
 class ConvTranspose2d(Module):
@@ -427,6 +478,34 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
 
+class _InstanceNorm(_BatchNorm):
+    """Normalise each (sample, channel) over its spatial axes; PyTorch's defaults: no affine, no running
+    statistics. With track_running_stats, eval mode uses the running ones."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
+                 device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input):
+        if input.dim() not in self._dims:
+            raise ValueError(f"expected {' or '.join(f'{d}D' for d in self._dims)} input "
+                             f"(got {input.dim()}D input)")
+        batched = input.dim() == self._dims[-1]
+        x = input if batched else input.unsqueeze(0)
+        use_input_stats = self.training or not self.track_running_stats
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
+                            0.1 if self.momentum is None else self.momentum, self.eps)
+        return y if batched else y.squeeze(0)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    _dims = (3, 4)
+
+
 class _DropoutNd(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
@@ -490,17 +569,158 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-class MaxPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
-        super().__init__()
-        self.kernel_size, self.stride, self.padding, self.ceil_mode = kernel_size, stride, padding, ceil_mode
+class _MaxPoolNd(Module):
+    """PyTorch's argument order: (kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+    ceil_mode=False); stride None is the kernel size."""
 
-    def forward(self, input):
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
-                f"padding={self.padding}")
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    def forward(self, input):
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool2d(_MaxPoolNd):
+    def forward(self, input):
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class AvgPool1d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        self.kernel_size = F._ntuple(kernel_size, 1, "kernel_size")
+        self.stride = F._ntuple(stride if stride is not None else kernel_size, 1, "stride")
+        self.padding = F._ntuple(padding, 1, "padding")
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input):
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    def forward(self, input):
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class _PadNd(Module):
+    """Padding layers: `padding` an int (every side) or PyTorch's flat (left, right, top, bottom) tuple."""
+    _nd, _mode = 2, "constant"
+
+    def __init__(self, padding, value=None):
+        super().__init__()
+        self.padding = F._ntuple(padding, 2 * self._nd, "padding")
+        self.value = value
+
+    def forward(self, input):
+        if self._mode == "constant":
+            return F.pad(input, self.padding, "constant", self.value)
+        return F.pad(input, self.padding, self._mode)
+
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}" if self._mode == "constant" else f"{self.padding}"
+
+
+class ConstantPad1d(_PadNd):
+    _nd = 1
+
+    def __init__(self, padding, value):
+        super().__init__(padding, value)
+
+
+class ConstantPad2d(_PadNd):
+    def __init__(self, padding, value):
+        super().__init__(padding, value)
+
+
+class ZeroPad2d(ConstantPad2d):
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ReflectionPad1d(_PadNd):
+    _nd, _mode = 1, "reflect"
+
+
+class ReflectionPad2d(_PadNd):
+    _mode = "reflect"
+
+
+class ReplicationPad1d(_PadNd):
+    _nd, _mode = 1, "replicate"
+
+
+class ReplicationPad2d(_PadNd):
+    _mode = "replicate"
+
+
+class PixelShuffle(Module):
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input):
+        return F.pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self):
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    def __init__(self, downscale_factor):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input):
+        return F.pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self):
+        return f"downscale_factor={self.downscale_factor}"
+
+
+class Upsample(Module):
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None):
+        super().__init__()
+        self.size, self.mode, self.align_corners = size, mode, align_corners
+        self.scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) else (
+            tuple(float(f) for f in scale_factor) if scale_factor else None)
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self):
+        info = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None else f"size={self.size!r}"
+        return info + f", mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class Flatten(Module):
@@ -1083,4 +1303,7 @@ __all__ = ["Parameter", "Module", "Identity", "Linear", "Conv2d", "MaxPool2d", "
            "LogSoftmax", "Softmax", "Embedding", "LSTM", "LSTMCell", "Sequential", "ModuleList", "MSELoss",
            "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss", "LeakyReLU", "ELU", "Softplus", "ReLU6", "L1Loss",
            "SmoothL1Loss", "BCELoss", "ConvTranspose2d", "LocalResponseNorm", "GRU", "GRUCell", "RNN",
-           "RNNCell", "LayerNorm", "ModuleDict", "ParameterList", "ParameterDict"]
+           "RNNCell", "LayerNorm", "ModuleDict", "ParameterList", "ParameterDict", "Conv1d", "MaxPool1d",
+           "AvgPool1d", "AdaptiveAvgPool1d", "InstanceNorm1d", "InstanceNorm2d", "ConstantPad1d", "ConstantPad2d",
+           "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
+           "PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]

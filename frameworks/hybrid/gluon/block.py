@@ -9,9 +9,9 @@ from operator import attrgetter
 import numpy
 
 from .. import ndarray, symbol
-from ..autograd import _STATE, GRAD_REQ_EPOCH, _node, as_mxnet_error, read_inputs, wrap_outputs
+from ..autograd import _STATE, GRAD_REQ_EPOCH, Node, _next_seq, as_mxnet_error, read_inputs, wrap_outputs
 from ..graph import CachedGraph
-from ..ndarray import NDArray, _wrap
+from ..ndarray import NDArray
 from ..symbol import Symbol
 from ..ndarray import load_arrays, save_arrays
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, _assign
@@ -218,6 +218,7 @@ def shape_of(x):
 
 
 _shape, _dtype, _data = attrgetter("shape"), attrgetter("dtype"), attrgetter("_data")
+_new = object.__new__
 
 
 class _CacheEntry:
@@ -334,60 +335,11 @@ class HybridBlock(Block):
                 p._finish_deferred_init()
 
     def __call__(self, *args):
-        if self._active and type(args[0]) is NDArray:  # the hybridized fast path
-            return self._call_cached_op(*args)
-        return self.forward(*args)
-
-    def forward(self, x, *args):
-        if isinstance(x, Symbol):
-            self._finish_deferred(x, *args)
-            params = {k: p.var() for k, p in self._reg_params.items()}
-            with symbol.prefix(self._prefix):
-                return self.hybrid_forward(symbol, x, *args, **params)
-        if self._active:
-            return self._call_cached_op(x, *args)
-        self._finish_deferred(x, *args)
-        params = {k: p.data() for k, p in self._reg_params.items()}
-        return self.hybrid_forward(ndarray, x, *args, **params)
-
-    def hybrid_forward(self, F, x, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} must define hybrid_forward(F, x, ...)")
-
-    # ------------------------------------------------------------ the cached graph
-    def _build(self, args, flat, fmt, sig, needs):
-        """The cache entry of a new signature: the traced symbol compiled for these shapes."""
-        grouped, out_fmt, nodes, plist = self._trace(args, flat, fmt)
-        shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
-        dtypes = [a._data.dtype for a in flat] + [p.data().dtype for p in plist]
-        grads = list(needs) + [p.grad_req != "null" for p in plist]
-        graph = CachedGraph(grouped._outputs, nodes, shapes, grads, training=sig[0], arg_dtypes=dtypes)
-        return _CacheEntry(graph, plist, out_fmt, grouped, sig)
-
-    def _trace(self, args, flat, fmt):
-        """hybrid_forward run on Symbols: (grouped outputs, their nesting, the graph's input nodes: data
-        then parameters, the parameters)."""
-        names = ["data"] if len(flat) == 1 else [f"data{i}" for i in range(len(flat))]
-        inputs = [symbol.var(n, shape=a.shape) for n, a in zip(names, flat)]
-        self._finish_deferred(*args)  # imperative shapes are at hand: settle deferred params first
-        out = self.forward(*_regroup(list(inputs), fmt))
-        flat_out, out_fmt = _flatten(out, "outputs")
-        grouped = symbol.Group(flat_out)
-        arg_nodes = symbol._args(grouped._outputs)
-        by_name = {n.name: n for n in arg_nodes}
-        missing = [n for n in names if n not in by_name]
-        if missing:
-            # an input the graph does not use still takes its slot, so the call signature is stable
-            by_name.update({n: s._outputs[0][0] for n, s in zip(names, inputs) if n in missing})
-        params = {p.name: p for p in self.collect_params().values()}
-        param_names = [n.name for n in arg_nodes if n.name not in names]
-        unknown = [n for n in param_names if n not in params]
-        if unknown:
-            raise ValueError(f"{self.name}: the traced graph uses inputs {unknown} that are neither "
-                             "data nor this block's parameters")
-        plist = [params[n] for n in param_names]
-        return grouped, out_fmt, [by_name[n] for n in names] + [by_name[n] for n in param_names], plist
-
-    def _call_cached_op(self, *args):
+        """forward(*args); hybridized and called on NDArrays, MXNet's cached op: the graph traced for the
+        inputs' signature (on first sight) runs as one op, which the tape records as one Node. (One frame:
+        this runs for every batch.)"""
+        if not self._active or type(args[0]) is Symbol:
+            return self.forward(*args)
         for a in args:
             if type(a) is not NDArray:
                 flat, fmt = _flatten(args, "inputs")
@@ -431,12 +383,79 @@ class HybridBlock(Block):
         if type(y) is tuple:
             out = wrap_outputs(graph, y, saved, None, entries, needs, ctx, xp, recording and True in needs)
         else:
-            out = _wrap(y, ctx)
+            # ndarray._wrap()'s and autograd._node()'s stores, inline (two calls less per batch)
+            out = _new(NDArray)
+            out._data = y
+            out._ctx = ctx
+            out._idx = 0
+            out._grad = None
+            out._grad_req = "null"
+            out._fresh_grad = False
+            node = None
             if recording and True in needs:
-                out._node = _node(graph, saved, None, entries, needs, 1, xp)
+                node = _new(Node)
+                node.op = graph
+                node.saved = saved
+                node.attrs = None
+                node.inputs = entries
+                node.needs = needs
+                node.n_out = 1
+                node.xp = xp
+                node.seq = _next_seq()
+                node.pending = None
+            out._node = node
         if entry.out_fmt == 0:
             return out
         return _regroup(list(out) if isinstance(out, tuple) else [out], entry.out_fmt)
+
+    def forward(self, x, *args):
+        if isinstance(x, Symbol):
+            self._finish_deferred(x, *args)
+            params = {k: p.var() for k, p in self._reg_params.items()}
+            with symbol.prefix(self._prefix):
+                return self.hybrid_forward(symbol, x, *args, **params)
+        if self._active:
+            return self(x, *args)   # the cached op
+        self._finish_deferred(x, *args)
+        params = {k: p.data() for k, p in self._reg_params.items()}
+        return self.hybrid_forward(ndarray, x, *args, **params)
+
+    def hybrid_forward(self, F, x, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define hybrid_forward(F, x, ...)")
+
+    # ------------------------------------------------------------ the cached graph
+    def _build(self, args, flat, fmt, sig, needs):
+        """The cache entry of a new signature: the traced symbol compiled for these shapes."""
+        grouped, out_fmt, nodes, plist = self._trace(args, flat, fmt)
+        shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
+        dtypes = [a._data.dtype for a in flat] + [p.data().dtype for p in plist]
+        grads = list(needs) + [p.grad_req != "null" for p in plist]
+        graph = CachedGraph(grouped._outputs, nodes, shapes, grads, training=sig[0], arg_dtypes=dtypes)
+        return _CacheEntry(graph, plist, out_fmt, grouped, sig)
+
+    def _trace(self, args, flat, fmt):
+        """hybrid_forward run on Symbols: (grouped outputs, their nesting, the graph's input nodes: data
+        then parameters, the parameters)."""
+        names = ["data"] if len(flat) == 1 else [f"data{i}" for i in range(len(flat))]
+        inputs = [symbol.var(n, shape=a.shape) for n, a in zip(names, flat)]
+        self._finish_deferred(*args)  # imperative shapes are at hand: settle deferred params first
+        out = self.forward(*_regroup(list(inputs), fmt))
+        flat_out, out_fmt = _flatten(out, "outputs")
+        grouped = symbol.Group(flat_out)
+        arg_nodes = symbol._args(grouped._outputs)
+        by_name = {n.name: n for n in arg_nodes}
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            # an input the graph does not use still takes its slot, so the call signature is stable
+            by_name.update({n: s._outputs[0][0] for n, s in zip(names, inputs) if n in missing})
+        params = {p.name: p for p in self.collect_params().values()}
+        param_names = [n.name for n in arg_nodes if n.name not in names]
+        unknown = [n for n in param_names if n not in params]
+        if unknown:
+            raise ValueError(f"{self.name}: the traced graph uses inputs {unknown} that are neither "
+                             "data nor this block's parameters")
+        plist = [params[n] for n in param_names]
+        return grouped, out_fmt, [by_name[n] for n in names] + [by_name[n] for n in param_names], plist
 
     # ------------------------------------------------------------ export
     def export(self, path, epoch=0):
@@ -495,8 +514,15 @@ class SymbolBlock(HybridBlock):
         return (self._symbol, out_fmt, [nodes[n] for n in self._input_names] + [nodes[p.name] for p in plist],
                 plist)
 
+    def hybridize(self, active=True, **kwargs):
+        """A SymbolBlock always runs its symbol as a cached graph (MXNet's forward calls its cached op
+        whether or not it was hybridized)."""
+        super().hybridize(True, **kwargs)
+
     def forward(self, x, *args):
-        return self._call_cached_op(x, *args)
+        if isinstance(x, Symbol):
+            raise TypeError(f"{self.name or 'SymbolBlock'}: a SymbolBlock runs on NDArrays, got a Symbol")
+        return self(x, *args)
 
 
 __all__ = ["Block", "HybridBlock", "Sequential", "HybridSequential", "SymbolBlock",

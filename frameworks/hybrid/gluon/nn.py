@@ -2,7 +2,7 @@
 Lambda/HybridLambda and the sequential containers."""
 import numpy
 
-from ..base import MXNetError
+from ..base import MXNetError, refused
 from .block import Block, HybridBlock, HybridSequential, Sequential, SymbolBlock, shape_of  # noqa: F401
 
 
@@ -44,6 +44,10 @@ class Dense(HybridBlock):
 
 class Conv2D(HybridBlock):
     """2-D convolution over NCHW input; weight (channels, in_channels, kh, kw)."""
+    _ndim, _layout = 2, "NCHW"
+
+    def _tup(self, v):
+        return (v,) * self._ndim if isinstance(v, int) else tuple(v)
 
     def _alias(self):
         return "conv"
@@ -52,12 +56,13 @@ class Conv2D(HybridBlock):
                  layout="NCHW", activation=None, use_bias=True, weight_initializer=None,
                  bias_initializer="zeros", in_channels=0, **kwargs):
         super().__init__(**kwargs)
-        if layout != "NCHW" or groups != 1 or _pair(dilation) != (1, 1):
-            raise MXNetError(f"Conv2D: only layout 'NCHW', groups=1 and dilation 1 are supported (got layout "
-                             f"{layout!r}, groups {groups}, dilation {dilation}); transpose NHWC data with "
-                             "F.transpose(x, axes=(0, 3, 1, 2)) first")
-        self._channels, self._kernel = channels, _pair(kernel_size)
-        self._strides, self._padding, self._act = _pair(strides), _pair(padding), activation
+        n, tup = self._ndim, self._tup
+        if layout != self._layout or groups != 1 or tup(dilation) != (1,) * n:
+            raise MXNetError(f"{type(self).__name__}: only layout {self._layout!r}, groups=1 and dilation 1 are "
+                             f"supported (got layout {layout!r}, groups {groups}, dilation {dilation}); "
+                             "transpose channels-last data with F.transpose first")
+        self._channels, self._kernel = channels, tup(kernel_size)
+        self._strides, self._padding, self._act = tup(strides), tup(padding), activation
         with self.name_scope():
             self.weight = self.params.get("weight", shape=(channels, in_channels) + self._kernel,
                                           init=weight_initializer, allow_deferred_init=True)
@@ -73,6 +78,18 @@ class Conv2D(HybridBlock):
         if self._act is not None:
             act = F.Activation(act, act_type=self._act, name="fwd_act")
         return act
+
+
+class Conv1D(Conv2D):
+    """1-D convolution over NCW input; weight (channels, in_channels, k): the Convolution op with a 1-D
+    kernel, which runs the shared 2-D kernel over a unit height axis."""
+    _ndim, _layout = 1, "NCW"
+
+    def __init__(self, channels, kernel_size, strides=1, padding=0, dilation=1, groups=1, layout="NCW",
+                 activation=None, use_bias=True, weight_initializer=None, bias_initializer="zeros",
+                 in_channels=0, **kwargs):
+        super().__init__(channels, kernel_size, strides, padding, dilation, groups, layout, activation, use_bias,
+                         weight_initializer, bias_initializer, in_channels, **kwargs)
 
 
 class Conv2DTranspose(HybridBlock):
@@ -109,7 +126,8 @@ class Conv2DTranspose(HybridBlock):
 
 
 class _Pooling(HybridBlock):
-    """What the 2-D pooling layers share: one Pooling op with fixed attributes."""
+    """What the pooling layers share: one Pooling op with fixed attributes (1-D ones over NCW data)."""
+    _ndim, _layout = 2, "NCHW"
 
     def _alias(self):
         return "pool"
@@ -117,10 +135,11 @@ class _Pooling(HybridBlock):
     def __init__(self, pool_size, strides, padding, ceil_mode, global_pool, pool_type, layout="NCHW",
                  count_include_pad=None, **kwargs):
         super().__init__(**kwargs)
-        if layout != "NCHW":
-            raise MXNetError(f"{type(self).__name__}: only layout 'NCHW' is supported, got {layout!r}")
-        self._kwargs = {"kernel": _pair(pool_size), "stride": _pair(strides if strides is not None else pool_size),
-                        "pad": _pair(padding), "global_pool": global_pool, "pool_type": pool_type,
+        if layout != self._layout:
+            raise MXNetError(f"{type(self).__name__}: only layout {self._layout!r} is supported, got {layout!r}")
+        tup = (lambda v: (v,) * self._ndim if isinstance(v, int) else tuple(v))
+        self._kwargs = {"kernel": tup(pool_size), "stride": tup(strides if strides is not None else pool_size),
+                        "pad": tup(padding), "global_pool": global_pool, "pool_type": pool_type,
                         "pooling_convention": "full" if ceil_mode else "valid"}
         if count_include_pad is not None:
             self._kwargs["count_include_pad"] = count_include_pad
@@ -162,6 +181,40 @@ class GlobalAvgPool2D(_Pooling):
 
     def __init__(self, layout="NCHW", **kwargs):
         super().__init__((1, 1), None, 0, False, True, "avg", layout, **kwargs)
+
+
+class MaxPool1D(_Pooling):
+    """Max pooling over NCW windows; strides default to pool_size."""
+    _ndim, _layout = 1, "NCW"
+
+    def __init__(self, pool_size=2, strides=None, padding=0, layout="NCW", ceil_mode=False, **kwargs):
+        super().__init__(pool_size, strides, padding, ceil_mode, False, "max", layout, **kwargs)
+
+
+class AvgPool1D(_Pooling):
+    """Average pooling over NCW windows (padding counted, MXNet's default); strides default to pool_size."""
+    _ndim, _layout = 1, "NCW"
+
+    def __init__(self, pool_size=2, strides=None, padding=0, layout="NCW", ceil_mode=False,
+                 count_include_pad=True, **kwargs):
+        super().__init__(pool_size, strides, padding, ceil_mode, False, "avg", layout, count_include_pad,
+                         **kwargs)
+
+
+class GlobalMaxPool1D(_Pooling):
+    """Max over all of W: (N, C, W) -> (N, C, 1)."""
+    _ndim, _layout = 1, "NCW"
+
+    def __init__(self, layout="NCW", **kwargs):
+        super().__init__((1,), None, 0, False, True, "max", layout, **kwargs)
+
+
+class GlobalAvgPool1D(_Pooling):
+    """Mean over all of W: (N, C, W) -> (N, C, 1)."""
+    _ndim, _layout = 1, "NCW"
+
+    def __init__(self, layout="NCW", **kwargs):
+        super().__init__((1,), None, 0, False, True, "avg", layout, **kwargs)
 
 
 class Dropout(HybridBlock):
@@ -290,11 +343,19 @@ class Swish(HybridBlock):
 
 
 class GELU(HybridBlock):
-    """Refused at construction: the shared kernels have no erf, which MXNet's GELU uses."""
+    """x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))) (MXNet's LeakyReLU act_type 'gelu')."""
 
-    def __init__(self, **kwargs):
-        raise MXNetError("GELU is not supported (no shared erf kernel); use nn.Swish(beta=1.702), its "
-                         "sigmoid approximation, or nn.ELU")
+    def hybrid_forward(self, F, x):
+        return F.LeakyReLU(x, act_type="gelu", name="fwd")
+
+
+def _affine(block, shape, scale, center, gamma_initializer, beta_initializer):
+    """The gamma and beta of a normalization layer (learned as scale / center say; shape 0 deferred)."""
+    with block.name_scope():
+        block.gamma = block.params.get("gamma", grad_req="write" if scale else "null", shape=shape,
+                                       init=gamma_initializer, allow_deferred_init=True)
+        block.beta = block.params.get("beta", grad_req="write" if center else "null", shape=shape,
+                                      init=beta_initializer, allow_deferred_init=True)
 
 
 class LayerNorm(HybridBlock):
@@ -304,11 +365,7 @@ class LayerNorm(HybridBlock):
                  gamma_initializer="ones", in_channels=0, **kwargs):
         super().__init__(**kwargs)
         self._axis, self._eps = axis, epsilon
-        with self.name_scope():
-            self.gamma = self.params.get("gamma", grad_req="write" if scale else "null", shape=(in_channels,),
-                                         init=gamma_initializer, allow_deferred_init=True)
-            self.beta = self.params.get("beta", grad_req="write" if center else "null", shape=(in_channels,),
-                                        init=beta_initializer, allow_deferred_init=True)
+        _affine(self, (in_channels,), scale, center, gamma_initializer, beta_initializer)
 
     def infer_shape(self, x, *args):
         c = shape_of(x)[self._axis]
@@ -316,6 +373,62 @@ class LayerNorm(HybridBlock):
 
     def hybrid_forward(self, F, data, gamma, beta):
         return F.LayerNorm(data, gamma, beta, axis=self._axis, eps=self._eps, name="fwd")
+
+
+class ReflectionPad2D(HybridBlock):
+    """NCHW data padded by mirroring (without the border pixel): padding an int (H and W, both sides) or
+    MXNet's flat 8-tuple pad_width."""
+
+    def __init__(self, padding=0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(padding, (int, float)):
+            padding = (0, 0, 0, 0, padding, padding, padding, padding)
+        if len(padding) != 8:
+            raise MXNetError(f"ReflectionPad2D: padding must be an int or 8 values (pad_width), got {padding}")
+        self._padding = tuple(int(p) for p in padding)
+
+    def hybrid_forward(self, F, x):
+        return F.pad(x, mode="reflect", pad_width=self._padding)
+
+
+class InstanceNorm(HybridBlock):
+    """Each sample's channel normalized over its spatial axes; gamma (learned only with scale=True, Gluon's
+    default being False) and beta per channel along `axis`."""
+
+    def __init__(self, axis=1, epsilon=1e-5, center=True, scale=False, beta_initializer="zeros",
+                 gamma_initializer="ones", in_channels=0, **kwargs):
+        super().__init__(**kwargs)
+        self._axis, self._epsilon = axis, epsilon
+        _affine(self, (in_channels,), scale, center, gamma_initializer, beta_initializer)
+
+    def infer_shape(self, x, *args):
+        self.gamma.shape = self.beta.shape = (shape_of(x)[self._axis],)
+
+    def hybrid_forward(self, F, x, gamma, beta):
+        if self._axis == 1:
+            return F.InstanceNorm(x, gamma, beta, name="fwd", eps=self._epsilon)
+        x = F.swapaxes(x, dim1=1, dim2=self._axis)
+        return F.swapaxes(F.InstanceNorm(x, gamma, beta, name="fwd", eps=self._epsilon), dim1=1, dim2=self._axis)
+
+    def __repr__(self):
+        return f"InstanceNorm(eps={self._epsilon}, axis={self._axis}, in_channels={self.gamma.shape[0] or None})"
+
+
+class GroupNorm(HybridBlock):
+    """The channels (axis 1) cut into num_groups groups, each sample's group normalized over its channels
+    and spatial axes, then * gamma + beta per group (gamma, beta: (num_groups,), as MXNet 1.x's)."""
+
+    def __init__(self, num_groups=1, epsilon=1e-5, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", **kwargs):
+        super().__init__(**kwargs)
+        self._num_groups, self._epsilon = num_groups, epsilon
+        _affine(self, (num_groups,), scale, center, gamma_initializer, beta_initializer)
+
+    def hybrid_forward(self, F, data, gamma, beta):
+        return F.GroupNorm(data, gamma, beta, num_groups=self._num_groups, eps=self._epsilon, name="fwd")
+
+    def __repr__(self):
+        return f"GroupNorm(num_groups={self._num_groups}, eps={self._epsilon})"
 
 
 class HybridConcurrent(HybridSequential):
@@ -405,7 +518,24 @@ class Embedding(HybridBlock):
         return F.Embedding(x, weight, input_dim=self._input_dim, output_dim=self._output_dim, name="fwd")
 
 
-__all__ = ["Dense", "Conv2D", "Conv2DTranspose", "PReLU", "ELU", "SELU", "Swish", "GELU", "LayerNorm",
+# MXNet's layers no shared kernel runs (3-D convolution and pooling, 1-D transposed convolution): refused on
+# construction, naming what to use
+_3D = "the shared kernels are 2-D; fold the depth axis into the batch (x.reshape((-3, -2))) and use the 2-D layer"
+Conv1DTranspose = refused("Conv1DTranspose", HybridBlock, "Conv1DTranspose is not supported; use Conv2DTranspose "
+                          "over x.expand_dims(2) with kernel_size (1, k) and drop the unit axis after")
+Conv3D = refused("Conv3D", HybridBlock, f"Conv3D is not supported: {_3D} (Conv2D)")
+Conv3DTranspose = refused("Conv3DTranspose", HybridBlock, f"Conv3DTranspose is not supported: {_3D} (Conv2DTranspose)")
+MaxPool3D = refused("MaxPool3D", HybridBlock, f"MaxPool3D is not supported: {_3D} (MaxPool2D)")
+AvgPool3D = refused("AvgPool3D", HybridBlock, f"AvgPool3D is not supported: {_3D} (AvgPool2D)")
+GlobalMaxPool3D = refused("GlobalMaxPool3D", HybridBlock, "GlobalMaxPool3D is not supported; use "
+                          "F.max(x, axis=(2, 3, 4), keepdims=True) in a HybridLambda")
+GlobalAvgPool3D = refused("GlobalAvgPool3D", HybridBlock, "GlobalAvgPool3D is not supported; use "
+                          "F.mean(x, axis=(2, 3, 4), keepdims=True) in a HybridLambda")
+
+__all__ = ["Conv1DTranspose", "Conv3D", "Conv3DTranspose", "MaxPool3D", "AvgPool3D", "GlobalMaxPool3D",
+           "GlobalAvgPool3D", "ReflectionPad2D",
+           "Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "MaxPool1D", "AvgPool1D", "GlobalMaxPool1D",
+           "GlobalAvgPool1D", "InstanceNorm", "GroupNorm", "PReLU", "ELU", "SELU", "Swish", "GELU", "LayerNorm",
            "HybridConcurrent", "Concurrent", "Identity", "MaxPool2D", "AvgPool2D", "GlobalMaxPool2D", "GlobalAvgPool2D", "Dropout",
            "BatchNorm", "Activation", "LeakyReLU", "Flatten", "Embedding", "Lambda", "HybridLambda",
            "HybridSequential", "Sequential", "Block", "HybridBlock"]

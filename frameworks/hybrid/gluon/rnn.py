@@ -103,20 +103,25 @@ class LSTM(HybridBlock):
                  i2h_weight_initializer=None, h2h_weight_initializer=None, i2h_bias_initializer="zeros",
                  h2h_bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        _check_layer("LSTM", layout, bidirectional)
+        _check_layer("LSTM", layout, False)
         self._layout = layout
         self._hidden_size, self._num_layers, self._dropout = hidden_size, num_layers, dropout
+        self._dirs = "lr" if bidirectional else "l"   # MXNet's parameter prefixes: l<i>_ forward, r<i>_ reverse
         inits = dict(i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
                      i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer)
         for i in range(num_layers):
-            _lstm_params(self, f"l{i}_", hidden_size, input_size if i == 0 else hidden_size, inits)
+            for d in self._dirs:
+                _lstm_params(self, f"{d}{i}_", hidden_size,
+                             input_size if i == 0 else hidden_size * len(self._dirs), inits)
 
     def __repr__(self):
+        bi = ", bidirectional" if len(self._dirs) == 2 else ""
         return f"LSTM({self.l0_i2h_weight.shape[1] or None} -> {self._hidden_size}, TNC, " \
-               f"num_layers={self._num_layers})"
+               f"num_layers={self._num_layers}{bi})"
 
     def infer_shape(self, inputs, *args):
-        self.l0_i2h_weight.shape = (4 * self._hidden_size, shape_of(inputs)[2])
+        for d in self._dirs:
+            getattr(self, f"{d}0_i2h_weight").shape = (4 * self._hidden_size, shape_of(inputs)[2])
 
     def __call__(self, inputs, states=None, **kwargs):
         # the fused op runs TNC: NTC input is swapped in and the output back (MXNet's layer does the same)
@@ -129,7 +134,7 @@ class LSTM(HybridBlock):
         return super().__call__(inputs, *(() if states is None else (states,)))
 
     def state_info(self, batch_size=0):
-        shape = (self._num_layers, batch_size, self._hidden_size)
+        shape = (self._num_layers * len(self._dirs), batch_size, self._hidden_size)
         return [{"shape": shape, "__layout__": "LNC"}, {"shape": shape, "__layout__": "LNC"}]
 
     def begin_state(self, batch_size=0, func=None, **kwargs):
@@ -140,6 +145,8 @@ class LSTM(HybridBlock):
         return [func(shape=info["shape"], **kwargs) for info in self.state_info(batch_size)]
 
     def hybrid_forward(self, F, inputs, states=None, **params):
+        if len(self._dirs) == 2:
+            return self._bidirectional(F, inputs, states, params)
         L, H = self._num_layers, self._hidden_size
         hs, hT, cT = inputs, [], []
         for i in range(L):
@@ -157,6 +164,33 @@ class LSTM(HybridBlock):
             return hs
         if L == 1:
             return hs, [hT[0], cT[0]]
+        return hs, [F.concat(*hT, dim=0), F.concat(*cT, dim=0)]
+
+    def _bidirectional(self, F, inputs, states, params):
+        """Each layer runs the fused op forward (l<i>_) and over the time-reversed sequence (r<i>_), their
+        outputs concatenated on the channel axis (T, N, 2H); states (2L, N, H) in MXNet's order l0, r0, l1..."""
+        H = self._hidden_size
+        hs, hT, cT = inputs, [], []
+        for i in range(self._num_layers):
+            if i and self._dropout:
+                hs = F.Dropout(hs, p=self._dropout, name=f"l{i}_dropout")
+            outs = []
+            for k, d in enumerate(self._dirs):
+                ws = [params[f"{d}{i}_{n}"] for n in ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")]
+                x = hs if d == "l" else F.flip(hs, axis=0, name=f"{d}{i}_flip_in")
+                if states is None:
+                    y = F.RNN(x, *ws, state_size=H, mode="lstm", name=f"{d}{i}_rnn")
+                else:
+                    j = 2 * i + k
+                    h0, c0 = (F.slice_axis(s, axis=0, begin=j, end=j + 1) for s in states)
+                    y, h, c = F.RNN(x, *ws, h0, c0, state_size=H, mode="lstm", state_outputs=True,
+                                    name=f"{d}{i}_rnn")
+                    hT.append(h)
+                    cT.append(c)
+                outs.append(y if d == "l" else F.flip(y, axis=0, name=f"{d}{i}_flip_out"))
+            hs = F.concat(*outs, dim=2, name=f"l{i}_concat")
+        if states is None:
+            return hs
         return hs, [F.concat(*hT, dim=0), F.concat(*cT, dim=0)]
 
 

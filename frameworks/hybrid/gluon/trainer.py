@@ -69,16 +69,8 @@ class Trainer:
             slots = [s for s in slots if s[0]._fresh_grad]
         self._t = t = self._t + 1
         self._optimizer.scheduled(t)
-        rescale = self._scale / batch_size
-        rule = self._optimizer.plain_rule(rescale)
-        if rule is not None:   # nothing to rescale or clip: the rule straight away
-            for w, xp, state in slots:
-                rule(xp, w._data, w._grad._data, state, t)
-                w._fresh_grad = False
-            return
-        update = self._optimizer.update
-        for w, xp, state in slots:
-            update(xp, w._data, w._grad._data, state, t, rescale)
+        self._optimizer.update_all(slots, t, self._scale / batch_size)
+        for w, _, _ in slots:
             w._fresh_grad = False
 
     def allreduce_grads(self):

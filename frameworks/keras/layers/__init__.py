@@ -4,38 +4,26 @@ from .convolutional import (AveragePooling2D, AvgPool2D, Conv2D, Conv2DTranspose
                             Deconv2D, Deconvolution2D,
                             GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D,
                             GlobalMaxPool1D, GlobalMaxPooling1D, MaxPool2D, MaxPooling2D, ZeroPadding2D)
-from .core import ELU, Activation, Dense, Dropout, Flatten, Lambda, LeakyReLU, ReLU, Reshape  # noqa: F401
+from .convolutional import (AveragePooling1D, AvgPool1D, Conv1D, Convolution1D, Cropping1D,  # noqa: F401
+                            Cropping2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool1D, MaxPooling1D,
+                            UpSampling1D, UpSampling2D, ZeroPadding1D)
+from .core import (ELU, Activation, Dense, Dropout, Flatten, Lambda, LeakyReLU, Permute, PReLU,  # noqa: F401
+                   ReLU, RepeatVector, Reshape, Softmax, SpatialDropout1D, SpatialDropout2D, ThresholdedReLU)
 from .embeddings import Embedding  # noqa: F401
-from .merge import Add, Concatenate, add, concatenate  # noqa: F401
+from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,  # noqa: F401
+                    average, concatenate, dot, maximum, minimum, multiply, subtract)
+from .noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
 from .normalization import BatchNormalization  # noqa: F401
-from .recurrent import LSTM, RNN, CuDNNLSTM, LSTMCell  # noqa: F401
+from .recurrent import GRU, LSTM, RNN, CuDNNGRU, CuDNNLSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
+from .wrappers import Bidirectional, TimeDistributed, Wrapper  # noqa: F401
 
 # Keras 2 layers this frontend does not have: the name says what to use instead (a from-import of one raises
 # the same error); names Keras lacks too stay AttributeErrors.
-_RNN = "use LSTM (the shared lstm kernel)"
-_1D = "reshape to (batch, 1, steps, channels) and use the 2-D layer with a (1, k) window"
+_RNN = "use LSTM or GRU"
 MISSING = {
-    "Conv1D": _1D, "Convolution1D": _1D, "MaxPooling1D": _1D, "MaxPool1D": _1D, "AveragePooling1D": _1D,
-    "AvgPool1D": _1D, "SimpleRNN": _RNN, "GRU": _RNN, "SimpleRNNCell": _RNN, "GRUCell": _RNN,
-    "CuDNNGRU": _RNN, "ConvLSTM2D": _RNN,
-    "Bidirectional": "run a second LSTM with go_backwards=True and concatenate the two outputs",
-    "TimeDistributed": "Dense already applies to the last axis of a 3-D input; reshape for other layers",
-    "RepeatVector": "use a Lambda that stacks n copies (K.stack)",
-    "Permute": "use Lambda(lambda x: K.permute_dimensions(x, (0,) + dims))",
-    "UpSampling2D": "there is no resize kernel; use Conv2DTranspose",
-    "Cropping2D": "use a Lambda that slices", "Cropping1D": "use a Lambda that slices",
-    "ZeroPadding1D": "reshape and use ZeroPadding2D",
-    "Multiply": "use Lambda(lambda t: t[0] * t[1])", "multiply": "use Lambda(lambda t: t[0] * t[1])",
-    "Subtract": "use Lambda(lambda t: t[0] - t[1])", "subtract": "use Lambda(lambda t: t[0] - t[1])",
-    "Average": "use add() and a Lambda scaling", "average": "use add() and a Lambda scaling",
-    "Maximum": "use Lambda(lambda t: K.maximum(t[0], t[1]))", "maximum": "use Lambda(lambda t: K.maximum(t[0], t[1]))",
-    "Minimum": "use a Lambda", "minimum": "use a Lambda", "Dot": "use a Lambda with K.sum(a * b, axis=-1)",
-    "dot": "use a Lambda with K.sum(a * b, axis=-1)",
-    "PReLU": "use LeakyReLU (a fixed slope)", "ThresholdedReLU": "use a Lambda", "Softmax": "use Activation('softmax')",
-    "SpatialDropout1D": "use Dropout", "SpatialDropout2D": "use Dropout", "GaussianNoise": "leave it out",
-    "GaussianDropout": "use Dropout", "AlphaDropout": "use Dropout", "Masking": "pad and let the loss see it",
+    "ConvLSTM2D": _RNN, "Masking": "pad and let the loss see it",
     "SeparableConv2D": "use Conv2D", "DepthwiseConv2D": "use Conv2D", "LocallyConnected2D": "use Conv2D",
-    "ActivityRegularization": "add the penalty with model.add_loss", "GlobalMaxPooling2D": "use a Lambda with K.max",
+    "ActivityRegularization": "add the penalty with model.add_loss",
 }
 
 

@@ -283,3 +283,279 @@ class GlobalMaxPooling1D(_GlobalPooling1D):
 
 
 GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D
+
+
+# ---------------------------------------------------------------- 1-D: conv2d / pools over a unit height
+
+def _padding_1d(value):
+    padding = value.lower()
+    if padding not in {"valid", "same", "causal"}:
+        raise ValueError("The `padding` argument must be one of \"valid\", \"same\" (or \"causal\" for Conv1D). "
+                         "Received: " + str(value))
+    return padding
+
+
+class Conv1D(Layer):
+    """Temporal convolution over (batch, steps, channels): kernel (kernel_size, channels, filters), run as
+    K.conv1d does on TensorFlow (tf.nn.conv1d is conv2d over a unit height). padding='causal' pads
+    kernel_size - 1 steps on the left, so output t sees inputs up to t only."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        if "input_shape" not in kwargs and "input_dim" in kwargs:   # Keras 2's legacy Conv1D input_dim
+            kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim"))
+        super().__init__(**kwargs)
+        if any(r is not None for r in (kernel_regularizer, bias_regularizer, activity_regularizer,
+                                       kernel_constraint, bias_constraint)):
+            raise ValueError(f"Conv1D {self.name}: regularizers and constraints are not supported by this Keras")
+        self.filters = int(filters)
+        self.kernel_size = _tuple(kernel_size, 1, "kernel_size")
+        self.strides = _tuple(strides, 1, "strides")
+        self.padding = _padding_1d(padding)
+        self.data_format = K.normalize_data_format(data_format)
+        if self.padding == "causal" and self.data_format != "channels_last":
+            raise ValueError('When using causal padding in `Conv1D`, `data_format` must be "channels_last" '
+                             "(temporal data).")
+        self.dilation_rate = _tuple(dilation_rate, 1, "dilation_rate")
+        if self.dilation_rate != (1,):
+            raise ValueError(f"Conv1D {self.name}: dilation_rate other than 1 is not supported by the shared "
+                             "conv2d kernel")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.input_spec = InputSpec(ndim=3)
+
+    def _channel_axis(self):
+        return 1 if self.data_format == "channels_first" else -1
+
+    def build(self, input_shape):
+        channels = input_shape[self._channel_axis()]
+        if channels is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found `None`.")
+        self.kernel = self.add_weight("kernel", self.kernel_size + (channels, self.filters),
+                                      initializer=self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer) \
+            if self.use_bias else None
+        self.input_spec = InputSpec(ndim=3, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def call(self, inputs):
+        y = K.conv1d(inputs, self.kernel, strides=self.strides[0], padding=self.padding,
+                     data_format=self.data_format)
+        if self.use_bias:
+            y = K.bias_add(y, self.bias, data_format=self.data_format)
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        steps = input_shape[2] if self.data_format == "channels_first" else input_shape[1]
+        padding = "same" if self.padding == "causal" else self.padding
+        new = conv_output_length(steps, self.kernel_size[0], padding, self.strides[0])
+        if self.data_format == "channels_first":
+            return (input_shape[0], self.filters, new)
+        return (input_shape[0], new, self.filters)
+
+    def get_config(self):
+        config = {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                  "padding": self.padding, "data_format": self.data_format,
+                  "dilation_rate": self.dilation_rate, "activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias, "kernel_initializer": _init_config(self.kernel_initializer),
+                  "bias_initializer": _init_config(self.bias_initializer)}
+        return dict(super().get_config(), **config)
+
+
+class _Pooling1D(Layer):
+    """Keras 2's 1-D pooling: the input gets a unit axis (axis 2 in channels_last, (batch, steps, 1,
+    channels)) and the 2-D pool runs with a (pool_size, 1) window."""
+    _tf_pool = None
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs):
+        super().__init__(**kwargs)
+        if strides is None:
+            strides = pool_size
+        self.pool_size = _tuple(pool_size, 1, "pool_size")
+        self.strides = _tuple(strides, 1, "strides")
+        self.padding = _padding(padding)
+        self.data_format = K.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=3)
+
+    def call(self, inputs):
+        axis = 3 if self.data_format == "channels_first" else 2
+        x = tf.expand_dims(inputs, axis)
+        y = getattr(tf.nn, self._tf_pool)(x, _tf_window((self.pool_size[0], 1), self.data_format),
+                                          _tf_window((self.strides[0], 1), self.data_format),
+                                          self.padding.upper(), data_format=_tf_format(self.data_format))
+        return tf.squeeze(y, [axis])
+
+    def compute_output_shape(self, input_shape):
+        steps = input_shape[2] if self.data_format == "channels_first" else input_shape[1]
+        length = conv_output_length(steps, self.pool_size[0], self.padding, self.strides[0])
+        if self.data_format == "channels_first":
+            return (input_shape[0], input_shape[1], length)
+        return (input_shape[0], length, input_shape[2])
+
+    def get_config(self):
+        return dict(super().get_config(), strides=self.strides, pool_size=self.pool_size, padding=self.padding,
+                    data_format=self.data_format)
+
+
+class MaxPooling1D(_Pooling1D):
+    _tf_pool = "max_pool"
+
+
+class AveragePooling1D(_Pooling1D):
+    _tf_pool = "avg_pool"
+
+
+Convolution1D = Conv1D
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+
+
+# ---------------------------------------------------------------- upsampling, cropping, 1-D padding
+
+class UpSampling1D(Layer):
+    """Repeat each step `size` times along the time axis."""
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.size = int(size)
+        self.input_spec = InputSpec(ndim=3)
+
+    def compute_output_shape(self, input_shape):
+        size = self.size * input_shape[1] if input_shape[1] is not None else None
+        return (input_shape[0], size, input_shape[2])
+
+    def call(self, inputs):
+        return K.repeat_elements(inputs, self.size, axis=1)
+
+    def get_config(self):
+        return dict(super().get_config(), size=self.size)
+
+
+class UpSampling2D(Layer):
+    """Repeat the rows and columns size[0] and size[1] times (nearest-neighbour upsampling)."""
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.size = _tuple(size, 2, "size")
+        if interpolation not in ["nearest", "bilinear"]:
+            raise ValueError('interpolation should be one of "nearest" or "bilinear".')
+        if interpolation == "bilinear":
+            raise ValueError(f"UpSampling2D {self.name}: interpolation='bilinear' is not supported by this Keras "
+                             "(there is no resize kernel); use 'nearest' or Conv2DTranspose")
+        self.interpolation = interpolation
+        self.input_spec = InputSpec(ndim=4)
+
+    def compute_output_shape(self, input_shape):
+        axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        s = list(input_shape)
+        for ax, f in zip(axes, self.size):
+            s[ax] = None if s[ax] is None else f * s[ax]
+        return tuple(s)
+
+    def call(self, inputs):
+        return K.resize_images(inputs, self.size[0], self.size[1], self.data_format, self.interpolation)
+
+    def get_config(self):
+        return dict(super().get_config(), size=self.size, data_format=self.data_format,
+                    interpolation=self.interpolation)
+
+
+class ZeroPadding1D(Layer):
+    """Zeros added before and after the time axis (an int: both sides)."""
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _tuple(padding, 2, "padding")
+        self.input_spec = InputSpec(ndim=3)
+
+    def compute_output_shape(self, input_shape):
+        length = input_shape[1] + self.padding[0] + self.padding[1] if input_shape[1] is not None else None
+        return (input_shape[0], length, input_shape[2])
+
+    def call(self, inputs):
+        return K.temporal_padding(inputs, padding=self.padding)
+
+    def get_config(self):
+        return dict(super().get_config(), padding=self.padding)
+
+
+def _crop(x, axis, before, after):
+    """x without `before` leading and `after` trailing entries along `axis` (a split, which needs only
+    that axis known, so the batch may be open)."""
+    if not before and not after:
+        return x
+    length = K.int_shape(x)[axis]
+    if length is None or before + after >= length:
+        raise ValueError(f"Cropping ({before}, {after}) along axis {axis} needs a known length above "
+                         f"{before + after}, got shape {K.int_shape(x)}")
+    return tf.split(x, [before, length - before - after, after], axis=axis)[1]
+
+
+class Cropping1D(Layer):
+    """Steps cut from the start and the end of the time axis."""
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _tuple(cropping, 2, "cropping")
+        self.input_spec = InputSpec(ndim=3)
+
+    def compute_output_shape(self, input_shape):
+        length = input_shape[1] - self.cropping[0] - self.cropping[1] if input_shape[1] is not None else None
+        return (input_shape[0], length, input_shape[2])
+
+    def call(self, inputs):
+        return _crop(inputs, 1, *self.cropping)
+
+    def get_config(self):
+        return dict(super().get_config(), cropping=self.cropping)
+
+
+class Cropping2D(Layer):
+    """Rows and columns cut from the edges: ((top, bottom), (left, right))."""
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        if isinstance(cropping, int):
+            self.cropping = ((cropping, cropping), (cropping, cropping))
+        elif hasattr(cropping, "__len__"):
+            if len(cropping) != 2:
+                raise ValueError("`cropping` should have two elements. Found: " + str(cropping))
+            self.cropping = (_tuple(cropping[0], 2, "1st entry of cropping"),
+                             _tuple(cropping[1], 2, "2nd entry of cropping"))
+        else:
+            raise ValueError("`cropping` should be either an int, a tuple of 2 ints (symmetric_height_crop, "
+                             "symmetric_width_crop), or a tuple of 2 tuples of 2 ints ((top_crop, bottom_crop), "
+                             "(left_crop, right_crop)). Found: " + str(cropping))
+        self.input_spec = InputSpec(ndim=4)
+
+    def compute_output_shape(self, input_shape):
+        axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        s = list(input_shape)
+        for ax, (a, b) in zip(axes, self.cropping):
+            s[ax] = s[ax] - a - b if s[ax] is not None else None
+        return tuple(s)
+
+    def call(self, inputs):
+        axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        for axis, (before, after) in zip(axes, self.cropping):
+            inputs = _crop(inputs, axis, before, after)
+        return inputs
+
+    def get_config(self):
+        return dict(super().get_config(), cropping=self.cropping, data_format=self.data_format)
+
+
+class GlobalMaxPooling2D(GlobalAveragePooling2D):
+    """(batch, rows, cols, channels) -> (batch, channels): the max over the pixels."""
+
+    def call(self, inputs):
+        return K.max(inputs, axis=[2, 3] if self.data_format == "channels_first" else [1, 2])
+
+
+GlobalMaxPool2D = GlobalMaxPooling2D

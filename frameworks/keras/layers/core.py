@@ -1,4 +1,5 @@
-"""keras.layers core: Dense, Activation, Dropout, Flatten, Reshape, Lambda."""
+"""keras.layers core: Dense, Activation, Dropout, SpatialDropout1D/2D, Flatten, Reshape, Permute,
+RepeatVector, Lambda, and the advanced activations (LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, ReLU)."""
 import inspect
 
 import numpy as np
@@ -134,15 +135,20 @@ class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = min(1.0, max(0.0, rate))
-        if noise_shape is not None:
-            raise ValueError(f"Dropout {self.name}: noise_shape is not supported by this Keras")
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
 
+    def _get_noise_shape(self, inputs):
+        if self.noise_shape is None:
+            return None
+        symbolic_shape = K.shape(inputs)
+        return tuple(symbolic_shape[axis] if shape is None else shape for axis, shape in enumerate(self.noise_shape))
+
     def call(self, inputs, training=None):
         if 0.0 < self.rate < 1.0:
-            return K.in_train_phase(lambda: K.dropout(inputs, self.rate, seed=self.seed), inputs,
+            noise_shape = self._get_noise_shape(inputs)
+            return K.in_train_phase(lambda: K.dropout(inputs, self.rate, noise_shape, seed=self.seed), inputs,
                                     training=training)
         return inputs
 
@@ -248,3 +254,141 @@ class Lambda(Layer):
         raise NotImplementedError(f"Lambda layer {self.name!r}: its Python function cannot be saved (Keras "
                                   "marshals the bytecode; this frontend reads no code from files). Use "
                                   "model.save_weights and rebuild the model in code, or write a Layer subclass")
+
+
+class RepeatVector(Layer):
+    """(batch, features) -> (batch, n, features)."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = n
+        self.input_spec = InputSpec(ndim=2)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def call(self, inputs):
+        return K.repeat(inputs, self.n)
+
+    def get_config(self):
+        return dict(super().get_config(), n=self.n)
+
+
+class Permute(Layer):
+    """Permute the non-batch axes by `dims` (1-based, as Keras counts them)."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError("Invalid permutation `dims`: " + str(dims) + ". `dims` should contain each "
+                             "dimension index from 1 to " + str(len(self.dims)))
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def call(self, inputs):
+        return K.permute_dimensions(inputs, (0,) + self.dims)
+
+    def get_config(self):
+        return dict(super().get_config(), dims=self.dims)
+
+
+class SpatialDropout1D(Dropout):
+    """Dropout of whole channels: one mask per (sample, channel), shared over the steps."""
+
+    def __init__(self, rate, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.input_spec = InputSpec(ndim=3)
+
+    def _get_noise_shape(self, inputs):
+        input_shape = K.shape(inputs)
+        return (input_shape[0], 1, input_shape[2])
+
+
+class SpatialDropout2D(Dropout):
+    """Dropout of whole feature maps: one mask per (sample, channel), shared over the pixels."""
+
+    def __init__(self, rate, data_format=None, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=4)
+
+    def _get_noise_shape(self, inputs):
+        input_shape = K.shape(inputs)
+        if self.data_format == "channels_first":
+            return (input_shape[0], input_shape[1], 1, 1)
+        return (input_shape[0], 1, 1, input_shape[3])
+
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format)
+
+
+class PReLU(Layer):
+    """f(x) = x above 0, alpha * x below, alpha a learned weight of the input's shape (one value per
+    element, shared along `shared_axes`)."""
+
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if alpha_regularizer is not None or alpha_constraint is not None:
+            raise ValueError(f"PReLU {self.name}: regularizers and constraints are not supported by this Keras")
+        self.supports_masking = True
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        if shared_axes is None:
+            self.shared_axes = None
+        elif not isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = [shared_axes]
+        else:
+            self.shared_axes = list(shared_axes)
+
+    def build(self, input_shape):
+        param_shape = list(input_shape[1:])
+        if self.shared_axes is not None:
+            for i in self.shared_axes:
+                param_shape[i - 1] = 1
+        self.alpha = self.add_weight("alpha", param_shape, initializer=self.alpha_initializer)
+        axes = {i: input_shape[i] for i in range(1, len(input_shape)) if not self.shared_axes or
+                i not in self.shared_axes}
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
+        self.built = True
+
+    def call(self, inputs, mask=None):
+        pos = K.relu(inputs)
+        neg = -self.alpha * K.relu(-inputs)
+        return pos + neg
+
+    def get_config(self):
+        return dict(super().get_config(), alpha_initializer=_init_config(self.alpha_initializer),
+                    alpha_regularizer=None, alpha_constraint=None, shared_axes=self.shared_axes)
+
+
+class ThresholdedReLU(Layer):
+    """f(x) = x above theta, 0 otherwise."""
+
+    def __init__(self, theta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.theta = K.cast_to_floatx(theta)
+
+    def call(self, inputs, mask=None):
+        return inputs * K.cast(K.greater(inputs, self.theta), K.floatx())
+
+    def get_config(self):
+        return dict(super().get_config(), theta=float(self.theta))
+
+
+class Softmax(Layer):
+    """The softmax along `axis`."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.axis = axis
+
+    def call(self, inputs):
+        return K.softmax(inputs, axis=self.axis)
+
+    def get_config(self):
+        return dict(super().get_config(), axis=self.axis)

@@ -7,6 +7,8 @@ LSTM runs the shared fused LSTM kernel through tf.nn.dynamic_rnn when tf.keras w
 in time. Otherwise it is the cell's arithmetic step by step. CuDNNLSTM keeps cuDNN's two biases (input
 and recurrent, one (8 * units,) weight) and always runs the fused kernel; real Keras requires a GPU for
 it, this one runs it on either device."""
+import inspect
+
 import numpy as np
 
 import frameworks.static_graph as tf
@@ -28,9 +30,32 @@ class _ForgetBiasOnes(initializers.Initializer):
         return value
 
 
-class LSTMCell(Layer):
+class _DropoutCell(Layer):
+    """What Keras' LSTM / GRU / SimpleRNN cells share: arguments checked the same way and dropout masks."""
+    _gates = 1
+    _dropout_mask = _recurrent_dropout_mask = None
+
+    def _check(self, regularizers):
+        if any(r is not None for r in regularizers):
+            raise ValueError(f"{type(self).__name__} {self.name}: regularizers and constraints are not supported")
+
+    def _masks(self, inputs, states, training):
+        """Dropout masks drawn once per batch and kept over the time steps (Keras' RNN dropout), one per
+        gate."""
+        def masks(like, rate):
+            ones = K.ones_like(like)
+            return [K.in_train_phase(lambda: K.dropout(ones, rate), ones, training=training)
+                    for _ in range(self._gates)]
+        if self.dropout and self._dropout_mask is None:
+            self._dropout_mask = masks(inputs, self.dropout)
+        if self.recurrent_dropout and self._recurrent_dropout_mask is None:
+            self._recurrent_dropout_mask = masks(states[0], self.recurrent_dropout)
+
+
+class LSTMCell(_DropoutCell):
     """One LSTM step: z = x @ kernel + h @ recurrent_kernel + bias; i, f, c, o = split(z);
     c' = f * c + i * activation(c_z); h' = o * activation(c')."""
+    _gates = 4
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -39,9 +64,8 @@ class LSTMCell(Layer):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  implementation=2, **kwargs):
         super().__init__(**kwargs)
-        if any(r is not None for r in (kernel_regularizer, recurrent_regularizer, bias_regularizer,
-                                       kernel_constraint, recurrent_constraint, bias_constraint)):
-            raise ValueError(f"{type(self).__name__} {self.name}: regularizers and constraints are not supported")
+        self._check((kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                     recurrent_constraint, bias_constraint))
         self.units = int(units)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
@@ -54,8 +78,6 @@ class LSTMCell(Layer):
         self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
         self.implementation = implementation
         self.state_size = (self.units, self.units)
-        self._dropout_mask = None
-        self._recurrent_dropout_mask = None
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -69,16 +91,6 @@ class LSTMCell(Layer):
         else:
             self.bias = None
         self.built = True
-
-    def _masks(self, inputs, states, training):
-        """Dropout masks drawn once per batch and kept over the time steps (Keras' LSTM dropout)."""
-        def masks(like, rate):
-            ones = K.ones_like(like)
-            return [K.in_train_phase(lambda: K.dropout(ones, rate), ones, training=training) for _ in range(4)]
-        if self.dropout and self._dropout_mask is None:
-            self._dropout_mask = masks(inputs, self.dropout)
-        if self.recurrent_dropout and self._recurrent_dropout_mask is None:
-            self._recurrent_dropout_mask = masks(states[0], self.recurrent_dropout)
 
     def call(self, inputs, states, training=None):
         h_tm1, c_tm1 = states
@@ -158,13 +170,38 @@ class RNN(Layer):
             own += self.cell.non_trainable_weights if self.trainable else self.cell.weights
         return own
 
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        """Initial states join the layer's inputs, as Keras 2.2 passes them, so the call's Node records them
+        (a model then finds the layers that made them: an encoder's states in seq2seq). `[x, h0, ...]`
+        is the same call."""
+        if isinstance(inputs, list) and initial_state is None and len(inputs) > 1:
+            inputs, initial_state = inputs[0], inputs[1:]
+        if initial_state is None:
+            return super().__call__(inputs, **kwargs)
+        initial_state = to_list(initial_state)
+        if len(initial_state) != len(self._state_sizes):
+            raise ValueError("Layer " + self.name + " expects " + str(len(self._state_sizes)) + " states, but it "
+                             "received " + str(len(initial_state)) + " initial states.")
+        return super().__call__([inputs] + initial_state, **kwargs)
+
+    @staticmethod
+    def _split_inputs(inputs, initial_state):
+        """(sequence, initial states) from a call's inputs (the states may have come in the list)."""
+        if isinstance(inputs, list):
+            return inputs[0], (inputs[1:] or initial_state)
+        return inputs, initial_state
+
     def build(self, input_shape):
+        if isinstance(input_shape, list):   # [sequence, initial states...]
+            input_shape = input_shape[0]
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build((input_shape[0], input_shape[-1]))
             self.cell.built = True
         self.built = True
 
     def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
         units = self._state_sizes[0]
         out = (input_shape[0], input_shape[1], units) if self.return_sequences else (input_shape[0], units)
         if self.return_state:
@@ -185,6 +222,7 @@ class RNN(Layer):
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if mask is not None:
             raise ValueError(f"RNN {self.name}: masks are not supported by this Keras")
+        inputs, initial_state = self._split_inputs(inputs, initial_state)
         steps = K.int_shape(inputs)[1]
         if steps is None:
             raise DeferredBuild(f"{type(self).__name__} {self.name}: the number of time steps must be known (give "
@@ -195,12 +233,12 @@ class RNN(Layer):
         if self.go_backwards:
             xs = xs[::-1]
         outputs = []
-        kwargs = {"training": training} if isinstance(self.cell, LSTMCell) else {}
+        kwargs = {"training": training} if "training" in inspect.signature(self.cell.call).parameters else {}
         for x in xs:
             out, states = self.cell.call(x, states, **kwargs)
             states = to_list(states)
             outputs.append(out)
-        if isinstance(self.cell, LSTMCell):
+        if hasattr(self.cell, "_dropout_mask"):   # masks are drawn once per call of the layer
             self.cell._dropout_mask = self.cell._recurrent_dropout_mask = None
         output = tf.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         if self.cell_uses_dropout():
@@ -214,6 +252,14 @@ class RNN(Layer):
         config = {"return_sequences": self.return_sequences, "return_state": self.return_state,
                   "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll}
         return dict(super().get_config(), **config)
+
+
+def _cell_layer_config(layer):
+    """An LSTM / GRU / SimpleRNN's config: its cell's arguments next to the RNN's, no `cell` entry."""
+    config = dict(layer.cell.get_config())
+    for key in ("name", "trainable", "dtype"):
+        config.pop(key, None)
+    return dict(RNN.get_config(layer), **config)
 
 
 class LSTM(RNN):
@@ -262,6 +308,7 @@ class LSTM(RNN):
         return [output, state.h, state.c] if self.return_state else output
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
+        inputs, initial_state = self._split_inputs(inputs, initial_state)
         if mask is None and self._fused():
             c = self.cell
             return self._fused_call(inputs, initial_state, c.bias, tf.zeros((4 * self.units,), inputs.dtype),
@@ -269,15 +316,19 @@ class LSTM(RNN):
         return super().call(inputs, mask=mask, training=training, initial_state=initial_state)
 
     def get_config(self):
-        config = dict(self.cell.get_config())
-        config.pop("name")
-        config.pop("trainable")
-        config.pop("dtype", None)
-        return dict(super().get_config(), **config)
+        return _cell_layer_config(self)
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _without_fixed(config):
+    """A CuDNN layer's config: without the arguments cuDNN fixes (Keras' CuDNN layers take none of them)."""
+    for k in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout", "implementation",
+              "reset_after", "unroll"):
+        config.pop(k, None)
+    return config
 
 
 class CuDNNLSTM(LSTM):
@@ -301,6 +352,8 @@ class CuDNNLSTM(LSTM):
                          stateful=stateful, **kwargs)
 
     def build(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
         input_dim = input_shape[-1]
         c, u = self.cell, self.units
         c.kernel = self.add_weight("kernel", (input_dim, 4 * u), initializer=c.kernel_initializer)
@@ -328,13 +381,248 @@ class CuDNNLSTM(LSTM):
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if mask is not None:
             raise ValueError(f"CuDNNLSTM {self.name}: masks are not supported")
+        inputs, initial_state = self._split_inputs(inputs, initial_state)
         c, u = self.cell, self.units
         return self._fused_call(inputs, initial_state, c.bias[:4 * u], c.bias[4 * u:], c.kernel,
                                 c.recurrent_kernel)
 
     def get_config(self):
-        config = super().get_config()
-        for k in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout",
-                  "implementation", "unroll"):
-            config.pop(k, None)
-        return config
+        return _without_fixed(super().get_config())
+
+
+class SimpleRNNCell(_DropoutCell):
+    """One Elman step, Keras 2's: h' = activation(x @ kernel + bias + h @ recurrent_kernel)."""
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self._check((kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                     recurrent_constraint, bias_constraint))
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.dropout = min(1.0, max(0.0, dropout))
+        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
+        self.state_size = self.units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), initializer=self.kernel_initializer)
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units),
+                                                initializer=self.recurrent_initializer)
+        self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer) \
+            if self.use_bias else None
+        self.built = True
+
+    def call(self, inputs, states, training=None):
+        prev_output = states[0]
+        if self.dropout or self.recurrent_dropout:
+            self._masks(inputs, states, training)
+        if self._dropout_mask is not None:
+            inputs = inputs * self._dropout_mask[0]
+        h = K.dot(inputs, self.kernel)
+        if self.bias is not None:
+            h = K.bias_add(h, self.bias)
+        if self._recurrent_dropout_mask is not None:
+            prev_output = prev_output * self._recurrent_dropout_mask[0]
+        output = self.activation(h + K.dot(prev_output, self.recurrent_kernel))
+        return output, [output]
+
+    def get_config(self):
+        config = {"units": self.units, "activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias, "kernel_initializer": _init_config(self.kernel_initializer),
+                  "recurrent_initializer": _init_config(self.recurrent_initializer),
+                  "bias_initializer": _init_config(self.bias_initializer), "dropout": self.dropout,
+                  "recurrent_dropout": self.recurrent_dropout}
+        return dict(super().get_config(), **config)
+
+
+class GRUCell(_DropoutCell):
+    """One GRU step as Keras 2.2 computes it, gates z, r, h in that order along the kernels' columns:
+    z = rec_act(x Wz + bz + h Uz); r = rec_act(x Wr + br + h Ur);
+    hh = act(x Wh + bh + (r * h) Uh)   (reset_after=False, the default), or
+    hh = act(x Wh + bh + r * (h Uh + rbh))   (reset_after=True: bias (2, 3 * units), input and recurrent);
+    h' = z * h + (1 - z) * hh."""
+    _gates = 3
+
+    def __init__(self, units, activation="tanh", recurrent_activation="hard_sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, implementation=1, reset_after=False, **kwargs):
+        super().__init__(**kwargs)
+        self._check((kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                     recurrent_constraint, bias_constraint))
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.dropout = min(1.0, max(0.0, dropout))
+        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
+        self.implementation = implementation
+        self.reset_after = reset_after
+        self.state_size = self.units
+
+    def build(self, input_shape):
+        u = self.units
+        self.kernel = self.add_weight("kernel", (input_shape[-1], 3 * u), initializer=self.kernel_initializer)
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (u, 3 * u),
+                                                initializer=self.recurrent_initializer)
+        if self.use_bias:
+            shape = (2, 3 * u) if self.reset_after else (3 * u,)
+            self.bias = self.add_weight("bias", shape, initializer=self.bias_initializer)
+        else:
+            self.bias = None
+        self.built = True
+
+    def call(self, inputs, states, training=None):
+        h_tm1 = states[0]
+        if self.dropout or self.recurrent_dropout:
+            self._masks(inputs, states, training)
+        u = self.units
+        dm = self._dropout_mask or [None] * 3
+        rm = self._recurrent_dropout_mask or [None] * 3
+        input_bias = recurrent_bias = None
+        if self.use_bias:
+            if not self.reset_after:
+                input_bias, recurrent_bias = self.bias, None
+            elif len(K.int_shape(self.bias)) == 1:   # CuDNNGRU's (6 * units,): input then recurrent
+                input_bias, recurrent_bias = self.bias[:3 * u], self.bias[3 * u:]
+            else:
+                input_bias, recurrent_bias = self.bias[0], self.bias[1]
+        if dm[0] is None:   # one product for the three gates (the same sums as three)
+            x_z, x_r, x_h = tf.split(K.dot(inputs, self.kernel), 3, axis=1)
+        else:
+            x_z, x_r, x_h = (K.dot(inputs * dm[k], self.kernel[:, k * u:(k + 1) * u]) for k in range(3))
+        if input_bias is not None:
+            x_z, x_r, x_h = (x + input_bias[k * u:(k + 1) * u] for k, x in enumerate((x_z, x_r, x_h)))
+        h_z, h_r, h_h = (h_tm1 if m is None else h_tm1 * m for m in rm)
+        rk = self.recurrent_kernel
+        if self.reset_after:
+            inner = [K.dot(h, rk[:, k * u:(k + 1) * u]) for k, h in enumerate((h_z, h_r, h_h))]
+            if recurrent_bias is not None:
+                inner = [x + recurrent_bias[k * u:(k + 1) * u] for k, x in enumerate(inner)]
+            z = self.recurrent_activation(x_z + inner[0])
+            r = self.recurrent_activation(x_r + inner[1])
+            hh = self.activation(x_h + r * inner[2])
+        else:
+            z = self.recurrent_activation(x_z + K.dot(h_z, rk[:, :u]))
+            r = self.recurrent_activation(x_r + K.dot(h_r, rk[:, u:2 * u]))
+            hh = self.activation(x_h + K.dot(r * h_h, rk[:, 2 * u:]))
+        h = z * h_tm1 + (1.0 - z) * hh
+        return h, [h]
+
+    def get_config(self):
+        config = {"units": self.units, "activation": activations.serialize(self.activation),
+                  "recurrent_activation": activations.serialize(self.recurrent_activation),
+                  "use_bias": self.use_bias, "kernel_initializer": _init_config(self.kernel_initializer),
+                  "recurrent_initializer": _init_config(self.recurrent_initializer),
+                  "bias_initializer": _init_config(self.bias_initializer), "dropout": self.dropout,
+                  "recurrent_dropout": self.recurrent_dropout, "implementation": self.implementation,
+                  "reset_after": self.reset_after}
+        return dict(super().get_config(), **config)
+
+
+class _CellLayer(RNN):
+    """An RNN over its own cell (SimpleRNN, GRU): the cell's weights named <layer>/kernel, ... as Keras'."""
+
+    def __init__(self, cell, activity_regularizer=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, **kwargs):
+        if activity_regularizer is not None:
+            raise ValueError(f"{type(self).__name__}: activity_regularizer is not supported by this Keras")
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
+        cell.name = self.name
+
+    def __getattr__(self, name):   # units, activation, ...: the cell's (Keras' properties)
+        if name != "cell" and "cell" in self.__dict__ and name in self.cell.__dict__:
+            return self.cell.__dict__[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def get_config(self):
+        return _cell_layer_config(self)
+
+
+class SimpleRNN(_CellLayer):
+    """Fully-connected RNN whose output is fed back as its input (activation tanh)."""
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, **kwargs):
+        cell = SimpleRNNCell(units, activation=activation, use_bias=use_bias,
+                             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+                             bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                             recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+                             kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                             bias_constraint=bias_constraint, dropout=dropout,
+                             recurrent_dropout=recurrent_dropout, name="simple_rnn_cell")
+        super().__init__(cell, activity_regularizer, return_sequences=return_sequences,
+                         return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+                         unroll=unroll, **kwargs)
+
+
+class GRU(_CellLayer):
+    """Gated Recurrent Unit, Keras 2.2's (recurrent_activation 'hard_sigmoid', reset_after=False); pass
+    reset_after=True, recurrent_activation='sigmoid' for the CuDNNGRU-compatible variant."""
+
+    def __init__(self, units, activation="tanh", recurrent_activation="hard_sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 implementation=1, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, reset_after=False, **kwargs):
+        cell = GRUCell(units, activation=activation, recurrent_activation=recurrent_activation,
+                       use_bias=use_bias, kernel_initializer=kernel_initializer,
+                       recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                       kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                       bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                       recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                       dropout=dropout, recurrent_dropout=recurrent_dropout, implementation=implementation,
+                       reset_after=reset_after, name="gru_cell")
+        super().__init__(cell, activity_regularizer, return_sequences=return_sequences,
+                         return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+                         unroll=unroll, **kwargs)
+
+
+class CuDNNGRU(GRU):
+    """cuDNN's GRU as Keras 2.2 keeps it: gates z, r, h, the reset gate applied after the recurrent product
+    (reset_after=True), sigmoid / tanh fixed, an input and a recurrent bias in one (6 * units,) weight. It
+    runs the cell's arithmetic on either device (real Keras requires a GPU)."""
+
+    def __init__(self, units, kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, return_sequences=False, return_state=False,
+                 stateful=False, **kwargs):
+        super().__init__(units, activation="tanh", recurrent_activation="sigmoid",
+                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                         recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                         return_sequences=return_sequences, return_state=return_state, stateful=stateful,
+                         reset_after=True, **kwargs)
+
+    def build(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        c, u = self.cell, self.units
+        c.kernel = self.add_weight("kernel", (input_shape[-1], 3 * u), initializer=c.kernel_initializer)
+        c.recurrent_kernel = self.add_weight("recurrent_kernel", (u, 3 * u), initializer=c.recurrent_initializer)
+        c.bias = self.add_weight("bias", (6 * u,), initializer=c.bias_initializer)
+        c.built = True
+        self.built = True
+
+    def get_config(self):
+        return _without_fixed(super().get_config())

@@ -380,14 +380,14 @@ def test_matmul_with_a_vector_has_torchs_shape_and_gradient(sa, sb):
 
 
 def test_what_pytorch_has_and_this_engine_lacks_says_what_to_use():
-    """The Transformer / interpolation programs stop at the name, with a RuntimeError (NotImplementedError)
+    """The Transformer programs stop at the name, with a RuntimeError (NotImplementedError)
     naming the alternative; unknown names stay AttributeErrors."""
-    with pytest.raises(NotImplementedError, match=r"torch\.nn\.functional\.interpolate"):
-        F.interpolate
+    with pytest.raises(NotImplementedError, match=r"torch\.nn\.functional\.scaled_dot_product_attention"):
+        F.scaled_dot_product_attention
     with pytest.raises(NotImplementedError, match=r"torch\.optim\.Rprop .*optim\.Adam"):
         optim.Rprop
-    with pytest.raises(NotImplementedError, match=r"torch\.einsum"):
-        torch.einsum
+    with pytest.raises(NotImplementedError, match=r"torch\.nn\.MultiheadAttention .*torch\.bmm"):
+        nn.MultiheadAttention
     assert issubclass(NotImplementedError, RuntimeError)
     with pytest.raises(AttributeError, match="module 'torch.nn' has no attribute 'NotAModule'"):
         nn.NotAModule

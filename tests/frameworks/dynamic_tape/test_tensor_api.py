@@ -81,3 +81,41 @@ def test_manual_seed_fixes_every_random_factory():
     assert draw() == a
     torch.manual_seed(8)
     assert draw() != a
+
+
+def test_einsum_matches_numpy_and_its_gradients_check():
+    a, b, c = d(2, 3), d(4, 3, 5), d(2, 5)
+    y = torch.einsum("bn,anm,bm->ba", a, b, c)
+    want = np.einsum("bn,anm,bm->ba", a.detach().numpy(), b.detach().numpy(), c.detach().numpy())
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-12)
+    assert gradcheck(lambda a, b, c: torch.einsum("bn,anm,bm->ba", a, b, c), (a, b, c))
+    x, w = d(2, 3, 4), d(4, 5)
+    assert gradcheck(lambda x, w: torch.einsum("...ij,jk", [x, w]), (x, w))   # operands as a list, implicit
+    with pytest.raises(RuntimeError, match=r"einsum.*repeated subscript"):
+        torch.einsum("ii->i", d(3, 3))
+    with pytest.raises(RuntimeError, match="einsum"):
+        torch.einsum("ij,jk->ik", d(2, 3), d(4, 5))
+
+
+def test_index_select_gather_repeat_sign_and_one_hot():
+    x = d(4, 3)
+    idx = torch.tensor([2, 0, 2])
+    np.testing.assert_array_equal(torch.index_select(x, 0, idx).detach().numpy(), x.detach().numpy()[[2, 0, 2]])
+    np.testing.assert_array_equal(x.index_select(1, idx).detach().numpy(), x.detach().numpy()[:, [2, 0, 2]])
+    assert gradcheck(lambda x: x.index_select(0, idx), (x,))
+    g = torch.tensor([[0, 0], [1, 0]])
+    np.testing.assert_array_equal(torch.gather(torch.tensor([[1, 2], [3, 4]]), 1, g).numpy(), [[1, 1], [4, 3]])
+    assert gradcheck(lambda x: x.gather(0, torch.tensor([[3, 1, 0], [0, 0, 2]])), (x,))
+    r = x.repeat(2, 1, 2)
+    assert tuple(r.shape) == (2, 4, 6)
+    np.testing.assert_array_equal(r.detach().numpy(), np.tile(x.detach().numpy(), (2, 1, 2)))
+    assert gradcheck(lambda x: x.repeat(1, 2), (x,))
+    with pytest.raises(RuntimeError, match="Number of dimensions of repeat dims can not be smaller"):
+        x.repeat(2)
+    np.testing.assert_array_equal(torch.sign(torch.tensor([-2.0, 0.0, 3.0])).numpy(), [-1.0, 0.0, 1.0])
+    import frameworks.dynamic_tape.nn.functional as F
+    oh = F.one_hot(torch.tensor([0, 2, 1]))
+    assert oh.dtype == torch.int64 and oh.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    assert tuple(F.one_hot(torch.tensor([[1], [0]]), num_classes=4).shape) == (2, 1, 4)
+    with pytest.raises(RuntimeError, match="Class values must be smaller than num_classes"):
+        F.one_hot(torch.tensor([3]), 2)

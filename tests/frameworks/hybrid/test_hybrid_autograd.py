@@ -3,6 +3,7 @@ and the errors for backward without a graph."""
 import numpy as np
 import pytest
 
+import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, nd
 from frameworks.kernels.gradcheck import numerical_grad
 
@@ -111,6 +112,17 @@ def test_backward_outside_record_is_a_clear_error():
         y.backward()
 
 
+def test_a_head_gradient_of_another_shape_is_a_clear_error():
+    x = nd.ones((3,))
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+    with pytest.raises(mx.base.MXNetError, match=r"head gradient of shape \(2, 3\) for an output of shape \(3,\)"):
+        y.backward(nd.ones((2, 3)))
+    y.backward(nd.ones((3,)) * 3)   # the graph is still there after the refusal
+    np.testing.assert_allclose(x.grad.asnumpy(), [6.0, 6.0, 6.0])
+
+
 def test_second_backward_needs_retain_graph():
     x = nd.ones((2,))
     x.attach_grad()
@@ -126,7 +138,9 @@ def test_second_backward_needs_retain_graph():
 def test_ndarray_basics():
     x = nd.array([[1, 2], [3, 4]])
     assert x.dtype == np.float32 and x.shape == (2, 2) and x.context == nd.cpu()
-    assert nd.array(np.arange(3)).dtype == np.int64  # a NumPy source keeps its dtype
+    assert nd.array(np.arange(3)).dtype == np.float32  # MXNet's default for a NumPy source, whatever its dtype
+    assert nd.array(np.arange(3), dtype="int64").dtype == np.int64
+    assert nd.array(nd.array(np.arange(3), dtype="int64")).dtype == np.int64  # an NDArray source keeps its own
     assert x.sum().asscalar() == 10.0
     assert x.as_in_context(nd.cpu()) is x
     np.testing.assert_allclose((1 - x / 2).asnumpy(), [[0.5, 0.0], [-0.5, -1.0]])

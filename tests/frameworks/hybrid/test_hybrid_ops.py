@@ -16,17 +16,17 @@ def _fd_check(f, *arrays, train=True, rtol=1e-5, atol=1e-7):
     def run(arrs):
         with (autograd.train_mode() if train else autograd.predict_mode()):
             return f(*arrs)
-    xs = [nd.array(a) for a in arrays]
+    xs = [nd.array(a, dtype="float64") for a in arrays]
     for x in xs:
         x.attach_grad()
     with autograd.record(train_mode=train):
         y = f(*xs)
     w = rs.standard_normal(y.shape)
     with autograd.record(train_mode=train):
-        loss = (f(*xs) * nd.array(w)).sum()
+        loss = (f(*xs) * nd.array(w, dtype="float64")).sum()
     loss.backward()
     for x, a in zip(xs, arrays):
-        num = numerical_grad(lambda: float((run([nd.array(b) for b in arrays]).asnumpy() * w).sum()), a)
+        num = numerical_grad(lambda: float((run([nd.array(b, dtype="float64") for b in arrays]).asnumpy() * w).sum()), a)
         np.testing.assert_allclose(x.grad.asnumpy(), num, rtol=rtol, atol=atol)
 
 

@@ -281,9 +281,9 @@ def test_advanced_activation_layers_and_leaky_relu():
 
 
 def test_keras_layers_this_frontend_lacks_say_what_to_use():
-    with pytest.raises(NotImplementedError, match=r"keras\.layers\.Conv1D is not supported .*\(1, k\) window"):
-        from frameworks.keras.layers import Conv1D  # noqa: F401
-    with pytest.raises(NotImplementedError, match=r"keras\.layers\.Bidirectional .*go_backwards=True"):
-        layers.Bidirectional
+    with pytest.raises(NotImplementedError, match=r"keras\.layers\.SeparableConv2D is not supported .*Conv2D"):
+        from frameworks.keras.layers import SeparableConv2D  # noqa: F401
+    with pytest.raises(NotImplementedError, match=r"keras\.layers\.ConvLSTM2D .*GRU"):
+        layers.ConvLSTM2D
     with pytest.raises(AttributeError, match="has no attribute 'NotALayer'"):
         layers.NotALayer

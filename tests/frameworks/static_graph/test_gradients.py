@@ -225,3 +225,17 @@ def test_dropout_with_a_rate_draws_the_shared_streams_masks():
         np.testing.assert_array_equal(g, 3.0 * keep / np.float32(0.75))
         np.testing.assert_array_equal(y, runs[1][step][0])
     assert not np.array_equal(runs[0][0][0], runs[0][1][0])
+
+
+@pytest.mark.parametrize("shape,axis", [((None, 4, 3), 1), ((None, None, 3), [1, 2])])
+def test_reduce_max_gradient_with_open_dimensions(shape, axis):
+    # the kept shape has unknown sizes (an open batch): one is -1, several are read at run time
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, shape)
+        y = tf.reduce_max(x, axis=axis)
+        g, = tf.gradients(tf.reduce_sum(y * y), [x])
+        value = np.random.RandomState(0).randn(2, 4, 3)
+        with tf.Session() as sess:
+            got = sess.run(g, {x: value})
+        m = value.max(axis=tuple(axis) if isinstance(axis, list) else axis, keepdims=True)
+        np.testing.assert_allclose(got, 2 * m * (value == m))

@@ -49,3 +49,42 @@ def test_a_tensor_is_not_iterable_and_one_grad_ys_tensor_is_one_gradient():
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         np.testing.assert_array_equal(sess.run(g), 2 * np.arange(6.0).reshape(2, 3))
+
+
+def test_einsum_is_one_node_with_its_static_shape_and_gradients():
+    tf.reset_default_graph()
+    rng = np.random.default_rng(0)
+    av, bv = rng.standard_normal((5, 3)), rng.standard_normal((3, 4))
+    a = tf.placeholder(tf.float64, [None, 3])
+    b = tf.Variable(bv)
+    y = tf.einsum("ij,jk->ik", a, b, name="proj")
+    assert y.op.type == "Einsum" and y.op.name == "proj" and y.shape.as_list() == [None, 4]
+    ga, gb = tf.gradients(tf.reduce_sum(y * y), [a, b])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        yv, gav, gbv = sess.run([y, ga, gb], {a: av})
+    np.testing.assert_allclose(yv, av @ bv, rtol=1e-12)
+    np.testing.assert_allclose(gav, 2 * (av @ bv) @ bv.T, rtol=1e-12)
+    np.testing.assert_allclose(gbv, av.T @ (2 * av @ bv), rtol=1e-12)
+    with pytest.raises(ValueError, match="einsum"):
+        tf.einsum("ij,jk->ik", tf.zeros([2, 3]), tf.zeros([4, 5]))
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_nn_conv1d_is_conv2d_over_a_unit_height_as_tf_builds_it(padding):
+    tf.reset_default_graph()
+    rng = np.random.default_rng(1)
+    xv, wv = rng.standard_normal((2, 9, 3)), rng.standard_normal((3, 3, 4))   # NWC, [width, in, out]
+    x = tf.placeholder(tf.float64, [None, 9, 3])
+    w = tf.Variable(wv)
+    y = tf.nn.conv1d(x, w, stride=2, padding=padding)
+    xs = np.pad(xv, ((0, 0), (1, 1), (0, 0))) if padding == "SAME" else xv
+    want = np.stack([np.einsum("nkc,kco->no", xs[:, i * 2:i * 2 + 3], wv) for i in range(5 if padding == "SAME" else 4)], 1)
+    assert y.shape.as_list() == [None, want.shape[1], 4]
+    gw, = tf.gradients(tf.reduce_sum(y), [w])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        yv, gwv = sess.run([y, gw], {x: xv})
+    np.testing.assert_allclose(yv, want, rtol=1e-12)
+    np.testing.assert_allclose(gwv, np.stack([xs[:, i * 2:i * 2 + 3] for i in range(want.shape[1])], 1)
+                               .sum((0, 1))[..., None].repeat(4, -1), rtol=1e-12)
