@@ -1,5 +1,6 @@
 """Elementwise kernels: binary ops with NumPy broadcasting (backward sums over broadcast axes) and unary ops."""
 from .base import Kernel, register, need, shape_error
+from .reduce import add_reduce
 from .workspace import MIN_BYTES, pool
 
 
@@ -30,10 +31,10 @@ def unbroadcast(xp, g, shape):
         return g
     lead = g.ndim - len(shape)
     if lead == 1 and gs[1:] == shape:   # a bias over rows: the same sum, without keepdims and a reshape
-        return g.sum(axis=0)
+        return add_reduce(xp, g, 0)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
-    g = g.sum(axis=axes, keepdims=True) if axes else g
+    g = add_reduce(xp, g, axes, True) if axes else g
     return g.reshape(shape)
 
 

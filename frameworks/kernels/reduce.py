@@ -27,10 +27,24 @@ SMALL = 1 << 12
 
 def _expand(xp, g, shape, axes):
     if len(axes) == len(shape) and _count(shape, axes) <= SMALL and getattr(xp, "__name__", "") == "numpy":
-        return xp.full(shape, g, dtype=getattr(g, "dtype", None))   # cheaper than broadcast_to's wrapper
+        dtype = getattr(g, "dtype", None)
+        if dtype is None:   # a Python number: full() picks its dtype
+            return xp.full(shape, g)
+        y = xp.empty(shape, dtype)   # full()'s own two steps without its Python wrapper, cheaper than
+        y.fill(g)                    # broadcast_to's on a small array
+        return y
     # put the reduced axes back as size-1 axes, then broadcast
     g = g.reshape(_reduced(shape, axes, True))
     return xp.broadcast_to(g, shape)
+
+
+def add_reduce(xp, x, axis=None, keepdims=False, out=None):
+    """x.sum(axis, keepdims=, out=): on NumPy its ufunc's reduce called directly, since the method gets
+    there only through a Python-level wrapper (numpy/_core/_methods.py) that costs more than summing a small
+    array."""
+    if getattr(xp, "__name__", "") == "numpy":
+        return xp.add.reduce(x, axis, None, out, keepdims)
+    return x.sum(axis=axis, keepdims=keepdims, out=out)
 
 
 class _Reduce(Kernel):
@@ -50,8 +64,7 @@ class Sum(_Reduce):
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False, out=None):
-        # the method: xp.sum's Python wrapper costs more than summing a small array
-        return x.sum(axis=axis, keepdims=keepdims, out=out), x.shape
+        return add_reduce(xp, x, axis, keepdims, out), x.shape
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
@@ -75,7 +88,7 @@ class Mean(_Reduce):
         # mean's own arithmetic (a sum, then a division by the count) minus NumPy's Python-level wrapper,
         # which on a small array costs more than the reduction
         n = x.size if axis is None else _count(x.shape, _axes("mean", x.shape, axis))
-        y = x.sum(axis=axis, keepdims=keepdims, out=out)
+        y = add_reduce(xp, x, axis, keepdims, out)
         if out is not None:
             return xp.true_divide(y, n, out=y), x.shape
         return y / n, x.shape

@@ -60,15 +60,15 @@ class Trainer(FloorTrainer):
             (g_i_,) = K.sigmoid.backward(xp, s["i"], g_i)
             (g_g3,) = K.split.backward(xp, s["split"], (g_i_, g_f_, g_g_, g_o_), sections=4, axis=1)
             g_g2, g_bhh = K.add.backward(xp, s["g3"], g_g3)
-            g_g1, g_bih = K.add.backward(xp, s["g2"], g_g2)
+            g_g1, _ = K.add.backward(xp, s["g2"], g_g2, needs=(True, False))   # b_ih's gradient is b_hh's
             g_a, g_b = K.add.backward(xp, s["g1"], g_g1)
             g_h, g_wh = K.matmul.backward(xp, s["b"], g_b, needs=(t > 0, True))
             g_xt, g_wx = K.matmul.backward(xp, s["a"], g_a)
             g_x[t] += g_xt
             grads["wh"] += g_wh
             grads["wx"] += g_wx
-            grads["b_ih"] += g_bih
             grads["b_hh"] += g_bhh
+        grads["b_ih"] = grads["b_hh"]   # the same sum: both biases are added to the same gates
         grads["emb"], _ = K.embedding.backward(xp, s_x, g_x)
         grads["wo"], grads["bo"] = g_wo, g_bo
         for name in spec.PARAM_NAMES:
