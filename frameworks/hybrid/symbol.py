@@ -70,6 +70,22 @@ def _args(heads):
     return [n for n in order if n.op is None]
 
 
+def _compose(sym, mapping):
+    """A copy of sym's graph with variables replaced: mapping {variable name: (node, output index)}, as
+    MXNet's Symbol._compose. Nodes no replacement reaches are shared, not copied."""
+    order = plan.toposort([n for n, _ in sym._outputs], lambda n: [i for i, _ in n.inputs])
+    entry = {}
+    for n in order:
+        if n.op is None:
+            entry[(n, 0)] = mapping.get(n.name, (n, 0))
+            continue
+        ins = [entry[e] for e in n.inputs]
+        new = n if ins == list(n.inputs) else _Node(n.op, n.name, dict(n.attrs), ins, n.n_out)
+        for k in range(n.n_out):
+            entry[(n, k)] = (new, k)
+    return Symbol([entry[o] for o in sym._outputs])
+
+
 def _aux(heads):
     """The variable nodes an op mutates as auxiliary state (BatchNorm's moving_mean, moving_var)."""
     order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])

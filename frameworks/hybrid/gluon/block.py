@@ -536,7 +536,16 @@ class SymbolBlock(HybridBlock):
 
     def forward(self, x, *args):
         if isinstance(x, Symbol):
-            raise TypeError(f"{self.name or 'SymbolBlock'}: a SymbolBlock runs on NDArrays, got a Symbol")
+            # inside a parent's trace (a loaded network under a hybridized HybridSequential): the loaded
+            # graph composed onto the parent's symbols, its parameters as this block's variables
+            inputs = [x, *args]
+            if len(inputs) != len(self._input_names):
+                raise ValueError(f"SymbolBlock: {len(inputs)} inputs given, its symbol takes "
+                                 f"{len(self._input_names)} ({self._input_names})")
+            mapping = {name: s._outputs[0] for name, s in zip(self._input_names, inputs)}
+            mapping.update({p.name: p.var()._outputs[0] for p in self._params.values()})
+            out = symbol._compose(self._symbol, mapping)
+            return out if len(out) == 1 else list(out)
         return self(x, *args)
 
 

@@ -306,3 +306,40 @@ def test_cached_graph_plan_reads_kernel_facts_not_a_probe():
     # planned before any run: the first training run already writes into reused buffers
     assert graph.buffers and "out=r" in graph.source("train") and "locals()" not in graph.source("train")
     out.backward()
+
+
+def test_a_loaded_symbol_block_inside_a_hybridized_parent_composes_and_fine_tunes(tmp_path):
+    """The fine-tuning pattern: an exported network loaded with SymbolBlock.imports as the first child of a
+    HybridSequential with a new head; hybridizing the parent traces the loaded graph on its symbols (MXNet's
+    _compose), giving the imperative outputs and gradients for the loaded parameters too."""
+    base = nn.HybridSequential()
+    with base.name_scope():
+        base.add(nn.Dense(8, activation="relu"), nn.Dense(4))
+    base.initialize()
+    base.hybridize()
+    x = nd.array(np.random.default_rng(0).random((2, 5)))
+    base(x)
+    base.export(str(tmp_path / "base"))
+
+    def run(hybridize):
+        sb = gluon.SymbolBlock.imports(str(tmp_path / "base-symbol.json"), ["data"],
+                                       str(tmp_path / "base-0000.params"))
+        net = nn.HybridSequential()
+        net.add(sb)
+        net.add(nn.Dense(3, in_units=4))
+        net[1].initialize(mx.init.Constant(0.5))
+        if hybridize:
+            net.hybridize()
+        with autograd.record():
+            y = net(x)
+            loss = (y * y).sum()
+        loss.backward()
+        return y.asnumpy(), {k.split("_", 1)[-1]: p.grad().asnumpy() for k, p in sb.collect_params().items()}
+
+    y0, g0 = run(False)
+    y1, g1 = run(True)
+    np.testing.assert_allclose(y1, y0, rtol=1e-6)
+    assert g0.keys() == g1.keys() and len(g0) == 4
+    for k in g0:
+        np.testing.assert_allclose(g1[k], g0[k], rtol=1e-5, atol=1e-7)
+        assert np.abs(g1[k]).sum() > 0
