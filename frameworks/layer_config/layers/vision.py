@@ -42,29 +42,36 @@ class ConvolutionLayer(ParamLayer):
     """2-D convolution, NCHW, weight (num_output, C, kh, kw), via the im2col + GEMM kernel."""
     exact_num_bottom_blobs = 1
     exact_num_top_blobs = 1
+    kernel = K.conv2d
 
     def layer_setup(self, bottom, top):
         p = self.layer_param.convolution_param
-        (kh, kw), self.pad, self.stride, n, c = _conv_geometry(self, p, bottom)
-        self.add_param((n, c, kh, kw), p.weight_filler, c * kh * kw, n * kh * kw)
+        (kh, kw), pad, stride, n, c = _conv_geometry(self, p, bottom)
+        self.attrs = {"stride": stride, "pad": pad}
+        # Caffe's fillers read fan_in = count / shape[0] and fan_out = count / shape[1]
+        shape = self._weight_shape(n, c, kh, kw)
+        fan_in, fan_out = c * n * kh * kw // shape[0], c * n * kh * kw // shape[1]
+        self.add_param(shape, p.weight_filler, fan_in, fan_out)
         self.bias_term = p.bias_term
         if p.bias_term:
-            self.add_param((n,), p.bias_filler, c * kh * kw, n * kh * kw)
+            self.add_param((n,), p.bias_filler, fan_in, fan_out)
+
+    @staticmethod
+    def _weight_shape(n, c, kh, kw):
+        return (n, c, kh, kw)
 
     def reshape(self, bottom, top):
         shapes = [b.shape for b in self.blobs]
-        top[0].reshape(*infer(self, K.conv2d, bottom[0].shape, *shapes, stride=self.stride, pad=self.pad))
+        top[0].reshape(*infer(self, self.kernel, bottom[0].shape, *shapes, **self.attrs))
 
     def forward(self, bottom, top):
         b = self.blobs[1].data if self.bias_term else None
-        y, self.saved = K.conv2d.forward(self.xp, bottom[0].data, self.blobs[0].data, b,
-                                         stride=self.stride, pad=self.pad)
+        y, self.saved = self.kernel.forward(self.xp, bottom[0].data, self.blobs[0].data, b, **self.attrs)
         top[0].set_data(y)
 
     def backward(self, top, propagate_down, bottom):
         needs = (propagate_down[0], True, True)[:2 + self.bias_term]
-        grads = K.conv2d.backward(self.xp, self.saved, top[0].diff, needs=needs,
-                                  stride=self.stride, pad=self.pad)
+        grads = self.kernel.backward(self.xp, self.saved, top[0].diff, needs=needs, **self.attrs)
         for i, g in enumerate(grads[1:]):
             self.param_diff(i, g)
         if propagate_down[0]:
@@ -126,38 +133,14 @@ class PoolingLayer(Layer):
 
 
 @register_layer("Deconvolution")
-class DeconvolutionLayer(ParamLayer):
+class DeconvolutionLayer(ConvolutionLayer):
     """Transposed convolution (convolution_param), weight (C, num_output, kh, kw) as Caffe lays it out;
     top H = stride * (H - 1) + kernel - 2 * pad, via the shared conv_transpose2d kernel."""
-    exact_num_bottom_blobs = 1
-    exact_num_top_blobs = 1
+    kernel = K.conv_transpose2d
 
-    def layer_setup(self, bottom, top):
-        p = self.layer_param.convolution_param
-        (kh, kw), pad, stride, n, c = _conv_geometry(self, p, bottom)
-        self.attrs = {"pad": pad, "stride": stride}
-        # Caffe's fillers read fan_in = count / shape[0] and fan_out = count / shape[1]
-        self.add_param((c, n, kh, kw), p.weight_filler, n * kh * kw, c * kh * kw)
-        self.bias_term = p.bias_term
-        if p.bias_term:
-            self.add_param((n,), p.bias_filler, n * kh * kw, c * kh * kw)
-
-    def reshape(self, bottom, top):
-        shapes = [b.shape for b in self.blobs]
-        top[0].reshape(*infer(self, K.conv_transpose2d, bottom[0].shape, *shapes, **self.attrs))
-
-    def forward(self, bottom, top):
-        b = self.blobs[1].data if self.bias_term else None
-        y, self.saved = K.conv_transpose2d.forward(self.xp, bottom[0].data, self.blobs[0].data, b, **self.attrs)
-        top[0].set_data(y)
-
-    def backward(self, top, propagate_down, bottom):
-        needs = (propagate_down[0], True, True)[:2 + self.bias_term]
-        grads = K.conv_transpose2d.backward(self.xp, self.saved, top[0].diff, needs=needs, **self.attrs)
-        for i, g in enumerate(grads[1:]):
-            self.param_diff(i, g)
-        if propagate_down[0]:
-            bottom[0].set_diff(grads[0])
+    @staticmethod
+    def _weight_shape(n, c, kh, kw):
+        return (c, n, kh, kw)
 
 
 @register_layer("LRN")
