@@ -454,9 +454,9 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def _take(input, indices, axis):
-    """input's slices along `axis` at `indices` (the take kernel; repeated indices accumulate in backward)."""
+    """input's slices along `axis` at the NumPy `indices` (index_select; repeats accumulate in backward)."""
     xp = _xp(input._array)
-    return _apply(K.take, (input, None), (input._array, xp.asarray(indices, dtype=xp.int64)), {"axis": axis})
+    return input.index_select(axis, Tensor._wrap(xp.asarray(indices, dtype=xp.int64)))
 
 
 _PAD_INDEX = {
