@@ -588,7 +588,9 @@ def _emit_return(em, elements, rename, base, var_values, consts, inner=False):
         v = em.name(t)
         if em.xp is not np and not inner:
             v = f"{em.bind('_host', '', K.to_numpy)}({v})"
-        elif any(b in var_values or b in consts for b in base.get(t, (t,))):
+        elif not inner and any(b in var_values or b in consts for b in base.get(t, (t,))):
+            # (an inner plan's results go to its If / While, which the enclosing plan treats as views of
+            # all its inputs, variables included: that plan copies what it returns)
             v = f"{v}.copy()"
         ret.append(f"{v}[()]" if t.shape.ndims == 0 and not inner else v)
     return "return (" + ", ".join(ret) + ",)" if ret else "return ()"

@@ -18,7 +18,7 @@ stack accumulators), and the gradient loop pops them, summing the captures' grad
 """
 from . import nest as _nest
 from .errors import InvalidArgumentError
-from .graph import Operation, Tensor, TensorShape, bool_, get_default_graph, int32
+from .graph import Operation, Tensor, TensorShape, bool_, control_dependencies, get_default_graph, int32
 from . import ops
 
 # ---------------------------------------------------------------- tracing contexts
@@ -92,6 +92,8 @@ def _source(t, ctx):
         c = t.op._ctx
         if c is ctx.forward:
             return ("stacked", _export_from_loop(c, t))
+        if target is not None and any(a.forward is c for a in target.chain()):
+            return t   # an enclosing gradient loop body reads it, popped from the forward history
         if c.owner is None or c.owner.type not in ("If", "While"):
             raise ValueError(f"Tensor {t.name} is made inside a cond branch or loop body that is still being "
                              f"built; it cannot be used outside it (return it from the function instead)")
@@ -196,7 +198,7 @@ def _trace_branch(fn, pred, which):
     flat = []
     for x in _nest.flatten(res):
         if isinstance(x, Operation):   # TF: an op's result is the pivot, run after it (a bool)
-            with ctx, ops.control_dependencies([x]):
+            with ctx, control_dependencies([x]):
                 x = ops.identity(pred)
         elif not isinstance(x, Tensor):
             with ctx:
@@ -338,7 +340,7 @@ def _assert_at_most_one(count, preds):
 
 def _with_check(fn, check):
     def checked():
-        with ops.control_dependencies([check]):
+        with control_dependencies([check]):
             res = fn()
             return _nest.map_structure(lambda t: ops.identity(t) if isinstance(t, Tensor) else t, res)
     return checked
