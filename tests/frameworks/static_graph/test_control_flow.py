@@ -315,3 +315,41 @@ def test_control_flow_results_equal_with_every_pass_off():
         with tf.Session() as a, tf.Session(config=off) as b:
             for u, v in zip(a.run([z, g], {x: xv, p: pv}), b.run([z, g], {x: xv, p: pv})):
                 np.testing.assert_array_equal(u, v)
+
+
+# ---------------------------------------------------------------- map_fn, scan, foldl, foldr
+
+def test_map_fn_scan_folds_values_and_gradients():
+    rs = np.random.RandomState(4)
+    xv, wv = rs.randn(4, 3), np.array([1.0, 2.0, -1.0])
+    x = tf.placeholder(tf.float64, (None, 3))
+    w = tf.placeholder(tf.float64, (3,))
+    m = tf.map_fn(lambda r: tf.reduce_sum(r * w) * r, x)
+    s = tf.scan(lambda a, r: a * 0.5 + r * w, x)
+    s_rev = tf.scan(lambda a, r: a + r, x, initializer=tf.zeros((3,), tf.float64), reverse=True)
+    pair = tf.map_fn(lambda r: (r * 2.0, tf.reduce_sum(r)), x, dtype=(tf.float64, tf.float64))
+    fl = tf.foldl(lambda a, r: a * r, x)
+    fr = tf.foldr(lambda a, r: a - r, x, initializer=tf.zeros((3,), tf.float64))
+    loss = tf.reduce_sum(m) + tf.reduce_sum(s * s) + tf.reduce_sum(fl)
+    gx, gw = tf.gradients(loss, [x, w])
+    assert m.shape.as_list() == [None, 3]
+
+    def np_scan(xv, wv):
+        acc = [xv[0]]
+        for r in xv[1:]:
+            acc.append(acc[-1] * 0.5 + r * wv)
+        return np.stack(acc)
+
+    def np_loss(xv, wv):
+        return ((xv @ wv)[:, None] * xv).sum() + (np_scan(xv, wv) ** 2).sum() + xv.prod(0).sum()
+    with tf.Session() as sess:
+        mv, sv, srv, (p2, ps), flv, frv, gxv, gwv = sess.run([m, s, s_rev, pair, fl, fr, gx, gw], {x: xv, w: wv})
+    np.testing.assert_allclose(mv, (xv @ wv)[:, None] * xv)
+    np.testing.assert_allclose(sv, np_scan(xv, wv))
+    np.testing.assert_allclose(srv, np.cumsum(xv[::-1], 0)[::-1])
+    np.testing.assert_allclose(p2, xv * 2)
+    np.testing.assert_allclose(ps, xv.sum(1))
+    np.testing.assert_allclose(flv, xv.prod(0))
+    np.testing.assert_allclose(frv, -xv.sum(0))
+    np.testing.assert_allclose(gxv, _fd(lambda a: np_loss(a, wv), xv), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(gwv, _fd(lambda b: np_loss(xv, b), wv), rtol=1e-5, atol=1e-7)
