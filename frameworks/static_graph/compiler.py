@@ -548,7 +548,10 @@ def _emit_runner(em, i, n):
     factory = RUNNERS.get(n.op.type)
     if factory is None:
         raise errors.InvalidArgumentError(None, n.op, f"no runner for op type {n.op.type!r} ({n.op.name})")
-    fn = em.bind("n", i, factory(n.op, em.sess))
+    if getattr(factory, "wants_read", False):   # told which outputs this plan reads (a While's history)
+        fn = em.bind("n", i, factory(n.op, em.sess, read=[em.out(t) != "_" for t in n.outs]))
+    else:
+        fn = em.bind("n", i, factory(n.op, em.sess))
     if not n.outs:
         return [f"{fn}({em.ins(n)})"]
     return [f"{', '.join(em.out(t) for t in n.outs)}, = {fn}({em.ins(n)})"]

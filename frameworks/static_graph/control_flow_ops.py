@@ -166,10 +166,11 @@ class _SubPlan:
         return fn(*values)
 
 
-def _branch_plan(sess, branch, inside, n_in):
-    """(indices of the If's captured inputs this branch reads, its sub-plan returning every output slot)."""
+def _branch_plan(sess, branch, inside, skip):
+    """The branch's run: its sub-plan on the If's captured inputs it reads, returning every output slot
+    (None for the other branches' exports and for `skip`: exports this plan never reads)."""
     used = [j for j, t in enumerate(inside) if any(t in op.inputs for op in branch.ops)]
-    outs = list(branch.outputs)
+    outs = [None if k in skip else t for k, t in enumerate(branch.outputs)]
     fetch = [t for t in outs if t is not None]
     plan = _SubPlan(sess, [inside[j] for j in used], fetch)
     where = [None if t is None else fetch.index(t) for t in outs]
@@ -230,7 +231,8 @@ def _if(pred, branch_ctxs, name):
         others = [b.outputs[k] for b in branch_ctxs[1:]]
         same = all(o.shape.dims == t.shape.dims for o in others)
         outputs.append((t.dtype, t.shape.dims if same else None))
-    op = _make_op("If", branch_ctxs, [pred], outputs, "If", branches=list(branch_ctxs))
+    op = _make_op("If", branch_ctxs, [pred], outputs, "If", branches=list(branch_ctxs),
+                  n_results=len(outputs))
     return list(op.outputs)
 
 
@@ -448,20 +450,24 @@ def _flatten_shapes(structure, invariants):
 def _register():
     from .runtime import register_runner
 
-    @register_runner("If")
-    def _if_runner(op, sess):
-        inside = op.attrs["inside"]
-        branches = [_branch_plan(sess, b, inside, len(op.outputs)) for b in op.attrs["branches"]]
+    def _if_runner(op, sess, read=None):
+        inside, n_results = op.attrs["inside"], op.attrs["n_results"]
+        # exports (values for a gradient) this plan does not read are not fetched from the branch
+        skip = {k for k in range(n_results, len(op.outputs)) if read is not None and not read[k]}
+        branches = [_branch_plan(sess, b, inside, skip) for b in op.attrs["branches"]]
 
         def run(pred, *captured):
             return branches[1 if pred else 0](captured)
         return run
+    _if_runner.wants_read = True
+    register_runner("If")(_if_runner)
 
-    @register_runner("While")
-    def _while_runner(op, sess):
+    def _while_runner(op, sess, read=None):
         n, has_max, inside = op.attrs["n"], op.attrs["has_max"], op.attrs["inside"]
         cond_ctx, body = op.attrs["cond"], op.attrs["body"]
-        keep = len(op.outputs) > n   # gradients read the history: record the body's exported values
+        # a gradient reads the history: record the body's exported values, unless this plan never reads it
+        keep = len(op.outputs) > n and (read is None or read[n])
+
         c_used = [j for j, t in enumerate(inside) if any(t in o.inputs for o in cond_ctx.ops)]
         b_used = [j for j, t in enumerate(inside) if any(t in o.inputs for o in body.ops)]
         c_plan = _SubPlan(sess, cond_ctx.vars + [inside[j] for j in c_used], cond_ctx.outputs)
@@ -483,7 +489,11 @@ def _register():
                 vals = list(out[:n])
                 i += 1
             return tuple(vals) + ((history,) if keep else ())
+        if len(op.outputs) > n and not keep:
+            return lambda *ins: run(*ins) + (None,)
         return run
+    _while_runner.wants_read = True
+    register_runner("While")(_while_runner)
 
     @register_runner("WhileGrad")
     def _while_grad_runner(op, sess):
