@@ -228,29 +228,33 @@ def _if(pred, branch_ctxs, name):
     """The If op choosing among `branch_ctxs` (index 0 false, 1 true) by `pred`, returning its outputs."""
     outputs = []
     for k, t in enumerate(branch_ctxs[0].outputs):
-        others = [b.outputs[k] for b in branch_ctxs[1:]]
-        same = all(o.shape.dims == t.shape.dims for o in others)
-        outputs.append((t.dtype, t.shape.dims if same else None))
+        dims = [b.outputs[k].shape.dims for b in branch_ctxs]
+        if any(d is None or len(d) != len(dims[0]) for d in dims):   # TF's Merge: the common shape
+            shape = None
+        else:
+            shape = tuple(ds[0] if all(x == ds[0] for x in ds) else None for ds in zip(*dims))
+        outputs.append((t.dtype, shape))
     op = _make_op("If", branch_ctxs, [pred], outputs, "If", branches=list(branch_ctxs),
                   n_results=len(outputs))
     return list(op.outputs)
 
 
+def _fn_arg(fn, alias, name, alias_name):
+    """TF 1.x's deprecated fn1 / fn2 spellings of true_fn / false_fn."""
+    if alias is not None:
+        if fn is not None:
+            raise TypeError(f"cond(): {name} and {alias_name} may not be set simultaneously.")
+        return alias
+    if fn is None:
+        raise TypeError(f"cond(): {name} argument required")
+    return fn
+
+
 def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):
     """TF 1.x's tf.cond: `true_fn()` if `pred` else `false_fn()`, each traced once here; at run time only
     the taken branch's ops run. Outputs may be nested (tf.nest); singletons are unpacked unless strict."""
-    if fn1 is not None:
-        if true_fn is not None:
-            raise TypeError("cond(): true_fn and fn1 may not be set simultaneously.")
-        true_fn = fn1
-    elif true_fn is None:
-        raise TypeError("cond(): true_fn argument required")
-    if fn2 is not None:
-        if false_fn is not None:
-            raise TypeError("cond(): false_fn and fn2 may not be set simultaneously.")
-        false_fn = fn2
-    elif false_fn is None:
-        raise TypeError("cond(): false_fn argument required")
+    true_fn = _fn_arg(true_fn, fn1, "true_fn", "fn1")
+    false_fn = _fn_arg(false_fn, fn2, "false_fn", "fn2")
     if not callable(true_fn):
         raise TypeError("true_fn must be callable.")
     if not callable(false_fn):

@@ -39,6 +39,8 @@ def test_cond_nested_structures_and_singletons():
     single = tf.cond(p, lambda: [a], lambda: [b])             # unpacked, as TF does without strict
     strict = tf.cond(p, lambda: [a], lambda: [b], strict=True)
     op_result = tf.cond(p, lambda: tf.no_op(), lambda: tf.no_op())   # an op's result is the predicate
+    # TF's Merge shape: the dimensions both branches agree on
+    assert tf.cond(p, lambda: tf.zeros((2, 3)), lambda: tf.ones((4, 3))).shape.as_list() == [None, 3]
     with tf.Session() as sess:
         assert sess.run(out, {p: True}) == {"s": 7.0, "t": (10.0, 2.0)}
         assert sess.run(out, {p: False}) == {"s": -3.0, "t": (0.4, 5.0)}
@@ -231,6 +233,8 @@ def test_while_loop_power_and_its_gradient():
             assert iv == nv
             np.testing.assert_allclose(yv, xv ** nv)
             np.testing.assert_allclose(gv, _fd(lambda a: np.tanh(a ** nv).sum(), xv), rtol=1e-6, atol=1e-8)
+        # a forward-only plan after the gradient was built (it records no history)
+        np.testing.assert_allclose(sess.run(y, {x: xv, n: 3}), xv ** 3)
 
 
 def test_rnn_over_a_dynamic_length_trains_with_its_gradient():
