@@ -196,8 +196,10 @@ def _trace_branch(fn, pred, which):
         res = fn()
     if res is None:
         raise ValueError(f"{which} must have a return value.")
+    from .tensor_array_ops import to_flow
     flat = []
     for x in _nest.flatten(res):
+        x = to_flow(x)
         if isinstance(x, Operation):   # TF: an op's result is the pivot, run after it (a bool)
             with ctx, control_dependencies([x]):
                 x = ops.identity(pred)
@@ -279,7 +281,8 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                 raise ValueError(f"Outputs of true_fn and false_fn must have the same type: {x.dtype.name}, "
                                  f"{y.dtype.name}")
         merged = _if(pred, [ctx_f, ctx_t], name)
-    out = _nest.pack_sequence_as(res_t, merged)
+    from .tensor_array_ops import from_flow
+    out = _nest.pack_sequence_as(res_t, [from_flow(r, t) for r, t in zip(_nest.flatten(res_t), merged)])
     return _unpack_if_singleton(out) if not strict else out
 
 
@@ -378,21 +381,23 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         raise ValueError(f"`parallel_iterations` must be a positive integer: {parallel_iterations}")
     if loop_vars is None or (_nest.is_sequence(loop_vars) and not _nest.flatten(loop_vars)):
         raise ValueError("No loop variables provided")
+    from .tensor_array_ops import TensorArray, from_flow, to_flow
     g = get_default_graph()
-    flat = [ops.convert_to_tensor(v) for v in _nest.flatten(loop_vars)]
+    leaves = _nest.flatten(loop_vars)
+    flat = [ops.convert_to_tensor(to_flow(v)) for v in leaves]
     if shape_invariants is not None:
-        shapes = [None if s is None else s.dims if isinstance(s, TensorShape) else tuple(s)
-                  for s in _flatten_shapes(loop_vars, shape_invariants)]
+        shapes = [None if s is None or isinstance(v, TensorArray) else s.dims if isinstance(s, TensorShape)
+                  else tuple(s) for v, s in zip(leaves, _flatten_shapes(loop_vars, shape_invariants))]
         for t, s in zip(flat, shapes):
             if s is not None and t.shape.dims is not None and not TensorShape(s).is_compatible_with(t.shape.dims):
                 raise ValueError(f"The shape invariant specified for {t.name} is not compatible with the "
                                  f"initial shape of the loop variable. It enters the loop with shape "
                                  f"{t.shape}, but the specified shape invariant is {TensorShape(s)}.")
-    else:
-        shapes = [t.shape.dims for t in flat]
+    else:   # a TensorArray's flow is allocated and may grow: its shape is free
+        shapes = [None if isinstance(v, TensorArray) else t.shape.dims for v, t in zip(leaves, flat)]
 
     def call(fn, vs):   # TF: fn(*loop_vars) for a list/tuple, fn(loop_vars) otherwise
-        packed = _nest.pack_sequence_as(loop_vars, vs)
+        packed = _nest.pack_sequence_as(loop_vars, [from_flow(v, t) for v, t in zip(leaves, vs)])
         return fn(*packed) if isinstance(packed, (list, tuple)) else fn(packed)
     with g.name_scope(name or "while"):
         max_t = None
@@ -420,6 +425,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             raise ValueError(str(e)) from None
         new = []
         for t, s, r in zip(flat, shapes, _nest.flatten(res)):
+            r = to_flow(r)
             if not isinstance(r, Tensor):
                 with body_ctx:
                     r = ops.convert_to_tensor(r, dtype=t.dtype)
@@ -434,7 +440,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         first = flat + ([max_t] if max_t is not None else [])
         op = _make_op("While", [cond_ctx, body_ctx], first, outs, "While", cond=cond_ctx, body=body_ctx,
                       n=len(flat), has_max=max_t is not None, back_prop=back_prop, history=[])
-    packed = _nest.pack_sequence_as(res, op.outputs[:len(flat)])
+    packed = _nest.pack_sequence_as(res, [from_flow(r, t) for r, t in zip(_nest.flatten(res),
+                                                                         op.outputs[:len(flat)])])
     if not return_same_structure and len(flat) == 1:
         return packed[0] if isinstance(packed, (list, tuple)) else _nest.flatten(packed)[0]
     return packed

@@ -357,3 +357,58 @@ def test_map_fn_scan_folds_values_and_gradients():
     np.testing.assert_allclose(frv, -xv.sum(0))
     np.testing.assert_allclose(gxv, _fd(lambda a: np_loss(a, wv), xv), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(gwv, _fd(lambda b: np_loss(xv, b), wv), rtol=1e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------- tf.TensorArray
+
+def test_tensor_array_rnn_in_a_while_loop_and_its_gradient():
+    """The loop TF's dynamic_rnn builds: inputs unstacked into a TensorArray, outputs written to one."""
+    rs = np.random.RandomState(5)
+    wv = rs.randn(3, 3) * 0.5
+    W = tf.placeholder(tf.float64, (3, 3))
+    xs = tf.placeholder(tf.float64, (None, 2, 3))
+    steps = tf.shape(xs)[0]
+    inputs = tf.TensorArray(tf.float64, size=steps).unstack(xs)
+    outputs = tf.TensorArray(tf.float64, size=steps)
+
+    def body(t, h, out):
+        h = tf.tanh(tf.matmul(h, W) + inputs.read(t))
+        return t + 1, h, out.write(t, h)
+    _, h, out = tf.while_loop(lambda t, h, out: t < steps, body,
+                              (tf.constant(0), tf.zeros((2, 3), tf.float64), outputs))
+    ys = out.stack()
+    assert isinstance(out, tf.TensorArray) and ys.shape.as_list() == [None, 2, 3]
+    loss = tf.reduce_sum(ys * ys) + tf.reduce_sum(h)
+    g = tf.gradients(loss, W)[0]
+    xv = rs.randn(4, 2, 3)
+
+    def np_loss(wv):
+        hv, total = np.zeros((2, 3)), 0.0
+        for x_t in xv:
+            hv = np.tanh(hv @ wv + x_t)
+            total += (hv * hv).sum()
+        return total + hv.sum()
+    with tf.Session() as sess:
+        lv, gv, sv = sess.run([loss, g, out.size()], {W: wv, xs: xv})
+    np.testing.assert_allclose(lv, np_loss(wv))
+    np.testing.assert_allclose(gv, _fd(np_loss, wv), rtol=1e-6, atol=1e-8)
+    assert sv == 4
+
+
+def test_tensor_array_dynamic_size_and_errors():
+    n = tf.placeholder(tf.int32, ())
+    ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    _, ta = tf.while_loop(lambda i, ta: i < n, lambda i, ta: (i + 1, ta.write(i, tf.cast(i, tf.float32) ** 2.0)),
+                          [0, ta])
+    fixed = tf.TensorArray(tf.float32, size=2).write(0, 1.0).write(1, 2.0)
+    too_far = fixed.write(2, 3.0)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(ta.stack(), {n: 4}), [0.0, 1.0, 4.0, 9.0])
+        assert sess.run(ta.size(), {n: 3}) == 3
+        np.testing.assert_array_equal(sess.run(fixed.stack()), [1.0, 2.0])
+        assert sess.run(fixed.read(1)) == 2.0
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Tried to write to index 2 but array is not "
+                                                                 "resizeable and size is: 2"):
+            sess.run(too_far.stack())
+    with pytest.raises(TypeError, match="TensorArray dtype is float32 but Op is trying to write dtype int32"):
+        fixed.write(0, tf.constant(1))
