@@ -12,6 +12,10 @@ from .unsupported import missing
 from .data import data  # noqa: F401
 from .layers import layers  # noqa: F401
 from .unsupported import FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue  # noqa: F401
+from .control_flow_ops import case, cond, while_loop  # noqa: F401
+from .functional_ops import foldl, foldr, map_fn, scan  # noqa: F401
+from .tensor_array_ops import TensorArray  # noqa: F401
+from .nest import nest  # noqa: F401
 from .gradients import AggregationMethod, NoGradient, RegisterGradient, gradients  # noqa: F401
 from .graph import (  # noqa: F401
     DType, Graph, GraphKeys, device, Operation, Tensor, TensorShape, add_to_collection,

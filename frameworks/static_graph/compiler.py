@@ -350,16 +350,22 @@ def _peak_with(intervals, nbytes, workspace, pooled=(), pooled_bytes=0):
     return P.peak_live_bytes(ivs, size) + pooled_bytes
 
 
-def compile_plan(sess, elements, feeds):
-    """Build the Plan for fetching `elements` with `feeds`: tensor, shape, dtype of each fed value, flat."""
+def compile_plan(sess, elements, feeds, inner=False):
+    """Build the Plan for fetching `elements` with `feeds`: tensor, shape, dtype of each fed value, flat.
+
+    `inner`: the sub-plan of a cond branch or loop body (control_flow_ops.py), fed by the enclosing plan's
+    own values (no feed checks or conversions; a value without a shape, a kernel's `saved`, has shape
+    None) and returning them as values for that plan (no host copies, 0-d arrays stay arrays)."""
     cfg, xp = sess.config, sess.xp
     fed = {}
     shapes = {}
     feeds = [feeds[i:i + 3] for i in range(0, len(feeds), 3)]   # (tensor, shape, dtype) triples
     for i, (t, shape, dtype) in enumerate(feeds):
-        _check_feed(t, shape, dtype)
+        if not inner:
+            _check_feed(t, shape, dtype)
         fed[t] = i
-        shapes[t] = tuple(shape)
+        if shape is not None:
+            shapes[t] = tuple(shape)
     nodes = _schedule(sess, elements, fed)
     fetched = [e for e in elements if isinstance(e, Tensor)]
     consts, rename = {}, {}
@@ -414,7 +420,8 @@ def compile_plan(sess, elements, feeds):
         memory.update(pooled_bytes=size, buffers=len(pool), pooled_values=len(buffers))
     memory["planned_peak_bytes"] = _peak_with(transient, nbytes, workspace, set(buffers),
                                               memory["pooled_bytes"])
-    plan = _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory)
+    plan = _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory,
+                    inner)
     # what the plan holds between runs (the memory breakdown reads it): its allocations (the arena, not
     # the values' views into it), the folded constants
     plan.pool = pool
@@ -541,7 +548,10 @@ def _emit_runner(em, i, n):
     factory = RUNNERS.get(n.op.type)
     if factory is None:
         raise errors.InvalidArgumentError(None, n.op, f"no runner for op type {n.op.type!r} ({n.op.name})")
-    fn = em.bind("n", i, factory(n.op, em.sess))
+    if getattr(factory, "wants_read", False):   # told which outputs this plan reads (a While's history)
+        fn = em.bind("n", i, factory(n.op, em.sess, read=[em.out(t) != "_" for t in n.outs]))
+    else:
+        fn = em.bind("n", i, factory(n.op, em.sess))
     if not n.outs:
         return [f"{fn}({em.ins(n)})"]
     return [f"{', '.join(em.out(t) for t in n.outs)}, = {fn}({em.ins(n)})"]
@@ -569,7 +579,7 @@ def _emit_feeds(em):
     return lines
 
 
-def _emit_return(em, elements, rename, base, var_values, consts):
+def _emit_return(em, elements, rename, base, var_values, consts, inner=False):
     """Fetched values: a copy where the value may share a variable's or a constant's storage (TF returns
     values, not references), host copies on a GPU, NumPy scalars for 0-d results (as TF does)."""
     ret = []
@@ -579,11 +589,13 @@ def _emit_return(em, elements, rename, base, var_values, consts):
             continue
         t = rename.get(el, el)
         v = em.name(t)
-        if em.xp is not np:
+        if em.xp is not np and not inner:
             v = f"{em.bind('_host', '', K.to_numpy)}({v})"
-        elif any(b in var_values or b in consts for b in base.get(t, (t,))):
+        elif not inner and any(b in var_values or b in consts for b in base.get(t, (t,))):
+            # (an inner plan's results go to its If / While, which the enclosing plan treats as views of
+            # all its inputs, variables included: that plan copies what it returns)
             v = f"{v}.copy()"
-        ret.append(f"{v}[()]" if t.shape.ndims == 0 else v)
+        ret.append(f"{v}[()]" if t.shape.ndims == 0 and not inner else v)
     return "return (" + ", ".join(ret) + ",)" if ret else "return ()"
 
 
@@ -614,11 +626,12 @@ def _source(args, feeds, body, ret_line, traced, named):
     return "\n".join(out) + "\n"
 
 
-def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory):
+def _codegen(sess, nodes, fed, consts, fetch_vals, elements, rename, buffers, base, var_values, memory,
+             inner=False):
     em = _Emitter(sess, nodes, fed, consts, fetch_vals, buffers)
     body = [(_site_name(n), _EMITTERS[_kind(n)](em, i, n) + em.drops(i, n)) for i, n in enumerate(nodes)]
-    feeds = _emit_feeds(em)
-    ret_line = _emit_return(em, elements, rename, base, var_values, consts)
+    feeds = [] if inner else _emit_feeds(em)
+    ret_line = _emit_return(em, elements, rename, base, var_values, consts, inner)
     args = ", ".join(f"f{i}" for i in range(len(fed)))
 
     def build(traced):

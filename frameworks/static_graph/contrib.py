@@ -1,7 +1,9 @@
 """tf.contrib, the parts classic programs lean on: contrib.rnn (the core cells and drivers under their
-contrib names) and contrib.layers.xavier_initializer. Any other contrib name raises UnimplementedError
+contrib names), contrib.layers.xavier_initializer and contrib.framework (smart_cond, nest). Any other contrib name raises UnimplementedError
 saying what to use."""
 from . import rnn as _rnn
+from .control_flow_ops import smart_cond
+from .nest import nest as _nest
 from .unsupported import Refusing
 from .variable_scope import variance_scaling_initializer
 
@@ -31,7 +33,14 @@ class layers(metaclass=Refusing):  # noqa: N801  (tf.contrib.layers)
     xavier_initializer_conv2d = staticmethod(xavier_initializer)
 
 
+class framework(metaclass=Refusing):  # noqa: N801  (tf.contrib.framework)
+    _tf_prefix = "contrib.framework."
+    smart_cond = staticmethod(smart_cond)
+    nest = _nest
+
+
 class contrib(metaclass=Refusing):  # noqa: N801  (tf.contrib)
     _tf_prefix = "contrib."
+    framework = framework
     rnn = rnn
     layers = layers

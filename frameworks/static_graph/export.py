@@ -27,7 +27,7 @@ def graph_def(graph):
             input=[t.name for t in op.inputs if t.dtype is not None]
             + ["^" + c.name for c in op.control_inputs],
             attr={k: _attr(v) for k, v in op.attrs.items() if k not in ("variable",)},
-            output=[dict(dtype=t.dtype.name, shape=None if t.shape.dims is None else list(t.shape.dims))
+            output=[dict(dtype=None if t.dtype is None else t.dtype.name, shape=None if t.shape.dims is None else list(t.shape.dims))
                     for t in op.outputs]))
     return {"node": nodes, "versions": {"producer": 1}}
 

@@ -31,8 +31,17 @@ for _t in ("Placeholder", "Const", "VariableV2", "ZerosLike", "OnesLike", "Rando
            "AssignSub", "StopGradient", "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual",
            "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax", "ArgMin", "Floor", "OneHot", "Size", "Shape",
            "Fill", "ScalarSummary", "HistogramSummary", "MergeSummary", "MakeIterator", "IteratorGetNext",
-           "RandomStandardNormalDynamic", "TruncatedNormalDynamic", "Range", "Any", "All", "ImageSummary", "InTopKV2"):
+           "RandomStandardNormalDynamic", "TruncatedNormalDynamic", "Range", "Any", "All", "ImageSummary", "InTopKV2",
+           "LoopVar", "AssertAtMostOneTrue"):
     NoGradient(_t)
+
+
+def _control_flow_gradients():
+    from . import control_flow_ops as cf
+    return {"If": cf.if_gradient, "While": cf.while_gradient}
+
+
+_CONTROL_FLOW = _control_flow_gradients()
 
 
 def kernel_gradient(op, grads, needs):
@@ -139,12 +148,13 @@ def _aggregate(grads, method):
 
 
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False, gate_gradients=False,
-              aggregation_method=None, stop_gradients=None):
+              aggregation_method=None, stop_gradients=None, _stop_at=()):
     """Symbolic d(sum ys)/d xs: a list with one tensor (None where ys do not depend on it) per x.
 
     Only ops on a path from some x to some y get gradient ops, and each op's backward is asked only for
     the inputs on such a path (TF's pruning of `gradients`); several consumers' gradients are summed
-    by `aggregation_method` (AddN by default).
+    by `aggregation_method` (AddN by default). `_stop_at` (a cond branch's or loop body's gradient, see
+    control_flow_ops.py): tensors read from outside it, where the backward walk ends.
     """
     method = AggregationMethod.DEFAULT if aggregation_method is None else aggregation_method
     if method not in (AggregationMethod.ADD_N, AggregationMethod.EXPERIMENTAL_TREE,
@@ -158,6 +168,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     stop_gradients = [stop_gradients] if isinstance(stop_gradients, ops.Tensor) else stop_gradients or []
     stops = {id(t) for t in stop_gradients}
     x_ids = {id(x) for x in xs}
+    edge = x_ids | {id(t) for t in _stop_at}
 
     # ops that ys depend on (backward reachability), then those that also depend on some x
     back, stack = set(), [y.op for y in ys]
@@ -166,7 +177,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         if op in back:
             continue
         back.add(op)
-        stack.extend(t.op for t in op.inputs if id(t) not in x_ids)
+        stack.extend(t.op for t in op.inputs if id(t) not in edge)
     on_path = {}   # op -> bool, computed in creation (= topological) order
 
     def leads(t):
@@ -204,6 +215,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 continue
             if op.kernel is not None:
                 in_grads = kernel_gradient(op, out_grads, needs)
+            elif op.type in _CONTROL_FLOW:
+                in_grads = _CONTROL_FLOW[op.type](op, out_grads, needs)
             elif op.type in _GRADIENTS:
                 fn = _GRADIENTS[op.type]
                 if fn is None:

@@ -266,6 +266,9 @@ class Operation:
         self.control_inputs = list(graph._control_stack_ops())
         self.device = graph._device
         self._id = len(graph._ops)
+        # the cond branch / loop body being traced when the op was made (None: the graph's top level);
+        # such an op runs only inside its If / While op's sub-plan (control_flow_ops.py)
+        self._ctx = graph._ctx
 
     def _add_outputs(self, specs):
         self.outputs = [Tensor(self, i, dt, shp) for i, (dt, shp) in enumerate(specs)]
@@ -296,6 +299,7 @@ class Graph:
         self.seed = None
         self._device = ""
         self._version = 0   # bumped on every new op, so cached plans know the graph changed
+        self._ctx = None    # the control-flow context being traced (control_flow_ops.py)
 
     # --- names
     def unique_name(self, name):
@@ -395,10 +399,23 @@ class Graph:
             else:
                 outputs = [(dtype, shape)]
         op._add_outputs(outputs)
+        if op._ctx is not None:
+            op._ctx.ops.append(op)
         self._ops.append(op)
         self._names[name] = op
         self._version += 1
         return op
+
+    @contextlib.contextmanager
+    def _lifted(self):
+        """Ops made here belong to the top level, not to a cond branch or loop body being traced (TF's
+        init_scope: a variable created inside a branch is initialized and read like any other)."""
+        saved_ctx, saved_stack = self._ctx, self._control_stack
+        self._ctx, self._control_stack = None, []
+        try:
+            yield
+        finally:
+            self._ctx, self._control_stack = saved_ctx, saved_stack
 
     def get_operations(self):
         return list(self._ops)

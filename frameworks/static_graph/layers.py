@@ -3,6 +3,7 @@ each a variable scope of get_variable weights plus ops, named and shared as TF 1
 import numpy as np
 
 from . import nn, ops
+from .control_flow_ops import smart_cond
 from .unsupported import Refusing
 from .graph import GraphKeys, Tensor, get_default_graph
 from .variable_scope import get_variable, ones_initializer, variable_scope, zeros_initializer
@@ -130,9 +131,10 @@ def flatten(inputs, name=None, data_format="channels_last"):
 
 
 def _select(training, when_training, otherwise):
-    """TF's smart_cond: a Python bool picks a branch now; a bool tensor selects at run time."""
+    """TF's smart_cond: a Python bool picks a branch now; a bool tensor builds tf.cond, so only the taken
+    branch runs."""
     if isinstance(training, Tensor):
-        return ops.where(training, when_training(), otherwise())
+        return smart_cond(training, when_training, otherwise)
     return when_training() if training else otherwise()
 
 
@@ -213,8 +215,9 @@ def _add_updates(x, b_mean, b_var, moving_mean, moving_variance, momentum, train
         n = ops.cast(ops.size(x), x.dtype) / float(channels)
         var = var * (n / (n - 1.0))
     decay = 1.0 - momentum
-    if isinstance(training, Tensor):
-        decay = ops.where(training, ops.constant(decay, dtype=x.dtype), ops.constant(0.0, dtype=x.dtype))
+    if isinstance(training, Tensor):   # TF: smart_cond(training, lambda: 1 - momentum, lambda: 0.)
+        decay = smart_cond(training, lambda: ops.constant(decay, dtype=x.dtype),
+                           lambda: ops.constant(0.0, dtype=x.dtype))
     with g.name_scope("AssignMovingAvg"):
         upd_mean = ops.assign_sub(moving_mean, (moving_mean - ops.stop_gradient(mean)) * decay)
     with g.name_scope("AssignMovingAvg_1"):

@@ -71,16 +71,7 @@ def check_placement(op, spec, device, soft):
 
 # ---------------------------------------------------------------- TF names this engine does not have
 
-_CONTROL = ("is not supported: this engine compiles a graph into one straight-line plan, without control "
-            "flow; ")
 MISSING = {
-    "cond": _CONTROL + "compute both branches and pick with tf.where(pred, a, b), or choose in Python",
-    "case": _CONTROL + "compute the branches and pick with tf.where, or choose in Python",
-    "while_loop": _CONTROL + "unroll the loop in Python (its length must be known when building)",
-    "map_fn": _CONTROL + "unroll in Python: tf.stack([fn(x) for x in tf.unstack(elems)])",
-    "scan": _CONTROL + "unroll in Python over tf.unstack(elems), carrying the accumulator",
-    "foldl": _CONTROL + "unroll in Python over tf.unstack(elems)",
-    "foldr": _CONTROL + "unroll in Python over reversed(tf.unstack(elems))",
     "py_func": "is not supported (ops run compiled kernels only); run the NumPy code on a value fetched "
                "with Session.run and feed the result back",
     "py_function": "is not supported; run the Python code between Session.run calls",

@@ -233,7 +233,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
             raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but instead was "
                              "<unknown>.")
         shape = tuple(int(s) for s in shape)
-        with g.name_scope(full + "/Initializer/"):
+        with g.name_scope(full + "/Initializer/"), g._lifted():   # runs once, outside any cond branch
             value = initializer(shape, dtype=dtype)
     else:
         value = initializer

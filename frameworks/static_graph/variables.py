@@ -12,6 +12,10 @@ class Variable(Tensor):
     """
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, collections=None):
+        with get_default_graph()._lifted():
+            self._init(initial_value, trainable, name, dtype, collections)
+
+    def _init(self, initial_value, trainable, name, dtype, collections):
         g = get_default_graph()
         if callable(initial_value):
             initial_value = initial_value()
