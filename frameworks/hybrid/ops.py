@@ -649,25 +649,57 @@ def FullyConnected(E, data, weight, bias=None, *, num_hidden, no_bias=False, fla
 
 
 @op(params=("weight", "bias"), shapes=lambda a, d: {
-    "weight": (a["num_filter"], d[1]) + _tuple(a["kernel"]), "bias": (a["num_filter"],)})
+    "weight": (a["num_filter"], d[1] // a.get("num_group", 1)) + _tuple(a["kernel"]), "bias": (a["num_filter"],)})
 def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0),
                 dilate=(1, 1), num_group=1, no_bias=False, layout=None, cudnn_tune=None, cudnn_off=False,
                 workspace=1024):
-    """2-D convolution, NCHW data, OIHW weight; 1-D (kernel (k,), NCW data, OIW weight) runs the same
-    kernel over a unit height axis."""
+    """2-D convolution, NCHW data, OIHW weight (I = channels / num_group); 1-D (kernel (k,), NCW data, OIW
+    weight) runs the same kernel over a unit height axis. num_group > 1 runs one convolution per group
+    (MobileNet's depthwise: num_group = channels) and dilate a kernel with (d - 1) zero taps between its
+    taps: both composed of the shared kernels, so their gradients are those kernels' own."""
     one_d = not isinstance(kernel, int) and len(kernel) == 1
     if one_d:
-        if _last(dilate) != (1,) or num_group != 1 or layout not in (None, "NCW"):
-            raise MXNetError("Convolution: 1-D runs NCW with dilate (1,) and num_group 1 only "
-                             f"(got dilate {dilate}, num_group {num_group}, layout {layout})")
+        if layout not in (None, "NCW"):
+            raise MXNetError(f"Convolution: 1-D runs NCW data only (got layout {layout})")
         return _unit_height(E, data, lambda x: Convolution(
             E, x, _k(E, K.unsqueeze, weight, axis=2), bias, kernel=(1,) + tuple(kernel), num_filter=num_filter,
-            stride=(1,) + _last(stride), pad=(0,) + _last(pad), no_bias=no_bias), "Convolution")
-    if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW"):
-        raise MXNetError("Convolution: only 2-D NCHW with dilate (1, 1) and num_group 1 is supported "
-                         f"(got dilate {dilate}, num_group {num_group}, layout {layout})")
-    ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
-    return E.call(K.conv2d, ins, {"stride": _tuple(stride), "pad": _tuple(pad)})
+            stride=(1,) + _last(stride), pad=(0,) + _last(pad), dilate=(1,) + _last(dilate),
+            num_group=num_group, no_bias=no_bias), "Convolution")
+    if layout not in (None, "NCHW") or len(_tuple(kernel)) != 2:
+        raise MXNetError(f"Convolution: only 1-D (NCW) and 2-D (NCHW) are supported (got kernel {kernel}, "
+                         f"layout {layout})")
+    channels = E.shape(data)[1]
+    if num_group < 1 or channels % num_group or num_filter % num_group:
+        raise MXNetError(f"Convolution: num_group {num_group} must divide both the input channels ({channels}) "
+                         f"and num_filter ({num_filter})")
+    if _tuple(dilate) != (1, 1):
+        weight = _dilated(E, weight, _tuple(dilate))
+    attrs = {"stride": _tuple(stride), "pad": _tuple(pad)}
+    if num_group == 1:
+        ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
+        return E.call(K.conv2d, ins, attrs)
+    groups = zip(E.call(K.split, (data,), {"sections": num_group, "axis": 1}),
+                 E.call(K.split, (weight,), {"sections": num_group, "axis": 0}),
+                 [None] * num_group if bias is None or no_bias else
+                 E.call(K.split, (bias,), {"sections": num_group, "axis": 0}))
+    outs = [E.call(K.conv2d, (x, w) if b is None else (x, w, b), attrs) for x, w, b in groups]
+    return E.call(K.concat, tuple(outs), {"axis": 1})
+
+
+def _dilated(E, weight, dilate):
+    """The dense kernel a dilated one equals: each spatial axis of k taps becomes (k - 1) * d + 1 taps,
+    d - 1 zeros padded after each tap, then the trailing zeros sliced off."""
+    for axis, d in ((2, dilate[0]), (3, dilate[1])):
+        shape = E.shape(weight)
+        if d == 1 or shape[axis] == 1:
+            continue
+        w = _k(E, K.unsqueeze, weight, axis=axis + 1)
+        w = _k(E, K.pad, w, pad_width=tuple((0, d - 1) if i == axis + 1 else (0, 0) for i in range(5)))
+        w = _k(E, K.reshape, w, shape=shape[:axis] + (shape[axis] * d,) + shape[axis + 1:])
+        index = [builtins.slice(None)] * 4
+        index[axis] = builtins.slice(0, (shape[axis] - 1) * d + 1)
+        weight = _k(E, K.slice, w, index=tuple(index))
+    return weight
 
 
 def _last(v):

@@ -57,24 +57,24 @@ class Conv2D(HybridBlock):
                  bias_initializer="zeros", in_channels=0, **kwargs):
         super().__init__(**kwargs)
         n, tup = self._ndim, self._tup
-        if layout != self._layout or groups != 1 or tup(dilation) != (1,) * n:
-            raise MXNetError(f"{type(self).__name__}: only layout {self._layout!r}, groups=1 and dilation 1 are "
-                             f"supported (got layout {layout!r}, groups {groups}, dilation {dilation}); "
-                             "transpose channels-last data with F.transpose first")
-        self._channels, self._kernel = channels, tup(kernel_size)
-        self._strides, self._padding, self._act = tup(strides), tup(padding), activation
+        if layout != self._layout:
+            raise MXNetError(f"{type(self).__name__}: only layout {self._layout!r} is supported (got layout "
+                             f"{layout!r}); transpose channels-last data with F.transpose first")
+        self._channels, self._kernel, self._groups = channels, tup(kernel_size), groups
+        self._strides, self._padding, self._dilation, self._act = tup(strides), tup(padding), tup(dilation), activation
         with self.name_scope():
-            self.weight = self.params.get("weight", shape=(channels, in_channels) + self._kernel,
+            self.weight = self.params.get("weight", shape=(channels, in_channels // groups) + self._kernel,
                                           init=weight_initializer, allow_deferred_init=True)
             self.bias = self.params.get("bias", shape=(channels,), init=bias_initializer,
                                         allow_deferred_init=True) if use_bias else None
 
     def infer_shape(self, x, *args):
-        self.weight.shape = (self._channels, shape_of(x)[1]) + self._kernel
+        self.weight.shape = (self._channels, shape_of(x)[1] // self._groups) + self._kernel
 
     def hybrid_forward(self, F, x, weight, bias=None):
         act = F.Convolution(x, weight, bias, kernel=self._kernel, num_filter=self._channels,
-                            stride=self._strides, pad=self._padding, no_bias=bias is None, name="fwd")
+                            stride=self._strides, pad=self._padding, dilate=self._dilation,
+                            num_group=self._groups, no_bias=bias is None, name="fwd")
         if self._act is not None:
             act = F.Activation(act, act_type=self._act, name="fwd_act")
         return act

@@ -145,8 +145,8 @@ def test_new_layers_shapes_and_hybridize():
     np.testing.assert_allclose(net(x).asnumpy(), y.asnumpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(mx.MXNetError, match="'rrelu' draws a random slope"):
         nd.LeakyReLU(x, act_type="rrelu")
-    with pytest.raises(mx.MXNetError, match="dilation"):
-        nn.Conv2D(2, 3, dilation=2)
+    with pytest.raises(mx.MXNetError, match="layout 'NCHW'"):
+        nn.Conv2D(2, 3, layout='NHWC')
 
 
 def test_losses_match_their_formulas():

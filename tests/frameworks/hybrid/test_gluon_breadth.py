@@ -1,0 +1,123 @@
+"""gluon beyond the named classic programs: grouped and dilated convolutions (composed of the shared conv2d),
+the model zoo's MobileNet/SqueezeNet/DenseNet/Inception, the remaining losses, Block hooks and summary,
+Trainer states and the rnn modifier cells; values against NumPy by hand, gradients by float64 finite
+differences."""
+import numpy as np
+import pytest
+
+import frameworks.hybrid as mx
+from frameworks.hybrid import autograd, gluon, nd
+from frameworks.hybrid.gluon import nn
+from tests.frameworks.hybrid.test_hybrid_ops import _fd_check
+
+rs = np.random.RandomState(11)
+
+
+def _conv_numpy(x, w, b, stride=1, pad=0, dilate=1, groups=1):
+    """Direct convolution by definition: out[n, o, i, j] = sum over the group's c, kh, kw."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh = (h + 2 * pad - dilate * (kh - 1) - 1) // stride + 1
+    ow = (wd + 2 * pad - dilate * (kw - 1) - 1) // stride + 1
+    out = np.zeros((n, o, oh, ow))
+    per = o // groups
+    for oc in range(o):
+        g = oc // per
+        for i in range(oh):
+            for j in range(ow):
+                patch = xp[:, g * cg:(g + 1) * cg, i * stride:i * stride + dilate * (kh - 1) + 1:dilate,
+                           j * stride:j * stride + dilate * (kw - 1) + 1:dilate]
+                out[:, oc, i, j] = (patch * w[oc]).sum(axis=(1, 2, 3)) + (b[oc] if b is not None else 0)
+    return out
+
+
+@pytest.mark.parametrize("groups,dilate,stride,pad", [(2, 1, 1, 1), (4, 1, 2, 1), (1, 2, 1, 2), (2, (2, 3), 1, 2)])
+def test_grouped_and_dilated_convolution_match_the_definition(groups, dilate, stride, pad):
+    x = rs.standard_normal((2, 4, 7, 8))
+    w = rs.standard_normal((4, 4 // groups, 3, 3))
+    b = rs.standard_normal(4)
+    d = dilate if isinstance(dilate, tuple) else (dilate, dilate)
+    y = nd.Convolution(nd.array(x, dtype="float64"), nd.array(w, dtype="float64"), nd.array(b, dtype="float64"),
+                       kernel=(3, 3), num_filter=4, stride=(stride, stride), pad=(pad, pad), dilate=d,
+                       num_group=groups)
+    if d[0] == d[1]:
+        np.testing.assert_allclose(y.asnumpy(), _conv_numpy(x, w, b, stride, pad, d[0], groups), rtol=1e-10, atol=1e-10)
+    _fd_check(lambda x, w, b: nd.Convolution(x, w, b, kernel=(3, 3), num_filter=4, stride=(stride, stride),
+                                             pad=(pad, pad), dilate=d, num_group=groups), x, w, b)
+
+
+def test_depthwise_conv2d_layer_and_conv1d_dilation_hybridized_equal_imperative():
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(6, 3, padding=1, groups=6, use_bias=False), nn.Conv2D(4, 3, dilation=2, padding=2))
+    net.initialize(mx.init.Xavier())
+    x = nd.array(rs.standard_normal((2, 6, 5, 5)))
+    y0 = net(x)
+    assert net[0].weight.shape == (6, 1, 3, 3) and y0.shape == (2, 4, 5, 5)
+    net.hybridize()
+    np.testing.assert_allclose(net(x).asnumpy(), y0.asnumpy(), rtol=1e-5, atol=1e-6)
+    c1 = nn.Conv1D(3, 3, dilation=2, groups=3, in_channels=3)
+    c1.initialize()
+    x1 = rs.standard_normal((2, 3, 9))
+    w1 = c1.weight.data().asnumpy()
+    ref = _conv_numpy(x1[:, :, None, :], w1[:, :, None, :], c1.bias.data().asnumpy(), dilate=2, groups=3)
+    np.testing.assert_allclose(c1(nd.array(x1)).asnumpy(), ref[:, :, 0, :], rtol=1e-5, atol=1e-5)
+
+
+def test_num_group_that_does_not_divide_the_channels_raises_mxneterror():
+    with pytest.raises(mx.MXNetError, match="num_group 3 must divide"):
+        nd.Convolution(nd.ones((1, 4, 5, 5)), nd.ones((6, 1, 3, 3)), kernel=(3, 3), num_filter=6, num_group=3,
+                       no_bias=True)
+
+
+# ---------------------------------------------------------------- model zoo
+
+# trainable parameter counts of the same architectures as torchvision and Keras publish them (Gluon's
+# MobileNetV2 adds a 1x1 expansion conv + BN (1088) to the t=1 block and has no classifier bias (-1000))
+ZOO = {"squeezenet1.0": (224, 1248424), "squeezenet1.1": (224, 1235496), "densenet121": (224, 7978856),
+       "inceptionv3": (299, 23834568), "mobilenet1.0": (32, 4231976), "mobilenetv2_1.0": (32, 3504960)}
+
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_model_zoo_architectures_have_the_published_parameter_counts(name):
+    size, count = ZOO[name]
+    net = gluon.model_zoo.vision.get_model(name)
+    net.initialize()
+    assert net(nd.ones((1, 3, size, size))).shape == (1, 1000)
+    trainable = [p for p in net.collect_params().values() if p.grad_req != 'null']
+    assert sum(int(np.prod(p.shape)) for p in trainable) == count
+
+
+def _train_mobilenet_v2(hybridize, steps=3):
+    mx.random.seed(3)
+    net = gluon.model_zoo.vision.mobilenet_v2_0_25(classes=5)
+    net.initialize(mx.init.Xavier())
+    if hybridize:
+        net.hybridize()
+    x, y = nd.random.uniform(shape=(4, 3, 32, 32)), nd.array([1, 3, 0, 2])
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.01})
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    losses = []
+    for _ in range(steps):
+        with autograd.record():
+            loss = loss_fn(net(x), y)
+        loss.backward()
+        trainer.step(4)
+        losses.append(loss.mean().asscalar())
+    return net, losses
+
+
+def test_mobilenet_v2_trains_hybridized_as_imperative_and_names_its_parameters_as_mxnet():
+    net, losses = _train_mobilenet_v2(hybridize=True)
+    names = [n[len(net.prefix):] for n in net.collect_params().keys()]   # the prefix counts instances
+    assert net.prefix.startswith('mobilenetv2') and names[0] == 'features_conv0_weight'
+    assert names[-1] == 'output_pred_weight' and 'features_linearbottleneck16_batchnorm2_running_mean' in names
+    _, imperative = _train_mobilenet_v2(hybridize=False)
+    assert np.isfinite(losses).all()
+    np.testing.assert_allclose(losses, imperative, rtol=1e-4)
+    dw = net.features[3].out[3].weight   # a depthwise conv: (channels, 1, 3, 3)
+    assert dw.shape[1:] == (1, 3, 3) and np.abs(dw.grad().asnumpy()).sum() > 0
+    with pytest.raises(mx.MXNetError, match="pretrained weights are not downloaded"):
+        gluon.model_zoo.vision.get_model('mobilenet1.0', pretrained=True)
+    with pytest.raises(ValueError, match="Model mobilenet3.0 is not supported"):
+        gluon.model_zoo.vision.get_model('mobilenet3.0')
