@@ -11,6 +11,7 @@ compile-time values; trailing ones may be None), keyword-only parameters are att
     E.training                    -> whether Dropout and BatchNorm run their train-time form
 """
 import builtins
+import functools
 import inspect
 
 from .. import kernels as K
@@ -712,6 +713,96 @@ def _unit_height(E, data, run2d, opname):
     if len(E.shape(data)) != 3:
         raise MXNetError(f"{opname}: a 1-D kernel needs NCW data (3 axes), got shape {tuple(E.shape(data))}")
     return _k(E, K.squeeze, run2d(_k(E, K.unsqueeze, data, axis=2)), axis=2)
+
+
+_CTC_NEG = -1e30   # log(0) as a finite number: unreachable states' gradients are exp(-1e30) = 0, never nan
+
+
+@op
+def CTCLoss(E, data, label, data_lengths=None, label_lengths=None, *, use_data_lengths=False,
+            use_label_lengths=False, blank_label="first"):
+    """Connectionist Temporal Classification loss, -log p(label | data) per sample: data (T, N, C)
+    unnormalized scores (a log_softmax over C first), label (N, L) padded with 0 (blank_label 'first',
+    blank = 0) or -1 ('last', blank = C - 1) unless label_lengths are given. The forward (alpha) recursion
+    over the 2L + 1 blank-interleaved states in log space, composed of the shared kernels (gather, pad,
+    exp, log, sum), so the gradient is autograd's through them; data_lengths freeze each sample's alphas
+    after its last step."""
+    shape = E.shape(data)
+    if len(shape) != 3 or len(E.shape(label)) != 2 or E.shape(label)[0] != shape[1]:
+        raise MXNetError(f"CTCLoss: data must be (T, N, C) and label (N, L), got {tuple(shape)} and "
+                         f"{tuple(E.shape(label))}")
+    if blank_label not in ("first", "last"):
+        raise MXNetError(f"Invalid Input: '{blank_label}', valid values are: first, last (CTCLoss's blank_label)")
+    T, N, C = shape
+    L = E.shape(label)[1]
+    S = 2 * L + 1
+    blank, padding = (0, 0) if blank_label == "first" else (C - 1, -1)
+    extra = tuple(x for x, used in ((label_lengths, use_label_lengths), (data_lengths, use_data_lengths)) if used)
+
+    def states(xp, lab, *lengths):
+        """Each sample's label length and its 2L + 1 states: blank, l1, blank, l2, ..., blank."""
+        lab = lab.astype("int64")
+        if use_label_lengths:
+            n = lengths[0].astype("int64")
+        else:   # the label ends at its first padding value
+            n = xp.where((lab == padding).any(axis=1), (lab == padding).argmax(axis=1), L)
+        ext = xp.full((N, S), blank, dtype="int64")
+        ext[:, 1::2] = xp.where(xp.arange(L) < n[:, None], lab, blank)
+        return ext, n
+
+    def ids(xp, lab, *lengths):
+        ext, _ = states(xp, lab, *lengths)
+        return xp.ascontiguousarray(xp.broadcast_to(ext[:, None, :], (N, T, S)))
+
+    def masks(xp, x, lab, *lengths):
+        """(3, N, S): may skip from s - 2 (a label unlike the one two states back), the start and the end states."""
+        ext, n = states(xp, lab, *lengths)
+        s = xp.arange(S)
+        skip = (s % 2 == 1) & (s >= 2)
+        skip = skip & xp.concatenate([xp.zeros((N, 2), bool), ext[:, 2:] != ext[:, :-2]], axis=1)
+        start = (s < 2) & ((s == 0) | (n[:, None] > 0))
+        end = (s == 2 * n[:, None]) | (s == 2 * n[:, None] - 1)
+        return xp.where(xp.stack([skip, start, end]), 0.0, _CTC_NEG).astype(x.dtype)
+
+    logp = _k(E, K.transpose, _k(E, K.log_softmax, data, axis=2), axes=(1, 0, 2))            # (N, T, C)
+    emit = _k(E, K.gather, logp, E.nograd(ids, (label,) + extra[:1] if use_label_lengths else (label,),
+                                         (N, T, S)), axis=2)                                 # (N, T, S)
+    skip, start, end = E.call(K.unstack, (E.nograd(masks, (data, label) + extra[:1] if use_label_lengths
+                                                   else (data, label), (3, N, S)),), {"axis": 0})
+    if use_data_lengths:   # per step: (1, 0) while a sample runs, (0, 1) after its last step
+        def running(xp, x, n):
+            live = (xp.arange(T)[:, None, None] < n.reshape(1, N, 1)).astype(x.dtype)
+            return xp.stack([live, 1 - live], axis=1)
+        gates = E.call(K.unstack, (E.nograd(running, (data, extra[-1]), (T, 2, N, 1)),), {"axis": 0})
+
+    def step(t):
+        return _k(E, K.reshape, _k(E, K.slice, emit, index=(builtins.slice(None), builtins.slice(t, t + 1))),
+                  shape=(N, S))
+
+    def logsumexp(*xs):
+        top = E.nograd(lambda xp, *a: functools.reduce(xp.maximum, a), xs, (N, S))
+        total = functools.reduce(lambda a, b: _k(E, K.add, a, b), [_k(E, K.exp, _k(E, K.sub, x, top)) for x in xs])
+        return _k(E, K.add, _k(E, K.log, total), top)
+
+    def shifted(alpha, k):
+        head = _k(E, K.slice, alpha, index=(builtins.slice(None), builtins.slice(0, S - k)))
+        return _k(E, K.pad, head, pad_width=((0, 0), (k, 0)), constant_values=_CTC_NEG)
+
+    alpha = _k(E, K.add, step(0), start)
+    for t in range(1, T):
+        new = _k(E, K.add, logsumexp(alpha, shifted(alpha, 1), _k(E, K.add, shifted(alpha, 2), skip)) if S > 2
+                 else logsumexp(alpha, shifted(alpha, 1)), step(t))
+        if use_data_lengths:   # a select, not alpha + live * (new - alpha), which cancels -1e30 against itself
+            live, dead = E.call(K.unstack, (gates[t],), {"axis": 0})
+            new = _k(E, K.add, _k(E, K.mul, live, new), _k(E, K.mul, dead, alpha))
+        alpha = new
+    final = _k(E, K.add, alpha, end)
+    top = E.nograd(lambda xp, a: a.max(axis=1), (final,), (N,))
+    total = _k(E, K.sum, _k(E, K.exp, _k(E, K.sub, final, _k(E, K.reshape, top, shape=(N, 1)))), axis=1)
+    return _k(E, K.neg, _k(E, K.add, _k(E, K.log, total), top))
+
+
+OPS["ctc_loss"] = CTCLoss
 
 
 @op

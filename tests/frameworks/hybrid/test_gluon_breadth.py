@@ -121,3 +121,73 @@ def test_mobilenet_v2_trains_hybridized_as_imperative_and_names_its_parameters_a
         gluon.model_zoo.vision.get_model('mobilenet1.0', pretrained=True)
     with pytest.raises(ValueError, match="Model mobilenet3.0 is not supported"):
         gluon.model_zoo.vision.get_model('mobilenet3.0')
+
+
+# ---------------------------------------------------------------- losses
+
+def test_triplet_poisson_and_sdml_losses_match_their_formulas_and_finite_differences():
+    p, pos, neg = rs.standard_normal((3, 4)), rs.standard_normal((3, 4)), rs.standard_normal((3, 4))
+    got = gluon.loss.TripletLoss(margin=0.5)(nd.array(p), nd.array(pos), nd.array(neg)).asnumpy()
+    want = np.maximum(((pos - p) ** 2 - (neg - p) ** 2).sum(axis=1) + 0.5, 0)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    _fd_check(lambda a, b, c: gluon.loss.TripletLoss(margin=3.0)(a, b, c), p, pos, neg)
+
+    target = rs.randint(0, 5, (3, 4)).astype(float)
+    got = gluon.loss.PoissonNLLLoss()(nd.array(p), nd.array(target)).asnumpy()
+    np.testing.assert_allclose(got, (np.exp(p) - target * p).mean(), rtol=1e-5)
+    rate = rs.uniform(0.5, 2, (3, 4))
+    full = gluon.loss.PoissonNLLLoss(from_logits=False, compute_full=True)(nd.array(rate), nd.array(target + 1))
+    t = target + 1
+    stirling = np.where(t > 1, t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t), 0)
+    np.testing.assert_allclose(full.asnumpy(), (rate - t * np.log(rate + 1e-8) + stirling).mean(), rtol=1e-5)
+    _fd_check(lambda a: gluon.loss.PoissonNLLLoss()(a, nd.array(target, dtype="float64")), p)
+
+    x1, x2 = rs.standard_normal((4, 3)), rs.standard_normal((4, 3))
+    got = gluon.loss.SDMLLoss(smoothing_parameter=0.3)(nd.array(x1), nd.array(x2)).asnumpy()
+    d = ((x1[:, None, :] - x2[None, :, :]) ** 2).sum(axis=2)
+    logp = -d - np.log(np.exp(-d).sum(axis=1, keepdims=True))
+    labels = np.where(np.eye(4) > 0, 0.7, 0.3 / 3)
+    np.testing.assert_allclose(got, (labels * (np.log(labels + 1e-12) - logp)).mean(axis=1), rtol=1e-5)
+
+
+def _ctc_by_enumeration(scores, label, blank):
+    """-log of the summed probability of every path (one class per step) that collapses to `label`."""
+    import itertools
+    T, C = scores.shape
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    total = 0.0
+    for path in itertools.product(range(C), repeat=T):
+        collapsed = [k for i, k in enumerate(path) if (i == 0 or k != path[i - 1]) and k != blank]
+        if collapsed == list(label):
+            total += np.prod([p[t, k] for t, k in enumerate(path)])
+    return -np.log(total)
+
+
+def test_ctc_loss_equals_the_sum_over_all_alignments_and_finite_differences():
+    T, N, C = 5, 3, 4
+    pred = rs.standard_normal((N, T, C))
+    label = np.array([[0, 1, -1], [2, 2, -1], [1, 0, 2]], dtype=float)   # padded with -1; blank is C - 1 = 3
+    got = gluon.loss.CTCLoss()(nd.array(pred, dtype="float64"), nd.array(label)).asnumpy()
+    want = [_ctc_by_enumeration(pred[n], [int(k) for k in label[n] if k >= 0], blank=C - 1) for n in range(N)]
+    np.testing.assert_allclose(got, want, rtol=1e-8)
+    # lengths given: sample 1 uses 4 steps and one label, layout TNC
+    lengths = nd.array([5, 4, 5])
+    got = gluon.loss.CTCLoss(layout='TNC')(nd.array(pred.transpose(1, 0, 2), dtype="float64"), nd.array(label),
+                                           lengths, nd.array([2, 1, 3])).asnumpy()
+    np.testing.assert_allclose(got[1], _ctc_by_enumeration(pred[1, :4], [2], blank=C - 1), rtol=1e-8)
+    np.testing.assert_allclose(got[[0, 2]], [want[0], want[2]], rtol=1e-8)
+    _fd_check(lambda x: gluon.loss.CTCLoss()(x, nd.array(label)), pred)
+    # blank_label 'first': blank is class 0, labels 1.., padding 0; the same problem with the classes rotated
+    rotated = np.roll(pred, 1, axis=2).transpose(1, 0, 2)
+    first = nd.CTCLoss(nd.array(rotated), nd.array(label + 1), blank_label='first').asnumpy()
+    np.testing.assert_allclose(first, want, rtol=1e-5)
+
+
+def test_ctc_loss_hybridized_equals_imperative():
+    pred = nd.array(rs.standard_normal((2, 6, 5)))
+    label = nd.array([[1, 3, 3], [0, -1, -1]])
+    loss = gluon.loss.CTCLoss()
+    imperative = loss(pred, label).asnumpy()
+    loss.hybridize()
+    np.testing.assert_allclose(loss(pred, label).asnumpy(), imperative, rtol=1e-5)
