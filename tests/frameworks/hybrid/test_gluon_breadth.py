@@ -191,3 +191,63 @@ def test_ctc_loss_hybridized_equals_imperative():
     imperative = loss(pred, label).asnumpy()
     loss.hybridize()
     np.testing.assert_allclose(loss(pred, label).asnumpy(), imperative, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- Block API
+
+def test_forward_hooks_fire_around_each_call_and_detach():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4, activation='relu'), nn.Dense(2))
+    net.initialize()
+    seen = []
+    pre = net[0].register_forward_pre_hook(lambda block, inputs: seen.append(('pre', block.name, inputs[0].shape)))
+    post = net[1].register_forward_hook(lambda block, inputs, out: seen.append(('post', out.shape)))
+    x = nd.ones((3, 5))
+    y = net(x)
+    assert seen == [('pre', net[0].name, (3, 5)), ('post', (3, 2))]
+    assert type(net[0]).__name__ == 'Dense' and isinstance(net[0], nn.Dense)
+    with post:
+        pass   # leaving the handle's context detaches it
+    pre.detach()
+    net(x)
+    assert len(seen) == 2
+    np.testing.assert_allclose(net(x).asnumpy(), y.asnumpy())
+    # a hybridized block's own hooks run on every call
+    net.hybridize()
+    calls = []
+    net.register_forward_hook(lambda b, i, o: calls.append(o.shape))
+    net(x)
+    net(x)
+    assert calls == [(3, 2), (3, 2)]
+
+
+def test_apply_visits_children_first_and_summary_prints_mxnets_table(capsys):
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4, in_units=5), nn.BatchNorm(in_channels=4), nn.Dense(2, in_units=4))
+    net.initialize()
+    order = []
+    assert net.apply(lambda b: order.append(type(b).__name__)) is net
+    assert order == ['Dense', 'BatchNorm', 'Dense', 'HybridSequential']
+    net.summary(nd.ones((3, 5)))
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split() == ['Layer', '(type)', 'Output', 'Shape', 'Param', '#']
+    rows = [line.split() for line in out[3:7]]
+    assert rows == [['Input', '(3,', '5)', '0'], ['Dense-1', '(3,', '4)', '24'], ['BatchNorm-2', '(3,', '4)', '16'],
+                    ['Dense-3', '(3,', '2)', '10']]
+    assert '   Total params: 50' in out and '   Trainable params: 42' in out
+    assert '   Non-trainable params: 8' in out and 'Unique parameters in model: 50' in out
+    net.hybridize()
+    with pytest.raises(AssertionError, match="must not be hybridized to print summary"):
+        net.summary(nd.ones((3, 5)))
+
+
+def test_utils_check_sha1_and_download_without_network(tmp_path):
+    f = tmp_path / "w.bin"
+    f.write_bytes(b"abc")
+    assert gluon.utils.check_sha1(str(f), "a9993e364706816aba3e25717850c26c9cd0d89d")
+    assert not gluon.utils.check_sha1(str(f), "0" * 40)
+    assert gluon.utils.download("http://example.com/w.bin", path=str(tmp_path)) == str(f)
+    with pytest.raises(mx.MXNetError, match="does not download.*missing.*place it at"):
+        gluon.utils.download("http://example.com/x.bin", path=str(tmp_path))
+    with pytest.raises(mx.MXNetError, match="does not match the expected sha1"):
+        gluon.utils.download("http://example.com/w.bin", path=str(tmp_path), sha1_hash="0" * 40)
