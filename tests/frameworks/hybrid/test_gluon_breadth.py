@@ -251,3 +251,70 @@ def test_utils_check_sha1_and_download_without_network(tmp_path):
         gluon.utils.download("http://example.com/x.bin", path=str(tmp_path))
     with pytest.raises(mx.MXNetError, match="does not match the expected sha1"):
         gluon.utils.download("http://example.com/w.bin", path=str(tmp_path), sha1_hash="0" * 40)
+
+
+def _adam_steps(net, trainer, x, y, steps):
+    for _ in range(steps):
+        with autograd.record():
+            loss = gluon.loss.L2Loss()(net(x), y)
+        loss.backward()
+        trainer.step(x.shape[0])
+
+
+def test_trainer_save_states_then_load_states_continues_adam_exactly(tmp_path):
+    x, y = nd.array(rs.standard_normal((4, 3))), nd.array(rs.standard_normal((4, 2)))
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.1})
+    _adam_steps(net, trainer, x, y, 3)
+    net.save_parameters(str(tmp_path / "net.params"))
+    trainer.save_states(str(tmp_path / "trainer.states"))
+    _adam_steps(net, trainer, x, y, 2)
+
+    resumed = nn.Dense(2, in_units=3)
+    resumed.load_parameters(str(tmp_path / "net.params"))
+    trainer2 = gluon.Trainer(resumed.collect_params(), 'adam', {'learning_rate': 0.1})
+    trainer2.load_states(str(tmp_path / "trainer.states"))
+    _adam_steps(resumed, trainer2, x, y, 2)
+    np.testing.assert_allclose(resumed.weight.data().asnumpy(), net.weight.data().asnumpy(), rtol=1e-6)
+    # a fresh Trainer without the states takes a different (bias-corrected from t=1) path
+    fresh = nn.Dense(2, in_units=3)
+    fresh.load_parameters(str(tmp_path / "net.params"))
+    _adam_steps(fresh, gluon.Trainer(fresh.collect_params(), 'adam', {'learning_rate': 0.1}), x, y, 2)
+    assert not np.allclose(fresh.weight.data().asnumpy(), net.weight.data().asnumpy(), rtol=1e-6)
+    other = gluon.Trainer(nn.Dense(2, in_units=3, prefix='o_').collect_params(), 'sgd', {'momentum': 0.9})
+    for p in other._params:
+        p.initialize()
+    with pytest.raises(mx.MXNetError, match="another optimizer"):
+        other.load_states(str(tmp_path / "trainer.states"))
+
+
+def test_constant_parameter_is_left_alone_by_autograd_and_trainer():
+    class Scale(gluon.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            with self.name_scope():
+                self.const = self.params.get_constant('const', [[1, 2], [3, 4]])
+                self.w = self.params.get('w', shape=(2, 2), init=mx.init.One())
+
+        def hybrid_forward(self, F, x, const, w):
+            return F.dot(x, const * w)
+
+    block = Scale()
+    assert isinstance(block.const, gluon.Constant) and repr(block.const).startswith('Constant scale')
+    block.initialize()
+    np.testing.assert_allclose(block.const.data().asnumpy(), [[1, 2], [3, 4]])
+    with pytest.warns(UserWarning, match='does not support grad_req other than "null"'):
+        block.collect_params().setattr('grad_req', 'write')
+    trainer = gluon.Trainer(block.collect_params(), 'sgd', {'learning_rate': 0.5})
+    assert [p.name for p in trainer._params] == [block.w.name]
+    block.hybridize()
+    with autograd.record():
+        out = block(nd.ones((1, 2))).sum()
+    out.backward()
+    trainer.step(1)
+    np.testing.assert_allclose(block.const.data().asnumpy(), [[1, 2], [3, 4]])
+    np.testing.assert_allclose(block.w.data().asnumpy(), 1 - 0.5 * np.array([[1, 2], [3, 4]]))
+    c = gluon.Constant('c', nd.array([1.5, 2.5]))
+    assert c.grad_req == 'null' and c.shape == (2,)
+    assert block.collect_params().list_ctx() == [mx.cpu()]
