@@ -715,6 +715,77 @@ def _unit_height(E, data, run2d, opname):
     return _k(E, K.squeeze, run2d(_k(E, K.unsqueeze, data, axis=2)), axis=2)
 
 
+# ---------------------------------------------------------------- variable-length sequences
+
+def _lengths(xp, n, T):
+    return xp.clip(n.astype("int64"), 0, T)
+
+
+def _seq_shape(E, data, axis, opname):
+    shape = tuple(E.shape(data))
+    if axis not in (0, 1) or len(shape) < 2:
+        raise MXNetError(f"{opname}: axis must be 0 (T, N, ...) or 1 (N, T, ...) on data of 2+ axes, got axis "
+                         f"{axis} and shape {shape}")
+    return shape
+
+
+@op
+def SequenceMask(E, data, sequence_length=None, *, use_sequence_length=False, value=0.0, axis=0):
+    """Entries at steps t >= sequence_length[n] set to `value` (time along `axis`, batch the other of 0, 1);
+    the gradient passes only where the data is kept."""
+    if not use_sequence_length:
+        return data
+    shape = _seq_shape(E, data, axis, "SequenceMask")
+
+    def keep(xp, x, n):
+        t = xp.arange(shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1))
+        n = _lengths(xp, n, shape[axis]).reshape((1, -1) if axis == 0 else (-1, 1))
+        m = (t < n).astype(x.dtype).reshape(shape[:2] + (1,) * (len(shape) - 2))
+        return xp.stack([m, (1 - m) * value])
+    m, fill = E.call(K.unstack, (E.nograd(keep, (data, sequence_length), (2,) + shape[:2] + (1,) * (len(shape) - 2)),),
+                     {"axis": 0})
+    return _k(E, K.add, _k(E, K.mul, data, m), fill)
+
+
+def _seq_gather(E, data, sequence_length, axis, opname, positions):
+    """data gathered along `axis` at positions(xp, t, n) (t: the steps, n: each sample's length), both laid
+    out as the data's (time, batch) axes; the index spans the data's other axes too (gather's rule)."""
+    shape = _seq_shape(E, data, axis, opname)
+
+    def ids(xp, n):
+        T = shape[axis]
+        t = xp.arange(T).reshape((-1, 1) if axis == 0 else (1, -1))
+        n = _lengths(xp, n, T).reshape((1, -1) if axis == 0 else (-1, 1))
+        pos = positions(xp, t, n).reshape(shape[:2] + (1,) * (len(shape) - 2))
+        return xp.ascontiguousarray(xp.broadcast_to(pos, shape))
+    return _k(E, K.gather, data, E.nograd(ids, (sequence_length,), shape), axis=axis)
+
+
+@op
+def SequenceLast(E, data, sequence_length=None, *, use_sequence_length=False, axis=0):
+    """Each sample's last valid step, data[sequence_length[n] - 1] along `axis` (the last step without lengths)."""
+    shape = _seq_shape(E, data, axis, "SequenceLast")
+    if not use_sequence_length:
+        return _k(E, K.squeeze, _k(E, K.slice, data, index=(builtins.slice(None),) * axis
+                                   + (builtins.slice(shape[axis] - 1, shape[axis]),)), axis=axis)
+    picked = _seq_gather(E, data, sequence_length, axis, "SequenceLast",
+                         lambda xp, t, n: xp.broadcast_to(xp.maximum(n - 1, 0), xp.broadcast(t, n).shape))
+    return _k(E, K.squeeze, _k(E, K.slice, picked, index=(builtins.slice(None),) * axis + (builtins.slice(0, 1),)),
+              axis=axis)
+
+
+@op
+def SequenceReverse(E, data, sequence_length=None, *, use_sequence_length=False, axis=0):
+    """Each sample's first sequence_length[n] steps reversed, the padding after them left in place (all
+    steps without lengths); time on axis 0, as MXNet's."""
+    if axis != 0:
+        raise MXNetError(f"SequenceReverse: only axis 0 is supported (MXNet's), got axis {axis}")
+    if not use_sequence_length:
+        return flip(E, data, axis=0)
+    return _seq_gather(E, data, sequence_length, 0, "SequenceReverse",
+                       lambda xp, t, n: xp.where(t < n, n - 1 - t, t))
+
+
 _CTC_NEG = -1e30   # log(0) as a finite number: unreachable states' gradients are exp(-1e30) = 0, never nan
 
 

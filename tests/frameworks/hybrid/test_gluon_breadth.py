@@ -318,3 +318,145 @@ def test_constant_parameter_is_left_alone_by_autograd_and_trainer():
     c = gluon.Constant('c', nd.array([1.5, 2.5]))
     assert c.grad_req == 'null' and c.shape == (2,)
     assert block.collect_params().list_ctx() == [mx.cpu()]
+
+
+# ---------------------------------------------------------------- rnn
+
+def _copy_params(src, dst, mapping):
+    for s, d in mapping.items():
+        getattr(dst, d).set_data(getattr(src, s).data())
+
+
+@pytest.mark.parametrize("layer", ["GRU", "RNN"])
+def test_bidirectional_unrolled_layers_equal_a_forward_and_a_reversed_layer(layer):
+    T, N, C, H = 4, 3, 5, 6
+    x = nd.array(rs.standard_normal((N, T, C)))
+    bi = getattr(gluon.rnn, layer)(H, num_layers=2, layout='NTC', bidirectional=True)
+    bi.initialize(mx.init.Xavier())
+    h0 = nd.array(rs.standard_normal((4, N, H)))
+    out, (hT,) = bi(x, [h0])
+    assert out.shape == (N, T, 2 * H) and hT.shape == (4, N, H)
+    assert bi.r1_i2h_weight.shape[1] == 2 * H
+    # layer 0 by hand: a forward layer and a layer over the reversed steps, states l0 then r0
+    fwd, bwd = (getattr(gluon.rnn, layer)(H, layout='NTC', input_size=C) for _ in range(2))
+    for net in (fwd, bwd):
+        net.initialize()
+    names = ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")
+    _copy_params(bi, fwd, {f"l0_{n}": f"l0_{n}" for n in names})
+    _copy_params(bi, bwd, {f"r0_{n}": f"l0_{n}" for n in names})
+    f_out, (f_h,) = fwd(x, [h0[0:1]])
+    b_out, (b_h,) = bwd(nd.flip(x, axis=1), [h0[1:2]])
+    layer0 = nd.concat(f_out, nd.flip(b_out, axis=1), dim=2)
+    np.testing.assert_allclose(hT[0].asnumpy(), f_h[0].asnumpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(hT[1].asnumpy(), b_h[0].asnumpy(), rtol=1e-5, atol=1e-6)
+    top = getattr(gluon.rnn, layer)(H, layout='NTC', bidirectional=True, input_size=2 * H)
+    top.initialize()
+    _copy_params(bi, top, {f"{d}1_{n}": f"{d}0_{n}" for d in "lr" for n in names})
+    np.testing.assert_allclose(top(layer0, [h0[2:]])[0].asnumpy(), out.asnumpy(), rtol=1e-5, atol=1e-6)
+    bi.hybridize()
+    np.testing.assert_allclose(bi(x, [h0])[0].asnumpy(), out.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_unroll_with_valid_length_masks_outputs_and_keeps_each_samples_last_state():
+    cell = gluon.rnn.LSTMCell(4, input_size=3)
+    cell.initialize()
+    x = nd.array(rs.standard_normal((2, 5, 3)))
+    valid = nd.array([3, 5])
+    outputs, states = cell.unroll(5, x, layout='NTC', valid_length=valid)
+    assert outputs.shape == (2, 5, 4)   # merged when valid_length is given, as MXNet
+    for n, length in enumerate([3, 5]):
+        alone, alone_states = cell.unroll(length, x[n:n + 1, :length], layout='NTC', merge_outputs=True)
+        np.testing.assert_allclose(outputs[n, :length].asnumpy(), alone[0].asnumpy(), rtol=1e-5, atol=1e-6)
+        assert np.all(outputs[n, length:].asnumpy() == 0)
+        for s, a in zip(states, alone_states):
+            np.testing.assert_allclose(s[n].asnumpy(), a[0].asnumpy(), rtol=1e-5, atol=1e-6)
+    listed, _ = cell.unroll(5, x, layout='NTC', valid_length=valid, merge_outputs=False)
+    assert len(listed) == 5 and listed[0].shape == (2, 4)
+
+
+def test_bidirectional_cell_unrolls_both_directions_with_valid_length():
+    l_cell, r_cell = gluon.rnn.GRUCell(3, input_size=2), gluon.rnn.GRUCell(3, input_size=2)
+    bi = gluon.rnn.BidirectionalCell(l_cell, r_cell)
+    bi.initialize()
+    x = nd.array(rs.standard_normal((4, 2, 2)))            # TNC
+    valid = nd.array([2, 4])
+    out, states = bi.unroll(4, x, layout='TNC', merge_outputs=True, valid_length=valid)
+    assert out.shape == (4, 2, 6) and len(states) == 2
+    for n, length in enumerate([2, 4]):
+        seq = x[:length, n:n + 1]
+        lo, ls = l_cell.unroll(length, seq, layout='TNC', merge_outputs=True)
+        ro, rs_ = r_cell.unroll(length, nd.flip(seq, axis=0), layout='TNC', merge_outputs=True)
+        want = np.concatenate([lo.asnumpy(), ro.asnumpy()[::-1]], axis=2)[:, 0]
+        np.testing.assert_allclose(out[:length, n].asnumpy(), want, rtol=1e-5, atol=1e-6)
+        assert np.all(out[length:, n].asnumpy() == 0)
+        np.testing.assert_allclose(states[1][n].asnumpy(), rs_[0][0].asnumpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="cannot be stepped"):
+        bi(x[0], bi.begin_state(batch_size=2))
+
+
+def test_zoneout_and_residual_modifier_cells():
+    base = gluon.rnn.RNNCell(3, input_size=3)
+    zone = gluon.rnn.ZoneoutCell(base, zoneout_outputs=0.5, zoneout_states=0.5)
+    assert zone.prefix == base.prefix + 'zoneout' and zone.params is base.params
+    zone.initialize()
+    with pytest.raises(AssertionError, match="base cell cannot be called directly"):
+        base.begin_state(batch_size=2)
+    x = nd.array(rs.standard_normal((2, 4, 3)))
+    plain, _ = base.unroll(4, x, begin_state=zone.begin_state(batch_size=2), merge_outputs=True)
+    out, _ = zone.unroll(4, x, merge_outputs=True)            # predict mode: no zoneout
+    np.testing.assert_allclose(out.asnumpy(), plain.asnumpy(), rtol=1e-6)
+    mx.random.seed(1)
+    with autograd.train_mode():
+        zoned, _ = zone.unroll(4, x, merge_outputs=True)
+    z = zoned.asnumpy()
+    assert np.all(z[:, 0][plain.asnumpy()[:, 0] != z[:, 0]] == 0)   # step 0 keeps the zero "previous output"
+    assert 0 < (z != plain.asnumpy()).mean() < 1
+    res = gluon.rnn.ResidualCell(gluon.rnn.GRUCell(3, input_size=3))
+    res.initialize()
+    y, _ = res(x[:, 0], res.begin_state(batch_size=2))
+    g, _ = res.base_cell(x[:, 0], res.begin_state(batch_size=2))
+    np.testing.assert_allclose(y.asnumpy(), g.asnumpy() + x[:, 0].asnumpy(), rtol=1e-6)
+
+
+def test_a_custom_hybrid_recurrent_cell_unrolls_and_hybridizes():
+    class ExampleCell(gluon.rnn.HybridRecurrentCell):   # the shape of MXNet's docs' custom cell
+        def __init__(self, hidden, **kwargs):
+            super().__init__(**kwargs)
+            self._hidden = hidden
+            with self.name_scope():
+                self.w = self.params.get('w', shape=(hidden, hidden))
+
+        def state_info(self, batch_size=0):
+            return [{'shape': (batch_size, self._hidden), '__layout__': 'NC'}]
+
+        def hybrid_forward(self, F, inputs, states, w):
+            h = F.tanh(inputs + F.dot(states[0], w))
+            return h, [h]
+
+    cell = ExampleCell(3)
+    cell.initialize()
+    x = nd.array(rs.standard_normal((2, 4, 3)))
+    out, states = cell.unroll(4, x, merge_outputs=True)
+    h, w = np.zeros((2, 3)), cell.w.data().asnumpy()
+    for t in range(4):
+        h = np.tanh(x[:, t].asnumpy() + h @ w)
+    np.testing.assert_allclose(states[0].asnumpy(), h, rtol=1e-5, atol=1e-6)
+    assert isinstance(gluon.rnn.LSTMCell(2), gluon.rnn.HybridRecurrentCell)
+
+
+def test_sequence_ops_match_numpy_and_finite_differences():
+    x = rs.standard_normal((4, 3, 2))
+    n = np.array([2, 4, 1])
+    got = nd.SequenceMask(nd.array(x), nd.array(n), use_sequence_length=True, value=-1.0).asnumpy()
+    want = np.where(np.arange(4)[:, None, None] < n[None, :, None], x, -1.0)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_allclose(nd.SequenceLast(nd.array(x), nd.array(n), use_sequence_length=True).asnumpy(),
+                               x[n - 1, np.arange(3)], rtol=1e-6)
+    rev = nd.SequenceReverse(nd.array(x), nd.array(n), use_sequence_length=True).asnumpy()
+    for j in range(3):
+        np.testing.assert_allclose(rev[:n[j], j], x[:n[j], j][::-1], rtol=1e-6)
+        np.testing.assert_allclose(rev[n[j]:, j], x[n[j]:, j], rtol=1e-6)
+    lengths = nd.array(n)
+    _fd_check(lambda a: nd.SequenceMask(a, lengths, use_sequence_length=True, value=2.0), x)
+    _fd_check(lambda a: nd.SequenceLast(a.transpose((1, 0, 2)), lengths, use_sequence_length=True, axis=1), x)
+    _fd_check(lambda a: nd.SequenceReverse(a, lengths, use_sequence_length=True), x)
