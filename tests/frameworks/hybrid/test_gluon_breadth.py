@@ -460,3 +460,58 @@ def test_sequence_ops_match_numpy_and_finite_differences():
     _fd_check(lambda a: nd.SequenceMask(a, lengths, use_sequence_length=True, value=2.0), x)
     _fd_check(lambda a: nd.SequenceLast(a.transpose((1, 0, 2)), lengths, use_sequence_length=True, axis=1), x)
     _fd_check(lambda a: nd.SequenceReverse(a, lengths, use_sequence_length=True), x)
+
+
+# ---------------------------------------------------------------- data
+
+def test_resize_is_opencvs_bilinear_and_keeps_the_dtype():
+    from frameworks.hybrid.gluon.data.vision import transforms
+    img = nd.array(np.array([[0, 100], [200, 300]], dtype=np.float32)[:, :, None])
+    up = transforms.Resize(4)(img).asnumpy()[:, :, 0]
+    # cv2.resize(img, (4, 4)) (INTER_LINEAR, half-pixel centres, clamped borders)
+    np.testing.assert_allclose(up, [[0, 25, 75, 100], [50, 75, 125, 150], [150, 175, 225, 250],
+                                    [200, 225, 275, 300]])
+    big = rs.randint(0, 256, (4, 6, 3)).astype(np.uint8)
+    down = transforms.Resize((3, 2))(nd.array(big, dtype=np.uint8))
+    assert down.shape == (2, 3, 3) and down.dtype == np.uint8
+    want = big.astype(float).reshape(2, 2, 3, 2, 3).mean(axis=(1, 3))   # exact 2x2 block means
+    np.testing.assert_array_equal(down.asnumpy(), np.floor(want + 0.5).astype(np.uint8))
+    assert transforms.Resize(2, keep_ratio=True)(nd.array(big)).shape == (2, 3, 3)   # short edge 4 -> 2
+    nearest = transforms.Resize((3, 2), interpolation=0)(nd.array(big)).asnumpy()
+    np.testing.assert_array_equal(nearest, big[::2, ::2])
+    batch = transforms.Resize((3, 2))(nd.array(np.stack([big, big]), dtype=np.uint8))
+    assert batch.shape == (2, 2, 3, 3)
+    with pytest.raises(mx.MXNetError, match="interpolation 2 is not supported"):
+        transforms.Resize(3, interpolation=2)(nd.array(big))
+
+
+def test_crop_and_color_transforms_in_a_compose_pipeline():
+    from frameworks.hybrid.gluon.data.vision import transforms
+    mx.random.seed(4)
+    img = nd.array(rs.randint(0, 256, (12, 10, 3)).astype(np.uint8), dtype=np.uint8)
+    crop = transforms.RandomResizedCrop(8)(img)
+    assert crop.shape == (8, 8, 3) and crop.dtype == np.uint8
+    np.testing.assert_array_equal(transforms.CropResize(2, 3, 4, 5)(img).asnumpy(), img.asnumpy()[3:8, 2:6])
+    x = img.asnumpy().astype(np.float32)
+    mx.random.seed(9)
+    bright = transforms.RandomBrightness(0.5)(nd.array(x)).asnumpy()
+    alpha = bright.ravel()[x.ravel() > 0][0] / x.ravel()[x.ravel() > 0][0]
+    assert 0.5 <= alpha <= 1.5
+    np.testing.assert_allclose(bright, x * alpha, rtol=1e-5)
+    sat = transforms.RandomSaturation(0.0)(nd.array(x)).asnumpy()
+    np.testing.assert_allclose(sat, x)
+    gray = x @ np.array([0.299, 0.587, 0.114])
+    mx.random.seed(2)
+    contrast = transforms.RandomContrast(0.3)(nd.array(x)).asnumpy()
+    a = 1 + np.random.RandomState(2).uniform(-0.3, 0.3)
+    np.testing.assert_allclose(contrast, x * a + gray.mean() * (1 - a), rtol=1e-5)
+    pipeline = transforms.Compose([transforms.RandomResizedCrop(8), transforms.RandomFlipLeftRight(),
+                                   transforms.RandomColorJitter(0.4, 0.4, 0.4), transforms.RandomLighting(0.1),
+                                   transforms.ToTensor(),
+                                   transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    dataset = gluon.data.ArrayDataset(np.stack([img.asnumpy()] * 5), np.arange(5))
+    loader = gluon.data.DataLoader(dataset.transform_first(pipeline), batch_size=2, last_batch='discard')
+    batches = list(loader)
+    assert len(batches) == 2 and batches[0][0].shape == (2, 3, 8, 8) and batches[0][0].dtype == np.float32
+    with pytest.raises(mx.MXNetError, match="hue != 0 is not supported"):
+        transforms.RandomColorJitter(hue=0.1)
