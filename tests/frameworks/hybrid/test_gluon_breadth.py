@@ -515,3 +515,23 @@ def test_crop_and_color_transforms_in_a_compose_pipeline():
     assert len(batches) == 2 and batches[0][0].shape == (2, 3, 8, 8) and batches[0][0].dtype == np.float32
     with pytest.raises(mx.MXNetError, match="hue != 0 is not supported"):
         transforms.RandomColorJitter(hue=0.1)
+
+
+def test_dataset_filter_shard_take_sample_and_eager_transform():
+    data = gluon.data.SimpleDataset(list(range(10)))
+    assert list(data.filter(lambda x: x % 3 == 0)) == [0, 3, 6, 9]
+    shards = [list(data.shard(3, i)) for i in range(3)]
+    assert shards == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert list(data.take(4)) == [0, 1, 2, 3] and len(data.take(None)) == 10
+    assert list(data.sample(gluon.data.FilterSampler(lambda x: x > 7, data))) == [8, 9]
+    with pytest.raises(TypeError, match="Expected gluon.data.Sampler"):
+        data.sample([1, 2])
+    calls = []
+    eager = data.transform(lambda x: calls.append(x) or x * 2, lazy=False)
+    assert len(calls) == 10 and eager[3] == 6 and len(calls) == 10
+    pairs = gluon.data.ArrayDataset(np.arange(6), np.arange(6) * 10).transform_first(lambda x: x + 100)
+    loader = gluon.data.DataLoader(pairs.take(5), batch_size=2, last_batch='rollover')
+    first = [b[0].asnumpy().tolist() for b in loader]
+    assert first == [[100, 101], [102, 103]]
+    assert [b[0].asnumpy().tolist() for b in loader][0] == [104, 100]   # the rolled-over sample leads
+    assert isinstance(gluon.data.sampler.SequentialSampler(3), gluon.data.Sampler)
