@@ -928,12 +928,28 @@ def BatchNorm(E, data, gamma, beta, moving_mean, moving_var, *, eps=1e-3, moment
     """The shared batch_norm kernel over channels (axis 1): the batch's statistics when training, which
     update the moving ones in place as m = m * momentum + batch * (1 - momentum) (the kernels' 'decay'
     convention; its variance is the unbiased one, as MXNet's cuDNN path), the moving ones otherwise.
-    fix_gamma uses gamma = 1 (no gradient to gamma)."""
-    if axis != 1 or output_mean_var:
-        raise MXNetError("BatchNorm: only axis=1 without output_mean_var is supported")
+    fix_gamma uses gamma = 1 (no gradient to gamma). Other layouts (NCW, NCDHW, channels on another
+    `axis`) run the kernel's (N, C, H, W) form: the channel axis moved to 1, the rest folded into W."""
+    if output_mean_var:
+        raise MXNetError("BatchNorm: output_mean_var=True is not supported")
     training = E.training and not use_global_stats
-    return E.call(K.batch_norm, (data, None if fix_gamma else gamma, beta, moving_mean, moving_var),
-                  {"eps": eps, "momentum": momentum, "training": training, "convention": "decay"})
+    shape = tuple(E.shape(data))
+    ax = axis % len(shape)
+    perm = None
+    if ax != 1:
+        perm = tuple(i for i in range(len(shape)) if i != ax)
+        perm = perm[:1] + (ax,) + perm[1:]
+        data = _k(E, K.transpose, data, axes=perm)
+    moved = tuple(E.shape(data))
+    if len(moved) not in (2, 4):
+        data = _k(E, K.reshape, data, shape=(moved[0], moved[1], 1, _prod(moved[2:])))
+    out = E.call(K.batch_norm, (data, None if fix_gamma else gamma, beta, moving_mean, moving_var),
+                 {"eps": eps, "momentum": momentum, "training": training, "convention": "decay"})
+    if len(moved) not in (2, 4):
+        out = _k(E, K.reshape, out, shape=moved)
+    if perm is not None:
+        out = _k(E, K.transpose, out, axes=tuple(perm.index(i) for i in range(len(perm))))
+    return out
 
 
 @op(n_out=lambda attrs: 3 if attrs.get("state_outputs") else 1)
@@ -1262,18 +1278,40 @@ def GroupNorm(E, data, gamma, beta, *, num_groups=1, eps=1e-5, output_mean_var=F
 def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0), adj=(0, 0),
                   dilate=(1, 1), target_shape=None, num_group=1, no_bias=True, layout=None, cudnn_tune=None,
                   cudnn_off=False, workspace=512):
-    """2-D transposed convolution, NCHW data, weight (in_channels, num_filter, kh, kw); output side
-    (H - 1) * stride - 2 * pad + kernel + adj: the shared conv_transpose2d kernel (the gradient of a
-    convolution with respect to its input)."""
-    if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW") or target_shape:
-        raise MXNetError("Deconvolution: only 2-D NCHW with dilate (1, 1), num_group 1 and no target_shape "
-                         f"is supported (got dilate {dilate}, num_group {num_group}, layout {layout}, "
-                         f"target_shape {target_shape})")
+    """2-D transposed convolution, NCHW data, weight (in_channels, num_filter / num_group, kh, kw); output
+    side (H - 1) * stride - 2 * pad + dilate * (kernel - 1) + 1 + adj: the shared conv_transpose2d kernel (the
+    gradient of a convolution with respect to its input). 1-D (kernel (k,), NCW data) runs it over a unit
+    height axis; num_group and dilate compose as Convolution's do."""
+    if not isinstance(kernel, int) and len(kernel) == 1:
+        if layout not in (None, "NCW") or target_shape:
+            raise MXNetError(f"Deconvolution: 1-D runs NCW data without target_shape (got layout {layout}, "
+                             f"target_shape {target_shape})")
+        return _unit_height(E, data, lambda x: Deconvolution(
+            E, x, _k(E, K.unsqueeze, weight, axis=2), bias, kernel=(1,) + tuple(kernel), num_filter=num_filter,
+            stride=(1,) + _last(stride), pad=(0,) + _last(pad), adj=(0,) + _last(adj), dilate=(1,) + _last(dilate),
+            num_group=num_group, no_bias=no_bias), "Deconvolution")
+    if layout not in (None, "NCHW") or target_shape or len(_tuple(kernel)) != 2:
+        raise MXNetError("Deconvolution: only 1-D (NCW) and 2-D (NCHW) without target_shape are supported (got "
+                         f"kernel {kernel}, layout {layout}, target_shape {target_shape})")
     (sh, sw), (ah, aw) = _tuple(stride), _tuple(adj)
     if ah >= sh or aw >= sw:
         raise MXNetError(f"Deconvolution: adj {(ah, aw)} must be smaller than stride {(sh, sw)}")
-    ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
-    return E.call(K.conv_transpose2d, ins, {"stride": (sh, sw), "pad": _tuple(pad), "output_padding": (ah, aw)})
+    channels = E.shape(data)[1]
+    if num_group < 1 or channels % num_group or num_filter % num_group:
+        raise MXNetError(f"Deconvolution: num_group {num_group} must divide both the input channels "
+                         f"({channels}) and num_filter ({num_filter})")
+    if _tuple(dilate) != (1, 1):
+        weight = _dilated(E, weight, _tuple(dilate))
+    attrs = {"stride": (sh, sw), "pad": _tuple(pad), "output_padding": (ah, aw)}
+    if num_group == 1:
+        ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
+        return E.call(K.conv_transpose2d, ins, attrs)
+    groups = zip(E.call(K.split, (data,), {"sections": num_group, "axis": 1}),
+                 E.call(K.split, (weight,), {"sections": num_group, "axis": 0}),
+                 [None] * num_group if bias is None or no_bias else
+                 E.call(K.split, (bias,), {"sections": num_group, "axis": 0}))
+    outs = [E.call(K.conv_transpose2d, (x, w) if b is None else (x, w, b), attrs) for x, w, b in groups]
+    return E.call(K.concat, tuple(outs), {"axis": 1})
 
 
 @op

@@ -535,3 +535,98 @@ def test_dataset_filter_shard_take_sample_and_eager_transform():
     assert first == [[100, 101], [102, 103]]
     assert [b[0].asnumpy().tolist() for b in loader][0] == [104, 100]   # the rolled-over sample leads
     assert isinstance(gluon.data.sampler.SequentialSampler(3), gluon.data.Sampler)
+
+
+def _deconv_numpy(x, w, stride, pad, dilate, groups, adj=0):
+    """Transposed convolution by definition: each input pixel scatters w * x into the output."""
+    n, c, h, wd = x.shape
+    _, og, kh, kw = w.shape
+    oh = (h - 1) * stride - 2 * pad + dilate * (kh - 1) + 1 + adj
+    ow = (wd - 1) * stride - 2 * pad + dilate * (kw - 1) + 1 + adj
+    full = np.zeros((n, og * groups, oh + 2 * pad, ow + 2 * pad))
+    cg = c // groups
+    for ci in range(c):
+        g = ci // cg
+        for i in range(h):
+            for j in range(wd):
+                for a in range(kh):
+                    for b in range(kw):
+                        full[:, g * og:(g + 1) * og, i * stride + a * dilate, j * stride + b * dilate] += \
+                            x[:, ci, i, j][:, None] * w[ci, :, a, b][None, :]
+    return full[:, :, pad:pad + oh, pad:pad + ow]
+
+
+@pytest.mark.parametrize("groups,dilate,stride,pad", [(2, 1, 2, 1), (1, 2, 1, 1), (2, 2, 2, 0)])
+def test_grouped_and_dilated_deconvolution_match_the_definition(groups, dilate, stride, pad):
+    x = rs.standard_normal((2, 4, 3, 3))
+    w = rs.standard_normal((4, 6 // groups, 3, 3))
+    y = nd.Deconvolution(nd.array(x, dtype="float64"), nd.array(w, dtype="float64"), kernel=(3, 3), num_filter=6,
+                         stride=(stride, stride), pad=(pad, pad), dilate=(dilate, dilate), num_group=groups)
+    np.testing.assert_allclose(y.asnumpy(), _deconv_numpy(x, w, stride, pad, dilate, groups), rtol=1e-10, atol=1e-10)
+    _fd_check(lambda x, w: nd.Deconvolution(x, w, kernel=(3, 3), num_filter=6, stride=(stride, stride),
+                                            pad=(pad, pad), dilate=(dilate, dilate), num_group=groups), x, w)
+
+
+def test_conv1d_transpose_batchnorm_relu_and_the_contrib_layers():
+    layer = nn.Conv1DTranspose(4, 3, strides=2, padding=1, output_padding=1, in_channels=2)
+    layer.initialize()
+    x = rs.standard_normal((2, 2, 5))
+    y = layer(nd.array(x))
+    assert y.shape == (2, 4, 10) and layer.weight.shape == (2, 4, 3)
+    # the unpadded scatter is (5 - 1) * 2 + 3 = 11 wide; padding 1 drops its first column and output_padding 1
+    # keeps its last one
+    full = _deconv_numpy(x[:, :, None, :], layer.weight.data().asnumpy()[:, :, None, :], 2, 0, 1, 1)[:, :, 0]
+    np.testing.assert_allclose(y.asnumpy(), full[..., 1:11] + layer.bias.data().asnumpy()[None, :, None],
+                               rtol=1e-5, atol=1e-5)
+
+    bnr = nn.BatchNormReLU(in_channels=3)
+    bnr.initialize()
+    z = nd.array(rs.standard_normal((4, 3, 2)))
+    with autograd.record():
+        out = bnr(z)
+    norm = (z.asnumpy() - z.asnumpy().mean(axis=(0, 2), keepdims=True)) / np.sqrt(
+        z.asnumpy().var(axis=(0, 2), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(out.asnumpy(), np.maximum(norm, 0), rtol=1e-4, atol=1e-5)
+    assert bnr.prefix.startswith('batchnormrelu')
+
+    from frameworks.hybrid.gluon.contrib import nn as cnn
+    with pytest.warns(UserWarning, match="Caution using SyncBatchNorm"):
+        sync = cnn.SyncBatchNorm(in_channels=3)
+    sync.initialize()
+    with autograd.record():
+        np.testing.assert_allclose(sync(z).asnumpy(), norm, rtol=1e-4, atol=1e-5)
+    emb = cnn.SparseEmbedding(10, 3)
+    emb.initialize()
+    ids = nd.array([1, 4, 1])
+    with autograd.record():
+        e = emb(ids)
+    e.backward()
+    g = emb.weight.grad().asnumpy()
+    assert g[1].tolist() == [2, 2, 2] and g[4].tolist() == [1, 1, 1] and np.abs(g).sum() == 9
+    assert nn.Embedding(5, 2, sparse_grad=True)._input_dim == 5
+
+    shuffle = cnn.PixelShuffle3D((2, 1, 2))
+    v = np.arange(2 * 8 * 2 * 3 * 2, dtype=float).reshape(2, 8, 2, 3, 2)
+    got = shuffle(nd.array(v)).asnumpy()
+    want = v.reshape(2, 2, 2, 1, 2, 2, 3, 2).transpose(0, 1, 5, 2, 6, 3, 7, 4).reshape(2, 2, 4, 3, 4)
+    np.testing.assert_allclose(got, want)
+
+
+@pytest.mark.parametrize("shape,axis", [((4, 3, 5), 1), ((2, 3, 2, 2, 2), 1), ((3, 5, 4), -1), ((4, 3, 2, 2), 3)])
+def test_batchnorm_on_any_rank_and_axis_equals_the_per_channel_formula(shape, axis):
+    x = rs.standard_normal(shape)
+    c = shape[axis]
+    gamma, beta = rs.uniform(0.5, 1.5, c), rs.standard_normal(c)
+
+    def bn(x, g, b):
+        return nd.BatchNorm(x, g, b, nd.zeros((c,), dtype="float64"), nd.ones((c,), dtype="float64"),
+                            fix_gamma=False, eps=1e-5, axis=axis)
+    with autograd.train_mode():
+        got = bn(nd.array(x, dtype="float64"), nd.array(gamma, dtype="float64"), nd.array(beta, dtype="float64"))
+    other = tuple(i for i in range(len(shape)) if i != axis % len(shape))
+    view = [1] * len(shape)
+    view[axis] = c
+    mean, var = x.mean(axis=other, keepdims=True), x.var(axis=other, keepdims=True)
+    want = (x - mean) / np.sqrt(var + 1e-5) * gamma.reshape(view) + beta.reshape(view)
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-8, atol=1e-8)
+    _fd_check(bn, x, gamma, beta)
