@@ -483,13 +483,19 @@ def _host_random():
 def Dropout(E, data, *, p=0.5, mode="training", axes=(), cudnn_off=False):
     """Zeroes each entry with probability p and scales the rest by 1/(1-p), when training (autograd's
     train_mode) or mode='always'; identity otherwise. The mask comes from the kernels' counter-based
-    generator, which mx.random.seed seeds (one draw per call)."""
-    if axes:
-        raise MXNetError("Dropout: axes is not supported (the shared dropout kernel masks every entry)")
+    generator, which mx.random.seed seeds (one draw per call). `axes`: one mask entry shared along those
+    axes (variational / spatial dropout): the kernel's mask drawn on ones of that reduced shape."""
     if p == 0 or (mode == "training" and not E.training):
         return data
     counter, seed = E.draw(_host_random().stream)
-    return E.call(K.dropout, (data,), {"p": p, "counter": counter, "seed": seed, "training": True})
+    if not axes:
+        return E.call(K.dropout, (data,), {"p": p, "counter": counter, "seed": seed, "training": True})
+    shape = tuple(E.shape(data))
+    shared = {a % len(shape) for a in _tuple(axes, 1)}
+    reduced = tuple(1 if i in shared else n for i, n in enumerate(shape))
+    ones = E.nograd(lambda xp, x: xp.ones(reduced, dtype=x.dtype), (data,), reduced)
+    mask = E.call(K.dropout, (ones,), {"p": p, "counter": counter, "seed": seed, "training": True})
+    return E.call(K.mul, (data, mask), {})
 
 
 # ---------------------------------------------------------------- reductions and shapes
@@ -650,7 +656,8 @@ def FullyConnected(E, data, weight, bias=None, *, num_hidden, no_bias=False, fla
 
 
 @op(params=("weight", "bias"), shapes=lambda a, d: {
-    "weight": (a["num_filter"], d[1] // a.get("num_group", 1)) + _tuple(a["kernel"]), "bias": (a["num_filter"],)})
+    "weight": (a["num_filter"], d[1] // a.get("num_group", 1)) + _tuple(a["kernel"], len(d) - 2),
+    "bias": (a["num_filter"],)})
 def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0),
                 dilate=(1, 1), num_group=1, no_bias=False, layout=None, cudnn_tune=None, cudnn_off=False,
                 workspace=1024):
@@ -666,9 +673,12 @@ def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1)
             E, x, _k(E, K.unsqueeze, weight, axis=2), bias, kernel=(1,) + tuple(kernel), num_filter=num_filter,
             stride=(1,) + _last(stride), pad=(0,) + _last(pad), dilate=(1,) + _last(dilate),
             num_group=num_group, no_bias=no_bias), "Convolution")
+    if not isinstance(kernel, int) and len(kernel) == 3 and layout in (None, "NCDHW"):
+        return _conv3d(E, data, weight, None if no_bias else bias, tuple(kernel), num_filter,
+                       _tuple(stride, 3), _tuple(pad, 3), _tuple(dilate, 3), num_group)
     if layout not in (None, "NCHW") or len(_tuple(kernel)) != 2:
-        raise MXNetError(f"Convolution: only 1-D (NCW) and 2-D (NCHW) are supported (got kernel {kernel}, "
-                         f"layout {layout})")
+        raise MXNetError(f"Convolution: only 1-D (NCW), 2-D (NCHW) and 3-D (NCDHW) are supported (got kernel "
+                         f"{kernel}, layout {layout})")
     channels = E.shape(data)[1]
     if num_group < 1 or channels % num_group or num_filter % num_group:
         raise MXNetError(f"Convolution: num_group {num_group} must divide both the input channels ({channels}) "
@@ -685,6 +695,64 @@ def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1)
                  E.call(K.split, (bias,), {"sections": num_group, "axis": 0}))
     outs = [E.call(K.conv2d, (x, w) if b is None else (x, w, b), attrs) for x, w, b in groups]
     return E.call(K.concat, tuple(outs), {"axis": 1})
+
+
+def _depth_windows(E, data, k, stride, dilate, out):
+    """(N, C, D, H, W) -> k slices (N, C, out, H, W): slice j holds each output depth's j-th tap."""
+    return [_k(E, K.slice, data, index=(builtins.slice(None),) * 2 +
+               (builtins.slice(j * dilate, j * dilate + stride * (out - 1) + 1, stride),)) for j in range(k)]
+
+
+def _conv3d(E, data, weight, bias, kernel, num_filter, stride, pad, dilate, num_group):
+    """3-D convolution as ONE 2-D convolution: every output depth's kd input slices stacked on the channel
+    axis (C, kd order, so groups stay contiguous) and the output depths folded into the batch; the weight
+    (O, C/g, kd, kh, kw) read as (O, C/g * kd, kh, kw)."""
+    shape = tuple(E.shape(data))
+    if len(shape) != 5:
+        raise MXNetError(f"Convolution: a 3-D kernel needs NCDHW data (5 axes), got shape {shape}")
+    n, c, d = shape[:3]
+    kd = kernel[0]
+    out_d = (d + 2 * pad[0] - dilate[0] * (kd - 1) - 1) // stride[0] + 1
+    if out_d < 1:
+        raise MXNetError(f"Convolution: kernel depth {kd} (dilate {dilate[0]}) exceeds the padded input depth "
+                         f"{d + 2 * pad[0]}")
+    if pad[0]:
+        data = _k(E, K.pad, data, pad_width=((0, 0), (0, 0), (pad[0], pad[0]), (0, 0), (0, 0)))
+    taps = _k(E, K.stack, *_depth_windows(E, data, kd, stride[0], dilate[0], out_d), axis=3)  # (N, C, oD, kd, H, W)
+    taps = _k(E, K.transpose, taps, axes=(0, 2, 1, 3, 4, 5))                                  # (N, oD, C, kd, H, W)
+    taps = _k(E, K.reshape, taps, shape=(n * out_d, c * kd) + shape[3:])
+    w = _k(E, K.reshape, weight, shape=(num_filter, -1) + tuple(kernel[1:]))
+    y = Convolution(E, taps, w, bias, kernel=kernel[1:], num_filter=num_filter, stride=stride[1:], pad=pad[1:],
+                    dilate=dilate[1:], num_group=num_group, no_bias=bias is None)
+    oh, ow = E.shape(y)[2:]
+    y = _k(E, K.reshape, y, shape=(n, out_d, num_filter, oh, ow))
+    return _k(E, K.transpose, y, axes=(0, 2, 1, 3, 4))
+
+
+def _pool3d(E, data, kernel, pool_type, stride, pad, pooling_convention, count_include_pad):
+    """3-D pooling, separable: the 2-D pooling of every depth slice (depths folded into the batch), then the
+    max or mean over each depth window (mean: MXNet's count of the padding, kd * kh * kw)."""
+    shape = tuple(E.shape(data))
+    n, c, d = shape[:3]
+    if pool_type == "avg" and not count_include_pad and any(pad):
+        raise MXNetError("Pooling: 3-D avg pooling with count_include_pad=False and padding is not supported")
+    kd, sd, pdp = kernel[0], stride[0], pad[0]
+    span = d + 2 * pdp - kd
+    out_d = (-(-span // sd) if pooling_convention == "full" else span // sd) + 1
+    flat = _k(E, K.reshape, _k(E, K.transpose, data, axes=(0, 2, 1, 3, 4)), shape=(n * d, c) + shape[3:])
+    pooled = Pooling(E, flat, kernel=kernel[1:], pool_type=pool_type, stride=stride[1:], pad=pad[1:],
+                     pooling_convention=pooling_convention, count_include_pad=count_include_pad)
+    oh, ow = E.shape(pooled)[2:]
+    pooled = _k(E, K.transpose, _k(E, K.reshape, pooled, shape=(n, d, c, oh, ow)), axes=(0, 2, 1, 3, 4))
+    extra = (out_d - 1) * sd + kd - (d + 2 * pdp)   # the ceil mode's last window past the end
+    if pdp or extra > 0:
+        fill = float("-inf") if pool_type == "max" else 0.0
+        pooled = _k(E, K.pad, pooled, pad_width=((0, 0), (0, 0), (pdp, pdp + max(extra, 0)), (0, 0), (0, 0)),
+                    constant_values=fill)
+    windows = _depth_windows(E, pooled, kd, sd, 1, out_d)
+    if pool_type == "max":
+        return functools.reduce(lambda a, b: _k(E, K.maximum, a, b), windows)
+    return _k(E, K.div, functools.reduce(lambda a, b: _k(E, K.add, a, b), windows), float(kd))
 
 
 def _dilated(E, weight, dilate):
@@ -891,10 +959,18 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
             stride=None if stride is None else (1,) + _last(stride), pad=(0,) + _last(pad),
             global_pool=global_pool, pooling_convention=pooling_convention,
             count_include_pad=count_include_pad), "Pooling")
-    if len(shape) != 4:
-        raise MXNetError(f"Pooling: only 2-D NCHW input is supported, got shape {tuple(shape)}")
     if pool_type not in ("max", "avg"):
         raise MXNetError(f"Pooling: pool_type {pool_type!r} is not supported; use 'max' or 'avg'")
+    if len(shape) == 5:
+        if global_pool:
+            reduce = K.max if pool_type == "max" else K.mean
+            return _k(E, reduce, data, axis=(2, 3, 4), keepdims=True)
+        kernel = _tuple(kernel, 3)
+        return _pool3d(E, data, kernel, pool_type, kernel if stride is None else _tuple(stride, 3),
+                       _tuple(pad, 3), pooling_convention, count_include_pad)
+    if len(shape) != 4:
+        raise MXNetError(f"Pooling: 1-D (NCW), 2-D (NCHW) and 3-D (NCDHW) input are supported, got shape "
+                         f"{tuple(shape)}")
     if global_pool:
         if pool_type == "avg":
             return E.call(K.global_avg_pool2d, (data,), {"keepdims": True})

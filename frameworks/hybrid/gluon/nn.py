@@ -543,16 +543,54 @@ class Embedding(HybridBlock):
         return F.Embedding(x, weight, input_dim=self._input_dim, output_dim=self._output_dim, name="fwd")
 
 
-# MXNet's layers no shared kernel runs (3-D convolution and pooling): refused on construction, naming what to use
-_3D = "the shared kernels are 2-D; fold the depth axis into the batch (x.reshape((-3, -2))) and use the 2-D layer"
-Conv3D = refused("Conv3D", HybridBlock, f"Conv3D is not supported: {_3D} (Conv2D)")
-Conv3DTranspose = refused("Conv3DTranspose", HybridBlock, f"Conv3DTranspose is not supported: {_3D} (Conv2DTranspose)")
-MaxPool3D = refused("MaxPool3D", HybridBlock, f"MaxPool3D is not supported: {_3D} (MaxPool2D)")
-AvgPool3D = refused("AvgPool3D", HybridBlock, f"AvgPool3D is not supported: {_3D} (AvgPool2D)")
-GlobalMaxPool3D = refused("GlobalMaxPool3D", HybridBlock, "GlobalMaxPool3D is not supported; use "
-                          "F.max(x, axis=(2, 3, 4), keepdims=True) in a HybridLambda")
-GlobalAvgPool3D = refused("GlobalAvgPool3D", HybridBlock, "GlobalAvgPool3D is not supported; use "
-                          "F.mean(x, axis=(2, 3, 4), keepdims=True) in a HybridLambda")
+class Conv3D(Conv2D):
+    """3-D convolution over NCDHW input; weight (channels, in_channels / groups, kd, kh, kw): one 2-D
+    convolution over every output depth's input slices (see ops.Convolution)."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, channels, kernel_size, strides=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1), groups=1,
+                 layout="NCDHW", activation=None, use_bias=True, weight_initializer=None, bias_initializer="zeros",
+                 in_channels=0, **kwargs):
+        super().__init__(channels, kernel_size, strides, padding, dilation, groups, layout, activation, use_bias,
+                         weight_initializer, bias_initializer, in_channels, **kwargs)
+
+
+class MaxPool3D(_Pooling):
+    """Max pooling over NCDHW windows; strides default to pool_size."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding=0, ceil_mode=False, layout="NCDHW", **kwargs):
+        super().__init__(pool_size, strides, padding, ceil_mode, False, "max", layout, **kwargs)
+
+
+class AvgPool3D(_Pooling):
+    """Average pooling over NCDHW windows (padding counted); strides default to pool_size."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding=0, ceil_mode=False, layout="NCDHW",
+                 count_include_pad=True, **kwargs):
+        super().__init__(pool_size, strides, padding, ceil_mode, False, "avg", layout, count_include_pad,
+                         **kwargs)
+
+
+class GlobalMaxPool3D(_Pooling):
+    """Max over all of D x H x W: (N, C, D, H, W) -> (N, C, 1, 1, 1)."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, layout="NCDHW", **kwargs):
+        super().__init__((1, 1, 1), None, 0, False, True, "max", layout, **kwargs)
+
+
+class GlobalAvgPool3D(_Pooling):
+    """Mean over all of D x H x W: (N, C, D, H, W) -> (N, C, 1, 1, 1)."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, layout="NCDHW", **kwargs):
+        super().__init__((1, 1, 1), None, 0, False, True, "avg", layout, **kwargs)
+
+
+Conv3DTranspose = refused("Conv3DTranspose", HybridBlock, "Conv3DTranspose is not supported: the shared kernels "
+                          "are 2-D; fold the depth axis into the batch (x.reshape((-3, -2))) and use Conv2DTranspose")
 
 __all__ = ["BatchNormReLU", "Conv1DTranspose", "Conv3D", "Conv3DTranspose", "MaxPool3D", "AvgPool3D", "GlobalMaxPool3D",
            "GlobalAvgPool3D", "ReflectionPad2D",

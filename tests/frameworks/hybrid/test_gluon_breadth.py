@@ -630,3 +630,116 @@ def test_batchnorm_on_any_rank_and_axis_equals_the_per_channel_formula(shape, ax
     want = (x - mean) / np.sqrt(var + 1e-5) * gamma.reshape(view) + beta.reshape(view)
     np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-8, atol=1e-8)
     _fd_check(bn, x, gamma, beta)
+
+
+# ---------------------------------------------------------------- 3-D layers
+
+def _conv3d_numpy(x, w, b, stride, pad, dilate, groups):
+    n, c, d, h, wd = x.shape
+    o, cg, kd, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0)) + ((pad, pad),) * 3)
+    size = [(s + 2 * pad - dilate * (k - 1) - 1) // stride + 1 for s, k in zip((d, h, wd), (kd, kh, kw))]
+    out = np.zeros((n, o) + tuple(size))
+    per = o // groups
+    for oc in range(o):
+        g = oc // per
+        for i, j, k in np.ndindex(*size):
+            patch = xp[:, g * cg:(g + 1) * cg,
+                       i * stride:i * stride + dilate * (kd - 1) + 1:dilate,
+                       j * stride:j * stride + dilate * (kh - 1) + 1:dilate,
+                       k * stride:k * stride + dilate * (kw - 1) + 1:dilate]
+            out[:, oc, i, j, k] = (patch * w[oc]).sum(axis=(1, 2, 3, 4)) + b[oc]
+    return out
+
+
+@pytest.mark.parametrize("stride,pad,dilate,groups", [(1, 1, 1, 1), (2, 1, 1, 2), (1, 2, 2, 1)])
+def test_conv3d_equals_the_definition_and_finite_differences(stride, pad, dilate, groups):
+    x = rs.standard_normal((2, 4, 4, 5, 4))
+    w = rs.standard_normal((2, 4 // groups, 2, 3, 2))
+    b = rs.standard_normal(2)
+
+    def conv(x, w, b):
+        return nd.Convolution(x, w, b, kernel=(2, 3, 2), num_filter=2, stride=(stride,) * 3, pad=(pad,) * 3,
+                              dilate=(dilate,) * 3, num_group=groups)
+    got = conv(nd.array(x, dtype="float64"), nd.array(w, dtype="float64"), nd.array(b, dtype="float64"))
+    np.testing.assert_allclose(got.asnumpy(), _conv3d_numpy(x, w, b, stride, pad, dilate, groups), rtol=1e-10,
+                               atol=1e-10)
+    _fd_check(conv, x, w, b)
+
+
+@pytest.mark.parametrize("pool_type,ceil", [("max", False), ("avg", False), ("max", True)])
+def test_3d_pooling_equals_the_windows_by_hand_and_finite_differences(pool_type, ceil):
+    x = rs.standard_normal((1, 2, 5, 4, 5))
+
+    def pool(x):
+        return nd.Pooling(x, kernel=(3, 2, 2), stride=(2, 2, 2), pad=(1, 0, 0), pool_type=pool_type,
+                          pooling_convention="full" if ceil else "valid")
+    got = pool(nd.array(x, dtype="float64")).asnumpy()
+    fill = -np.inf if pool_type == "max" else 0.0
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (0, 0), (0, 0)), constant_values=fill)
+    od = (5 + 2 - 3) // 2 + 1
+    oh, ow = (2, 3) if ceil else (2, 2)
+    if ceil:   # the last width window starts at 4 and covers one column
+        xp = np.pad(xp, ((0, 0), (0, 0), (0, 0), (0, 0), (0, 1)), constant_values=-np.inf)
+    want = np.empty((1, 2, od, oh, ow))
+    for i, j, k in np.ndindex(od, oh, ow):
+        window = xp[:, :, 2 * i:2 * i + 3, 2 * j:2 * j + 2, 2 * k:2 * k + 2]
+        want[:, :, i, j, k] = window.max(axis=(2, 3, 4)) if pool_type == "max" else window.sum(axis=(2, 3, 4)) / 12
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    _fd_check(pool, x)
+
+
+def test_lipnet_network_runs_with_ctc_loss():
+    # example/gluon/lipnet/models/network.py, its layers as written (channels and sizes made small)
+    class LipNet(nn.HybridBlock):
+        def __init__(self, dr_rate, **kwargs):
+            super(LipNet, self).__init__(**kwargs)
+            with self.name_scope():
+                self.conv1 = nn.Conv3D(8, kernel_size=(3, 5, 5), strides=(1, 2, 2), padding=(1, 2, 2))
+                self.bn1 = nn.InstanceNorm(in_channels=8)
+                self.dr1 = nn.Dropout(dr_rate, axes=(1, 2))
+                self.pool1 = nn.MaxPool3D((1, 2, 2), (1, 2, 2))
+                self.conv2 = nn.Conv3D(8, kernel_size=(3, 3, 3), strides=(1, 1, 1), padding=(1, 2, 2))
+                self.bn2 = nn.InstanceNorm(in_channels=8)
+                self.dr2 = nn.Dropout(dr_rate, axes=(1, 2))
+                self.pool2 = nn.MaxPool3D((1, 2, 2), (1, 2, 2))
+                self.gru1 = gluon.rnn.GRU(16, bidirectional=True)
+                self.dense = nn.Dense(27 + 1, flatten=False)
+
+        def hybrid_forward(self, F, x):
+            out = self.pool1(self.dr1(F.relu(self.bn1(self.conv1(x)))))
+            out = self.pool2(self.dr2(F.relu(self.bn2(self.conv2(out)))))
+            out = F.transpose(out, (2, 0, 1, 3, 4))
+            out = out.reshape((0, 0, -1))
+            out = self.gru1(out)
+            out = self.dense(out)
+            out = F.log_softmax(out, axis=2)
+            out = F.transpose(out, (1, 0, 2))
+            return out
+
+    mx.random.seed(0)
+    net = LipNet(0.5)
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    loss_fn = gluon.loss.CTCLoss()
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01})
+    x = nd.random.uniform(shape=(2, 3, 6, 16, 16))
+    y = nd.array([[3, 5, 1, -1], [2, 2, -1, -1]])
+    losses = []
+    for _ in range(3):
+        with autograd.record():
+            loss = loss_fn(net(x), y)
+        loss.backward()
+        trainer.step(2)
+        losses.append(loss.mean().asscalar())
+    assert net(x).shape == (2, 6, 28) and np.isfinite(losses).all() and losses[-1] < losses[0]
+
+
+def test_dropout_axes_shares_one_mask_entry_along_those_axes():
+    mx.random.seed(7)
+    x = nd.ones((4, 3, 5))
+    with autograd.train_mode():
+        y = nn.Dropout(0.5, axes=(1,))(x).asnumpy()
+    assert set(np.unique(y)) <= {0.0, 2.0} and 0 < (y == 0).mean() < 1
+    assert np.all(y == y[:, :1, :])   # the same along axis 1
+    _fd_check(lambda a: (mx.random.seed(5), nd.Dropout(a, p=0.3, axes=(0, 2)))[1], rs.standard_normal((3, 4, 2)))
