@@ -743,3 +743,98 @@ def test_dropout_axes_shares_one_mask_entry_along_those_axes():
     assert set(np.unique(y)) <= {0.0, 2.0} and 0 < (y == 0).mean() < 1
     assert np.all(y == y[:, :1, :])   # the same along axis 1
     _fd_check(lambda a: (mx.random.seed(5), nd.Dropout(a, p=0.3, axes=(0, 2)))[1], rs.standard_normal((3, 4, 2)))
+
+
+# ---------------------------------------------------------------- example/gluon/actor_critic
+
+class _CartPoleLike:
+    """A stand-in for gym's CartPole-v0: a 4-number state and an episode that ends after a few steps."""
+
+    def __init__(self, seed):
+        self._rs = np.random.RandomState(seed)
+
+    def reset(self):
+        self._t = 0
+        return self._rs.uniform(-0.05, 0.05, 4)
+
+    def step(self, action):
+        self._t += 1
+        return self._rs.uniform(-0.05, 0.05, 4) + action * 0.01, 1.0, self._t >= 6 + self._rs.randint(4), {}
+
+
+def test_actor_critic_example_runs_as_written():
+    from itertools import count
+    import frameworks.hybrid.ndarray as F
+
+    env = _CartPoleLike(543)
+    gamma = 0.99
+
+    class Policy(gluon.Block):
+        def __init__(self, **kwargs):
+            super(Policy, self).__init__(**kwargs)
+            with self.name_scope():
+                self.dense = nn.Dense(16, in_units=4, activation='relu')
+                self.action_pred = nn.Dense(2, in_units=16)
+                self.value_pred = nn.Dense(1, in_units=16)
+
+        def forward(self, x):
+            x = self.dense(x)
+            probs = self.action_pred(x)
+            values = self.value_pred(x)
+            return F.softmax(probs), values
+
+    net = Policy()
+    net.initialize(mx.init.Uniform(0.02))
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 3e-2})
+    loss = gluon.loss.L1Loss()
+    before = net.action_pred.weight.data().asnumpy().copy()
+    for epoch in count(1):
+        state = env.reset()
+        rewards, values, heads, actions = [], [], [], []
+        with autograd.record():
+            for t in range(10000):
+                state = mx.nd.array(np.expand_dims(state, 0))
+                prob, value = net(state)
+                action, logp = mx.nd.sample_multinomial(prob, get_prob=True)
+                state, reward, done, _ = env.step(action.asnumpy()[0])
+                rewards.append(reward)
+                values.append(value)
+                actions.append(action.asnumpy()[0])
+                heads.append(logp)
+                if done:
+                    break
+            R = 0
+            for i in range(len(rewards) - 1, -1, -1):
+                R = rewards[i] + gamma * R
+                rewards[i] = R
+            rewards = np.array(rewards)
+            rewards -= rewards.mean()
+            rewards /= rewards.std() + np.finfo(rewards.dtype).eps
+            L = sum([loss(value, mx.nd.array([r])) for r, value in zip(rewards, values)])
+            final_nodes = [L]
+            for logp, r, v in zip(heads, rewards, values):
+                reward = r - v.asnumpy()[0, 0]
+                final_nodes.append(logp * (-reward))
+            autograd.backward(final_nodes)
+        trainer.step(t)
+        if epoch == 3:
+            break
+    assert not np.allclose(net.action_pred.weight.data().asnumpy(), before)
+    assert np.isfinite(net.value_pred.weight.data().asnumpy()).all()
+
+
+def test_sample_multinomial_get_prob_is_the_log_probability_of_each_draw():
+    mx.random.seed(3)
+    p = nd.array([[0.2, 0.8], [0.6, 0.4]])
+    p.attach_grad()
+    with autograd.record():
+        draws, logp = nd.sample_multinomial(p, shape=5, get_prob=True)
+    logp.backward()
+    d = draws.asnumpy().astype(int)
+    assert d.shape == (2, 5) and logp.shape == (2, 5)
+    np.testing.assert_allclose(logp.asnumpy(), np.log(p.asnumpy()[np.arange(2)[:, None], d]), rtol=1e-6)
+    want = np.zeros((2, 2))
+    for row in range(2):
+        for k in d[row]:
+            want[row, k] += 1 / p.asnumpy()[row, k]
+    np.testing.assert_allclose(p.grad.asnumpy(), want, rtol=1e-5)
