@@ -578,6 +578,8 @@ random_normal = random.normal
 random_uniform = random.uniform
 shuffle = random.shuffle
 sample_multinomial = random.multinomial
+normal = random.normal     # MXNet 1.x's top-level nd.normal / nd.uniform (the random_* ops' aliases)
+uniform = random.uniform
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
-           "concatenate", "random", "save", "load", "cpu", "waitall", "sample_multinomial"] + list(OPS)
+           "concatenate", "random", "save", "load", "cpu", "waitall", "sample_multinomial", "normal", "uniform"] + list(OPS)
