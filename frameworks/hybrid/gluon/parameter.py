@@ -12,6 +12,11 @@ from ..ndarray import NDArray, load_arrays, save_arrays
 from ..ndarray import array as nd_array
 
 
+# bumped whenever a Parameter's lr_mult or wd_mult is set: a Trainer regroups its parameters by multiplier
+# only when this moved (one compare per step otherwise)
+MULT_EPOCH = [0]
+
+
 class DeferredInitializationError(RuntimeError):
     """A Parameter's data was asked for before the first forward pass gave it a shape."""
 
@@ -19,9 +24,12 @@ class DeferredInitializationError(RuntimeError):
 class Parameter:
     """A weight of a Block: data() and grad() NDArrays, grad_req 'write' | 'add' | 'null'."""
 
-    def __init__(self, name, grad_req="write", shape=None, dtype="float32", init=None,
+    def __init__(self, name, grad_req="write", shape=None, dtype="float32", lr_mult=1.0, wd_mult=1.0, init=None,
                  allow_deferred_init=False, differentiable=True, **kwargs):
         self.name = name
+        self._lr_mult, self._wd_mult = float(lr_mult), float(wd_mult)
+        if (lr_mult, wd_mult) != (1.0, 1.0):
+            MULT_EPOCH[0] += 1
         self._shape = None if shape is None else tuple(shape)
         self.dtype = dtype
         self.init = init
@@ -49,6 +57,26 @@ class Parameter:
             return
         raise ValueError(f"Expected shape {new_shape} is incompatible with given shape {self._shape} "
                          f"for Parameter '{self.name}'")
+
+    @property
+    def lr_mult(self):
+        """This parameter's learning rate is the optimizer's times lr_mult (Trainer reads it every step)."""
+        return self._lr_mult
+
+    @lr_mult.setter
+    def lr_mult(self, value):
+        self._lr_mult = float(value)
+        MULT_EPOCH[0] += 1
+
+    @property
+    def wd_mult(self):
+        """This parameter's weight decay is the optimizer's wd times wd_mult."""
+        return self._wd_mult
+
+    @wd_mult.setter
+    def wd_mult(self, value):
+        self._wd_mult = float(value)
+        MULT_EPOCH[0] += 1
 
     @property
     def grad_req(self):

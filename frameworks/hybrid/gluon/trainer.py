@@ -7,7 +7,7 @@ from ... import kernels as K
 from .. import optimizer as opt
 from ..base import MXNetError
 from ..ndarray import load_arrays, save_arrays
-from .parameter import ParameterDict
+from .parameter import MULT_EPOCH, ParameterDict
 
 _fresh = attrgetter("_fresh_grad")   # set by backward, cleared by step: the stale-gradient check
 
@@ -37,6 +37,7 @@ class Trainer:
         self._optimizer.rescale_grad = 1.0
         self._states = None
         self._t = 0
+        self._mult_epoch, self._multiplied = None, {}
 
     @property
     def optimizer(self):
@@ -74,9 +75,35 @@ class Trainer:
             slots = [s for s in slots if s[0]._fresh_grad]
         self._t = t = self._t + 1
         self._optimizer.scheduled(t)
-        self._optimizer.update_all(slots, t, self._scale / batch_size)
+        if self._mult_epoch != MULT_EPOCH[0]:
+            self._group_by_multipliers()
+        if self._multiplied:
+            self._update_multiplied(slots, t, self._scale / batch_size)
+        else:
+            self._optimizer.update_all(slots, t, self._scale / batch_size)
         for w, _, _ in slots:
             w._fresh_grad = False
+
+    def _group_by_multipliers(self):
+        """id(weight array) -> (lr_mult, wd_mult) of the parameters whose multipliers are not 1."""
+        self._mult_epoch = MULT_EPOCH[0]
+        self._multiplied = {id(p._data): (p.lr_mult, p.wd_mult) for p in self._params
+                            if (p.lr_mult, p.wd_mult) != (1.0, 1.0)}
+
+    def _update_multiplied(self, slots, t, scale):
+        """MXNet's per-parameter learning rate lr * lr_mult and weight decay wd * wd_mult: the slots updated in
+        groups of equal multipliers, the optimizer's lr and wd scaled for each group."""
+        opt_ = self._optimizer
+        groups = {}
+        for slot in slots:
+            groups.setdefault(self._multiplied.get(id(slot[0]), (1.0, 1.0)), []).append(slot)
+        lr, wd = opt_.lr, opt_.wd
+        try:
+            for (lr_mult, wd_mult), group in groups.items():
+                opt_.lr, opt_.wd = lr * lr_mult, wd * wd_mult
+                opt_.update_all(group, t, scale)
+        finally:
+            opt_.lr, opt_.wd = lr, wd
 
     def save_states(self, fname):
         """Write the optimizer's state (momentum, Adam's moments...) and its update count to `fname`

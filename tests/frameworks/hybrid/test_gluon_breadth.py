@@ -838,3 +838,39 @@ def test_sample_multinomial_get_prob_is_the_log_probability_of_each_draw():
         for k in d[row]:
             want[row, k] += 1 / p.asnumpy()[row, k]
     np.testing.assert_allclose(p.grad.asnumpy(), want, rtol=1e-5)
+
+
+def test_lr_mult_and_wd_mult_scale_each_parameters_update():
+    x, y = nd.array(rs.standard_normal((4, 3))), nd.array(rs.standard_normal((4, 2)))
+
+    def run(lr_mult=None, wd_mult=None, lr=0.1, wd=0.0, optimizer='sgd'):
+        mx.random.seed(0)
+        net = nn.Dense(2, in_units=3, prefix='m_')
+        net.initialize(mx.init.Normal(0.5))
+        if lr_mult is not None:
+            net.collect_params('.*weight').setattr('lr_mult', lr_mult)
+        if wd_mult is not None:
+            net.weight.wd_mult = wd_mult
+        trainer = gluon.Trainer(net.collect_params(), optimizer, {'learning_rate': lr, 'wd': wd})
+        w0 = net.weight.data().asnumpy().copy()
+        b0 = net.bias.data().asnumpy().copy()
+        with autograd.record():   # one step: the gradients are the same in every run
+            loss = gluon.loss.L2Loss()(net(x), y)
+        loss.backward()
+        trainer.step(4)
+        return w0, b0, net.weight.data().asnumpy(), net.bias.data().asnumpy()
+
+    w0, b0, w, b = run(lr_mult=0.0)
+    np.testing.assert_array_equal(w, w0)          # frozen (embedding_learning's pretrained base: 0.01)
+    assert not np.allclose(b, b0)
+    _, _, w_plain, b_plain = run()
+    np.testing.assert_allclose(b, b_plain, rtol=1e-6)
+    # an SGD step of lr * 2 equals lr_mult=2's
+    _, _, w_double, _ = run(lr_mult=2.0)
+    w0, _, w_lr, _ = run(lr=0.2)
+    np.testing.assert_allclose(w_double, w_lr, rtol=1e-5)
+    # wd_mult=0 on the weight under wd: as if wd were 0 for it
+    _, _, w_nowd, b_wd = run(wd_mult=0.0, wd=0.5)
+    _, _, w_zero, _ = run(wd=0.0)
+    np.testing.assert_allclose(w_nowd, w_zero, rtol=1e-6)
+    assert gluon.Parameter('p', lr_mult=3).lr_mult == 3.0
