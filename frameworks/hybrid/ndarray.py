@@ -112,6 +112,8 @@ class NDArray:
     def __getitem__(self, key):
         if isinstance(key, NDArray):
             key = key._data
+            if key.dtype.kind == "f":   # MXNet's advanced indexing takes float index arrays (labels) as positions
+                key = key.astype("int64")
         for ax, k in enumerate(key if type(key) is tuple else (key,)):
             # MXNet's IndexError (iterating an NDArray stops on it, as a list's does)
             if type(k) is int and ax < self._data.ndim and not -self._data.shape[ax] <= k < self._data.shape[ax]:
