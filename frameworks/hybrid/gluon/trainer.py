@@ -39,6 +39,13 @@ class Trainer:
         self._t = 0
         self._mult_epoch, self._multiplied = None, {}
 
+    # MXNet's kvstore bookkeeping, which programs read (the learning-rate finder tutorial): one device, no
+    # kvstore to set up, so it is always "initialized"
+    _kv_initialized = True
+
+    def _init_kvstore(self):
+        """One device: no kvstore to create."""
+
     @property
     def optimizer(self):
         return self._optimizer
