@@ -874,3 +874,26 @@ def test_lr_mult_and_wd_mult_scale_each_parameters_update():
     _, _, w_zero, _ = run(wd=0.0)
     np.testing.assert_allclose(w_nowd, w_zero, rtol=1e-6)
     assert gluon.Parameter('p', lr_mult=3).lr_mult == 3.0
+
+
+def test_export_and_symbolblock_imports_round_trip_grouped_dilated_and_3d_layers(tmp_path):
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(4, 3, padding=2, dilation=2, in_channels=4), nn.Conv2D(4, 3, padding=1, groups=4),
+            nn.BatchNorm(), nn.Conv2DTranspose(2, 4, strides=2, padding=1, groups=2), nn.GlobalAvgPool2D(),
+            nn.Flatten())
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    x = nd.array(rs.standard_normal((2, 4, 6, 6)))
+    y = net(x)
+    sym_file, params_file = net.export(str(tmp_path / "grouped"))
+    loaded = gluon.SymbolBlock.imports(sym_file, ['data'], params_file)
+    np.testing.assert_allclose(loaded(x).asnumpy(), y.asnumpy(), rtol=1e-5, atol=1e-6)
+    net3 = nn.HybridSequential()
+    net3.add(nn.Conv3D(2, (2, 3, 3), padding=(0, 1, 1), in_channels=1), nn.MaxPool3D((1, 2, 2)))
+    net3.initialize()
+    net3.hybridize()
+    v = nd.array(rs.standard_normal((1, 1, 3, 4, 4)))
+    out3 = net3(v)
+    sym3, params3 = net3.export(str(tmp_path / "three"))
+    loaded3 = gluon.SymbolBlock.imports(sym3, ['data'], params3)
+    np.testing.assert_allclose(loaded3(v).asnumpy(), out3.asnumpy(), rtol=1e-5, atol=1e-6)
