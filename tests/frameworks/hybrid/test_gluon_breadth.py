@@ -897,3 +897,37 @@ def test_export_and_symbolblock_imports_round_trip_grouped_dilated_and_3d_layers
     sym3, params3 = net3.export(str(tmp_path / "three"))
     loaded3 = gluon.SymbolBlock.imports(sym3, ['data'], params3)
     np.testing.assert_allclose(loaded3(v).asnumpy(), out3.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_contrib_lstmp_cell_equals_its_formula_and_variational_dropout_reuses_its_masks():
+    from frameworks.hybrid.gluon.contrib import rnn as crnn
+    cell = crnn.LSTMPCell(5, 3)
+    cell.initialize(mx.init.Xavier())
+    x = nd.array(rs.standard_normal((2, 4, 2)))
+    out, (r, c) = cell.unroll(4, x, merge_outputs=True)
+    assert out.shape == (2, 4, 3) and r.shape == (2, 3) and c.shape == (2, 5)
+    wi, wh, wr = (getattr(cell, n).data().asnumpy() for n in ("i2h_weight", "h2h_weight", "h2r_weight"))
+    bi, bh = cell.i2h_bias.data().asnumpy(), cell.h2h_bias.data().asnumpy()
+    sig = lambda v: 1 / (1 + np.exp(-v))   # noqa: E731
+    rr, cc = np.zeros((2, 3)), np.zeros((2, 5))
+    for t in range(4):
+        g = x[:, t].asnumpy() @ wi.T + bi + rr @ wh.T + bh
+        i, f, gg, o = np.split(g, 4, axis=1)
+        cc = sig(f) * cc + sig(i) * np.tanh(gg)
+        rr = (sig(o) * np.tanh(cc)) @ wr.T
+        np.testing.assert_allclose(out[:, t].asnumpy(), rr, rtol=1e-5, atol=1e-6)
+
+    base = gluon.rnn.RNNCell(4, input_size=4, activation='relu')
+    var = crnn.VariationalDropoutCell(base, drop_inputs=0.5, drop_outputs=0.5)
+    var.initialize(mx.init.One())
+    mx.random.seed(8)
+    ones = nd.ones((3, 5, 4))
+    with autograd.train_mode():
+        y, _ = var.unroll(5, ones, merge_outputs=True)
+    masks_in, masks_out = var.drop_inputs_mask.asnumpy(), var.drop_outputs_mask.asnumpy()
+    assert set(np.unique(masks_in)) <= {0.0, 2.0} and set(np.unique(masks_out)) <= {0.0, 2.0}
+    zero_out = masks_out == 0
+    assert zero_out.any() and np.all(y.asnumpy()[:, :, :][np.broadcast_to(zero_out[:, None, :], y.shape)] == 0)
+    with autograd.predict_mode():
+        plain, _ = var.unroll(5, ones, merge_outputs=True)
+    assert np.all(plain.asnumpy() > 0)
