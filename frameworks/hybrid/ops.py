@@ -679,21 +679,25 @@ def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1)
     if layout not in (None, "NCHW") or len(_tuple(kernel)) != 2:
         raise MXNetError(f"Convolution: only 1-D (NCW), 2-D (NCHW) and 3-D (NCDHW) are supported (got kernel "
                          f"{kernel}, layout {layout})")
+    return _grouped(E, K.conv2d, "Convolution", data, weight, None if no_bias else bias, num_filter, num_group,
+                    dilate, {"stride": _tuple(stride), "pad": _tuple(pad)})
+
+
+def _grouped(E, kernel, opname, data, weight, bias, num_filter, num_group, dilate, attrs):
+    """A 2-D (transposed) convolution kernel with MXNet's num_group (one call per group of input channels,
+    weights and biases, the outputs concatenated) and dilate (the dense kernel it equals)."""
     channels = E.shape(data)[1]
     if num_group < 1 or channels % num_group or num_filter % num_group:
-        raise MXNetError(f"Convolution: num_group {num_group} must divide both the input channels ({channels}) "
+        raise MXNetError(f"{opname}: num_group {num_group} must divide both the input channels ({channels}) "
                          f"and num_filter ({num_filter})")
     if _tuple(dilate) != (1, 1):
         weight = _dilated(E, weight, _tuple(dilate))
-    attrs = {"stride": _tuple(stride), "pad": _tuple(pad)}
     if num_group == 1:
-        ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
-        return E.call(K.conv2d, ins, attrs)
+        return E.call(kernel, (data, weight) if bias is None else (data, weight, bias), attrs)
     groups = zip(E.call(K.split, (data,), {"sections": num_group, "axis": 1}),
                  E.call(K.split, (weight,), {"sections": num_group, "axis": 0}),
-                 [None] * num_group if bias is None or no_bias else
-                 E.call(K.split, (bias,), {"sections": num_group, "axis": 0}))
-    outs = [E.call(K.conv2d, (x, w) if b is None else (x, w, b), attrs) for x, w, b in groups]
+                 [None] * num_group if bias is None else E.call(K.split, (bias,), {"sections": num_group, "axis": 0}))
+    outs = [E.call(kernel, (x, w) if b is None else (x, w, b), attrs) for x, w, b in groups]
     return E.call(K.concat, tuple(outs), {"axis": 1})
 
 
@@ -1372,22 +1376,8 @@ def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 
     (sh, sw), (ah, aw) = _tuple(stride), _tuple(adj)
     if ah >= sh or aw >= sw:
         raise MXNetError(f"Deconvolution: adj {(ah, aw)} must be smaller than stride {(sh, sw)}")
-    channels = E.shape(data)[1]
-    if num_group < 1 or channels % num_group or num_filter % num_group:
-        raise MXNetError(f"Deconvolution: num_group {num_group} must divide both the input channels "
-                         f"({channels}) and num_filter ({num_filter})")
-    if _tuple(dilate) != (1, 1):
-        weight = _dilated(E, weight, _tuple(dilate))
-    attrs = {"stride": (sh, sw), "pad": _tuple(pad), "output_padding": (ah, aw)}
-    if num_group == 1:
-        ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
-        return E.call(K.conv_transpose2d, ins, attrs)
-    groups = zip(E.call(K.split, (data,), {"sections": num_group, "axis": 1}),
-                 E.call(K.split, (weight,), {"sections": num_group, "axis": 0}),
-                 [None] * num_group if bias is None or no_bias else
-                 E.call(K.split, (bias,), {"sections": num_group, "axis": 0}))
-    outs = [E.call(K.conv_transpose2d, (x, w) if b is None else (x, w, b), attrs) for x, w, b in groups]
-    return E.call(K.concat, tuple(outs), {"axis": 1})
+    return _grouped(E, K.conv_transpose2d, "Deconvolution", data, weight, None if no_bias else bias, num_filter,
+                    num_group, dilate, {"stride": (sh, sw), "pad": _tuple(pad), "output_padding": (ah, aw)})
 
 
 @op
