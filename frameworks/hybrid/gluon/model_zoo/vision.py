@@ -14,6 +14,13 @@ def _no_pretrained(name, pretrained):
                          f"it with pretrained=False and load_parameters() from a local file")
 
 
+class _Classifier(HybridBlock):
+    """A network of `features` then `output` (the model zoo's classifiers)."""
+
+    def hybrid_forward(self, F, x):
+        return self.output(self.features(x))
+
+
 def _conv3x3(channels, stride, in_channels):
     return nn.Conv2D(channels, kernel_size=3, strides=stride, padding=1, use_bias=False, in_channels=in_channels)
 
@@ -132,7 +139,7 @@ def _add_stem(features, channels, thumbnail):
         features.add(nn.MaxPool2D(3, 2, 1))
 
 
-class ResNetV1(HybridBlock):
+class ResNetV1(_Classifier):
     """ResNet V1 (He et al. 2015); thumbnail=True starts with one 3x3 convolution (CIFAR-sized input)."""
 
     def __init__(self, block, layers, channels, classes=1000, thumbnail=False, **kwargs):
@@ -148,12 +155,8 @@ class ResNetV1(HybridBlock):
             self.features.add(nn.GlobalAvgPool2D())
             self.output = nn.Dense(classes, in_units=channels[-1])
 
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
 
-
-class ResNetV2(HybridBlock):
+class ResNetV2(_Classifier):
     """ResNet V2 (He et al. 2016, pre-activation)."""
 
     def __init__(self, block, layers, channels, classes=1000, thumbnail=False, **kwargs):
@@ -174,10 +177,6 @@ class ResNetV2(HybridBlock):
             self.features.add(nn.GlobalAvgPool2D())
             self.features.add(nn.Flatten())
             self.output = nn.Dense(classes, in_units=in_channels)
-
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
 
 
 resnet_spec = {18: ('basic_block', [2, 2, 2, 2], [64, 64, 128, 256, 512]),
@@ -214,7 +213,7 @@ resnet18_v1, resnet34_v1, resnet50_v1, resnet101_v1, resnet152_v1 = (_resnet(1, 
 resnet18_v2, resnet34_v2, resnet50_v2, resnet101_v2, resnet152_v2 = (_resnet(2, n) for n in (18, 34, 50, 101, 152))
 
 
-class AlexNet(HybridBlock):
+class AlexNet(_Classifier):
     """AlexNet (Krizhevsky et al. 2012) as Gluon's model zoo builds it (224x224 input)."""
 
     def __init__(self, classes=1000, **kwargs):
@@ -237,10 +236,6 @@ class AlexNet(HybridBlock):
                 self.features.add(nn.Dropout(0.5))
             self.output = nn.Dense(classes)
 
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
-
 
 def alexnet(pretrained=False, ctx=cpu(), root=None, **kwargs):
     _no_pretrained("alexnet", pretrained)
@@ -253,7 +248,7 @@ vgg_spec = {11: ([1, 1, 2, 2, 2], [64, 128, 256, 512, 512]),
             19: ([2, 2, 4, 4, 4], [64, 128, 256, 512, 512])}
 
 
-class VGG(HybridBlock):
+class VGG(_Classifier):
     """VGG (Simonyan & Zisserman 2014), optionally with BatchNorm after each convolution."""
 
     def __init__(self, layers, filters, classes=1000, batch_norm=False, **kwargs):
@@ -279,10 +274,6 @@ class VGG(HybridBlock):
                                        bias_initializer='zeros'))
             self.features.add(nn.Dropout(rate=0.5))
             self.output = nn.Dense(classes, weight_initializer='normal', bias_initializer='zeros')
-
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
 
 
 def get_vgg(num_layers, pretrained=False, ctx=cpu(), root=None, **kwargs):
@@ -341,7 +332,7 @@ def _make_transition(num_output_features):
     return out
 
 
-class DenseNet(HybridBlock):
+class DenseNet(_Classifier):
     """Densely Connected Convolutional Networks (Huang et al. 2016); 224x224 input (AvgPool2D(7) at the end)."""
 
     def __init__(self, num_init_features, growth_rate, block_config, bn_size=4, dropout=0, classes=1000,
@@ -365,10 +356,6 @@ class DenseNet(HybridBlock):
             self.features.add(nn.AvgPool2D(pool_size=7))
             self.features.add(nn.Flatten())
             self.output = nn.Dense(classes)
-
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
 
 
 densenet_spec = {121: (64, 32, [6, 12, 24, 16]),
@@ -412,7 +399,7 @@ def _make_fire_conv(channels, kernel_size, padding=0):
     return out
 
 
-class SqueezeNet(HybridBlock):
+class SqueezeNet(_Classifier):
     """SqueezeNet 1.0 / 1.1 (Iandola et al. 2016); 224x224 input (AvgPool2D(13) at the end)."""
 
     def __init__(self, version, classes=1000, **kwargs):
@@ -440,10 +427,6 @@ class SqueezeNet(HybridBlock):
             self.output.add(nn.Activation('relu'))
             self.output.add(nn.AvgPool2D(13))
             self.output.add(nn.Flatten())
-
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
 
 
 def get_squeezenet(version, pretrained=False, ctx=cpu(), root=None, **kwargs):
@@ -544,7 +527,7 @@ def _make_E(prefix):
                        lambda: _make_branch('avg', (192, 1, None, None)))
 
 
-class Inception3(HybridBlock):
+class Inception3(_Classifier):
     """Inception V3 (Szegedy et al. 2015); 299x299 input (AvgPool2D(8) at the end)."""
 
     def __init__(self, classes=1000, **kwargs):
@@ -572,10 +555,6 @@ class Inception3(HybridBlock):
             self.features.add(nn.AvgPool2D(pool_size=8))
             self.features.add(nn.Dropout(0.5))
             self.output = nn.Dense(classes)
-
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
 
 
 def inception_v3(pretrained=False, ctx=cpu(), root=None, **kwargs):
@@ -626,7 +605,7 @@ class LinearBottleneck(HybridBlock):
         return out
 
 
-class MobileNet(HybridBlock):
+class MobileNet(_Classifier):
     """MobileNet (Howard et al. 2017) with width multiplier `multiplier` (>= 0.25)."""
 
     def __init__(self, multiplier=1.0, classes=1000, **kwargs):
@@ -644,12 +623,8 @@ class MobileNet(HybridBlock):
                 self.features.add(nn.Flatten())
             self.output = nn.Dense(classes)
 
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
 
-
-class MobileNetV2(HybridBlock):
+class MobileNetV2(_Classifier):
     """MobileNetV2 (Sandler et al. 2018) with width multiplier `multiplier`."""
 
     def __init__(self, multiplier=1.0, classes=1000, **kwargs):
@@ -672,10 +647,6 @@ class MobileNetV2(HybridBlock):
             self.output = nn.HybridSequential(prefix='output_')
             with self.output.name_scope():
                 self.output.add(nn.Conv2D(classes, 1, use_bias=False, prefix='pred_'), nn.Flatten())
-
-    def hybrid_forward(self, F, x):
-        x = self.features(x)
-        return self.output(x)
 
 
 def _mobilenet_name(multiplier, version_tag):
