@@ -2,6 +2,8 @@
 the model zoo's MobileNet/SqueezeNet/DenseNet/Inception, the remaining losses, Block hooks and summary,
 Trainer states and the rnn modifier cells; values against NumPy by hand, gradients by float64 finite
 differences."""
+import os
+
 import numpy as np
 import pytest
 
@@ -931,3 +933,67 @@ def test_contrib_lstmp_cell_equals_its_formula_and_variational_dropout_reuses_it
     with autograd.predict_mode():
         plain, _ = var.unroll(5, ones, merge_outputs=True)
     assert np.all(plain.asnumpy() > 0)
+
+
+# ---------------------------------------------------------------- contrib.estimator
+
+def test_estimator_fit_with_validation_checkpoints_and_a_custom_handler(tmp_path, capsys):
+    from frameworks.hybrid.gluon.contrib.estimator import estimator
+    from frameworks.hybrid.gluon.contrib.estimator.event_handler import (CheckpointHandler, EarlyStoppingHandler,
+                                                                         EpochEnd, TrainBegin, TrainEnd)
+    mx.random.seed(2)
+    X = rs.standard_normal((40, 5)).astype(np.float32)
+    Y = (X[:, 0] > 0).astype(np.float32)
+    train = gluon.data.DataLoader(gluon.data.ArrayDataset(X[:32], Y[:32]), batch_size=8, shuffle=True)
+    val = gluon.data.DataLoader(gluon.data.ArrayDataset(X[32:], Y[32:]), batch_size=8)
+    net = nn.Dense(2)
+    net.initialize(init=mx.init.Xavier())
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.5})
+
+    class LossRecordHandler(TrainBegin, TrainEnd, EpochEnd):   # the fit API tutorial's handler
+        def __init__(self):
+            super(LossRecordHandler, self).__init__()
+            self.loss_history = {}
+
+        def epoch_end(self, estimator, *args, **kwargs):
+            for metric in estimator.train_metrics:
+                if isinstance(metric, mx.metric.Loss):
+                    loss_name, loss_val = metric.get()
+                    self.loss_history.setdefault(loss_name, []).append(loss_val)
+
+    train_acc = mx.metric.Accuracy()
+    est = estimator.Estimator(net=net, loss=gluon.loss.SoftmaxCrossEntropyLoss(), train_metrics=train_acc,
+                              trainer=trainer, context=mx.cpu())
+    assert [m.name for m in est.train_metrics] == ['training accuracy']
+    assert [m.name for m in est.val_metrics] == ['validation accuracy']
+    with pytest.warns(UserWarning, match="`greater` operator"):
+        checkpoint = CheckpointHandler(model_dir=str(tmp_path), model_prefix='my_model', monitor=train_acc,
+                                       save_best=True, max_checkpoints=2)
+    record = LossRecordHandler()
+    est.fit(train_data=train, val_data=val, epochs=4, event_handlers=[checkpoint, record])
+    out = capsys.readouterr().out
+    assert 'Train for 4 epochs.' in out and '[Epoch 3] Finished' in out   # the train metrics, as MXNet logs
+    names = sorted(os.listdir(tmp_path))
+    assert names == ['my_model-best.params', 'my_model-best.states', 'my_model-epoch2batch12.params',
+                     'my_model-epoch2batch12.states', 'my_model-epoch3batch16.params', 'my_model-epoch3batch16.states']
+    assert record.loss_history == {}   # train_metrics given: no Loss metric is added, as MXNet
+    best = nn.Dense(2)
+    best.load_parameters(str(tmp_path / 'my_model-best.params'))
+    assert 0.5 < est.val_metrics[0].get()[1] <= 1.0
+
+    # defaults: Accuracy + Loss metrics, SGD trainer; fit by batches; early stopping on the loss
+    net2 = nn.Dense(2, in_units=5)
+    with pytest.warns(UserWarning, match="No trainer specified"):
+        est2 = estimator.Estimator(net=net2, loss=gluon.loss.SoftmaxCrossEntropyLoss(), initializer=mx.init.One())
+    assert [m.name for m in est2.train_metrics] == ['training accuracy', 'training softmaxcrossentropyloss']
+    est2.fit(train_data=train, batches=3)
+    assert est2.train_metrics[0].num_inst == 24
+    loss_metric = est2.train_metrics[1]
+    stopper = EarlyStoppingHandler(monitor=loss_metric, mode='max', patience=1)   # a loss that falls never 'improves'
+    est2.fit(train_data=train, epochs=10, event_handlers=[stopper])
+    assert stopper.stopped_epoch == 1
+    with pytest.raises(ValueError, match="exactly one type of iteration"):
+        est2.fit(train_data=train, epochs=1, batches=2)
+    with pytest.raises(ValueError, match="outside of the known training and validation metrics"):
+        est2.fit(train_data=train, epochs=1, event_handlers=[EarlyStoppingHandler(monitor=mx.metric.Accuracy(),
+                                                                                  mode='min')])

@@ -1,5 +1,5 @@
 """gluon.contrib: the contrib layers and cells classic programs use (nn.PixelShuffle2D, nn.SyncBatchNorm,
-rnn.LSTMPCell, rnn.VariationalDropoutCell)."""
-from . import nn, rnn
+rnn.LSTMPCell, rnn.VariationalDropoutCell) and the Estimator training loop."""
+from . import estimator, nn, rnn
 
-__all__ = ["nn", "rnn"]
+__all__ = ["estimator", "nn", "rnn"]
