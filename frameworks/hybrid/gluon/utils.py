@@ -1,5 +1,5 @@
-"""gluon.utils: clip_global_norm (the shared clip_by_global_norm update) and split_and_load (one device:
-the batch itself)."""
+"""gluon.utils: clip_global_norm (the shared clip_by_global_norm update), split_data / split_and_load,
+check_sha1, download (of a file already in place) and HookHandle."""
 import hashlib
 import math
 import os
@@ -52,13 +52,18 @@ def split_data(data, num_slice, batch_axis=0, even_split=True):
 
 
 def split_and_load(data, ctx_list, batch_axis=0, even_split=True):
-    """The batch on each context (one context here: a list holding the batch)."""
+    """The batch cut into one slice per context. Several CPU contexts share the host, and the parameters
+    live once, so the per-slice gradients add up as MXNet's per-device ones do when the Trainer sums them;
+    several GPUs are refused (this engine drives one device)."""
     if not isinstance(data, ndarray.NDArray):
         data = ndarray.array(data, ctx=ctx_list[0])
-    if len(ctx_list) != 1:
-        raise MXNetError(f"split_and_load: {len(ctx_list)} contexts given; this engine runs one device, so "
+    if len(ctx_list) == 1:
+        return [data.as_in_context(ctx_list[0])]
+    if any(c.device_type != "cpu" for c in ctx_list):
+        raise MXNetError(f"split_and_load: {len(ctx_list)} GPU contexts given; this engine runs one device, so "
                          "pass ctx_list=[one context] (or use split_data to cut the batch yourself)")
-    return [data.as_in_context(ctx_list[0])]
+    slices = split_data(data, len(ctx_list), batch_axis, even_split)
+    return [s.as_in_context(c) for s, c in zip(slices, ctx_list)]
 
 
 class HookHandle:

@@ -997,3 +997,30 @@ def test_estimator_fit_with_validation_checkpoints_and_a_custom_handler(tmp_path
     with pytest.raises(ValueError, match="outside of the known training and validation metrics"):
         est2.fit(train_data=train, epochs=1, event_handlers=[EarlyStoppingHandler(monitor=mx.metric.Accuracy(),
                                                                                   mode='min')])
+
+
+def test_the_multi_device_loop_over_cpu_contexts_equals_one_context():
+    # MXNet's data-parallel idiom: split_and_load over contexts, one loss per slice, autograd.backward(list)
+    x, y = rs.standard_normal((8, 5)).astype(np.float32), rs.randint(0, 3, 8).astype(np.float32)
+
+    def train(ctx):
+        mx.random.seed(1)
+        net = nn.Dense(3, in_units=5)
+        net.initialize(mx.init.Xavier(), ctx=ctx)
+        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.3, 'momentum': 0.9})
+        loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        for _ in range(3):
+            data = gluon.utils.split_and_load(nd.array(x), ctx_list=ctx, batch_axis=0)
+            label = gluon.utils.split_and_load(nd.array(y), ctx_list=ctx, batch_axis=0)
+            with autograd.record():
+                losses = [loss_fn(net(X), Y) for X, Y in zip(data, label)]
+            autograd.backward(losses)
+            trainer.step(8)
+        return net.weight.data().asnumpy(), [d.context for d in data]
+
+    many, contexts = train([mx.cpu(0), mx.cpu(1)])
+    one, _ = train([mx.cpu(0)])
+    assert contexts == [mx.cpu(0), mx.cpu(1)]
+    np.testing.assert_allclose(many, one, rtol=1e-5, atol=1e-6)
+    with pytest.raises(mx.MXNetError, match="2 GPU contexts"):
+        gluon.utils.split_and_load(nd.ones((4, 2)), ctx_list=[mx.gpu(0), mx.gpu(1)])
