@@ -112,6 +112,8 @@ class NDArray:
     def __getitem__(self, key):
         if isinstance(key, NDArray):
             key = key._data
+            if key.dtype.kind == "f":   # MXNet's advanced indexing takes float index arrays (labels) as positions
+                key = key.astype("int64")
         for ax, k in enumerate(key if type(key) is tuple else (key,)):
             # MXNet's IndexError (iterating an NDArray stops on it, as a list's does)
             if type(k) is int and ax < self._data.ndim and not -self._data.shape[ax] <= k < self._data.shape[ax]:
@@ -562,13 +564,24 @@ class _Random:
         flat = p.reshape(-1, p.shape[-1])
         draws = numpy.stack([self.rs.choice(p.shape[-1], size=n, p=row / row.sum()) for row in flat])
         out_shape = p.shape[:-1] + (() if shape is None else tuple(numpy.atleast_1d(shape)))
-        return array(draws.reshape(out_shape), ctx=data._ctx, dtype=dtype)
+        samples = array(draws.reshape(out_shape), ctx=data._ctx, dtype=dtype)
+        if not get_prob:
+            return samples
+        # log p(sample), differentiable in data (REINFORCE's score: example/gluon/actor_critic)
+        probs = data
+        for _ in range(len(out_shape) - len(p.shape[:-1])):
+            probs = probs.expand_dims(-2)
+        probs = probs.broadcast_to(out_shape + p.shape[-1:])
+        return samples, pick(probs, samples.astype(data.dtype), axis=-1).log()
 
 
 random = _Random()
 random_normal = random.normal
 random_uniform = random.uniform
 shuffle = random.shuffle
+sample_multinomial = random.multinomial
+normal = random.normal     # MXNet 1.x's top-level nd.normal / nd.uniform (the random_* ops' aliases)
+uniform = random.uniform
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
-           "concatenate", "random", "save", "load", "cpu", "waitall"] + list(OPS)
+           "concatenate", "random", "save", "load", "cpu", "waitall", "sample_multinomial", "normal", "uniform"] + list(OPS)

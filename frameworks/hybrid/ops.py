@@ -11,6 +11,7 @@ compile-time values; trailing ones may be None), keyword-only parameters are att
     E.training                    -> whether Dropout and BatchNorm run their train-time form
 """
 import builtins
+import functools
 import inspect
 
 from .. import kernels as K
@@ -482,13 +483,19 @@ def _host_random():
 def Dropout(E, data, *, p=0.5, mode="training", axes=(), cudnn_off=False):
     """Zeroes each entry with probability p and scales the rest by 1/(1-p), when training (autograd's
     train_mode) or mode='always'; identity otherwise. The mask comes from the kernels' counter-based
-    generator, which mx.random.seed seeds (one draw per call)."""
-    if axes:
-        raise MXNetError("Dropout: axes is not supported (the shared dropout kernel masks every entry)")
+    generator, which mx.random.seed seeds (one draw per call). `axes`: one mask entry shared along those
+    axes (variational / spatial dropout): the kernel's mask drawn on ones of that reduced shape."""
     if p == 0 or (mode == "training" and not E.training):
         return data
     counter, seed = E.draw(_host_random().stream)
-    return E.call(K.dropout, (data,), {"p": p, "counter": counter, "seed": seed, "training": True})
+    if not axes:
+        return E.call(K.dropout, (data,), {"p": p, "counter": counter, "seed": seed, "training": True})
+    shape = tuple(E.shape(data))
+    shared = {a % len(shape) for a in _tuple(axes, 1)}
+    reduced = tuple(1 if i in shared else n for i, n in enumerate(shape))
+    ones = E.nograd(lambda xp, x: xp.ones(reduced, dtype=x.dtype), (data,), reduced)
+    mask = E.call(K.dropout, (ones,), {"p": p, "counter": counter, "seed": seed, "training": True})
+    return E.call(K.mul, (data, mask), {})
 
 
 # ---------------------------------------------------------------- reductions and shapes
@@ -649,25 +656,123 @@ def FullyConnected(E, data, weight, bias=None, *, num_hidden, no_bias=False, fla
 
 
 @op(params=("weight", "bias"), shapes=lambda a, d: {
-    "weight": (a["num_filter"], d[1]) + _tuple(a["kernel"]), "bias": (a["num_filter"],)})
+    "weight": (a["num_filter"], d[1] // a.get("num_group", 1)) + _tuple(a["kernel"], len(d) - 2),
+    "bias": (a["num_filter"],)})
 def Convolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0),
                 dilate=(1, 1), num_group=1, no_bias=False, layout=None, cudnn_tune=None, cudnn_off=False,
                 workspace=1024):
-    """2-D convolution, NCHW data, OIHW weight; 1-D (kernel (k,), NCW data, OIW weight) runs the same
-    kernel over a unit height axis."""
+    """2-D convolution, NCHW data, OIHW weight (I = channels / num_group); 1-D (kernel (k,), NCW data, OIW
+    weight) runs the same kernel over a unit height axis. num_group > 1 runs one convolution per group
+    (MobileNet's depthwise: num_group = channels) and dilate a kernel with (d - 1) zero taps between its
+    taps: both composed of the shared kernels, so their gradients are those kernels' own."""
     one_d = not isinstance(kernel, int) and len(kernel) == 1
     if one_d:
-        if _last(dilate) != (1,) or num_group != 1 or layout not in (None, "NCW"):
-            raise MXNetError("Convolution: 1-D runs NCW with dilate (1,) and num_group 1 only "
-                             f"(got dilate {dilate}, num_group {num_group}, layout {layout})")
+        if layout not in (None, "NCW"):
+            raise MXNetError(f"Convolution: 1-D runs NCW data only (got layout {layout})")
         return _unit_height(E, data, lambda x: Convolution(
             E, x, _k(E, K.unsqueeze, weight, axis=2), bias, kernel=(1,) + tuple(kernel), num_filter=num_filter,
-            stride=(1,) + _last(stride), pad=(0,) + _last(pad), no_bias=no_bias), "Convolution")
-    if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW"):
-        raise MXNetError("Convolution: only 2-D NCHW with dilate (1, 1) and num_group 1 is supported "
-                         f"(got dilate {dilate}, num_group {num_group}, layout {layout})")
-    ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
-    return E.call(K.conv2d, ins, {"stride": _tuple(stride), "pad": _tuple(pad)})
+            stride=(1,) + _last(stride), pad=(0,) + _last(pad), dilate=(1,) + _last(dilate),
+            num_group=num_group, no_bias=no_bias), "Convolution")
+    if not isinstance(kernel, int) and len(kernel) == 3 and layout in (None, "NCDHW"):
+        return _conv3d(E, data, weight, None if no_bias else bias, tuple(kernel), num_filter,
+                       _tuple(stride, 3), _tuple(pad, 3), _tuple(dilate, 3), num_group)
+    if layout not in (None, "NCHW") or len(_tuple(kernel)) != 2:
+        raise MXNetError(f"Convolution: only 1-D (NCW), 2-D (NCHW) and 3-D (NCDHW) are supported (got kernel "
+                         f"{kernel}, layout {layout})")
+    return _grouped(E, K.conv2d, "Convolution", data, weight, None if no_bias else bias, num_filter, num_group,
+                    dilate, {"stride": _tuple(stride), "pad": _tuple(pad)})
+
+
+def _grouped(E, kernel, opname, data, weight, bias, num_filter, num_group, dilate, attrs):
+    """A 2-D (transposed) convolution kernel with MXNet's num_group (one call per group of input channels,
+    weights and biases, the outputs concatenated) and dilate (the dense kernel it equals)."""
+    channels = E.shape(data)[1]
+    if num_group < 1 or channels % num_group or num_filter % num_group:
+        raise MXNetError(f"{opname}: num_group {num_group} must divide both the input channels ({channels}) "
+                         f"and num_filter ({num_filter})")
+    if _tuple(dilate) != (1, 1):
+        weight = _dilated(E, weight, _tuple(dilate))
+    if num_group == 1:
+        return E.call(kernel, (data, weight) if bias is None else (data, weight, bias), attrs)
+    groups = zip(E.call(K.split, (data,), {"sections": num_group, "axis": 1}),
+                 E.call(K.split, (weight,), {"sections": num_group, "axis": 0}),
+                 [None] * num_group if bias is None else E.call(K.split, (bias,), {"sections": num_group, "axis": 0}))
+    outs = [E.call(kernel, (x, w) if b is None else (x, w, b), attrs) for x, w, b in groups]
+    return E.call(K.concat, tuple(outs), {"axis": 1})
+
+
+def _depth_windows(E, data, k, stride, dilate, out):
+    """(N, C, D, H, W) -> k slices (N, C, out, H, W): slice j holds each output depth's j-th tap."""
+    return [_k(E, K.slice, data, index=(builtins.slice(None),) * 2 +
+               (builtins.slice(j * dilate, j * dilate + stride * (out - 1) + 1, stride),)) for j in range(k)]
+
+
+def _conv3d(E, data, weight, bias, kernel, num_filter, stride, pad, dilate, num_group):
+    """3-D convolution as ONE 2-D convolution: every output depth's kd input slices stacked on the channel
+    axis (C, kd order, so groups stay contiguous) and the output depths folded into the batch; the weight
+    (O, C/g, kd, kh, kw) read as (O, C/g * kd, kh, kw)."""
+    shape = tuple(E.shape(data))
+    if len(shape) != 5:
+        raise MXNetError(f"Convolution: a 3-D kernel needs NCDHW data (5 axes), got shape {shape}")
+    n, c, d = shape[:3]
+    kd = kernel[0]
+    out_d = (d + 2 * pad[0] - dilate[0] * (kd - 1) - 1) // stride[0] + 1
+    if out_d < 1:
+        raise MXNetError(f"Convolution: kernel depth {kd} (dilate {dilate[0]}) exceeds the padded input depth "
+                         f"{d + 2 * pad[0]}")
+    if pad[0]:
+        data = _k(E, K.pad, data, pad_width=((0, 0), (0, 0), (pad[0], pad[0]), (0, 0), (0, 0)))
+    taps = _k(E, K.stack, *_depth_windows(E, data, kd, stride[0], dilate[0], out_d), axis=3)  # (N, C, oD, kd, H, W)
+    taps = _k(E, K.transpose, taps, axes=(0, 2, 1, 3, 4, 5))                                  # (N, oD, C, kd, H, W)
+    taps = _k(E, K.reshape, taps, shape=(n * out_d, c * kd) + shape[3:])
+    w = _k(E, K.reshape, weight, shape=(num_filter, -1) + tuple(kernel[1:]))
+    y = Convolution(E, taps, w, bias, kernel=kernel[1:], num_filter=num_filter, stride=stride[1:], pad=pad[1:],
+                    dilate=dilate[1:], num_group=num_group, no_bias=bias is None)
+    oh, ow = E.shape(y)[2:]
+    y = _k(E, K.reshape, y, shape=(n, out_d, num_filter, oh, ow))
+    return _k(E, K.transpose, y, axes=(0, 2, 1, 3, 4))
+
+
+def _pool3d(E, data, kernel, pool_type, stride, pad, pooling_convention, count_include_pad):
+    """3-D pooling, separable: the 2-D pooling of every depth slice (depths folded into the batch), then the
+    max or mean over each depth window (mean: MXNet's count of the padding, kd * kh * kw)."""
+    shape = tuple(E.shape(data))
+    n, c, d = shape[:3]
+    if pool_type == "avg" and not count_include_pad and any(pad):
+        raise MXNetError("Pooling: 3-D avg pooling with count_include_pad=False and padding is not supported")
+    kd, sd, pdp = kernel[0], stride[0], pad[0]
+    span = d + 2 * pdp - kd
+    out_d = (-(-span // sd) if pooling_convention == "full" else span // sd) + 1
+    flat = _k(E, K.reshape, _k(E, K.transpose, data, axes=(0, 2, 1, 3, 4)), shape=(n * d, c) + shape[3:])
+    pooled = Pooling(E, flat, kernel=kernel[1:], pool_type=pool_type, stride=stride[1:], pad=pad[1:],
+                     pooling_convention=pooling_convention, count_include_pad=count_include_pad)
+    oh, ow = E.shape(pooled)[2:]
+    pooled = _k(E, K.transpose, _k(E, K.reshape, pooled, shape=(n, d, c, oh, ow)), axes=(0, 2, 1, 3, 4))
+    extra = (out_d - 1) * sd + kd - (d + 2 * pdp)   # the ceil mode's last window past the end
+    if pdp or extra > 0:
+        fill = float("-inf") if pool_type == "max" else 0.0
+        pooled = _k(E, K.pad, pooled, pad_width=((0, 0), (0, 0), (pdp, pdp + max(extra, 0)), (0, 0), (0, 0)),
+                    constant_values=fill)
+    windows = _depth_windows(E, pooled, kd, sd, 1, out_d)
+    if pool_type == "max":
+        return functools.reduce(lambda a, b: _k(E, K.maximum, a, b), windows)
+    return _k(E, K.div, functools.reduce(lambda a, b: _k(E, K.add, a, b), windows), float(kd))
+
+
+def _dilated(E, weight, dilate):
+    """The dense kernel a dilated one equals: each spatial axis of k taps becomes (k - 1) * d + 1 taps,
+    d - 1 zeros padded after each tap, then the trailing zeros sliced off."""
+    for axis, d in ((2, dilate[0]), (3, dilate[1])):
+        shape = E.shape(weight)
+        if d == 1 or shape[axis] == 1:
+            continue
+        w = _k(E, K.unsqueeze, weight, axis=axis + 1)
+        w = _k(E, K.pad, w, pad_width=tuple((0, d - 1) if i == axis + 1 else (0, 0) for i in range(5)))
+        w = _k(E, K.reshape, w, shape=shape[:axis] + (shape[axis] * d,) + shape[axis + 1:])
+        index = [builtins.slice(None)] * 4
+        index[axis] = builtins.slice(0, (shape[axis] - 1) * d + 1)
+        weight = _k(E, K.slice, w, index=tuple(index))
+    return weight
 
 
 def _last(v):
@@ -680,6 +785,167 @@ def _unit_height(E, data, run2d, opname):
     if len(E.shape(data)) != 3:
         raise MXNetError(f"{opname}: a 1-D kernel needs NCW data (3 axes), got shape {tuple(E.shape(data))}")
     return _k(E, K.squeeze, run2d(_k(E, K.unsqueeze, data, axis=2)), axis=2)
+
+
+# ---------------------------------------------------------------- variable-length sequences
+
+def _lengths(xp, n, T):
+    return xp.clip(n.astype("int64"), 0, T)
+
+
+def _seq_shape(E, data, axis, opname):
+    shape = tuple(E.shape(data))
+    if axis not in (0, 1) or len(shape) < 2:
+        raise MXNetError(f"{opname}: axis must be 0 (T, N, ...) or 1 (N, T, ...) on data of 2+ axes, got axis "
+                         f"{axis} and shape {shape}")
+    return shape
+
+
+@op
+def SequenceMask(E, data, sequence_length=None, *, use_sequence_length=False, value=0.0, axis=0):
+    """Entries at steps t >= sequence_length[n] set to `value` (time along `axis`, batch the other of 0, 1);
+    the gradient passes only where the data is kept."""
+    if not use_sequence_length:
+        return data
+    shape = _seq_shape(E, data, axis, "SequenceMask")
+
+    def keep(xp, x, n):
+        t = xp.arange(shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1))
+        n = _lengths(xp, n, shape[axis]).reshape((1, -1) if axis == 0 else (-1, 1))
+        m = (t < n).astype(x.dtype).reshape(shape[:2] + (1,) * (len(shape) - 2))
+        return xp.stack([m, (1 - m) * value])
+    m, fill = E.call(K.unstack, (E.nograd(keep, (data, sequence_length), (2,) + shape[:2] + (1,) * (len(shape) - 2)),),
+                     {"axis": 0})
+    return _k(E, K.add, _k(E, K.mul, data, m), fill)
+
+
+def _seq_gather(E, data, sequence_length, axis, opname, positions):
+    """data gathered along `axis` at positions(xp, t, n) (t: the steps, n: each sample's length), both laid
+    out as the data's (time, batch) axes; the index spans the data's other axes too (gather's rule)."""
+    shape = _seq_shape(E, data, axis, opname)
+
+    def ids(xp, n):
+        T = shape[axis]
+        t = xp.arange(T).reshape((-1, 1) if axis == 0 else (1, -1))
+        n = _lengths(xp, n, T).reshape((1, -1) if axis == 0 else (-1, 1))
+        pos = positions(xp, t, n).reshape(shape[:2] + (1,) * (len(shape) - 2))
+        return xp.ascontiguousarray(xp.broadcast_to(pos, shape))
+    return _k(E, K.gather, data, E.nograd(ids, (sequence_length,), shape), axis=axis)
+
+
+@op
+def SequenceLast(E, data, sequence_length=None, *, use_sequence_length=False, axis=0):
+    """Each sample's last valid step, data[sequence_length[n] - 1] along `axis` (the last step without lengths)."""
+    shape = _seq_shape(E, data, axis, "SequenceLast")
+    if not use_sequence_length:
+        return _k(E, K.squeeze, _k(E, K.slice, data, index=(builtins.slice(None),) * axis
+                                   + (builtins.slice(shape[axis] - 1, shape[axis]),)), axis=axis)
+    picked = _seq_gather(E, data, sequence_length, axis, "SequenceLast",
+                         lambda xp, t, n: xp.broadcast_to(xp.maximum(n - 1, 0), xp.broadcast(t, n).shape))
+    return _k(E, K.squeeze, _k(E, K.slice, picked, index=(builtins.slice(None),) * axis + (builtins.slice(0, 1),)),
+              axis=axis)
+
+
+@op
+def SequenceReverse(E, data, sequence_length=None, *, use_sequence_length=False, axis=0):
+    """Each sample's first sequence_length[n] steps reversed, the padding after them left in place (all
+    steps without lengths); time on axis 0, as MXNet's."""
+    if axis != 0:
+        raise MXNetError(f"SequenceReverse: only axis 0 is supported (MXNet's), got axis {axis}")
+    if not use_sequence_length:
+        return flip(E, data, axis=0)
+    return _seq_gather(E, data, sequence_length, 0, "SequenceReverse",
+                       lambda xp, t, n: xp.where(t < n, n - 1 - t, t))
+
+
+_CTC_NEG = -1e30   # log(0) as a finite number: unreachable states' gradients are exp(-1e30) = 0, never nan
+
+
+@op
+def CTCLoss(E, data, label, data_lengths=None, label_lengths=None, *, use_data_lengths=False,
+            use_label_lengths=False, blank_label="first"):
+    """Connectionist Temporal Classification loss, -log p(label | data) per sample: data (T, N, C)
+    unnormalized scores (a log_softmax over C first), label (N, L) padded with 0 (blank_label 'first',
+    blank = 0) or -1 ('last', blank = C - 1) unless label_lengths are given. The forward (alpha) recursion
+    over the 2L + 1 blank-interleaved states in log space, composed of the shared kernels (gather, pad,
+    exp, log, sum), so the gradient is autograd's through them; data_lengths freeze each sample's alphas
+    after its last step."""
+    shape = E.shape(data)
+    if len(shape) != 3 or len(E.shape(label)) != 2 or E.shape(label)[0] != shape[1]:
+        raise MXNetError(f"CTCLoss: data must be (T, N, C) and label (N, L), got {tuple(shape)} and "
+                         f"{tuple(E.shape(label))}")
+    if blank_label not in ("first", "last"):
+        raise MXNetError(f"Invalid Input: '{blank_label}', valid values are: first, last (CTCLoss's blank_label)")
+    T, N, C = shape
+    L = E.shape(label)[1]
+    S = 2 * L + 1
+    blank, padding = (0, 0) if blank_label == "first" else (C - 1, -1)
+    extra = tuple(x for x, used in ((label_lengths, use_label_lengths), (data_lengths, use_data_lengths)) if used)
+
+    def states(xp, lab, *lengths):
+        """Each sample's label length and its 2L + 1 states: blank, l1, blank, l2, ..., blank."""
+        lab = lab.astype("int64")
+        if use_label_lengths:
+            n = lengths[0].astype("int64")
+        else:   # the label ends at its first padding value
+            n = xp.where((lab == padding).any(axis=1), (lab == padding).argmax(axis=1), L)
+        ext = xp.full((N, S), blank, dtype="int64")
+        ext[:, 1::2] = xp.where(xp.arange(L) < n[:, None], lab, blank)
+        return ext, n
+
+    def ids(xp, lab, *lengths):
+        ext, _ = states(xp, lab, *lengths)
+        return xp.ascontiguousarray(xp.broadcast_to(ext[:, None, :], (N, T, S)))
+
+    def masks(xp, x, lab, *lengths):
+        """(3, N, S): may skip from s - 2 (a label unlike the one two states back), the start and the end states."""
+        ext, n = states(xp, lab, *lengths)
+        s = xp.arange(S)
+        skip = (s % 2 == 1) & (s >= 2)
+        skip = skip & xp.concatenate([xp.zeros((N, 2), bool), ext[:, 2:] != ext[:, :-2]], axis=1)
+        start = (s < 2) & ((s == 0) | (n[:, None] > 0))
+        end = (s == 2 * n[:, None]) | (s == 2 * n[:, None] - 1)
+        return xp.where(xp.stack([skip, start, end]), 0.0, _CTC_NEG).astype(x.dtype)
+
+    logp = _k(E, K.transpose, _k(E, K.log_softmax, data, axis=2), axes=(1, 0, 2))            # (N, T, C)
+    emit = _k(E, K.gather, logp, E.nograd(ids, (label,) + extra[:1] if use_label_lengths else (label,),
+                                         (N, T, S)), axis=2)                                 # (N, T, S)
+    skip, start, end = E.call(K.unstack, (E.nograd(masks, (data, label) + extra[:1] if use_label_lengths
+                                                   else (data, label), (3, N, S)),), {"axis": 0})
+    if use_data_lengths:   # per step: (1, 0) while a sample runs, (0, 1) after its last step
+        def running(xp, x, n):
+            live = (xp.arange(T)[:, None, None] < n.reshape(1, N, 1)).astype(x.dtype)
+            return xp.stack([live, 1 - live], axis=1)
+        gates = E.call(K.unstack, (E.nograd(running, (data, extra[-1]), (T, 2, N, 1)),), {"axis": 0})
+
+    def step(t):
+        return _k(E, K.reshape, _k(E, K.slice, emit, index=(builtins.slice(None), builtins.slice(t, t + 1))),
+                  shape=(N, S))
+
+    def logsumexp(*xs):
+        top = E.nograd(lambda xp, *a: functools.reduce(xp.maximum, a), xs, (N, S))
+        total = functools.reduce(lambda a, b: _k(E, K.add, a, b), [_k(E, K.exp, _k(E, K.sub, x, top)) for x in xs])
+        return _k(E, K.add, _k(E, K.log, total), top)
+
+    def shifted(alpha, k):
+        head = _k(E, K.slice, alpha, index=(builtins.slice(None), builtins.slice(0, S - k)))
+        return _k(E, K.pad, head, pad_width=((0, 0), (k, 0)), constant_values=_CTC_NEG)
+
+    alpha = _k(E, K.add, step(0), start)
+    for t in range(1, T):
+        new = _k(E, K.add, logsumexp(alpha, shifted(alpha, 1), _k(E, K.add, shifted(alpha, 2), skip)) if S > 2
+                 else logsumexp(alpha, shifted(alpha, 1)), step(t))
+        if use_data_lengths:   # a select, not alpha + live * (new - alpha), which cancels -1e30 against itself
+            live, dead = E.call(K.unstack, (gates[t],), {"axis": 0})
+            new = _k(E, K.add, _k(E, K.mul, live, new), _k(E, K.mul, dead, alpha))
+        alpha = new
+    final = _k(E, K.add, alpha, end)
+    top = E.nograd(lambda xp, a: a.max(axis=1), (final,), (N,))
+    total = _k(E, K.sum, _k(E, K.exp, _k(E, K.sub, final, _k(E, K.reshape, top, shape=(N, 1)))), axis=1)
+    return _k(E, K.neg, _k(E, K.add, _k(E, K.log, total), top))
+
+
+OPS["ctc_loss"] = CTCLoss
 
 
 @op
@@ -697,10 +963,18 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
             stride=None if stride is None else (1,) + _last(stride), pad=(0,) + _last(pad),
             global_pool=global_pool, pooling_convention=pooling_convention,
             count_include_pad=count_include_pad), "Pooling")
-    if len(shape) != 4:
-        raise MXNetError(f"Pooling: only 2-D NCHW input is supported, got shape {tuple(shape)}")
     if pool_type not in ("max", "avg"):
         raise MXNetError(f"Pooling: pool_type {pool_type!r} is not supported; use 'max' or 'avg'")
+    if len(shape) == 5:
+        if global_pool:
+            reduce = K.max if pool_type == "max" else K.mean
+            return _k(E, reduce, data, axis=(2, 3, 4), keepdims=True)
+        kernel = _tuple(kernel, 3)
+        return _pool3d(E, data, kernel, pool_type, kernel if stride is None else _tuple(stride, 3),
+                       _tuple(pad, 3), pooling_convention, count_include_pad)
+    if len(shape) != 4:
+        raise MXNetError(f"Pooling: 1-D (NCW), 2-D (NCHW) and 3-D (NCDHW) input are supported, got shape "
+                         f"{tuple(shape)}")
     if global_pool:
         if pool_type == "avg":
             return E.call(K.global_avg_pool2d, (data,), {"keepdims": True})
@@ -734,12 +1008,28 @@ def BatchNorm(E, data, gamma, beta, moving_mean, moving_var, *, eps=1e-3, moment
     """The shared batch_norm kernel over channels (axis 1): the batch's statistics when training, which
     update the moving ones in place as m = m * momentum + batch * (1 - momentum) (the kernels' 'decay'
     convention; its variance is the unbiased one, as MXNet's cuDNN path), the moving ones otherwise.
-    fix_gamma uses gamma = 1 (no gradient to gamma)."""
-    if axis != 1 or output_mean_var:
-        raise MXNetError("BatchNorm: only axis=1 without output_mean_var is supported")
+    fix_gamma uses gamma = 1 (no gradient to gamma). Other layouts (NCW, NCDHW, channels on another
+    `axis`) run the kernel's (N, C, H, W) form: the channel axis moved to 1, the rest folded into W."""
+    if output_mean_var:
+        raise MXNetError("BatchNorm: output_mean_var=True is not supported")
     training = E.training and not use_global_stats
-    return E.call(K.batch_norm, (data, None if fix_gamma else gamma, beta, moving_mean, moving_var),
-                  {"eps": eps, "momentum": momentum, "training": training, "convention": "decay"})
+    shape = tuple(E.shape(data))
+    ax = axis % len(shape)
+    perm = None
+    if ax != 1:
+        perm = tuple(i for i in range(len(shape)) if i != ax)
+        perm = perm[:1] + (ax,) + perm[1:]
+        data = _k(E, K.transpose, data, axes=perm)
+    moved = tuple(E.shape(data))
+    if len(moved) not in (2, 4):
+        data = _k(E, K.reshape, data, shape=(moved[0], moved[1], 1, _prod(moved[2:])))
+    out = E.call(K.batch_norm, (data, None if fix_gamma else gamma, beta, moving_mean, moving_var),
+                 {"eps": eps, "momentum": momentum, "training": training, "convention": "decay"})
+    if len(moved) not in (2, 4):
+        out = _k(E, K.reshape, out, shape=moved)
+    if perm is not None:
+        out = _k(E, K.transpose, out, axes=tuple(perm.index(i) for i in range(len(perm))))
+    return out
 
 
 @op(n_out=lambda attrs: 3 if attrs.get("state_outputs") else 1)
@@ -1068,18 +1358,26 @@ def GroupNorm(E, data, gamma, beta, *, num_groups=1, eps=1e-5, output_mean_var=F
 def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 1), pad=(0, 0), adj=(0, 0),
                   dilate=(1, 1), target_shape=None, num_group=1, no_bias=True, layout=None, cudnn_tune=None,
                   cudnn_off=False, workspace=512):
-    """2-D transposed convolution, NCHW data, weight (in_channels, num_filter, kh, kw); output side
-    (H - 1) * stride - 2 * pad + kernel + adj: the shared conv_transpose2d kernel (the gradient of a
-    convolution with respect to its input)."""
-    if _tuple(dilate) != (1, 1) or num_group != 1 or layout not in (None, "NCHW") or target_shape:
-        raise MXNetError("Deconvolution: only 2-D NCHW with dilate (1, 1), num_group 1 and no target_shape "
-                         f"is supported (got dilate {dilate}, num_group {num_group}, layout {layout}, "
-                         f"target_shape {target_shape})")
+    """2-D transposed convolution, NCHW data, weight (in_channels, num_filter / num_group, kh, kw); output
+    side (H - 1) * stride - 2 * pad + dilate * (kernel - 1) + 1 + adj: the shared conv_transpose2d kernel (the
+    gradient of a convolution with respect to its input). 1-D (kernel (k,), NCW data) runs it over a unit
+    height axis; num_group and dilate compose as Convolution's do."""
+    if not isinstance(kernel, int) and len(kernel) == 1:
+        if layout not in (None, "NCW") or target_shape:
+            raise MXNetError(f"Deconvolution: 1-D runs NCW data without target_shape (got layout {layout}, "
+                             f"target_shape {target_shape})")
+        return _unit_height(E, data, lambda x: Deconvolution(
+            E, x, _k(E, K.unsqueeze, weight, axis=2), bias, kernel=(1,) + tuple(kernel), num_filter=num_filter,
+            stride=(1,) + _last(stride), pad=(0,) + _last(pad), adj=(0,) + _last(adj), dilate=(1,) + _last(dilate),
+            num_group=num_group, no_bias=no_bias), "Deconvolution")
+    if layout not in (None, "NCHW") or target_shape or len(_tuple(kernel)) != 2:
+        raise MXNetError("Deconvolution: only 1-D (NCW) and 2-D (NCHW) without target_shape are supported (got "
+                         f"kernel {kernel}, layout {layout}, target_shape {target_shape})")
     (sh, sw), (ah, aw) = _tuple(stride), _tuple(adj)
     if ah >= sh or aw >= sw:
         raise MXNetError(f"Deconvolution: adj {(ah, aw)} must be smaller than stride {(sh, sw)}")
-    ins = (data, weight) if bias is None or no_bias else (data, weight, bias)
-    return E.call(K.conv_transpose2d, ins, {"stride": (sh, sw), "pad": _tuple(pad), "output_padding": (ah, aw)})
+    return _grouped(E, K.conv_transpose2d, "Deconvolution", data, weight, None if no_bias else bias, num_filter,
+                    num_group, dilate, {"stride": (sh, sw), "pad": _tuple(pad), "output_padding": (ah, aw)})
 
 
 @op

@@ -75,7 +75,6 @@ NOT_EXPOSED = {
                                              "(relu, abs, log, exp)",
         "softmax_cross_entropy_with_logits": "SoftmaxCrossEntropyLoss(sparse_label=False) is "
                                              "-sum(log_softmax * label), as Gluon writes it",
-        "unstack": "nd.split(squeeze_axis=True) is split + squeeze",
         "einsum": "MXNet 1.x's nd / sym API has no einsum (only the NumPy-compatible mx.np, not reproduced)",
     },
 }

@@ -1,6 +1,7 @@
 """Gluon's Block and HybridBlock: one hybrid_forward(F, x, **params) run imperatively (F = nd) or,
 after hybridize(), traced once per input signature (F = sym) into a cached graph that the tape
 records as a single op."""
+import collections
 import contextlib
 import re
 import threading
@@ -88,6 +89,90 @@ class Block:
     def register_child(self, block, name=None):
         self._children[name if name is not None else str(len(self._children))] = block
 
+    # ------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook):
+        """hook(block, inputs) before each forward call; returns a HookHandle (detach() removes it)."""
+        return self._hook("_forward_pre_hooks", hook)
+
+    def register_forward_hook(self, hook):
+        """hook(block, inputs, outputs) after each forward call; returns a HookHandle."""
+        return self._hook("_forward_hooks", hook)
+
+    def _hook(self, kind, hook):
+        if "_forward_hooks" not in self.__dict__:
+            object.__setattr__(self, "_forward_pre_hooks", collections.OrderedDict())
+            object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
+            # the call with hooks around it is this block's own class's: blocks without hooks keep
+            # their per-batch call path untouched
+            object.__setattr__(self, "__class__", _hooked(type(self)))
+        from .utils import HookHandle
+        handle = HookHandle()
+        handle.attach(getattr(self, kind), hook)
+        return handle
+
+    def apply(self, fn):
+        """fn(block) on every child (recursively), then on this block; returns this block."""
+        for child in self._children.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def summary(self, *inputs):
+        """Print each layer's output shape and parameter count for one forward on `inputs`, then the
+        totals, as MXNet's table (the network initialized and not hybridized)."""
+        summary = collections.OrderedDict()
+        seen, hooks = set(), []
+
+        def shape_str(args):
+            shapes = _map_nested(args, lambda x: x.shape if isinstance(x, NDArray) else x)
+            return (str(shapes)[1:-1] if isinstance(shapes, list) else str(shapes)).replace('L', '')
+
+        def summary_hook(block, _, outputs):
+            row = summary['%s-%i' % (type(block).__name__, len(summary))] = collections.OrderedDict()
+            row['output_shape'] = shape_str(outputs)
+            row['n_params'] = row['trainable'] = row['shared'] = 0
+            for p in block.params.values():
+                size = p.data().size
+                row['n_params'] += size
+                row['trainable'] += 0 if p.grad_req == 'null' else size
+                if p in seen:
+                    row['shared'] += size
+                else:
+                    seen.add(p)
+
+        def register(block):
+            assert not isinstance(block, HybridBlock) or not block._active, \
+                '"{}" must not be hybridized to print summary.'.format(block.name)
+            if not isinstance(block, (Sequential, HybridSequential)):
+                hooks.append(block.register_forward_hook(summary_hook))
+
+        summary['Input'] = collections.OrderedDict(output_shape=shape_str(list(inputs) if len(inputs) > 1
+                                                                          else inputs[0]),
+                                                   n_params=0, trainable=0, shared=0)
+        try:
+            self.apply(register)
+            self(*inputs)
+            line_format = '{:>20}  {:>42} {:>15}'
+            print('-' * 80)
+            print(line_format.format('Layer (type)', 'Output Shape', 'Param #'))
+            print('=' * 80)
+            total = sum(r['n_params'] for r in summary.values())
+            trainable = sum(r['trainable'] for r in summary.values())
+            shared = sum(r['shared'] for r in summary.values())
+            for layer, row in summary.items():
+                print(line_format.format(layer, str(row['output_shape']), row['n_params']))
+            print('=' * 80)
+            print('Parameters in forward computation graph, duplicate included')
+            print('   Total params: ' + str(total))
+            print('   Trainable params: ' + str(trainable))
+            print('   Non-trainable params: ' + str(total - trainable))
+            print('Shared params in forward computation graph: ' + str(shared))
+            print('Unique parameters in model: ' + str(total - shared))
+            print('-' * 80)
+        finally:
+            for h in hooks:
+                h.detach()
+
     def __repr__(self):
         body = "".join(f"\n  ({k}): " + repr(c).replace("\n", "\n  ") for k, c in self._children.items())
         return f"{type(self).__name__}({body}\n)" if body else f"{type(self).__name__}()"
@@ -156,6 +241,33 @@ class Block:
 
     def forward(self, *args):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+
+_HOOKED = {}
+
+
+def _hooked(cls):
+    """cls with MXNet's Block.__call__ around its own call: the pre-hooks, the call, the hooks (same name,
+    so repr and summary read the user's class)."""
+    sub = _HOOKED.get(cls)
+    if sub is None:
+        def __call__(self, *args):
+            for hook in list(self._forward_pre_hooks.values()):
+                hook(self, args)
+            out = cls.__call__(self, *args)
+            for hook in list(self._forward_hooks.values()):
+                hook(self, args, out)
+            return out
+        sub = _HOOKED[cls] = type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__,
+                                                         "__qualname__": cls.__qualname__, "_HOOKED_BASE": cls})
+    return sub
+
+
+def _map_nested(args, fn):
+    """fn on each leaf of nested lists/tuples, the nesting kept as lists (summary's shapes)."""
+    if isinstance(args, (list, tuple)):
+        return [_map_nested(a, fn) for a in args]
+    return fn(args)
 
 
 class _Stack:

@@ -1,5 +1,7 @@
 """gluon.loss: Loss (a HybridBlock) and the losses classic programs use, each one loss per sample (the
 mean over every axis but batch_axis), written from ops as Gluon writes them."""
+import math
+
 from .block import HybridBlock
 
 
@@ -198,5 +200,94 @@ class CosineEmbeddingLoss(Loss):
         return x_dot_y / F.maximum(x_norm * y_norm, 1e-12)
 
 
-__all__ = ["CosineEmbeddingLoss", "KLDivLoss", "HuberLoss", "HingeLoss", "SquaredHingeLoss", "LogisticLoss", "Loss", "L1Loss", "L2Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
+class CTCLoss(Loss):
+    """Connectionist Temporal Classification loss (the CTCLoss op, blank = the last class): pred (N, T, C) for
+    layout 'NTC' or (T, N, C) for 'TNC', label (N, L) or (L, N) padded with -1 unless label_lengths are
+    given; one loss per sample."""
+
+    def __init__(self, layout='NTC', label_layout='NT', weight=None, **kwargs):
+        assert layout in ['NTC', 'TNC'], "Only 'NTC' and 'TNC' layouts for pred are supported. Got: %s" % layout
+        assert label_layout in ['NT', 'TN'], \
+            "Only 'NT' and 'TN' layouts for label are supported. Got: %s" % label_layout
+        self._layout, self._label_layout = layout, label_layout
+        super().__init__(weight, label_layout.find('N'), **kwargs)
+
+    def hybrid_forward(self, F, pred, label, pred_lengths=None, label_lengths=None, sample_weight=None):
+        if self._layout == 'NTC':
+            pred = F.swapaxes(pred, 0, 1)
+        if self._batch_axis == 1:
+            label = F.swapaxes(label, 0, 1)
+        loss = F.CTCLoss(pred, label, pred_lengths, label_lengths, use_data_lengths=pred_lengths is not None,
+                         use_label_lengths=label_lengths is not None, blank_label='last')
+        return _apply_weighting(F, loss, self._weight, sample_weight)
+
+
+class TripletLoss(Loss):
+    """max(0, |pred - positive|^2 - |pred - negative|^2 + margin), the squares summed over the non-batch axes
+    (no sample_weight, as MXNet's)."""
+
+    def __init__(self, margin=1, weight=None, batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self._margin = margin
+
+    def hybrid_forward(self, F, pred, positive, negative):
+        positive = F.reshape_like(positive, pred)
+        negative = F.reshape_like(negative, pred)
+        loss = F.sum(F.square(positive - pred) - F.square(negative - pred), axis=self._batch_axis, exclude=True)
+        loss = F.relu(loss + self._margin)
+        return _apply_weighting(F, loss, self._weight, None)
+
+
+class PoissonNLLLoss(Loss):
+    """exp(pred) - target * pred (from_logits) or pred - target * log(pred + epsilon), plus Stirling's
+    approximation of log(target!) where target > 1 when compute_full; the mean over ALL elements (a scalar,
+    as MXNet's)."""
+
+    def __init__(self, weight=None, from_logits=True, batch_axis=0, compute_full=False, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self._from_logits, self._compute_full = from_logits, compute_full
+
+    def hybrid_forward(self, F, pred, target, sample_weight=None, epsilon=1e-08):
+        target = F.reshape_like(target, pred)
+        if self._from_logits:
+            loss = F.exp(pred) - target * pred
+        else:
+            loss = pred - target * F.log(pred + epsilon)
+        if self._compute_full:
+            stirling_factor = target * F.log(target) - target + 0.5 * F.log(2 * target * math.pi)
+            loss = loss + stirling_factor * F.greater(target, 1)
+        loss = _apply_weighting(F, loss, self._weight, sample_weight)
+        return F.mean(loss)
+
+
+class SDMLLoss(Loss):
+    """Smoothed Deep Metric Learning loss: for a batch of aligned pairs (x1[i], x2[i]), the KL divergence
+    between softmax(-squared distances) row i and the smoothed one-hot of i. Reads the batch size from
+    x1.shape, so, as MXNet's, it runs on NDArrays (not hybridized)."""
+
+    def __init__(self, smoothing_parameter=0.3, weight=1.0, batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self.kl_loss = KLDivLoss(from_logits=True)
+        self.smoothing_parameter = smoothing_parameter
+
+    def _compute_distances(self, x1, x2):
+        assert x1.shape == x2.shape
+        batch_size, dim = x1.shape
+        x1_ = x1.expand_dims(1).broadcast_to([batch_size, batch_size, dim])
+        x2_ = x2.expand_dims(0).broadcast_to([batch_size, batch_size, dim])
+        squared_diffs = (x1_ - x2_) ** 2
+        return squared_diffs.sum(axis=2)
+
+    def _compute_labels(self, F, batch_size):
+        gold = F.eye(batch_size)
+        return gold * (1 - self.smoothing_parameter) + (1 - gold) * self.smoothing_parameter / (batch_size - 1)
+
+    def hybrid_forward(self, F, x1, x2):
+        labels = self._compute_labels(F, x1.shape[0])
+        distances = self._compute_distances(x1, x2)
+        log_probabilities = F.log_softmax(-distances, axis=1)
+        return self.kl_loss(log_probabilities, labels.as_in_context(distances.context))
+
+
+__all__ = ["CTCLoss", "TripletLoss", "PoissonNLLLoss", "SDMLLoss", "CosineEmbeddingLoss", "KLDivLoss", "HuberLoss", "HingeLoss", "SquaredHingeLoss", "LogisticLoss", "Loss", "L1Loss", "L2Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
            "SoftmaxCrossEntropyLoss", "SoftmaxCELoss"]

@@ -57,24 +57,24 @@ class Conv2D(HybridBlock):
                  bias_initializer="zeros", in_channels=0, **kwargs):
         super().__init__(**kwargs)
         n, tup = self._ndim, self._tup
-        if layout != self._layout or groups != 1 or tup(dilation) != (1,) * n:
-            raise MXNetError(f"{type(self).__name__}: only layout {self._layout!r}, groups=1 and dilation 1 are "
-                             f"supported (got layout {layout!r}, groups {groups}, dilation {dilation}); "
-                             "transpose channels-last data with F.transpose first")
-        self._channels, self._kernel = channels, tup(kernel_size)
-        self._strides, self._padding, self._act = tup(strides), tup(padding), activation
+        if layout != self._layout:
+            raise MXNetError(f"{type(self).__name__}: only layout {self._layout!r} is supported (got layout "
+                             f"{layout!r}); transpose channels-last data with F.transpose first")
+        self._channels, self._kernel, self._groups = channels, tup(kernel_size), groups
+        self._strides, self._padding, self._dilation, self._act = tup(strides), tup(padding), tup(dilation), activation
         with self.name_scope():
-            self.weight = self.params.get("weight", shape=(channels, in_channels) + self._kernel,
+            self.weight = self.params.get("weight", shape=(channels, in_channels // groups) + self._kernel,
                                           init=weight_initializer, allow_deferred_init=True)
             self.bias = self.params.get("bias", shape=(channels,), init=bias_initializer,
                                         allow_deferred_init=True) if use_bias else None
 
     def infer_shape(self, x, *args):
-        self.weight.shape = (self._channels, shape_of(x)[1]) + self._kernel
+        self.weight.shape = (self._channels, shape_of(x)[1] // self._groups) + self._kernel
 
     def hybrid_forward(self, F, x, weight, bias=None):
         act = F.Convolution(x, weight, bias, kernel=self._kernel, num_filter=self._channels,
-                            stride=self._strides, pad=self._padding, no_bias=bias is None, name="fwd")
+                            stride=self._strides, pad=self._padding, dilate=self._dilation,
+                            num_group=self._groups, no_bias=bias is None, name="fwd")
         if self._act is not None:
             act = F.Activation(act, act_type=self._act, name="fwd_act")
         return act
@@ -93,8 +93,9 @@ class Conv1D(Conv2D):
 
 
 class Conv2DTranspose(HybridBlock):
-    """2-D transposed convolution (Deconvolution) over NCHW input; weight (in_channels, channels, kh, kw);
-    output side (H - 1) * strides - 2 * padding + kernel_size + output_padding."""
+    """2-D transposed convolution (Deconvolution) over NCHW input; weight (in_channels, channels / groups,
+    kh, kw); output side (H - 1) * strides - 2 * padding + dilation * (kernel_size - 1) + 1 + output_padding."""
+    _ndim, _layout = 2, "NCHW"
 
     def _alias(self):
         return "conv"
@@ -103,26 +104,40 @@ class Conv2DTranspose(HybridBlock):
                  dilation=(1, 1), groups=1, layout="NCHW", activation=None, use_bias=True,
                  weight_initializer=None, bias_initializer="zeros", in_channels=0, **kwargs):
         super().__init__(**kwargs)
-        if layout != "NCHW" or groups != 1 or _pair(dilation) != (1, 1):
-            raise MXNetError(f"Conv2DTranspose: only layout 'NCHW', groups=1 and dilation 1 are supported "
-                             f"(got layout {layout!r}, groups {groups}, dilation {dilation})")
-        self._channels, self._kernel, self._act = channels, _pair(kernel_size), activation
-        self._kwargs = {"kernel": self._kernel, "num_filter": channels, "stride": _pair(strides),
-                        "pad": _pair(padding), "adj": _pair(output_padding)}
+        if layout != self._layout:
+            raise MXNetError(f"{type(self).__name__}: only layout {self._layout!r} is supported (got layout "
+                             f"{layout!r})")
+        tup = (lambda v: (v,) * self._ndim if isinstance(v, int) else tuple(v))
+        self._channels, self._kernel, self._act, self._groups = channels, tup(kernel_size), activation, groups
+        self._kwargs = {"kernel": self._kernel, "num_filter": channels, "stride": tup(strides),
+                        "pad": tup(padding), "adj": tup(output_padding), "dilate": tup(dilation),
+                        "num_group": groups}
         with self.name_scope():
-            self.weight = self.params.get("weight", shape=(in_channels, channels) + self._kernel,
+            self.weight = self.params.get("weight", shape=(in_channels, channels // groups) + self._kernel,
                                           init=weight_initializer, allow_deferred_init=True)
             self.bias = self.params.get("bias", shape=(channels,), init=bias_initializer,
                                         allow_deferred_init=True) if use_bias else None
 
     def infer_shape(self, x, *args):
-        self.weight.shape = (shape_of(x)[1], self._channels) + self._kernel
+        self.weight.shape = (shape_of(x)[1], self._channels // self._groups) + self._kernel
 
     def hybrid_forward(self, F, x, weight, bias=None):
         act = F.Deconvolution(x, weight, bias, no_bias=bias is None, name="fwd", **self._kwargs)
         if self._act is not None:
             act = F.Activation(act, act_type=self._act, name="fwd_act")
         return act
+
+
+class Conv1DTranspose(Conv2DTranspose):
+    """1-D transposed convolution over NCW input; weight (in_channels, channels / groups, k): the 2-D
+    Deconvolution over a unit height axis."""
+    _ndim, _layout = 1, "NCW"
+
+    def __init__(self, channels, kernel_size, strides=1, padding=0, output_padding=0, dilation=1, groups=1,
+                 layout="NCW", activation=None, use_bias=True, weight_initializer=None, bias_initializer="zeros",
+                 in_channels=0, **kwargs):
+        super().__init__(channels, kernel_size, strides, padding, output_padding, dilation, groups, layout,
+                         activation, use_bias, weight_initializer, bias_initializer, in_channels, **kwargs)
 
 
 class _Pooling(HybridBlock):
@@ -237,6 +252,7 @@ class Dropout(HybridBlock):
 class BatchNorm(HybridBlock):
     """Batch normalization over `axis` (channels): gamma and beta learned, running_mean and running_var
     auxiliary (grad_req 'null', updated in training mode as m = m * momentum + batch * (1 - momentum))."""
+    _fuse_relu = False
 
     def __init__(self, axis=1, momentum=0.9, epsilon=1e-5, center=True, scale=True, use_global_stats=False,
                  beta_initializer="zeros", gamma_initializer="ones", running_mean_initializer="zeros",
@@ -263,11 +279,17 @@ class BatchNorm(HybridBlock):
             p.shape = (c,)
 
     def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
-        return F.BatchNorm(x, gamma, beta, running_mean, running_var, name="fwd", **self._kwargs)
+        out = F.BatchNorm(x, gamma, beta, running_mean, running_var, name="fwd", **self._kwargs)
+        return F.Activation(out, act_type="relu", name="relu") if self._fuse_relu else out
 
     def __repr__(self):
         return f"BatchNorm(axis={self._axis}, eps={self._kwargs['eps']}, momentum={self._kwargs['momentum']}, " \
                f"in_channels={self.gamma.shape[0] or None})"
+
+
+class BatchNormReLU(BatchNorm):
+    """BatchNorm followed by a ReLU (MXNet fuses the two in one op)."""
+    _fuse_relu = True
 
 
 class Activation(HybridBlock):
@@ -507,8 +529,11 @@ class Flatten(HybridBlock):
 class Embedding(HybridBlock):
     """Rows of weight (input_dim, output_dim) picked by integer ids."""
 
-    def __init__(self, input_dim, output_dim, dtype="float32", weight_initializer=None, **kwargs):
+    def __init__(self, input_dim, output_dim, dtype="float32", weight_initializer=None, sparse_grad=False,
+                 **kwargs):
         super().__init__(**kwargs)
+        # sparse_grad: MXNet's row_sparse gradient holds the same values as this dense one (rows not looked
+        # up are zero), so SGD and Adam without lazy updates train alike
         self._input_dim, self._output_dim = input_dim, output_dim
         with self.name_scope():
             self.weight = self.params.get("weight", shape=(input_dim, output_dim), init=weight_initializer,
@@ -518,21 +543,56 @@ class Embedding(HybridBlock):
         return F.Embedding(x, weight, input_dim=self._input_dim, output_dim=self._output_dim, name="fwd")
 
 
-# MXNet's layers no shared kernel runs (3-D convolution and pooling, 1-D transposed convolution): refused on
-# construction, naming what to use
-_3D = "the shared kernels are 2-D; fold the depth axis into the batch (x.reshape((-3, -2))) and use the 2-D layer"
-Conv1DTranspose = refused("Conv1DTranspose", HybridBlock, "Conv1DTranspose is not supported; use Conv2DTranspose "
-                          "over x.expand_dims(2) with kernel_size (1, k) and drop the unit axis after")
-Conv3D = refused("Conv3D", HybridBlock, f"Conv3D is not supported: {_3D} (Conv2D)")
-Conv3DTranspose = refused("Conv3DTranspose", HybridBlock, f"Conv3DTranspose is not supported: {_3D} (Conv2DTranspose)")
-MaxPool3D = refused("MaxPool3D", HybridBlock, f"MaxPool3D is not supported: {_3D} (MaxPool2D)")
-AvgPool3D = refused("AvgPool3D", HybridBlock, f"AvgPool3D is not supported: {_3D} (AvgPool2D)")
-GlobalMaxPool3D = refused("GlobalMaxPool3D", HybridBlock, "GlobalMaxPool3D is not supported; use "
-                          "F.max(x, axis=(2, 3, 4), keepdims=True) in a HybridLambda")
-GlobalAvgPool3D = refused("GlobalAvgPool3D", HybridBlock, "GlobalAvgPool3D is not supported; use "
-                          "F.mean(x, axis=(2, 3, 4), keepdims=True) in a HybridLambda")
+class Conv3D(Conv2D):
+    """3-D convolution over NCDHW input; weight (channels, in_channels / groups, kd, kh, kw): one 2-D
+    convolution over every output depth's input slices (see ops.Convolution)."""
+    _ndim, _layout = 3, "NCDHW"
 
-__all__ = ["Conv1DTranspose", "Conv3D", "Conv3DTranspose", "MaxPool3D", "AvgPool3D", "GlobalMaxPool3D",
+    def __init__(self, channels, kernel_size, strides=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1), groups=1,
+                 layout="NCDHW", activation=None, use_bias=True, weight_initializer=None, bias_initializer="zeros",
+                 in_channels=0, **kwargs):
+        super().__init__(channels, kernel_size, strides, padding, dilation, groups, layout, activation, use_bias,
+                         weight_initializer, bias_initializer, in_channels, **kwargs)
+
+
+class MaxPool3D(_Pooling):
+    """Max pooling over NCDHW windows; strides default to pool_size."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding=0, ceil_mode=False, layout="NCDHW", **kwargs):
+        super().__init__(pool_size, strides, padding, ceil_mode, False, "max", layout, **kwargs)
+
+
+class AvgPool3D(_Pooling):
+    """Average pooling over NCDHW windows (padding counted); strides default to pool_size."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding=0, ceil_mode=False, layout="NCDHW",
+                 count_include_pad=True, **kwargs):
+        super().__init__(pool_size, strides, padding, ceil_mode, False, "avg", layout, count_include_pad,
+                         **kwargs)
+
+
+class GlobalMaxPool3D(_Pooling):
+    """Max over all of D x H x W: (N, C, D, H, W) -> (N, C, 1, 1, 1)."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, layout="NCDHW", **kwargs):
+        super().__init__((1, 1, 1), None, 0, False, True, "max", layout, **kwargs)
+
+
+class GlobalAvgPool3D(_Pooling):
+    """Mean over all of D x H x W: (N, C, D, H, W) -> (N, C, 1, 1, 1)."""
+    _ndim, _layout = 3, "NCDHW"
+
+    def __init__(self, layout="NCDHW", **kwargs):
+        super().__init__((1, 1, 1), None, 0, False, True, "avg", layout, **kwargs)
+
+
+Conv3DTranspose = refused("Conv3DTranspose", HybridBlock, "Conv3DTranspose is not supported: the shared kernels "
+                          "are 2-D; fold the depth axis into the batch (x.reshape((-3, -2))) and use Conv2DTranspose")
+
+__all__ = ["BatchNormReLU", "Conv1DTranspose", "Conv3D", "Conv3DTranspose", "MaxPool3D", "AvgPool3D", "GlobalMaxPool3D",
            "GlobalAvgPool3D", "ReflectionPad2D",
            "Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "MaxPool1D", "AvgPool1D", "GlobalMaxPool1D",
            "GlobalAvgPool1D", "InstanceNorm", "GroupNorm", "PReLU", "ELU", "SELU", "Swish", "GELU", "LayerNorm",

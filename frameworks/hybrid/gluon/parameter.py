@@ -1,5 +1,7 @@
 """Gluon's Parameter (an NDArray plus its gradient, initialized now or deferred until the first
 forward pass infers its shape) and ParameterDict."""
+import warnings
+
 import numpy
 
 from .. import autograd, initializer, symbol
@@ -7,6 +9,12 @@ from ... import kernels as K
 from ..base import MXNetError
 from ..context import as_context
 from ..ndarray import NDArray, load_arrays, save_arrays
+from ..ndarray import array as nd_array
+
+
+# bumped whenever a Parameter's lr_mult or wd_mult is set: a Trainer regroups its parameters by multiplier
+# only when this moved (one compare per step otherwise)
+MULT_EPOCH = [0]
 
 
 class DeferredInitializationError(RuntimeError):
@@ -16,9 +24,12 @@ class DeferredInitializationError(RuntimeError):
 class Parameter:
     """A weight of a Block: data() and grad() NDArrays, grad_req 'write' | 'add' | 'null'."""
 
-    def __init__(self, name, grad_req="write", shape=None, dtype="float32", init=None,
+    def __init__(self, name, grad_req="write", shape=None, dtype="float32", lr_mult=1.0, wd_mult=1.0, init=None,
                  allow_deferred_init=False, differentiable=True, **kwargs):
         self.name = name
+        self._lr_mult, self._wd_mult = float(lr_mult), float(wd_mult)
+        if (lr_mult, wd_mult) != (1.0, 1.0):
+            MULT_EPOCH[0] += 1
         self._shape = None if shape is None else tuple(shape)
         self.dtype = dtype
         self.init = init
@@ -46,6 +57,26 @@ class Parameter:
             return
         raise ValueError(f"Expected shape {new_shape} is incompatible with given shape {self._shape} "
                          f"for Parameter '{self.name}'")
+
+    @property
+    def lr_mult(self):
+        """This parameter's learning rate is the optimizer's times lr_mult (Trainer reads it every step)."""
+        return self._lr_mult
+
+    @lr_mult.setter
+    def lr_mult(self, value):
+        self._lr_mult = float(value)
+        MULT_EPOCH[0] += 1
+
+    @property
+    def wd_mult(self):
+        """This parameter's weight decay is the optimizer's wd times wd_mult."""
+        return self._wd_mult
+
+    @wd_mult.setter
+    def wd_mult(self, value):
+        self._wd_mult = float(value)
+        MULT_EPOCH[0] += 1
 
     @property
     def grad_req(self):
@@ -182,6 +213,30 @@ class Parameter:
         return self._var
 
 
+class Constant(Parameter):
+    """A parameter holding an immutable tensor: grad_req is always 'null', so autograd and Trainer leave it
+    alone (set_data still changes it). Constant('const', [[1, 2], [3, 4]]) or params.get_constant(...)."""
+
+    def __init__(self, name, value):
+        host = value.asnumpy() if isinstance(value, NDArray) else numpy.asarray(value, dtype="float32")
+        self.value = value if isinstance(value, NDArray) else nd_array(host, dtype=host.dtype)
+        super().__init__(name, grad_req="null", shape=host.shape, dtype=host.dtype,
+                         init=initializer.Constant(host))
+
+    def __repr__(self):
+        return f"Constant {self.name} (shape={self.shape}, dtype={self.dtype})"
+
+    @property
+    def grad_req(self):
+        return "null"
+
+    @grad_req.setter
+    def grad_req(self, req):
+        if req != "null":
+            warnings.warn(f'Constant parameter "{self.name}" does not support grad_req other than "null", and '
+                          f'new value "{req}" is ignored.')
+
+
 class ParameterDict:
     """Parameters by full name (prefix + name), in the order they were created or collected."""
 
@@ -226,9 +281,7 @@ class ParameterDict:
             if value is None:
                 raise KeyError(f"No constant named '{full}'. Please specify value if you want to create a new "
                                "constant.")
-            value = value.asnumpy() if isinstance(value, NDArray) else numpy.asarray(value, dtype="float32")
-            self._params[full] = Parameter(full, grad_req="null", shape=value.shape, dtype=value.dtype,
-                                           init=initializer.Constant(value), differentiable=False)
+            self._params[full] = Constant(full, value)
         return self._params[full]
 
     def get(self, name, **kwargs):
@@ -257,6 +310,13 @@ class ParameterDict:
     def zero_grad(self):
         for p in self._params.values():
             p.zero_grad()
+
+    def list_ctx(self):
+        """The contexts the parameters live on (each once)."""
+        ctxs = []
+        for p in self._params.values():
+            ctxs.extend(c for c in p.list_ctx() if c not in ctxs)
+        return ctxs
 
     def reset_ctx(self, ctx):
         for p in self.values():

@@ -57,6 +57,9 @@ class _CellMixin:
 
     def begin_state(self, batch_size=0, func=None, **kwargs):
         """Zero states, one per state_info entry; `func` is nd.zeros (or a maker taking shape=)."""
+        assert not getattr(self, "_modified", False), \
+            "After applying modifier cells (e.g. ZoneoutCell) the base cell cannot be called directly. " \
+            "Call the modifier cell instead."
         func = ndarray.zeros if func is None else func
         states = []
         for info in self.state_info(batch_size):
@@ -67,27 +70,62 @@ class _CellMixin:
         return states
 
     def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None, valid_length=None):
-        """Run the cell over `length` steps: outputs (stacked along T when merge_outputs) and last states."""
-        if valid_length is not None:
-            raise MXNetError("unroll: valid_length is not supported; pad the sequences to one length")
+        """Run the cell over `length` steps: outputs (stacked along T when merge_outputs) and last states.
+        With valid_length (N,), each sample's outputs past its length are zeros and its states are those
+        after its last valid step (MXNet's SequenceMask and SequenceLast); the outputs are then merged
+        unless merge_outputs=False."""
         if layout not in ("NTC", "TNC"):
             raise MXNetError(f"unroll: invalid layout {layout!r}; must be 'NTC' or 'TNC'")
         self.reset()
         axis = layout.find("T")
-        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        F = _F(first)
-        steps = _steps(F, inputs, length, axis)
-        if begin_state is None:
-            if F is symbol:
-                raise MXNetError("unroll: pass begin_state when unrolling over Symbols")
-            begin_state = self.begin_state(batch_size=steps[0].shape[0], ctx=steps[0].context)
-        states, outputs = begin_state, []
+        F, steps = _sequence(inputs, length, axis)
+        states = _begin_state(self, F, begin_state, steps)
+        outputs, all_states = [], []
         for x in steps:
             out, states = self(x, states)
             outputs.append(out)
+            all_states.append(states)
+        if valid_length is not None:
+            states = [F.SequenceLast(F.stack(*ele, axis=0), valid_length, use_sequence_length=True, axis=0)
+                      for ele in zip(*all_states)]
+            outputs = F.SequenceMask(F.stack(*outputs, axis=axis), valid_length, use_sequence_length=True,
+                                     axis=axis)
+            return (_steps(F, outputs, length, axis) if merge_outputs is False else outputs), states
         if merge_outputs:
             outputs = F.stack(*outputs, axis=axis)
         return outputs, states
+
+
+def _sequence(inputs, length, axis):
+    """(F, the steps as a list of (N, C)) of a merged sequence or a list of steps."""
+    first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    F = _F(first)
+    return F, _steps(F, inputs, length, axis)
+
+
+def _begin_state(cell, F, begin_state, steps):
+    if begin_state is not None:
+        return begin_state
+    if F is symbol:
+        raise MXNetError("unroll: pass begin_state when unrolling over Symbols")
+    return cell.begin_state(batch_size=steps[0].shape[0], ctx=steps[0].context)
+
+
+class RecurrentCell(_CellMixin, Block):
+    """Base of recurrent cells: define state_info(batch_size) and forward(inputs, states) -> (output,
+    new_states); begin_state and unroll come with it."""
+    _modified = False
+
+    def state_info(self, batch_size=0):
+        raise NotImplementedError()
+
+
+class HybridRecurrentCell(_CellMixin, HybridBlock):
+    """Base of hybridizable recurrent cells: define state_info and hybrid_forward(F, inputs, states, ...)."""
+    _modified = False
+
+    def state_info(self, batch_size=0):
+        raise NotImplementedError()
 
 
 def _hidden_state_info(hidden_size, batch_size):
@@ -194,7 +232,7 @@ class LSTM(HybridBlock):
         return hs, [F.concat(*hT, dim=0), F.concat(*cT, dim=0)]
 
 
-class LSTMCell(_CellMixin, HybridBlock):
+class LSTMCell(HybridRecurrentCell):
     """One LSTM step: (inputs (N, C), [h, c]) -> (h', [h', c']); i2h/h2h weights (4H, C) and (4H, H)."""
 
     def _alias(self):
@@ -231,7 +269,7 @@ class LSTMCell(_CellMixin, HybridBlock):
         return next_h, [next_h, next_c]
 
 
-class RNNCell(_CellMixin, HybridBlock):
+class RNNCell(HybridRecurrentCell):
     """One Elman step: h' = activation(x W_i2h^T + b_i2h + h W_h2h^T + b_h2h); output h'."""
 
     def _alias(self):
@@ -260,7 +298,7 @@ class RNNCell(_CellMixin, HybridBlock):
         return h, [h]
 
 
-class GRUCell(_CellMixin, HybridBlock):
+class GRUCell(HybridRecurrentCell):
     """One GRU step as MXNet's: r, z = sigmoid(i2h_{r,z} + h2h_{r,z}); n = tanh(i2h_n + r * h2h_n);
     h' = (1 - z) * n + z * h."""
 
@@ -315,20 +353,25 @@ class _UnrolledLayer(HybridBlock):
     def __init__(self, name, hidden_size, num_layers, layout, dropout, bidirectional, input_size, inits,
                  **kwargs):
         super().__init__(**kwargs)
-        _check_layer(name, layout, bidirectional)
+        _check_layer(name, layout, False)
         self._hidden_size, self._num_layers, self._dropout, self._layout = hidden_size, num_layers, dropout, layout
+        self._dirs = "lr" if bidirectional else "l"   # MXNet's parameter prefixes: l<i>_ forward, r<i>_ reverse
         for i in range(num_layers):
-            _gate_params(self, f"l{i}_", self._gates * hidden_size, hidden_size,
-                         input_size if i == 0 else hidden_size, inits)
+            for d in self._dirs:
+                _gate_params(self, f"{d}{i}_", self._gates * hidden_size, hidden_size,
+                             input_size if i == 0 else hidden_size * len(self._dirs), inits)
 
     def infer_shape(self, inputs, *args):
-        self.l0_i2h_weight.shape = (self._gates * self._hidden_size, shape_of(inputs)[self._layout.find("C")])
+        for d in self._dirs:
+            getattr(self, f"{d}0_i2h_weight").shape = (self._gates * self._hidden_size,
+                                                       shape_of(inputs)[self._layout.find("C")])
 
     def state_info(self, batch_size=0):
-        return [{"shape": (self._num_layers, batch_size, self._hidden_size), "__layout__": "LNC"}]
+        return [{"shape": (self._num_layers * len(self._dirs), batch_size, self._hidden_size),
+                 "__layout__": "LNC"}]
 
     def begin_state(self, batch_size=0, func=None, **kwargs):
-        """Zero states [h], (num_layers, batch_size, hidden_size); `func` is nd.zeros or a maker."""
+        """Zero states [h], (num_layers * directions, batch_size, hidden_size); `func` is nd.zeros or a maker."""
         func = ndarray.zeros if func is None else func
         return [func(shape=info["shape"], **kwargs) for info in self.state_info(batch_size)]
 
@@ -344,19 +387,23 @@ class _UnrolledLayer(HybridBlock):
             states = states[0]
         last = []
         for i in range(L):
-            ws = [params[f"l{i}_{n}"] for n in ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")]
             if i and self._dropout:
                 seq = [F.Dropout(x, p=self._dropout) for x in seq]
-            if states is None:
-                h = F.zeros(shape=(N, H)) if F is symbol else ndarray.zeros((N, H), ctx=seq[0].context)
-            else:
-                h = F.reshape(F.slice_axis(states, axis=0, begin=i, end=i + 1), shape=(N, H))
-            out = []
-            for x in seq:
-                h = self._step(F, x, h, *ws)
-                out.append(h)
-            seq = out
-            last.append(h)
+            outs = []
+            for k, d in enumerate(self._dirs):   # the reverse direction runs over the steps backwards
+                ws = [params[f"{d}{i}_{n}"] for n in ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")]
+                j = i * len(self._dirs) + k      # MXNet's state order: l0, r0, l1, r1, ...
+                if states is None:
+                    h = F.zeros(shape=(N, H)) if F is symbol else ndarray.zeros((N, H), ctx=seq[0].context)
+                else:
+                    h = F.reshape(F.slice_axis(states, axis=0, begin=j, end=j + 1), shape=(N, H))
+                out = []
+                for x in (seq if d == "l" else reversed(seq)):
+                    h = self._step(F, x, h, *ws)
+                    out.append(h)
+                outs.append(out if d == "l" else out[::-1])
+                last.append(h)
+            seq = outs[0] if len(outs) == 1 else [F.concat(a, b, dim=1) for a, b in zip(*outs)]
         outputs = F.stack(*seq, axis=axis)
         if states is None:
             return outputs
@@ -424,15 +471,15 @@ class _SequentialCells(_CellMixin):
         return inputs, next_states
 
 
-class SequentialRNNCell(_SequentialCells, Block):
+class SequentialRNNCell(_SequentialCells, RecurrentCell):
     """Cells stacked (any Blocks with state_info)."""
 
 
-class HybridSequentialRNNCell(_SequentialCells, HybridBlock):
+class HybridSequentialRNNCell(_SequentialCells, HybridRecurrentCell):
     """Cells stacked (HybridBlocks)."""
 
 
-class DropoutCell(_CellMixin, HybridBlock):
+class DropoutCell(HybridRecurrentCell):
     """Dropout on the step's input (in training); no state."""
 
     def __init__(self, rate, axes=(), prefix=None, params=None):
@@ -447,31 +494,150 @@ class DropoutCell(_CellMixin, HybridBlock):
         return (F.Dropout(inputs, p=self._rate, axes=self._axes) if self._rate > 0 else inputs), states
 
 
-class ResidualCell(_CellMixin, Block):
-    """base_cell's output plus its input (He et al.'s skip connection around a cell)."""
+class ModifierCell(HybridRecurrentCell):
+    """A cell wrapped to change its behaviour (ZoneoutCell, ResidualCell): it shares the base cell's
+    parameters and states; the base cell is then only called through it."""
 
     def __init__(self, base_cell):
-        super().__init__(prefix=base_cell.prefix + "residual_", params=None)
+        assert not base_cell._modified, \
+            "Cell %s is already modified. One cell cannot be modified twice" % base_cell.name
+        base_cell._modified = True
+        super().__init__(prefix=base_cell.prefix + self._alias(), params=None)
         self.base_cell = base_cell
+
+    @property
+    def params(self):
+        return self.base_cell.params
 
     def state_info(self, batch_size=0):
         return self.base_cell.state_info(batch_size)
 
-    def begin_state(self, **kwargs):
-        return self.base_cell.begin_state(**kwargs)
+    def begin_state(self, func=None, **kwargs):
+        assert not self._modified, "After applying modifier cells (e.g. DropoutCell) the base cell cannot be " \
+            "called directly. Call the modifier cell instead."
+        self.base_cell._modified = False
+        try:
+            return self.base_cell.begin_state(func=func, **kwargs)
+        finally:
+            self.base_cell._modified = True
 
-    def __call__(self, inputs, states):
-        out, states = self.base_cell(inputs, states)
-        return out + inputs, states
+    def __repr__(self):
+        return f"{type(self).__name__}({self.base_cell!r})"
 
 
-class BidirectionalCell:
-    """Refused: run two cells, one over the reversed sequence, and concat their outputs."""
+class ZoneoutCell(ModifierCell):
+    """Zoneout (Krueger et al. 2016): in training, each unit of the output and of the states keeps its
+    previous value with probability zoneout_outputs / zoneout_states (a Dropout mask picks)."""
+
+    def __init__(self, base_cell, zoneout_outputs=0.0, zoneout_states=0.0):
+        assert not isinstance(base_cell, BidirectionalCell), \
+            "BidirectionalCell doesn't support zoneout since it doesn't support step. Please add ZoneoutCell " \
+            "to the cells underneath instead."
+        super().__init__(base_cell)
+        self.zoneout_outputs, self.zoneout_states = zoneout_outputs, zoneout_states
+        self._prev_output = None
+
+    def __repr__(self):
+        return (f"ZoneoutCell(p_out={self.zoneout_outputs}, p_state={self.zoneout_states}, "
+                f"{self.base_cell!r})")
+
+    def _alias(self):
+        return "zoneout"
+
+    def reset(self):
+        super().reset()
+        self._prev_output = None
+
+    def hybrid_forward(self, F, inputs, states):
+        cell, p_outputs, p_states = self.base_cell, self.zoneout_outputs, self.zoneout_states
+        next_output, next_states = cell(inputs, states)
+
+        def mask(p, like):
+            return F.Dropout(F.ones_like(like), p=p)
+        prev_output = self._prev_output
+        if prev_output is None:
+            prev_output = F.zeros_like(next_output)
+        output = (F.where(mask(p_outputs, next_output), next_output, prev_output) if p_outputs != 0.0
+                  else next_output)
+        states = ([F.where(mask(p_states, new_s), new_s, old_s) for new_s, old_s in zip(next_states, states)]
+                  if p_states != 0.0 else next_states)
+        self._prev_output = output
+        return output, states
+
+
+class ResidualCell(ModifierCell):
+    """base_cell's output plus its input (He et al.'s skip connection around a cell)."""
+
+    def _alias(self):
+        return "residual"
+
+    def hybrid_forward(self, F, inputs, states):
+        output, states = self.base_cell(inputs, states)
+        return F.elemwise_add(output, inputs), states
+
+
+def _reverse_steps(F, steps, valid_length):
+    """The steps in reverse order; with valid_length each sample's first valid_length[n] steps reversed
+    and its padding left at the end (SequenceReverse)."""
+    if valid_length is None:
+        return list(reversed(steps))
+    reversed_ = F.SequenceReverse(F.stack(*steps, axis=0), valid_length, use_sequence_length=True, axis=0)
+    return _steps(F, reversed_, len(steps), 0)
+
+
+class BidirectionalCell(HybridRecurrentCell):
+    """l_cell unrolled over the sequence and r_cell over it reversed, their outputs concatenated per step
+    (2H channels); unroll only (a step has no meaning for it). States: l_cell's then r_cell's."""
 
     def __init__(self, l_cell, r_cell, output_prefix="bi_"):
-        raise MXNetError("BidirectionalCell is not supported; unroll l_cell over the inputs and r_cell over "
-                         "F.flip(inputs, axis=T), flip r_cell's outputs back and concat them")
+        super().__init__(prefix="", params=None)
+        self.register_child(l_cell, "l_cell")
+        self.register_child(r_cell, "r_cell")
+        self._output_prefix = output_prefix
+
+    def __call__(self, inputs, states):
+        raise NotImplementedError("Bidirectional cannot be stepped. Please use unroll")
+
+    def __repr__(self):
+        return f"BidirectionalCell(forward={self._children['l_cell']!r}, backward={self._children['r_cell']!r})"
+
+    def state_info(self, batch_size=0):
+        return [info for cell in self._children.values() for info in cell.state_info(batch_size)]
+
+    def begin_state(self, **kwargs):
+        assert not self._modified, "After applying modifier cells (e.g. DropoutCell) the base cell cannot be " \
+            "called directly. Call the modifier cell instead."
+        return [s for cell in self._children.values() for s in cell.begin_state(**kwargs)]
+
+    def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None, valid_length=None):
+        self.reset()
+        axis = layout.find("T")
+        F, steps = _sequence(inputs, length, axis)
+        states = _begin_state(self, F, begin_state, steps)
+        l_cell, r_cell = self._children.values()
+        n_l = len(l_cell.state_info())
+        l_outputs, l_states = l_cell.unroll(length, steps, begin_state=states[:n_l], layout=layout,
+                                            merge_outputs=merge_outputs, valid_length=valid_length)
+        r_outputs, r_states = r_cell.unroll(length, _reverse_steps(F, steps, valid_length), begin_state=states[n_l:],
+                                            layout=layout, merge_outputs=False, valid_length=valid_length)
+        r_outputs = _reverse_steps(F, r_outputs, valid_length)
+        if merge_outputs is None:
+            merge_outputs = not isinstance(l_outputs, (list, tuple))
+        if merge_outputs:
+            if isinstance(l_outputs, (list, tuple)):
+                l_outputs = F.stack(*l_outputs, axis=axis)
+            outputs = F.concat(l_outputs, F.stack(*r_outputs, axis=axis), dim=2)
+        else:
+            if not isinstance(l_outputs, (list, tuple)):
+                l_outputs = _steps(F, l_outputs, length, axis)
+            outputs = [F.concat(l_o, r_o, dim=1) for l_o, r_o in zip(l_outputs, r_outputs)]
+        if valid_length is not None:   # the reversed outputs' padding steps are r_cell's, not zeros
+            merged = outputs if merge_outputs else F.stack(*outputs, axis=axis)
+            merged = F.SequenceMask(merged, valid_length, use_sequence_length=True, axis=axis)
+            outputs = merged if merge_outputs else _steps(F, merged, length, axis)
+        return outputs, l_states + r_states
 
 
 __all__ = ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell", "SequentialRNNCell",
-           "HybridSequentialRNNCell", "DropoutCell", "ResidualCell", "BidirectionalCell"]
+           "HybridSequentialRNNCell", "DropoutCell", "ResidualCell", "BidirectionalCell", "RecurrentCell",
+           "HybridRecurrentCell", "ModifierCell", "ZoneoutCell"]

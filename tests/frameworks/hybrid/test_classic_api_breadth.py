@@ -145,8 +145,8 @@ def test_new_layers_shapes_and_hybridize():
     np.testing.assert_allclose(net(x).asnumpy(), y.asnumpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(mx.MXNetError, match="'rrelu' draws a random slope"):
         nd.LeakyReLU(x, act_type="rrelu")
-    with pytest.raises(mx.MXNetError, match="dilation"):
-        nn.Conv2D(2, 3, dilation=2)
+    with pytest.raises(mx.MXNetError, match="layout 'NCHW'"):
+        nn.Conv2D(2, 3, layout='NHWC')
 
 
 def test_losses_match_their_formulas():
@@ -230,7 +230,8 @@ def test_gpu_absent_and_kvstore_refusals_are_mxnet_errors():
         with pytest.raises(mx.MXNetError, match="use mx.cpu"):
             nd.zeros((2,), ctx=mx.gpu(0))
     with pytest.raises(mx.MXNetError, match="one context"):
-        gluon.utils.split_and_load(nd.ones((4, 2)), [mx.cpu(0), mx.cpu(1)])
+        gluon.utils.split_and_load(nd.ones((4, 2)), [mx.gpu(0), mx.gpu(1)])
+    assert [p.shape for p in gluon.utils.split_and_load(nd.ones((4, 2)), [mx.cpu(0), mx.cpu(1)])] == [(2, 2)] * 2
     parts = gluon.utils.split_data(nd.arange(10), 3, even_split=False)
     assert [p.shape[0] for p in parts] == [3, 3, 4]
 

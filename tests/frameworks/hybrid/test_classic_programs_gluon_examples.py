@@ -659,5 +659,5 @@ def test_image_classification_example_with_the_model_zoo(model):
     assert all(np.isfinite(p.data().asnumpy()).all() for p in net.collect_params().values())
     with pytest.raises(mx.MXNetError, match="pretrained weights are not downloaded"):
         models.get_model(model, pretrained=True)
-    with pytest.raises(mx.MXNetError, match="mobilenet1.0 is not supported.*resnet18_v1"):
-        models.get_model('mobilenet1.0')
+    with pytest.raises(ValueError, match="(?s)Model mobilenet2.0 is not supported.*mobilenet1.0"):
+        models.get_model('mobilenet2.0')

@@ -120,7 +120,7 @@ def test_refused_forms_raise_mxnet_error_naming_the_alternative():
     x = nd.ones((1, 1, 3, 3))
     with pytest.raises(MXNetError, match="'rrelu' draws a random slope"):
         nd.LeakyReLU(x, act_type="rrelu")
-    with pytest.raises(MXNetError, match="dilate"):
-        nd.Deconvolution(x, nd.ones((1, 1, 2, 2)), kernel=(2, 2), num_filter=1, dilate=(2, 2))
+    with pytest.raises(MXNetError, match="target_shape"):
+        nd.Deconvolution(x, nd.ones((1, 1, 2, 2)), kernel=(2, 2), num_filter=1, target_shape=(6, 6))
     with autograd.record():
         pass

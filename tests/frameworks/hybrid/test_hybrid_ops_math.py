@@ -172,14 +172,15 @@ def test_gluon_1d_layers_and_norms_as_mxnet_defines_them(hybridize):
     assert net(x).shape == (2, 3)
 
 
-def test_1d_layers_check_their_layout_and_3d_layers_are_refused():
+def test_1d_layers_check_their_layout_and_3d_transposed_convolution_is_refused():
     with pytest.raises(MXNetError, match="layout 'NCW'"):
         nn.Conv1D(4, 3, layout="NWC")
     with pytest.raises(MXNetError, match="NCW data"):
         nd.Convolution(nd.ones((1, 2, 3, 4)), nd.ones((4, 2, 3)), kernel=(3,), num_filter=4, no_bias=True)
-    for name, hint in (("Conv3D", "Conv2D"), ("MaxPool3D", "MaxPool2D"), ("Conv1DTranspose", "Conv2DTranspose")):
-        with pytest.raises(MXNetError, match=hint):
-            getattr(nn, name)(4, 3)
+    with pytest.raises(MXNetError, match="layout 'NCW'"):
+        nn.Conv1DTranspose(4, 3, layout="NWC")
+    with pytest.raises(MXNetError, match="Conv2DTranspose"):
+        nn.Conv3DTranspose(4, 3)
 
 
 @pytest.mark.parametrize("mode", ["reflect", "edge"])

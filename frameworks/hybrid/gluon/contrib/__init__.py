@@ -1,4 +1,5 @@
-"""gluon.contrib: the contrib layers classic programs use (nn.PixelShuffle2D)."""
-from . import nn
+"""gluon.contrib: the contrib layers and cells classic programs use (nn.PixelShuffle2D, nn.SyncBatchNorm,
+rnn.LSTMPCell, rnn.VariationalDropoutCell) and the Estimator training loop."""
+from . import estimator, nn, rnn
 
-__all__ = ["nn"]
+__all__ = ["estimator", "nn", "rnn"]

@@ -15,11 +15,50 @@ class Dataset:
     def __len__(self):
         raise NotImplementedError
 
+    def filter(self, fn):
+        """The samples for which fn(sample) is true."""
+        return _SampledDataset(self, FilterSampler(fn, self))
+
+    def shard(self, num_shards, index):
+        """Shard `index` of num_shards contiguous ones (the first len % num_shards shards one longer)."""
+        assert index < num_shards, 'Shard index of out bound: %d out of %d' % (index, num_shards)
+        assert num_shards > 0, 'Number of shards must be greater than 0'
+        assert index >= 0, 'Index must be non-negative'
+        shard_len, rest = divmod(len(self), num_shards)
+        start = shard_len * index + min(index, rest)
+        return _SampledDataset(self, SequentialSampler(shard_len + (index < rest), start))
+
+    def take(self, count):
+        """The first `count` samples (all of them when count is None or larger)."""
+        if count is None or count > len(self):
+            count = len(self)
+        return _SampledDataset(self, SequentialSampler(count))
+
+    def sample(self, sampler):
+        """The samples at the indices `sampler` gives."""
+        if not isinstance(sampler, Sampler):
+            raise TypeError('Invalid sampler type: %s. Expected gluon.data.Sampler instead.' % type(sampler))
+        return _SampledDataset(self, sampler)
+
     def transform(self, fn, lazy=True):
-        return _LazyTransform(self, fn)
+        """Each sample through fn, on access (lazy) or all at once now."""
+        trans = _LazyTransform(self, fn)
+        return trans if lazy else SimpleDataset([trans[i] for i in range(len(trans))])
 
     def transform_first(self, fn, lazy=True):
         return self.transform(lambda x, *rest: (fn(x),) + rest if rest else fn(x), lazy)
+
+
+class _SampledDataset(Dataset):
+    def __init__(self, dataset, sampler):
+        self._dataset, self._sampler = dataset, sampler
+        self._indices = list(iter(sampler))
+
+    def __len__(self):
+        return len(self._sampler)
+
+    def __getitem__(self, idx):
+        return self._dataset[self._indices[idx]]
 
 
 class _LazyTransform(Dataset):
@@ -70,7 +109,17 @@ class ArrayDataset(Dataset):
         return tuple(d[idx] for d in self._data)
 
 
-class SequentialSampler:
+class Sampler:
+    """Base of the samplers: __iter__ gives indices, __len__ their count."""
+
+    def __iter__(self):
+        raise NotImplementedError
+
+    def __len__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
     def __init__(self, length, start=0):
         self._length, self._start = length, start
 
@@ -81,7 +130,7 @@ class SequentialSampler:
         return self._length
 
 
-class RandomSampler:
+class RandomSampler(Sampler):
     """A permutation drawn with numpy.random.shuffle, as Gluon's."""
 
     def __init__(self, length):
@@ -96,7 +145,21 @@ class RandomSampler:
         return self._length
 
 
-class BatchSampler:
+class FilterSampler(Sampler):
+    """The indices of the samples of `dataset` for which fn(sample) is true."""
+
+    def __init__(self, fn, dataset):
+        self._fn, self._dataset = fn, dataset
+        self._indices = [i for i in range(len(dataset)) if fn(dataset[i])]
+
+    def __iter__(self):
+        return iter(self._indices)
+
+    def __len__(self):
+        return len(self._indices)
+
+
+class BatchSampler(Sampler):
     """Groups a sampler's indices into batches; last_batch 'keep', 'discard' or 'rollover' (the short
     last batch's samples start the next epoch)."""
 
@@ -177,7 +240,7 @@ class DataLoader:
         return len(self._batch_sampler)
 
 
-__all__ = ["Dataset", "SimpleDataset", "ArrayDataset", "SequentialSampler", "RandomSampler", "BatchSampler",
-           "DataLoader"]
+__all__ = ["Dataset", "SimpleDataset", "ArrayDataset", "Sampler", "SequentialSampler", "RandomSampler",
+           "FilterSampler", "BatchSampler", "DataLoader"]
 
 from . import dataloader, dataset, sampler, vision  # noqa: E402  (MXNet's submodule paths)

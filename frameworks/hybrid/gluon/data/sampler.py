@@ -1,2 +1,2 @@
 """gluon.data.sampler: MXNet's module path for the samplers gluon.data defines."""
-from . import BatchSampler, RandomSampler, SequentialSampler  # noqa: F401
+from . import BatchSampler, FilterSampler, RandomSampler, Sampler, SequentialSampler  # noqa: F401
