@@ -299,9 +299,6 @@ class NDArray:
     def pick(self, index, axis=-1, keepdims=False):
         return pick(self, index, axis=axis, keepdims=keepdims)
 
-    def topk(self, axis=-1, k=1, ret_typ="indices", is_ascend=False):
-        return topk(self, axis=axis, k=k, ret_typ=ret_typ, is_ascend=is_ascend)
-
     def split(self, num_outputs, axis=1, squeeze_axis=False):
         return split(self, num_outputs=num_outputs, axis=axis, squeeze_axis=squeeze_axis)
 
@@ -540,11 +537,53 @@ class _Random:
         self.rs = numpy.random.RandomState(seed_state)
         self.stream.seed(seed_state)
 
-    def normal(self, loc=0, scale=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
-        return array(self.rs.normal(loc, scale, size=shape), ctx=ctx, dtype=dtype)
+    def _draw(self, method, params, shape, ctx, dtype, out):
+        """rs.<method>(*params) as an NDArray: with NDArray parameters (MXNet's sample_* form) one draw of
+        `shape` per parameter entry, shape param.shape + shape; out= receives it."""
+        arrays = [p for p in params if isinstance(p, NDArray)]
+        shape = () if shape is None else (tuple(shape) if isinstance(shape, (tuple, list)) else (shape,))
+        if arrays:
+            ctx = ctx or arrays[0]._ctx
+            lead = arrays[0].shape
+            params = [p.asnumpy().reshape(lead + (1,) * len(shape)) if isinstance(p, NDArray) else p for p in params]
+            shape = lead + shape
+        elif not shape:
+            shape = (1,)
+        if dtype is None:
+            dtype = arrays[0].dtype if arrays else "float32"
+        result = array(getattr(self.rs, method)(*params, size=shape), ctx=ctx, dtype=dtype)
+        if out is not None:
+            out[:] = result
+            return out
+        return result
 
-    def uniform(self, low=0, high=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
-        return array(self.rs.uniform(low, high, size=shape), ctx=ctx, dtype=dtype)
+    def normal(self, loc=0, scale=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        return self._draw("normal", (loc, scale), shape, ctx, dtype, out)
+
+    def uniform(self, low=0, high=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        return self._draw("uniform", (low, high), shape, ctx, dtype, out)
+
+    def exponential(self, scale=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        """Draws with mean `scale` (1 / lambda)."""
+        return self._draw("exponential", (scale,), shape, ctx, dtype, out)
+
+    def gamma(self, alpha=1, beta=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        """Gamma with shape `alpha` and scale `beta`."""
+        return self._draw("gamma", (alpha, beta), shape, ctx, dtype, out)
+
+    def poisson(self, lam=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        return self._draw("poisson", (lam,), shape, ctx, dtype, out)
+
+    def negative_binomial(self, k=1, p=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        """Failures before the k-th success, success probability p."""
+        return self._draw("negative_binomial", (k, p), shape, ctx, dtype, out)
+
+    def generalized_negative_binomial(self, mu=1, alpha=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        """Negative binomial with mean mu and dispersion alpha (a Poisson of a gamma-distributed rate)."""
+        mu_, alpha_ = (p.asnumpy() if isinstance(p, NDArray) else p for p in (mu, alpha))
+        lam = self._draw("gamma", (1.0 / numpy.asarray(alpha_), numpy.asarray(mu_) * alpha_), shape, ctx,
+                         "float64", None)
+        return self._draw("poisson", (lam,), None, ctx, dtype or "float32", out)
 
     def randn(self, *shape, loc=0, scale=1, ctx=None, dtype="float32", **kwargs):
         return self.normal(loc, scale, shape=shape, ctx=ctx, dtype=dtype)
@@ -566,9 +605,23 @@ class _Random:
 
 
 random = _Random()
-random_normal = random.normal
-random_uniform = random.uniform
+random_normal = normal = sample_normal = random.normal
+random_uniform = uniform = sample_uniform = random.uniform
+random_exponential = sample_exponential = random.exponential
+random_gamma = sample_gamma = random.gamma
+random_poisson = sample_poisson = random.poisson
+random_negative_binomial = sample_negative_binomial = random.negative_binomial
+random_generalized_negative_binomial = sample_generalized_negative_binomial = random.generalized_negative_binomial
+random_randint = random.randint
+sample_multinomial = random.multinomial
 shuffle = random.shuffle
 
+from .ndarray_api import (UPDATE_OPS, adam_update, histogram, logical_and, logical_or, logical_xor,  # noqa: E402,F401
+                          modulo, nag_mom_update, namespaces, onehot_encode, rmsprop_update, rmspropalex_update,
+                          sgd_mom_update, sgd_update, true_divide)
+
+linalg, _internal, op = namespaces(_module, "nd")
+
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
-           "concatenate", "random", "save", "load", "cpu", "waitall"] + list(OPS)
+           "concatenate", "random", "save", "load", "cpu", "waitall", "linalg", "op", "modulo", "true_divide",
+           "logical_and", "logical_or", "logical_xor", "onehot_encode", "histogram"] + list(UPDATE_OPS) + list(OPS)

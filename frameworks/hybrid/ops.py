@@ -139,7 +139,8 @@ for _names, _s, _sym in ((("maximum", "broadcast_maximum"), "_maximum_scalar", "
                          (("add", "broadcast_add", "elemwise_add"), "_plus_scalar", "_plus_scalar"),
                          (("subtract", "broadcast_sub", "elemwise_sub"), "_minus_scalar", "_rminus_scalar"),
                          (("multiply", "broadcast_mul", "elemwise_mul"), "_mul_scalar", "_mul_scalar"),
-                         (("divide", "broadcast_div", "elemwise_div"), "_div_scalar", "_rdiv_scalar")):
+                         (("divide", "broadcast_div", "elemwise_div"), "_div_scalar", "_rdiv_scalar"),
+                         (("power", "broadcast_power"), "_power_scalar", "_rpower_scalar")):
     for _n in _names:
         SCALAR_FORMS[_n] = (_s, _sym)
 
@@ -290,33 +291,6 @@ def _extremum(name, kernel):
 
 _extremum("max", K.max)
 _extremum("min", K.min)
-
-
-@op
-def topk(E, data, *, axis=-1, k=1, ret_typ="indices", is_ascend=False, dtype="float32"):
-    """The k largest (smallest with is_ascend) along `axis`: ret_typ 'indices', 'value' or 'mask'."""
-    shape = E.shape(data)
-    ax = axis % len(shape)
-    if ret_typ not in ("indices", "value", "mask"):
-        raise MXNetError(f"topk: ret_typ must be 'indices', 'value' or 'mask', got {ret_typ!r} "
-                         "('both' is not supported)")
-
-    def order(xp, x):
-        idx = xp.argsort(x if is_ascend else -x, axis=ax, kind="stable")
-        return xp.take(idx, xp.arange(k), axis=ax)
-    if ret_typ == "mask":
-        return E.nograd(lambda xp, x: _scatter_mask(xp, x, order(xp, x), ax), (data,), shape)
-    out = tuple(k if i == ax else s for i, s in enumerate(shape))
-    if ret_typ == "indices":
-        return E.nograd(lambda xp, x: order(xp, x).astype(dtype), (data,), out)
-    # the values in order (MXNet's topk has no gradient either)
-    return E.nograd(lambda xp, x: xp.take_along_axis(x, order(xp, x), axis=ax), (data,), out)
-
-
-def _scatter_mask(xp, x, idx, ax):
-    m = xp.zeros(x.shape, dtype=x.dtype)
-    xp.put_along_axis(m, idx, 1, axis=ax)
-    return m
 
 
 @op
@@ -953,8 +927,20 @@ OPS["ElementWiseSum"] = add_n
 
 @op
 def broadcast_power(E, lhs, rhs):
-    """lhs ** rhs elementwise, as exp(rhs * log(lhs)) for positive lhs (no shared two-input pow kernel)."""
-    return _k(E, K.exp, _k(E, K.mul, rhs, _k(E, K.log, lhs)))
+    """lhs ** rhs elementwise (no shared two-input pow kernel): exp(rhs * log|lhs|) times the sign a
+    negative base takes, (-1) ** rhs for whole exponents and NaN for the others, as pow gives; a number on
+    either side runs MXNet's _power_scalar / _rpower_scalar."""
+    if isinstance(rhs, (int, float)):
+        return _k(E, K.pow, lhs, exponent=rhs)
+    if isinstance(lhs, (int, float)):
+        return OPS["_rpower_scalar"](E, rhs, scalar=lhs)
+
+    def sign(xp, a, b):
+        whole = b == xp.floor(b)
+        odd = xp.where(whole, xp.abs(b) % 2, 0) == 1
+        return xp.where(a < 0, xp.where(whole, xp.where(odd, -1.0, 1.0), xp.nan), 1.0).astype(a.dtype)
+    magnitude = _k(E, K.exp, _k(E, K.mul, rhs, _k(E, K.log, _k(E, K.abs, lhs))))
+    return _k(E, K.mul, magnitude, E.nograd(sign, (lhs, rhs), _broadcast_shape(E.shape(lhs), E.shape(rhs))))
 
 
 OPS["power"] = broadcast_power
@@ -1158,4 +1144,4 @@ def split_inputs(name, args, kwargs):
     return bind_inputs(name, args, kwargs)
 
 
-from . import ops_math  # noqa: E402,F401  (files the elementwise math ops in OPS; it imports this module)
+from . import ops_linalg, ops_math, ops_tensor  # noqa: E402,F401  (file more ops in OPS; they import this module)

@@ -89,12 +89,24 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=None, momentum=0.0, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.momentum = momentum
+        self._velocity_lr, self._carry = None, 1.0
 
     def create_state(self, xp, w):
         return (xp.zeros_like(w),) if self.momentum else ()
 
+    def scheduled(self, t):
+        super().scheduled(t)
+        # MXNet's sgd_mom_update keeps lr inside the momentum (mom = momentum * mom - lr * g; w += mom), the
+        # shared kernel outside it (v = momentum * v + g; w -= lr * v): the same steps while lr holds; when
+        # an lr_scheduler (or set_learning_rate) changes it, v is carried into the new lr's terms by
+        # old lr / new lr, so the steps stay MXNet's
+        last, self._velocity_lr = self._velocity_lr, self.lr
+        self._carry = last / self.lr if last is not None and last != self.lr and self.lr else 1.0
+
     def _rule(self, xp, w, g, state, t):
         if self.momentum:
+            if self._carry != 1.0:
+                xp.multiply(state[0], self._carry, out=state[0])
             K.momentum.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
         else:
             K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)

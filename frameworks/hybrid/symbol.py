@@ -11,6 +11,7 @@ from .base import ShapeError
 from .context import as_context
 from .graph import CachedGraph, trace
 from .base import MXNetError, NotImplementedForSymbol
+from .ndarray_api import namespaces
 from .ops import AUX, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions, bind_inputs
 
 
@@ -417,6 +418,8 @@ def _symbolic(opname):
 _module = sys.modules[__name__]
 for _name in OPS:
     setattr(_module, _name, _symbolic(_name))
+pow = power  # noqa: A001,F821  (MXNet's sym.pow; power is filed from OPS above)
+linalg, _internal, op = namespaces(_module, "sym")
 
 
 def _method(fn):
