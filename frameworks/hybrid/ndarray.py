@@ -91,6 +91,10 @@ class NDArray:
     def detach(self):
         return NDArray(self._data, self._ctx)
 
+    def __reduce__(self):
+        # pickle.dumps(a) / copy.deepcopy(a), as MXNet's NDArray allows: the values and the context
+        return _unpickle, (self.asnumpy(), self._ctx.device_type, self._ctx.device_id)
+
     def wait_to_read(self):
         K.synchronize(self._ctx.xp)
 
@@ -111,7 +115,9 @@ class NDArray:
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key):
         if isinstance(key, NDArray):
-            key = key._data
+            key = _positions(key)
+        elif type(key) is tuple and any(isinstance(k, NDArray) for k in key):
+            key = _index_arrays(key)
         for ax, k in enumerate(key if type(key) is tuple else (key,)):
             # MXNet's IndexError (iterating an NDArray stops on it, as a list's does)
             if type(k) is int and ax < self._data.ndim and not -self._data.shape[ax] <= k < self._data.shape[ax]:
@@ -122,6 +128,10 @@ class NDArray:
 
     def __setitem__(self, key, value):
         value = value._data if isinstance(value, NDArray) else value
+        if isinstance(key, NDArray):
+            key = _positions(key)
+        elif type(key) is tuple and any(isinstance(k, NDArray) for k in key):
+            key = _index_arrays(key)
         self._data[key] = value
 
     # ------------------------------------------------------------ operators
@@ -329,6 +339,17 @@ class NDArray:
         return bool(self._data.item())
 
 
+def _index_arrays(key):
+    """A tuple index with NDArrays in it (x[:, :, ind]): each as integer positions, as MXNet's advanced
+    indexing reads its (float32) index arrays."""
+    return tuple(_positions(k) if isinstance(k, NDArray) else k for k in key)
+
+
+def _positions(index):
+    data = index._data
+    return data.astype("int64") if data.dtype.kind == "f" else data
+
+
 def _wrap(data, ctx):
     """NDArray(data, ctx) by object.__new__ and slot stores, with __init__'s defaults: a class call
     with __init__ enters the interpreter a second time, and every op result and nd.array is one."""
@@ -344,6 +365,11 @@ def _wrap(data, ctx):
 
 
 _new = object.__new__
+
+
+def _unpickle(values, device_type, device_id):
+    ctx = Context(device_type, device_id)
+    return NDArray(ctx.xp.asarray(values), ctx)
 autograd._NDArray, autograd._wrap = NDArray, _wrap
 
 

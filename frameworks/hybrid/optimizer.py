@@ -1,5 +1,10 @@
 """mx.optimizer: the optimizers Trainer and Module apply, each one of the shared update kernels
 (in place, so every engine's training arithmetic is the same)."""
+import io
+import zipfile
+
+import numpy
+
 from .. import kernels as K
 from .base import MXNetError, refused
 
@@ -255,7 +260,74 @@ def register(klass):
     return klass
 
 
+class Updater:
+    """updater(index, grad, weight): one step of `optimizer` on weight (an NDArray, in place), its state
+    made on the first call for that index and its update count kept per index (MXNet's Updater, what
+    get_updater returns for hand-written training loops and kvstore.set_optimizer)."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.states, self.counts, self._unsynced = {}, {}, set()
+
+    def __call__(self, index, grad, weight):
+        if isinstance(index, (list, tuple)):
+            for i, g, w in zip(index, grad, weight):
+                self(i, g, w)
+            return
+        xp = weight._ctx.xp
+        if index not in self.states:
+            self.states[index] = self.optimizer.create_state(xp, weight._data)
+            self.counts[index] = 0
+        elif index in self._unsynced:   # loaded by set_states: host arrays, moved to the weight's device once
+            self.states[index] = tuple(xp.array(a, dtype=a.dtype) for a in self.states[index])
+            self._unsynced.discard(index)
+        t = self.counts[index] = self.counts[index] + 1
+        opt = self.optimizer
+        if opt.begin_num_update + t > opt.num_update:   # the first index to reach step t moves the schedule
+            opt.scheduled(t)
+        opt.update(xp, weight._data, grad._data, self.states[index], t)
+
+    def get_states(self, dump_optimizer=False):
+        """The states and counts as bytes (NumPy's .npz format, no pickle; the optimizer is not dumped)."""
+        if dump_optimizer:
+            raise MXNetError("Updater.get_states: dump_optimizer is not supported (no pickle); save the "
+                             "optimizer's parameters yourself")
+        arrays = {}
+        for index, state in self.states.items():
+            key = f"{'i' if isinstance(index, int) else 's'}:{index}"
+            arrays[f"count/{key}"] = numpy.asarray(self.counts[index])
+            for j, a in enumerate(state):
+                arrays[f"state/{key}/{j}"] = K.to_numpy(a)
+        buf = io.BytesIO()
+        numpy.savez(buf, **arrays)
+        return buf.getvalue()
+
+    def set_states(self, states):
+        """What get_states returned; each state moves to its weight's device at its next update."""
+        try:
+            with numpy.load(io.BytesIO(states), allow_pickle=False) as f:
+                arrays = {k: f[k] for k in f.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise MXNetError(f"Updater.set_states: not optimizer states written by get_states ({e})") from None
+        self.states, self.counts, self._unsynced = {}, {}, set()
+        for name, value in arrays.items():
+            if not name.startswith("count/"):
+                continue
+            key = name[len("count/"):]
+            index = int(key[2:]) if key[0] == "i" else key[2:]
+            self.counts[index] = int(value)
+            parts = sorted((int(k.rsplit("/", 1)[1]), v) for k, v in arrays.items()
+                           if k.startswith(f"state/{key}/"))
+            self.states[index] = tuple(v for _, v in parts)
+            self._unsynced.add(index)
+
+
+def get_updater(optimizer):
+    """An Updater over `optimizer` (mx.optimizer.get_updater)."""
+    return Updater(optimizer)
+
+
 Optimizer.create_optimizer = staticmethod(lambda name, **kwargs: create(name, **kwargs))
 Optimizer.register = staticmethod(register)
 
-__all__ = ["Optimizer", "register", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "create"]
+__all__ = ["Optimizer", "Updater", "get_updater", "register", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "create"]

@@ -38,6 +38,17 @@ class NameManager:
         self._counts[hint] = n + 1
         return f"{self.prefix}{hint}{n}"
 
+    def __enter__(self):   # `with mx.name.Prefix("layer1_"):` names the symbols made inside
+        self._old, _CURRENT.manager = _CURRENT.manager, self
+        return self
+
+    def __exit__(self, *exc):
+        _CURRENT.manager = self._old
+
+
+class Prefix(NameManager):
+    """mx.name.Prefix(prefix): every name made inside starts with `prefix`, given names too."""
+
 
 class _Current(threading.local):
     def __init__(self):
@@ -119,6 +130,24 @@ class Symbol:
 
     def __iter__(self):
         return (Symbol([o]) for o in self._outputs)
+
+    def __call__(self, *args, **kwargs):
+        """A copy of this graph with its arguments replaced by the symbols given, by position (in
+        list_arguments order) or by name: MXNet's composition (net2(data2=net1))."""
+        kwargs.pop("name", None)   # names an atomic symbol in MXNet; every symbol here is already a graph
+        names = self.list_arguments()
+        if len(args) > len(names):
+            raise MXNetError(f"compose: {len(args)} symbols for {len(names)} arguments {names}")
+        given = dict(zip(names, args))
+        given.update(kwargs)
+        mapping = {}
+        for k, s in given.items():
+            if k not in names:
+                raise MXNetError(f"compose: {k!r} is not an argument of this symbol; arguments: {names}")
+            if not isinstance(s, Symbol) or len(s._outputs) != 1:
+                raise MXNetError(f"compose: argument {k!r} must be a Symbol with one output")
+            mapping[k] = s._outputs[0]
+        return _compose(self, mapping)
 
     def __getitem__(self, index):
         if isinstance(index, str):
