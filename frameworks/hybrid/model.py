@@ -93,9 +93,11 @@ class FeedForward:
         """A Module over the symbol for data's shapes, its parameters from arg_params/aux_params (the
         rest from the initializer, as MXNet's _init_params)."""
         data_names = [d[0] for d in data.provide_data]
-        label_names = [d[0] for d in data.provide_label] if for_training else []
+        # the labels: the iterator's, else the arguments named *label (MXNet's _is_data_arg), never parameters
+        label_names = [d[0] for d in data.provide_label or []] or [
+            n for n in self.symbol.list_arguments() if n.endswith("label") and n not in data_names]
         mod = Module(self.symbol, data_names=data_names, label_names=label_names, context=self.ctx[0])
-        mod.bind(data.provide_data, data.provide_label if for_training else None, for_training=for_training)
+        mod.bind(data.provide_data, data.provide_label or None, for_training=for_training)
         given_arg = {k: v for k, v in (self.arg_params or {}).items() if k in mod._param_names}
         given_aux = {k: v for k, v in (self.aux_params or {}).items() if k in mod._aux_names}
         if not self.allow_extra_params:
