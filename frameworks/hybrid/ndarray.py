@@ -445,6 +445,18 @@ for _name, _fn in _METHOD_OPS.items():
         setattr(NDArray, _name, _method(_fn))
 
 
+def Custom(*args, op_type, out=None, name=None, **kwargs):  # noqa: N802  (MXNet's name)
+    """The custom operator registered as `op_type` (mx.operator.register), its inputs by position or by
+    argument name, the other keywords its attributes."""
+    from .operator import custom_inputs
+    inputs, attrs = custom_inputs(op_type, args, kwargs)
+    result = OPS["Custom"](EAGER, *inputs, op_type=op_type, **attrs)
+    if out is not None:
+        out[:] = result
+        return out
+    return result
+
+
 # ---------------------------------------------------------------- creation
 
 def array(source_array, ctx=None, dtype=None):

@@ -21,6 +21,7 @@ N_OUTPUTS = {}  # op name -> attrs -> number of outputs, for multi-output ops
 PARAMS = {}     # op name -> inputs sym creates as `<name>_<input>` variables when not given (fc1_weight)
 AUX = {}        # op name -> the inputs that are auxiliary states (BatchNorm's moving_mean, moving_var)
 SHAPES = {}     # op name -> (attrs, data shape) -> {input: shape}: infer_shape's rule for those inputs
+INPUT_NAMES = {}  # op name -> attrs -> its inputs' names, for ops whose inputs depend on attrs (Custom)
 
 
 def op(fn=None, *, n_out=None, params=(), aux=(), shapes=None):
@@ -1144,4 +1145,4 @@ def split_inputs(name, args, kwargs):
     return bind_inputs(name, args, kwargs)
 
 
-from . import ops_linalg, ops_math, ops_tensor  # noqa: E402,F401  (file more ops in OPS; they import this module)
+from . import operator, ops_linalg, ops_math, ops_tensor  # noqa: E402,F401  (file more ops in OPS; they import this module)

@@ -12,7 +12,9 @@ from .context import as_context
 from .graph import CachedGraph, trace
 from .base import MXNetError, NotImplementedForSymbol
 from .ndarray_api import namespaces
-from .ops import AUX, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions, bind_inputs
+from .operator import is_loss as custom_is_loss
+from .ops import (AUX, INPUT_NAMES, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions,
+                  bind_inputs)
 
 
 class _Node:
@@ -374,7 +376,8 @@ def infer_var_shapes(heads, known):
     for node in order:
         if node in env or node.op is None:
             continue
-        missing = [(i, slot) for (i, _), slot in zip(node.inputs, OPS[node.op].input_names + [None] * len(node.inputs))
+        slots = INPUT_NAMES[node.op](node.attrs) if node.op in INPUT_NAMES else OPS[node.op].input_names
+        missing = [(i, slot) for (i, _), slot in zip(node.inputs, list(slots) + [None] * len(node.inputs))
                    if i not in env]
         if missing:
             rule = SHAPES.get(node.op)
@@ -447,6 +450,15 @@ def _symbolic(opname):
 _module = sys.modules[__name__]
 for _name in OPS:
     setattr(_module, _name, _symbolic(_name))
+def Custom(*args, op_type, name=None, attr=None, **kwargs):  # noqa: N802  (MXNet's name)
+    """The custom operator `op_type` as a node; inputs not given become `<name>_<argument>` variables
+    (a custom softmax's softmax_label)."""
+    from .operator import custom_inputs
+    full = _auto_name("Custom", name)
+    inputs, attrs = custom_inputs(op_type, args, kwargs, fill=lambda a: var(f"{full}_{a}"))
+    return _make("Custom", inputs, dict(attrs, op_type=op_type), full, named=True)
+
+
 pow = power  # noqa: A001,F821  (MXNet's sym.pow; power is filed from OPS above)
 linalg, _internal, op = namespaces(_module, "sym")
 
@@ -625,7 +637,8 @@ class Executor:
         self._graphs = {}
         # SoftmaxOutput and the RegressionOutputs are loss layers: backward() feeds them ones, whatever
         # out_grads say
-        self._loss_heads = [n.op in LOSS_OUTPUTS for n, _ in symbol._outputs]
+        self._loss_heads = [n.op in LOSS_OUTPUTS or (n.op == "Custom" and custom_is_loss(n.attrs))
+                            for n, _ in symbol._outputs]
         self._nd, self._saved, self._graph, self.outputs = nd, None, None, []
 
     def _graph_for(self, is_train):
