@@ -189,6 +189,9 @@ class NDArray:
     def __itruediv__(self, other):
         return self._inplace(other, self._ctx.xp.divide)
 
+    def __imod__(self, other):
+        return self._inplace(other, self._ctx.xp.mod)
+
     def _compare(self, other, fn):
         other = other._data if isinstance(other, NDArray) else other
         return NDArray(fn(self._data, other).astype(self._data.dtype), self._ctx)
@@ -320,6 +323,21 @@ class NDArray:
 
     def ones_like(self):
         return ones_like(self)
+
+    @property
+    def stype(self):
+        """The storage type: always 'default' (dense) here."""
+        return "default"
+
+    def tostype(self, stype):
+        """A dense copy; the sparse storage types ('csr', 'row_sparse') are not supported."""
+        if stype != "default":
+            raise MXNetError(f"tostype: storage type {stype!r} is not supported (sparse arrays are not); "
+                             "use the dense array")
+        return self.copy()
+
+    def split_v2(self, indices_or_sections, axis=0, squeeze_axis=False):
+        return split_v2(self, indices_or_sections, axis=axis, squeeze_axis=squeeze_axis)
 
     def astype(self, dtype, copy=True):
         return NDArray(self._data.astype(dtype), self._ctx)
@@ -656,7 +674,7 @@ shuffle = random.shuffle
 
 from .ndarray_api import (UPDATE_OPS, adam_update, histogram, logical_and, logical_or, logical_xor,  # noqa: E402,F401
                           modulo, nag_mom_update, namespaces, onehot_encode, rmsprop_update, rmspropalex_update,
-                          sgd_mom_update, sgd_update, true_divide)
+                          sgd_mom_update, sgd_update, split_v2, true_divide)
 
 linalg, _internal, op = namespaces(_module, "nd")
 

@@ -64,6 +64,25 @@ def histogram(a, bins=10, range=None):  # noqa: A002  (MXNet's name)
     return nd.array(counts, ctx=a.context, dtype="int64"), nd.array(edges, ctx=a.context, dtype=a.dtype)
 
 
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
+    """NumPy's array_split rule: `sections` equal parts, or cut before each of the given indices; a list
+    of NDArrays (one array for one part), each a slice_axis of ary (so differentiable)."""
+    nd = _nd()
+    n = ary.shape[axis]
+    if isinstance(indices_or_sections, int):
+        if n % indices_or_sections:
+            raise MXNetError(f"split_v2: axis {axis} of length {n} does not split into {indices_or_sections} "
+                             "equal sections")
+        step = n // indices_or_sections
+        bounds = list(range(0, n, step)) + [n]
+    else:
+        bounds = [0] + [i for i in indices_or_sections] + [n]
+    parts = [nd.slice_axis(ary, axis=axis, begin=b, end=e) for b, e in zip(bounds[:-1], bounds[1:])]
+    if squeeze_axis:
+        parts = [p.squeeze(axis=axis) if p.shape[axis] == 1 else p for p in parts]
+    return parts[0] if len(parts) == 1 else parts
+
+
 # ---------------------------------------------------------------- optimizer update ops (in place)
 
 def _grad(weight, grad, rescale_grad, clip_gradient, wd):

@@ -532,6 +532,45 @@ def numpy_dtype_name(dtype):
     return numpy.dtype(dtype).name
 
 
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _debug_str(self):
+    """The graph, one node a line: its op, name, attributes and inputs (MXNet's debug_str)."""
+    order = plan.toposort([n for n, _ in self._outputs], lambda n: [i for i, _ in n.inputs])
+    lines = []
+    for n in order:
+        if n.op is None:
+            lines.append(f"Variable:{n.name}")
+            continue
+        lines.append("-" * 40)
+        lines.append(f"Op:{n.op}, Name={n.name}")
+        lines.append("Inputs:")
+        lines.extend(f"\targ[{j}]={i.name}({k})" for j, (i, k) in enumerate(n.inputs))
+        attrs = {k: _format_attr(v) for k, v in n.attrs.items() if v is not None}
+        if attrs:
+            lines.append("Attrs:")
+            lines.extend(f"\t{k}={v}" for k, v in attrs.items())
+    return "\n".join(lines) + "\n"
+
+
+def _infer_type_partial(self, *args, **kwargs):
+    return self.infer_type(*args, **kwargs)
+
+
+def _gradient(self, wrt):
+    raise MXNetError("Symbol.gradient is not supported (nor by MXNet's backend); bind the symbol and run "
+                     "executor.backward(), or use autograd")
+
+
+for _name, _fn in (("debug_str", _debug_str), ("infer_type_partial", _infer_type_partial),
+                   ("gradient", _gradient)):
+    setattr(Symbol, _name, _fn)
+
 for _name, _fn in (("eval", _eval), ("infer_type", _infer_type), ("attr", _attr), ("list_attr", _list_attr),
                    ("attr_dict", _attr_dict), ("get_children", _get_children), ("astype", _astype)):
     setattr(Symbol, _name, _fn)
@@ -689,6 +728,46 @@ class Executor:
                 garr._data = garr._data + g
             else:
                 garr._data = xp.array(g)
+
+    @property
+    def output_dict(self):
+        """output name -> its NDArray from the last forward."""
+        return dict(zip(self._symbol.list_outputs(), self.outputs))
+
+    def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
+        """A new executor for new input shapes: arrays whose shape is unchanged are shared with this one,
+        the others are new (larger ones only with allow_up_sizing; a changed shape not given in kwargs
+        only with partial_shaping), as MXNet's."""
+        from . import ndarray as nd
+        arg_shapes, _, aux_shapes = self._symbol.infer_shape(**kwargs)
+        if arg_shapes is None:
+            raise MXNetError(f"reshape: cannot infer every argument's shape from {kwargs}; give the new shapes "
+                             "of the inputs that change")
+        names = self._symbol.list_arguments()
+
+        def remake(name, old, shape):
+            if old is None or old.shape == tuple(shape):
+                return old
+            if name not in kwargs and not partial_shaping:
+                raise MXNetError(f"New shape of arg: {name} {tuple(shape)} different from previous shape "
+                                 f"{old.shape}; pass partial_shaping=True to allow it")
+            if old.size < _size(shape) and not allow_up_sizing:
+                raise MXNetError(f"New shape of arg: {name} {tuple(shape)} larger than original {old.shape}; "
+                                 "pass allow_up_sizing=True to allocate new arrays")
+            return nd.zeros(shape, ctx=self._ctx, dtype=old.dtype)
+        args = [remake(n, a, s) for n, a, s in zip(names, self.arg_arrays, arg_shapes)]
+        grads = [remake(n, g, s) for n, g, s in zip(names, self.grad_arrays, arg_shapes)]
+        aux = [remake(n, a, s) for n, a, s in zip(self._symbol.list_auxiliary_states(), self.aux_arrays, aux_shapes)]
+        reqs = dict(zip(names, self._reqs))
+        return Executor(self._symbol, self._ctx, args, grads, reqs, aux)
+
+    def set_monitor_callback(self, callback, monitor_all=False):
+        raise MXNetError("set_monitor_callback: monitors are not supported; read outputs, arg_dict and "
+                         "grad_dict after forward/backward instead")
+
+    def debug_str(self):
+        """The bound graph, one node a line."""
+        return self._symbol.debug_str()
 
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
         """Copy values into the bound arrays by name."""

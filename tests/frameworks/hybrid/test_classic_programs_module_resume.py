@@ -238,3 +238,44 @@ def test_symbol_tutorial_composition_prefix_pickle_and_contexts():
         assert mx.nd.ones((1,)).context == mx.cpu(0)
     assert mx.Context(mx.gpu(1)).device_id == 1
     assert mx.current_context() == mx.cpu()
+
+
+def test_executor_reshape_output_dict_and_debug_str():
+    a, b = mx.sym.Variable("a"), mx.sym.Variable("b")
+    c = 2 * a + b
+    texec = c.bind(mx.cpu(), {"a": mx.nd.ones((2, 1)), "b": mx.nd.ones((2, 1))})
+    new = texec.reshape(allow_up_sizing=True, a=(4, 2), b=(4, 2))
+    new.arg_dict["a"][:] = 3
+    np.testing.assert_array_equal(new.forward()[0].asnumpy(), np.full((4, 2), 6.0))
+    np.testing.assert_array_equal(texec.forward()[0].asnumpy(), np.full((2, 1), 3.0))
+    assert list(texec.output_dict) == c.list_outputs()
+    with pytest.raises(MXNetError, match="allow_up_sizing"):
+        texec.reshape(a=(4, 2), b=(4, 2))
+    with pytest.raises(MXNetError):
+        texec.reshape(allow_up_sizing=True, a=(4, 2))   # b cannot follow: its shape is not inferable
+    d = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=3, name="fc")
+    dexec = d.simple_bind(mx.cpu(), data=(2, 4))
+    with pytest.raises(MXNetError, match="partial_shaping"):
+        dexec.reshape(allow_up_sizing=True, data=(2, 5))   # fc_weight would change without being named
+    assert dexec.reshape(data=(1, 4)).arg_dict["fc_weight"] is dexec.arg_dict["fc_weight"]
+    same = texec.reshape(a=(2, 1), b=(2, 1))
+    assert same.arg_dict["a"] is texec.arg_dict["a"]   # unchanged shapes share their arrays
+    text = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=3, name="fc").debug_str()
+    assert "Op:FullyConnected, Name=fc" in text and "num_hidden=3" in text and "Variable:fc_weight" in text
+    with pytest.raises(MXNetError):
+        c.gradient(["a"])
+
+
+def test_ndarray_storage_split_v2_and_inplace_mod():
+    x = mx.nd.arange(12).reshape((6, 2))
+    assert x.stype == "default" and x.tostype("default").shape == (6, 2)
+    with pytest.raises(MXNetError):
+        x.tostype("csr")
+    parts = mx.nd.split_v2(x, [1, 4])
+    assert [p.shape for p in parts] == [(1, 2), (3, 2), (2, 2)]
+    np.testing.assert_array_equal(parts[1].asnumpy(), x.asnumpy()[1:4])
+    assert [p.shape for p in x.split_v2(3, axis=0)] == [(2, 2)] * 3
+    with pytest.raises(MXNetError):
+        x.split_v2(4)
+    x %= 5
+    np.testing.assert_array_equal(x.asnumpy().ravel(), np.arange(12) % 5)
