@@ -4,7 +4,7 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
     import frameworks.hybrid as mx
     from frameworks.hybrid import nd, autograd, gluon, sym
 """
-from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, name, ndarray, operator, optimizer, symbol, test_utils, viz
+from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, name, ndarray, operator, optimizer, recordio, symbol, test_utils, viz
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .ndarray import random as _nd_random
