@@ -238,6 +238,15 @@ def register(klass):
     return klass
 
 
+def alias(*aliases):
+    """@mx.init.alias('name', ...): the decorated Initializer also created under these names."""
+    def reg(klass):
+        for name in aliases:
+            _BY_NAME[name.lower()] = klass
+        return klass
+    return reg
+
+
 def create(init):
     """An Initializer from an instance, a name ('zeros', 'xavier', ...) or None."""
     if init is None or isinstance(init, (Initializer, Mixed, Load)):
