@@ -400,6 +400,8 @@ class Module:
         return mod
 
 
+BaseModule = Module   # subclasses of MXNet's abstract base get Module's loops (fit, score, predict)
+
 BucketingModule = refused("BucketingModule", object, "BucketingModule is not supported (one graph per bucket "
                           "key); pad the sequences to one length and use Module, or write the model in Gluon "
                           "(a hybridized block caches one graph per input shape)")
@@ -409,5 +411,5 @@ PythonLossModule = refused("PythonLossModule", object, "PythonLossModule is not 
                            "a symbol and end it with mx.sym.MakeLoss")
 PythonModule = refused("PythonModule", object, "PythonModule is not supported; use Module, or Gluon")
 
-__all__ = ["Module", "BatchEndParam", "save_checkpoint", "load_checkpoint", "load_params", "BucketingModule", "SequentialModule",
+__all__ = ["Module", "BaseModule", "BatchEndParam", "save_checkpoint", "load_checkpoint", "load_params", "BucketingModule", "SequentialModule",
            "PythonLossModule", "PythonModule"]

@@ -781,14 +781,21 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
         div = {"null": 1.0, "batch": float(n), "valid": float(builtins.max(int(keep.sum()), 1))}[normalization]
         g *= grad_scale / div
         return g
-    g = E.nograd(grad, (p, label), flat)
-    xg = E.call(K.mul, (x, g), {})
-    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), flat)), {})
-    out = E.call(K.add, (E.nograd(lambda xp, v: v, (p,), flat), inject), {})
+    out = loss_head(E, x, p, E.nograd(grad, (p, label), flat))
     return out if len(shape) == 2 else E.call(K.reshape, (out,), {"shape": tuple(shape)})
 
 
 OPS["Softmax"] = SoftmaxOutput
+
+
+def loss_head(E, data, value, g):
+    """`value` forward, `g` (a no-gradient value of data's shape) as data's gradient whatever the head
+    gradient: value + (data * g - the same without gradient), whose derivative is g and whose value is
+    `value`: how the loss layers get MXNet's gradients from the shared kernels."""
+    shape = E.shape(data)
+    xg = E.call(K.mul, (data, g), {})
+    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
+    return E.call(K.add, (E.nograd(lambda xp, v: v, (value,), shape), inject), {})
 
 # the loss layers whose backward ignores the head gradient (the Executor feeds them ones)
 LOSS_OUTPUTS = {"SoftmaxOutput", "Softmax", "LinearRegressionOutput", "LogisticRegressionOutput",
@@ -803,10 +810,7 @@ def _regression(E, data, label, out, grad_scale, rule):
 
     def grad(xp, o, lab):
         return rule(xp, o - lab.reshape(o.shape)) * (grad_scale / per_sample)
-    g = E.nograd(grad, (out, label), shape)
-    xg = E.call(K.mul, (data, g), {})
-    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
-    return E.call(K.add, (E.nograd(lambda xp, v: v, (out,), shape), inject), {})
+    return loss_head(E, data, out, E.nograd(grad, (out, label), shape))
 
 
 @op(params=("label",), shapes=lambda a, d: {"label": tuple(d)})
@@ -840,10 +844,7 @@ def MakeLoss(E, data, *, grad_scale=1.0, valid_thresh=0.0, normalization="null")
         div = {"null": 1.0, "batch": float(shape[0]) if shape else 1.0,
                "valid": float(builtins.max(int((d > valid_thresh).sum()), 1))}[normalization]
         return xp.full(d.shape, grad_scale / div, dtype=d.dtype)
-    g = E.nograd(grad, (data,), shape)
-    xg = E.call(K.mul, (data, g), {})
-    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
-    return E.call(K.add, (E.nograd(lambda xp, v: v, (data,), shape), inject), {})
+    return loss_head(E, data, data, E.nograd(grad, (data,), shape))
 
 
 OPS["make_loss"] = MakeLoss

@@ -7,7 +7,7 @@ import builtins
 
 from .. import kernels as K
 from .base import MXNetError
-from .ops import N_OUTPUTS, OPS, _k, _kept, _prod, _reduce_axes, _tuple, op
+from .ops import LOSS_OUTPUTS, N_OUTPUTS, OPS, _k, _kept, _prod, _reduce_axes, _tuple, loss_head, op
 
 
 def _flat_axis(E, data, axis):
@@ -262,6 +262,25 @@ def fill_element_0index(E, lhs, mhs, rhs):
     return _k(E, K.where, hit, _k(E, K.reshape, mhs, shape=(n, 1)), lhs)
 
 
+@op
+def ravel_multi_index(E, data, *, shape):
+    """data (M, N...): rows of indices into `shape` -> their flat positions (N...), as float32 (no gradient)."""
+    ishape = E.shape(data)
+    pos = _linear_index(E, data, tuple(shape))
+    return E.nograd(lambda xp, p: p.astype("float32"), (pos,), tuple(ishape[1:]))
+
+
+@op
+def unravel_index(E, data, *, shape):
+    """Flat positions (N...) into `shape` -> their indices, one row per axis (len(shape), N...), as float32."""
+    ishape = E.shape(data)
+    return E.nograd(lambda xp, p: xp.stack(xp.unravel_index(p.astype("int64"), tuple(shape))).astype("float32"),
+                    (data,), (len(shape),) + tuple(ishape))
+
+
+OPS["_ravel_multi_index"], OPS["_unravel_index"] = ravel_multi_index, unravel_index
+
+
 # ---------------------------------------------------------------- sequences (time-major by default)
 
 def _lengths(E, sequence_length, use_sequence_length, op_name):
@@ -343,6 +362,31 @@ def Crop(E, *data, num_args=None, offset=(0, 0), h_w=(0, 0), center_crop=False):
         raise MXNetError(f"Crop: ({th}, {tw}) from offset ({oy}, {ox}) does not fit data {(n, c, h, w)}")
     index = (builtins.slice(None), builtins.slice(None), builtins.slice(oy, oy + th), builtins.slice(ox, ox + tw))
     return _k(E, K.slice, x, index=index)
+
+
+@op(params=("label",), shapes=lambda a, d: {"label": (d[0],)})
+def SVMOutput(E, data, label, *, margin=1.0, regularization_coefficient=1.0, use_linear=False):
+    """data forward (as (N, classes)); backward the SVM's hinge gradient, L2 (squared hinge) by default,
+    L1 with use_linear, times regularization_coefficient, whatever the head gradient (a loss layer)."""
+    shape = E.shape(data)
+    flat = _k(E, K.reshape, data, shape=(shape[0], -1))
+    fshape = E.shape(flat)
+
+    def grad(xp, x, lab):
+        hit = xp.zeros(x.shape, dtype=bool)
+        hit[xp.arange(x.shape[0]), lab.reshape(-1).astype("int64")] = True
+        signed = xp.where(hit, x, -x)            # the score's margin side: +x for the label, -x for the rest
+        inside = margin > signed
+        if use_linear:
+            g = inside.astype(x.dtype)
+        else:
+            g = xp.where(inside, 2 * (margin - signed), 0).astype(x.dtype)
+        return xp.where(hit, -g, g) * regularization_coefficient
+    out = loss_head(E, flat, flat, E.nograd(grad, (flat, label), fshape))
+    return out if len(shape) == 2 else _k(E, K.reshape, out, shape=tuple(shape))
+
+
+LOSS_OUTPUTS.add("SVMOutput")
 
 
 # ---------------------------------------------------------------- aliases MXNet's namespaces carry

@@ -308,3 +308,52 @@ def test_sgd_momentum_under_a_changing_learning_rate_is_mxnets():
         mom = 0.9 * mom - lr * g
         w_ref = w_ref + mom
         np.testing.assert_allclose(w, w_ref, rtol=1e-12, atol=1e-12)
+
+
+def _svm_grad(x, label, margin, reg, linear):
+    """MXNet's svm_output.cc L1_SVM / L2_SVM, loop by loop."""
+    g = np.zeros_like(x)
+    for y in range(x.shape[0]):
+        k = int(label[y])
+        for c in range(x.shape[1]):
+            if c == k:
+                g[y, c] = -float(margin > x[y, c]) * reg if linear else \
+                    (2 * (margin - x[y, c]) if margin > x[y, c] else 0.0) * -reg
+            else:
+                g[y, c] = float(margin > -x[y, c]) * reg if linear else \
+                    ((-2) * (margin + x[y, c]) if margin > -x[y, c] else 0.0) * -reg
+    return g
+
+
+@pytest.mark.parametrize("linear", [False, True])
+def test_svm_output_is_a_loss_head_with_mxnets_gradient(linear):
+    x = rs.standard_normal((4, 3)) * 1.5
+    label = np.array([0, 2, 1, 2])
+    a = nd.array(x, dtype="float64")
+    a.attach_grad()
+    with autograd.record():
+        out = nd.SVMOutput(a, nd.array(label), margin=0.8, regularization_coefficient=0.5, use_linear=linear)
+    out.backward()
+    np.testing.assert_allclose(out.asnumpy(), x)
+    np.testing.assert_allclose(a.grad.asnumpy(), _svm_grad(x, label, 0.8, 0.5, linear))
+
+
+def test_svm_output_trains_a_module_as_the_svm_mnist_example():
+    X = rs.standard_normal((60, 4)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.float32)
+    data = mx.sym.Variable("data")
+    fc = mx.sym.FullyConnected(data, num_hidden=2, name="fc")
+    mlp = mx.sym.SVMOutput(data=fc, name="svm")
+    assert mlp.list_arguments() == ["data", "fc_weight", "fc_bias", "svm_label"]
+    mod = mx.mod.Module(mlp, label_names=["svm_label"])
+    it = mx.io.NDArrayIter(X, y, batch_size=20, label_name="svm_label")
+    mod.fit(it, num_epoch=20, optimizer_params={"learning_rate": 0.05, "momentum": 0.9})
+    assert mod.score(it, "acc")[0][1] > 0.9
+
+
+def test_ravel_and_unravel_multi_index_as_mxnet_documents():
+    np.testing.assert_array_equal(nd.ravel_multi_index(nd.array([[3, 6, 6], [4, 5, 1]]), shape=(7, 6)).asnumpy(),
+                                  [22, 41, 37])
+    np.testing.assert_array_equal(nd.unravel_index(nd.array([22, 41, 37]), shape=(7, 6)).asnumpy(),
+                                  [[3, 6, 6], [4, 5, 1]])
+    assert issubclass(mx.mod.Module, mx.mod.BaseModule)
