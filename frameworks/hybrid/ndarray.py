@@ -677,6 +677,7 @@ from .ndarray_api import (UPDATE_OPS, adam_update, histogram, logical_and, logic
                           sgd_mom_update, sgd_update, split_v2, true_divide)
 
 linalg, _internal, op = namespaces(_module, "nd")
+from .contrib import nd_contrib as contrib  # noqa: E402
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
            "concatenate", "random", "save", "load", "cpu", "waitall", "linalg", "op", "modulo", "true_divide",
