@@ -9,7 +9,7 @@ from . import autograd
 from .autograd import invoke
 from .base import MXNetError
 from .context import Context, as_context, current_context, cpu
-from .ops import OPS, attrs_from_positions
+from .ops import N_OUTPUTS, OPS, attrs_from_positions
 
 
 class NDArray:
@@ -441,9 +441,19 @@ def _eager(name, fn):
     return f
 
 
+def _listed(f):
+    """A multi-output op's results as a list, as MXNet's generated nd functions return them."""
+    def g(*args, **kwargs):
+        r = f(*args, **kwargs)
+        return list(r) if type(r) is tuple else r
+    g.__name__ = g.__qualname__ = f.__name__
+    g.__doc__ = f.__doc__
+    return g
+
+
 _module = sys.modules[__name__]
 for _name, _fn in OPS.items():
-    setattr(_module, _name, _eager(_name, _fn))
+    setattr(_module, _name, _listed(_eager(_name, _fn)) if _name in N_OUTPUTS else _eager(_name, _fn))
 _METHOD_OPS = {n: getattr(_module, n) for n, f in OPS.items()
                if n[0].islower() and (f.input_names or not f.positional_attrs)}
 
@@ -469,6 +479,8 @@ def Custom(*args, op_type, out=None, name=None, **kwargs):  # noqa: N802  (MXNet
     from .operator import custom_inputs
     inputs, attrs = custom_inputs(op_type, args, kwargs)
     result = OPS["Custom"](EAGER, *inputs, op_type=op_type, **attrs)
+    if type(result) is tuple:   # several outputs: a list, as MXNet's
+        result = list(result)
     if out is not None:
         out[:] = result
         return out
@@ -506,9 +518,11 @@ def full(shape, val, ctx=None, dtype="float32"):
     return NDArray(ctx.xp.full(shape, val, dtype=dtype), ctx)
 
 
-def arange(start, stop=None, step=1.0, ctx=None, dtype="float32"):
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dtype="float32"):
+    """start, start + step, ... below stop (MXNet's argument order), each value `repeat` times."""
     ctx = as_context(ctx)
-    return NDArray(ctx.xp.arange(start, stop, step, dtype=dtype), ctx)
+    values = ctx.xp.arange(start, stop, step, dtype=dtype)
+    return NDArray(ctx.xp.repeat(values, repeat) if repeat != 1 else values, ctx)
 
 
 def empty(shape, ctx=None, dtype="float32"):

@@ -357,3 +357,12 @@ def test_ravel_and_unravel_multi_index_as_mxnet_documents():
     np.testing.assert_array_equal(nd.unravel_index(nd.array([22, 41, 37]), shape=(7, 6)).asnumpy(),
                                   [[3, 6, 6], [4, 5, 1]])
     assert issubclass(mx.mod.Module, mx.mod.BaseModule)
+
+
+def test_multi_output_ops_return_lists_and_arange_takes_repeat():
+    x = nd.ones((2, 4))
+    for result in (nd.split(x, 2), x.split(num_outputs=2, axis=1), nd.topk(x, k=1, ret_typ="both"),
+                   nd.moments(x, axes=0)):
+        assert type(result) is list and len(result) == 2
+    np.testing.assert_array_equal(nd.arange(0, 3, 1, 2).asnumpy(), [0, 0, 1, 1, 2, 2])   # (start, stop, step, repeat)
+    assert nd.arange(2, dtype="int32").dtype == np.int32
