@@ -7,6 +7,7 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
 from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, name, ndarray, operator, optimizer, recordio, symbol, test_utils, viz
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
+from .symbol import AttrScope
 from .ndarray import random as _nd_random
 
 nd = ndarray

@@ -150,6 +150,7 @@ class Module:
         if not self.binded:
             raise MXNetError("call bind before initializing the parameters")
         initializer = init_mod.Uniform(0.01) if initializer is None else init_mod.create(initializer)
+        attrs = self._symbol.attr_dict()
         for names, given, arrays in ((self._param_names, arg_params, self._exec.arg_dict),
                                      (self._aux_names, aux_params, self._exec.aux_dict)):
             for n in names:
@@ -158,7 +159,7 @@ class Module:
                 elif given is not None and not allow_missing:
                     raise MXNetError(f"{n} is not presented")
                 else:
-                    initializer(n, arrays[n])
+                    initializer(init_mod.InitDesc(n, attrs.get(n)), arrays[n])
         self.params_initialized = True
         self._sync_params()
 

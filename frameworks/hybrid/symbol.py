@@ -411,9 +411,55 @@ def _make(op, inputs, attrs, name=None, named=False):
     return Symbol([(node, i) for i in range(n_out)])
 
 
-def var(name, shape=None, dtype=None, init=None, **kwargs):
-    """A named input of the graph (data, label or parameter); `shape` may be given for infer_shape."""
-    attrs = {"__shape__": tuple(shape)} if shape is not None else {}
+class AttrScope:
+    """with mx.AttrScope(ctx_group='dev1'): the variables made inside carry these attributes (strings),
+    merged with the enclosing scope's (MXNet's AttrScope; here the variables keep them, the op nodes not)."""
+    _current = threading.local()
+
+    def __init__(self, **kwargs):
+        for value in kwargs.values():
+            if not isinstance(value, str):
+                raise ValueError("Attributes need to be string")
+        self._attr = kwargs
+
+    def get(self, attr):
+        merged = dict(self._attr)
+        merged.update(attr or {})
+        return merged
+
+    def __enter__(self):
+        self._old = getattr(AttrScope._current, "value", None)
+        if self._old is not None:
+            self._attr = dict(self._old._attr, **self._attr)
+        AttrScope._current.value = self
+        return self
+
+    def __exit__(self, *exc):
+        AttrScope._current.value = self._old
+
+
+def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, init=None, stype=None, **kwargs):
+    """A named input of the graph (data, label or parameter), MXNet's arguments: `shape` for
+    infer_shape, `init` the initializer Module.init_params uses for it, lr_mult/wd_mult/dtype and
+    `attr` (with the AttrScope's) kept as its attributes; other attributes must be `__name__`."""
+    scope = getattr(AttrScope._current, "value", None)
+    attrs = dict(scope.get(attr) if scope is not None else (attr or {}))
+    if shape is not None:
+        attrs["__shape__"] = tuple(shape)
+    for key, value in (("__lr_mult__", lr_mult), ("__wd_mult__", wd_mult)):
+        if value is not None:
+            attrs[key] = str(value)
+    if dtype is not None:
+        attrs["__dtype__"] = numpy_dtype_name(dtype)
+    if init is not None:
+        attrs["__init__"] = init if isinstance(init, str) else init.dumps()
+    if stype not in (None, "default"):
+        raise MXNetError(f"var {name!r}: storage type {stype!r} is not supported (dense arrays only)")
+    for k, v in kwargs.items():
+        if not (k.startswith("__") and k.endswith("__")):
+            raise ValueError(f"Attribute name={k} is not supported. Additional attributes must start and end "
+                             "with double underscores, e.g, __yourattr__")
+        attrs[k] = str(v)
     return Symbol([(_Node(None, name, attrs, []), 0)])
 
 
@@ -635,7 +681,9 @@ def load_json(json_str, where="load_json"):
             raise MXNetError(f"{where}: node {i} ({entry.get('name')!r}) has op {op!r}, which this engine "
                              "does not have")
         raw = entry.get("attrs", entry.get("attr", entry.get("param", {})))
-        attrs = {k: _parse_attr(v) for k, v in raw.items() if not (op is not None and k.startswith("__"))}
+        # a variable's own attributes (__init__'s JSON, __lr_mult__, a scope's) stay the strings they are
+        attrs = {k: _parse_attr(v) if op is not None or k == "__shape__" else v for k, v in raw.items()
+                 if not (op is not None and k.startswith("__"))}
         inputs = [(nodes[j], k) for j, k, *_ in entry["inputs"]]
         n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
         nodes.append(_Node(op, entry["name"], attrs, inputs, n_out))

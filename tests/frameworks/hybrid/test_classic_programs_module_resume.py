@@ -279,3 +279,26 @@ def test_ndarray_storage_split_v2_and_inplace_mod():
         x.split_v2(4)
     x %= 5
     np.testing.assert_array_equal(x.asnumpy().ravel(), np.arange(12) % 5)
+
+
+def test_variable_attributes_attr_scope_and_a_variables_own_init():
+    with mx.AttrScope(ctx_group="dev1"):
+        with mx.AttrScope(stage="2"):
+            w = mx.sym.Variable("fc_weight", init=mx.init.Constant(0.5), lr_mult=0.1, __layout__="NC")
+    assert w.attr("ctx_group") == "dev1" and w.attr("stage") == "2"
+    assert w.attr("__lr_mult__") == "0.1" and w.attr("__layout__") == "NC"
+    data = mx.sym.Variable("data", attr={"mood": "angry"})
+    assert data.list_attr() == {"mood": "angry"}
+    net = mx.sym.FullyConnected(data, weight=w, num_hidden=2, name="fc")
+    net = mx.sym.load_json(net.tojson())   # the attributes travel in the JSON
+    mod = mx.mod.Module(net, label_names=None)
+    mod.bind(data_shapes=[("data", (1, 3))], for_training=False)
+    mod.init_params(mx.init.Xavier())
+    arg, _ = mod.get_params()
+    np.testing.assert_array_equal(arg["fc_weight"].asnumpy(), np.full((2, 3), 0.5))   # its own init wins
+    np.testing.assert_array_equal(arg["fc_bias"].asnumpy(), np.zeros(2))
+    with pytest.raises(ValueError):
+        mx.sym.Variable("x", mood="calm")
+    with pytest.raises(ValueError):
+        mx.AttrScope(group=4)
+    assert mx.init.create('["xavier", {"magnitude": 2.0}]').magnitude == 2.0
