@@ -127,7 +127,8 @@ class FeedForward:
         if not isinstance(eval_metric, metric_mod.EvalMetric):
             eval_metric = metric_mod.create(eval_metric)
         if isinstance(self.optimizer, str):
-            params = dict(self.kwargs, rescale_grad=1.0 / data.batch_size)
+            params = dict(self.kwargs, rescale_grad=1.0 / data.batch_size, sym=self.symbol,
+                          param_idx2name={n: n for n in mod._param_names})
             optimizer = opt.create(self.optimizer, **params)
         else:
             optimizer = self.optimizer

@@ -186,6 +186,8 @@ class Module:
             kvstore_mod.create(kvstore)   # a distributed store is refused, naming the local ones
         params = dict(optimizer_params)
         params.setdefault("rescale_grad", 1.0 / self._data_shapes[0].shape[0])
+        if isinstance(optimizer, str):   # as MXNet's Module: the symbol and the names give the multipliers
+            params.update(sym=self._symbol, param_idx2name={n: n for n in self._param_names})
         self._optimizer = opt.create(optimizer, **params) if isinstance(optimizer, str) else optimizer
         self._updater = opt.get_updater(self._optimizer)
         self.optimizer_initialized = True

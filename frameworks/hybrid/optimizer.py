@@ -13,8 +13,8 @@ class Optimizer:
     """learning_rate, wd, rescale_grad and clip_gradient as MXNet's; update(xp, w, g, state, t)."""
 
     def __init__(self, learning_rate=None, wd=0.0, rescale_grad=1.0, clip_gradient=None, lr_scheduler=None,
-                 begin_num_update=0, **kwargs):
-        unknown = set(kwargs) - {"multi_precision", "param_idx2name", "sym", "param_dict", "lazy_update"}
+                 begin_num_update=0, sym=None, param_idx2name=None, **kwargs):
+        unknown = set(kwargs) - {"multi_precision", "param_dict", "lazy_update"}
         if unknown:
             raise MXNetError(f"{type(self).__name__}: unknown optimizer parameters {sorted(unknown)}")
         # as MXNet: no learning_rate means the scheduler's base_lr (else 0.01); a given one overrides it
@@ -30,6 +30,36 @@ class Optimizer:
                 lr_scheduler.base_lr = learning_rate
         self.lr, self.wd, self.rescale_grad, self.clip_gradient = learning_rate, wd, rescale_grad, clip_gradient
         self.begin_num_update = self.num_update = begin_num_update
+        # per-parameter multipliers, as MXNet's: with param_idx2name (Module and FeedForward give it), the
+        # parameters not named *_weight or *_gamma get no weight decay; a variable's __lr_mult__ and
+        # __wd_mult__ attributes (sym.var(lr_mult=...)) set their own
+        self.idx2name = dict(param_idx2name or {})
+        self.sym_info = (sym.attr_dict(), sym.list_arguments()) if sym is not None else ()
+        self.set_lr_mult({})
+        self.set_wd_mult({})
+
+    def set_lr_mult(self, args_lr_mult):
+        self.lr_mult = {}
+        if self.sym_info:
+            attr, arg_names = self.sym_info
+            for name in arg_names:
+                if "__lr_mult__" in attr.get(name, {}):
+                    self.lr_mult[name] = float(attr[name]["__lr_mult__"])
+        self.lr_mult.update(args_lr_mult)
+
+    def set_wd_mult(self, args_wd_mult):
+        self.wd_mult = {n: 0.0 for n in self.idx2name.values() if not n.endswith(("_weight", "_gamma"))}
+        if self.sym_info:
+            attr, arg_names = self.sym_info
+            for name in arg_names:
+                if "__wd_mult__" in attr.get(name, {}):
+                    self.wd_mult[name] = float(attr[name]["__wd_mult__"])
+        self.wd_mult.update(args_wd_mult)
+
+    def _mult(self, table, index):
+        if index in table:
+            return table[index]
+        return table.get(self.idx2name.get(index), 1.0)
 
     @property
     def learning_rate(self):
@@ -285,7 +315,16 @@ class Updater:
         opt = self.optimizer
         if opt.begin_num_update + t > opt.num_update:   # the first index to reach step t moves the schedule
             opt.scheduled(t)
-        opt.update(xp, weight._data, grad._data, self.states[index], t)
+        lr_mult, wd_mult = opt._mult(opt.lr_mult, index), opt._mult(opt.wd_mult, index)
+        if lr_mult == 1.0 and wd_mult == 1.0:
+            opt.update(xp, weight._data, grad._data, self.states[index], t)
+            return
+        lr, wd = opt.lr, opt.wd   # this parameter's lr and wd for its update (MXNet's _get_lr/_get_wd)
+        opt.lr, opt.wd = lr * lr_mult, wd * wd_mult
+        try:
+            opt.update(xp, weight._data, grad._data, self.states[index], t)
+        finally:
+            opt.lr, opt.wd = lr, wd
 
     def get_states(self, dump_optimizer=False):
         """The states and counts as bytes (NumPy's .npz format, no pickle; the optimizer is not dumped)."""

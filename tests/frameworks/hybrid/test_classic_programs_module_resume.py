@@ -76,7 +76,8 @@ def test_checkpoint_with_optimizer_states_and_resume_equals_one_run(tmp_path):
 
 def test_module_sgd_momentum_under_multifactor_scheduler_is_mxnets_update():
     """A linear regression fit as the linear-regression tutorial writes it, with fit.py's lr schedule:
-    every step equals MXNet's sgd_mom_update (mom = momentum * mom - lr * (g + wd * w); w += mom)."""
+    every step equals MXNet's sgd_mom_update (mom = momentum * mom - lr * (g + wd * w); w += mom), the
+    bias without weight decay (MXNet's wd_mult 0 for parameters not named *_weight or *_gamma)."""
     X = rs.standard_normal((8, 3)).astype(np.float32)
     Y = (X @ np.array([1.0, -2.0, 0.5]) + 0.3).astype(np.float32)
     data, label = mx.sym.Variable("data"), mx.sym.Variable("lin_reg_label")
@@ -99,7 +100,7 @@ def test_module_sgd_momentum_under_multifactor_scheduler_is_mxnets_update():
             x, yv = X[i:i + 4], Y[i:i + 4]
             g = (x @ w.T + b - yv[:, None]) / 4        # LinearRegressionOutput's gradient, rescale_grad 1/4
             mw = 0.9 * mw - lr * (g.T @ x + 0.01 * w)
-            mb = 0.9 * mb - lr * (g.sum(0) + 0.01 * b)
+            mb = 0.9 * mb - lr * g.sum(0)   # Module's optimizer decays only *_weight and *_gamma
             w, b = w + mw, b + mb
     arg, _ = mod.get_params()
     np.testing.assert_allclose(arg["fc1_weight"].asnumpy(), w, rtol=1e-5, atol=1e-6)
@@ -302,3 +303,24 @@ def test_variable_attributes_attr_scope_and_a_variables_own_init():
     with pytest.raises(ValueError):
         mx.AttrScope(group=4)
     assert mx.init.create('["xavier", {"magnitude": 2.0}]').magnitude == 2.0
+
+
+def test_module_lr_mult_and_wd_mult_from_the_variables():
+    """sym.var(lr_mult=..., wd_mult=...) scale that parameter's step in Module training, as MXNet's
+    Optimizer reads them from the symbol."""
+    X = rs.standard_normal((4, 3)).astype(np.float32)
+    Y = rs.standard_normal(4).astype(np.float32)
+    data = mx.sym.Variable("data")
+    w = mx.sym.Variable("fc_weight", lr_mult=0.5)
+    b = mx.sym.Variable("fc_bias", wd_mult=2.0)
+    net = mx.sym.LinearRegressionOutput(mx.sym.FullyConnected(data, weight=w, bias=b, num_hidden=1, name="fc"),
+                                        name="lro")
+    w0, b0 = rs.standard_normal((1, 3)).astype(np.float32), np.ones(1, np.float32)
+    mod = mx.mod.Module(net, label_names=["lro_label"])
+    mod.fit(mx.io.NDArrayIter(X, Y, batch_size=4, label_name="lro_label"), num_epoch=1,
+            arg_params={"fc_weight": mx.nd.array(w0), "fc_bias": mx.nd.array(b0)},
+            optimizer_params={"learning_rate": 0.1, "wd": 0.1}, eval_metric="mse")
+    g = (X @ w0.T + b0 - Y[:, None]) / 4
+    arg, _ = mod.get_params()
+    np.testing.assert_allclose(arg["fc_weight"].asnumpy(), w0 - 0.05 * (g.T @ X + 0.1 * w0), rtol=1e-5)
+    np.testing.assert_allclose(arg["fc_bias"].asnumpy(), b0 - 0.1 * (g.sum(0) + 0.2 * b0), rtol=1e-5)
