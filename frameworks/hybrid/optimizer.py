@@ -218,7 +218,7 @@ class RMSProp(Optimizer):
 
 
 class AdaGrad(Optimizer):
-    """'adagrad' as MXNet's: h += g^2; w -= lr * g / sqrt(h + eps)."""
+    """'adagrad' as MXNet's: h += g^2; w -= lr * (g / sqrt(h + eps) + wd * w)."""
 
     def __init__(self, learning_rate=None, eps=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -228,7 +228,10 @@ class AdaGrad(Optimizer):
         return (xp.zeros_like(w),)
 
     def _rule(self, xp, w, g, state, t):
-        K.adagrad.update(xp, w, g, state[0], lr=self.lr, eps=self.eps, eps_inside=True, weight_decay=self.wd)
+        # MXNet's AdaGrad: w -= lr * (g / sqrt(h + eps) + wd * w), h from g alone (wd outside the history)
+        if self.wd:
+            w *= 1 - self.lr * self.wd
+        K.adagrad.update(xp, w, g, state[0], lr=self.lr, eps=self.eps, eps_inside=True)
 
 
 class AdaDelta(Optimizer):
@@ -243,7 +246,10 @@ class AdaDelta(Optimizer):
         return (xp.zeros_like(w), xp.zeros_like(w))
 
     def _rule(self, xp, w, g, state, t):
-        K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps, weight_decay=self.wd)
+        # MXNet's AdaDelta: w -= delta + wd * w, the accumulators from g alone
+        if self.wd:
+            w *= 1 - self.wd
+        K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps)
 
 
 def _no_kernel(name, alternative):

@@ -366,3 +366,29 @@ def test_multi_output_ops_return_lists_and_arange_takes_repeat():
         assert type(result) is list and len(result) == 2
     np.testing.assert_array_equal(nd.arange(0, 3, 1, 2).asnumpy(), [0, 0, 1, 1, 2, 2])   # (start, stop, step, repeat)
     assert nd.arange(2, dtype="int32").dtype == np.int32
+
+
+def test_adagrad_and_adadelta_weight_decay_as_mxnets_python_optimizers():
+    """MXNet's AdaGrad: w -= lr * (g / sqrt(h + eps) + wd * w) with h from g alone; AdaDelta:
+    w -= delta + wd * w (no lr) with its accumulators from g alone."""
+    w0, grads = rs.standard_normal(4), [rs.standard_normal(4) for _ in range(3)]
+    opt = mx.optimizer.create("adagrad", learning_rate=0.1, wd=0.05)
+    w, state, h, ref = w0.copy(), None, np.zeros(4), w0.copy()
+    state = opt.create_state(np, w)
+    for t, g in enumerate(grads, 1):
+        opt.scheduled(t)
+        opt.update(np, w, g.copy(), state, t)
+        h += g * g
+        ref = ref - 0.1 * (g / np.sqrt(h + 1e-7) + 0.05 * ref)
+        np.testing.assert_allclose(w, ref, rtol=1e-12)
+    opt = mx.optimizer.create("adadelta", rho=0.9, epsilon=1e-5, wd=0.05)
+    w, ref, acc_g, acc_d = w0.copy(), w0.copy(), np.zeros(4), np.zeros(4)
+    state = opt.create_state(np, w)
+    for t, g in enumerate(grads, 1):
+        opt.scheduled(t)
+        opt.update(np, w, g.copy(), state, t)
+        acc_g = 0.9 * acc_g + 0.1 * g * g
+        delta = np.sqrt(acc_d + 1e-5) / np.sqrt(acc_g + 1e-5) * g
+        acc_d = 0.9 * acc_d + 0.1 * delta * delta
+        ref = ref - (delta + 0.05 * ref)
+        np.testing.assert_allclose(w, ref, rtol=1e-12)
