@@ -85,12 +85,16 @@ def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
 
 # ---------------------------------------------------------------- optimizer update ops (in place)
 
-def _grad(weight, grad, rescale_grad, clip_gradient, wd):
+def _grad(weight, grad, rescale_grad, clip_gradient, wd, decay_first=False):
+    """rescale_grad * grad, clipped, plus wd * weight; decay_first (adam_update, rmsprop_update) adds
+    the decay before clipping, as those kernels of MXNet's do."""
     nd = _nd()
     g = grad * rescale_grad
+    if decay_first and wd:
+        g = g + weight * wd
     if clip_gradient is not None and clip_gradient >= 0:
         g = nd.clip(g, -clip_gradient, clip_gradient)
-    return g + weight * wd if wd else g
+    return g + weight * wd if wd and not decay_first else g
 
 
 def _result(weight, new, out):
@@ -116,17 +120,18 @@ def sgd_mom_update(weight, grad, mom, lr, momentum=0.0, wd=0.0, rescale_grad=1.0
 
 def nag_mom_update(weight, grad, mom, lr, momentum=0.0, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,
                    out=None, name=None):
-    """mom = momentum * mom + g (in place); weight - lr * (g + momentum * mom), g the prepared gradient."""
+    """mom = momentum * mom - lr * g (in place); weight + momentum * mom - lr * g, g the prepared
+    gradient (MXNet's NAGMomKernel, lr inside the momentum as sgd_mom_update's)."""
     g = _grad(weight, grad, rescale_grad, clip_gradient, wd)
-    mom[:] = momentum * mom + g
-    return _result(weight, weight - lr * (g + momentum * mom), out)
+    mom[:] = momentum * mom - lr * g
+    return _result(weight, weight + momentum * mom - lr * g, out)
 
 
 def adam_update(weight, grad, mean, var, lr, beta1=0.9, beta2=0.999, epsilon=1e-8, wd=0.0, rescale_grad=1.0,
                 clip_gradient=-1.0, lazy_update=True, out=None, name=None):
     """mean, var updated in place; weight - lr * mean / (sqrt(var) + epsilon) (no bias correction: MXNet's
     Adam optimizer folds it into lr)."""
-    g = _grad(weight, grad, rescale_grad, clip_gradient, wd)
+    g = _grad(weight, grad, rescale_grad, clip_gradient, wd, decay_first=True)
     mean[:] = beta1 * mean + (1 - beta1) * g
     var[:] = beta2 * var + (1 - beta2) * g.square()
     return _result(weight, weight - lr * mean / (var.sqrt() + epsilon), out)
@@ -135,7 +140,7 @@ def adam_update(weight, grad, mean, var, lr, beta1=0.9, beta2=0.999, epsilon=1e-
 def rmsprop_update(weight, grad, n, lr, gamma1=0.95, epsilon=1e-8, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,
                    clip_weights=-1.0, out=None, name=None):
     """n = gamma1 * n + (1 - gamma1) * g^2 (in place); weight - lr * g / sqrt(n + epsilon)."""
-    g = _grad(weight, grad, rescale_grad, clip_gradient, wd)
+    g = _grad(weight, grad, rescale_grad, clip_gradient, wd, decay_first=True)
     n[:] = gamma1 * n + (1 - gamma1) * g.square()
     new = weight - lr * g / (n + epsilon).sqrt()
     if clip_weights is not None and clip_weights >= 0:
@@ -146,7 +151,7 @@ def rmsprop_update(weight, grad, n, lr, gamma1=0.95, epsilon=1e-8, wd=0.0, resca
 def rmspropalex_update(weight, grad, n, g, delta, lr, gamma1=0.95, gamma2=0.9, epsilon=1e-8, wd=0.0,
                        rescale_grad=1.0, clip_gradient=-1.0, clip_weights=-1.0, out=None, name=None):
     """Graves' centred RMSProp: n, g, delta updated in place; weight + delta."""
-    gr = _grad(weight, grad, rescale_grad, clip_gradient, wd)
+    gr = _grad(weight, grad, rescale_grad, clip_gradient, wd, decay_first=True)
     n[:] = gamma1 * n + (1 - gamma1) * gr.square()
     g[:] = gamma1 * g + (1 - gamma1) * gr
     delta[:] = gamma2 * delta - lr * gr / (n - g.square() + epsilon).sqrt()

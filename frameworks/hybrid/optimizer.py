@@ -157,10 +157,13 @@ class SGD(Optimizer):
 
 
 class NAG(SGD):
-    """'nag': Nesterov momentum, v = momentum * v + g; w -= lr * (g + momentum * v)."""
+    """'nag': Nesterov momentum, v = momentum * v + g; w -= lr * (g + momentum * v), v carried across lr
+    changes as SGD's (MXNet 1.x's nag_mom_update keeps lr inside its momentum)."""
 
     def _rule(self, xp, w, g, state, t):
         if self.momentum:
+            if self._carry != 1.0:
+                xp.multiply(state[0], self._carry, out=state[0])
             K.nesterov.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
         else:
             K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)

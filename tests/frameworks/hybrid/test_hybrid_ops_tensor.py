@@ -276,8 +276,10 @@ def test_optimizer_update_ops_follow_mxnets_formulas():
     np.testing.assert_allclose(w.asnumpy(), w0 + m)
     w, mom = nd.array(w0, dtype="float64"), nd.array(np.full(5, 0.2), dtype="float64")
     nd.nag_mom_update(w, nd.array(g, dtype="float64"), mom, lr=0.1, momentum=0.9, out=w, **kw)
-    m = 0.9 * 0.2 + gg
-    np.testing.assert_allclose(w.asnumpy(), w0 - 0.1 * (gg + 0.9 * m))
+    # NAGMomKernel: out = w - momentum * mom + (momentum + 1) * (momentum * mom - lr * g)
+    np.testing.assert_allclose(w.asnumpy(), w0 - 0.9 * 0.2 + 1.9 * (0.9 * 0.2 - 0.1 * gg))
+    np.testing.assert_allclose(mom.asnumpy(), 0.9 * 0.2 - 0.1 * gg)
+    gg = np.clip(g * 0.5 + 0.01 * w0, -1, 1)   # adam's and rmsprop's kernels decay before they clip
     w, mean, var = (nd.array(v, dtype="float64") for v in (w0, np.full(5, 0.1), np.full(5, 0.2)))
     nd.adam_update(w, nd.array(g, dtype="float64"), mean, var, lr=0.01, out=w, **kw)
     mn, vr = 0.9 * 0.1 + 0.1 * gg, 0.999 * 0.2 + 0.001 * gg ** 2
@@ -293,11 +295,12 @@ def test_optimizer_update_ops_follow_mxnets_formulas():
     np.testing.assert_allclose(w.asnumpy(), w0 - 0.01 * gg / np.sqrt(nn - gb ** 2 + 1e-8))
 
 
-def test_sgd_momentum_under_a_changing_learning_rate_is_mxnets():
+@pytest.mark.parametrize("name", ["sgd", "nag"])
+def test_momentum_under_a_changing_learning_rate_is_mxnets(name):
     """MXNet's SGD keeps lr inside its momentum (mom = 0.9 mom - lr g; w += mom): a step of the schedule
     changes only the new gradients' share, not the accumulated velocity's."""
     sched = mx.lr_scheduler.MultiFactorScheduler(step=[2, 4], factor=0.1, base_lr=1.0)
-    opt = mx.optimizer.SGD(learning_rate=1.0, momentum=0.9, lr_scheduler=sched)
+    opt = mx.optimizer.create(name, learning_rate=1.0, momentum=0.9, lr_scheduler=sched)
     grads = [rs.standard_normal(3) for _ in range(6)]
     w, w_ref, mom = np.ones(3), np.ones(3), np.zeros(3)
     state = opt.create_state(np, w)
@@ -305,8 +308,9 @@ def test_sgd_momentum_under_a_changing_learning_rate_is_mxnets():
         opt.scheduled(t)
         opt.update(np, w, g.copy(), state, t)
         lr = sched(t)
-        mom = 0.9 * mom - lr * g
-        w_ref = w_ref + mom
+        old, mom = mom, 0.9 * mom - lr * g
+        # sgd_mom_update: w += mom; nag_mom_update (NAGMomKernel): w += -0.9 old + 1.9 (0.9 old - lr g)
+        w_ref = w_ref + mom if name == "sgd" else w_ref - 0.9 * old + 1.9 * (0.9 * old - lr * g)
         np.testing.assert_allclose(w, w_ref, rtol=1e-12, atol=1e-12)
 
 
