@@ -13,28 +13,18 @@ def _nd():
 
 
 def _flatten(args, what):
-    """(a flat list of NDArrays, the nesting format), as MXNet's _flatten."""
-    if isinstance(args, _nd().NDArray):
-        return [args], 0
-    if not isinstance(args, (list, tuple)):
-        raise MXNetError(f"{what} must be an NDArray or a (nested) list of NDArrays, got {type(args).__name__}")
-    flat, fmts = [], []
-    for a in args:
-        f, fmt = _flatten(a, what)
-        flat.extend(f)
-        fmts.append(fmt)
-    return flat, fmts
+    """(a flat list of arrays, the nesting format): HybridBlock's own flattening, which MXNet's contrib
+    loops share."""
+    from .gluon.block import _flatten as flatten
+    try:
+        return flatten(args, what)
+    except TypeError as e:
+        raise MXNetError(str(e)) from None
 
 
 def _regroup(args, fmt):
-    """The inverse of _flatten: (the nested structure, what is left of args)."""
-    if isinstance(fmt, int):
-        return (args[0], args[1:]) if fmt == 0 else (args[:fmt], args[fmt:])
-    out = []
-    for f in fmt:
-        item, args = _regroup(args, f)
-        out.append(item)
-    return out, args
+    from .gluon.block import _regroup as regroup
+    return regroup(list(args), fmt)
 
 
 def foreach(body, data, init_states):
@@ -52,7 +42,7 @@ def foreach(body, data, init_states):
         outputs.append(outs)
     stacked = [nd.stack(*items, axis=0) for items in zip(*outputs)]
     if out_fmt is not None:
-        stacked, _ = _regroup(stacked, out_fmt)
+        stacked = _regroup(stacked, out_fmt)
     return stacked, states
 
 
@@ -99,7 +89,7 @@ def while_loop(cond, func, loop_vars, max_iterations=None):
                                   dtype=items[0].dtype))
         stacked.append(nd.concat(*items, dim=0))
     if out_fmt is not None:
-        stacked, _ = _regroup(stacked, out_fmt)
+        stacked = _regroup(stacked, out_fmt)
     return stacked, loop_vars[0] if single else loop_vars
 
 

@@ -1,6 +1,7 @@
 """mx.init: parameter initializers (draws come from nd.random's seeded host generator)."""
 import numpy
 
+from .base import alias_decorator
 from .context import cpu
 from .ndarray import NDArray
 from .ndarray import random as _random
@@ -241,13 +242,7 @@ def register(klass):
     return klass
 
 
-def alias(*aliases):
-    """@mx.init.alias('name', ...): the decorated Initializer also created under these names."""
-    def reg(klass):
-        for name in aliases:
-            _BY_NAME[name.lower()] = klass
-        return klass
-    return reg
+alias = alias_decorator(_BY_NAME, "Initializer")
 
 
 def create(init):

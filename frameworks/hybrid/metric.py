@@ -1,7 +1,7 @@
 """mx.metric: evaluation metrics with MXNet's update(labels, preds) / get() / reset() protocol."""
 import numpy
 
-from .base import MXNetError
+from .base import MXNetError, alias_decorator
 
 
 def _numpy(x):
@@ -440,13 +440,7 @@ def register(klass):
     return klass
 
 
-def alias(*aliases):
-    """@mx.metric.alias('name', ...): the decorated metric class also created under these names."""
-    def reg(klass):
-        for name in aliases:
-            _BY_NAME[name.lower()] = klass
-        return klass
-    return reg
+alias = alias_decorator(_BY_NAME, "metric")
 
 
 __all__ = ["EvalMetric", "Accuracy", "TopKAccuracy", "MAE", "MSE", "RMSE", "CrossEntropy", "Perplexity",

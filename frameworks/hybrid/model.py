@@ -209,15 +209,7 @@ class FeedForward:
         X = self._init_iter(X, None, is_train=False)
         if reset:
             X.reset()
-        mod = self._predictor(X)
-        eval_metric.reset()
-        for i, batch in enumerate(X):
-            if num_batch is not None and i == num_batch:
-                break
-            mod.forward(batch, is_train=False)
-            mod.update_metric(eval_metric, batch.label)
-            if batch_end_callback is not None:
-                _callbacks(batch_end_callback, BatchEndParam(0, i, eval_metric, locals()))
+        self._predictor(X).score(X, eval_metric, num_batch, batch_end_callback, reset=False)
         return eval_metric.get()[1]
 
     # ------------------------------------------------------------ checkpoints

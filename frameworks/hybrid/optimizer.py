@@ -38,22 +38,20 @@ class Optimizer:
         self.set_lr_mult({})
         self.set_wd_mult({})
 
+    def _from_symbol(self, key):
+        """{argument: float(its `key` attribute)} for the symbol's variables that set it."""
+        if not self.sym_info:
+            return {}
+        attr, arg_names = self.sym_info
+        return {n: float(attr[n][key]) for n in arg_names if key in attr.get(n, {})}
+
     def set_lr_mult(self, args_lr_mult):
-        self.lr_mult = {}
-        if self.sym_info:
-            attr, arg_names = self.sym_info
-            for name in arg_names:
-                if "__lr_mult__" in attr.get(name, {}):
-                    self.lr_mult[name] = float(attr[name]["__lr_mult__"])
+        self.lr_mult = self._from_symbol("__lr_mult__")
         self.lr_mult.update(args_lr_mult)
 
     def set_wd_mult(self, args_wd_mult):
         self.wd_mult = {n: 0.0 for n in self.idx2name.values() if not n.endswith(("_weight", "_gamma"))}
-        if self.sym_info:
-            attr, arg_names = self.sym_info
-            for name in arg_names:
-                if "__wd_mult__" in attr.get(name, {}):
-                    self.wd_mult[name] = float(attr[name]["__wd_mult__"])
+        self.wd_mult.update(self._from_symbol("__wd_mult__"))
         self.wd_mult.update(args_wd_mult)
 
     def _mult(self, table, index):
