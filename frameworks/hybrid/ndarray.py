@@ -690,7 +690,7 @@ from .ndarray_api import (UPDATE_OPS, adam_update, histogram, logical_and, logic
                           modulo, nag_mom_update, namespaces, onehot_encode, rmsprop_update, rmspropalex_update,
                           sgd_mom_update, sgd_update, split_v2, true_divide)
 
-linalg, _internal, op = namespaces(_module, "nd")
+linalg, _internal, op, sparse = namespaces(_module, "nd")
 from .contrib import nd_contrib as contrib  # noqa: E402
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",

@@ -167,6 +167,16 @@ UPDATE_OPS = ("sgd_update", "sgd_mom_update", "nag_mom_update", "adam_update", "
 
 # ---------------------------------------------------------------- namespaces (nd.linalg, sym._internal, ...)
 
+class _Sparse(types.ModuleType):
+    """nd.sparse / sym.sparse: every name raises MXNetError (this engine's arrays are dense)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise MXNetError(f"{self.__name__}.{name} is not supported: sparse storage (csr, row_sparse) is not; use "
+                         "dense NDArrays (nd.array, nd.zeros) and the dense ops")
+
+
 def namespaces(module, label):
     """MXNet's sub-namespaces of `module` (nd or sym): linalg (linalg_gemm2 as linalg.gemm2), _internal
     (the underscore ops: _plus_scalar, _mul), op (every op)."""
@@ -180,4 +190,4 @@ def namespaces(module, label):
             setattr(linalg, name[len("linalg_"):], fn)
         if name.startswith("_"):
             setattr(internal, name, fn)
-    return linalg, internal, everything
+    return linalg, internal, everything, _Sparse(f"{label}.sparse")

@@ -506,7 +506,7 @@ def Custom(*args, op_type, name=None, attr=None, **kwargs):  # noqa: N802  (MXNe
 
 
 pow = power  # noqa: A001,F821  (MXNet's sym.pow; power is filed from OPS above)
-linalg, _internal, op = namespaces(_module, "sym")
+linalg, _internal, op, sparse = namespaces(_module, "sym")
 from .contrib import sym_contrib as contrib  # noqa: E402
 
 

@@ -396,3 +396,14 @@ def test_adagrad_and_adadelta_weight_decay_as_mxnets_python_optimizers():
         acc_d = 0.9 * acc_d + 0.1 * delta * delta
         ref = ref - (delta + 0.05 * ref)
         np.testing.assert_allclose(w, ref, rtol=1e-12)
+
+
+def test_sparse_storage_and_record_iterators_are_refused_naming_the_dense_way():
+    with pytest.raises(MXNetError, match="dense"):
+        nd.sparse.csr_matrix(([1.0], [0], [0, 1]), shape=(1, 2))
+    with pytest.raises(MXNetError, match="dense"):
+        mx.sym.sparse.dot(mx.sym.var("a"), mx.sym.var("b"))
+    with pytest.raises(MXNetError, match="NDArrayIter"):
+        mx.io.LibSVMIter(data_libsvm="train.libsvm", data_shape=(10,))
+    with pytest.raises(MXNetError, match="recordio"):
+        mx.io.ImageDetRecordIter(path_imgrec="train.rec", data_shape=(3, 32, 32))
