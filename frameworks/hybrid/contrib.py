@@ -1,7 +1,8 @@
 """nd.contrib: MXNet's imperative control flow (foreach, while_loop, cond: Python loops over nd ops, so
 autograd records every step) and the contrib helpers classic programs call (isinf, isnan, isfinite,
-arange_like, index_copy). The symbolic control-flow ops need subgraphs, which a Symbol here does not
-have: sym.contrib's raise MXNetError naming the imperative form."""
+arange_like, index_copy). sym.contrib.foreach unrolls its loop into the graph (the length is known when a
+block is traced); while_loop and cond decide at run time, which needs subgraphs a Symbol here does not
+have: they raise MXNetError naming the imperative form."""
 import types
 
 from .base import MXNetError
@@ -135,6 +136,30 @@ def index_copy(old_tensor, index_vector, new_tensor):
     return nd.where(nd.broadcast_like(hit, old_tensor), taken, old_tensor)
 
 
+def sym_foreach(body, data, init_states):
+    """foreach on Symbols: the loop unrolled into the graph, one step per row of data's first axis, whose
+    length must be known (a hybridized block traces with its inputs' shapes, so it is there)."""
+    from . import symbol as sym
+    single = isinstance(data, sym.Symbol)
+    datas = [data] if single else list(data)
+    _flatten(datas, "foreach input")
+    shapes = [d.infer_shape()[1] for d in datas]
+    if not shapes or any(s is None for s in shapes):
+        raise MXNetError("sym.contrib.foreach: the length of data's first axis is not known (give the input "
+                         "variables their shapes), so the loop cannot be unrolled; run it with nd.contrib.foreach")
+    steps = shapes[0][0][0]
+    states, outputs, out_fmt = init_states, [], None
+    for i in range(steps):
+        rows = [sym.squeeze(sym.slice_axis(d, axis=0, begin=i, end=i + 1), axis=0) for d in datas]
+        outs, states = body(rows[0] if single else rows, states)
+        outs, out_fmt = _flatten(outs, "foreach output")
+        outputs.append(outs)
+    stacked = [sym.stack(*items, axis=0) for items in zip(*outputs)]
+    if out_fmt is not None:
+        stacked = _regroup(stacked, out_fmt)
+    return stacked, states
+
+
 def _symbolic_refused(name):
     def f(*args, **kwargs):
         raise MXNetError(f"sym.contrib.{name} is not supported: a Symbol here has no subgraphs; run the loop "
@@ -148,6 +173,7 @@ nd_contrib = types.ModuleType("nd.contrib", __doc__)
 for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy):
     setattr(nd_contrib, _f.__name__, _f)
 
-sym_contrib = types.ModuleType("sym.contrib", "the symbolic control flow (refused: no subgraphs)")
-for _name in ("foreach", "while_loop", "cond"):
+sym_contrib = types.ModuleType("sym.contrib", "foreach unrolled; while_loop and cond refused (no subgraphs)")
+sym_contrib.foreach = sym_foreach
+for _name in ("while_loop", "cond"):
     setattr(sym_contrib, _name, _symbolic_refused(_name))

@@ -296,7 +296,11 @@ _extremum("min", K.min)
 
 @op
 def where(E, condition, x, y):
-    """x where condition is non-zero, else y (gradients flow to the side that was chosen)."""
+    """x where condition is non-zero, else y (gradients flow to the side that was chosen); a 1-d
+    condition as long as x's first axis picks whole rows, as MXNet's."""
+    cshape, xshape = E.shape(condition), E.shape(x)
+    if len(cshape) == 1 and len(xshape) > 1 and cshape[0] == xshape[0] and cshape != xshape:
+        condition = _k(E, K.reshape, condition, shape=(cshape[0],) + (1,) * (len(xshape) - 1))
     return _k(E, K.where, condition, x, y)
 
 
@@ -595,8 +599,8 @@ N_OUTPUTS["SliceChannel"] = N_OUTPUTS["split"]
 
 @op
 def zeros(E, *, shape, dtype="float32"):
-    """A constant of zeros (nd.zeros makes one on a given context; this form serves sym)."""
-    return E.zeros(tuple(shape), dtype, None)
+    """A constant of zeros (nd.zeros makes one on a given context; this form serves sym, F.zeros((1)))."""
+    return E.zeros(_tuple(shape, 1), dtype, None)
 
 
 @op
