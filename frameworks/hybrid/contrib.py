@@ -34,14 +34,21 @@ def foreach(body, data, init_states):
     nd = _nd()
     _flatten(data, "foreach input")
     _flatten(init_states, "foreach states")
-    single = isinstance(data, nd.NDArray)
-    steps = data.shape[0] if single else data[0].shape[0]
+    steps = data.shape[0] if isinstance(data, nd.NDArray) else data[0].shape[0]
+    return _unrolled(body, data, init_states, steps, lambda d, i: d[i], nd.stack)
+
+
+def _unrolled(body, data, init_states, steps, row, stack):
+    """foreach's loop: body(row(data, i), states) for each step, the outputs stacked on a new first axis."""
+    single = not isinstance(data, (list, tuple))
+    datas = [data] if single else list(data)
     states, outputs, out_fmt = init_states, [], None
     for i in range(steps):
-        outs, states = body(data[i] if single else [d[i] for d in data], states)
+        rows = [row(d, i) for d in datas]
+        outs, states = body(rows[0] if single else rows, states)
         outs, out_fmt = _flatten(outs, "foreach output")
         outputs.append(outs)
-    stacked = [nd.stack(*items, axis=0) for items in zip(*outputs)]
+    stacked = [stack(*items, axis=0) for items in zip(*outputs)]
     if out_fmt is not None:
         stacked = _regroup(stacked, out_fmt)
     return stacked, states
@@ -140,24 +147,14 @@ def sym_foreach(body, data, init_states):
     """foreach on Symbols: the loop unrolled into the graph, one step per row of data's first axis, whose
     length must be known (a hybridized block traces with its inputs' shapes, so it is there)."""
     from . import symbol as sym
-    single = isinstance(data, sym.Symbol)
-    datas = [data] if single else list(data)
+    datas = [data] if isinstance(data, sym.Symbol) else list(data)
     _flatten(datas, "foreach input")
     shapes = [d.infer_shape()[1] for d in datas]
     if not shapes or any(s is None for s in shapes):
         raise MXNetError("sym.contrib.foreach: the length of data's first axis is not known (give the input "
                          "variables their shapes), so the loop cannot be unrolled; run it with nd.contrib.foreach")
-    steps = shapes[0][0][0]
-    states, outputs, out_fmt = init_states, [], None
-    for i in range(steps):
-        rows = [sym.squeeze(sym.slice_axis(d, axis=0, begin=i, end=i + 1), axis=0) for d in datas]
-        outs, states = body(rows[0] if single else rows, states)
-        outs, out_fmt = _flatten(outs, "foreach output")
-        outputs.append(outs)
-    stacked = [sym.stack(*items, axis=0) for items in zip(*outputs)]
-    if out_fmt is not None:
-        stacked = _regroup(stacked, out_fmt)
-    return stacked, states
+    return _unrolled(body, data, init_states, shapes[0][0][0],
+                     lambda d, i: sym.squeeze(sym.slice_axis(d, axis=0, begin=i, end=i + 1), axis=0), sym.stack)
 
 
 def _symbolic_refused(name):
