@@ -508,6 +508,9 @@ def Custom(*args, op_type, name=None, attr=None, **kwargs):  # noqa: N802  (MXNe
 pow = power  # noqa: A001,F821  (MXNet's sym.pow; power is filed from OPS above)
 linalg, _internal, op, sparse = namespaces(_module, "sym")
 from .contrib import sym_contrib as contrib  # noqa: E402
+from .ops_random import namespace as _random_namespace  # noqa: E402
+
+random = _random_namespace(_module, "sym")
 
 
 def _method(fn):

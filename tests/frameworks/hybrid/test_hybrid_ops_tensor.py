@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import frameworks.hybrid as mx
-from frameworks.hybrid import autograd, nd
+from frameworks.hybrid import autograd, gluon, nd
 from frameworks.hybrid.base import MXNetError
 from tests.frameworks.hybrid.test_hybrid_ops import _fd_check
 
@@ -407,3 +407,29 @@ def test_sparse_storage_and_record_iterators_are_refused_naming_the_dense_way():
         mx.io.LibSVMIter(data_libsvm="train.libsvm", data_shape=(10,))
     with pytest.raises(MXNetError, match="recordio"):
         mx.io.ImageDetRecordIter(path_imgrec="train.rec", data_shape=(3, 32, 32))
+
+
+def test_symbolic_random_draws_from_mx_random_at_each_run():
+    """sym.random.* and F.random.* in a hybridized block draw when the graph runs, from the stream
+    mx.random.seed seeds (numpy's RandomState, so the draws are known), the same as nd.random's."""
+    s = mx.sym.random.exponential(lam=2.0, shape=(3,)) + mx.sym.var("x")
+    mx.random.seed(5)
+    got = s.eval(x=nd.zeros(3))[0].asnumpy()
+    np.testing.assert_allclose(got, np.random.RandomState(5).exponential(0.5, size=3).astype(np.float32))
+    assert mx.sym.random_normal(shape=3).list_arguments() == []
+    assert mx.sym.random.randint(low=0, high=4, shape=(5,)).eval()[0].dtype == np.int32
+
+    class Noisy(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x + F.random.normal(loc=1.0, scale=0.5, shape=(4,))
+    draws = []
+    for hybridize in (False, True):
+        net = Noisy()
+        if hybridize:
+            net.hybridize()
+        mx.random.seed(9)
+        draws.append([net(nd.zeros(4)).asnumpy() for _ in range(2)])
+    np.testing.assert_allclose(draws[1], draws[0], rtol=1e-6)
+    assert not np.allclose(draws[1][0], draws[1][1])   # a new draw each run of the cached graph
+    rs9 = np.random.RandomState(9)
+    np.testing.assert_allclose(draws[0][0], rs9.normal(1.0, 0.5, size=4).astype(np.float32), rtol=1e-6)
