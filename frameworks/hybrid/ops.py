@@ -230,13 +230,30 @@ def reciprocal(E, data):
 
 
 @op
-def log_softmax(E, data, *, axis=-1):
-    return _k(E, K.log_softmax, data, axis=axis)
+def _tempered(E, name, data, temperature, use_length):
+    """data / temperature (MXNet's softmax temperature); use_length is not supported."""
+    if use_length:
+        raise MXNetError(f"{name}: use_length is not supported; mask the padded entries (SequenceMask with a "
+                         "large negative value) before it")
+    return data if temperature is None or temperature == 1.0 else _k(E, K.mul, data, 1.0 / float(temperature))
+
+
+def _as_dtype(E, y, dtype):
+    return y if dtype is None else _k(E, K.cast, y, dtype=dtype)
 
 
 @op
-def softmax(E, data, *, axis=-1):
-    return _k(E, K.softmax, data, axis=axis)
+def log_softmax(E, data, *, axis=-1, temperature=None, dtype=None, use_length=False):
+    """log(softmax(data / temperature)) along `axis`."""
+    data = _tempered(E, "log_softmax", data, temperature, use_length)
+    return _as_dtype(E, _k(E, K.log_softmax, data, axis=axis), dtype)
+
+
+@op
+def softmax(E, data, *, axis=-1, temperature=None, dtype=None, use_length=False):
+    """exp(data / temperature) normalized along `axis`."""
+    data = _tempered(E, "softmax", data, temperature, use_length)
+    return _as_dtype(E, _k(E, K.softmax, data, axis=axis), dtype)
 
 
 def _kept(shape, axis):
@@ -1085,7 +1102,21 @@ def LRN(E, data, *, nsize, alpha=1e-4, beta=0.75, knorm=2.0):
 OPS["sum_axis"] = sum
 OPS["Reshape"] = reshape
 OPS["Concat"] = concat
-OPS["SoftmaxActivation"] = softmax
+
+
+@op
+def SoftmaxActivation(E, data, *, mode="instance"):
+    """softmax over each sample's entries (mode 'instance': every axis after the first, flattened) or
+    over the channels (mode 'channel': axis 1), MXNet's legacy activation."""
+    if mode == "channel":
+        return _k(E, K.softmax, data, axis=1)
+    if mode != "instance":
+        raise MXNetError(f"Invalid Input: '{mode}', valid values are: channel, instance (SoftmaxActivation's mode)")
+    shape = E.shape(data)
+    if len(shape) <= 2:
+        return _k(E, K.softmax, data, axis=-1)
+    flat = _k(E, K.softmax, _k(E, K.reshape, data, shape=(shape[0], -1)), axis=-1)
+    return _k(E, K.reshape, flat, shape=tuple(shape))
 
 
 def attrs_from_positions(fn, args, kwargs):

@@ -433,3 +433,22 @@ def test_symbolic_random_draws_from_mx_random_at_each_run():
     assert not np.allclose(draws[1][0], draws[1][1])   # a new draw each run of the cached graph
     rs9 = np.random.RandomState(9)
     np.testing.assert_allclose(draws[0][0], rs9.normal(1.0, 0.5, size=4).astype(np.float32), rtol=1e-6)
+
+
+def test_softmax_temperature_dtype_and_softmax_activation_modes():
+    x = rs.standard_normal((2, 3, 4))
+
+    def sm(v, axis):
+        e = np.exp(v - v.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+    a = nd.array(x, dtype="float64")
+    np.testing.assert_allclose(nd.softmax(a, axis=1, temperature=2.0).asnumpy(), sm(x / 2, 1))
+    np.testing.assert_allclose(nd.log_softmax(a, -1, 0.5).asnumpy(), np.log(sm(x / 0.5, -1)))
+    assert nd.softmax(nd.array(x), dtype="float64").dtype == np.float64
+    np.testing.assert_allclose(nd.SoftmaxActivation(a, mode="channel").asnumpy(), sm(x, 1))
+    inst = nd.SoftmaxActivation(a).asnumpy()
+    np.testing.assert_allclose(inst.reshape(2, -1), sm(x.reshape(2, -1), 1))
+    with pytest.raises(MXNetError):
+        nd.softmax(a, use_length=True)
+    _fd_check(lambda v: nd.softmax(v, axis=1, temperature=3.0), x)
+    _fd_check(lambda v: nd.SoftmaxActivation(v), x)
