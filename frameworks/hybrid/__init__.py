@@ -4,9 +4,10 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
     import frameworks.hybrid as mx
     from frameworks.hybrid import nd, autograd, gluon, sym
 """
-from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, ndarray, optimizer, symbol, test_utils, viz
+from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, name, ndarray, operator, optimizer, recordio, symbol, test_utils, viz
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
+from .symbol import AttrScope
 from .ndarray import random as _nd_random
 
 nd = ndarray
@@ -27,10 +28,10 @@ class random:  # noqa: N801  (mx.random as a namespace, seeding nd.random's gene
 
 from . import gluon  # noqa: E402  (gluon imports nd and sym from this package)
 from . import module  # noqa: E402
+from . import model  # noqa: E402  (FeedForward runs on a Module)
 
 kv = kvstore
 mod = module
-model = module  # mx.model.save_checkpoint / load_checkpoint
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "autograd", "gluon", "cpu", "gpu", "Context",
            "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model"]

@@ -37,6 +37,18 @@ class GPUUnavailableError(MXNetError, K.BackendError):
     """mx.gpu() used where no GPU (or no CuPy) is: MXNetError, and the kernels' BackendError."""
 
 
+def alias_decorator(table, what):
+    """The `alias(*names)` decorator of a registry `table` (name -> class): mx.metric.alias, mx.init.alias."""
+    def alias(*aliases):
+        def reg(klass):
+            for name in aliases:
+                table[name.lower()] = klass
+            return klass
+        return reg
+    alias.__doc__ = f"@alias('name', ...): the decorated {what} also created under these names."
+    return alias
+
+
 def refused(name, base, message):
     """A class `name` (subclass of `base`) whose construction raises MXNetError(message): an MXNet API
     this engine cannot provide, named so that `isinstance` checks and registries still see it."""

@@ -24,7 +24,7 @@ class Speedometer:
                 if param.eval_metric is not None:
                     pairs = param.eval_metric.get_name_value()
                     if self.auto_reset:
-                        param.eval_metric.reset()
+                        param.eval_metric.reset_local()
                     msg += "".join(f"\t{n}={v:f}" for n, v in pairs)
                 logging.info(msg)
                 self.tic = time.time()
@@ -58,7 +58,7 @@ def log_train_metric(period, auto_reset=False):
             for name, value in param.eval_metric.get_name_value():
                 logging.info("Iter[%d] Batch[%d] Train-%s=%f", param.epoch, param.nbatch, name, value)
             if auto_reset:
-                param.eval_metric.reset()
+                param.eval_metric.reset_local()
     return _callback
 
 

@@ -7,6 +7,8 @@ class Context:
     __slots__ = ("device_type", "device_id", "__dict__")
 
     def __init__(self, device_type="cpu", device_id=0):
+        if isinstance(device_type, Context):   # mx.Context(mx.gpu()): a copy, as MXNet's
+            device_type, device_id = device_type.device_type, device_type.device_id
         if device_type not in ("cpu", "gpu"):
             raise ValueError(f"unknown device type {device_type!r}; known: 'cpu', 'gpu'")
         self.device_type, self.device_id = device_type, device_id
@@ -36,6 +38,13 @@ class Context:
     def __repr__(self):
         return f"{self.device_type}({self.device_id})"
 
+    def __enter__(self):   # `with mx.gpu(0):` makes it the default context of the arrays made inside
+        _DEFAULT.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _DEFAULT.pop()
+
 
 _CPU = Context("cpu", 0)
 
@@ -55,8 +64,12 @@ def num_gpus():
     return 1 if kernels.gpu_available() else 0
 
 
+_DEFAULT = [_CPU]   # the stack `with ctx:` pushes onto
+
+
 def current_context():
-    return _CPU
+    """The default context: the innermost `with ctx:`, else cpu(0)."""
+    return _DEFAULT[-1]
 
 
 Context.default_ctx = _CPU

@@ -1,6 +1,7 @@
 """mx.init: parameter initializers (draws come from nd.random's seeded host generator)."""
 import numpy
 
+from .base import alias_decorator
 from .context import cpu
 from .ndarray import NDArray
 from .ndarray import random as _random
@@ -19,8 +20,11 @@ class Initializer:
         # the rules see an NDArray, as MXNet's (a custom _init_weight writes data[:] = nd.random...);
         # it wraps the host array, so what they write lands there
         view = NDArray(target, cpu())
+        own = getattr(name, "attrs", None) and name.attrs.get("__init__")
         name = str(name)
-        if name.endswith(("bias", "moving_mean", "running_mean", "moving_avg")):
+        if own:   # the variable's own init (sym.var(..., init=...)): its weight rule, as MXNet's
+            create(own)._init_weight(name, view)
+        elif name.endswith(("bias", "moving_mean", "running_mean", "moving_avg")):
             self._init_bias(name, view)
         elif name.endswith("beta"):
             self._init_beta(name, view)
@@ -238,10 +242,20 @@ def register(klass):
     return klass
 
 
+alias = alias_decorator(_BY_NAME, "Initializer")
+
+
 def create(init):
-    """An Initializer from an instance, a name ('zeros', 'xavier', ...) or None."""
+    """An Initializer from an instance, a name ('zeros', 'xavier', ...), what dumps() wrote
+    ('["xavier", {"magnitude": 2}]') or None."""
     if init is None or isinstance(init, (Initializer, Mixed, Load)):
         return init
+    if isinstance(init, str) and init.lstrip().startswith("["):
+        import json
+        name, kwargs = json.loads(init)
+        if name.lower() not in _BY_NAME:
+            raise ValueError(f"unknown initializer {name!r}; known: {', '.join(_BY_NAME)}")
+        return _BY_NAME[name.lower()](**kwargs)
     if isinstance(init, str) and init.lower() in _BY_NAME:
         return _BY_NAME[init.lower()]()
     raise ValueError(f"unknown initializer {init!r}; known: {', '.join(_BY_NAME)}")

@@ -239,10 +239,20 @@ class PrefetchingIter(DataIter):
                          provide_label=self.provide_label)
 
 
-def ImageRecordIter(*args, **kwargs):  # noqa: N802  (MXNet's name)
-    raise MXNetError("ImageRecordIter is not supported (no RecordIO reader here); decode the images into arrays "
-                     "and use NDArrayIter, or gluon.data.vision datasets with a DataLoader")
+def _refused_iter(name, why):
+    def f(*args, **kwargs):
+        raise MXNetError(f"{name} is not supported ({why})")
+    f.__name__ = name
+    return f
 
+
+_NO_IMAGES = ("no image decoder here: mx.recordio reads the records; decode the images into arrays and use "
+              "NDArrayIter, or gluon.data.vision datasets with a DataLoader")
+ImageRecordIter = _refused_iter("ImageRecordIter", _NO_IMAGES)
+ImageRecordUInt8Iter = _refused_iter("ImageRecordUInt8Iter", _NO_IMAGES)
+ImageDetRecordIter = _refused_iter("ImageDetRecordIter", _NO_IMAGES)
+LibSVMIter = _refused_iter("LibSVMIter", "its batches are sparse CSR arrays, which this engine does not have; "
+                                         "load the data densely and use NDArrayIter")
 
 __all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter", "MNISTIter", "ResizeIter", "CSVIter",
-           "PrefetchingIter", "ImageRecordIter"]
+           "PrefetchingIter", "ImageRecordIter", "ImageRecordUInt8Iter", "ImageDetRecordIter", "LibSVMIter"]

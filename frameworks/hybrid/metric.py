@@ -1,7 +1,7 @@
 """mx.metric: evaluation metrics with MXNet's update(labels, preds) / get() / reset() protocol."""
 import numpy
 
-from .base import MXNetError
+from .base import MXNetError, alias_decorator
 
 
 def _numpy(x):
@@ -38,7 +38,9 @@ class EvalMetric:
         self.update(labels, preds)
 
     def reset(self):
+        """Local and global statistics back to zero."""
         self.num_inst, self.sum_metric = 0, 0.0
+        self._global_num, self._global_sum = 0, 0.0   # what reset_local() has set aside since reset()
 
     def get(self):
         if self.num_inst == 0:
@@ -47,6 +49,24 @@ class EvalMetric:
 
     def get_name_value(self):
         name, value = self.get()
+        return list(zip(_as_list(name), _as_list(value)))
+
+    # MXNet 1.x's global statistics: reset_local() (Speedometer's auto_reset) starts the local ones
+    # over, the global ones run on until reset(); Module.fit logs the epoch's Train-* from them
+    def reset_local(self):
+        num = getattr(self, "_global_num", 0) + self.num_inst
+        total = getattr(self, "_global_sum", 0.0) + self.sum_metric
+        self.reset()
+        self._global_num, self._global_sum = num, total
+
+    def get_global(self):
+        num = getattr(self, "_global_num", 0) + self.num_inst
+        if num == 0:
+            return self.name, float("nan")
+        return self.name, (getattr(self, "_global_sum", 0.0) + self.sum_metric) / num
+
+    def get_global_name_value(self):
+        name, value = self.get_global()
         return list(zip(_as_list(name), _as_list(value)))
 
 
@@ -178,13 +198,23 @@ class CompositeEvalMetric(EvalMetric):
         for m in getattr(self, "metrics", []):
             m.reset()
 
-    def get(self):
+    def reset_local(self):
+        for m in self.metrics:
+            m.reset_local()
+
+    def _collect(self, which):
         names, values = [], []
         for m in self.metrics:
-            n, v = m.get()
+            n, v = getattr(m, which)()
             names.extend(_as_list(n))
             values.extend(_as_list(v))
         return names, values
+
+    def get(self):
+        return self._collect("get")
+
+    def get_global(self):
+        return self._collect("get_global")
 
 
 def _binary(labels, preds, name):
@@ -296,10 +326,76 @@ class MCC(F1):
         return (tp * tn - fp * fn) / denom if denom else 0.0
 
 
+class PCC(EvalMetric):
+    """Multiclass Matthews correlation (PCC) from the confusion matrix of argmax(pred) against the labels,
+    local (since reset_local) and global (since reset), as MXNet's."""
+
+    def __init__(self, name="pcc", output_names=None, label_names=None, has_global_stats=True):
+        self.k = 2
+        super().__init__(name, output_names, label_names)
+
+    def reset(self):
+        self.global_num_inst = 0
+        self.gcm = numpy.zeros((self.k, self.k))
+        self.reset_local()
+
+    def reset_local(self):
+        self.num_inst = 0
+        self.lcm = numpy.zeros((self.k, self.k))
+
+    @staticmethod
+    def _mcc(cmat):
+        n = cmat.sum()
+        x, y = cmat.sum(axis=1), cmat.sum(axis=0)
+        cov_xx, cov_yy = numpy.sum(x * (n - x)), numpy.sum(y * (n - y))
+        if cov_xx == 0 or cov_yy == 0:
+            return float("nan")
+        return numpy.sum(cmat.diagonal() * n - x * y) / (cov_xx * cov_yy) ** 0.5
+
+    def update(self, labels, preds):
+        check_label_shapes(labels, preds)
+        for label, pred in zip(labels, preds):
+            label, pred = _numpy(label).astype("int32"), _numpy(pred)
+            pred = pred.argmax(axis=1) if pred.shape != label.shape else pred.astype("int32")
+            n = int(max(pred.max(), label.max()))
+            if n >= self.k:   # a class not seen before: the matrices grow
+                inc = n + 1 - self.k
+                self.lcm, self.gcm = (numpy.pad(m, ((0, inc), (0, inc))) for m in (self.lcm, self.gcm))
+                self.k += inc
+            bcm = numpy.zeros((self.k, self.k))
+            numpy.add.at(bcm, (pred.ravel(), label.ravel()), 1)
+            self.lcm += bcm
+            self.gcm += bcm
+        self.num_inst += 1
+        self.global_num_inst += 1
+
+    def get(self):
+        if self.num_inst == 0:
+            return self.name, float("nan")
+        return self.name, self._mcc(self.lcm)
+
+    def get_global(self):
+        if self.global_num_inst == 0:
+            return self.name, float("nan")
+        return self.name, self._mcc(self.gcm)
+
+
+def _unavailable(name, why):
+    class Refused(EvalMetric):
+        def __init__(self, *args, **kwargs):
+            raise MXNetError(f"mx.metric.{name} is not supported: {why}")
+    Refused.__name__ = Refused.__qualname__ = name
+    return Refused
+
+
+Torch = _unavailable("Torch", "it reads the outputs of Torch plugin layers; use mx.metric.Loss")
+Caffe = _unavailable("Caffe", "it reads the outputs of Caffe plugin layers; use mx.metric.Loss")
+
+
 _BY_NAME = {"acc": Accuracy, "f1": F1, "nll_loss": NegativeLogLikelihood, "pearsonr": PearsonCorrelation,
             "mcc": MCC, "accuracy": Accuracy, "top_k_accuracy": TopKAccuracy, "mae": MAE, "mse": MSE,
             "rmse": RMSE, "ce": CrossEntropy, "cross-entropy": CrossEntropy, "perplexity": Perplexity,
-            "loss": Loss}
+            "loss": Loss, "pcc": PCC}
 
 
 def create(metric, *args, **kwargs):
@@ -344,6 +440,9 @@ def register(klass):
     return klass
 
 
+alias = alias_decorator(_BY_NAME, "metric")
+
+
 __all__ = ["EvalMetric", "Accuracy", "TopKAccuracy", "MAE", "MSE", "RMSE", "CrossEntropy", "Perplexity",
            "NegativeLogLikelihood", "PearsonCorrelation", "MCC", "F1", "register",
-           "Loss", "CompositeEvalMetric", "CustomMetric", "create", "np"]
+           "Loss", "CompositeEvalMetric", "CustomMetric", "create", "np", "alias", "PCC", "Torch", "Caffe"]

@@ -29,11 +29,23 @@ def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params):
 def load_checkpoint(prefix, epoch):
     """(symbol, arg_params, aux_params) written by save_checkpoint."""
     symbol = sym_mod.load(f"{prefix}-symbol.json")
+    return (symbol,) + load_params(prefix, epoch)
+
+
+def load_params(prefix, epoch):
+    """(arg_params, aux_params) of prefix-%04d.params (mx.model.load_params)."""
+    return _split_params(nd.load(f"{prefix}-{epoch:04d}.params"), f"{prefix}-{epoch:04d}.params")
+
+
+def _split_params(arrays, fname):
+    """{'arg:w': a, 'aux:m': b} -> ({'w': a}, {'m': b}); another name raises, naming the file."""
     arg, aux = {}, {}
-    for k, v in nd.load(f"{prefix}-{epoch:04d}.params").items():
-        kind, name = k.split(":", 1)
+    for k, v in arrays.items():
+        kind, _, name = k.partition(":")
+        if kind not in ("arg", "aux") or not name:
+            raise ValueError("Invalid param file " + fname)
         (arg if kind == "arg" else aux)[name] = v
-    return symbol, arg, aux
+    return arg, aux
 
 
 def _descs(shapes):
@@ -62,12 +74,18 @@ class Module:
             if n not in args:
                 raise MXNetError(f"Module: data name {n!r} is not an argument of the symbol; arguments: {args}")
         self._label_names = [n for n in self._label_names if n in args]
-        self._param_names = [n for n in args if n not in self._data_names and n not in self._label_names]
+        self._state_names = list(state_names or [])
+        for n in self._state_names:
+            if n not in args:
+                raise MXNetError(f"Module: state name {n!r} is not an argument of the symbol; arguments: {args}")
+        inputs = set(self._data_names) | set(self._label_names) | set(self._state_names)
+        self._param_names = [n for n in args if n not in inputs]
         self._aux_names = symbol.list_auxiliary_states()
         self._exec = None
         self.binded = self.params_initialized = self.optimizer_initialized = False
         self._arg_params = self._aux_params = None
-        self._optimizer = None
+        self._optimizer = self._updater = None
+        self._preload_opt_states = None
 
     # ------------------------------------------------------------ properties
     @property
@@ -109,8 +127,13 @@ class Module:
         shapes = {d.name: d.shape for d in self._data_shapes + self._label_shapes}
         reqs = {n: ("null" if n in self._fixed or not for_training else grad_req) for n in self._param_names}
         reqs.update({n: "write" if inputs_need_grad else "null" for n in self._data_names})
+        reqs.update(dict.fromkeys(self._state_names, "null"))
         old = self._exec
         self._exec = self._symbol.simple_bind(self._context, grad_req=reqs, **shapes)
+        if old is not None:   # states keep their values across a re-bind of the same shape
+            for n in self._state_names:
+                if old.arg_dict[n].shape == self._exec.arg_dict[n].shape:
+                    self._exec.arg_dict[n][:] = old.arg_dict[n]
         self.binded = True
         if old is not None:  # a re-bind keeps the parameters' values
             self._exec.copy_params_from({k: old.arg_dict[k] for k in self._param_names},
@@ -127,6 +150,7 @@ class Module:
         if not self.binded:
             raise MXNetError("call bind before initializing the parameters")
         initializer = init_mod.Uniform(0.01) if initializer is None else init_mod.create(initializer)
+        attrs = self._symbol.attr_dict()
         for names, given, arrays in ((self._param_names, arg_params, self._exec.arg_dict),
                                      (self._aux_names, aux_params, self._exec.aux_dict)):
             for n in names:
@@ -135,11 +159,13 @@ class Module:
                 elif given is not None and not allow_missing:
                     raise MXNetError(f"{n} is not presented")
                 else:
-                    initializer(n, arrays[n])
+                    initializer(init_mod.InitDesc(n, attrs.get(n)), arrays[n])
         self.params_initialized = True
         self._sync_params()
 
     def _sync_params(self):
+        if self._exec is None:   # loaded (Module.load) and not bound yet: the loaded values are current
+            return
         self._arg_params = {n: self._exec.arg_dict[n].copy() for n in self._param_names}
         self._aux_params = {n: self._exec.aux_dict[n].copy() for n in self._aux_names}
 
@@ -160,13 +186,67 @@ class Module:
             kvstore_mod.create(kvstore)   # a distributed store is refused, naming the local ones
         params = dict(optimizer_params)
         params.setdefault("rescale_grad", 1.0 / self._data_shapes[0].shape[0])
+        if isinstance(optimizer, str):   # as MXNet's Module: the symbol and the names give the multipliers
+            params.update(sym=self._symbol, param_idx2name={n: n for n in self._param_names})
         self._optimizer = opt.create(optimizer, **params) if isinstance(optimizer, str) else optimizer
-        xp = self._context.xp
-        self._updates = [(self._exec.arg_dict[n], self._exec.grad_dict[n],
-                          self._optimizer.create_state(xp, self._exec.arg_dict[n]._data))
-                         for n in self._param_names if n in self._exec.grad_dict]
-        self._t = 0
+        self._updater = opt.get_updater(self._optimizer)
         self.optimizer_initialized = True
+        if self._preload_opt_states is not None:
+            self.load_optimizer_states(self._preload_opt_states)
+            self._preload_opt_states = None
+
+    def borrow_optimizer(self, shared_module):
+        """Share shared_module's optimizer and its states (both update the same parameters' names)."""
+        if not shared_module.optimizer_initialized:
+            raise MXNetError("borrow_optimizer: the shared module's optimizer is not initialized")
+        self._optimizer, self._updater = shared_module._optimizer, shared_module._updater
+        self.optimizer_initialized = True
+
+    def save_optimizer_states(self, fname):
+        """The optimizer's states (momentum, Adam's moments) and update counts into `fname`."""
+        if not self.optimizer_initialized:
+            raise MXNetError("save_optimizer_states: call init_optimizer first")
+        with open(fname, "wb") as f:
+            f.write(self._updater.get_states())
+
+    def load_optimizer_states(self, fname):
+        """What save_optimizer_states wrote."""
+        if not self.optimizer_initialized:
+            raise MXNetError("load_optimizer_states: call init_optimizer first")
+        try:
+            with open(fname, "rb") as f:
+                self._updater.set_states(f.read())
+        except FileNotFoundError:
+            raise MXNetError(f"Failed to open file '{fname}': no such file") from None
+
+    # ------------------------------------------------------------ states (RNN programs' state_names)
+    def get_states(self, merge_multi_context=True):
+        """The state arrays (the arguments named by state_names), in that order."""
+        if not self.binded:
+            raise MXNetError("get_states: call bind first")
+        return [self._exec.arg_dict[n] for n in self._state_names]
+
+    def set_states(self, states=None, value=None):
+        """The state arrays from `states` (a list of NDArrays) or all set to the number `value`."""
+        if not self.binded:
+            raise MXNetError("set_states: call bind first")
+        if (states is None) == (value is None):
+            raise MXNetError("set_states: give exactly one of states and value")
+        for i, n in enumerate(self._state_names):
+            self._exec.arg_dict[n][:] = value if states is None else states[i]
+
+    def reshape(self, data_shapes, label_shapes=None):
+        """Re-bind for new input shapes, keeping the parameters and the optimizer."""
+        if not self.binded:
+            raise MXNetError("reshape: call bind first")
+        self.bind(data_shapes, label_shapes, self.for_training, force_rebind=True)
+
+    def prepare(self, data_batch, sparse_row_id_fn=None):
+        """Nothing to prepare: the parameters are dense and on one device."""
+
+    def install_monitor(self, mon):
+        raise MXNetError("install_monitor: mx.monitor is not supported; read the executor's outputs, "
+                         "arg_dict and grad_dict in a batch_end_callback instead")
 
     # ------------------------------------------------------------ computation
     def forward(self, data_batch, is_train=None):
@@ -181,10 +261,6 @@ class Module:
             self.bind([(n, shapes[n]) for n in self._data_names],
                       [(n, shapes[n]) for n in self._label_names if n in shapes] or None,
                       self.for_training, force_rebind=True)
-            if self.optimizer_initialized:
-                self._updates = [(self._exec.arg_dict[n], self._exec.grad_dict[n], s)
-                                 for (_, _, s), n in zip(self._updates, [n for n in self._param_names
-                                                                          if n in self._exec.grad_dict])]
         self._exec.forward(is_train=is_train, **inputs)
 
     def backward(self, out_grads=None):
@@ -198,11 +274,10 @@ class Module:
         """One optimizer step of every parameter from its gradient."""
         if not self.optimizer_initialized:
             raise MXNetError("call init_optimizer before update")
-        self._t += 1
-        self._optimizer.scheduled(self._t)
-        xp = self._context.xp
-        for w, g, state in self._updates:
-            self._optimizer.update(xp, w._data, g._data, state, self._t)
+        grads = self._exec.grad_dict
+        for name in self._param_names:
+            if name in grads:
+                self._updater(name, grads[name], self._exec.arg_dict[name])
 
     def get_outputs(self, merge_multi_context=True):
         return list(self._exec.outputs)
@@ -237,7 +312,6 @@ class Module:
             tic = time.time()
             eval_metric.reset()
             nbatch = 0
-            train_data.reset()
             for data_batch in train_data:
                 self.forward_backward(data_batch)
                 self.update()
@@ -245,7 +319,7 @@ class Module:
                 for cb in _as_list(batch_end_callback or []):
                     cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
                 nbatch += 1
-            for name, val in eval_metric.get_name_value():
+            for name, val in getattr(eval_metric, "get_global_name_value", eval_metric.get_name_value)():
                 self.logger.info("Epoch[%d] Train-%s=%f", epoch, name, val)
             self.logger.info("Epoch[%d] Time cost=%.3f", epoch, time.time() - tic)
             arg, aux = self.get_params()
@@ -256,6 +330,7 @@ class Module:
                                  batch_end_callback=eval_batch_end_callback, epoch=epoch)
                 for name, val in res:
                     self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, val)
+            train_data.reset()   # at the end of the epoch, as MXNet's (the first epoch reads it as given)
 
     def iter_predict(self, eval_data, num_batch=None, reset=True):
         if reset:
@@ -297,10 +372,11 @@ class Module:
 
     # ------------------------------------------------------------ checkpoints
     def save_checkpoint(self, prefix, epoch, save_optimizer_states=False):
-        if save_optimizer_states:
-            raise MXNetError("save_checkpoint: optimizer states are not saved by this engine")
+        """prefix-symbol.json, prefix-%04d.params and, with save_optimizer_states, prefix-%04d.states."""
         arg, aux = self.get_params()
         save_checkpoint(prefix, epoch, self._symbol, arg, aux)
+        if save_optimizer_states:
+            self.save_optimizer_states(f"{prefix}-{epoch:04d}.states")
 
     def save_params(self, fname):
         """The parameters into `fname` ('arg:'/'aux:' names, as MXNet's Module.save_params)."""
@@ -311,23 +387,23 @@ class Module:
 
     def load_params(self, fname):
         """What save_params wrote, set as this module's parameters."""
-        arg, aux = {}, {}
-        for k, v in nd.load(fname).items():
-            kind, _, name = k.partition(":")
-            if kind not in ("arg", "aux") or not name:
-                raise ValueError("Invalid param file " + fname)
-            (arg if kind == "arg" else aux)[name] = v
-        self.set_params(arg, aux)
+        self.set_params(*_split_params(nd.load(fname), fname))
 
     @staticmethod
     def load(prefix, epoch, load_optimizer_states=False, **kwargs):
+        """A Module over the checkpoint's symbol with its parameters set (bind, then fit or predict: an
+        init_params without force_init keeps them); with load_optimizer_states, prefix-%04d.states is
+        read by init_optimizer."""
         symbol, arg, aux = load_checkpoint(prefix, epoch)
         mod = Module(symbol, **kwargs)
-        mod._preload = (arg, aux)
         mod._arg_params, mod._aux_params = arg, aux
-        mod.params_initialized = False
+        mod.params_initialized = True
+        if load_optimizer_states:
+            mod._preload_opt_states = f"{prefix}-{epoch:04d}.states"
         return mod
 
+
+BaseModule = Module   # subclasses of MXNet's abstract base get Module's loops (fit, score, predict)
 
 BucketingModule = refused("BucketingModule", object, "BucketingModule is not supported (one graph per bucket "
                           "key); pad the sequences to one length and use Module, or write the model in Gluon "
@@ -338,5 +414,5 @@ PythonLossModule = refused("PythonLossModule", object, "PythonLossModule is not 
                            "a symbol and end it with mx.sym.MakeLoss")
 PythonModule = refused("PythonModule", object, "PythonModule is not supported; use Module, or Gluon")
 
-__all__ = ["Module", "BatchEndParam", "save_checkpoint", "load_checkpoint", "BucketingModule", "SequentialModule",
+__all__ = ["Module", "BaseModule", "BatchEndParam", "save_checkpoint", "load_checkpoint", "load_params", "BucketingModule", "SequentialModule",
            "PythonLossModule", "PythonModule"]

@@ -9,7 +9,7 @@ from . import autograd
 from .autograd import invoke
 from .base import MXNetError
 from .context import Context, as_context, current_context, cpu
-from .ops import OPS, attrs_from_positions
+from .ops import N_OUTPUTS, OPS, attrs_from_positions
 
 
 class NDArray:
@@ -91,6 +91,10 @@ class NDArray:
     def detach(self):
         return NDArray(self._data, self._ctx)
 
+    def __reduce__(self):
+        # pickle.dumps(a) / copy.deepcopy(a), as MXNet's NDArray allows: the values and the context
+        return _unpickle, (self.asnumpy(), self._ctx.device_type, self._ctx.device_id)
+
     def wait_to_read(self):
         K.synchronize(self._ctx.xp)
 
@@ -111,9 +115,9 @@ class NDArray:
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key):
         if isinstance(key, NDArray):
-            key = key._data
-            if key.dtype.kind == "f":   # MXNet's advanced indexing takes float index arrays (labels) as positions
-                key = key.astype("int64")
+            key = _positions(key)
+        elif type(key) is tuple and any(isinstance(k, NDArray) for k in key):
+            key = _index_arrays(key)
         for ax, k in enumerate(key if type(key) is tuple else (key,)):
             # MXNet's IndexError (iterating an NDArray stops on it, as a list's does)
             if type(k) is int and ax < self._data.ndim and not -self._data.shape[ax] <= k < self._data.shape[ax]:
@@ -124,6 +128,10 @@ class NDArray:
 
     def __setitem__(self, key, value):
         value = value._data if isinstance(value, NDArray) else value
+        if isinstance(key, NDArray):
+            key = _positions(key)
+        elif type(key) is tuple and any(isinstance(k, NDArray) for k in key):
+            key = _index_arrays(key)
         self._data[key] = value
 
     # ------------------------------------------------------------ operators
@@ -180,6 +188,9 @@ class NDArray:
 
     def __itruediv__(self, other):
         return self._inplace(other, self._ctx.xp.divide)
+
+    def __imod__(self, other):
+        return self._inplace(other, self._ctx.xp.mod)
 
     def _compare(self, other, fn):
         other = other._data if isinstance(other, NDArray) else other
@@ -301,9 +312,6 @@ class NDArray:
     def pick(self, index, axis=-1, keepdims=False):
         return pick(self, index, axis=axis, keepdims=keepdims)
 
-    def topk(self, axis=-1, k=1, ret_typ="indices", is_ascend=False):
-        return topk(self, axis=axis, k=k, ret_typ=ret_typ, is_ascend=is_ascend)
-
     def split(self, num_outputs, axis=1, squeeze_axis=False):
         return split(self, num_outputs=num_outputs, axis=axis, squeeze_axis=squeeze_axis)
 
@@ -315,6 +323,21 @@ class NDArray:
 
     def ones_like(self):
         return ones_like(self)
+
+    @property
+    def stype(self):
+        """The storage type: always 'default' (dense) here."""
+        return "default"
+
+    def tostype(self, stype):
+        """A dense copy; the sparse storage types ('csr', 'row_sparse') are not supported."""
+        if stype != "default":
+            raise MXNetError(f"tostype: storage type {stype!r} is not supported (sparse arrays are not); "
+                             "use the dense array")
+        return self.copy()
+
+    def split_v2(self, indices_or_sections, axis=0, squeeze_axis=False):
+        return split_v2(self, indices_or_sections, axis=axis, squeeze_axis=squeeze_axis)
 
     def astype(self, dtype, copy=True):
         return NDArray(self._data.astype(dtype), self._ctx)
@@ -334,6 +357,17 @@ class NDArray:
         return bool(self._data.item())
 
 
+def _index_arrays(key):
+    """A tuple index with NDArrays in it (x[:, :, ind]): each as integer positions, as MXNet's advanced
+    indexing reads its (float32) index arrays."""
+    return tuple(_positions(k) if isinstance(k, NDArray) else k for k in key)
+
+
+def _positions(index):
+    data = index._data
+    return data.astype("int64") if data.dtype.kind == "f" else data
+
+
 def _wrap(data, ctx):
     """NDArray(data, ctx) by object.__new__ and slot stores, with __init__'s defaults: a class call
     with __init__ enters the interpreter a second time, and every op result and nd.array is one."""
@@ -349,6 +383,11 @@ def _wrap(data, ctx):
 
 
 _new = object.__new__
+
+
+def _unpickle(values, device_type, device_id):
+    ctx = Context(device_type, device_id)
+    return NDArray(ctx.xp.asarray(values), ctx)
 autograd._NDArray, autograd._wrap = NDArray, _wrap
 
 
@@ -402,9 +441,19 @@ def _eager(name, fn):
     return f
 
 
+def _listed(f):
+    """A multi-output op's results as a list, as MXNet's generated nd functions return them."""
+    def g(*args, **kwargs):
+        r = f(*args, **kwargs)
+        return list(r) if type(r) is tuple else r
+    g.__name__ = g.__qualname__ = f.__name__
+    g.__doc__ = f.__doc__
+    return g
+
+
 _module = sys.modules[__name__]
 for _name, _fn in OPS.items():
-    setattr(_module, _name, _eager(_name, _fn))
+    setattr(_module, _name, _listed(_eager(_name, _fn)) if _name in N_OUTPUTS else _eager(_name, _fn))
 _METHOD_OPS = {n: getattr(_module, n) for n, f in OPS.items()
                if n[0].islower() and (f.input_names or not f.positional_attrs)}
 
@@ -422,6 +471,20 @@ def _method(fn):
 for _name, _fn in _METHOD_OPS.items():
     if not hasattr(NDArray, _name):
         setattr(NDArray, _name, _method(_fn))
+
+
+def Custom(*args, op_type, out=None, name=None, **kwargs):  # noqa: N802  (MXNet's name)
+    """The custom operator registered as `op_type` (mx.operator.register), its inputs by position or by
+    argument name, the other keywords its attributes."""
+    from .operator import custom_inputs
+    inputs, attrs = custom_inputs(op_type, args, kwargs)
+    result = OPS["Custom"](EAGER, *inputs, op_type=op_type, **attrs)
+    if type(result) is tuple:   # several outputs: a list, as MXNet's
+        result = list(result)
+    if out is not None:
+        out[:] = result
+        return out
+    return result
 
 
 # ---------------------------------------------------------------- creation
@@ -455,9 +518,11 @@ def full(shape, val, ctx=None, dtype="float32"):
     return NDArray(ctx.xp.full(shape, val, dtype=dtype), ctx)
 
 
-def arange(start, stop=None, step=1.0, ctx=None, dtype="float32"):
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dtype="float32"):
+    """start, start + step, ... below stop (MXNet's argument order), each value `repeat` times."""
     ctx = as_context(ctx)
-    return NDArray(ctx.xp.arange(start, stop, step, dtype=dtype), ctx)
+    values = ctx.xp.arange(start, stop, step, dtype=dtype)
+    return NDArray(ctx.xp.repeat(values, repeat) if repeat != 1 else values, ctx)
 
 
 def empty(shape, ctx=None, dtype="float32"):
@@ -542,11 +607,53 @@ class _Random:
         self.rs = numpy.random.RandomState(seed_state)
         self.stream.seed(seed_state)
 
-    def normal(self, loc=0, scale=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
-        return array(self.rs.normal(loc, scale, size=shape), ctx=ctx, dtype=dtype)
+    def _draw(self, method, params, shape, ctx, dtype, out):
+        """rs.<method>(*params) as an NDArray: with NDArray parameters (MXNet's sample_* form) one draw of
+        `shape` per parameter entry, shape param.shape + shape; out= receives it."""
+        arrays = [p for p in params if isinstance(p, NDArray)]
+        shape = () if shape is None else (tuple(shape) if isinstance(shape, (tuple, list)) else (shape,))
+        if arrays:
+            ctx = ctx or arrays[0]._ctx
+            lead = arrays[0].shape
+            params = [p.asnumpy().reshape(lead + (1,) * len(shape)) if isinstance(p, NDArray) else p for p in params]
+            shape = lead + shape
+        elif not shape:
+            shape = (1,)
+        if dtype is None:
+            dtype = arrays[0].dtype if arrays else "float32"
+        result = array(getattr(self.rs, method)(*params, size=shape), ctx=ctx, dtype=dtype)
+        if out is not None:
+            out[:] = result
+            return out
+        return result
 
-    def uniform(self, low=0, high=1, shape=(1,), ctx=None, dtype="float32", **kwargs):
-        return array(self.rs.uniform(low, high, size=shape), ctx=ctx, dtype=dtype)
+    def normal(self, loc=0, scale=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        return self._draw("normal", (loc, scale), shape, ctx, dtype, out)
+
+    def uniform(self, low=0, high=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        return self._draw("uniform", (low, high), shape, ctx, dtype, out)
+
+    def exponential(self, scale=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        """Draws with mean `scale` (1 / lambda)."""
+        return self._draw("exponential", (scale,), shape, ctx, dtype, out)
+
+    def gamma(self, alpha=1, beta=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        """Gamma with shape `alpha` and scale `beta`."""
+        return self._draw("gamma", (alpha, beta), shape, ctx, dtype, out)
+
+    def poisson(self, lam=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        return self._draw("poisson", (lam,), shape, ctx, dtype, out)
+
+    def negative_binomial(self, k=1, p=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        """Failures before the k-th success, success probability p."""
+        return self._draw("negative_binomial", (k, p), shape, ctx, dtype, out)
+
+    def generalized_negative_binomial(self, mu=1, alpha=1, shape=None, ctx=None, dtype=None, out=None, **kwargs):
+        """Negative binomial with mean mu and dispersion alpha (a Poisson of a gamma-distributed rate)."""
+        mu_, alpha_ = (p.asnumpy() if isinstance(p, NDArray) else p for p in (mu, alpha))
+        lam = self._draw("gamma", (1.0 / numpy.asarray(alpha_), numpy.asarray(mu_) * alpha_), shape, ctx,
+                         "float64", None)
+        return self._draw("poisson", (lam,), None, ctx, dtype or "float32", out)
 
     def randn(self, *shape, loc=0, scale=1, ctx=None, dtype="float32", **kwargs):
         return self.normal(loc, scale, shape=shape, ctx=ctx, dtype=dtype)
@@ -576,12 +683,25 @@ class _Random:
 
 
 random = _Random()
-random_normal = random.normal
-random_uniform = random.uniform
-shuffle = random.shuffle
+random_normal = normal = sample_normal = random.normal
+random_uniform = uniform = sample_uniform = random.uniform
+random_exponential = sample_exponential = random.exponential
+random_gamma = sample_gamma = random.gamma
+random_poisson = sample_poisson = random.poisson
+random_negative_binomial = sample_negative_binomial = random.negative_binomial
+random_generalized_negative_binomial = sample_generalized_negative_binomial = random.generalized_negative_binomial
+random_randint = random.randint
 sample_multinomial = random.multinomial
-normal = random.normal     # MXNet 1.x's top-level nd.normal / nd.uniform (the random_* ops' aliases)
-uniform = random.uniform
+shuffle = random.shuffle
+
+from .ndarray_api import (UPDATE_OPS, adam_update, histogram, logical_and, logical_or, logical_xor,  # noqa: E402,F401
+                          modulo, nag_mom_update, namespaces, onehot_encode, rmsprop_update, rmspropalex_update,
+                          sgd_mom_update, sgd_update, split_v2, true_divide)
+
+linalg, _internal, op, sparse = namespaces(_module, "nd")
+from .contrib import nd_contrib as contrib  # noqa: E402
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
-           "concatenate", "random", "save", "load", "cpu", "waitall", "sample_multinomial", "normal", "uniform"] + list(OPS)
+           "concatenate", "random", "save", "load", "cpu", "waitall", "linalg", "op", "modulo", "true_divide",
+           "logical_and", "logical_or", "logical_xor", "onehot_encode", "histogram", "sample_multinomial", "normal",
+           "uniform"] + list(UPDATE_OPS) + list(OPS)

@@ -22,6 +22,7 @@ N_OUTPUTS = {}  # op name -> attrs -> number of outputs, for multi-output ops
 PARAMS = {}     # op name -> inputs sym creates as `<name>_<input>` variables when not given (fc1_weight)
 AUX = {}        # op name -> the inputs that are auxiliary states (BatchNorm's moving_mean, moving_var)
 SHAPES = {}     # op name -> (attrs, data shape) -> {input: shape}: infer_shape's rule for those inputs
+INPUT_NAMES = {}  # op name -> attrs -> its inputs' names, for ops whose inputs depend on attrs (Custom)
 
 
 def op(fn=None, *, n_out=None, params=(), aux=(), shapes=None):
@@ -140,7 +141,8 @@ for _names, _s, _sym in ((("maximum", "broadcast_maximum"), "_maximum_scalar", "
                          (("add", "broadcast_add", "elemwise_add"), "_plus_scalar", "_plus_scalar"),
                          (("subtract", "broadcast_sub", "elemwise_sub"), "_minus_scalar", "_rminus_scalar"),
                          (("multiply", "broadcast_mul", "elemwise_mul"), "_mul_scalar", "_mul_scalar"),
-                         (("divide", "broadcast_div", "elemwise_div"), "_div_scalar", "_rdiv_scalar")):
+                         (("divide", "broadcast_div", "elemwise_div"), "_div_scalar", "_rdiv_scalar"),
+                         (("power", "broadcast_power"), "_power_scalar", "_rpower_scalar")):
     for _n in _names:
         SCALAR_FORMS[_n] = (_s, _sym)
 
@@ -229,13 +231,30 @@ def reciprocal(E, data):
 
 
 @op
-def log_softmax(E, data, *, axis=-1):
-    return _k(E, K.log_softmax, data, axis=axis)
+def _tempered(E, name, data, temperature, use_length):
+    """data / temperature (MXNet's softmax temperature); use_length is not supported."""
+    if use_length:
+        raise MXNetError(f"{name}: use_length is not supported; mask the padded entries (SequenceMask with a "
+                         "large negative value) before it")
+    return data if temperature is None or temperature == 1.0 else _k(E, K.mul, data, 1.0 / float(temperature))
+
+
+def _as_dtype(E, y, dtype):
+    return y if dtype is None else _k(E, K.cast, y, dtype=dtype)
 
 
 @op
-def softmax(E, data, *, axis=-1):
-    return _k(E, K.softmax, data, axis=axis)
+def log_softmax(E, data, *, axis=-1, temperature=None, dtype=None, use_length=False):
+    """log(softmax(data / temperature)) along `axis`."""
+    data = _tempered(E, "log_softmax", data, temperature, use_length)
+    return _as_dtype(E, _k(E, K.log_softmax, data, axis=axis), dtype)
+
+
+@op
+def softmax(E, data, *, axis=-1, temperature=None, dtype=None, use_length=False):
+    """exp(data / temperature) normalized along `axis`."""
+    data = _tempered(E, "softmax", data, temperature, use_length)
+    return _as_dtype(E, _k(E, K.softmax, data, axis=axis), dtype)
 
 
 def _kept(shape, axis):
@@ -294,35 +313,12 @@ _extremum("min", K.min)
 
 
 @op
-def topk(E, data, *, axis=-1, k=1, ret_typ="indices", is_ascend=False, dtype="float32"):
-    """The k largest (smallest with is_ascend) along `axis`: ret_typ 'indices', 'value' or 'mask'."""
-    shape = E.shape(data)
-    ax = axis % len(shape)
-    if ret_typ not in ("indices", "value", "mask"):
-        raise MXNetError(f"topk: ret_typ must be 'indices', 'value' or 'mask', got {ret_typ!r} "
-                         "('both' is not supported)")
-
-    def order(xp, x):
-        idx = xp.argsort(x if is_ascend else -x, axis=ax, kind="stable")
-        return xp.take(idx, xp.arange(k), axis=ax)
-    if ret_typ == "mask":
-        return E.nograd(lambda xp, x: _scatter_mask(xp, x, order(xp, x), ax), (data,), shape)
-    out = tuple(k if i == ax else s for i, s in enumerate(shape))
-    if ret_typ == "indices":
-        return E.nograd(lambda xp, x: order(xp, x).astype(dtype), (data,), out)
-    # the values in order (MXNet's topk has no gradient either)
-    return E.nograd(lambda xp, x: xp.take_along_axis(x, order(xp, x), axis=ax), (data,), out)
-
-
-def _scatter_mask(xp, x, idx, ax):
-    m = xp.zeros(x.shape, dtype=x.dtype)
-    xp.put_along_axis(m, idx, 1, axis=ax)
-    return m
-
-
-@op
 def where(E, condition, x, y):
-    """x where condition is non-zero, else y (gradients flow to the side that was chosen)."""
+    """x where condition is non-zero, else y (gradients flow to the side that was chosen); a 1-d
+    condition as long as x's first axis picks whole rows, as MXNet's."""
+    cshape, xshape = E.shape(condition), E.shape(x)
+    if len(cshape) == 1 and len(xshape) > 1 and cshape[0] == xshape[0] and cshape != xshape:
+        condition = _k(E, K.reshape, condition, shape=(cshape[0],) + (1,) * (len(xshape) - 1))
     return _k(E, K.where, condition, x, y)
 
 
@@ -627,8 +623,8 @@ N_OUTPUTS["SliceChannel"] = N_OUTPUTS["split"]
 
 @op
 def zeros(E, *, shape, dtype="float32"):
-    """A constant of zeros (nd.zeros makes one on a given context; this form serves sym)."""
-    return E.zeros(tuple(shape), dtype, None)
+    """A constant of zeros (nd.zeros makes one on a given context; this form serves sym, F.zeros((1)))."""
+    return E.zeros(_tuple(shape, 1), dtype, None)
 
 
 @op
@@ -1096,14 +1092,21 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
         div = {"null": 1.0, "batch": float(n), "valid": float(builtins.max(int(keep.sum()), 1))}[normalization]
         g *= grad_scale / div
         return g
-    g = E.nograd(grad, (p, label), flat)
-    xg = E.call(K.mul, (x, g), {})
-    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), flat)), {})
-    out = E.call(K.add, (E.nograd(lambda xp, v: v, (p,), flat), inject), {})
+    out = loss_head(E, x, p, E.nograd(grad, (p, label), flat))
     return out if len(shape) == 2 else E.call(K.reshape, (out,), {"shape": tuple(shape)})
 
 
 OPS["Softmax"] = SoftmaxOutput
+
+
+def loss_head(E, data, value, g):
+    """`value` forward, `g` (a no-gradient value of data's shape) as data's gradient whatever the head
+    gradient: value + (data * g - the same without gradient), whose derivative is g and whose value is
+    `value`: how the loss layers get MXNet's gradients from the shared kernels."""
+    shape = E.shape(data)
+    xg = E.call(K.mul, (data, g), {})
+    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
+    return E.call(K.add, (E.nograd(lambda xp, v: v, (value,), shape), inject), {})
 
 # the loss layers whose backward ignores the head gradient (the Executor feeds them ones)
 LOSS_OUTPUTS = {"SoftmaxOutput", "Softmax", "LinearRegressionOutput", "LogisticRegressionOutput",
@@ -1118,10 +1121,7 @@ def _regression(E, data, label, out, grad_scale, rule):
 
     def grad(xp, o, lab):
         return rule(xp, o - lab.reshape(o.shape)) * (grad_scale / per_sample)
-    g = E.nograd(grad, (out, label), shape)
-    xg = E.call(K.mul, (data, g), {})
-    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
-    return E.call(K.add, (E.nograd(lambda xp, v: v, (out,), shape), inject), {})
+    return loss_head(E, data, out, E.nograd(grad, (out, label), shape))
 
 
 @op(params=("label",), shapes=lambda a, d: {"label": tuple(d)})
@@ -1155,10 +1155,7 @@ def MakeLoss(E, data, *, grad_scale=1.0, valid_thresh=0.0, normalization="null")
         div = {"null": 1.0, "batch": float(shape[0]) if shape else 1.0,
                "valid": float(builtins.max(int((d > valid_thresh).sum()), 1))}[normalization]
         return xp.full(d.shape, grad_scale / div, dtype=d.dtype)
-    g = E.nograd(grad, (data,), shape)
-    xg = E.call(K.mul, (data, g), {})
-    inject = E.call(K.sub, (xg, E.nograd(lambda xp, v: v, (xg,), shape)), {})
-    return E.call(K.add, (E.nograd(lambda xp, v: v, (data,), shape), inject), {})
+    return loss_head(E, data, data, E.nograd(grad, (data,), shape))
 
 
 OPS["make_loss"] = MakeLoss
@@ -1243,8 +1240,20 @@ OPS["ElementWiseSum"] = add_n
 
 @op
 def broadcast_power(E, lhs, rhs):
-    """lhs ** rhs elementwise, as exp(rhs * log(lhs)) for positive lhs (no shared two-input pow kernel)."""
-    return _k(E, K.exp, _k(E, K.mul, rhs, _k(E, K.log, lhs)))
+    """lhs ** rhs elementwise (no shared two-input pow kernel): exp(rhs * log|lhs|) times the sign a
+    negative base takes, (-1) ** rhs for whole exponents and NaN for the others, as pow gives; a number on
+    either side runs MXNet's _power_scalar / _rpower_scalar."""
+    if isinstance(rhs, (int, float)):
+        return _k(E, K.pow, lhs, exponent=rhs)
+    if isinstance(lhs, (int, float)):
+        return OPS["_rpower_scalar"](E, rhs, scalar=lhs)
+
+    def sign(xp, a, b):
+        whole = b == xp.floor(b)
+        odd = xp.where(whole, xp.abs(b) % 2, 0) == 1
+        return xp.where(a < 0, xp.where(whole, xp.where(odd, -1.0, 1.0), xp.nan), 1.0).astype(a.dtype)
+    magnitude = _k(E, K.exp, _k(E, K.mul, rhs, _k(E, K.log, _k(E, K.abs, lhs))))
+    return _k(E, K.mul, magnitude, E.nograd(sign, (lhs, rhs), _broadcast_shape(E.shape(lhs), E.shape(rhs))))
 
 
 OPS["power"] = broadcast_power
@@ -1391,7 +1400,21 @@ def LRN(E, data, *, nsize, alpha=1e-4, beta=0.75, knorm=2.0):
 OPS["sum_axis"] = sum
 OPS["Reshape"] = reshape
 OPS["Concat"] = concat
-OPS["SoftmaxActivation"] = softmax
+
+
+@op
+def SoftmaxActivation(E, data, *, mode="instance"):
+    """softmax over each sample's entries (mode 'instance': every axis after the first, flattened) or
+    over the channels (mode 'channel': axis 1), MXNet's legacy activation."""
+    if mode == "channel":
+        return _k(E, K.softmax, data, axis=1)
+    if mode != "instance":
+        raise MXNetError(f"Invalid Input: '{mode}', valid values are: channel, instance (SoftmaxActivation's mode)")
+    shape = E.shape(data)
+    if len(shape) <= 2:
+        return _k(E, K.softmax, data, axis=-1)
+    flat = _k(E, K.softmax, _k(E, K.reshape, data, shape=(shape[0], -1)), axis=-1)
+    return _k(E, K.reshape, flat, shape=tuple(shape))
 
 
 def attrs_from_positions(fn, args, kwargs):
@@ -1456,4 +1479,4 @@ def split_inputs(name, args, kwargs):
     return bind_inputs(name, args, kwargs)
 
 
-from . import ops_math  # noqa: E402,F401  (files the elementwise math ops in OPS; it imports this module)
+from . import operator, ops_linalg, ops_math, ops_random, ops_tensor  # noqa: E402,F401  (file more ops in OPS; they import this module)

@@ -216,13 +216,15 @@ def _rpower_scalar(E, data, *, scalar):
 @op
 def ones(E, *, shape, dtype="float32"):
     """A constant of ones."""
-    return E.nograd(lambda xp: xp.ones(tuple(shape), dtype=dtype), (), tuple(shape))
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return E.nograd(lambda xp: xp.ones(shape, dtype=dtype), (), shape)
 
 
 @op
 def full(E, *, shape, val, dtype="float32"):
     """A constant filled with val."""
-    return E.nograd(lambda xp: xp.full(tuple(shape), val, dtype=dtype), (), tuple(shape))
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return E.nograd(lambda xp: xp.full(shape, val, dtype=dtype), (), shape)
 
 
 @op

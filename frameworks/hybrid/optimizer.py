@@ -1,5 +1,10 @@
 """mx.optimizer: the optimizers Trainer and Module apply, each one of the shared update kernels
 (in place, so every engine's training arithmetic is the same)."""
+import io
+import zipfile
+
+import numpy
+
 from .. import kernels as K
 from .base import MXNetError, refused
 
@@ -8,8 +13,8 @@ class Optimizer:
     """learning_rate, wd, rescale_grad and clip_gradient as MXNet's; update(xp, w, g, state, t)."""
 
     def __init__(self, learning_rate=None, wd=0.0, rescale_grad=1.0, clip_gradient=None, lr_scheduler=None,
-                 begin_num_update=0, **kwargs):
-        unknown = set(kwargs) - {"multi_precision", "param_idx2name", "sym", "param_dict", "lazy_update"}
+                 begin_num_update=0, sym=None, param_idx2name=None, **kwargs):
+        unknown = set(kwargs) - {"multi_precision", "param_dict", "lazy_update"}
         if unknown:
             raise MXNetError(f"{type(self).__name__}: unknown optimizer parameters {sorted(unknown)}")
         # as MXNet: no learning_rate means the scheduler's base_lr (else 0.01); a given one overrides it
@@ -25,6 +30,34 @@ class Optimizer:
                 lr_scheduler.base_lr = learning_rate
         self.lr, self.wd, self.rescale_grad, self.clip_gradient = learning_rate, wd, rescale_grad, clip_gradient
         self.begin_num_update = self.num_update = begin_num_update
+        # per-parameter multipliers, as MXNet's: with param_idx2name (Module and FeedForward give it), the
+        # parameters not named *_weight or *_gamma get no weight decay; a variable's __lr_mult__ and
+        # __wd_mult__ attributes (sym.var(lr_mult=...)) set their own
+        self.idx2name = dict(param_idx2name or {})
+        self.sym_info = (sym.attr_dict(), sym.list_arguments()) if sym is not None else ()
+        self.set_lr_mult({})
+        self.set_wd_mult({})
+
+    def _from_symbol(self, key):
+        """{argument: float(its `key` attribute)} for the symbol's variables that set it."""
+        if not self.sym_info:
+            return {}
+        attr, arg_names = self.sym_info
+        return {n: float(attr[n][key]) for n in arg_names if key in attr.get(n, {})}
+
+    def set_lr_mult(self, args_lr_mult):
+        self.lr_mult = self._from_symbol("__lr_mult__")
+        self.lr_mult.update(args_lr_mult)
+
+    def set_wd_mult(self, args_wd_mult):
+        self.wd_mult = {n: 0.0 for n in self.idx2name.values() if not n.endswith(("_weight", "_gamma"))}
+        self.wd_mult.update(self._from_symbol("__wd_mult__"))
+        self.wd_mult.update(args_wd_mult)
+
+    def _mult(self, table, index):
+        if index in table:
+            return table[index]
+        return table.get(self.idx2name.get(index), 1.0)
 
     @property
     def learning_rate(self):
@@ -89,12 +122,24 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=None, momentum=0.0, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.momentum = momentum
+        self._velocity_lr, self._carry = None, 1.0
 
     def create_state(self, xp, w):
         return (xp.zeros_like(w),) if self.momentum else ()
 
+    def scheduled(self, t):
+        super().scheduled(t)
+        # MXNet's sgd_mom_update keeps lr inside the momentum (mom = momentum * mom - lr * g; w += mom), the
+        # shared kernel outside it (v = momentum * v + g; w -= lr * v): the same steps while lr holds; when
+        # an lr_scheduler (or set_learning_rate) changes it, v is carried into the new lr's terms by
+        # old lr / new lr, so the steps stay MXNet's
+        last, self._velocity_lr = self._velocity_lr, self.lr
+        self._carry = last / self.lr if last is not None and last != self.lr and self.lr else 1.0
+
     def _rule(self, xp, w, g, state, t):
         if self.momentum:
+            if self._carry != 1.0:
+                xp.multiply(state[0], self._carry, out=state[0])
             K.momentum.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
         else:
             K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)
@@ -110,10 +155,13 @@ class SGD(Optimizer):
 
 
 class NAG(SGD):
-    """'nag': Nesterov momentum, v = momentum * v + g; w -= lr * (g + momentum * v)."""
+    """'nag': Nesterov momentum, v = momentum * v + g; w -= lr * (g + momentum * v), v carried across lr
+    changes as SGD's (MXNet 1.x's nag_mom_update keeps lr inside its momentum)."""
 
     def _rule(self, xp, w, g, state, t):
         if self.momentum:
+            if self._carry != 1.0:
+                xp.multiply(state[0], self._carry, out=state[0])
             K.nesterov.update(xp, w, g, state[0], self.lr, momentum=self.momentum, weight_decay=self.wd)
         else:
             K.sgd.update(xp, w, g, self.lr, weight_decay=self.wd)
@@ -171,7 +219,7 @@ class RMSProp(Optimizer):
 
 
 class AdaGrad(Optimizer):
-    """'adagrad' as MXNet's: h += g^2; w -= lr * g / sqrt(h + eps)."""
+    """'adagrad' as MXNet's: h += g^2; w -= lr * (g / sqrt(h + eps) + wd * w)."""
 
     def __init__(self, learning_rate=None, eps=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -181,7 +229,10 @@ class AdaGrad(Optimizer):
         return (xp.zeros_like(w),)
 
     def _rule(self, xp, w, g, state, t):
-        K.adagrad.update(xp, w, g, state[0], lr=self.lr, eps=self.eps, eps_inside=True, weight_decay=self.wd)
+        # MXNet's AdaGrad: w -= lr * (g / sqrt(h + eps) + wd * w), h from g alone (wd outside the history)
+        if self.wd:
+            w *= 1 - self.lr * self.wd
+        K.adagrad.update(xp, w, g, state[0], lr=self.lr, eps=self.eps, eps_inside=True)
 
 
 class AdaDelta(Optimizer):
@@ -196,7 +247,10 @@ class AdaDelta(Optimizer):
         return (xp.zeros_like(w), xp.zeros_like(w))
 
     def _rule(self, xp, w, g, state, t):
-        K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps, weight_decay=self.wd)
+        # MXNet's AdaDelta: w -= delta + wd * w, the accumulators from g alone
+        if self.wd:
+            w *= 1 - self.wd
+        K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps)
 
 
 def _no_kernel(name, alternative):
@@ -243,7 +297,83 @@ def register(klass):
     return klass
 
 
+class Updater:
+    """updater(index, grad, weight): one step of `optimizer` on weight (an NDArray, in place), its state
+    made on the first call for that index and its update count kept per index (MXNet's Updater, what
+    get_updater returns for hand-written training loops and kvstore.set_optimizer)."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.states, self.counts, self._unsynced = {}, {}, set()
+
+    def __call__(self, index, grad, weight):
+        if isinstance(index, (list, tuple)):
+            for i, g, w in zip(index, grad, weight):
+                self(i, g, w)
+            return
+        xp = weight._ctx.xp
+        if index not in self.states:
+            self.states[index] = self.optimizer.create_state(xp, weight._data)
+            self.counts[index] = 0
+        elif index in self._unsynced:   # loaded by set_states: host arrays, moved to the weight's device once
+            self.states[index] = tuple(xp.array(a, dtype=a.dtype) for a in self.states[index])
+            self._unsynced.discard(index)
+        t = self.counts[index] = self.counts[index] + 1
+        opt = self.optimizer
+        if opt.begin_num_update + t > opt.num_update:   # the first index to reach step t moves the schedule
+            opt.scheduled(t)
+        lr_mult, wd_mult = opt._mult(opt.lr_mult, index), opt._mult(opt.wd_mult, index)
+        if lr_mult == 1.0 and wd_mult == 1.0:
+            opt.update(xp, weight._data, grad._data, self.states[index], t)
+            return
+        lr, wd = opt.lr, opt.wd   # this parameter's lr and wd for its update (MXNet's _get_lr/_get_wd)
+        opt.lr, opt.wd = lr * lr_mult, wd * wd_mult
+        try:
+            opt.update(xp, weight._data, grad._data, self.states[index], t)
+        finally:
+            opt.lr, opt.wd = lr, wd
+
+    def get_states(self, dump_optimizer=False):
+        """The states and counts as bytes (NumPy's .npz format, no pickle; the optimizer is not dumped)."""
+        if dump_optimizer:
+            raise MXNetError("Updater.get_states: dump_optimizer is not supported (no pickle); save the "
+                             "optimizer's parameters yourself")
+        arrays = {}
+        for index, state in self.states.items():
+            key = f"{'i' if isinstance(index, int) else 's'}:{index}"
+            arrays[f"count/{key}"] = numpy.asarray(self.counts[index])
+            for j, a in enumerate(state):
+                arrays[f"state/{key}/{j}"] = K.to_numpy(a)
+        buf = io.BytesIO()
+        numpy.savez(buf, **arrays)
+        return buf.getvalue()
+
+    def set_states(self, states):
+        """What get_states returned; each state moves to its weight's device at its next update."""
+        try:
+            with numpy.load(io.BytesIO(states), allow_pickle=False) as f:
+                arrays = {k: f[k] for k in f.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise MXNetError(f"Updater.set_states: not optimizer states written by get_states ({e})") from None
+        self.states, self.counts, self._unsynced = {}, {}, set()
+        for name, value in arrays.items():
+            if not name.startswith("count/"):
+                continue
+            key = name[len("count/"):]
+            index = int(key[2:]) if key[0] == "i" else key[2:]
+            self.counts[index] = int(value)
+            parts = sorted((int(k.rsplit("/", 1)[1]), v) for k, v in arrays.items()
+                           if k.startswith(f"state/{key}/"))
+            self.states[index] = tuple(v for _, v in parts)
+            self._unsynced.add(index)
+
+
+def get_updater(optimizer):
+    """An Updater over `optimizer` (mx.optimizer.get_updater)."""
+    return Updater(optimizer)
+
+
 Optimizer.create_optimizer = staticmethod(lambda name, **kwargs: create(name, **kwargs))
 Optimizer.register = staticmethod(register)
 
-__all__ = ["Optimizer", "register", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "create"]
+__all__ = ["Optimizer", "Updater", "get_updater", "register", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "create"]

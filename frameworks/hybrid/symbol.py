@@ -11,7 +11,10 @@ from .base import ShapeError
 from .context import as_context
 from .graph import CachedGraph, trace
 from .base import MXNetError, NotImplementedForSymbol
-from .ops import AUX, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions, bind_inputs
+from .ndarray_api import namespaces
+from .operator import is_loss as custom_is_loss
+from .ops import (AUX, INPUT_NAMES, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions,
+                  bind_inputs)
 
 
 class _Node:
@@ -36,6 +39,17 @@ class NameManager:
         n = self._counts.get(hint, 0)
         self._counts[hint] = n + 1
         return f"{self.prefix}{hint}{n}"
+
+    def __enter__(self):   # `with mx.name.Prefix("layer1_"):` names the symbols made inside
+        self._old, _CURRENT.manager = _CURRENT.manager, self
+        return self
+
+    def __exit__(self, *exc):
+        _CURRENT.manager = self._old
+
+
+class Prefix(NameManager):
+    """mx.name.Prefix(prefix): every name made inside starts with `prefix`, given names too."""
 
 
 class _Current(threading.local):
@@ -118,6 +132,24 @@ class Symbol:
 
     def __iter__(self):
         return (Symbol([o]) for o in self._outputs)
+
+    def __call__(self, *args, **kwargs):
+        """A copy of this graph with its arguments replaced by the symbols given, by position (in
+        list_arguments order) or by name: MXNet's composition (net2(data2=net1))."""
+        kwargs.pop("name", None)   # names an atomic symbol in MXNet; every symbol here is already a graph
+        names = self.list_arguments()
+        if len(args) > len(names):
+            raise MXNetError(f"compose: {len(args)} symbols for {len(names)} arguments {names}")
+        given = dict(zip(names, args))
+        given.update(kwargs)
+        mapping = {}
+        for k, s in given.items():
+            if k not in names:
+                raise MXNetError(f"compose: {k!r} is not an argument of this symbol; arguments: {names}")
+            if not isinstance(s, Symbol) or len(s._outputs) != 1:
+                raise MXNetError(f"compose: argument {k!r} must be a Symbol with one output")
+            mapping[k] = s._outputs[0]
+        return _compose(self, mapping)
 
     def __getitem__(self, index):
         if isinstance(index, str):
@@ -344,7 +376,8 @@ def infer_var_shapes(heads, known):
     for node in order:
         if node in env or node.op is None:
             continue
-        missing = [(i, slot) for (i, _), slot in zip(node.inputs, OPS[node.op].input_names + [None] * len(node.inputs))
+        slots = INPUT_NAMES[node.op](node.attrs) if node.op in INPUT_NAMES else OPS[node.op].input_names
+        missing = [(i, slot) for (i, _), slot in zip(node.inputs, list(slots) + [None] * len(node.inputs))
                    if i not in env]
         if missing:
             rule = SHAPES.get(node.op)
@@ -378,9 +411,55 @@ def _make(op, inputs, attrs, name=None, named=False):
     return Symbol([(node, i) for i in range(n_out)])
 
 
-def var(name, shape=None, dtype=None, init=None, **kwargs):
-    """A named input of the graph (data, label or parameter); `shape` may be given for infer_shape."""
-    attrs = {"__shape__": tuple(shape)} if shape is not None else {}
+class AttrScope:
+    """with mx.AttrScope(ctx_group='dev1'): the variables made inside carry these attributes (strings),
+    merged with the enclosing scope's (MXNet's AttrScope; here the variables keep them, the op nodes not)."""
+    _current = threading.local()
+
+    def __init__(self, **kwargs):
+        for value in kwargs.values():
+            if not isinstance(value, str):
+                raise ValueError("Attributes need to be string")
+        self._attr = kwargs
+
+    def get(self, attr):
+        merged = dict(self._attr)
+        merged.update(attr or {})
+        return merged
+
+    def __enter__(self):
+        self._old = getattr(AttrScope._current, "value", None)
+        if self._old is not None:
+            self._attr = dict(self._old._attr, **self._attr)
+        AttrScope._current.value = self
+        return self
+
+    def __exit__(self, *exc):
+        AttrScope._current.value = self._old
+
+
+def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, init=None, stype=None, **kwargs):
+    """A named input of the graph (data, label or parameter), MXNet's arguments: `shape` for
+    infer_shape, `init` the initializer Module.init_params uses for it, lr_mult/wd_mult/dtype and
+    `attr` (with the AttrScope's) kept as its attributes; other attributes must be `__name__`."""
+    scope = getattr(AttrScope._current, "value", None)
+    attrs = dict(scope.get(attr) if scope is not None else (attr or {}))
+    if shape is not None:
+        attrs["__shape__"] = tuple(shape)
+    for key, value in (("__lr_mult__", lr_mult), ("__wd_mult__", wd_mult)):
+        if value is not None:
+            attrs[key] = str(value)
+    if dtype is not None:
+        attrs["__dtype__"] = numpy_dtype_name(dtype)
+    if init is not None:
+        attrs["__init__"] = init if isinstance(init, str) else init.dumps()
+    if stype not in (None, "default"):
+        raise MXNetError(f"var {name!r}: storage type {stype!r} is not supported (dense arrays only)")
+    for k, v in kwargs.items():
+        if not (k.startswith("__") and k.endswith("__")):
+            raise ValueError(f"Attribute name={k} is not supported. Additional attributes must start and end "
+                             "with double underscores, e.g, __yourattr__")
+        attrs[k] = str(v)
     return Symbol([(_Node(None, name, attrs, []), 0)])
 
 
@@ -417,6 +496,21 @@ def _symbolic(opname):
 _module = sys.modules[__name__]
 for _name in OPS:
     setattr(_module, _name, _symbolic(_name))
+def Custom(*args, op_type, name=None, attr=None, **kwargs):  # noqa: N802  (MXNet's name)
+    """The custom operator `op_type` as a node; inputs not given become `<name>_<argument>` variables
+    (a custom softmax's softmax_label)."""
+    from .operator import custom_inputs
+    full = _auto_name("Custom", name)
+    inputs, attrs = custom_inputs(op_type, args, kwargs, fill=lambda a: var(f"{full}_{a}"))
+    return _make("Custom", inputs, dict(attrs, op_type=op_type), full, named=True)
+
+
+pow = power  # noqa: A001,F821  (MXNet's sym.pow; power is filed from OPS above)
+linalg, _internal, op, sparse = namespaces(_module, "sym")
+from .contrib import sym_contrib as contrib  # noqa: E402
+from .ops_random import namespace as _random_namespace  # noqa: E402
+
+random = _random_namespace(_module, "sym")
 
 
 def _method(fn):
@@ -488,6 +582,45 @@ def numpy_dtype_name(dtype):
     return numpy.dtype(dtype).name
 
 
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _debug_str(self):
+    """The graph, one node a line: its op, name, attributes and inputs (MXNet's debug_str)."""
+    order = plan.toposort([n for n, _ in self._outputs], lambda n: [i for i, _ in n.inputs])
+    lines = []
+    for n in order:
+        if n.op is None:
+            lines.append(f"Variable:{n.name}")
+            continue
+        lines.append("-" * 40)
+        lines.append(f"Op:{n.op}, Name={n.name}")
+        lines.append("Inputs:")
+        lines.extend(f"\targ[{j}]={i.name}({k})" for j, (i, k) in enumerate(n.inputs))
+        attrs = {k: _format_attr(v) for k, v in n.attrs.items() if v is not None}
+        if attrs:
+            lines.append("Attrs:")
+            lines.extend(f"\t{k}={v}" for k, v in attrs.items())
+    return "\n".join(lines) + "\n"
+
+
+def _infer_type_partial(self, *args, **kwargs):
+    return self.infer_type(*args, **kwargs)
+
+
+def _gradient(self, wrt):
+    raise MXNetError("Symbol.gradient is not supported (nor by MXNet's backend); bind the symbol and run "
+                     "executor.backward(), or use autograd")
+
+
+for _name, _fn in (("debug_str", _debug_str), ("infer_type_partial", _infer_type_partial),
+                   ("gradient", _gradient)):
+    setattr(Symbol, _name, _fn)
+
 for _name, _fn in (("eval", _eval), ("infer_type", _infer_type), ("attr", _attr), ("list_attr", _list_attr),
                    ("attr_dict", _attr_dict), ("get_children", _get_children), ("astype", _astype)):
     setattr(Symbol, _name, _fn)
@@ -551,7 +684,9 @@ def load_json(json_str, where="load_json"):
             raise MXNetError(f"{where}: node {i} ({entry.get('name')!r}) has op {op!r}, which this engine "
                              "does not have")
         raw = entry.get("attrs", entry.get("attr", entry.get("param", {})))
-        attrs = {k: _parse_attr(v) for k, v in raw.items() if not (op is not None and k.startswith("__"))}
+        # a variable's own attributes (__init__'s JSON, __lr_mult__, a scope's) stay the strings they are
+        attrs = {k: _parse_attr(v) if op is not None or k == "__shape__" else v for k, v in raw.items()
+                 if not (op is not None and k.startswith("__"))}
         inputs = [(nodes[j], k) for j, k, *_ in entry["inputs"]]
         n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
         nodes.append(_Node(op, entry["name"], attrs, inputs, n_out))
@@ -593,7 +728,8 @@ class Executor:
         self._graphs = {}
         # SoftmaxOutput and the RegressionOutputs are loss layers: backward() feeds them ones, whatever
         # out_grads say
-        self._loss_heads = [n.op in LOSS_OUTPUTS for n, _ in symbol._outputs]
+        self._loss_heads = [n.op in LOSS_OUTPUTS or (n.op == "Custom" and custom_is_loss(n.attrs))
+                            for n, _ in symbol._outputs]
         self._nd, self._saved, self._graph, self.outputs = nd, None, None, []
 
     def _graph_for(self, is_train):
@@ -644,6 +780,46 @@ class Executor:
                 garr._data = garr._data + g
             else:
                 garr._data = xp.array(g)
+
+    @property
+    def output_dict(self):
+        """output name -> its NDArray from the last forward."""
+        return dict(zip(self._symbol.list_outputs(), self.outputs))
+
+    def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
+        """A new executor for new input shapes: arrays whose shape is unchanged are shared with this one,
+        the others are new (larger ones only with allow_up_sizing; a changed shape not given in kwargs
+        only with partial_shaping), as MXNet's."""
+        from . import ndarray as nd
+        arg_shapes, _, aux_shapes = self._symbol.infer_shape(**kwargs)
+        if arg_shapes is None:
+            raise MXNetError(f"reshape: cannot infer every argument's shape from {kwargs}; give the new shapes "
+                             "of the inputs that change")
+        names = self._symbol.list_arguments()
+
+        def remake(name, old, shape):
+            if old is None or old.shape == tuple(shape):
+                return old
+            if name not in kwargs and not partial_shaping:
+                raise MXNetError(f"New shape of arg: {name} {tuple(shape)} different from previous shape "
+                                 f"{old.shape}; pass partial_shaping=True to allow it")
+            if old.size < _size(shape) and not allow_up_sizing:
+                raise MXNetError(f"New shape of arg: {name} {tuple(shape)} larger than original {old.shape}; "
+                                 "pass allow_up_sizing=True to allocate new arrays")
+            return nd.zeros(shape, ctx=self._ctx, dtype=old.dtype)
+        args = [remake(n, a, s) for n, a, s in zip(names, self.arg_arrays, arg_shapes)]
+        grads = [remake(n, g, s) for n, g, s in zip(names, self.grad_arrays, arg_shapes)]
+        aux = [remake(n, a, s) for n, a, s in zip(self._symbol.list_auxiliary_states(), self.aux_arrays, aux_shapes)]
+        reqs = dict(zip(names, self._reqs))
+        return Executor(self._symbol, self._ctx, args, grads, reqs, aux)
+
+    def set_monitor_callback(self, callback, monitor_all=False):
+        raise MXNetError("set_monitor_callback: monitors are not supported; read outputs, arg_dict and "
+                         "grad_dict after forward/backward instead")
+
+    def debug_str(self):
+        """The bound graph, one node a line."""
+        return self._symbol.debug_str()
 
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
         """Copy values into the bound arrays by name."""

@@ -10,7 +10,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     compare      sign equal not_equal greater greater_equal less less_equal  (no gradient)
     activation   softmax log_softmax leaky_relu elu softplus
     loss         nll_loss softmax_cross_entropy_with_logits sigmoid_cross_entropy_with_logits mse_loss
-    reduce       sum mean max min argmax argmin
+    reduce       sum mean max min prod argmax argmin
     index        gather take one_hot where  (+ as_indices: the IndexError check of data-driven indices)
     shape        reshape transpose concat slice split stack unstack broadcast_to pad squeeze unsqueeze
                  tile  (+ flatten, a reshape)
@@ -87,6 +87,7 @@ sum = reduce.Sum  # noqa: A001
 mean = reduce.Mean
 max = reduce.Max  # noqa: A001
 min = reduce.Min  # noqa: A001
+prod = reduce.Prod
 argmax = reduce.ArgMax
 argmin = reduce.ArgMin
 gather = index.Gather

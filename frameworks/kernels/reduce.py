@@ -231,3 +231,37 @@ class ArgMin(_Arg):
     @staticmethod
     def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
         return (None,)
+
+
+@register
+class Prod(_Reduce):
+    """y = prod(x, axis, keepdims) over one or several axes. The gradient of each entry is the product of
+    the others in its reduction, from exclusive running products both ways, so a zero entry gets the
+    product of the rest instead of y / x's 0 / 0."""
+    name = "prod"
+    saves_inputs = (0,)
+    saves_output = False
+
+    @classmethod
+    def workspace_bytes(cls, x, axis=None, keepdims=False, itemsize=4):
+        return 3 * nbytes_of(x, itemsize)   # the reordered copy and the two running products
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        axes = _axes("prod", x.shape, axis)
+        return xp.prod(x, axis=axes, keepdims=keepdims), x
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, axis=None, keepdims=False):
+        x = saved
+        axes = _axes("prod", x.shape, axis)
+        kept = tuple(d for d in range(x.ndim) if d not in axes)
+        flat = xp.transpose(x, kept + axes).reshape(-1, _count(x.shape, axes))
+        ones = xp.ones((flat.shape[0], 1), dtype=flat.dtype)
+        before = xp.cumprod(xp.concatenate([ones, flat[:, :-1]], axis=1), axis=1)
+        after = xp.cumprod(xp.concatenate([ones, flat[:, :0:-1]], axis=1), axis=1)[:, ::-1]
+        g = (before * after * gy.reshape(-1, 1)).reshape(tuple(x.shape[d] for d in kept + axes))
+        inverse = [0] * x.ndim
+        for i, d in enumerate(kept + axes):
+            inverse[d] = i
+        return (xp.transpose(g, inverse),)
