@@ -629,7 +629,8 @@ def zeros(E, *, shape, dtype="float32"):
 
 @op
 def zeros_like(E, data):
-    return E.zeros(E.shape(data), "float32", data)
+    """Zeros of data's shape and dtype (as ones_like; MXNet keeps the input's dtype)."""
+    return E.nograd(lambda xp, x: xp.zeros_like(x), (data,), E.shape(data))
 
 
 # ---------------------------------------------------------------- layers

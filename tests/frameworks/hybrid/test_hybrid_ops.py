@@ -218,3 +218,14 @@ def test_the_small_utilities_classic_scripts_call():
     finally:
         autograd.set_training(old)
     assert not autograd.is_training() and not autograd.is_recording()
+
+
+def test_zeros_like_and_ones_like_keep_the_input_dtype():
+    """MXNet's zeros_like / ones_like give the input's dtype, imperatively and in a hybridized graph."""
+    for dtype in ("int32", "float64", "float32"):
+        a = nd.array([1, 2], dtype=dtype)
+        assert nd.zeros_like(a).dtype == np.dtype(dtype) and a.zeros_like().dtype == np.dtype(dtype)
+        assert nd.ones_like(a).dtype == np.dtype(dtype)
+    x = mx.sym.var("x")
+    ex = (mx.sym.zeros_like(x) + x).simple_bind(mx.cpu(), x=(2,))
+    np.testing.assert_array_equal(ex.forward(x=nd.array([1, 2]))[0].asnumpy(), [1, 2])
