@@ -10,40 +10,38 @@ def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
-def _copy_rows(xp, dst, src, longest=None):
-    """dst[...] = src (same shape and dtype), the same numbers, copied run by run: on NumPy, where the last
-    axis is a contiguous run in both (merged with the axes before it while both stay contiguous), each run
-    moves as one void item of its full width, one memmove, where a plain copy sets up its inner loop once
-    per run: the thousands of runs of 14 or 28 floats that im2col, padding and col2im copy cost about half
-    as much this way. Runs longer than `longest` bytes go through the plain copy (its SIMD loop over a
-    long run is as fast as memmove)."""
-    longest = _LONGEST_RUN if longest is None else longest
-    size = dst.itemsize
-    if not (xp.__name__ == "numpy" and dst.shape == src.shape and dst.dtype == src.dtype and dst.ndim
-            and not dst.dtype.hasobject
-            and dst.size and dst.strides[-1] == src.strides[-1] == size):
-        dst[...] = src
-        return
-    k, run = dst.ndim - 1, dst.shape[-1]
-    while k and dst.strides[k - 1] == src.strides[k - 1] == run * size:
-        k -= 1
-        run *= dst.shape[k]
-    if run == 1 or run * size > longest:
-        dst[...] = src
-        return
-    item = xp.dtype((xp.void, run * size))
-    shape = dst.shape[:k] + (run,)
-    dst.reshape(shape).view(item)[..., 0] = src.reshape(shape).view(item)[..., 0]
+def _copy_rows(xp, dst, src):
+    """dst[...] = src (the same shape and dtype), the same numbers, copied run by run: on NumPy, where the
+    last axis is a contiguous run in both (merged with the axes before it while both stay contiguous) of
+    at most _LONGEST_RUN bytes, each run moves as one void item of its full width, one memmove, where a
+    plain copy sets up its inner loop once per run: the thousands of runs of 14 floats that im2col,
+    padding and col2im copy in the cnn's second layer cost about half as much this way. Longer runs keep
+    the plain copy, whose SIMD loop is as fast there (and the checks here cost more than they save)."""
+    size, ds, ss = dst.itemsize, dst.strides, src.strides
+    if ds[-1] == ss[-1] == size and xp.__name__ == "numpy" and dst.size and not dst.dtype.hasobject:
+        shape = dst.shape
+        k, run = len(shape) - 1, shape[-1] * size
+        while k and ds[k - 1] == ss[k - 1] == run:
+            k -= 1
+            run *= shape[k]
+        if size < run <= _LONGEST_RUN:
+            item = xp.dtype((xp.void, run))
+            shape = shape[:k] + (run // size,)
+            dst.reshape(shape).view(item)[..., 0] = src.reshape(shape).view(item)[..., 0]
+            return
+    dst[...] = src
 
 
+# the longest run (bytes) moved as one void item: past it NumPy's own copy loop is as fast
 _LONGEST_RUN = 1024
+
 
 def _zero_rows(xp, dst):
     """dst[...] = 0, run by run as _copy_rows copies (the zero columns and rows of col2im's widened
     arrays: thousands of runs of a few floats)."""
     size = dst.itemsize
-    if (xp.__name__ == "numpy" and dst.ndim and dst.size and not dst.dtype.hasobject
-            and dst.strides[-1] == size and 1 < dst.shape[-1] * size <= _LONGEST_RUN):
+    if (dst.ndim and dst.strides[-1] == size and size < dst.shape[-1] * size <= _LONGEST_RUN
+            and xp.__name__ == "numpy" and dst.size and not dst.dtype.hasobject):
         item = xp.dtype((xp.void, dst.shape[-1] * size))
         dst.view(item)[..., 0] = xp.zeros((), item)
     else:
@@ -238,7 +236,9 @@ class MaxPool2D(Kernel):
     """y = max over kh x kw windows (NCHW); stride defaults to the kernel; ceil_mode as Caffe's default.
 
     NOTE: the gradient goes to the first maximum of each window (argmax), as Caffe and cuDNN do.
-    One elementwise pass per kernel offset keeps the running max and its offset: no window copies.
+    One elementwise pass per kernel offset keeps the running max and its offset (the first pass compares
+    offsets 0 and 1 directly, so y and arg start without a copy or a zero fill): no window copies beyond
+    the planes below.
     """
     name = "max_pool2d"
     uses_pool = True
@@ -309,13 +309,21 @@ class MaxPool2D(Kernel):
             planes[...] = tiles[:, :, :, :kh, :, :kw].transpose(3, 5, 0, 1, 2, 4)
             windows = list(planes.reshape((kh * kw,) + shape))
         y = ws.empty(xp, shape, x.dtype)
-        y[...] = windows[0]
         index = xp.int8 if kh * kw < 128 else xp.int32
-        arg = ws.zeros(xp, shape, index)
+        arg = ws.empty(xp, shape, index)
+        if len(windows) == 1:
+            y[...] = windows[0]
+            arg[...] = 0
+            return y, (arg, xpad.shape, (h, w))
         better = ws.empty(xp, shape, bool)
         step = ws.empty(xp, shape, index)
-        for k, v in enumerate(windows[1:], start=1):
-            xp.greater(v, y, out=better)   # strictly greater: ties keep the first maximum
+        # the first pass starts from window 0 itself (no copy of it into y, no zeroed arg): the same
+        # comparisons and maxima as from y = window 0, arg = 0
+        xp.greater(windows[1], windows[0], out=better)   # strictly greater: ties keep the first maximum
+        xp.maximum(windows[0], windows[1], out=y)
+        xp.multiply(better, index(1), out=arg)
+        for k, v in enumerate(windows[2:], start=2):
+            xp.greater(v, y, out=better)
             xp.maximum(y, v, out=y)
             # offsets come in increasing k, so "arg = k where better" is a max (a masked store is 30x slower)
             xp.maximum(arg, xp.multiply(better, index(k), out=step), out=arg)
