@@ -183,7 +183,7 @@ class Conv2D(Kernel):
         its kernel by them; a wider N changed some results), writing rows ldc = N*hp*wp apart: the same
         numbers. Each pixel's adds
         come in the same offset order from zero (the first offset's terms are copied, not added to zeros:
-        the GEMM's sums start from +0, so they hold no -0 that an add to +0 would turn), and the extra terms (the zero rows and columns, spilling
+        OpenBLAS' sums start from +0, so they hold no -0 that an add to +0 would turn), and the extra terms (the zero rows and columns, spilling
         into the next map's first pixels or the slack) are exact zeros, which leave every sum as it was,
         to the last bit.
         """
