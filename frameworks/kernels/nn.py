@@ -10,13 +10,53 @@ def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
+def _copy_rows(xp, dst, src):
+    """dst[...] = src (the same shape and dtype), the same numbers, copied run by run: on NumPy, where the
+    last axis is a contiguous run in both (merged with the axes before it while both stay contiguous) of
+    at most _LONGEST_RUN bytes, each run moves as one void item of its full width, one memmove, where a
+    plain copy sets up its inner loop once per run: the thousands of runs of 14 floats that im2col,
+    padding and col2im copy in the cnn's second layer cost about half as much this way. Longer runs keep
+    the plain copy, whose SIMD loop is as fast there."""
+    size, ds, ss = dst.itemsize, dst.strides, src.strides
+    if ds[-1] == ss[-1] == size and xp.__name__ == "numpy" and dst.size and not dst.dtype.hasobject:
+        shape = dst.shape
+        k, run = len(shape) - 1, shape[-1] * size
+        while k and ds[k - 1] == ss[k - 1] == run:
+            k -= 1
+            run *= shape[k]
+        if size < run <= _LONGEST_RUN:
+            item = xp.dtype((xp.void, run))
+            shape = shape[:k] + (run // size,)
+            dst.reshape(shape).view(item)[..., 0] = src.reshape(shape).view(item)[..., 0]
+            return
+    dst[...] = src
+
+
+# the longest run (bytes) moved as one void item. Measured in the benchmark's pairing (each floor step
+# right after the NumPy script's, caches cold): the cnn's second conv (runs of 14 floats) gains 40-65 us a
+# forward, its first (runs of 28) loses 5-15 us with void runs; past this NumPy's own loop is as fast
+_LONGEST_RUN = 64
+
+
+def _zero_rows(xp, dst):
+    """dst[...] = 0, run by run as _copy_rows copies (the zero columns and rows of col2im's widened
+    arrays: thousands of runs of a few floats)."""
+    size = dst.itemsize
+    if (dst.ndim and dst.strides[-1] == size and size < dst.shape[-1] * size <= _LONGEST_RUN
+            and xp.__name__ == "numpy" and dst.size and not dst.dtype.hasobject):
+        item = xp.dtype((xp.void, dst.shape[-1] * size))
+        dst.view(item)[..., 0] = xp.zeros((), item)
+    else:
+        dst[...] = 0
+
+
 def _pad(xp, x, ph, pw, value=0, extra_h=0, extra_w=0):
     """x padded by (ph, ph + extra_h) rows and (pw, pw + extra_w) columns of `value` (a pool array)."""
     if not (ph or pw or extra_h or extra_w):
         return x
     n, c, h, w = x.shape
     out = pool().full(xp, (n, c, h + 2 * ph + extra_h, w + 2 * pw + extra_w), value, x.dtype)
-    out[:, :, ph:ph + h, pw:pw + w] = x
+    _copy_rows(xp, out[:, :, ph:ph + h, pw:pw + w], x)
     return out
 
 
@@ -37,7 +77,8 @@ class Conv2D(Kernel):
     """y = conv2d(x, w) + b; x NCHW, w OIHW (O, C, kh, kw), b (O,) or None; stride, pad per axis.
 
     im2col: one copy from a strided view of the padded input (every kernel offset's window at once,
-    never a loop over pixels) builds cols (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the
+    never a loop over pixels; each output row of Wo floats moved whole, _copy_rows) builds cols
+    (C*kh*kw, N*Ho*Wo), then a single GEMM w(O, C*kh*kw) @ cols; the
     weight gradient is one GEMM over all N*Ho*Wo columns too. Both stay one big GEMM on purpose: per-image
     GEMMs would give NCHW directly, but OpenBLAS rounds some image-sized products differently (its
     small-matrix kernel; a sum split by image is another order), and engines whose other ops round
@@ -75,8 +116,8 @@ class Conv2D(Kernel):
         cols = ws.empty(xp, (c, kh, kw, n, ho, wo), x.dtype)
         # every offset's window at once: one strided view of the padded input, one copy
         s_n, s_c, s_h, s_w = xpad.strides
-        cols[...] = xp.lib.stride_tricks.as_strided(
-            xpad, (c, kh, kw, n, ho, wo), (s_c, s_h, s_w, s_n, s_h * sh, s_w * sw))
+        _copy_rows(xp, cols, xp.lib.stride_tricks.as_strided(
+            xpad, (c, kh, kw, n, ho, wo), (s_c, s_h, s_w, s_n, s_h * sh, s_w * sw)))
         cols = cols.reshape(c * kh * kw, n * ho * wo)
         w2 = w.reshape(o, -1)
         dtype = xp.result_type(w2.dtype, cols.dtype)
@@ -84,7 +125,7 @@ class Conv2D(Kernel):
         if b is not None:
             y += b[:, None]
         out = ws.empty(xp, (n, o, ho, wo), dtype)
-        out[...] = y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
+        _copy_rows(xp, out, y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
         return out, (cols, w, xpad.shape, b is not None)
 
     @staticmethod
@@ -102,7 +143,7 @@ class Conv2D(Kernel):
             # gy as (O, N*Ho*Wo): the weight and bias gradients' operand (the stride-1 input gradient
             # reads gy itself, so conv_transpose2d's forward never makes it)
             gy2 = ws.empty(xp, (o, n * ho * wo), gy.dtype)
-            gy2.reshape(o, n, ho, wo)[...] = gy.transpose(1, 0, 2, 3)
+            _copy_rows(xp, gy2.reshape(o, n, ho, wo), gy.transpose(1, 0, 2, 3))
         if need(needs, 1):
             # with more weight columns than outputs (C*kh*kw > O), OpenBLAS runs the transposed product
             # cols @ gy2.T 1.3-1.6x faster (cnn, resnet), to the same numbers: the same dot products over
@@ -118,7 +159,7 @@ class Conv2D(Kernel):
                 # back to NCHW in one copy (copies of strided views are fast; the consumers' ufuncs then
                 # run on a contiguous array)
                 gx = ws.empty(xp, (n, c, hp - 2 * ph, wp - 2 * pw), gy.dtype)
-                gx[...] = g[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3)
+                _copy_rows(xp, gx, g[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3))
                 return (gx, gw, gb) if has_bias else (gx, gw)
             else:
                 gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
@@ -143,7 +184,8 @@ class Conv2D(Kernel):
         are the same per-image (C*kh*kw, O) @ (O, Ho*Wp) products as before, same M, N, K (OpenBLAS picks
         its kernel by them; a wider N changed some results), writing rows ldc = N*hp*wp apart: the same
         numbers. Each pixel's adds
-        come in the same offset order from zero, and the extra terms (the zero rows and columns, spilling
+        come in the same offset order from zero (the first offset's terms are copied, not added to zeros:
+        OpenBLAS' sums start from +0, so they hold no -0 that an add to +0 would turn), and the extra terms (the zero rows and columns, spilling
         into the next map's first pixels or the slack) are exact zeros, which leave every sum as it was,
         to the last bit.
         """
@@ -151,8 +193,8 @@ class Conv2D(Kernel):
         _, c, kh, kw = w.shape
         plane, run = hp * wp, ho * wp
         gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
-        gy_wide[:, :, :, wo:] = 0   # zero past column wo
-        gy_wide[:, :, :, :wo] = gy
+        _zero_rows(xp, gy_wide[:, :, :, wo:])   # zero past column wo
+        _copy_rows(xp, gy_wide[:, :, :, :wo], gy)
         w2t = ws.empty(xp, (kh * kw * c, o), w.dtype)   # contiguous: OpenBLAS packs it faster
         w2t.reshape(kh, kw, c, o)[...] = w.transpose(2, 3, 1, 0)
         dtype = xp.result_type(w2t, gy)
@@ -161,11 +203,14 @@ class Conv2D(Kernel):
         xp.matmul(w2t, gy_wide.reshape(n, o, run), out=gcols[:, :, :run].transpose(1, 0, 2))
         span = c * n * plane
         gcols = gcols.reshape(kh * kw, span)
-        flat = ws.zeros(xp, (span + (kh - 1) * wp + kw - 1,), gy.dtype)   # slack: the last run's spill
+        flat = ws.empty(xp, (span + (kh - 1) * wp + kw - 1,), gy.dtype)   # slack: the last run's spill
+        flat[:span] = gcols[0]   # offset (0, 0): its sums from zero are its terms themselves
+        flat[span:] = 0
         for i in range(kh):
             for j in range(kw):
                 off = i * wp + j
-                flat[off:off + span] += gcols[i * kw + j]
+                if off:
+                    flat[off:off + span] += gcols[i * kw + j]
         return flat[:span].reshape(c, n, hp, wp)
 
     @staticmethod
@@ -193,7 +238,9 @@ class MaxPool2D(Kernel):
     """y = max over kh x kw windows (NCHW); stride defaults to the kernel; ceil_mode as Caffe's default.
 
     NOTE: the gradient goes to the first maximum of each window (argmax), as Caffe and cuDNN do.
-    One elementwise pass per kernel offset keeps the running max and its offset: no window copies.
+    One elementwise pass per kernel offset keeps the running max and its offset (the first pass compares
+    offsets 0 and 1 directly, so y and arg start without a copy or a zero fill): no window copies beyond
+    the planes below.
     """
     name = "max_pool2d"
     uses_pool = True
@@ -264,13 +311,21 @@ class MaxPool2D(Kernel):
             planes[...] = tiles[:, :, :, :kh, :, :kw].transpose(3, 5, 0, 1, 2, 4)
             windows = list(planes.reshape((kh * kw,) + shape))
         y = ws.empty(xp, shape, x.dtype)
-        y[...] = windows[0]
         index = xp.int8 if kh * kw < 128 else xp.int32
-        arg = ws.zeros(xp, shape, index)
+        arg = ws.empty(xp, shape, index)
+        if len(windows) == 1:
+            y[...] = windows[0]
+            arg[...] = 0
+            return y, (arg, xpad.shape, (h, w))
         better = ws.empty(xp, shape, bool)
         step = ws.empty(xp, shape, index)
-        for k, v in enumerate(windows[1:], start=1):
-            xp.greater(v, y, out=better)   # strictly greater: ties keep the first maximum
+        # the first pass starts from window 0 itself (no copy of it into y, no zeroed arg): the same
+        # comparisons and maxima as from y = window 0, arg = 0
+        xp.greater(windows[1], windows[0], out=better)   # strictly greater: ties keep the first maximum
+        xp.maximum(windows[0], windows[1], out=y)
+        xp.multiply(better, index(1), out=arg)
+        for k, v in enumerate(windows[2:], start=2):
+            xp.greater(v, y, out=better)
             xp.maximum(y, v, out=y)
             # offsets come in increasing k, so "arg = k where better" is a max (a masked store is 30x slower)
             xp.maximum(arg, xp.multiply(better, index(k), out=step), out=arg)
