@@ -39,18 +39,25 @@ class _Scope:
         _STATE.mode = self._new
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc_value, traceback):
         _STATE.mode = self._old
+
+
+_RECORD_TRAIN, _PAUSE_PREDICT = (True, True), (False, False)
 
 
 def record(train_mode=True):
     """Record every op run inside the block on the tape, so backward() can follow it."""
-    return _Scope(True, train_mode)
+    scope = _new(_Scope)   # without __init__'s call: a record() scope opens every step
+    scope._new = _RECORD_TRAIN if train_mode is True else (True, train_mode)
+    return scope
 
 
 def pause(train_mode=False):
     """Stop recording inside the block (e.g. for an evaluation pass under record())."""
-    return _Scope(False, train_mode)
+    scope = _new(_Scope)
+    scope._new = _PAUSE_PREDICT if train_mode is False else (False, train_mode)
+    return scope
 
 
 def train_mode():

@@ -424,13 +424,30 @@ for _name, _fn in _METHOD_OPS.items():
 
 # ---------------------------------------------------------------- creation
 
+_FLOAT32 = numpy.dtype(numpy.float32)
+
+
 def array(source_array, ctx=None, dtype=None):
     """An NDArray copied from a list, a NumPy array or another NDArray: dtype float32 unless given, or
     the source's own when it is an NDArray (MXNet's mx_real_t default; a NumPy array's dtype is not kept)."""
     if type(ctx) is not Context:   # (a Context as given: no call, this runs for every batch)
         ctx = as_context(ctx)
     if type(source_array) is numpy.ndarray:
-        return _wrap(ctx.xp.array(source_array, dtype=numpy.float32 if dtype is None else dtype), ctx)
+        xp = ctx.xp
+        if xp is numpy and dtype is None and source_array.dtype is _FLOAT32:
+            data = source_array.copy()   # the usual batch: numpy.array's dtype keyword costs more
+        else:
+            data = xp.array(source_array, dtype=numpy.float32 if dtype is None else dtype)
+        # _wrap()'s stores, inline (a call less per batch)
+        a = _new(NDArray)
+        a._data = data
+        a._ctx = ctx
+        a._node = None
+        a._idx = 0
+        a._grad = None
+        a._grad_req = "null"
+        a._fresh_grad = False
+        return a
     if isinstance(source_array, NDArray):
         if dtype is None:
             dtype = source_array.dtype
