@@ -106,7 +106,7 @@ class NDArray:
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Gradients of this array w.r.t. every leaf it was computed from under record()."""
-        autograd.backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+        autograd.backward(self, out_grad, retain_graph, train_mode)
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key):
