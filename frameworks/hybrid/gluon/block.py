@@ -298,8 +298,9 @@ class _CacheEntry:
         # the context of the last data input, as read_inputs() gives it (the parameters' without data)
         lines.append(f"    ctx = {xs[-1]}._ctx" if xs else "    ctx = CTX")
         # the compiled forwards are fetched on first use (a graph only ever run in training mode
-        # compiles no inference form)
-        lines += ["    xp = ctx.xp",
+        # compiles no inference form); the array module of the usual context without its lookup
+        env["XP"] = self.ctx.xp if self.ctx is not None else None
+        lines += ["    xp = XP if ctx is CTX else ctx.xp",
                   "    try:",
                   f"        y, saved = ((entry.train or entry.function(True)) if recording else "
                   f"(entry.infer or entry.function(False)))(xp, {', '.join(datas)})",
@@ -346,6 +347,7 @@ class _CacheEntry:
 
 class _Cache:
     """Everything hybridize() keeps, in one place: the traced graphs by input signature."""
+    __slots__ = ("entries", "last")
 
     def __init__(self):
         self.entries = {}
