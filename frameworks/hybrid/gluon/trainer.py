@@ -68,8 +68,7 @@ class Trainer:
                     "updating of Parameters with stale gradient")
             slots = [s for s in slots if s[0]._fresh_grad]
         self._t = t = self._t + 1
-        self._optimizer.scheduled(t)
-        self._optimizer.update_all(slots, t, self._scale / batch_size)
+        self._optimizer.update_all(slots, t, self._scale / batch_size)   # scheduled(t) first
         for w, _, _ in slots:
             w._fresh_grad = False
 
