@@ -297,14 +297,16 @@ class _CacheEntry:
         datas = [f"d{i}" for i in range(n_data)] + [f"P{j}._data" for j in range(len(self.arrays))]
         # the context of the last data input, as read_inputs() gives it (the parameters' without data)
         lines.append(f"    ctx = {xs[-1]}._ctx" if xs else "    ctx = CTX")
-        # the compiled forwards are fetched on first use (a graph only ever run in training mode
-        # compiles no inference form); the array module of the usual context without its lookup
+        # the array module of the usual context without its lookup; then the graph's two forwards
+        # (recording or not), their text inline: no call of their own
         env["XP"] = self.ctx.xp if self.ctx is not None else None
-        lines += ["    xp = XP if ctx is CTX else ctx.xp",
-                  "    try:",
-                  f"        y, saved = ((entry.train or entry.function(True)) if recording else "
-                  f"(entry.infer or entry.function(False)))(xp, {', '.join(datas)})",
-                  "    except Exception as e:  # only on failure: the shape rule names the op and the shapes",
+        lines += ["    xp = XP if ctx is CTX else ctx.xp", "    try:"]
+        for recording, prefix in ((True, "t"), (False, "i")):
+            body, consts = graph.forward_body(recording, datas, prefix)
+            env.update(consts)
+            lines.append("        if recording:" if recording else "        else:")
+            lines += ["        " + line for line in body]
+        lines += ["    except Exception as e:  # only on failure: the shape rule names the op and the shapes",
                   f"        raise as_mxnet_error(graph, [{', '.join(datas)}], {{}}, e) from None"]
         edges = "[" + ", ".join([f"e{i}" if needs[i] else "None" for i in range(n_data)]
                                 + [f"E{j}" for j in range(len(self.arrays))]) + "]"
