@@ -278,9 +278,9 @@ class _CacheEntry:
                   f"    if training is not {training!r} or GRAD_REQ_EPOCH[0] != {self.epoch!r}:",
                   "        return _MISS"]
         for i, x in enumerate(xs):
-            env[f"T{i}"] = dtypes[i]
+            env[f"T{i}"] = dtypes[i]   # (a dtype equal to it need not be the same object: == then)
             lines += [f"    d{i} = {x}._data",
-                      f"    if d{i}.shape != {tuple(shapes[i])!r} or d{i}.dtype is not T{i}:",
+                      f"    if d{i}.shape != {tuple(shapes[i])!r} or (d{i}.dtype is not T{i} and d{i}.dtype != T{i}):",
                       "        return _MISS"]
             if needs[i]:   # read_inputs()'s tape edge; the signature says a gradient flows here
                 lines += [f"    n{i} = {x}._node",
