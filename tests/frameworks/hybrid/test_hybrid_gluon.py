@@ -157,7 +157,8 @@ def test_a_cached_op_follows_every_change_of_its_call_signature():
                                           (10, True, "train", "write"), (10, False, "train", "write"),
                                           (4, False, "predict", "write"), (10, False, "none", "write"),
                                           (10, True, "train", "null"), (10, True, "train", "write"),
-                                          (4, True, "train", "write"), (10, False, "train", "write")]:
+                                          (4, True, "train", "write"), (10, False, "train", "write"),
+                                          (10, False, "none", "write"), (10, False, "none", "write")]:
         if net.bias.grad_req != bias_req:
             net.bias.grad_req = bias_req
         # with an input gradient the data is a recorded result (2 * leaf): a tape edge into the graph
