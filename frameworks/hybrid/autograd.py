@@ -39,18 +39,25 @@ class _Scope:
         _STATE.mode = self._new
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc_value, traceback):
         _STATE.mode = self._old
+
+
+_RECORD_TRAIN, _PAUSE_PREDICT = (True, True), (False, False)
 
 
 def record(train_mode=True):
     """Record every op run inside the block on the tape, so backward() can follow it."""
-    return _Scope(True, train_mode)
+    scope = _new(_Scope)   # without __init__'s call: a record() scope opens every step
+    scope._new = _RECORD_TRAIN if train_mode is True else (True, train_mode)
+    return scope
 
 
 def pause(train_mode=False):
     """Stop recording inside the block (e.g. for an evaluation pass under record())."""
-    return _Scope(False, train_mode)
+    scope = _new(_Scope)
+    scope._new = _PAUSE_PREDICT if train_mode is False else (False, train_mode)
+    return scope
 
 
 def train_mode():
@@ -240,13 +247,27 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     touches the heap.
     """
     NDArray = _NDArray
-    if isinstance(heads, NDArray):
-        heads, head_grads = [heads], [head_grads] if head_grads is not None else None
     heap, queued = [], {}   # creation numbers of the nodes holding a gradient; number -> node
     leaves = {}   # leaf NDArray -> the sum of the gradients that reached it (arrival order kept)
     nxt = None    # a node holding a gradient that is not on the heap
+    seeds = ()    # the (head, head gradient) pairs still to seed
+    if type(heads) is NDArray and head_grads is None and heads._node is not None:
+        # the usual call, loss.backward(): one head, ones as its gradient, straight to the walk
+        h, heads = heads, (heads,)
+        data = h._data
+        g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
+        g.fill(1)   # ones() without its Python-level wrapper
+        node = h._node
+        if node.pending is None and node.n_out == 1:
+            node.pending, nxt = g, node
+        else:
+            _give(node, h._idx, g, heap, queued)
+    else:
+        if isinstance(heads, NDArray):
+            heads, head_grads = [heads], [head_grads] if head_grads is not None else None
+        seeds = zip(heads, head_grads or [None] * len(heads))
     try:
-        for h, hg in zip(heads, head_grads or [None] * len(heads)):
+        for h, hg in seeds:
             node = h._node
             if node is None:
                 raise RuntimeError(_NO_GRAPH)
@@ -289,9 +310,9 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 saved = list(saved)
             attrs = node.attrs
             if attrs:
-                gxs = node.op.backward(node.xp, saved, gy, needs=node.needs, **attrs)
-            else:
-                gxs = node.op.backward(node.xp, saved, gy, needs=node.needs)
+                gxs = node.op.backward(node.xp, saved, gy, node.needs, **attrs)
+            else:   # (the kernel contract's backward(xp, saved, gy, needs): by position, no keyword dict)
+                gxs = node.op.backward(node.xp, saved, gy, node.needs)
             for edge, g in zip(node.inputs, gxs):
                 if edge is None or g is None:
                     continue

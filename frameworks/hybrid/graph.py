@@ -130,13 +130,13 @@ def _literal(value):
 class _Source:
     """Builds the generated functions' text and the globals they refer to (kernel classes, constants)."""
 
-    def __init__(self):
-        self.lines, self.env = [], {"K": K}
+    def __init__(self, prefix="c"):
+        self.lines, self.env, self.prefix = [], {"K": K}, prefix
 
     def const(self, value):
         if _literal(value):
             return repr(value)
-        name = f"c{len(self.env)}"
+        name = f"{self.prefix}{len(self.env)}"
         self.env[name] = value
         return name
 
@@ -206,8 +206,8 @@ class CachedGraph:
             self._plan([str(d) for d in arg_dtypes] if arg_dtypes is not None else ["float32"] * self.n_args)
 
     # ------------------------------------------------------------ the two generated functions
-    def _forward_source(self, train, buffers=None):
-        src = _Source()
+    def _forward_source(self, train, buffers=None, prefix="c"):
+        src = _Source(prefix)
         args = ", ".join(f"v{i}" for i in range(self.n_args))
         lines = [f"def forward(xp{', ' if args else ''}{args}):"]
         kept = []   # each differentiable step's saved state: a local until the list of them is returned
@@ -334,6 +334,17 @@ class CachedGraph:
             fn = self._fns[key] = namespace[lines[0].split()[1].split("(")[0]]
             fn.source = code
         return fn
+
+    def forward_body(self, recording, args, prefix):
+        """The forward that function(recording) runs, as lines for another generated function (the
+        cached-op call, which then runs it without a call of its own): its arguments bound to the
+        expressions `args`, its constants named with `prefix`, ending in `y, saved = <its return>`.
+        Returns (lines indented by 4, the globals they refer to)."""
+        train = recording and self.any_grad
+        src, lines = self._forward_source(train, self.buffers if train else None, prefix)
+        body = [f"    v{i} = {a}" for i, a in enumerate(args)] + lines[1:-1]
+        body.append("    y, saved = " + lines[-1].strip()[len("return "):])
+        return body, src.env
 
     def source(self, key="train"):
         """The generated Python text (for reading and debugging)."""

@@ -69,9 +69,10 @@ class NDArray:
         return K.to_numpy(self._data).copy()
 
     def asscalar(self):
-        if self._data.size != 1:
-            raise ValueError(f"The current array is not a scalar (shape {self.shape})")
-        return self._data.item()
+        try:   # item() refuses any size but 1 (a check less on the usual loss read)
+            return self._data.item()
+        except ValueError:
+            raise ValueError(f"The current array is not a scalar (shape {self.shape})") from None
 
     def as_in_context(self, context):
         context = as_context(context)
@@ -110,7 +111,7 @@ class NDArray:
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Gradients of this array w.r.t. every leaf it was computed from under record()."""
-        autograd.backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+        autograd.backward(self, out_grad, retain_graph, train_mode)
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key):
@@ -489,13 +490,21 @@ def Custom(*args, op_type, out=None, name=None, **kwargs):  # noqa: N802  (MXNet
 
 # ---------------------------------------------------------------- creation
 
+_FLOAT32 = numpy.dtype(numpy.float32)
+
+
 def array(source_array, ctx=None, dtype=None):
     """An NDArray copied from a list, a NumPy array or another NDArray: dtype float32 unless given, or
     the source's own when it is an NDArray (MXNet's mx_real_t default; a NumPy array's dtype is not kept)."""
     if type(ctx) is not Context:   # (a Context as given: no call, this runs for every batch)
         ctx = as_context(ctx)
     if type(source_array) is numpy.ndarray:
-        return _wrap(ctx.xp.array(source_array, dtype=numpy.float32 if dtype is None else dtype), ctx)
+        xp = ctx.xp
+        if xp is numpy and dtype is None and source_array.dtype is _FLOAT32:
+            data = source_array.copy()   # the usual batch: numpy.array's dtype keyword costs more
+        else:
+            data = xp.array(source_array, dtype=numpy.float32 if dtype is None else dtype)
+        return _wrap(data, ctx)
     if isinstance(source_array, NDArray):
         if dtype is None:
             dtype = source_array.dtype

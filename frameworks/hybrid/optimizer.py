@@ -85,9 +85,20 @@ class Optimizer:
         self._rule(xp, w, self._prepare(xp, g, scale), state, t)
 
     def update_all(self, slots, t, scale=1.0):
-        """update() of every (weight NDArray, its xp, its state) in `slots`, in order: Trainer.step's one
-        call per step. Results are those of one update() per parameter (MXNet's updater loop); when
-        update() has nothing to rescale or clip, the rules run straight from _rules()."""
+        """scheduled(t), then update() of every (weight NDArray, its xp, its state) in `slots`, in order:
+        Trainer.step's one call per step. Results are those of one update() per parameter (MXNet's
+        updater loop); when update() has nothing to rescale or clip, the rules run straight from _rules()."""
+        if type(self).scheduled is Optimizer.scheduled:
+            self.num_update = n = self.begin_num_update + t   # scheduled(t)'s two stores, inline
+            if self.lr_scheduler is not None:
+                self.lr = self.lr_scheduler(n)
+        else:
+            self.scheduled(t)   # an optimizer's own (SGD's momentum carried across lr changes)
+        self.update_slots(slots, t, scale)
+
+    def update_slots(self, slots, t, scale=1.0):
+        """update_all() without scheduled(t): the Trainer's groups of equal lr_mult / wd_mult, each at its
+        own learning rate, after one scheduled(t) for the step."""
         if type(self).update is Optimizer.update and self.rescale_grad * scale == 1.0 \
                 and self.clip_gradient is None:
             self._rules(slots, t)
@@ -182,7 +193,8 @@ class Adam(Optimizer):
         K.adam.update(xp, w, g, state[0], state[1], t, *self._hyper())
 
     def _rules(self, slots, t):
-        hyper, update = self._hyper(), K.adam.update
+        # _hyper()'s tuple, inline (a call less per step)
+        hyper, update = (self.lr, self.beta1, self.beta2, self.eps, self.wd, "folded"), K.adam.update
         for w, xp, (m, v) in slots:
             update(xp, w._data, w._grad._data, m, v, t, *hyper)
 

@@ -331,6 +331,11 @@ def shape_of(x):
 
 _shape, _dtype, _data = attrgetter("shape"), attrgetter("dtype"), attrgetter("_data")
 _new = object.__new__
+_MISS = object()   # a generated call's answer for arguments that do not fit its signature
+
+
+def _miss(args):
+    return _MISS
 
 
 class _CacheEntry:
@@ -341,13 +346,14 @@ class _CacheEntry:
     once per GRAD_REQ_EPOCH (only attach_grad or a grad_req change alters them).
     """
     __slots__ = ("graph", "params", "arrays", "out_fmt", "symbol", "sig", "epoch", "param_entries",
-                 "param_needs", "param_grad", "ctx", "train", "infer")
+                 "param_needs", "param_grad", "ctx", "train", "infer", "call")
 
     def __init__(self, graph, params, out_fmt, symbol, sig):
         self.graph, self.params, self.out_fmt, self.symbol, self.sig = graph, params, out_fmt, symbol, sig
         self.arrays = [p.data() for p in params]
         self.epoch = None
         self.train = self.infer = None   # the graph's compiled forwards, fetched on first use
+        self.call = _miss   # the generated call (_call_source), made by read_params()
 
     def read_params(self):
         """The parameters' tape edges and needs, as read_inputs() gives them; False when their needs
@@ -356,7 +362,93 @@ class _CacheEntry:
         self.ctx = read_inputs(self.arrays, [], self.param_entries, self.param_needs)
         self.param_grad = True in self.param_needs
         self.epoch = GRAD_REQ_EPOCH[0]
-        return self.param_needs == list(self.graph.grad_args[len(self.graph.grad_args) - len(self.arrays):])
+        if self.param_needs != list(self.graph.grad_args[len(self.graph.grad_args) - len(self.arrays):]):
+            return False
+        self.call = self._compile_call()
+        return True
+
+    def _compile_call(self):
+        """This signature's whole cached-op call as one generated function, call(args) -> the output, or
+        _MISS when the arguments do not match the signature (HybridBlock.__call__ then takes its general
+        path, which traces or switches entries). Straight-line code with the signature's shapes, dtypes
+        and tape edges as constants: the same checks, run and recording as the general path, without its
+        loops, lists and signature tuple (this is what runs for every batch)."""
+        graph, n_data = self.graph, len(self.graph.grad_args) - len(self.arrays)
+        training, needs = self.sig[0], self.sig[1 + 2 * n_data:]
+        shapes, dtypes = self.sig[1:1 + n_data], self.sig[1 + n_data:1 + 2 * n_data]
+        env = {"NDArray": NDArray, "_MISS": _MISS, "_STATE": _STATE, "GRAD_REQ_EPOCH": GRAD_REQ_EPOCH,
+               "_new": _new, "Node": Node, "_next_seq": _next_seq, "as_mxnet_error": as_mxnet_error,
+               "wrap_outputs": wrap_outputs, "_regroup": _regroup, "graph": graph, "entry": self,
+               "CTX": self.ctx}
+        xs = [f"x{i}" for i in range(n_data)]
+        lines = ["def call(args):"]
+        if n_data:
+            lines += [f"    if len(args) != {n_data}:", "        return _MISS",
+                      f"    {', '.join(xs)}, = args",
+                      f"    if {' or '.join(f'type({x}) is not NDArray' for x in xs)}:", "        return _MISS"]
+        lines += ["    recording, training = _STATE.mode",
+                  f"    if training is not {training!r} or GRAD_REQ_EPOCH[0] != {self.epoch!r}:",
+                  "        return _MISS"]
+        for i, x in enumerate(xs):
+            env[f"T{i}"] = dtypes[i]   # (a dtype equal to it need not be the same object: == then)
+            lines += [f"    d{i} = {x}._data",
+                      f"    if d{i}.shape != {tuple(shapes[i])!r} or (d{i}.dtype is not T{i} and d{i}.dtype != T{i}):",
+                      "        return _MISS"]
+            if needs[i]:   # read_inputs()'s tape edge; the signature says a gradient flows here
+                lines += [f"    n{i} = {x}._node",
+                          f"    if n{i} is not None:",
+                          f"        e{i} = n{i} if n{i}.n_out == 1 else (n{i}, {x}._idx)",
+                          f"    elif {x}._grad_req != 'null':",
+                          f"        e{i} = {x}",
+                          "    else:",
+                          "        return _MISS"]
+            else:
+                lines += [f"    if {x}._node is not None or {x}._grad_req != 'null':", "        return _MISS"]
+        for j, a in enumerate(self.arrays):
+            env[f"P{j}"], env[f"E{j}"] = a, self.param_entries[j]
+        datas = [f"d{i}" for i in range(n_data)] + [f"P{j}._data" for j in range(len(self.arrays))]
+        # the context of the last data input, as read_inputs() gives it (the parameters' without data)
+        lines.append(f"    ctx = {xs[-1]}._ctx" if xs else "    ctx = CTX")
+        # the array module of the usual context without its lookup; then the graph's two forwards
+        # (recording or not), their text inline: no call of their own
+        env["XP"] = self.ctx.xp if self.ctx is not None else None
+        lines += ["    xp = XP if ctx is CTX else ctx.xp", "    try:"]
+        for recording, prefix in ((True, "t"), (False, "i")):
+            body, consts = graph.forward_body(recording, datas, prefix)
+            env.update(consts)
+            lines.append("        if recording:" if recording else "        else:")
+            lines += ["        " + line for line in body]
+        lines += ["    except Exception as e:  # only on failure: the shape rule names the op and the shapes",
+                  f"        raise as_mxnet_error(graph, [{', '.join(datas)}], {{}}, e) from None"]
+        edges = "[" + ", ".join([f"e{i}" if needs[i] else "None" for i in range(n_data)]
+                                + [f"E{j}" for j in range(len(self.arrays))]) + "]"
+        record = self.param_grad or any(needs)
+        if graph.n_outputs != 1:
+            lines += [f"    out = wrap_outputs(graph, y, saved, None, {edges}, None, ctx, xp, "
+                      f"{'recording' if record else 'False'})"]
+        else:
+            # ndarray._wrap()'s and autograd._node()'s stores, inline
+            lines += ["    out = _new(NDArray)", "    out._data = y", "    out._ctx = ctx", "    out._idx = 0",
+                      "    out._grad = None", "    out._grad_req = 'null'", "    out._fresh_grad = False"]
+            if record:
+                lines += ["    if recording:",
+                          "        node = _new(Node)", "        node.op = graph", "        node.saved = saved",
+                          "        node.attrs = None", f"        node.inputs = {edges}",
+                          "        node.needs = None", "        node.n_out = 1", "        node.xp = xp",
+                          "        node.seq = _next_seq()", "        node.pending = None",
+                          "        out._node = node", "    else:", "        out._node = None"]
+            else:
+                lines.append("    out._node = None")
+        if self.out_fmt == 0:
+            lines.append("    return out")
+        else:
+            lines.append(f"    return _regroup({'list(out)' if graph.n_outputs != 1 else '[out]'}, "
+                         f"{self.out_fmt!r})")
+        code = "\n".join(lines) + "\n"
+        exec(compile(code, f"<cached op call {self.graph.n_args} args>", "exec"), env)  # our generated text
+        fn = env["call"]
+        fn.source = code
+        return fn
 
     def function(self, recording):
         fn = self.graph.function(recording)
@@ -369,6 +461,7 @@ class _CacheEntry:
 
 class _Cache:
     """Everything hybridize() keeps, in one place: the traced graphs by input signature."""
+    __slots__ = ("entries", "last")
 
     def __init__(self):
         self.entries = {}
@@ -453,6 +546,11 @@ class HybridBlock(Block):
         this runs for every batch.)"""
         if not self._active or type(args[0]) is Symbol:
             return self.forward(*args)
+        entry = self._cache.last
+        if entry is not None:   # the signature of the last call: its generated call, or _MISS
+            out = entry.call(args)
+            if out is not _MISS:
+                return out
         for a in args:
             if type(a) is not NDArray:
                 flat, fmt = _flatten(args, "inputs")

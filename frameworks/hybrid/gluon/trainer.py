@@ -81,13 +81,13 @@ class Trainer:
                     "updating of Parameters with stale gradient")
             slots = [s for s in slots if s[0]._fresh_grad]
         self._t = t = self._t + 1
-        self._optimizer.scheduled(t)
         if self._mult_epoch != MULT_EPOCH[0]:
             self._group_by_multipliers()
         if self._multiplied:
+            self._optimizer.scheduled(t)
             self._update_multiplied(slots, t, self._scale / batch_size)
         else:
-            self._optimizer.update_all(slots, t, self._scale / batch_size)
+            self._optimizer.update_all(slots, t, self._scale / batch_size)   # scheduled(t) first
         for w, _, _ in slots:
             w._fresh_grad = False
 
@@ -108,7 +108,7 @@ class Trainer:
         try:
             for (lr_mult, wd_mult), group in groups.items():
                 opt_.lr, opt_.wd = lr * lr_mult, wd * wd_mult
-                opt_.update_all(group, t, scale)
+                opt_.update_slots(group, t, scale)
         finally:
             opt_.lr, opt_.wd = lr, wd
 

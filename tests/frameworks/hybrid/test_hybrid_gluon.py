@@ -135,6 +135,53 @@ def test_new_input_shape_traces_a_second_graph():
     assert sorted(sig[1] for sig in net._cache.entries) == [(6, 2), (10, 2)]  # (training, shape, ...)
 
 
+def test_a_cached_op_follows_every_change_of_its_call_signature():
+    """The same block called in turn on data with and without a gradient (a recorded result), in train and
+    predict mode, not recording, after a parameter's grad_req changes and on a short batch: each call's
+    outputs and gradients are the imperative ones (a call that does not fit the last one's signature
+    takes another graph)."""
+    net = _seeded(nn.Dense(2, activation="tanh", in_units=3))
+    xs = {n: rs.standard_normal((n, 3)).astype(np.float32) for n in (10, 4)}
+    leaves = {n: nd.array(x) for n, x in xs.items()}
+    for z in leaves.values():
+        z.attach_grad()
+
+    def expected(x):
+        w, b = net.weight.data().asnumpy(), net.bias.data().asnumpy()
+        y = np.tanh(x @ w.T + b)
+        g = 1 - y * y   # d sum(y) / d(x @ w.T + b)
+        return y, g @ w, g.T @ x, g.sum(0)
+
+    net.hybridize()
+    for n, input_grad, mode, bias_req in [(10, False, "train", "write"), (10, True, "train", "write"),
+                                          (10, True, "train", "write"), (10, False, "train", "write"),
+                                          (4, False, "predict", "write"), (10, False, "none", "write"),
+                                          (10, True, "train", "null"), (10, True, "train", "write"),
+                                          (4, True, "train", "write"), (10, False, "train", "write"),
+                                          (10, False, "none", "write"), (10, False, "none", "write")]:
+        if net.bias.grad_req != bias_req:
+            net.bias.grad_req = bias_req
+        # with an input gradient the data is a recorded result (2 * leaf): a tape edge into the graph
+        y, gx, gw, gb = expected(2 * xs[n] if input_grad else xs[n])
+        if mode == "none":
+            np.testing.assert_allclose(net(nd.array(xs[n])).asnumpy(), y, rtol=1e-5, atol=1e-6)
+            continue
+        net.weight.grad()[:] = 0
+        with autograd.record(train_mode=mode == "train"):
+            out = net(leaves[n] * 2 if input_grad else nd.array(xs[n]))
+        np.testing.assert_allclose(out.asnumpy(), y, rtol=1e-5, atol=1e-6)
+        out.backward()
+        if input_grad:
+            np.testing.assert_allclose(leaves[n].grad.asnumpy(), 2 * gx, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(net.weight.grad().asnumpy(), gw, rtol=1e-5, atol=1e-6)
+        if bias_req == "write":
+            np.testing.assert_allclose(net.bias.grad().asnumpy(), gb, rtol=1e-5, atol=1e-6)
+    # (training, shape, input needs) of each distinct call; a grad_req change re-reads, not re-keys
+    assert {(sig[0], sig[1], sig[-1]) for sig in net._cache.entries} == {
+        (True, (10, 3), False), (True, (10, 3), True), (False, (4, 3), False), (False, (10, 3), False),
+        (True, (4, 3), True)}
+
+
 def test_assigning_a_child_clears_the_cache():
     net = _seeded(_lenet())
     net.hybridize()
