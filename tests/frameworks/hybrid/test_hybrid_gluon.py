@@ -316,6 +316,33 @@ def test_trainer_rescales_by_batch_size():
     np.testing.assert_allclose(net.weight.data().asnumpy(), w0 - 0.5 * np.array([[4.0, 6.0]]) / 2, rtol=1e-6)
 
 
+@pytest.mark.parametrize("lr_mult", [1.0, 2.0])
+def test_trainer_sgd_momentum_under_a_schedule_is_mxnets_sgd_mom_update(lr_mult):
+    """Trainer.step with 'sgd' momentum, weight decay and a FactorScheduler, one parameter at lr_mult: each
+    step is MXNet's sgd_mom_update at that step's rate (mom = m mom - lr wd w - lr g; w += mom), the
+    momentum carried across the rate's changes, the multiplier applied to lr only."""
+    c = np.array([[1.0, -2.0]], dtype=np.float32)
+    net = nn.Dense(1, in_units=2, use_bias=False)
+    net.initialize()
+    net.weight.set_data(nd.array([[0.5, 0.25]]))
+    net.weight.lr_mult = lr_mult
+    sched = mx.lr_scheduler.FactorScheduler(step=2, factor=0.5, base_lr=0.1)
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01,
+                                                          "lr_scheduler": sched})
+    want_sched = mx.lr_scheduler.FactorScheduler(step=2, factor=0.5, base_lr=0.1)
+    w, mom = np.array([[0.5, 0.25]]), np.zeros((1, 2))
+    for t in range(1, 7):
+        with autograd.record():
+            out = net(nd.array(c))
+        out.backward()
+        trainer.step(1)
+        lr = want_sched(t) * lr_mult
+        mom = 0.9 * mom - lr * 0.01 * w - lr * c
+        w = w + mom
+        np.testing.assert_allclose(net.weight.data().asnumpy(), w, rtol=1e-5, err_msg=f"step {t}")
+    assert want_sched(6) < 0.1   # the rate did change
+
+
 def test_dataloader_batches_with_a_short_last_batch():
     ds = gluon.data.ArrayDataset(np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(5))
     batches = list(gluon.data.DataLoader(ds, batch_size=2))
