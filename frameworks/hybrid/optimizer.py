@@ -79,9 +79,22 @@ class Optimizer:
         if self.lr_scheduler is not None:
             self.lr = self.lr_scheduler(t)
 
+    # MXNet's adam_update and rmsprop_update clip rescale_grad * g + wd * w (the decay inside the clip);
+    # sgd/nag's kernels and the Python AdaGrad/AdaDelta clip rescale_grad * g and decay outside
+    decay_in_clip = False
+
     def update(self, xp, w, g, state, t, scale=1.0):
         """One step of this optimizer's rule on weight `w` (in place) from gradient `g`, which is first
         multiplied by rescale_grad * scale and clipped to +-clip_gradient when set."""
+        if self.decay_in_clip and self.wd and self.clip_gradient is not None:
+            c = self.clip_gradient
+            g = xp.clip(g * (self.rescale_grad * scale) + self.wd * w, -c, c)
+            wd, self.wd = self.wd, 0.0   # already in g
+            try:
+                self._rule(xp, w, g, state, t)
+            finally:
+                self.wd = wd
+            return
         self._rule(xp, w, self._prepare(xp, g, scale), state, t)
 
     def update_all(self, slots, t, scale=1.0):
@@ -186,6 +199,8 @@ class Adam(Optimizer):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.beta1, self.beta2, self.eps = beta1, beta2, epsilon
 
+    decay_in_clip = True
+
     def create_state(self, xp, w):
         return (xp.zeros_like(w), xp.zeros_like(w))
 
@@ -214,6 +229,8 @@ class RMSProp(Optimizer):
         if clip_weights is not None:
             raise MXNetError("RMSProp: clip_weights is not supported")
         self.gamma1, self.gamma2, self.eps, self.centered = gamma1, gamma2, epsilon, centered
+
+    decay_in_clip = True
 
     def create_state(self, xp, w):
         if self.centered:

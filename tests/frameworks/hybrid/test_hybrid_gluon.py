@@ -343,6 +343,31 @@ def test_trainer_sgd_momentum_under_a_schedule_is_mxnets_sgd_mom_update(lr_mult)
     assert want_sched(6) < 0.1   # the rate did change
 
 
+@pytest.mark.parametrize("name", ["adam", "rmsprop"])
+def test_trainer_adam_and_rmsprop_clip_the_decayed_gradient_as_mxnets_update_ops(name):
+    """MXNet's adam_update / rmsprop_update clip rescale_grad * g + wd * w, not g alone: with a big
+    gradient, weight decay and clip_gradient set, each step is the op's formula on that clipped sum."""
+    c = np.array([[3.0, -0.2]], dtype=np.float32)
+    net = nn.Dense(1, in_units=2, use_bias=False)
+    net.initialize()
+    net.weight.set_data(nd.array([[0.5, -4.0]]))
+    trainer = gluon.Trainer(net.collect_params(), name, {"learning_rate": 0.1, "wd": 0.1, "clip_gradient": 0.5})
+    w, s1, s2 = np.array([[0.5, -4.0]]), np.zeros((1, 2)), np.zeros((1, 2))
+    for t in range(1, 5):
+        with autograd.record():
+            out = net(nd.array(c * t))   # a gradient that grows, so Adam's normalisation does not hide the clip
+        out.backward()
+        trainer.step(1)
+        g = np.clip(c * t + 0.1 * w, -0.5, 0.5)
+        if name == "adam":
+            s1, s2 = 0.9 * s1 + 0.1 * g, 0.999 * s2 + 0.001 * g * g
+            w = w - 0.1 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * s1 / (np.sqrt(s2) + 1e-8)
+        else:
+            s1 = 0.9 * s1 + 0.1 * g * g
+            w = w - 0.1 * g / np.sqrt(s1 + 1e-8)
+        np.testing.assert_allclose(net.weight.data().asnumpy(), w, rtol=1e-5, err_msg=f"{name} step {t}")
+
+
 def test_dataloader_batches_with_a_short_last_batch():
     ds = gluon.data.ArrayDataset(np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(5))
     batches = list(gluon.data.DataLoader(ds, batch_size=2))
