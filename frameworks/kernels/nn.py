@@ -526,26 +526,29 @@ class LSTM(Kernel):
         acts_t = acts.transpose(1, 2, 0, 3)      # step t's (B, 4, H) view of the gate-major gates
         ig = xp.empty((b, hid), dtype=x.dtype)
         i, f, g, o = acts
+        # each gate's weight block and columns of z as views made once, not four of each every step
+        gate_pairs = list(zip(whs, [z[:, k * hid:(k + 1) * hid] for k in range(4)])) if gate_gemms else ()
         # where a scaled pre-activation passes the exponent's range (88 in float32) exp gives inf, and
         # 1 / inf = 0, 2 / inf - 1 = -1: the activations' limits, so no clamp is needed, only NumPy's overflow
         # warning silenced (CuPy warns of nothing)
         with xp.errstate(over="ignore") if xp.__name__ == "numpy" else contextlib.nullcontext():
-            for t in range(t_len):
+            # each step's views from one iteration over the buffers (cheaper than indexing each every step)
+            for h, proj_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
+                    hbuf[:-1], proj, acts_t, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
                 if gate_gemms:
-                    for k in range(4):
-                        xp.matmul(hbuf[t], whs[k], out=z[:, k * hid:(k + 1) * hid])
+                    for w_k, z_k in gate_pairs:
+                        xp.matmul(h, w_k, out=z_k)
                 else:
-                    xp.matmul(hbuf[t], whs, out=z)
-                z += proj[t]
+                    xp.matmul(h, whs, out=z)
+                z += proj_t
                 xp.exp(z, out=z)
                 z += 1
-                xp.divide(num, z4, out=acts_t[t])
-                gt = g[t]
-                gt -= 1
-                c = xp.multiply(f[t], cbuf[t], out=cbuf[t + 1])
-                c += xp.multiply(i[t], gt, out=ig)
-                tc = xp.tanh(c, out=tcs[t])
-                xp.multiply(o[t], tc, out=hbuf[t + 1])
+                xp.divide(num, z4, out=acts_step)
+                g_t -= 1
+                xp.multiply(f_t, c_prev, out=c)
+                c += xp.multiply(i_t, g_t, out=ig)
+                xp.tanh(c, out=tc)
+                xp.multiply(o_t, tc, out=h_next)
         hs = hbuf[1:]
         saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs)
         return (hs, hs[-1], cbuf[-1]), saved
@@ -591,6 +594,11 @@ class LSTM(Kernel):
                   and 2 * hid == BLAS_DEPTH_BLOCK)
         half = xp.empty((b, hid), dtype=dh.dtype) if halves else None
         wh_t[...] = wh.T
+        # every step's (B, 4H) rows of dgates, and their halves with wh.T's, as views made once
+        d_rows = dgates.reshape(t_len, b, 4 * hid)
+        if halves:
+            d_if, d_go = d_rows[:, :, :2 * hid], d_rows[:, :, 2 * hid:]
+            wh_t_if, wh_t_go = wh_t[:2 * hid], wh_t[2 * hid:]
         need_h0, need_c0 = need(needs, 1), need(needs, 2)
         # each step's gate gradients first gate-major, (4, B, H), so the four products write contiguous
         # memory (NumPy's fast path), then one transposing copy into the step's (B, 4H) row block
@@ -606,18 +614,16 @@ class LSTM(Kernel):
             xp.multiply(dc, qf[t], out=df)
             xp.multiply(dc, qg[t], out=dg)
             xp.multiply(dh, qo[t], out=do)
-            d = dgates[t]
-            d[...] = d4_t
+            dgates[t] = d4_t
             if t or need_c0:
                 xp.multiply(dc, f[t], out=dc_next)
             if t or need_h0:
-                d = d.reshape(b, 4 * hid)
                 if halves:
-                    xp.matmul(d[:, :2 * hid], wh_t[:2 * hid], out=spare)
-                    spare += xp.matmul(d[:, 2 * hid:], wh_t[2 * hid:], out=half)
+                    xp.matmul(d_if[t], wh_t_if, out=spare)
+                    spare += xp.matmul(d_go[t], wh_t_go, out=half)
                     dh, spare = spare, dh
                 else:
-                    dh, spare = xp.matmul(d, wh_t, out=spare), dh
+                    dh, spare = xp.matmul(d_rows[t], wh_t, out=spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
         gx = gwx = gwh = None
         if need(needs, 0):
