@@ -58,7 +58,8 @@ def _sum_rows_by_rank(xp, gw, ids, gy):
         return True
     if n > MAX_REPEATS * gw.shape[0]:   # some id surely repeats more often
         return False
-    order = xp.argsort(ids, kind="stable")
+    # NumPy sorts 16-bit integers stably by radix, 2x faster than int64 ids at an embedding's sizes
+    order = xp.argsort(ids.astype(xp.uint16) if gw.shape[0] <= 1 << 16 else ids, kind="stable")
     s = ids[order]
     first = xp.empty(n, dtype=bool)
     first[0] = True
@@ -70,7 +71,10 @@ def _sum_rows_by_rank(xp, gw, ids, gy):
     if repeats > MAX_REPEATS or repeats * starts.shape[0] > 4 * n:   # too many, or mostly padding
         return False
     slots = pool().zeros(xp, (repeats, starts.shape[0]) + gy.shape[1:], gy.dtype)
-    slots[rank, group] = gy[order]
+    # each row's slot, in input order: one scatter of gy's rows instead of a gather and a 2-d scatter
+    dest = xp.empty(n, dtype=rank.dtype)
+    dest[order] = rank * starts.shape[0] + group
+    slots.reshape((-1,) + gy.shape[1:])[dest] = gy
     total = xp.zeros(slots.shape[1:], dtype=gy.dtype)   # from zero as add.at: 0 + -0.0 is +0.0
     for k in range(repeats):
         total += slots[k]

@@ -1,5 +1,7 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
+import contextlib
+
 from .base import Kernel, register, need, nbytes_of, shape_error
 from .index import as_indices, scatter_add_rows
 from .workspace import pool
@@ -424,7 +426,10 @@ class SoftmaxCrossEntropy(Kernel):
     def forward(xp, logits, labels, ignore_index=None, reduction="mean"):
         n, c = logits.shape
         idx = as_indices(xp, "softmax_cross_entropy", labels, c, what="label", ignore=ignore_index)
-        shifted = logits - logits.max(axis=1, keepdims=True)
+        # NumPy's row maximum runs 2-3x faster given its identity -inf (a reduction without one first copies
+        # each row's first entry); max(-inf, row) is the row's maximum, NaN included
+        initial = {"initial": -xp.inf} if xp.__name__ == "numpy" and logits.dtype.kind == "f" else {}
+        shifted = logits - logits.max(axis=1, keepdims=True, **initial)
         e = xp.exp(shifted, out=pool().empty(xp, logits.shape, shifted.dtype) if shifted.dtype.kind == "f" else None)
         s = e.sum(axis=1, keepdims=True)
         rows = xp.arange(n)
@@ -474,6 +479,16 @@ class SoftmaxCrossEntropy(Kernel):
         return labels if reduction == "none" else ()
 
 
+# NumPy's OpenBLAS (SkylakeX kernels) multiplies a GEMM of at most SMALL_GEMM_MACS multiply-adds with its
+# small-matrix kernels: no packing, each entry one pass over the depth. A bigger one it packs, and accumulates
+# a depth over BLAS_DEPTH_BLOCK in blocks of it. Packing costs a product of few rows as much as the arithmetic,
+# so LSTM splits a per-step recurrent product that is just too big into small pieces where the pieces round as
+# the whole does (measured, paired, OPENBLAS_NUM_THREADS=1: (16, 128) @ (128, 512) in 23 us, its four gates'
+# (16, 128) @ (128, 128) in 17 us; (16, 512) @ (512, 128) in 26 us, as two 256-deep halves plus an add in 20)
+SMALL_GEMM_MACS = 100 ** 3
+BLAS_DEPTH_BLOCK = 256
+
+
 @register
 class LSTM(Kernel):
     """Fused one-layer LSTM over a whole sequence, time-major.
@@ -493,8 +508,10 @@ class LSTM(Kernel):
     d @ wh.T with d of B rows 1.5-2x slower than the same product with wh.T copied once). NumPy runs an
     op on contiguous arrays of one shape 2-3x faster than on strided ones at these sizes (a (B, H) op is
     mostly call overhead), so the per-step ops are laid out contiguous wherever the GEMMs allow, and
-    backward gets both weight gradients from one GEMM over [x | h_prev]. Every change of layout keeps
-    each number's operations and their order, so results are the same to the last bit.
+    backward gets both weight gradients from one GEMM over [x | h_prev]. Where a step's recurrent product
+    is just too big for OpenBLAS's small-matrix kernels, forward runs it gate by gate and backward as two
+    half-depth GEMMs and an add, pieces that round as the whole does (SMALL_GEMM_MACS). Every change of
+    layout keeps each number's operations and their order, so results are the same to the last bit.
     """
     name = "lstm"
     uses_pool = True
@@ -512,11 +529,11 @@ class LSTM(Kernel):
     @classmethod
     def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
         t_len, b, hid = x[0], x[1], wh[0]
-        # the input projection, the scales and the summed bias, the scaled wx and wh, the exp cap, the
-        # activations' numerators, one step's pre-activations and i * g
+        # the input projection, the scales and the summed bias, the scaled wx and wh, the activations'
+        # numerators, one step's pre-activations and i * g
         return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((8 * hid,), itemsize)
                 + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
-                + nbytes_of((b, 13 * hid), itemsize))
+                + nbytes_of((b, 9 * hid), itemsize))
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
@@ -535,10 +552,17 @@ class LSTM(Kernel):
         proj = xp.matmul(x2, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wxs)))
         proj += bias
         proj = proj.reshape(t_len, b, 4 * hid)
-        whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
-        # exp(80) is finite in float32 and the sigmoid is 0 there anyway; a full array, because NumPy's
-        # minimum against a broadcast scalar runs 2-3x slower than against an array of the same shape
-        cap = xp.full((b, 4 * hid), 80.0, dtype=proj.dtype)
+        # the recurrent product per gate where the whole is big and each gate's GEMM small (SMALL_GEMM_MACS):
+        # wh gate-major, one contiguous (H, H) block per gate, each writing its gate's columns of the step's
+        # pre-activations. Every entry is the same dot product over H, in one pass both ways while H is at
+        # most a depth block, and with H a multiple of 16 (the kernels' column tile) the same to the last bit
+        gate_gemms = (xp.__name__ == "numpy" and b * hid * hid <= SMALL_GEMM_MACS < b * hid * 4 * hid
+                      and hid % 16 == 0 and hid <= BLAS_DEPTH_BLOCK)
+        if gate_gemms:
+            whs = xp.multiply(wh.reshape(hid, 4, hid).transpose(1, 0, 2), scale.reshape(4, 1, hid),
+                              out=ws.empty(xp, (4, hid, hid), xp.result_type(wh, scale)))
+        else:
+            whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
         # the activated gates, gate-major (i, f, g, o each a contiguous (T, B, H) block): each step's gate
         # products and all of backward's passes over them run on contiguous memory
         acts = ws.empty(xp, (4, t_len, b, hid), proj.dtype)
@@ -557,19 +581,29 @@ class LSTM(Kernel):
         acts_t = acts.transpose(1, 2, 0, 3)      # step t's (B, 4, H) view of the gate-major gates
         ig = xp.empty((b, hid), dtype=x.dtype)
         i, f, g, o = acts
-        for t in range(t_len):
-            xp.matmul(hbuf[t], whs, out=z)
-            z += proj[t]
-            xp.minimum(z, cap, out=z)
-            xp.exp(z, out=z)
-            z += 1
-            xp.divide(num, z4, out=acts_t[t])
-            gt = g[t]
-            gt -= 1
-            c = xp.multiply(f[t], cbuf[t], out=cbuf[t + 1])
-            c += xp.multiply(i[t], gt, out=ig)
-            tc = xp.tanh(c, out=tcs[t])
-            xp.multiply(o[t], tc, out=hbuf[t + 1])
+        # each gate's weight block and columns of z as views made once, not four of each every step
+        gate_pairs = list(zip(whs, [z[:, k * hid:(k + 1) * hid] for k in range(4)])) if gate_gemms else ()
+        # where a scaled pre-activation passes the exponent's range (88 in float32) exp gives inf, and
+        # 1 / inf = 0, 2 / inf - 1 = -1: the activations' limits, so no clamp is needed, only NumPy's overflow
+        # warning silenced (CuPy warns of nothing)
+        with xp.errstate(over="ignore") if xp.__name__ == "numpy" else contextlib.nullcontext():
+            # each step's views from one iteration over the buffers (cheaper than indexing each every step)
+            for h, proj_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
+                    hbuf[:-1], proj, acts_t, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
+                if gate_gemms:
+                    for w_k, z_k in gate_pairs:
+                        xp.matmul(h, w_k, out=z_k)
+                else:
+                    xp.matmul(h, whs, out=z)
+                z += proj_t
+                xp.exp(z, out=z)
+                z += 1
+                xp.divide(num, z4, out=acts_step)
+                g_t -= 1
+                xp.multiply(f_t, c_prev, out=c)
+                c += xp.multiply(i_t, g_t, out=ig)
+                xp.tanh(c, out=tc)
+                xp.multiply(o_t, tc, out=h_next)
         hs = hbuf[1:]
         saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs)
         return (hs, hs[-1], cbuf[-1]), saved
@@ -608,7 +642,18 @@ class LSTM(Kernel):
         dc_next = xp.zeros((b, hid), dtype=x.dtype) if gc_last is None else gc_last.copy()
         dc = xp.empty((b, hid), dtype=x.dtype)
         wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
+        # d @ wh.T as the sum of its (i, f) and (g, o) halves where the whole is big and each half a small
+        # GEMM (SMALL_GEMM_MACS) as deep as the block OpenBLAS accumulates the whole one in (2H =
+        # BLAS_DEPTH_BLOCK): the same two partial sums added in the same order, to the last bit
+        halves = (xp.__name__ == "numpy" and b * 2 * hid * hid <= SMALL_GEMM_MACS < b * 4 * hid * hid
+                  and 2 * hid == BLAS_DEPTH_BLOCK)
+        half = xp.empty((b, hid), dtype=dh.dtype) if halves else None
         wh_t[...] = wh.T
+        # every step's (B, 4H) rows of dgates, and their halves with wh.T's, as views made once
+        d_rows = dgates.reshape(t_len, b, 4 * hid)
+        if halves:
+            d_if, d_go = d_rows[:, :, :2 * hid], d_rows[:, :, 2 * hid:]
+            wh_t_if, wh_t_go = wh_t[:2 * hid], wh_t[2 * hid:]
         need_h0, need_c0 = need(needs, 1), need(needs, 2)
         # each step's gate gradients first gate-major, (4, B, H), so the four products write contiguous
         # memory (NumPy's fast path), then one transposing copy into the step's (B, 4H) row block
@@ -624,12 +669,16 @@ class LSTM(Kernel):
             xp.multiply(dc, qf[t], out=df)
             xp.multiply(dc, qg[t], out=dg)
             xp.multiply(dh, qo[t], out=do)
-            d = dgates[t]
-            d[...] = d4_t
+            dgates[t] = d4_t
             if t or need_c0:
                 xp.multiply(dc, f[t], out=dc_next)
             if t or need_h0:
-                dh, spare = xp.matmul(d.reshape(b, 4 * hid), wh_t, out=spare), dh
+                if halves:
+                    xp.matmul(d_if[t], wh_t_if, out=spare)
+                    spare += xp.matmul(d_go[t], wh_t_go, out=half)
+                    dh, spare = spare, dh
+                else:
+                    dh, spare = xp.matmul(d_rows[t], wh_t, out=spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
         gx = gwx = gwh = None
         if need(needs, 0):
