@@ -1,7 +1,7 @@
 """torch.<op>(tensor, ...): the module-level spellings of the Tensor methods classic programs call."""
 from ._tensor import Tensor
 
-__all__ = ["mm", "bmm", "exp", "log", "sqrt", "abs", "clamp", "sum", "mean", "max", "min", "argmax",
+__all__ = ["mm", "bmm", "exp", "log", "sqrt", "abs", "clamp", "sum", "prod", "mean", "max", "min", "argmax",
            "argmin", "sort", "argsort", "topk", "split", "chunk", "unbind", "squeeze", "unsqueeze",
            "transpose", "t", "reshape", "numel", "is_tensor", "eq", "ne", "gt", "ge", "lt", "le",
            "maximum", "minimum", "pow", "neg", "add", "mul", "div", "sub", "where", "masked_fill",
@@ -38,6 +38,10 @@ def clamp(input, min=None, max=None):  # noqa: A002
 
 def sum(input, dim=None, keepdim=False):  # noqa: A001
     return input.sum(dim, keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    return input.prod(dim, keepdim, dtype=dtype)
 
 
 def mean(input, dim=None, keepdim=False):

@@ -440,6 +440,15 @@ class Tensor:
             return _apply(K.sum, (self,), (self._array,))
         return _apply(K.sum, (self,), (self._array,), {"axis": dim, "keepdims": keepdim})
 
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        """torch.prod: over every entry (a 0-d tensor), or over the one int dim; the shared prod kernel."""
+        x = self if dtype is None else self.to(dtype)
+        if dim is None:
+            return _apply(K.prod, (x,), (x._array,))
+        if not isinstance(dim, int):
+            raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+        return _apply(K.prod, (x,), (x._array,), {"axis": dim, "keepdims": keepdim})
+
     def mean(self, dim=None, keepdim=False):
         if self._array.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "

@@ -682,12 +682,10 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001  
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    """Product over `axis` (no gradient here: use exp(reduce_sum(log(x))) for positive x)."""
-    x = convert_to_tensor(input_tensor)
+    """Product over `axis` (the shared prod kernel: its gradient is exact where an entry is zero, as TF's
+    _ProdGrad, which also uses exclusive cumulative products)."""
     axis, keepdims = _reduce_args(axis, keepdims, reduction_indices, keep_dims)
-    shape = None if x.shape.dims is None else K.sum.infer(x.shape.dims, axis=axis, keepdims=keepdims)
-    return graph_op("Prod", [x], [(x.dtype, shape)], name or "Prod", fn="prod", axis=axis,
-                    keepdims=keepdims).outputs[0]
+    return kernel_op("Prod", K.prod, [convert_to_tensor(input_tensor)], name, axis=axis, keepdims=keepdims)
 
 
 def _reduce_bool(op_type, fn):

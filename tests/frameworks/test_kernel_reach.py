@@ -51,6 +51,7 @@ NOT_EXPOSED = {
            for k in _TRIG},
     },
     "layer_config": {
+        "prod": "Caffe's Reduction layer has SUM, ASUM, SUMSQ and MEAN, no product",
         **{k: _CAFFE_NONE for k in ("argmin", "broadcast_to", "cast", "div", "equal", "not_equal", "greater",
                                     "greater_equal", "less", "less_equal", "gather", "take", "one_hot",
                                     "where", "pad", "rsqrt", "sign", "squeeze", "unsqueeze", "stack",

@@ -119,3 +119,16 @@ def test_index_select_gather_repeat_sign_and_one_hot():
     assert tuple(F.one_hot(torch.tensor([[1], [0]]), num_classes=4).shape) == (2, 1, 4)
     with pytest.raises(RuntimeError, match="Class values must be smaller than num_classes"):
         F.one_hot(torch.tensor([3]), 2)
+
+
+def test_prod_over_all_and_over_a_dim_with_gradients():
+    """torch.prod(x) is 0-d, torch.prod(x, dim, keepdim) reduces one int dim; both through the prod kernel,
+    the gradient exact at a zero entry (float64 finite differences)."""
+    x = torch.tensor([[1.5, 2.0, 0.0], [0.5, -1.0, 3.0]], dtype=torch.double, requires_grad=True)
+    assert torch.prod(x).dim() == 0 and float(torch.prod(x)) == 0.0
+    np.testing.assert_allclose(x.prod(1).detach().numpy(), [0.0, -1.5])
+    assert x.prod(0, keepdim=True).shape == (1, 3)
+    with pytest.raises(TypeError, match="dim"):
+        x.prod((0, 1))
+    assert gradcheck(lambda t: torch.prod(t), (x,))
+    assert gradcheck(lambda t: t.prod(1, keepdim=True), (x,))

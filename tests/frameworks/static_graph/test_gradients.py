@@ -239,3 +239,25 @@ def test_reduce_max_gradient_with_open_dimensions(shape, axis):
             got = sess.run(g, {x: value})
         m = value.max(axis=tuple(axis) if isinstance(axis, list) else axis, keepdims=True)
         np.testing.assert_allclose(got, 2 * m * (value == m))
+
+
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (1, False), ([0, 2], True)])
+def test_reduce_prod_value_and_gradient_with_a_zero_entry(axis, keepdims):
+    """tf.reduce_prod through the shared prod kernel: NumPy's product, and a float64 finite-difference
+    gradient, exact where an entry is zero (TF's _ProdGrad uses exclusive products for the same reason)."""
+    value = np.random.RandomState(4).uniform(0.5, 1.5, (2, 3, 4))
+    value[1, 2, 3] = 0.0
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64, value.shape)
+        y = tf.reduce_prod(x, axis=axis, keepdims=keepdims)
+        w = np.random.RandomState(5).standard_normal(np.prod(value, axis=None if axis is None else tuple(
+            np.atleast_1d(axis)), keepdims=keepdims).shape)
+        loss = tf.reduce_sum(y * w)
+        (grad,) = tf.gradients(loss, [x])
+        with tf.Session() as sess:
+            got_y, got_g = sess.run([y, grad], {x: value})
+            np.testing.assert_allclose(got_y, np.prod(value, axis=None if axis is None else tuple(
+                np.atleast_1d(axis)), keepdims=keepdims), rtol=1e-12)
+            np.testing.assert_allclose(got_g, numerical_grad(lambda: sess.run(loss, {x: value}), value),
+                                       rtol=1e-5, atol=1e-7)
