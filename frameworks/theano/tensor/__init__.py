@@ -272,17 +272,13 @@ def _fused_crossentropy(x):
     return _crossentropy_softmax_mean(x)
 
 
-def prod(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-    """The product (known when lowering only: shapes' sizes; there is no product kernel)."""
-    x = as_variable(x)
-    axes = _axes(axis, x.ndim)
+_prod = _reduction("prod", tf.reduce_prod, np.prod, _sum_dtype)
 
-    def lower(L, v):
-        if not is_static(v):
-            raise NotImplementedError("prod: only values known when compiling (shapes) are supported; there is "
-                                      "no product kernel")
-        return np.asarray(np.prod(v, axis=axes, keepdims=keepdims))
-    return apply("prod", lower, [x], [TensorType(_sum_dtype(x.dtype), _reduced(x, axes, keepdims))])
+
+def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None, no_zeros_in_input=False):  # noqa: A002
+    """The product, through tf.reduce_prod (the shared prod kernel, whose gradient is exact at zeros, so
+    no_zeros_in_input only states what Theano's cheaper gradient may assume)."""
+    return _prod(input, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 def var(x, axis=None, keepdims=False):

@@ -201,3 +201,15 @@ def test_batch_normalization_train_gradient_and_running_statistics():
     np.testing.assert_allclose(out, (x - mu) / np.sqrt(var + 1e-5) * g + b, rtol=1e-9)
     np.testing.assert_allclose(new_mean, 0.1 * mu, rtol=1e-9)
     np.testing.assert_allclose(new_var, 0.9 + 0.1 * var * 36 / 35, rtol=1e-9)
+
+
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (1, False), (0, True)])
+def test_prod_value_and_gradient_with_a_zero_entry(axis, keepdims):
+    """T.prod (and the variable's .prod) on a value known only when run: NumPy's product, the gradient
+    exact at a zero entry."""
+    v = np.array([[1.5, 2.0, 0.0], [0.5, -1.0, 3.0]])
+    x = T.matrix("x")
+    np.testing.assert_allclose(theano.function([x], T.prod(x, axis=axis, keepdims=keepdims))(v),
+                               np.prod(v, axis=axis, keepdims=keepdims))
+    np.testing.assert_allclose(theano.function([x], x.prod(axis=axis))(v), np.prod(v, axis=axis))
+    check_grad(lambda a: T.prod(a, axis=axis, keepdims=keepdims), v)
