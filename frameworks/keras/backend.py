@@ -329,6 +329,10 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
     return tf.reduce_sum(x, axis=_axis(axis), keepdims=keepdims)
 
 
+def prod(x, axis=None, keepdims=False):
+    return tf.reduce_prod(x, axis=_axis(axis), keepdims=keepdims)
+
+
 def mean(x, axis=None, keepdims=False):
     return tf.reduce_mean(x, axis=_axis(axis), keepdims=keepdims)
 

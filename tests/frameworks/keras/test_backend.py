@@ -58,3 +58,15 @@ def test_clear_session_closes_the_session_and_restarts_names():
     assert sess._closed and tf.get_default_graph() is not old
     assert layers.Dense(1).name == "dense_1"
     assert K.get_session() is not sess
+
+
+def test_backend_prod_and_its_gradient():
+    """K.prod (Keras' backend reduction over tf.reduce_prod) with axis and keepdims, and K.gradients through
+    it: d prod / d x_i is the product of the others (a zero entry included)."""
+    v = np.array([[1.5, 2.0, 0.0], [0.5, -1.0, 3.0]], dtype=np.float32)
+    x = K.placeholder(shape=(2, 3))
+    f = K.function([x], [K.prod(x), K.prod(x, axis=1, keepdims=True), K.gradients(K.sum(K.prod(x, axis=1)), [x])[0]])
+    total, rows, grad = f([v])
+    np.testing.assert_allclose(total, 0.0)
+    np.testing.assert_allclose(rows, [[0.0], [-1.5]])
+    np.testing.assert_allclose(grad, [[0.0, 0.0, 3.0], [-3.0, 1.5, -0.5]], rtol=1e-6)
