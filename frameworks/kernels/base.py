@@ -54,6 +54,10 @@ class Kernel:
     saves_output     whether `saved` references y (or, for multi-output ops, any of the outputs).
     grad_may_view    backward may return gy itself or a view of it (unbroadcast of an unbroadcast operand,
                      reshape, transpose, concat's slices); False means every gradient is a fresh array.
+    grad_accepts_out backward(..., out=buf) writes the (single) input gradient into buf, which may be gy
+                     itself when the caller holds gy for nothing else (MXNet's in-place option ograd ->
+                     igrad for relu's backward): a conv net's gradient then stays in the block its producer
+                     just wrote, still in cache, instead of a second map-sized array.
     state_inputs     input indices that are state, not data (batch norm's running statistics): updated
                      in place by forward in training mode, never differentiated (backward gives None);
                      a planner must keep them out of shared buffers.
@@ -74,6 +78,7 @@ class Kernel:
     saves_inputs = ALL
     saves_output = True
     grad_may_view = False
+    grad_accepts_out = False
     state_inputs = ()
     uses_pool = False
 

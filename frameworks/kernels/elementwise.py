@@ -287,9 +287,13 @@ class Relu(_Unary):
         y = xp.maximum(x, 0, out=out)
         return y, y
 
+    grad_accepts_out = True
+
     @staticmethod
-    def backward(xp, saved, gy, needs=None):
+    def backward(xp, saved, gy, needs=None, out=None):
         # y > 0 exactly where x > 0, so the output alone suffices: in-place ReLU stays correct.
+        if out is not None:
+            return (xp.multiply(gy, saved > 0, out=out),)
         if saved.nbytes < MIN_BYTES or gy.shape != saved.shape:
             return (gy * (saved > 0),)
         # a big gradient (a conv net's maps) goes into a pool array, as the convolution's own do

@@ -24,10 +24,10 @@ class Trainer(FloorTrainer):
         g_f, g_lw = K.matmul.backward(xp, s_z, g_z)
         (g_m2,) = K.reshape.backward(xp, s_f, g_f)
         (g_r2,) = K.max_pool2d.backward(xp, s_m2, g_m2, kernel=2)
-        (g_a2,) = K.relu.backward(xp, s_r2, g_r2)
+        (g_a2,) = K.relu.backward(xp, s_r2, g_r2, out=g_r2)   # g_r2 is ours alone: in place
         g_m1, g_c2w, g_c2b = K.conv2d.backward(xp, s_a2, g_a2, pad=1)
         (g_r1,) = K.max_pool2d.backward(xp, s_m1, g_m1, kernel=2)
-        (g_a1,) = K.relu.backward(xp, s_r1, g_r1)
+        (g_a1,) = K.relu.backward(xp, s_r1, g_r1, out=g_r1)
         _, g_c1w, g_c1b = K.conv2d.backward(xp, s_a1, g_a1, needs=(False, True, True), pad=1)
 
         grads = dict(c1w=g_c1w, c1b=g_c1b, c2w=g_c2w, c2b=g_c2b, lw=g_lw, lb=g_lb)

@@ -1,4 +1,5 @@
-"""Every kernel's declared facts (accepts_out, may_view, may_overwrite, saves_*, grad_may_view, saved_bytes)
+"""Every kernel's declared facts (accepts_out, may_view, may_overwrite, saves_*, grad_may_view, grad_accepts_out,
+saved_bytes)
 checked against what the kernel really does on the sample inputs of test_gradients.CASES."""
 import numpy as np
 import pytest
@@ -60,6 +61,7 @@ def test_declarations_are_well_formed(case):
     n = len(inputs)
     assert isinstance(kernel.accepts_out, bool) and isinstance(kernel.saves_output, bool)
     assert isinstance(kernel.grad_may_view, bool)
+    assert isinstance(kernel.grad_accepts_out, bool)
     for name in ("may_view", "may_overwrite"):
         idx = getattr(kernel, name)
         assert isinstance(idx, tuple) and all(isinstance(i, int) for i in idx), (kernel.name, name)
@@ -156,6 +158,25 @@ def test_grad_views_gy_only_where_declared(case):
         if g is not None:
             assert not any(np.shares_memory(g, o) for o in _outs(gy)), (
                 f"{kernel.name}: gradient {i} shares memory with gy (declare grad_may_view)")
+
+
+@pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
+def test_grad_written_into_out_even_gy_itself_where_declared(case):
+    """grad_accepts_out: backward(..., out=buf) returns buf holding the gradient it returns without out, to
+    the last bit, both into a fresh buffer and into gy itself (the in-place use)."""
+    _, kernel, inputs, attrs = case[:4]
+    if not kernel.grad_accepts_out:
+        pytest.skip(f"{kernel.name} does not declare grad_accepts_out")
+    y, saved = kernel.forward(np, *_fresh_inputs(inputs), **attrs)
+    gy = np.random.RandomState(0).standard_normal(y.shape).astype(y.dtype)
+    (want,) = [g for g in kernel.backward(np, saved, gy.copy(), **attrs) if g is not None]
+    for into_gy in (False, True):
+        g_in = gy.copy()
+        buf = g_in if into_gy else np.full_like(want, np.nan)
+        (got,) = [g for g in kernel.backward(np, saved, g_in, out=buf, **attrs) if g is not None]
+        assert got is buf, f"{kernel.name}: backward did not return out"
+        np.testing.assert_array_equal(got, want, err_msg=f"{kernel.name}: out (into gy: {into_gy})")
+        assert np.array_equal(np.signbit(got), np.signbit(want)), f"{kernel.name}: a zero's sign changed"
 
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=IDS)
