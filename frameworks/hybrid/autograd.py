@@ -319,8 +319,13 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 gxs = node.op.backward(node.xp, saved, gy, node.needs, **attrs)
             else:   # (the kernel contract's backward(xp, saved, gy, needs): by position, no keyword dict)
                 gxs = node.op.backward(node.xp, saved, gy, node.needs)
-            for edge, g in zip(node.inputs, gxs):
-                if edge is None or g is None:
+            i = -1   # an index, not zip(): its object costs more than the loop (2-3 inputs a node)
+            for edge in node.inputs:
+                i += 1
+                if edge is None:
+                    continue
+                g = gxs[i]
+                if g is None:
                     continue
                 cls = type(edge)
                 if cls is Node:   # the common case, inline
