@@ -255,8 +255,11 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
         # the usual call, loss.backward(): one head, ones as its gradient, straight to the walk
         h, heads = heads, (heads,)
         data = h._data
-        g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
-        g.fill(1)   # ones() without its Python-level wrapper
+        if data.ndim:
+            g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
+            g.fill(1)   # ones() without its Python-level wrapper
+        else:   # a scalar loss: one C call (measured 4.3k against 5.8k Ir for empty + fill)
+            g = h._ctx.xp.array(1, data.dtype)
         node = h._node
         if node.pending is None and node.n_out == 1:
             node.pending, nxt = g, node
@@ -273,8 +276,11 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 raise RuntimeError(_NO_GRAPH)
             if hg is None:
                 data = h._data
-                g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
-                g.fill(1)   # ones() without its Python-level wrapper: this runs every step
+                if data.ndim:
+                    g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
+                    g.fill(1)   # ones() without its Python-level wrapper: this runs every step
+                else:
+                    g = h._ctx.xp.array(1, data.dtype)
             else:
                 g = hg._data
                 if g.shape != h._data.shape:   # the kernels give each input a gradient of its own shape
@@ -313,8 +319,13 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 gxs = node.op.backward(node.xp, saved, gy, node.needs, **attrs)
             else:   # (the kernel contract's backward(xp, saved, gy, needs): by position, no keyword dict)
                 gxs = node.op.backward(node.xp, saved, gy, node.needs)
-            for edge, g in zip(node.inputs, gxs):
-                if edge is None or g is None:
+            i = -1   # an index, not zip(): its object costs more than the loop (2-3 inputs a node)
+            for edge in node.inputs:
+                i += 1
+                if edge is None:
+                    continue
+                g = gxs[i]
+                if g is None:
                     continue
                 cls = type(edge)
                 if cls is Node:   # the common case, inline
