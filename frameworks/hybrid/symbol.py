@@ -75,7 +75,9 @@ def prefix(p):
 
 
 def _auto_name(op, name=None):
-    return _CURRENT.manager.get(name, op.lower().lstrip("_"))
+    """name, or MXNet's automatic one: the creating function's name lowercased, leading underscore kept, and
+    a count (FullyConnected -> fullyconnected0; a + b, which MXNet builds with _internal._Plus, -> _plus0)."""
+    return _CURRENT.manager.get(name, op.lower())
 
 
 def _args(heads):
@@ -268,47 +270,49 @@ class Symbol:
                         list(aux_states or []))
 
     # ------------------------------------------------------------ operators
-    def _binary(self, other, op, scalar_op):
+    # MXNet 1.x builds the operators with _internal's CamelCase functions (_Plus, _PlusScalar, ...), whose
+    # lowercased names are the automatic node names: a + b is _plus0, a * 2 is _mulscalar0, -a is a * -1.0
+    def _binary(self, other, op, scalar_op, hint, scalar_hint):
         if isinstance(other, Symbol):
-            return _make(op, (self, other), {})
-        return _make(scalar_op, (self,), {"scalar": other})
+            return _make(op, (self, other), {}, hint=hint)
+        return _make(scalar_op, (self,), {"scalar": other}, hint=scalar_hint)
 
     def __add__(self, other):
-        return self._binary(other, "elemwise_add", "_plus_scalar")
+        return self._binary(other, "elemwise_add", "_plus_scalar", "_Plus", "_PlusScalar")
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        return self._binary(other, "elemwise_sub", "_minus_scalar")
+        return self._binary(other, "elemwise_sub", "_minus_scalar", "_Minus", "_MinusScalar")
 
     def __rsub__(self, other):
-        return _make("_rminus_scalar", (self,), {"scalar": other})
+        return _make("_rminus_scalar", (self,), {"scalar": other}, hint="_RMinusScalar")
 
     def __mul__(self, other):
-        return self._binary(other, "elemwise_mul", "_mul_scalar")
+        return self._binary(other, "elemwise_mul", "_mul_scalar", "_Mul", "_MulScalar")
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return self._binary(other, "elemwise_div", "_div_scalar")
+        return self._binary(other, "elemwise_div", "_div_scalar", "_Div", "_DivScalar")
 
     def __rtruediv__(self, other):
-        return _make("_rdiv_scalar", (self,), {"scalar": other})
+        return _make("_rdiv_scalar", (self,), {"scalar": other}, hint="_RDivScalar")
 
     def __pow__(self, exponent):
-        return self._binary(exponent, "_power", "_power_scalar")
+        return self._binary(exponent, "_power", "_power_scalar", "_Power", "_PowerScalar")
 
     def __rpow__(self, base):
-        return _make("_rpower_scalar", (self,), {"scalar": base})
+        return _make("_rpower_scalar", (self,), {"scalar": base}, hint="_RPowerScalar")
 
     def __mod__(self, other):
-        return self._binary(other, "_mod", "_mod_scalar")
+        return self._binary(other, "_mod", "_mod_scalar", "_Mod", "_ModScalar")
 
     def __rmod__(self, other):
-        return _make("_rmod_scalar", (self,), {"scalar": other})
+        return _make("_rmod_scalar", (self,), {"scalar": other}, hint="_RModScalar")
 
     def __neg__(self):
-        return _make("negative", (self,), {})
+        return self.__mul__(-1.0)   # as MXNet 1.x's Symbol.__neg__ (a _mulscalar node)
 
     def __abs__(self):
         return _make("abs", (self,), {})
@@ -317,7 +321,7 @@ class Symbol:
     def _compare(self, other, op, scalar_op):
         if not isinstance(other, (Symbol, int, float)):
             raise TypeError(f"type {type(other)} not supported")
-        return self._binary(other, op, scalar_op)
+        return self._binary(other, op, scalar_op, op, scalar_op)
 
     def __eq__(self, other):
         return self._compare(other, "_equal", "_equal_scalar")
@@ -398,7 +402,7 @@ def infer_var_shapes(heads, known):
     return shapes, [tracer.shape(env[n][k]) for n, k in heads]
 
 
-def _make(op, inputs, attrs, name=None, named=False):
+def _make(op, inputs, attrs, name=None, named=False, hint=None):
     entries = []
     for s in inputs:
         if not isinstance(s, Symbol):
@@ -407,7 +411,7 @@ def _make(op, inputs, attrs, name=None, named=False):
             raise ValueError(f"{op}: input {s!r} has {len(s._outputs)} outputs; pick one with [i]")
         entries.append(s._outputs[0])
     n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
-    node = _Node(op, name if named else _auto_name(op, name), attrs, entries, n_out)
+    node = _Node(op, name if named else _auto_name(hint or op, name), attrs, entries, n_out)
     return Symbol([(node, i) for i in range(n_out)])
 
 

@@ -135,3 +135,19 @@ def test_a_bad_symbol_file_is_an_mxnet_error_naming_it(tmp_path):
         sym.load(str(bad))
     with pytest.raises(mx.base.MXNetError, match="missing-symbol.json"):
         sym.load(str(tmp_path / "missing-symbol.json"))
+
+
+def test_operator_nodes_take_mxnets_automatic_names():
+    """MXNet 1.x names a node after the function that made it, lowercased: the operators' _internal._Plus,
+    _MulScalar, ... (the symbol tutorial's `c = a + b` is <Symbol _plus0>, -a is a _mulscalar node), the
+    comparisons' _greater / _greater_scalar, and public ops by their own name."""
+    with mx.name.NameManager():
+        a, b = mx.sym.Variable("a"), mx.sym.Variable("b")
+        got = [s.name for s in (a + b, a - b, a * b, a / b, a + 1, 1 - a, a * 2, a / 2, 2 / a, a ** 2, -a,
+                                a > b, a > 1, mx.sym.dot(a, b), mx.sym.FullyConnected(a, num_hidden=2))]
+        assert got == ["_plus0", "_minus0", "_mul0", "_div0", "_plusscalar0", "_rminusscalar0", "_mulscalar0",
+                       "_divscalar0", "_rdivscalar0", "_powerscalar0", "_mulscalar1", "_greater0",
+                       "_greater_scalar0", "dot0", "fullyconnected0"]
+        assert (a + b).list_outputs() == ["_plus1_output"]
+    ex = (-a).bind(mx.cpu(), {"a": mx.nd.array([1.0, -2.0])})
+    assert ex.forward()[0].asnumpy().tolist() == [-1.0, 2.0]
