@@ -236,6 +236,16 @@ def _give(node, idx, g, heap, queued):
     pending[idx] = g if p is None else p + g
 
 
+def _ones_like(data, xp):
+    """A head's default gradient, ones of its shape and dtype, made without ones()'s Python-level wrapper
+    (this runs every step): a scalar loss's in one C call (measured 4.3k against 5.8k Ir for empty + fill)."""
+    if data.ndim:
+        g = xp.empty(data.shape, dtype=data.dtype)
+        g.fill(1)
+        return g
+    return xp.array(1, data.dtype)
+
+
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     """Gradients of `heads` with respect to every array that called attach_grad() (or a Parameter).
 
@@ -254,12 +264,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     if type(heads) is NDArray and head_grads is None and heads._node is not None:
         # the usual call, loss.backward(): one head, ones as its gradient, straight to the walk
         h, heads = heads, (heads,)
-        data = h._data
-        if data.ndim:
-            g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
-            g.fill(1)   # ones() without its Python-level wrapper
-        else:   # a scalar loss: one C call (measured 4.3k against 5.8k Ir for empty + fill)
-            g = h._ctx.xp.array(1, data.dtype)
+        g = _ones_like(h._data, h._ctx.xp)
         node = h._node
         if node.pending is None and node.n_out == 1:
             node.pending, nxt = g, node
@@ -275,12 +280,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             if node is None:
                 raise RuntimeError(_NO_GRAPH)
             if hg is None:
-                data = h._data
-                if data.ndim:
-                    g = h._ctx.xp.empty(data.shape, dtype=data.dtype)
-                    g.fill(1)   # ones() without its Python-level wrapper: this runs every step
-                else:
-                    g = h._ctx.xp.array(1, data.dtype)
+                g = _ones_like(h._data, h._ctx.xp)
             else:
                 g = hg._data
                 if g.shape != h._data.shape:   # the kernels give each input a gradient of its own shape
