@@ -101,12 +101,7 @@ class Optimizer:
         """scheduled(t), then update() of every (weight NDArray, its xp, its state) in `slots`, in order:
         Trainer.step's one call per step. Results are those of one update() per parameter (MXNet's
         updater loop); when update() has nothing to rescale or clip, the rules run straight from _rules()."""
-        if type(self).scheduled is Optimizer.scheduled:
-            self.num_update = n = self.begin_num_update + t   # scheduled(t)'s two stores, inline
-            if self.lr_scheduler is not None:
-                self.lr = self.lr_scheduler(n)
-        else:
-            self.scheduled(t)   # an optimizer's own (SGD's momentum carried across lr changes)
+        self.scheduled(t)   # an optimizer's own where it has one (SGD's momentum carried across lr changes)
         self.update_slots(slots, t, scale)
 
     def update_slots(self, slots, t, scale=1.0):
