@@ -16,6 +16,8 @@ never reads). The gradient of a While is a While over the recorded iterations in
 iteration pushes the body values its gradient reads onto a stack (the While's history output, TF's
 stack accumulators), and the gradient loop pops them, summing the captures' gradients over iterations.
 """
+import numpy as np
+
 from . import nest as _nest
 from .errors import InvalidArgumentError
 from .graph import Operation, Tensor, TensorShape, bool_, control_dependencies, get_default_graph, int32
@@ -287,12 +289,13 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
 
 
 def _constant_value(pred):
-    """A Python bool for a constant predicate (TF's tensor_util.constant_value), else None."""
-    if isinstance(pred, bool):
-        return pred
-    if isinstance(pred, Tensor) and pred.op.type == "Const":
-        return bool(pred.op.attrs["value"])
-    return None
+    """A Python bool for a predicate known now, None for one known at run time (TF's smart_constant_value:
+    a Const tensor's value; a Python bool, 0 or 1, NumPy's bools included; anything else a TypeError)."""
+    if isinstance(pred, Tensor):
+        return bool(pred.op.attrs["value"]) if pred.op.type == "Const" else None
+    if isinstance(pred, (bool, int, np.bool_, np.integer)) and pred in (0, 1):
+        return bool(pred)
+    raise TypeError(f"`pred` must be a Tensor, or a Python bool, or 1 or 0. Found instead: {type(pred)}")
 
 
 def smart_cond(pred, true_fn=None, false_fn=None, name=None):

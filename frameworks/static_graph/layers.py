@@ -130,19 +130,11 @@ def flatten(inputs, name=None, data_format="channels_last"):
     return ops.reshape(x, [-1, int(np.prod(dims[1:]))], name=name)
 
 
-def _select(training, when_training, otherwise):
-    """TF's smart_cond: a Python bool picks a branch now; a bool tensor builds tf.cond, so only the taken
-    branch runs."""
-    if isinstance(training, Tensor):
-        return smart_cond(training, when_training, otherwise)
-    return when_training() if training else otherwise()
-
-
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
     """Inverted dropout while `training` (a bool or a bool tensor); the identity otherwise."""
     x = ops.convert_to_tensor(inputs)
     with get_default_graph().name_scope(name or "dropout"):
-        return _select(training, lambda: nn.dropout(x, rate=rate, noise_shape=noise_shape, seed=seed),
+        return smart_cond(training, lambda: nn.dropout(x, rate=rate, noise_shape=noise_shape, seed=seed),
                        lambda: x)
 
 
@@ -195,8 +187,8 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
             mean, variance = param(moving_mean), param(moving_variance)
         else:
             b_mean, b_var = batch_moments()
-            mean = _select(training, lambda: b_mean, lambda: param(moving_mean))
-            variance = _select(training, lambda: b_var, lambda: param(moving_variance))
+            mean = smart_cond(training, lambda: b_mean, lambda: param(moving_mean))
+            variance = smart_cond(training, lambda: b_var, lambda: param(moving_variance))
             _add_updates(x, b_mean, b_var, moving_mean, moving_variance, momentum, training, is_fused,
                          channels)
         inv = ops.rsqrt(variance + epsilon)

@@ -412,3 +412,23 @@ def test_tensor_array_dynamic_size_and_errors():
             sess.run(too_far.stack())
     with pytest.raises(TypeError, match="TensorArray dtype is float32 but Op is trying to write dtype int32"):
         fixed.write(0, tf.constant(1))
+
+
+def test_smart_cond_takes_tfs_constant_predicates_and_refuses_others():
+    """smart_cond (and tf.layers' training argument, which goes through it) calls one branch now for a
+    Python bool, 0 or 1 (NumPy's bools too) or a Const tensor, builds tf.cond for a run-time predicate, and
+    refuses anything else with TF's TypeError."""
+    smart_cond = tf.contrib.framework.smart_cond
+    for pred, want in ((True, "T"), (0, "F"), (1, "T"), (np.bool_(False), "F"), (tf.constant(True), "T")):
+        assert smart_cond(pred, lambda: "T", lambda: "F") == want
+    with pytest.raises(TypeError, match="`pred` must be a Tensor, or a Python bool, or 1 or 0"):
+        smart_cond(2, lambda: "T", lambda: "F")
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [4, 3])
+        is_training = tf.placeholder(tf.bool, [])
+        assert tf.layers.dropout(x, 0.5, training=np.bool_(False)) is x
+        y = tf.layers.dropout(x, 0.5, training=is_training)
+        with tf.Session() as sess:
+            ones = np.ones((4, 3), np.float32)
+            np.testing.assert_array_equal(sess.run(y, {x: ones, is_training: False}), ones)
