@@ -58,17 +58,20 @@ class Trainer:
         """A new learning rate; with an lr_scheduler MXNet's UserWarning (the scheduler owns it)."""
         self._optimizer.set_learning_rate(lr)
 
+    def _init_states(self):
+        """The optimizer's fresh state per parameter, and the (array, xp, state) slots step() updates: a
+        Parameter keeps one NDArray for life, so they are built once."""
+        self._states = [self._optimizer.create_state(p.data()._ctx.xp, p.data()._data) for p in self._params]
+        self._slots = [(p._data, p._data._ctx.xp, state) for p, state in zip(self._params, self._states)]
+        self._arrays = [p._data for p in self._params]
+
     def step(self, batch_size, ignore_stale_grad=False):
         """One update of every parameter from its gradient, scaled by rescale_grad / batch_size.
 
         A parameter whose gradient backward() has not written since the last step raises MXNet's
         UserWarning; with ignore_stale_grad=True such parameters are skipped instead."""
         if self._states is None:
-            self._states = [self._optimizer.create_state(p.data()._ctx.xp, p.data()._data)
-                            for p in self._params]
-            # a Parameter keeps one NDArray for life, so (array, state) pairs are built once
-            self._slots = [(p._data, p._data._ctx.xp, state) for p, state in zip(self._params, self._states)]
-            self._arrays = [p._data for p in self._params]
+            self._init_states()
         slots = self._slots
         if not all(map(_fresh, self._arrays)):
             if not ignore_stale_grad:
@@ -129,7 +132,7 @@ class Trainer:
         if "num_update" not in loaded:
             raise MXNetError(f"load_states: '{fname}' holds no trainer states (no num_update entry)")
         keys = {k for k in loaded if k.startswith("state")}
-        self._states = [self._optimizer.create_state(p.data()._ctx.xp, p.data()._data) for p in self._params]
+        self._init_states()
         want = {f"state{i}_{j}" for i, state in enumerate(self._states) for j in range(len(state))}
         if keys and keys != want:
             raise MXNetError(f"load_states: '{fname}' holds optimizer states for another set of parameters or "
@@ -139,8 +142,6 @@ class Trainer:
             for j, a in enumerate(state):
                 if f"state{i}_{j}" in loaded:
                     a[...] = p.data()._ctx.xp.asarray(loaded[f"state{i}_{j}"])
-        self._slots = [(p._data, p._data._ctx.xp, state) for p, state in zip(self._params, self._states)]
-        self._arrays = [p._data for p in self._params]
         self._t = int(loaded["num_update"][0])
         self._optimizer.num_update = self._optimizer.begin_num_update + self._t
 
