@@ -29,9 +29,10 @@ class random:  # noqa: N801  (mx.random as a namespace, seeding nd.random's gene
 from . import gluon  # noqa: E402  (gluon imports nd and sym from this package)
 from . import module  # noqa: E402
 from . import model  # noqa: E402  (FeedForward runs on a Module)
+from . import rnn  # noqa: E402  (mx.rnn: the symbolic cells, over sym)
 
 kv = kvstore
 mod = module
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "autograd", "gluon", "cpu", "gpu", "Context",
-           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model"]
+           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model", "rnn"]

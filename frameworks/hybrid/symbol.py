@@ -203,7 +203,7 @@ class Symbol:
         data and num_hidden). (None, None, None) when some shape cannot be inferred."""
         nodes, shapes, n_args = self._shapes(args, kwargs)
         known = {n: s for n, s in zip(nodes, shapes) if s is not None and 0 not in s}
-        inferred, heads = infer_var_shapes(self._outputs, known)
+        inferred, heads = infer_var_shapes(_resolve_unknown_dims(self._outputs, known), known)
         if inferred is None:
             return None, None, None
         full = [inferred[n] for n in nodes]
@@ -402,6 +402,45 @@ def infer_var_shapes(heads, known):
     return shapes, [tracer.shape(env[n][k]) for n, k in heads]
 
 
+def _unknown_dim_nodes(heads):
+    """The source ops (no inputs: zeros, ones, full, the random draws) whose `shape` has a 0, MXNet's
+    unknown dimension (the RNN cells' begin_state: zeros of shape (0, num_hidden))."""
+    order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
+    return order, [n for n in order if n.op is not None and not n.inputs and 0 in tuple(n.attrs.get("shape") or ())]
+
+
+def _resolve_unknown_dims(heads, known):
+    """heads with every unknown (0) dimension of a source op's shape filled in, as MXNet's shape inference
+    fills it from the ops that meet it (a begin_state's batch size from the data it is added to). The
+    inference here runs forward only, so the value is found by trying each dimension of the known shapes
+    in turn: the first that the whole graph accepts (an elementwise op refuses a mismatched one) is taken
+    for all of them. heads unchanged when there are none or no value fits (the error then names the op)."""
+    order, nodes = _unknown_dim_nodes(heads)
+    if not nodes:
+        return heads
+    candidates = list(dict.fromkeys(d for s in known.values() for d in s if d > 0))
+    for c in candidates:
+        filled = {n: tuple(c if d == 0 else d for d in n.attrs["shape"]) for n in nodes}
+        entry = {}
+        for n in order:
+            ins = [entry[e] for e in n.inputs]
+            new = n
+            if n in filled:
+                new = _Node(n.op, n.name, dict(n.attrs, shape=filled[n]), ins, n.n_out)
+            elif ins != list(n.inputs):
+                new = _Node(n.op, n.name, dict(n.attrs), ins, n.n_out)
+            for k in range(n.n_out):
+                entry[(n, k)] = (new, k)
+        trial = [entry[h] for h in heads]
+        try:
+            inferred, _ = infer_var_shapes(trial, known)
+        except (ShapeError, MXNetError, K.ShapeError):
+            continue
+        if inferred is not None:
+            return trial
+    return heads
+
+
 def _make(op, inputs, attrs, name=None, named=False, hint=None):
     entries = []
     for s in inputs:
@@ -479,6 +518,8 @@ def _symbolic(opname):
     def f(*args, **kwargs):
         name = kwargs.pop("name", None)
         kwargs.pop("attr", None)
+        for k in [k for k in kwargs if k.startswith("__") and k.endswith("__")]:
+            del kwargs[k]   # an op node's hints (the RNN cells' __layout__), which its kernel does not take
         if opname in SCALAR_FORMS and len(args) == 2 and not kwargs:
             # a number on either side: MXNet's scalar form of the op (sym.maximum(x, 1e-12))
             right, left = SCALAR_FORMS[opname]
@@ -717,6 +758,12 @@ class Executor:
         from . import ndarray as nd
         self._symbol, self._ctx = symbol, ctx
         names, aux_names = symbol.list_arguments(), symbol.list_auxiliary_states()
+        if _unknown_dim_nodes(symbol._outputs)[1]:   # zeros((0, n)) states: the bound shapes fill them in
+            arg_nodes, aux_nodes = symbol._split_vars()
+            known = {n: tuple(a.shape) for n, a in zip(arg_nodes + aux_nodes, list(args) + list(aux_states))
+                     if a is not None}
+            symbol = Symbol(_resolve_unknown_dims(symbol._outputs, known))
+        self._run_symbol = symbol
         if len(args) != len(names):
             raise MXNetError(f"bind: {len(names)} arguments {names} but {len(args)} arrays")
         if len(aux_states) != len(aux_names):
@@ -740,7 +787,7 @@ class Executor:
         g = self._graphs.get(is_train)
         if g is None:
             g = self._graphs[is_train] = CachedGraph(
-                self._symbol._outputs, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
+                self._run_symbol._outputs, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
                 self._grads, training=is_train, arg_dtypes=[a.dtype for a in self.arg_arrays + self.aux_arrays])
         return g
 

@@ -1,18 +1,18 @@
-"""mx.mod: the Module API (a Symbol bound to one Executor, with parameters, an optimizer and
+"""mx.mod.Module: the Module API (a Symbol bound to one Executor, with parameters, an optimizer and
 fit/score/predict loops), as most pre-Gluon MXNet programs were written."""
 import logging
 import time
 from collections import namedtuple
 
-from . import initializer as init_mod
-from . import metric as metric_mod
-from . import ndarray as nd
-from . import kvstore as kvstore_mod
-from . import optimizer as opt
-from . import symbol as sym_mod
-from .base import MXNetError, refused
-from .context import as_context, cpu
-from .io import DataDesc
+from .. import initializer as init_mod
+from .. import metric as metric_mod
+from .. import ndarray as nd
+from .. import kvstore as kvstore_mod
+from .. import optimizer as opt
+from .. import symbol as sym_mod
+from ..base import MXNetError
+from ..context import as_context, cpu
+from ..io import DataDesc
 
 BatchEndParam = namedtuple("BatchEndParams", ["epoch", "nbatch", "eval_metric", "locals"])
 
@@ -58,11 +58,155 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-class Module:
+def _share_arrays(exe, src, names):
+    """exe's argument/auxiliary arrays named in `names` become src's very NDArrays (where shapes agree)."""
+    names = set(names)
+    for arrays, mine, theirs in ((exe.arg_arrays, exe.arg_dict, src.arg_dict),
+                                 (exe.aux_arrays, exe.aux_dict, src.aux_dict)):
+        for i, (n, a) in enumerate(list(mine.items())):
+            if n in names and n in theirs and theirs[n].shape == a.shape:
+                arrays[i] = mine[n] = theirs[n]
+
+
+class BaseModule:
+    """What every module shares: the loops fit, score, predict, iter_predict, forward_backward and
+    save_params/load_params, written against the interface (bind, init_params, init_optimizer, forward,
+    backward, update, update_metric, get_outputs, get_params, set_params, prepare) that Module,
+    BucketingModule, SequentialModule and PythonModule implement, as MXNet's BaseModule."""
+
+    def __init__(self, logger=logging):
+        self.logger = logger
+        self.binded = False
+        self.for_training = False
+        self.inputs_need_grad = False
+        self.params_initialized = False
+        self.optimizer_initialized = False
+        self._symbol = None
+
+    def forward_backward(self, data_batch):
+        """forward (training mode), then backward."""
+        self.forward(data_batch, is_train=True)
+        self.backward()
+
+    def prepare(self, data_batch, sparse_row_id_fn=None):
+        """Nothing to prepare: the parameters are dense and on one device."""
+
+    @property
+    def symbol(self):
+        return self._symbol
+
+    def save_params(self, fname):
+        """The parameters into `fname` ('arg:'/'aux:' names, as MXNet's)."""
+        arg, aux = self.get_params()
+        arrays = {f"arg:{k}": v for k, v in arg.items()}
+        arrays.update({f"aux:{k}": v for k, v in aux.items()})
+        nd.save(fname, arrays)
+
+    def load_params(self, fname):
+        """What save_params wrote, set as this module's parameters."""
+        self.set_params(*_split_params(nd.load(fname), fname))
+
+    def fit(self, train_data, eval_data=None, eval_metric="acc", epoch_end_callback=None,
+            batch_end_callback=None, kvstore="local", optimizer="sgd",
+            optimizer_params=(("learning_rate", 0.01),), eval_end_callback=None, eval_batch_end_callback=None,
+            initializer=None, arg_params=None, aux_params=None, allow_missing=False, force_rebind=False,
+            force_init=False, begin_epoch=0, num_epoch=None, validation_metric=None, monitor=None,
+            sparse_row_id_fn=None):
+        if num_epoch is None:
+            raise MXNetError("please specify number of epochs")
+        if monitor is not None:
+            raise MXNetError("fit: monitor is not supported; read mod.get_outputs() or the executor's "
+                             "arg_dict/grad_dict in a batch_end_callback instead")
+        self.bind(train_data.provide_data, train_data.provide_label, for_training=True,
+                  force_rebind=force_rebind)
+        self.init_params(initializer=initializer if initializer is not None else init_mod.Uniform(0.01),
+                         arg_params=arg_params, aux_params=aux_params, allow_missing=allow_missing,
+                         force_init=force_init)
+        self.init_optimizer(kvstore=kvstore, optimizer=optimizer, optimizer_params=optimizer_params)
+        validation_metric = validation_metric or eval_metric
+        eval_metric = metric_mod.create(eval_metric)
+        for epoch in range(begin_epoch, num_epoch):
+            tic = time.time()
+            eval_metric.reset()
+            nbatch = 0
+            data_iter = iter(train_data)
+            next_data_batch = next(data_iter)
+            end_of_batch = False
+            while not end_of_batch:
+                data_batch = next_data_batch
+                self.forward_backward(data_batch)
+                self.update()
+                self.update_metric(eval_metric, data_batch.label)
+                try:   # the next batch is fetched (and prepared) before this one's callbacks, as MXNet's
+                    next_data_batch = next(data_iter)
+                    self.prepare(next_data_batch, sparse_row_id_fn=sparse_row_id_fn)
+                except StopIteration:
+                    end_of_batch = True
+                for cb in _as_list(batch_end_callback or []):
+                    cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
+                nbatch += 1
+            for name, val in getattr(eval_metric, "get_global_name_value", eval_metric.get_name_value)():
+                self.logger.info("Epoch[%d] Train-%s=%f", epoch, name, val)
+            self.logger.info("Epoch[%d] Time cost=%.3f", epoch, time.time() - tic)
+            arg, aux = self.get_params()
+            self.set_params(arg, aux)   # as MXNet's: every bucket/device holds the same values
+            for cb in _as_list(epoch_end_callback or []):
+                cb(epoch, self._symbol, arg, aux)
+            if eval_data is not None:
+                res = self.score(eval_data, validation_metric, score_end_callback=eval_end_callback,
+                                 batch_end_callback=eval_batch_end_callback, epoch=epoch)
+                for name, val in res:
+                    self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, val)
+            train_data.reset()   # at the end of the epoch, as MXNet's (the first epoch reads it as given)
+
+    def iter_predict(self, eval_data, num_batch=None, reset=True, sparse_row_id_fn=None):
+        if reset:
+            eval_data.reset()
+        for nbatch, batch in enumerate(eval_data):
+            if num_batch is not None and nbatch == num_batch:
+                break
+            self.prepare(batch, sparse_row_id_fn=sparse_row_id_fn)
+            self.forward(batch, is_train=False)
+            pad = batch.pad or 0
+            yield [o[0:o.shape[0] - pad] for o in self.get_outputs()], nbatch, batch
+
+    def score(self, eval_data, eval_metric, num_batch=None, batch_end_callback=None, score_end_callback=None,
+              reset=True, epoch=0, sparse_row_id_fn=None):
+        """[(name, value)] of eval_metric over eval_data (inference mode)."""
+        eval_metric = metric_mod.create(eval_metric)
+        eval_metric.reset()
+        if reset:
+            eval_data.reset()
+        for nbatch, batch in enumerate(eval_data):
+            if num_batch is not None and nbatch == num_batch:
+                break
+            self.prepare(batch, sparse_row_id_fn=sparse_row_id_fn)
+            self.forward(batch, is_train=False)
+            self.update_metric(eval_metric, batch.label)
+            for cb in _as_list(batch_end_callback or []):
+                cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
+        for cb in _as_list(score_end_callback or []):
+            cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
+        return eval_metric.get_name_value()
+
+    def predict(self, eval_data, num_batch=None, merge_batches=True, reset=True, always_output_list=False,
+                sparse_row_id_fn=None):
+        """The outputs over eval_data (padding removed), concatenated over batches."""
+        outs = [o for o, _, _ in self.iter_predict(eval_data, num_batch, reset)]
+        if not outs:
+            return []
+        if not merge_batches:
+            return outs
+        merged = [nd.concat(*[o[i] for o in outs], dim=0) for i in range(len(outs[0]))]
+        return merged if always_output_list or len(merged) > 1 else merged[0]
+
+
+class Module(BaseModule):
     """Module(symbol, data_names=('data',), label_names=('softmax_label',), context=mx.cpu())."""
 
     def __init__(self, symbol, data_names=("data",), label_names=("softmax_label",), logger=logging,
                  context=None, work_load_list=None, fixed_param_names=None, state_names=None, **kwargs):
+        super().__init__(logger)
         ctx = _as_list(context) if context is not None else [cpu()]
         if len(ctx) != 1:
             raise MXNetError("Module: one context only (this engine runs one device)")
@@ -123,7 +267,7 @@ class Module:
             self.logger.warning("Already bound, ignoring bind()")
             return
         self._data_shapes, self._label_shapes = _descs(data_shapes), _descs(label_shapes)
-        self.for_training = for_training
+        self.for_training, self.inputs_need_grad, self._grad_req = for_training, inputs_need_grad, grad_req
         shapes = {d.name: d.shape for d in self._data_shapes + self._label_shapes}
         reqs = {n: ("null" if n in self._fixed or not for_training else grad_req) for n in self._param_names}
         reqs.update({n: "write" if inputs_need_grad else "null" for n in self._data_names})
@@ -135,9 +279,18 @@ class Module:
                 if old.arg_dict[n].shape == self._exec.arg_dict[n].shape:
                     self._exec.arg_dict[n][:] = old.arg_dict[n]
         self.binded = True
-        if old is not None:  # a re-bind keeps the parameters' values
-            self._exec.copy_params_from({k: old.arg_dict[k] for k in self._param_names},
-                                        {k: old.aux_dict[k] for k in self._aux_names})
+        if shared_module is not None:
+            # MXNet's shared memory: this module's parameters are shared_module's arrays (BucketingModule's
+            # buckets all train one set of weights); it is initialized, and shares the optimizer, with it
+            if not (shared_module.binded and shared_module.params_initialized):
+                raise MXNetError("bind: shared_module must be bound and its parameters initialized")
+            _share_arrays(self._exec, shared_module._exec, self._param_names + self._aux_names)
+            self.params_initialized = True
+            self._sync_params()
+            if shared_module.optimizer_initialized:
+                self.borrow_optimizer(shared_module)
+        elif old is not None:  # a re-bind keeps the parameters (the same arrays, so sharing survives it)
+            _share_arrays(self._exec, old, self._param_names + self._aux_names)
         elif self.params_initialized:
             self._exec.copy_params_from(self._arg_params, self._aux_params)
 
@@ -239,10 +392,8 @@ class Module:
         """Re-bind for new input shapes, keeping the parameters and the optimizer."""
         if not self.binded:
             raise MXNetError("reshape: call bind first")
-        self.bind(data_shapes, label_shapes, self.for_training, force_rebind=True)
-
-    def prepare(self, data_batch, sparse_row_id_fn=None):
-        """Nothing to prepare: the parameters are dense and on one device."""
+        self.bind(data_shapes, label_shapes, self.for_training, self.inputs_need_grad, force_rebind=True,
+                  grad_req=self._grad_req)
 
     def install_monitor(self, mon):
         raise MXNetError("install_monitor: mx.monitor is not supported; read the executor's outputs, "
@@ -260,15 +411,11 @@ class Module:
             # a batch of another shape: re-bind (MXNet reshapes the executor), keeping the parameters
             self.bind([(n, shapes[n]) for n in self._data_names],
                       [(n, shapes[n]) for n in self._label_names if n in shapes] or None,
-                      self.for_training, force_rebind=True)
+                      self.for_training, self.inputs_need_grad, force_rebind=True, grad_req=self._grad_req)
         self._exec.forward(is_train=is_train, **inputs)
 
     def backward(self, out_grads=None):
         self._exec.backward(out_grads)
-
-    def forward_backward(self, data_batch):
-        self.forward(data_batch, is_train=True)
-        self.backward()
 
     def update(self):
         """One optimizer step of every parameter from its gradient."""
@@ -286,89 +433,10 @@ class Module:
         return [self._exec.grad_dict[n] for n in self._data_names]
 
     def update_metric(self, eval_metric, labels, pre_sliced=False):
-        eval_metric.update(labels, self.get_outputs())
-
-    # ------------------------------------------------------------ loops
-    def fit(self, train_data, eval_data=None, eval_metric="acc", epoch_end_callback=None,
-            batch_end_callback=None, kvstore="local", optimizer="sgd",
-            optimizer_params=(("learning_rate", 0.01),), eval_end_callback=None, eval_batch_end_callback=None,
-            initializer=None, arg_params=None, aux_params=None, allow_missing=False, force_rebind=False,
-            force_init=False, begin_epoch=0, num_epoch=None, validation_metric=None, monitor=None,
-            sparse_row_id_fn=None):
-        if num_epoch is None:
-            raise MXNetError("please specify number of epochs")
-        if monitor is not None:
-            raise MXNetError("fit: monitor is not supported; read mod.get_outputs() or the executor's "
-                             "arg_dict/grad_dict in a batch_end_callback instead")
-        self.bind(train_data.provide_data, train_data.provide_label, for_training=True,
-                  force_rebind=force_rebind)
-        self.init_params(initializer=initializer if initializer is not None else init_mod.Uniform(0.01),
-                         arg_params=arg_params, aux_params=aux_params, allow_missing=allow_missing,
-                         force_init=force_init)
-        self.init_optimizer(kvstore=kvstore, optimizer=optimizer, optimizer_params=optimizer_params)
-        validation_metric = validation_metric or eval_metric
-        eval_metric = metric_mod.create(eval_metric)
-        for epoch in range(begin_epoch, num_epoch):
-            tic = time.time()
-            eval_metric.reset()
-            nbatch = 0
-            for data_batch in train_data:
-                self.forward_backward(data_batch)
-                self.update()
-                self.update_metric(eval_metric, data_batch.label)
-                for cb in _as_list(batch_end_callback or []):
-                    cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
-                nbatch += 1
-            for name, val in getattr(eval_metric, "get_global_name_value", eval_metric.get_name_value)():
-                self.logger.info("Epoch[%d] Train-%s=%f", epoch, name, val)
-            self.logger.info("Epoch[%d] Time cost=%.3f", epoch, time.time() - tic)
-            arg, aux = self.get_params()
-            for cb in _as_list(epoch_end_callback or []):
-                cb(epoch, self._symbol, arg, aux)
-            if eval_data is not None:
-                res = self.score(eval_data, validation_metric, score_end_callback=eval_end_callback,
-                                 batch_end_callback=eval_batch_end_callback, epoch=epoch)
-                for name, val in res:
-                    self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, val)
-            train_data.reset()   # at the end of the epoch, as MXNet's (the first epoch reads it as given)
-
-    def iter_predict(self, eval_data, num_batch=None, reset=True):
-        if reset:
-            eval_data.reset()
-        for nbatch, batch in enumerate(eval_data):
-            if num_batch is not None and nbatch == num_batch:
-                break
-            self.forward(batch, is_train=False)
-            pad = batch.pad or 0
-            yield [o[0:o.shape[0] - pad] for o in self.get_outputs()], nbatch, batch
-
-    def score(self, eval_data, eval_metric, num_batch=None, batch_end_callback=None, score_end_callback=None,
-              reset=True, epoch=0, sparse_row_id_fn=None):
-        """[(name, value)] of eval_metric over eval_data (inference mode)."""
-        eval_metric = metric_mod.create(eval_metric)
-        eval_metric.reset()
-        if reset:
-            eval_data.reset()
-        for nbatch, batch in enumerate(eval_data):
-            if num_batch is not None and nbatch == num_batch:
-                break
-            self.forward(batch, is_train=False)
-            self.update_metric(eval_metric, batch.label)
-            for cb in _as_list(batch_end_callback or []):
-                cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
-        for cb in _as_list(score_end_callback or []):
-            cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
-        return eval_metric.get_name_value()
-
-    def predict(self, eval_data, num_batch=None, merge_batches=True, reset=True, always_output_list=False):
-        """The outputs over eval_data (padding removed), concatenated over batches."""
-        outs = [o for o, _, _ in self.iter_predict(eval_data, num_batch, reset)]
-        if not outs:
-            return []
-        if not merge_batches:
-            return outs
-        merged = [nd.concat(*[o[i] for o in outs], dim=0) for i in range(len(outs[0]))]
-        return merged if always_output_list or len(merged) > 1 else merged[0]
+        """eval_metric.update_dict({label name: label}, {output name: output}): a metric given output_names
+        or label_names (a multi-task program's) reads only those, as MXNet's executor group feeds it."""
+        eval_metric.update_dict(dict(zip(self._label_names, labels or [])),
+                                dict(zip(self.output_names, self.get_outputs())))
 
     # ------------------------------------------------------------ checkpoints
     def save_checkpoint(self, prefix, epoch, save_optimizer_states=False):
@@ -377,17 +445,6 @@ class Module:
         save_checkpoint(prefix, epoch, self._symbol, arg, aux)
         if save_optimizer_states:
             self.save_optimizer_states(f"{prefix}-{epoch:04d}.states")
-
-    def save_params(self, fname):
-        """The parameters into `fname` ('arg:'/'aux:' names, as MXNet's Module.save_params)."""
-        arg, aux = self.get_params()
-        arrays = {f"arg:{k}": v for k, v in arg.items()}
-        arrays.update({f"aux:{k}": v for k, v in aux.items()})
-        nd.save(fname, arrays)
-
-    def load_params(self, fname):
-        """What save_params wrote, set as this module's parameters."""
-        self.set_params(*_split_params(nd.load(fname), fname))
 
     @staticmethod
     def load(prefix, epoch, load_optimizer_states=False, **kwargs):
@@ -403,16 +460,4 @@ class Module:
         return mod
 
 
-BaseModule = Module   # subclasses of MXNet's abstract base get Module's loops (fit, score, predict)
-
-BucketingModule = refused("BucketingModule", object, "BucketingModule is not supported (one graph per bucket "
-                          "key); pad the sequences to one length and use Module, or write the model in Gluon "
-                          "(a hybridized block caches one graph per input shape)")
-SequentialModule = refused("SequentialModule", object, "SequentialModule is not supported; compose the symbols "
-                           "into one (feed one's output to the next) and use Module")
-PythonLossModule = refused("PythonLossModule", object, "PythonLossModule is not supported; write the loss as "
-                           "a symbol and end it with mx.sym.MakeLoss")
-PythonModule = refused("PythonModule", object, "PythonModule is not supported; use Module, or Gluon")
-
-__all__ = ["Module", "BaseModule", "BatchEndParam", "save_checkpoint", "load_checkpoint", "load_params", "BucketingModule", "SequentialModule",
-           "PythonLossModule", "PythonModule"]
+__all__ = ["Module", "BaseModule", "BatchEndParam", "save_checkpoint", "load_checkpoint", "load_params"]
