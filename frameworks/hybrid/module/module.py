@@ -258,7 +258,9 @@ class Module(BaseModule):
 
     @property
     def output_shapes(self):
-        return [(n, o.shape) for n, o in zip(self.output_names, self._exec.outputs)]
+        # known from the bound shapes before any forward (SequentialModule binds the next module on them)
+        shapes = {d.name: d.shape for d in self._data_shapes + self._label_shapes}
+        return list(zip(self.output_names, self._symbol.infer_shape(**shapes)[1]))
 
     # ------------------------------------------------------------ setup
     def bind(self, data_shapes, label_shapes=None, for_training=True, inputs_need_grad=False,
