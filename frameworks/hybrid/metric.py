@@ -26,6 +26,10 @@ class EvalMetric:
 
     def __init__(self, name, output_names=None, label_names=None, **kwargs):
         self.name, self.output_names, self.label_names = str(name), output_names, label_names
+        # MXNet's built-in metrics keep global statistics; a program's own EvalMetric subclass does not
+        # unless it asks (its epoch-end Train-* is then get_name_value(), its reset_local() zeroes the sums)
+        self._has_global_stats = kwargs.pop("has_global_stats", any(
+            c.__module__ == __name__ for c in type(self).__mro__ if c is not EvalMetric and c is not object))
         self.reset()
 
     def __str__(self):
@@ -56,18 +60,25 @@ class EvalMetric:
     # MXNet 1.x's global statistics: reset_local() (Speedometer's auto_reset) starts the local ones
     # over, the global ones run on until reset(); Module.fit logs the epoch's Train-* from them
     def reset_local(self):
+        if not self._has_global_stats:
+            self.num_inst, self.sum_metric = 0, 0.0
+            return
         num = getattr(self, "_global_num", 0) + self.num_inst
         total = getattr(self, "_global_sum", 0.0) + self.sum_metric
         self.reset()
         self._global_num, self._global_sum = num, total
 
     def get_global(self):
+        if not self._has_global_stats:
+            return self.get()
         num = getattr(self, "_global_num", 0) + self.num_inst
         if num == 0:
             return self.name, float("nan")
         return self.name, (getattr(self, "_global_sum", 0.0) + self.sum_metric) / num
 
     def get_global_name_value(self):
+        if not self._has_global_stats:
+            return self.get_name_value()
         name, value = self.get_global()
         return list(zip(_as_list(name), _as_list(value)))
 
