@@ -22,6 +22,8 @@ N_OUTPUTS = {}  # op name -> attrs -> number of outputs, for multi-output ops
 PARAMS = {}     # op name -> inputs sym creates as `<name>_<input>` variables when not given (fc1_weight)
 AUX = {}        # op name -> the inputs that are auxiliary states (BatchNorm's moving_mean, moving_var)
 SHAPES = {}     # op name -> (attrs, data shape) -> {input: shape}: infer_shape's rule for those inputs
+SUBGRAPH_SHAPES = {}  # op name -> (attrs, [input shape or None]) -> {input position: shape}: a loop node's
+                     # unknown inputs (weights first read in its body), from its body's inference
 INPUT_NAMES = {}  # op name -> attrs -> its inputs' names, for ops whose inputs depend on attrs (Custom)
 
 

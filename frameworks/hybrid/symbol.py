@@ -13,8 +13,8 @@ from .graph import CachedGraph, trace
 from .base import MXNetError, NotImplementedForSymbol
 from .ndarray_api import namespaces
 from .operator import is_loss as custom_is_loss
-from .ops import (AUX, INPUT_NAMES, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions,
-                  bind_inputs)
+from .ops import (AUX, INPUT_NAMES, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, SUBGRAPH_SHAPES,
+                  attrs_from_positions, bind_inputs)
 
 
 class _Node:
@@ -383,7 +383,16 @@ def infer_var_shapes(heads, known):
         slots = INPUT_NAMES[node.op](node.attrs) if node.op in INPUT_NAMES else OPS[node.op].input_names
         missing = [(i, slot) for (i, _), slot in zip(node.inputs, list(slots) + [None] * len(node.inputs))
                    if i not in env]
-        if missing:
+        if missing and node.op in SUBGRAPH_SHAPES:
+            found = SUBGRAPH_SHAPES[node.op](node.attrs, [tracer.shape(env[i][k]) if i in env else None
+                                                          for i, k in node.inputs])
+            for pos, (i, _) in enumerate(node.inputs):
+                if i not in env:
+                    if found is None or pos not in found or i.op is not None:
+                        return None, None
+                    shapes[i] = tuple(found[pos])
+                    env[i] = (tracer.new(shapes[i]),)
+        elif missing:
             rule = SHAPES.get(node.op)
             first = node.inputs[0]
             if rule is None or first[0] not in env or any(i.op is not None for i, _ in missing):
@@ -406,7 +415,12 @@ def _unknown_dim_nodes(heads):
     """The source ops (no inputs: zeros, ones, full, the random draws) whose `shape` has a 0, MXNet's
     unknown dimension (the RNN cells' begin_state: zeros of shape (0, num_hidden))."""
     order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
-    return order, [n for n in order if n.op is not None and not n.inputs and 0 in tuple(n.attrs.get("shape") or ())]
+    return order, [n for n in order if n.op is not None and not n.inputs and 0 in _shape_attr(n)]
+
+
+def _shape_attr(node):
+    shape = node.attrs.get("shape") or ()
+    return (shape,) if isinstance(shape, int) else tuple(shape)   # F.zeros((1)) gives shape=1
 
 
 def _resolve_unknown_dims(heads, known):
@@ -420,7 +434,7 @@ def _resolve_unknown_dims(heads, known):
         return heads
     candidates = list(dict.fromkeys(d for s in known.values() for d in s if d > 0))
     for c in candidates:
-        filled = {n: tuple(c if d == 0 else d for d in n.attrs["shape"]) for n in nodes}
+        filled = {n: tuple(c if d == 0 else d for d in _shape_attr(n)) for n in nodes}
         entry = {}
         for n in order:
             ins = [entry[e] for e in n.inputs]
