@@ -1,0 +1,142 @@
+"""mx.rnn's symbolic cells (MXNet 1.x's legacy RNN API): each cell's step against NumPy, unroll's merge and
+layout handling, the stacked/bidirectional/modifier cells, begin_state fed as variables, weight
+(un)packing and the RNN checkpoints, FusedRNNCell.unfuse."""
+import numpy as np
+import pytest
+
+import frameworks.hybrid as mx
+from frameworks.hybrid import nd
+
+sigmoid = lambda z: 1 / (1 + np.exp(-z))
+
+
+def _run(sym, rs, **shapes):
+    """Forward of sym with random arguments (inputs given by shape), returning outputs and arguments."""
+    ex = sym.simple_bind(mx.cpu(), **shapes)
+    for k, a in ex.arg_dict.items():
+        a[:] = rs.standard_normal(a.shape) * 0.5
+    outs = [o.asnumpy() for o in ex.forward()]
+    return outs, {k: v.asnumpy() for k, v in ex.arg_dict.items()}
+
+
+def _lstm_np(x, p, prefix, h, c):
+    g = x @ p[prefix + "i2h_weight"].T + p[prefix + "i2h_bias"] + h @ p[prefix + "h2h_weight"].T + p[prefix + "h2h_bias"]
+    i, f, cc, o = np.split(g, 4, axis=1)
+    c = sigmoid(f) * c + sigmoid(i) * np.tanh(cc)
+    return sigmoid(o) * np.tanh(c), c
+
+
+def test_lstm_and_gru_cells_unrolled_match_numpy():
+    rs = np.random.RandomState(0)
+    data = mx.sym.var("data")
+    cell = mx.rnn.LSTMCell(5, prefix="l_")
+    outputs, states = cell.unroll(3, inputs=data, merge_outputs=True)      # NTC
+    assert cell.state_info == [{'shape': (0, 5), '__layout__': 'NC'}] * 2
+    assert sorted(outputs.list_arguments()) == ["data", "l_h2h_bias", "l_h2h_weight", "l_i2h_bias", "l_i2h_weight"]
+    (out, h_last, c_last), p = _run(mx.sym.Group([outputs] + states), rs, data=(2, 3, 4))
+    h = c = np.zeros((2, 5))
+    for t in range(3):
+        h, c = _lstm_np(p["data"][:, t], p, "l_", h, c)
+        np.testing.assert_allclose(out[:, t], h, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c_last, c, rtol=1e-5, atol=1e-6)
+
+    gru = mx.rnn.GRUCell(4, prefix="g_")
+    outs, _ = gru.unroll(2, inputs=mx.sym.var("x"), layout="TNC", merge_outputs=False)
+    assert isinstance(outs, list) and len(outs) == 2
+    (o0, o1), p = _run(mx.sym.Group(outs), rs, x=(2, 3, 6))
+    h = np.zeros((3, 4))
+    for t, o in enumerate((o0, o1)):
+        ir, iz, io = np.split(p["x"][t] @ p["g_i2h_weight"].T + p["g_i2h_bias"], 3, axis=1)
+        hr, hz, ho = np.split(h @ p["g_h2h_weight"].T + p["g_h2h_bias"], 3, axis=1)
+        r, z = sigmoid(ir + hr), sigmoid(iz + hz)
+        h = (1 - z) * np.tanh(io + r * ho) + z * h
+        np.testing.assert_allclose(o, h, rtol=1e-5, atol=1e-6)
+
+
+def test_stacked_bidirectional_residual_and_dropout_cells():
+    rs = np.random.RandomState(1)
+    stack = mx.rnn.SequentialRNNCell()
+    stack.add(mx.rnn.BidirectionalCell(mx.rnn.RNNCell(3, prefix="f_"), mx.rnn.RNNCell(3, prefix="b_"),
+                                       output_prefix="bi_"))
+    stack.add(mx.rnn.DropoutCell(0.5))
+    stack.add(mx.rnn.ResidualCell(mx.rnn.RNNCell(6, activation="relu", prefix="r_")))
+    outputs, states = stack.unroll(4, inputs=mx.sym.var("data"), merge_outputs=True)
+    assert len(states) == 3
+    (out,), p = _run(outputs, rs, data=(2, 4, 5))   # inference: dropout is the identity
+    x = p["data"]
+    fw, bw = [], []
+    h = np.zeros((2, 3))
+    for t in range(4):
+        h = np.tanh(x[:, t] @ p["f_i2h_weight"].T + p["f_i2h_bias"] + h @ p["f_h2h_weight"].T + p["f_h2h_bias"])
+        fw.append(h)
+    h = np.zeros((2, 3))
+    for t in reversed(range(4)):
+        h = np.tanh(x[:, t] @ p["b_i2h_weight"].T + p["b_i2h_bias"] + h @ p["b_h2h_weight"].T + p["b_h2h_bias"])
+        bw.insert(0, h)
+    bi = np.concatenate([np.stack(fw, 1), np.stack(bw, 1)], axis=2)
+    h = np.zeros((2, 6))
+    for t in range(4):
+        h = np.maximum(bi[:, t] @ p["r_i2h_weight"].T + p["r_i2h_bias"] + h @ p["r_h2h_weight"].T + p["r_h2h_bias"], 0)
+        np.testing.assert_allclose(out[:, t], h + bi[:, t], rtol=1e-5, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="Bidirectional cannot be stepped"):
+        stack._cells[0](mx.sym.var("x"), [])
+
+
+def test_begin_state_as_variables_feeds_the_module_states_and_zoneout_runs():
+    cell = mx.rnn.ZoneoutCell(mx.rnn.LSTMCell(4, prefix="z_"), zoneout_outputs=0.3, zoneout_states=0.2)
+    begin = cell.begin_state(init_sym=mx.sym.Variable)   # a modifier cell names it init_sym, as MXNet's
+    assert [s.name for s in begin] == ["z_begin_state_0", "z_begin_state_1"]
+    outputs, states = cell.unroll(3, inputs=mx.sym.var("data"), begin_state=begin, merge_outputs=True)
+    net = mx.sym.MakeLoss(mx.sym.sum(outputs))
+    mod = mx.mod.Module(net, data_names=("data",), label_names=None, state_names=[s.name for s in begin])
+    mod.bind([("data", (2, 3, 5)), ("z_begin_state_0", (2, 4)), ("z_begin_state_1", (2, 4))])
+    mod.init_params(mx.init.Xavier())
+    mod.set_states(value=0.5)
+    mod.forward(mx.io.DataBatch([nd.ones((2, 3, 5)), nd.ones((2, 4)) * 0.5, nd.ones((2, 4)) * 0.5]), is_train=True)
+    mod.backward()
+    assert np.isfinite(mod.get_outputs()[0].asnumpy()).all()
+    with pytest.raises(AssertionError, match="modifier cell"):
+        cell.base_cell.begin_state()
+
+
+def test_unpack_pack_and_rnn_checkpoints(tmp_path):
+    cell = mx.rnn.LSTMCell(3, prefix="l0_")
+    rs = np.random.RandomState(2)
+    args = {"l0_i2h_weight": nd.array(rs.standard_normal((12, 4))), "l0_i2h_bias": nd.array(rs.standard_normal(12)),
+            "l0_h2h_weight": nd.array(rs.standard_normal((12, 3))), "l0_h2h_bias": nd.array(rs.standard_normal(12))}
+    unpacked = cell.unpack_weights(args)
+    assert sorted(unpacked) == sorted(f"l0_{g}{gate}_{kind}" for g in ("i2h", "h2h")
+                                      for gate in ("_i", "_f", "_c", "_o") for kind in ("weight", "bias"))
+    np.testing.assert_allclose(unpacked["l0_i2h_f_weight"].asnumpy(), args["l0_i2h_weight"].asnumpy()[3:6])
+    packed = cell.pack_weights(unpacked)
+    for k, v in args.items():
+        np.testing.assert_allclose(packed[k].asnumpy(), v.asnumpy())
+    outputs, _ = cell.unroll(2, inputs=mx.sym.var("data"), merge_outputs=True)
+    prefix = str(tmp_path / "rnn")
+    mx.rnn.do_rnn_checkpoint(cell, prefix, period=1)(0, outputs, args, {})
+    assert "l0_i2h_c_weight" in mx.model.load_checkpoint(prefix, 1)[1]    # saved unpacked
+    _, arg, _ = mx.rnn.load_rnn_checkpoint(cell, prefix, 1)
+    np.testing.assert_allclose(arg["l0_h2h_weight"].asnumpy(), args["l0_h2h_weight"].asnumpy())
+
+
+def test_fused_cell_unfuses_into_the_cells_its_weights_unpack_to():
+    fused = mx.rnn.FusedRNNCell(4, num_layers=2, mode="gru", bidirectional=True, prefix="gru_")
+    stack = fused.unfuse()
+    outputs, _ = stack.unroll(3, inputs=mx.sym.var("data"), merge_outputs=True)
+    arg_shapes, out_shapes, _ = outputs.infer_shape(data=(2, 3, 5))
+    assert out_shapes == [(2, 3, 8)]
+    shapes = dict(zip(outputs.list_arguments(), arg_shapes))
+    rs = np.random.RandomState(3)
+    stacked = {k: nd.array(rs.standard_normal(s)) for k, s in shapes.items() if k != "data"}
+    # the unfused cells' weights pack into cuDNN's one vector and back
+    unpacked = {}
+    for cell in stack._cells:
+        unpacked.update(cell.unpack_weights({k: v for k, v in stacked.items() if k.startswith(cell._cells[0]._prefix)
+                                             or k.startswith(cell._cells[1]._prefix)}))
+    vector = fused.pack_weights(unpacked)["gru_parameters"]
+    assert vector.shape == ((5 + 4 + 2) * 4 * 3 * 2 + (4 * 2 + 4 + 2) * 4 * 3 * 2,)
+    again = fused.unpack_weights({"gru_parameters": vector})
+    for k, v in unpacked.items():
+        np.testing.assert_allclose(again[k].asnumpy(), v.asnumpy())
+    with pytest.raises(mx.MXNetError, match="unfuse"):
+        fused.unroll(3, inputs=mx.sym.var("data"))
