@@ -191,12 +191,25 @@ class BaseModule:
 
     def predict(self, eval_data, num_batch=None, merge_batches=True, reset=True, always_output_list=False,
                 sparse_row_id_fn=None):
-        """The outputs over eval_data (padding removed), concatenated over batches."""
-        outs = [o for o, _, _ in self.iter_predict(eval_data, num_batch, reset)]
+        """The outputs over eval_data (padding removed), concatenated over batches; an NDArray (or NumPy
+        array) given instead of an iterator is one batch, its first output returned, as MXNet's."""
+        import numpy
+        from ..io import DataBatch, DataIter
+        if isinstance(eval_data, (nd.NDArray, numpy.ndarray)):
+            if isinstance(eval_data, numpy.ndarray):
+                eval_data = nd.array(eval_data)
+            self.forward(DataBatch([eval_data]))
+            return self.get_outputs()[0]
+        if not isinstance(eval_data, DataIter):
+            raise ValueError("eval_data must be of type NDArray or DataIter")
+        outs = [[o.copy() for o in out] for out, _, _ in self.iter_predict(eval_data, num_batch, reset)]
         if not outs:
             return []
         if not merge_batches:
             return outs
+        for out in outs:
+            assert len(out) == len(outs[0]), \
+                "Cannot merge batches, as num of outputs is not the same in mini-batches. Maybe bucketing is used?"
         merged = [nd.concat(*[o[i] for o in outs], dim=0) for i in range(len(outs[0]))]
         return merged if always_output_list or len(merged) > 1 else merged[0]
 
@@ -441,7 +454,7 @@ class Module(BaseModule):
                                 dict(zip(self.output_names, self.get_outputs())))
 
     # ------------------------------------------------------------ checkpoints
-    def save_checkpoint(self, prefix, epoch, save_optimizer_states=False):
+    def save_checkpoint(self, prefix, epoch, save_optimizer_states=False, remove_amp_cast=True):
         """prefix-symbol.json, prefix-%04d.params and, with save_optimizer_states, prefix-%04d.states."""
         arg, aux = self.get_params()
         save_checkpoint(prefix, epoch, self._symbol, arg, aux)
