@@ -2,6 +2,7 @@
 from sym ops (`cell(inputs, states)`) or of a whole sequence (`unroll`), its weights variables named
 `<prefix>i2h_weight`, `<prefix>h2h_bias`, ... held in an RNNParams container that cells can share."""
 import functools
+import warnings
 
 from .. import initializer as init
 from .. import ndarray
@@ -283,11 +284,61 @@ class GRUCell(BaseRNNCell):
         return next_h, [next_h]
 
 
+def _gates(mode):
+    return {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}[mode]
+
+
+def _packed_layout(mode, num_layers, directions, state_size, num_input):
+    """{(layer, direction): (i2h weight offset, its input size, h2h weight offset, i2h bias offset,
+    h2h bias offset)} in cuDNN's packed vector (every weight, then every bias), and the vector's size."""
+    g, h = _gates(mode), state_size
+    spans, p = {}, 0
+    for layer in range(num_layers):
+        n_in = num_input if layer == 0 else directions * h
+        for d in range(directions):
+            spans[(layer, d)] = [p, n_in, p + g * h * n_in]
+            p += g * h * (n_in + h)
+    for layer in range(num_layers):
+        for d in range(directions):
+            spans[(layer, d)] += [p, p + g * h]
+            p += 2 * g * h
+    return spans, p
+
+
+def _rnn_param(E, data, parameters, *, state_size, num_layers, bidirectional, mode, layer, direction, part):
+    """One cell's gate-stacked weight or bias, a slice of FusedRNNCell's packed `parameters` vector
+    (its layout read from data's last axis, the RNN's input size; data gives only that shape)."""
+    from ..ops import OPS
+    dirs = 2 if bidirectional else 1
+    spans, _ = _packed_layout(mode, num_layers, dirs, state_size, E.shape(data)[-1])
+    w_i, n_in, w_h, b_i, b_h = spans[(layer, direction)]
+    gh = _gates(mode) * state_size
+    begin, shape = {'i2h_weight': (w_i, (gh, n_in)), 'h2h_weight': (w_h, (gh, state_size)),
+                    'i2h_bias': (b_i, (gh,)), 'h2h_bias': (b_h, (gh,))}[part]
+    size = shape[0] * (shape[1] if len(shape) == 2 else 1)
+    piece = OPS['slice_axis'](E, parameters, axis=0, begin=begin, end=begin + size)
+    return OPS['reshape'](E, piece, shape=shape)
+
+
+def _register_rnn_param():
+    from ..ops import op
+    _rnn_param.__name__ = '_rnn_param'
+
+    def shapes(a, d):
+        dirs = 2 if a['bidirectional'] else 1
+        return {'parameters': (_packed_layout(a['mode'], a['num_layers'], dirs, a['state_size'], d[-1])[1],)}
+    op(_rnn_param, shapes=shapes)
+
+
+_register_rnn_param()
+
+
 class FusedRNNCell(BaseRNNCell):
-    """MXNet's cuDNN-fused RNN layer stack, one `<prefix>parameters` vector for all weights. The fused
-    RNN op here has no packed-vector form, so unroll refuses, naming unfuse() (the same weights as a
-    stack of LSTMCell/GRUCell/RNNCell, which runs here); pack_weights/unpack_weights convert between
-    the two parameter layouts, so checkpoints move between them."""
+    """MXNet's cuDNN-fused RNN layers (mode 'lstm', 'gru', 'rnn_tanh', 'rnn_relu'; num_layers, bidirectional,
+    dropout between layers), all weights in one `<prefix>parameters` vector in cuDNN's layout, initialized
+    by init.FusedRNN. unroll runs the layers as the unfused cells (unfuse()) whose weights are slices of
+    that vector, so the vector, its gradient and checkpoints are the fused cell's; pack_weights and
+    unpack_weights convert between the two layouts."""
 
     def __init__(self, num_hidden, num_layers=1, mode='lstm', bidirectional=False, dropout=0.,
                  get_next_state=False, forget_bias=1.0, prefix=None, params=None):
@@ -302,7 +353,8 @@ class FusedRNNCell(BaseRNNCell):
         self._get_next_state = get_next_state
         self._forget_bias = forget_bias
         self._directions = ['l', 'r'] if bidirectional else ['l']
-        self._parameter = self.params.get('parameters')
+        initializer = init.FusedRNN(None, num_hidden, num_layers, mode, bidirectional, forget_bias)
+        self._parameter = self.params.get('parameters', init=initializer)
 
     @property
     def state_info(self):
@@ -369,10 +421,41 @@ class FusedRNNCell(BaseRNNCell):
         raise NotImplementedError("FusedRNNCell cannot be stepped. Please use unroll")
 
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None):
-        from ..base import MXNetError
-        raise MXNetError("FusedRNNCell.unroll: the fused RNN op with a packed `parameters` vector is not "
-                         "supported (it needs cuDNN in MXNet too); call cell.unfuse() for the same layers as "
-                         "LSTMCell/GRUCell/RNNCell, whose weights pack_weights/unpack_weights convert")
+        """(outputs, states): states are [state, state_cell] (lstm) or [state], each (layers x directions,
+        batch, num_hidden), when get_next_state, else []."""
+        self.reset()
+        inputs, axis = _normalize_sequence(length, inputs, layout, True)
+        if axis == 1:
+            warnings.warn("NTC layout detected. Consider using TNC for FusedRNNCell for faster speed")
+        else:
+            assert axis == 0, "Unsupported layout %s" % layout
+        if begin_state is None:
+            begin_state = self.begin_state()
+        stack = self.unfuse()
+        cells, per_cell = [], []
+        for layer in stack._cells:
+            cells.extend(layer._cells if isinstance(layer, BidirectionalCell) else
+                         [] if isinstance(layer, DropoutCell) else [layer])
+        for k, cell in enumerate(cells):
+            layer, direction = divmod(k, len(self._directions))
+            for part, attr in (('i2h_weight', '_iW'), ('i2h_bias', '_iB'), ('h2h_weight', '_hW'),
+                               ('h2h_bias', '_hB')):
+                setattr(cell, attr, symbol._make('_rnn_param', (inputs, self._parameter), dict(
+                    state_size=self._num_hidden, num_layers=self._num_layers, bidirectional=self._bidirectional,
+                    mode=self._mode, layer=layer, direction=direction, part=part),
+                    name='%sl%d_d%d_%s' % (self._prefix, layer, direction, part), named=True))
+            # the k-th (layer, direction) row of each (L*D, N, H) state, as the cell's (N, H) state
+            per_cell.extend(symbol.reshape(symbol.slice_axis(s, axis=0, begin=k, end=k + 1), shape=(-3, -2))
+                            for s in begin_state)
+        outputs, states = stack.unroll(length, inputs, begin_state=per_cell, layout=layout,
+                                       merge_outputs=merge_outputs)
+        if not self._get_next_state:
+            return outputs, []
+        flat = []
+        for s in states:   # a BidirectionalCell's states come as [left's, right's]
+            flat.extend(s if isinstance(s, list) else [s])
+        n = len(begin_state)
+        return outputs, [symbol.stack(*flat[i::n], axis=0) for i in range(n)]
 
     def unfuse(self):
         """The same layers as a SequentialRNNCell of RNNCell/LSTMCell/GRUCell (BidirectionalCell when

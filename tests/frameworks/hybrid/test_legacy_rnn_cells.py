@@ -138,5 +138,55 @@ def test_fused_cell_unfuses_into_the_cells_its_weights_unpack_to():
     again = fused.unpack_weights({"gru_parameters": vector})
     for k, v in unpacked.items():
         np.testing.assert_allclose(again[k].asnumpy(), v.asnumpy())
-    with pytest.raises(mx.MXNetError, match="unfuse"):
-        fused.unroll(3, inputs=mx.sym.var("data"))
+
+
+@pytest.mark.parametrize("mode,bidirectional", [("lstm", True), ("gru", False), ("rnn_tanh", True),
+                                                ("rnn_relu", False)])
+def test_fused_cell_unrolls_as_its_unfused_cells_with_its_packed_vector(mode, bidirectional):
+    fused = mx.rnn.FusedRNNCell(3, num_layers=2, mode=mode, bidirectional=bidirectional, get_next_state=True,
+                                prefix="f_")
+    outputs, states = fused.unroll(4, inputs=mx.sym.var("data"), layout="TNC", merge_outputs=True)
+    net = mx.sym.Group([outputs] + states)
+    assert net.list_arguments() == ["data", "f_parameters"]
+    d = 2 if bidirectional else 1
+    _, out_shapes, _ = net.infer_shape(data=(4, 2, 5))
+    assert out_shapes == [(4, 2, 3 * d)] + [(2 * d, 2, 3)] * len(states)
+    # initialized by FusedRNN through Module.init_params: forget-gate biases 1, the other biases 0
+    mod = mx.mod.Module(mx.sym.MakeLoss(mx.sym.sum(outputs)), label_names=None)
+    mod.bind([("data", (4, 2, 5))])
+    mod.init_params(mx.init.Xavier())
+    vector = mod.get_params()[0]["f_parameters"]
+    unpacked = fused.unpack_weights({"f_parameters": vector})
+    for name, value in unpacked.items():
+        if name.endswith("_bias"):
+            expected = 1.0 if mode == "lstm" and name.endswith("_f_bias") else 0.0
+            assert (value.asnumpy() == expected).all(), name
+        else:
+            assert value.asnumpy().std() > 0, name
+    # the same numbers as the unfused stack holding the unpacked weights
+    rs = np.random.RandomState(4)
+    x = nd.array(rs.standard_normal((4, 2, 5)))
+    vector = nd.array(rs.standard_normal(vector.shape) * 0.4)
+    fused_out = net.bind(mx.cpu(), {"data": x, "f_parameters": vector}).forward()
+    stack = fused.unfuse()
+    s_out, s_states = stack.unroll(4, inputs=mx.sym.var("data"), layout="TNC", merge_outputs=True)
+    # (per gate unpacked from the vector, packed per cell: what load_rnn_checkpoint(stack, ...) does)
+    args = dict(stack.pack_weights(fused.unpack_weights({"f_parameters": vector})), data=x)
+    flat = []
+    for st in s_states:
+        flat.extend(st if isinstance(st, list) else [st])
+    unfused = mx.sym.Group([s_out] + flat).bind(mx.cpu(), args).forward()
+    np.testing.assert_allclose(fused_out[0].asnumpy(), unfused[0].asnumpy(), rtol=1e-5, atol=1e-6)
+    n = len(states)
+    for i in range(n):   # state i of every (layer, direction), stacked
+        np.testing.assert_allclose(fused_out[1 + i].asnumpy(),
+                                   np.stack([u.asnumpy() for u in unfused[1 + i::n]]), rtol=1e-5, atol=1e-6)
+
+
+def test_fused_cell_gradient_of_its_packed_vector_by_finite_differences():
+    from tests.frameworks.hybrid.test_sym_contrib_control_flow import _fd_check_symbol
+    fused = mx.rnn.FusedRNNCell(2, num_layers=1, mode="lstm", bidirectional=True, prefix="f_")
+    outputs, _ = fused.unroll(3, inputs=mx.sym.var("data"), layout="TNC", merge_outputs=True)
+    size = outputs.infer_shape(data=(3, 2, 2))[0][1][0]
+    rs = np.random.RandomState(5)
+    _fd_check_symbol(outputs, {"data": rs.standard_normal((3, 2, 2)), "f_parameters": rs.standard_normal(size) * 0.5})
