@@ -68,6 +68,21 @@ def _share_arrays(exe, src, names):
                 arrays[i] = mine[n] = theirs[n]
 
 
+class _ExecGroup:
+    """The parts of MXNet's DataParallelExecutorGroup that programs read, over one executor."""
+
+    def __init__(self, module):
+        exe = module._exec
+        self.execs = [exe]
+        self.param_names = [n for n in module._param_names if n in exe.arg_dict]
+        self.param_arrays = [[exe.arg_dict[n]] for n in self.param_names]
+        self.grad_arrays = [[exe.grad_dict[n]] for n in self.param_names if n in exe.grad_dict]
+        self.aux_arrays = [[exe.aux_dict[n]] for n in module._aux_names]
+        self.data_arrays = [[exe.arg_dict[n]] for n in module._data_names]
+        self.label_arrays = [[exe.arg_dict[n]] for n in module._label_names]
+        self.state_arrays = [[exe.arg_dict[n]] for n in module._state_names]
+
+
 class BaseModule:
     """What every module shares: the loops fit, score, predict, iter_predict, forward_backward and
     save_params/load_params, written against the interface (bind, init_params, init_optimizer, forward,
@@ -392,7 +407,8 @@ class Module(BaseModule):
         """The state arrays (the arguments named by state_names), in that order."""
         if not self.binded:
             raise MXNetError("get_states: call bind first")
-        return [self._exec.arg_dict[n] for n in self._state_names]
+        states = [self._exec.arg_dict[n] for n in self._state_names]
+        return states if merge_multi_context else [[s] for s in states]
 
     def set_states(self, states=None, value=None):
         """The state arrays from `states` (a list of NDArrays) or all set to the number `value`."""
@@ -401,7 +417,10 @@ class Module(BaseModule):
         if (states is None) == (value is None):
             raise MXNetError("set_states: give exactly one of states and value")
         for i, n in enumerate(self._state_names):
-            self._exec.arg_dict[n][:] = value if states is None else states[i]
+            src = value if states is None else states[i]
+            if isinstance(src, (list, tuple)):   # MXNet's per-device lists, one device here
+                src = src[0]
+            self._exec.arg_dict[n][:] = src
 
     def reshape(self, data_shapes, label_shapes=None):
         """Re-bind for new input shapes, keeping the parameters and the optimizer."""
@@ -442,10 +461,21 @@ class Module(BaseModule):
                 self._updater(name, grads[name], self._exec.arg_dict[name])
 
     def get_outputs(self, merge_multi_context=True):
-        return list(self._exec.outputs)
+        """The outputs; with merge_multi_context=False, MXNet's per-device lists ([[out]] on one device)."""
+        outputs = list(self._exec.outputs)
+        return outputs if merge_multi_context else [[o] for o in outputs]
 
     def get_input_grads(self, merge_multi_context=True):
-        return [self._exec.grad_dict[n] for n in self._data_names]
+        grads = [self._exec.grad_dict[n] for n in self._data_names]
+        return grads if merge_multi_context else [[g] for g in grads]
+
+    @property
+    def _exec_group(self):
+        """MXNet's executor group as programs reach into it (a custom module clipping gradients reads
+        grad_arrays): per parameter, the list of its arrays on each device (one device here)."""
+        if not self.binded:
+            raise MXNetError("_exec_group: call bind first")
+        return _ExecGroup(self)
 
     def update_metric(self, eval_metric, labels, pre_sliced=False):
         """eval_metric.update_dict({label name: label}, {output name: output}): a metric given output_names
