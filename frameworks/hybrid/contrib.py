@@ -63,27 +63,38 @@ def _scalar(value, type_, name):
         raise ValueError(f"Cannot convert {name} to python {type_.__name__}") from None
 
 
+def _loop_args(max_iterations, loop_vars, array_type):
+    """while_loop's arguments checked as MXNet's: (max_iterations, whether loop_vars is one array, the list)."""
+    if max_iterations is None:
+        raise ValueError("max_iterations should be specified")
+    max_iterations = _scalar(max_iterations, int, "max_iteration")
+    single = isinstance(loop_vars, array_type)
+    loop_vars = [loop_vars] if single else list(loop_vars)
+    if not loop_vars:
+        raise ValueError("loop_vars should contain at least one element")
+    return max_iterations, single, loop_vars
+
+
+def _loop_step(func, loop_vars):
+    """One step of while_loop: (its outputs, the new loop_vars as a list as long as the old)."""
+    step_output, new_vars = func(*loop_vars)
+    step_output = [] if step_output is None else list(step_output) if isinstance(step_output, tuple) else step_output
+    new_vars = [] if new_vars is None else new_vars
+    new_vars = list(new_vars) if isinstance(new_vars, (list, tuple)) else [new_vars]
+    if len(new_vars) != len(loop_vars):
+        raise ValueError("The length of loop_vars should be consistent during the loop")
+    return step_output, new_vars
+
+
 def while_loop(cond, func, loop_vars, max_iterations=None):
     """While cond(*loop_vars) and fewer than max_iterations steps: func(*loop_vars) -> (step outputs,
     new loop_vars). Returns (the step outputs stacked along a new first axis of length max_iterations,
     the rows past the last step unset, zeros here; the final loop_vars)."""
     nd = _nd()
-    if max_iterations is None:
-        raise ValueError("max_iterations should be specified")
-    max_iterations = _scalar(max_iterations, int, "max_iteration")
-    single = isinstance(loop_vars, nd.NDArray)
-    loop_vars = [loop_vars] if single else list(loop_vars)
-    if not loop_vars:
-        raise ValueError("loop_vars should contain at least one element")
+    max_iterations, single, loop_vars = _loop_args(max_iterations, loop_vars, nd.NDArray)
     steps, outputs, out_fmt = 0, [], None
     while steps < max_iterations and _scalar(cond(*loop_vars), bool, "Return value of cond"):
-        step_output, new_vars = func(*loop_vars)
-        step_output = [] if step_output is None else list(step_output) if isinstance(step_output, tuple) else step_output
-        new_vars = [] if new_vars is None else new_vars
-        new_vars = list(new_vars) if isinstance(new_vars, (list, tuple)) else [new_vars]
-        if len(new_vars) != len(loop_vars):
-            raise ValueError("The length of loop_vars should be consistent during the loop")
-        loop_vars = new_vars
+        step_output, loop_vars = _loop_step(func, loop_vars)
         step_output, out_fmt = _flatten(step_output, "while output")
         outputs.append(step_output)
         steps += 1
@@ -294,23 +305,12 @@ def sym_while_loop(cond, func, loop_vars, max_iterations=None, name="while_loop"
     with the loop's running flag as a mask: once cond fails the loop_vars keep their values and the step
     outputs are zeros (MXNet leaves those rows undefined), so outputs have max_iterations rows."""
     from . import symbol as sym
-    if max_iterations is None:
-        raise ValueError("max_iterations should be specified")
-    max_iterations = _scalar(max_iterations, int, "max_iteration")
-    single = isinstance(loop_vars, sym.Symbol)
-    loop_vars = [loop_vars] if single else list(loop_vars)
-    if not loop_vars:
-        raise ValueError("loop_vars should contain at least one element")
+    max_iterations, single, loop_vars = _loop_args(max_iterations, loop_vars, sym.Symbol)
     running, outputs, out_fmt = None, [], None
     for _ in range(max_iterations):
         flag = _sym_scalar_mask(cond(*loop_vars))
         running = flag if running is None else running * flag
-        step_output, new_vars = func(*loop_vars)
-        step_output = [] if step_output is None else step_output
-        new_vars = [] if new_vars is None else new_vars
-        new_vars = list(new_vars) if isinstance(new_vars, (list, tuple)) else [new_vars]
-        if len(new_vars) != len(loop_vars):
-            raise ValueError("The length of loop_vars should be consistent during the loop")
+        step_output, new_vars = _loop_step(func, loop_vars)
         loop_vars = [sym.where(running, new, old) for new, old in zip(new_vars, loop_vars)]
         step_output, out_fmt = _as_symbols(step_output, "while output")
         if outputs and len(step_output) != len(outputs[0]):

@@ -779,16 +779,22 @@ class BaseConvRNNCell(BaseRNNCell):
 _LEAKY = functools.partial(symbol.LeakyReLU, act_type='leaky', slope=0.2)
 
 
-class ConvRNNCell(BaseConvRNNCell):
-    """h' = activation(conv_i(x) + conv_h(h))."""
-
+def _conv_cell_init(default_prefix):
+    """The convolutional cells' shared __init__ (MXNet's defaults), differing only in the prefix."""
     def __init__(self, input_shape, num_hidden, h2h_kernel=(3, 3), h2h_dilate=(1, 1), i2h_kernel=(3, 3),
                  i2h_stride=(1, 1), i2h_pad=(1, 1), i2h_dilate=(1, 1), i2h_weight_initializer=None,
                  h2h_weight_initializer=None, i2h_bias_initializer='zeros', h2h_bias_initializer='zeros',
-                 activation=_LEAKY, prefix='ConvRNN_', params=None, conv_layout='NCHW'):
-        super().__init__(input_shape, num_hidden, h2h_kernel, h2h_dilate, i2h_kernel, i2h_stride, i2h_pad,
-                         i2h_dilate, i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
-                         h2h_bias_initializer, activation, prefix, params, conv_layout)
+                 activation=_LEAKY, prefix=default_prefix, params=None, conv_layout='NCHW'):
+        BaseConvRNNCell.__init__(self, input_shape, num_hidden, h2h_kernel, h2h_dilate, i2h_kernel, i2h_stride,
+                                 i2h_pad, i2h_dilate, i2h_weight_initializer, h2h_weight_initializer,
+                                 i2h_bias_initializer, h2h_bias_initializer, activation, prefix, params, conv_layout)
+    return __init__
+
+
+class ConvRNNCell(BaseConvRNNCell):
+    """h' = activation(conv_i(x) + conv_h(h))."""
+
+    __init__ = _conv_cell_init('ConvRNN_')
 
     @property
     def _gate_names(self):
@@ -806,13 +812,7 @@ class ConvLSTMCell(BaseConvRNNCell):
     """The LSTM step with convolutions (Shi et al., NIPS 2015); gates i, f, c, o on the channel axis."""
     _state_names = ('h', 'c')
 
-    def __init__(self, input_shape, num_hidden, h2h_kernel=(3, 3), h2h_dilate=(1, 1), i2h_kernel=(3, 3),
-                 i2h_stride=(1, 1), i2h_pad=(1, 1), i2h_dilate=(1, 1), i2h_weight_initializer=None,
-                 h2h_weight_initializer=None, i2h_bias_initializer='zeros', h2h_bias_initializer='zeros',
-                 activation=_LEAKY, prefix='ConvLSTM_', params=None, conv_layout='NCHW'):
-        super().__init__(input_shape, num_hidden, h2h_kernel, h2h_dilate, i2h_kernel, i2h_stride, i2h_pad,
-                         i2h_dilate, i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
-                         h2h_bias_initializer, activation, prefix, params, conv_layout)
+    __init__ = _conv_cell_init('ConvLSTM_')
 
     @property
     def _gate_names(self):
@@ -836,13 +836,7 @@ class ConvLSTMCell(BaseConvRNNCell):
 class ConvGRUCell(BaseConvRNNCell):
     """The GRU step with convolutions; gates r, z, o on the channel axis."""
 
-    def __init__(self, input_shape, num_hidden, h2h_kernel=(3, 3), h2h_dilate=(1, 1), i2h_kernel=(3, 3),
-                 i2h_stride=(1, 1), i2h_pad=(1, 1), i2h_dilate=(1, 1), i2h_weight_initializer=None,
-                 h2h_weight_initializer=None, i2h_bias_initializer='zeros', h2h_bias_initializer='zeros',
-                 activation=_LEAKY, prefix='ConvGRU_', params=None, conv_layout='NCHW'):
-        super().__init__(input_shape, num_hidden, h2h_kernel, h2h_dilate, i2h_kernel, i2h_stride, i2h_pad,
-                         i2h_dilate, i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
-                         h2h_bias_initializer, activation, prefix, params, conv_layout)
+    __init__ = _conv_cell_init('ConvGRU_')
 
     @property
     def _gate_names(self):

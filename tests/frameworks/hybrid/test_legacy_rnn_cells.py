@@ -190,3 +190,19 @@ def test_fused_cell_gradient_of_its_packed_vector_by_finite_differences():
     size = outputs.infer_shape(data=(3, 2, 2))[0][1][0]
     rs = np.random.RandomState(5)
     _fd_check_symbol(outputs, {"data": rs.standard_normal((3, 2, 2)), "f_parameters": rs.standard_normal(size) * 0.5})
+
+
+def test_convolutional_cells_unroll_over_images():
+    # input_shape is one step's (batch, channels, height, width), as MXNet's tests give it
+    for make, gates in ((mx.rnn.ConvRNNCell, 1), (mx.rnn.ConvLSTMCell, 4), (mx.rnn.ConvGRUCell, 3)):
+        cell = make(input_shape=(1, 3, 8, 8), num_hidden=4, h2h_kernel=(3, 3), i2h_kernel=(3, 3), i2h_pad=(1, 1))
+        outputs, states = cell.unroll(2, inputs=mx.sym.var("data"), merge_outputs=True)
+        arg_shapes, out_shapes, _ = outputs.infer_shape(data=(2, 2, 3, 8, 8))
+        shapes = dict(zip(outputs.list_arguments(), arg_shapes))
+        prefix = cell._prefix
+        assert out_shapes == [(2, 2, 4, 8, 8)] and len(states) == (2 if gates == 4 else 1)
+        assert shapes[prefix + "i2h_weight"] == (4 * gates, 3, 3, 3)
+        assert shapes[prefix + "h2h_weight"] == (4 * gates, 4, 3, 3)
+        out = outputs.simple_bind(mx.cpu(), data=(2, 2, 3, 8, 8)).forward()[0]
+        assert np.isfinite(out.asnumpy()).all()
+    assert mx.rnn.ConvLSTMCell((1, 3, 8, 8), 4)._prefix == "ConvLSTM_"
