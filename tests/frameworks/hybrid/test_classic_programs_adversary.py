@@ -9,15 +9,11 @@ import numpy as np
 
 import frameworks.hybrid as mx
 from frameworks.hybrid import gluon
+from tests.frameworks.hybrid.test_classic_programs_module import _digits
 
 
 def _write_gz_idx(folder, prefix, n, seed):
-    rs = np.random.RandomState(seed)
-    labels = rs.randint(0, 10, n).astype(np.uint8)
-    images = rs.randint(0, 60, (n, 28, 28)).astype(np.uint8)
-    for i, k in enumerate(labels):
-        r, c = divmod(int(k), 5)
-        images[i, 4 + 10 * r:10 + 10 * r, 2 + 5 * c:8 + 5 * c] = 250
+    labels, images = _digits(n, seed)
     with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz", "wb") as f:
         f.write(struct.pack(">II", 2049, n) + labels.tobytes())
     with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz", "wb") as f:
