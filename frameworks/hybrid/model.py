@@ -116,8 +116,6 @@ class FeedForward:
             kvstore="local", logger=None, work_load_list=None, monitor=None,
             eval_end_callback=callback_mod.LogValidationMetricsCallback(), eval_batch_end_callback=None):
         """Train num_epoch - begin_epoch epochs (epoch_size batches each when given)."""
-        if monitor is not None:
-            raise MXNetError("fit: monitor is not supported; read the outputs in a batch_end_callback instead")
         logger = logger or logging
         data = self._init_iter(X, y, is_train=True)
         eval_data = self._init_eval_iter(eval_data)
@@ -133,6 +131,8 @@ class FeedForward:
         else:
             optimizer = self.optimizer
         mod.init_optimizer(kvstore=kvstore, optimizer=optimizer)
+        if monitor is not None:
+            mod.install_monitor(monitor)
         for epoch in range(self.begin_epoch, self.num_epoch):
             tic = time.time()
             eval_metric.reset()
@@ -140,8 +140,12 @@ class FeedForward:
             while True:
                 do_reset = True
                 for batch in data:
+                    if monitor is not None:
+                        monitor.tic()
                     mod.forward_backward(batch)
                     mod.update()
+                    if monitor is not None:
+                        monitor.toc_print()
                     mod.update_metric(eval_metric, batch.label)
                     nbatch += 1
                     if batch_end_callback is not None:

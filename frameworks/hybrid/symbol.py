@@ -796,12 +796,19 @@ class Executor:
         self._loss_heads = [n.op in LOSS_OUTPUTS or (n.op == "Custom" and custom_is_loss(n.attrs))
                             for n, _ in symbol._outputs]
         self._nd, self._saved, self._graph, self.outputs = nd, None, None, []
+        self._monitor, self._monitor_names = None, []
 
     def _graph_for(self, is_train):
         g = self._graphs.get(is_train)
         if g is None:
+            heads = self._run_symbol._outputs
+            if self._monitor is not None:   # every op's outputs too, for the monitor's callback
+                order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
+                internals = [(n, k) for n in order if n.op is not None for k in range(n.n_out)]
+                self._monitor_names = Symbol(internals).list_outputs()
+                heads = heads + internals
             g = self._graphs[is_train] = CachedGraph(
-                self._run_symbol._outputs, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
+                heads, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
                 self._grads, training=is_train, arg_dtypes=[a.dtype for a in self.arg_arrays + self.aux_arrays])
         return g
 
@@ -822,7 +829,15 @@ class Executor:
             ys, saved = graph.forward(xp, *[a._data for a in self.arg_arrays + self.aux_arrays])
         self._graph, self._saved = graph, saved if is_train else None
         ys = ys if graph.n_outputs > 1 else (ys,)
-        self.outputs = [self._nd.NDArray(y, self._ctx) for y in ys]
+        n_out = len(self._symbol._outputs)
+        self.outputs = [self._nd.NDArray(y, self._ctx) for y in ys[:n_out]]
+        if self._monitor is not None:
+            callback, monitor_all = self._monitor
+            if monitor_all:   # the inputs too: the arguments, by their names
+                for name, a in zip(self._symbol.list_arguments(), self.arg_arrays):
+                    callback(name, a)
+            for name, y in zip(self._monitor_names, ys[n_out:]):
+                callback(name, self._nd.NDArray(y, self._ctx))
         return self.outputs
 
     def backward(self, out_grads=None, is_train=True):
@@ -836,6 +851,7 @@ class Executor:
             out_grads = [out_grads]
         gys = [xp.ones(o.shape, dtype=o.dtype) if g is None or loss else getattr(g, "_data", g)
                for o, g, loss in zip(self.outputs, out_grads, self._loss_heads)]
+        gys += [None] * (self._graph.n_outputs - len(gys))   # the monitored internals get no gradient
         saved, self._saved = self._saved, None
         grads = self._graph.backward(xp, saved, tuple(gys) if len(gys) > 1 else gys[0])
         for g, garr, req in zip(grads, self.grad_arrays, self._reqs):
@@ -879,8 +895,10 @@ class Executor:
         return Executor(self._symbol, self._ctx, args, grads, reqs, aux)
 
     def set_monitor_callback(self, callback, monitor_all=False):
-        raise MXNetError("set_monitor_callback: monitors are not supported; read outputs, arg_dict and "
-                         "grad_dict after forward/backward instead")
+        """callback(name, NDArray) for every op output ('fc1_output') at each forward (and, with
+        monitor_all, every argument): the graphs are rebuilt to return the internals too."""
+        self._monitor = (callback, monitor_all)
+        self._graphs = {}
 
     def debug_str(self):
         """The bound graph, one node a line."""

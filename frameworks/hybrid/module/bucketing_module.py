@@ -8,7 +8,6 @@ import numpy as np
 from .. import context as ctx
 from .. import ndarray as nd
 from .. import symbol as sym
-from ..base import MXNetError
 from ..initializer import Uniform
 from ..symbol import NameManager
 from .module import BaseModule, Module, load_params
@@ -58,6 +57,7 @@ class BucketingModule(BaseModule):
         self._curr_bucket_key = None
         self._params_dirty = False
         self._grad_req = None
+        self._monitor = None
 
     def _reset_bind(self):
         self.binded = False
@@ -180,6 +180,8 @@ class BucketingModule(BaseModule):
             module.bind(data_shapes, label_shapes, self._curr_module.for_training,
                         self._curr_module.inputs_need_grad, force_rebind=False,
                         shared_module=self._buckets[self._default_bucket_key], grad_req=self._grad_req)
+            if self._monitor is not None:
+                module.install_monitor(self._monitor)
             self._buckets[bucket_key] = module
         self._curr_module = module
         self._curr_bucket_key = bucket_key
@@ -232,8 +234,11 @@ class BucketingModule(BaseModule):
         self._curr_module.update_metric(eval_metric, labels, pre_sliced)
 
     def install_monitor(self, mon):
-        raise MXNetError("install_monitor: mx.monitor is not supported; read get_outputs() and the "
-                         "parameters in a batch_end_callback instead")
+        """Install `mon` on every bucket's module, and on those bound later."""
+        assert self.binded
+        self._monitor = mon
+        for mod in self._buckets.values():
+            mod.install_monitor(mon)
 
     def save_checkpoint(self, prefix, epoch, remove_amp_cast=False):
         """prefix-%04d.params, prefix-<key>-symbol.json for every bucket bound, prefix.buckets (their keys)."""

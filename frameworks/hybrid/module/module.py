@@ -129,11 +129,10 @@ class BaseModule:
             sparse_row_id_fn=None):
         if num_epoch is None:
             raise MXNetError("please specify number of epochs")
-        if monitor is not None:
-            raise MXNetError("fit: monitor is not supported; read mod.get_outputs() or the executor's "
-                             "arg_dict/grad_dict in a batch_end_callback instead")
         self.bind(train_data.provide_data, train_data.provide_label, for_training=True,
                   force_rebind=force_rebind)
+        if monitor is not None:
+            self.install_monitor(monitor)
         self.init_params(initializer=initializer if initializer is not None else init_mod.Uniform(0.01),
                          arg_params=arg_params, aux_params=aux_params, allow_missing=allow_missing,
                          force_init=force_init)
@@ -149,6 +148,8 @@ class BaseModule:
             end_of_batch = False
             while not end_of_batch:
                 data_batch = next_data_batch
+                if monitor is not None:
+                    monitor.tic()
                 self.forward_backward(data_batch)
                 self.update()
                 self.update_metric(eval_metric, data_batch.label)
@@ -157,6 +158,8 @@ class BaseModule:
                     self.prepare(next_data_batch, sparse_row_id_fn=sparse_row_id_fn)
                 except StopIteration:
                     end_of_batch = True
+                if monitor is not None:
+                    monitor.toc_print()
                 for cb in _as_list(batch_end_callback or []):
                     cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
                 nbatch += 1
@@ -258,6 +261,7 @@ class Module(BaseModule):
         self._arg_params = self._aux_params = None
         self._optimizer = self._updater = None
         self._preload_opt_states = None
+        self._monitor = None
 
     # ------------------------------------------------------------ properties
     @property
@@ -304,6 +308,10 @@ class Module(BaseModule):
         reqs.update(dict.fromkeys(self._state_names, "null"))
         old = self._exec
         self._exec = self._symbol.simple_bind(self._context, grad_req=reqs, **shapes)
+        monitor = self._monitor
+        if monitor is not None:   # the monitor follows the module to its new executor
+            monitor.exes = [e for e in monitor.exes if e is not old]
+            monitor.install(self._exec)
         if old is not None:   # states keep their values across a re-bind of the same shape
             for n in self._state_names:
                 if old.arg_dict[n].shape == self._exec.arg_dict[n].shape:
@@ -430,8 +438,11 @@ class Module(BaseModule):
                   grad_req=self._grad_req)
 
     def install_monitor(self, mon):
-        raise MXNetError("install_monitor: mx.monitor is not supported; read the executor's outputs, "
-                         "arg_dict and grad_dict in a batch_end_callback instead")
+        """Install mx.mon.Monitor `mon` on the executor (and on the one a re-bind makes)."""
+        if not self.binded:
+            raise MXNetError("install_monitor: call bind first")
+        self._monitor = mon
+        mon.install(self._exec)
 
     # ------------------------------------------------------------ computation
     def forward(self, data_batch, is_train=None):
