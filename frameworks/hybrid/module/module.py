@@ -238,10 +238,12 @@ class Module(BaseModule):
     def __init__(self, symbol, data_names=("data",), label_names=("softmax_label",), logger=logging,
                  context=None, work_load_list=None, fixed_param_names=None, state_names=None, **kwargs):
         super().__init__(logger)
-        ctx = _as_list(context) if context is not None else [cpu()]
-        if len(ctx) != 1:
-            raise MXNetError("Module: one context only (this engine runs one device)")
-        self._symbol, self._context, self.logger = symbol, as_context(ctx[0]), logger
+        ctx = [as_context(c) for c in (_as_list(context) if context is not None else [cpu()])]
+        if not ctx or len({c.device_type for c in ctx}) != 1:
+            raise MXNetError(f"Module: contexts {ctx} mix device types; this engine runs one device")
+        # MXNet splits each batch over the contexts and sums the gradients: the same update as the whole
+        # batch on one device (but for BatchNorm's per-slice statistics), which is what runs here
+        self._symbol, self._context, self.logger = symbol, ctx[0], logger
         self._data_names, self._label_names = list(data_names or []), list(label_names or [])
         self._fixed = set(fixed_param_names or [])
         args = symbol.list_arguments()
