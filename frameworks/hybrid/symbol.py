@@ -565,6 +565,17 @@ def Custom(*args, op_type, name=None, attr=None, **kwargs):  # noqa: N802  (MXNe
 
 
 pow = power  # noqa: A001,F821  (MXNet's sym.pow; power is filed from OPS above)
+_rnn_named_weights = RNN  # noqa: F821  (filed from OPS above: the fused LSTM over four named weights)
+
+
+def RNN(*args, **kwargs):  # noqa: N802,F811  (MXNet's name)
+    """MXNet's RNN operator: with `parameters` (the packed vector of mx.rnn.FusedRNNCell and classic
+    programs), any mode, layers and directions (mx.rnn's fused_rnn); else the engine's one-layer LSTM over
+    four named weights that gluon.rnn's layers call."""
+    if "parameters" in kwargs:
+        from .rnn.rnn_cell import fused_rnn
+        return fused_rnn(*args, **kwargs)
+    return _rnn_named_weights(*args, **kwargs)
 linalg, _internal, op, sparse = namespaces(_module, "sym")
 from .contrib import sym_contrib as contrib  # noqa: E402
 from .ops_random import namespace as _random_namespace  # noqa: E402

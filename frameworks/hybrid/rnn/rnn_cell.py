@@ -318,14 +318,87 @@ def _rnn_param(E, data, parameters, *, state_size, num_layers, bidirectional, mo
     return OPS['reshape'](E, piece, shape=shape)
 
 
+def _rnn_state(E, data, state, *, state_size, num_layers, bidirectional, index):
+    """Row `index` (a layer and direction) of the fused RNN's (layers x directions, batch, state_size)
+    state, as one cell's (batch, state_size) state; the state's shape follows from data (T, N, C)."""
+    from ..ops import OPS
+    row = OPS['slice_axis'](E, state, axis=0, begin=index, end=index + 1)
+    return OPS['reshape'](E, row, shape=(E.shape(data)[1], state_size))
+
+
 def _register_rnn_param():
     from ..ops import op
     _rnn_param.__name__ = '_rnn_param'
+    _rnn_state.__name__ = '_rnn_state'
 
     def shapes(a, d):
         dirs = 2 if a['bidirectional'] else 1
         return {'parameters': (_packed_layout(a['mode'], a['num_layers'], dirs, a['state_size'], d[-1])[1],)}
     op(_rnn_param, shapes=shapes)
+    op(_rnn_state, shapes=lambda a, d: {'state': ((2 if a['bidirectional'] else 1) * a['num_layers'], d[1],
+                                                  a['state_size'])})
+
+
+def _make_cell(mode, num_hidden, prefix, forget_bias=1.0):
+    """The unfused cell of one fused layer and direction."""
+    return {'rnn_relu': lambda: RNNCell(num_hidden, activation='relu', prefix=prefix),
+            'rnn_tanh': lambda: RNNCell(num_hidden, activation='tanh', prefix=prefix),
+            'lstm': lambda: LSTMCell(num_hidden, prefix=prefix, forget_bias=forget_bias),
+            'gru': lambda: GRUCell(num_hidden, prefix=prefix)}[mode]()
+
+
+def _use_packed_weights(cell, data, parameters, name, state_size, num_layers, bidirectional, mode, layer,
+                        direction):
+    """Make `cell` read its i2h/h2h weights and biases from the packed vector."""
+    for part, attr in (('i2h_weight', '_iW'), ('i2h_bias', '_iB'), ('h2h_weight', '_hW'), ('h2h_bias', '_hB')):
+        setattr(cell, attr, symbol._make('_rnn_param', (data, parameters), dict(
+            state_size=state_size, num_layers=num_layers, bidirectional=bidirectional, mode=mode, layer=layer,
+            direction=direction, part=part), name='%sl%d_d%d_%s' % (name, layer, direction, part), named=True))
+
+
+def fused_rnn(data, parameters, state=None, state_cell=None, *, state_size, num_layers, mode, bidirectional=False,
+              p=0., state_outputs=False, name=None, **unsupported):
+    """MXNet's RNN operator on Symbols (data (T, N, C), one packed `parameters` vector, states (layers x
+    directions, N, state_size)): each layer and direction a cell run over time by sym.contrib.foreach (the
+    sequence length need not be known when the symbol is built), the reverse direction on the reversed
+    sequence, dropout p between layers; outputs (T, N, directions * state_size), then with state_outputs
+    the last states. Inputs not given are variables <name>_parameters, <name>_state, <name>_state_cell."""
+    from ..base import MXNetError
+    for key, value in unsupported.items():
+        if value not in (None, False, 0):
+            raise MXNetError(f"RNN: {key}={value!r} is not supported")
+    name = symbol._auto_name('RNN', name)
+    dirs = 2 if bidirectional else 1
+    if parameters is None:
+        parameters = symbol.Variable(name + '_parameters')
+    states = [state if state is not None else symbol.Variable(name + '_state')]
+    if mode == 'lstm':
+        states.append(state_cell if state_cell is not None else symbol.Variable(name + '_state_cell'))
+    x, finals = data, []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(dirs):
+            cell = _make_cell(mode, state_size, '%s_l%d_d%d_' % (name, layer, direction))
+            _use_packed_weights(cell, data, parameters, name + '_', state_size, num_layers, bidirectional, mode,
+                                layer, direction)
+            begin = [symbol._make('_rnn_state', (data, s), dict(
+                state_size=state_size, num_layers=num_layers, bidirectional=bidirectional,
+                index=layer * dirs + direction)) for s in states]
+            seq = x if direction == 0 else symbol.reverse(x, axis=0)
+
+            def body(step, st, cell=cell):
+                return cell(step, st)
+            out, last = symbol.contrib.foreach(body, seq, begin)
+            outputs.append(out if direction == 0 else symbol.reverse(out, axis=0))
+            finals.append(last)
+        x = outputs[0] if dirs == 1 else symbol.Concat(*outputs, dim=2)
+        if p > 0 and layer < num_layers - 1:
+            x = symbol.Dropout(x, p=p)
+    x = symbol.identity(x, name=name)   # MXNet's output names: <name>_output, <name>_state_output, ...
+    if not state_outputs:
+        return x
+    return symbol.Group([x] + [symbol.stack(*[f[i] for f in finals], axis=0, name=name + suffix)
+                               for i, suffix in enumerate(('_state', '_statecell')[:len(states)])])
 
 
 _register_rnn_param()
@@ -436,12 +509,8 @@ class FusedRNNCell(BaseRNNCell):
                          [] if isinstance(layer, DropoutCell) else [layer])
         for k, cell in enumerate(cells):
             layer, direction = divmod(k, len(self._directions))
-            for part, attr in (('i2h_weight', '_iW'), ('i2h_bias', '_iB'), ('h2h_weight', '_hW'),
-                               ('h2h_bias', '_hB')):
-                setattr(cell, attr, symbol._make('_rnn_param', (inputs, self._parameter), dict(
-                    state_size=self._num_hidden, num_layers=self._num_layers, bidirectional=self._bidirectional,
-                    mode=self._mode, layer=layer, direction=direction, part=part),
-                    name='%sl%d_d%d_%s' % (self._prefix, layer, direction, part), named=True))
+            _use_packed_weights(cell, inputs, self._parameter, self._prefix, self._num_hidden, self._num_layers,
+                                self._bidirectional, self._mode, layer, direction)
             # the k-th (layer, direction) row of each (L*D, N, H) state, as the cell's (N, H) state
             per_cell.extend(symbol.reshape(symbol.slice_axis(s, axis=0, begin=k, end=k + 1), shape=(-3, -2))
                             for s in begin_state)
@@ -459,10 +528,9 @@ class FusedRNNCell(BaseRNNCell):
         """The same layers as a SequentialRNNCell of RNNCell/LSTMCell/GRUCell (BidirectionalCell when
         bidirectional, DropoutCell between layers), named so that unpack_weights' names fit them."""
         stack = SequentialRNNCell()
-        make = {'rnn_relu': lambda p: RNNCell(self._num_hidden, activation='relu', prefix=p),
-                'rnn_tanh': lambda p: RNNCell(self._num_hidden, activation='tanh', prefix=p),
-                'lstm': lambda p: LSTMCell(self._num_hidden, prefix=p, forget_bias=self._forget_bias),
-                'gru': lambda p: GRUCell(self._num_hidden, prefix=p)}[self._mode]
+
+        def make(prefix):
+            return _make_cell(self._mode, self._num_hidden, prefix, self._forget_bias)
         for i in range(self._num_layers):
             if self._bidirectional:
                 stack.add(BidirectionalCell(make('%sl%d_' % (self._prefix, i)), make('%sr%d_' % (self._prefix, i)),

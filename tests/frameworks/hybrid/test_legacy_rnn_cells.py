@@ -206,3 +206,39 @@ def test_convolutional_cells_unroll_over_images():
         out = outputs.simple_bind(mx.cpu(), data=(2, 2, 3, 8, 8)).forward()[0]
         assert np.isfinite(out.asnumpy()).all()
     assert mx.rnn.ConvLSTMCell((1, 3, 8, 8), 4)._prefix == "ConvLSTM_"
+
+
+@pytest.mark.parametrize("mode,bidirectional", [("lstm", True), ("gru", False)])
+def test_sym_rnn_with_a_packed_vector_equals_the_fused_cell(mode, bidirectional):
+    # mx.sym.RNN(data, parameters, state, state_cell): the sequence length is not needed to build it
+    rnn = mx.sym.RNN(data=mx.sym.var("data"), parameters=mx.sym.var("f_parameters"), state=mx.sym.var("s"),
+                     state_cell=mx.sym.var("c") if mode == "lstm" else None, state_size=3, num_layers=2, mode=mode,
+                     bidirectional=bidirectional, state_outputs=True, name="rnn")
+    n = 2 if mode == "lstm" else 1
+    assert rnn.list_outputs() == ["rnn_output", "rnn_state_output", "rnn_statecell_output"][:1 + n]
+    d = 2 if bidirectional else 1
+    arg_shapes, out_shapes, _ = rnn.infer_shape(data=(4, 2, 5))   # the states' shapes follow from data's
+    assert dict(zip(rnn.list_arguments(), arg_shapes))["s"] == (2 * d, 2, 3)
+    fused = mx.rnn.FusedRNNCell(3, num_layers=2, mode=mode, bidirectional=bidirectional, get_next_state=True,
+                                prefix="f_")
+    begin = [mx.sym.var("s")] + ([mx.sym.var("c")] if mode == "lstm" else [])
+    outputs, states = fused.unroll(4, inputs=mx.sym.var("data"), begin_state=begin, layout="TNC",
+                                   merge_outputs=True)
+    rs = np.random.RandomState(6)
+    shapes = dict(zip(rnn.list_arguments(), arg_shapes))
+    values = {k: nd.array(rs.standard_normal(v) * 0.5) for k, v in shapes.items()}
+    got = [o.asnumpy() for o in rnn.bind(mx.cpu(), values).forward()]
+    want = [o.asnumpy() for o in mx.sym.Group([outputs] + states).bind(mx.cpu(), values).forward()]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    # another sequence length binds the same symbol
+    assert rnn.infer_shape(data=(7, 2, 5))[1][0] == (7, 2, 3 * d)
+
+
+def test_sym_rnn_gradients_by_finite_differences():
+    from tests.frameworks.hybrid.test_sym_contrib_control_flow import _fd_check_symbol
+    rnn = mx.sym.RNN(data=mx.sym.var("data"), parameters=mx.sym.var("w"), state=mx.sym.var("h"),
+                     state_cell=mx.sym.var("c"), state_size=2, num_layers=1, mode="lstm", state_outputs=True)
+    shapes = dict(zip(rnn.list_arguments(), rnn.infer_shape(data=(3, 2, 2))[0]))
+    rs = np.random.RandomState(8)
+    _fd_check_symbol(rnn, {k: rs.standard_normal(v) * 0.5 for k, v in shapes.items()})
