@@ -62,3 +62,21 @@ def test_bucketing_module_checks_the_input_names():
         mx.mod.BucketingModule(_sym_gen)                                # no default_bucket_key
     with pytest.warns(UserWarning, match="label_names=\\['lbl'\\]"):
         mx.mod.BucketingModule(lambda k: _sym_gen(k)[:2] + (('lbl',),), default_bucket_key=4)
+
+
+def test_feedforward_with_a_symbol_generator_trains_every_bucket():
+    # example/rnn/old's way: FeedForward(symbol=sym_gen) with a Perplexity given to mx.metric.np
+    def Perplexity(label, pred):
+        label = label.reshape((-1,))
+        loss = 0.
+        for i in range(pred.shape[0]):
+            loss += -np.log(max(1e-10, pred[i][int(label[i])]))
+        return np.exp(loss / label.size)
+
+    train = _iter(1)
+    mx.random.seed(2)
+    model = mx.model.FeedForward(symbol=lambda key: _sym_gen(key)[0], num_epoch=4, learning_rate=0.1,
+                                 momentum=0.9, initializer=mx.init.Xavier())
+    model.fit(X=train, eval_metric=mx.metric.np(Perplexity))
+    assert sorted(model._module._buckets) == [4, 8] and model.symbol.list_outputs() == ['softmax_output']
+    assert model.score(_iter(2), mx.metric.np(Perplexity)) < 3.0       # 10 words: uniform guessing is 10
