@@ -110,6 +110,30 @@ class BaseModule:
     def symbol(self):
         return self._symbol
 
+    # ------------------------------------------------------------ the interface (MXNet's abstract methods)
+    def _abstract(self, *args, **kwargs):
+        raise NotImplementedError()
+
+    data_names = output_names = data_shapes = label_shapes = output_shapes = property(_abstract)
+    get_params = init_params = bind = init_optimizer = forward = backward = update = _abstract
+    get_outputs = get_input_grads = update_metric = install_monitor = _abstract
+
+    def set_params(self, arg_params, aux_params, allow_missing=False, force_init=True, allow_extra=False):
+        """init_params with the given values (MXNet's BaseModule.set_params)."""
+        self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
+                         allow_missing=allow_missing, force_init=force_init, allow_extra=allow_extra)
+
+    def get_states(self, merge_multi_context=True):
+        """A module without states has none."""
+        assert self.binded and self.params_initialized
+        assert not merge_multi_context
+        return []
+
+    def set_states(self, states=None, value=None):
+        """A module without states takes none."""
+        assert self.binded and self.params_initialized
+        assert not states and not value
+
     def save_params(self, fname):
         """The parameters into `fname` ('arg:'/'aux:' names, as MXNet's)."""
         arg, aux = self.get_params()

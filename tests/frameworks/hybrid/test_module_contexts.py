@@ -23,3 +23,18 @@ def test_a_context_list_trains_as_the_whole_batch_on_one_device():
     np.testing.assert_array_equal(_fit([mx.cpu(0), mx.cpu(1)]), _fit(mx.cpu()))
     with pytest.raises(mx.MXNetError, match="mix device types"):
         mx.mod.Module(mx.sym.var("data"), context=[mx.cpu(), mx.gpu()])
+
+
+def test_base_module_is_mxnets_abstract_interface():
+    class Custom(mx.mod.BaseModule):
+        pass
+    mod = Custom()
+    for call in (lambda: mod.forward(None), lambda: mod.get_params(), lambda: mod.data_names,
+                 lambda: mod.update_metric(None, None)):
+        with pytest.raises(NotImplementedError):
+            call()
+    seq = mx.mod.SequentialModule().add(mx.mod.Module(mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2),
+                                                      label_names=None))
+    seq.bind([("data", (3, 4))])
+    seq.init_params()
+    assert seq.get_states(merge_multi_context=False) == []     # a module without states, as MXNet's
