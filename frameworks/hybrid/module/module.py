@@ -193,7 +193,7 @@ class BaseModule:
             arg, aux = self.get_params()
             self.set_params(arg, aux)   # as MXNet's: every bucket/device holds the same values
             for cb in _as_list(epoch_end_callback or []):
-                cb(epoch, self._symbol, arg, aux)
+                cb(epoch, self.symbol, arg, aux)
             if eval_data is not None:
                 res = self.score(eval_data, validation_metric, score_end_callback=eval_end_callback,
                                  batch_end_callback=eval_batch_end_callback, epoch=epoch)
