@@ -448,7 +448,7 @@ def _resolve_unknown_dims(heads, known):
         trial = [entry[h] for h in heads]
         try:
             inferred, _ = infer_var_shapes(trial, known)
-        except (ShapeError, MXNetError, K.ShapeError):
+        except (ShapeError, MXNetError, K.ShapeError, ValueError):   # a misfit candidate
             continue
         if inferred is not None:
             return trial
