@@ -3,6 +3,7 @@ autograd records every step) and the contrib helpers classic programs call (isin
 arange_like, index_copy). sym.contrib.foreach keeps its body as a subgraph, run per step once the graph is bound (the
 length known then); sym.contrib.while_loop unrolls max_iterations masked steps and sym.contrib.cond selects
 between both branches, the graph here having no run-time branches."""
+import math
 import types
 
 from .base import MXNetError
@@ -336,6 +337,36 @@ def sym_cond(pred, then_func, else_func, name="cond"):
     return _regroup(out, fmt) if fmt is not None else out
 
 
+def _rand_zipfian(uniform, true_classes, num_sampled, range_max):
+    """MXNet's rand_zipfian over nd or sym: num_sampled classes drawn with replacement from the
+    approximately log-uniform P(c) = (log(c + 2) - log(c + 1)) / log(range_max + 1) (int64), and the
+    expected counts (float64) of the true classes and of the sampled ones."""
+    log_range = math.log(range_max + 1)
+    rand = uniform(0, log_range, shape=(num_sampled,), dtype='float64')
+    # in [0, range_max); int64 again after the modulo, which computes in floats here
+    sampled_classes = ((rand.exp() - 1).astype('int64') % range_max).astype('int64')
+    true_classes = true_classes.astype('float64')
+    expected_count_true = ((true_classes + 2.0) / (true_classes + 1.0)).log() / log_range * num_sampled
+    sampled = sampled_classes.astype('float64')
+    expected_count_sampled = ((sampled + 2.0) / (sampled + 1.0)).log() / log_range * num_sampled
+    return sampled_classes, expected_count_true, expected_count_sampled
+
+
+def rand_zipfian(true_classes, num_sampled, range_max, ctx=None):
+    """nd.contrib.rand_zipfian: (sampled classes, expected count of true_classes, of the samples)."""
+    from .ndarray import random
+    if ctx is None:
+        ctx = true_classes.context
+    return _rand_zipfian(lambda *a, **k: random.uniform(*a, ctx=ctx, **k), true_classes, num_sampled, range_max)
+
+
+def sym_rand_zipfian(true_classes, num_sampled, range_max):
+    """sym.contrib.rand_zipfian: the same as Symbols (a new draw at each forward)."""
+    from . import symbol as sym
+    assert isinstance(true_classes, sym.Symbol), "unexpected type %s" % type(true_classes)
+    return _rand_zipfian(sym.uniform, true_classes, num_sampled, range_max)
+
+
 def _register():
     from .ops import SUBGRAPH_SHAPES, op
     _foreach_op.__name__ = "_foreach"
@@ -345,8 +376,9 @@ def _register():
 
 _register()
 nd_contrib = types.ModuleType("nd.contrib", __doc__)
-for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy):
+for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy, rand_zipfian):
     setattr(nd_contrib, _f.__name__, _f)
 
 sym_contrib = types.ModuleType("sym.contrib", "foreach (a subgraph run per step), while_loop and cond")
 sym_contrib.foreach, sym_contrib.while_loop, sym_contrib.cond = sym_foreach, sym_while_loop, sym_cond
+sym_contrib.rand_zipfian = sym_rand_zipfian

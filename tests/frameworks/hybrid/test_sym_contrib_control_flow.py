@@ -151,3 +151,19 @@ def test_cond_as_mxnet_documents_it():
     assert outputs[0].eval(a=nd.array([3]), b=nd.array([4]))[0].asscalar() == 2
     for a_, b_ in ((1.0, 2.0), (3.0, 4.0)):   # each branch's gradient
         _fd_check_symbol(outputs[0], {"a": np.array([a_]), "b": np.array([b_])})
+
+
+def test_rand_zipfian_draws_log_uniform_classes_with_their_expected_counts():
+    mx.random.seed(0)
+    true_cls = mx.sym.Variable('true_cls')
+    samples, exp_count_true, exp_count_sample = mx.sym.contrib.rand_zipfian(true_cls, 4, 5)
+    ex = mx.sym.Group([samples, exp_count_true, exp_count_sample]).bind(mx.cpu(), {"true_cls": nd.array([3])})
+    s, t, c = [o.asnumpy() for o in ex.forward()]
+    assert s.dtype == np.int64 and s.shape == (4,) and ((0 <= s) & (s < 5)).all()
+    expected = lambda k: np.log((k + 2.0) / (k + 1.0)) / np.log(6) * 4   # P(class) * num_sampled
+    np.testing.assert_allclose(t, expected(3.0))
+    np.testing.assert_allclose(c, expected(s.astype(np.float64)))
+    # many draws follow P(class): the small classes most often
+    big, _, _ = nd.contrib.rand_zipfian(nd.array([0]), 20000, 5)
+    freq = np.bincount(big.asnumpy(), minlength=5) / 20000.0
+    np.testing.assert_allclose(freq, expected(np.arange(5.0)) / 4, atol=0.02)
