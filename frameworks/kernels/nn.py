@@ -488,6 +488,30 @@ class SoftmaxCrossEntropy(Kernel):
 SMALL_GEMM_MACS = 100 ** 3
 BLAS_DEPTH_BLOCK = 256
 
+# LSTM backward makes the recurrence-free factors of the gate gradients a chunk of steps at a time: the
+# chunk's arrays (_LSTM_FACTOR_ARRAYS of (B, H) per step: its four gates, tanh(c), c_prev, and the factors
+# p, q and a scratch made from them) within about half this CPU's 2 MB L2 cache (Xeon family 6 model 167)
+_LSTM_CHUNK_BYTES = 1 << 20
+_LSTM_FACTOR_ARRAYS = 12
+
+
+def _lstm_factors(xp, acts, tcs, c_prev, q, p, tmp):
+    """The factors of the LSTM gate gradients that do not depend on the recurrence, for the steps of
+    `acts` (4, n, B, H: the gates i, f, g, o), `tcs` (tanh(c)) and `c_prev`: p = o * (1 - tcs * tcs)
+    (d c / d h through h = o * tanh(c)) and q = the gates' d pre-activation / d c (for o: / d h), each
+    product in the order of its formula, through one scratch array instead of a temporary per op."""
+    i, f, g, o = acts
+    xp.subtract(1, xp.multiply(tcs, tcs, out=tmp), out=tmp)
+    xp.multiply(o, tmp, out=p)
+    xp.subtract(1, i, out=tmp)
+    xp.multiply(xp.multiply(g, i, out=q[0]), tmp, out=q[0])         # g * i * (1 - i)
+    xp.subtract(1, f, out=tmp)
+    xp.multiply(xp.multiply(c_prev, f, out=q[1]), tmp, out=q[1])    # c_prev * f * (1 - f)
+    xp.subtract(1, xp.multiply(g, g, out=tmp), out=tmp)
+    xp.multiply(i, tmp, out=q[2])                                   # i * (1 - g * g)
+    xp.subtract(1, o, out=tmp)
+    xp.multiply(xp.multiply(tcs, o, out=q[3]), tmp, out=q[3])       # tcs * o * (1 - o)
+
 
 @register
 class LSTM(Kernel):
@@ -500,8 +524,9 @@ class LSTM(Kernel):
 
     What makes it fused: the input projection of every step is one GEMM, all four gates are activated by
     one exp pass (tanh(x) = 2 sigmoid(2x) - 1), and backward precomputes every factor that does not depend
-    on the recurrence for all steps at once, so each step is one GEMM plus a handful of array ops; the
-    weight gradients are one GEMM each over all steps. Layout, not arithmetic, makes it fast: the gate
+    on the recurrence for a cache-sized chunk of steps at once, so each step is one GEMM plus a handful of
+    array ops; the weight gradients are one GEMM each over all steps. Layout, not arithmetic, makes it
+    fast: the gate
     scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh instead of every
     step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous state of every
     step" is a slice, not a copy; and every GEMM multiplies contiguous operands (NumPy's OpenBLAS runs
@@ -614,25 +639,17 @@ class LSTM(Kernel):
         ghs, gh_last, gc_last = gys
         t_len, b, e = x.shape
         hid = wh.shape[0]
-        i, f, g, o = acts
-        c_prev = cbuf[:-1]
+        f = acts[1]
         ws = pool()
-        # the factors of every gate gradient that do not depend on the recurrence, for all steps at once,
-        # each product in the order of its formula, through one scratch array instead of a temporary per op
-        tmp = ws.empty(xp, tcs.shape, xp.result_type(tcs, o))
-        p = ws.empty(xp, tcs.shape, tmp.dtype)    # d c / d h through h = o * tanh(c): o * (1 - tcs * tcs)
-        xp.subtract(1, xp.multiply(tcs, tcs, out=tmp), out=tmp)
-        xp.multiply(o, tmp, out=p)
-        q = ws.empty(xp, acts.shape, acts.dtype)
-        xp.subtract(1, i, out=tmp)
-        xp.multiply(xp.multiply(g, i, out=q[0]), tmp, out=q[0])         # g * i * (1 - i)
-        xp.subtract(1, f, out=tmp)
-        xp.multiply(xp.multiply(c_prev, f, out=q[1]), tmp, out=q[1])    # c_prev * f * (1 - f)
-        xp.subtract(1, xp.multiply(g, g, out=tmp), out=tmp)
-        xp.multiply(i, tmp, out=q[2])                                   # i * (1 - g * g)
-        xp.subtract(1, o, out=tmp)
-        xp.multiply(xp.multiply(tcs, o, out=q[3]), tmp, out=q[3])       # tcs * o * (1 - o)
-        del tmp    # free for the loop's own arrays
+        # the factors of every gate gradient that do not depend on the recurrence (_lstm_factors) are made a
+        # chunk of steps at a time, just before the loop runs those steps, into chunk-sized buffers: a chunk's
+        # gates, states and factors stay in the L2 cache from the first pass over them to the loop's reads,
+        # where all steps at once (3 MB here) went out to memory and back for each of the 15 passes
+        n_chunks = -(-t_len * b * hid * acts.itemsize * _LSTM_FACTOR_ARRAYS // _LSTM_CHUNK_BYTES)
+        chunk = -(-t_len // n_chunks)
+        tmp = ws.empty(xp, (chunk, b, hid), xp.result_type(tcs, acts))
+        p = ws.empty(xp, (chunk, b, hid), tmp.dtype)    # d c / d h through h = o * tanh(c)
+        q = ws.empty(xp, (4, chunk, b, hid), acts.dtype)   # d gate's pre-activation / d c (d h for o)
         qi, qf, qg, qo = q
         # the gate gradients step-major, (B, 4H) per step: the operand of the recurrent GEMM and of the
         # weight gradients' GEMMs over all steps
@@ -660,25 +677,30 @@ class LSTM(Kernel):
         d4 = xp.empty((4, b, hid), dtype=dgates.dtype)
         di, df, dg, do = d4
         d4_t = d4.transpose(1, 0, 2)
-        for t in range(t_len - 1, -1, -1):
-            if ghs is not None:
-                dh += ghs[t]
-            xp.multiply(dh, p[t], out=dc)
-            dc += dc_next
-            xp.multiply(dc, qi[t], out=di)
-            xp.multiply(dc, qf[t], out=df)
-            xp.multiply(dc, qg[t], out=dg)
-            xp.multiply(dh, qo[t], out=do)
-            dgates[t] = d4_t
-            if t or need_c0:
-                xp.multiply(dc, f[t], out=dc_next)
-            if t or need_h0:
-                if halves:
-                    xp.matmul(d_if[t], wh_t_if, out=spare)
-                    spare += xp.matmul(d_go[t], wh_t_go, out=half)
-                    dh, spare = spare, dh
-                else:
-                    dh, spare = xp.matmul(d_rows[t], wh_t, out=spare), dh
+        for t1 in range(t_len, 0, -chunk):
+            t0 = max(t1 - chunk, 0)
+            _lstm_factors(xp, acts[:, t0:t1], tcs[t0:t1], cbuf[t0:t1], q[:, :t1 - t0], p[:t1 - t0],
+                          tmp[:t1 - t0])
+            for t in range(t1 - 1, t0 - 1, -1):
+                k = t - t0
+                if ghs is not None:
+                    dh += ghs[t]
+                xp.multiply(dh, p[k], out=dc)
+                dc += dc_next
+                xp.multiply(dc, qi[k], out=di)
+                xp.multiply(dc, qf[k], out=df)
+                xp.multiply(dc, qg[k], out=dg)
+                xp.multiply(dh, qo[k], out=do)
+                dgates[t] = d4_t
+                if t or need_c0:
+                    xp.multiply(dc, f[t], out=dc_next)
+                if t or need_h0:
+                    if halves:
+                        xp.matmul(d_if[t], wh_t_if, out=spare)
+                        spare += xp.matmul(d_go[t], wh_t_go, out=half)
+                        dh, spare = spare, dh
+                    else:
+                        dh, spare = xp.matmul(d_rows[t], wh_t, out=spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
         gx = gwx = gwh = None
         if need(needs, 0):
