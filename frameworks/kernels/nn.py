@@ -584,60 +584,65 @@ class LSTM(Kernel):
             x1 = ws.empty(xp, (t_len * b, e + 1), x.dtype)
             x1[:, :e] = x2
             x1[:, e] = 1
-            proj = xp.matmul(x1, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), x.dtype))
         else:
             wxs = xp.multiply(wx, scale, out=ws.empty(xp, wx.shape, xp.result_type(wx, scale)))
             bias *= scale
-            proj = xp.matmul(x2, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wxs)))
-            proj += bias
-        proj = proj.reshape(t_len, b, 4 * hid)
-        # the recurrent product per gate where the whole is big and each gate's GEMM small (SMALL_GEMM_MACS):
-        # wh gate-major, one contiguous (H, H) block per gate, each writing its gate's columns of the step's
-        # pre-activations. Every entry is the same dot product over H, in one pass both ways while H is at
-        # most a depth block, and with H a multiple of 16 (the kernels' column tile) the same to the last bit
-        gate_gemms = (xp.__name__ == "numpy" and b * hid * hid <= SMALL_GEMM_MACS < b * hid * 4 * hid
-                      and hid % 16 == 0 and hid <= BLAS_DEPTH_BLOCK)
-        if gate_gemms:
-            whs = xp.multiply(wh.reshape(hid, 4, hid).transpose(1, 0, 2), scale.reshape(4, 1, hid),
-                              out=ws.empty(xp, (4, hid, hid), xp.result_type(wh, scale)))
-        else:
-            whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
+            x1 = x2
+        whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
+        dtype = xp.result_type(x1, wxs)
         # the activated gates, gate-major (i, f, g, o each a contiguous (T, B, H) block): each step's gate
         # products and all of backward's passes over them run on contiguous memory
-        acts = ws.empty(xp, (4, t_len, b, hid), proj.dtype)
+        acts = ws.empty(xp, (4, t_len, b, hid), dtype)
+        # the recurrent product per gate where the whole is big and each gate's GEMM small (SMALL_GEMM_MACS).
+        # Every entry is the same dot product over H, in one pass both ways while H is at most a depth
+        # block, and with H a multiple of 16 (the kernels' column tile) the same to the last bit. Then the
+        # step's pre-activations are gate-major too, (4, B, H), from one batched matmul over the gates'
+        # column blocks of the scaled wh (views, rows 4H apart: the same GEMMs), and so is the projection
+        # (4, T*B, H), made the same way: each step's add, exp pass and division into the gates then runs
+        # on four contiguous (B, H) blocks, not on 4B rows of H
+        gate_major = (xp.__name__ == "numpy" and b * hid * hid <= SMALL_GEMM_MACS < b * hid * 4 * hid
+                      and hid % 16 == 0 and hid <= BLAS_DEPTH_BLOCK)
+        if gate_major:
+            proj = xp.matmul(x1, wxs.reshape(-1, 4, hid).transpose(1, 0, 2),
+                             out=ws.empty(xp, (4, t_len * b, hid), dtype))
+            if not fold:
+                proj += bias.reshape(4, 1, hid)
+            proj_steps = proj.reshape(4, t_len, b, hid).transpose(1, 0, 2, 3)   # step t's (4, B, H)
+            whs = whs.reshape(hid, 4, hid).transpose(1, 0, 2)
+            z = za = xp.empty((4, b, hid), dtype=dtype)
+            acts_steps = acts.transpose(1, 0, 2, 3)
+        else:
+            proj = xp.matmul(x1, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), dtype))
+            if not fold:
+                proj += bias
+            proj_steps = proj.reshape(t_len, b, 4 * hid)
+            z = xp.empty((b, 4 * hid), dtype=dtype)
+            za = z.reshape(b, 4, hid)                # the (B, 4, H) view the gates are divided from
+            acts_steps = acts.transpose(1, 2, 0, 3)  # step t's (B, 4, H) view of the gate-major gates
         hbuf = ws.empty(xp, (t_len + 1, b, hid), x.dtype)   # row 0: h0; row t + 1: h after step t
         cbuf = ws.empty(xp, (t_len + 1, b, hid), x.dtype)
         hbuf[0] = h0
         cbuf[0] = c0
         tcs = ws.empty(xp, (t_len, b, hid), x.dtype)
-        z = xp.empty((b, 4 * hid), dtype=proj.dtype)
         # the numerators of the activations: 1 for the sigmoids, 2 for tanh's 2 * sigmoid(2z) (2 / d is
         # 2 * (1 / d) to the last bit: a power of two commutes with rounding), so each step divides once
         # instead of a reciprocal and a doubling
-        num = xp.ones((b, 4, hid), dtype=proj.dtype)
-        num[:, 2] = 2
-        z4 = z.reshape(b, 4, hid)
-        acts_t = acts.transpose(1, 2, 0, 3)      # step t's (B, 4, H) view of the gate-major gates
+        num = xp.ones(za.shape, dtype=dtype)
+        num[(2,) if gate_major else (slice(None), 2)] = 2
         ig = xp.empty((b, hid), dtype=x.dtype)
         i, f, g, o = acts
-        # each gate's weight block and columns of z as views made once, not four of each every step
-        gate_pairs = list(zip(whs, [z[:, k * hid:(k + 1) * hid] for k in range(4)])) if gate_gemms else ()
         # where a scaled pre-activation passes the exponent's range (88 in float32) exp gives inf, and
         # 1 / inf = 0, 2 / inf - 1 = -1: the activations' limits, so no clamp is needed, only NumPy's overflow
         # warning silenced (CuPy warns of nothing)
         with xp.errstate(over="ignore") if xp.__name__ == "numpy" else contextlib.nullcontext():
             # each step's views from one iteration over the buffers (cheaper than indexing each every step)
             for h, proj_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
-                    hbuf[:-1], proj, acts_t, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
-                if gate_gemms:
-                    for w_k, z_k in gate_pairs:
-                        xp.matmul(h, w_k, out=z_k)
-                else:
-                    xp.matmul(h, whs, out=z)
+                    hbuf[:-1], proj_steps, acts_steps, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
+                xp.matmul(h, whs, out=z)
                 z += proj_t
                 xp.exp(z, out=z)
                 z += 1
-                xp.divide(num, z4, out=acts_step)
+                xp.divide(num, za, out=acts_step)
                 g_t -= 1
                 xp.multiply(f_t, c_prev, out=c)
                 c += xp.multiply(i_t, g_t, out=ig)
