@@ -636,18 +636,22 @@ class LSTM(Kernel):
         # warning silenced (CuPy warns of nothing)
         with xp.errstate(over="ignore") if xp.__name__ == "numpy" else contextlib.nullcontext():
             # each step's views from one iteration over the buffers (cheaper than indexing each every step)
+            # the ufuncs as locals, outputs passed positionally: about 0.05 us less a call, of 11 a step
+            matmul, add, subtract, multiply, divide, exp, tanh = (
+                xp.matmul, xp.add, xp.subtract, xp.multiply, xp.divide, xp.exp, xp.tanh)
+            one = dtype.type(1)
             for h, proj_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
                     hbuf[:-1], proj_steps, acts_steps, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
-                xp.matmul(h, whs, out=z)
-                z += proj_t
-                xp.exp(z, out=z)
-                z += 1
-                xp.divide(num, za, out=acts_step)
-                g_t -= 1
-                xp.multiply(f_t, c_prev, out=c)
-                c += xp.multiply(i_t, g_t, out=ig)
-                xp.tanh(c, out=tc)
-                xp.multiply(o_t, tc, out=h_next)
+                matmul(h, whs, z)
+                add(z, proj_t, z)
+                exp(z, z)
+                add(z, one, z)
+                divide(num, za, acts_step)
+                subtract(g_t, one, g_t)
+                multiply(f_t, c_prev, c)
+                add(c, multiply(i_t, g_t, ig), c)
+                tanh(c, tc)
+                multiply(o_t, tc, h_next)
         hs = hbuf[1:]
         saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs)
         return (hs, hs[-1], cbuf[-1]), saved
@@ -696,6 +700,7 @@ class LSTM(Kernel):
         d4 = xp.empty((4, b, hid), dtype=dgates.dtype)
         di, df, dg, do = d4
         d4_t = d4.transpose(1, 0, 2)
+        matmul, add, multiply = xp.matmul, xp.add, xp.multiply   # as in forward's loop
         for t1 in range(t_len, 0, -chunk):
             t0 = max(t1 - chunk, 0)
             _lstm_factors(xp, acts[:, t0:t1], tcs[t0:t1], cbuf[t0:t1], q[:, :t1 - t0], p[:t1 - t0],
@@ -703,23 +708,23 @@ class LSTM(Kernel):
             for t in range(t1 - 1, t0 - 1, -1):
                 k = t - t0
                 if ghs is not None:
-                    dh += ghs[t]
-                xp.multiply(dh, p[k], out=dc)
-                dc += dc_next
-                xp.multiply(dc, qi[k], out=di)
-                xp.multiply(dc, qf[k], out=df)
-                xp.multiply(dc, qg[k], out=dg)
-                xp.multiply(dh, qo[k], out=do)
+                    add(dh, ghs[t], dh)
+                multiply(dh, p[k], dc)
+                add(dc, dc_next, dc)
+                multiply(dc, qi[k], di)
+                multiply(dc, qf[k], df)
+                multiply(dc, qg[k], dg)
+                multiply(dh, qo[k], do)
                 dgates[t] = d4_t
                 if t or need_c0:
-                    xp.multiply(dc, f[t], out=dc_next)
+                    multiply(dc, f[t], dc_next)
                 if t or need_h0:
                     if halves:
-                        xp.matmul(d_if[t], wh_t_if, out=spare)
-                        spare += xp.matmul(d_go[t], wh_t_go, out=half)
+                        matmul(d_if[t], wh_t_if, spare)
+                        add(spare, matmul(d_go[t], wh_t_go, half), spare)
                         dh, spare = spare, dh
                     else:
-                        dh, spare = xp.matmul(d_rows[t], wh_t, out=spare), dh
+                        dh, spare = matmul(d_rows[t], wh_t, spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
         gx = gwx = gwh = None
         if need(needs, 0):
