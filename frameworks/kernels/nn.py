@@ -637,12 +637,13 @@ class LSTM(Kernel):
         with xp.errstate(over="ignore") if xp.__name__ == "numpy" else contextlib.nullcontext():
             # each step's views from one iteration over the buffers (cheaper than indexing each every step)
             # the ufuncs as locals, outputs passed positionally: about 0.05 us less a call, of 11 a step
+            # (matmul's out stays a keyword: CuPy's matmul, a gufunc, takes no positional output)
             matmul, add, subtract, multiply, divide, exp, tanh = (
                 xp.matmul, xp.add, xp.subtract, xp.multiply, xp.divide, xp.exp, xp.tanh)
             one = dtype.type(1)
             for h, proj_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
                     hbuf[:-1], proj_steps, acts_steps, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
-                matmul(h, whs, z)
+                matmul(h, whs, out=z)
                 add(z, proj_t, z)
                 exp(z, z)
                 add(z, one, z)
@@ -667,8 +668,10 @@ class LSTM(Kernel):
         # the factors of every gate gradient that do not depend on the recurrence (_lstm_factors) are made a
         # chunk of steps at a time, just before the loop runs those steps, into chunk-sized buffers: a chunk's
         # gates, states and factors stay in the L2 cache from the first pass over them to the loop's reads,
-        # where all steps at once (3 MB here) went out to memory and back for each of the 15 passes
-        n_chunks = -(-t_len * b * hid * acts.itemsize * _LSTM_FACTOR_ARRAYS // _LSTM_CHUNK_BYTES)
+        # where all steps at once (3 MB here) went out to memory and back for each of the 15 passes (NumPy; on a
+        # GPU one pass of all steps, fewer launches)
+        n_chunks = 1 if xp.__name__ != "numpy" else \
+            -(-t_len * b * hid * acts.itemsize * _LSTM_FACTOR_ARRAYS // _LSTM_CHUNK_BYTES)
         chunk = -(-t_len // n_chunks)
         tmp = ws.empty(xp, (chunk, b, hid), xp.result_type(tcs, acts))
         p = ws.empty(xp, (chunk, b, hid), tmp.dtype)    # d c / d h through h = o * tanh(c)
@@ -720,11 +723,11 @@ class LSTM(Kernel):
                     multiply(dc, f[t], dc_next)
                 if t or need_h0:
                     if halves:
-                        matmul(d_if[t], wh_t_if, spare)
-                        add(spare, matmul(d_go[t], wh_t_go, half), spare)
+                        matmul(d_if[t], wh_t_if, out=spare)
+                        add(spare, matmul(d_go[t], wh_t_go, out=half), spare)
                         dh, spare = spare, dh
                     else:
-                        dh, spare = matmul(d_rows[t], wh_t, spare), dh
+                        dh, spare = matmul(d_rows[t], wh_t, out=spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
         gx = gwx = gwh = None
         if need(needs, 0):
