@@ -417,10 +417,10 @@ class SoftmaxCrossEntropy(Kernel):
 
     @classmethod
     def workspace_bytes(cls, logits, labels, ignore_index=None, reduction="mean", itemsize=4):
-        # the shifted logits, the row maxima and sums, the row indices and the picked entries (with
-        # ignore_index: the keep mask and the masked labels too)
+        # the row maxima and sums, the row indices and the picked entries (with ignore_index: the keep mask
+        # and the masked labels too); the shifted logits are the saved probabilities' buffer
         extra = nbytes_of(labels, 9) if ignore_index is not None else 0
-        return nbytes_of(logits, itemsize) + nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2 + extra
+        return nbytes_of(logits[:1], itemsize) * 4 + nbytes_of(labels, 8) * 2 + extra
 
     @staticmethod
     def forward(xp, logits, labels, ignore_index=None, reduction="mean"):
@@ -429,17 +429,23 @@ class SoftmaxCrossEntropy(Kernel):
         # NumPy's row maximum runs 2-3x faster given its identity -inf (a reduction without one first copies
         # each row's first entry); max(-inf, row) is the row's maximum, NaN included
         initial = {"initial": -xp.inf} if xp.__name__ == "numpy" and logits.dtype.kind == "f" else {}
-        shifted = logits - logits.max(axis=1, keepdims=True, **initial)
-        e = xp.exp(shifted, out=pool().empty(xp, logits.shape, shifted.dtype) if shifted.dtype.kind == "f" else None)
-        s = e.sum(axis=1, keepdims=True)
+        top = logits.max(axis=1, keepdims=True, **initial)
         rows = xp.arange(n)
+        # the shifted logits exist only as exp's input, in exp's own buffer (one pass and one array fewer):
+        # the loss picks its shifted entries from the logits, the same subtraction entry by entry
+        if logits.dtype.kind == "f":
+            e = xp.subtract(logits, top, out=pool().empty(xp, logits.shape, logits.dtype))
+            xp.exp(e, out=e)
+        else:
+            e = xp.exp(logits - top)
+        s = e.sum(axis=1, keepdims=True)
         e /= s  # the softmax probabilities: all backward needs, with the labels as given
         if ignore_index is None:
-            losses = xp.log(s[:, 0]) - shifted[rows, idx]
+            losses = xp.log(s[:, 0]) - (logits[rows, idx] - top[:, 0])
             return reduce_loss("softmax_cross_entropy", losses, reduction), (e, labels, None)
         keep = idx != ignore_index
         count = keep.sum().astype(logits.dtype)
-        losses = (xp.log(s[:, 0]) - shifted[rows, xp.where(keep, idx, 0)]) * keep
+        losses = (xp.log(s[:, 0]) - (logits[rows, xp.where(keep, idx, 0)] - top[:, 0])) * keep
         loss = losses.sum() / count if reduction == "mean" else reduce_loss("softmax_cross_entropy", losses,
                                                                              reduction)
         return loss, (e, labels, count)
