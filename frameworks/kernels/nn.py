@@ -40,6 +40,11 @@ def _copy_rows(xp, dst, src):
 _LONGEST_RUN = 64
 
 
+# the bytes of one col2im chunk's offset rows (Conv2D._col2im_chunk): about half this CPU's 2 MB L2 cache
+# (Xeon family 6 model 167), so the chunk's widened gy and sums fit beside them
+_COL2IM_BYTES = 1 << 20
+
+
 def _zero_rows(xp, dst):
     """dst[...] = 0, run by run as _copy_rows copies (the zero columns and rows of col2im's widened
     arrays: thousands of runs of a few floats)."""
@@ -157,11 +162,7 @@ class Conv2D(Kernel):
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
             if (sh, sw) == (1, 1):
-                g = Conv2D._col2im_stride1(xp, ws, gy, w, hp, wp)
-                # back to NCHW in one copy (copies of strided views are fast; the consumers' ufuncs then
-                # run on a contiguous array)
-                gx = ws.empty(xp, (n, c, hp - 2 * ph, wp - 2 * pw), gy.dtype)
-                _copy_rows(xp, gx, g[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3))
+                gx = Conv2D._col2im_stride1(xp, ws, gy, w, hp, wp, ph, pw)
                 return (gx, gw, gb) if has_bias else (gx, gw)
             else:
                 gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
@@ -173,47 +174,67 @@ class Conv2D(Kernel):
         return (gx, gw, gb) if has_bias else (gx, gw)
 
     @staticmethod
-    def _col2im_stride1(xp, ws, gy, w, hp, wp):
-        """The input gradient of a stride-1 conv on the padded grid, channel-major: (C, N, hp, wp).
+    def _col2im_stride1(xp, ws, gy, w, hp, wp, ph, pw):
+        """The input gradient of a stride-1 conv, NCHW (N, C, hp - 2*ph, wp - 2*pw), from the padded grid.
 
         One GEMM per image gives every kernel offset's contribution, then one add per offset accumulates
         them. Layout, not arithmetic: gy is widened to the padded width (zeros past column wo), the weight
-        rows are ordered (i, j, c), and each image's GEMM writes its rows into a (C*kh*kw, N, hp*wp)
+        rows are ordered (i, j, c), and each image's GEMM writes its rows into a (C*kh*kw, n, hp*wp)
         buffer (rows past ho zero), so one offset's contributions for all channels and images are one
-        contiguous run, landing on one contiguous run of the flattened (C, N, hp, wp) gradient (pixel
-        (y, x) of channel c, image m at (c*N + m)*hp*wp + y*wp + x, shifted by i*wp + j): each add is ONE
+        contiguous run, landing on one contiguous run of the flattened (C, n, hp, wp) gradient (pixel
+        (y, x) of channel c, image m at (c*n + m)*hp*wp + y*wp + x, shifted by i*wp + j): each add is ONE
         1-D add (NumPy runs a 2-D add of strided rows through its buffered iterator, 3-4x slower). The GEMMs
         are the same per-image (C*kh*kw, O) @ (O, Ho*Wp) products as before, same M, N, K (OpenBLAS picks
-        its kernel by them; a wider N changed some results), writing rows ldc = N*hp*wp apart: the same
+        its kernel by them; a wider N changed some results), writing rows ldc = n*hp*wp apart: the same
         numbers. Each pixel's adds
         come in the same offset order from zero (the first offset's terms are copied, not added to zeros:
         OpenBLAS' sums start from +0, so they hold no -0 that an add to +0 would turn), and the extra terms (the zero rows and columns, spilling
         into the next map's first pixels or the slack) are exact zeros, which leave every sum as it was,
         to the last bit.
+
+        The images go through in chunks of n of them (_col2im_chunk), each chunk's widened gy, offset rows
+        and sums sized to stay in the L2 cache from its GEMMs to its copy into gx, where the whole batch's
+        offset rows (2.4 MB in the cnn's second layer) went out to memory and came back for each add;
+        every image's GEMM and every pixel's adds are the same as with one chunk.
         """
-        n, o, ho, wo = gy.shape
+        N, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
         plane, run = hp * wp, ho * wp
+        n = Conv2D._col2im_chunk(N, kh * kw * c * plane * gy.itemsize)
         gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
         _zero_rows(xp, gy_wide[:, :, :, wo:])   # zero past column wo
-        _copy_rows(xp, gy_wide[:, :, :, :wo], gy)
         w2t = ws.empty(xp, (kh * kw * c, o), w.dtype)   # contiguous: OpenBLAS packs it faster
         w2t.reshape(kh, kw, c, o)[...] = w.transpose(2, 3, 1, 0)
         dtype = xp.result_type(w2t, gy)
         gcols = ws.empty(xp, (kh * kw * c, n, plane), dtype)
         gcols[:, :, run:] = 0
-        xp.matmul(w2t, gy_wide.reshape(n, o, run), out=gcols[:, :, :run].transpose(1, 0, 2))
         span = c * n * plane
-        gcols = gcols.reshape(kh * kw, span)
+        rows = gcols.reshape(kh * kw, span)
         flat = ws.empty(xp, (span + (kh - 1) * wp + kw - 1,), gy.dtype)   # slack: the last run's spill
-        flat[:span] = gcols[0]   # offset (0, 0): its sums from zero are its terms themselves
         flat[span:] = 0
-        for i in range(kh):
-            for j in range(kw):
-                off = i * wp + j
-                if off:
-                    flat[off:off + span] += gcols[i * kw + j]
-        return flat[:span].reshape(c, n, hp, wp)
+        g = flat[:span].reshape(c, n, hp, wp)[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3)
+        gx = ws.empty(xp, (N, c, hp - 2 * ph, wp - 2 * pw), gy.dtype)
+        for m in range(0, N, n):
+            k = min(n, N - m)   # the last chunk may be short: its unused images' rows are not read
+            _copy_rows(xp, gy_wide[:k, :, :, :wo], gy[m:m + k])
+            xp.matmul(w2t, gy_wide[:k].reshape(k, o, run), out=gcols[:, :k, :run].transpose(1, 0, 2))
+            flat[:span] = rows[0]   # offset (0, 0): its sums from zero are its terms themselves
+            for i in range(kh):
+                for j in range(kw):
+                    off = i * wp + j
+                    if off:
+                        flat[off:off + span] += rows[i * kw + j]
+            # back to NCHW (copies of strided views are fast; the consumers' ufuncs then run on a
+            # contiguous array)
+            _copy_rows(xp, gx[m:m + k], g[:k])
+        return gx
+
+    @staticmethod
+    def _col2im_chunk(n, image_bytes):
+        """Images per col2im chunk: as many as keep one chunk's offset rows within _COL2IM_BYTES, spread
+        evenly over the chunks (32 images of 74 KB: 2 chunks of 16, not 14 + 14 + 4)."""
+        chunks = -(-n * image_bytes // _COL2IM_BYTES)
+        return -(-n // max(1, chunks))
 
     @staticmethod
     def infer(x, w, b=None, stride=1, pad=0):
