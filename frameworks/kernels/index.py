@@ -75,9 +75,15 @@ def _sum_rows_by_rank(xp, gw, ids, gy):
     dest = xp.empty(n, dtype=rank.dtype)
     dest[order] = rank * starts.shape[0] + group
     slots.reshape((-1,) + gy.shape[1:])[dest] = gy
-    total = xp.zeros(slots.shape[1:], dtype=gy.dtype)   # from zero as add.at: 0 + -0.0 is +0.0
-    for k in range(repeats):
-        total += slots[k]
+    if slots[0].size > 1:
+        # one reduction over the slots axis: with another axis longer than 1 NumPy's iterator runs it
+        # outermost, adding slot after slot to the whole (ids, dim) sum as the loop below does (a lone
+        # axis would be summed pairwise instead); initial=0 starts from zero as add.at: 0 + -0.0 is +0.0
+        total = xp.add.reduce(slots, axis=0, initial=0)
+    else:
+        total = xp.zeros(slots.shape[1:], dtype=gy.dtype)
+        for k in range(repeats):
+            total += slots[k]
     gw[s[starts]] = total
     return True
 
