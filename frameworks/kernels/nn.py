@@ -452,21 +452,21 @@ class SoftmaxCrossEntropy(Kernel):
         initial = {"initial": -xp.inf} if xp.__name__ == "numpy" and logits.dtype.kind == "f" else {}
         top = logits.max(axis=1, keepdims=True, **initial)
         rows = xp.arange(n)
-        # the shifted logits exist only as exp's input, in exp's own buffer (one pass and one array fewer):
-        # the loss picks its shifted entries from the logits, the same subtraction entry by entry
-        if logits.dtype.kind == "f":
-            e = xp.subtract(logits, top, out=pool().empty(xp, logits.shape, logits.dtype))
-            xp.exp(e, out=e)
-        else:
-            e = xp.exp(logits - top)
+        # the shifted logits live in exp's own buffer: the loss picks its entries from them first, then exp
+        # overwrites them (one pass and one full-size array fewer than exp into a second array)
+        floating = logits.dtype.kind == "f"
+        shifted = xp.subtract(logits, top, out=pool().empty(xp, logits.shape, logits.dtype)) if floating \
+            else logits - top
+        keep = None if ignore_index is None else idx != ignore_index
+        picked = shifted[rows, idx if keep is None else xp.where(keep, idx, 0)]
+        e = xp.exp(shifted, out=shifted if floating else None)
         s = e.sum(axis=1, keepdims=True)
         e /= s  # the softmax probabilities: all backward needs, with the labels as given
-        if ignore_index is None:
-            losses = xp.log(s[:, 0]) - (logits[rows, idx] - top[:, 0])
+        if keep is None:
+            losses = xp.log(s[:, 0]) - picked
             return reduce_loss("softmax_cross_entropy", losses, reduction), (e, labels, None)
-        keep = idx != ignore_index
         count = keep.sum().astype(logits.dtype)
-        losses = (xp.log(s[:, 0]) - (logits[rows, xp.where(keep, idx, 0)] - top[:, 0])) * keep
+        losses = (xp.log(s[:, 0]) - picked) * keep
         loss = losses.sum() / count if reduction == "mean" else reduce_loss("softmax_cross_entropy", losses,
                                                                              reduction)
         return loss, (e, labels, count)
