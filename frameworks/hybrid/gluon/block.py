@@ -44,6 +44,9 @@ class Block:
 
     def __init__(self, prefix=None, params=None):
         object.__setattr__(self, "_child_counts", {})
+        # prefix '' (model zoo's `features = HybridSequential(prefix='')`): its name_scope() is its parent's,
+        # so the blocks made inside count on in the parent's scope, as Gluon's _BlockScope (_empty_prefix)
+        object.__setattr__(self, "_empty_prefix", prefix == "")
         if prefix is None:
             prefix = _new_prefix(self)
         elif _SCOPE.block is not None:   # a prefix given inside a name scope extends the parent's, as Gluon's
@@ -73,6 +76,9 @@ class Block:
     @contextlib.contextmanager
     def name_scope(self):
         """Blocks created inside are named after this one (prefix 'parent_child0_')."""
+        if self._empty_prefix:
+            yield
+            return
         old, _SCOPE.block = _SCOPE.block, self
         try:
             yield
