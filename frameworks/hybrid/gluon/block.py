@@ -181,7 +181,8 @@ class Block:
 
     def __repr__(self):
         body = "".join(f"\n  ({k}): " + repr(c).replace("\n", "\n  ") for k, c in self._children.items())
-        return f"{type(self).__name__}({body}\n)" if body else f"{type(self).__name__}()"
+        # MXNet's Block.__repr__ keeps its two newlines when there is no child: 'CenteredLayer(\n\n)'
+        return f"{type(self).__name__}({body}\n)" if body else f"{type(self).__name__}(\n\n)"
 
     # ------------------------------------------------------------ parameters
     def collect_params(self, select=None):

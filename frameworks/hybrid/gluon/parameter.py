@@ -247,7 +247,8 @@ class ParameterDict:
 
     def __repr__(self):
         body = "\n".join(f"  {p!r}" for p in self._params.values())
-        return f"{self.prefix} (\n{body}\n)"
+        name = self.prefix + " " if self.prefix else ""   # MXNet's: no prefix, no leading space
+        return f"{name}(\n{body}\n)"
 
     def __getitem__(self, key):
         return self._params[key]
