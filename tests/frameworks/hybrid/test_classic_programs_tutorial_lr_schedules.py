@@ -171,3 +171,55 @@ def test_training_with_a_multifactor_schedule(capsys):
             iteration_idx += 1
     assert seen == [0.03] * 12
     assert np.isfinite(loss.asnumpy()).all()
+
+
+def test_advanced_schedules_wrap_mxnet_schedulers():
+    # learning_rate_schedules_advanced.md: warm-up and cool-down around a MultiFactorScheduler, each probing
+    # a shallow copy of it ("calling mx.lr_scheduler.LRScheduler effects state, so calling a copy")
+    import copy
+
+    class LinearWarmUp():
+        def __init__(self, schedule, start_lr, length):
+            self.schedule = schedule
+            self.start_lr = start_lr
+            # calling mx.lr_scheduler.LRScheduler effects state, so calling a copy
+            self.finish_lr = copy.copy(schedule)(0)
+            self.length = length
+
+        def __call__(self, iteration):
+            if iteration <= self.length:
+                return iteration * (self.finish_lr - self.start_lr) / (self.length) + self.start_lr
+            else:
+                return self.schedule(iteration - self.length)
+
+    class LinearCoolDown():
+        def __init__(self, schedule, finish_lr, start_idx, length):
+            self.schedule = schedule
+            # calling mx.lr_scheduler.LRScheduler effects state, so calling a copy
+            self.start_lr = copy.copy(self.schedule)(start_idx)
+            self.finish_lr = finish_lr
+            self.start_idx = start_idx
+            self.finish_idx = start_idx + length
+            self.length = length
+
+        def __call__(self, iteration):
+            if iteration <= self.start_idx:
+                return self.schedule(iteration)
+            elif iteration <= self.finish_idx:
+                return (iteration - self.start_idx) * (self.finish_lr - self.start_lr) / (self.length) + self.start_lr
+            else:
+                return self.finish_lr
+
+    schedule = mx.lr_scheduler.MultiFactorScheduler(step=[250, 750, 900], factor=0.5)
+    schedule.base_lr = 1
+    schedule = LinearWarmUp(schedule, start_lr=0, length=250)
+    lrs = _lrs(schedule)
+    assert lrs[124] == 0.5 and lrs[249] == 1 and lrs[250] == 1 and lrs[500] == 0.5 and lrs[1499] == 0.125
+
+    schedule = mx.lr_scheduler.MultiFactorScheduler(step=[250, 750, 900], factor=0.5)
+    schedule.base_lr = 1
+    schedule = LinearCoolDown(schedule, finish_lr=0.001, start_idx=1000, length=500)
+    assert schedule.start_lr == 0.125 and schedule.schedule.base_lr == 1   # the copy moved, not the original
+    lrs = _lrs(schedule)
+    assert lrs[0] == 1 and lrs[999] == 0.125 and lrs[1499] == pytest.approx(0.001)
+    assert lrs[1249] == pytest.approx((0.125 + 0.001) / 2)
