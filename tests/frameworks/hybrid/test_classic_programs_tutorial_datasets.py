@@ -3,33 +3,18 @@ written but for the import; Fashion-MNIST is 64 synthetic images per split writt
 files under $HOME/.mxnet (nothing downloads), and the Caltech-101 ImageFolderDataset part (a download and
 JPEG decoding) is left out. ArrayDataset samples, DataLoader batches with worker processes, a transform,
 and the tutorial's training/validation loop."""
-import gzip
-import os
-import struct
 from multiprocessing import cpu_count
 
 import numpy as np
 
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon
-
-
-def _write_fashion_mnist(root, n=64):
-    os.makedirs(root)
-    rs = np.random.RandomState(0)
-    for split in ("train", "t10k"):
-        labels = rs.randint(0, 10, size=n).astype(np.uint8)
-        images = rs.randint(0, 256, size=(n, 28, 28)).astype(np.uint8)
-        with gzip.open(os.path.join(root, f"{split}-labels-idx1-ubyte.gz"), "wb") as f:
-            f.write(struct.pack(">II", 2049, n) + labels.tobytes())
-        with gzip.open(os.path.join(root, f"{split}-images-idx3-ubyte.gz"), "wb") as f:
-            f.write(struct.pack(">IIII", 2051, n, 28, 28) + images.tobytes())
-    return labels
+from tests.frameworks.hybrid.test_classic_programs_tutorial_save_load import _write_mnist
 
 
 def test_datasets_tutorial(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HOME", str(tmp_path))
-    _write_fashion_mnist(str(tmp_path / ".mxnet" / "datasets" / "fashion-mnist"))
+    _write_mnist(str(tmp_path / ".mxnet" / "datasets" / "fashion-mnist"))   # the same file format
 
     mx.random.seed(42)  # Fix the seed for reproducibility
     X = mx.random.uniform(shape=(10, 3))
