@@ -277,7 +277,7 @@ class AdaDelta(Optimizer):
         K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps)
 
 
-_BY_NAME = {}   # filled below, after every class
+_BY_NAME = {}   # filled below, after every class (create() and the refusals' messages read it)
 
 
 class Adamax(Optimizer):
@@ -406,12 +406,6 @@ def _no_kernel(name, alternative):
                                     f"update; use {alternative} (supported: {', '.join(sorted(_BY_NAME))})")
 
 
-AdamW = _no_kernel("AdamW", "'adam' with wd")
-SignSGD = _no_kernel("SignSGD", "'signum' with momentum=0")
-LBSGD = _no_kernel("LBSGD", "'sgd' with an lr_scheduler for the warmup")
-LAMB = _no_kernel("LAMB", "'adam'")
-LARS = _no_kernel("LARS", "'sgd' with momentum")
-Test = _no_kernel("Test", "'sgd'")
 
 
 
@@ -428,6 +422,13 @@ def create(name, **kwargs):
 
 _BY_NAME.update({c.__name__.lower(): c for c in (SGD, NAG, Adam, RMSProp, AdaGrad, AdaDelta, Adamax, Nadam,
                                                  Signum, FTML, Ftrl, DCASGD, SGLD)})
+# the refused ones after _BY_NAME is full, so that their messages list what is supported
+AdamW = _no_kernel("AdamW", "'adam' with wd")
+SignSGD = _no_kernel("SignSGD", "'signum' with momentum=0")
+LBSGD = _no_kernel("LBSGD", "'sgd' with an lr_scheduler for the warmup")
+LAMB = _no_kernel("LAMB", "'adam'")
+LARS = _no_kernel("LARS", "'sgd' with momentum")
+Test = _no_kernel("Test", "'sgd'")
 _REFUSED = {c.__name__.lower(): c for c in (AdamW, SignSGD, LBSGD, LAMB, LARS, Test)}
 
 
