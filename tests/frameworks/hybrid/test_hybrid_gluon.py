@@ -239,7 +239,9 @@ def test_save_and_load_parameters_round_trip(tmp_path):
     assert not np.allclose(other(x).asnumpy(), expected)
     other.load_parameters(path)
     np.testing.assert_allclose(other(x).asnumpy(), expected, rtol=1e-6)
-    with pytest.raises(RuntimeError, match=r"\['6.weight', '6.bias'\] are missing in file"):
+    with pytest.raises(AssertionError, match=r"Parameter '6.weight' is missing in file '.*', which contains "
+                                             r"parameters: '0.weight', '0.bias', '4.weight', '4.bias', '5.weight', "
+                                             r"'5.bias'. Set allow_missing=True to ignore missing parameters."):
         bigger = _lenet()
         bigger.add(nn.Dense(2, in_units=2))
         bigger.load_parameters(path)
