@@ -90,6 +90,28 @@ def is_training():
     return _STATE.mode[1]
 
 
+def mark_variables(variables, gradients, grad_reqs="write"):
+    """Mark NDArrays as variables whose gradients backward() writes into `gradients` (those very arrays):
+    MXNet's autograd.mark_variables, of which attach_grad is the one-array form."""
+    if isinstance(variables, _NDArray):
+        if not isinstance(gradients, _NDArray):
+            raise TypeError("mark_variables: variables is an NDArray, so gradients must be one too")
+        variables, gradients = [variables], [gradients]
+    if isinstance(grad_reqs, str):
+        grad_reqs = [grad_reqs] * len(variables)
+    if not len(variables) == len(gradients) == len(grad_reqs):
+        raise MXNetError(f"mark_variables: {len(variables)} variables, {len(gradients)} gradients and "
+                         f"{len(grad_reqs)} grad_reqs; they must match")
+    for var, grad, req in zip(variables, gradients, grad_reqs):
+        if req not in ("write", "add", "null"):
+            raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {req!r}")
+        if grad.shape != var.shape:
+            raise MXNetError(f"mark_variables: gradient of shape {grad.shape} for a variable of shape "
+                             f"{var.shape}")
+        var._grad, var._grad_req, var._node = grad, req, None
+    GRAD_REQ_EPOCH[0] += 1
+
+
 # Bumped whenever an array's grad_req changes (attach_grad, Parameter.grad_req): a hybridized block
 # reads its parameters' tape edges once per value of it instead of on every call.
 GRAD_REQ_EPOCH = [0]
@@ -359,4 +381,30 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     if not retain_graph:
         for h in heads:
             h._node = None
+
+
+def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False, train_mode=True):
+    """The gradients of `heads` with respect to `variables` (arrays marked by attach_grad or
+    mark_variables), returned as new NDArrays, the variables' own .grad left as it was (MXNet's
+    autograd.grad). create_graph=True (recording the backward for a higher-order gradient) is refused:
+    the shared kernels' backward passes are not themselves recorded."""
+    if create_graph:
+        raise MXNetError("autograd.grad: create_graph=True is not supported (the backward pass is not "
+                         "recorded, so there is no higher-order gradient); take the first-order gradient")
+    single = isinstance(variables, _NDArray)
+    if single:
+        variables = [variables]
+    for v in variables:
+        if v._grad is None or getattr(v, "_grad_req", "null") == "null":
+            raise MXNetError(_NO_GRAPH)
+    kept = [(v._grad, v._grad_req) for v in variables]
+    out = [_NDArray(v._ctx.xp.zeros_like(v._data), v._ctx) for v in variables]
+    try:
+        for v, g in zip(variables, out):
+            v._grad, v._grad_req = g, "write"
+        backward(heads, head_grads, retain_graph=bool(retain_graph), train_mode=train_mode)
+    finally:
+        for v, (g, req) in zip(variables, kept):
+            v._grad, v._grad_req = g, req
+    return out[0] if single else out
 

@@ -105,13 +105,23 @@ def _scalar(name, kernel, reverse=False):
 
 
 for _n, _k, _rev in (("_plus_scalar", K.add, False), ("_minus_scalar", K.sub, False),
-                     ("_rminus_scalar", K.sub, True), ("_mul_scalar", K.mul, False),
-                     ("_div_scalar", K.div, False), ("_rdiv_scalar", K.div, True)):
+                     ("_rminus_scalar", K.sub, True), ("_div_scalar", K.div, False), ("_rdiv_scalar", K.div, True)):
     _scalar(_n, _k, _rev)
 
 
 for _n, _k in (("_maximum_scalar", K.maximum), ("_minimum_scalar", K.minimum)):
     _scalar(_n, _k)
+
+
+@op
+def _mul_scalar(E, data, *, scalar):
+    """_mul_scalar(data, scalar=s): data * s with the `mul` kernel. By -1 (sym's -x, which MXNet 1.x makes
+    this node) it runs the `neg` kernel, the one eager -x (NDArray.__neg__) runs, so hybridize() keeps the
+    kernel: the same numbers (negation is exact), without a multiply's Python-float operand (NumPy's
+    scalar promotion: ~3k Ir in forward and as much in backward)."""
+    if type(scalar) in (int, float) and scalar == -1:
+        return E.call(K.neg, (data,), {})
+    return E.call(K.mul, (data, scalar), {})
 
 
 def _compare_scalar(name, kernel):

@@ -277,27 +277,136 @@ class AdaDelta(Optimizer):
         K.adadelta.update(xp, w, g, state[0], state[1], lr=1.0, rho=self.rho, eps=self.eps)
 
 
+_BY_NAME = {}   # filled below, after every class (create() and the refusals' messages read it)
+
+
+class Adamax(Optimizer):
+    """'adamax' as MXNet's: the decay inside the clip; m = b1*m + (1-b1)*g; u = max(b2*u, |g|);
+    w -= lr / (1 - b1^t) * m / u."""
+
+    def __init__(self, learning_rate=0.002, beta1=0.9, beta2=0.999, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2 = beta1, beta2
+
+    decay_in_clip = True
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w), xp.zeros_like(w))
+
+    def _rule(self, xp, w, g, state, t):
+        K.adamax.update(xp, w, g, state[0], state[1], t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
+                        weight_decay=self.wd)
+
+
+class Nadam(Optimizer):
+    """'nadam' as MXNet's: Adam with Nesterov momentum under the warming schedule
+    mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * schedule_decay)); m_schedule, the product of the mu_t, is the
+    optimizer's own (one running product over every parameter's update, as MXNet keeps it)."""
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, schedule_decay=0.004,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon, self.schedule_decay = beta1, beta2, epsilon, schedule_decay
+        self.m_schedule = 1.
+
+    decay_in_clip = True
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w), xp.zeros_like(w))
+
+    def _rule(self, xp, w, g, state, t):
+        momentum_t = self.beta1 * (1. - 0.5 * (pow(0.96, t * self.schedule_decay)))
+        momentum_t_1 = self.beta1 * (1. - 0.5 * (pow(0.96, (t + 1) * self.schedule_decay)))
+        self.m_schedule = self.m_schedule * momentum_t
+        K.nadam.update(xp, w, g, state[0], state[1], t, momentum_t, momentum_t_1, self.m_schedule,
+                       self.m_schedule * momentum_t_1, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
+                       eps=self.epsilon, weight_decay=self.wd)
+
+
+class Signum(Optimizer):
+    """'signum' as MXNet's: w = (1 - lr * wd_lh) * w - lr * sign(m), m = momentum * m + (1 - momentum) *
+    (g + wd * w); momentum 0 is signSGD (sign of the gradient, no state)."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, wd_lh=0.0, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum, self.wd_lh = momentum, wd_lh
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w),) if self.momentum != 0.0 else ()
+
+    def _rule(self, xp, w, g, state, t):
+        K.signum.update(xp, w, g, state[0] if state else None, self.lr, momentum=self.momentum,
+                        weight_decay=self.wd, wd_lh=self.wd_lh)
+
+
+class FTML(Optimizer):
+    """'ftml' as MXNet's (Follow the Moving Leader): the decay inside the clip; state d, v, z."""
+
+    def __init__(self, beta1=0.6, beta2=0.999, epsilon=1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+
+    decay_in_clip = True
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w), xp.zeros_like(w), xp.zeros_like(w))
+
+    def _rule(self, xp, w, g, state, t):
+        K.ftml.update(xp, w, g, state[0], state[1], state[2], t, lr=self.lr, beta1=self.beta1,
+                      beta2=self.beta2, eps=self.epsilon, weight_decay=self.wd)
+
+
+class Ftrl(Optimizer):
+    """'ftrl' as MXNet's (FTRL-Proximal): lamda1 the L1 coefficient, beta the per-coordinate lr term;
+    state z, n."""
+
+    def __init__(self, lamda1=0.01, learning_rate=0.1, beta=1, **kwargs):
+        super().__init__(**kwargs)
+        self.lamda1, self.beta, self.lr = lamda1, beta, learning_rate
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w), xp.zeros_like(w))
+
+    def _rule(self, xp, w, g, state, t):
+        K.ftrl.update(xp, w, g, state[0], state[1], lr=self.lr, lamda1=self.lamda1, beta=self.beta,
+                      weight_decay=self.wd)
+
+
+class DCASGD(Optimizer):
+    """'dcasgd' as MXNet's (delay-compensated SGD): state (momentum or none, the previous weight)."""
+
+    def __init__(self, momentum=0.0, lamda=0.04, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum, self.lamda, self.weight_previous = momentum, lamda, {}
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w), w.copy()) if self.momentum != 0.0 else (w.copy(),)
+
+    def _rule(self, xp, w, g, state, t):
+        velocity, previous = (state[0], state[1]) if len(state) == 2 else (None, state[0])
+        K.dcasgd.update(xp, w, g, previous, velocity, lr=self.lr, momentum=self.momentum, lamda=self.lamda,
+                        weight_decay=self.wd)
+
+
+class SGLD(Optimizer):
+    """'sgld' as MXNet's (stochastic gradient Langevin dynamics): w -= lr / 2 * (g + wd * w), then
+    w += N(0, sqrt(lr)) noise drawn from mx.random's seeded generator."""
+
+    def create_state(self, xp, w):
+        return ()
+
+    def _rule(self, xp, w, g, state, t):
+        from .ops import _host_random   # the generator mx.random.seed seeds
+        K.sgd.update(xp, w, g, self.lr / 2, weight_decay=self.wd)
+        w += xp.asarray(_host_random().rs.normal(0, self.lr ** 0.5, size=w.shape)).astype(w.dtype)
+
+
 def _no_kernel(name, alternative):
     return refused(name, Optimizer, f"optimizer {name} is not supported: the shared kernels have no {name} "
-                                    f"update; use {alternative} (supported: adadelta, adagrad, adam, nag, "
-                                    "rmsprop, sgd)")
+                                    f"update; use {alternative} (supported: {', '.join(sorted(_BY_NAME))})")
 
 
-Adamax = _no_kernel("Adamax", "'adam'")
-Nadam = _no_kernel("Nadam", "'adam' or 'nag'")
-AdamW = _no_kernel("AdamW", "'adam' with wd")
-Signum = _no_kernel("Signum", "'sgd' with momentum")
-SignSGD = _no_kernel("SignSGD", "'sgd'")
-LBSGD = _no_kernel("LBSGD", "'sgd' with an lr_scheduler for the warmup")
-DCASGD = _no_kernel("DCASGD", "'sgd'")
-Ftrl = _no_kernel("Ftrl", "'adagrad'")
-FTML = _no_kernel("FTML", "'adam'")
-SGLD = _no_kernel("SGLD", "'sgd'")
-LAMB = _no_kernel("LAMB", "'adam'")
-LARS = _no_kernel("LARS", "'sgd' with momentum")
-Test = _no_kernel("Test", "'sgd'")
 
-_BY_NAME = {"sgd": SGD, "nag": NAG, "adam": Adam, "rmsprop": RMSProp, "adagrad": AdaGrad, "adadelta": AdaDelta}
 
 
 def create(name, **kwargs):
@@ -311,8 +420,16 @@ def create(name, **kwargs):
     raise MXNetError(f"Cannot find optimizer {name!r}; the shared kernels provide {', '.join(_BY_NAME)}")
 
 
-_REFUSED = {c.__name__.lower(): c for c in (Adamax, Nadam, AdamW, Signum, SignSGD, LBSGD, DCASGD, Ftrl, FTML,
-                                              SGLD, LAMB, LARS, Test)}
+_BY_NAME.update({c.__name__.lower(): c for c in (SGD, NAG, Adam, RMSProp, AdaGrad, AdaDelta, Adamax, Nadam,
+                                                 Signum, FTML, Ftrl, DCASGD, SGLD)})
+# the refused ones after _BY_NAME is full, so that their messages list what is supported
+AdamW = _no_kernel("AdamW", "'adam' with wd")
+SignSGD = _no_kernel("SignSGD", "'signum' with momentum=0")
+LBSGD = _no_kernel("LBSGD", "'sgd' with an lr_scheduler for the warmup")
+LAMB = _no_kernel("LAMB", "'adam'")
+LARS = _no_kernel("LARS", "'sgd' with momentum")
+Test = _no_kernel("Test", "'sgd'")
+_REFUSED = {c.__name__.lower(): c for c in (AdamW, SignSGD, LBSGD, LAMB, LARS, Test)}
 
 
 def register(klass):
@@ -400,4 +517,5 @@ def get_updater(optimizer):
 Optimizer.create_optimizer = staticmethod(lambda name, **kwargs: create(name, **kwargs))
 Optimizer.register = staticmethod(register)
 
-__all__ = ["Optimizer", "Updater", "get_updater", "register", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "create"]
+__all__ = ["Optimizer", "Updater", "get_updater", "register", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "Adamax",
+           "Nadam", "Signum", "FTML", "Ftrl", "DCASGD", "SGLD", "create"]

@@ -19,7 +19,8 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     conv_transpose  conv_transpose2d  (deconvolution, on conv2d's own forward and backward)
     pool         avg_pool2d global_avg_pool2d
     normalization  batch_norm dropout lrn
-    optim        sgd momentum nesterov rmsprop adagrad adadelta adam  (in-place updates:
+    optim        sgd momentum nesterov rmsprop adagrad adadelta adam adamax nadam signum ftrl ftml
+                 dcasgd  (in-place updates:
                  kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
 
 Beside the ops: `workspace` (the per-thread pool of reusable arrays that conv2d, the poolings, lstm,
@@ -126,6 +127,12 @@ nesterov = optim.Nesterov
 rmsprop = optim.RMSProp
 adagrad = optim.Adagrad
 adadelta = optim.Adadelta
+adamax = optim.Adamax
+nadam = optim.Nadam
+signum = optim.Signum
+ftrl = optim.Ftrl
+ftml = optim.FTML
+dcasgd = optim.DCASGD
 add_weight_decay = optim.add_weight_decay
 clip_by_global_norm = optim.clip_by_global_norm
 

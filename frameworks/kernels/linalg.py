@@ -22,8 +22,9 @@ class MatMul(Kernel):
 
     @staticmethod
     def forward(xp, a, b, transpose_a=False, transpose_b=False, out=None):
-        at = a.swapaxes(-1, -2) if transpose_a else a
-        bt = b.swapaxes(-1, -2) if transpose_b else b
+        # a matrix's transposed view as .T (an attribute read: ~0.8k Ir less than swapaxes' method call)
+        at = (a.T if a.ndim == 2 else a.swapaxes(-1, -2)) if transpose_a else a
+        bt = (b.T if b.ndim == 2 else b.swapaxes(-1, -2)) if transpose_b else b
         return xp.matmul(at, bt, out=out), (a, b)
 
     @staticmethod

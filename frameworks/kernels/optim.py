@@ -1,5 +1,5 @@
 """Optimizer updates, in place, so every engine's training arithmetic is the same to the last bit: sgd,
-momentum, nesterov, rmsprop, adagrad, adadelta, adam; plus add_weight_decay and clip_by_global_norm.
+momentum, nesterov, rmsprop, adagrad, adadelta, adam, adamax, nadam, signum, ftrl, ftml, dcasgd; plus add_weight_decay and clip_by_global_norm.
 
 Where the frameworks disagree on a rule (where eps sits, whether lr is folded into the velocity or the bias
 corrections into the step), the update takes the choice as a parameter and each engine passes its own."""
@@ -225,6 +225,134 @@ class Adadelta(Update):
             a *= rho
             a += (1 - rho) * (delta * delta)
             p -= lr * delta
+
+
+@register
+class Adamax(Update):
+    """Adamax (Kingma & Ba, section 7; MXNet's): m = b1*m + (1-b1)*g; u = max(b2*u, |g|);
+    param -= lr / (1 - b1^t) * m / u. `t` is the 1-based step."""
+    name = "adamax"
+
+    @staticmethod
+    def update(xp, param, grad, m, u, t, lr=0.002, beta1=0.9, beta2=0.999, weight_decay=0.0):
+        step = lr / (1.0 - beta1 ** t)
+        for p, g, mb, ub in blocks(xp, param, grad, m, u):
+            if weight_decay:
+                g = g + weight_decay * p
+            mb *= beta1
+            mb += (1.0 - beta1) * g
+            ub *= beta2
+            xp.maximum(ub, xp.abs(g), out=ub)
+            p -= step * mb / ub
+
+
+@register
+class Nadam(Update):
+    """Nadam (Dozat; MXNet's form): the caller's momentum schedule mu_t, mu_{t+1} and the running products
+    m_schedule = prod mu_1..mu_t, m_schedule_next = m_schedule * mu_{t+1};
+    m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+    param -= lr * ((1-mu_t) * g / (1-m_schedule) + mu_{t+1} * m / (1-m_schedule_next))
+             / (sqrt(v / (1-b2^t)) + eps)."""
+    name = "nadam"
+
+    @staticmethod
+    def update(xp, param, grad, m, v, t, momentum_t, momentum_t_1, m_schedule, m_schedule_next, lr=0.001,
+               beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        for p, g, mb, vb in blocks(xp, param, grad, m, v):
+            if weight_decay:
+                g = g + weight_decay * p
+            mb *= beta1
+            mb += (1.0 - beta1) * g
+            vb *= beta2
+            vb += (1.0 - beta2) * (g * g)
+            m_bar = (1.0 - momentum_t) * (g / (1.0 - m_schedule)) + momentum_t_1 * (mb / (1.0 - m_schedule_next))
+            p -= lr * m_bar / (xp.sqrt(vb / (1.0 - beta2 ** t)) + eps)
+
+
+@register
+class Signum(Update):
+    """signSGD / Signum (Bernstein et al.; MXNet's signsgd_update / signum_update): with momentum,
+    state = momentum * state - (1 - momentum) * (g + wd * param); param = (1 - lr * wd_lh) * param +
+    lr * sign(state); without (state None), param = (1 - lr * wd_lh) * param - lr * sign(g + wd * param)."""
+    name = "signum"
+
+    @staticmethod
+    def update(xp, param, grad, state, lr, momentum=0.9, weight_decay=0.0, wd_lh=0.0):
+        arrays = (param, grad) if state is None else (param, grad, state)
+        for blk in blocks(xp, *arrays):
+            p, g = blk[0], blk[1]
+            if weight_decay:
+                g = g + weight_decay * p
+            if state is None:
+                direction = -xp.sign(g)
+            else:
+                s = blk[2]
+                s *= momentum
+                s -= (1.0 - momentum) * g
+                direction = xp.sign(s)
+            if wd_lh:
+                p *= 1.0 - lr * wd_lh
+            p += lr * direction
+
+
+@register
+class Ftrl(Update):
+    """FTRL-Proximal (McMahan et al.; MXNet's ftrl_update):
+    z += g - (sqrt(n + g^2) - sqrt(n)) * param / lr; n += g^2;
+    param = (sign(z) * lamda1 - z) / ((beta + sqrt(n)) / lr + wd) where |z| > lamda1, else 0."""
+    name = "ftrl"
+
+    @staticmethod
+    def update(xp, param, grad, z, n, lr=0.1, lamda1=0.01, beta=1.0, weight_decay=0.0):
+        for p, g, zb, nb in blocks(xp, param, grad, z, n):
+            g2 = g * g
+            zb += g - (xp.sqrt(nb + g2) - xp.sqrt(nb)) * p / lr
+            nb += g2
+            p[...] = (xp.sign(zb) * lamda1 - zb) / ((beta + xp.sqrt(nb)) / lr + weight_decay) \
+                * (xp.abs(zb) > lamda1)
+
+
+@register
+class FTML(Update):
+    """FTML (Zheng & Kwok; MXNet's ftml_update), `t` the 1-based step:
+    v = b2*v + (1-b2)*g^2; d_t = (1 - b1^t) / lr * (sqrt(v / (1 - b2^t)) + eps);
+    z = b1*z + (1-b1)*g - (d_t - b1 * d_{t-1}) * param; param = -z / d_t (d kept as state)."""
+    name = "ftml"
+
+    @staticmethod
+    def update(xp, param, grad, d, v, z, t, lr=0.0025, beta1=0.6, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        for p, g, db, vb, zb in blocks(xp, param, grad, d, v, z):
+            if weight_decay:
+                g = g + weight_decay * p
+            vb *= beta2
+            vb += (1.0 - beta2) * (g * g)
+            d_t = (1.0 - beta1 ** t) / lr * (xp.sqrt(vb / (1.0 - beta2 ** t)) + eps)
+            zb *= beta1
+            zb += (1.0 - beta1) * g - (d_t - beta1 * db) * p
+            db[...] = d_t
+            p[...] = -zb / d_t
+
+
+@register
+class DCASGD(Update):
+    """Delay-compensated async SGD (Zheng et al.; MXNet's DCASGD): step = -lr * (g + wd * param + lamda * g^2
+    * (param - previous)), accumulated into `velocity` (velocity = momentum * velocity + step) when given;
+    previous = param; param += step (or velocity)."""
+    name = "dcasgd"
+
+    @staticmethod
+    def update(xp, param, grad, previous, velocity=None, lr=0.01, momentum=0.0, lamda=0.04, weight_decay=0.0):
+        arrays = (param, grad, previous) if velocity is None else (param, grad, previous, velocity)
+        for blk in blocks(xp, *arrays):
+            p, g, prev = blk[0], blk[1], blk[2]
+            step = -lr * (g + weight_decay * p + lamda * g * g * (p - prev))
+            if velocity is not None:
+                vb = blk[3]
+                vb *= momentum
+                vb += step
+                step = vb
+            prev[...] = p
+            p += step
 
 
 def add_weight_decay(xp, param, grad, weight_decay):

@@ -15,6 +15,8 @@ ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
 # engine -> {kernel: why the engine's framework has no such op in the API we reproduce}
 _TRIG = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "erf")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
+# MXNet 1.x's optimizers (the hybrid engine's mx.optimizer), in MXNet's own update forms
+_MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd")
 NOT_EXPOSED = {
     "static_graph": {
         "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
@@ -35,6 +37,8 @@ NOT_EXPOSED = {
         "unstack": "tf.unstack is one Split + a reshape each (the split and reshape kernels)",
         **{k: f"tf.{k.replace('arc', 'a').replace('erf', 'math.erf')} is not implemented yet (the kernel came for MXNet's nd.{k})"
            for k in _TRIG},
+        **{k: "an MXNet optimizer's update form: TF1's tf.train has no such optimizer (its FtrlOptimizer, with "
+              "learning_rate_power and l2, is refused)" for k in _MX_OPTIMIZERS},
     },
     "dynamic_tape": {
         **{k: "computed on the array without a kernel call (no gradient, so nothing is recorded on the tape)"
@@ -49,6 +53,9 @@ NOT_EXPOSED = {
         "softmax_cross_entropy_with_logits": "PyTorch 1.x has no soft-label cross-entropy op",
         **{k: f"torch.{k.replace('arc', 'a')} is not implemented yet (the kernel came for MXNet's nd.{k})"
            for k in _TRIG},
+        **{k: "an MXNet optimizer's update form: torch.optim has no such optimizer, or (Adamax, NAdam) "
+              "its own form (eps inside the max; a different momentum schedule), not implemented yet"
+           for k in _MX_OPTIMIZERS},
     },
     "layer_config": {
         "prod": "Caffe's Reduction layer has SUM, ASUM, SUMSQ and MEAN, no product",
@@ -68,6 +75,7 @@ NOT_EXPOSED = {
         "slice": "the Slice layer is one split along its axis (the split kernel)",
         "momentum": "SGDSolver keeps Caffe's momentum form (lr folded into the history) in the solver; the "
                     "kernel has PyTorch's form",
+        **{k: "an MXNet optimizer's update form: Caffe has no such solver" for k in _MX_OPTIMIZERS},
     },
     "hybrid": {
         "mse_loss": "gluon.loss.L2Loss is Gluon's 1/2 * square, composed from sub, square and mean",

@@ -44,6 +44,9 @@ class Block:
 
     def __init__(self, prefix=None, params=None):
         object.__setattr__(self, "_child_counts", {})
+        # prefix '' (model zoo's `features = HybridSequential(prefix='')`): its name_scope() is its parent's,
+        # so the blocks made inside count on in the parent's scope, as Gluon's _BlockScope (_empty_prefix)
+        object.__setattr__(self, "_empty_prefix", prefix == "")
         if prefix is None:
             prefix = _new_prefix(self)
         elif _SCOPE.block is not None:   # a prefix given inside a name scope extends the parent's, as Gluon's
@@ -73,6 +76,9 @@ class Block:
     @contextlib.contextmanager
     def name_scope(self):
         """Blocks created inside are named after this one (prefix 'parent_child0_')."""
+        if self._empty_prefix:
+            yield
+            return
         old, _SCOPE.block = _SCOPE.block, self
         try:
             yield
@@ -175,7 +181,8 @@ class Block:
 
     def __repr__(self):
         body = "".join(f"\n  ({k}): " + repr(c).replace("\n", "\n  ") for k, c in self._children.items())
-        return f"{type(self).__name__}({body}\n)" if body else f"{type(self).__name__}()"
+        # MXNet's Block.__repr__ keeps its two newlines when there is no child: 'CenteredLayer(\n\n)'
+        return f"{type(self).__name__}({body}\n)" if body else f"{type(self).__name__}(\n\n)"
 
     # ------------------------------------------------------------ parameters
     def collect_params(self, select=None):

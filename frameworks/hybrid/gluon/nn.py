@@ -39,7 +39,9 @@ class Dense(HybridBlock):
         return act
 
     def __repr__(self):
-        return f"Dense({self.weight.shape[1] or None} -> {self._units}, {self._act or 'linear'})"
+        # MXNet's Dense holds its activation as an Activation block, printed as such
+        act = f"Activation({self._act})" if self._act else "linear"
+        return f"Dense({self.weight.shape[1] or None} -> {self._units}, {act})"
 
 
 class Conv2D(HybridBlock):
@@ -78,6 +80,23 @@ class Conv2D(HybridBlock):
         if self._act is not None:
             act = F.Activation(act, act_type=self._act, name="fwd_act")
         return act
+
+    def __repr__(self):
+        # MXNet's _Conv.__repr__: the non-default settings only
+        n = len(self._kernel)
+        s = f"{type(self).__name__}({self.weight.shape[1] or None} -> {self.weight.shape[0]}, " \
+            f"kernel_size={self._kernel}, stride={self._strides}"
+        if self._padding != (0,) * n:
+            s += f", padding={self._padding}"
+        if self._dilation != (1,) * n:
+            s += f", dilation={self._dilation}"
+        if self._groups != 1:
+            s += f", groups={self._groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self._act:
+            s += f", Activation({self._act})"
+        return s + ")"
 
 
 class Conv1D(Conv2D):
@@ -165,7 +184,8 @@ class _Pooling(HybridBlock):
     def __repr__(self):
         k = self._kwargs
         return (f"{type(self).__name__}(size={k['kernel']}, stride={k['stride']}, padding={k['pad']}, "
-                f"ceil_mode={k['pooling_convention'] == 'full'})")
+                f"ceil_mode={k['pooling_convention'] == 'full'}, global_pool={k['global_pool']}, "
+                f"pool_type={k['pool_type']}, layout={self._layout})")
 
 
 class MaxPool2D(_Pooling):

@@ -247,7 +247,8 @@ class ParameterDict:
 
     def __repr__(self):
         body = "\n".join(f"  {p!r}" for p in self._params.values())
-        return f"{self.prefix} (\n{body}\n)"
+        name = self.prefix + " " if self.prefix else ""   # MXNet's: no prefix, no leading space
+        return f"{name}(\n{body}\n)"
 
     def __getitem__(self, key):
         return self._params[key]
@@ -333,20 +334,45 @@ class ParameterDict:
     def load(self, filename, ctx=None, allow_missing=False, ignore_extra=False, restore_prefix="",
              cast_dtype=False, dtype_source="current"):
         loaded = {restore_prefix + k: v for k, v in load_arrays(filename).items()}
-        _assign(self._params, loaded, filename, allow_missing, ignore_extra, ctx)
+        _assign(self._params, loaded, filename, allow_missing, ignore_extra, ctx, by_structure=False)
 
 
-def _assign(params, loaded, filename, allow_missing, ignore_extra, ctx=None):
-    """Set each parameter from `loaded` (name -> NumPy array), naming missing and extra entries."""
+def _brief_print_list(lst, limit=7):
+    """At most `limit` names, quoted (MXNet's gluon helper, which its load errors use)."""
+    lst = list(lst)
+    if len(lst) > limit:
+        return _brief_print_list(lst[:limit // 2], limit) + ', ..., ' + _brief_print_list(lst[-limit // 2:], limit)
+    return ', '.join(["'%s'" % str(i) for i in lst])
+
+
+_NAMING = ("Please make sure source and target networks have the same prefix.For more info on naming, please "
+           "see https://mxnet.io/api/python/docs/tutorials/packages/gluon/blocks/naming.html")
+
+
+def _assign(params, loaded, filename, allow_missing, ignore_extra, ctx=None, by_structure=True):
+    """Set each parameter from `loaded` (name -> NumPy array); a missing or extra entry raises as MXNet's
+    Block.load_parameters (by_structure) or ParameterDict.load does, in its words."""
     if not allow_missing:
-        missing = [k for k in params if k not in loaded]
-        if missing:
-            raise RuntimeError(f"Parameter(s) {missing} are missing in file '{filename}'")
+        for k in params:
+            if k in loaded:
+                continue
+            if by_structure:
+                raise AssertionError(f"Parameter '{k}' is missing in file '{filename}', which contains parameters: "
+                                     f"{_brief_print_list(loaded)}. Set allow_missing=True to ignore missing "
+                                     "parameters.")
+            raise AssertionError(f"Parameter '{k}' is missing in file: {filename}, which contains parameters: "
+                                 f"{_brief_print_list(loaded)}. {_NAMING}")
     if not ignore_extra:
-        extra = [k for k in loaded if k not in params]
-        if extra:
-            raise RuntimeError(f"Parameter(s) {extra} loaded from file '{filename}' are not present in this "
-                               "Block (set ignore_extra=True to ignore them)")
+        for k in loaded:
+            if k in params:
+                continue
+            if by_structure:
+                raise ValueError(f"Parameter '{k}' loaded from file '{filename}' is not present in ParameterDict, "
+                                 f"which contains parameters {_brief_print_list(params)}. Set ignore_extra=True "
+                                 "to ignore. ")
+            raise AssertionError(f"Parameter '{k}' loaded from file: {filename} is not present in ParameterDict, "
+                                 f"choices are: {_brief_print_list(params)}. Set ignore_extra to True to "
+                                 f"ignore. {_NAMING}")
     for k, p in params.items():
         if k in loaded:
             if p._data is None and not p._deferred_init:

@@ -150,3 +150,13 @@ def test_ndarray_basics():
     a = nd.random.normal(shape=(3,)).asnumpy()
     nd.random.seed(3)
     np.testing.assert_array_equal(a, nd.random.normal(shape=(3,)).asnumpy())
+
+
+def test_asscalar_is_a_numpy_scalar_of_the_dtype_as_mxnets():
+    """MXNet's asscalar is asnumpy()[0]: a NumPy scalar (numpy.int32 for int32), for size 1 only."""
+    assert type(nd.array([3], dtype="int32").asscalar()) is np.int32
+    assert type(nd.ones((1, 1)).asscalar()) is np.float32 and nd.ones((1, 1)).asscalar() == 1
+    loss = nd.array([1.0, 2.0]).mean()
+    assert type(loss.asscalar()) is np.float32 and loss.asscalar() == 1.5 and float(loss) == 1.5
+    with pytest.raises(ValueError, match="not a scalar"):
+        nd.ones((2,)).asscalar()

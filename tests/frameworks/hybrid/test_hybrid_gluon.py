@@ -239,7 +239,9 @@ def test_save_and_load_parameters_round_trip(tmp_path):
     assert not np.allclose(other(x).asnumpy(), expected)
     other.load_parameters(path)
     np.testing.assert_allclose(other(x).asnumpy(), expected, rtol=1e-6)
-    with pytest.raises(RuntimeError, match=r"\['6.weight', '6.bias'\] are missing in file"):
+    with pytest.raises(AssertionError, match=r"Parameter '6.weight' is missing in file '.*', which contains "
+                                             r"parameters: '0.weight', '0.bias', '4.weight', '4.bias', '5.weight', "
+                                             r"'5.bias'. Set allow_missing=True to ignore missing parameters."):
         bigger = _lenet()
         bigger.add(nn.Dense(2, in_units=2))
         bigger.load_parameters(path)
@@ -442,3 +444,29 @@ def test_a_loaded_symbol_block_inside_a_hybridized_parent_composes_and_fine_tune
     for k in g0:
         np.testing.assert_allclose(g1[k], g0[k], rtol=1e-5, atol=1e-7)
         assert np.abs(g1[k]).sum() > 0
+
+
+def test_a_negated_expression_runs_the_neg_kernel_hybridized_as_eagerly():
+    """sym's -x is a _mulscalar node (MXNet 1.x); the cached graph runs it with `neg`, the kernel eager -x
+    runs, and gives the eager values and gradients; another scalar keeps the `mul` kernel."""
+    class Neg(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return -F.mean(x * x) + (x * -2.0).sum() + (-x).sum()
+
+    x0 = rs.standard_normal((4, 3)).astype("float32")
+    got = []
+    for hybrid in (False, True):
+        block = Neg()
+        if hybrid:
+            block.hybridize()
+        x = nd.array(x0)
+        x.attach_grad()
+        with autograd.record():
+            out = block(x)
+        out.backward()
+        got.append((out.asnumpy(), x.grad.asnumpy()))
+    np.testing.assert_array_equal(got[0][0], got[1][0])
+    np.testing.assert_array_equal(got[0][1], got[1][1])
+    np.testing.assert_allclose(got[1][1], -2 * x0 / x0.size - 3, rtol=1e-6)
+    source = block._cache.last.graph.source("train")
+    assert source.count("k_neg.forward") == 2 and source.count("k_mul.forward") == 2

@@ -303,3 +303,111 @@ def test_clip_by_global_norm():
     np.testing.assert_array_equal(small, before)             # under the limit: untouched
     big = np.full((700, 300), 0.01)                          # above the block size: blocked sums agree
     assert abs(float(K.clip_by_global_norm(np, [big], 100.0)) - np.sqrt(700 * 300 * 1e-4)) < 1e-9
+
+
+# MXNet's optimizers (python/mxnet/optimizer/optimizer.py and src/operator/optimizer_op-inl.h, v1.x), each
+# checked over three steps against its formula written out by hand in float64
+
+
+def _steps(n=3, size=5):
+    return [R.standard_normal(size) for _ in range(n)]
+
+
+def test_adamax_mxnet_formula():
+    p = R.standard_normal(5)
+    m, u = np.zeros(5), np.zeros(5)
+    p_ref, m_ref, u_ref = p.copy(), m.copy(), u.copy()
+    for t, g in enumerate(_steps(), 1):
+        K.adamax.update(np, p, g, m, u, t, lr=0.002, beta1=0.9, beta2=0.999, weight_decay=0.01)
+        gd = g + 0.01 * p_ref
+        m_ref = 0.9 * m_ref + 0.1 * gd
+        u_ref = np.maximum(0.999 * u_ref, np.abs(gd))
+        p_ref = p_ref - 0.002 / (1 - 0.9 ** t) * m_ref / u_ref
+    np.testing.assert_allclose(p, p_ref, rtol=1e-14)
+    np.testing.assert_allclose(u, u_ref, rtol=1e-14)
+
+
+def test_nadam_mxnet_formula():
+    p = R.standard_normal(5)
+    m, v = np.zeros(5), np.zeros(5)
+    p_ref, m_ref, v_ref, sched = p.copy(), m.copy(), v.copy(), 1.0
+    for t, g in enumerate(_steps(), 1):
+        mu_t, mu_t1 = 0.9 * (1 - 0.5 * 0.96 ** (t * 0.004)), 0.9 * (1 - 0.5 * 0.96 ** ((t + 1) * 0.004))
+        sched *= mu_t
+        K.nadam.update(np, p, g, m, v, t, mu_t, mu_t1, sched, sched * mu_t1, lr=0.001)
+        m_ref = 0.9 * m_ref + 0.1 * g
+        v_ref = 0.999 * v_ref + 0.001 * g * g
+        m_bar = (1 - mu_t) * g / (1 - sched) + mu_t1 * m_ref / (1 - sched * mu_t1)
+        p_ref = p_ref - 0.001 * m_bar / (np.sqrt(v_ref / (1 - 0.999 ** t)) + 1e-8)
+    np.testing.assert_allclose(p, p_ref, rtol=1e-14)
+
+
+def test_signum_and_signsgd_mxnet_formula():
+    p, s = R.standard_normal(5), np.zeros(5)
+    p_ref, s_ref = p.copy(), s.copy()
+    q = p.copy()
+    q_ref = q.copy()
+    for g in _steps():
+        K.signum.update(np, p, g, s, 0.01, momentum=0.9, weight_decay=0.1, wd_lh=0.05)
+        s_ref = 0.9 * s_ref + 0.1 * (g + 0.1 * p_ref)
+        p_ref = (1 - 0.01 * 0.05) * p_ref - 0.01 * np.sign(s_ref)
+        K.signum.update(np, q, g, None, 0.01)
+        q_ref = q_ref - 0.01 * np.sign(g)
+    np.testing.assert_allclose(p, p_ref, rtol=1e-14)
+    np.testing.assert_allclose(q, q_ref, rtol=1e-14)
+
+
+def test_ftrl_mxnet_formula_zeroes_small_z():
+    p = R.standard_normal(5)
+    z, n = np.zeros(5), np.zeros(5)
+    p_ref, z_ref, n_ref = p.copy(), z.copy(), n.copy()
+    for g in _steps():
+        K.ftrl.update(np, p, g, z, n, lr=0.1, lamda1=0.5, beta=1.0, weight_decay=0.01)
+        z_ref = z_ref + g - (np.sqrt(n_ref + g * g) - np.sqrt(n_ref)) * p_ref / 0.1
+        n_ref = n_ref + g * g
+        p_ref = (np.sign(z_ref) * 0.5 - z_ref) / ((1.0 + np.sqrt(n_ref)) / 0.1 + 0.01) * (np.abs(z_ref) > 0.5)
+    np.testing.assert_allclose(p, p_ref, rtol=1e-14)
+    assert (p == 0).any() and (p != 0).any()   # lamda1 0.5 both zeroes and keeps coordinates here
+
+
+def test_ftml_mxnet_formula():
+    p = R.standard_normal(5)
+    d, v, z = np.zeros(5), np.zeros(5), np.zeros(5)
+    p_ref, d_ref, v_ref, z_ref = p.copy(), d.copy(), v.copy(), z.copy()
+    for t, g in enumerate(_steps(), 1):
+        K.ftml.update(np, p, g, d, v, z, t, lr=0.01, beta1=0.6, beta2=0.999, eps=1e-8, weight_decay=0.01)
+        gd = g + 0.01 * p_ref
+        v_ref = 0.999 * v_ref + 0.001 * gd * gd
+        d_t = (1 - 0.6 ** t) / 0.01 * (np.sqrt(v_ref / (1 - 0.999 ** t)) + 1e-8)
+        z_ref = 0.6 * z_ref + 0.4 * gd - (d_t - 0.6 * d_ref) * p_ref
+        d_ref = d_t
+        p_ref = -z_ref / d_t
+    np.testing.assert_allclose(p, p_ref, rtol=1e-13)
+
+
+def test_dcasgd_mxnet_formula_with_and_without_momentum():
+    for momentum in (0.0, 0.9):
+        p = R.standard_normal(5)
+        prev, vel = p.copy(), (np.zeros(5) if momentum else None)
+        p_ref, prev_ref, mom_ref = p.copy(), p.copy(), np.zeros(5)
+        for g in _steps():
+            K.dcasgd.update(np, p, g, prev, vel, lr=0.1, momentum=momentum, lamda=0.04, weight_decay=0.01)
+            step = -0.1 * (g + 0.01 * p_ref + 0.04 * g * g * (p_ref - prev_ref))
+            mom_ref = momentum * mom_ref + step
+            prev_ref = p_ref.copy()
+            p_ref = p_ref + mom_ref
+        np.testing.assert_allclose(p, p_ref, rtol=1e-14)
+        np.testing.assert_allclose(prev, prev_ref, rtol=1e-14)
+
+
+def test_mxnet_updates_keep_float32():
+    f = np.float32
+    p, g = R.standard_normal(4).astype(f), R.standard_normal(4).astype(f)
+    z = lambda: np.zeros(4, f)  # noqa: E731
+    K.adamax.update(np, p, g, z(), z(), 1)
+    K.nadam.update(np, p, g, z(), z(), 1, 0.45, 0.45, 0.45, 0.2)
+    K.signum.update(np, p, g, z(), 0.01)
+    K.ftrl.update(np, p, g, z(), z())
+    K.ftml.update(np, p, g, z(), z(), z(), 1)
+    K.dcasgd.update(np, p, g, p.copy(), z())
+    assert p.dtype == np.float32

@@ -45,5 +45,5 @@ def test_unknown_batch_dimension_is_carried():
 
 
 def test_unknown_kernel_lists_known():
-    with pytest.raises(KeyError, match="known kernels: abs, adadelta, adagrad, adam, add"):
+    with pytest.raises(KeyError, match="known kernels: abs, adadelta, adagrad, adam, adamax, add"):
         K.get("conv3d")

@@ -99,14 +99,22 @@ class ArrayDataset(Dataset):
                                  f"while array[{i}] has {len(a)}.")
         self._data = [a.asnumpy() if isinstance(a, ndarray.NDArray) else
                       numpy.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
+        # MXNet keeps an NDArray of 2+ dimensions as it is (a sample is an NDArray row) and turns a 1-D one
+        # into NumPy (a sample is a NumPy scalar); the rows are read from the NumPy copy (DataLoader's one
+        # fancy-indexing read per batch) and made NDArrays on the array's context where MXNet gives them
+        self._nd_ctx = [a.context if isinstance(a, ndarray.NDArray) and a.ndim > 1 else None for a in args]
 
     def __len__(self):
         return self._length
 
+    def _field(self, j, idx):
+        row, ctx = self._data[j][idx], self._nd_ctx[j]
+        return row if ctx is None else ndarray.array(row, ctx=ctx, dtype=row.dtype)
+
     def __getitem__(self, idx):
         if len(self._data) == 1:
-            return self._data[0][idx]
-        return tuple(d[idx] for d in self._data)
+            return self._field(0, idx)
+        return tuple(self._field(j, idx) for j in range(len(self._data)))
 
 
 class Sampler:
@@ -226,13 +234,12 @@ class DataLoader:
             if isinstance(self._dataset, ArrayDataset):  # one fancy-indexing read per array
                 idx = numpy.asarray(batch)
                 fields = [d[idx] for d in self._dataset._data]
-                if len(fields) == 1:
-                    yield self._batchify_fn(list(fields[0])) if self._batchify_fn is not default_batchify_fn \
-                        else ndarray.array(fields[0], dtype=fields[0].dtype)
-                elif self._batchify_fn is default_batchify_fn:
-                    yield [ndarray.array(f, dtype=f.dtype) for f in fields]
+                if self._batchify_fn is not default_batchify_fn:   # the samples as dataset[i] gives them
+                    yield self._batchify_fn([self._dataset[i] for i in batch])
+                elif len(fields) == 1:
+                    yield ndarray.array(fields[0], dtype=fields[0].dtype)
                 else:
-                    yield self._batchify_fn([tuple(f[i] for f in fields) for i in range(len(idx))])
+                    yield [ndarray.array(f, dtype=f.dtype) for f in fields]
             else:
                 yield self._batchify_fn([self._dataset[i] for i in batch])
 
