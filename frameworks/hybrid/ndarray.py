@@ -1,4 +1,5 @@
 """nd: the imperative NDArray over xp (NumPy or CuPy) and the eager form of every op in ops.py."""
+import math
 import sys
 import zipfile
 
@@ -133,7 +134,16 @@ class NDArray:
             key = _positions(key)
         elif type(key) is tuple and any(isinstance(k, NDArray) for k in key):
             key = _index_arrays(key)
-        self._data[key] = value
+        try:
+            self._data[key] = value
+        except ValueError:
+            # MXNet 1.x has no 0-d arrays: x[i] is shape (1,), so x[i] += 1 stores a (1,) array into one
+            # element; a value of the target's size fills it, anything else is MXNet's shape error
+            target = self._data[key].shape
+            if getattr(value, "size", None) != math.prod(target):
+                raise MXNetError(f"__setitem__: cannot assign a value of shape {getattr(value, 'shape', '?')} "
+                                 f"to the indexed region of shape {target}") from None
+            self._data[key] = value.reshape(target)
 
     # ------------------------------------------------------------ operators
     def __add__(self, other):

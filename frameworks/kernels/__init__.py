@@ -6,7 +6,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     elementwise  add sub mul div maximum minimum neg pow square exp log relu sigmoid tanh clip
                  abs sqrt rsqrt cast
     trig         sin cos tan arcsin arccos arctan
-    special      erf
+    special      erf gamma gammaln
     compare      sign equal not_equal greater greater_equal less less_equal  (no gradient)
     activation   softmax log_softmax leaky_relu elu softplus
     loss         nll_loss softmax_cross_entropy_with_logits sigmoid_cross_entropy_with_logits mse_loss
@@ -67,6 +67,8 @@ arcsin = trig.Arcsin
 arccos = trig.Arccos
 arctan = trig.Arctan
 erf = special.Erf
+gamma = special.Gamma
+gammaln = special.Gammaln
 sign = compare.Sign
 equal = compare.Equal
 not_equal = compare.NotEqual

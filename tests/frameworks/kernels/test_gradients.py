@@ -65,6 +65,8 @@ CASES = [
     ("arccos", K.arccos, [np.tanh(rand(3, 4)) * 0.9], {}),
     ("arctan", K.arctan, [rand(3, 4)], {}),
     ("erf", K.erf, [np.concatenate([rand(8), [-3.1, -2.6, 2.4, 2.6, 4.0]])], {}),
+    ("gamma", K.gamma, [np.array([0.3, 0.7, 1.0, 1.5, 2.5, 4.2, 5.9, -0.5, -1.3, -2.6])], {}),
+    ("gammaln", K.gammaln, [np.array([0.2, 0.6, 1.0, 2.0, 3.3, 9.5, 14.1, 25.0, -0.4, -1.7])], {}),
     ("sqrt", K.sqrt, [rand(3, 4, lo=0.2)], {}),
     ("rsqrt", K.rsqrt, [rand(3, 4, lo=0.3)], {}),
     ("cast-same", K.cast, [rand(3, 4)], {"dtype": "float64"}),
