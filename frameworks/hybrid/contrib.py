@@ -174,3 +174,5 @@ sym_contrib = types.ModuleType("sym.contrib", "foreach unrolled; while_loop and 
 sym_contrib.foreach = sym_foreach
 for _name in ("while_loop", "cond"):
     setattr(sym_contrib, _name, _symbolic_refused(_name))
+
+from . import _text as text  # noqa: E402  (mx.contrib.text: Vocabulary and token counting)

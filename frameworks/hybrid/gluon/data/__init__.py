@@ -99,14 +99,17 @@ class ArrayDataset(Dataset):
                                  f"while array[{i}] has {len(a)}.")
         self._data = [a.asnumpy() if isinstance(a, ndarray.NDArray) else
                       numpy.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
+        # MXNet keeps an NDArray of 2+ dimensions as one (a sample is an NDArray row) and turns only 1-d
+        # ones into NumPy: the rows are read back as NDArrays (the DataLoader reads _data in one go)
+        self._as_nd = [isinstance(a, ndarray.NDArray) and a.ndim > 1 for a in args]
 
     def __len__(self):
         return self._length
 
     def __getitem__(self, idx):
-        if len(self._data) == 1:
-            return self._data[0][idx]
-        return tuple(d[idx] for d in self._data)
+        items = tuple(ndarray.array(d[idx], dtype=d.dtype) if nd else d[idx]
+                      for d, nd in zip(self._data, self._as_nd))
+        return items[0] if len(items) == 1 else items
 
 
 class Sampler:
