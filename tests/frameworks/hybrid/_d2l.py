@@ -401,6 +401,69 @@ def try_gpu():
     return ctx
 
 
+def train_ch7(trainer_fn, states, hyperparams, features, labels, batch_size=10,
+              num_epochs=2):
+    """Train a linear regression model."""
+    net, loss = linreg, squared_loss
+    w, b = nd.random.normal(scale=0.01, shape=(
+        features.shape[1], 1)), nd.zeros(1)
+    w.attach_grad()
+    b.attach_grad()
+
+    def eval_loss():
+        return loss(net(features, w, b), labels).mean().asscalar()
+
+    ls = [eval_loss()]
+    data_iter = gdata.DataLoader(
+        gdata.ArrayDataset(features, labels), batch_size, shuffle=True)
+    for _ in range(num_epochs):
+        start = time.time()
+        for batch_i, (X, y) in enumerate(data_iter):
+            with autograd.record():
+                l = loss(net(X, w, b), y).mean()
+            l.backward()
+            trainer_fn([w, b], states, hyperparams)
+            if (batch_i + 1) * batch_size % 100 == 0:
+                ls.append(eval_loss())
+    print('loss: %f, %f sec per epoch' % (ls[-1], time.time() - start))
+    set_figsize()
+    plt.plot(np.linspace(0, num_epochs, len(ls)), ls)
+    plt.xlabel('epoch')
+    plt.ylabel('loss')
+
+
+def train_gluon_ch7(trainer_name, trainer_hyperparams, features, labels,
+                    batch_size=10, num_epochs=2):
+    """Train a linear regression model with a given Gluon trainer."""
+    net = nn.Sequential()
+    net.add(nn.Dense(1))
+    net.initialize(init.Normal(sigma=0.01))
+    loss = gloss.L2Loss()
+
+    def eval_loss():
+        return loss(net(features), labels).mean().asscalar()
+
+    ls = [eval_loss()]
+    data_iter = gdata.DataLoader(
+        gdata.ArrayDataset(features, labels), batch_size, shuffle=True)
+    trainer = gluon.Trainer(net.collect_params(),
+                            trainer_name, trainer_hyperparams)
+    for _ in range(num_epochs):
+        start = time.time()
+        for batch_i, (X, y) in enumerate(data_iter):
+            with autograd.record():
+                l = loss(net(X), y)
+            l.backward()
+            trainer.step(batch_size)
+            if (batch_i + 1) * batch_size % 100 == 0:
+                ls.append(eval_loss())
+    print('loss: %f, %f sec per epoch' % (ls[-1], time.time() - start))
+    set_figsize()
+    plt.plot(np.linspace(0, num_epochs, len(ls)), ls)
+    plt.xlabel('epoch')
+    plt.ylabel('loss')
+
+
 # ---------------------------------------------------------------- replaced: downloads and plots
 
 def load_data_fashion_mnist(batch_size, resize=None, num_examples=64, seed=0):
@@ -443,3 +506,27 @@ def set_figsize(figsize=(3.5, 2.5)):
 
 def use_svg_display():
     """A no-op here."""
+
+
+def get_data_ch7(num_examples=1500, seed=0):
+    """The airfoil self-noise set's shapes (1500 x 5 standardized features, standardized labels), seeded:
+    the labels a noisy linear function of the features."""
+    rng = np.random.RandomState(seed)
+    data = np.c_[rng.rand(num_examples, 5), np.zeros(num_examples)]
+    data[:, -1] = data[:, :5] @ np.array([1.0, -2.0, 0.5, 3.0, 1.0]) + 0.1 * rng.randn(num_examples)
+    data = (data - data.mean(axis=0)) / data.std(axis=0)
+    return nd.array(data[:, :-1]), nd.array(data[:, -1])
+
+
+class plt:  # noqa: N801  (matplotlib.pyplot's name in the book's helpers; its plots are drawn nowhere)
+    @staticmethod
+    def plot(*args, **kwargs):
+        pass
+
+    @staticmethod
+    def xlabel(*args, **kwargs):
+        pass
+
+    @staticmethod
+    def ylabel(*args, **kwargs):
+        pass
