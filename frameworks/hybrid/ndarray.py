@@ -238,8 +238,14 @@ class NDArray:
 
     # ------------------------------------------------------------ methods mirroring nd functions
     def reshape(self, *shape, **kwargs):
+        """reshape(2, 3), reshape((2, 3)) or reshape(shape=...), with MXNet's codes (0, -1, -2, -3, -4);
+        reverse=True reads the codes from the right (d2l's multi-head attention splits heads that way)."""
+        unknown = [k for k in kwargs if k not in ("shape", "reverse")]
+        if unknown:
+            raise TypeError(f"Got unknown keywords in reshape: {', '.join(unknown)}. Accepted keyword "
+                            f"arguments are 'shape' and 'reverse'.")
         shape = kwargs.get("shape", shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
-        return reshape(self, shape=tuple(shape))
+        return reshape(self, shape=tuple(shape), reverse=kwargs.get("reverse", False))
 
     def sum(self, axis=None, keepdims=False, exclude=False):
         return sum(self, axis=axis, keepdims=keepdims, exclude=exclude)
