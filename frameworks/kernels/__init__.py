@@ -15,6 +15,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     shape        reshape transpose concat slice split stack unstack broadcast_to pad squeeze unsqueeze
                  tile  (+ flatten, a reshape)
     linalg       matmul einsum
+    factorization  cholesky inverse logabsdet
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
     conv_transpose  conv_transpose2d  (deconvolution, on conv2d's own forward and backward)
     pool         avg_pool2d global_avg_pool2d
@@ -34,7 +35,7 @@ from .backend import BackendError, DEVICES, array_module, get_xp, gpu_available,
 from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, call_site_slot, call_sites_wanted,
                    current_call_site, explain_failure, hook_installed, hooked, install_hook, remove_hook)
 from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn, pool,  # noqa: F401
-               normalization, optim, conv_transpose, trig, special)  # (each import registers its ops)
+               normalization, optim, conv_transpose, trig, special, factorization)  # (each registers its ops)
 from . import random  # noqa: F401,A004  (the shared counter-based generator; not an op)
 from . import workspace  # noqa: F401  (the pool the big kernels draw their arrays from; not an op)
 from .index import as_indices
@@ -67,6 +68,9 @@ arcsin = trig.Arcsin
 arccos = trig.Arccos
 arctan = trig.Arctan
 erf = special.Erf
+cholesky = factorization.Cholesky
+inverse = factorization.Inverse
+logabsdet = factorization.LogAbsDet
 gamma = special.Gamma
 gammaln = special.Gammaln
 sign = compare.Sign

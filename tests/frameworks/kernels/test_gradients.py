@@ -35,6 +35,12 @@ def distinct(*shape):
     return R.permutation(int(np.prod(shape))).reshape(shape) * 0.1 + R.uniform(0, 0.01, shape)
 
 
+def _spd(batch, n):
+    """Symmetric positive-definite matrices, well conditioned: M M^T + n I."""
+    m = R.standard_normal((batch, n, n))
+    return m @ m.transpose(0, 2, 1) + n * np.eye(n)
+
+
 T, B, E, H = 4, 3, 5, 6
 # (id, kernel, inputs, attrs)
 CASES = [
@@ -65,6 +71,9 @@ CASES = [
     ("arccos", K.arccos, [np.tanh(rand(3, 4)) * 0.9], {}),
     ("arctan", K.arctan, [rand(3, 4)], {}),
     ("erf", K.erf, [np.concatenate([rand(8), [-3.1, -2.6, 2.4, 2.6, 4.0]])], {}),
+    ("cholesky", K.cholesky, [_spd(2, 4)], {}),
+    ("inverse", K.inverse, [_spd(3, 3) + 0.3 * rand(3, 3, 3)], {}),
+    ("logabsdet", K.logabsdet, [rand(2, 4, 4) + 3 * np.eye(4)], {}),
     ("gamma", K.gamma, [np.array([0.3, 0.7, 1.0, 1.5, 2.5, 4.2, 5.9, -0.5, -1.3, -2.6])], {}),
     ("gammaln", K.gammaln, [np.array([0.2, 0.6, 1.0, 2.0, 3.3, 9.5, 14.1, 25.0, -0.4, -1.7])], {}),
     ("sqrt", K.sqrt, [rand(3, 4, lo=0.2)], {}),
