@@ -591,3 +591,62 @@ def test_densenet(capsys):
                   num_epochs)
     _trains(capsys)
     assert net(nd.random.uniform(shape=(1, 1, 32, 32))).shape == (1, 10)
+
+
+def test_transposed_convolution():
+    # computer-vision/tranposed-conv.md of the nd edition (d2l-ai/d2l-en e2174f95): init.Constant(NDArray)
+    # sets the kernel; the book's printed values
+    def trans_conv(X, K):
+        h, w = K.shape
+        Y = nd.zeros((X.shape[0] + h - 1, X.shape[1] + w - 1))
+        for i in range(X.shape[0]):
+            for j in range(X.shape[1]):
+                Y[i: i + h, j: j + w] += X[i, j] * K
+        return Y
+
+    X = nd.array([[0, 1], [2, 3]])
+    K = nd.array([[0, 1], [2, 3]])
+    assert trans_conv(X, K).asnumpy().tolist() == [[0, 0, 1], [0, 4, 6], [4, 12, 9]]
+
+    X, K = X.reshape((1, 1, 2, 2)), K.reshape((1, 1, 2, 2))
+    tconv = nn.Conv2DTranspose(1, kernel_size=2)
+    tconv.initialize(init.Constant(K))
+    assert tconv(X).asnumpy().tolist() == [[[[0, 0, 1], [0, 4, 6], [4, 12, 9]]]]
+    tconv = nn.Conv2DTranspose(1, kernel_size=2, padding=1)
+    tconv.initialize(init.Constant(K))
+    assert tconv(X).asnumpy().tolist() == [[[[4]]]]
+    tconv = nn.Conv2DTranspose(1, kernel_size=2, strides=2)
+    tconv.initialize(init.Constant(K))
+    assert tconv(X).asnumpy().tolist() == [[[[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]]]
+
+    X = nd.random.uniform(shape=(1, 10, 16, 16))
+    conv = nn.Conv2D(20, kernel_size=5, padding=2, strides=3)
+    tconv = nn.Conv2DTranspose(10, kernel_size=5, padding=2, strides=3)
+    conv.initialize()
+    tconv.initialize()
+    assert tconv(conv(X)).shape == X.shape
+
+    X = nd.arange(9).reshape((3, 3))
+    K = nd.array([[0, 1], [2, 3]])
+
+    def corr2d(X, K):
+        h, w = K.shape
+        Y = nd.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+        for i in range(Y.shape[0]):
+            for j in range(Y.shape[1]):
+                Y[i, j] = (X[i: i + h, j: j + w] * K).sum()
+        return Y
+
+    Y = corr2d(X, K)
+
+    def kernel2matrix(K):
+        k, W = nd.zeros(5), nd.zeros((4, 9))
+        k[:2], k[3:5] = K[0, :], K[1, :]
+        W[0, :5], W[1, 1:6], W[2, 3:8], W[3, 4:] = k, k, k, k
+        return W
+
+    W = kernel2matrix(K)
+    assert (Y == nd.dot(W, X.reshape((-1))).reshape((2, 2))).asnumpy().all()
+    X = nd.array([[0, 1], [2, 3]])
+    Y = trans_conv(X, K)
+    assert (Y == nd.dot(W.T, X.reshape((-1))).reshape((3, 3))).asnumpy().all()
