@@ -18,7 +18,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     factorization  cholesky inverse logabsdet
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
     conv_transpose  conv_transpose2d  (deconvolution, on conv2d's own forward and backward)
-    pool         avg_pool2d global_avg_pool2d
+    pool         avg_pool2d global_avg_pool2d roi_pool
     normalization  batch_norm dropout lrn
     optim        sgd momentum nesterov rmsprop adagrad adadelta adam  (in-place updates:
                  kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
@@ -122,6 +122,7 @@ lstm = nn.LSTM
 conv_transpose2d = conv_transpose.ConvTranspose2D
 avg_pool2d = pool.AvgPool2D
 global_avg_pool2d = pool.GlobalAvgPool2D
+roi_pool = pool.ROIPool
 batch_norm = normalization.BatchNorm
 dropout = normalization.Dropout
 lrn = normalization.LRN

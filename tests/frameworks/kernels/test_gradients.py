@@ -71,6 +71,9 @@ CASES = [
     ("arccos", K.arccos, [np.tanh(rand(3, 4)) * 0.9], {}),
     ("arctan", K.arctan, [rand(3, 4)], {}),
     ("erf", K.erf, [np.concatenate([rand(8), [-3.1, -2.6, 2.4, 2.6, 4.0]])], {}),
+    ("roi_pool", K.roi_pool, [distinct(2, 3, 7, 6), np.array([[0, 0, 0, 3, 3], [1, 1, 2, 5, 6], [1, 4, 4, 4, 4],
+                                                           [-1, 0, 0, 2, 2], [0, 2.2, 1.1, 9.7, 13.6]])],
+     {"pooled_size": (2, 3), "spatial_scale": 0.5}),
     ("cholesky", K.cholesky, [_spd(2, 4)], {}),
     ("inverse", K.inverse, [_spd(3, 3) + 0.3 * rand(3, 3, 3)], {}),
     ("logabsdet", K.logabsdet, [rand(2, 4, 4) + 3 * np.eye(4)], {}),
@@ -239,7 +242,7 @@ IDS = [c[0] for c in CASES]
 # the inputs to finite-difference where not every float input has a gradient (default: every float input)
 DIFF = {"equal": (), "not_equal-bcast": (), "greater": (), "greater_equal": (), "less": (), "less_equal": (),
         "argmax": (), "argmax-flat": (), "argmin-keep": (), "softmax-ce-float-labels": (0,),
-        "nll_loss-weight-mean": (0,), "nll_loss-2d-weight-none": (0,)}
+        "nll_loss-weight-mean": (0,), "nll_loss-2d-weight-none": (0,), "roi_pool": (0,)}
 # ops whose output is by design not a float of the input's dtype: bool, integer, or a chosen dtype
 OTHER_DTYPE = {"equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "argmax", "argmin",
                "one_hot", "cast"}
