@@ -1,6 +1,6 @@
-"""mx.contrib.text: the token indexing of MXNet 1.x's contrib text API (vocab.Vocabulary,
-utils.count_tokens_from_str), which d2l's machine translation and sentiment chapters build their
-vocabularies with. Its pretrained `embedding` module downloads GloVe / fastText files and is not here."""
-from . import utils, vocab
+"""mx.contrib.text: MXNet 1.x's contrib text API: vocab.Vocabulary, utils.count_tokens_from_str and
+embedding (GloVe, FastText, CustomEmbedding read from local files), which d2l's machine translation,
+sentiment and word-similarity chapters use."""
+from . import embedding, utils, vocab
 
-__all__ = ["utils", "vocab"]
+__all__ = ["embedding", "utils", "vocab"]
