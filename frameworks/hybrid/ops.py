@@ -516,7 +516,19 @@ def mean(E, data, *, axis=None, keepdims=False, exclude=False):
 
 @op
 def dot(E, lhs, rhs, *, transpose_a=False, transpose_b=False):
-    return E.call(K.matmul, (lhs, rhs), {"transpose_a": transpose_a, "transpose_b": transpose_b})
+    """lhs @ rhs; a 1-d operand is a row (lhs) or a column (rhs) whose axis the result drops, as MXNet's
+    dot of vectors (the matmul kernel, forward and backward, takes matrices)."""
+    la, lb = E.shape(lhs), E.shape(rhs)
+    if len(la) >= 2 and len(lb) >= 2:
+        return E.call(K.matmul, (lhs, rhs), {"transpose_a": transpose_a, "transpose_b": transpose_b})
+    if len(la) == 1:
+        lhs, transpose_a = E.call(K.reshape, (lhs,), {"shape": (1, la[0])}), False
+    if len(lb) == 1:
+        rhs, transpose_b = E.call(K.reshape, (rhs,), {"shape": (lb[0], 1)}), False
+    y = E.call(K.matmul, (lhs, rhs), {"transpose_a": transpose_a, "transpose_b": transpose_b})
+    shape = E.shape(y)
+    keep = shape[:-2] + (() if len(la) == 1 else shape[-2:-1]) + (() if len(lb) == 1 else shape[-1:])
+    return E.call(K.reshape, (y,), {"shape": keep})
 
 
 @op

@@ -369,3 +369,58 @@ def test_underfitting_and_overfitting_polynomial():
     np.testing.assert_allclose(w, [5, 1.2, -3.4, 5.6], atol=0.3)   # the cubic is recovered (the book: 1000 epochs)
     assert fit_loss < 0.01 < 0.5 < underfit_loss
     assert math.isclose(nd.gamma(nd.array([5.0])).asscalar(), 24.0, rel_tol=1e-6)
+
+
+def test_autograd_chapter_nd_edition():
+    # crashcourse/autograd.md of the later nd edition (d2l-ai/d2l-en e2174f95): nd.dot of vectors, norm,
+    # a vector head, detach, and attach_grad inside record() detaching the array
+    x = nd.arange(4)
+    x.attach_grad()
+    with autograd.record():
+        y = 2 * nd.dot(x, x)
+    y.backward()
+    assert (x.grad - 4 * x).asnumpy().tolist() == [0, 0, 0, 0]
+    with autograd.record():
+        y = x.norm()
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), x.asnumpy() / np.sqrt(14), rtol=1e-6)
+    with autograd.record():  # y is a vector
+        y = x * x
+    y.backward()
+    u = x.copy()
+    u.attach_grad()
+    with autograd.record():  # v is scalar
+        v = (u * u).sum()
+    v.backward()
+    assert (x.grad - u.grad).asnumpy().tolist() == [0, 0, 0, 0]
+    with autograd.record():
+        y = x * x
+        u = y.detach()
+        z = u * x
+    z.backward()
+    assert (x.grad - u).asnumpy().tolist() == [0, 0, 0, 0]
+    y.backward()
+    assert (x.grad - 2*x).asnumpy().tolist() == [0, 0, 0, 0]
+    y = nd.ones(4) * 2
+    y.attach_grad()
+    with autograd.record():
+        u = x * y
+        u.attach_grad()  # implicitly run u = u.detach()
+        z = u + x
+    z.backward()
+    assert x.grad.asnumpy().tolist() == [1] * 4 and u.grad.asnumpy().tolist() == [1] * 4
+    assert y.grad.asnumpy().tolist() == [0] * 4
+    # matrix-vector and vector-matrix products: the result drops the vector's axis, gradients flow to both
+    M = nd.arange(12).reshape((3, 4))
+    M.attach_grad()
+    v = nd.arange(4)
+    v.attach_grad()
+    w = nd.arange(3)
+    w.attach_grad()
+    with autograd.record():
+        a, b = nd.dot(M, v), nd.dot(w, M)
+        loss = a.sum() + b.sum()
+    loss.backward()
+    assert a.shape == (3,) and b.shape == (4,)
+    assert v.grad.asnumpy().tolist() == [12, 15, 18, 21] and w.grad.asnumpy().tolist() == [6, 22, 38]
+    np.testing.assert_array_equal(M.grad.asnumpy(), np.add.outer(np.arange(3), np.arange(4)))
