@@ -1,6 +1,7 @@
 """Special-function kernels: erf (MXNet's GELU and nd.erf), gamma and gammaln (nd.gamma, nd.gammaln: d2l's
 polynomial features divide by gamma(n + 1)), which neither NumPy nor a composition of the other kernels
 provides; evaluated in float64 to ~1e-13 and returned in the input's dtype."""
+import contextlib
 import math
 
 from .base import register
@@ -105,19 +106,9 @@ def _digamma(xp, x):
     return xp.where(left, reflected, psi)
 
 
-class _quiet:
+def _quiet(xp):
     """NumPy's errstate around a pole's division (CuPy computes the same inf/nan without warning)."""
-
-    def __init__(self, xp):
-        self._state = xp.errstate(divide="ignore", invalid="ignore") if hasattr(xp, "errstate") else None
-
-    def __enter__(self):
-        if self._state is not None:
-            self._state.__enter__()
-
-    def __exit__(self, *exc):
-        if self._state is not None:
-            self._state.__exit__(*exc)
+    return xp.errstate(divide="ignore", invalid="ignore") if xp.__name__ == "numpy" else contextlib.nullcontext()
 
 
 @register

@@ -9,28 +9,10 @@ import math
 from frameworks.hybrid import autograd, gluon, init, nd
 from frameworks.hybrid.contrib import text
 from frameworks.hybrid.gluon import data as gdata, loss as gloss, nn, rnn
+from tests.frameworks.hybrid._d2l010 import _FR_EN
 
-FR_EN_SMALL = """elle est vieille .\tshe is old .
-elle est tranquille .\tshe is quiet .
-elle a tort .\tshe is wrong .
-elle est canadienne .\tshe is canadian .
-elle est japonaise .\tshe is japanese .
-ils sont russes .\tthey are russian .
-ils se disputent .\tthey are arguing .
-ils regardent .\tthey are watching .
-ils sont acteurs .\tthey are actors .
-elles sont crevees .\tthey are exhausted .
-il est mon genre !\the is my type !
-il a des ennuis .\the is in trouble .
-c est mon frere .\the is my brother .
-c est mon oncle .\the is my uncle .
-il a environ mon age .\the is about my age .
-elles sont toutes deux bonnes .\tthey are both good .
-elle est bonne nageuse .\tshe is a good swimmer .
-c est une personne adorable .\the is a lovable person .
-il fait du velo .\the is riding a bicycle .
-ils sont de grands amis .\tthey are great friends .
-"""
+# the v0.6.0 book's data/fr-en-small.txt (French, a tab, English), kept once beside the nd edition's helpers
+FR_EN_SMALL = _FR_EN
 
 
 def test_machine_translation_with_attention(tmp_path, monkeypatch, capsys):
