@@ -1001,10 +1001,12 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
 @op(params=("weight",), shapes=lambda a, d: {"weight": (a["input_dim"], a["output_dim"])})
 def Embedding(E, data, weight, *, input_dim, output_dim, dtype="float32", sparse_grad=False):
     """Rows of weight (input_dim, output_dim) picked by the ids in data; an id out of range reads (and
-    trains) the first or last row, as MXNet's Embedding clips (its Take and AddTakeGrad kernels): d2l's
-    transformer sizes its decoder's embedding by the source vocabulary and runs only because of it."""
-    ids = E.call(K.clip, (data,), {"lo": 0, "hi": input_dim - 1})
-    return E.call(K.embedding, (weight, ids), {})
+    trains) the first or last row, as MXNet's Embedding clips (the kernel's mode "clip"): d2l's transformer
+    sizes its decoder's embedding by the source vocabulary and runs only because of it."""
+    return E.call(K.embedding, (weight, data), _CLIP)
+
+
+_CLIP = {"mode": "clip"}
 
 
 @op

@@ -208,6 +208,7 @@ CASES = [
     ("maxpool-pad", K.max_pool2d, [rand(1, 2, 5, 5)], {"kernel": 3, "stride": 2, "pad": 1}),
     ("maxpool-2s3", K.max_pool2d, [rand(1, 2, 8, 7)], {"kernel": 2, "stride": 3}),
     ("embedding-repeats", K.embedding, [rand(6, 3), np.array([[1, 4, 1], [0, 1, 5]])], {}),
+    ("embedding-clip-mode", K.embedding, [rand(6, 3), np.array([[1, 4, 1], [0, 1, 5]])], {"mode": "clip"}),
     ("softmax-ce", K.softmax_cross_entropy, [rand(5, 4), np.array([0, 3, 1, 1, 2])], {}),
     ("lstm", K.lstm, [rand(T, B, E), rand(B, H), rand(B, H), rand(E, 4 * H) * 0.5, rand(H, 4 * H) * 0.5,
                       rand(4 * H), rand(4 * H)], {}),
