@@ -4,7 +4,7 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
     import frameworks.hybrid as mx
     from frameworks.hybrid import nd, autograd, gluon, sym
 """
-from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, name, ndarray, operator, optimizer, recordio, symbol, test_utils, viz
+from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, monitor, name, ndarray, operator, optimizer, recordio, symbol, test_utils, viz
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .symbol import AttrScope
@@ -29,9 +29,11 @@ class random:  # noqa: N801  (mx.random as a namespace, seeding nd.random's gene
 from . import gluon  # noqa: E402  (gluon imports nd and sym from this package)
 from . import module  # noqa: E402
 from . import model  # noqa: E402  (FeedForward runs on a Module)
+from . import rnn  # noqa: E402  (mx.rnn: the symbolic cells, over sym)
 
 kv = kvstore
+mon = monitor
 mod = module
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "autograd", "gluon", "cpu", "gpu", "Context",
-           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model"]
+           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model", "rnn", "mon", "monitor"]

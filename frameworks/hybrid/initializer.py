@@ -20,11 +20,16 @@ class Initializer:
         # the rules see an NDArray, as MXNet's (a custom _init_weight writes data[:] = nd.random...);
         # it wraps the host array, so what they write lands there
         view = NDArray(target, cpu())
-        own = getattr(name, "attrs", None) and name.attrs.get("__init__")
+        attrs = getattr(name, "attrs", None)
+        own = attrs and attrs.get("__init__")
+        if own:   # the variable's own init (sym.var(..., init=...)): its weight rule, as MXNet's; it may
+            # hand parts of the array back to this (the global) initializer, as FusedRNN does
+            create(own)._init_weight(InitDesc(str(name), attrs, global_init=self), view)
+            if host is not None:
+                arr[:] = host
+            return
         name = str(name)
-        if own:   # the variable's own init (sym.var(..., init=...)): its weight rule, as MXNet's
-            create(own)._init_weight(name, view)
-        elif name.endswith(("bias", "moving_mean", "running_mean", "moving_avg")):
+        if name.endswith(("bias", "moving_mean", "running_mean", "moving_avg")):
             self._init_bias(name, view)
         elif name.endswith("beta"):
             self._init_beta(name, view)
@@ -194,6 +199,31 @@ class LSTMBias(Initializer):
         arr[num_hidden:2 * num_hidden] = self.forget_bias
 
 
+class FusedRNN(Initializer):
+    """FusedRNNCell's packed `parameters` vector: each cell's weights by `init` (None: the global
+    initializer, as Module.init_params gives it), biases zero, an LSTM's forget-gate biases forget_bias."""
+
+    def __init__(self, init, num_hidden, num_layers, mode, bidirectional=False, forget_bias=1.0):
+        init = create(init) if isinstance(init, str) else init
+        self.init = init.dumps() if init is not None else None
+        self.num_hidden, self.num_layers, self.mode = num_hidden, num_layers, mode
+        self.bidirectional, self.forget_bias = bidirectional, forget_bias
+        self._init = init
+
+    def _init_weight(self, desc, arr):
+        from .rnn import rnn_cell
+        cell = rnn_cell.FusedRNNCell(self.num_hidden, self.num_layers, self.mode, self.bidirectional,
+                                     forget_bias=self.forget_bias, prefix='')
+        args = cell.unpack_weights({'parameters': arr})
+        global_init = getattr(desc, "global_init", None) or Uniform(0.01)
+        for name in args:
+            if self.mode == 'lstm' and name.endswith("_f_bias"):
+                args[name][:] = self.forget_bias
+            else:
+                (self._init or global_init)(InitDesc(name, global_init=global_init), args[name])
+        arr[:] = cell.pack_weights(args)['parameters']
+
+
 class Bilinear(Initializer):
     """The bilinear-interpolation kernel of a (Deconvolution) upsampling weight (..., kh, kw)."""
 
@@ -235,7 +265,7 @@ class Load:
 Zeros, Ones = Zero, One
 _BY_NAME = {"zeros": Zero, "zero": Zero, "ones": One, "one": One, "uniform": Uniform, "normal": Normal,
             "xavier": Xavier, "msraprelu": MSRAPrelu, "orthogonal": Orthogonal, "constant": Constant,
-            "lstmbias": LSTMBias, "bilinear": Bilinear}
+            "lstmbias": LSTMBias, "bilinear": Bilinear, "fusedrnn": FusedRNN}
 
 
 def register(klass):

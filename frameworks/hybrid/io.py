@@ -23,6 +23,7 @@ class DataBatch:
     def __init__(self, data, label=None, pad=None, index=None, bucket_key=None, provide_data=None,
                  provide_label=None):
         self.data, self.label, self.pad, self.index = data, label, pad, index
+        self.bucket_key = bucket_key   # BucketingModule binds (or reuses) the bucket's module by it
         self.provide_data, self.provide_label = provide_data, provide_label
 
 

@@ -1,4 +1,6 @@
 """mx.metric: evaluation metrics with MXNet's update(labels, preds) / get() / reset() protocol."""
+import math
+
 import numpy
 
 from .base import MXNetError, alias_decorator
@@ -24,6 +26,10 @@ class EvalMetric:
 
     def __init__(self, name, output_names=None, label_names=None, **kwargs):
         self.name, self.output_names, self.label_names = str(name), output_names, label_names
+        # MXNet's built-in metrics keep global statistics; a program's own EvalMetric subclass does not
+        # unless it asks (its epoch-end Train-* is then get_name_value(), its reset_local() zeroes the sums)
+        self._has_global_stats = kwargs.pop("has_global_stats", any(
+            c.__module__ == __name__ for c in type(self).__mro__ if c is not EvalMetric and c is not object))
         self.reset()
 
     def __str__(self):
@@ -54,18 +60,25 @@ class EvalMetric:
     # MXNet 1.x's global statistics: reset_local() (Speedometer's auto_reset) starts the local ones
     # over, the global ones run on until reset(); Module.fit logs the epoch's Train-* from them
     def reset_local(self):
+        if not self._has_global_stats:
+            self.num_inst, self.sum_metric = 0, 0.0
+            return
         num = getattr(self, "_global_num", 0) + self.num_inst
         total = getattr(self, "_global_sum", 0.0) + self.sum_metric
         self.reset()
         self._global_num, self._global_sum = num, total
 
     def get_global(self):
+        if not self._has_global_stats:
+            return self.get()
         num = getattr(self, "_global_num", 0) + self.num_inst
         if num == 0:
             return self.name, float("nan")
         return self.name, (getattr(self, "_global_sum", 0.0) + self.sum_metric) / num
 
     def get_global_name_value(self):
+        if not self._has_global_stats:
+            return self.get_name_value()
         name, value = self.get_global()
         return list(zip(_as_list(name), _as_list(value)))
 
@@ -157,9 +170,46 @@ class CrossEntropy(EvalMetric):
             self.num_inst += label.shape[0]
 
 
-class Perplexity(CrossEntropy):
-    def __init__(self, ignore_label=None, axis=-1, name="perplexity", output_names=None, label_names=None):
-        super().__init__(1e-12, name, output_names, label_names)
+class Perplexity(EvalMetric):
+    """exp of the mean -log p[label] over the tokens whose label is not `ignore_label` (the padding of
+    a bucketed batch); p is picked along `axis`, floored at 1e-10, as MXNet's."""
+
+    def __init__(self, ignore_label, axis=-1, name="perplexity", output_names=None, label_names=None):
+        self.ignore_label, self.axis = ignore_label, axis
+        super().__init__(name, output_names, label_names)
+
+    def update(self, labels, preds):
+        labels, preds = _as_list(labels), _as_list(preds)
+        assert len(labels) == len(preds)
+        loss, num = 0.0, 0
+        for label, pred in zip(labels, preds):
+            label, pred = _numpy(label), _numpy(pred)
+            assert label.size == pred.size / pred.shape[-1], "shape mismatch: %s vs. %s" % (label.shape, pred.shape)
+            label = label.reshape((label.size,))
+            pred = numpy.moveaxis(pred, self.axis, -1).reshape(label.size, -1)
+            # nd.pick's default mode 'clip': an out-of-range label picks the nearest class
+            idx = numpy.clip(label.astype("int64"), 0, pred.shape[1] - 1)
+            prob = pred[numpy.arange(label.size), idx]
+            if self.ignore_label is not None:
+                ignore = (label == self.ignore_label).astype(prob.dtype)
+                num -= int(ignore.sum())
+                prob = prob * (1 - ignore) + ignore
+            loss -= float(numpy.log(numpy.maximum(1e-10, prob)).sum())
+            num += prob.size
+        self.sum_metric += loss
+        self.num_inst += num
+
+    def get(self):
+        if self.num_inst == 0:
+            return self.name, float("nan")
+        return self.name, math.exp(self.sum_metric / self.num_inst)
+
+    def get_global(self):
+        """exp of the mean over every token since reset() (the epoch's Train-perplexity)."""
+        num = self._global_num + self.num_inst
+        if num == 0:
+            return self.name, float("nan")
+        return self.name, math.exp((self._global_sum + self.sum_metric) / num)
 
     def get(self):
         if self.num_inst == 0:
@@ -193,6 +243,15 @@ class CompositeEvalMetric(EvalMetric):
     def update(self, labels, preds):
         for m in self.metrics:
             m.update(labels, preds)
+
+    def update_dict(self, labels, preds):
+        """Each metric picks its own outputs/labels by name (a multi-task program's per-head metrics)."""
+        if self.label_names is not None:
+            labels = {k: v for k, v in labels.items() if k in self.label_names}
+        if self.output_names is not None:
+            preds = {k: v for k, v in preds.items() if k in self.output_names}
+        for m in self.metrics:
+            m.update_dict(labels, preds)
 
     def reset(self):
         for m in getattr(self, "metrics", []):

@@ -14,7 +14,7 @@ from . import ndarray as nd
 from . import optimizer as opt
 from .base import MXNetError
 from .context import Context, cpu
-from .module import BatchEndParam, Module, load_checkpoint, load_params, save_checkpoint
+from .module import BatchEndParam, BucketingModule, Module, load_checkpoint, load_params, save_checkpoint
 from .symbol import Symbol
 
 
@@ -34,9 +34,12 @@ class FeedForward:
                  allow_extra_params=False, begin_epoch=0, **kwargs):
         warnings.warn("mxnet.model.FeedForward has been deprecated. Please use mxnet.mod.Module instead.",
                       DeprecationWarning, stacklevel=2)
-        if not isinstance(symbol, Symbol):
-            raise MXNetError("FeedForward: a symbol generator (bucketing) is not supported; give a Symbol")
-        self.symbol = symbol
+        if isinstance(symbol, Symbol):
+            self.symbol, self.sym_gen = symbol, None
+        elif callable(symbol):   # sym_gen(bucket_key) -> Symbol: bucketing, on a BucketingModule
+            self.symbol, self.sym_gen = None, symbol
+        else:
+            raise TypeError("FeedForward: symbol must be a Symbol or a function of the bucket key giving one")
         self.arg_params, self.aux_params = arg_params, aux_params
         self.allow_extra_params = allow_extra_params
         if ctx is None:
@@ -92,14 +95,21 @@ class FeedForward:
     def _bind(self, data, for_training):
         """A Module over the symbol for data's shapes, its parameters from arg_params/aux_params (the
         rest from the initializer, as MXNet's _init_params)."""
+        if self.sym_gen is not None:   # the default bucket's symbol, as MXNet's fit takes it
+            self.symbol = self.sym_gen(data.default_bucket_key)
         data_names = [d[0] for d in data.provide_data]
         # the labels: the iterator's, else the arguments named *label (MXNet's _is_data_arg), never parameters
         label_names = [d[0] for d in data.provide_label or []] or [
             n for n in self.symbol.list_arguments() if n.endswith("label") and n not in data_names]
-        mod = Module(self.symbol, data_names=data_names, label_names=label_names, context=self.ctx[0])
+        if self.sym_gen is not None:
+            mod = BucketingModule(lambda key: (self.sym_gen(key), data_names, label_names),
+                                  default_bucket_key=data.default_bucket_key, context=self.ctx[0])
+        else:
+            mod = Module(self.symbol, data_names=data_names, label_names=label_names, context=self.ctx[0])
         mod.bind(data.provide_data, data.provide_label or None, for_training=for_training)
-        given_arg = {k: v for k, v in (self.arg_params or {}).items() if k in mod._param_names}
-        given_aux = {k: v for k, v in (self.aux_params or {}).items() if k in mod._aux_names}
+        inner = mod._curr_module if self.sym_gen is not None else mod
+        given_arg = {k: v for k, v in (self.arg_params or {}).items() if k in inner._param_names}
+        given_aux = {k: v for k, v in (self.aux_params or {}).items() if k in inner._aux_names}
         if not self.allow_extra_params:
             extra = set(self.arg_params or {}) - set(self.symbol.list_arguments()) - set(label_names)
             extra |= set(self.aux_params or {}) - set(self.symbol.list_auxiliary_states())
@@ -116,8 +126,6 @@ class FeedForward:
             kvstore="local", logger=None, work_load_list=None, monitor=None,
             eval_end_callback=callback_mod.LogValidationMetricsCallback(), eval_batch_end_callback=None):
         """Train num_epoch - begin_epoch epochs (epoch_size batches each when given)."""
-        if monitor is not None:
-            raise MXNetError("fit: monitor is not supported; read the outputs in a batch_end_callback instead")
         logger = logger or logging
         data = self._init_iter(X, y, is_train=True)
         eval_data = self._init_eval_iter(eval_data)
@@ -128,11 +136,13 @@ class FeedForward:
             eval_metric = metric_mod.create(eval_metric)
         if isinstance(self.optimizer, str):
             params = dict(self.kwargs, rescale_grad=1.0 / data.batch_size, sym=self.symbol,
-                          param_idx2name={n: n for n in mod._param_names})
+                          param_idx2name={n: n for n in (mod._curr_module if self.sym_gen else mod)._param_names})
             optimizer = opt.create(self.optimizer, **params)
         else:
             optimizer = self.optimizer
         mod.init_optimizer(kvstore=kvstore, optimizer=optimizer)
+        if monitor is not None:
+            mod.install_monitor(monitor)
         for epoch in range(self.begin_epoch, self.num_epoch):
             tic = time.time()
             eval_metric.reset()
@@ -140,8 +150,12 @@ class FeedForward:
             while True:
                 do_reset = True
                 for batch in data:
+                    if monitor is not None:
+                        monitor.tic()
                     mod.forward_backward(batch)
                     mod.update()
+                    if monitor is not None:
+                        monitor.toc_print()
                     mod.update_metric(eval_metric, batch.label)
                     nbatch += 1
                     if batch_end_callback is not None:

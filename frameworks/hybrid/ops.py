@@ -22,6 +22,8 @@ N_OUTPUTS = {}  # op name -> attrs -> number of outputs, for multi-output ops
 PARAMS = {}     # op name -> inputs sym creates as `<name>_<input>` variables when not given (fc1_weight)
 AUX = {}        # op name -> the inputs that are auxiliary states (BatchNorm's moving_mean, moving_var)
 SHAPES = {}     # op name -> (attrs, data shape) -> {input: shape}: infer_shape's rule for those inputs
+SUBGRAPH_SHAPES = {}  # op name -> (attrs, [input shape or None]) -> {input position: shape}: a loop node's
+                     # unknown inputs (weights first read in its body), from its body's inference
 INPUT_NAMES = {}  # op name -> attrs -> its inputs' names, for ops whose inputs depend on attrs (Custom)
 
 
@@ -979,7 +981,7 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
             reduce = K.max if pool_type == "max" else K.mean
             return _k(E, reduce, data, axis=(2, 3, 4), keepdims=True)
         kernel = _tuple(kernel, 3)
-        return _pool3d(E, data, kernel, pool_type, kernel if stride is None else _tuple(stride, 3),
+        return _pool3d(E, data, kernel, pool_type, (1, 1, 1) if stride is None else _tuple(stride, 3),
                        _tuple(pad, 3), pooling_convention, count_include_pad)
     if len(shape) != 4:
         raise MXNetError(f"Pooling: 1-D (NCW), 2-D (NCHW) and 3-D (NCDHW) input are supported, got shape "
@@ -989,7 +991,7 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
             return E.call(K.global_avg_pool2d, (data,), {"keepdims": True})
         kernel, stride, pad, pooling_convention = shape[2:], None, (0, 0), "valid"
     kernel, pad = _tuple(kernel), _tuple(pad)
-    stride = kernel if stride is None else _tuple(stride)
+    stride = (1, 1) if stride is None else _tuple(stride)   # MXNet's Pooling: stride 1 unless given
     if pool_type == "max":
         return E.call(K.max_pool2d, (data,), {"kernel": kernel, "stride": stride, "pad": pad,
                                               "ceil_mode": pooling_convention == "full"})

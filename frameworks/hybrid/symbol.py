@@ -13,8 +13,8 @@ from .graph import CachedGraph, trace
 from .base import MXNetError, NotImplementedForSymbol
 from .ndarray_api import namespaces
 from .operator import is_loss as custom_is_loss
-from .ops import (AUX, INPUT_NAMES, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, attrs_from_positions,
-                  bind_inputs)
+from .ops import (AUX, INPUT_NAMES, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, SUBGRAPH_SHAPES,
+                  attrs_from_positions, bind_inputs)
 
 
 class _Node:
@@ -203,7 +203,7 @@ class Symbol:
         data and num_hidden). (None, None, None) when some shape cannot be inferred."""
         nodes, shapes, n_args = self._shapes(args, kwargs)
         known = {n: s for n, s in zip(nodes, shapes) if s is not None and 0 not in s}
-        inferred, heads = infer_var_shapes(self._outputs, known)
+        inferred, heads = infer_var_shapes(_resolve_unknown_dims(self._outputs, known), known)
         if inferred is None:
             return None, None, None
         full = [inferred[n] for n in nodes]
@@ -383,7 +383,16 @@ def infer_var_shapes(heads, known):
         slots = INPUT_NAMES[node.op](node.attrs) if node.op in INPUT_NAMES else OPS[node.op].input_names
         missing = [(i, slot) for (i, _), slot in zip(node.inputs, list(slots) + [None] * len(node.inputs))
                    if i not in env]
-        if missing:
+        if missing and node.op in SUBGRAPH_SHAPES:
+            found = SUBGRAPH_SHAPES[node.op](node.attrs, [tracer.shape(env[i][k]) if i in env else None
+                                                          for i, k in node.inputs])
+            for pos, (i, _) in enumerate(node.inputs):
+                if i not in env:
+                    if found is None or pos not in found or i.op is not None:
+                        return None, None
+                    shapes[i] = tuple(found[pos])
+                    env[i] = (tracer.new(shapes[i]),)
+        elif missing:
             rule = SHAPES.get(node.op)
             first = node.inputs[0]
             if rule is None or first[0] not in env or any(i.op is not None for i, _ in missing):
@@ -400,6 +409,50 @@ def infer_var_shapes(heads, known):
     if any(n.op is None and n not in shapes for n in order):
         return None, None
     return shapes, [tracer.shape(env[n][k]) for n, k in heads]
+
+
+def _unknown_dim_nodes(heads):
+    """The source ops (no inputs: zeros, ones, full, the random draws) whose `shape` has a 0, MXNet's
+    unknown dimension (the RNN cells' begin_state: zeros of shape (0, num_hidden))."""
+    order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
+    return order, [n for n in order if n.op is not None and not n.inputs and 0 in _shape_attr(n)]
+
+
+def _shape_attr(node):
+    shape = node.attrs.get("shape") or ()
+    return (shape,) if isinstance(shape, int) else tuple(shape)   # F.zeros((1)) gives shape=1
+
+
+def _resolve_unknown_dims(heads, known):
+    """heads with every unknown (0) dimension of a source op's shape filled in, as MXNet's shape inference
+    fills it from the ops that meet it (a begin_state's batch size from the data it is added to). The
+    inference here runs forward only, so the value is found by trying each dimension of the known shapes
+    in turn: the first that the whole graph accepts (an elementwise op refuses a mismatched one) is taken
+    for all of them. heads unchanged when there are none or no value fits (the error then names the op)."""
+    order, nodes = _unknown_dim_nodes(heads)
+    if not nodes:
+        return heads
+    candidates = list(dict.fromkeys(d for s in known.values() for d in s if d > 0))
+    for c in candidates:
+        filled = {n: tuple(c if d == 0 else d for d in _shape_attr(n)) for n in nodes}
+        entry = {}
+        for n in order:
+            ins = [entry[e] for e in n.inputs]
+            new = n
+            if n in filled:
+                new = _Node(n.op, n.name, dict(n.attrs, shape=filled[n]), ins, n.n_out)
+            elif ins != list(n.inputs):
+                new = _Node(n.op, n.name, dict(n.attrs), ins, n.n_out)
+            for k in range(n.n_out):
+                entry[(n, k)] = (new, k)
+        trial = [entry[h] for h in heads]
+        try:
+            inferred, _ = infer_var_shapes(trial, known)
+        except (ShapeError, MXNetError, K.ShapeError, ValueError):   # a misfit candidate
+            continue
+        if inferred is not None:
+            return trial
+    return heads
 
 
 def _make(op, inputs, attrs, name=None, named=False, hint=None):
@@ -479,6 +532,8 @@ def _symbolic(opname):
     def f(*args, **kwargs):
         name = kwargs.pop("name", None)
         kwargs.pop("attr", None)
+        for k in [k for k in kwargs if k.startswith("__") and k.endswith("__")]:
+            del kwargs[k]   # an op node's hints (the RNN cells' __layout__), which its kernel does not take
         if opname in SCALAR_FORMS and len(args) == 2 and not kwargs:
             # a number on either side: MXNet's scalar form of the op (sym.maximum(x, 1e-12))
             right, left = SCALAR_FORMS[opname]
@@ -510,6 +565,17 @@ def Custom(*args, op_type, name=None, attr=None, **kwargs):  # noqa: N802  (MXNe
 
 
 pow = power  # noqa: A001,F821  (MXNet's sym.pow; power is filed from OPS above)
+_rnn_named_weights = RNN  # noqa: F821  (filed from OPS above: the fused LSTM over four named weights)
+
+
+def RNN(*args, **kwargs):  # noqa: N802,F811  (MXNet's name)
+    """MXNet's RNN operator: with `parameters` (the packed vector of mx.rnn.FusedRNNCell and classic
+    programs), any mode, layers and directions (mx.rnn's fused_rnn); else the engine's one-layer LSTM over
+    four named weights that gluon.rnn's layers call."""
+    if "parameters" in kwargs:
+        from .rnn.rnn_cell import fused_rnn
+        return fused_rnn(*args, **kwargs)
+    return _rnn_named_weights(*args, **kwargs)
 linalg, _internal, op, sparse = namespaces(_module, "sym")
 from .contrib import sym_contrib as contrib  # noqa: E402
 from .ops_random import namespace as _random_namespace  # noqa: E402
@@ -717,6 +783,12 @@ class Executor:
         from . import ndarray as nd
         self._symbol, self._ctx = symbol, ctx
         names, aux_names = symbol.list_arguments(), symbol.list_auxiliary_states()
+        if _unknown_dim_nodes(symbol._outputs)[1]:   # zeros((0, n)) states: the bound shapes fill them in
+            arg_nodes, aux_nodes = symbol._split_vars()
+            known = {n: tuple(a.shape) for n, a in zip(arg_nodes + aux_nodes, list(args) + list(aux_states))
+                     if a is not None}
+            symbol = Symbol(_resolve_unknown_dims(symbol._outputs, known))
+        self._run_symbol = symbol
         if len(args) != len(names):
             raise MXNetError(f"bind: {len(names)} arguments {names} but {len(args)} arrays")
         if len(aux_states) != len(aux_names):
@@ -735,12 +807,19 @@ class Executor:
         self._loss_heads = [n.op in LOSS_OUTPUTS or (n.op == "Custom" and custom_is_loss(n.attrs))
                             for n, _ in symbol._outputs]
         self._nd, self._saved, self._graph, self.outputs = nd, None, None, []
+        self._monitor, self._monitor_names = None, []
 
     def _graph_for(self, is_train):
         g = self._graphs.get(is_train)
         if g is None:
+            heads = self._run_symbol._outputs
+            if self._monitor is not None:   # every op's outputs too, for the monitor's callback
+                order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
+                internals = [(n, k) for n in order if n.op is not None for k in range(n.n_out)]
+                self._monitor_names = Symbol(internals).list_outputs()
+                heads = heads + internals
             g = self._graphs[is_train] = CachedGraph(
-                self._symbol._outputs, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
+                heads, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
                 self._grads, training=is_train, arg_dtypes=[a.dtype for a in self.arg_arrays + self.aux_arrays])
         return g
 
@@ -761,7 +840,15 @@ class Executor:
             ys, saved = graph.forward(xp, *[a._data for a in self.arg_arrays + self.aux_arrays])
         self._graph, self._saved = graph, saved if is_train else None
         ys = ys if graph.n_outputs > 1 else (ys,)
-        self.outputs = [self._nd.NDArray(y, self._ctx) for y in ys]
+        n_out = len(self._symbol._outputs)
+        self.outputs = [self._nd.NDArray(y, self._ctx) for y in ys[:n_out]]
+        if self._monitor is not None:
+            callback, monitor_all = self._monitor
+            if monitor_all:   # the inputs too: the arguments, by their names
+                for name, a in zip(self._symbol.list_arguments(), self.arg_arrays):
+                    callback(name, a)
+            for name, y in zip(self._monitor_names, ys[n_out:]):
+                callback(name, self._nd.NDArray(y, self._ctx))
         return self.outputs
 
     def backward(self, out_grads=None, is_train=True):
@@ -775,6 +862,7 @@ class Executor:
             out_grads = [out_grads]
         gys = [xp.ones(o.shape, dtype=o.dtype) if g is None or loss else getattr(g, "_data", g)
                for o, g, loss in zip(self.outputs, out_grads, self._loss_heads)]
+        gys += [None] * (self._graph.n_outputs - len(gys))   # the monitored internals get no gradient
         saved, self._saved = self._saved, None
         grads = self._graph.backward(xp, saved, tuple(gys) if len(gys) > 1 else gys[0])
         for g, garr, req in zip(grads, self.grad_arrays, self._reqs):
@@ -818,8 +906,10 @@ class Executor:
         return Executor(self._symbol, self._ctx, args, grads, reqs, aux)
 
     def set_monitor_callback(self, callback, monitor_all=False):
-        raise MXNetError("set_monitor_callback: monitors are not supported; read outputs, arg_dict and "
-                         "grad_dict after forward/backward instead")
+        """callback(name, NDArray) for every op output ('fc1_output') at each forward (and, with
+        monitor_all, every argument): the graphs are rebuilt to return the internals too."""
+        self._monitor = (callback, monitor_all)
+        self._graphs = {}
 
     def debug_str(self):
         """The bound graph, one node a line."""

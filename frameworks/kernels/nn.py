@@ -40,6 +40,11 @@ def _copy_rows(xp, dst, src):
 _LONGEST_RUN = 64
 
 
+# the bytes of one col2im chunk's offset rows (Conv2D._col2im_chunk): about half this CPU's 2 MB L2 cache
+# (Xeon family 6 model 167), so the chunk's widened gy and sums fit beside them
+_COL2IM_BYTES = 1 << 20
+
+
 def _zero_rows(xp, dst):
     """dst[...] = 0, run by run as _copy_rows copies (the zero columns and rows of col2im's widened
     arrays: thousands of runs of a few floats)."""
@@ -157,11 +162,7 @@ class Conv2D(Kernel):
         if need(needs, 0):
             hp, wp = xpad_shape[2:]
             if (sh, sw) == (1, 1):
-                g = Conv2D._col2im_stride1(xp, ws, gy, w, hp, wp)
-                # back to NCHW in one copy (copies of strided views are fast; the consumers' ufuncs then
-                # run on a contiguous array)
-                gx = ws.empty(xp, (n, c, hp - 2 * ph, wp - 2 * pw), gy.dtype)
-                _copy_rows(xp, gx, g[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3))
+                gx = Conv2D._col2im_stride1(xp, ws, gy, w, hp, wp, ph, pw)
                 return (gx, gw, gb) if has_bias else (gx, gw)
             else:
                 gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
@@ -173,47 +174,67 @@ class Conv2D(Kernel):
         return (gx, gw, gb) if has_bias else (gx, gw)
 
     @staticmethod
-    def _col2im_stride1(xp, ws, gy, w, hp, wp):
-        """The input gradient of a stride-1 conv on the padded grid, channel-major: (C, N, hp, wp).
+    def _col2im_stride1(xp, ws, gy, w, hp, wp, ph, pw):
+        """The input gradient of a stride-1 conv, NCHW (N, C, hp - 2*ph, wp - 2*pw), from the padded grid.
 
         One GEMM per image gives every kernel offset's contribution, then one add per offset accumulates
         them. Layout, not arithmetic: gy is widened to the padded width (zeros past column wo), the weight
-        rows are ordered (i, j, c), and each image's GEMM writes its rows into a (C*kh*kw, N, hp*wp)
+        rows are ordered (i, j, c), and each image's GEMM writes its rows into a (C*kh*kw, n, hp*wp)
         buffer (rows past ho zero), so one offset's contributions for all channels and images are one
-        contiguous run, landing on one contiguous run of the flattened (C, N, hp, wp) gradient (pixel
-        (y, x) of channel c, image m at (c*N + m)*hp*wp + y*wp + x, shifted by i*wp + j): each add is ONE
+        contiguous run, landing on one contiguous run of the flattened (C, n, hp, wp) gradient (pixel
+        (y, x) of channel c, image m at (c*n + m)*hp*wp + y*wp + x, shifted by i*wp + j): each add is ONE
         1-D add (NumPy runs a 2-D add of strided rows through its buffered iterator, 3-4x slower). The GEMMs
         are the same per-image (C*kh*kw, O) @ (O, Ho*Wp) products as before, same M, N, K (OpenBLAS picks
-        its kernel by them; a wider N changed some results), writing rows ldc = N*hp*wp apart: the same
+        its kernel by them; a wider N changed some results), writing rows ldc = n*hp*wp apart: the same
         numbers. Each pixel's adds
         come in the same offset order from zero (the first offset's terms are copied, not added to zeros:
         OpenBLAS' sums start from +0, so they hold no -0 that an add to +0 would turn), and the extra terms (the zero rows and columns, spilling
         into the next map's first pixels or the slack) are exact zeros, which leave every sum as it was,
         to the last bit.
+
+        The images go through in chunks of n of them (_col2im_chunk), each chunk's widened gy, offset rows
+        and sums sized to stay in the L2 cache from its GEMMs to its copy into gx, where the whole batch's
+        offset rows (2.4 MB in the cnn's second layer) went out to memory and came back for each add;
+        every image's GEMM and every pixel's adds are the same as with one chunk.
         """
-        n, o, ho, wo = gy.shape
+        N, o, ho, wo = gy.shape
         _, c, kh, kw = w.shape
         plane, run = hp * wp, ho * wp
+        n = Conv2D._col2im_chunk(N, kh * kw * c * plane * gy.itemsize)
         gy_wide = ws.empty(xp, (n, o, ho, wp), gy.dtype)
         _zero_rows(xp, gy_wide[:, :, :, wo:])   # zero past column wo
-        _copy_rows(xp, gy_wide[:, :, :, :wo], gy)
         w2t = ws.empty(xp, (kh * kw * c, o), w.dtype)   # contiguous: OpenBLAS packs it faster
         w2t.reshape(kh, kw, c, o)[...] = w.transpose(2, 3, 1, 0)
         dtype = xp.result_type(w2t, gy)
         gcols = ws.empty(xp, (kh * kw * c, n, plane), dtype)
         gcols[:, :, run:] = 0
-        xp.matmul(w2t, gy_wide.reshape(n, o, run), out=gcols[:, :, :run].transpose(1, 0, 2))
         span = c * n * plane
-        gcols = gcols.reshape(kh * kw, span)
+        rows = gcols.reshape(kh * kw, span)
         flat = ws.empty(xp, (span + (kh - 1) * wp + kw - 1,), gy.dtype)   # slack: the last run's spill
-        flat[:span] = gcols[0]   # offset (0, 0): its sums from zero are its terms themselves
         flat[span:] = 0
-        for i in range(kh):
-            for j in range(kw):
-                off = i * wp + j
-                if off:
-                    flat[off:off + span] += gcols[i * kw + j]
-        return flat[:span].reshape(c, n, hp, wp)
+        g = flat[:span].reshape(c, n, hp, wp)[:, :, ph:hp - ph, pw:wp - pw].transpose(1, 0, 2, 3)
+        gx = ws.empty(xp, (N, c, hp - 2 * ph, wp - 2 * pw), gy.dtype)
+        for m in range(0, N, n):
+            k = min(n, N - m)   # the last chunk may be short: its unused images' rows are not read
+            _copy_rows(xp, gy_wide[:k, :, :, :wo], gy[m:m + k])
+            xp.matmul(w2t, gy_wide[:k].reshape(k, o, run), out=gcols[:, :k, :run].transpose(1, 0, 2))
+            flat[:span] = rows[0]   # offset (0, 0): its sums from zero are its terms themselves
+            for i in range(kh):
+                for j in range(kw):
+                    off = i * wp + j
+                    if off:
+                        flat[off:off + span] += rows[i * kw + j]
+            # back to NCHW (copies of strided views are fast; the consumers' ufuncs then run on a
+            # contiguous array)
+            _copy_rows(xp, gx[m:m + k], g[:k])
+        return gx
+
+    @staticmethod
+    def _col2im_chunk(n, image_bytes):
+        """Images per col2im chunk: as many as keep one chunk's offset rows within _COL2IM_BYTES, spread
+        evenly over the chunks (32 images of 74 KB: 2 chunks of 16, not 14 + 14 + 4)."""
+        chunks = -(-n * image_bytes // _COL2IM_BYTES)
+        return -(-n // max(1, chunks))
 
     @staticmethod
     def infer(x, w, b=None, stride=1, pad=0):
@@ -494,6 +515,30 @@ class SoftmaxCrossEntropy(Kernel):
 SMALL_GEMM_MACS = 100 ** 3
 BLAS_DEPTH_BLOCK = 256
 
+# LSTM backward makes the recurrence-free factors of the gate gradients a chunk of steps at a time: the
+# chunk's arrays (_LSTM_FACTOR_ARRAYS of (B, H) per step: its four gates, tanh(c), c_prev, and the factors
+# p, q and a scratch made from them) within about half this CPU's 2 MB L2 cache (Xeon family 6 model 167)
+_LSTM_CHUNK_BYTES = 1 << 20
+_LSTM_FACTOR_ARRAYS = 12
+
+
+def _lstm_factors(xp, acts, tcs, c_prev, q, p, tmp):
+    """The factors of the LSTM gate gradients that do not depend on the recurrence, for the steps of
+    `acts` (4, n, B, H: the gates i, f, g, o), `tcs` (tanh(c)) and `c_prev`: p = o * (1 - tcs * tcs)
+    (d c / d h through h = o * tanh(c)) and q = the gates' d pre-activation / d c (for o: / d h), each
+    product in the order of its formula, through one scratch array instead of a temporary per op."""
+    i, f, g, o = acts
+    xp.subtract(1, xp.multiply(tcs, tcs, out=tmp), out=tmp)
+    xp.multiply(o, tmp, out=p)
+    xp.subtract(1, i, out=tmp)
+    xp.multiply(xp.multiply(g, i, out=q[0]), tmp, out=q[0])         # g * i * (1 - i)
+    xp.subtract(1, f, out=tmp)
+    xp.multiply(xp.multiply(c_prev, f, out=q[1]), tmp, out=q[1])    # c_prev * f * (1 - f)
+    xp.subtract(1, xp.multiply(g, g, out=tmp), out=tmp)
+    xp.multiply(i, tmp, out=q[2])                                   # i * (1 - g * g)
+    xp.subtract(1, o, out=tmp)
+    xp.multiply(xp.multiply(tcs, o, out=q[3]), tmp, out=q[3])       # tcs * o * (1 - o)
+
 
 @register
 class LSTM(Kernel):
@@ -506,8 +551,9 @@ class LSTM(Kernel):
 
     What makes it fused: the input projection of every step is one GEMM, all four gates are activated by
     one exp pass (tanh(x) = 2 sigmoid(2x) - 1), and backward precomputes every factor that does not depend
-    on the recurrence for all steps at once, so each step is one GEMM plus a handful of array ops; the
-    weight gradients are one GEMM each over all steps. Layout, not arithmetic, makes it fast: the gate
+    on the recurrence for a cache-sized chunk of steps at once, so each step is one GEMM plus a handful of
+    array ops; the weight gradients are one GEMM each over all steps. Layout, not arithmetic, makes it
+    fast: the gate
     scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh instead of every
     step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous state of every
     step" is a slice, not a copy; and every GEMM multiplies contiguous operands (NumPy's OpenBLAS runs
@@ -535,11 +581,11 @@ class LSTM(Kernel):
     @classmethod
     def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
         t_len, b, hid = x[0], x[1], wh[0]
-        # the input projection, the scales and the summed bias, the scaled wx and wh, the activations'
-        # numerators, one step's pre-activations and i * g
-        return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((8 * hid,), itemsize)
+        # the input projection, the scales and the summed bias, the scaled wx (with the bias as a row) and
+        # wh, x beside a column of ones, the activations' numerators, one step's pre-activations and i * g
+        return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((12 * hid,), itemsize)
                 + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
-                + nbytes_of((b, 9 * hid), itemsize))
+                + nbytes_of((t_len * b, x[2] + 1), itemsize) + nbytes_of((b, 9 * hid), itemsize))
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
@@ -552,64 +598,88 @@ class LSTM(Kernel):
         scale = xp.full(4 * hid, -1.0, dtype=x.dtype)
         scale[2 * hid:3 * hid] = -2.0
         x2 = x.reshape(t_len * b, e)
-        wxs = xp.multiply(wx, scale, out=ws.empty(xp, wx.shape, xp.result_type(wx, scale)))
         bias = b_ih + b_hh
-        bias *= scale
-        proj = xp.matmul(x2, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), xp.result_type(x2, wxs)))
-        proj += bias
-        proj = proj.reshape(t_len, b, 4 * hid)
-        # the recurrent product per gate where the whole is big and each gate's GEMM small (SMALL_GEMM_MACS):
-        # wh gate-major, one contiguous (H, H) block per gate, each writing its gate's columns of the step's
-        # pre-activations. Every entry is the same dot product over H, in one pass both ways while H is at
-        # most a depth block, and with H a multiple of 16 (the kernels' column tile) the same to the last bit
-        gate_gemms = (xp.__name__ == "numpy" and b * hid * hid <= SMALL_GEMM_MACS < b * hid * 4 * hid
-                      and hid % 16 == 0 and hid <= BLAS_DEPTH_BLOCK)
-        if gate_gemms:
-            whs = xp.multiply(wh.reshape(hid, 4, hid).transpose(1, 0, 2), scale.reshape(4, 1, hid),
-                              out=ws.empty(xp, (4, hid, hid), xp.result_type(wh, scale)))
+        # the (scaled) bias as one more row of wx, against a column of ones beside x, where the projection's
+        # GEMM is one pass over its depth (E + 1 within a block): its last product, 1 * bias, is exact and
+        # its add rounds as x @ wx + bias does, to the last bit, where a pass of its own over the (T*B, 4H)
+        # projection (a broadcasting add) cost a quarter of the GEMM's time
+        fold = xp.__name__ == "numpy" and e < BLAS_DEPTH_BLOCK and x.dtype == wx.dtype == bias.dtype
+        if fold:
+            wxs = ws.empty(xp, (e + 1, 4 * hid), x.dtype)
+            xp.multiply(wx, scale, out=wxs[:e])
+            xp.multiply(bias, scale, out=wxs[e])
+            x1 = ws.empty(xp, (t_len * b, e + 1), x.dtype)
+            x1[:, :e] = x2
+            x1[:, e] = 1
         else:
-            whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
+            wxs = xp.multiply(wx, scale, out=ws.empty(xp, wx.shape, xp.result_type(wx, scale)))
+            bias *= scale
+            x1 = x2
+        whs = xp.multiply(wh, scale, out=ws.empty(xp, wh.shape, xp.result_type(wh, scale)))
+        dtype = xp.result_type(x1, wxs)
         # the activated gates, gate-major (i, f, g, o each a contiguous (T, B, H) block): each step's gate
         # products and all of backward's passes over them run on contiguous memory
-        acts = ws.empty(xp, (4, t_len, b, hid), proj.dtype)
+        acts = ws.empty(xp, (4, t_len, b, hid), dtype)
+        # the recurrent product per gate where the whole is big and each gate's GEMM small (SMALL_GEMM_MACS).
+        # Every entry is the same dot product over H, in one pass both ways while H is at most a depth
+        # block, and with H a multiple of 16 (the kernels' column tile) the same to the last bit. Then the
+        # step's pre-activations are gate-major too, (4, B, H), from one batched matmul over the gates'
+        # column blocks of the scaled wh (views, rows 4H apart: the same GEMMs), and so is the projection
+        # (4, T*B, H), made the same way: each step's add, exp pass and division into the gates then runs
+        # on four contiguous (B, H) blocks, not on 4B rows of H
+        gate_major = (xp.__name__ == "numpy" and b * hid * hid <= SMALL_GEMM_MACS < b * hid * 4 * hid
+                      and hid % 16 == 0 and hid <= BLAS_DEPTH_BLOCK)
+        if gate_major:
+            proj = xp.matmul(x1, wxs.reshape(-1, 4, hid).transpose(1, 0, 2),
+                             out=ws.empty(xp, (4, t_len * b, hid), dtype))
+            if not fold:
+                proj += bias.reshape(4, 1, hid)
+            proj_steps = proj.reshape(4, t_len, b, hid).transpose(1, 0, 2, 3)   # step t's (4, B, H)
+            whs = whs.reshape(hid, 4, hid).transpose(1, 0, 2)
+            z = za = xp.empty((4, b, hid), dtype=dtype)
+            acts_steps = acts.transpose(1, 0, 2, 3)
+        else:
+            proj = xp.matmul(x1, wxs, out=ws.empty(xp, (t_len * b, 4 * hid), dtype))
+            if not fold:
+                proj += bias
+            proj_steps = proj.reshape(t_len, b, 4 * hid)
+            z = xp.empty((b, 4 * hid), dtype=dtype)
+            za = z.reshape(b, 4, hid)                # the (B, 4, H) view the gates are divided from
+            acts_steps = acts.transpose(1, 2, 0, 3)  # step t's (B, 4, H) view of the gate-major gates
         hbuf = ws.empty(xp, (t_len + 1, b, hid), x.dtype)   # row 0: h0; row t + 1: h after step t
         cbuf = ws.empty(xp, (t_len + 1, b, hid), x.dtype)
         hbuf[0] = h0
         cbuf[0] = c0
         tcs = ws.empty(xp, (t_len, b, hid), x.dtype)
-        z = xp.empty((b, 4 * hid), dtype=proj.dtype)
         # the numerators of the activations: 1 for the sigmoids, 2 for tanh's 2 * sigmoid(2z) (2 / d is
         # 2 * (1 / d) to the last bit: a power of two commutes with rounding), so each step divides once
         # instead of a reciprocal and a doubling
-        num = xp.ones((b, 4, hid), dtype=proj.dtype)
-        num[:, 2] = 2
-        z4 = z.reshape(b, 4, hid)
-        acts_t = acts.transpose(1, 2, 0, 3)      # step t's (B, 4, H) view of the gate-major gates
+        num = xp.ones(za.shape, dtype=dtype)
+        num[(2,) if gate_major else (slice(None), 2)] = 2
         ig = xp.empty((b, hid), dtype=x.dtype)
         i, f, g, o = acts
-        # each gate's weight block and columns of z as views made once, not four of each every step
-        gate_pairs = list(zip(whs, [z[:, k * hid:(k + 1) * hid] for k in range(4)])) if gate_gemms else ()
         # where a scaled pre-activation passes the exponent's range (88 in float32) exp gives inf, and
         # 1 / inf = 0, 2 / inf - 1 = -1: the activations' limits, so no clamp is needed, only NumPy's overflow
         # warning silenced (CuPy warns of nothing)
         with xp.errstate(over="ignore") if xp.__name__ == "numpy" else contextlib.nullcontext():
             # each step's views from one iteration over the buffers (cheaper than indexing each every step)
+            # the ufuncs as locals, outputs passed positionally: about 0.05 us less a call, of 11 a step
+            # (matmul's out stays a keyword: CuPy's matmul, a gufunc, takes no positional output)
+            matmul, add, subtract, multiply, divide, exp, tanh = (
+                xp.matmul, xp.add, xp.subtract, xp.multiply, xp.divide, xp.exp, xp.tanh)
+            one = dtype.type(1)
             for h, proj_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
-                    hbuf[:-1], proj, acts_t, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
-                if gate_gemms:
-                    for w_k, z_k in gate_pairs:
-                        xp.matmul(h, w_k, out=z_k)
-                else:
-                    xp.matmul(h, whs, out=z)
-                z += proj_t
-                xp.exp(z, out=z)
-                z += 1
-                xp.divide(num, z4, out=acts_step)
-                g_t -= 1
-                xp.multiply(f_t, c_prev, out=c)
-                c += xp.multiply(i_t, g_t, out=ig)
-                xp.tanh(c, out=tc)
-                xp.multiply(o_t, tc, out=h_next)
+                    hbuf[:-1], proj_steps, acts_steps, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
+                matmul(h, whs, out=z)
+                add(z, proj_t, z)
+                exp(z, z)
+                add(z, one, z)
+                divide(num, za, acts_step)
+                subtract(g_t, one, g_t)
+                multiply(f_t, c_prev, c)
+                add(c, multiply(i_t, g_t, ig), c)
+                tanh(c, tc)
+                multiply(o_t, tc, h_next)
         hs = hbuf[1:]
         saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs)
         return (hs, hs[-1], cbuf[-1]), saved
@@ -620,25 +690,19 @@ class LSTM(Kernel):
         ghs, gh_last, gc_last = gys
         t_len, b, e = x.shape
         hid = wh.shape[0]
-        i, f, g, o = acts
-        c_prev = cbuf[:-1]
+        f = acts[1]
         ws = pool()
-        # the factors of every gate gradient that do not depend on the recurrence, for all steps at once,
-        # each product in the order of its formula, through one scratch array instead of a temporary per op
-        tmp = ws.empty(xp, tcs.shape, xp.result_type(tcs, o))
-        p = ws.empty(xp, tcs.shape, tmp.dtype)    # d c / d h through h = o * tanh(c): o * (1 - tcs * tcs)
-        xp.subtract(1, xp.multiply(tcs, tcs, out=tmp), out=tmp)
-        xp.multiply(o, tmp, out=p)
-        q = ws.empty(xp, acts.shape, acts.dtype)
-        xp.subtract(1, i, out=tmp)
-        xp.multiply(xp.multiply(g, i, out=q[0]), tmp, out=q[0])         # g * i * (1 - i)
-        xp.subtract(1, f, out=tmp)
-        xp.multiply(xp.multiply(c_prev, f, out=q[1]), tmp, out=q[1])    # c_prev * f * (1 - f)
-        xp.subtract(1, xp.multiply(g, g, out=tmp), out=tmp)
-        xp.multiply(i, tmp, out=q[2])                                   # i * (1 - g * g)
-        xp.subtract(1, o, out=tmp)
-        xp.multiply(xp.multiply(tcs, o, out=q[3]), tmp, out=q[3])       # tcs * o * (1 - o)
-        del tmp    # free for the loop's own arrays
+        # the factors of every gate gradient that do not depend on the recurrence (_lstm_factors) are made a
+        # chunk of steps at a time, just before the loop runs those steps, into chunk-sized buffers: a chunk's
+        # gates, states and factors stay in the L2 cache from the first pass over them to the loop's reads,
+        # where all steps at once (3 MB here) went out to memory and back for each of the 15 passes (NumPy; on a
+        # GPU one pass of all steps, fewer launches)
+        n_chunks = 1 if xp.__name__ != "numpy" else \
+            -(-t_len * b * hid * acts.itemsize * _LSTM_FACTOR_ARRAYS // _LSTM_CHUNK_BYTES)
+        chunk = -(-t_len // n_chunks)
+        tmp = ws.empty(xp, (chunk, b, hid), xp.result_type(tcs, acts))
+        p = ws.empty(xp, (chunk, b, hid), tmp.dtype)    # d c / d h through h = o * tanh(c)
+        q = ws.empty(xp, (4, chunk, b, hid), acts.dtype)   # d gate's pre-activation / d c (d h for o)
         qi, qf, qg, qo = q
         # the gate gradients step-major, (B, 4H) per step: the operand of the recurrent GEMM and of the
         # weight gradients' GEMMs over all steps
@@ -666,25 +730,31 @@ class LSTM(Kernel):
         d4 = xp.empty((4, b, hid), dtype=dgates.dtype)
         di, df, dg, do = d4
         d4_t = d4.transpose(1, 0, 2)
-        for t in range(t_len - 1, -1, -1):
-            if ghs is not None:
-                dh += ghs[t]
-            xp.multiply(dh, p[t], out=dc)
-            dc += dc_next
-            xp.multiply(dc, qi[t], out=di)
-            xp.multiply(dc, qf[t], out=df)
-            xp.multiply(dc, qg[t], out=dg)
-            xp.multiply(dh, qo[t], out=do)
-            dgates[t] = d4_t
-            if t or need_c0:
-                xp.multiply(dc, f[t], out=dc_next)
-            if t or need_h0:
-                if halves:
-                    xp.matmul(d_if[t], wh_t_if, out=spare)
-                    spare += xp.matmul(d_go[t], wh_t_go, out=half)
-                    dh, spare = spare, dh
-                else:
-                    dh, spare = xp.matmul(d_rows[t], wh_t, out=spare), dh
+        matmul, add, multiply = xp.matmul, xp.add, xp.multiply   # as in forward's loop
+        for t1 in range(t_len, 0, -chunk):
+            t0 = max(t1 - chunk, 0)
+            _lstm_factors(xp, acts[:, t0:t1], tcs[t0:t1], cbuf[t0:t1], q[:, :t1 - t0], p[:t1 - t0],
+                          tmp[:t1 - t0])
+            for t in range(t1 - 1, t0 - 1, -1):
+                k = t - t0
+                if ghs is not None:
+                    add(dh, ghs[t], dh)
+                multiply(dh, p[k], dc)
+                add(dc, dc_next, dc)
+                multiply(dc, qi[k], di)
+                multiply(dc, qf[k], df)
+                multiply(dc, qg[k], dg)
+                multiply(dh, qo[k], do)
+                dgates[t] = d4_t
+                if t or need_c0:
+                    multiply(dc, f[t], dc_next)
+                if t or need_h0:
+                    if halves:
+                        matmul(d_if[t], wh_t_if, out=spare)
+                        add(spare, matmul(d_go[t], wh_t_go, out=half), spare)
+                        dh, spare = spare, dh
+                    else:
+                        dh, spare = matmul(d_rows[t], wh_t, out=spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
         gx = gwx = gwh = None
         if need(needs, 0):

@@ -12,13 +12,19 @@ import pytest
 import frameworks.hybrid as mx
 
 
-def _write_idx(path, n, seed):
+def _digits(n, seed):
+    """(labels, images): n 28x28 uint8 noise images, each with a bright block placed by its label."""
     rs = np.random.RandomState(seed)
     labels = rs.randint(0, 10, n).astype(np.uint8)
     images = rs.randint(0, 60, (n, 28, 28)).astype(np.uint8)
     for i, k in enumerate(labels):
         r, c = divmod(int(k), 5)
         images[i, 4 + 10 * r:10 + 10 * r, 2 + 5 * c:8 + 5 * c] = 250
+    return labels, images
+
+
+def _write_idx(path, n, seed):
+    labels, images = _digits(n, seed)
     (path / f"{'train' if seed == 0 else 't10k'}-labels-idx1-ubyte").write_bytes(
         struct.pack(">II", 2049, n) + labels.tobytes())
     (path / f"{'train' if seed == 0 else 't10k'}-images-idx3-ubyte").write_bytes(

@@ -1,5 +1,5 @@
 """nd.contrib's imperative control flow (foreach, while_loop, cond) as MXNet's documentation runs it, its
-gradients by finite differences, the contrib helpers, and sym.contrib's loops refused with MXNetError."""
+gradients by finite differences, the contrib helpers (sym.contrib's loops: test_sym_contrib_control_flow)."""
 import numpy as np
 import pytest
 
@@ -49,7 +49,7 @@ def test_while_loop_pads_to_max_iterations_and_cond():
     assert nd.contrib.cond(a * b < 5, lambda: (a + 5) * (b + 5), lambda: (a - 5) * (b - 5)).asscalar() == 42
 
 
-def test_contrib_helpers_and_the_refused_symbolic_loops():
+def test_contrib_helpers():
     x = nd.array([1.0, np.inf, -np.inf, np.nan])
     np.testing.assert_array_equal(nd.contrib.isinf(x).asnumpy(), [0, 1, 1, 0])
     np.testing.assert_array_equal(nd.contrib.isnan(x).asnumpy(), [0, 0, 0, 1])
@@ -61,10 +61,6 @@ def test_contrib_helpers_and_the_refused_symbolic_loops():
     np.testing.assert_array_equal(nd.contrib.index_copy(old, nd.array([2, 0]), new).asnumpy(),
                                   [[2, 2], [0, 0], [1, 1], [0, 0]])
     _fd_check(lambda o, n: nd.contrib.index_copy(o, nd.array([3, 1]), n), np.ones((4, 2)), np.ones((2, 2)))
-    with pytest.raises(MXNetError, match="nd.contrib.foreach"):
-        mx.sym.contrib.foreach(lambda d, s: (d, s), mx.sym.var("x"), [])   # no shape: cannot unroll
-    with pytest.raises(MXNetError, match="nd.contrib.while_loop"):
-        mx.sym.contrib.while_loop(lambda i: i < 2, lambda i: (None, [i + 1]), [mx.sym.var("i")], max_iterations=3)
 
 
 class Map(gluon.HybridBlock):

@@ -357,3 +357,31 @@ def test_every_kernel_defines_its_own_methods():
     for name, cls in K.REGISTRY.items():
         for phase in (("forward", "backward") if issubclass(cls, K.Kernel) else ("update",)):
             assert isinstance(cls.__dict__.get(phase), staticmethod), f"{name}.{phase} is not its own staticmethod"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_col2im_in_chunks_is_one_chunk_to_the_last_bit(monkeypatch, dtype):
+    """The stride-1 input gradient runs its images in chunks sized by _COL2IM_BYTES: a batch split into
+    chunks of 2 with a short last one (the previous chunk's rows left in its unused slots) gives the very
+    numbers of one chunk, and passes the finite-difference check itself."""
+    from frameworks.kernels import nn
+    rs = np.random.RandomState(3)
+    x, w, b = rs.standard_normal((5, 3, 6, 7)), rs.standard_normal((4, 3, 3, 2)), rs.standard_normal(4)
+    x, w, b = x.astype(dtype), w.astype(dtype), b.astype(dtype)
+    gy = rs.standard_normal((5, 4, 6, 8)).astype(dtype)
+
+    def input_grad():
+        _, saved = K.conv2d.forward(np, x, w, b, pad=(1, 1))
+        return K.conv2d.backward(np, saved, gy, pad=(1, 1))[0].copy()
+
+    image = 3 * 3 * 2 * (6 + 2) * (7 + 2) * np.dtype(dtype).itemsize   # one image's offset rows
+    monkeypatch.setattr(nn, "_COL2IM_BYTES", 2 * image)
+    assert nn.Conv2D._col2im_chunk(5, image) == 2
+    chunked = input_grad()   # first: the one-chunk run writes every pixel, so its numbers left in a reused
+    monkeypatch.undo()       # buffer cannot stand in for a chunk that was never written
+    assert nn.Conv2D._col2im_chunk(5, image) == 5
+    one = input_grad()
+    np.testing.assert_array_equal(chunked, one)
+    assert np.array_equal(np.signbit(chunked), np.signbit(one))
+    if dtype == np.float64:
+        check_kernel(K.conv2d, [x, w, b], {"pad": (1, 1)})
