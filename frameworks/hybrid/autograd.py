@@ -306,8 +306,13 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             else:
                 g = hg._data
                 if g.shape != h._data.shape:   # the kernels give each input a gradient of its own shape
-                    raise MXNetError(f"backward: head gradient of shape {g.shape} for an output of shape "
-                                     f"{h._data.shape}; they must match")
+                    if g.size == h._data.size:
+                        # MXNet reads the head gradient's buffer: one of the same size serves (d2l's
+                        # z.backward(head_gradient) gives a (4,) gradient to a (4, 1) output)
+                        g = g.reshape(h._data.shape)
+                    else:
+                        raise MXNetError(f"backward: head gradient of shape {g.shape} for an output of "
+                                         f"shape {h._data.shape}; they must match")
             if nxt is None and node.pending is None and node.n_out == 1:
                 node.pending, nxt = g, node   # the usual single head: straight to the walk
             else:
@@ -327,7 +332,10 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             node.pending = None
             saved = node.saved
             if saved is _FREED:
-                raise RuntimeError(_NO_GRAPH)
+                # an earlier backward freed this part of the graph; MXNet then clears its nodes, so an
+                # array computed in it counts as a constant in a later recording (d2l's RNN loop carries
+                # its state across steps and only calls the no-op s.detach()): its gradient stops here
+                continue
             if node.n_out != 1:
                 gy = tuple(gy)
             if not retain_graph:

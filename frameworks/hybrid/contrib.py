@@ -382,3 +382,5 @@ for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index
 sym_contrib = types.ModuleType("sym.contrib", "foreach (a subgraph run per step), while_loop and cond")
 sym_contrib.foreach, sym_contrib.while_loop, sym_contrib.cond = sym_foreach, sym_while_loop, sym_cond
 sym_contrib.rand_zipfian = sym_rand_zipfian
+
+from . import _text as text  # noqa: E402  (mx.contrib.text: Vocabulary, token counting, embeddings)

@@ -74,7 +74,9 @@ class _Fill(Initializer):
         self._init_weight(name, arr)
 
     def _init_weight(self, name, arr):
-        arr[...] = self.value
+        # init.Constant takes an NDArray as well as a number (d2l's transposed convolution sets its kernel so)
+        value = self.value
+        arr[...] = value.asnumpy() if hasattr(value, "asnumpy") else value
 
 
 class Zero(_Fill):

@@ -1,4 +1,5 @@
 """nd: the imperative NDArray over xp (NumPy or CuPy) and the eager form of every op in ops.py."""
+import math
 import sys
 import zipfile
 
@@ -140,7 +141,16 @@ class NDArray:
             key = _positions(key)
         elif type(key) is tuple and any(isinstance(k, NDArray) for k in key):
             key = _index_arrays(key)
-        self._data[key] = value
+        try:
+            self._data[key] = value
+        except ValueError:
+            # MXNet 1.x has no 0-d arrays: x[i] is shape (1,), so x[i] += 1 stores a (1,) array into one
+            # element; a value of the target's size fills it, anything else is MXNet's shape error
+            target = self._data[key].shape
+            if getattr(value, "size", None) != math.prod(target):
+                raise MXNetError(f"__setitem__: cannot assign a value of shape {getattr(value, 'shape', '?')} "
+                                 f"to the indexed region of shape {target}") from None
+            self._data[key] = value.reshape(target)
 
     # ------------------------------------------------------------ operators
     def __add__(self, other):
@@ -235,8 +245,14 @@ class NDArray:
 
     # ------------------------------------------------------------ methods mirroring nd functions
     def reshape(self, *shape, **kwargs):
+        """reshape(2, 3), reshape((2, 3)) or reshape(shape=...), with MXNet's codes (0, -1, -2, -3, -4);
+        reverse=True reads the codes from the right (d2l's multi-head attention splits heads that way)."""
+        unknown = [k for k in kwargs if k not in ("shape", "reverse")]
+        if unknown:
+            raise TypeError(f"Got unknown keywords in reshape: {', '.join(unknown)}. Accepted keyword "
+                            f"arguments are 'shape' and 'reverse'.")
         shape = kwargs.get("shape", shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
-        return reshape(self, shape=tuple(shape))
+        return reshape(self, shape=tuple(shape), reverse=kwargs.get("reverse", False))
 
     def sum(self, axis=None, keepdims=False, exclude=False):
         return sum(self, axis=axis, keepdims=keepdims, exclude=exclude)

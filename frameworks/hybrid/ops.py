@@ -528,7 +528,19 @@ def mean(E, data, *, axis=None, keepdims=False, exclude=False):
 
 @op
 def dot(E, lhs, rhs, *, transpose_a=False, transpose_b=False):
-    return E.call(K.matmul, (lhs, rhs), {"transpose_a": transpose_a, "transpose_b": transpose_b})
+    """lhs @ rhs; a 1-d operand is a row (lhs) or a column (rhs) whose axis the result drops, as MXNet's
+    dot of vectors (the matmul kernel, forward and backward, takes matrices)."""
+    la, lb = E.shape(lhs), E.shape(rhs)
+    if len(la) >= 2 and len(lb) >= 2:
+        return E.call(K.matmul, (lhs, rhs), {"transpose_a": transpose_a, "transpose_b": transpose_b})
+    if len(la) == 1:
+        lhs, transpose_a = E.call(K.reshape, (lhs,), {"shape": (1, la[0])}), False
+    if len(lb) == 1:
+        rhs, transpose_b = E.call(K.reshape, (rhs,), {"shape": (lb[0], 1)}), False
+    y = E.call(K.matmul, (lhs, rhs), {"transpose_a": transpose_a, "transpose_b": transpose_b})
+    shape = E.shape(y)
+    keep = shape[:-2] + (() if len(la) == 1 else shape[-2:-1]) + (() if len(lb) == 1 else shape[-1:])
+    return E.call(K.reshape, (y,), {"shape": keep})
 
 
 @op
@@ -1000,8 +1012,13 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
 
 @op(params=("weight",), shapes=lambda a, d: {"weight": (a["input_dim"], a["output_dim"])})
 def Embedding(E, data, weight, *, input_dim, output_dim, dtype="float32", sparse_grad=False):
-    """Rows of weight (input_dim, output_dim) picked by the ids in data."""
-    return E.call(K.embedding, (weight, data), {})
+    """Rows of weight (input_dim, output_dim) picked by the ids in data; an id out of range reads (and
+    trains) the first or last row, as MXNet's Embedding clips (the kernel's mode "clip"): d2l's transformer
+    sizes its decoder's embedding by the source vocabulary and runs only because of it."""
+    return E.call(K.embedding, (weight, data), _CLIP)
+
+
+_CLIP = {"mode": "clip"}
 
 
 @op

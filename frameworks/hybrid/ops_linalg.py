@@ -1,6 +1,8 @@
-"""MXNet's linalg_* ops (nd.linalg.gemm2, sym.linalg.syrk, ...), batched over the leading axes: the ones
-that are matrix products, triangles and diagonals composed from the shared kernels; the factorizations
-(potrf, potri, trsm, inverse, det, slogdet, gelqf, syevd) have no shared kernel and raise MXNetError."""
+"""MXNet's linalg_* ops (nd.linalg.gemm2, sym.linalg.syrk, ...), batched over the leading axes: matrix
+products, triangles and diagonals composed from the shared kernels; potrf, inverse and the log-determinant
+are shared kernels (cholesky, inverse, logabsdet), and potri, trsm, det and slogdet compose from them. The LQ
+factorization (gelqf), the eigendecomposition (syevd) and maketrian have no shared kernel and raise
+MXNetError."""
 import numpy
 
 from .. import kernels as K
@@ -97,6 +99,54 @@ def linalg_extracttrian(E, A, *, offset=0, lower=True):
     return _k(E, K.take, flat, ids, axis=len(lead), mode="raise")
 
 
+@op
+def linalg_potrf(E, A):
+    """The lower Cholesky factor L of each symmetric positive-definite A (A = L L^T)."""
+    return _k(E, K.cholesky, A)
+
+
+@op
+def linalg_potri(E, A):
+    """(L L^T)^-1 from a Cholesky factor L = A's lower triangle: the inverse of the matrix L factors."""
+    n = E.shape(A)[-1]
+    low = _k(E, K.mul, A, _triangle(E, A, n, True))
+    return _k(E, K.inverse, _k(E, K.matmul, low, low, transpose_a=False, transpose_b=True))
+
+
+@op
+def linalg_trsm(E, A, B, *, transpose=False, rightside=False, lower=True, alpha=1.0):
+    """alpha * op(tri(A))^-1 @ B (B @ op(tri(A))^-1 with rightside): the triangular solve, tri(A) A's lower
+    (upper) triangle, op a transpose when asked."""
+    n = E.shape(A)[-1]
+    inv = _k(E, K.inverse, _k(E, K.mul, A, _triangle(E, A, n, lower)))
+    y = (_k(E, K.matmul, B, inv, transpose_a=False, transpose_b=transpose) if rightside
+         else _k(E, K.matmul, inv, B, transpose_a=transpose, transpose_b=False))
+    return y if alpha == 1.0 else _k(E, K.mul, y, float(alpha))
+
+
+@op
+def linalg_inverse(E, A):
+    """A^-1 of each square matrix."""
+    return _k(E, K.inverse, A)
+
+
+def _det_sign(E, A):
+    """sign(det A), a constant for the gradient (it is piecewise constant)."""
+    return E.nograd(lambda xp, a: xp.linalg.slogdet(a)[0], (A,), tuple(E.shape(A)[:-2]))
+
+
+@op
+def linalg_det(E, A):
+    """det A = sign * exp(log |det A|); the gradient det * A^-T, as MXNet's."""
+    return _k(E, K.mul, _det_sign(E, A), _k(E, K.exp, _k(E, K.logabsdet, A)))
+
+
+@op(n_out=lambda attrs: 2)
+def linalg_slogdet(E, A):
+    """(sign, log |det A|), as MXNet's two outputs; the gradient reaches A through the second (A^-T)."""
+    return _det_sign(E, A), _k(E, K.logabsdet, A)
+
+
 def _no_kernel(name, what):
     def f(E, A, *rest, **attrs):
         raise MXNetError(f"linalg_{name}: {what} has no shared kernel here; compose it from gemm2/syrk/trmm, "
@@ -106,10 +156,7 @@ def _no_kernel(name, what):
     return op(f)
 
 
-for _name, _what in (("potrf", "the Cholesky factorization"), ("potri", "the inverse from a Cholesky factor"),
-                     ("trsm", "the triangular solve"), ("inverse", "the matrix inverse"),
-                     ("det", "the determinant"), ("slogdet", "the log-determinant"),
-                     ("gelqf", "the LQ factorization"), ("syevd", "the symmetric eigendecomposition"),
+for _name, _what in (("gelqf", "the LQ factorization"), ("syevd", "the symmetric eigendecomposition"),
                      ("maketrian", "unpacking a triangle")):
     _no_kernel(_name, _what)
 

@@ -1,5 +1,5 @@
-"""MXNet's elementwise math beyond the basic ops (trigonometric, erf, hyperbolic, logs, roots, mod, hypot,
-logical ops), each one shared kernel or a composition of them, filed in ops.OPS like every other op."""
+"""MXNet's elementwise math beyond the basic ops (trigonometric, erf, gamma, hyperbolic, logs, roots, mod,
+hypot, logical ops), each one shared kernel or a composition of them, filed in ops.OPS like every other op."""
 import builtins
 import math
 
@@ -16,7 +16,7 @@ def _unary(name, kernel):
     return op(f)
 
 
-for _kern in (K.sin, K.cos, K.tan, K.arcsin, K.arccos, K.arctan, K.erf):
+for _kern in (K.sin, K.cos, K.tan, K.arcsin, K.arccos, K.arctan, K.erf, K.gamma, K.gammaln):
     _unary(_kern.name, _kern)
 
 
@@ -253,5 +253,3 @@ def _refused(name, instead):
 
 
 _refused("erfinv", "compute it on the host (scipy.special.erfinv on x.asnumpy())")
-_refused("gamma", "compute it on the host (scipy.special.gamma on x.asnumpy())")
-_refused("gammaln", "compute it on the host (scipy.special.gammaln on x.asnumpy())")

@@ -419,3 +419,11 @@ for _alias, _name in (("broadcast_plus", "broadcast_add"), ("broadcast_minus", "
     OPS[_alias] = OPS[_name]
     if _name in N_OUTPUTS:
         N_OUTPUTS[_alias] = N_OUTPUTS[_name]
+
+
+@op
+def ROIPooling(E, data, rois, *, pooled_size, spatial_scale):
+    """Max over pooled_size bins of each region (batch_index, x1, y1, x2, y2) scaled by spatial_scale: the
+    shared roi_pool kernel; (R, C, ph, pw)."""
+    attrs = {"pooled_size": tuple(pooled_size), "spatial_scale": float(spatial_scale)}
+    return E.call(K.roi_pool, (data, rois), attrs)

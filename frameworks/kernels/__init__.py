@@ -6,7 +6,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     elementwise  add sub mul div maximum minimum neg pow square exp log relu sigmoid tanh clip
                  abs sqrt rsqrt cast
     trig         sin cos tan arcsin arccos arctan
-    special      erf
+    special      erf gamma gammaln
     compare      sign equal not_equal greater greater_equal less less_equal  (no gradient)
     activation   softmax log_softmax leaky_relu elu softplus
     loss         nll_loss softmax_cross_entropy_with_logits sigmoid_cross_entropy_with_logits mse_loss
@@ -15,9 +15,10 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     shape        reshape transpose concat slice split stack unstack broadcast_to pad squeeze unsqueeze
                  tile  (+ flatten, a reshape)
     linalg       matmul einsum
+    factorization  cholesky inverse logabsdet
     nn           conv2d max_pool2d embedding softmax_cross_entropy lstm
     conv_transpose  conv_transpose2d  (deconvolution, on conv2d's own forward and backward)
-    pool         avg_pool2d global_avg_pool2d
+    pool         avg_pool2d global_avg_pool2d roi_pool
     normalization  batch_norm dropout lrn
     optim        sgd momentum nesterov rmsprop adagrad adadelta adam adamax nadam signum ftrl ftml
                  dcasgd  (in-place updates:
@@ -35,7 +36,7 @@ from .backend import BackendError, DEVICES, array_module, get_xp, gpu_available,
 from .base import (REGISTRY, Kernel, ShapeError, Update, call_site, call_site_slot, call_sites_wanted,
                    current_call_site, explain_failure, hook_installed, hooked, install_hook, remove_hook)
 from . import (elementwise, compare, activation, loss, reduce, index, shape, linalg, nn, pool,  # noqa: F401
-               normalization, optim, conv_transpose, trig, special)  # (each import registers its ops)
+               normalization, optim, conv_transpose, trig, special, factorization)  # (each registers its ops)
 from . import random  # noqa: F401,A004  (the shared counter-based generator; not an op)
 from . import workspace  # noqa: F401  (the pool the big kernels draw their arrays from; not an op)
 from .index import as_indices
@@ -68,6 +69,11 @@ arcsin = trig.Arcsin
 arccos = trig.Arccos
 arctan = trig.Arctan
 erf = special.Erf
+cholesky = factorization.Cholesky
+inverse = factorization.Inverse
+logabsdet = factorization.LogAbsDet
+gamma = special.Gamma
+gammaln = special.Gammaln
 sign = compare.Sign
 equal = compare.Equal
 not_equal = compare.NotEqual
@@ -117,6 +123,7 @@ lstm = nn.LSTM
 conv_transpose2d = conv_transpose.ConvTranspose2D
 avg_pool2d = pool.AvgPool2D
 global_avg_pool2d = pool.GlobalAvgPool2D
+roi_pool = pool.ROIPool
 batch_norm = normalization.BatchNorm
 dropout = normalization.Dropout
 lrn = normalization.LRN

@@ -390,19 +390,25 @@ class MaxPool2D(Kernel):
 class Embedding(Kernel):
     """y = weight[ids]: a gather of rows; backward scatter-adds, so repeated ids accumulate. An id outside
     [0, num_embeddings) is an IndexError naming the id and the size (float ids, as MXNet passes, must be
-    whole numbers)."""
+    whole numbers); mode "clip" clamps such ids into range instead, forward and backward, as MXNet's
+    Embedding does (its Take and AddTakeGrad clip). In range, both modes save the ids given."""
     name = "embedding"
     uses_pool = True    # backward's row sums (scatter_add_rows)
     saves_inputs = (1,)
     saves_output = False
 
     @staticmethod
-    def forward(xp, weight, ids):
-        ids = as_indices(xp, "embedding", ids, weight.shape[0], what="id")  # -1 would silently be the last row
+    def forward(xp, weight, ids, mode="raise"):
+        try:   # (without the check, -1 would silently be the last row)
+            ids = as_indices(xp, "embedding", ids, weight.shape[0], what="id")
+        except IndexError:
+            if mode != "clip":
+                raise
+            ids = as_indices(xp, "embedding", ids, weight.shape[0], what="id", mode="clip")
         return xp.take(weight, ids, axis=0), (ids, weight.shape)
 
     @staticmethod
-    def backward(xp, saved, gy, needs=None):
+    def backward(xp, saved, gy, needs=None, mode="raise"):
         ids, shape = saved
         if not need(needs, 0):
             return None, None
@@ -411,7 +417,7 @@ class Embedding(Kernel):
         return gw, None
 
     @staticmethod
-    def infer(weight, ids):
+    def infer(weight, ids, mode="raise"):
         weight = tuple(weight)
         if len(weight) != 2:
             raise shape_error("embedding", "weight must be (num_embeddings, dim)", weight, ids)

@@ -1,6 +1,7 @@
-"""Average pooling: avg_pool2d (padding counted or not, Caffe's round-up output size) and global_avg_pool2d.
+"""Average pooling: avg_pool2d (padding counted or not, Caffe's round-up output size) and global_avg_pool2d;
+MXNet's ROIPooling (roi_pool).
 max_pool2d lives in nn.py; both share its window geometry, so their output sizes always agree."""
-from .base import Kernel, register, nbytes_of, shape_error
+from .base import Kernel, need, register, nbytes_of, shape_error
 from .nn import MaxPool2D, _offsets, _pad, _pair
 
 
@@ -130,3 +131,63 @@ class GlobalAvgPool2D(Kernel):
         if len(x) != 4:
             raise shape_error("global_avg_pool2d", "input must be NCHW", x)
         return (x[0], x[1], 1, 1) if keepdims else (x[0], x[1])
+
+
+@register
+class ROIPool(Kernel):
+    """MXNet's ROIPooling: for each region of interest (batch_index, x1, y1, x2, y2) in input pixels, scaled
+    by spatial_scale and rounded, the max over each of pooled_size (ph, pw) bins of every channel, (R, C, ph,
+    pw); a bin left empty by the rounding is 0, and so is a region whose batch index is negative. backward
+    routes each gradient to its bin's argmax (the rois get none)."""
+    name = "roi_pool"
+    saves_inputs = ()
+    saves_output = False
+
+    @staticmethod
+    def forward(xp, data, rois, pooled_size=(2, 2), spatial_scale=1.0):
+        n, c, h, w = data.shape
+        ph, pw = _pair(pooled_size)
+        y = xp.zeros((rois.shape[0], c, ph, pw), dtype=data.dtype)
+        arg = xp.full(y.shape, -1, dtype="int64")
+        plane = xp.arange(h * w).reshape(h, w)
+        for r, (b, x1, y1, x2, y2) in enumerate(rois.tolist()):
+            b = int(b)
+            if b < 0:
+                continue
+            ws, hs, we, he = (int(round(v * spatial_scale)) for v in (x1, y1, x2, y2))
+            bin_h, bin_w = max(he - hs + 1, 1) / ph, max(we - ws + 1, 1) / pw
+            for i in range(ph):
+                h0 = min(max(int(i * bin_h // 1) + hs, 0), h)
+                h1 = min(max(-int(-(i + 1) * bin_h // 1) + hs, 0), h)
+                for j in range(pw):
+                    w0 = min(max(int(j * bin_w // 1) + ws, 0), w)
+                    w1 = min(max(-int(-(j + 1) * bin_w // 1) + ws, 0), w)
+                    if h1 <= h0 or w1 <= w0:
+                        continue
+                    window = data[b, :, h0:h1, w0:w1].reshape(c, -1)
+                    k = window.argmax(axis=1)   # the first maximum, as MXNet's strict > scan keeps
+                    y[r, :, i, j] = window[xp.arange(c), k]
+                    arg[r, :, i, j] = (b * c + xp.arange(c)) * h * w + plane[h0:h1, w0:w1].reshape(-1)[k]
+        return y, (arg, data.shape)
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, pooled_size=(2, 2), spatial_scale=1.0):
+        if not need(needs, 0):
+            return None, None
+        arg, shape = saved
+        hit = arg >= 0
+        gx = xp.zeros(shape[0] * shape[1] * shape[2] * shape[3], dtype=gy.dtype)
+        xp.add.at(gx, arg[hit], gy[hit])
+        return gx.reshape(shape), None
+
+    @classmethod
+    def saved_bytes(cls, data, rois, itemsize=4, pooled_size=(2, 2), spatial_scale=1.0):
+        ph, pw = _pair(pooled_size)
+        return rois[0] * data[1] * ph * pw * 8   # the int64 argmax of every output
+
+    @staticmethod
+    def infer(data, rois, pooled_size=(2, 2), spatial_scale=1.0):
+        data, rois = tuple(data), tuple(rois)
+        if len(data) != 4 or len(rois) != 2 or (rois[1] is not None and rois[1] != 5):
+            raise shape_error("roi_pool", "needs data (N, C, H, W) and rois (R, 5)", data, rois)
+        return (rois[0], data[1]) + _pair(pooled_size)

@@ -17,8 +17,9 @@ from ..ndarray import array as nd_array
 MULT_EPOCH = [0]
 
 
-class DeferredInitializationError(RuntimeError):
-    """A Parameter's data was asked for before the first forward pass gave it a shape."""
+class DeferredInitializationError(MXNetError):
+    """A Parameter's data was asked for before the first forward pass gave it a shape (an MXNetError, as
+    MXNet's: `except MXNetError` around net[0].weight.data() catches it)."""
 
 
 class Parameter:

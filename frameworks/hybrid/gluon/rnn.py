@@ -132,25 +132,72 @@ def _hidden_state_info(hidden_size, batch_size):
     return [{"shape": (batch_size, hidden_size), "__layout__": "NC"}]
 
 
+def _lstm_step(F, x, h, c, wi, wh, bi, bh, hidden, h2r_weight=None, projection_size=None, clip=None):
+    """One LSTM step (gates i, f, g, o): (h', c'); with h2r_weight (P, H) the output and next state is the
+    projection r' = h' h2r_weight^T (LSTMP); `clip` (min, max) bounds the cell state (MXNet's state_clip)."""
+    gates = F.FullyConnected(x, wi, bi, num_hidden=4 * hidden, name="i2h") + \
+        F.FullyConnected(h, wh, bh, num_hidden=4 * hidden, name="h2h")
+    in_gate, forget_gate, in_transform, out_gate = F.split(gates, num_outputs=4, axis=1, name="slice")
+    in_gate = F.Activation(in_gate, act_type="sigmoid", name="i")
+    forget_gate = F.Activation(forget_gate, act_type="sigmoid", name="f")
+    in_transform = F.Activation(in_transform, act_type="tanh", name="c")
+    out_gate = F.Activation(out_gate, act_type="sigmoid", name="o")
+    next_c = forget_gate * c + in_gate * in_transform
+    if clip is not None:
+        next_c = F.clip(next_c, a_min=clip[0], a_max=clip[1])
+    next_h = out_gate * F.Activation(next_c, act_type="tanh", name="hidden")
+    if h2r_weight is not None:
+        next_h = F.FullyConnected(next_h, h2r_weight, num_hidden=projection_size, no_bias=True, name="out")
+    return next_h, next_c
+
+
 class LSTM(HybridBlock):
     """LSTM over (T, N, C) input (layout 'TNC'), num_layers stacked, dropout between layers in training.
     Returns the output sequence (T, N, H), and the final states [h, c] (each (L, N, H)) when states are
-    passed in. Parameters l<i>_i2h_weight, l<i>_h2h_weight, l<i>_i2h_bias, l<i>_h2h_bias."""
+    passed in. Parameters l<i>_i2h_weight, l<i>_h2h_weight, l<i>_i2h_bias, l<i>_h2h_bias.
+
+    With projection_size P (MXNet's LSTMP) each layer's output and recurrent state is h h2r_weight^T
+    (l<i>_h2r_weight, (P, H), no bias): h2h_weight is (4H, P), the output (T, N, P), the states
+    [(L, N, P), (L, N, H)]. state_clip_min/max bound the cell state at every step. Both leave the fused op
+    (the shared lstm kernel has neither) for the steps unrolled, as the GRU and RNN layers run."""
 
     def __init__(self, hidden_size, num_layers=1, layout="TNC", dropout=0, bidirectional=False, input_size=0,
                  i2h_weight_initializer=None, h2h_weight_initializer=None, i2h_bias_initializer="zeros",
-                 h2h_bias_initializer="zeros", **kwargs):
+                 h2h_bias_initializer="zeros", projection_size=None, h2r_weight_initializer=None,
+                 state_clip_min=None, state_clip_max=None, state_clip_nan=False, dtype="float32", **kwargs):
         super().__init__(**kwargs)
         _check_layer("LSTM", layout, False)
+        if state_clip_nan:
+            raise MXNetError("LSTM: state_clip_nan=True is not supported (the clip here lets NaN through); "
+                             "leave it False")
+        if (state_clip_min is None) != (state_clip_max is None):
+            raise MXNetError("LSTM: state_clip_min and state_clip_max must be given together")
         self._layout = layout
         self._hidden_size, self._num_layers, self._dropout = hidden_size, num_layers, dropout
+        self._projection_size = projection_size
+        self._clip = None if state_clip_min is None else (float(state_clip_min), float(state_clip_max))
         self._dirs = "lr" if bidirectional else "l"   # MXNet's parameter prefixes: l<i>_ forward, r<i>_ reverse
         inits = dict(i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
                      i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer)
+        out_size = projection_size or hidden_size
         for i in range(num_layers):
             for d in self._dirs:
-                _lstm_params(self, f"{d}{i}_", hidden_size,
-                             input_size if i == 0 else hidden_size * len(self._dirs), inits)
+                _gate_params(self, f"{d}{i}_", 4 * hidden_size, out_size,
+                             input_size if i == 0 else out_size * len(self._dirs), inits)
+                if projection_size:
+                    with self.name_scope():
+                        setattr(self, f"{d}{i}_h2r_weight", self.params.get(
+                            f"{d}{i}_h2r_weight", shape=(projection_size, hidden_size),
+                            init=h2r_weight_initializer, allow_deferred_init=True))
+        if projection_size:
+            self._weights = _WEIGHTS + ("h2r_weight",)
+        if dtype != "float32":
+            self.cast(dtype)
+
+    def _step(self, F, x, states, wi, wh, bi, bh, wr=None):
+        h, c = _lstm_step(F, x, states[0], states[1], wi, wh, bi, bh, self._hidden_size, wr,
+                          self._projection_size, self._clip)
+        return h, [h, c]
 
     def __repr__(self):
         bi = ", bidirectional" if len(self._dirs) == 2 else ""
@@ -172,8 +219,9 @@ class LSTM(HybridBlock):
         return super().__call__(inputs, *(() if states is None else (states,)))
 
     def state_info(self, batch_size=0):
-        shape = (self._num_layers * len(self._dirs), batch_size, self._hidden_size)
-        return [{"shape": shape, "__layout__": "LNC"}, {"shape": shape, "__layout__": "LNC"}]
+        n = self._num_layers * len(self._dirs)
+        return [{"shape": (n, batch_size, self._projection_size or self._hidden_size), "__layout__": "LNC"},
+                {"shape": (n, batch_size, self._hidden_size), "__layout__": "LNC"}]
 
     def begin_state(self, batch_size=0, func=None, **kwargs):
         """Zero states [h, c], each (num_layers, batch_size, hidden_size); `func` is nd.zeros or a maker."""
@@ -183,6 +231,8 @@ class LSTM(HybridBlock):
         return [func(shape=info["shape"], **kwargs) for info in self.state_info(batch_size)]
 
     def hybrid_forward(self, F, inputs, states=None, **params):
+        if self._projection_size or self._clip:
+            return _unroll_layers(self, F, inputs, states, params, 0)   # (__call__ gave NTC input as TNC)
         if len(self._dirs) == 2:
             return self._bidirectional(F, inputs, states, params)
         L, H = self._num_layers, self._hidden_size
@@ -379,35 +429,50 @@ class _UnrolledLayer(HybridBlock):
         return super().__call__(inputs, *(() if states is None else (states,)))
 
     def hybrid_forward(self, F, inputs, states=None, **params):
-        L, H, axis = self._num_layers, self._hidden_size, self._layout.find("T")
-        shape = shape_of(inputs)
-        T, N = shape[axis], shape[1 - axis]
-        seq = _steps(F, inputs, T, axis)
-        if isinstance(states, (list, tuple)):
-            states = states[0]
-        last = []
-        for i in range(L):
-            if i and self._dropout:
-                seq = [F.Dropout(x, p=self._dropout) for x in seq]
-            outs = []
-            for k, d in enumerate(self._dirs):   # the reverse direction runs over the steps backwards
-                ws = [params[f"{d}{i}_{n}"] for n in ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")]
-                j = i * len(self._dirs) + k      # MXNet's state order: l0, r0, l1, r1, ...
-                if states is None:
-                    h = F.zeros(shape=(N, H)) if F is symbol else ndarray.zeros((N, H), ctx=seq[0].context)
-                else:
-                    h = F.reshape(F.slice_axis(states, axis=0, begin=j, end=j + 1), shape=(N, H))
-                out = []
-                for x in (seq if d == "l" else reversed(seq)):
-                    h = self._step(F, x, h, *ws)
-                    out.append(h)
-                outs.append(out if d == "l" else out[::-1])
-                last.append(h)
-            seq = outs[0] if len(outs) == 1 else [F.concat(a, b, dim=1) for a, b in zip(*outs)]
-        outputs = F.stack(*seq, axis=axis)
-        if states is None:
-            return outputs
-        return outputs, [F.stack(*last, axis=0)]
+        return _unroll_layers(self, F, inputs, states, params, self._layout.find("T"))
+
+
+_WEIGHTS = ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")
+
+
+def _unroll_layers(layer, F, inputs, states, params, axis):
+    """num_layers of layer._step(F, x, [states], *weights) -> (output, [states]) unrolled over the steps
+    along `axis`, each direction's states sliced from and stacked back into layer.state_info()'s
+    (L * directions, N, size) arrays in MXNet's order l0, r0, l1, ...; dropout between layers in training.
+    The GRU and RNN layers run here, and the LSTM when its projection or state clipping leaves the fused op."""
+    shape = shape_of(inputs)
+    T, N = shape[axis], shape[1 - axis]
+    seq = _steps(F, inputs, T, axis)
+    infos = layer.state_info(N)
+    if states is not None and not isinstance(states, (list, tuple)):
+        states = [states]
+    names = getattr(layer, "_weights", _WEIGHTS)
+    last = [[] for _ in infos]
+    for i in range(layer._num_layers):
+        if i and layer._dropout:
+            seq = [F.Dropout(x, p=layer._dropout) for x in seq]
+        outs = []
+        for k, d in enumerate(layer._dirs):   # the reverse direction runs over the steps backwards
+            ws = [params[f"{d}{i}_{n}"] for n in names]
+            j = i * len(layer._dirs) + k      # MXNet's state order: l0, r0, l1, r1, ...
+            if states is None:
+                st = [F.zeros(shape=info["shape"][1:]) if F is symbol else
+                      ndarray.zeros(info["shape"][1:], ctx=seq[0].context) for info in infos]
+            else:
+                st = [F.reshape(F.slice_axis(s, axis=0, begin=j, end=j + 1), shape=info["shape"][1:])
+                      for s, info in zip(states, infos)]
+            out = []
+            for x in (seq if d == "l" else reversed(seq)):
+                y, st = layer._step(F, x, st, *ws)
+                out.append(y)
+            outs.append(out if d == "l" else out[::-1])
+            for kept, s in zip(last, st):
+                kept.append(s)
+        seq = outs[0] if len(outs) == 1 else [F.concat(a, b, dim=1) for a, b in zip(*outs)]
+    outputs = F.stack(*seq, axis=axis)
+    if states is None:
+        return outputs
+    return outputs, [F.stack(*kept, axis=0) for kept in last]
 
 
 class RNN(_UnrolledLayer):
@@ -424,8 +489,9 @@ class RNN(_UnrolledLayer):
             i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
             i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer), **kwargs)
 
-    def _step(self, F, x, h, wi, wh, bi, bh):
-        return _rnn_step(F, x, h, wi, wh, bi, bh, self._hidden_size, self._activation)
+    def _step(self, F, x, states, wi, wh, bi, bh):
+        h = _rnn_step(F, x, states[0], wi, wh, bi, bh, self._hidden_size, self._activation)
+        return h, [h]
 
 
 class GRU(_UnrolledLayer):
@@ -439,8 +505,9 @@ class GRU(_UnrolledLayer):
             i2h_weight=i2h_weight_initializer, h2h_weight=h2h_weight_initializer,
             i2h_bias=i2h_bias_initializer, h2h_bias=h2h_bias_initializer), **kwargs)
 
-    def _step(self, F, x, h, wi, wh, bi, bh):
-        return _gru_step(F, x, h, wi, wh, bi, bh, self._hidden_size)
+    def _step(self, F, x, states, wi, wh, bi, bh):
+        h = _gru_step(F, x, states[0], wi, wh, bi, bh, self._hidden_size)
+        return h, [h]
 
 
 class _SequentialCells(_CellMixin):

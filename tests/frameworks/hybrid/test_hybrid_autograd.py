@@ -160,3 +160,41 @@ def test_asscalar_is_a_numpy_scalar_of_the_dtype_as_mxnets():
     assert type(loss.asscalar()) is np.float32 and loss.asscalar() == 1.5 and float(loss) == 1.5
     with pytest.raises(ValueError, match="not a scalar"):
         nd.ones((2,)).asscalar()
+
+
+def test_a_head_gradient_of_the_same_size_serves_as_in_mxnet():
+    # d2l's autograd chapter: z of shape (4, 1) takes a (4,) head gradient (MXNet reads its buffer)
+    x = nd.arange(4).reshape((4, 1))
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+        z = y * x
+    z.backward(nd.array([10, 1., .1, .01]))
+    np.testing.assert_allclose(x.grad.asnumpy().ravel(), [0.0, 4.0, 0.8, 0.12], rtol=1e-6)
+
+
+def test_an_array_from_a_freed_graph_is_a_constant_in_the_next_recording():
+    # MXNet clears a graph's nodes after backward: an RNN state carried into the next batch (d2l's
+    # train_and_predict_rnn_gluon, whose s.detach() returns a copy and changes nothing) is then a constant
+    w = nd.array([2.0, 3.0])
+    w.attach_grad()
+    state = nd.ones((2,))
+    for step in range(3):
+        with autograd.record():
+            state = state * w
+            loss = state.sum()
+        loss.backward()
+        # d(sum(state_prev * w))/dw = state_prev, where state_prev is w ** step elementwise
+        np.testing.assert_allclose(w.grad.asnumpy(), [2.0 ** step, 3.0 ** step])
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+
+
+def test_setitem_of_one_element_takes_a_one_element_array():
+    # d2l's probability chapter: totals[k] is shape (1,) in MXNet 1.x, and totals[k] += 1 stores it back
+    totals = nd.zeros(6)
+    for k in (2, 2, 5):
+        totals[k] += 1
+    assert totals.asnumpy().tolist() == [0, 0, 2, 0, 0, 1]
+    with pytest.raises(mx.base.MXNetError, match=r"shape \(3,\) to the indexed region of shape \(\)"):
+        totals[1] = nd.ones(3)

@@ -35,6 +35,12 @@ def distinct(*shape):
     return R.permutation(int(np.prod(shape))).reshape(shape) * 0.1 + R.uniform(0, 0.01, shape)
 
 
+def _spd(batch, n):
+    """Symmetric positive-definite matrices, well conditioned: M M^T + n I."""
+    m = R.standard_normal((batch, n, n))
+    return m @ m.transpose(0, 2, 1) + n * np.eye(n)
+
+
 T, B, E, H = 4, 3, 5, 6
 # (id, kernel, inputs, attrs)
 CASES = [
@@ -65,6 +71,14 @@ CASES = [
     ("arccos", K.arccos, [np.tanh(rand(3, 4)) * 0.9], {}),
     ("arctan", K.arctan, [rand(3, 4)], {}),
     ("erf", K.erf, [np.concatenate([rand(8), [-3.1, -2.6, 2.4, 2.6, 4.0]])], {}),
+    ("roi_pool", K.roi_pool, [distinct(2, 3, 7, 6), np.array([[0, 0, 0, 3, 3], [1, 1, 2, 5, 6], [1, 4, 4, 4, 4],
+                                                           [-1, 0, 0, 2, 2], [0, 2.2, 1.1, 9.7, 13.6]])],
+     {"pooled_size": (2, 3), "spatial_scale": 0.5}),
+    ("cholesky", K.cholesky, [_spd(2, 4)], {}),
+    ("inverse", K.inverse, [_spd(3, 3) + 0.3 * rand(3, 3, 3)], {}),
+    ("logabsdet", K.logabsdet, [rand(2, 4, 4) + 3 * np.eye(4)], {}),
+    ("gamma", K.gamma, [np.array([0.3, 0.7, 1.0, 1.5, 2.5, 4.2, 5.9, -0.5, -1.3, -2.6])], {}),
+    ("gammaln", K.gammaln, [np.array([0.2, 0.6, 1.0, 2.0, 3.3, 9.5, 14.1, 25.0, -0.4, -1.7])], {}),
     ("sqrt", K.sqrt, [rand(3, 4, lo=0.2)], {}),
     ("rsqrt", K.rsqrt, [rand(3, 4, lo=0.3)], {}),
     ("cast-same", K.cast, [rand(3, 4)], {"dtype": "float64"}),
@@ -194,6 +208,7 @@ CASES = [
     ("maxpool-pad", K.max_pool2d, [rand(1, 2, 5, 5)], {"kernel": 3, "stride": 2, "pad": 1}),
     ("maxpool-2s3", K.max_pool2d, [rand(1, 2, 8, 7)], {"kernel": 2, "stride": 3}),
     ("embedding-repeats", K.embedding, [rand(6, 3), np.array([[1, 4, 1], [0, 1, 5]])], {}),
+    ("embedding-clip-mode", K.embedding, [rand(6, 3), np.array([[1, 4, 1], [0, 1, 5]])], {"mode": "clip"}),
     ("softmax-ce", K.softmax_cross_entropy, [rand(5, 4), np.array([0, 3, 1, 1, 2])], {}),
     ("lstm", K.lstm, [rand(T, B, E), rand(B, H), rand(B, H), rand(E, 4 * H) * 0.5, rand(H, 4 * H) * 0.5,
                       rand(4 * H), rand(4 * H)], {}),
@@ -228,7 +243,7 @@ IDS = [c[0] for c in CASES]
 # the inputs to finite-difference where not every float input has a gradient (default: every float input)
 DIFF = {"equal": (), "not_equal-bcast": (), "greater": (), "greater_equal": (), "less": (), "less_equal": (),
         "argmax": (), "argmax-flat": (), "argmin-keep": (), "softmax-ce-float-labels": (0,),
-        "nll_loss-weight-mean": (0,), "nll_loss-2d-weight-none": (0,)}
+        "nll_loss-weight-mean": (0,), "nll_loss-2d-weight-none": (0,), "roi_pool": (0,)}
 # ops whose output is by design not a float of the input's dtype: bool, integer, or a chosen dtype
 OTHER_DTYPE = {"equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "argmax", "argmin",
                "one_hot", "cast"}

@@ -89,3 +89,15 @@ def test_whole_number_float_indices_give_the_same_gradients():
                                       kernel.backward(np, s_float, g, **attrs)[0])
     with pytest.raises(ValueError, match=r"gather: index must hold integral values; got 0.5"):
         K.gather.forward(np, x, np.array([[0.5, 1.0]]), axis=1)
+
+
+def test_embedding_clip_mode_clamps_ids_forward_and_backward():
+    # MXNet's Embedding clips out-of-range ids (its Take and AddTakeGrad kernels): -3 reads and trains row 0,
+    # 7 the last row; in range, the ids are used as given
+    w = np.arange(12.0).reshape(4, 3)
+    y, saved = K.embedding.forward(np, w, np.array([-3, 2, 7]), mode="clip")
+    np.testing.assert_array_equal(y, w[[0, 2, 3]])
+    gw, _ = K.embedding.backward(np, saved, np.ones((3, 3)), mode="clip")
+    np.testing.assert_array_equal(gw.sum(axis=1), [3, 0, 3, 3])
+    with pytest.raises(IndexError, match="embedding: id 7 is out of range for size 4"):
+        K.embedding.forward(np, w, np.array([7]))

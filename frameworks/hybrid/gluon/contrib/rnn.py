@@ -1,7 +1,7 @@
 """gluon.contrib.rnn: LSTMPCell (an LSTM step whose hidden state is projected to projection_size, Sak et al.
 2014) and VariationalDropoutCell (Gal & Ghahramani's dropout: one mask per sequence, reused at every step)."""
 from ..block import shape_of
-from ..rnn import HybridRecurrentCell, ModifierCell, BidirectionalCell
+from ..rnn import BidirectionalCell, HybridRecurrentCell, ModifierCell, _lstm_step
 
 
 class VariationalDropoutCell(ModifierCell):
@@ -76,17 +76,8 @@ class LSTMPCell(HybridRecurrentCell):
                 {'shape': (batch_size, self._hidden_size), '__layout__': 'NC'}]
 
     def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, h2r_weight, i2h_bias, h2h_bias):
-        ng = 4 * self._hidden_size
-        gates = F.FullyConnected(inputs, i2h_weight, i2h_bias, num_hidden=ng, name='i2h') + \
-            F.FullyConnected(states[0], h2h_weight, h2h_bias, num_hidden=ng, name='h2h')
-        in_gate, forget_gate, in_transform, out_gate = F.SliceChannel(gates, num_outputs=4, name='slice')
-        in_gate = F.Activation(in_gate, act_type='sigmoid', name='i')
-        forget_gate = F.Activation(forget_gate, act_type='sigmoid', name='f')
-        in_transform = F.Activation(in_transform, act_type='tanh', name='c')
-        out_gate = F.Activation(out_gate, act_type='sigmoid', name='o')
-        next_c = F.elemwise_add(forget_gate * states[1], in_gate * in_transform, name='state')
-        hidden = F.elemwise_mul(out_gate, F.Activation(next_c, act_type='tanh'), name='hidden')
-        next_r = F.FullyConnected(hidden, h2r_weight, num_hidden=self._projection_size, no_bias=True, name='out')
+        next_r, next_c = _lstm_step(F, inputs, states[0], states[1], i2h_weight, h2h_weight, i2h_bias, h2h_bias,
+                                    self._hidden_size, h2r_weight, self._projection_size)
         return next_r, [next_r, next_c]
 
 
