@@ -1,4 +1,6 @@
 """Devices as MXNet names them: mx.cpu(), mx.gpu(i); each Context knows its array module (xp)."""
+import functools
+
 from .. import kernels
 
 
@@ -15,18 +17,17 @@ class Context:
         if device_type == "cpu":
             self.xp = kernels.get_xp("cpu")
 
-    def __getattr__(self, name):
-        # only reached before a GPU context's first use: CuPy is imported (or refused) then
-        if name != "xp":
-            raise AttributeError(name)
+    @functools.cached_property
+    def xp(self):
+        # a cpu context's xp is set by __init__ (an instance-dict read, no hook: it is read for every op);
+        # a gpu one's is found here on first use, where CuPy is imported (or refused)
         try:
-            self.xp = kernels.get_xp(self.device_type)
+            return kernels.get_xp(self.device_type)
         except kernels.BackendError as e:
             from .base import GPUUnavailableError
             raise GPUUnavailableError(
                 f"{self!r} is not available (CUDA: no usable device: {e}); use mx.cpu(), or test "
                 "mx.context.num_gpus() > 0 before choosing mx.gpu()") from None
-        return self.xp
 
     def __eq__(self, other):
         return isinstance(other, Context) and (self.device_type, self.device_id) == (
