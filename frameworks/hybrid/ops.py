@@ -528,6 +528,10 @@ def mean(E, data, *, axis=None, keepdims=False, exclude=False):
 
 @op
 def dot(E, lhs, rhs, *, transpose_a=False, transpose_b=False):
+    if len(E.shape(lhs)) == 1 and E.shape(lhs) == E.shape(rhs):
+        # two vectors of one length: their inner product, shape (1,) as in MXNet (dot-inl.h), which the
+        # matmul kernel's rule refuses (other 1-D pairs go on to its error)
+        return _k(E, K.sum, _k(E, K.mul, lhs, rhs), axis=None, keepdims=False)
     return E.call(K.matmul, (lhs, rhs), {"transpose_a": transpose_a, "transpose_b": transpose_b})
 
 
