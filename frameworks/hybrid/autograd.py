@@ -210,10 +210,28 @@ def invoke_prepared(op, datas, entries, needs, ctx, attrs=None, record=None):
         record = _STATE.mode[0] and True in needs
     if type(y) is tuple:
         return wrap_outputs(op, y, saved, attrs, entries, needs, ctx, xp, record)
+    if not y.ndim:
+        # MXNet 1.x has no 0-d NDArray: a full reduction (sum, mean, norm, 1-D dot) gives shape (1,)
+        # (ReduceAxesShape's TShape(1)); a view here, the node's backward takes its gradient back to 0-d
+        y = y.reshape(1)
+        if record:
+            op = _Unsqueezed(op)
     out = _wrap(y, ctx)
     if record:
         out._node = _node(op, saved, attrs, entries, needs, 1, xp)
     return out
+
+
+class _Unsqueezed:
+    """`op` whose 0-d result is shown as shape (1,): its backward gets that (1,) gradient as the 0-d one
+    the kernel's rule expects (a reduction's backward expands it back over the reduced axes)."""
+    __slots__ = ("op",)
+
+    def __init__(self, op):
+        self.op = op
+
+    def backward(self, xp, saved, gy, needs=None, **attrs):
+        return self.op.backward(xp, saved, gy.reshape(()), needs, **attrs)
 
 
 def wrap_outputs(op, ys, saved, attrs, entries, needs, ctx, xp, record):

@@ -73,14 +73,12 @@ class NDArray:
         """The one element as a NumPy scalar of the array's dtype, as MXNet's asnumpy()[0] (an int32 array
         gives numpy.int32); ValueError for any other size."""
         data = self._data
-        if isinstance(data, numpy.generic):
-            # a full reduction's result (a loss) already is one: NumPy's reductions return a scalar, which
-            # is immutable, so no copy (item() would convert it to a Python number at ~3x the cost)
-            return data
         if data.size != 1:
             raise ValueError(f"The current array is not a scalar (shape {self.shape})")
-        data = K.to_numpy(data)
-        return data[()] if data.ndim == 0 else data.reshape(-1)[0]
+        if type(data) is not numpy.ndarray:
+            data = K.to_numpy(data)
+        # indexing gives a NumPy scalar, a copy (item() would convert it to a Python number at ~3x the cost)
+        return data[(0,) * data.ndim]
 
     def as_in_context(self, context):
         context = as_context(context)
@@ -131,9 +129,8 @@ class NDArray:
             # MXNet's IndexError (iterating an NDArray stops on it, as a list's does)
             if type(k) is int and ax < self._data.ndim and not -self._data.shape[ax] <= k < self._data.shape[ax]:
                 raise IndexError(f"index {k} is out of bounds for axis {ax} with size {self._data.shape[ax]}")
-        out = invoke(K.slice, (self,), {"index": key})
-        # MXNet 1.x has no 0-d NDArray: indexing one element gives shape (1,), as its basic indexing
-        return out if out._data.ndim else invoke(K.reshape, (out,), {"shape": (1,)})
+        # (one element comes back as shape (1,), MXNet 1.x's: invoke gives no 0-d NDArray)
+        return invoke(K.slice, (self,), {"index": key})
 
     def __setitem__(self, key, value):
         value = value._data if isinstance(value, NDArray) else value
@@ -433,7 +430,9 @@ class _Eager:
     @staticmethod
     def nograd(fn, inputs, shape):
         ctx = next(x._ctx for x in inputs if type(x) is NDArray) if inputs else current_context()
-        return NDArray(fn(ctx.xp, *[x._data if type(x) is NDArray else x for x in inputs]), ctx)
+        y = fn(ctx.xp, *[x._data if type(x) is NDArray else x for x in inputs])
+        # no 0-d NDArray in MXNet 1.x (argmax without an axis gives shape (1,)), as invoke's results
+        return NDArray(y if y.ndim else y.reshape(1), ctx)
 
     @staticmethod
     def draw(stream):

@@ -408,7 +408,8 @@ def infer_var_shapes(heads, known):
         env[node] = out if isinstance(out, tuple) else (out,)
     if any(n.op is None and n not in shapes for n in order):
         return None, None
-    return shapes, [tracer.shape(env[n][k]) for n, k in heads]
+    # a 0-d head (a full reduction) is shape (1,) in MXNet 1.x (ReduceAxesShape), as the arrays it gives
+    return shapes, [tracer.shape(env[n][k]) or (1,) for n, k in heads]
 
 
 def _unknown_dim_nodes(heads):
