@@ -13,6 +13,24 @@ from .context import Context, as_context, current_context, cpu
 from .ops import N_OUTPUTS, OPS, attrs_from_positions
 
 
+class _OneElement(numpy.ndarray):
+    """What asnumpy() gives for a one-element array (a full reduction's (1,), a loss of batch 1): an ndarray
+    that converts to a Python number as NumPy 1.x's did. MXNet 1.x ran on NumPy < 2, so its programs print
+    `'%f' % loss.mean().asnumpy()` or take `float(acc.asnumpy())`; NumPy 2 refuses both for ndim > 0."""
+
+    def __float__(self):
+        return float(self.reshape(()).view(numpy.ndarray))
+
+    def __int__(self):
+        return int(self.reshape(()).view(numpy.ndarray))
+
+    def __complex__(self):
+        return complex(self.reshape(()).view(numpy.ndarray))
+
+    def __repr__(self):
+        return repr(self.view(numpy.ndarray))
+
+
 class NDArray:
     """An n-dimensional array on a Context; ops on it run at once and are recorded under record()."""
     __slots__ = ("_data", "_ctx", "_node", "_idx", "_grad", "_grad_req", "_fresh_grad", "__weakref__")
@@ -67,7 +85,8 @@ class NDArray:
 
     # ------------------------------------------------------------ copies and conversion
     def asnumpy(self):
-        return K.to_numpy(self._data).copy()
+        out = K.to_numpy(self._data).copy()
+        return out.view(_OneElement) if out.size == 1 and out.ndim else out
 
     def asscalar(self):
         """The one element as a NumPy scalar of the array's dtype, as MXNet's asnumpy()[0] (an int32 array

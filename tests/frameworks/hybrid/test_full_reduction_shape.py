@@ -115,3 +115,16 @@ def test_hybridized_loss_block_mean_is_shape_1_and_trains():
     pred = X[:, :3] @ w.T + net.bias.data().asnumpy()
     want = 2 * ((pred - np.array([[1.0], [2.0]])) * X[:, :3]).sum(axis=0) / 2
     np.testing.assert_allclose(net.weight.grad().asnumpy(), want[None, :], rtol=1e-5)
+
+
+def test_a_one_element_asnumpy_converts_to_a_number_as_under_numpy_1x():
+    # MXNet 1.x ran on NumPy < 2, where '%f' % loss.mean().asnumpy() (the linear-regression tutorial's
+    # print) and float(acc.asnumpy()) worked; the (1,) array keeps those conversions, and stays an ndarray
+    x = nd.array([1.5, 2.5])
+    loss = x.mean().asnumpy()
+    assert loss.shape == (1,) and isinstance(loss, np.ndarray) and loss[0] == 2.0
+    assert '%f' % loss == '2.000000' and float(loss) == 2.0 and int(nd.array([3]).asnumpy()) == 3
+    assert repr(loss) == 'array([2.], dtype=float32)'
+    assert type(x.asnumpy()) is np.ndarray   # larger arrays are plain
+    with pytest.raises(TypeError):
+        float(x.asnumpy())

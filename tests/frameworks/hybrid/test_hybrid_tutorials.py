@@ -55,9 +55,7 @@ def test_linear_regression_from_scratch():
             l.backward()
             sgd([w, b], lr, batch_size)
         train_l = loss(net(features, w, b), labels)
-        # MXNet 1.x's mean() is shape (1,), which NumPy >= 2.4 no longer converts for '%f': the
-        # tutorial's later form, asscalar()
-        print('epoch %d, loss %f' % (epoch + 1, train_l.mean().asscalar()))
+        print('epoch %d, loss %f' % (epoch + 1, train_l.mean().asnumpy()))
     assert train_l.mean().asscalar() < 1e-3
     np.testing.assert_allclose(w.asnumpy().ravel(), true_w, atol=0.02)
     np.testing.assert_allclose(b.asscalar(), true_b, atol=0.02)
@@ -82,7 +80,7 @@ def test_linear_regression_with_gluon():
             l.backward()
             trainer.step(batch_size)
         l = loss(net(features), labels)
-        print('epoch %d, loss: %f' % (epoch, l.mean().asscalar()))  # (as above)
+        print('epoch %d, loss: %f' % (epoch, l.mean().asnumpy()))
     dense = net[0]
     np.testing.assert_allclose(dense.weight.data().asnumpy().ravel(), true_w, atol=0.02)
     np.testing.assert_allclose(dense.bias.data().asscalar(), true_b, atol=0.02)
