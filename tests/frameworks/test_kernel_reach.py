@@ -17,6 +17,8 @@ _TRIG = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "erf")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
 # MXNet 1.x's optimizers (the hybrid engine's mx.optimizer), in MXNet's own update forms
 _MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd")
+# kernels that came for MXNet's nd.linalg (potrf, inverse, det/slogdet), nd.gamma/gammaln and ROIPooling
+_MX_LINALG = ("cholesky", "inverse", "logabsdet", "gamma", "gammaln")
 NOT_EXPOSED = {
     "static_graph": {
         "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
@@ -37,6 +39,9 @@ NOT_EXPOSED = {
         "unstack": "tf.unstack is one Split + a reshape each (the split and reshape kernels)",
         **{k: f"tf.{k.replace('arc', 'a').replace('erf', 'math.erf')} is not implemented yet (the kernel came for MXNet's nd.{k})"
            for k in _TRIG},
+        **{k: f"TF1's tf.linalg / tf.lgamma op for it is not implemented yet (the kernel came for MXNet's nd.{k})"
+           for k in _MX_LINALG},
+        "roi_pool": "TF1 core has no ROI pooling op (its detection models crop with tf.image.crop_and_resize)",
         **{k: "an MXNet optimizer's update form: TF1's tf.train has no such optimizer (its FtrlOptimizer, with "
               "learning_rate_power and l2, is refused)" for k in _MX_OPTIMIZERS},
     },
@@ -53,6 +58,9 @@ NOT_EXPOSED = {
         "softmax_cross_entropy_with_logits": "PyTorch 1.x has no soft-label cross-entropy op",
         **{k: f"torch.{k.replace('arc', 'a')} is not implemented yet (the kernel came for MXNet's nd.{k})"
            for k in _TRIG},
+        **{k: f"torch's linalg / lgamma op for it is not implemented yet (the kernel came for MXNet's nd.{k})"
+           for k in _MX_LINALG},
+        "roi_pool": "ROI pooling is torchvision.ops.roi_pool, outside the torch API reproduced here",
         **{k: "an MXNet optimizer's update form: torch.optim has no such optimizer, or (Adamax, NAdam) "
               "its own form (eps inside the max; a different momentum schedule), not implemented yet"
            for k in _MX_OPTIMIZERS},
@@ -76,6 +84,8 @@ NOT_EXPOSED = {
         "momentum": "SGDSolver keeps Caffe's momentum form (lr folded into the history) in the solver; the "
                     "kernel has PyTorch's form",
         **{k: "an MXNet optimizer's update form: Caffe has no such solver" for k in _MX_OPTIMIZERS},
+        **{k: _CAFFE_NONE for k in _MX_LINALG},
+        "roi_pool": "ROIPooling is a layer of the Fast R-CNN fork of Caffe, not of BVLC Caffe",
     },
     "hybrid": {
         "mse_loss": "gluon.loss.L2Loss is Gluon's 1/2 * square, composed from sub, square and mean",
