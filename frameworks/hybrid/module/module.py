@@ -201,7 +201,9 @@ class BaseModule:
                     self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, val)
             train_data.reset()   # at the end of the epoch, as MXNet's (the first epoch reads it as given)
 
-    def iter_predict(self, eval_data, num_batch=None, reset=True, sparse_row_id_fn=None):
+    def _forward_batches(self, eval_data, num_batch, reset, sparse_row_id_fn):
+        """(nbatch, batch) of eval_data, at most num_batch of them, each after its inference forward: the loop
+        score and iter_predict share."""
         if reset:
             eval_data.reset()
         for nbatch, batch in enumerate(eval_data):
@@ -209,6 +211,10 @@ class BaseModule:
                 break
             self.prepare(batch, sparse_row_id_fn=sparse_row_id_fn)
             self.forward(batch, is_train=False)
+            yield nbatch, batch
+
+    def iter_predict(self, eval_data, num_batch=None, reset=True, sparse_row_id_fn=None):
+        for nbatch, batch in self._forward_batches(eval_data, num_batch, reset, sparse_row_id_fn):
             pad = batch.pad or 0
             yield [o[0:o.shape[0] - pad] for o in self.get_outputs()], nbatch, batch
 
@@ -217,13 +223,7 @@ class BaseModule:
         """[(name, value)] of eval_metric over eval_data (inference mode)."""
         eval_metric = metric_mod.create(eval_metric)
         eval_metric.reset()
-        if reset:
-            eval_data.reset()
-        for nbatch, batch in enumerate(eval_data):
-            if num_batch is not None and nbatch == num_batch:
-                break
-            self.prepare(batch, sparse_row_id_fn=sparse_row_id_fn)
-            self.forward(batch, is_train=False)
+        for nbatch, batch in self._forward_batches(eval_data, num_batch, reset, sparse_row_id_fn):
             self.update_metric(eval_metric, batch.label)
             for cb in _as_list(batch_end_callback or []):
                 cb(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))
