@@ -1,6 +1,8 @@
 """Device backends: `xp` is NumPy on the CPU, CuPy on a GPU; the one place that imports CuPy. Kernel bodies
 use only the `xp` they are handed; NumPy is imported elsewhere in the kernels only for host-side work that
 never touches device data (shape arithmetic in shape.py, the float64 finite differences of gradcheck.py)."""
+import contextlib
+
 import numpy
 
 DEVICES = ("cpu", "gpu")
@@ -63,3 +65,9 @@ def synchronize(xp):
     """Block until all queued device work is done (no-op on the CPU)."""
     if xp is not numpy:
         xp.cuda.get_current_stream().synchronize()
+
+
+def errstate(xp, **flags):
+    """NumPy's errstate(**flags) around a computation whose inf/nan are meant (an overflow, a pole); CuPy
+    computes the same values without warning, so there it is a no-op context."""
+    return xp.errstate(**flags) if xp.__name__ == "numpy" else contextlib.nullcontext()

@@ -1,9 +1,9 @@
 """Special-function kernels: erf (MXNet's GELU and nd.erf), gamma and gammaln (nd.gamma, nd.gammaln: d2l's
 polynomial features divide by gamma(n + 1)), which neither NumPy nor a composition of the other kernels
 provides; evaluated in float64 to ~1e-13 and returned in the input's dtype."""
-import contextlib
 import math
 
+from .backend import errstate
 from .base import register
 from .elementwise import _Unary
 
@@ -71,7 +71,8 @@ def _gammaln(xp, x):
     """log |gamma(x)| in float64; below 0.5 by the reflection gamma(x) gamma(1 - x) = pi / sin(pi x)."""
     left = x < 0.5
     right = _lgamma_right(xp, xp.where(left, 1.0 - x, x))
-    with _quiet(xp):   # sin(pi x) = 0 at the poles (x = 0, -1, ...): log|gamma| = inf there, as C's lgamma
+    # sin(pi x) = 0 at the poles (x = 0, -1, ...): log|gamma| = inf there, as C's lgamma
+    with errstate(xp, divide="ignore", invalid="ignore"):
         reflected = math.log(math.pi) - xp.log(xp.abs(xp.sin(math.pi * x))) - right
     pole = (x <= 0) & (x == xp.floor(x))
     return xp.where(pole, math.inf, xp.where(left, reflected, right))
@@ -82,7 +83,7 @@ def _gamma(xp, x):
     (MXNet's gamma) gives: inf at 0, nan at the negative integers."""
     left = x < 0.5
     g = xp.exp(_lgamma_right(xp, xp.where(left, 1.0 - x, x)))
-    with _quiet(xp):
+    with errstate(xp, divide="ignore", invalid="ignore"):
         reflected = math.pi / (xp.sin(math.pi * x) * g)
         pole = (x <= 0) & (x == xp.floor(x))
     return xp.where(pole, xp.where(x == 0, math.inf, math.nan), xp.where(left, reflected, g))
@@ -101,14 +102,9 @@ def _digamma(xp, x):
     r = 1.0 / (y * y)
     series = r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r * (1 / 132)))))
     psi = xp.log(y) - 0.5 / y - series - shift
-    with _quiet(xp):
+    with errstate(xp, divide="ignore", invalid="ignore"):
         reflected = psi - math.pi / xp.tan(math.pi * x)
     return xp.where(left, reflected, psi)
-
-
-def _quiet(xp):
-    """NumPy's errstate around a pole's division (CuPy computes the same inf/nan without warning)."""
-    return xp.errstate(divide="ignore", invalid="ignore") if xp.__name__ == "numpy" else contextlib.nullcontext()
 
 
 @register
