@@ -768,19 +768,16 @@ class LSTM(Kernel):
             wx_t[...] = wx.T
             gx = (d2 @ wx_t).reshape(t_len, b, e)
         need_wx, need_wh = need(needs, 3), need(needs, 4)
-        if need_wx and need_wh:
-            # both weight gradients from one GEMM over [x | h_prev] (each entry the same dot product over
-            # T*B as in two GEMMs; one taller GEMM runs faster than the two), into a pool block: the pool
-            # hands it out again only once the engine has let go of both views
+        if need_wx or need_wh:
+            # both weight gradients from one GEMM over [x | h_prev] (one taller GEMM runs faster than the
+            # two), into a pool block: the pool hands it out again only once the engine has let go of both
+            # views. Made whole even when one is not needed: a GEMM of another shape may sum in another
+            # order (OpenBLAS's Haswell kernels do), and a gradient must not depend on which others are asked
             xh = ws.empty(xp, (t_len * b, e + hid), x.dtype)
             xh[:, :e] = x.reshape(t_len * b, e)
-            xh[:, e:] = h_prev.reshape(t_len * b, hid)
+            xh[:, e:] = h_prev.reshape(t_len * b, hid)   # h_prev: h0 and every step's h but the last
             gw = xp.matmul(xh.T, d2, out=ws.empty(xp, (e + hid, 4 * hid), xp.result_type(xh, d2)))
-            gwx, gwh = gw[:e], gw[e:]
-        elif need_wx:
-            gwx = x.reshape(t_len * b, e).T @ d2
-        elif need_wh:
-            gwh = h_prev.reshape(t_len * b, hid).T @ d2   # h_prev: h0 and every step's h but the last
+            gwx, gwh = (gw[:e] if need_wx else None), (gw[e:] if need_wh else None)
         gbias = d2.sum(axis=0)
         return (gx, dh if need_h0 else None, dc_next if need_c0 else None,
                 gwx, gwh, gbias if need(needs, 5) else None, gbias.copy() if need(needs, 6) else None)
