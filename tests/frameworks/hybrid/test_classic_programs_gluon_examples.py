@@ -75,7 +75,9 @@ def test_word_language_model(mode, hybridize, tied):
     mx.random.seed(1)
     context = mx.cpu(0)
     ntokens, emsize, nhid, nlayers, bptt, batch_size = 20, 16, 16, 2, 5, 4
-    lr, clip = 20 if mode != "rnn_relu" else 5, 0.25   # train.py's defaults (relu: a smaller step)
+    # train.py's defaults; the plain RNNs a smaller step: at lr 20 their training is chaotic, and whether six
+    # epochs learn hung on the CPU's rounding (rnn_tanh rose 3.0 -> 4.4 with OpenBLAS's Haswell kernels)
+    lr, clip = 20 if mode in ("lstm", "gru") else 5, 0.25
     corpus = _corpus(ntokens, 4 * 5 * 12 + 1)
     # train.py's data: (batch_size, bptt) pieces transposed to (bptt, batch_size) ('TNC')
     xs = corpus[:-1].reshape(-1, bptt)
