@@ -2,6 +2,7 @@
 use only the `xp` they are handed; NumPy is imported elsewhere in the kernels only for host-side work that
 never touches device data (shape arithmetic in shape.py, the float64 finite differences of gradcheck.py)."""
 import contextlib
+import functools
 
 import numpy
 
@@ -71,3 +72,23 @@ def errstate(xp, **flags):
     """NumPy's errstate(**flags) around a computation whose inf/nan are meant (an overflow, a pole); CuPy
     computes the same values without warning, so there it is a no-op context."""
     return xp.errstate(**flags) if xp.__name__ == "numpy" else contextlib.nullcontext()
+
+
+# OpenBLAS's cores with small-matrix kernels (GEMMs up to about 100^3 multiply-adds run unpacked), as its
+# openblas_get_corename() spells them; its other x86 cores (Haswell, Zen, ...) pack both operands of every GEMM
+_SMALL_GEMM_CORES = ("skylakex", "cooperlake", "sapphirerapids")
+
+
+@functools.lru_cache(maxsize=None)
+def small_gemm_kernels():
+    """Whether NumPy's BLAS multiplies small matrices without packing them, which decides the fastest layout
+    of a small product (never its numbers). False only where threadpoolctl sees an OpenBLAS running a core
+    without small-matrix kernels (as OPENBLAS_CORETYPE=Haswell makes it on any x86); True otherwise,
+    including when the BLAS cannot be inspected, the layouts the kernels were first measured with."""
+    try:
+        from threadpoolctl import threadpool_info
+        libs = [d for d in threadpool_info() if d.get("internal_api") == "openblas"]
+    except Exception:  # threadpoolctl missing or unable to inspect: keep the default
+        return True
+    core = (libs[0].get("architecture") or "").lower() if libs else ""
+    return not core or core in _SMALL_GEMM_CORES

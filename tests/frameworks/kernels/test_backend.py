@@ -105,3 +105,22 @@ def test_call_sites_are_wanted_only_while_the_installed_hook_reads_them():
         assert K.call_sites_wanted()       # a plain function hook reads them whenever installed
     finally:
         K.remove_hook()
+
+
+@pytest.mark.parametrize("libs,small", [
+    ([{"internal_api": "openblas", "architecture": "Haswell"}], False),
+    ([{"internal_api": "openblas", "architecture": "Zen"}], False),
+    ([{"internal_api": "openblas", "architecture": "SkylakeX"}], True),
+    ([{"internal_api": "openblas", "architecture": "Cooperlake"}], True),
+    ([{"internal_api": "mkl", "architecture": None}], True),   # not OpenBLAS: the layouts first measured
+    ([], True),
+])
+def test_small_gemm_kernels_reads_the_openblas_core(monkeypatch, libs, small):
+    import threadpoolctl
+    from frameworks.kernels import backend
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: libs)
+    backend.small_gemm_kernels.cache_clear()
+    try:
+        assert backend.small_gemm_kernels() is small
+    finally:
+        backend.small_gemm_kernels.cache_clear()
