@@ -571,6 +571,10 @@ class LSTM(Kernel):
     is just too big for OpenBLAS's small-matrix kernels, forward runs it gate by gate and backward as two
     half-depth GEMMs and an add, pieces that round as the whole does (SMALL_GEMM_MACS). Every change of
     layout keeps each number's operations and their order, so results are the same to the last bit.
+    NOTE: on OpenBLAS's SkylakeX kernels, where that was measured. Its Haswell kernels (OPENBLAS_CORETYPE=
+    Haswell) round a product differently by its shape: there the bias row folded into the projection and
+    the gate-by-gate recurrent product differ from x @ wx + bias and from the whole (B, H) @ (H, 4H) in the
+    last bit (measured; within every tolerance, and every engine still gets the numbers every other gets).
     """
     name = "lstm"
     uses_pool = True
