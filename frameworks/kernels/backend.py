@@ -2,6 +2,8 @@
 use only the `xp` they are handed; NumPy is imported elsewhere in the kernels only for host-side work that
 never touches device data (shape arithmetic in shape.py, the float64 finite differences of gradcheck.py)."""
 import contextlib
+import functools
+import os
 
 import numpy
 
@@ -71,3 +73,28 @@ def errstate(xp, **flags):
     """NumPy's errstate(**flags) around a computation whose inf/nan are meant (an overflow, a pole); CuPy
     computes the same values without warning, so there it is a no-op context."""
     return xp.errstate(**flags) if xp.__name__ == "numpy" else contextlib.nullcontext()
+
+
+# OpenBLAS's cores with small-matrix kernels (GEMMs up to about 100^3 multiply-adds run unpacked), as its
+# openblas_get_corename() spells them; its other x86 cores (Haswell, Zen, ...) pack both operands of every GEMM
+_SMALL_GEMM_CORES = ("skylakex", "cooperlake", "sapphirerapids")
+
+
+@functools.lru_cache(maxsize=None)
+def small_gemm_kernels():
+    """Whether NumPy's BLAS multiplies small matrices without packing them, which decides the fastest layout
+    of a small product (never its numbers). False only where threadpoolctl sees NumPy's OpenBLAS (the one
+    its wheel bundles, else any OpenBLAS when NumPy was built against one) running a core without
+    small-matrix kernels (as OPENBLAS_CORETYPE=Haswell makes it on any x86); True otherwise, including when
+    the BLAS cannot be inspected: the layouts the kernels were first measured with."""
+    try:
+        from threadpoolctl import threadpool_info
+        libs = [d for d in threadpool_info() if d.get("internal_api") == "openblas"]
+        bundled = os.path.join(os.path.dirname(os.path.dirname(numpy.__file__)), "numpy")
+        mine = [d for d in libs if (d.get("filepath") or "").startswith(bundled)]   # numpy.libs/, numpy/
+        if not mine and "openblas" in numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]:
+            mine = libs
+    except Exception:  # threadpoolctl missing, or a NumPy that describes its build otherwise: keep the default
+        return True
+    core = (mine[0].get("architecture") or "").lower() if mine else ""
+    return not core or core in _SMALL_GEMM_CORES

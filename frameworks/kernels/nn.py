@@ -1,7 +1,7 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
 
-from .backend import errstate
+from .backend import errstate, small_gemm_kernels
 from .base import Kernel, register, need, nbytes_of, shape_error
 from .index import as_indices, scatter_add_rows
 from .workspace import pool
@@ -562,14 +562,19 @@ class LSTM(Kernel):
     fast: the gate
     scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh instead of every
     step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous state of every
-    step" is a slice, not a copy; and every GEMM multiplies contiguous operands (NumPy's OpenBLAS runs
-    d @ wh.T with d of B rows 1.5-2x slower than the same product with wh.T copied once). NumPy runs an
+    step" is a slice, not a copy; and each step's GEMM multiplies contiguous operands where OpenBLAS has
+    small-matrix kernels (SkylakeX: d @ wh.T with d of B rows runs 1.5-2x slower than the same product with
+    wh.T copied once; a BLAS that packs every operand packs the view as fast). NumPy runs an
     op on contiguous arrays of one shape 2-3x faster than on strided ones at these sizes (a (B, H) op is
     mostly call overhead), so the per-step ops are laid out contiguous wherever the GEMMs allow, and
     backward gets both weight gradients from one GEMM over [x | h_prev]. Where a step's recurrent product
     is just too big for OpenBLAS's small-matrix kernels, forward runs it gate by gate and backward as two
     half-depth GEMMs and an add, pieces that round as the whole does (SMALL_GEMM_MACS). Every change of
     layout keeps each number's operations and their order, so results are the same to the last bit.
+    NOTE: on OpenBLAS's SkylakeX kernels, where that was measured. Its Haswell kernels (OPENBLAS_CORETYPE=
+    Haswell) round a product differently by its shape: there the bias row folded into the projection and
+    the gate-by-gate recurrent product differ from x @ wx + bias and from the whole (B, H) @ (H, 4H) in the
+    last bit (measured; within every tolerance, and every engine still gets the numbers every other gets).
     """
     name = "lstm"
     uses_pool = True
@@ -717,14 +722,22 @@ class LSTM(Kernel):
         spare = xp.empty((b, hid), dtype=dh.dtype)   # the other half of dh's ping-pong pair
         dc_next = xp.zeros((b, hid), dtype=x.dtype) if gc_last is None else gc_last.copy()
         dc = xp.empty((b, hid), dtype=x.dtype)
-        wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
         # d @ wh.T as the sum of its (i, f) and (g, o) halves where the whole is big and each half a small
         # GEMM (SMALL_GEMM_MACS) as deep as the block OpenBLAS accumulates the whole one in (2H =
-        # BLAS_DEPTH_BLOCK): the same two partial sums added in the same order, to the last bit
-        halves = (xp.__name__ == "numpy" and b * 2 * hid * hid <= SMALL_GEMM_MACS < b * 4 * hid * hid
-                  and 2 * hid == BLAS_DEPTH_BLOCK)
+        # BLAS_DEPTH_BLOCK): the same two partial sums added in the same order, to the last bit. A BLAS
+        # that packs every operand (OpenBLAS without small-matrix kernels: Haswell, Zen) packs wh.T as
+        # fast as a contiguous copy of it, and runs the whole product faster than the halves: there wh.T
+        # stays a view, no (4H, H) transposing copy (measured, OPENBLAS_CORETYPE=Haswell: the step's
+        # product 26.1 us on the view, 27.4 us as halves, and the copy 82 us a backward)
+        packs = xp.__name__ == "numpy" and not small_gemm_kernels()
+        halves = (xp.__name__ == "numpy" and not packs and b * 2 * hid * hid <= SMALL_GEMM_MACS
+                  < b * 4 * hid * hid and 2 * hid == BLAS_DEPTH_BLOCK)
         half = xp.empty((b, hid), dtype=dh.dtype) if halves else None
-        wh_t[...] = wh.T
+        if packs:
+            wh_t = wh.T
+        else:
+            wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
+            wh_t[...] = wh.T
         # every step's (B, 4H) rows of dgates, and their halves with wh.T's, as views made once
         d_rows = dgates.reshape(t_len, b, 4 * hid)
         if halves:
@@ -764,9 +777,10 @@ class LSTM(Kernel):
         d2 = dgates.reshape(t_len * b, 4 * hid)
         gx = gwx = gwh = None
         if need(needs, 0):
-            wx_t = ws.empty(xp, (4 * hid, e), wx.dtype)
-            wx_t[...] = wx.T
-            gx = (d2 @ wx_t).reshape(t_len, b, e)
+            # on wx.T as it is: a product of T*B rows packs its operands either way, and a transposing copy
+            # of wx first cost more than it saved (measured, 1 BLAS thread: (512, 512) @ (512, 32) 163 us on
+            # the view, 172 us with the copy; Haswell and SkylakeX kernels alike, the same numbers)
+            gx = (d2 @ wx.T).reshape(t_len, b, e)
         need_wx, need_wh = need(needs, 3), need(needs, 4)
         if need_wx or need_wh:
             # both weight gradients from one GEMM over [x | h_prev] (one taller GEMM runs faster than the

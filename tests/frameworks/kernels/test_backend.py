@@ -105,3 +105,33 @@ def test_call_sites_are_wanted_only_while_the_installed_hook_reads_them():
         assert K.call_sites_wanted()       # a plain function hook reads them whenever installed
     finally:
         K.remove_hook()
+
+
+def _blas(api, core, where="numpy"):
+    """A threadpoolctl entry for a BLAS inside NumPy's wheel (numpy.libs/) or somewhere else."""
+    import os
+    site = os.path.dirname(os.path.dirname(np.__file__))
+    path = os.path.join(site, "numpy.libs" if where == "numpy" else "scipy.libs", f"lib{api}.so")
+    return {"internal_api": api, "architecture": core, "filepath": path}
+
+
+@pytest.mark.parametrize("libs,small", [
+    ([_blas("openblas", "Haswell")], False),
+    ([_blas("openblas", "Zen")], False),
+    ([_blas("openblas", "SkylakeX")], True),
+    ([_blas("openblas", "Cooperlake")], True),
+    # NumPy's own OpenBLAS decides, not another library's (SciPy's) loaded beside it
+    ([_blas("openblas", "Haswell", where="scipy"), _blas("openblas", "SkylakeX")], True),
+    ([_blas("openblas", "SkylakeX", where="scipy"), _blas("openblas", "Haswell")], False),
+    ([_blas("mkl", None)], True),   # not OpenBLAS: the layouts first measured
+    ([], True),
+])
+def test_small_gemm_kernels_reads_numpys_openblas_core(monkeypatch, libs, small):
+    import threadpoolctl
+    from frameworks.kernels import backend
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: libs)
+    backend.small_gemm_kernels.cache_clear()
+    try:
+        assert backend.small_gemm_kernels() is small
+    finally:
+        backend.small_gemm_kernels.cache_clear()

@@ -97,6 +97,25 @@ def test_lstm_equals_per_step_cell():
     np.testing.assert_allclose(c_t, cc, rtol=1e-12)
 
 
+
+def test_lstm_backward_layouts_give_the_same_numbers(monkeypatch):
+    """The recurrent product as two half-depth GEMMs on a copied wh.T (a BLAS with small-matrix kernels) or
+    as one GEMM on the wh.T view (one that packs every operand): the same numbers, to the last bit, at the
+    lstm workload's sizes (B 16, H 128: where the halves apply), whichever BLAS runs this."""
+    from frameworks.kernels import nn
+    rs = np.random.RandomState(3)
+    t_len, b, e, h = 6, 16, 32, 128
+    args = [rs.uniform(-0.5, 0.5, s).astype(np.float32) for s in
+            ((t_len, b, e), (b, h), (b, h), (e, 4 * h), (h, 4 * h), (4 * h,), (4 * h,))]
+    ys, saved = K.lstm.forward(np, *args)
+    gys = tuple(rs.uniform(-1, 1, y.shape).astype(np.float32) for y in ys)
+    monkeypatch.setattr(nn, "small_gemm_kernels", lambda: True)
+    want = [g.copy() for g in K.lstm.backward(np, saved, gys)]
+    monkeypatch.setattr(nn, "small_gemm_kernels", lambda: False)
+    got = K.lstm.backward(np, saved, gys)
+    for w, g in zip(want, got):
+        assert np.array_equal(w, g) and np.array_equal(np.signbit(w), np.signbit(g))
+
 def test_sigmoid_is_stable_at_extremes():
     x = np.array([-1e4, -100.0, 0.0, 100.0, 1e4], dtype=np.float32)
     with np.errstate(all="raise"):
