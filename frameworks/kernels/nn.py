@@ -27,11 +27,23 @@ def _copy_rows(xp, dst, src):
             k -= 1
             run *= shape[k]
         if size < run <= _LONGEST_RUN:
-            item = xp.dtype((xp.void, run))
+            item = _void(xp, run)
             shape = shape[:k] + (run // size,)
             dst.reshape(shape).view(item)[..., 0] = src.reshape(shape).view(item)[..., 0]
             return
     dst[...] = src
+
+
+def _void(xp, nbytes):
+    """NumPy's void dtype of `nbytes`, made once: dtype((void, n)) runs a Python-level ctypes check on each
+    call, a dozen times a cnn step."""
+    item = _VOIDS.get(nbytes)
+    if item is None:
+        item = _VOIDS[nbytes] = xp.dtype((xp.void, nbytes))
+    return item
+
+
+_VOIDS = {}
 
 
 # the longest run (bytes) moved as one void item. Measured in the benchmark's pairing (each floor step
@@ -51,7 +63,7 @@ def _zero_rows(xp, dst):
     size = dst.itemsize
     if (dst.ndim and dst.strides[-1] == size and size < dst.shape[-1] * size <= _LONGEST_RUN
             and xp.__name__ == "numpy" and dst.size and not dst.dtype.hasobject):
-        item = xp.dtype((xp.void, dst.shape[-1] * size))
+        item = _void(xp, dst.shape[-1] * size)
         dst.view(item)[..., 0] = xp.zeros((), item)
     else:
         dst[...] = 0
