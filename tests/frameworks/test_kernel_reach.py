@@ -16,7 +16,7 @@ ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
 _TRIG = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "erf")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
 # MXNet 1.x's optimizers (the hybrid engine's mx.optimizer), in MXNet's own update forms
-_MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd")
+_MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd", "lamb")
 # kernels that came for MXNet's nd.linalg (potrf, inverse, det/slogdet), nd.gamma/gammaln and ROIPooling
 _MX_LINALG = ("cholesky", "inverse", "logabsdet", "gamma", "gammaln")
 NOT_EXPOSED = {
