@@ -52,7 +52,9 @@ class NDArray:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        # MXNet's dtype is the NumPy scalar type (numpy.float32), not a numpy.dtype: x.dtype.__name__ and
+        # x.dtype == np.float32 as MXNet programs write them
+        return self._data.dtype.type
 
     @property
     def size(self):

@@ -821,7 +821,7 @@ class Executor:
                 heads = heads + internals
             g = self._graphs[is_train] = CachedGraph(
                 heads, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
-                self._grads, training=is_train, arg_dtypes=[a.dtype for a in self.arg_arrays + self.aux_arrays])
+                self._grads, training=is_train, arg_dtypes=[a._data.dtype for a in self.arg_arrays + self.aux_arrays])
         return g
 
     def forward(self, is_train=False, **kwargs):

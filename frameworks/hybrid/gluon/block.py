@@ -660,7 +660,7 @@ class HybridBlock(Block):
         """The cache entry of a new signature: the traced symbol compiled for these shapes."""
         grouped, out_fmt, nodes, plist = self._trace(args, flat, fmt)
         shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
-        dtypes = [a._data.dtype for a in flat] + [p.data().dtype for p in plist]
+        dtypes = [a._data.dtype for a in flat] + [p.data()._data.dtype for p in plist]
         grads = list(needs) + [p.grad_req != "null" for p in plist]
         graph = CachedGraph(grouped._outputs, nodes, shapes, grads, training=sig[0], arg_dtypes=dtypes)
         return _CacheEntry(graph, plist, out_fmt, grouped, sig)
