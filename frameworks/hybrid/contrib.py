@@ -165,7 +165,7 @@ class _Subgraph:
         self.heads, self.data_vars, self.state_vars, self.free_vars = heads, data_vars, state_vars, free_vars
         self.n_out, self.out_fmt, self.state_fmt = n_out, out_fmt, state_fmt
 
-    def __repr__(self):   # what tojson/attr_dict show: the body is not serialized
+    def __repr__(self):   # what attr_dict shows (tojson writes the body itself, in "subgraphs")
         return f"<subgraph: {len(self.heads)} heads>"
 
     def leaves(self):
@@ -278,6 +278,40 @@ def _foreach_op(E, *inputs, _subgraph, num_data, num_states):
     return tuple(stacked + states)
 
 
+def _locs(v):
+    """A JSON list attribute ('[0,2]', or already parsed) as a list of ints."""
+    if isinstance(v, str):
+        v = [x for x in v.strip("[]() ").split(",") if x.strip()]
+    return [int(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
+
+
+def _foreach_to_json(attrs, graph_dict):
+    """A _foreach node's attributes and body as MXNet writes them: num_args (the inputs and the body),
+    num_outputs, num_out_data, and where the data, the states and the remaining inputs sit among the
+    body's inputs (in_data_locs, in_state_locs, remain_locs); the body in "subgraphs"."""
+    sub = attrs["_subgraph"]
+    body = graph_dict(sub.heads, extra_vars=sub.leaves())
+    names = [body["nodes"][i]["name"] for i in body["arg_nodes"]]
+    at = [names.index(v.name) for v in sub.leaves()]
+    nd_, ns = len(sub.data_vars), len(sub.state_vars)
+    fmt = lambda xs: "[" + ",".join(map(str, xs)) + "]"   # noqa: E731 (MXNet's tuple format)
+    return {"num_args": len(at) + 1, "num_outputs": len(sub.heads), "num_out_data": sub.n_out,
+            "in_data_locs": fmt(at[:nd_]), "in_state_locs": fmt(at[nd_:nd_ + ns]),
+            "remain_locs": fmt(at[nd_ + ns:])}, [body]
+
+
+def _foreach_from_json(attrs, subgraphs, load_graph):
+    """The _foreach node's attributes back from its JSON (ours or MXNet's): the body's inputs, in the
+    JSON's order, split by the locs into data, states and the rest (the loop node's inputs in that order)."""
+    nodes, heads = load_graph(subgraphs[0])
+    inputs = [n for n in nodes if n.op is None]
+    data, states = _locs(attrs["in_data_locs"]), _locs(attrs["in_state_locs"])
+    remain = _locs(attrs["remain_locs"])
+    sub = _Subgraph(heads, [inputs[i] for i in data], [inputs[i] for i in states], [inputs[i] for i in remain],
+                    int(attrs["num_out_data"]), None, None)
+    return {"_subgraph": sub, "num_data": len(data), "num_states": len(states)}
+
+
 def _foreach_shapes(attrs, shapes):
     """The loop node's unknown input shapes (weights first used in the body) from the body's own shape
     inference, given the known ones: {input position: shape}, or None when they stay unknown."""
@@ -368,10 +402,11 @@ def sym_rand_zipfian(true_classes, num_sampled, range_max):
 
 
 def _register():
-    from .ops import SUBGRAPH_SHAPES, op
+    from .ops import SUBGRAPH_JSON, SUBGRAPH_SHAPES, op
     _foreach_op.__name__ = "_foreach"
     op(_foreach_op, n_out=lambda attrs: attrs["_subgraph"].n_out + attrs["num_states"])
     SUBGRAPH_SHAPES["_foreach"] = _foreach_shapes
+    SUBGRAPH_JSON["_foreach"] = (_foreach_to_json, _foreach_from_json)
 
 
 _register()

@@ -25,6 +25,8 @@ SHAPES = {}     # op name -> (attrs, data shape) -> {input: shape}: infer_shape'
 SUBGRAPH_SHAPES = {}  # op name -> (attrs, [input shape or None]) -> {input position: shape}: a loop node's
                      # unknown inputs (weights first read in its body), from its body's inference
 INPUT_NAMES = {}  # op name -> attrs -> its inputs' names, for ops whose inputs depend on attrs (Custom)
+SUBGRAPH_JSON = {}  # op name -> (to_json(attrs, graph_dict) -> (attrs, [subgraph dicts]), from_json(attrs,
+                    # [subgraph dicts], load) -> attrs): a loop node's body in MXNet's "subgraphs" field
 
 
 def op(fn=None, *, n_out=None, params=(), aux=(), shapes=None):
