@@ -4,7 +4,7 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
     import frameworks.hybrid as mx
     from frameworks.hybrid import nd, autograd, gluon, sym
 """
-from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, monitor, name, ndarray, operator, optimizer, recordio, symbol, test_utils, viz
+from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, monitor, name, ndarray, operator, optimizer, profiler, recordio, symbol, test_utils, viz
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .symbol import AttrScope
@@ -36,4 +36,4 @@ mon = monitor
 mod = module
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "autograd", "gluon", "cpu", "gpu", "Context",
-           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model", "rnn", "mon", "monitor"]
+           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model", "rnn", "mon", "monitor", "profiler"]

@@ -642,7 +642,11 @@ class HybridBlock(Block):
 
     def forward(self, x, *args):
         if isinstance(x, Symbol):
-            self._finish_deferred(x, *args)
+            # inside a trace the inputs' shapes are known and finish the deferred parameters; a bare
+            # sym.var('data') (net(data) into a Module, as MXNet programs do) leaves them deferred, as MXNet
+            if self._deferred() and all(a.infer_shape()[1] is not None for a in (x,) + args
+                                        if isinstance(a, Symbol)):
+                self._finish_deferred(x, *args)
             params = {k: p.var() for k, p in self._reg_params.items()}
             with symbol.prefix(self._prefix):
                 return self.hybrid_forward(symbol, x, *args, **params)
