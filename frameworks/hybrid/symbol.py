@@ -1,6 +1,7 @@
 """sym: the symbolic API (MXNet's Symbol): var, the ops of ops.py as graph nodes, infer_shape,
 list_arguments, tojson/load_json, and an Executor (simple_bind/bind) over a CachedGraph."""
 import contextlib
+import builtins
 import json
 import sys
 import threading
@@ -154,11 +155,20 @@ class Symbol:
         return _compose(self, mapping)
 
     def __getitem__(self, index):
+        """The index-th output (an int, an output's name, or a slice: a Group of them), as MXNet's."""
+        if isinstance(index, builtins.slice):   # (the module's own `slice` is the op)
+            return Group([self[i] for i in range(*index.indices(len(self._outputs)))])
         if isinstance(index, str):
             names = self.list_outputs()
+            if names.count(index) > 1:
+                raise ValueError(f'There are multiple outputs with name "{index}"')
             if index not in names:
-                raise ValueError(f"no output named {index!r}; outputs: {names}")
+                raise ValueError(f'Cannot find output that matches name "{index}"')
             index = names.index(index)
+        if not isinstance(index, int):   # x[0, 0] in a hybridized block: MXNet's TypeError
+            raise TypeError("Symbol only support integer index to fetch i-th output")
+        if index >= len(self._outputs):
+            raise IndexError   # (iteration ends here, as MXNet's)
         return Symbol([self._outputs[index]])
 
     # ------------------------------------------------------------ graph queries
