@@ -34,6 +34,16 @@ class CustomOp:
             raise MXNetError(f"CustomOp.assign: unknown req {req!r}")
 
 
+def _three(ret, what):
+    """A CustomOpProp's infer_shape/infer_type answer as (inputs, outputs, aux): MXNet accepts two lists
+    (no auxiliary states) or three."""
+    if len(ret) == 2:
+        return ret[0], ret[1], []
+    if len(ret) == 3:
+        return ret
+    raise MXNetError(f"CustomOpProp.{what} must return 2 or 3 lists, got {len(ret)}")
+
+
 class CustomOpProp:
     """The operator's description: its arguments, outputs, shapes and types, and create_operator.
     need_top_grad=False marks a loss layer (its backward ignores the head gradient)."""
@@ -146,8 +156,8 @@ class _CustomKernel(K.Kernel):
         ctx = self._context(xp)
         in_data = [NDArray(x, ctx) for x in inputs]
         in_shapes = [list(x.shape) for x in inputs]
-        _, out_shapes, _ = self.prop.infer_shape(in_shapes)
-        _, out_types, _ = self.prop.infer_type([x.dtype for x in inputs])
+        _, out_shapes, _ = _three(self.prop.infer_shape(in_shapes), "infer_shape")
+        _, out_types, _ = _three(self.prop.infer_type([x.dtype for x in inputs]), "infer_type")
         out_data = [NDArray(xp.zeros(tuple(s), dtype=t), ctx) for s, t in zip(out_shapes, out_types)]
         operator = self.prop.create_operator(ctx, in_shapes, [x.dtype for x in inputs])
         is_train = autograd.is_training()
@@ -173,7 +183,7 @@ class _CustomKernel(K.Kernel):
         return tuple(g._data for g in in_grad)
 
     def infer(self, *shapes):
-        _, out_shapes, _ = self.prop.infer_shape([list(s) for s in shapes])
+        _, out_shapes, _ = _three(self.prop.infer_shape([list(s) for s in shapes]), "infer_shape")
         outs = tuple(tuple(s) for s in out_shapes)
         return outs if self.n_outputs != 1 else outs[0]
 
@@ -215,7 +225,7 @@ def _input_shapes(attrs, data_shape):
     infer_shape given the first input's shape."""
     prop = _prop(*_split_attrs(attrs))
     names = prop.list_arguments()
-    in_shapes, _, _ = prop.infer_shape([list(data_shape)] + [[] for _ in names[1:]])
+    in_shapes, _, _ = _three(prop.infer_shape([list(data_shape)] + [[] for _ in names[1:]]), "infer_shape")
     return {n: tuple(s) for n, s in zip(names, in_shapes) if s is not None and len(s)}
 
 
