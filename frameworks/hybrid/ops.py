@@ -546,10 +546,22 @@ def dot(E, lhs, rhs, *, transpose_a=False, transpose_b=False):
 
 
 @op
-def reshape(E, data, *, shape, reverse=False):
+def reshape(E, data, *, shape=None, reverse=False, target_shape=None, keep_highest=False):
     """MXNet's codes: 0 copies an input dimension, -1 infers one, -2 copies all the rest, -3 merges two
-    input dimensions, -4 splits one into the next two entries (one of which may be -1)."""
+    input dimensions, -4 splits one into the next two entries (one of which may be -1). The deprecated
+    target_shape (pre-1.0 programs) is the shape itself, a single 0 in it inferred; keep_highest keeps the
+    input's first dimension in place of target_shape's."""
     src = tuple(E.shape(data))
+    if not shape and target_shape is not None:
+        out = list(target_shape)
+        if keep_highest:
+            out[0] = src[0]
+        zeros = [i for i in range(1 if keep_highest else 0, len(out)) if out[i] == 0]
+        if len(zeros) == 1:
+            out[zeros[0]] = -1
+        return E.call(K.reshape, (data,), {"shape": tuple(out)})
+    if shape is None:
+        raise MXNetError("Reshape: give shape (or the deprecated target_shape)")
     if reverse:
         return E.call(K.reshape, (data,), {"shape": _reshape_codes(src[::-1], tuple(shape)[::-1], src)[::-1]})
     return E.call(K.reshape, (data,), {"shape": _reshape_codes(src, tuple(shape), src)})
