@@ -81,8 +81,6 @@ NOT_EXPOSED = {
         "global_avg_pool2d": "Pooling with global_pooling runs avg_pool2d with the whole map as its kernel, "
                              "as Caffe does",
         "slice": "the Slice layer is one split along its axis (the split kernel)",
-        "momentum": "SGDSolver keeps Caffe's momentum form (lr folded into the history) in the solver; the "
-                    "kernel has PyTorch's form",
         **{k: "an MXNet optimizer's update form: Caffe has no such solver" for k in _MX_OPTIMIZERS},
         **{k: _CAFFE_NONE for k in _MX_LINALG},
         "roi_pool": "ROIPooling is a layer of the Fast R-CNN fork of Caffe, not of BVLC Caffe",

@@ -5,6 +5,8 @@ directory (tmp_path: 1000 + 200 synthetic digits) and NDArrayIter(shuffle=True) 
 two CPU contexts at once (initialize(ctx=[cpu(0), cpu(1)]), split_and_load, one backward per slice, one
 Trainer.step over both), then a LeNet-style gluon.Block on one context; the tutorial's own asserts
 (validation accuracy > 0.94, then > 0.98) hold."""
+import numpy as np
+
 import frameworks.hybrid as mx
 from tests.frameworks.hybrid.test_classic_programs_vae import _write_mnist_gz
 
@@ -13,6 +15,7 @@ def test_gluon_mnist_tutorial(tmp_path, monkeypatch, capsys):
     _write_mnist_gz(tmp_path, 1000, "train", 0)
     _write_mnist_gz(tmp_path, 200, "t10k", 1)
     monkeypatch.chdir(tmp_path)
+    np.random.seed(0)   # (NDArrayIter's shuffle draws from NumPy's generator, as MXNet's does)
     import frameworks.hybrid as mx
 
     # Fixing the random seed
