@@ -13,7 +13,7 @@ import types
 import numpy as np
 
 import frameworks.hybrid as mx
-from tests.frameworks.hybrid.test_classic_programs_vae import _write_mnist_gz
+from tests.frameworks.hybrid.test_classic_programs_adversary import _write_gz_idx
 
 DCGAN = r'''# Licensed to the Apache Software Foundation (ASF) under one
 # or more contributor license agreements.  See the NOTICE file
@@ -487,8 +487,8 @@ if __name__ == '__main__':
 
 def test_dcgan_trains_on_mnist_and_checkpoints(tmp_path, monkeypatch, caplog):
     (tmp_path / "data").mkdir()
-    _write_mnist_gz(tmp_path / "data", 256, "train", 0)
-    _write_mnist_gz(tmp_path / "data", 64, "t10k", 1)
+    _write_gz_idx(tmp_path / "data", "train", 256, 0)
+    _write_gz_idx(tmp_path / "data", "t10k", 64, 1)
     (tmp_path / "dcgan.py").write_text(DCGAN)
     (tmp_path / "inception_score.py").write_text(INCEPTION_SCORE)
     monkeypatch.chdir(tmp_path)

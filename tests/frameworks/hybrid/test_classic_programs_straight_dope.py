@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import frameworks.hybrid as mx
-from tests.frameworks.hybrid.test_classic_programs_vae import _write_mnist_gz
+from tests.frameworks.hybrid.test_classic_programs_adversary import _write_gz_idx
 
 NOTEBOOKS = {}
 NOTEBOOKS['autograd'] = ('chapter01_crashcourse/autograd.ipynb', r'''import frameworks.hybrid as mx
@@ -907,8 +907,8 @@ def _wb(line):
 def test_straight_dope_notebook(name, tmp_path, monkeypatch, capsys):
     root = tmp_path / ".mxnet" / "datasets" / "mnist"
     root.mkdir(parents=True)
-    _write_mnist_gz(root, 1000, "train", 0)
-    _write_mnist_gz(root, 200, "t10k", 1)
+    _write_gz_idx(root, "train", 1000, 0)
+    _write_gz_idx(root, "t10k", 200, 1)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)

@@ -8,12 +8,12 @@ Trainer.step over both), then a LeNet-style gluon.Block on one context; the tuto
 import numpy as np
 
 import frameworks.hybrid as mx
-from tests.frameworks.hybrid.test_classic_programs_vae import _write_mnist_gz
+from tests.frameworks.hybrid.test_classic_programs_adversary import _write_gz_idx
 
 
 def test_gluon_mnist_tutorial(tmp_path, monkeypatch, capsys):
-    _write_mnist_gz(tmp_path, 1000, "train", 0)
-    _write_mnist_gz(tmp_path, 200, "t10k", 1)
+    _write_gz_idx(tmp_path, "train", 1000, 0)
+    _write_gz_idx(tmp_path, "t10k", 200, 1)
     monkeypatch.chdir(tmp_path)
     np.random.seed(0)   # (NDArrayIter's shuffle draws from NumPy's generator, as MXNet's does)
     import frameworks.hybrid as mx
@@ -191,4 +191,4 @@ def test_gluon_mnist_tutorial(tmp_path, monkeypatch, capsys):
 
     out = capsys.readouterr().out
     assert out.count("training acc at epoch") == 20 and out.count("validation acc") == 2
-    assert len(net.collect_params()['net0_conv0_weight'].list_ctx()) == 1
+    assert net.conv1.weight.list_ctx() == [mx.cpu()]

@@ -6,15 +6,13 @@ N_test; 2 epochs where it trains 100 and 200. The Symbol-API VAE (random_normal 
 MakeLoss(sum(loss)), a Module fit with the 'Loss' metric and a batch_end_callback reading eval_metric),
 y.bind on the learned parameters to reconstruct test images, model.score, then VAE.py's class with its
 NumPy encoder/sampler/decoder."""
-import gzip
 import logging
-import struct
 import sys
 
 import numpy as np
 
 import frameworks.hybrid as mx
-from tests.frameworks.hybrid.test_classic_programs_module import _digits
+from tests.frameworks.hybrid.test_classic_programs_adversary import _write_gz_idx
 
 VAE_PY = r'''# Licensed to the Apache Software Foundation (ASF) under one
 # or more contributor license agreements.  See the NOTICE file
@@ -173,17 +171,9 @@ class VAE:
 '''
 
 
-def _write_mnist_gz(path, n, prefix, seed):
-    labels, images = _digits(n, seed)
-    with gzip.open(path / f"{prefix}-labels-idx1-ubyte.gz", "wb") as f:
-        f.write(struct.pack(">II", 2049, n) + labels.tobytes())
-    with gzip.open(path / f"{prefix}-images-idx3-ubyte.gz", "wb") as f:
-        f.write(struct.pack(">IIII", 2051, n, 28, 28) + images.tobytes())
-
-
 def test_vae_notebook_and_vae_py(tmp_path, monkeypatch, caplog):
-    _write_mnist_gz(tmp_path, 600, "train", 0)
-    _write_mnist_gz(tmp_path, 100, "t10k", 1)
+    _write_gz_idx(tmp_path, "train", 600, 0)
+    _write_gz_idx(tmp_path, "t10k", 100, 1)
     (tmp_path / "VAE.py").write_text(VAE_PY)
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
