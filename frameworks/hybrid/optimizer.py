@@ -588,7 +588,7 @@ _BY_NAME.update({c.__name__.lower(): c for c in (SGD, NAG, Adam, RMSProp, AdaGra
                                                  Signum, FTML, Ftrl, DCASGD, SGLD, ccSGD, LARS, LBSGD, LAMB,
                                                  Test)})
 # names programs bring from MXNet 2.0 (or GluonNLP), which MXNet 1.x's registry does not have either
-_LATER = {"adamw": " (AdamW is MXNet 2.0's optimizer; in 1.x use 'adam' with wd)",
+_LATER = {"adamw": " (AdamW is MXNet 2.0's optimizer; 1.x has its step as the op nd.contrib.adamw_update, or use 'adam' with wd)",
           "signsgd": " (MXNet 1.x's signSGD is 'signum' with momentum=0)"}
 
 

@@ -410,8 +410,9 @@ def _register():
 
 
 _register()
+from ..ndarray_api import adamw_update  # noqa: E402  (nd.contrib.adamw_update)
 nd_contrib = types.ModuleType("nd.contrib", __doc__)
-for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy, rand_zipfian):
+for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy, rand_zipfian, adamw_update):
     setattr(nd_contrib, _f.__name__, _f)
 
 sym_contrib = types.ModuleType("sym.contrib", "foreach (a subgraph run per step), while_loop and cond")

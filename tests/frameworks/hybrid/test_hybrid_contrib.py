@@ -175,3 +175,26 @@ def test_dataloader_iter_feeds_a_gluon_dataloader_to_module_fit():
     mod = mx.mod.Module(net, context=mx.cpu())
     mod.fit(it, num_epoch=3, optimizer_params={'learning_rate': 0.5})
     assert mod.score(it, 'acc')[0][1] > 0.7
+
+
+def test_adamw_update_as_mxnets_operator_and_skips_on_an_overflowed_scale():
+    rs = np.random.RandomState(3)
+    w0, g = rs.standard_normal(6), rs.standard_normal(6)
+    w, m, v = nd.array(w0, dtype='float64'), nd.zeros(6, dtype='float64'), nd.zeros(6, dtype='float64')
+    for _ in range(2):
+        nd.contrib.adamw_update(w, nd.array(g, dtype='float64'), m, v, rescale_grad=nd.array([0.5]), lr=0.01,
+                                eta=0.5, wd=0.1, clip_gradient=0.4, out=w)
+    # MXNet's AdamWUpdate: g = clip(rescale * grad); moments; w -= eta * (lr * m / (sqrt(v) + eps) + wd * w)
+    ref, mr, vr = w0.copy(), np.zeros(6), np.zeros(6)
+    for _ in range(2):
+        gg = np.clip(0.5 * g, -0.4, 0.4)
+        mr = 0.9 * mr + 0.1 * gg
+        vr = 0.999 * vr + 0.001 * gg * gg
+        ref = ref - 0.5 * (0.01 * mr / (np.sqrt(vr) + 1e-8) + 0.1 * ref)
+    np.testing.assert_allclose(w.asnumpy(), ref, rtol=1e-12)
+    np.testing.assert_allclose(m.asnumpy(), mr, rtol=1e-12)
+    before = w.asnumpy().copy()
+    nd.contrib.adamw_update(w, nd.array(g, dtype='float64'), m, v, rescale_grad=float('inf'), lr=0.01, eta=1,
+                            out=w)
+    np.testing.assert_array_equal(w.asnumpy(), before)
+    np.testing.assert_allclose(m.asnumpy(), mr, rtol=1e-12)
