@@ -1523,4 +1523,4 @@ def split_inputs(name, args, kwargs):
     return bind_inputs(name, args, kwargs)
 
 
-from . import operator, ops_linalg, ops_math, ops_random, ops_tensor  # noqa: E402,F401  (file more ops in OPS; they import this module)
+from . import operator, ops_detection, ops_linalg, ops_math, ops_random, ops_tensor  # noqa: E402,F401  (file more ops in OPS; they import this module)

@@ -578,6 +578,8 @@ def RNN(*args, **kwargs):  # noqa: N802,F811  (MXNet's name)
     return _rnn_named_weights(*args, **kwargs)
 linalg, _internal, op, sparse = namespaces(_module, "sym")
 from .contrib import sym_contrib as contrib  # noqa: E402
+for _name in [n for n in OPS if n.startswith("_contrib_")]:   # MXNet's _contrib_X ops are sym.contrib.X
+    setattr(contrib, _name[len("_contrib_"):], getattr(sys.modules[__name__], _name))
 from .ops_random import namespace as _random_namespace  # noqa: E402
 
 random = _random_namespace(_module, "sym")

@@ -1,0 +1,61 @@
+"""nd.contrib / sym.contrib MultiBoxPrior and box_iou against transcriptions of MXNet 1.x's operators
+(multibox_prior.cc's loops, bounding_box-inl.h's compute_overlap)."""
+
+import numpy as np
+import pytest
+
+import frameworks.hybrid as mx
+from frameworks.hybrid import autograd, nd
+
+
+def _prior_loops(H, W, sizes, ratios, steps=(-1, -1), offsets=(0.5, 0.5), clip=False):
+    """MultiBoxPriorForward, loop for loop, in float32."""
+    f = np.float32
+    step_y, step_x = (f(1) / f(H), f(1) / f(W)) if steps[0] <= 0 else (f(steps[0]), f(steps[1]))
+    out = []
+    for r in range(H):
+        cy = (f(r) + f(offsets[0])) * step_y
+        for c in range(W):
+            cx = (f(c) + f(offsets[1])) * step_x
+            for size, ratio in [(s, ratios[0]) for s in sizes] + [(sizes[0], q) for q in ratios[1:]]:
+                root = np.sqrt(f(ratio))
+                w, h = f(size) * f(H) / f(W) * root / f(2), f(size) / root / f(2)
+                out.append([cx - w, cy - h, cx + w, cy + h])
+    out = np.array(out, dtype=f)[None]
+    return np.clip(out, 0, 1) if clip else out
+
+
+@pytest.mark.parametrize("kwargs", [dict(sizes=[0.75, 0.5, 0.25], ratios=[1, 2, 0.5]),
+                                    dict(sizes=(0.3,), ratios=(1, 3), clip=True),
+                                    dict(sizes=0.4, ratios=2, steps=(0.2, 0.1), offsets=(0.0, 1.0))])
+def test_multibox_prior_as_the_operators_loops(kwargs):
+    H, W = 3, 5
+    got = nd.contrib.MultiBoxPrior(nd.zeros((2, 4, H, W)), **kwargs).asnumpy()
+    want = _prior_loops(H, W, np.atleast_1d(kwargs['sizes']).tolist(), np.atleast_1d(kwargs['ratios']).tolist(),
+                        kwargs.get('steps', (-1, -1)), kwargs.get('offsets', (0.5, 0.5)), kwargs.get('clip', False))
+    assert got.shape == want.shape and got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+
+
+def test_multibox_prior_in_a_symbol_and_under_autograd():
+    s = mx.sym.contrib.MultiBoxPrior(mx.sym.var('feat'), sizes=(0.2, 0.272), ratios=(1, 2, 0.5))
+    assert s.infer_shape(feat=(1, 8, 4, 4))[1] == [(1, 4 * 4 * 4, 4)]
+    x = nd.ones((1, 2, 2, 2))
+    x.attach_grad()
+    with autograd.record():
+        y = nd.contrib.MultiBoxPrior(x, sizes=(0.5,)).sum() + (x * 2).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), 2)   # no gradient through the anchors, as MXNet's
+
+
+def test_box_iou_corner_and_center():
+    a = nd.array([[0, 0, 2, 2], [1, 1, 3, 3]])
+    b = nd.array([[1, 1, 2, 2], [5, 5, 6, 6], [0, 0, 2, 2]])
+    np.testing.assert_allclose(nd.contrib.box_iou(a, b).asnumpy(), [[0.25, 0, 1], [0.25, 0, 1 / 7]], rtol=1e-6)
+    centre = nd.array([[1, 1, 2, 2]])   # the box (0, 0, 2, 2) as (x, y, w, h)
+    np.testing.assert_allclose(nd.contrib.box_iou(centre, nd.array([[2, 2, 2, 2]]), format='center').asnumpy(),
+                               [[1 / 7]], rtol=1e-6)
+    batched = nd.contrib.box_iou(nd.zeros((2, 3, 4)), nd.zeros((5, 4)))
+    assert batched.shape == (2, 3, 5) and float(batched.sum().asscalar()) == 0   # empty boxes: no overlap
+    with pytest.raises(mx.MXNetError, match="last dimension of lhs and rhs must be 4"):
+        nd.contrib.box_iou(nd.zeros((2, 3)), nd.zeros((2, 4)))
