@@ -1,8 +1,11 @@
 """MXNet's contrib detection ops that are pure arithmetic on boxes (nd.contrib / sym.contrib, registered as
-_contrib_<name> as MXNet registers them): MultiBoxPrior (the SSD anchors) and box_iou. Neither passes a
-gradient (MXNet's write zeros), so they run through E.nograd on either device."""
+_contrib_<name> as MXNet registers them): MultiBoxPrior (the SSD anchors), box_iou and box_nms. They run
+through E.nograd on either device: no gradient (MXNet's MultiBoxPrior and box_iou write zeros; see box_nms)."""
+import numpy
+
+from .. import kernels as K
 from .base import MXNetError
-from .ops import op
+from .ops import OPS, op
 
 
 def _floats(v):
@@ -72,3 +75,90 @@ def _contrib_box_iou(E, lhs, rhs, *, format="corner"):
         out = xp.where(inter > 0, inter / xp.where(inter > 0, union, 1), 0)
         return out.reshape(ls[:-1] + rs[:-1]).astype(a.dtype)
     return E.nograd(iou, (lhs, rhs), ls[:-1] + rs[:-1])
+
+
+def _nms_host(data, overlap_thresh, valid_thresh, topk, coord_start, score_index, id_index, background_id,
+              force_suppress, in_format, out_format):
+    """BoxNMSForward on a host array (..., N, W), step for step as bounding_box-inl.h."""
+    shape = data.shape
+    rows = data.reshape(-1, shape[-2], shape[-1])
+    B, N, _ = rows.shape
+    k = N if topk < 0 else min(N, topk)
+    if k < 1:
+        return data.copy()
+    out = numpy.full_like(rows, -1)
+    scores = rows[..., score_index]
+    valid = scores > valid_thresh
+    if id_index >= 0:
+        valid &= rows[..., id_index] != background_id
+    if not valid.any():
+        return out.reshape(shape)
+    for b in range(B):
+        idx = numpy.flatnonzero(valid[b])
+        order = idx[numpy.argsort(-scores[b, idx], kind="stable")][:k]   # descending, stable on ties
+        boxes = rows[b, order, coord_start:coord_start + 4]
+        if in_format == "center":
+            corners = numpy.concatenate([boxes[:, :2] - boxes[:, 2:] / 2, boxes[:, :2] + boxes[:, 2:] / 2], 1)
+            area = numpy.where((boxes[:, 2] < 0) | (boxes[:, 3] < 0), 0, boxes[:, 2] * boxes[:, 3])
+        else:
+            corners = boxes
+            w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+            area = numpy.where((w < 0) | (h < 0), 0, w * h)
+        alive = numpy.ones(len(order), bool)
+        for ref in range(len(order)):
+            if not alive[ref]:
+                continue
+            later = numpy.arange(ref + 1, len(order))
+            later = later[alive[later]]
+            if id_index >= 0 and not force_suppress:
+                later = later[rows[b, order[later], id_index].astype(int) == int(rows[b, order[ref], id_index])]
+            if not len(later):
+                continue
+            wh = numpy.minimum(corners[later, 2:], corners[ref, 2:]) - numpy.maximum(corners[later, :2],
+                                                                                  corners[ref, :2])
+            inter = numpy.maximum(wh[:, 0], 0) * numpy.maximum(wh[:, 1], 0)
+            with numpy.errstate(divide="ignore", invalid="ignore"):   # 0/0: nan, not above the threshold
+                iou = inter / (area[ref] + area[later] - inter)
+            alive[later[iou > overlap_thresh]] = False
+        kept = order[alive]
+        out[b, :len(kept)] = rows[b, kept]
+    if in_format != out_format:   # rows starting below 0 (the -1 fill) stay as they are, as MXNet's
+        c = out[..., coord_start:coord_start + 4]
+        live = c[..., 0] >= 0
+        a, z = c[..., :2].copy(), c[..., 2:].copy()
+        if out_format == "center":
+            new = numpy.concatenate([(a + z) / 2, z - a], -1)
+        else:
+            new = numpy.concatenate([a - z / 2, a + z / 2], -1)
+        c[live] = new[live]
+    return out.reshape(shape)
+
+
+@op
+def _contrib_box_nms(E, data, *, overlap_thresh=0.5, valid_thresh=0.0, topk=-1, coord_start=2, score_index=1,
+                     id_index=-1, background_id=-1, force_suppress=False, in_format="corner", out_format="corner"):
+    """Non-maximum suppression per batch of (..., N, W) rows (MXNet's box_nms, alias box_non_maximum_suppression):
+    rows scoring above valid_thresh (and not of background_id's class), the topk best by score, each
+    suppressing the later ones it overlaps by IoU > overlap_thresh (only its own class unless
+    force_suppress, when id_index is given); the kept rows first, in score order, the rest -1. Forward only:
+    MXNet passes the output's gradient back to the kept rows, this op passes none."""
+    shape = tuple(E.shape(data))
+    width = shape[-1] if shape else 0
+    if len(shape) < 2 or width < (6 if id_index >= 0 else 5):
+        raise MXNetError(f"box_nms: the last dimension must have at least 5 elements namely (score, coordinates "
+                         f"x 4), got shape {shape}")
+    if coord_start <= score_index <= coord_start + 3:
+        raise MXNetError(f"box_nms: score_index {score_index} conflicts with the coordinates "
+                         f"({coord_start}, {coord_start + 3})")
+    for fmt in (in_format, out_format):
+        if fmt not in ("corner", "center"):
+            raise MXNetError(f"box_nms: formats are 'corner' or 'center', got {fmt!r}")
+
+    def nms(xp, x):
+        host = _nms_host(K.to_numpy(x), overlap_thresh, valid_thresh, topk, coord_start, score_index, id_index,
+                         background_id, force_suppress, in_format, out_format)
+        return xp.asarray(host)
+    return E.nograd(nms, (data,), shape)
+
+
+OPS["_contrib_box_non_maximum_suppression"] = _contrib_box_nms

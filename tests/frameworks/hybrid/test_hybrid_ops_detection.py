@@ -59,3 +59,23 @@ def test_box_iou_corner_and_center():
     assert batched.shape == (2, 3, 5) and float(batched.sum().asscalar()) == 0   # empty boxes: no overlap
     with pytest.raises(mx.MXNetError, match="last dimension of lhs and rhs must be 4"):
         nd.contrib.box_iou(nd.zeros((2, 3)), nd.zeros((2, 4)))
+
+
+def test_box_nms_as_mxnets_docstring_example():
+    x = nd.array([[0, 0.5, 0.1, 0.1, 0.2, 0.2], [1, 0.4, 0.1, 0.1, 0.2, 0.2],
+                  [0, 0.3, 0.1, 0.1, 0.14, 0.14], [2, 0.6, 0.5, 0.5, 0.7, 0.8]])
+    out = nd.contrib.box_nms(x, overlap_thresh=0.1, coord_start=2, score_index=1, id_index=0,
+                             force_suppress=True, in_format='corner', out_format='corner')
+    np.testing.assert_allclose(out.asnumpy(), [[2, 0.6, 0.5, 0.5, 0.7, 0.8], [0, 0.5, 0.1, 0.1, 0.2, 0.2],
+                                               [-1] * 6, [-1] * 6], rtol=1e-6)
+    # per class (force_suppress=False): class 1's box survives its overlap with class 0's
+    per_class = nd.contrib.box_non_maximum_suppression(x, overlap_thresh=0.1, id_index=0).asnumpy()
+    np.testing.assert_allclose(per_class[:, 0], [2, 0, 1, -1])
+    # out_format center converts the kept rows only; topk keeps the best two before suppressing
+    centre = nd.contrib.box_nms(x, overlap_thresh=0.1, id_index=0, force_suppress=True, out_format='center')
+    np.testing.assert_allclose(centre.asnumpy()[1, 2:], [0.15, 0.15, 0.1, 0.1], rtol=1e-6)
+    top2 = nd.contrib.box_nms(nd.stack(x, x), topk=2, valid_thresh=0.45).asnumpy()
+    assert top2.shape == (2, 4, 6) and (top2[:, 2:] == -1).all()
+    np.testing.assert_allclose(top2[1, :2, 1], [0.6, 0.5])
+    assert (nd.contrib.box_nms(x, valid_thresh=0.9).asnumpy() == -1).all()   # nothing valid: all -1
+    assert mx.sym.contrib.box_nms(mx.sym.var('d')).infer_shape(d=(2, 5, 6))[1] == [(2, 5, 6)]
