@@ -1,5 +1,6 @@
 """MXNet's contrib detection ops that are pure arithmetic on boxes (nd.contrib / sym.contrib, registered as
-_contrib_<name> as MXNet registers them): MultiBoxPrior (the SSD anchors), box_iou and box_nms. They run
+_contrib_<name> as MXNet registers them): the SSD anchors (MultiBoxPrior), their training targets
+(MultiBoxTarget) and the decoded detections (MultiBoxDetection), box_iou and box_nms. They run
 through E.nograd on either device: no gradient (MXNet's MultiBoxPrior and box_iou write zeros; see box_nms)."""
 import numpy
 
@@ -162,3 +163,175 @@ def _contrib_box_nms(E, data, *, overlap_thresh=0.5, valid_thresh=0.0, topk=-1, 
 
 
 OPS["_contrib_box_non_maximum_suppression"] = _contrib_box_nms
+
+
+def _detect_host(cls_prob, loc_pred, anchors, clip, threshold, nms_threshold, force_suppress, variances, nms_topk):
+    """MultiBoxDetectionForward (multibox_detection.cc) on host arrays, loop for loop where order matters."""
+    B, C, A = cls_prob.shape
+    dt = cls_prob.dtype
+    out = numpy.full((B, A, 6), -1, dtype=dt)
+    anc = anchors.reshape(A, 4)
+    aw, ah = anc[:, 2] - anc[:, 0], anc[:, 3] - anc[:, 1]
+    ax, ay = (anc[:, 0] + anc[:, 2]) / dt.type(2), (anc[:, 1] + anc[:, 3]) / dt.type(2)
+    vx, vy, vw, vh = (dt.type(v) for v in variances)
+    for b in range(B):
+        probs = cls_prob[b, 1:]                                  # the background class 0 is never chosen
+        ids = probs.argmax(axis=0) + 1 if C > 1 else numpy.zeros(A, int)
+        score = probs.max(axis=0) if C > 1 else numpy.full(A, -1, dt)
+        ids = numpy.where((ids > 0) & (score < threshold), 0, ids)
+        p = loc_pred[b].reshape(A, 4)
+        ox, oy = p[:, 0] * vx * aw + ax, p[:, 1] * vy * ah + ay
+        ow, oh = numpy.exp(p[:, 2] * vw) * aw / dt.type(2), numpy.exp(p[:, 3] * vh) * ah / dt.type(2)
+        box = numpy.stack([ox - ow, oy - oh, ox + ow, oy + oh], axis=1)
+        if clip:
+            box = numpy.clip(box, 0, 1)
+        rows = numpy.concatenate([(ids - 1)[:, None].astype(dt), score[:, None], box], axis=1)
+        rows = rows[rows[:, 0] >= 0]                             # valid anchors, in anchor order
+        n = len(rows)
+        out[b, :n] = rows
+        if n < 1 or nms_threshold <= 0 or nms_threshold > 1:
+            continue
+        order = numpy.argsort(-rows[:, 1], kind="stable")
+        nkeep = nms_topk if 0 < nms_topk < n else n
+        out[b, nkeep:n, 0] = -1                                  # beyond topk: the id only, in place
+        out[b, :nkeep] = rows[order[:nkeep]]
+        top = out[b]
+        for i in range(nkeep):
+            if top[i, 0] < 0:
+                continue
+            for j in range(i + 1, nkeep):
+                if top[j, 0] < 0 or not (force_suppress or top[i, 0] == top[j, 0]):
+                    continue
+                a, c = top[i, 2:], top[j, 2:]
+                w = max(dt.type(0), min(a[2], c[2]) - max(a[0], c[0]))
+                h = max(dt.type(0), min(a[3], c[3]) - max(a[1], c[1]))
+                inter = w * h
+                union = (a[2] - a[0]) * (a[3] - a[1]) + (c[2] - c[0]) * (c[3] - c[1]) - inter
+                if (dt.type(0) if union <= 0 else inter / union) >= nms_threshold:
+                    top[j, 0] = -1
+    return out
+
+
+@op
+def _contrib_MultiBoxDetection(E, cls_prob, loc_pred, anchor, *, clip=True, threshold=0.01, background_id=0,
+                               nms_threshold=0.5, force_suppress=False, variances=(0.1, 0.1, 0.2, 0.2),
+                               nms_topk=-1):
+    """Detections (B, A, 6) = [class id, score, xmin, ymin, xmax, ymax] from class probabilities (B, C, A)
+    (class 0 the background), box offsets (B, A * 4) and anchors (1, A, 4), as MXNet's operator: each
+    anchor's best class (id -1 when below threshold), the offsets decoded with `variances`, the valid rows
+    first; then sorted by score (stable), nms_topk kept, and the ones overlapping a better one of their class
+    (any class with force_suppress) by IoU >= nms_threshold get id -1; unused rows are all -1."""
+    cs, ls, as_ = tuple(E.shape(cls_prob)), tuple(E.shape(loc_pred)), tuple(E.shape(anchor))
+    if len(cs) != 3 or len(ls) != 2 or ls[1] != cs[2] * 4 or tuple(as_[-2:]) != (cs[2], 4):
+        raise MXNetError(f"MultiBoxDetection: cls_prob (B, C, A), loc_pred (B, A * 4) and anchor (1, A, 4) "
+                         f"expected, got shapes {cs}, {ls}, {as_}")
+    variances = _floats(variances)
+    if len(variances) != 4:
+        raise MXNetError("MultiBoxDetection: Variance size must be 4")
+
+    def detect(xp, c, l, a):
+        host = _detect_host(K.to_numpy(c), K.to_numpy(l), K.to_numpy(a), clip, threshold, nms_threshold,
+                            force_suppress, variances, nms_topk)
+        return xp.asarray(host)
+    return E.nograd(detect, (cls_prob, loc_pred, anchor), (cs[0], cs[2], 6))
+
+
+def _target_host(anchors, labels, cls_preds, overlap_threshold, ignore_label, negative_mining_ratio,
+                 negative_mining_thresh, variances):
+    """MultiBoxTargetForward (multibox_target.cc) on host arrays: (loc_target, loc_mask, cls_target)."""
+    dt = labels.dtype
+    B, L, _ = labels.shape
+    anc = anchors.reshape(-1, 4).astype(numpy.float32)
+    A = len(anc)
+    loc_t, loc_m = numpy.zeros((B, A * 4), dt), numpy.zeros((B, A * 4), dt)
+    cls_t = numpy.full((B, A), ignore_label, dt)
+    vx, vy, vw, vh = (numpy.float32(v) for v in variances)
+    for b in range(B):
+        lab = labels[b]
+        n_gt = next((i for i in range(L) if float(lab[i, 0]) == -1.0), L)
+        if n_gt == 0:
+            continue
+        g = lab[:n_gt, 1:5].astype(numpy.float32)
+        wh = numpy.minimum(anc[:, None, 2:], g[None, :, 2:]) - numpy.maximum(anc[:, None, :2], g[None, :, :2])
+        inter = numpy.maximum(wh[..., 0], 0) * numpy.maximum(wh[..., 1], 0)
+        union = ((anc[:, 2] - anc[:, 0]) * (anc[:, 3] - anc[:, 1]))[:, None] + \
+            ((g[:, 2] - g[:, 0]) * (g[:, 3] - g[:, 1]))[None] - inter
+        iou = numpy.where(union == 0, 0, inter / numpy.where(union == 0, 1, union))   # (A, n_gt)
+        match_iou, match_gt = numpy.full(A, -1.0, numpy.float32), numpy.full(A, -1)
+        flags = numpy.full(A, -1)                     # -1 don't care, 1 positive, 0 negative
+        gt_done, n_pos = numpy.zeros(n_gt, bool), 0
+        while not gt_done.all():                      # each ground truth's best anchor, best pair first
+            masked = numpy.where((flags[:, None] == 1) | gt_done[None, :], -numpy.inf, iou)
+            j, k = numpy.unravel_index(numpy.argmax(masked), masked.shape)   # first maximum, row-major
+            if not masked[j, k] > numpy.float32(1e-6):
+                break
+            match_iou[j], match_gt[j] = masked[j, k], k
+            n_pos, gt_done[k], flags[j] = n_pos + 1, True, 1
+        if overlap_threshold > 0:                     # then every other anchor above the threshold
+            for j in numpy.flatnonzero(flags != 1):
+                k = int(numpy.argmax(iou[j]))
+                match_iou[j], match_gt[j] = iou[j, k], k
+                if iou[j, k] > overlap_threshold:
+                    n_pos, gt_done[k], flags[j] = n_pos + 1, True, 1
+        if negative_mining_ratio > 0:
+            if not negative_mining_thresh > 0:
+                raise MXNetError("MultiBoxTarget: negative_mining_thresh must be > 0")
+            n_neg = min(int(n_pos * negative_mining_ratio), A - n_pos)
+            if n_neg > 0:
+                cand = []
+                for j in range(A):
+                    if flags[j] == 1:
+                        continue
+                    if match_iou[j] < 0:
+                        k = int(numpy.argmax(iou[j]))
+                        match_iou[j], match_gt[j] = iou[j, k], k
+                    if match_iou[j] < negative_mining_thresh and flags[j] == -1:
+                        p = cls_preds[b, :, j]
+                        e = numpy.exp(p - p.max())
+                        cand.append((e[0] / e.sum(), j))      # the background probability
+                # MXNet's SortElemDescend(-prob) under std::stable_sort: ascending background probability,
+                # the hardest negatives (least background-like) first
+                cand.sort(key=lambda t: t[0])
+                for _, j in cand[:n_neg]:
+                    flags[j] = 0
+        else:
+            flags[flags != 1] = 0
+        for j in numpy.flatnonzero(flags == 1):
+            k = match_gt[j]
+            cls_t[b, j] = lab[k, 0] + 1
+            loc_m[b, 4 * j:4 * j + 4] = 1
+            al, at, ar, ab = anc[j]
+            gl, gt_, gr, gb = lab[k, 1:5].astype(numpy.float32)
+            aw, ah, ax, ay = ar - al, ab - at, (al + ar) * numpy.float32(0.5), (at + ab) * numpy.float32(0.5)
+            gw, gh, gx, gy = gr - gl, gb - gt_, (gl + gr) * numpy.float32(0.5), (gt_ + gb) * numpy.float32(0.5)
+            loc_t[b, 4 * j:4 * j + 4] = [(gx - ax) / aw / vx, (gy - ay) / ah / vy, numpy.log(gw / aw) / vw,
+                                         numpy.log(gh / ah) / vh]
+        cls_t[b, flags == 0] = 0
+    return loc_t, loc_m, cls_t
+
+
+@op(n_out=lambda attrs: 3)
+def _contrib_MultiBoxTarget(E, anchor, label, cls_pred, *, overlap_threshold=0.5, ignore_label=-1.0,
+                            negative_mining_ratio=-1.0, negative_mining_thresh=0.5, minimum_negative_samples=0,
+                            variances=(0.1, 0.1, 0.2, 0.2)):
+    """Training targets for anchors (1, A, 4) from labels (B, L, 5) = [class, xmin, ymin, xmax, ymax] (rows of
+    -1 end them) and class predictions (B, C, A), as MXNet's operator: (loc_target (B, A * 4), loc_mask
+    (B, A * 4), cls_target (B, A)). Each ground truth takes its best anchor (best pair first), then every
+    other anchor whose best IoU exceeds overlap_threshold; positives get class + 1 and the offsets encoded
+    with `variances`; with negative_mining_ratio, the hardest ratio * positives negatives get class 0 and
+    the rest ignore_label, else every other anchor is 0."""
+    as_, ls, cs = tuple(E.shape(anchor)), tuple(E.shape(label)), tuple(E.shape(cls_pred))
+    if len(ls) != 3 or ls[2] < 5 or tuple(as_[-1:]) != (4,) or len(cs) != 3:
+        raise MXNetError(f"MultiBoxTarget: anchor (1, A, 4), label (B, L, >= 5) and cls_pred (B, C, A) expected, "
+                         f"got shapes {as_}, {ls}, {cs}")
+    variances = _floats(variances)
+    A = int(numpy.prod(as_)) // 4
+    B = ls[0]
+
+    def target(xp, a, lab, c):
+        outs = _target_host(K.to_numpy(a), K.to_numpy(lab), K.to_numpy(c), overlap_threshold, ignore_label,
+                            negative_mining_ratio, negative_mining_thresh, variances)
+        return xp.asarray(numpy.concatenate(outs, axis=1))
+    packed = E.nograd(target, (anchor, label, cls_pred), (B, 9 * A))
+    return tuple(OPS["slice_axis"](E, packed, axis=1, begin=s, end=e)
+                 for s, e in ((0, 4 * A), (4 * A, 8 * A), (8 * A, 9 * A)))

@@ -79,3 +79,46 @@ def test_box_nms_as_mxnets_docstring_example():
     np.testing.assert_allclose(top2[1, :2, 1], [0.6, 0.5])
     assert (nd.contrib.box_nms(x, valid_thresh=0.9).asnumpy() == -1).all()   # nothing valid: all -1
     assert mx.sym.contrib.box_nms(mx.sym.var('d')).infer_shape(d=(2, 5, 6))[1] == [(2, 5, 6)]
+
+
+# d2l's anchor-box section (d2l-en, MXNet edition), which prints these operators' results for these boxes
+_GT = [[0, 0.1, 0.08, 0.52, 0.92], [1, 0.55, 0.2, 0.9, 0.88]]
+_ANCHORS = [[0, 0.1, 0.2, 0.3], [0.15, 0.2, 0.4, 0.4], [0.63, 0.05, 0.88, 0.98], [0.66, 0.45, 0.8, 0.8],
+            [0.57, 0.3, 0.92, 0.9]]
+
+
+def test_multibox_target_assigns_as_the_operator():
+    loc, mask, cls = nd.contrib.MultiBoxTarget(nd.array([_ANCHORS]), nd.array([_GT]), nd.zeros((1, 3, 5)))
+    np.testing.assert_array_equal(cls.asnumpy(), [[0, 1, 2, 0, 2]])
+    np.testing.assert_array_equal(mask.asnumpy(), [[0] * 4 + [1] * 8 + [0] * 4 + [1] * 4])
+    np.testing.assert_allclose(loc.asnumpy(), [[0, 0, 0, 0, 1.4, 10, 2.593969, 7.175423, -1.2, 0.268818,
+                                                1.682361, -1.565459, 0, 0, 0, 0, -0.571428, -1, 0, 0.625816]],
+                               rtol=1e-5, atol=1e-5)
+    # a padded label row (-1) ends the ground truths; with negative mining only the hardest negatives get
+    # class 0 (the least background-like by softmax), the others ignore_label
+    preds = nd.zeros((1, 3, 5))
+    preds[0, 2, 3] = 5   # anchor 3 looks most like an object
+    _, _, mined = nd.contrib.MultiBoxTarget(nd.array([_ANCHORS]), nd.array([_GT + [[-1] * 5]]), preds,
+                                            negative_mining_ratio=0.5, ignore_label=-1)
+    np.testing.assert_array_equal(mined.asnumpy(), [[-1, 1, 2, 0, 2]])
+    s = mx.sym.contrib.MultiBoxTarget(mx.sym.var('a'), mx.sym.var('l'), mx.sym.var('c'))
+    assert s.infer_shape(a=(1, 5, 4), l=(2, 3, 5), c=(2, 3, 5))[1] == [(2, 20), (2, 20), (2, 5)]
+
+
+def test_multibox_detection_decodes_sorts_and_suppresses_as_the_operator():
+    cls_probs = nd.array([[[0] * 4, [0.9, 0.8, 0.7, 0.1], [0.1, 0.2, 0.3, 0.9]]])
+    anchors = nd.array([[[0.1, 0.08, 0.52, 0.92], [0.08, 0.2, 0.56, 0.95], [0.15, 0.3, 0.62, 0.91],
+                         [0.55, 0.2, 0.9, 0.88]]])
+    out = nd.contrib.MultiBoxDetection(cls_probs, nd.zeros((1, 16)), anchors, nms_threshold=0.5)
+    np.testing.assert_allclose(out.asnumpy(), [[[0, 0.9, 0.1, 0.08, 0.52, 0.92], [1, 0.9, 0.55, 0.2, 0.9, 0.88],
+                                                [-1, 0.8, 0.08, 0.2, 0.56, 0.95],
+                                                [-1, 0.7, 0.15, 0.3, 0.62, 0.91]]], rtol=1e-5, atol=1e-6)
+    # offsets decode around the anchor (variances 0.1, 0.1, 0.2, 0.2); below threshold a row is dropped
+    loc = nd.zeros((1, 16))
+    loc[0, 0] = 1.0   # x shifted by 0.1 * width
+    kept = nd.contrib.MultiBoxDetection(cls_probs, loc, anchors, threshold=0.85, nms_threshold=0.5,
+                                        clip=False).asnumpy()
+    np.testing.assert_allclose(kept[0, 0, 2:], [0.1 + 0.042, 0.08, 0.52 + 0.042, 0.92], rtol=1e-5)
+    assert kept[0, 1, 0] == 1 and (kept[0, 2:] == -1).all()
+    d = mx.sym.contrib.MultiBoxDetection(mx.sym.var('c'), mx.sym.var('p'), mx.sym.var('a'))
+    assert d.infer_shape(c=(2, 3, 5), p=(2, 20), a=(1, 5, 4))[1] == [(2, 5, 6)]
