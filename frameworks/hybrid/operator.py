@@ -4,6 +4,9 @@ and in hybridized blocks (F.Custom). A registered operator becomes a kernel of t
 whose forward and backward call the user's CustomOp on NDArrays, so the engine's tape, traced graphs
 and memory plan treat it like any other kernel (it saves its inputs and outputs)."""
 import re
+import warnings
+
+import numpy
 
 from .. import kernels as K
 from .base import MXNetError
@@ -239,4 +242,99 @@ def is_loss(attrs):
     return not _prop(attrs.pop("op_type"), attrs).need_top_grad_
 
 
-__all__ = ["CustomOp", "CustomOpProp", "register", "get_all_registered_operators"]
+class PythonOp:
+    """Base of MXNet's pre-CustomOp Python operators (NumpyOp): calling one (op(data=..., name=...))
+    gives the Symbol that runs it; forward/backward, infer_shape, list_arguments/list_outputs and
+    need_top_grad as MXNet's PythonOp defines them."""
+
+    def __init__(self, need_top_grad=True):
+        self.info_ = None
+        self.need_top_grad_ = need_top_grad
+
+    def __call__(self, *args, **kwargs):
+        return self.get_symbol(*args, **kwargs)
+
+    def get_symbol(self, *args, **kwargs):
+        raise NotImplementedError("Must override this")
+
+    def forward(self, in_data, out_data):
+        out_data[0][:] = in_data[0]
+
+    def backward(self, out_grad, in_data, out_data, in_grad):
+        in_grad[0][:] = 1.0
+
+    def infer_shape(self, in_shape):
+        return in_shape, [in_shape[0]] * len(self.list_outputs())
+
+    def list_outputs(self):
+        return ["output"]
+
+    def list_arguments(self):
+        return ["data"]
+
+    def need_top_grad(self):
+        return self.need_top_grad_
+
+
+class NumpyOp(PythonOp):
+    """[Deprecated in MXNet for CustomOp] forward(in_data, out_data) and backward(out_grad, in_data,
+    out_data, in_grad) on NumPy arrays, writing the outputs in place; run here as a registered custom
+    operator that hands it host copies and writes back what it wrote."""
+
+    def __init__(self, need_top_grad=True):
+        super().__init__(need_top_grad)
+        warnings.warn("NumpyOp has been deprecated. Please use CustomOp")
+
+    def get_symbol(self, *args, **kwargs):
+        from . import symbol
+        op_type = f"_numpy_op_{id(self)}"
+        if op_type not in _REGISTRY:
+            register(op_type)(_numpy_op_prop(self))
+        return symbol.Custom(*args, op_type=op_type, **kwargs)
+
+
+def _numpy_op_prop(pyop):
+    """A CustomOpProp class that runs `pyop` (a NumpyOp)."""
+    class _NumpyOpProp(CustomOpProp):
+        def __init__(self):
+            super().__init__(need_top_grad=pyop.need_top_grad())
+
+        def list_arguments(self):
+            return pyop.list_arguments()
+
+        def list_outputs(self):
+            return pyop.list_outputs()
+
+        def infer_shape(self, in_shape):
+            shapes = pyop.infer_shape(in_shape)
+            return shapes[0], shapes[1], []
+
+        def create_operator(self, ctx, in_shapes, in_dtypes):
+            return _NumpyOpRunner(pyop)
+    return _NumpyOpProp
+
+
+class _NumpyOpRunner(CustomOp):
+    """CustomOp over a NumpyOp: host copies in, the arrays it writes assigned back."""
+
+    def __init__(self, pyop):
+        self.pyop = pyop
+
+    def _write(self, dst, req, host):
+        from .ndarray import array
+        for d, r, h in zip(dst, req, host):
+            self.assign(d, r, array(h, ctx=d.context, dtype=h.dtype))
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        outs = [numpy.zeros(o.shape, dtype=o._data.dtype) for o in out_data]
+        self.pyop.forward(in_data=[x.asnumpy() for x in in_data], out_data=outs)
+        self._write(out_data, req, outs)
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        grads = [numpy.zeros(g.shape, dtype=g._data.dtype) for g in in_grad]
+        self.pyop.backward(out_grad=[g.asnumpy() for g in out_grad], in_data=[x.asnumpy() for x in in_data],
+                           out_data=[o.asnumpy() for o in out_data], in_grad=grads)
+        self._write(in_grad, req, grads)
+
+
+__all__ = ["CustomOp", "CustomOpProp", "register", "get_all_registered_operators", "PythonOp", "NumpyOp"]
