@@ -52,7 +52,9 @@ class NDArray:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        # MXNet's dtype is the NumPy scalar type (numpy.float32), not a numpy.dtype: x.dtype.__name__ and
+        # x.dtype == np.float32 as MXNet programs write them
+        return self._data.dtype.type
 
     @property
     def size(self):
@@ -750,6 +752,8 @@ from .ndarray_api import (UPDATE_OPS, adam_update, histogram, logical_and, logic
 
 linalg, _internal, op, sparse = namespaces(_module, "nd")
 from .contrib import nd_contrib as contrib  # noqa: E402
+for _name in [n for n in OPS if n.startswith("_contrib_")]:   # MXNet's _contrib_X ops are nd.contrib.X
+    setattr(contrib, _name[len("_contrib_"):], getattr(_module, _name))
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
            "concatenate", "random", "save", "load", "cpu", "waitall", "linalg", "op", "modulo", "true_divide",

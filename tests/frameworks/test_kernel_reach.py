@@ -16,7 +16,7 @@ ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
 _TRIG = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "erf")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
 # MXNet 1.x's optimizers (the hybrid engine's mx.optimizer), in MXNet's own update forms
-_MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd")
+_MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd", "lamb")
 # kernels that came for MXNet's nd.linalg (potrf, inverse, det/slogdet), nd.gamma/gammaln and ROIPooling
 _MX_LINALG = ("cholesky", "inverse", "logabsdet", "gamma", "gammaln")
 NOT_EXPOSED = {
@@ -81,8 +81,6 @@ NOT_EXPOSED = {
         "global_avg_pool2d": "Pooling with global_pooling runs avg_pool2d with the whole map as its kernel, "
                              "as Caffe does",
         "slice": "the Slice layer is one split along its axis (the split kernel)",
-        "momentum": "SGDSolver keeps Caffe's momentum form (lr folded into the history) in the solver; the "
-                    "kernel has PyTorch's form",
         **{k: "an MXNet optimizer's update form: Caffe has no such solver" for k in _MX_OPTIMIZERS},
         **{k: _CAFFE_NONE for k in _MX_LINALG},
         "roi_pool": "ROIPooling is a layer of the Fast R-CNN fork of Caffe, not of BVLC Caffe",
