@@ -22,8 +22,6 @@ _MX_LINALG = ("cholesky", "inverse", "logabsdet", "gamma", "gammaln")
 NOT_EXPOSED = {
     "static_graph": {
         "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
-        "batch_norm": "tf.layers.batch_normalization is composed from graph ops: TF1 updates the moving "
-                      "statistics only when the UPDATE_OPS run, the kernel updates them inside forward",
         "broadcast_to": "tf.broadcast_to is not implemented yet (TF1 programs rely on implicit broadcasting)",
         "gather": "tf.gather is not implemented yet (embedding lookups use the embedding kernel)",
         "cast": "tf.cast is a graph op (Cast) that converts the dtype as the plan runs, without a kernel",
