@@ -76,8 +76,6 @@ NOT_EXPOSED = {
         "tile": "Caffe's Tile layer is not implemented yet",
         "sqrt": "Caffe's Power layer computes (shift + scale * x) ^ power through the pow kernel",
         "mse_loss": "EuclideanLoss is Caffe's sum / 2N, composed from sub, square and sum",
-        "global_avg_pool2d": "Pooling with global_pooling runs avg_pool2d with the whole map as its kernel, "
-                             "as Caffe does",
         "slice": "the Slice layer is one split along its axis (the split kernel)",
         "momentum": "SGDSolver keeps Caffe's momentum form (lr folded into the history) in the solver; the "
                     "kernel has PyTorch's form",
