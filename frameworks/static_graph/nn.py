@@ -422,7 +422,7 @@ class _FusedBatchNorm(K.batch_norm):
     the arithmetic and the facts are batch_norm's (a profiler's hook sees the batch_norm call)."""
     name = "fused_batch_norm"
     n_outputs = 3
-    accepts_out = False
+    accepts_out = True     # y (the first output) into the plan's buffer
     may_overwrite = ()
     state_inputs = ()
 
@@ -432,14 +432,18 @@ class _FusedBatchNorm(K.batch_norm):
 
     @staticmethod
     def forward(xp, x, scale, offset, mean=None, variance=None, epsilon=1e-3, data_format="NHWC",
-                is_training=True):
-        nchw = x if data_format == "NCHW" else x.transpose(0, 3, 1, 2)
+                is_training=True, out=None):
+        nchw, to_nchw = (x, out) if data_format == "NCHW" else (x.transpose(0, 3, 1, 2), out is not None and
+                                                                out.transpose(0, 3, 1, 2))
         if is_training:
             mean = xp.zeros(nchw.shape[1], nchw.dtype)
             variance = xp.zeros(nchw.shape[1], nchw.dtype)
         y, saved = K.batch_norm.forward(xp, nchw, scale, offset, mean, variance,
+                                        out=to_nchw if out is not None else None,
                                         **_FusedBatchNorm._attrs(epsilon, is_training))
-        if data_format != "NCHW":
+        if out is not None:
+            y = out
+        elif data_format != "NCHW":
             y = y.transpose(0, 2, 3, 1)
         if not is_training:   # the given statistics, as fresh arrays (they may be variables' storage)
             mean, variance = mean.copy(), variance.copy()

@@ -159,7 +159,10 @@ def test_fused_batch_norm_is_the_kernel_with_tfs_outputs(data_format):
     assert y.op.type == "FusedBatchNorm" and mean.shape.as_list() == [3] and var.shape.as_list() == [3]
     got_y, got_m, got_v = run([y, mean, var], {xt: feed})
     ref_y, ref_m, ref_v = _bn_reference(x, gamma, beta, 1e-3)
-    np.testing.assert_array_equal(got_y, ref_y if data_format == "NCHW" else ref_y.transpose(0, 2, 3, 1))
+    ref_y = ref_y if data_format == "NCHW" else ref_y.transpose(0, 2, 3, 1)
+    np.testing.assert_array_equal(got_y, ref_y)
+    # y not fetched: the plan writes it into its buffer (out=), the same numbers
+    np.testing.assert_array_equal(run(y * 2.0, {xt: feed}), 2 * ref_y)
     np.testing.assert_array_equal(got_m, ref_m)
     np.testing.assert_array_equal(got_v, ref_v)
     n = x.size // 3   # batch_variance is Bessel-corrected, as TF's CPU kernel returns it
