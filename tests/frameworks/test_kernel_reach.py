@@ -22,8 +22,6 @@ _MX_LINALG = ("cholesky", "inverse", "logabsdet", "gamma", "gammaln")
 NOT_EXPOSED = {
     "static_graph": {
         "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
-        "batch_norm": "tf.layers.batch_normalization is composed from graph ops: TF1 updates the moving "
-                      "statistics only when the UPDATE_OPS run, the kernel updates them inside forward",
         "broadcast_to": "tf.broadcast_to is not implemented yet (TF1 programs rely on implicit broadcasting)",
         "gather": "tf.gather is not implemented yet (embedding lookups use the embedding kernel)",
         "cast": "tf.cast is a graph op (Cast) that converts the dtype as the plan runs, without a kernel",
@@ -78,8 +76,6 @@ NOT_EXPOSED = {
         "tile": "Caffe's Tile layer is not implemented yet",
         "sqrt": "Caffe's Power layer computes (shift + scale * x) ^ power through the pow kernel",
         "mse_loss": "EuclideanLoss is Caffe's sum / 2N, composed from sub, square and sum",
-        "global_avg_pool2d": "Pooling with global_pooling runs avg_pool2d with the whole map as its kernel, "
-                             "as Caffe does",
         "slice": "the Slice layer is one split along its axis (the split kernel)",
         **{k: "an MXNet optimizer's update form: Caffe has no such solver" for k in _MX_OPTIMIZERS},
         **{k: _CAFFE_NONE for k in _MX_LINALG},
