@@ -636,10 +636,13 @@ def save_arrays(filename, arrays):
 def load_arrays(filename):
     """What save_arrays wrote; a missing, truncated or foreign file raises MXNetError naming it."""
     try:
-        with numpy.load(filename, allow_pickle=False) as f:
+        # our own handle: numpy.load leaves the one it opens unclosed when the archive turns out truncated
+        with open(filename, "rb") as fh:
+            f = numpy.load(fh, allow_pickle=False)
             if not hasattr(f, "files"):
                 raise ValueError("a bare array, not an archive of named arrays")
-            return {k: f[k] for k in f.files}
+            with f:
+                return {k: f[k] for k in f.files}
     except FileNotFoundError:
         raise MXNetError(f"Failed to open file '{filename}': no such file") from None
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
