@@ -1017,9 +1017,9 @@ def test_distilled_sgld_on_mnist(tmp_path, monkeypatch, capsys):
     test_labels, test_images = _digits(200, 1)
     np.savez(tmp_path / "mnist.npz", X=images.reshape(500, 784).astype("float32"), Y=labels.astype("int64"),
              X_test=test_images.reshape(200, 784).astype("float32"), Y_test=test_labels.astype("int64"))
-    demo = BDK_DEMO.replace("        total_iter_num = 20000\n", "        total_iter_num = 60\n")
+    demo = BDK_DEMO.replace("        total_iter_num = 20000\n", "        total_iter_num = 120\n")
     start = ALGOS.index("def DistilledSGLD")
-    algos = ALGOS[:start] + ALGOS[start:].replace("(i + 1) % 2000 == 0", "(i + 1) % 30 == 0", 1)
+    algos = ALGOS[:start] + ALGOS[start:].replace("(i + 1) % 2000 == 0", "(i + 1) % 60 == 0", 1)
     assert demo != BDK_DEMO and algos != ALGOS
     for name, text in (("bdk_demo", demo), ("algos", algos), ("data_loader", DATA_LOADER), ("utils", UTILS)):
         (tmp_path / f"{name}.py").write_text(text)
@@ -1031,6 +1031,10 @@ def test_distilled_sgld_on_mnist(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["bdk_demo.py", "-d", "1", "-l", "2", "-t", "500"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)   # NumpyOp's deprecation warning, as MXNet's
+        # the MNIST path draws its minibatches from unseeded NumPy and MXNet streams: seeded here, so the run is
+        # one run; at 60 iterations the student stayed at chance in 1 of 6 seeds, at 120 it passes 0.9 in all
+        np.random.seed(0)
+        mx.random.seed(0)
         runpy.run_path(str(tmp_path / "bdk_demo.py"), run_name="__main__")
     out = capsys.readouterr().out
     student = [float(line.split("Test ACC ")[1].split("=")[1].split(",")[0]) for line in out.splitlines()
