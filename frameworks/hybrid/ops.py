@@ -243,11 +243,8 @@ def reciprocal(E, data):
 
 
 @op
-def _tempered(E, name, data, temperature, use_length):
-    """data / temperature (MXNet's softmax temperature); use_length is not supported."""
-    if use_length:
-        raise MXNetError(f"{name}: use_length is not supported; mask the padded entries (SequenceMask with a "
-                         "large negative value) before it")
+def _tempered(E, data, temperature):
+    """data / temperature (MXNet's softmax temperature)."""
     return data if temperature is None or temperature == 1.0 else _k(E, K.mul, data, 1.0 / float(temperature))
 
 
@@ -255,18 +252,51 @@ def _as_dtype(E, y, dtype):
     return y if dtype is None else _k(E, K.cast, y, dtype=dtype)
 
 
+def _length_mask(E, name, data, length, axis, use_length):
+    """With use_length: 1 where the position along `axis` is below that row's length (length shaped as
+    data without `axis`), else 0; None without it."""
+    if not use_length:
+        return None
+    if length is None:
+        raise MXNetError(f"{name}: use_length=True needs the length input")
+    shape = E.shape(data)
+    ax = axis % len(shape)
+    if tuple(E.shape(length)) != shape[:ax] + shape[ax + 1:]:
+        raise MXNetError(f"{name}: length of shape {tuple(E.shape(length))} must be data's shape {tuple(shape)} "
+                         f"without axis {ax}")
+
+    def mask(xp, x, n):
+        pos = xp.arange(shape[ax]).reshape((-1,) + (1,) * (len(shape) - ax - 1))
+        return (pos < xp.expand_dims(n, ax)).astype(x.dtype)
+    return E.nograd(mask, (data, length), shape)
+
+
+def _masked_softmax(E, name, kernel, data, length, axis, temperature, dtype, use_length):
+    """kernel(data / temperature) along `axis`; with use_length only the first length[i] entries of each
+    row take part and the rest come out 0, as MXNet's SoftmaxWithLength."""
+    data = _tempered(E, data, temperature)
+    mask = _length_mask(E, name, data, length, axis, use_length)
+    if mask is None:
+        return _as_dtype(E, _k(E, kernel, data, axis=axis), dtype)
+    # masked entries at -1e30 take exp() = 0 of the row's sum; the product zeroes their outputs and grads
+    data = _k(E, K.where, mask, data, _k(E, K.mul, _k(E, K.sub, mask, 1.0), 1e30))
+    return _as_dtype(E, _k(E, K.mul, _k(E, kernel, data, axis=axis), mask), dtype)
+
+
 @op
 def log_softmax(E, data, *, axis=-1, temperature=None, dtype=None, use_length=False):
-    """log(softmax(data / temperature)) along `axis`."""
-    data = _tempered(E, "log_softmax", data, temperature, use_length)
-    return _as_dtype(E, _k(E, K.log_softmax, data, axis=axis), dtype)
+    """log(softmax(data / temperature)) along `axis` (MXNet 1.9's log_softmax has no length input)."""
+    if use_length:
+        raise MXNetError("log_softmax: use_length is not supported (it takes no length input); use softmax "
+                         "with use_length, then log")
+    return _masked_softmax(E, "log_softmax", K.log_softmax, data, None, axis, temperature, dtype, False)
 
 
 @op
-def softmax(E, data, *, axis=-1, temperature=None, dtype=None, use_length=False):
-    """exp(data / temperature) normalized along `axis`."""
-    data = _tempered(E, "softmax", data, temperature, use_length)
-    return _as_dtype(E, _k(E, K.softmax, data, axis=axis), dtype)
+def softmax(E, data, length=None, *, axis=-1, temperature=None, dtype=None, use_length=False):
+    """exp(data / temperature) normalized along `axis` (over each row's first `length` entries with
+    use_length, 0 after them)."""
+    return _masked_softmax(E, "softmax", K.softmax, data, length, axis, temperature, dtype, use_length)
 
 
 def _kept(shape, axis):
@@ -289,7 +319,12 @@ def pick(E, data, index, *, axis=-1, keepdims=False, mode="clip"):
     ax = axis % len(shape)
     n = shape[ax]
     kept = _kept(shape, ax)
-    ids = E.nograd(lambda xp, i: xp.clip(i.reshape(kept).astype("int64"), 0, n - 1), (index,), kept)
+    if mode not in ("clip", "wrap"):
+        raise MXNetError(f"Invalid Input: '{mode}', valid values are: clip, wrap (pick's mode)")
+    if mode == "wrap":   # negative and past-the-end ids taken modulo the axis length, as MXNet's
+        ids = E.nograd(lambda xp, i: xp.mod(i.reshape(kept).astype("int64"), n), (index,), kept)
+    else:
+        ids = E.nograd(lambda xp, i: xp.clip(i.reshape(kept).astype("int64"), 0, n - 1), (index,), kept)
     y = _k(E, K.gather, data, ids, axis=ax)
     return y if keepdims else _k(E, K.reshape, y, shape=_dropped(shape, ax, False))
 
@@ -401,8 +436,17 @@ def broadcast_to(E, data, *, shape):
 
 
 @op
-def broadcast_like(E, lhs, rhs):
-    return _k(E, K.broadcast_to, lhs, shape=tuple(E.shape(rhs)))
+def broadcast_like(E, lhs, rhs, *, lhs_axes=None, rhs_axes=None):
+    """lhs broadcast to rhs's shape, or only lhs's `lhs_axes` to the sizes of rhs's `rhs_axes`."""
+    if lhs_axes is None and rhs_axes is None:
+        return _k(E, K.broadcast_to, lhs, shape=tuple(E.shape(rhs)))
+    la, ra = _tuple(lhs_axes, 1), _tuple(rhs_axes, 1)
+    if len(la) != len(ra):
+        raise MXNetError(f"broadcast_like: lhs_axes {la} and rhs_axes {ra} must have the same length")
+    shape, rshape = list(E.shape(lhs)), E.shape(rhs)
+    for a, b in zip(la, ra):
+        shape[a] = rshape[b]
+    return _k(E, K.broadcast_to, lhs, shape=tuple(shape))
 
 
 @op
@@ -509,6 +553,8 @@ def Dropout(E, data, *, p=0.5, mode="training", axes=(), cudnn_off=False):
 # ---------------------------------------------------------------- reductions and shapes
 
 def _reduce_axes(E, data, axis, exclude):
+    if isinstance(axis, list):   # MXNet parses axis=[1, 2] as the tuple (1, 2)
+        axis = tuple(axis)
     if not exclude:
         return axis
     nd = len(E.shape(data))
@@ -971,10 +1017,12 @@ OPS["ctc_loss"] = CTCLoss
 
 @op
 def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0), global_pool=False,
-            pooling_convention="valid", count_include_pad=True, cudnn_off=False, layout=None):
-    """max or avg pooling (avg counts the padding, MXNet's default); global_pool pools all of H x W;
-    NCW data (a 1-D kernel) pools over a unit height axis."""
+            pooling_convention="valid", count_include_pad=True, cudnn_off=False, layout=None, p_value=None):
+    """max, avg (counting the padding, MXNet's default), sum or lp (p_value) pooling; global_pool pools
+    all of H x W; NCW data (a 1-D kernel) pools over a unit height axis."""
     shape = E.shape(data)
+    if pool_type in ("sum", "lp") and len(shape) != 5:
+        return _sum_pool(E, data, kernel, stride, pad, global_pool, pooling_convention, pool_type, p_value)
     if len(shape) == 3:
         if not global_pool and len(_tuple(kernel, 1)) != 1:
             raise MXNetError(f"Pooling: kernel {kernel} has 2 axes but the data {tuple(shape)} is NCW; give a "
@@ -1008,6 +1056,26 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
     return E.call(K.avg_pool2d, (data,), {"kernel": kernel, "stride": stride, "pad": pad,
                                           "ceil_mode": pooling_convention == "full",
                                           "count_include_pad": count_include_pad})
+
+
+def _sum_pool(E, data, kernel, stride, pad, global_pool, pooling_convention, pool_type, p_value):
+    """Pooling's 'sum' (the padding-counting average times the window size) and 'lp' (the p-th root of
+    the sum of x^p, MXNet's pool_utils a_pow_p / a_root_p)."""
+    if pool_type == "lp":
+        if p_value is None:
+            raise MXNetError("Pooling: pool_type 'lp' needs p_value")
+        if p_value != 1:
+            data = _k(E, K.pow, data, exponent=float(p_value))
+    shape = E.shape(data)
+    if global_pool:
+        total = _k(E, K.sum, data, axis=tuple(range(2, len(shape))), keepdims=True)
+    else:
+        avg = Pooling(E, data, kernel=kernel, pool_type="avg", stride=stride, pad=pad,
+                      pooling_convention=pooling_convention, count_include_pad=True)
+        total = _k(E, K.mul, avg, float(_prod(_tuple(kernel, len(shape) - 2))))
+    if pool_type == "lp" and p_value != 1:
+        total = _k(E, K.pow, total, exponent=1.0 / float(p_value))
+    return total
 
 
 @op(params=("weight",), shapes=lambda a, d: {"weight": (a["input_dim"], a["output_dim"])})
@@ -1089,7 +1157,14 @@ def softmax_cross_entropy(E, data, label):
     return E.call(K.softmax_cross_entropy, (data, label), {})
 
 
-@op(params=("label",), shapes=lambda a, d: {"label": (d[0],)})
+def _softmax_label_shape(attrs, d):
+    """SoftmaxOutput's label: one id per row; multi_output's (n, ...) without the class axis 1."""
+    if attrs.get("multi_output"):
+        return {"label": (d[0],) + tuple(d[2:])}
+    return {"label": tuple(d[:-1]) if attrs.get("preserve_shape") else (d[0],)}
+
+
+@op(params=("label",), shapes=_softmax_label_shape)
 def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_output=False, use_ignore=False,
                   preserve_shape=False, normalization="null", out_grad=False, smooth_alpha=0.0):
     """softmax(data) forward; backward gives data (softmax - one_hot(label)) * grad_scale (divided by the
@@ -1100,30 +1175,58 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
     g = BlockGrad(that gradient), so the value is p and d out / d data is g for a head gradient of ones
     (the Executor passes ones to SoftmaxOutput heads).
     """
-    if multi_output or preserve_shape or smooth_alpha or out_grad:
-        raise MXNetError("SoftmaxOutput: multi_output, preserve_shape, smooth_alpha and out_grad are not "
-                         "supported")
+    if smooth_alpha or out_grad:
+        raise MXNetError("SoftmaxOutput: smooth_alpha and out_grad are not supported")
     if normalization not in ("null", "batch", "valid"):
         raise MXNetError(f"Invalid Input: '{normalization}', valid values are: null, batch, valid")
-    shape = E.shape(data)
-    x = data if len(shape) == 2 else E.call(K.reshape, (data,), {"shape": (shape[0], -1)})
+    shape = tuple(E.shape(data))
+    probability_label = tuple(E.shape(label)) == shape   # MXNet's "use probability as label" form
+    spatial = 1
+    if multi_output:   # softmax over axis 1 of (n, k, ...): run it as rows (n * rest, k), channels last
+        perm = (0,) + tuple(range(2, len(shape))) + (1,)
+        spatial = _prod(shape[2:])
+        x = E.call(K.reshape, (transpose(E, data, axes=perm),), {"shape": (-1, shape[1])})
+    elif preserve_shape:   # softmax over the last axis, every other axis a row
+        x = data if len(shape) == 2 else E.call(K.reshape, (data,), {"shape": (-1, shape[-1])})
+    else:
+        x = data if len(shape) == 2 else E.call(K.reshape, (data,), {"shape": (shape[0], -1)})
     flat = E.shape(x)
     p = softmax(E, x, axis=-1)
+    if probability_label:
+        lab = label
+        if multi_output:
+            lab = transpose(E, label, axes=perm)
+        lab = E.call(K.reshape, (lab,), {"shape": tuple(flat)})
 
-    def grad(xp, prob, lab):
-        n = prob.shape[0]
-        ids = lab.reshape(-1).astype("int64")
-        g = prob.copy()
-        keep = ids != int(ignore_label) if use_ignore else xp.ones(n, dtype=bool)
-        rows = xp.arange(n)[keep]
-        g[rows, ids[keep]] -= 1
-        if use_ignore:
-            g[~keep] = 0
-        div = {"null": 1.0, "batch": float(n), "valid": float(builtins.max(int(keep.sum()), 1))}[normalization]
-        g *= grad_scale / div
-        return g
-    out = loss_head(E, x, p, E.nograd(grad, (p, label), flat))
-    return out if len(shape) == 2 else E.call(K.reshape, (out,), {"shape": tuple(shape)})
+        def grad(xp, prob, q):
+            return (prob - q) * grad_scale
+    else:
+        lab = label
+        # the count MXNet divides by: multi_output's 'batch' is the batch size, and its 'null' and
+        # 'batch' also divide by the spatial size; otherwise 'batch' is the label count
+        batch = shape[0] if multi_output else None
+
+        def grad(xp, prob, lab):
+            n = prob.shape[0]
+            ids = lab.reshape(-1).astype("int64")
+            g = prob.copy()
+            keep = ids != int(ignore_label) if use_ignore else xp.ones(n, dtype=bool)
+            rows = xp.arange(n)[keep]
+            g[rows, ids[keep]] -= 1
+            if use_ignore:
+                g[~keep] = 0
+            div = {"null": 1.0, "batch": float(batch or n),
+                   "valid": float(builtins.max(int(keep.sum()), 1))}[normalization]
+            if normalization != "valid":
+                div *= spatial
+            g *= grad_scale / div
+            return g
+    out = loss_head(E, x, p, E.nograd(grad, (p, lab), flat))
+    if multi_output:
+        inverse = tuple(perm.index(i) for i in range(len(shape)))
+        moved = tuple(shape[i] for i in perm)
+        return transpose(E, E.call(K.reshape, (out,), {"shape": moved}), axes=inverse)
+    return out if len(shape) == 2 else E.call(K.reshape, (out,), {"shape": shape})
 
 
 OPS["Softmax"] = SoftmaxOutput
@@ -1289,16 +1392,32 @@ def broadcast_power(E, lhs, rhs):
 OPS["power"] = broadcast_power
 
 
+def _round_half_away(xp, x):
+    """C's round (MXNet's round): halves away from zero, where NumPy's rint rounds them to even.
+    x - trunc(x) is exact, so only true halves move."""
+    t = xp.trunc(x)
+    return xp.where(xp.abs(x - t) == 0.5, t + xp.sign(x), xp.rint(x))
+
+
+def _round_half_down(xp, x):
+    """mshadow_op::rint: floor when x is no nearer ceil than floor, so halves go down (rint(1.5) = 1,
+    rint(-1.5) = -2), not to even."""
+    lo, hi = xp.floor(x), xp.ceil(x)
+    return xp.where(x - lo <= hi - x, lo, hi)
+
+
 def _rounding(name, fn):
+    rule = fn if callable(fn) else (lambda xp, x: getattr(xp, fn)(x))
+
     def f(E, data):
-        return E.nograd(lambda xp, x: getattr(xp, fn)(x), (data,), E.shape(data))
+        return E.nograd(rule, (data,), E.shape(data))
     f.__name__ = name
-    f.__doc__ = f"{name}(data): elementwise {fn}; its gradient is zero (as MXNet's), so no gradient flows."
+    f.__doc__ = f"{name}(data): elementwise {getattr(fn, '__name__', fn)}; its gradient is zero (as MXNet's)."
     return op(f)
 
 
-for _n, _f in (("round", "rint"), ("rint", "rint"), ("floor", "floor"), ("ceil", "ceil"), ("fix", "fix"),
-               ("trunc", "trunc")):
+for _n, _f in (("round", _round_half_away), ("rint", _round_half_down), ("floor", "floor"), ("ceil", "ceil"),
+               ("fix", "fix"), ("trunc", "trunc")):
     _rounding(_n, _f)
 
 
@@ -1336,8 +1455,10 @@ def L2Normalization(E, data, *, eps=1e-10, mode="instance"):
         axes = tuple(range(1, nd))
     elif mode == "channel":
         axes = (1,)
+    elif mode == "spatial":   # each channel of each instance over its spatial axes
+        axes = tuple(range(2, nd))
     else:
-        raise MXNetError(f"L2Normalization: mode {mode!r} is not supported; use 'instance' or 'channel'")
+        raise MXNetError(f"Invalid Input: '{mode}', valid values are: channel, instance, spatial")
     ss = _k(E, K.add, _k(E, K.sum, _k(E, K.square, data), axis=axes, keepdims=True), float(eps))
     return _k(E, K.mul, data, _k(E, K.rsqrt, ss))
 

@@ -1,0 +1,218 @@
+"""The nd operator surface against MXNet 1.9's documented results (the doc-string examples of
+src/operator/*.cc and python/mxnet/ndarray, and the kernels' rules where the docs give none)."""
+import numpy as np
+import pytest
+
+import frameworks.hybrid as mx
+from frameworks.hybrid.base import MXNetError
+
+nd = mx.nd
+A = nd.array
+
+
+def close(x, expected):
+    got = x.asnumpy() if hasattr(x, "asnumpy") else np.asarray(x)
+    np.testing.assert_allclose(got, np.asarray(expected, dtype=got.dtype), rtol=1e-6, atol=1e-6)
+
+
+def test_round_is_c_round_and_rint_rounds_halves_down():
+    # elemwise_unary_op_basic.cc: round([-1.5, 1.5, -1.9, 1.9, 2.1]) = [-2, 2, -2, 2, 2];
+    # rint([-1.5, 1.5, -1.9, 1.9, 2.1]) = [-2, 1, -2, 2, 2] (mshadow_op::rint takes floor on a tie)
+    close(nd.round(A([-1.5, 1.5, -1.9, 1.9, 2.1])), [-2, 2, -2, 2, 2])
+    close(nd.rint(A([-1.5, 1.5, -1.9, 1.9, 2.1])), [-2, 1, -2, 2, 2])
+    close(nd.round(A([-2.5, 0.5, 2.5, 0.49999997])), [-3, 1, 3, 0])
+    close(nd.rint(A([-2.5, 0.5, 2.5])), [-3, 0, 2])
+    close(nd.fix(A([-2.1, -1.9, 1.9, 2.1])), [-2, -1, 1, 2])
+    close(A([-1.5, 2.5]).round(), [-2, 3])
+
+
+def test_reductions_take_axis_lists_and_exclude():
+    d = A([[[1, 2], [2, 3], [1, 3]], [[1, 4], [4, 3], [5, 2]], [[7, 1], [7, 2], [7, 3]]])
+    # broadcast_reduce_op_value.cc: sum(data, axis=[1,2]) = [12, 19, 27]
+    close(nd.sum(d, axis=[1, 2]), [12, 19, 27])
+    close(nd.sum(d, axis=1), [[4, 8], [10, 9], [21, 6]])
+    close(nd.mean(d, axis=[0, 2], keepdims=True).reshape(-1), d.asnumpy().mean(axis=(0, 2)))
+    close(nd.max(d, axis=[0, 1]), [7, 4])
+    close(nd.sum(d, axis=1, exclude=True), d.asnumpy().sum(axis=(0, 2)))
+
+
+def test_pick_wrap_and_clip_modes():
+    t = A([[1, 2], [3, 4], [5, 6]])
+    # broadcast_reduce_op_index.cc: pick(x, y=[0,1,0], 1) = [1, 4, 5]
+    close(nd.pick(t, A([0, 1, 0]), axis=1), [1, 4, 5])
+    close(nd.pick(t, A([2, -1, 3]), axis=1), [2, 3, 6])              # clip: past the end is the last
+    close(nd.pick(t, A([2, -1, 3]), axis=1, mode="wrap"), [1, 4, 6])  # wrap: modulo the length
+    close(nd.pick(t, A([1, 0, 2]), axis=1, keepdims=True), [[2], [3], [6]])
+    with pytest.raises(MXNetError):
+        nd.pick(t, A([0, 0, 0]), axis=1, mode="raise")
+
+
+def test_broadcast_like_axes():
+    # broadcast_like(x=[[1,2,3]], y=zeros((2,5)), lhs_axes=(0,), rhs_axes=(0,)) = [[1,2,3],[1,2,3]]
+    close(nd.broadcast_like(A([[1, 2, 3]]), nd.zeros((2, 5)), lhs_axes=(0,), rhs_axes=(0,)), [[1, 2, 3]] * 2)
+    assert nd.broadcast_like(A([[1, 2]]), nd.zeros((3, 2))).shape == (3, 2)
+    with pytest.raises(MXNetError):
+        nd.broadcast_like(A([[1, 2]]), nd.zeros((3, 2)), lhs_axes=(0,), rhs_axes=(0, 1))
+
+
+def test_split_with_one_output_returns_the_array_and_several_a_list():
+    parts = nd.split(nd.arange(6).reshape((3, 2)), num_outputs=2, axis=1)
+    assert type(parts) is list and [p.shape for p in parts] == [(3, 1), (3, 1)]
+    one = nd.split(nd.arange(6).reshape((3, 2)), num_outputs=1, axis=1)
+    assert isinstance(one, nd.NDArray) and one.shape == (3, 2)
+    squeezed = nd.split(nd.zeros((3, 2, 1)), num_outputs=3, axis=0, squeeze_axis=1)
+    assert [p.shape for p in squeezed] == [(2, 1)] * 3
+
+
+def test_softmax_with_length():
+    # softmax.cc: softmax(data, length=[2, 3], axis=1, use_length=True): entries past the length are 0
+    x = A([[1, 1, 1], [1, 1, 1]])
+    close(nd.softmax(x, A([2, 3]), axis=1, use_length=True), [[0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]])
+    x = A([[0.0, np.log(3.0), 5.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.softmax(x, A([2]), axis=-1, use_length=True, temperature=1.0)
+    close(y, [[0.25, 0.75, 0]])
+    y.backward(A([[1.0, 0.0, 7.0]]))
+    # d y0 / d x = y0 (e0 - y) for the two live entries; nothing reaches the masked one
+    close(x.grad, [[0.25 * 0.75, -0.25 * 0.75, 0]])
+    with pytest.raises(MXNetError):
+        nd.softmax(A([[1, 1]]), axis=1, use_length=True)
+    with pytest.raises(MXNetError):
+        nd.log_softmax(A([[1, 1]]), use_length=True)
+
+
+def test_integer_arrays_compute_in_their_dtype():
+    a = A([7, -8], dtype="int32")
+    for r, expected in ((a / 2, [3, -4]), (10 / a, [1, -1]), (a + 1.5, [8, -7]), (a - 1.5, [6, -9]),
+                        (a * 2.5, [14, -16]), (a / A([2, 3], dtype="int32"), [3, -2])):
+        assert r.dtype == np.int32
+        close(r, expected)
+    a /= 2
+    assert a.dtype == np.int32
+    close(a, [3, -4])
+    close(A([7.0, 8.0]) / 2, [3.5, 4])
+
+
+def test_array_dtype_rules_and_astype_copy():
+    # ndarray.py array(): a NumPy source keeps float32 unless dtype is given; an NDArray keeps its own
+    assert nd.array(np.array([1, 2], dtype=np.int32)).dtype == np.float32
+    assert nd.array(np.array([1, 2], dtype=np.int32), dtype="int32").dtype == np.int32
+    assert nd.array(A([1, 2], dtype="int64")).dtype == np.int64
+    a = A([1.5, 2])
+    assert a.astype("float32", copy=False) is a
+    assert a.astype("float32") is not a
+    assert a.astype("int32", copy=False).dtype == np.int32
+
+
+def test_multinomial_shapes():
+    # sample_multinomial_op.h: one distribution and no shape gives shape (1,)
+    s = nd.random.multinomial(A([0.0, 0.0, 1.0]))
+    assert s.shape == (1,) and s.dtype == np.int32
+    close(s, [2])
+    close(nd.random.multinomial(A([[0.0, 1.0], [1.0, 0.0]]), shape=3), [[1, 1, 1], [0, 0, 0]])
+    assert nd.random.multinomial(A([[0.0, 1.0], [1.0, 0.0]])).shape == (2,)
+    out = nd.random.multinomial(A([0.25, 0.75]), shape=(2,), get_prob=True)
+    assert type(out) is list and out[1].shape == (2,)
+    close(out[1], np.log(np.where(out[0].asnumpy() == 1, 0.75, 0.25)))
+
+
+def test_boolean_mask():
+    # contrib/boolean_mask.cc's example
+    close(nd.contrib.boolean_mask(A([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), A([0, 1, 0])), [[4, 5, 6]])
+    close(nd.contrib.boolean_mask(A([[1, 2, 3], [4, 5, 6]]), A([1, 0, 1]), axis=1), [[1, 3], [4, 6]])
+    x = A([[1, 2], [3, 4], [5, 6]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.contrib.boolean_mask(x, A([1, 0, 1])).sum()
+    y.backward()
+    close(x.grad, [[1, 1], [0, 0], [1, 1]])
+    with pytest.raises(MXNetError):
+        nd.contrib.boolean_mask(x, A([1, 0]))
+
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def test_softmax_output_multi_output():
+    # softmax_output-inl.h: softmax over axis 1; grad (p - one_hot) * grad_scale / spatial size
+    rs = np.random.RandomState(0)
+    x = A(rs.randn(2, 3, 4))
+    label = A([[0, 1, 2, 1], [2, 2, 0, 1]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.SoftmaxOutput(x, label, multi_output=True, grad_scale=2.0)
+    y.backward()
+    p = _softmax(x.asnumpy(), 1)
+    close(y, p)
+    one_hot = np.eye(3)[label.asnumpy().astype(int)].transpose(0, 2, 1)
+    np.testing.assert_allclose(x.grad.asnumpy(), 2.0 * (p - one_hot) / 4, atol=1e-6)
+    with mx.autograd.record():
+        y = nd.SoftmaxOutput(x, label, multi_output=True, normalization="batch")
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), (p - one_hot) / 4 / 2, atol=1e-6)
+    s = mx.sym.SoftmaxOutput(mx.sym.var("data"), multi_output=True, name="sm")
+    assert s.infer_shape(data=(2, 3, 4, 5))[0] == [(2, 3, 4, 5), (2, 4, 5)]
+
+
+def test_softmax_output_preserve_shape_and_probability_labels():
+    rs = np.random.RandomState(1)
+    x = A(rs.randn(2, 3, 4))
+    label = A(rs.randint(0, 4, (2, 3)))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.SoftmaxOutput(x, label, preserve_shape=True, normalization="batch")
+    y.backward()
+    p = _softmax(x.asnumpy(), -1)
+    close(y, p)
+    np.testing.assert_allclose(x.grad.asnumpy(), (p - np.eye(4)[label.asnumpy().astype(int)]) / 6, atol=1e-6)
+    s = mx.sym.SoftmaxOutput(mx.sym.var("data"), preserve_shape=True, name="sm")
+    assert s.infer_shape(data=(2, 3, 4))[0] == [(2, 3, 4), (2, 3)]
+    # a label of data's shape is a distribution: grad = (p - label) * grad_scale
+    z = A(rs.randn(2, 3))
+    q = nd.softmax(A(rs.randn(2, 3)))
+    z.attach_grad()
+    with mx.autograd.record():
+        y = nd.SoftmaxOutput(z, q, grad_scale=3.0)
+    y.backward()
+    np.testing.assert_allclose(z.grad.asnumpy(), 3.0 * (y.asnumpy() - q.asnumpy()), atol=1e-6)
+
+
+def test_pooling_sum_and_lp():
+    x = A(np.arange(16, dtype="float32").reshape(1, 1, 4, 4))
+    close(nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type="sum"), [[[[10, 18], [42, 50]]]])
+    close(nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type="lp", p_value=2),
+          [[[[np.sqrt(0 + 1 + 16 + 25), np.sqrt(4 + 9 + 36 + 49)],
+             [np.sqrt(64 + 81 + 144 + 169), np.sqrt(100 + 121 + 196 + 225)]]]])
+    close(nd.Pooling(x, global_pool=True, pool_type="sum", kernel=(1, 1)), [[[[120]]]])
+    close(nd.Pooling(nd.ones((1, 1, 6)), kernel=(2,), stride=(2,), pool_type="sum"), [[[2, 2, 2]]])
+    with pytest.raises(MXNetError):
+        nd.Pooling(x, kernel=(2, 2), pool_type="lp")
+
+
+def test_l2_normalization_spatial():
+    x = A([[[3.0, 4.0], [6.0, 8.0]]])          # (1, 2, 2): each channel normalized over its positions
+    close(nd.L2Normalization(x, mode="spatial"), [[[0.6, 0.8], [0.6, 0.8]]])
+    close(nd.L2Normalization(A([[3.0, 4.0]])), [[0.6, 0.8]])
+    with pytest.raises(MXNetError):
+        nd.L2Normalization(x, mode="batch")
+
+
+@pytest.mark.parametrize("name,args,kwargs,expected", [
+    ("clip", ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 8), {}, [1, 1, 2, 3, 4, 5, 6, 7, 8, 8]),
+    ("reciprocal", ([-2, 1, 3, 1.6, 0.2],), {}, [-0.5, 1, 1 / 3, 0.625, 5]),
+    ("cbrt", ([1, 8, -125],), {}, [1, 2, -5]),
+    ("rcbrt", ([1, 8, -125],), {}, [1, 0.5, -0.2]),
+    ("rsqrt", ([4, 9, 16],), {}, [0.5, 1 / 3, 0.25]),
+    ("degrees", ([0, np.pi / 2, np.pi],), {}, [0, 90, 180]),
+    ("softsign", ([1, -3],), {}, [0.5, -0.75]),
+    ("argsort", ([[0.3, 0.2, 0.4], [0.1, 0.3, 0.2]],), {}, [[1, 0, 2], [0, 2, 1]]),
+    ("topk", ([[0.3, 0.2, 0.4], [0.1, 0.3, 0.2]],), {"k": 2, "ret_typ": "mask"}, [[1, 0, 1], [0, 1, 1]]),
+    ("repeat", ([[1, 2], [3, 4]],), {"repeats": 2, "axis": -1}, [[1, 1, 2, 2], [3, 3, 4, 4]]),
+    ("tile", ([[1, 2], [3, 4]],), {"reps": (2,)}, [[1, 2, 1, 2], [3, 4, 3, 4]]),
+    ("smooth_l1", ([1, 2, 3, 4],), {"scalar": 1}, [0.5, 1.5, 2.5, 3.5]),
+])
+def test_documented_examples(name, args, kwargs, expected):
+    close(getattr(nd, name)(A(args[0]), *args[1:], **kwargs), expected)
