@@ -235,6 +235,23 @@ def arange(E, *, start, stop=None, step=1.0, repeat=1, infer_range=False, dtype=
     return E.nograd(lambda xp: xp.repeat(xp.arange(lo, hi, step, dtype=dtype), int(repeat)), (), (n,))
 
 
+@op
+def eye(E, *, N, M=0, k=0, dtype="float32"):
+    """An N x M (M=0: N x N) matrix with ones on diagonal k (MXNet's _eye: sym.eye, F.eye)."""
+    shape = (int(N), int(M) or int(N))
+    return E.nograd(lambda xp: xp.eye(shape[0], shape[1], int(k), dtype=dtype), (), shape)
+
+
+@op
+def linspace(E, *, start, stop, num, endpoint=True, dtype="float32"):
+    """num evenly spaced values from start to stop (MXNet's _linspace: sym.linspace, F.linspace)."""
+    return E.nograd(lambda xp: xp.linspace(start, stop, int(num), endpoint=endpoint).astype(dtype), (),
+                    (int(num),))
+
+
+OPS["_eye"], OPS["_linspace"] = OPS["eye"], OPS["linspace"]
+
+
 def builtins_len_range(lo, hi, step):
     return builtins.max(0, math.ceil((hi - lo) / step))
 

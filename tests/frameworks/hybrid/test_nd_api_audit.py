@@ -216,3 +216,29 @@ def test_l2_normalization_spatial():
 ])
 def test_documented_examples(name, args, kwargs, expected):
     close(getattr(nd, name)(A(args[0]), *args[1:], **kwargs), expected)
+
+
+def test_sym_eye_and_linspace():
+    # symbol.py eye(N, M=0, k=0) and linspace(start, stop, num, endpoint): _internal._eye / _linspace
+    close(mx.sym.eye(2, 3, 1).eval()[0], [[0, 1, 0], [0, 0, 1]])
+    close(mx.sym.linspace(0, 1, 5).eval()[0], [0, 0.25, 0.5, 0.75, 1])
+    close(mx.sym.linspace(0, 1, 4, endpoint=False).eval()[0], [0, 0.25, 0.5, 0.75])
+    s = mx.sym.var("x") + mx.sym.eye(2)
+    close(s.eval(x=nd.ones((2, 2)))[0], [[2, 1], [1, 2]])
+
+
+def test_sym_sample_ops_shuffle_and_multinomial():
+    lo, hi = mx.sym.var("lo"), mx.sym.var("hi")
+    draws = mx.sym.sample_uniform(lo, hi, shape=(3,)).eval(lo=A([0, 10]), hi=A([1, 11]))[0].asnumpy()
+    assert draws.shape == (2, 3) and (draws[0] < 1).all() and (draws[1] >= 10).all()
+    assert mx.sym.sample_normal(lo, hi).infer_shape(lo=(4,), hi=(4,))[1] == [(4,)]
+    assert mx.sym.sample_exponential(lo, shape=2).eval(lo=A([1e6]))[0].asnumpy().max() < 1e-3
+    rows = mx.sym.random.shuffle(mx.sym.var("d")).eval(d=nd.arange(6).reshape((3, 2)))[0].asnumpy()
+    assert sorted(map(tuple, rows)) == [(0, 1), (2, 3), (4, 5)]
+    p = mx.sym.var("p")
+    close(mx.sym.random.multinomial(p, shape=3).eval(p=A([[0, 1], [1, 0]]))[0], [[1, 1, 1], [0, 0, 0]])
+    one = mx.sym.random.multinomial(p).eval(p=A([0, 0, 1]))[0]
+    assert one.shape == (1,) and one.dtype == np.int32
+    ids, logp = mx.sym.random.multinomial(p, shape=(2, 3), get_prob=True).eval(p=A([0.25, 0.75]))
+    assert ids.shape == logp.shape == (2, 3)
+    close(logp, np.log(np.where(ids.asnumpy() == 1, 0.75, 0.25)))
