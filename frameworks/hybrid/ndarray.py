@@ -52,7 +52,9 @@ class NDArray:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        """NumPy's scalar type (numpy.float32), as MXNet's _DTYPE_MX_TO_NP gives it: print(x.dtype) shows
+        <class 'numpy.float32'>, and x.dtype == numpy.float32 holds either way."""
+        return self._data.dtype.type
 
     @property
     def size(self):

@@ -1530,9 +1530,20 @@ def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 
             E, x, _k(E, K.unsqueeze, weight, axis=2), bias, kernel=(1,) + tuple(kernel), num_filter=num_filter,
             stride=(1,) + _last(stride), pad=(0,) + _last(pad), adj=(0,) + _last(adj), dilate=(1,) + _last(dilate),
             num_group=num_group, no_bias=no_bias), "Deconvolution")
-    if layout not in (None, "NCHW") or target_shape or len(_tuple(kernel)) != 2:
-        raise MXNetError("Deconvolution: only 1-D (NCW) and 2-D (NCHW) without target_shape are supported (got "
-                         f"kernel {kernel}, layout {layout}, target_shape {target_shape})")
+    if layout not in (None, "NCHW") or len(_tuple(kernel)) != 2:
+        raise MXNetError("Deconvolution: only 1-D (NCW) and 2-D (NCHW) are supported (got "
+                         f"kernel {kernel}, layout {layout})")
+    if target_shape and builtins.any(target_shape):
+        # deconvolution-inl.h InferPad: pad and adj from the output size asked for (pad, adj ignored)
+        pad, adj = [], []
+        for h, s, k, d, t in zip(E.shape(data)[2:], _tuple(stride), _tuple(kernel), _tuple(dilate),
+                                 _tuple(target_shape)):
+            full = s * (h - 1) + d * (k - 1) + 1
+            if full < t:
+                raise MXNetError(f"Deconvolution: too big target shape: target_shape {tuple(target_shape)} "
+                                 f"exceeds the full output side {full} of input {tuple(E.shape(data))}")
+            pad.append((full - t + 1) // 2)
+            adj.append((full - t) % 2)
     (sh, sw), (ah, aw) = _tuple(stride), _tuple(adj)
     if ah >= sh or aw >= sw:
         raise MXNetError(f"Deconvolution: adj {(ah, aw)} must be smaller than stride {(sh, sw)}")

@@ -242,3 +242,25 @@ def test_sym_sample_ops_shuffle_and_multinomial():
     ids, logp = mx.sym.random.multinomial(p, shape=(2, 3), get_prob=True).eval(p=A([0.25, 0.75]))
     assert ids.shape == logp.shape == (2, 3)
     close(logp, np.log(np.where(ids.asnumpy() == 1, 0.75, 0.25)))
+
+
+def test_deconvolution_target_shape_sets_pad_and_adj():
+    # deconvolution-inl.h InferPad: diff = full size - target; pad = ceil(diff / 2), adj = diff % 2
+    rs = np.random.RandomState(2)
+    x, w = A(rs.randn(1, 4, 5, 5)), A(rs.randn(4, 2, 3, 3))
+    y = nd.Deconvolution(x, w, kernel=(3, 3), num_filter=2, stride=(2, 2), target_shape=(10, 10), pad=(5, 5))
+    explicit = nd.Deconvolution(x, w, kernel=(3, 3), num_filter=2, stride=(2, 2), pad=(1, 1), adj=(1, 1))
+    assert y.shape == (1, 2, 10, 10)
+    np.testing.assert_array_equal(y.asnumpy(), explicit.asnumpy())
+    s = mx.sym.Deconvolution(mx.sym.var("d"), kernel=(4, 4), num_filter=2, stride=(2, 2), target_shape=(10, 10))
+    assert s.infer_shape(d=(1, 4, 5, 5))[1] == [(1, 2, 10, 10)]
+    with pytest.raises(MXNetError):
+        nd.Deconvolution(x, w, kernel=(3, 3), num_filter=2, stride=(2, 2), target_shape=(12, 12))
+
+
+def test_dtype_is_numpy_scalar_type():
+    # ndarray.py: dtype returns _DTYPE_MX_TO_NP[...], the type numpy.float32 itself
+    assert nd.ones((2,)).dtype is np.float32
+    assert nd.ones((2,), dtype="int32").dtype is np.int32
+    assert str(nd.zeros((1,)).dtype) == "<class 'numpy.float32'>"
+    assert nd.zeros((1,), dtype=nd.ones((1,), dtype="int64").dtype).dtype is np.int64
