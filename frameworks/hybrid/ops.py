@@ -71,6 +71,19 @@ def _binary(name, kernel):
     return op(f)
 
 
+def _elemwise(name, kernel):
+    """elemwise_add and kin (sym's a + b): MXNet's ElemwiseShape wants both shapes equal, no broadcasting."""
+    def f(E, lhs, rhs):
+        a, b = tuple(E.shape(lhs)), tuple(E.shape(rhs))
+        if a != b:
+            raise MXNetError(f"{name}: Incompatible attr in node {name} at 1-th input: expected {a}, got {b} "
+                             "(elemwise ops do not broadcast; use broadcast_* ops)")
+        return E.call(kernel, (lhs, rhs), {})
+    f.__name__ = name
+    f.__doc__ = f"{name}(lhs, rhs): elementwise on equal shapes (the shared `{kernel.name}` kernel)."
+    return op(f)
+
+
 for _names, _k in ((("broadcast_add", "elemwise_add", "add"), K.add),
                    (("broadcast_sub", "elemwise_sub", "subtract"), K.sub),
                    (("broadcast_mul", "elemwise_mul", "multiply"), K.mul),
@@ -78,7 +91,7 @@ for _names, _k in ((("broadcast_add", "elemwise_add", "add"), K.add),
                    (("broadcast_maximum", "maximum"), K.maximum),
                    (("broadcast_minimum", "minimum"), K.minimum)):
     for _n in _names:
-        _binary(_n, _k)
+        (_elemwise if _n.startswith("elemwise_") else _binary)(_n, _k)
 
 
 def _unary(name, kernel):

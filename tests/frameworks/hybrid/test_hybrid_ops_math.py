@@ -268,5 +268,6 @@ def test_symbol_methods_eval_attributes_and_constants():
     assert fc.list_attr() == {"num_hidden": "4"} and fc.attr_dict() == {"fc": {"num_hidden": "4"}}
     assert fc.get_children().list_outputs() == ["a", "fc_weight", "fc_bias"]   # variables named as MXNet's
     assert '"op": "Cast"' in fc.astype("float64").tojson()
-    d = mx.sym.ones((2, 2)) + mx.sym.full((2, 2), 3) + mx.sym.arange(0, 2).reshape((1, 2))
+    # sym's + is _Plus (elemwise_add): equal shapes only, so the (1, 2) row joins by broadcast_add
+    d = mx.sym.broadcast_add(mx.sym.ones((2, 2)) + mx.sym.full((2, 2), 3), mx.sym.arange(0, 2).reshape((1, 2)))
     np.testing.assert_allclose(d.eval()[0].asnumpy(), [[4.0, 5.0], [4.0, 5.0]])

@@ -264,3 +264,17 @@ def test_dtype_is_numpy_scalar_type():
     assert nd.ones((2,), dtype="int32").dtype is np.int32
     assert str(nd.zeros((1,)).dtype) == "<class 'numpy.float32'>"
     assert nd.zeros((1,), dtype=nd.ones((1,), dtype="int64").dtype).dtype is np.int64
+
+
+def test_elemwise_ops_want_equal_shapes():
+    # elemwise_binary_op: ElemwiseShape, no broadcasting (broadcast_add does that); sym's a + b is _Plus
+    x = A([[1, 2], [3, 4]])
+    close(nd.elemwise_add(x, x), [[2, 4], [6, 8]])
+    close(nd.broadcast_add(x, A([[1, 1]])), [[2, 3], [4, 5]])
+    close(x + A([[1, 1]]), [[2, 3], [4, 5]])      # NDArray's + broadcasts (ndarray.py add)
+    for name in ("elemwise_add", "elemwise_sub", "elemwise_mul", "elemwise_div"):
+        with pytest.raises(MXNetError, match="Incompatible attr"):
+            getattr(nd, name)(x, A([[1, 1]]))
+    s = mx.sym.var("a") + mx.sym.var("b")
+    with pytest.raises(MXNetError):
+        s.eval(a=x, b=A([[1, 1]]))
