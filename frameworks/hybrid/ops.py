@@ -332,6 +332,9 @@ def pick(E, data, index, *, axis=-1, keepdims=False, mode="clip"):
     ax = axis % len(shape)
     n = shape[ax]
     kept = _kept(shape, ax)
+    if _prod(E.shape(index)) != _prod(kept):
+        raise MXNetError(f"pick: index of shape {tuple(E.shape(index))} does not match data {tuple(shape)} "
+                         f"without axis {ax}")
     if mode not in ("clip", "wrap"):
         raise MXNetError(f"Invalid Input: '{mode}', valid values are: clip, wrap (pick's mode)")
     if mode == "wrap":   # negative and past-the-end ids taken modulo the axis length, as MXNet's
@@ -344,6 +347,9 @@ def pick(E, data, index, *, axis=-1, keepdims=False, mode="clip"):
 
 @op
 def one_hot(E, indices, *, depth, on_value=1.0, off_value=0.0, dtype="float32"):
+    """Rows of `depth` with on_value at each index (cast to an integer as MXNet's kernel does:
+    1.7 -> 1), off_value elsewhere; an index outside [0, depth) gives a row of off_value."""
+    indices = E.nograd(lambda xp, i: i.astype("int64"), (indices,), tuple(E.shape(indices)))
     return _k(E, K.one_hot, indices, depth=depth, on_value=on_value, off_value=off_value, dtype=dtype,
               out_of_range="zeros")
 

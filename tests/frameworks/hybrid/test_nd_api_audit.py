@@ -278,3 +278,15 @@ def test_elemwise_ops_want_equal_shapes():
     s = mx.sym.var("a") + mx.sym.var("b")
     with pytest.raises(MXNetError):
         s.eval(a=x, b=A([[1, 1]]))
+
+
+def test_one_hot_casts_indices_to_integers():
+    # indexing_op.h OneHot: the index is cast to int (1.7 -> 1, -0.5 -> 0); out of [0, depth): off_value
+    close(nd.one_hot(A([1.7, -0.5, 3, -1]), 3), [[0, 1, 0], [1, 0, 0], [0, 0, 0], [0, 0, 0]])
+    close(nd.one_hot(A([1, 0]), 3, on_value=8, off_value=1, dtype="int32"), [[1, 8, 1], [8, 1, 1]])
+    assert nd.one_hot(A([1, 0]), 3, dtype="int32").dtype is np.int32
+
+
+def test_pick_index_of_the_wrong_shape_is_mxnet_error():
+    with pytest.raises(MXNetError, match="pick"):
+        nd.pick(nd.ones((2, 3)), A([0, 1, 2]), axis=1)
