@@ -1,10 +1,9 @@
-"""MXNet's elementwise math beyond the basic ops (trigonometric, erf, gamma, hyperbolic, logs, roots, mod,
+"""MXNet's elementwise math beyond the basic ops (trigonometric, erf, erfinv, gamma, hyperbolic, logs, roots, mod,
 hypot, logical ops), each one shared kernel or a composition of them, filed in ops.OPS like every other op."""
 import builtins
 import math
 
 from .. import kernels as K
-from .base import MXNetError
 from .ops import OPS, SCALAR_FORMS, _broadcast_shape, _k, op
 
 
@@ -16,7 +15,7 @@ def _unary(name, kernel):
     return op(f)
 
 
-for _kern in (K.sin, K.cos, K.tan, K.arcsin, K.arccos, K.arctan, K.erf, K.gamma, K.gammaln):
+for _kern in (K.sin, K.cos, K.tan, K.arcsin, K.arccos, K.arctan, K.erf, K.erfinv, K.gamma, K.gammaln):
     _unary(_kern.name, _kern)
 
 
@@ -257,16 +256,3 @@ def builtins_len_range(lo, hi, step):
 
 
 OPS["_ones"], OPS["_full"], OPS["_arange"] = ones, full, arange
-
-
-# ---------------------------------------------------------------- what no shared kernel computes
-
-def _refused(name, instead):
-    def f(E, data, **attrs):
-        raise MXNetError(f"{name}: this engine has no shared kernel for it; {instead}")
-    f.__name__ = name
-    f.__doc__ = f"{name}: refused (no shared kernel); {instead}"
-    return op(f)
-
-
-_refused("erfinv", "compute it on the host (scipy.special.erfinv on x.asnumpy())")

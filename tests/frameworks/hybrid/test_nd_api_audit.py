@@ -290,3 +290,16 @@ def test_one_hot_casts_indices_to_integers():
 def test_pick_index_of_the_wrong_shape_is_mxnet_error():
     with pytest.raises(MXNetError, match="pick"):
         nd.pick(nd.ones((2, 3)), A([0, 1, 2]), axis=1)
+
+
+def test_erfinv_values_and_gradient():
+    # elemwise_unary_op_basic.cc: erfinv([0, 0.5, -1.]) = [0., 0.4769, -inf]
+    close(nd.erfinv(A([0, 0.5, -1.0])), [0, 0.4769362762, -np.inf])
+    assert np.isnan(nd.erfinv(A([1.5])).asnumpy()).all()
+    x = A([0.3, -0.7], dtype="float64")
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.erfinv(x)
+    y.backward()
+    np.testing.assert_allclose(nd.erf(y).asnumpy(), [0.3, -0.7], rtol=1e-14)
+    np.testing.assert_allclose(x.grad.asnumpy(), np.sqrt(np.pi) / 2 * np.exp(y.asnumpy() ** 2), rtol=1e-12)
