@@ -784,6 +784,9 @@ from .ndarray_api import (UPDATE_OPS, adam_update, histogram, logical_and, logic
 
 linalg, _internal, op, sparse = namespaces(_module, "nd")
 from .contrib import nd_contrib as contrib  # noqa: E402
+for _name in OPS:   # the _contrib_* ops under nd.contrib without their prefix (nd.contrib.div_sqrt_dim)
+    if _name.startswith("_contrib_") and not hasattr(contrib, _name[len("_contrib_"):]):
+        setattr(contrib, _name[len("_contrib_"):], getattr(_module, _name))
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
            "concatenate", "random", "save", "load", "cpu", "waitall", "linalg", "op", "modulo", "true_divide",

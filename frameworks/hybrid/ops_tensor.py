@@ -427,3 +427,29 @@ def ROIPooling(E, data, rois, *, pooled_size, spatial_scale):
     shared roi_pool kernel; (R, C, ph, pw)."""
     attrs = {"pooled_size": tuple(pooled_size), "spatial_scale": float(spatial_scale)}
     return E.call(K.roi_pool, (data, rois), attrs)
+
+
+# ---------------------------------------------------------------- contrib ops (nd.contrib.*, sym.contrib.*)
+
+@op
+def _contrib_div_sqrt_dim(E, data):
+    """data / sqrt(data.shape[-1]) (the transformer's scaled dot-product attention scale)."""
+    return _k(E, K.mul, data, 1.0 / float(E.shape(data)[-1]) ** 0.5)
+
+
+@op
+def _contrib_quadratic(E, data, *, a=0.0, b=0.0, c=0.0):
+    """a * data^2 + b * data + c (MXNet's example contrib op)."""
+    return _k(E, K.add, _k(E, K.mul, _k(E, K.add, _k(E, K.mul, data, float(a)), float(b)), data), float(c))
+
+
+@op
+def _contrib_index_array(E, data, *, axes=None):
+    """Each element's index along `axes` (all axes by default) as int64, a new last axis of them."""
+    shape = tuple(E.shape(data))
+    axes = tuple(range(len(shape))) if axes is None else tuple(a % len(shape) for a in _tuple(axes, 1))
+
+    def ids(xp, x):
+        grid = xp.indices(shape, dtype="int64")
+        return xp.stack([grid[a] for a in axes], axis=-1)
+    return E.nograd(ids, (data,), shape + (len(axes),))

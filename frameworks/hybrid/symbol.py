@@ -579,6 +579,9 @@ def RNN(*args, **kwargs):  # noqa: N802,F811  (MXNet's name)
     return _rnn_named_weights(*args, **kwargs)
 linalg, _internal, op, sparse = namespaces(_module, "sym")
 from .contrib import sym_contrib as contrib  # noqa: E402
+for _name in OPS:   # the _contrib_* ops under sym.contrib without their prefix (sym.contrib.div_sqrt_dim)
+    if _name.startswith("_contrib_") and not hasattr(contrib, _name[len("_contrib_"):]):
+        setattr(contrib, _name[len("_contrib_"):], getattr(_module, _name))
 from .ops_random import namespace as _random_namespace  # noqa: E402
 
 random = _random_namespace(_module, "sym")

@@ -303,3 +303,22 @@ def test_erfinv_values_and_gradient():
     y.backward()
     np.testing.assert_allclose(nd.erf(y).asnumpy(), [0.3, -0.7], rtol=1e-14)
     np.testing.assert_allclose(x.grad.asnumpy(), np.sqrt(np.pi) / 2 * np.exp(y.asnumpy() ** 2), rtol=1e-12)
+
+
+def test_contrib_div_sqrt_dim_quadratic_index_array():
+    close(nd.contrib.div_sqrt_dim(nd.ones((2, 4))), np.full((2, 4), 0.5))
+    # contrib/quadratic_op.cc: quadratic(x=[[1, 2], [3, 4]], a=1, b=2, c=3) = [[6, 11], [18, 27]]
+    close(nd.contrib.quadratic(A([[1, 2], [3, 4]]), a=1, b=2, c=3), [[6, 11], [18, 27]])
+    # contrib/index_array.cc's examples
+    close(nd.contrib.index_array(nd.ones((3, 2))), [[[0, 0], [0, 1]], [[1, 0], [1, 1]], [[2, 0], [2, 1]]])
+    ids = nd.contrib.index_array(nd.ones((3, 2, 2)), axes=(1, 0))
+    assert ids.shape == (3, 2, 2, 2) and ids.dtype is np.int64
+    close(ids[2], [[[0, 2], [0, 2]], [[1, 2], [1, 2]]])
+    s = mx.sym.contrib.div_sqrt_dim(mx.sym.var("x"))
+    close(s.eval(x=nd.ones((1, 9)))[0], np.full((1, 9), 1 / 3))
+    x = A([[1.0, 2.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.contrib.quadratic(x, a=1, b=2, c=3)
+    y.backward()
+    close(x.grad, [[4, 6]])
