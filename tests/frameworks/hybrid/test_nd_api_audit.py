@@ -322,3 +322,36 @@ def test_contrib_div_sqrt_dim_quadratic_index_array():
         y = nd.contrib.quadratic(x, a=1, b=2, c=3)
     y.backward()
     close(x.grad, [[4, 6]])
+
+
+def test_contrib_bilinear_resize_2d():
+    # bilinear_resize-inl.h: align_corners (default) src = dst * (in - 1) / (out - 1); otherwise
+    # src = max((dst + 0.5) * in / out - 0.5, 0), the upper tap clamped at the last row
+    x = A([[[[1, 2], [3, 4]]]])
+    close(nd.contrib.BilinearResize2D(x, height=3, width=3), [[[[1, 1.5, 2], [2, 2.5, 3], [3, 3.5, 4]]]])
+    close(nd.contrib.BilinearResize2D(x, height=1, width=4, align_corners=False),
+          [[[[1, 1.25, 1.75, 2]]]])
+    assert nd.contrib.BilinearResize2D(x, nd.zeros((1, 1, 3, 5)), mode="like").shape == (1, 1, 3, 5)
+    assert nd.contrib.BilinearResize2D(x, scale_height=2, scale_width=1.5).shape == (1, 1, 4, 3)
+    s = mx.sym.contrib.BilinearResize2D(mx.sym.var("d"), height=5, width=6)
+    assert s.infer_shape(d=(1, 2, 3, 4))[1] == [(1, 2, 5, 6)]
+    # the gradient is the interpolation's transpose: central differences on a float64 input
+    rs = np.random.RandomState(3)
+    v = rs.randn(1, 2, 3, 4)
+    w = rs.randn(1, 2, 5, 3)
+    xin = A(v, dtype="float64")
+    xin.attach_grad()
+    with mx.autograd.record():
+        y = (nd.contrib.BilinearResize2D(xin, height=5, width=3) * A(w, dtype="float64")).sum()
+    y.backward()
+
+    def f(u):
+        return float((nd.contrib.BilinearResize2D(A(u, dtype="float64"), height=5, width=3).asnumpy() * w).sum())
+    numeric = np.zeros_like(v)
+    for i in np.ndindex(v.shape):
+        d = np.zeros_like(v)
+        d[i] = 1e-6
+        numeric[i] = (f(v + d) - f(v - d)) / 2e-6
+    np.testing.assert_allclose(xin.grad.asnumpy(), numeric, rtol=1e-6, atol=1e-8)
+    with pytest.raises(MXNetError):
+        nd.contrib.BilinearResize2D(x, mode="odd_scale")
