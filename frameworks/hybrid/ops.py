@@ -208,7 +208,7 @@ def Activation(E, data, *, act_type):
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
-@op
+@op(params=("gamma",), shapes=lambda a, d: {"gamma": (d[1] if len(d) > 1 else d[0],)})
 def LeakyReLU(E, data, gamma=None, *, act_type="leaky", slope=0.25, lower_bound=0.125, upper_bound=0.334):
     """act_type 'leaky' (max(x, slope * x), slope <= 1), 'prelu' (the learned `gamma`, broadcast over the
     channel axis 1), 'elu' (slope is alpha), 'selu' or 'gelu' (the erf form)."""
@@ -1248,7 +1248,8 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
     return out if len(shape) == 2 else E.call(K.reshape, (out,), {"shape": shape})
 
 
-OPS["Softmax"] = SoftmaxOutput
+OPS["Softmax"] = SoftmaxOutput   # the deprecated name: the same label variable and its shape rule
+PARAMS["Softmax"], SHAPES["Softmax"] = PARAMS["SoftmaxOutput"], SHAPES["SoftmaxOutput"]
 
 
 def loss_head(E, data, value, g):
@@ -1624,6 +1625,8 @@ def bind_inputs(name, args, kwargs, fill=None):
                         "no_bias", fn.signature.parameters["no_bias"].default if "no_bias" in fn.signature.parameters
                         else False):
                     continue
+                if name == "LeakyReLU" and bound.arguments.get("act_type") != "prelu":
+                    continue   # only prelu lists gamma among its inputs (leaky_relu.cc's FListInputNames)
                 bound.arguments[pname] = fill(pname)
     missing = [p for p in fn.input_names if p not in bound.arguments and
                fn.signature.parameters[p].default is inspect.Parameter.empty]

@@ -355,3 +355,14 @@ def test_contrib_bilinear_resize_2d():
     np.testing.assert_allclose(xin.grad.asnumpy(), numeric, rtol=1e-6, atol=1e-8)
     with pytest.raises(MXNetError):
         nd.contrib.BilinearResize2D(x, mode="odd_scale")
+
+
+def test_sym_prelu_creates_its_gamma_and_softmax_its_label():
+    d = mx.sym.var("data")
+    s = mx.sym.LeakyReLU(d, act_type="prelu", name="pr")
+    assert s.list_arguments() == ["data", "pr_gamma"]
+    assert s.infer_shape(data=(2, 3, 4))[0] == [(2, 3, 4), (3,)]
+    assert mx.sym.LeakyReLU(d, act_type="leaky", name="lk").list_arguments() == ["data"]
+    s = mx.sym.Softmax(d, name="sm")   # SoftmaxOutput's deprecated name
+    assert s.list_arguments() == ["data", "sm_label"]
+    assert s.infer_shape(data=(4, 3))[0] == [(4, 3), (4,)]
