@@ -213,9 +213,21 @@ def LeakyReLU(E, data, gamma=None, *, act_type="leaky", slope=0.25, lower_bound=
     """act_type 'leaky' (max(x, slope * x), slope <= 1), 'prelu' (the learned `gamma`, broadcast over the
     channel axis 1), 'elu' (slope is alpha), 'selu' or 'gelu' (the erf form)."""
     if act_type == "leaky":
-        if not 0 <= slope <= 1:
-            raise MXNetError(f"LeakyReLU: act_type 'leaky' needs 0 <= slope <= 1 (got {slope})")
-        return _k(E, K.leaky_relu, data, negative_slope=float(slope))
+        if 0 <= slope <= 1:
+            return _k(E, K.leaky_relu, data, negative_slope=float(slope))
+        # x > 0 ? x : slope * x for any slope (the kernel's max(x, slope * x) form holds for 0..1 only)
+        pos = _k(E, K.relu, data)
+        return _k(E, K.add, pos, _k(E, K.mul, _k(E, K.sub, data, pos), float(slope)))
+    if act_type == "rrelu":
+        # leaky_relu-inl.h: training draws each element's slope from U(lower_bound, upper_bound); otherwise
+        # the mean slope (lower + upper) / 2
+        if not E.training:
+            return LeakyReLU(E, data, act_type="leaky", slope=(lower_bound + upper_bound) / 2.0)
+        shape = tuple(E.shape(data))
+        mask = E.nograd(lambda xp, x: xp.asarray(_host_random().rs.uniform(lower_bound, upper_bound, size=shape))
+                        .astype(x.dtype), (data,), shape)
+        pos = _k(E, K.relu, data)
+        return _k(E, K.add, pos, _k(E, K.mul, _k(E, K.sub, data, pos), mask))
     if act_type == "prelu":
         if gamma is None:
             raise MXNetError("LeakyReLU: act_type 'prelu' needs the input gamma")
@@ -231,8 +243,8 @@ def LeakyReLU(E, data, gamma=None, *, act_type="leaky", slope=0.25, lower_bound=
     if act_type == "gelu":   # x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))), MXNet's exact (erf) form
         phi = _k(E, K.add, _k(E, K.erf, _k(E, K.mul, data, 0.7071067811865476)), 1.0)
         return _k(E, K.mul, _k(E, K.mul, data, phi), 0.5)
-    raise MXNetError(f"LeakyReLU: act_type {act_type!r} is not supported; use 'leaky', 'prelu', 'elu', "
-                     "'selu' or 'gelu' ('rrelu' draws a random slope per element; use 'leaky')")
+    raise MXNetError(f"Invalid Input: '{act_type}', valid values are: elu, gelu, leaky, prelu, rrelu, selu "
+                     "(LeakyReLU's act_type)")
 
 
 @op

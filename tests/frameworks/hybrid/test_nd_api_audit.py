@@ -366,3 +366,19 @@ def test_sym_prelu_creates_its_gamma_and_softmax_its_label():
     s = mx.sym.Softmax(d, name="sm")   # SoftmaxOutput's deprecated name
     assert s.list_arguments() == ["data", "sm_label"]
     assert s.infer_shape(data=(4, 3))[0] == [(4, 3), (4,)]
+
+
+def test_leaky_relu_rrelu_and_slopes_above_one():
+    x = A([[-2.0, -1.0, 0.5, 3.0]] * 50)
+    # leaky_relu-inl.h: outside training the slope is (lower_bound + upper_bound) / 2
+    close(nd.LeakyReLU(x[:1], act_type="rrelu", lower_bound=0.1, upper_bound=0.3), [[-0.4, -0.2, 0.5, 3.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.LeakyReLU(x, act_type="rrelu", lower_bound=0.1, upper_bound=0.3)
+    y.backward()
+    slopes = y.asnumpy()[:, :2] / x.asnumpy()[:, :2]
+    assert (slopes >= 0.1).all() and (slopes <= 0.3).all() and slopes.std() > 0.01   # drawn per element
+    np.testing.assert_allclose(x.grad.asnumpy()[:, :2], slopes, rtol=1e-6)
+    close(x.grad[:, 2:], np.ones((50, 2)))
+    close(y[:, 2:], x[:, 2:].asnumpy())
+    close(nd.LeakyReLU(A([-1.0, 2.0]), slope=3.0), [-3.0, 2.0])   # x > 0 ? x : slope * x, any slope
