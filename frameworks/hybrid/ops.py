@@ -139,9 +139,9 @@ def _mul_scalar(E, data, *, scalar):
 
 def _compare_scalar(name, kernel):
     def f(E, data, *, scalar):
-        return E.call(K.cast, (E.call(kernel, (data, scalar), {}),), {"dtype": "float32"})
+        return _in_dtype(E, E.call(kernel, (data, scalar), {}), data)
     f.__name__ = name
-    f.__doc__ = f"{name}(data, scalar=s): 1 where data {kernel.name} s, else 0, as float32 (no gradient)."
+    f.__doc__ = f"{name}(data, scalar=s): 1 where data {kernel.name} s, else 0, in data's dtype (no gradient)."
     return op(f)
 
 
@@ -185,6 +185,12 @@ def clip(E, data, *, a_min, a_max):
 
 def _k(E, kernel, *inputs, **attrs):
     return E.call(kernel, inputs, attrs)
+
+
+def _in_dtype(E, y, like):
+    """y (a 0/1 mask or indices) in `like`'s dtype: MXNet's comparison, logical and argmax/argmin ops
+    infer their output type from the input (ElemwiseType), float32 only for float32 data."""
+    return E.nograd(lambda xp, v, x: v.astype(x.dtype), (y, like), tuple(E.shape(y)))
 
 
 _ACTIVATIONS = {
@@ -368,9 +374,9 @@ def one_hot(E, indices, *, depth, on_value=1.0, off_value=0.0, dtype="float32"):
 
 def _arg(name, kernel):
     def f(E, data, *, axis=None, keepdims=False):
-        return _k(E, K.cast, _k(E, kernel, data, axis=axis, keepdims=keepdims), dtype="float32")
+        return _in_dtype(E, _k(E, kernel, data, axis=axis, keepdims=keepdims), data)
     f.__name__ = name
-    f.__doc__ = f"{name}(data, axis, keepdims): indices as float32, as MXNet returns them (no gradient)."
+    f.__doc__ = f"{name}(data, axis, keepdims): indices in data's dtype (float32 for float32), as MXNet's."
     return op(f)
 
 
@@ -402,9 +408,9 @@ def where(E, condition, x, y):
 
 def _compare(name, kernel):
     def f(E, lhs, rhs):
-        return _k(E, K.cast, _k(E, kernel, lhs, rhs), dtype="float32")
+        return _in_dtype(E, _k(E, kernel, lhs, rhs), lhs if not isinstance(lhs, (int, float)) else rhs)
     f.__name__ = name
-    f.__doc__ = f"{name}(lhs, rhs): 1 where true, else 0, as float32 (no gradient)."
+    f.__doc__ = f"{name}(lhs, rhs): 1 where true, else 0, in the inputs' dtype (no gradient)."
     return op(f)
 
 

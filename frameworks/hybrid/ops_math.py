@@ -163,10 +163,11 @@ def _logical(name, fn):
     def f(E, lhs, rhs):
         ls = E.shape(lhs) if not isinstance(lhs, (int, float)) else ()
         rs = E.shape(rhs) if not isinstance(rhs, (int, float)) else ()
-        return E.nograd(lambda xp, a, b: getattr(xp, fn)(a != 0, b != 0).astype("float32"), (lhs, rhs),
-                        _broadcast_shape(ls, rs))
+        dtype_of = 0 if ls or not rs else 1   # the array side's dtype, as MXNet's ElemwiseType
+        return E.nograd(lambda xp, a, b: getattr(xp, fn)(a != 0, b != 0).astype(
+            xp.asarray((a, b)[dtype_of]).dtype), (lhs, rhs), _broadcast_shape(ls, rs))
     f.__name__ = name
-    f.__doc__ = f"{name}(lhs, rhs): 1 where {fn.split('_')[1]} of the non-zero tests holds, else 0 (float32)."
+    f.__doc__ = f"{name}(lhs, rhs): 1 where {fn.split('_')[1]} of the non-zero tests holds, else 0 (input dtype)."
     return op(f)
 
 
@@ -176,7 +177,7 @@ for _n, _fn in (("and", "logical_and"), ("or", "logical_or"), ("xor", "logical_x
     SCALAR_FORMS[f"broadcast_logical_{_n}"] = (f"_logical_{_n}_scalar", f"_logical_{_n}_scalar")
 
     def _scalar_form(E, data, *, scalar, _fn=_fn):
-        return E.nograd(lambda xp, a: getattr(xp, _fn)(a != 0, scalar != 0).astype("float32"), (data,),
+        return E.nograd(lambda xp, a: getattr(xp, _fn)(a != 0, scalar != 0).astype(a.dtype), (data,),
                         E.shape(data))
     _scalar_form.__name__ = f"_logical_{_n}_scalar"
     op(_scalar_form)
@@ -184,8 +185,8 @@ for _n, _fn in (("and", "logical_and"), ("or", "logical_or"), ("xor", "logical_x
 
 @op
 def logical_not(E, data):
-    """1 where data is 0, else 0 (float32; no gradient)."""
-    return E.nograd(lambda xp, a: (a == 0).astype("float32"), (data,), E.shape(data))
+    """1 where data is 0, else 0 (in data's dtype; no gradient)."""
+    return E.nograd(lambda xp, a: (a == 0).astype(a.dtype), (data,), E.shape(data))
 
 
 SCALAR_FORMS["broadcast_mod"] = SCALAR_FORMS["mod"] = ("_mod_scalar", "_rmod_scalar")

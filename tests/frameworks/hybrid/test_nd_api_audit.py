@@ -382,3 +382,17 @@ def test_leaky_relu_rrelu_and_slopes_above_one():
     close(x.grad[:, 2:], np.ones((50, 2)))
     close(y[:, 2:], x[:, 2:].asnumpy())
     close(nd.LeakyReLU(A([-1.0, 2.0]), slope=3.0), [-3.0, 2.0])   # x > 0 ? x : slope * x, any slope
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+def test_comparison_logical_and_argmax_keep_the_input_dtype(dtype):
+    # ElemwiseType<2, 1> / <1, 1>: broadcast_equal, logical_*, argmax output the input's dtype
+    a, b = A([1, 2, 0], dtype=dtype), A([1, 3, 0], dtype=dtype)
+    for r, expected in ((nd.broadcast_equal(a, b), [1, 0, 1]), (nd.greater(b, a), [0, 1, 0]),
+                        (nd.lesser_equal(a, 1), [1, 0, 1]), (nd.logical_and(a, b), [1, 1, 0]),
+                        (nd.broadcast_logical_xor(a, b), [0, 0, 0]), (nd.logical_not(a), [0, 0, 1]),
+                        (nd.argmax(A([[1, 5, 2]], dtype=dtype), axis=1), [1]), (a >= 1, [1, 1, 0])):
+        assert r.dtype is np.dtype(dtype).type
+        close(r, expected)
+    s = mx.sym.var("x") == mx.sym.var("y")
+    assert s.eval(x=a, y=b)[0].dtype is np.dtype(dtype).type
