@@ -4,7 +4,7 @@ HybridBlocks that hybridize() into a cached graph traced once per input-shape si
     import frameworks.hybrid as mx
     from frameworks.hybrid import nd, autograd, gluon, sym
 """
-from . import autograd, base, callback, context, initializer, io, kvstore, lr_scheduler, metric, monitor, name, ndarray, operator, optimizer, recordio, symbol, test_utils, viz
+from . import autograd, base, callback, context, image, initializer, io, kvstore, lr_scheduler, metric, monitor, name, ndarray, operator, optimizer, profiler, recordio, symbol, test_utils, viz
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .symbol import AttrScope
@@ -13,6 +13,7 @@ from .ndarray import random as _nd_random
 nd = ndarray
 sym = symbol
 init = initializer
+img = image
 
 
 class random:  # noqa: N801  (mx.random as a namespace, seeding nd.random's generator)
@@ -36,4 +37,4 @@ mon = monitor
 mod = module
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "autograd", "gluon", "cpu", "gpu", "Context",
-           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model", "rnn", "mon", "monitor"]
+           "current_context", "context", "kv", "kvstore", "lr_scheduler", "test_utils", "viz", "random", "init", "initializer", "base", "MXNetError", "metric", "io", "callback", "optimizer", "mod", "module", "model", "rnn", "mon", "monitor", "profiler", "image", "img"]

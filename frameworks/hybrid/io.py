@@ -43,7 +43,27 @@ class DataIter:
         return self.next()
 
     def next(self):
+        """The next DataBatch from iter_next() and the get*() methods a subclass defines (MXNet's)."""
+        if self.iter_next():
+            return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(),
+                             index=self.getindex())
         raise StopIteration
+
+    def iter_next(self):
+        """Move to the next batch: False at the end (the base class has none)."""
+        return False
+
+    def getdata(self):
+        return None
+
+    def getlabel(self):
+        return None
+
+    def getindex(self):
+        return None
+
+    def getpad(self):
+        return 0
 
 
 def _named(arrays, default):

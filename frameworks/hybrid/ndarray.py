@@ -52,8 +52,8 @@ class NDArray:
 
     @property
     def dtype(self):
-        """NumPy's scalar type (numpy.float32), as MXNet's _DTYPE_MX_TO_NP gives it: print(x.dtype) shows
-        <class 'numpy.float32'>, and x.dtype == numpy.float32 holds either way."""
+        # MXNet's dtype is the NumPy scalar type (numpy.float32), not a numpy.dtype: x.dtype.__name__ and
+        # x.dtype == np.float32 as MXNet programs write them
         return self._data.dtype.type
 
     @property
@@ -667,10 +667,13 @@ def save_arrays(filename, arrays):
 def load_arrays(filename):
     """What save_arrays wrote; a missing, truncated or foreign file raises MXNetError naming it."""
     try:
-        with numpy.load(filename, allow_pickle=False) as f:
+        # our own handle: numpy.load leaves the one it opens unclosed when the archive turns out truncated
+        with open(filename, "rb") as fh:
+            f = numpy.load(fh, allow_pickle=False)
             if not hasattr(f, "files"):
                 raise ValueError("a bare array, not an archive of named arrays")
-            return {k: f[k] for k in f.files}
+            with f:
+                return {k: f[k] for k in f.files}
     except FileNotFoundError:
         raise MXNetError(f"Failed to open file '{filename}': no such file") from None
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
@@ -784,9 +787,8 @@ from .ndarray_api import (UPDATE_OPS, adam_update, histogram, logical_and, logic
 
 linalg, _internal, op, sparse = namespaces(_module, "nd")
 from .contrib import nd_contrib as contrib  # noqa: E402
-for _name in OPS:   # the _contrib_* ops under nd.contrib without their prefix (nd.contrib.div_sqrt_dim)
-    if _name.startswith("_contrib_") and not hasattr(contrib, _name[len("_contrib_"):]):
-        setattr(contrib, _name[len("_contrib_"):], getattr(_module, _name))
+for _name in [n for n in OPS if n.startswith("_contrib_")]:   # MXNet's _contrib_X ops are nd.contrib.X
+    setattr(contrib, _name[len("_contrib_"):], getattr(_module, _name))
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "arange", "empty", "linspace", "eye", "moveaxis",
            "concatenate", "random", "save", "load", "cpu", "waitall", "linalg", "op", "modulo", "true_divide",

@@ -3,6 +3,7 @@ onehot_encode, histogram), the optimizer update ops hand-written training loops 
 sgd_mom_update, nag_mom_update, adam_update, rmsprop_update, rmspropalex_update: in place, as MXNet's
 with out=weight, composed of NDArray arithmetic, so of the shared elementwise kernels), and the op
 namespaces MXNet's ndarray and symbol modules carry (linalg, _internal, op)."""
+import math
 import types
 
 import numpy
@@ -135,6 +136,21 @@ def adam_update(weight, grad, mean, var, lr, beta1=0.9, beta2=0.999, epsilon=1e-
     mean[:] = beta1 * mean + (1 - beta1) * g
     var[:] = beta2 * var + (1 - beta2) * g.square()
     return _result(weight, weight - lr * mean / (var.sqrt() + epsilon), out)
+
+
+def adamw_update(weight, grad, mean, var, rescale_grad, lr, eta, beta1=0.9, beta2=0.999, epsilon=1e-8, wd=0,
+                 clip_gradient=-1, out=None, name=None, **kwargs):
+    """nd.contrib.adamw_update (MXNet 1.x's _adamw_update, GluonNLP's BERTAdam step): mean, var updated in
+    place from g = clip(rescale_grad * grad); weight - eta * (lr * mean / (sqrt(var) + epsilon) + wd * weight),
+    the decay decoupled from the moments. rescale_grad may be an NDArray; when it is not finite or 0 (AMP's
+    loss-scale overflow) nothing is updated, as MXNet's operator skips the step."""
+    scale = float(rescale_grad.asscalar()) if hasattr(rescale_grad, "asscalar") else float(rescale_grad)
+    if not math.isfinite(scale) or scale == 0:
+        return weight if out is None else out
+    g = _grad(weight, grad, scale, clip_gradient, 0.0)
+    mean[:] = beta1 * mean + (1 - beta1) * g
+    var[:] = beta2 * var + (1 - beta2) * g.square()
+    return _result(weight, weight - eta * (lr * mean / (var.sqrt() + epsilon) + wd * weight), out)
 
 
 def rmsprop_update(weight, grad, n, lr, gamma1=0.95, epsilon=1e-8, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,

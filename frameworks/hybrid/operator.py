@@ -4,6 +4,9 @@ and in hybridized blocks (F.Custom). A registered operator becomes a kernel of t
 whose forward and backward call the user's CustomOp on NDArrays, so the engine's tape, traced graphs
 and memory plan treat it like any other kernel (it saves its inputs and outputs)."""
 import re
+import warnings
+
+import numpy
 
 from .. import kernels as K
 from .base import MXNetError
@@ -32,6 +35,16 @@ class CustomOp:
             dst[:] = dst + src
         else:
             raise MXNetError(f"CustomOp.assign: unknown req {req!r}")
+
+
+def _three(ret, what):
+    """A CustomOpProp's infer_shape/infer_type answer as (inputs, outputs, aux): MXNet accepts two lists
+    (no auxiliary states) or three."""
+    if len(ret) == 2:
+        return ret[0], ret[1], []
+    if len(ret) == 3:
+        return ret
+    raise MXNetError(f"CustomOpProp.{what} must return 2 or 3 lists, got {len(ret)}")
 
 
 class CustomOpProp:
@@ -146,8 +159,8 @@ class _CustomKernel(K.Kernel):
         ctx = self._context(xp)
         in_data = [NDArray(x, ctx) for x in inputs]
         in_shapes = [list(x.shape) for x in inputs]
-        _, out_shapes, _ = self.prop.infer_shape(in_shapes)
-        _, out_types, _ = self.prop.infer_type([x.dtype for x in inputs])
+        _, out_shapes, _ = _three(self.prop.infer_shape(in_shapes), "infer_shape")
+        _, out_types, _ = _three(self.prop.infer_type([x.dtype for x in inputs]), "infer_type")
         out_data = [NDArray(xp.zeros(tuple(s), dtype=t), ctx) for s, t in zip(out_shapes, out_types)]
         operator = self.prop.create_operator(ctx, in_shapes, [x.dtype for x in inputs])
         is_train = autograd.is_training()
@@ -173,7 +186,7 @@ class _CustomKernel(K.Kernel):
         return tuple(g._data for g in in_grad)
 
     def infer(self, *shapes):
-        _, out_shapes, _ = self.prop.infer_shape([list(s) for s in shapes])
+        _, out_shapes, _ = _three(self.prop.infer_shape([list(s) for s in shapes]), "infer_shape")
         outs = tuple(tuple(s) for s in out_shapes)
         return outs if self.n_outputs != 1 else outs[0]
 
@@ -215,7 +228,7 @@ def _input_shapes(attrs, data_shape):
     infer_shape given the first input's shape."""
     prop = _prop(*_split_attrs(attrs))
     names = prop.list_arguments()
-    in_shapes, _, _ = prop.infer_shape([list(data_shape)] + [[] for _ in names[1:]])
+    in_shapes, _, _ = _three(prop.infer_shape([list(data_shape)] + [[] for _ in names[1:]]), "infer_shape")
     return {n: tuple(s) for n, s in zip(names, in_shapes) if s is not None and len(s)}
 
 
@@ -229,4 +242,99 @@ def is_loss(attrs):
     return not _prop(attrs.pop("op_type"), attrs).need_top_grad_
 
 
-__all__ = ["CustomOp", "CustomOpProp", "register", "get_all_registered_operators"]
+class PythonOp:
+    """Base of MXNet's pre-CustomOp Python operators (NumpyOp): calling one (op(data=..., name=...))
+    gives the Symbol that runs it; forward/backward, infer_shape, list_arguments/list_outputs and
+    need_top_grad as MXNet's PythonOp defines them."""
+
+    def __init__(self, need_top_grad=True):
+        self.info_ = None
+        self.need_top_grad_ = need_top_grad
+
+    def __call__(self, *args, **kwargs):
+        return self.get_symbol(*args, **kwargs)
+
+    def get_symbol(self, *args, **kwargs):
+        raise NotImplementedError("Must override this")
+
+    def forward(self, in_data, out_data):
+        out_data[0][:] = in_data[0]
+
+    def backward(self, out_grad, in_data, out_data, in_grad):
+        in_grad[0][:] = 1.0
+
+    def infer_shape(self, in_shape):
+        return in_shape, [in_shape[0]] * len(self.list_outputs())
+
+    def list_outputs(self):
+        return ["output"]
+
+    def list_arguments(self):
+        return ["data"]
+
+    def need_top_grad(self):
+        return self.need_top_grad_
+
+
+class NumpyOp(PythonOp):
+    """[Deprecated in MXNet for CustomOp] forward(in_data, out_data) and backward(out_grad, in_data,
+    out_data, in_grad) on NumPy arrays, writing the outputs in place; run here as a registered custom
+    operator that hands it host copies and writes back what it wrote."""
+
+    def __init__(self, need_top_grad=True):
+        super().__init__(need_top_grad)
+        warnings.warn("NumpyOp has been deprecated. Please use CustomOp")
+
+    def get_symbol(self, *args, **kwargs):
+        from . import symbol
+        op_type = f"_numpy_op_{id(self)}"
+        if op_type not in _REGISTRY:
+            register(op_type)(_numpy_op_prop(self))
+        return symbol.Custom(*args, op_type=op_type, **kwargs)
+
+
+def _numpy_op_prop(pyop):
+    """A CustomOpProp class that runs `pyop` (a NumpyOp)."""
+    class _NumpyOpProp(CustomOpProp):
+        def __init__(self):
+            super().__init__(need_top_grad=pyop.need_top_grad())
+
+        def list_arguments(self):
+            return pyop.list_arguments()
+
+        def list_outputs(self):
+            return pyop.list_outputs()
+
+        def infer_shape(self, in_shape):
+            shapes = pyop.infer_shape(in_shape)
+            return shapes[0], shapes[1], []
+
+        def create_operator(self, ctx, in_shapes, in_dtypes):
+            return _NumpyOpRunner(pyop)
+    return _NumpyOpProp
+
+
+class _NumpyOpRunner(CustomOp):
+    """CustomOp over a NumpyOp: host copies in, the arrays it writes assigned back."""
+
+    def __init__(self, pyop):
+        self.pyop = pyop
+
+    def _write(self, dst, req, host):
+        from .ndarray import array
+        for d, r, h in zip(dst, req, host):
+            self.assign(d, r, array(h, ctx=d.context, dtype=h.dtype))
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        outs = [numpy.zeros(o.shape, dtype=o._data.dtype) for o in out_data]
+        self.pyop.forward(in_data=[x.asnumpy() for x in in_data], out_data=outs)
+        self._write(out_data, req, outs)
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        grads = [numpy.zeros(g.shape, dtype=g._data.dtype) for g in in_grad]
+        self.pyop.backward(out_grad=[g.asnumpy() for g in out_grad], in_data=[x.asnumpy() for x in in_data],
+                           out_data=[o.asnumpy() for o in out_data], in_grad=grads)
+        self._write(in_grad, req, grads)
+
+
+__all__ = ["CustomOp", "CustomOpProp", "register", "get_all_registered_operators", "PythonOp", "NumpyOp"]

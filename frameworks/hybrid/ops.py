@@ -25,6 +25,8 @@ SHAPES = {}     # op name -> (attrs, data shape) -> {input: shape}: infer_shape'
 SUBGRAPH_SHAPES = {}  # op name -> (attrs, [input shape or None]) -> {input position: shape}: a loop node's
                      # unknown inputs (weights first read in its body), from its body's inference
 INPUT_NAMES = {}  # op name -> attrs -> its inputs' names, for ops whose inputs depend on attrs (Custom)
+SUBGRAPH_JSON = {}  # op name -> (to_json(attrs, graph_dict) -> (attrs, [subgraph dicts]), from_json(attrs,
+                    # [subgraph dicts], load) -> attrs): a loop node's body in MXNet's "subgraphs" field
 
 
 def op(fn=None, *, n_out=None, params=(), aux=(), shapes=None):
@@ -627,10 +629,22 @@ def dot(E, lhs, rhs, *, transpose_a=False, transpose_b=False):
 
 
 @op
-def reshape(E, data, *, shape, reverse=False):
+def reshape(E, data, *, shape=None, reverse=False, target_shape=None, keep_highest=False):
     """MXNet's codes: 0 copies an input dimension, -1 infers one, -2 copies all the rest, -3 merges two
-    input dimensions, -4 splits one into the next two entries (one of which may be -1)."""
+    input dimensions, -4 splits one into the next two entries (one of which may be -1). The deprecated
+    target_shape (pre-1.0 programs) is the shape itself, a single 0 in it inferred; keep_highest keeps the
+    input's first dimension in place of target_shape's."""
     src = tuple(E.shape(data))
+    if not shape and target_shape is not None:
+        out = list(target_shape)
+        if keep_highest:
+            out[0] = src[0]
+        zeros = [i for i in range(1 if keep_highest else 0, len(out)) if out[i] == 0]
+        if len(zeros) == 1:
+            out[zeros[0]] = -1
+        return E.call(K.reshape, (data,), {"shape": tuple(out)})
+    if shape is None:
+        raise MXNetError("Reshape: give shape (or the deprecated target_shape)")
     if reverse:
         return E.call(K.reshape, (data,), {"shape": _reshape_codes(src[::-1], tuple(shape)[::-1], src)[::-1]})
     return E.call(K.reshape, (data,), {"shape": _reshape_codes(src, tuple(shape), src)})
@@ -1681,4 +1695,4 @@ def split_inputs(name, args, kwargs):
     return bind_inputs(name, args, kwargs)
 
 
-from . import operator, ops_linalg, ops_math, ops_random, ops_tensor  # noqa: E402,F401  (file more ops in OPS; they import this module)
+from . import operator, ops_detection, ops_linalg, ops_math, ops_random, ops_tensor  # noqa: E402,F401  (file more ops in OPS; they import this module)

@@ -1,12 +1,15 @@
 """mx.optimizer: the optimizers Trainer and Module apply, each one of the shared update kernels
 (in place, so every engine's training arithmetic is the same)."""
 import io
+import logging
+import math
+import os
 import zipfile
 
 import numpy
 
 from .. import kernels as K
-from .base import MXNetError, refused
+from .base import MXNetError
 
 
 class Optimizer:
@@ -410,10 +413,163 @@ class SGLD(Optimizer):
         w += xp.asarray(_host_random().rs.normal(0, self.lr ** 0.5, size=w.shape)).astype(w.dtype)
 
 
-def _no_kernel(name, alternative):
-    return refused(name, Optimizer, f"optimizer {name} is not supported: the shared kernels have no {name} "
-                                    f"update; use {alternative} (supported: {', '.join(sorted(_BY_NAME))})")
+class ccSGD(SGD):   # noqa: N801 (MXNet's name)
+    """[DEPRECATED] Same as `SGD`. Left here for backward compatibility (as MXNet 1.x keeps it)."""
 
+
+def _sgd_mom_step(xp, w, g, state, lr, momentum, wd):
+    """MXNet's sgd_mom_update / sgd_update at this step's lr: the learning rate inside the momentum
+    (LARS and LBSGD change it every step, per layer)."""
+    if state:
+        K.momentum.update(xp, w, g, state[0], lr, momentum=momentum, weight_decay=wd, lr_in_velocity=True)
+    else:
+        K.sgd.update(xp, w, g, lr, weight_decay=wd)
+
+
+class LARS(Optimizer):
+    """'lars' as MXNet 1.x's (You et al., layer-wise adaptive rate scaling): SGD with momentum whose lr
+    is, for each parameter not named *gamma, *beta or *bias, lr * eta * ||w|| / (||g|| + wd * ||w|| + eps)
+    (||g|| of the rescaled gradient; lr itself where either norm is 0). With momentum_correction the
+    momentum is scaled by lr / previous lr in the first aggregated group (MXNET_OPTIMIZER_AGGREGATION_SIZE
+    parameters, 4) updated after the learning rate changes, as MXNet's _get_lrs tracks it. Only
+    parameters named *_weight take weight decay under Module (LARS's own set_wd_mult); Gluon's Trainer
+    names none, so every parameter gets the scaling there, as in MXNet."""
+
+    def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0, momentum_correction=True, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum, self.lazy_update, self.eta, self.eps = momentum, lazy_update, eta, eps
+        self.momentum_correction = momentum_correction
+        self.aggregate_num = int(os.getenv("MXNET_OPTIMIZER_AGGREGATION_SIZE", "4"))
+        self.last_lr = self.cur_lr = None
+        self._index, self._calls = None, 0
+
+    def set_wd_mult(self, args_wd_mult):
+        self.wd_mult = {n: 0.0 for n in self.idx2name.values() if not n.endswith("_weight")}
+        self.wd_mult.update(self._from_symbol("__wd_mult__"))
+        self.wd_mult.update(args_wd_mult)
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w),) if self.momentum != 0.0 else ()
+
+    def scheduled(self, t):
+        super().scheduled(t)
+        self._calls = 0
+
+    def _momentum(self):
+        """This update's momentum: MXNet's cur_lr / last_lr move once per aggregated group of updates."""
+        if self._calls % max(self.aggregate_num, 1) == 0:
+            self.last_lr = self.cur_lr if self.cur_lr is not None else self.lr
+            self.cur_lr = self.lr
+        self._calls += 1
+        if self.momentum_correction and self.last_lr != 0:
+            return self.momentum * (self.cur_lr / self.last_lr)
+        return self.momentum
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        momentum = self._momentum()
+        lr = self.lr   # (already lr * lr_mult: the Updater and the Trainer's groups scale it)
+        name = self.idx2name.get(self._index, str(self._index))
+        if not name.endswith(("gamma", "beta", "bias")):
+            w_norm = float(xp.sqrt((w.astype("float32") ** 2).sum()))
+            g_norm = float(xp.sqrt((g.astype("float32") ** 2).sum())) * self.rescale_grad * scale
+            if w_norm > 0.0 and g_norm > 0.0:
+                lr *= self.eta * w_norm / (g_norm + self.wd * w_norm + self.eps)
+        _sgd_mom_step(xp, w, self._prepare(xp, g, scale), state, lr, momentum, self.wd)
+
+    def _rule(self, xp, w, g, state, t):
+        self.update(xp, w, g, state, t)
+
+
+class LBSGD(Optimizer):
+    """'lbsgd' as MXNet 1.x's (large-batch SGD): each parameter's gradient is accumulated over
+    batch_scale updates, the weight left as it is in between; the mean is then applied as SGD with
+    momentum (lr inside it) at lr * a warmup multiplier: 1 + (batch_scale - 1) * p over the first
+    warmup_epochs * updates_per_epoch updates, p linear ('linear'), squared ('power2') or its square
+    root ('sqrt') in the update count; with 'lars', sqrt(||w||^2 / (||g||^2 + wd * ||w||^2 + 1e-18))
+    clipped to [0.01, 100] instead."""
+
+    def __init__(self, momentum=0.0, multi_precision=False, warmup_strategy="linear", warmup_epochs=5,
+                 batch_scale=1, updates_per_epoch=32, begin_epoch=0, num_epochs=60, **kwargs):
+        super().__init__(multi_precision=multi_precision, **kwargs)
+        logging.info("Running Large-Batch SGD Algorithm")
+        logging.info("(Batch_scale=%f, warmup_epochs=%d, warmup_strategy=%s, updates_per_epoch=%d)",
+                     batch_scale, warmup_epochs, warmup_strategy, updates_per_epoch)
+        self.momentum, self.warmup_strategy, self.warmup_epochs = momentum, warmup_strategy, warmup_epochs
+        self.batch_scale, self.updates_per_epoch = batch_scale, updates_per_epoch
+        self.init_updates, self.num_epochs = begin_epoch * updates_per_epoch, num_epochs
+
+    def create_state(self, xp, w):
+        # (momentum or nothing, the gradient sum, [updates counted]) per parameter: MXNet's cumgrads
+        return ((xp.zeros_like(w),) if self.momentum != 0.0 else ()) + (xp.zeros_like(w), numpy.zeros(1, "int64"))
+
+    def _get_lbmult(self, nup):
+        nwup = self.warmup_epochs * self.updates_per_epoch
+        maxmult = float(self.batch_scale)
+        if nup >= nwup:
+            return maxmult
+        if nwup <= 1:
+            return 1.0
+        if self.warmup_strategy == "linear":
+            return 1.0 + (maxmult - 1) * nup / nwup
+        if self.warmup_strategy == "power2":
+            return 1.0 + (maxmult - 1) * (nup * nup) / (nwup * nwup)
+        if self.warmup_strategy == "sqrt":
+            return 1.0 + (maxmult - 1) * math.sqrt(float(nup) / nwup)
+        return 1.0
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        *momentum, cum, count = state
+        count[0] = count[0] + 1 if count[0] > 0 else self.init_updates + 1
+        cum += g
+        if count[0] % self.batch_scale:
+            return   # MXNet's sgd_update at lr 0: the weight unchanged until the large batch is complete
+        grad = cum / self.batch_scale
+        if self.warmup_strategy == "lars":
+            w2, g2 = float((w * w).sum()), float((grad * grad).sum())
+            mult = min(max(math.sqrt(w2 / (g2 + self.wd * w2 + 1e-18)), 0.01), 100)
+        else:
+            mult = self._get_lbmult(count[0])
+        _sgd_mom_step(xp, w, self._prepare(xp, grad, scale), tuple(momentum), self.lr * mult, self.momentum,
+                      self.wd)
+        cum[...] = 0
+
+    def _rule(self, xp, w, g, state, t):
+        self.update(xp, w, g, state, t)
+
+
+class LAMB(Optimizer):
+    """'lamb' as MXNet 1.x's (layer-wise adaptive moments for large batches; the shared lamb kernel):
+    Adam's moments of the rescaled, clipped gradient, the step m_hat / (sqrt(v_hat) + epsilon) + wd * w
+    scaled by the trust ratio ||w|| / ||step|| (||w|| bounded by lower_bound/upper_bound when set)."""
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-6, lower_bound=None,
+                 upper_bound=None, bias_correction=True, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.lower_bound, self.upper_bound, self.bias_correction = lower_bound, upper_bound, bias_correction
+
+    def create_state(self, xp, w):
+        return (xp.zeros_like(w), xp.zeros_like(w))
+
+    def _rule(self, xp, w, g, state, t):
+        # MXNet passes a bound only when it is truthy (0 and None both leave the norm unbounded)
+        K.lamb.update(xp, w, g, state[0], state[1], t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
+                      eps=self.epsilon, weight_decay=self.wd, bias_correction=self.bias_correction,
+                      lower_bound=self.lower_bound or None, upper_bound=self.upper_bound or None)
+
+
+class Test(Optimizer):
+    """'test' as MXNet's: w += rescale_grad * g, its state a copy of the weight (no learning rate)."""
+
+    def create_state(self, xp, w):
+        return (xp.zeros(w.shape, dtype="float32"),)
+
+    def update(self, xp, w, g, state, t, scale=1.0):
+        w += g * (self.rescale_grad * scale)
+        state[0][...] = w
+
+    def _rule(self, xp, w, g, state, t):
+        self.update(xp, w, g, state, t)
 
 
 
@@ -424,21 +580,16 @@ def create(name, **kwargs):
         return name
     if isinstance(name, str) and name.lower() in _BY_NAME:
         return _BY_NAME[name.lower()](**kwargs)
-    if isinstance(name, str) and name.lower() in _REFUSED:
-        return _REFUSED[name.lower()](**kwargs)   # raises, naming what to use
-    raise MXNetError(f"Cannot find optimizer {name!r}; the shared kernels provide {', '.join(_BY_NAME)}")
+    hint = _LATER.get(name.lower(), "") if isinstance(name, str) else ""
+    raise MXNetError(f"Cannot find optimizer {name}{hint}; MXNet 1.x's are {', '.join(sorted(_BY_NAME))}")
 
 
 _BY_NAME.update({c.__name__.lower(): c for c in (SGD, NAG, Adam, RMSProp, AdaGrad, AdaDelta, Adamax, Nadam,
-                                                 Signum, FTML, Ftrl, DCASGD, SGLD)})
-# the refused ones after _BY_NAME is full, so that their messages list what is supported
-AdamW = _no_kernel("AdamW", "'adam' with wd")
-SignSGD = _no_kernel("SignSGD", "'signum' with momentum=0")
-LBSGD = _no_kernel("LBSGD", "'sgd' with an lr_scheduler for the warmup")
-LAMB = _no_kernel("LAMB", "'adam'")
-LARS = _no_kernel("LARS", "'sgd' with momentum")
-Test = _no_kernel("Test", "'sgd'")
-_REFUSED = {c.__name__.lower(): c for c in (AdamW, SignSGD, LBSGD, LAMB, LARS, Test)}
+                                                 Signum, FTML, Ftrl, DCASGD, SGLD, ccSGD, LARS, LBSGD, LAMB,
+                                                 Test)})
+# names programs bring from MXNet 2.0 (or GluonNLP), which MXNet 1.x's registry does not have either
+_LATER = {"adamw": " (AdamW is MXNet 2.0's optimizer; 1.x has its step as the op nd.contrib.adamw_update, or use 'adam' with wd)",
+          "signsgd": " (MXNet 1.x's signSGD is 'signum' with momentum=0)"}
 
 
 def register(klass):
@@ -472,6 +623,7 @@ class Updater:
         opt = self.optimizer
         if opt.begin_num_update + t > opt.num_update:   # the first index to reach step t moves the schedule
             opt.scheduled(t)
+        opt._index = index   # (LARS reads the parameter's name from idx2name)
         lr_mult, wd_mult = opt._mult(opt.lr_mult, index), opt._mult(opt.wd_mult, index)
         if lr_mult == 1.0 and wd_mult == 1.0:
             opt.update(xp, weight._data, grad._data, self.states[index], t)
@@ -527,4 +679,5 @@ Optimizer.create_optimizer = staticmethod(lambda name, **kwargs: create(name, **
 Optimizer.register = staticmethod(register)
 
 __all__ = ["Optimizer", "Updater", "get_updater", "register", "SGD", "NAG", "Adam", "RMSProp", "AdaGrad", "AdaDelta", "Adamax",
-           "Nadam", "Signum", "FTML", "Ftrl", "DCASGD", "SGLD", "create"]
+           "Nadam", "Signum", "FTML", "Ftrl", "DCASGD", "SGLD", "ccSGD", "LARS", "LBSGD", "LAMB", "Test",
+           "create"]

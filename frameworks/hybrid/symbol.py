@@ -1,6 +1,7 @@
 """sym: the symbolic API (MXNet's Symbol): var, the ops of ops.py as graph nodes, infer_shape,
 list_arguments, tojson/load_json, and an Executor (simple_bind/bind) over a CachedGraph."""
 import contextlib
+import builtins
 import json
 import sys
 import threading
@@ -13,7 +14,7 @@ from .graph import CachedGraph, trace
 from .base import MXNetError, NotImplementedForSymbol
 from .ndarray_api import namespaces
 from .operator import is_loss as custom_is_loss
-from .ops import (AUX, INPUT_NAMES, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, SUBGRAPH_SHAPES,
+from .ops import (AUX, INPUT_NAMES, LOSS_OUTPUTS, N_OUTPUTS, OPS, SCALAR_FORMS, SHAPES, SUBGRAPH_JSON, SUBGRAPH_SHAPES,
                   attrs_from_positions, bind_inputs)
 
 
@@ -154,11 +155,20 @@ class Symbol:
         return _compose(self, mapping)
 
     def __getitem__(self, index):
+        """The index-th output (an int, an output's name, or a slice: a Group of them), as MXNet's."""
+        if isinstance(index, builtins.slice):   # (the module's own `slice` is the op)
+            return Group([self[i] for i in range(*index.indices(len(self._outputs)))])
         if isinstance(index, str):
             names = self.list_outputs()
+            if names.count(index) > 1:
+                raise ValueError(f'There are multiple outputs with name "{index}"')
             if index not in names:
-                raise ValueError(f"no output named {index!r}; outputs: {names}")
+                raise ValueError(f'Cannot find output that matches name "{index}"')
             index = names.index(index)
+        if not isinstance(index, int):   # x[0, 0] in a hybridized block: MXNet's TypeError
+            raise TypeError("Symbol only support integer index to fetch i-th output")
+        if index >= len(self._outputs):
+            raise IndexError   # (iteration ends here, as MXNet's)
         return Symbol([self._outputs[index]])
 
     # ------------------------------------------------------------ graph queries
@@ -214,20 +224,9 @@ class Symbol:
 
     # ------------------------------------------------------------ serialization
     def tojson(self):
-        """MXNet's graph JSON: nodes (op, name, attrs as strings, inputs), arg_nodes, heads."""
-        order = plan.toposort([n for n, _ in self._outputs], lambda n: [i for i, _ in n.inputs])
-        index = {n: i for i, n in enumerate(order)}
-        nodes = []
-        for n in order:
-            entry = {"op": n.op or "null", "name": n.name, "inputs": [[index[i], k, 0] for i, k in n.inputs]}
-            attrs = {k: _format_attr(v) for k, v in n.attrs.items() if v is not None or n.op is not None}
-            if attrs:
-                entry["attrs"] = attrs
-            nodes.append(entry)
-        graph = {"nodes": nodes, "arg_nodes": [i for i, n in enumerate(order) if n.op is None],
-                 "heads": [[index[n], k, 0] for n, k in self._outputs],
-                 "attrs": {"mxnet_version": ["int", 10900]}}
-        return json.dumps(graph, indent=2)
+        """MXNet's graph JSON: nodes (op, name, attrs as strings, inputs), arg_nodes, heads; a loop node's
+        body in its "subgraphs" field, as MXNet writes _foreach's."""
+        return json.dumps(_graph_dict(self._outputs), indent=2)
 
     def save(self, fname):
         with open(fname, "w") as f:
@@ -579,9 +578,8 @@ def RNN(*args, **kwargs):  # noqa: N802,F811  (MXNet's name)
     return _rnn_named_weights(*args, **kwargs)
 linalg, _internal, op, sparse = namespaces(_module, "sym")
 from .contrib import sym_contrib as contrib  # noqa: E402
-for _name in OPS:   # the _contrib_* ops under sym.contrib without their prefix (sym.contrib.div_sqrt_dim)
-    if _name.startswith("_contrib_") and not hasattr(contrib, _name[len("_contrib_"):]):
-        setattr(contrib, _name[len("_contrib_"):], getattr(_module, _name))
+for _name in [n for n in OPS if n.startswith("_contrib_")]:   # MXNet's _contrib_X ops are sym.contrib.X
+    setattr(contrib, _name[len("_contrib_"):], getattr(sys.modules[__name__], _name))
 from .ops_random import namespace as _random_namespace  # noqa: E402
 
 random = _random_namespace(_module, "sym")
@@ -744,10 +742,39 @@ def _parse_attr(text):
     return t
 
 
+def _graph_dict(outputs, extra_vars=()):
+    """The JSON graph of `outputs` as a dict; `extra_vars` (variables nothing reads: a loop body's unused
+    leaves) are listed after the others so that the body keeps every input."""
+    order = plan.toposort([n for n, _ in outputs], lambda n: [i for i, _ in n.inputs])
+    order += [v for v in extra_vars if v not in set(order)]
+    index = {n: i for i, n in enumerate(order)}
+    nodes = []
+    for n in order:
+        entry = {"op": n.op or "null", "name": n.name, "inputs": [[index[i], k, 0] for i, k in n.inputs]}
+        attrs = {k: v for k, v in n.attrs.items() if v is not None or n.op is not None}
+        if n.op in SUBGRAPH_JSON:
+            attrs, entry["subgraphs"] = SUBGRAPH_JSON[n.op][0](attrs, _graph_dict)
+        attrs = {k: _format_attr(v) for k, v in attrs.items()}
+        if attrs:
+            entry["attrs"] = attrs
+        nodes.append(entry)
+    return {"nodes": nodes, "arg_nodes": [i for i, n in enumerate(order) if n.op is None],
+            "heads": [[index[n], k, 0] for n, k in outputs], "attrs": {"mxnet_version": ["int", 10900]}}
+
+
 def load_json(json_str, where="load_json"):
     """Rebuild a Symbol from MXNet's graph JSON (what tojson() and export() write)."""
     try:
         graph = json.loads(json_str)
+    except (ValueError, TypeError) as e:
+        raise MXNetError(f"{where}: not an MXNet symbol JSON ({type(e).__name__}: {e})") from None
+    nodes, heads = _load_graph(graph, where)
+    return Symbol(heads)
+
+
+def _load_graph(graph, where):
+    """(every node in the JSON's order, the heads as (node, index)) of a parsed graph JSON."""
+    try:
         entries, heads = graph["nodes"], graph["heads"]
     except (ValueError, KeyError, TypeError) as e:
         raise MXNetError(f"{where}: not an MXNet symbol JSON ({type(e).__name__}: {e})") from None
@@ -762,9 +789,13 @@ def load_json(json_str, where="load_json"):
         attrs = {k: _parse_attr(v) if op is not None or k == "__shape__" else v for k, v in raw.items()
                  if not (op is not None and k.startswith("__"))}
         inputs = [(nodes[j], k) for j, k, *_ in entry["inputs"]]
+        if op in SUBGRAPH_JSON:
+            if not entry.get("subgraphs"):
+                raise MXNetError(f"{where}: node {i} ({entry.get('name')!r}, {op}) has no subgraph (its body)")
+            attrs = SUBGRAPH_JSON[op][1](attrs, entry["subgraphs"], lambda g: _load_graph(g, where))
         n_out = N_OUTPUTS[op](attrs) if op in N_OUTPUTS else 1
         nodes.append(_Node(op, entry["name"], attrs, inputs, n_out))
-    return Symbol([(nodes[j], k) for j, k, *_ in heads])
+    return nodes, [(nodes[j], k) for j, k, *_ in heads]
 
 
 def load(fname):
@@ -824,7 +855,7 @@ class Executor:
                 heads = heads + internals
             g = self._graphs[is_train] = CachedGraph(
                 heads, self._nodes, [a.shape for a in self.arg_arrays + self.aux_arrays],
-                self._grads, training=is_train, arg_dtypes=[a.dtype for a in self.arg_arrays + self.aux_arrays])
+                self._grads, training=is_train, arg_dtypes=[a._data.dtype for a in self.arg_arrays + self.aux_arrays])
         return g
 
     def forward(self, is_train=False, **kwargs):

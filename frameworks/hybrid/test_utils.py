@@ -1,6 +1,7 @@
 """mx.test_utils: the comparison helpers tutorials and tests call (assert_almost_equal, almost_equal, same);
-download and the dataset fetchers are refused (this engine reads local files only); get_mnist_iterator reads
-./data's idx files when they are in place."""
+download uses a file already in place and refuses to fetch one (this engine reads local files only), so
+get_mnist reads the .gz idx files where MXNet's download leaves them and get_mnist_iterator ./data's idx
+files when they are in place."""
 import numpy
 
 from .base import MXNetError
@@ -37,13 +38,42 @@ def assert_almost_equal(a, b, rtol=None, atol=None, names=("a", "b"), equal_nan=
 
 
 def download(url, fname=None, dirname=None, overwrite=False, retries=5):
+    """MXNet's download() where the file is already in place (fname, default the URL's last part, under
+    dirname): its path, nothing fetched. Fetching is refused: this engine reads local files only."""
+    import logging
+    import os
+    assert retries >= 0, "Number of retries should be at least 0"
+    if fname is None:
+        fname = url.split("/")[-1]
+    if dirname is not None:
+        fname = os.path.join(dirname, fname)
+    if not overwrite and os.path.exists(fname):
+        logging.info("%s exists, skipping download", fname)
+        return fname
     raise MXNetError(f"download({url!r}) is not available: this engine reads local files only; put the file "
-                     "in place and open it directly")
+                     f"at {fname!r} (where MXNet would save it) and it is used as it is")
 
 
-def get_mnist(path="data"):
-    raise MXNetError("get_mnist downloads MNIST, which this engine does not; read local idx files with "
-                     "mx.io.MNISTIter or gluon.data.vision.MNIST(root)")
+def get_mnist():
+    """MNIST as MXNet's get_mnist returns it ({'train_data': (60000, 1, 28, 28) float32 / 255, 'train_label':
+    int8, 'test_data', 'test_label'}), from the .gz idx files download() finds in the current directory."""
+    import gzip
+    import struct
+
+    def read_data(label_url, image_url):
+        with gzip.open(download(label_url)) as flbl:
+            struct.unpack(">II", flbl.read(8))
+            label = numpy.frombuffer(flbl.read(), dtype=numpy.int8)
+        with gzip.open(download(image_url), "rb") as fimg:
+            _, _, rows, cols = struct.unpack(">IIII", fimg.read(16))
+            image = numpy.frombuffer(fimg.read(), dtype=numpy.uint8).reshape(len(label), rows, cols)
+            image = image.reshape(image.shape[0], 1, 28, 28).astype(numpy.float32) / 255
+        return label, image
+
+    path = "http://data.mxnet.io/data/mnist/"
+    train_lbl, train_img = read_data(path + "train-labels-idx1-ubyte.gz", path + "train-images-idx3-ubyte.gz")
+    test_lbl, test_img = read_data(path + "t10k-labels-idx1-ubyte.gz", path + "t10k-images-idx3-ubyte.gz")
+    return {"train_data": train_img, "train_label": train_lbl, "test_data": test_img, "test_label": test_lbl}
 
 
 _MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",

@@ -21,7 +21,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     pool         avg_pool2d global_avg_pool2d roi_pool
     normalization  batch_norm dropout lrn
     optim        sgd momentum nesterov rmsprop adagrad adadelta adam adamax nadam signum ftrl ftml
-                 dcasgd  (in-place updates:
+                 dcasgd lamb  (in-place updates:
                  kernel.update(xp, param, grad, *state, **hyper)) + add_weight_decay clip_by_global_norm
 
 Beside the ops: `workspace` (the per-thread pool of reusable arrays that conv2d, the poolings, lstm,
@@ -141,6 +141,7 @@ signum = optim.Signum
 ftrl = optim.Ftrl
 ftml = optim.FTML
 dcasgd = optim.DCASGD
+lamb = optim.LAMB
 add_weight_decay = optim.add_weight_decay
 clip_by_global_norm = optim.clip_by_global_norm
 

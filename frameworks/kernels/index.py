@@ -31,6 +31,13 @@ def as_indices(xp, op, idx, size, what="index", ignore=None, mode="raise"):
         return idx % size
     if mode != "raise":
         raise ValueError(f"{op}: mode must be 'raise', 'clip' or 'wrap', got {mode!r}")
+    if ignore is None and idx.size and xp.__name__ == "numpy" and idx.dtype.isnative:
+        # one reduction instead of two comparisons, an or and an any: viewed as unsigned, a negative index
+        # wraps to a huge value, so every index is in [0, size) exactly when the largest is below size.
+        # (The step's first call of each NumPy loop pays for bringing its code back into the cache, 5-30 us
+        # when the step runs after other work: fewer loops are what saves here.)
+        if int(xp.maximum.reduce(idx.view(f"u{idx.itemsize}"), axis=None)) < size:
+            return idx
     bad = (idx < 0) | (idx >= size)
     if ignore is not None:
         bad &= idx != ignore

@@ -27,11 +27,23 @@ def _copy_rows(xp, dst, src):
             k -= 1
             run *= shape[k]
         if size < run <= _LONGEST_RUN:
-            item = xp.dtype((xp.void, run))
+            item = _void(xp, run)
             shape = shape[:k] + (run // size,)
             dst.reshape(shape).view(item)[..., 0] = src.reshape(shape).view(item)[..., 0]
             return
     dst[...] = src
+
+
+def _void(xp, nbytes):
+    """NumPy's void dtype of `nbytes`, made once: dtype((void, n)) runs a Python-level ctypes check on each
+    call, a dozen times a cnn step."""
+    item = _VOIDS.get(nbytes)
+    if item is None:
+        item = _VOIDS[nbytes] = xp.dtype((xp.void, nbytes))
+    return item
+
+
+_VOIDS = {}
 
 
 # the longest run (bytes) moved as one void item. Measured in the benchmark's pairing (each floor step
@@ -51,7 +63,7 @@ def _zero_rows(xp, dst):
     size = dst.itemsize
     if (dst.ndim and dst.strides[-1] == size and size < dst.shape[-1] * size <= _LONGEST_RUN
             and xp.__name__ == "numpy" and dst.size and not dst.dtype.hasobject):
-        item = xp.dtype((xp.void, dst.shape[-1] * size))
+        item = _void(xp, dst.shape[-1] * size)
         dst.view(item)[..., 0] = xp.zeros((), item)
     else:
         dst[...] = 0
@@ -123,8 +135,14 @@ class Conv2D(Kernel):
         cols = ws.empty(xp, (c, kh, kw, n, ho, wo), x.dtype)
         # every offset's window at once: one strided view of the padded input, one copy
         s_n, s_c, s_h, s_w = xpad.strides
-        _copy_rows(xp, cols, xp.lib.stride_tricks.as_strided(
-            xpad, (c, kh, kw, n, ho, wo), (s_c, s_h, s_w, s_n, s_h * sh, s_w * sw)))
+        shape, strides = (c, kh, kw, n, ho, wo), (s_c, s_h, s_w, s_n, s_h * sh, s_w * sw)
+        if xp.__name__ == "numpy" and xpad.flags.c_contiguous:
+            # the view made directly over the array's buffer: as_strided builds it through Python-level
+            # __array_interface__ plumbing, 2 us warm and several more cold, for the same view
+            windows = xp.ndarray(shape, xpad.dtype, xpad, 0, strides)
+        else:
+            windows = xp.lib.stride_tricks.as_strided(xpad, shape, strides)
+        _copy_rows(xp, cols, windows)
         cols = cols.reshape(c * kh * kw, n * ho * wo)
         w2 = w.reshape(o, -1)
         dtype = xp.result_type(w2.dtype, cols.dtype)
@@ -342,16 +360,22 @@ class MaxPool2D(Kernel):
             return y, (arg, xpad.shape, (h, w))
         better = ws.empty(xp, shape, bool)
         step = ws.empty(xp, shape, index)
+        # int8 offsets: the comparisons' bools (one byte, 0 or 1) are read as int8 in place, so arg and the
+        # k * better products take int8 loops with no cast from bool
+        flags = better.view(index) if index is xp.int8 else better
         # the first pass starts from window 0 itself (no copy of it into y, no zeroed arg): the same
-        # comparisons and maxima as from y = window 0, arg = 0
-        xp.greater(windows[1], windows[0], out=better)   # strictly greater: ties keep the first maximum
+        # comparisons and maxima as from y = window 0, arg = 0. Strictly greater: ties keep the first maximum
+        if index is xp.int8:
+            xp.greater(windows[1], windows[0], out=arg.view(bool))   # arg = 1 where window 1 is greater
+        else:
+            xp.greater(windows[1], windows[0], out=better)
+            xp.multiply(better, index(1), out=arg)
         xp.maximum(windows[0], windows[1], out=y)
-        xp.multiply(better, index(1), out=arg)
         for k, v in enumerate(windows[2:], start=2):
             xp.greater(v, y, out=better)
             xp.maximum(y, v, out=y)
             # offsets come in increasing k, so "arg = k where better" is a max (a masked store is 30x slower)
-            xp.maximum(arg, xp.multiply(better, index(k), out=step), out=arg)
+            xp.maximum(arg, xp.multiply(flags, index(k), out=step), out=arg)
         return y, (arg, xpad.shape, (h, w))
 
     @staticmethod

@@ -1,5 +1,5 @@
 """Optimizer updates, in place, so every engine's training arithmetic is the same to the last bit: sgd,
-momentum, nesterov, rmsprop, adagrad, adadelta, adam, adamax, nadam, signum, ftrl, ftml, dcasgd; plus add_weight_decay and clip_by_global_norm.
+momentum, nesterov, rmsprop, adagrad, adadelta, adam, adamax, nadam, signum, ftrl, ftml, dcasgd, lamb; plus add_weight_decay and clip_by_global_norm.
 
 Where the frameworks disagree on a rule (where eps sits, whether lr is folded into the velocity or the bias
 corrections into the step), the update takes the choice as a parameter and each engine passes its own."""
@@ -39,17 +39,26 @@ class SGD(Update):
 
 @register
 class Momentum(Update):
-    """velocity = momentum * velocity + grad; param -= lr * velocity (PyTorch's and TF1's form)."""
+    """Momentum SGD (g includes weight_decay * param), in the two forms the frameworks use.
+
+    lr_in_velocity False (PyTorch, TF1): velocity = momentum * velocity + g; param -= lr * velocity
+    lr_in_velocity True (Caffe's SGDSolver; MXNet's sgd_mom_update, whose state is this velocity negated):
+        velocity = momentum * velocity + lr * g; param -= velocity
+    With a constant lr the two agree (velocity_caffe = lr * velocity); they differ when lr changes."""
     name = "momentum"
 
     @staticmethod
-    def update(xp, param, grad, velocity, lr, momentum=0.9, weight_decay=0.0):
+    def update(xp, param, grad, velocity, lr, momentum=0.9, weight_decay=0.0, lr_in_velocity=False):
         for p, g, v in blocks(xp, param, grad, velocity):
             if weight_decay:
                 g = g + weight_decay * p
             v *= momentum
-            v += g
-            p -= lr * v
+            if lr_in_velocity:
+                v += lr * g
+                p -= v
+            else:
+                v += g
+                p -= lr * v
 
 
 @register
@@ -353,6 +362,39 @@ class DCASGD(Update):
                 step = vb
             prev[...] = p
             p += step
+
+
+@register
+class LAMB(Update):
+    """LAMB (You et al., layer-wise adaptive moments; MXNet's lamb_update_phase1 and phase2), `t` the
+    1-based step: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; r = m_hat / (sqrt(v_hat) + eps) + wd * param,
+    m_hat = m / (1 - b1^t) and v_hat = v / (1 - b2^t) (m and v themselves without bias_correction);
+    r1 = ||param|| (clamped to [lower_bound, upper_bound] where given), r2 = ||r||;
+    param -= lr * r1 / r2 * r, or lr * r where r1 or r2 is 0 (the trust ratio needs both norms)."""
+    name = "lamb"
+
+    @staticmethod
+    def update(xp, param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0,
+               bias_correction=True, lower_bound=None, upper_bound=None):
+        m *= beta1
+        m += (1.0 - beta1) * grad
+        v *= beta2
+        v += (1.0 - beta2) * (grad * grad)
+        if bias_correction:
+            r = (m / (1.0 - beta1 ** t)) / (xp.sqrt(v / (1.0 - beta2 ** t)) + eps)
+        else:
+            r = m / (xp.sqrt(v) + eps)
+        if weight_decay:
+            r += weight_decay * param
+        # the norms of the whole parameter, as MXNet's phase two reads them (two scalars, no device sync)
+        r1 = xp.sqrt(xp.vdot(param, param) if param.flags.c_contiguous else (param * param).sum())
+        if lower_bound is not None and lower_bound >= 0:
+            r1 = xp.maximum(r1, lower_bound)
+        if upper_bound is not None and upper_bound >= 0:
+            r1 = xp.minimum(r1, upper_bound)
+        r2 = xp.sqrt(xp.vdot(r, r))
+        ratio = xp.where((r1 == 0) | (r2 == 0), 1.0, r1 / xp.where(r2 == 0, 1.0, r2))
+        param -= (lr * ratio).astype(param.dtype) * r
 
 
 def add_weight_decay(xp, param, grad, weight_decay):

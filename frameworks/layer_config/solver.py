@@ -9,7 +9,6 @@ import types
 import numpy
 
 from frameworks import kernels as K
-from frameworks.kernels.optim import blocks
 
 from .io import (LayerConfigError, array_to_blobproto, blobproto_shape, blobproto_to_array, read_binary,
                  read_solver_param, write_binary)
@@ -385,9 +384,8 @@ class Solver:
 
 class SGDSolver(Solver):
     """Caffe's SGD: v = momentum * v + lr * g; w -= v (the learning rate folded into the history, so a
-    change of lr does not rescale past steps). Without momentum it is the shared sgd kernel; the shared
-    momentum kernel keeps PyTorch's v = mu v + g, so Caffe's form is written here over the same row
-    blocks the kernels use."""
+    change of lr does not rescale past steps): the shared momentum kernel with lr_in_velocity, or the
+    sgd kernel without momentum."""
     type = "SGD"
 
     def update_param(self, i, param, grad, lr, weight_decay):
@@ -395,12 +393,8 @@ class SGDSolver(Solver):
         if not mu:
             K.sgd.update(self.xp, param, grad, lr, weight_decay=weight_decay)
             return
-        for p, g, v in blocks(self.xp, param, grad, self.history[i]):
-            if weight_decay:
-                g = g + weight_decay * p
-            v *= mu
-            v += lr * g
-            p -= v
+        K.momentum.update(self.xp, param, grad, self.history[i], lr, momentum=mu, weight_decay=weight_decay,
+                          lr_in_velocity=True)
 
 
 class NesterovSolver(Solver):

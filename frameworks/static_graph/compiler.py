@@ -19,7 +19,7 @@ from .unsupported import check_placement
 
 # what the memory plan may assume of each kernel comes from the kernel's own declarations (Kernel's facts)
 def _accepts_out(k):
-    """forward takes out= and returns a fresh array there."""
+    """forward takes out= and returns a fresh array there (a multi-output kernel: its first output)."""
     return k is not None and k.accepts_out
 
 
@@ -407,7 +407,7 @@ def compile_plan(sess, elements, feeds, inner=False):
     if cfg.reuse_buffers:
         keep_all = keep | var_values
         cands = [n.outs[0] for n in nodes
-                 if _accepts_out(n.op.kernel) and not n.inplace and len(n.outs) == 2
+                 if _accepts_out(n.op.kernel) and not n.inplace and len(n.outs) >= 2
                  and n.outs[0] in shapes and n.outs[0] not in keep_all and n.outs[0].dtype.is_floating]
         # one arena for all of them (any shapes may share bytes), packed by their live intervals
         offsets, size = P.assign_offsets({v: transient[v] for v in cands}, nbytes)

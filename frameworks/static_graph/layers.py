@@ -147,9 +147,11 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                         renorm_momentum=0.99, fused=None, virtual_batch_size=None, adjustment=None):
     """Batch norm over every axis but `axis`. While training: batch moments, and two ops in the UPDATE_OPS
     collection (run them with the train op: control_dependencies) that move the moving statistics as TF
-    does: moving -= (moving - batch) * (1 - momentum). Where TF would run the fused kernel (4-D input,
-    channel axis, fused not False) the variance fed to moving_variance is Bessel-corrected, as TF 1.x's
-    fused kernel returns it; the normalization itself always uses the biased batch variance."""
+    does: moving -= (moving - batch) * (1 - momentum). Where TF runs the fused kernel (4-D input, channel
+    axis 1 or 3, fused None or True) it is one FusedBatchNorm op (tf.nn.fused_batch_norm: epsilon at least
+    1.001e-5, the Bessel-corrected batch variance to moving_variance); elsewhere TF's composition of
+    moments and batch_normalization, the biased variance to moving_variance. Either way the normalization
+    uses the biased batch variance."""
     if renorm or virtual_batch_size is not None or adjustment is not None:
         raise ValueError("batch_normalization: renorm, virtual_batch_size and adjustment are not supported")
     x = ops.convert_to_tensor(inputs)
@@ -170,6 +172,9 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                                    initializer=moving_mean_initializer, trainable=False)
         moving_variance = get_variable("moving_variance", [channels], dtype=x.dtype,
                                        initializer=moving_variance_initializer, trainable=False)
+        if is_fused:
+            return _fused_batch_norm(x, ax, gamma, beta, moving_mean, moving_variance, momentum, epsilon,
+                                     training)
         bshape = [1] * rank
         bshape[ax] = channels
 
@@ -189,8 +194,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
             b_mean, b_var = batch_moments()
             mean = smart_cond(training, lambda: b_mean, lambda: param(moving_mean))
             variance = smart_cond(training, lambda: b_var, lambda: param(moving_variance))
-            _add_updates(x, b_mean, b_var, moving_mean, moving_variance, momentum, training, is_fused,
-                         channels)
+            _add_updates(b_mean, b_var, moving_mean, moving_variance, momentum, training, channels)
         inv = ops.rsqrt(variance + epsilon)
         if gamma is not None:
             inv = inv * param(gamma)
@@ -198,18 +202,39 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         return y
 
 
-def _add_updates(x, b_mean, b_var, moving_mean, moving_variance, momentum, training, is_fused, channels):
-    """The moving-average updates, filed under UPDATE_OPS (decay 0 when a training tensor is false)."""
+def _fused_batch_norm(x, ax, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training):
+    """TF's fused path (BatchNormalization._fused_batch_norm): one FusedBatchNorm op, training or inference
+    picked by smart_cond; its Bessel-corrected batch variance moves moving_variance as it is (TF 1.x's
+    _bessels_correction_test_only), and in inference the updates move nothing (decay 0)."""
+    fmt = "NCHW" if ax == 1 else "NHWC"
+    c = x.shape.dims[ax]
+    one = ops.constant(np.ones(c, x.dtype.np)) if gamma is None else gamma
+    zero = ops.constant(np.zeros(c, x.dtype.np)) if beta is None else beta
+
+    def train():
+        return nn.fused_batch_norm(x, one, zero, epsilon=epsilon, data_format=fmt)
+
+    def infer():
+        return nn.fused_batch_norm(x, one, zero, mean=moving_mean, variance=moving_variance, epsilon=epsilon,
+                                   data_format=fmt, is_training=False)
+
+    if not isinstance(training, Tensor) and not training:
+        return infer()[0]
+    y, mean, variance = smart_cond(training, train, infer)
+    _add_updates(mean, variance, moving_mean, moving_variance, momentum, training, c)
+    return y
+
+
+def _add_updates(b_mean, b_var, moving_mean, moving_variance, momentum, training, channels):
+    """The moving-average updates, filed under UPDATE_OPS (decay 0 when a training tensor is false), as TF's
+    _assign_moving_average: moving -= (moving - batch) * (1 - momentum)."""
     g = get_default_graph()
     mean = ops.reshape(b_mean, [channels])
     var = ops.reshape(b_var, [channels])
-    if is_fused:   # n / (n - 1), n = the elements per channel (known at run time when the batch is not)
-        n = ops.cast(ops.size(x), x.dtype) / float(channels)
-        var = var * (n / (n - 1.0))
     decay = 1.0 - momentum
     if isinstance(training, Tensor):   # TF: smart_cond(training, lambda: 1 - momentum, lambda: 0.)
-        decay = smart_cond(training, lambda: ops.constant(decay, dtype=x.dtype),
-                           lambda: ops.constant(0.0, dtype=x.dtype))
+        decay = smart_cond(training, lambda: ops.constant(decay, dtype=moving_mean.dtype),
+                           lambda: ops.constant(0.0, dtype=moving_mean.dtype))
     with g.name_scope("AssignMovingAvg"):
         upd_mean = ops.assign_sub(moving_mean, (moving_mean - ops.stop_gradient(mean)) * decay)
     with g.name_scope("AssignMovingAvg_1"):

@@ -407,3 +407,97 @@ def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
         if not keep:
             mean, variance = ops.squeeze(mean, axes), ops.squeeze(variance, axes)
         return mean, variance
+
+
+# ---------------------------------------------------------------- fused batch norm
+
+class _FusedBatchNorm(K.batch_norm):
+    """TF's FusedBatchNorm op on the shared batch_norm kernel: outputs (y, batch_mean, batch_variance).
+
+    Training normalises with the batch mean and biased variance and returns the batch mean and the
+    Bessel-corrected variance (TF's CPU kernel: var * n / (n - 1)) for the moving averages, which TF keeps
+    out of the op (UPDATE_OPS); the kernel writes those statistics into running arrays, so the op hands it
+    fresh zeros with decay 0, where 0 * 0 + 1 * stat is the statistic to the bit. Inference normalises with
+    the given mean and variance and returns them. NHWC runs as a transposed view of NCHW. Not registered:
+    the arithmetic and the facts are batch_norm's (a profiler's hook sees the batch_norm call)."""
+    name = "fused_batch_norm"
+    n_outputs = 3
+    accepts_out = True     # y (the first output) into the plan's buffer
+    may_overwrite = ()
+    state_inputs = ()
+
+    @staticmethod
+    def _attrs(epsilon, is_training):
+        return dict(eps=epsilon, momentum=0.0, training=is_training, convention="decay")
+
+    @staticmethod
+    def forward(xp, x, scale, offset, mean=None, variance=None, epsilon=1e-3, data_format="NHWC",
+                is_training=True, out=None):
+        nchw, to_nchw = (x, out) if data_format == "NCHW" else (x.transpose(0, 3, 1, 2), out is not None and
+                                                                out.transpose(0, 3, 1, 2))
+        if is_training:
+            mean = xp.zeros(nchw.shape[1], nchw.dtype)
+            variance = xp.zeros(nchw.shape[1], nchw.dtype)
+        y, saved = K.batch_norm.forward(xp, nchw, scale, offset, mean, variance,
+                                        out=to_nchw if out is not None else None,
+                                        **_FusedBatchNorm._attrs(epsilon, is_training))
+        if out is not None:
+            y = out
+        elif data_format != "NCHW":
+            y = y.transpose(0, 2, 3, 1)
+        if not is_training:   # the given statistics, as fresh arrays (they may be variables' storage)
+            mean, variance = mean.copy(), variance.copy()
+        return (y, mean, variance), saved
+
+    @staticmethod
+    def backward(xp, saved, gy, needs=None, epsilon=1e-3, data_format="NHWC", is_training=True):
+        g = gy[0]   # FusedBatchNormGrad takes y's gradient only, as TF's
+        if g is None:
+            g = xp.zeros(saved[0].shape if data_format == "NCHW" else
+                         tuple(saved[0].shape[i] for i in (0, 2, 3, 1)), saved[0].dtype)
+        if data_format != "NCHW":
+            g = g.transpose(0, 3, 1, 2)
+        gx, gscale, goffset, _, _ = K.batch_norm.backward(xp, saved, g, needs=None if needs is None else
+                                                          tuple(needs[:3]) + (False, False),
+                                                          **_FusedBatchNorm._attrs(epsilon, is_training))
+        if gx is not None and data_format != "NCHW":
+            gx = gx.transpose(0, 2, 3, 1)
+        n_inputs = len(needs) if needs is not None else 3 if is_training else 5
+        return (gx, gscale, goffset) + (None,) * (n_inputs - 3)   # mean and variance: statistics, no gradient
+
+    @staticmethod
+    def infer(x, scale, offset, mean=None, variance=None, epsilon=1e-3, data_format="NHWC", is_training=True):
+        x = tuple(x)
+        if len(x) != 4:
+            raise K.ShapeError(f"FusedBatchNorm: input must be 4-dimensional (shapes {x})")
+        c = x[1] if data_format == "NCHW" else x[3]
+        nchw = x if data_format == "NCHW" else (x[0], x[3], x[1], x[2])
+        K.batch_norm.infer(nchw, scale, offset, mean or (c,), variance or (c,))
+        return x, (c,), (c,)
+
+    @classmethod
+    def saved_bytes(cls, x, *shapes, itemsize=4, **attrs):
+        return K.batch_norm.saved_bytes(x, itemsize=itemsize)
+
+    @classmethod
+    def workspace_bytes(cls, x, *shapes, itemsize=4, is_training=True, **attrs):
+        return K.batch_norm.workspace_bytes(x, itemsize=itemsize, training=is_training)
+
+
+def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001, data_format="NHWC",
+                     is_training=True, name=None):
+    """TF 1.x's tf.nn.fused_batch_norm: (y, batch_mean, batch_var) of a 4-D x, one FusedBatchNorm op.
+    As TF, epsilon is raised to at least 1.001e-5 (cuDNN's minimum), and inference needs mean and variance."""
+    x = convert_to_tensor(x)
+    scale, offset = convert_to_tensor(scale, dtype=x.dtype), convert_to_tensor(offset, dtype=x.dtype)
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError(f"fused_batch_norm: data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
+    if not is_training and (mean is None or variance is None):
+        raise ValueError("Both 'mean' and 'variance' must be a 1D tensor when is_training is False.")
+    inputs = [x, scale, offset]
+    if not is_training:
+        inputs += [convert_to_tensor(mean, dtype=x.dtype), convert_to_tensor(variance, dtype=x.dtype)]
+    min_epsilon = 1.001e-5
+    epsilon = epsilon if epsilon > min_epsilon else min_epsilon
+    return kernel_op("FusedBatchNorm", _FusedBatchNorm, inputs, name, epsilon=float(epsilon),
+                     data_format=data_format, is_training=bool(is_training))

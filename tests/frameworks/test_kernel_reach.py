@@ -16,14 +16,12 @@ ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
 _TRIG = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "erf", "erfinv")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
 # MXNet 1.x's optimizers (the hybrid engine's mx.optimizer), in MXNet's own update forms
-_MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd")
+_MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd", "lamb")
 # kernels that came for MXNet's nd.linalg (potrf, inverse, det/slogdet), nd.gamma/gammaln and ROIPooling
 _MX_LINALG = ("cholesky", "inverse", "logabsdet", "gamma", "gammaln")
 NOT_EXPOSED = {
     "static_graph": {
         "global_avg_pool2d": "TF1 has no global pooling op: programs write tf.reduce_mean over H and W",
-        "batch_norm": "tf.layers.batch_normalization is composed from graph ops: TF1 updates the moving "
-                      "statistics only when the UPDATE_OPS run, the kernel updates them inside forward",
         "broadcast_to": "tf.broadcast_to is not implemented yet (TF1 programs rely on implicit broadcasting)",
         "gather": "tf.gather is not implemented yet (embedding lookups use the embedding kernel)",
         "cast": "tf.cast is a graph op (Cast) that converts the dtype as the plan runs, without a kernel",
@@ -78,11 +76,7 @@ NOT_EXPOSED = {
         "tile": "Caffe's Tile layer is not implemented yet",
         "sqrt": "Caffe's Power layer computes (shift + scale * x) ^ power through the pow kernel",
         "mse_loss": "EuclideanLoss is Caffe's sum / 2N, composed from sub, square and sum",
-        "global_avg_pool2d": "Pooling with global_pooling runs avg_pool2d with the whole map as its kernel, "
-                             "as Caffe does",
         "slice": "the Slice layer is one split along its axis (the split kernel)",
-        "momentum": "SGDSolver keeps Caffe's momentum form (lr folded into the history) in the solver; the "
-                    "kernel has PyTorch's form",
         **{k: "an MXNet optimizer's update form: Caffe has no such solver" for k in _MX_OPTIMIZERS},
         **{k: _CAFFE_NONE for k in _MX_LINALG},
         "roi_pool": "ROIPooling is a layer of the Fast R-CNN fork of Caffe, not of BVLC Caffe",

@@ -4,11 +4,18 @@ Same spec, seed and device -> the same loss trajectory over 20 iterations (rtol 
 parameters afterwards (rtol 1e-3), which is what makes the benchmark a comparison of styles. A workload with
 running statistics (spec.BUFFER_NAMES) also compares t.buffers() (rtol 1e-4): the engine returns either
 spec.BUFFER_NAMES or spec.CAFFE_BUFFER_NAMES, and the reference built with caffe_stats=True has both.
+
+Both sides train with one BLAS thread, the benchmark's default (`--threads 1`): how a threaded BLAS splits
+a GEMM sets its rounding, so with the machine's core count the same two trainers could differ by a core
+count's rounding, not by their arithmetic (resnet's keras, whose SGD momentum rounds as Keras' own form, got
+one relu flipped at step 8 with OpenBLAS's Haswell kernels on 2 threads, and 30x the tolerance by step 20;
+on one thread it stays within 0.02x of it on both the Haswell and SkylakeX kernels).
 """
 import functools
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import workloads
 from workloads import EngineUnsupported
@@ -17,6 +24,12 @@ ITERS = 20
 # (workload, size, iterations): the big sizes only briefly, to keep `make test` short
 CASES = [(n, "small", ITERS) for n in workloads.names()] + [("mlp-l2", "big", 3)]
 ENGINES = [e for e in workloads.engines() if e != "reference"]
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    with threadpool_limits(limits=1):
+        yield
 
 
 @functools.lru_cache(maxsize=None)

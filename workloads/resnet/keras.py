@@ -1,5 +1,6 @@
 """resnet in the Keras idiom: a functional Model of Conv2D (channels_first, no bias) + BatchNormalization
-(axis 1, momentum 0.9, epsilon 1e-5) + Activation blocks joined by `add`, ZeroPadding2D before the strided
+(axis 1, momentum 0.9, epsilon 1e-5; tf.keras' fused path raises it to 1.001e-5, the same float32
+sums here, see static_graph.py) + Activation blocks joined by `add`, ZeroPadding2D before the strided
 3x3 conv (Keras' padding='same' would pad 0 before and 1 after), GlobalAveragePooling2D, Dropout(0.1,
 seed=7), Dense softmax; SGD(momentum=0.9); one train_on_batch per step. The moving statistics move in the
 training function's layer updates, as Keras runs them."""

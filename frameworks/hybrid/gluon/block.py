@@ -642,7 +642,11 @@ class HybridBlock(Block):
 
     def forward(self, x, *args):
         if isinstance(x, Symbol):
-            self._finish_deferred(x, *args)
+            # inside a trace the inputs' shapes are known and finish the deferred parameters; a bare
+            # sym.var('data') (net(data) into a Module, as MXNet programs do) leaves them deferred, as MXNet
+            if self._deferred() and all(a.infer_shape()[1] is not None for a in (x,) + args
+                                        if isinstance(a, Symbol)):
+                self._finish_deferred(x, *args)
             params = {k: p.var() for k, p in self._reg_params.items()}
             with symbol.prefix(self._prefix):
                 return self.hybrid_forward(symbol, x, *args, **params)
@@ -660,7 +664,7 @@ class HybridBlock(Block):
         """The cache entry of a new signature: the traced symbol compiled for these shapes."""
         grouped, out_fmt, nodes, plist = self._trace(args, flat, fmt)
         shapes = [a.shape for a in flat] + [p.data().shape for p in plist]
-        dtypes = [a._data.dtype for a in flat] + [p.data().dtype for p in plist]
+        dtypes = [a._data.dtype for a in flat] + [p.data()._data.dtype for p in plist]
         grads = list(needs) + [p.grad_req != "null" for p in plist]
         graph = CachedGraph(grouped._outputs, nodes, shapes, grads, training=sig[0], arg_dtypes=dtypes)
         return _CacheEntry(graph, plist, out_fmt, grouped, sig)

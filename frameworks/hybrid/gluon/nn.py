@@ -82,21 +82,29 @@ class Conv2D(HybridBlock):
         return act
 
     def __repr__(self):
-        # MXNet's _Conv.__repr__: the non-default settings only
-        n = len(self._kernel)
-        s = f"{type(self).__name__}({self.weight.shape[1] or None} -> {self.weight.shape[0]}, " \
-            f"kernel_size={self._kernel}, stride={self._strides}"
-        if self._padding != (0,) * n:
-            s += f", padding={self._padding}"
-        if self._dilation != (1,) * n:
-            s += f", dilation={self._dilation}"
-        if self._groups != 1:
-            s += f", groups={self._groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self._act:
-            s += f", Activation({self._act})"
-        return s + ")"
+        return _conv_repr(self, self._kernel, self._strides, self._padding, self._dilation, self._groups)
+
+
+def _conv_repr(block, kernel, stride, pad, dilate, groups, out_pad=None):
+    """MXNet's _Conv.__repr__: the non-default settings only; the mapping is weight.shape[1] -> shape[0]
+    (for the transposed convolutions, whose weight is (in_channels, channels / groups, ...), that reads
+    channels -> in_channels, as MXNet prints it)."""
+    n = len(kernel)
+    shape = block.weight.shape
+    s = f"{type(block).__name__}({shape[1] or None} -> {shape[0]}, kernel_size={kernel}, stride={stride}"
+    if pad != (0,) * n:
+        s += f", padding={pad}"
+    if dilate != (1,) * n:
+        s += f", dilation={dilate}"
+    if out_pad is not None and out_pad != (0,) * n:
+        s += f", output_padding={out_pad}"
+    if groups != 1:
+        s += f", groups={groups}"
+    if block.bias is None:
+        s += ", bias=False"
+    if block._act:
+        s += f", Activation({block._act})"
+    return s + ")"
 
 
 class Conv1D(Conv2D):
@@ -139,6 +147,10 @@ class Conv2DTranspose(HybridBlock):
 
     def infer_shape(self, x, *args):
         self.weight.shape = (shape_of(x)[1], self._channels // self._groups) + self._kernel
+
+    def __repr__(self):
+        k = self._kwargs
+        return _conv_repr(self, k["kernel"], k["stride"], k["pad"], k["dilate"], k["num_group"], k["adj"])
 
     def hybrid_forward(self, F, x, weight, bias=None):
         act = F.Deconvolution(x, weight, bias, no_bias=bias is None, name="fwd", **self._kwargs)

@@ -151,6 +151,19 @@ def _lstm_step(F, x, h, c, wi, wh, bi, bh, hidden, h2r_weight=None, projection_s
     return next_h, next_c
 
 
+def _layer_repr(layer):
+    """MXNet's _RNNLayer.__repr__: 'LSTM(None -> 4, TNC, num_layers=2, dropout=0.5, bidirectional)', the
+    last three only where they differ from the defaults."""
+    s = f"{type(layer).__name__}({layer.l0_i2h_weight.shape[1] or None} -> {layer._hidden_size}, {layer._layout}"
+    if layer._num_layers != 1:
+        s += f", num_layers={layer._num_layers}"
+    if layer._dropout != 0:
+        s += f", dropout={layer._dropout}"
+    if len(layer._dirs) == 2:
+        s += ", bidirectional"
+    return s + ")"
+
+
 class LSTM(HybridBlock):
     """LSTM over (T, N, C) input (layout 'TNC'), num_layers stacked, dropout between layers in training.
     Returns the output sequence (T, N, H), and the final states [h, c] (each (L, N, H)) when states are
@@ -199,10 +212,7 @@ class LSTM(HybridBlock):
                           self._projection_size, self._clip)
         return h, [h, c]
 
-    def __repr__(self):
-        bi = ", bidirectional" if len(self._dirs) == 2 else ""
-        return f"LSTM({self.l0_i2h_weight.shape[1] or None} -> {self._hidden_size}, TNC, " \
-               f"num_layers={self._num_layers}{bi})"
+    __repr__ = _layer_repr
 
     def infer_shape(self, inputs, *args):
         for d in self._dirs:
@@ -424,6 +434,8 @@ class _UnrolledLayer(HybridBlock):
         """Zero states [h], (num_layers * directions, batch_size, hidden_size); `func` is nd.zeros or a maker."""
         func = ndarray.zeros if func is None else func
         return [func(shape=info["shape"], **kwargs) for info in self.state_info(batch_size)]
+
+    __repr__ = _layer_repr
 
     def __call__(self, inputs, states=None, **kwargs):
         return super().__call__(inputs, *(() if states is None else (states,)))

@@ -283,6 +283,7 @@ class Module(BaseModule):
         self._param_names = [n for n in args if n not in inputs]
         self._aux_names = symbol.list_auxiliary_states()
         self._exec = None
+        self._data_shapes = self._label_shapes = None   # (None until bound, as MXNet's; programs read them)
         self.binded = self.params_initialized = self.optimizer_initialized = False
         self._arg_params = self._aux_params = None
         self._optimizer = self._updater = None
@@ -317,7 +318,7 @@ class Module(BaseModule):
     @property
     def output_shapes(self):
         # known from the bound shapes before any forward (SequentialModule binds the next module on them)
-        shapes = {d.name: d.shape for d in self._data_shapes + self._label_shapes}
+        shapes = {d.name: d.shape for d in self._data_shapes + (self._label_shapes or [])}
         return list(zip(self.output_names, self._symbol.infer_shape(**shapes)[1]))
 
     # ------------------------------------------------------------ setup
@@ -326,9 +327,11 @@ class Module(BaseModule):
         if self.binded and not force_rebind:
             self.logger.warning("Already bound, ignoring bind()")
             return
-        self._data_shapes, self._label_shapes = _descs(data_shapes), _descs(label_shapes)
+        # label_shapes stays None when none are given (a module bound without labels), as MXNet's
+        self._data_shapes = _descs(data_shapes)
+        self._label_shapes = None if label_shapes is None else _descs(label_shapes)
         self.for_training, self.inputs_need_grad, self._grad_req = for_training, inputs_need_grad, grad_req
-        shapes = {d.name: d.shape for d in self._data_shapes + self._label_shapes}
+        shapes = {d.name: d.shape for d in self._data_shapes + (self._label_shapes or [])}
         reqs = {n: ("null" if n in self._fixed or not for_training else grad_req) for n in self._param_names}
         reqs.update({n: "write" if inputs_need_grad else "null" for n in self._data_names})
         reqs.update(dict.fromkeys(self._state_names, "null"))

@@ -9,9 +9,9 @@ from .core import _init_config
 class BatchNormalization(Layer):
     """Normalise over every axis but `axis`: while training with the batch mean and biased variance, and
     move the statistics by moving = momentum * moving + (1 - momentum) * batch (layer updates, run by
-    the training function); otherwise with the moving statistics. As tf.keras' fused kernel (4-D input,
-    channel axis 1 or 3), the variance fed to the moving average is Bessel-corrected; for other inputs it
-    is the biased one."""
+    the training function); otherwise with the moving statistics. A 4-D input with the channel axis 1 or 3
+    runs tf.keras' fused path, one tf.nn.fused_batch_norm op (epsilon at least 1.001e-5, the variance fed to
+    the moving average Bessel-corrected); other inputs are normalized by ops, the biased variance moving."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
@@ -61,21 +61,51 @@ class BatchNormalization(Layer):
             return inputs * inv + ((param(self.beta) if self.center else 0.0) - mean * inv)
 
         if training is False or training == 0:
+            if rank == 4 and ax in (1, 3):
+                return self._fused(inputs, ax, training=False)[0]
             return normalize(param(self.moving_mean), param(self.moving_variance))
+        if training is None:
+            training = K.learning_phase()
+        if rank == 4 and ax in (1, 3):
+            return self._fused_call(inputs, ax, training)
         mean = K.mean(inputs, axis=reduction, keepdims=True)
         variance = K.mean(K.square(inputs - K.stop_gradient(mean)), axis=reduction, keepdims=True)
         mean_c, var_c = K.reshape(mean, [shape[ax]]), K.reshape(variance, [shape[ax]])
-        if rank == 4 and ax in (1, 3):   # the fused kernel's unbiased variance for the moving average
-            n = tf.cast(tf.size(inputs), inputs.dtype) / float(shape[ax])
-            var_c = var_c * (n / (n - 1.0))
         self.add_update([K.moving_average_update(self.moving_mean, mean_c, self.momentum),
                          K.moving_average_update(self.moving_variance, var_c, self.momentum)], inputs)
         # the phase picks the (C,)-sized statistics, then one normalization runs: our K.switch computes
         # both branches (no tf.cond), so picking the normalized outputs would normalize twice a step
         out = normalize(K.in_train_phase(mean, param(self.moving_mean), training=training),
                         K.in_train_phase(variance, param(self.moving_variance), training=training))
-        if training is None:
+        if isinstance(training, tf.Tensor):
             out._uses_learning_phase = True
+        return out
+
+    def _fused(self, inputs, ax, training):
+        """tf.nn.fused_batch_norm, training or inference (the moving statistics); gamma 1 and beta 0 stand in
+        for a missing scale or center, as tf.keras'."""
+        c = K.int_shape(inputs)[ax]
+        gamma = self.gamma if self.scale else K.constant(1.0, shape=(c,))
+        beta = self.beta if self.center else K.constant(0.0, shape=(c,))
+        fmt = "NCHW" if ax == 1 else "NHWC"
+        if training:
+            return tf.nn.fused_batch_norm(inputs, gamma, beta, epsilon=self.epsilon, data_format=fmt)
+        return tf.nn.fused_batch_norm(inputs, gamma, beta, mean=self.moving_mean, variance=self.moving_variance,
+                                      epsilon=self.epsilon, data_format=fmt, is_training=False)
+
+    def _fused_call(self, inputs, ax, training):
+        """tf.keras' _fused_batch_norm: one FusedBatchNorm op, its training or inference form picked by
+        smart_cond (a tf.cond on the learning phase, so only one runs); the batch mean and the Bessel-corrected
+        variance it returns move the statistics (momentum 1 in inference: no move)."""
+        out, mean, variance = tf.contrib.framework.smart_cond(
+            training, lambda: self._fused(inputs, ax, True), lambda: self._fused(inputs, ax, False))
+        momentum = self.momentum
+        if isinstance(training, tf.Tensor):
+            momentum = tf.contrib.framework.smart_cond(training, lambda: tf.constant(self.momentum),
+                                                       lambda: tf.constant(1.0))
+            out._uses_learning_phase = True
+        self.add_update([K.moving_average_update(self.moving_mean, mean, momentum),
+                         K.moving_average_update(self.moving_variance, variance, momentum)], inputs)
         return out
 
     def get_config(self):

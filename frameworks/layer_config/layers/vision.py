@@ -123,13 +123,23 @@ class PoolingLayer(Layer):
             self.kernel_size = tuple(bottom[0].shape[2:4])
         top[0].reshape(*infer(self, self.kernel, bottom[0].shape, **self.attrs()))
 
+    def _op(self):
+        """(kernel, attrs): global AVE pooling is one mean over each channel's plane (the window sum over
+        H x W divided by H * W, Caffe's formula), the global_avg_pool2d kernel; anything else the window
+        kernel."""
+        if self.is_global and self.kernel is K.avg_pool2d:
+            return K.global_avg_pool2d, dict(keepdims=True)
+        return self.kernel, self.attrs()
+
     def forward(self, bottom, top):
-        y, self.saved = self.kernel.forward(self.xp, bottom[0].data, **self.attrs())
+        kernel, attrs = self._op()
+        y, self.saved = kernel.forward(self.xp, bottom[0].data, **attrs)
         top[0].set_data(y)
 
     def backward(self, top, propagate_down, bottom):
         if propagate_down[0]:
-            bottom[0].set_diff(self.kernel.backward(self.xp, self.saved, top[0].diff, **self.attrs())[0])
+            kernel, attrs = self._op()
+            bottom[0].set_diff(kernel.backward(self.xp, self.saved, top[0].diff, **attrs)[0])
 
 
 @register_layer("Deconvolution")

@@ -104,6 +104,9 @@ def test_truncated_parameter_file_raises_mxnet_error_naming_it(tmp_path):
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(mx.base.MXNetError, match="net.params"):
         net.load_parameters(str(path))
+    np.save(str(tmp_path / 'bare.npy'), np.ones(3))   # an array file, not an archive of named arrays
+    with pytest.raises(mx.base.MXNetError, match="bare.npy"):
+        mx.nd.load(str(tmp_path / 'bare.npy'))
     (tmp_path / 'garbage.params').write_bytes(b"not a parameter file at all")
     with pytest.raises(mx.base.MXNetError, match="garbage.params"):
         net.load_parameters(str(tmp_path / 'garbage.params'))

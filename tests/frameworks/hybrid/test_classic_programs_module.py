@@ -157,7 +157,8 @@ def _images(n, seed):
     return x, labels.astype(np.float32)
 
 
-@pytest.mark.parametrize("network,lr,optimizer", [(mlp_get_symbol, 0.1, 'sgd'), (lenet_get_symbol, 0.05, 'nag')])
+@pytest.mark.parametrize("network,lr,optimizer", [(mlp_get_symbol, 0.1, 'sgd'), (lenet_get_symbol, 0.05, 'nag'),
+                                                   (mlp_get_symbol, 0.1, 'lbsgd')])
 def test_image_classification_fit(network, lr, optimizer, tmp_path, caplog):
     """common/fit.py's fit(), as train_mnist.py calls it (lr_step_epochs '2', lr_factor 0.1)."""
     mx.random.seed(0)

@@ -28,10 +28,9 @@ def test_optimizer_tutorial_blocks():
     adamax_optimizer = optimizer.Adamax(learning_rate=0.002, beta1=0.9, beta2=0.999)
     nadam_optimizer = optimizer.Nadam(learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08)
     signum_optimizer = optimizer.Signum(learning_rate=0.01, momentum=0.9, wd_lh=0.0)
-    # LBSGD's large-batch gradient accumulation has no shared kernel: refused, naming the alternative
-    with pytest.raises(mx.MXNetError, match=r"LBSGD.*use 'sgd'.*\(supported: adadelta, adagrad, adam, adamax, "):
-        optimizer.LBSGD(momentum=0.0, multi_precision=False, warmup_strategy='linear', warmup_epochs=5,
-                        batch_scale=1, updates_per_epoch=32, begin_epoch=0, num_epochs=60)
+    lbsgd_optimizer = optimizer.LBSGD(momentum=0.0, multi_precision=False, warmup_strategy='linear',
+                                      warmup_epochs=5, batch_scale=1, updates_per_epoch=32, begin_epoch=0,
+                                      num_epochs=60)
     dcasgd_optimizer = optimizer.DCASGD(momentum=0.0, lamda=0.04)
     ftrl_optimizer = optimizer.Ftrl(lamda1=0.01, learning_rate=0.1, beta=1)
     ftml_optimizer = optimizer.FTML(beta1=0.6, beta2=0.999, epsilon=1e-08)
@@ -48,7 +47,7 @@ def test_optimizer_tutorial_blocks():
                     (rmsprop_optimizer, 0.01), (adadelta_optimizer, None), (adam_optimizer, 0.05),
                     (adamax_optimizer, 0.05), (nadam_optimizer, 0.05), (signum_optimizer, 0.01),
                     (dcasgd_optimizer, 0.05), (ftrl_optimizer, 0.5), (ftml_optimizer, 0.05),
-                    (sgld_optimizer, 1e-3)]:
+                    (sgld_optimizer, 1e-3), (lbsgd_optimizer, 0.1)]:
         # SGLD samples a posterior: its gradient is the whole batch's sum (step(1)), its noise sqrt(lr)
         batch = 1 if opt is sgld_optimizer else 64
         if lr is not None:

@@ -9,7 +9,7 @@ import pytest
 
 import frameworks.hybrid as mx
 from frameworks.hybrid import autograd, gluon, nd
-from frameworks.hybrid.gluon import nn
+from frameworks.hybrid.gluon import nn, rnn
 from tests.frameworks.hybrid.test_hybrid_ops import _fd_check
 
 rs = np.random.RandomState(11)
@@ -1024,3 +1024,15 @@ def test_the_multi_device_loop_over_cpu_contexts_equals_one_context():
     np.testing.assert_allclose(many, one, rtol=1e-5, atol=1e-6)
     with pytest.raises(mx.MXNetError, match="2 GPU contexts"):
         gluon.utils.split_and_load(nd.ones((4, 2)), ctx_list=[mx.gpu(0), mx.gpu(1)])
+
+
+def test_rnn_layer_and_transposed_conv_reprs_as_mxnet_prints_them():
+    assert repr(rnn.LSTM(4, layout='NTC', input_size=2)) == 'LSTM(2 -> 4, NTC)'
+    assert repr(rnn.GRU(4, num_layers=2, dropout=0.1, bidirectional=True)) == \
+        'GRU(None -> 4, TNC, num_layers=2, dropout=0.1, bidirectional)'
+    assert repr(rnn.RNN(4, num_layers=2, input_size=3)) == 'RNN(3 -> 4, TNC, num_layers=2)'
+    # weight (in_channels, channels / groups, kh, kw), printed shape[1] -> shape[0] as MXNet's _Conv does
+    assert repr(nn.Conv2DTranspose(4, 3, strides=2, padding=1, output_padding=1, in_channels=2)) == \
+        'Conv2DTranspose(4 -> 2, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))'
+    assert repr(nn.Conv1DTranspose(4, 3, use_bias=False, activation='relu')) == \
+        'Conv1DTranspose(4 -> 0, kernel_size=(3,), stride=(1,), bias=False, Activation(relu))'

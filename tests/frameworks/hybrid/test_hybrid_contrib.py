@@ -155,3 +155,46 @@ def test_where_with_a_one_dimensional_condition_picks_rows():
     x, y = np.arange(6.0).reshape(3, 2), -np.ones((3, 2))
     np.testing.assert_array_equal(nd.where(cond, nd.array(x), nd.array(y)).asnumpy(), [[0, 1], [-1, -1], [4, 5]])
     _fd_check(lambda a, b: nd.where(cond, a, b), x, y)
+
+
+def test_dataloader_iter_feeds_a_gluon_dataloader_to_module_fit():
+    from frameworks.hybrid.contrib.io import DataLoaderIter
+    rs = np.random.RandomState(0)
+    x = rs.standard_normal((20, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    loader = mx.gluon.data.DataLoader(mx.gluon.data.ArrayDataset(x, y), batch_size=8)
+    it = DataLoaderIter(loader)
+    assert [d.shape for d in it.provide_data] == [(8, 4)] and it.provide_label[0].name == 'softmax_label'
+    batches = list(it)
+    # the short last batch (4 of 8) padded to the batch size, pad saying by how many, as MXNet's
+    assert [b.pad for b in batches] == [0, 0, 4] and batches[-1].data[0].shape == (8, 4)
+    np.testing.assert_array_equal(batches[-1].data[0].asnumpy()[:4], x[16:])
+    it.reset()
+    data = mx.sym.var('data')
+    net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(data, num_hidden=2, name='fc'), name='softmax')
+    mod = mx.mod.Module(net, context=mx.cpu())
+    mod.fit(it, num_epoch=3, optimizer_params={'learning_rate': 0.5})
+    assert mod.score(it, 'acc')[0][1] > 0.7
+
+
+def test_adamw_update_as_mxnets_operator_and_skips_on_an_overflowed_scale():
+    rs = np.random.RandomState(3)
+    w0, g = rs.standard_normal(6), rs.standard_normal(6)
+    w, m, v = nd.array(w0, dtype='float64'), nd.zeros(6, dtype='float64'), nd.zeros(6, dtype='float64')
+    for _ in range(2):
+        nd.contrib.adamw_update(w, nd.array(g, dtype='float64'), m, v, rescale_grad=nd.array([0.5]), lr=0.01,
+                                eta=0.5, wd=0.1, clip_gradient=0.4, out=w)
+    # MXNet's AdamWUpdate: g = clip(rescale * grad); moments; w -= eta * (lr * m / (sqrt(v) + eps) + wd * w)
+    ref, mr, vr = w0.copy(), np.zeros(6), np.zeros(6)
+    for _ in range(2):
+        gg = np.clip(0.5 * g, -0.4, 0.4)
+        mr = 0.9 * mr + 0.1 * gg
+        vr = 0.999 * vr + 0.001 * gg * gg
+        ref = ref - 0.5 * (0.01 * mr / (np.sqrt(vr) + 1e-8) + 0.1 * ref)
+    np.testing.assert_allclose(w.asnumpy(), ref, rtol=1e-12)
+    np.testing.assert_allclose(m.asnumpy(), mr, rtol=1e-12)
+    before = w.asnumpy().copy()
+    nd.contrib.adamw_update(w, nd.array(g, dtype='float64'), m, v, rescale_grad=float('inf'), lr=0.01, eta=1,
+                            out=w)
+    np.testing.assert_array_equal(w.asnumpy(), before)
+    np.testing.assert_allclose(m.asnumpy(), mr, rtol=1e-12)

@@ -165,3 +165,54 @@ def test_custom_op_errors_are_mxnet_errors():
     with pytest.raises(MXNetError):
         mx.operator.register("bad")(object)
     assert "test_softmax" in mx.operator.get_all_registered_operators()
+
+
+class LogSoftmax(mx.operator.NumpyOp):
+    """example/bayesian-methods/bdk_demo.py's NumpyOp, verbatim: the student network's output layer."""
+    def __init__(self):
+        super(LogSoftmax, self).__init__(False)
+
+    def list_arguments(self):
+        return ['data', 'label']
+
+    def list_outputs(self):
+        return ['output']
+
+    def infer_shape(self, in_shape):
+        data_shape = in_shape[0]
+        label_shape = in_shape[0]
+        output_shape = in_shape[0]
+        return [data_shape, label_shape], [output_shape]
+
+    def forward(self, in_data, out_data):
+        x = in_data[0]
+        y = out_data[0]
+        y[:] = (x - x.max(axis=1, keepdims=True)).astype('float32')
+        y -= np.log(np.exp(y).sum(axis=1, keepdims=True)).astype('float32')
+
+    def backward(self, out_grad, in_data, out_data, in_grad):
+        l = in_data[1]
+        y = out_data[0]
+        dx = in_grad[0]
+        dx[:] = (np.exp(y) - l).astype('float32')
+
+
+def test_numpy_op_runs_in_a_symbol_as_bdk_demos_student_output():
+    with pytest.warns(UserWarning, match="NumpyOp has been deprecated. Please use CustomOp"):
+        logsoftmax = LogSoftmax()
+    net = mx.symbol.FullyConnected(data=mx.symbol.Variable('data'), name='mnist_fc3', num_hidden=4)
+    net = logsoftmax(data=net, name='softmax')   # bdk_demo's get_mnist_sym(output_op=logsoftmax)
+    assert net.list_arguments() == ['data', 'mnist_fc3_weight', 'mnist_fc3_bias', 'softmax_label']
+    exe = net.simple_bind(mx.cpu(), data=(3, 5), softmax_label=(3, 4))
+    rs = np.random.RandomState(0)
+    x, w, label = rs.standard_normal((3, 5)), rs.standard_normal((4, 5)), np.eye(4)[[0, 2, 3]]
+    exe.arg_dict['data'][:] = x
+    exe.arg_dict['mnist_fc3_weight'][:] = w
+    exe.arg_dict['softmax_label'][:] = label
+    out = exe.forward(is_train=True)[0].asnumpy()
+    z = x @ w.T
+    logp = z - z.max(1, keepdims=True) - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True))
+    np.testing.assert_allclose(out, logp, rtol=1e-5, atol=1e-6)
+    exe.backward()   # a loss layer (need_top_grad False): its own gradient, exp(y) - label, flows back
+    np.testing.assert_allclose(exe.grad_dict['mnist_fc3_bias'].asnumpy(), (np.exp(logp) - label).sum(0),
+                               rtol=1e-5, atol=1e-6)

@@ -452,3 +452,12 @@ def test_softmax_temperature_dtype_and_softmax_activation_modes():
         nd.softmax(a, use_length=True)
     _fd_check(lambda v: nd.softmax(v, axis=1, temperature=3.0), x)
     _fd_check(lambda v: nd.SoftmaxActivation(v), x)
+
+
+def test_reshape_deprecated_target_shape_and_keep_highest():
+    # MXNet's ReshapeShape: target_shape is the shape, its one 0 inferred; keep_highest keeps dim 0
+    x = nd.arange(24).reshape((2, 3, 4))
+    assert nd.Reshape(x, target_shape=(0, 6)).shape == (4, 6)
+    assert nd.Reshape(x, target_shape=(9, 0, 4), keep_highest=True).shape == (2, 3, 4)
+    assert mx.sym.Reshape(mx.sym.var('x'), target_shape=(2, 12)).infer_shape(x=(2, 3, 4))[1] == [(2, 12)]
+    np.testing.assert_array_equal(nd.Reshape(x, target_shape=(6, 0)).asnumpy(), x.asnumpy().reshape(6, 4))

@@ -151,3 +151,39 @@ def test_operator_nodes_take_mxnets_automatic_names():
         assert (a + b).list_outputs() == ["_plus1_output"]
     ex = (-a).bind(mx.cpu(), {"a": mx.nd.array([1.0, -2.0])})
     assert ex.forward()[0].asnumpy().tolist() == [-1.0, 2.0]
+
+
+def _assign(F, x):
+    x[0] = 2
+    return x
+
+
+@pytest.mark.parametrize("body, error, message", [
+    (lambda F, x: x[0, 0], TypeError, "Symbol only support integer index to fetch i-th output"),
+    (lambda F, x: x if x.dtype == 'float16' else x * 2, AttributeError, "'Symbol' object has no attribute 'dtype'"),
+    (lambda F, x: x if x.context == mx.cpu() else x * 2, AttributeError,
+     "'Symbol' object has no attribute 'context'"),
+    (lambda F, x: x * x.shape[0], AttributeError, "'Symbol' object has no attribute 'shape'"),
+    (_assign, TypeError, "'Symbol' object does not support item assignment"),
+])
+def test_hybridize_tutorial_limitations_raise_the_errors_it_quotes(body, error, message):
+    """docs packages/gluon/blocks/hybridize.md, "Key differences and limitations": each hybrid_forward it
+    shows fails once hybridized with the error the tutorial quotes."""
+    class Net(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return body(F, x)
+    net = Net()
+    net.initialize()
+    net(mx.nd.ones((2, 2)))   # imperative: the NDArray has all of these
+    net.hybridize()
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
+        net(mx.nd.ones((2, 2)))
+
+
+def test_symbol_outputs_by_index_name_and_slice():
+    a, b = mx.sym.var('a'), mx.sym.var('b')
+    g = mx.sym.Group([a, b])
+    assert g[1].name == 'b' and g['a'].name == 'a' and g[0:2].list_outputs() == ['a', 'b']
+    assert [s.name for s in g] == ['a', 'b']
+    with pytest.raises(ValueError, match='Cannot find output that matches name "c"'):
+        g['c']

@@ -167,3 +167,36 @@ def test_rand_zipfian_draws_log_uniform_classes_with_their_expected_counts():
     big, _, _ = nd.contrib.rand_zipfian(nd.array([0]), 20000, 5)
     freq = np.bincount(big.asnumpy(), minlength=5) / 20000.0
     np.testing.assert_allclose(freq, expected(np.arange(5.0)) / 4, atol=0.02)
+
+
+def test_foreach_body_round_trips_through_json_in_mxnets_subgraphs_field(tmp_path):
+    x, h0 = mx.sym.var("x"), mx.sym.var("h0")
+    (hs, doubled), states = _rnn(mx.sym, x, h0)
+    net = mx.sym.Group([hs, doubled, states[0]])
+    graph = __import__("json").loads(net.tojson())
+    loop = next(n for n in graph["nodes"] if n["op"] == "_foreach")
+    # MXNet's _foreach attributes: the body's inputs are its data, its state and fc_weight, fc_bias
+    assert loop["attrs"]["num_args"] == "5" and loop["attrs"]["num_out_data"] == "2"
+    assert loop["attrs"]["num_outputs"] == "3" and len(loop["subgraphs"]) == 1
+    body = loop["subgraphs"][0]
+    names = sorted(body["nodes"][i]["name"].split("_", 1)[1] for i in body["arg_nodes"])
+    assert names[:2] == ["data0", "free0"] and len(names) == 4
+    net.save(str(tmp_path / "loop-symbol.json"))
+    loaded = mx.sym.load(str(tmp_path / "loop-symbol.json"))
+    assert loaded.list_arguments() == net.list_arguments()
+    assert loaded.infer_shape(x=(4, 2, 5), h0=(2, 3))[1] == [(4, 2, 3), (4, 2, 5), (2, 3)]
+    rs = np.random.RandomState(2)
+    values = {"x": rs.standard_normal((4, 2, 5)), "h0": rs.standard_normal((2, 3)),
+              "fc_weight": rs.standard_normal((3, 5)), "fc_bias": rs.standard_normal(3)}
+    for a, b in zip(_bind64(net, values).forward(), _bind64(loaded, values).forward()):
+        np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+    assert loaded.tojson() == net.tojson()
+
+
+def test_a_loop_node_without_its_body_is_refused_naming_it():
+    x, h0 = mx.sym.var("x"), mx.sym.var("h0")
+    graph = __import__("json").loads(mx.sym.Group(_rnn(mx.sym, x, h0)[1]).tojson())
+    for n in graph["nodes"]:
+        n.pop("subgraphs", None)
+    with pytest.raises(mx.MXNetError, match=r"_foreach\) has no subgraph"):
+        mx.sym.load_json(__import__("json").dumps(graph))

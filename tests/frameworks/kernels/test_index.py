@@ -101,3 +101,18 @@ def test_embedding_clip_mode_clamps_ids_forward_and_backward():
     np.testing.assert_array_equal(gw.sum(axis=1), [3, 0, 3, 3])
     with pytest.raises(IndexError, match="embedding: id 7 is out of range for size 4"):
         K.embedding.forward(np, w, np.array([7]))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64", "uint8", "uint64", ">i8"])
+def test_index_check_takes_every_integer_dtype(dtype):
+    """In range passes as given, whatever the width, signedness or byte order; a negative or too large index
+    is the one IndexError (NumPy checks by the largest index viewed as unsigned, the others compare)."""
+    from frameworks.kernels.index import as_indices
+    ok = np.array([[0, 3], [2, 1]], dtype=dtype)
+    assert as_indices(np, "take", ok, 4) is ok
+    assert as_indices(np, "take", np.array(3, dtype=dtype), 4).shape == ()
+    with pytest.raises(IndexError, match=r"take: index 4 is out of range for size 4"):
+        as_indices(np, "take", np.array([1, 4, 0], dtype=dtype), 4)
+    if np.dtype(dtype).kind == "i":
+        with pytest.raises(IndexError, match=r"take: index -2 is out of range for size 4"):
+            as_indices(np, "take", np.array([[1, 0], [-2, 3]], dtype=dtype), 4)

@@ -127,3 +127,12 @@ def test_mse_loss_reductions():
     np.testing.assert_allclose(K.mse_loss.forward(np, a, b, reduction="sum")[0], ((a - b) ** 2).sum(), rtol=1e-14)
     with pytest.raises(ShapeError, match=r"mse_loss: both inputs must have the same shape \(shapes \(2, 3\), \(3,\)\)"):
         K.mse_loss.infer((2, 3), (3,))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("shape", [(1,), (7,), (32,), (4, 5), (12345,)])
+def test_mean_reduction_is_numpys_mean_to_the_bit(dtype, shape):
+    from frameworks.kernels.loss import reduce_loss
+    x = R.standard_normal(shape).astype(dtype)
+    got, want = reduce_loss("mse_loss", x, "mean"), x.mean()
+    assert type(got) is type(want) and got.tobytes() == want.tobytes()

@@ -74,6 +74,7 @@ def test_blocked_updates_are_bitwise_one_whole_pass():
         base[2] += 100                            # and centered RMSProp's exceeds grad_avg squared
         cases = ((K.sgd.update, 2, (0.1,), dict(weight_decay=0.01)),
                  (K.momentum.update, 3, (0.01,), dict(momentum=0.9, weight_decay=0.001)),
+                 (K.momentum.update, 3, (0.01,), dict(lr_in_velocity=True, weight_decay=0.001)),
                  (K.adam.update, 4, (3,), dict(lr=0.01)),
                  (K.adam.update, 4, (3,), dict(lr=0.01, eps_placement="folded")),
                  (K.nesterov.update, 3, (0.01,), dict(momentum=0.9, weight_decay=0.001)),
@@ -411,3 +412,60 @@ def test_mxnet_updates_keep_float32():
     K.ftml.update(np, p, g, z(), z(), z(), 1)
     K.dcasgd.update(np, p, g, p.copy(), z())
     assert p.dtype == np.float32
+
+
+def test_momentum_lr_in_velocity_is_mxnet_sgd_mom_update_with_a_changing_lr():
+    # MXNet's SGDMomKernel: mom = momentum * mom - lr * wd * w - lr * g; w += mom (its mom is -velocity)
+    p, v = R.standard_normal(5), np.zeros(5)
+    p_ref, mom = p.copy(), np.zeros(5)
+    for t, g in enumerate(_steps(), 1):
+        lr = 0.1 / t
+        K.momentum.update(np, p, g, v, lr, momentum=0.9, weight_decay=0.01, lr_in_velocity=True)
+        mom = 0.9 * mom - lr * 0.01 * p_ref - lr * g
+        p_ref = p_ref + mom
+    np.testing.assert_allclose(p, p_ref, rtol=1e-13)
+    np.testing.assert_allclose(-v, mom, rtol=1e-13)
+
+
+def _lamb_reference(w, g, mean, var, t, lr, beta1, beta2, eps, wd, bias_correction, lower, upper):
+    """MXNet 1.x's LambUpdatePhaseOneKernel then LambUpdatePhaseTwoKernel (optimizer_op-inl.h), the
+    bounds -1 (unset) where the optimizer does not pass them."""
+    mean = beta1 * mean + (1 - beta1) * g
+    var = beta2 * var + (1 - beta2) * g * g
+    step = mean / (np.sqrt(var) + eps) + wd * w
+    if bias_correction:
+        step = (mean / (1. - beta1 ** t)) / (np.sqrt(var / (1 - beta2 ** t)) + eps) + wd * w
+    r1, r2 = np.linalg.norm(w), np.linalg.norm(step)
+    if lower >= 0:
+        r1 = max(r1, lower)
+    if upper >= 0:
+        r1 = min(r1, upper)
+    lr = lr if r1 == 0.0 or r2 == 0.0 else lr * r1 / r2
+    return w - lr * step, mean, var
+
+
+def test_lamb_mxnet_phase_one_and_two():
+    for bias_correction, lower, upper, wd in ((True, None, None, 0.0), (False, None, None, 0.01),
+                                              (True, 0.5, 0.6, 0.01), (True, 10.0, None, 0.0)):
+        p, m, v = R.standard_normal((3, 4)), np.zeros((3, 4)), np.zeros((3, 4))
+        p_ref, m_ref, v_ref = p.copy(), m.copy(), v.copy()
+        for t in range(1, 5):
+            g = R.standard_normal((3, 4))
+            K.lamb.update(np, p, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=wd,
+                          bias_correction=bias_correction, lower_bound=lower, upper_bound=upper)
+            p_ref, m_ref, v_ref = _lamb_reference(p_ref, g, m_ref, v_ref, t, 0.01, 0.9, 0.999, 1e-6, wd,
+                                                  bias_correction, -1 if lower is None else lower,
+                                                  -1 if upper is None else upper)
+            np.testing.assert_allclose(p, p_ref, rtol=1e-13)
+            np.testing.assert_allclose(m, m_ref, rtol=1e-13)
+            np.testing.assert_allclose(v, v_ref, rtol=1e-13)
+
+
+def test_lamb_zero_weight_takes_the_plain_step_and_keeps_float32():
+    p = np.zeros(4, np.float32)
+    m, v = np.zeros(4, np.float32), np.zeros(4, np.float32)
+    g = np.array([1., -2., 3., 0.], np.float32)
+    K.lamb.update(np, p, g, m, v, 1, lr=0.1)
+    assert p.dtype == np.float32 and m.dtype == np.float32
+    # r1 = 0: trust ratio 1, so the step is lr * m_hat / (sqrt(v_hat) + eps) = lr * sign(g) at t = 1
+    np.testing.assert_allclose(p, -0.1 * np.sign(g) * (np.abs(g) / (np.abs(g) + 1e-6)), rtol=1e-6)

@@ -3,6 +3,7 @@ ignore_label, Accuracy top_k, pooling's pad counting and round-up size, ArgMax, 
 import numpy as np
 import pytest
 
+from frameworks import kernels as K
 from frameworks import layer_config as caffe
 
 from .helpers import input_layer, net_from_text, write
@@ -88,6 +89,8 @@ def test_pooling_pads_count_in_the_average_and_the_size_rounds_up():
                       'top: "y" pooling_param { pool: AVE global_pooling: true } }')
     b = RS.standard_normal((2, 3, 4, 5))
     np.testing.assert_allclose(g.forward(a=b)["y"], b.mean(axis=(2, 3), keepdims=True))
+    # one mean over the plane (the window's sum / H * W), to the bit the global_avg_pool2d kernel's
+    np.testing.assert_array_equal(g.forward(a=b)["y"], K.global_avg_pool2d.forward(np, b, keepdims=True)[0])
 
 
 def test_argmax_with_and_without_axis():

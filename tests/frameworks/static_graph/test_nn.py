@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import frameworks.static_graph as tf
+from frameworks import kernels as K
 
 R = np.random.default_rng(7)
 
@@ -134,3 +135,79 @@ def test_conv2d_same_pads_the_odd_pixel_at_the_end(size, k, s):
         plus = np_conv_same(x0 + e, f0, s) if arr is x0 else np_conv_same(x0, f0 + e, s)
         minus = np_conv_same(x0 - e, f0, s) if arr is x0 else np_conv_same(x0, f0 - e, s)
         np.testing.assert_allclose(g[idx], ((plus ** 2).sum() - (minus ** 2).sum()) / 2e-6, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- fused batch norm
+
+def _bn_reference(x, gamma, beta, eps):
+    """The shared kernel's training forward (NCHW), with the batch statistics it hands the running arrays."""
+    c = x.shape[1]
+    mean, var = np.zeros(c, np.float32), np.zeros(c, np.float32)
+    y, _ = K.batch_norm.forward(np, x.copy(), gamma, beta, mean, var, eps=eps, momentum=0.0,
+                                convention="decay")
+    return y, mean, var
+
+
+@pytest.mark.parametrize("data_format", ["NCHW", "NHWC"])
+def test_fused_batch_norm_is_the_kernel_with_tfs_outputs(data_format):
+    tf.reset_default_graph()
+    x = R.standard_normal((4, 3, 5, 6)).astype(np.float32)
+    gamma, beta = R.uniform(0.5, 1.5, 3).astype(np.float32), R.uniform(-1, 1, 3).astype(np.float32)
+    feed = x if data_format == "NCHW" else x.transpose(0, 2, 3, 1)
+    xt = tf.placeholder(tf.float32, feed.shape)
+    y, mean, var = tf.nn.fused_batch_norm(xt, gamma, beta, epsilon=1e-3, data_format=data_format)
+    assert y.op.type == "FusedBatchNorm" and mean.shape.as_list() == [3] and var.shape.as_list() == [3]
+    got_y, got_m, got_v = run([y, mean, var], {xt: feed})
+    ref_y, ref_m, ref_v = _bn_reference(x, gamma, beta, 1e-3)
+    ref_y = ref_y if data_format == "NCHW" else ref_y.transpose(0, 2, 3, 1)
+    np.testing.assert_array_equal(got_y, ref_y)
+    # y not fetched: the plan writes it into its buffer (out=), the same numbers
+    np.testing.assert_array_equal(run(y * 2.0, {xt: feed}), 2 * ref_y)
+    np.testing.assert_array_equal(got_m, ref_m)
+    np.testing.assert_array_equal(got_v, ref_v)
+    n = x.size // 3   # batch_variance is Bessel-corrected, as TF's CPU kernel returns it
+    np.testing.assert_allclose(got_v, x.var(axis=(0, 2, 3)) * n / (n - 1), rtol=1e-5)
+
+
+def test_fused_batch_norm_gradients_are_the_kernels():
+    tf.reset_default_graph()
+    x = R.standard_normal((4, 3, 5, 6)).astype(np.float32)
+    gy = R.standard_normal(x.shape).astype(np.float32)
+    gamma, beta = R.uniform(0.5, 1.5, 3).astype(np.float32), R.uniform(-1, 1, 3).astype(np.float32)
+    xt, gt, bt = tf.constant(x), tf.constant(gamma), tf.constant(beta)
+    y, _, _ = tf.nn.fused_batch_norm(xt, gt, bt, epsilon=1e-3, data_format="NCHW")
+    got = run(tf.gradients(tf.reduce_sum(y * gy), [xt, gt, bt]))
+    _, saved = K.batch_norm.forward(np, x.copy(), gamma, beta, np.zeros(3, np.float32), np.zeros(3, np.float32),
+                                    eps=1e-3, momentum=0.0, convention="decay")
+    want = K.batch_norm.backward(np, saved, gy, eps=1e-3, momentum=0.0, convention="decay")[:3]
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_fused_batch_norm_inference_epsilon_floor_and_errors():
+    tf.reset_default_graph()
+    x = R.standard_normal((2, 4, 4, 3)).astype(np.float32)
+    mean, var = R.uniform(-1, 1, 3).astype(np.float32), R.uniform(0.5, 2, 3).astype(np.float32)
+    ones, zeros = np.ones(3, np.float32), np.zeros(3, np.float32)
+    y, m, v = tf.nn.fused_batch_norm(x, ones, zeros, mean=mean, variance=var, epsilon=1e-3, is_training=False)
+    got_y, got_m, got_v = run([y, m, v])
+    np.testing.assert_allclose(got_y, (x - mean) / np.sqrt(var + 1e-3), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got_m, mean)   # inference returns the statistics it was given
+    np.testing.assert_array_equal(got_v, var)
+    # TF raises epsilon to cuDNN's minimum 1.001e-5
+    y, _, _ = tf.nn.fused_batch_norm(x, ones, zeros, epsilon=1e-8)
+    assert y.op.attrs["epsilon"] == 1.001e-5
+    with pytest.raises(ValueError, match="must be a 1D tensor when is_training is False"):
+        tf.nn.fused_batch_norm(x, ones, zeros, is_training=False)
+    with pytest.raises(ValueError, match="4-dimensional"):
+        tf.nn.fused_batch_norm(np.zeros((2, 3), np.float32), ones, zeros)
+
+
+def test_layers_batch_normalization_takes_the_fused_path_where_tf_does():
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 3, 4, 4])
+    tf.layers.batch_normalization(x, axis=1, training=True)
+    tf.layers.batch_normalization(x, axis=1, training=True, fused=False)
+    tf.layers.batch_normalization(tf.reshape(x, [-1, 48]), training=True)
+    types = [op.type for op in tf.get_default_graph().get_operations()]
+    assert types.count("FusedBatchNorm") == 1

@@ -6,18 +6,18 @@ between both branches, the graph here having no run-time branches."""
 import math
 import types
 
-from .base import MXNetError
+from ..base import MXNetError
 
 
 def _nd():
-    from . import ndarray
+    from .. import ndarray
     return ndarray
 
 
 def _flatten(args, what):
     """(a flat list of arrays, the nesting format): HybridBlock's own flattening, which MXNet's contrib
     loops share."""
-    from .gluon.block import _flatten as flatten
+    from ..gluon.block import _flatten as flatten
     try:
         return flatten(args, what)
     except TypeError as e:
@@ -25,7 +25,7 @@ def _flatten(args, what):
 
 
 def _regroup(args, fmt):
-    from .gluon.block import _regroup as regroup
+    from ..gluon.block import _regroup as regroup
     return regroup(list(args), fmt)
 
 
@@ -176,7 +176,7 @@ class _Subgraph:
         self.heads, self.data_vars, self.state_vars, self.free_vars = heads, data_vars, state_vars, free_vars
         self.n_out, self.out_fmt, self.state_fmt = n_out, out_fmt, state_fmt
 
-    def __repr__(self):   # what tojson/attr_dict show: the body is not serialized
+    def __repr__(self):   # what attr_dict shows (tojson writes the body itself, in "subgraphs")
         return f"<subgraph: {len(self.heads)} heads>"
 
     def leaves(self):
@@ -184,8 +184,8 @@ class _Subgraph:
 
     def run(self, E, values):
         """The heads' values with the leaves given `values` (every op emitted through E)."""
-        from .. import plan
-        from .ops import OPS
+        from ... import plan
+        from ..ops import OPS
         env = {(leaf, 0): v for leaf, v in zip(self.leaves(), values)}
         order = plan.toposort([n for n, _ in self.heads], lambda n: [i for i, _ in n.inputs])
         for node in order:
@@ -202,8 +202,8 @@ class _Subgraph:
 def _subgraph(heads_syms, holders, name, out_fmt, state_fmt, n_out):
     """A _Subgraph over the body's result Symbols (their outside inputs cut off as leaves), and the
     outside entries (node, index) that the loop node takes for those leaves."""
-    from .. import plan
-    from . import symbol as sym
+    from ... import plan
+    from .. import symbol as sym
     heads = [s._outputs[0] for s in heads_syms]
     inner = {h._outputs[0][0] for group in holders for h in group}
     order = plan.toposort([n for n, _ in heads], lambda n: [i for i, _ in n.inputs])
@@ -231,7 +231,7 @@ def _subgraph(heads_syms, holders, name, out_fmt, state_fmt, n_out):
 
 
 def _as_symbols(x, what):
-    from . import symbol as sym
+    from .. import symbol as sym
     flat, fmt = _flatten(x, what)
     for s in flat:
         if not isinstance(s, sym.Symbol):
@@ -243,7 +243,7 @@ def sym_foreach(body, data, init_states, name="foreach"):
     """foreach on Symbols (MXNet's sym.contrib.foreach): body(data[i], states) -> (outputs, states) for
     each i along data's first axis; returns (outputs stacked on a new first axis, the last states). The
     body is captured once as a subgraph; the loop runs when the graph is bound (data's length known)."""
-    from . import symbol as sym
+    from .. import symbol as sym
     datas, data_fmt = _as_symbols(data, "foreach input")
     states, state_fmt = _as_symbols(init_states, "foreach states")
     manager = sym.current_name_manager()
@@ -274,7 +274,7 @@ def sym_foreach(body, data, init_states, name="foreach"):
 
 def _foreach_op(E, *inputs, _subgraph, num_data, num_states):
     """The loop of a _foreach node: its body per row of the data's first axis, outputs stacked."""
-    from .ops import OPS
+    from ..ops import OPS
     sub = _subgraph
     datas, states, free = inputs[:num_data], list(inputs[num_data:num_data + num_states]), inputs[num_data + num_states:]
     steps = E.shape(datas[0])[0]
@@ -289,10 +289,44 @@ def _foreach_op(E, *inputs, _subgraph, num_data, num_states):
     return tuple(stacked + states)
 
 
+def _locs(v):
+    """A JSON list attribute ('[0,2]', or already parsed) as a list of ints."""
+    if isinstance(v, str):
+        v = [x for x in v.strip("[]() ").split(",") if x.strip()]
+    return [int(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
+
+
+def _foreach_to_json(attrs, graph_dict):
+    """A _foreach node's attributes and body as MXNet writes them: num_args (the inputs and the body),
+    num_outputs, num_out_data, and where the data, the states and the remaining inputs sit among the
+    body's inputs (in_data_locs, in_state_locs, remain_locs); the body in "subgraphs"."""
+    sub = attrs["_subgraph"]
+    body = graph_dict(sub.heads, extra_vars=sub.leaves())
+    names = [body["nodes"][i]["name"] for i in body["arg_nodes"]]
+    at = [names.index(v.name) for v in sub.leaves()]
+    nd_, ns = len(sub.data_vars), len(sub.state_vars)
+    fmt = lambda xs: "[" + ",".join(map(str, xs)) + "]"   # noqa: E731 (MXNet's tuple format)
+    return {"num_args": len(at) + 1, "num_outputs": len(sub.heads), "num_out_data": sub.n_out,
+            "in_data_locs": fmt(at[:nd_]), "in_state_locs": fmt(at[nd_:nd_ + ns]),
+            "remain_locs": fmt(at[nd_ + ns:])}, [body]
+
+
+def _foreach_from_json(attrs, subgraphs, load_graph):
+    """The _foreach node's attributes back from its JSON (ours or MXNet's): the body's inputs, in the
+    JSON's order, split by the locs into data, states and the rest (the loop node's inputs in that order)."""
+    nodes, heads = load_graph(subgraphs[0])
+    inputs = [n for n in nodes if n.op is None]
+    data, states = _locs(attrs["in_data_locs"]), _locs(attrs["in_state_locs"])
+    remain = _locs(attrs["remain_locs"])
+    sub = _Subgraph(heads, [inputs[i] for i in data], [inputs[i] for i in states], [inputs[i] for i in remain],
+                    int(attrs["num_out_data"]), None, None)
+    return {"_subgraph": sub, "num_data": len(data), "num_states": len(states)}
+
+
 def _foreach_shapes(attrs, shapes):
     """The loop node's unknown input shapes (weights first used in the body) from the body's own shape
     inference, given the known ones: {input position: shape}, or None when they stay unknown."""
-    from .symbol import infer_var_shapes
+    from ..symbol import infer_var_shapes
     sub, nd_, ns = attrs["_subgraph"], attrs["num_data"], attrs["num_states"]
     if any(s is None for s in shapes[:nd_ + ns]):
         return None
@@ -307,7 +341,7 @@ def _foreach_shapes(attrs, shapes):
 
 def _sym_scalar_mask(c):
     """A loop or branch condition as 0/1 (any non-zero value is true); no gradient flows into it."""
-    from . import symbol as sym
+    from .. import symbol as sym
     return sym.BlockGrad(c != 0)
 
 
@@ -316,7 +350,7 @@ def sym_while_loop(cond, func, loop_vars, max_iterations=None, name="while_loop"
     loop_vars) while cond(*loop_vars) holds, at most max_iterations times. Unrolled max_iterations times
     with the loop's running flag as a mask: once cond fails the loop_vars keep their values and the step
     outputs are zeros (MXNet leaves those rows undefined), so outputs have max_iterations rows."""
-    from . import symbol as sym
+    from .. import symbol as sym
     max_iterations, single, loop_vars = _loop_args(max_iterations, loop_vars, sym.Symbol)
     running, outputs, out_fmt = None, [], None
     for _ in range(max_iterations):
@@ -338,7 +372,7 @@ def sym_cond(pred, then_func, else_func, name="cond"):
     """cond on Symbols (MXNet's sym.contrib.cond): then_func()'s outputs where pred (a one-element
     Symbol) is non-zero, else else_func()'s. Both branches are built and the result selected (the gradient
     flows to the branch chosen), as the graph here has no run-time branches."""
-    from . import symbol as sym
+    from .. import symbol as sym
     flag = _sym_scalar_mask(pred)
     then_out, fmt = _as_symbols(then_func(), "then_func output")
     else_out, _ = _as_symbols(else_func(), "else_func output")
@@ -365,7 +399,7 @@ def _rand_zipfian(uniform, true_classes, num_sampled, range_max):
 
 def rand_zipfian(true_classes, num_sampled, range_max, ctx=None):
     """nd.contrib.rand_zipfian: (sampled classes, expected count of true_classes, of the samples)."""
-    from .ndarray import random
+    from ..ndarray import random
     if ctx is None:
         ctx = true_classes.context
     return _rand_zipfian(lambda *a, **k: random.uniform(*a, ctx=ctx, **k), true_classes, num_sampled, range_max)
@@ -373,25 +407,29 @@ def rand_zipfian(true_classes, num_sampled, range_max, ctx=None):
 
 def sym_rand_zipfian(true_classes, num_sampled, range_max):
     """sym.contrib.rand_zipfian: the same as Symbols (a new draw at each forward)."""
-    from . import symbol as sym
+    from .. import symbol as sym
     assert isinstance(true_classes, sym.Symbol), "unexpected type %s" % type(true_classes)
     return _rand_zipfian(sym.uniform, true_classes, num_sampled, range_max)
 
 
 def _register():
-    from .ops import SUBGRAPH_SHAPES, op
+    from ..ops import SUBGRAPH_JSON, SUBGRAPH_SHAPES, op
     _foreach_op.__name__ = "_foreach"
     op(_foreach_op, n_out=lambda attrs: attrs["_subgraph"].n_out + attrs["num_states"])
     SUBGRAPH_SHAPES["_foreach"] = _foreach_shapes
+    SUBGRAPH_JSON["_foreach"] = (_foreach_to_json, _foreach_from_json)
 
 
 _register()
+from ..ndarray_api import adamw_update  # noqa: E402  (nd.contrib.adamw_update)
 nd_contrib = types.ModuleType("nd.contrib", __doc__)
-for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy, rand_zipfian, boolean_mask):
+for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy, rand_zipfian, adamw_update,
+           boolean_mask):
     setattr(nd_contrib, _f.__name__, _f)
 
 sym_contrib = types.ModuleType("sym.contrib", "foreach (a subgraph run per step), while_loop and cond")
 sym_contrib.foreach, sym_contrib.while_loop, sym_contrib.cond = sym_foreach, sym_while_loop, sym_cond
 sym_contrib.rand_zipfian = sym_rand_zipfian
 
-from . import _text as text  # noqa: E402  (mx.contrib.text: Vocabulary, token counting, embeddings)
+from .. import _text as text  # noqa: E402  (mx.contrib.text: Vocabulary, token counting, embeddings)
+from . import io  # noqa: E402,F401  (mx.contrib.io: DataLoaderIter)
