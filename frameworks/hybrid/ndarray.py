@@ -254,6 +254,8 @@ class NDArray:
         return self._inplace(other, self._ctx.xp.mod)
 
     def _compare(self, other, fn):
+        if other is None:   # MXNet's _ufunc_helper: a type that is neither a number nor an NDArray
+            raise TypeError(f"type {type(other)} not supported")
         other = other._data if isinstance(other, NDArray) else other
         return NDArray(fn(self._data, other).astype(self._data.dtype), self._ctx)
 

@@ -1515,20 +1515,25 @@ def L2Normalization(E, data, *, eps=1e-10, mode="instance"):
     return _k(E, K.mul, data, _k(E, K.rsqrt, ss))
 
 
-@op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (d[a.get("axis", -1)],)))
+@op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (d[a.get("axis", -1)],)),
+    n_out=lambda attrs: 3 if attrs.get("output_mean_var") else 1)
 def LayerNorm(E, data, gamma, beta, *, axis=-1, eps=1e-5, output_mean_var=False):
-    """(x - mean) / sqrt(var + eps) * gamma + beta over `axis` (the biased variance, as MXNet's)."""
-    if output_mean_var:
-        raise MXNetError("LayerNorm: output_mean_var is not supported")
+    """(x - mean) / sqrt(var + eps) * gamma + beta over `axis` (the biased variance, as MXNet's); with
+    output_mean_var also the mean and the std sqrt(var + eps), `axis` kept as 1 (layer_norm.cc)."""
     shape = E.shape(data)
     ax = axis % len(shape)
-    centered = _k(E, K.sub, data, _k(E, K.mean, data, axis=ax, keepdims=True))
+    mean = _k(E, K.mean, data, axis=ax, keepdims=True)
+    centered = _k(E, K.sub, data, mean)
     var = _k(E, K.mean, _k(E, K.square, centered), axis=ax, keepdims=True)
-    y = _k(E, K.mul, centered, _k(E, K.rsqrt, _k(E, K.add, var, float(eps))))
+    var_eps = _k(E, K.add, var, float(eps))
+    y = _k(E, K.mul, centered, _k(E, K.rsqrt, var_eps))
     if ax != len(shape) - 1:   # gamma and beta run along `axis`
         bshape = tuple(shape[ax] if i == ax else 1 for i in range(len(shape)))
         gamma, beta = _k(E, K.reshape, gamma, shape=bshape), _k(E, K.reshape, beta, shape=bshape)
-    return _k(E, K.add, _k(E, K.mul, y, gamma), beta)
+    out = _k(E, K.add, _k(E, K.mul, y, gamma), beta)
+    if output_mean_var:
+        return out, mean, _k(E, K.sqrt, var_eps)
+    return out
 
 
 @op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (d[1],)))

@@ -396,3 +396,16 @@ def test_comparison_logical_and_argmax_keep_the_input_dtype(dtype):
         close(r, expected)
     s = mx.sym.var("x") == mx.sym.var("y")
     assert s.eval(x=a, y=b)[0].dtype is np.dtype(dtype).type
+
+
+def test_layer_norm_output_mean_var_and_comparing_with_none():
+    x = A([[1.0, 3.0], [2.0, 6.0]])
+    out, mean, std = nd.LayerNorm(x, A([1, 1]), A([0, 0]), output_mean_var=True, eps=0.0)
+    close(out, [[-1, 1], [-1, 1]])
+    close(mean, [[2], [4]])
+    close(std, [[1], [2]])
+    s = mx.sym.LayerNorm(mx.sym.var("data"), output_mean_var=True, name="ln")
+    assert len(s.list_outputs()) == 3
+    assert s.infer_shape(data=(2, 5))[1] == [(2, 5), (2, 1), (2, 1)]
+    with pytest.raises(TypeError):   # ndarray.py _ufunc_helper: type <class 'NoneType'> not supported
+        x == None  # noqa: E711
