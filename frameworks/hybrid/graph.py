@@ -203,7 +203,8 @@ class CachedGraph:
         # the generated backward is this graph's backward (the kernel contract's): no wrapper call
         self.backward = self._compile("backward")
         if self.any_grad:
-            self._plan([str(d) for d in arg_dtypes] if arg_dtypes is not None else ["float32"] * self.n_args)
+            self._plan([numpy.dtype(d).name for d in arg_dtypes] if arg_dtypes is not None   # numpy.float32 too
+                       else ["float32"] * self.n_args)
 
     # ------------------------------------------------------------ the two generated functions
     def _forward_source(self, train, buffers=None, prefix="c"):

@@ -171,27 +171,49 @@ class NDArray:
             self._data[key] = value.reshape(target)
 
     # ------------------------------------------------------------ operators
+    # an integer array computes in its own dtype, as MXNet's scalar and elementwise kernels (DType(scalar)):
+    # int32 + 1.5 adds 1, and int32 / 2 divides as C does (7 / 2 = 3), where NumPy would give float64
     def __add__(self, other):
+        if type(other) is float and self._data.dtype.kind in "iu":
+            other = int(other)
         return invoke(K.add, (self, other), {})
 
     __radd__ = __add__
 
     def __sub__(self, other):
+        if type(other) is float and self._data.dtype.kind in "iu":
+            other = int(other)
         return invoke(K.sub, (self, other), {})
 
     def __rsub__(self, other):
+        if type(other) is float and self._data.dtype.kind in "iu":
+            other = int(other)
         return invoke(K.sub, (other, self), {})
 
     def __mul__(self, other):
+        if type(other) is float and self._data.dtype.kind in "iu":
+            other = int(other)
         return invoke(K.mul, (self, other), {})
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
+        if self._data.dtype.kind in "iu":
+            return self._int_div(self, other)
         return invoke(K.div, (self, other), {})
 
     def __rtruediv__(self, other):
+        if self._data.dtype.kind in "iu":
+            return self._int_div(other, self)
         return invoke(K.div, (other, self), {})
+
+    def _int_div(self, a, b):
+        """C's integer division in the integer array's dtype (truncating toward zero); no gradient, as
+        integer arrays carry none."""
+        xp = self._ctx.xp
+        a, b = (x._data if isinstance(x, NDArray) else int(x) for x in (a, b))
+        q = (xp.abs(a) // xp.abs(b)) * (xp.sign(a) * xp.sign(b))
+        return NDArray(xp.asarray(q).astype(self._data.dtype), self._ctx)
 
     def __pow__(self, exponent):
         if isinstance(exponent, NDArray):
@@ -223,12 +245,17 @@ class NDArray:
         return self._inplace(other, self._ctx.xp.multiply)
 
     def __itruediv__(self, other):
+        if self._data.dtype.kind in "iu":
+            self._data[...] = self._int_div(self, other)._data
+            return self
         return self._inplace(other, self._ctx.xp.divide)
 
     def __imod__(self, other):
         return self._inplace(other, self._ctx.xp.mod)
 
     def _compare(self, other, fn):
+        if other is None:   # MXNet's _ufunc_helper: a type that is neither a number nor an NDArray
+            raise TypeError(f"type {type(other)} not supported")
         other = other._data if isinstance(other, NDArray) else other
         return NDArray(fn(self._data, other).astype(self._data.dtype), self._ctx)
 
@@ -382,6 +409,9 @@ class NDArray:
         return split_v2(self, indices_or_sections, axis=axis, squeeze_axis=squeeze_axis)
 
     def astype(self, dtype, copy=True):
+        """A copy as `dtype`; with copy=False the array itself when it already has that dtype (MXNet's)."""
+        if not copy and numpy.dtype(dtype) == self._data.dtype:
+            return self
         return NDArray(self._data.astype(dtype), self._ctx)
 
     def tolist(self):
@@ -486,10 +516,13 @@ def _eager(name, fn):
 
 
 def _listed(f):
-    """A multi-output op's results as a list, as MXNet's generated nd functions return them."""
+    """A multi-output op's results as a list, as MXNet's generated nd functions return them; one output
+    (split with num_outputs=1) comes back as that NDArray, as MXNet's _imperative_invoke returns it."""
     def g(*args, **kwargs):
         r = f(*args, **kwargs)
-        return list(r) if type(r) is tuple else r
+        if type(r) is tuple:
+            return r[0] if len(r) == 1 else list(r)
+        return r
     g.__name__ = g.__qualname__ = f.__name__
     g.__doc__ = f.__doc__
     return g
@@ -726,6 +759,7 @@ class _Random:
         flat = p.reshape(-1, p.shape[-1])
         draws = numpy.stack([self.rs.choice(p.shape[-1], size=n, p=row / row.sum()) for row in flat])
         out_shape = p.shape[:-1] + (() if shape is None else tuple(numpy.atleast_1d(shape)))
+        out_shape = out_shape or (1,)   # one distribution, no shape: MXNet's (1,) (no 0-d arrays in 1.x)
         samples = array(draws.reshape(out_shape), ctx=data._ctx, dtype=dtype)
         if not get_prob:
             return samples
@@ -734,7 +768,7 @@ class _Random:
         for _ in range(len(out_shape) - len(p.shape[:-1])):
             probs = probs.expand_dims(-2)
         probs = probs.broadcast_to(out_shape + p.shape[-1:])
-        return samples, pick(probs, samples.astype(data.dtype), axis=-1).log()
+        return [samples, pick(probs, samples.astype(data.dtype), axis=-1).log()]   # a list, as MXNet's
 
 
 random = _Random()

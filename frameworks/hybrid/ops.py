@@ -73,6 +73,19 @@ def _binary(name, kernel):
     return op(f)
 
 
+def _elemwise(name, kernel):
+    """elemwise_add and kin (sym's a + b): MXNet's ElemwiseShape wants both shapes equal, no broadcasting."""
+    def f(E, lhs, rhs):
+        a, b = tuple(E.shape(lhs)), tuple(E.shape(rhs))
+        if a != b:
+            raise MXNetError(f"{name}: Incompatible attr in node {name} at 1-th input: expected {a}, got {b} "
+                             "(elemwise ops do not broadcast; use broadcast_* ops)")
+        return E.call(kernel, (lhs, rhs), {})
+    f.__name__ = name
+    f.__doc__ = f"{name}(lhs, rhs): elementwise on equal shapes (the shared `{kernel.name}` kernel)."
+    return op(f)
+
+
 for _names, _k in ((("broadcast_add", "elemwise_add", "add"), K.add),
                    (("broadcast_sub", "elemwise_sub", "subtract"), K.sub),
                    (("broadcast_mul", "elemwise_mul", "multiply"), K.mul),
@@ -80,7 +93,7 @@ for _names, _k in ((("broadcast_add", "elemwise_add", "add"), K.add),
                    (("broadcast_maximum", "maximum"), K.maximum),
                    (("broadcast_minimum", "minimum"), K.minimum)):
     for _n in _names:
-        _binary(_n, _k)
+        (_elemwise if _n.startswith("elemwise_") else _binary)(_n, _k)
 
 
 def _unary(name, kernel):
@@ -128,9 +141,9 @@ def _mul_scalar(E, data, *, scalar):
 
 def _compare_scalar(name, kernel):
     def f(E, data, *, scalar):
-        return E.call(K.cast, (E.call(kernel, (data, scalar), {}),), {"dtype": "float32"})
+        return _in_dtype(E, E.call(kernel, (data, scalar), {}), data)
     f.__name__ = name
-    f.__doc__ = f"{name}(data, scalar=s): 1 where data {kernel.name} s, else 0, as float32 (no gradient)."
+    f.__doc__ = f"{name}(data, scalar=s): 1 where data {kernel.name} s, else 0, in data's dtype (no gradient)."
     return op(f)
 
 
@@ -176,6 +189,12 @@ def _k(E, kernel, *inputs, **attrs):
     return E.call(kernel, inputs, attrs)
 
 
+def _in_dtype(E, y, like):
+    """y (a 0/1 mask or indices) in `like`'s dtype: MXNet's comparison, logical and argmax/argmin ops
+    infer their output type from the input (ElemwiseType), float32 only for float32 data."""
+    return E.nograd(lambda xp, v, x: v.astype(x.dtype), (y, like), tuple(E.shape(y)))
+
+
 _ACTIVATIONS = {
     "relu": lambda E, x: _k(E, K.relu, x),
     "sigmoid": lambda E, x: _k(E, K.sigmoid, x),
@@ -197,14 +216,26 @@ def Activation(E, data, *, act_type):
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
-@op
+@op(params=("gamma",), shapes=lambda a, d: {"gamma": (d[1] if len(d) > 1 else d[0],)})
 def LeakyReLU(E, data, gamma=None, *, act_type="leaky", slope=0.25, lower_bound=0.125, upper_bound=0.334):
     """act_type 'leaky' (max(x, slope * x), slope <= 1), 'prelu' (the learned `gamma`, broadcast over the
     channel axis 1), 'elu' (slope is alpha), 'selu' or 'gelu' (the erf form)."""
     if act_type == "leaky":
-        if not 0 <= slope <= 1:
-            raise MXNetError(f"LeakyReLU: act_type 'leaky' needs 0 <= slope <= 1 (got {slope})")
-        return _k(E, K.leaky_relu, data, negative_slope=float(slope))
+        if 0 <= slope <= 1:
+            return _k(E, K.leaky_relu, data, negative_slope=float(slope))
+        # x > 0 ? x : slope * x for any slope (the kernel's max(x, slope * x) form holds for 0..1 only)
+        pos = _k(E, K.relu, data)
+        return _k(E, K.add, pos, _k(E, K.mul, _k(E, K.sub, data, pos), float(slope)))
+    if act_type == "rrelu":
+        # leaky_relu-inl.h: training draws each element's slope from U(lower_bound, upper_bound); otherwise
+        # the mean slope (lower + upper) / 2
+        if not E.training:
+            return LeakyReLU(E, data, act_type="leaky", slope=(lower_bound + upper_bound) / 2.0)
+        shape = tuple(E.shape(data))
+        mask = E.nograd(lambda xp, x: xp.asarray(_host_random().rs.uniform(lower_bound, upper_bound, size=shape))
+                        .astype(x.dtype), (data,), shape)
+        pos = _k(E, K.relu, data)
+        return _k(E, K.add, pos, _k(E, K.mul, _k(E, K.sub, data, pos), mask))
     if act_type == "prelu":
         if gamma is None:
             raise MXNetError("LeakyReLU: act_type 'prelu' needs the input gamma")
@@ -220,8 +251,8 @@ def LeakyReLU(E, data, gamma=None, *, act_type="leaky", slope=0.25, lower_bound=
     if act_type == "gelu":   # x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))), MXNet's exact (erf) form
         phi = _k(E, K.add, _k(E, K.erf, _k(E, K.mul, data, 0.7071067811865476)), 1.0)
         return _k(E, K.mul, _k(E, K.mul, data, phi), 0.5)
-    raise MXNetError(f"LeakyReLU: act_type {act_type!r} is not supported; use 'leaky', 'prelu', 'elu', "
-                     "'selu' or 'gelu' ('rrelu' draws a random slope per element; use 'leaky')")
+    raise MXNetError(f"Invalid Input: '{act_type}', valid values are: elu, gelu, leaky, prelu, rrelu, selu "
+                     "(LeakyReLU's act_type)")
 
 
 @op
@@ -245,11 +276,8 @@ def reciprocal(E, data):
 
 
 @op
-def _tempered(E, name, data, temperature, use_length):
-    """data / temperature (MXNet's softmax temperature); use_length is not supported."""
-    if use_length:
-        raise MXNetError(f"{name}: use_length is not supported; mask the padded entries (SequenceMask with a "
-                         "large negative value) before it")
+def _tempered(E, data, temperature):
+    """data / temperature (MXNet's softmax temperature)."""
     return data if temperature is None or temperature == 1.0 else _k(E, K.mul, data, 1.0 / float(temperature))
 
 
@@ -257,18 +285,51 @@ def _as_dtype(E, y, dtype):
     return y if dtype is None else _k(E, K.cast, y, dtype=dtype)
 
 
+def _length_mask(E, name, data, length, axis, use_length):
+    """With use_length: 1 where the position along `axis` is below that row's length (length shaped as
+    data without `axis`), else 0; None without it."""
+    if not use_length:
+        return None
+    if length is None:
+        raise MXNetError(f"{name}: use_length=True needs the length input")
+    shape = E.shape(data)
+    ax = axis % len(shape)
+    if tuple(E.shape(length)) != shape[:ax] + shape[ax + 1:]:
+        raise MXNetError(f"{name}: length of shape {tuple(E.shape(length))} must be data's shape {tuple(shape)} "
+                         f"without axis {ax}")
+
+    def mask(xp, x, n):
+        pos = xp.arange(shape[ax]).reshape((-1,) + (1,) * (len(shape) - ax - 1))
+        return (pos < xp.expand_dims(n, ax)).astype(x.dtype)
+    return E.nograd(mask, (data, length), shape)
+
+
+def _masked_softmax(E, name, kernel, data, length, axis, temperature, dtype, use_length):
+    """kernel(data / temperature) along `axis`; with use_length only the first length[i] entries of each
+    row take part and the rest come out 0, as MXNet's SoftmaxWithLength."""
+    data = _tempered(E, data, temperature)
+    mask = _length_mask(E, name, data, length, axis, use_length)
+    if mask is None:
+        return _as_dtype(E, _k(E, kernel, data, axis=axis), dtype)
+    # masked entries at -1e30 take exp() = 0 of the row's sum; the product zeroes their outputs and grads
+    data = _k(E, K.where, mask, data, _k(E, K.mul, _k(E, K.sub, mask, 1.0), 1e30))
+    return _as_dtype(E, _k(E, K.mul, _k(E, kernel, data, axis=axis), mask), dtype)
+
+
 @op
 def log_softmax(E, data, *, axis=-1, temperature=None, dtype=None, use_length=False):
-    """log(softmax(data / temperature)) along `axis`."""
-    data = _tempered(E, "log_softmax", data, temperature, use_length)
-    return _as_dtype(E, _k(E, K.log_softmax, data, axis=axis), dtype)
+    """log(softmax(data / temperature)) along `axis` (MXNet 1.9's log_softmax has no length input)."""
+    if use_length:
+        raise MXNetError("log_softmax: use_length is not supported (it takes no length input); use softmax "
+                         "with use_length, then log")
+    return _masked_softmax(E, "log_softmax", K.log_softmax, data, None, axis, temperature, dtype, False)
 
 
 @op
-def softmax(E, data, *, axis=-1, temperature=None, dtype=None, use_length=False):
-    """exp(data / temperature) normalized along `axis`."""
-    data = _tempered(E, "softmax", data, temperature, use_length)
-    return _as_dtype(E, _k(E, K.softmax, data, axis=axis), dtype)
+def softmax(E, data, length=None, *, axis=-1, temperature=None, dtype=None, use_length=False):
+    """exp(data / temperature) normalized along `axis` (over each row's first `length` entries with
+    use_length, 0 after them)."""
+    return _masked_softmax(E, "softmax", K.softmax, data, length, axis, temperature, dtype, use_length)
 
 
 def _kept(shape, axis):
@@ -291,22 +352,33 @@ def pick(E, data, index, *, axis=-1, keepdims=False, mode="clip"):
     ax = axis % len(shape)
     n = shape[ax]
     kept = _kept(shape, ax)
-    ids = E.nograd(lambda xp, i: xp.clip(i.reshape(kept).astype("int64"), 0, n - 1), (index,), kept)
+    if _prod(E.shape(index)) != _prod(kept):
+        raise MXNetError(f"pick: index of shape {tuple(E.shape(index))} does not match data {tuple(shape)} "
+                         f"without axis {ax}")
+    if mode not in ("clip", "wrap"):
+        raise MXNetError(f"Invalid Input: '{mode}', valid values are: clip, wrap (pick's mode)")
+    if mode == "wrap":   # negative and past-the-end ids taken modulo the axis length, as MXNet's
+        ids = E.nograd(lambda xp, i: xp.mod(i.reshape(kept).astype("int64"), n), (index,), kept)
+    else:
+        ids = E.nograd(lambda xp, i: xp.clip(i.reshape(kept).astype("int64"), 0, n - 1), (index,), kept)
     y = _k(E, K.gather, data, ids, axis=ax)
     return y if keepdims else _k(E, K.reshape, y, shape=_dropped(shape, ax, False))
 
 
 @op
 def one_hot(E, indices, *, depth, on_value=1.0, off_value=0.0, dtype="float32"):
+    """Rows of `depth` with on_value at each index (cast to an integer as MXNet's kernel does:
+    1.7 -> 1), off_value elsewhere; an index outside [0, depth) gives a row of off_value."""
+    indices = E.nograd(lambda xp, i: i.astype("int64"), (indices,), tuple(E.shape(indices)))
     return _k(E, K.one_hot, indices, depth=depth, on_value=on_value, off_value=off_value, dtype=dtype,
               out_of_range="zeros")
 
 
 def _arg(name, kernel):
     def f(E, data, *, axis=None, keepdims=False):
-        return _k(E, K.cast, _k(E, kernel, data, axis=axis, keepdims=keepdims), dtype="float32")
+        return _in_dtype(E, _k(E, kernel, data, axis=axis, keepdims=keepdims), data)
     f.__name__ = name
-    f.__doc__ = f"{name}(data, axis, keepdims): indices as float32, as MXNet returns them (no gradient)."
+    f.__doc__ = f"{name}(data, axis, keepdims): indices in data's dtype (float32 for float32), as MXNet's."
     return op(f)
 
 
@@ -338,9 +410,9 @@ def where(E, condition, x, y):
 
 def _compare(name, kernel):
     def f(E, lhs, rhs):
-        return _k(E, K.cast, _k(E, kernel, lhs, rhs), dtype="float32")
+        return _in_dtype(E, _k(E, kernel, lhs, rhs), lhs if not isinstance(lhs, (int, float)) else rhs)
     f.__name__ = name
-    f.__doc__ = f"{name}(lhs, rhs): 1 where true, else 0, as float32 (no gradient)."
+    f.__doc__ = f"{name}(lhs, rhs): 1 where true, else 0, in the inputs' dtype (no gradient)."
     return op(f)
 
 
@@ -403,8 +475,17 @@ def broadcast_to(E, data, *, shape):
 
 
 @op
-def broadcast_like(E, lhs, rhs):
-    return _k(E, K.broadcast_to, lhs, shape=tuple(E.shape(rhs)))
+def broadcast_like(E, lhs, rhs, *, lhs_axes=None, rhs_axes=None):
+    """lhs broadcast to rhs's shape, or only lhs's `lhs_axes` to the sizes of rhs's `rhs_axes`."""
+    if lhs_axes is None and rhs_axes is None:
+        return _k(E, K.broadcast_to, lhs, shape=tuple(E.shape(rhs)))
+    la, ra = _tuple(lhs_axes, 1), _tuple(rhs_axes, 1)
+    if len(la) != len(ra):
+        raise MXNetError(f"broadcast_like: lhs_axes {la} and rhs_axes {ra} must have the same length")
+    shape, rshape = list(E.shape(lhs)), E.shape(rhs)
+    for a, b in zip(la, ra):
+        shape[a] = rshape[b]
+    return _k(E, K.broadcast_to, lhs, shape=tuple(shape))
 
 
 @op
@@ -511,6 +592,8 @@ def Dropout(E, data, *, p=0.5, mode="training", axes=(), cudnn_off=False):
 # ---------------------------------------------------------------- reductions and shapes
 
 def _reduce_axes(E, data, axis, exclude):
+    if isinstance(axis, list):   # MXNet parses axis=[1, 2] as the tuple (1, 2)
+        axis = tuple(axis)
     if not exclude:
         return axis
     nd = len(E.shape(data))
@@ -985,10 +1068,12 @@ OPS["ctc_loss"] = CTCLoss
 
 @op
 def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0), global_pool=False,
-            pooling_convention="valid", count_include_pad=True, cudnn_off=False, layout=None):
-    """max or avg pooling (avg counts the padding, MXNet's default); global_pool pools all of H x W;
-    NCW data (a 1-D kernel) pools over a unit height axis."""
+            pooling_convention="valid", count_include_pad=True, cudnn_off=False, layout=None, p_value=None):
+    """max, avg (counting the padding, MXNet's default), sum or lp (p_value) pooling; global_pool pools
+    all of H x W; NCW data (a 1-D kernel) pools over a unit height axis."""
     shape = E.shape(data)
+    if pool_type in ("sum", "lp") and len(shape) != 5:
+        return _sum_pool(E, data, kernel, stride, pad, global_pool, pooling_convention, pool_type, p_value)
     if len(shape) == 3:
         if not global_pool and len(_tuple(kernel, 1)) != 1:
             raise MXNetError(f"Pooling: kernel {kernel} has 2 axes but the data {tuple(shape)} is NCW; give a "
@@ -1022,6 +1107,26 @@ def Pooling(E, data, *, kernel=(1, 1), pool_type="max", stride=None, pad=(0, 0),
     return E.call(K.avg_pool2d, (data,), {"kernel": kernel, "stride": stride, "pad": pad,
                                           "ceil_mode": pooling_convention == "full",
                                           "count_include_pad": count_include_pad})
+
+
+def _sum_pool(E, data, kernel, stride, pad, global_pool, pooling_convention, pool_type, p_value):
+    """Pooling's 'sum' (the padding-counting average times the window size) and 'lp' (the p-th root of
+    the sum of x^p, MXNet's pool_utils a_pow_p / a_root_p)."""
+    if pool_type == "lp":
+        if p_value is None:
+            raise MXNetError("Pooling: pool_type 'lp' needs p_value")
+        if p_value != 1:
+            data = _k(E, K.pow, data, exponent=float(p_value))
+    shape = E.shape(data)
+    if global_pool:
+        total = _k(E, K.sum, data, axis=tuple(range(2, len(shape))), keepdims=True)
+    else:
+        avg = Pooling(E, data, kernel=kernel, pool_type="avg", stride=stride, pad=pad,
+                      pooling_convention=pooling_convention, count_include_pad=True)
+        total = _k(E, K.mul, avg, float(_prod(_tuple(kernel, len(shape) - 2))))
+    if pool_type == "lp" and p_value != 1:
+        total = _k(E, K.pow, total, exponent=1.0 / float(p_value))
+    return total
 
 
 @op(params=("weight",), shapes=lambda a, d: {"weight": (a["input_dim"], a["output_dim"])})
@@ -1103,7 +1208,14 @@ def softmax_cross_entropy(E, data, label):
     return E.call(K.softmax_cross_entropy, (data, label), {})
 
 
-@op(params=("label",), shapes=lambda a, d: {"label": (d[0],)})
+def _softmax_label_shape(attrs, d):
+    """SoftmaxOutput's label: one id per row; multi_output's (n, ...) without the class axis 1."""
+    if attrs.get("multi_output"):
+        return {"label": (d[0],) + tuple(d[2:])}
+    return {"label": tuple(d[:-1]) if attrs.get("preserve_shape") else (d[0],)}
+
+
+@op(params=("label",), shapes=_softmax_label_shape)
 def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_output=False, use_ignore=False,
                   preserve_shape=False, normalization="null", out_grad=False, smooth_alpha=0.0):
     """softmax(data) forward; backward gives data (softmax - one_hot(label)) * grad_scale (divided by the
@@ -1114,33 +1226,62 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
     g = BlockGrad(that gradient), so the value is p and d out / d data is g for a head gradient of ones
     (the Executor passes ones to SoftmaxOutput heads).
     """
-    if multi_output or preserve_shape or smooth_alpha or out_grad:
-        raise MXNetError("SoftmaxOutput: multi_output, preserve_shape, smooth_alpha and out_grad are not "
-                         "supported")
+    if smooth_alpha or out_grad:
+        raise MXNetError("SoftmaxOutput: smooth_alpha and out_grad are not supported")
     if normalization not in ("null", "batch", "valid"):
         raise MXNetError(f"Invalid Input: '{normalization}', valid values are: null, batch, valid")
-    shape = E.shape(data)
-    x = data if len(shape) == 2 else E.call(K.reshape, (data,), {"shape": (shape[0], -1)})
+    shape = tuple(E.shape(data))
+    probability_label = tuple(E.shape(label)) == shape   # MXNet's "use probability as label" form
+    spatial = 1
+    if multi_output:   # softmax over axis 1 of (n, k, ...): run it as rows (n * rest, k), channels last
+        perm = (0,) + tuple(range(2, len(shape))) + (1,)
+        spatial = _prod(shape[2:])
+        x = E.call(K.reshape, (transpose(E, data, axes=perm),), {"shape": (-1, shape[1])})
+    elif preserve_shape:   # softmax over the last axis, every other axis a row
+        x = data if len(shape) == 2 else E.call(K.reshape, (data,), {"shape": (-1, shape[-1])})
+    else:
+        x = data if len(shape) == 2 else E.call(K.reshape, (data,), {"shape": (shape[0], -1)})
     flat = E.shape(x)
     p = softmax(E, x, axis=-1)
+    if probability_label:
+        lab = label
+        if multi_output:
+            lab = transpose(E, label, axes=perm)
+        lab = E.call(K.reshape, (lab,), {"shape": tuple(flat)})
 
-    def grad(xp, prob, lab):
-        n = prob.shape[0]
-        ids = lab.reshape(-1).astype("int64")
-        g = prob.copy()
-        keep = ids != int(ignore_label) if use_ignore else xp.ones(n, dtype=bool)
-        rows = xp.arange(n)[keep]
-        g[rows, ids[keep]] -= 1
-        if use_ignore:
-            g[~keep] = 0
-        div = {"null": 1.0, "batch": float(n), "valid": float(builtins.max(int(keep.sum()), 1))}[normalization]
-        g *= grad_scale / div
-        return g
-    out = loss_head(E, x, p, E.nograd(grad, (p, label), flat))
-    return out if len(shape) == 2 else E.call(K.reshape, (out,), {"shape": tuple(shape)})
+        def grad(xp, prob, q):
+            return (prob - q) * grad_scale
+    else:
+        lab = label
+        # the count MXNet divides by: multi_output's 'batch' is the batch size, and its 'null' and
+        # 'batch' also divide by the spatial size; otherwise 'batch' is the label count
+        batch = shape[0] if multi_output else None
+
+        def grad(xp, prob, lab):
+            n = prob.shape[0]
+            ids = lab.reshape(-1).astype("int64")
+            g = prob.copy()
+            keep = ids != int(ignore_label) if use_ignore else xp.ones(n, dtype=bool)
+            rows = xp.arange(n)[keep]
+            g[rows, ids[keep]] -= 1
+            if use_ignore:
+                g[~keep] = 0
+            div = {"null": 1.0, "batch": float(batch or n),
+                   "valid": float(builtins.max(int(keep.sum()), 1))}[normalization]
+            if normalization != "valid":
+                div *= spatial
+            g *= grad_scale / div
+            return g
+    out = loss_head(E, x, p, E.nograd(grad, (p, lab), flat))
+    if multi_output:
+        inverse = tuple(perm.index(i) for i in range(len(shape)))
+        moved = tuple(shape[i] for i in perm)
+        return transpose(E, E.call(K.reshape, (out,), {"shape": moved}), axes=inverse)
+    return out if len(shape) == 2 else E.call(K.reshape, (out,), {"shape": shape})
 
 
-OPS["Softmax"] = SoftmaxOutput
+OPS["Softmax"] = SoftmaxOutput   # the deprecated name: the same label variable and its shape rule
+PARAMS["Softmax"], SHAPES["Softmax"] = PARAMS["SoftmaxOutput"], SHAPES["SoftmaxOutput"]
 
 
 def loss_head(E, data, value, g):
@@ -1303,16 +1444,32 @@ def broadcast_power(E, lhs, rhs):
 OPS["power"] = broadcast_power
 
 
+def _round_half_away(xp, x):
+    """C's round (MXNet's round): halves away from zero, where NumPy's rint rounds them to even.
+    x - trunc(x) is exact, so only true halves move."""
+    t = xp.trunc(x)
+    return xp.where(xp.abs(x - t) == 0.5, t + xp.sign(x), xp.rint(x))
+
+
+def _round_half_down(xp, x):
+    """mshadow_op::rint: floor when x is no nearer ceil than floor, so halves go down (rint(1.5) = 1,
+    rint(-1.5) = -2), not to even."""
+    lo, hi = xp.floor(x), xp.ceil(x)
+    return xp.where(x - lo <= hi - x, lo, hi)
+
+
 def _rounding(name, fn):
+    rule = fn if callable(fn) else (lambda xp, x: getattr(xp, fn)(x))
+
     def f(E, data):
-        return E.nograd(lambda xp, x: getattr(xp, fn)(x), (data,), E.shape(data))
+        return E.nograd(rule, (data,), E.shape(data))
     f.__name__ = name
-    f.__doc__ = f"{name}(data): elementwise {fn}; its gradient is zero (as MXNet's), so no gradient flows."
+    f.__doc__ = f"{name}(data): elementwise {getattr(fn, '__name__', fn)}; its gradient is zero (as MXNet's)."
     return op(f)
 
 
-for _n, _f in (("round", "rint"), ("rint", "rint"), ("floor", "floor"), ("ceil", "ceil"), ("fix", "fix"),
-               ("trunc", "trunc")):
+for _n, _f in (("round", _round_half_away), ("rint", _round_half_down), ("floor", "floor"), ("ceil", "ceil"),
+               ("fix", "fix"), ("trunc", "trunc")):
     _rounding(_n, _f)
 
 
@@ -1350,26 +1507,33 @@ def L2Normalization(E, data, *, eps=1e-10, mode="instance"):
         axes = tuple(range(1, nd))
     elif mode == "channel":
         axes = (1,)
+    elif mode == "spatial":   # each channel of each instance over its spatial axes
+        axes = tuple(range(2, nd))
     else:
-        raise MXNetError(f"L2Normalization: mode {mode!r} is not supported; use 'instance' or 'channel'")
+        raise MXNetError(f"Invalid Input: '{mode}', valid values are: channel, instance, spatial")
     ss = _k(E, K.add, _k(E, K.sum, _k(E, K.square, data), axis=axes, keepdims=True), float(eps))
     return _k(E, K.mul, data, _k(E, K.rsqrt, ss))
 
 
-@op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (d[a.get("axis", -1)],)))
+@op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (d[a.get("axis", -1)],)),
+    n_out=lambda attrs: 3 if attrs.get("output_mean_var") else 1)
 def LayerNorm(E, data, gamma, beta, *, axis=-1, eps=1e-5, output_mean_var=False):
-    """(x - mean) / sqrt(var + eps) * gamma + beta over `axis` (the biased variance, as MXNet's)."""
-    if output_mean_var:
-        raise MXNetError("LayerNorm: output_mean_var is not supported")
+    """(x - mean) / sqrt(var + eps) * gamma + beta over `axis` (the biased variance, as MXNet's); with
+    output_mean_var also the mean and the std sqrt(var + eps), `axis` kept as 1 (layer_norm.cc)."""
     shape = E.shape(data)
     ax = axis % len(shape)
-    centered = _k(E, K.sub, data, _k(E, K.mean, data, axis=ax, keepdims=True))
+    mean = _k(E, K.mean, data, axis=ax, keepdims=True)
+    centered = _k(E, K.sub, data, mean)
     var = _k(E, K.mean, _k(E, K.square, centered), axis=ax, keepdims=True)
-    y = _k(E, K.mul, centered, _k(E, K.rsqrt, _k(E, K.add, var, float(eps))))
+    var_eps = _k(E, K.add, var, float(eps))
+    y = _k(E, K.mul, centered, _k(E, K.rsqrt, var_eps))
     if ax != len(shape) - 1:   # gamma and beta run along `axis`
         bshape = tuple(shape[ax] if i == ax else 1 for i in range(len(shape)))
         gamma, beta = _k(E, K.reshape, gamma, shape=bshape), _k(E, K.reshape, beta, shape=bshape)
-    return _k(E, K.add, _k(E, K.mul, y, gamma), beta)
+    out = _k(E, K.add, _k(E, K.mul, y, gamma), beta)
+    if output_mean_var:
+        return out, mean, _k(E, K.sqrt, var_eps)
+    return out
 
 
 @op(params=("gamma", "beta"), shapes=lambda a, d: dict.fromkeys(("gamma", "beta"), (d[1],)))
@@ -1423,9 +1587,20 @@ def Deconvolution(E, data, weight, bias=None, *, kernel, num_filter, stride=(1, 
             E, x, _k(E, K.unsqueeze, weight, axis=2), bias, kernel=(1,) + tuple(kernel), num_filter=num_filter,
             stride=(1,) + _last(stride), pad=(0,) + _last(pad), adj=(0,) + _last(adj), dilate=(1,) + _last(dilate),
             num_group=num_group, no_bias=no_bias), "Deconvolution")
-    if layout not in (None, "NCHW") or target_shape or len(_tuple(kernel)) != 2:
-        raise MXNetError("Deconvolution: only 1-D (NCW) and 2-D (NCHW) without target_shape are supported (got "
-                         f"kernel {kernel}, layout {layout}, target_shape {target_shape})")
+    if layout not in (None, "NCHW") or len(_tuple(kernel)) != 2:
+        raise MXNetError("Deconvolution: only 1-D (NCW) and 2-D (NCHW) are supported (got "
+                         f"kernel {kernel}, layout {layout})")
+    if target_shape and builtins.any(target_shape):
+        # deconvolution-inl.h InferPad: pad and adj from the output size asked for (pad, adj ignored)
+        pad, adj = [], []
+        for h, s, k, d, t in zip(E.shape(data)[2:], _tuple(stride), _tuple(kernel), _tuple(dilate),
+                                 _tuple(target_shape)):
+            full = s * (h - 1) + d * (k - 1) + 1
+            if full < t:
+                raise MXNetError(f"Deconvolution: too big target shape: target_shape {tuple(target_shape)} "
+                                 f"exceeds the full output side {full} of input {tuple(E.shape(data))}")
+            pad.append((full - t + 1) // 2)
+            adj.append((full - t) % 2)
     (sh, sw), (ah, aw) = _tuple(stride), _tuple(adj)
     if ah >= sh or aw >= sw:
         raise MXNetError(f"Deconvolution: adj {(ah, aw)} must be smaller than stride {(sh, sw)}")
@@ -1487,6 +1662,8 @@ def bind_inputs(name, args, kwargs, fill=None):
                         "no_bias", fn.signature.parameters["no_bias"].default if "no_bias" in fn.signature.parameters
                         else False):
                     continue
+                if name == "LeakyReLU" and bound.arguments.get("act_type") != "prelu":
+                    continue   # only prelu lists gamma among its inputs (leaky_relu.cc's FListInputNames)
                 bound.arguments[pname] = fill(pname)
     missing = [p for p in fn.input_names if p not in bound.arguments and
                fn.signature.parameters[p].default is inspect.Parameter.empty]

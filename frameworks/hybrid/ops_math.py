@@ -1,10 +1,9 @@
-"""MXNet's elementwise math beyond the basic ops (trigonometric, erf, gamma, hyperbolic, logs, roots, mod,
+"""MXNet's elementwise math beyond the basic ops (trigonometric, erf, erfinv, gamma, hyperbolic, logs, roots, mod,
 hypot, logical ops), each one shared kernel or a composition of them, filed in ops.OPS like every other op."""
 import builtins
 import math
 
 from .. import kernels as K
-from .base import MXNetError
 from .ops import OPS, SCALAR_FORMS, _broadcast_shape, _k, op
 
 
@@ -16,7 +15,7 @@ def _unary(name, kernel):
     return op(f)
 
 
-for _kern in (K.sin, K.cos, K.tan, K.arcsin, K.arccos, K.arctan, K.erf, K.gamma, K.gammaln):
+for _kern in (K.sin, K.cos, K.tan, K.arcsin, K.arccos, K.arctan, K.erf, K.erfinv, K.gamma, K.gammaln):
     _unary(_kern.name, _kern)
 
 
@@ -164,10 +163,11 @@ def _logical(name, fn):
     def f(E, lhs, rhs):
         ls = E.shape(lhs) if not isinstance(lhs, (int, float)) else ()
         rs = E.shape(rhs) if not isinstance(rhs, (int, float)) else ()
-        return E.nograd(lambda xp, a, b: getattr(xp, fn)(a != 0, b != 0).astype("float32"), (lhs, rhs),
-                        _broadcast_shape(ls, rs))
+        dtype_of = 0 if ls or not rs else 1   # the array side's dtype, as MXNet's ElemwiseType
+        return E.nograd(lambda xp, a, b: getattr(xp, fn)(a != 0, b != 0).astype(
+            xp.asarray((a, b)[dtype_of]).dtype), (lhs, rhs), _broadcast_shape(ls, rs))
     f.__name__ = name
-    f.__doc__ = f"{name}(lhs, rhs): 1 where {fn.split('_')[1]} of the non-zero tests holds, else 0 (float32)."
+    f.__doc__ = f"{name}(lhs, rhs): 1 where {fn.split('_')[1]} of the non-zero tests holds, else 0 (input dtype)."
     return op(f)
 
 
@@ -177,7 +177,7 @@ for _n, _fn in (("and", "logical_and"), ("or", "logical_or"), ("xor", "logical_x
     SCALAR_FORMS[f"broadcast_logical_{_n}"] = (f"_logical_{_n}_scalar", f"_logical_{_n}_scalar")
 
     def _scalar_form(E, data, *, scalar, _fn=_fn):
-        return E.nograd(lambda xp, a: getattr(xp, _fn)(a != 0, scalar != 0).astype("float32"), (data,),
+        return E.nograd(lambda xp, a: getattr(xp, _fn)(a != 0, scalar != 0).astype(a.dtype), (data,),
                         E.shape(data))
     _scalar_form.__name__ = f"_logical_{_n}_scalar"
     op(_scalar_form)
@@ -185,8 +185,8 @@ for _n, _fn in (("and", "logical_and"), ("or", "logical_or"), ("xor", "logical_x
 
 @op
 def logical_not(E, data):
-    """1 where data is 0, else 0 (float32; no gradient)."""
-    return E.nograd(lambda xp, a: (a == 0).astype("float32"), (data,), E.shape(data))
+    """1 where data is 0, else 0 (in data's dtype; no gradient)."""
+    return E.nograd(lambda xp, a: (a == 0).astype(a.dtype), (data,), E.shape(data))
 
 
 SCALAR_FORMS["broadcast_mod"] = SCALAR_FORMS["mod"] = ("_mod_scalar", "_rmod_scalar")
@@ -235,21 +235,25 @@ def arange(E, *, start, stop=None, step=1.0, repeat=1, infer_range=False, dtype=
     return E.nograd(lambda xp: xp.repeat(xp.arange(lo, hi, step, dtype=dtype), int(repeat)), (), (n,))
 
 
+@op
+def eye(E, *, N, M=0, k=0, dtype="float32"):
+    """An N x M (M=0: N x N) matrix with ones on diagonal k (MXNet's _eye: sym.eye, F.eye)."""
+    shape = (int(N), int(M) or int(N))
+    return E.nograd(lambda xp: xp.eye(shape[0], shape[1], int(k), dtype=dtype), (), shape)
+
+
+@op
+def linspace(E, *, start, stop, num, endpoint=True, dtype="float32"):
+    """num evenly spaced values from start to stop (MXNet's _linspace: sym.linspace, F.linspace)."""
+    return E.nograd(lambda xp: xp.linspace(start, stop, int(num), endpoint=endpoint).astype(dtype), (),
+                    (int(num),))
+
+
+OPS["_eye"], OPS["_linspace"] = OPS["eye"], OPS["linspace"]
+
+
 def builtins_len_range(lo, hi, step):
     return builtins.max(0, math.ceil((hi - lo) / step))
 
 
 OPS["_ones"], OPS["_full"], OPS["_arange"] = ones, full, arange
-
-
-# ---------------------------------------------------------------- what no shared kernel computes
-
-def _refused(name, instead):
-    def f(E, data, **attrs):
-        raise MXNetError(f"{name}: this engine has no shared kernel for it; {instead}")
-    f.__name__ = name
-    f.__doc__ = f"{name}: refused (no shared kernel); {instead}"
-    return op(f)
-
-
-_refused("erfinv", "compute it on the host (scipy.special.erfinv on x.asnumpy())")

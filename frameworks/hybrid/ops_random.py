@@ -53,9 +53,97 @@ OPS["random_poisson"] = OPS["_random_poisson"]
 OPS["random_randint"] = OPS["_random_randint"]
 
 
+# the sample_* forms: distribution parameters are arrays (inputs); one draw of `shape` per entry, so the
+# output is the parameters' shape + shape (MXNet's multisample_op)
+def _sampled(name, method, to_numpy, doc):
+    def f(E, *params, shape=(), dtype="float32"):
+        extra = _tuple(shape, 1) if shape is not None else ()
+        lead = tuple(E.shape(params[0]))
+        out_shape = lead + extra
+
+        def draw(xp, *values):
+            values = [to_numpy(i, v.get() if hasattr(v, "get") else v).reshape(lead + (1,) * len(extra))
+                      for i, v in enumerate(values)]
+            return xp.asarray(getattr(_host_random().rs, method)(*values, size=out_shape)).astype(dtype)
+        return E.nograd(draw, params, out_shape)
+    return f
+
+
+def _file_sampled(name, inputs, method, to_numpy, doc):
+    f = _sampled(name, method, to_numpy, doc)
+    f.__name__, f.__doc__ = name, doc
+    P = inspect.Parameter
+    f.__signature__ = inspect.Signature(
+        [P("E", P.POSITIONAL_OR_KEYWORD)] + [P(n, P.POSITIONAL_OR_KEYWORD) for n in inputs]
+        + [P("shape", P.KEYWORD_ONLY, default=()), P("dtype", P.KEYWORD_ONLY, default="float32")])
+    op(f)
+    OPS[f"_{name}"] = OPS[name]
+
+
+def _same(i, v):
+    return v
+
+
+for _name, _inputs, _method, _convert, _doc in (
+        ("sample_uniform", ("low", "high"), "uniform", _same, "Uniform draws in [low[i], high[i])."),
+        ("sample_normal", ("mu", "sigma"), "normal", _same, "Normal draws, mean mu[i], deviation sigma[i]."),
+        ("sample_gamma", ("alpha", "beta"), "gamma", _same, "Gamma draws, shape alpha[i], scale beta[i]."),
+        ("sample_exponential", ("lam",), "exponential", lambda i, v: 1.0 / v, "Exponential draws, rate lam[i]."),
+        ("sample_poisson", ("lam",), "poisson", _same, "Poisson draws, rate lam[i].")):
+    _file_sampled(_name, _inputs, _method, _convert, _doc)
+
+
+def _multinomial_n_out(attrs):
+    return 2 if attrs.get("get_prob") else 1
+
+
+@op(n_out=_multinomial_n_out)
+def sample_multinomial(E, data, *, shape=(), get_prob=False, dtype="int32"):
+    """Category ids drawn from each distribution along data's last axis: shape data.shape[:-1] + shape
+    ((1,) for one distribution without shape); get_prob adds log p(id), differentiable in data."""
+    from .ops import _k, pick
+    from .. import kernels as K
+    dshape = tuple(E.shape(data))
+    extra = _tuple(shape, 1) if shape is not None else ()
+    out_shape = (dshape[:-1] + extra) or (1,)
+
+    def draw(xp, p):
+        p = p.get() if hasattr(p, "get") else p
+        flat = p.reshape(-1, p.shape[-1])
+        n = 1
+        for s in extra:
+            n *= s
+        rs = _host_random().rs
+        ids = [rs.choice(p.shape[-1], size=n, p=row / row.sum()) for row in flat]
+        return xp.asarray(ids).reshape(out_shape).astype(dtype)
+    ids = E.nograd(draw, (data,), out_shape)
+    if not get_prob:
+        return ids
+    # each distribution as a row of out_shape's leading axes, broadcast over the draws' axes
+    lead = (dshape[:-1] + (1,) * len(extra)) or (1,)
+    probs = _k(E, K.broadcast_to, _k(E, K.reshape, data, shape=lead + dshape[-1:]), shape=out_shape + dshape[-1:])
+    return ids, _k(E, K.log, pick(E, probs, _k(E, K.cast, ids, dtype="float32"), axis=-1))
+
+
+OPS["_sample_multinomial"] = OPS["sample_multinomial"]
+
+
+@op
+def shuffle(E, data):
+    """data with its rows (first axis) in a random order (MXNet's _shuffle; no gradient)."""
+    def draw(xp, x):
+        return x[xp.asarray(_host_random().rs.permutation(x.shape[0]))]
+    return E.nograd(draw, (data,), tuple(E.shape(data)))
+
+
+OPS["_shuffle"] = OPS["shuffle"]
+
+
 def namespace(module, label):
-    """`module.random` (sym.random): uniform, normal, exponential, gamma, poisson, randint."""
+    """`module.random` (sym.random): uniform, normal, exponential, gamma, poisson, randint, multinomial,
+    shuffle."""
     ns = types.ModuleType(f"{label}.random", __doc__)
     for short in ("uniform", "normal", "exponential", "gamma", "poisson", "randint"):
         setattr(ns, short, getattr(module, f"_random_{short}"))
+    ns.multinomial, ns.shuffle = module.sample_multinomial, module.shuffle
     return ns

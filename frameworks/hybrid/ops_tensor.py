@@ -427,3 +427,79 @@ def ROIPooling(E, data, rois, *, pooled_size, spatial_scale):
     shared roi_pool kernel; (R, C, ph, pw)."""
     attrs = {"pooled_size": tuple(pooled_size), "spatial_scale": float(spatial_scale)}
     return E.call(K.roi_pool, (data, rois), attrs)
+
+
+# ---------------------------------------------------------------- contrib ops (nd.contrib.*, sym.contrib.*)
+
+@op
+def _contrib_div_sqrt_dim(E, data):
+    """data / sqrt(data.shape[-1]) (the transformer's scaled dot-product attention scale)."""
+    return _k(E, K.mul, data, 1.0 / float(E.shape(data)[-1]) ** 0.5)
+
+
+@op
+def _contrib_quadratic(E, data, *, a=0.0, b=0.0, c=0.0):
+    """a * data^2 + b * data + c (MXNet's example contrib op)."""
+    return _k(E, K.add, _k(E, K.mul, _k(E, K.add, _k(E, K.mul, data, float(a)), float(b)), data), float(c))
+
+
+@op
+def _contrib_index_array(E, data, *, axes=None):
+    """Each element's index along `axes` (all axes by default) as int64, a new last axis of them."""
+    shape = tuple(E.shape(data))
+    axes = tuple(range(len(shape))) if axes is None else tuple(a % len(shape) for a in _tuple(axes, 1))
+
+    def ids(xp, x):
+        grid = xp.indices(shape, dtype="int64")
+        return xp.stack([grid[a] for a in axes], axis=-1)
+    return E.nograd(ids, (data,), shape + (len(axes),))
+
+
+def _bilinear_taps(n_in, n_out, align_corners):
+    """contrib/bilinear_resize-inl.h's source rows: (lower index, upper index, upper weight) per output."""
+    import numpy
+    if n_out > 1:
+        scale = (n_in - 1) / (n_out - 1) if align_corners else n_in / n_out
+    else:
+        scale = 0.0
+    dst = numpy.arange(n_out, dtype="float64")
+    src = scale * dst if align_corners else numpy.maximum(scale * (dst + 0.5) - 0.5, 0.0)
+    lo = src.astype("int64")
+    hi = numpy.where(lo < n_in - 1, lo + 1, lo)
+    return lo, hi, src - lo
+
+
+def _resize_axis(E, data, axis, n_out, align_corners):
+    """data linearly resampled to n_out along `axis`: two takes weighted and summed (differentiable)."""
+    shape = tuple(E.shape(data))
+    if shape[axis] == n_out:
+        return data
+    lo, hi, w = _bilinear_taps(shape[axis], n_out, align_corners)
+    wshape = tuple(n_out if i == axis else 1 for i in range(len(shape)))
+
+    def const(values, dtype):
+        return E.nograd(lambda xp, x: xp.asarray(values.astype(dtype if dtype else x.dtype)).reshape(
+            wshape if dtype is None else (-1,)), (data,), wshape if dtype is None else (n_out,))
+    below = OPS["take"](E, data, const(lo, "int64"), axis=axis)
+    above = OPS["take"](E, data, const(hi, "int64"), axis=axis)
+    w_hi = const(w, None)
+    return _k(E, K.add, below, _k(E, K.mul, _k(E, K.sub, above, below), w_hi))
+
+
+@op
+def _contrib_BilinearResize2D(E, data, like=None, *, height=1, width=1, scale_height=None, scale_width=None,
+                              mode="size", align_corners=True):
+    """NCHW data resized bilinearly to (height, width), to scale_height/scale_width times its size, or to
+    like's H x W (mode 'like'); align_corners (the default) maps corner pixel centres onto each other."""
+    shape = tuple(E.shape(data))
+    if mode == "size":
+        oh = int(scale_height * shape[2]) if scale_height is not None else int(height)
+        ow = int(scale_width * shape[3]) if scale_width is not None else int(width)
+    elif mode == "like":
+        if like is None:
+            raise MXNetError("BilinearResize2D: mode 'like' needs the like input")
+        oh, ow = tuple(E.shape(like))[2:4]
+    else:
+        raise MXNetError(f"BilinearResize2D: mode {mode!r} is not supported; use 'size' or 'like'")
+    out = _resize_axis(E, data, 2, oh, align_corners)
+    return _resize_axis(E, out, 3, ow, align_corners)

@@ -6,7 +6,7 @@ lowercase, so engines write `kernels.matmul.forward(xp, a, b)`:
     elementwise  add sub mul div maximum minimum neg pow square exp log relu sigmoid tanh clip
                  abs sqrt rsqrt cast
     trig         sin cos tan arcsin arccos arctan
-    special      erf gamma gammaln
+    special      erf erfinv gamma gammaln
     compare      sign equal not_equal greater greater_equal less less_equal  (no gradient)
     activation   softmax log_softmax leaky_relu elu softplus
     loss         nll_loss softmax_cross_entropy_with_logits sigmoid_cross_entropy_with_logits mse_loss
@@ -69,6 +69,7 @@ arcsin = trig.Arcsin
 arccos = trig.Arccos
 arctan = trig.Arctan
 erf = special.Erf
+erfinv = special.Erfinv
 cholesky = factorization.Cholesky
 inverse = factorization.Inverse
 logabsdet = factorization.LogAbsDet

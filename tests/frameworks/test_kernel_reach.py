@@ -13,7 +13,7 @@ ROOT = pathlib.Path(kernels.__file__).resolve().parents[1]
 ENGINES = ("static_graph", "dynamic_tape", "layer_config", "hybrid")
 
 # engine -> {kernel: why the engine's framework has no such op in the API we reproduce}
-_TRIG = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "erf")
+_TRIG = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "erf", "erfinv")
 _CAFFE_NONE = "BVLC Caffe has no layer for it (blobs are float; no comparison, indexing or shape layer of this kind)"
 # MXNet 1.x's optimizers (the hybrid engine's mx.optimizer), in MXNet's own update forms
 _MX_OPTIMIZERS = ("adamax", "nadam", "signum", "ftrl", "ftml", "dcasgd", "lamb")

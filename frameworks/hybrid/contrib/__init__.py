@@ -155,6 +155,17 @@ def index_copy(old_tensor, index_vector, new_tensor):
     return nd.where(nd.broadcast_like(hit, old_tensor), taken, old_tensor)
 
 
+def boolean_mask(data, index, axis=0):
+    """The slices of data along `axis` where the 1-d `index` is non-zero (a data-dependent shape, so eager
+    only, as MXNet's FComputeEx op); a take of those positions, so gradients reach the kept slices."""
+    nd = _nd()
+    if index.ndim != 1 or index.shape[0] != data.shape[axis]:
+        raise MXNetError(f"boolean_mask: index of shape {index.shape} must be 1-d with the length "
+                         f"{data.shape[axis]} of data's axis {axis}")
+    kept = index._ctx.xp.nonzero(index._data)[0]
+    return nd.take(data, nd.NDArray(kept.astype("int64"), index._ctx), axis=axis)
+
+
 class _Subgraph:
     """A loop body as a graph of its own: its leaves are fresh variables standing for the step's data
     rows, the states and every outside entry the body reads (weights, outer results), so the enclosing
@@ -412,7 +423,8 @@ def _register():
 _register()
 from ..ndarray_api import adamw_update  # noqa: E402  (nd.contrib.adamw_update)
 nd_contrib = types.ModuleType("nd.contrib", __doc__)
-for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy, rand_zipfian, adamw_update):
+for _f in (foreach, while_loop, cond, isinf, isnan, isfinite, arange_like, index_copy, rand_zipfian, adamw_update,
+           boolean_mask):
     setattr(nd_contrib, _f.__name__, _f)
 
 sym_contrib = types.ModuleType("sym.contrib", "foreach (a subgraph run per step), while_loop and cond")

@@ -71,6 +71,7 @@ CASES = [
     ("arccos", K.arccos, [np.tanh(rand(3, 4)) * 0.9], {}),
     ("arctan", K.arctan, [rand(3, 4)], {}),
     ("erf", K.erf, [np.concatenate([rand(8), [-3.1, -2.6, 2.4, 2.6, 4.0]])], {}),
+    ("erfinv", K.erfinv, [np.concatenate([np.tanh(rand(8)) * 0.9, [-0.995, -0.93, 0.0, 0.93, 0.995]])], {}),
     ("roi_pool", K.roi_pool, [distinct(2, 3, 7, 6), np.array([[0, 0, 0, 3, 3], [1, 1, 2, 5, 6], [1, 4, 4, 4, 4],
                                                            [-1, 0, 0, 2, 2], [0, 2.2, 1.1, 9.7, 13.6]])],
      {"pooled_size": (2, 3), "spatial_scale": 0.5}),
