@@ -497,7 +497,10 @@ def test_children_die_with_the_runner(sig, size, tmp_path):
     cmd = [sys.executable, "-m", "harness.cli", "bench", "--engines", "reference", "--workloads", FAKE,
            "--sizes", size, "--repeats", "1", "--iters", "3", "--warmup", "0", "--mem-iters", "0",
            "--timeout", "300", "--out", str(tmp_path / "run"), "--quiet"]
+    # SIGINT as a terminal's Ctrl-C finds it: a suite started in the background of a shell without job
+    # control (`make test &`) runs with SIGINT ignored, which the runner would inherit and keep
     proc = subprocess.Popen(cmd, cwd=machine.ROOT, env=env, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     want = 2 if size == "fork-hang" else 1
     try:
