@@ -451,7 +451,7 @@ class _Eager:
         ctx = next(x._ctx for x in inputs if type(x) is NDArray) if inputs else current_context()
         y = fn(ctx.xp, *[x._data if type(x) is NDArray else x for x in inputs])
         # no 0-d NDArray in MXNet 1.x (argmax without an axis gives shape (1,)), as invoke's results
-        return NDArray(y if y.ndim else y.reshape(1), ctx)
+        return NDArray(y if y.ndim else y[None], ctx)
 
     @staticmethod
     def draw(stream):
