@@ -134,9 +134,9 @@ class NDArray:
         self._node = None
         autograd.GRAD_REQ_EPOCH[0] += 1
 
-    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
-        """Gradients of this array w.r.t. every leaf it was computed from under record()."""
-        autograd.backward(self, out_grad, retain_graph, train_mode)
+    # backward(out_grad=None, retain_graph=False, train_mode=True): the gradients of this array w.r.t. every
+    # leaf it was computed from under record(); autograd's walk itself as the method (no call in between)
+    backward = autograd._backward
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key):
@@ -545,7 +545,15 @@ def array(source_array, ctx=None, dtype=None):
             data = source_array.copy()   # the usual batch: numpy.array's dtype keyword costs more
         else:
             data = xp.array(source_array, dtype=numpy.float32 if dtype is None else dtype)
-        return _wrap(data, ctx)
+        a = _new(NDArray)   # _wrap()'s stores, inline: two NDArrays a batch
+        a._data = data
+        a._ctx = ctx
+        a._node = None
+        a._idx = 0
+        a._grad = None
+        a._grad_req = "null"
+        a._fresh_grad = False
+        return a
     if isinstance(source_array, NDArray):
         if dtype is None:
             dtype = source_array.dtype
