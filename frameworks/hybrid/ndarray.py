@@ -545,15 +545,7 @@ def array(source_array, ctx=None, dtype=None):
             data = source_array.copy()   # the usual batch: numpy.array's dtype keyword costs more
         else:
             data = xp.array(source_array, dtype=numpy.float32 if dtype is None else dtype)
-        a = _new(NDArray)   # _wrap()'s stores, inline: two NDArrays a batch
-        a._data = data
-        a._ctx = ctx
-        a._node = None
-        a._idx = 0
-        a._grad = None
-        a._grad_req = "null"
-        a._fresh_grad = False
-        return a
+        return _wrap(data, ctx)
     if isinstance(source_array, NDArray):
         if dtype is None:
             dtype = source_array.dtype
