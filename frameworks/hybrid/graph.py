@@ -247,8 +247,8 @@ class CachedGraph:
                 names.append(f"r{step.outs[0].id}")
             if names:
                 lines.append(f"    del {', '.join(names)}")
-        # a 0-d head (a full reduction) leaves as shape (1,), MXNet 1.x's: a view, as eager invoke's
-        hs = ", ".join(f"v{v.id}.reshape(1)" if not self.shapes[v.id] else f"v{v.id}" for v in self.heads)
+        # a 0-d head (a full reduction) leaves as shape (1,), MXNet 1.x's, by [None] as eager invoke's
+        hs = ", ".join(f"v{v.id}[None]" if not self.shapes[v.id] else f"v{v.id}" for v in self.heads)
         ret = f"({hs},)" if len(self.heads) > 1 else hs
         # a plain list, which backward empties as it takes the states (autograd copies it for retain_graph)
         saved = f"[{', '.join(kept)}]" if train else "None"
@@ -267,8 +267,10 @@ class CachedGraph:
         for j, v in enumerate(self.heads):
             lines.append(f"    if gy{j} is None:")
             lines.append(f"        gy{j} = xp.zeros({self.shapes[v.id]!r}, dtype='float32')")
-            if not self.shapes[v.id]:   # the (1,) gradient of a 0-d head, back to the kernels' 0-d
-                lines.append(f"    gy{j} = gy{j}.reshape(())")
+            if not self.shapes[v.id]:
+                # the (1,) gradient of a 0-d head back to the kernels' 0-d value, as _Unsqueezed's gy[0]
+                lines.append("    else:")
+                lines.append(f"        gy{j} = gy{j}[0]")
         has = set()
 
         def add_grad(vid, expr):

@@ -136,9 +136,9 @@ class NDArray:
         self._node = None
         autograd.GRAD_REQ_EPOCH[0] += 1
 
-    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
-        """Gradients of this array w.r.t. every leaf it was computed from under record()."""
-        autograd.backward(self, out_grad, retain_graph, train_mode)
+    # backward(out_grad=None, retain_graph=False, train_mode=True): the gradients of this array w.r.t. every
+    # leaf it was computed from under record(); autograd's walk itself as the method (no call in between)
+    backward = autograd._backward
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key):
@@ -483,7 +483,7 @@ class _Eager:
         ctx = next(x._ctx for x in inputs if type(x) is NDArray) if inputs else current_context()
         y = fn(ctx.xp, *[x._data if type(x) is NDArray else x for x in inputs])
         # no 0-d NDArray in MXNet 1.x (argmax without an axis gives shape (1,)), as invoke's results
-        return NDArray(y if y.ndim else y.reshape(1), ctx)
+        return NDArray(y if y.ndim else y[None], ctx)
 
     @staticmethod
     def draw(stream):

@@ -3,6 +3,7 @@ list_arguments, tojson/load_json, and an Executor (simple_bind/bind) over a Cach
 import contextlib
 import builtins
 import json
+import math
 import sys
 import threading
 
@@ -810,6 +811,16 @@ def load(fname):
     return load_json(text, where=f"'{fname}'")
 
 
+def _out_grad(xp, g, shape):
+    """An executor's given output gradient as an array of the output's shape: one of the same size serves,
+    its buffer read in the output's shape (as MXNet reads it; autograd's head gradients are taken the same way),
+    so a graph's (1,) head of a full reduction gets the (1,) gradient its backward reads."""
+    g = getattr(g, "_data", g)
+    if tuple(g.shape) != tuple(shape) and g.size == math.prod(shape):
+        g = xp.asarray(g).reshape(shape)
+    return g
+
+
 class Executor:
     """A bound symbol: arg_dict/grad_dict/aux_dict arrays, forward(is_train, **inputs) -> outputs,
     backward(out_grads). One cached graph per mode (is_train picks Dropout's and BatchNorm's form)."""
@@ -895,7 +906,7 @@ class Executor:
             out_grads = [None] * len(self.outputs)
         elif not isinstance(out_grads, (list, tuple)):
             out_grads = [out_grads]
-        gys = [xp.ones(o.shape, dtype=o.dtype) if g is None or loss else getattr(g, "_data", g)
+        gys = [xp.ones(o.shape, dtype=o.dtype) if g is None or loss else _out_grad(xp, g, o.shape)
                for o, g, loss in zip(self.outputs, out_grads, self._loss_heads)]
         gys += [None] * (self._graph.n_outputs - len(gys))   # the monitored internals get no gradient
         saved, self._saved = self._saved, None

@@ -551,13 +551,13 @@ class HybridBlock(Block):
         """forward(*args); hybridized and called on NDArrays, MXNet's cached op: the graph traced for the
         inputs' signature (on first sight) runs as one op, which the tape records as one Node. (One frame:
         this runs for every batch.)"""
-        if not self._active or type(args[0]) is Symbol:
-            return self.forward(*args)
         entry = self._cache.last
-        if entry is not None:   # the signature of the last call: its generated call, or _MISS
+        if entry is not None:   # the signature of the last call: its generated call, or _MISS (on Symbols too)
             out = entry.call(args)
             if out is not _MISS:
                 return out
+        if not self._active or type(args[0]) is Symbol:   # (hybridize(False) clears the cache)
+            return self.forward(*args)
         for a in args:
             if type(a) is not NDArray:
                 flat, fmt = _flatten(args, "inputs")
