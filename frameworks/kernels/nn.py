@@ -1,5 +1,6 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
+import functools
 
 from .backend import errstate, small_gemm_kernels
 from .base import Kernel, register, need, nbytes_of, shape_error
@@ -34,16 +35,11 @@ def _copy_rows(xp, dst, src):
     dst[...] = src
 
 
+@functools.lru_cache(maxsize=None)
 def _void(xp, nbytes):
     """NumPy's void dtype of `nbytes`, made once: dtype((void, n)) runs a Python-level ctypes check on each
     call, a dozen times a cnn step."""
-    item = _VOIDS.get(nbytes)
-    if item is None:
-        item = _VOIDS[nbytes] = xp.dtype((xp.void, nbytes))
-    return item
-
-
-_VOIDS = {}
+    return xp.dtype((xp.void, nbytes))
 
 
 # the longest run (bytes) moved as one void item. Measured in the benchmark's pairing (each floor step
