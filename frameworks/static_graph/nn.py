@@ -431,37 +431,38 @@ class _FusedBatchNorm(K.batch_norm):
         return dict(eps=epsilon, momentum=0.0, training=is_training, convention="decay")
 
     @staticmethod
+    def _layout(data_format):
+        """(to NCHW, back) for an array of `data_format`: identities for NCHW, transposed views for NHWC."""
+        if data_format == "NCHW":
+            return (lambda a: a), (lambda a: a)
+        return (lambda a: a.transpose(0, 3, 1, 2)), (lambda a: a.transpose(0, 2, 3, 1))
+
+    @staticmethod
     def forward(xp, x, scale, offset, mean=None, variance=None, epsilon=1e-3, data_format="NHWC",
                 is_training=True, out=None):
-        nchw, to_nchw = (x, out) if data_format == "NCHW" else (x.transpose(0, 3, 1, 2), out is not None and
-                                                                out.transpose(0, 3, 1, 2))
+        to_nchw, back = _FusedBatchNorm._layout(data_format)
+        nchw = to_nchw(x)
         if is_training:
             mean = xp.zeros(nchw.shape[1], nchw.dtype)
             variance = xp.zeros(nchw.shape[1], nchw.dtype)
         y, saved = K.batch_norm.forward(xp, nchw, scale, offset, mean, variance,
-                                        out=to_nchw if out is not None else None,
+                                        out=None if out is None else to_nchw(out),
                                         **_FusedBatchNorm._attrs(epsilon, is_training))
-        if out is not None:
-            y = out
-        elif data_format != "NCHW":
-            y = y.transpose(0, 2, 3, 1)
+        y = back(y) if out is None else out
         if not is_training:   # the given statistics, as fresh arrays (they may be variables' storage)
             mean, variance = mean.copy(), variance.copy()
         return (y, mean, variance), saved
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, epsilon=1e-3, data_format="NHWC", is_training=True):
+        to_nchw, back = _FusedBatchNorm._layout(data_format)
         g = gy[0]   # FusedBatchNormGrad takes y's gradient only, as TF's
-        if g is None:
-            g = xp.zeros(saved[0].shape if data_format == "NCHW" else
-                         tuple(saved[0].shape[i] for i in (0, 2, 3, 1)), saved[0].dtype)
-        if data_format != "NCHW":
-            g = g.transpose(0, 3, 1, 2)
+        g = xp.zeros(saved[0].shape, saved[0].dtype) if g is None else to_nchw(g)   # saved[0]: x-hat, NCHW
         gx, gscale, goffset, _, _ = K.batch_norm.backward(xp, saved, g, needs=None if needs is None else
                                                           tuple(needs[:3]) + (False, False),
                                                           **_FusedBatchNorm._attrs(epsilon, is_training))
-        if gx is not None and data_format != "NCHW":
-            gx = gx.transpose(0, 2, 3, 1)
+        if gx is not None:
+            gx = back(gx)
         n_inputs = len(needs) if needs is not None else 3 if is_training else 5
         return (gx, gscale, goffset) + (None,) * (n_inputs - 3)   # mean and variance: statistics, no gradient
 
