@@ -31,6 +31,11 @@ class _OneElement(numpy.ndarray):
         return repr(self.view(numpy.ndarray))
 
 
+def _same_kind(arr, other):
+    """A Python float operand of an integer array as MXNet's kernels take it, DType(scalar): truncated."""
+    return int(other) if type(other) is float and arr._data.dtype.kind in "iu" else other
+
+
 class NDArray:
     """An n-dimensional array on a Context; ops on it run at once and are recorded under record()."""
     __slots__ = ("_data", "_ctx", "_node", "_idx", "_grad", "_grad_req", "_fresh_grad", "__weakref__")
@@ -172,28 +177,21 @@ class NDArray:
 
     # ------------------------------------------------------------ operators
     # an integer array computes in its own dtype, as MXNet's scalar and elementwise kernels (DType(scalar)):
-    # int32 + 1.5 adds 1, and int32 / 2 divides as C does (7 / 2 = 3), where NumPy would give float64
+    # int32 + 1.5 adds 1 (_same_kind), and int32 / 2 divides as C does (7 / 2 = 3), where NumPy would give
+    # float64
     def __add__(self, other):
-        if type(other) is float and self._data.dtype.kind in "iu":
-            other = int(other)
-        return invoke(K.add, (self, other), {})
+        return invoke(K.add, (self, _same_kind(self, other)), {})
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if type(other) is float and self._data.dtype.kind in "iu":
-            other = int(other)
-        return invoke(K.sub, (self, other), {})
+        return invoke(K.sub, (self, _same_kind(self, other)), {})
 
     def __rsub__(self, other):
-        if type(other) is float and self._data.dtype.kind in "iu":
-            other = int(other)
-        return invoke(K.sub, (other, self), {})
+        return invoke(K.sub, (_same_kind(self, other), self), {})
 
     def __mul__(self, other):
-        if type(other) is float and self._data.dtype.kind in "iu":
-            other = int(other)
-        return invoke(K.mul, (self, other), {})
+        return invoke(K.mul, (self, _same_kind(self, other)), {})
 
     __rmul__ = __mul__
 
