@@ -566,6 +566,164 @@ def _lstm_factors(xp, acts, tcs, c_prev, q, p, tmp):
     xp.multiply(xp.multiply(tcs, o, out=q[3]), tmp, out=q[3])       # tcs * o * (1 - o)
 
 
+def _lstm_input_grads(xp, x, wx, h_prev, d2, needs):
+    """The gradients of LSTM's inputs that are sums over every step, from its gate gradients d2 (T*B, 4H) in
+    time-major rows: x's, the weights' (one GEMM over [x | h_prev]) and the biases'."""
+    t_len, b, e = x.shape
+    hid = h_prev.shape[-1]
+    ws = pool()
+    gx = gwx = gwh = None
+    if need(needs, 0):
+        # on wx.T as it is: a product of T*B rows packs its operands either way, and a transposing copy
+        # of wx first cost more than it saved (measured, 1 BLAS thread: (512, 512) @ (512, 32) 163 us on
+        # the view, 172 us with the copy; Haswell and SkylakeX kernels alike, the same numbers)
+        gx = (d2 @ wx.T).reshape(t_len, b, e)
+    need_wx, need_wh = need(needs, 3), need(needs, 4)
+    if need_wx or need_wh:
+        # both weight gradients from one GEMM over [x | h_prev] (one taller GEMM runs faster than the
+        # two), into a pool block: the pool hands it out again only once the engine has let go of both
+        # views. Made whole even when one is not needed: a GEMM of another shape may sum in another
+        # order (OpenBLAS's Haswell kernels do), and a gradient must not depend on which others are asked
+        xh = ws.empty(xp, (t_len * b, e + hid), x.dtype)
+        xh[:, :e] = x.reshape(t_len * b, e)
+        xh[:, e:] = h_prev.reshape(t_len * b, hid)   # h_prev: h0 and every step's h but the last
+        gw = xp.matmul(xh.T, d2, out=ws.empty(xp, (e + hid, 4 * hid), xp.result_type(xh, d2)))
+        gwx, gwh = (gw[:e] if need_wx else None), (gw[e:] if need_wh else None)
+    gbias = d2.sum(axis=0)
+    return gx, gwx, gwh, gbias if need(needs, 5) else None, gbias.copy() if need(needs, 6) else None
+
+
+def _scaled_transpose(xp, a, scale, out):
+    """out[...] = (a * scale).T for a (M, N) and scale (N,), through (M, 64) panels of a's columns: a plain
+    transposing copy reads one element per cache line of `a`; a panel's transpose stays within the L1 cache
+    (measured, (128, 512) float32: 23 us against 74 us)."""
+    m, n = a.shape
+    k = 64 if n % 64 == 0 else n
+    panels = xp.multiply(a.reshape(m, n // k, k).transpose(1, 0, 2), scale.reshape(n // k, 1, k),
+                         out=pool().empty(xp, (n // k, m, k), xp.result_type(a, scale)))
+    out.reshape(n // k, k, m)[...] = panels.transpose(0, 2, 1)
+
+
+def _lstm_forward_transposed(xp, x, h0, c0, wx, wh, b_ih, b_hh):
+    """LSTM.forward where NumPy's BLAS packs both operands of every GEMM (OpenBLAS without small-matrix
+    kernels: its Haswell and Zen cores). Each step's states are kept transposed, (H, B), and its gates
+    (4H, B), and the step's whole pre-activation is one GEMM, W @ s_t = (4H, H + E + 1) @ (H + E + 1, B):
+    W = [wh; wx; b_ih + b_hh].T with the gate scales, s_t = [h.T; x_t.T; 1]. Packing 4H rows against B
+    columns costs less than packing B rows against 4H columns, and the input projection rides in the
+    recurrent product instead of a GEMM of its own and an add per step (measured inside the lstm workload's
+    step, OPENBLAS_CORETYPE=Haswell, 1 thread, B 16, H 128, E 32: forward's GEMMs 0.89 ms against 0.99 ms
+    for the gate-major layout's projection and per-step products). The same products, summed in one pass
+    per gate entry (so the last bits may differ from the other layout's), and the same elementwise
+    operations in the same order as LSTM.forward, on contiguous (H, B) blocks; hs goes out as (T, B, H) by
+    one transposing copy at the end."""
+    t_len, b, e = x.shape
+    hid = wh.shape[0]
+    ws = pool()
+    dtype = xp.result_type(x, wx, wh, b_ih, b_hh)
+    scale = xp.full(4 * hid, -1.0, dtype=dtype)   # as in LSTM.forward: sigmoid's -1, tanh's -2
+    scale[2 * hid:3 * hid] = -2.0
+    w = ws.empty(xp, (4 * hid, hid + e + 1), dtype)
+    _scaled_transpose(xp, wh, scale, w[:, :hid])
+    _scaled_transpose(xp, wx, scale, w[:, hid:hid + e])
+    xp.multiply(b_ih + b_hh, scale, out=w[:, -1])
+    # s_t, the step's operand: rows :H are h.T (row 0: h0.T; step t writes s_(t+1)'s), then x_t.T and ones
+    s = ws.empty(xp, (t_len + 1, hid + e + 1, b), dtype)
+    s[0, :hid] = h0.T
+    s[:t_len, hid:hid + e] = x.transpose(0, 2, 1)
+    s[:t_len, -1] = 1
+    acts = ws.empty(xp, (4, t_len, hid, b), dtype)   # gate-major, each step's gate a contiguous (H, B)
+    cbuf = ws.empty(xp, (t_len + 1, hid, b), dtype)   # row 0: c0.T; row t + 1: c.T after step t
+    cbuf[0] = c0.T
+    tcs = ws.empty(xp, (t_len, hid, b), dtype)
+    z = xp.empty((4 * hid, b), dtype=dtype)
+    za = z.reshape(4, hid, b)
+    num = xp.ones(za.shape, dtype=dtype)   # 1 for the sigmoids, 2 for tanh's 2 * sigmoid(2z)
+    num[2] = 2
+    ig = xp.empty((hid, b), dtype=dtype)
+    i, f, g, o = acts
+    with errstate(xp, over="ignore"):   # exp's overflow gives the activations' limits, as in LSTM.forward
+        matmul, add, subtract, multiply, divide, exp, tanh = (
+            xp.matmul, xp.add, xp.subtract, xp.multiply, xp.divide, xp.exp, xp.tanh)
+        one = dtype.type(1)
+        for s_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
+                s[:-1], acts.transpose(1, 0, 2, 3), i, f, g, o, cbuf[:-1], cbuf[1:], tcs, s[1:, :hid]):
+            matmul(w, s_t, out=z)
+            exp(z, z)
+            add(z, one, z)
+            divide(num, za, acts_step)
+            subtract(g_t, one, g_t)
+            multiply(f_t, c_prev, c)
+            add(c, multiply(i_t, g_t, ig), c)
+            tanh(c, tc)
+            multiply(o_t, tc, h_next)
+    # the hidden states back in the usual (T, B, H) layout, h0 in front (backward's h_prev, a slice)
+    hs = ws.empty(xp, (t_len + 1, b, hid), dtype)
+    hs[0] = h0
+    hs[1:] = s[1:, :hid].transpose(0, 2, 1)
+    saved = (x, h0, c0, wx, wh, acts, hs[:-1], cbuf, tcs, True)
+    return (hs[1:], hs[-1], cbuf[-1].T), saved
+
+
+def _lstm_backward_transposed(xp, saved, gys, needs):
+    """LSTM.backward for _lstm_forward_transposed's saved layout: the recurrence on transposed (H, B) states,
+    each step's gate gradients a contiguous (4H, B) block and its recurrent product wh @ d (measured as
+    above: 0.71 ms a backward against 0.81 ms for d @ wh.T in the usual layout), chunk by chunk as
+    LSTM.backward runs them; each chunk's gate gradients then go transposed into the usual (T*B, 4H) rows
+    that the weight gradients' GEMMs over all steps take."""
+    x, h0, c0, wx, wh, acts, h_prev, cbuf, tcs, _ = saved
+    ghs, gh_last, gc_last = gys
+    t_len, b, e = x.shape
+    hid = wh.shape[0]
+    f = acts[1]
+    ws = pool()
+    n_chunks = -(-t_len * b * hid * acts.itemsize * _LSTM_FACTOR_ARRAYS // _LSTM_CHUNK_BYTES)
+    chunk = -(-t_len // n_chunks)
+    tmp = ws.empty(xp, (chunk, hid, b), xp.result_type(tcs, acts))
+    p = ws.empty(xp, (chunk, hid, b), tmp.dtype)
+    q = ws.empty(xp, (4, chunk, hid, b), acts.dtype)
+    qi, qf, qg, qo = q
+    # the chunk's gate gradients, step t's a contiguous (4H, B) block, copied transposed into d2's (B, 4H)
+    # rows once the chunk is done, while they are still in the cache (the weight gradients' GEMMs want d2)
+    dgates = ws.empty(xp, (chunk, 4, hid, b), acts.dtype)
+    d2 = ws.empty(xp, (t_len, b, 4 * hid), acts.dtype)
+    dh = xp.zeros((hid, b), dtype=x.dtype) if gh_last is None else gh_last.T.copy()
+    spare = xp.empty((hid, b), dtype=dh.dtype)
+    dc_next = xp.zeros((hid, b), dtype=x.dtype) if gc_last is None else gc_last.T.copy()
+    dc = xp.empty((hid, b), dtype=x.dtype)
+    need_h0, need_c0 = need(needs, 1), need(needs, 2)
+    matmul, add, multiply = xp.matmul, xp.add, xp.multiply
+    d_mats = dgates.reshape(chunk, 4 * hid, b)
+    # the chunk's outputs' gradients transposed into a chunk-sized buffer first, so each step adds a
+    # contiguous (H, B) block (an add through the transposed view cost 3x a contiguous one, more than the copy)
+    gh_chunk = None if ghs is None else ws.empty(xp, (chunk, hid, b), ghs.dtype)
+    for t1 in range(t_len, 0, -chunk):
+        t0 = max(t1 - chunk, 0)
+        n = t1 - t0
+        _lstm_factors(xp, acts[:, t0:t1], tcs[t0:t1], cbuf[t0:t1], q[:, :n], p[:n], tmp[:n])
+        if ghs is not None:
+            gh_chunk[:n] = ghs[t0:t1].transpose(0, 2, 1)
+        # each step's views from one iteration over the buffers, as in forward's loop
+        for t, (di, df, dg, do), d_mat, gh, p_t, qi_t, qf_t, qg_t, qo_t, f_t in zip(
+                range(t1 - 1, t0 - 1, -1), dgates[n - 1::-1], d_mats[n - 1::-1],
+                [None] * n if ghs is None else gh_chunk[n - 1::-1],
+                p[n - 1::-1], qi[n - 1::-1], qf[n - 1::-1], qg[n - 1::-1], qo[n - 1::-1], f[t0:t1][::-1]):
+            if gh is not None:
+                add(dh, gh, dh)
+            multiply(dh, p_t, dc)
+            add(dc, dc_next, dc)
+            multiply(dc, qi_t, di)
+            multiply(dc, qf_t, df)
+            multiply(dc, qg_t, dg)
+            multiply(dh, qo_t, do)
+            if t or need_c0:
+                multiply(dc, f_t, dc_next)
+            if t or need_h0:
+                dh, spare = matmul(wh, d_mat, out=spare), dh
+        d2[t0:t1] = d_mats[:n].transpose(0, 2, 1)
+    gx, gwx, gwh, gb_ih, gb_hh = _lstm_input_grads(xp, x, wx, h_prev, d2.reshape(t_len * b, 4 * hid), needs)
+    return (gx, dh.T.copy() if need_h0 else None, dc_next.T.copy() if need_c0 else None, gwx, gwh, gb_ih, gb_hh)
+
+
 @register
 class LSTM(Kernel):
     """Fused one-layer LSTM over a whole sequence, time-major.
@@ -579,22 +737,23 @@ class LSTM(Kernel):
     one exp pass (tanh(x) = 2 sigmoid(2x) - 1), and backward precomputes every factor that does not depend
     on the recurrence for a cache-sized chunk of steps at once, so each step is one GEMM plus a handful of
     array ops; the weight gradients are one GEMM each over all steps. Layout, not arithmetic, makes it
-    fast: the gate
-    scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh instead of every
-    step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous state of every
-    step" is a slice, not a copy; and each step's GEMM multiplies contiguous operands where OpenBLAS has
-    small-matrix kernels (SkylakeX: d @ wh.T with d of B rows runs 1.5-2x slower than the same product with
-    wh.T copied once; a BLAS that packs every operand packs the view as fast). NumPy runs an
-    op on contiguous arrays of one shape 2-3x faster than on strided ones at these sizes (a (B, H) op is
-    mostly call overhead), so the per-step ops are laid out contiguous wherever the GEMMs allow, and
-    backward gets both weight gradients from one GEMM over [x | h_prev]. Where a step's recurrent product
-    is just too big for OpenBLAS's small-matrix kernels, forward runs it gate by gate and backward as two
-    half-depth GEMMs and an add, pieces that round as the whole does (SMALL_GEMM_MACS). Every change of
-    layout keeps each number's operations and their order, so results are the same to the last bit.
-    NOTE: on OpenBLAS's SkylakeX kernels, where that was measured. Its Haswell kernels (OPENBLAS_CORETYPE=
-    Haswell) round a product differently by its shape: there the bias row folded into the projection and
-    the gate-by-gate recurrent product differ from x @ wx + bias and from the whole (B, H) @ (H, 4H) in the
-    last bit (measured; within every tolerance, and every engine still gets the numbers every other gets).
+    fast: the gate scales (-1, -2: powers of two, so exact) are applied once to the projection and to wh
+    instead of every step; the states live in (T+1, B, H) buffers whose row 0 is h0 / c0, so "the previous
+    state of every step" is a slice, not a copy; and each step's GEMM multiplies contiguous operands where
+    OpenBLAS has small-matrix kernels (SkylakeX: d @ wh.T with d of B rows runs 1.5-2x slower than the same
+    product with wh.T copied once). NumPy runs an op on contiguous arrays of one shape 2-3x faster than on
+    strided ones at these sizes (a (B, H) op is mostly call overhead), so the per-step ops are laid out
+    contiguous wherever the GEMMs allow, and backward gets both weight gradients from one GEMM over
+    [x | h_prev]. Where a step's recurrent product is just too big for OpenBLAS's small-matrix kernels,
+    forward runs it gate by gate and backward as two half-depth GEMMs and an add, pieces that round as the
+    whole does (SMALL_GEMM_MACS); there every change of layout keeps each number's operations and their
+    order, so results are the same to the last bit.
+    Where NumPy's BLAS packs every operand instead (OpenBLAS's Haswell and Zen kernels, as
+    OPENBLAS_CORETYPE=Haswell selects on any x86: backend.small_gemm_kernels() is False), the states and
+    gates are kept transposed, (H, B) and (4H, B), and each step's pre-activation is one GEMM over
+    [h | x | 1] (_lstm_forward_transposed): the same products and elementwise operations, each gate entry's
+    products summed in one pass, so the last bits may differ from the other layout's (test_formulas checks
+    both against finite differences and against each other).
     """
     name = "lstm"
     uses_pool = True
@@ -614,12 +773,16 @@ class LSTM(Kernel):
         t_len, b, hid = x[0], x[1], wh[0]
         # the input projection, the scales and the summed bias, the scaled wx (with the bias as a row) and
         # wh, x beside a column of ones, the activations' numerators, one step's pre-activations and i * g
+        # (the transposed layout's [wh; wx; bias].T, its panels and its (T + 1, H + E + 1, B) step operands
+        # take less than the projection alone at every size where H >= E)
         return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((12 * hid,), itemsize)
                 + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
                 + nbytes_of((t_len * b, x[2] + 1), itemsize) + nbytes_of((b, 9 * hid), itemsize))
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
+        if xp.__name__ == "numpy" and not small_gemm_kernels():
+            return _lstm_forward_transposed(xp, x, h0, c0, wx, wh, b_ih, b_hh)
         t_len, b, e = x.shape
         hid = wh.shape[0]
         ws = pool()
@@ -712,12 +875,14 @@ class LSTM(Kernel):
                 tanh(c, tc)
                 multiply(o_t, tc, h_next)
         hs = hbuf[1:]
-        saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs)
+        saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs, False)   # False: not the transposed layout
         return (hs, hs[-1], cbuf[-1]), saved
 
     @staticmethod
     def backward(xp, saved, gys, needs=None):
-        x, h0, c0, wx, wh, acts, h_prev, cbuf, tcs = saved
+        if saved[-1]:
+            return _lstm_backward_transposed(xp, saved, gys, needs)
+        x, h0, c0, wx, wh, acts, h_prev, cbuf, tcs, _ = saved
         ghs, gh_last, gc_last = gys
         t_len, b, e = x.shape
         hid = wh.shape[0]
@@ -744,20 +909,12 @@ class LSTM(Kernel):
         dc = xp.empty((b, hid), dtype=x.dtype)
         # d @ wh.T as the sum of its (i, f) and (g, o) halves where the whole is big and each half a small
         # GEMM (SMALL_GEMM_MACS) as deep as the block OpenBLAS accumulates the whole one in (2H =
-        # BLAS_DEPTH_BLOCK): the same two partial sums added in the same order, to the last bit. A BLAS
-        # that packs every operand (OpenBLAS without small-matrix kernels: Haswell, Zen) packs wh.T as
-        # fast as a contiguous copy of it, and runs the whole product faster than the halves: there wh.T
-        # stays a view, no (4H, H) transposing copy (measured, OPENBLAS_CORETYPE=Haswell: the step's
-        # product 26.1 us on the view, 27.4 us as halves, and the copy 82 us a backward)
-        packs = xp.__name__ == "numpy" and not small_gemm_kernels()
-        halves = (xp.__name__ == "numpy" and not packs and b * 2 * hid * hid <= SMALL_GEMM_MACS
-                  < b * 4 * hid * hid and 2 * hid == BLAS_DEPTH_BLOCK)
+        # BLAS_DEPTH_BLOCK): the same two partial sums added in the same order, to the last bit
+        halves = (xp.__name__ == "numpy" and b * 2 * hid * hid <= SMALL_GEMM_MACS < b * 4 * hid * hid
+                  and 2 * hid == BLAS_DEPTH_BLOCK)
         half = xp.empty((b, hid), dtype=dh.dtype) if halves else None
-        if packs:
-            wh_t = wh.T
-        else:
-            wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
-            wh_t[...] = wh.T
+        wh_t = ws.empty(xp, (4 * hid, hid), wh.dtype)
+        wh_t[...] = wh.T
         # every step's (B, 4H) rows of dgates, and their halves with wh.T's, as views made once
         d_rows = dgates.reshape(t_len, b, 4 * hid)
         if halves:
@@ -795,26 +952,8 @@ class LSTM(Kernel):
                     else:
                         dh, spare = matmul(d_rows[t], wh_t, out=spare), dh
         d2 = dgates.reshape(t_len * b, 4 * hid)
-        gx = gwx = gwh = None
-        if need(needs, 0):
-            # on wx.T as it is: a product of T*B rows packs its operands either way, and a transposing copy
-            # of wx first cost more than it saved (measured, 1 BLAS thread: (512, 512) @ (512, 32) 163 us on
-            # the view, 172 us with the copy; Haswell and SkylakeX kernels alike, the same numbers)
-            gx = (d2 @ wx.T).reshape(t_len, b, e)
-        need_wx, need_wh = need(needs, 3), need(needs, 4)
-        if need_wx or need_wh:
-            # both weight gradients from one GEMM over [x | h_prev] (one taller GEMM runs faster than the
-            # two), into a pool block: the pool hands it out again only once the engine has let go of both
-            # views. Made whole even when one is not needed: a GEMM of another shape may sum in another
-            # order (OpenBLAS's Haswell kernels do), and a gradient must not depend on which others are asked
-            xh = ws.empty(xp, (t_len * b, e + hid), x.dtype)
-            xh[:, :e] = x.reshape(t_len * b, e)
-            xh[:, e:] = h_prev.reshape(t_len * b, hid)   # h_prev: h0 and every step's h but the last
-            gw = xp.matmul(xh.T, d2, out=ws.empty(xp, (e + hid, 4 * hid), xp.result_type(xh, d2)))
-            gwx, gwh = (gw[:e] if need_wx else None), (gw[e:] if need_wh else None)
-        gbias = d2.sum(axis=0)
-        return (gx, dh if need_h0 else None, dc_next if need_c0 else None,
-                gwx, gwh, gbias if need(needs, 5) else None, gbias.copy() if need(needs, 6) else None)
+        gx, gwx, gwh, gb_ih, gb_hh = _lstm_input_grads(xp, x, wx, h_prev, d2, needs)
+        return gx, dh if need_h0 else None, dc_next if need_c0 else None, gwx, gwh, gb_ih, gb_hh
 
     @staticmethod
     def infer(x, h0, c0, wx, wh, b_ih, b_hh):

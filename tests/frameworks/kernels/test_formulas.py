@@ -98,23 +98,41 @@ def test_lstm_equals_per_step_cell():
 
 
 
-def test_lstm_backward_layouts_give_the_same_numbers(monkeypatch):
-    """The recurrent product as two half-depth GEMMs on a copied wh.T (a BLAS with small-matrix kernels) or
-    as one GEMM on the wh.T view (one that packs every operand): the same numbers, to the last bit, at the
-    lstm workload's sizes (B 16, H 128: where the halves apply), whichever BLAS runs this."""
+@pytest.mark.parametrize("small_gemm", [True, False], ids=["usual-layout", "transposed-layout"])
+def test_lstm_layout_matches_finite_differences(monkeypatch, small_gemm):
+    """Both layouts of the fused LSTM (the usual (B, H) one, and the transposed one for a BLAS that packs
+    every operand), whichever BLAS runs this: backward against central differences in float64."""
+    from frameworks.kernels import nn
+    from frameworks.kernels.gradcheck import check_kernel
+    monkeypatch.setattr(nn, "small_gemm_kernels", lambda: small_gemm)
+    rs = np.random.RandomState(5)
+    t_len, b, e, h = 3, 2, 3, 4
+    check_kernel(K.lstm, [rs.uniform(-1, 1, s) for s in
+                          ((t_len, b, e), (b, h), (b, h), (e, 4 * h), (h, 4 * h), (4 * h,), (4 * h,))])
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-5), (np.float64, 1e-12)])
+def test_lstm_layouts_agree(monkeypatch, dtype, rtol):
+    """The two layouts sum each gate's products in their own order (the transposed one as one GEMM over
+    [h | x | 1]), so they may differ in the last bits, and by no more: outputs and gradients at the lstm
+    workload's sizes (B 16, H 128, E 32)."""
     from frameworks.kernels import nn
     rs = np.random.RandomState(3)
     t_len, b, e, h = 6, 16, 32, 128
-    args = [rs.uniform(-0.5, 0.5, s).astype(np.float32) for s in
+    args = [rs.uniform(-0.5, 0.5, s).astype(dtype) for s in
             ((t_len, b, e), (b, h), (b, h), (e, 4 * h), (h, 4 * h), (4 * h,), (4 * h,))]
-    ys, saved = K.lstm.forward(np, *args)
-    gys = tuple(rs.uniform(-1, 1, y.shape).astype(np.float32) for y in ys)
-    monkeypatch.setattr(nn, "small_gemm_kernels", lambda: True)
-    want = [g.copy() for g in K.lstm.backward(np, saved, gys)]
-    monkeypatch.setattr(nn, "small_gemm_kernels", lambda: False)
-    got = K.lstm.backward(np, saved, gys)
-    for w, g in zip(want, got):
-        assert np.array_equal(w, g) and np.array_equal(np.signbit(w), np.signbit(g))
+    gys = tuple(rs.uniform(-1, 1, s).astype(dtype) for s in ((t_len, b, h), (b, h), (b, h)))
+    got = {}
+    for small_gemm in (True, False):
+        monkeypatch.setattr(nn, "small_gemm_kernels", lambda: small_gemm)
+        ys, saved = K.lstm.forward(np, *args)
+        ys = [y.copy() for y in ys]   # pool blocks: the next call may reuse them
+        got[small_gemm] = ys + [g.copy() for g in K.lstm.backward(np, saved, gys)]
+    for name, usual, transposed in zip(("hs", "h_T", "c_T", "gx", "gh0", "gc0", "gwx", "gwh", "gb_ih", "gb_hh"),
+                                       got[True], got[False]):
+        assert usual.dtype == transposed.dtype == dtype and usual.shape == transposed.shape, name
+        np.testing.assert_allclose(transposed, usual, rtol=rtol, atol=rtol * np.abs(usual).max(), err_msg=name)
+
 
 def test_sigmoid_is_stable_at_extremes():
     x = np.array([-1e4, -100.0, 0.0, 100.0, 1e4], dtype=np.float32)
