@@ -770,14 +770,19 @@ class LSTM(Kernel):
 
     @classmethod
     def workspace_bytes(cls, x, h0, c0, wx, wh, b_ih, b_hh, itemsize=4):
-        t_len, b, hid = x[0], x[1], wh[0]
-        # the input projection, the scales and the summed bias, the scaled wx (with the bias as a row) and
-        # wh, x beside a column of ones, the activations' numerators, one step's pre-activations and i * g
-        # (the transposed layout's [wh; wx; bias].T, its panels and its (T + 1, H + E + 1, B) step operands
-        # take less than the projection alone at every size where H >= E)
-        return (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((12 * hid,), itemsize)
-                + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
-                + nbytes_of((t_len * b, x[2] + 1), itemsize) + nbytes_of((b, 9 * hid), itemsize))
+        t_len, b, e, hid = x[0], x[1], x[2], wh[0]
+        # the usual layout: the input projection, the scales and the summed bias, the scaled wx (with the
+        # bias as a row) and wh, x beside a column of ones, the activations' numerators, one step's
+        # pre-activations and i * g
+        usual = (nbytes_of((t_len, b, 4 * hid), itemsize) + nbytes_of((12 * hid,), itemsize)
+                 + nbytes_of(tuple(wx), itemsize) + nbytes_of(tuple(wh), itemsize)
+                 + nbytes_of((t_len * b, e + 1), itemsize) + nbytes_of((b, 9 * hid), itemsize))
+        # the transposed one (a BLAS that packs every operand): [wh; wx; bias].T, the panels it is made
+        # through (one matrix's at a time), every step's [h; x_t; 1], and one step's gates, numerators, i * g
+        transposed = (nbytes_of((4 * hid, hid + e + 1), itemsize) + nbytes_of((hid, 4 * hid), itemsize)
+                      + nbytes_of((t_len + 1, hid + e + 1, b), itemsize) + nbytes_of((9 * hid, b), itemsize)
+                      + nbytes_of((4 * hid,), itemsize))
+        return max(usual, transposed)
 
     @staticmethod
     def forward(xp, x, h0, c0, wx, wh, b_ih, b_hh):
