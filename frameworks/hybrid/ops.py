@@ -1220,14 +1220,14 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
                   preserve_shape=False, normalization="null", out_grad=False, smooth_alpha=0.0):
     """softmax(data) forward; backward gives data (softmax - one_hot(label)) * grad_scale (divided by the
     batch size for normalization 'batch', by the non-ignored count for 'valid') and ignores the head
-    gradient, as MXNet's loss layer does.
+    gradient, as MXNet's loss layer does; out_grad=True multiplies it by the head gradient instead.
+    smooth_alpha > 0 smooths the label as MXNet's SmoothSoftmaxGrad does: the true class's gradient is
+    p - 1 + alpha, every other class's p - alpha / (classes - 1).
 
     Composed from the shared kernels: out = BlockGrad(p) + (data * g - BlockGrad(data * g)) with
-    g = BlockGrad(that gradient), so the value is p and d out / d data is g for a head gradient of ones
-    (the Executor passes ones to SoftmaxOutput heads).
+    g = BlockGrad(that gradient), so the value is p and d out / d data is g times the head gradient (the
+    Executor passes ones to SoftmaxOutput heads unless out_grad).
     """
-    if smooth_alpha or out_grad:
-        raise MXNetError("SoftmaxOutput: smooth_alpha and out_grad are not supported")
     if normalization not in ("null", "batch", "valid"):
         raise MXNetError(f"Invalid Input: '{normalization}', valid values are: null, batch, valid")
     shape = tuple(E.shape(data))
@@ -1260,10 +1260,14 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
         def grad(xp, prob, lab):
             n = prob.shape[0]
             ids = lab.reshape(-1).astype("int64")
-            g = prob.copy()
             keep = ids != int(ignore_label) if use_ignore else xp.ones(n, dtype=bool)
             rows = xp.arange(n)[keep]
-            g[rows, ids[keep]] -= 1
+            if smooth_alpha:
+                g = prob - smooth_alpha / (prob.shape[1] - 1)
+                g[rows, ids[keep]] = prob[rows, ids[keep]] - 1 + smooth_alpha
+            else:
+                g = prob.copy()
+                g[rows, ids[keep]] -= 1
             if use_ignore:
                 g[~keep] = 0
             div = {"null": 1.0, "batch": float(batch or n),

@@ -849,9 +849,9 @@ class Executor:
         self._grads = [r != "null" for r in self._reqs] + [False] * len(aux_nodes)
         self._graphs = {}
         # SoftmaxOutput and the RegressionOutputs are loss layers: backward() feeds them ones, whatever
-        # out_grads say
-        self._loss_heads = [n.op in LOSS_OUTPUTS or (n.op == "Custom" and custom_is_loss(n.attrs))
-                            for n, _ in symbol._outputs]
+        # out_grads say (but a SoftmaxOutput with out_grad=True, which multiplies by them)
+        self._loss_heads = [(n.op in LOSS_OUTPUTS and not n.attrs.get("out_grad"))
+                            or (n.op == "Custom" and custom_is_loss(n.attrs)) for n, _ in symbol._outputs]
         self._nd, self._saved, self._graph, self.outputs = nd, None, None, []
         self._monitor, self._monitor_names = None, []
 

@@ -157,6 +157,47 @@ def test_softmax_output_multi_output():
     assert s.infer_shape(data=(2, 3, 4, 5))[0] == [(2, 3, 4, 5), (2, 4, 5)]
 
 
+def test_softmax_output_smooth_alpha_and_out_grad():
+    # mshadow SmoothSoftmaxGrad (softmax_output-inl.h, smooth_alpha > 0): the true class p - 1 + alpha, every
+    # other p - alpha / (k - 1); ignored rows 0. out_grad=True: the gradient times the head gradient
+    rs = np.random.RandomState(2)
+    x = A(rs.randn(4, 5))
+    label = A([1, 4, 0, 2])
+    p = _softmax(x.asnumpy(), -1)
+    want = p - 0.2 / 4
+    want[np.arange(4), [1, 4, 0, 2]] = p[np.arange(4), [1, 4, 0, 2]] - 1 + 0.2
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.SoftmaxOutput(x, label, smooth_alpha=0.2)
+    y.backward()
+    close(y, p)
+    np.testing.assert_allclose(x.grad.asnumpy(), want, atol=1e-6)
+    with mx.autograd.record():
+        y = nd.SoftmaxOutput(x, A([1, 4, -1, 2]), smooth_alpha=0.2, use_ignore=True, normalization="valid")
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), np.where([[1], [1], [0], [1]], want, 0) / 3, atol=1e-6)
+    head = rs.rand(4, 5)
+    with mx.autograd.record():
+        y = nd.SoftmaxOutput(x, label, out_grad=True, grad_scale=2.0)
+    y.backward(A(head))
+    np.testing.assert_allclose(x.grad.asnumpy(), 2.0 * (p - np.eye(5)[[1, 4, 0, 2]]) * head, atol=1e-6)
+    # the Executor feeds a loss layer ones, but an out_grad=True one the given out_grads
+    s = mx.sym.SoftmaxOutput(mx.sym.var("data"), mx.sym.var("softmax_label"), out_grad=True, name="sm")
+    exe = s.simple_bind(mx.cpu(), data=(4, 5))
+    exe.arg_dict["data"][:] = x
+    exe.arg_dict["softmax_label"][:] = label
+    exe.forward(is_train=True)
+    exe.backward([A(head)])
+    np.testing.assert_allclose(exe.grad_dict["data"].asnumpy(), (p - np.eye(5)[[1, 4, 0, 2]]) * head, atol=1e-6)
+    plain = mx.sym.SoftmaxOutput(mx.sym.var("data"), mx.sym.var("softmax_label"), name="sm")
+    exe = plain.simple_bind(mx.cpu(), data=(4, 5))
+    exe.arg_dict["data"][:] = x
+    exe.arg_dict["softmax_label"][:] = label
+    exe.forward(is_train=True)
+    exe.backward([A(head)])
+    np.testing.assert_allclose(exe.grad_dict["data"].asnumpy(), p - np.eye(5)[[1, 4, 0, 2]], atol=1e-6)
+
+
 def test_softmax_output_preserve_shape_and_probability_labels():
     rs = np.random.RandomState(1)
     x = A(rs.randn(2, 3, 4))
