@@ -66,8 +66,8 @@ class Add(_Binary):
         gs = gy.shape
         if needs is None:   # the common call: both gradients, each gy itself where no axis was broadcast
             return (gy if gs == sa else unbroadcast(xp, gy, sa)), (gy if gs == sb else unbroadcast(xp, gy, sb))
-        return (unbroadcast(xp, gy, sa) if needs[0] else None,
-                unbroadcast(xp, gy, sb) if needs[1] else None)
+        return ((gy if gs == sa else unbroadcast(xp, gy, sa)) if needs[0] else None,
+                (gy if gs == sb else unbroadcast(xp, gy, sb)) if needs[1] else None)
 
 
 @register
