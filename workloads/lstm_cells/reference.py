@@ -71,6 +71,10 @@ class Trainer(FloorTrainer):
             grads["wh"] += g_wh
             grads["wx"] += g_wx
             grads["b_hh"] += g_bhh
+            # summed: dropped before the next time step makes its product, so malloc reuses one 256 KiB
+            # block (held across it, glibc gave a block back to the kernel each time: 154 page faults a
+            # training step in a pytest process)
+            del g_wh, g_wx
         grads["b_ih"] = grads["b_hh"]   # the same sum: both biases are added to the same gates
         grads["emb"], _ = K.embedding.backward(xp, s_x, g_x)
         grads["wo"], grads["bo"] = g_wo, g_bo
