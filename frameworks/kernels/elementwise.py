@@ -56,7 +56,9 @@ class Add(_Binary):
 
     @staticmethod
     def forward(xp, a, b, out=None):
-        return xp.add(a, b, out=out), (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        # out=None not passed on: NumPy parses a ufunc's keywords at a cost the add of a small array notices
+        y = xp.add(a, b) if out is None else xp.add(a, b, out)
+        return y, (getattr(a, "shape", ()), getattr(b, "shape", ()))
 
     @staticmethod
     def backward(xp, saved, gy, needs=None):
@@ -64,8 +66,8 @@ class Add(_Binary):
         gs = gy.shape
         if needs is None:   # the common call: both gradients, each gy itself where no axis was broadcast
             return (gy if gs == sa else unbroadcast(xp, gy, sa)), (gy if gs == sb else unbroadcast(xp, gy, sb))
-        return (unbroadcast(xp, gy, sa) if needs[0] else None,
-                unbroadcast(xp, gy, sb) if needs[1] else None)
+        return ((gy if gs == sa else unbroadcast(xp, gy, sa)) if needs[0] else None,
+                (gy if gs == sb else unbroadcast(xp, gy, sb)) if needs[1] else None)
 
 
 @register
@@ -98,7 +100,7 @@ class Mul(_Binary):
 
     @staticmethod
     def forward(xp, a, b, out=None):
-        return xp.multiply(a, b, out=out), (a, b)
+        return (xp.multiply(a, b) if out is None else xp.multiply(a, b, out)), (a, b)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None):
@@ -310,18 +312,19 @@ class Sigmoid(_Unary):
 
     @staticmethod
     def forward(xp, x, out=None):
-        y = xp.multiply(x, 0.5, out=out)
-        xp.tanh(y, out=y)
-        y += 1
-        y *= 0.5
+        # the in-place steps as ufunc calls with a positional out: cheaper than keywords and augmented
+        # assignment, which cost more than the arithmetic of an RNN gate's (16, 128)
+        y = xp.multiply(x, 0.5) if out is None else xp.multiply(x, 0.5, out)
+        xp.tanh(y, y)
+        xp.add(y, 1, y)
+        xp.multiply(y, 0.5, y)
         return y, y
 
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         y = saved
         g = gy * y
-        g *= 1 - y   # (gy * y) * (1 - y), one temporary fewer
-        return (g,)
+        return (xp.multiply(g, 1 - y, g),)   # (gy * y) * (1 - y), one temporary fewer
 
 
 @register
@@ -334,17 +337,16 @@ class Tanh(_Unary):
 
     @staticmethod
     def forward(xp, x, out=None):
-        y = xp.tanh(x, out=out)
+        y = xp.tanh(x) if out is None else xp.tanh(x, out)
         return y, y
 
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         y = saved
         g = y * y
-        xp.subtract(1, g, out=g)
+        xp.subtract(1, g, g)
         if gy.shape == g.shape and gy.dtype == g.dtype:
-            g *= gy      # gy * (1 - y * y), in place in one temporary
-            return (g,)
+            return (xp.multiply(g, gy, g),)   # gy * (1 - y * y), in place in one temporary
         return (gy * g,)
 
 

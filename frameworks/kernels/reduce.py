@@ -43,6 +43,8 @@ def add_reduce(xp, x, axis=None, keepdims=False, out=None):
     there only through a Python-level wrapper (numpy/_core/_methods.py) that costs more than summing a small
     array."""
     if getattr(xp, "__name__", "") == "numpy":
+        if out is None and not keepdims:   # the arguments NumPy would otherwise parse for their defaults
+            return xp.add.reduce(x, axis)
         return xp.add.reduce(x, axis, None, out, keepdims)
     return x.sum(axis=axis, keepdims=keepdims, out=out)
 

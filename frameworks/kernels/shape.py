@@ -186,14 +186,20 @@ class Split(Kernel):
 
     @staticmethod
     def forward(xp, x, sections, axis=0):
-        sizes = Split._sizes(x.shape[axis], sections)
-        lead = (slice(None),) * (axis % x.ndim)   # the axes before `axis`; those after are implied
+        shape = x.shape
+        sizes = Split._sizes(shape[axis], sections)
+        ax = axis % len(shape)
         out, start = [], 0
-        for n in sizes:
-            end = start + n
-            out.append(x[(*lead, slice(start, end))])
-            start = end
-        return tuple(out), (x.shape, x.dtype, sizes)
+        if ax == 1:   # an RNN step's gates: the index written out, cheaper than built (a third of the call)
+            for n in sizes:
+                out.append(x[:, start:start + n])
+                start += n
+        else:
+            lead = (slice(None),) * ax   # the axes before `axis`; those after are implied
+            for n in sizes:
+                out.append(x[(*lead, slice(start, start + n))])
+                start += n
+        return tuple(out), (shape, x.dtype, sizes)
 
     @staticmethod
     def backward(xp, saved, gys, needs=None, sections=None, axis=0):
