@@ -25,7 +25,8 @@ class MatMul(Kernel):
         # a matrix's transposed view as .T (an attribute read: ~0.8k Ir less than swapaxes' method call)
         at = (a.T if a.ndim == 2 else a.swapaxes(-1, -2)) if transpose_a else a
         bt = (b.T if b.ndim == 2 else b.swapaxes(-1, -2)) if transpose_b else b
-        return (xp.matmul(at, bt) if out is None else xp.matmul(at, bt, out)), (a, b)
+        # out by keyword: cupy.matmul is a _GUFunc that takes no positional output (NumPy's ufunc would)
+        return (xp.matmul(at, bt) if out is None else xp.matmul(at, bt, out=out)), (a, b)
 
     @staticmethod
     def backward(xp, saved, gy, needs=None, transpose_a=False, transpose_b=False):
