@@ -1,6 +1,7 @@
 """Neural-network kernels: conv2d (im2col + one GEMM) and max_pool2d (no loops over pixels), embedding,
 fused softmax cross-entropy, and the fused sequence LSTM (one GEMM for every step's input projection)."""
 import functools
+import itertools
 
 from .backend import errstate, small_gemm_kernels
 from .base import Kernel, register, need, nbytes_of, shape_error
@@ -548,6 +549,17 @@ _LSTM_CHUNK_BYTES = 1 << 20
 _LSTM_FACTOR_ARRAYS = 12
 
 
+def _lstm_chunk(xp, t_len, b, hid, itemsize):
+    """Steps per chunk of LSTM backward (both layouts). The factors of every gate gradient that do not depend
+    on the recurrence (_lstm_factors) are made a chunk of steps at a time, just before the loop runs those
+    steps, into chunk-sized buffers: a chunk's gates, states and factors stay in the L2 cache from the first
+    pass over them to the loop's reads, where all steps at once (3 MB in the lstm workload) went out to
+    memory and back for each of the 15 passes (NumPy; on a GPU one pass of all steps, fewer launches)."""
+    n_chunks = 1 if xp.__name__ != "numpy" else -(-t_len * b * hid * itemsize * _LSTM_FACTOR_ARRAYS
+                                                   // _LSTM_CHUNK_BYTES)
+    return -(-t_len // n_chunks)
+
+
 def _lstm_factors(xp, acts, tcs, c_prev, q, p, tmp):
     """The factors of the LSTM gate gradients that do not depend on the recurrence, for the steps of
     `acts` (4, n, B, H: the gates i, f, g, o), `tcs` (tanh(c)) and `c_prev`: p = o * (1 - tcs * tcs)
@@ -604,6 +616,42 @@ def _scaled_transpose(xp, a, scale, out):
     out.reshape(n // k, k, m)[...] = panels.transpose(0, 2, 1)
 
 
+def _lstm_recurrence(xp, weights, states, proj_steps, acts_steps, acts, cbuf, tcs, h_next, z, za, num, ig):
+    """The step loop of both LSTM.forward layouts. Step t's scaled pre-activation z is states[t] @ weights
+    + proj_steps[t] (the usual layout) or, with proj_steps None, weights @ states[t] (the transposed one:
+    the projection rides in the GEMM); then one exp pass and one division by the numerators `num` activate
+    all four gates into acts_steps[t] (za: z viewed as the gates are laid out), and c = f * c_prev + i * g
+    goes into cbuf[t + 1], tanh(c) into tcs[t], h = o * tanh(c) into h_next[t] (ig: scratch for i * g).
+
+    Where a scaled pre-activation passes the exponent's range (88 in float32) exp gives inf, and 1 / inf = 0,
+    2 / inf - 1 = -1: the activations' limits, so no clamp is needed, only NumPy's overflow warning silenced
+    (CuPy warns of nothing). Each step's views come from one iteration over the buffers (cheaper than
+    indexing each every step); the ufuncs are locals with outputs passed positionally, about 0.05 us less a
+    call, of 11 a step (matmul's out stays a keyword: CuPy's matmul, a gufunc, takes no positional output)."""
+    i, f, g, o = acts
+    one = z.dtype.type(1)
+    left = proj_steps is None
+    with errstate(xp, over="ignore"):
+        matmul, add, subtract, multiply, divide, exp, tanh = (
+            xp.matmul, xp.add, xp.subtract, xp.multiply, xp.divide, xp.exp, xp.tanh)
+        for s_t, proj_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_t in zip(
+                states, itertools.repeat(None) if left else proj_steps, acts_steps, i, f, g, o,
+                cbuf[:-1], cbuf[1:], tcs, h_next):
+            if left:
+                matmul(weights, s_t, out=z)
+            else:
+                matmul(s_t, weights, out=z)
+                add(z, proj_t, z)
+            exp(z, z)
+            add(z, one, z)
+            divide(num, za, acts_step)
+            subtract(g_t, one, g_t)
+            multiply(f_t, c_prev, c)
+            add(c, multiply(i_t, g_t, ig), c)
+            tanh(c, tc)
+            multiply(o_t, tc, h_t)
+
+
 def _lstm_forward_transposed(xp, x, h0, c0, wx, wh, b_ih, b_hh):
     """LSTM.forward where NumPy's BLAS packs both operands of every GEMM (OpenBLAS without small-matrix
     kernels: its Haswell and Zen cores). Each step's states are kept transposed, (H, B), and its gates
@@ -640,22 +688,8 @@ def _lstm_forward_transposed(xp, x, h0, c0, wx, wh, b_ih, b_hh):
     num = xp.ones(za.shape, dtype=dtype)   # 1 for the sigmoids, 2 for tanh's 2 * sigmoid(2z)
     num[2] = 2
     ig = xp.empty((hid, b), dtype=dtype)
-    i, f, g, o = acts
-    with errstate(xp, over="ignore"):   # exp's overflow gives the activations' limits, as in LSTM.forward
-        matmul, add, subtract, multiply, divide, exp, tanh = (
-            xp.matmul, xp.add, xp.subtract, xp.multiply, xp.divide, xp.exp, xp.tanh)
-        one = dtype.type(1)
-        for s_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
-                s[:-1], acts.transpose(1, 0, 2, 3), i, f, g, o, cbuf[:-1], cbuf[1:], tcs, s[1:, :hid]):
-            matmul(w, s_t, out=z)
-            exp(z, z)
-            add(z, one, z)
-            divide(num, za, acts_step)
-            subtract(g_t, one, g_t)
-            multiply(f_t, c_prev, c)
-            add(c, multiply(i_t, g_t, ig), c)
-            tanh(c, tc)
-            multiply(o_t, tc, h_next)
+    _lstm_recurrence(xp, w, s[:-1], None, acts.transpose(1, 0, 2, 3), acts, cbuf, tcs, s[1:, :hid],
+                     z, za, num, ig)
     # the hidden states back in the usual (T, B, H) layout, h0 in front (backward's h_prev, a slice)
     hs = ws.empty(xp, (t_len + 1, b, hid), dtype)
     hs[0] = h0
@@ -676,8 +710,7 @@ def _lstm_backward_transposed(xp, saved, gys, needs):
     hid = wh.shape[0]
     f = acts[1]
     ws = pool()
-    n_chunks = -(-t_len * b * hid * acts.itemsize * _LSTM_FACTOR_ARRAYS // _LSTM_CHUNK_BYTES)
-    chunk = -(-t_len // n_chunks)
+    chunk = _lstm_chunk(xp, t_len, b, hid, acts.itemsize)
     tmp = ws.empty(xp, (chunk, hid, b), xp.result_type(tcs, acts))
     p = ws.empty(xp, (chunk, hid, b), tmp.dtype)
     q = ws.empty(xp, (4, chunk, hid, b), acts.dtype)
@@ -856,29 +889,7 @@ class LSTM(Kernel):
         num = xp.ones(za.shape, dtype=dtype)
         num[(2,) if gate_major else (slice(None), 2)] = 2
         ig = xp.empty((b, hid), dtype=x.dtype)
-        i, f, g, o = acts
-        # where a scaled pre-activation passes the exponent's range (88 in float32) exp gives inf, and
-        # 1 / inf = 0, 2 / inf - 1 = -1: the activations' limits, so no clamp is needed, only NumPy's overflow
-        # warning silenced (CuPy warns of nothing)
-        with errstate(xp, over="ignore"):
-            # each step's views from one iteration over the buffers (cheaper than indexing each every step)
-            # the ufuncs as locals, outputs passed positionally: about 0.05 us less a call, of 11 a step
-            # (matmul's out stays a keyword: CuPy's matmul, a gufunc, takes no positional output)
-            matmul, add, subtract, multiply, divide, exp, tanh = (
-                xp.matmul, xp.add, xp.subtract, xp.multiply, xp.divide, xp.exp, xp.tanh)
-            one = dtype.type(1)
-            for h, proj_t, acts_step, i_t, f_t, g_t, o_t, c_prev, c, tc, h_next in zip(
-                    hbuf[:-1], proj_steps, acts_steps, i, f, g, o, cbuf[:-1], cbuf[1:], tcs, hbuf[1:]):
-                matmul(h, whs, out=z)
-                add(z, proj_t, z)
-                exp(z, z)
-                add(z, one, z)
-                divide(num, za, acts_step)
-                subtract(g_t, one, g_t)
-                multiply(f_t, c_prev, c)
-                add(c, multiply(i_t, g_t, ig), c)
-                tanh(c, tc)
-                multiply(o_t, tc, h_next)
+        _lstm_recurrence(xp, whs, hbuf[:-1], proj_steps, acts_steps, acts, cbuf, tcs, hbuf[1:], z, za, num, ig)
         hs = hbuf[1:]
         saved = (x, h0, c0, wx, wh, acts, hbuf[:-1], cbuf, tcs, False)   # False: not the transposed layout
         return (hs, hs[-1], cbuf[-1]), saved
@@ -893,14 +904,7 @@ class LSTM(Kernel):
         hid = wh.shape[0]
         f = acts[1]
         ws = pool()
-        # the factors of every gate gradient that do not depend on the recurrence (_lstm_factors) are made a
-        # chunk of steps at a time, just before the loop runs those steps, into chunk-sized buffers: a chunk's
-        # gates, states and factors stay in the L2 cache from the first pass over them to the loop's reads,
-        # where all steps at once (3 MB here) went out to memory and back for each of the 15 passes (NumPy; on a
-        # GPU one pass of all steps, fewer launches)
-        n_chunks = 1 if xp.__name__ != "numpy" else \
-            -(-t_len * b * hid * acts.itemsize * _LSTM_FACTOR_ARRAYS // _LSTM_CHUNK_BYTES)
-        chunk = -(-t_len // n_chunks)
+        chunk = _lstm_chunk(xp, t_len, b, hid, acts.itemsize)
         tmp = ws.empty(xp, (chunk, b, hid), xp.result_type(tcs, acts))
         p = ws.empty(xp, (chunk, b, hid), tmp.dtype)    # d c / d h through h = o * tanh(c)
         q = ws.empty(xp, (4, chunk, b, hid), acts.dtype)   # d gate's pre-activation / d c (d h for o)
