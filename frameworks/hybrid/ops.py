@@ -1261,13 +1261,13 @@ def SoftmaxOutput(E, data, label, *, grad_scale=1.0, ignore_label=-1.0, multi_ou
             n = prob.shape[0]
             ids = lab.reshape(-1).astype("int64")
             keep = ids != int(ignore_label) if use_ignore else xp.ones(n, dtype=bool)
-            rows = xp.arange(n)[keep]
+            rows, cols = xp.arange(n)[keep], ids[keep]   # each kept row's true class
             if smooth_alpha:
                 g = prob - smooth_alpha / (prob.shape[1] - 1)
-                g[rows, ids[keep]] = prob[rows, ids[keep]] - 1 + smooth_alpha
+                g[rows, cols] = prob[rows, cols] - 1 + smooth_alpha
             else:
                 g = prob.copy()
-                g[rows, ids[keep]] -= 1
+                g[rows, cols] -= 1
             if use_ignore:
                 g[~keep] = 0
             div = {"null": 1.0, "batch": float(batch or n),

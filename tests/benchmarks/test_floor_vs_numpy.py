@@ -28,6 +28,7 @@ import pytest
 import workloads
 from tests.benchmarks.numpy_steps import SCRIPTS
 
+
 def _malloc_policy():
     """The harness's name of the malloc policy this process started under (machine.MALLOC_ENV), else
     "custom": the environment of either policy exactly, or anything else."""
