@@ -1,4 +1,5 @@
 """Activation kernels: softmax and log_softmax over an axis, leaky_relu, elu and softplus."""
+from .backend import against_scalar
 from .base import Kernel, register, nbytes_of
 from .elementwise import _Unary
 from .shape import check_axis
@@ -107,7 +108,7 @@ class Elu(_Unary):
 
     @staticmethod
     def forward(xp, x, alpha=1.0):
-        y = xp.minimum(x, 0)   # exp of the clamped input never overflows
+        y = against_scalar(xp, xp.minimum, x, 0)   # exp of the clamped input never overflows
         xp.expm1(y, out=y)
         y *= alpha
         xp.copyto(y, x, where=x > 0)
@@ -116,7 +117,7 @@ class Elu(_Unary):
     @staticmethod
     def backward(xp, saved, gy, needs=None, alpha=1.0):
         x = saved
-        gx = xp.minimum(x, 0)
+        gx = against_scalar(xp, xp.minimum, x, 0)
         xp.exp(gx, out=gx)
         gx *= alpha
         gx *= gy
@@ -145,7 +146,7 @@ class Softplus(_Unary):
         xp.negative(y, out=y)
         xp.exp(y, out=y)
         xp.log1p(y, out=y)
-        y += xp.maximum(z, 0)
+        y += against_scalar(xp, xp.maximum, z, 0)
         if beta != 1:
             y /= beta
         if threshold is not None:

@@ -75,6 +75,42 @@ def errstate(xp, **flags):
     return xp.errstate(**flags) if xp.__name__ == "numpy" else contextlib.nullcontext()
 
 
+# the length of the constant rows that `against_scalar` reads a scalar operand from: a 32 KB row of float32
+# stays in L1/L2, and rows this long keep the outer loop over them short (measured fastest from 8192 up)
+_SCALAR_ROW = 8192
+# below this many elements the helper's own Python steps cost more than the scalar loop loses
+_SCALAR_ROW_MIN = 4096
+
+
+@functools.lru_cache(maxsize=None)
+def _scalar_row(xp, dtype, value):
+    row = xp.full(_SCALAR_ROW, value, dtype)
+    row.flags.writeable = False
+    return row
+
+
+def against_scalar(xp, ufunc, x, value, out=None):
+    """ufunc(x, value, out=out) for a Python int or float `value`, the same numbers bit for bit (NaN and -0
+    included). On NumPy, with a big contiguous float `x`, `value` is read from a cached row of it instead:
+    NumPy 2.4 runs maximum/minimum with a scalar operand through a loop 3x slower than the one for two
+    contiguous arrays (relu of the cnn's first maps, 800 KB: 62 us against 18 us)."""
+    if (xp.__name__ != "numpy" or type(value) not in (int, float) or x.dtype.kind != "f"
+            or x.size < _SCALAR_ROW_MIN or not x.flags.c_contiguous
+            or (out is not None and (out.shape != x.shape or out.dtype != x.dtype or not out.flags.c_contiguous))):
+        return ufunc(x, value, out=out)
+    if out is None:
+        out = xp.empty(x.shape, x.dtype)
+    row = _scalar_row(xp, x.dtype, value)
+    src, dst = x.reshape(-1), out.reshape(-1)
+    n = src.size
+    whole = n - n % _SCALAR_ROW
+    if whole:
+        ufunc(src[:whole].reshape(-1, _SCALAR_ROW), row, out=dst[:whole].reshape(-1, _SCALAR_ROW))
+    if n > whole:
+        ufunc(src[whole:], row[:n - whole], out=dst[whole:])
+    return out
+
+
 # OpenBLAS's cores with small-matrix kernels (GEMMs up to about 100^3 multiply-adds run unpacked), as its
 # openblas_get_corename() spells them; its other x86 cores (Haswell, Zen, ...) pack both operands of every GEMM
 _SMALL_GEMM_CORES = ("skylakex", "cooperlake", "sapphirerapids")

@@ -1,4 +1,5 @@
 """Elementwise kernels: binary ops with NumPy broadcasting (backward sums over broadcast axes) and unary ops."""
+from .backend import against_scalar
 from .base import Kernel, register, need, shape_error
 from .reduce import add_reduce
 from .workspace import MIN_BYTES, pool
@@ -286,7 +287,7 @@ class Relu(_Unary):
 
     @staticmethod
     def forward(xp, x, out=None):
-        y = xp.maximum(x, 0, out=out)
+        y = against_scalar(xp, xp.maximum, x, 0, out)
         return y, y
 
     grad_accepts_out = True
@@ -365,10 +366,10 @@ class Clip(_Unary):
                 if out is not None:
                     out[...] = x
             else:
-                y = xp.minimum(x, hi, out=out)
+                y = against_scalar(xp, xp.minimum, x, hi, out)
         else:
             # the method, not xp.clip: NumPy's function wrapper costs more than the clip of a small array
-            y = xp.maximum(x, lo, out=out) if hi is None else x.clip(lo, hi, out=out)
+            y = against_scalar(xp, xp.maximum, x, lo, out) if hi is None else x.clip(lo, hi, out=out)
         return y, x
 
     @staticmethod

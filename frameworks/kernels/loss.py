@@ -1,7 +1,7 @@
 """Loss kernels: nll_loss, softmax cross-entropy with soft labels (TF's softmax_cross_entropy_with_logits_v2),
 sigmoid cross-entropy with logits and mean squared error. (Cross-entropy with integer or float-valued class
 labels is nn.softmax_cross_entropy.)"""
-from .backend import array_module
+from .backend import against_scalar, array_module
 from .base import Kernel, register, need, nbytes_of, shape_error
 from .shape import check_axis
 from .index import as_indices
@@ -200,7 +200,7 @@ class SigmoidCrossEntropyWithLogits(Kernel):
         xp.negative(losses, out=losses)
         xp.exp(losses, out=losses)
         xp.log1p(losses, out=losses)
-        losses += xp.maximum(logits, 0)
+        losses += against_scalar(xp, xp.maximum, logits, 0)
         losses -= logits * labels
         return reduce_loss("sigmoid_cross_entropy_with_logits", losses, reduction), (logits, labels)
 

@@ -135,3 +135,39 @@ def test_small_gemm_kernels_reads_numpys_openblas_core(monkeypatch, libs, small)
         assert backend.small_gemm_kernels() is small
     finally:
         backend.small_gemm_kernels.cache_clear()
+
+
+_EDGES = [np.nan, -np.nan, 0.0, -0.0, np.inf, -np.inf, 1e-45, -1e-45, 3.0, -3.0, 1.5e38, 0.5, -0.5, 1e-3]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n", [100, 4096, 8192, 3 * 8192, 5 * 8192 + 777])
+@pytest.mark.parametrize("ufunc,value", [(np.maximum, 0), (np.minimum, 0), (np.maximum, -1.5), (np.minimum, 0.25)])
+def test_against_scalar_gives_the_scalar_ufuncs_bits(ufunc, value, n, dtype):
+    """Below, at and past whole rows of the cached constant, into a new array and in place: every bit of
+    ufunc(x, value), NaN's and zero's signs included."""
+    from frameworks.kernels.backend import against_scalar
+    with np.errstate(over="ignore"):
+        x = np.resize(np.array(_EDGES, dtype), n) * np.linspace(1, 2, n).astype(dtype)
+    want = ufunc(x, value)
+    got = against_scalar(np, ufunc, x, value)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+    inplace = x.copy()
+    assert against_scalar(np, ufunc, inplace, value, inplace) is inplace
+    assert inplace.tobytes() == want.tobytes()
+
+
+def test_against_scalar_falls_back_to_the_ufunc_where_rows_do_not_fit():
+    """Strided arrays or outputs, integer arrays and NumPy scalar values keep the plain call (a float64
+    scalar promotes a float32 array: the row's dtype would not)."""
+    from frameworks.kernels.backend import against_scalar
+    x = np.linspace(-1, 1, 8 * 8192, dtype=np.float32).reshape(64, -1)
+    strided = x[:, ::2]
+    assert against_scalar(np, np.maximum, strided, 0).tobytes() == np.maximum(strided, 0).tobytes()
+    out = np.empty((64, 1024), np.float32)[:, ::4]   # a strided output
+    assert against_scalar(np, np.maximum, x[:, :256], 0, out=out) is out
+    assert out.tobytes() == np.maximum(x[:, :256], 0).tobytes()
+    ints = np.arange(-5000, 5000)
+    assert against_scalar(np, np.maximum, ints, 0).tobytes() == np.maximum(ints, 0).tobytes()
+    assert against_scalar(np, np.maximum, x, np.float64(0)).dtype == np.float64
