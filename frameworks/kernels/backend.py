@@ -3,6 +3,7 @@ use only the `xp` they are handed; NumPy is imported elsewhere in the kernels on
 never touches device data (shape arithmetic in shape.py, the float64 finite differences of gradcheck.py)."""
 import contextlib
 import functools
+import math
 import os
 
 import numpy
@@ -83,7 +84,9 @@ _SCALAR_ROW_MIN = 4096
 
 
 @functools.lru_cache(maxsize=None)
-def _scalar_row(xp, dtype, value):
+def _scalar_row(xp, dtype, value, sign):
+    """A read-only row of `value`; `sign` is part of the cache key only: 0.0 == -0.0 (and 0 == 0.0) hash alike,
+    and maximum(x, 0.0) and maximum(x, -0.0) differ in the sign of their zeros."""
     row = xp.full(_SCALAR_ROW, value, dtype)
     row.flags.writeable = False
     return row
@@ -97,12 +100,12 @@ def against_scalar(xp, ufunc, x, value, out=None):
     # the cheapest test first: the tiny arrays of a fully connected step pay only it
     if type(x) is not numpy.ndarray or x.size < _SCALAR_ROW_MIN:
         return ufunc(x, value, out=out)
-    if (type(value) not in (int, float) or x.dtype.kind != "f" or not x.flags.c_contiguous
+    if (type(value) not in (int, float) or value != value or x.dtype.kind != "f" or not x.flags.c_contiguous
             or (out is not None and (out.shape != x.shape or out.dtype != x.dtype or not out.flags.c_contiguous))):
         return ufunc(x, value, out=out)
     if out is None:
         out = xp.empty(x.shape, x.dtype)
-    row = _scalar_row(xp, x.dtype, value)
+    row = _scalar_row(xp, x.dtype, value, math.copysign(1, value))
     src, dst = x.reshape(-1), out.reshape(-1)
     n = src.size
     whole = n - n % _SCALAR_ROW

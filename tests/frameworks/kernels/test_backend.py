@@ -171,3 +171,18 @@ def test_against_scalar_falls_back_to_the_ufunc_where_rows_do_not_fit():
     ints = np.arange(-5000, 5000)
     assert against_scalar(np, np.maximum, ints, 0).tobytes() == np.maximum(ints, 0).tobytes()
     assert against_scalar(np, np.maximum, x, np.float64(0)).dtype == np.float64
+
+
+def test_against_scalar_tells_zeros_apart_and_keeps_nan_values_off_its_cache():
+    """0.0 and -0.0 are equal keys to a cache, but max(x, 0.0) and max(x, -0.0) differ in their zeros' signs; a
+    NaN value takes the plain call (NaN keys never match: each call would add a row to the cache)."""
+    from frameworks.kernels import backend
+    x = np.resize(np.array([0.0, -0.0, 1.0, -1.0], np.float32), 3 * 8192)
+    for value in (0.0, -0.0, 0, -0.0, 0.0):
+        assert backend.against_scalar(np, np.maximum, x, value).tobytes() == np.maximum(x, value).tobytes()
+        assert backend.against_scalar(np, np.minimum, x, value).tobytes() == np.minimum(x, value).tobytes()
+    rows = backend._scalar_row.cache_info().currsize
+    for _ in range(3):
+        nan = float("nan")
+        assert np.isnan(backend.against_scalar(np, np.maximum, x, nan)).all()
+    assert backend._scalar_row.cache_info().currsize == rows
