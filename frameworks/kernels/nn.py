@@ -549,15 +549,25 @@ _LSTM_CHUNK_BYTES = 1 << 20
 _LSTM_FACTOR_ARRAYS = 12
 
 
-def _lstm_chunk(xp, t_len, b, hid, itemsize):
-    """Steps per chunk of LSTM backward (both layouts). The factors of every gate gradient that do not depend
-    on the recurrence (_lstm_factors) are made a chunk of steps at a time, just before the loop runs those
-    steps, into chunk-sized buffers: a chunk's gates, states and factors stay in the L2 cache from the first
-    pass over them to the loop's reads, where all steps at once (3 MB in the lstm workload) went out to
-    memory and back for each of the 15 passes (NumPy; on a GPU one pass of all steps, fewer launches)."""
-    n_chunks = 1 if xp.__name__ != "numpy" else -(-t_len * b * hid * itemsize * _LSTM_FACTOR_ARRAYS
-                                                   // _LSTM_CHUNK_BYTES)
-    return -(-t_len // n_chunks)
+def _lstm_factor_buffers(xp, acts, tcs, block):
+    """LSTM backward's steps per chunk and _lstm_factors' chunk-sized buffers (both layouts), for steps kept as
+    `block`, (B, H) or (H, B): tmp (scratch), p (d c / d h through h = o * tanh(c)) and q (each gate's
+    d pre-activation / d c; d h for o), from the pool.
+
+    The factors of every gate gradient that do not depend on the recurrence (_lstm_factors) are made a chunk
+    of steps at a time, just before the loop runs those steps: a chunk's gates, states and factors stay in
+    the L2 cache from the first pass over them to the loop's reads, where all steps at once (3 MB in the lstm
+    workload) went out to memory and back for each of the 15 passes (NumPy; on a GPU one pass of all steps,
+    fewer launches)."""
+    t_len = acts.shape[1]
+    n_chunks = 1 if xp.__name__ != "numpy" else -(-t_len * block[0] * block[1] * acts.itemsize
+                                                   * _LSTM_FACTOR_ARRAYS // _LSTM_CHUNK_BYTES)
+    chunk = -(-t_len // n_chunks)
+    ws = pool()
+    tmp = ws.empty(xp, (chunk,) + block, xp.result_type(tcs, acts))
+    p = ws.empty(xp, (chunk,) + block, tmp.dtype)
+    q = ws.empty(xp, (4, chunk) + block, acts.dtype)
+    return chunk, tmp, p, q
 
 
 def _lstm_factors(xp, acts, tcs, c_prev, q, p, tmp):
@@ -698,22 +708,18 @@ def _lstm_forward_transposed(xp, x, h0, c0, wx, wh, b_ih, b_hh):
     return (hs[1:], hs[-1], cbuf[-1].T), saved
 
 
-def _lstm_backward_transposed(xp, saved, gys, needs):
+def _lstm_backward_transposed(xp, x, wx, wh, acts, h_prev, cbuf, tcs, gys, needs):
     """LSTM.backward for _lstm_forward_transposed's saved layout: the recurrence on transposed (H, B) states,
     each step's gate gradients a contiguous (4H, B) block and its recurrent product wh @ d (measured as
     above: 0.71 ms a backward against 0.81 ms for d @ wh.T in the usual layout), chunk by chunk as
     LSTM.backward runs them; each chunk's gate gradients then go transposed into the usual (T*B, 4H) rows
     that the weight gradients' GEMMs over all steps take."""
-    x, h0, c0, wx, wh, acts, h_prev, cbuf, tcs, _ = saved
     ghs, gh_last, gc_last = gys
     t_len, b, e = x.shape
     hid = wh.shape[0]
     f = acts[1]
     ws = pool()
-    chunk = _lstm_chunk(xp, t_len, b, hid, acts.itemsize)
-    tmp = ws.empty(xp, (chunk, hid, b), xp.result_type(tcs, acts))
-    p = ws.empty(xp, (chunk, hid, b), tmp.dtype)
-    q = ws.empty(xp, (4, chunk, hid, b), acts.dtype)
+    chunk, tmp, p, q = _lstm_factor_buffers(xp, acts, tcs, (hid, b))
     qi, qf, qg, qo = q
     # the chunk's gate gradients, step t's a contiguous (4H, B) block, copied transposed into d2's (B, 4H)
     # rows once the chunk is done, while they are still in the cache (the weight gradients' GEMMs want d2)
@@ -896,18 +902,15 @@ class LSTM(Kernel):
 
     @staticmethod
     def backward(xp, saved, gys, needs=None):
-        if saved[-1]:
-            return _lstm_backward_transposed(xp, saved, gys, needs)
-        x, h0, c0, wx, wh, acts, h_prev, cbuf, tcs, _ = saved
+        x, h0, c0, wx, wh, acts, h_prev, cbuf, tcs, transposed = saved
+        if transposed:
+            return _lstm_backward_transposed(xp, x, wx, wh, acts, h_prev, cbuf, tcs, gys, needs)
         ghs, gh_last, gc_last = gys
         t_len, b, e = x.shape
         hid = wh.shape[0]
         f = acts[1]
         ws = pool()
-        chunk = _lstm_chunk(xp, t_len, b, hid, acts.itemsize)
-        tmp = ws.empty(xp, (chunk, b, hid), xp.result_type(tcs, acts))
-        p = ws.empty(xp, (chunk, b, hid), tmp.dtype)    # d c / d h through h = o * tanh(c)
-        q = ws.empty(xp, (4, chunk, b, hid), acts.dtype)   # d gate's pre-activation / d c (d h for o)
+        chunk, tmp, p, q = _lstm_factor_buffers(xp, acts, tcs, (b, hid))
         qi, qf, qg, qo = q
         # the gate gradients step-major, (B, 4H) per step: the operand of the recurrent GEMM and of the
         # weight gradients' GEMMs over all steps
