@@ -97,7 +97,6 @@ def test_lstm_equals_per_step_cell():
     np.testing.assert_allclose(c_t, cc, rtol=1e-12)
 
 
-
 @pytest.mark.parametrize("small_gemm", [True, False], ids=["usual-layout", "transposed-layout"])
 def test_lstm_layout_matches_finite_differences(monkeypatch, small_gemm):
     """Both layouts of the fused LSTM (the usual (B, H) one, and the transposed one for a BLAS that packs
