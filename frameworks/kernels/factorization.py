@@ -33,10 +33,10 @@ class Cholesky(Kernel):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         low = saved
-        m = _t(low) @ gy
+        m = xp.matmul(_t(low), gy)
         sym = xp.tril(m) + _t(xp.tril(m, -1))
         inv = xp.linalg.inv(low)
-        return (0.5 * (_t(inv) @ sym @ inv),)
+        return (0.5 * xp.matmul(xp.matmul(_t(inv), sym), inv),)
 
     @staticmethod
     def infer(a):
@@ -58,7 +58,7 @@ class Inverse(Kernel):
     @staticmethod
     def backward(xp, saved, gy, needs=None):
         yt = _t(saved)
-        return (-(yt @ gy @ yt),)
+        return (-xp.matmul(xp.matmul(yt, gy), yt),)
 
     @staticmethod
     def infer(a):

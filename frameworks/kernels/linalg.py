@@ -40,15 +40,15 @@ class MatMul(Kernel):
                     # gy @ b.T with few rows of gy runs up to 2x slower in OpenBLAS than its transpose
                     # b @ gy.T, which gives the same numbers (each a dot product over N); ga is then the
                     # transpose of a fresh array (Fortran order)
-                    ga = b @ gy.T
+                    ga = xp.matmul(b, gy.T)
                     if not transpose_a:
                         ga = ga.T
                 else:
-                    ga = gy @ (b if transpose_b else b.T)
+                    ga = xp.matmul(gy, b if transpose_b else b.T)
                     if transpose_a:
                         ga = ga.T
             if needs is None or needs[1]:
-                gb = (a if transpose_a else a.T) @ gy
+                gb = xp.matmul(a if transpose_a else a.T, gy)
                 if transpose_b:
                     gb = gb.T
             return ga, gb
@@ -63,7 +63,7 @@ class MatMul(Kernel):
             if bt.ndim == 2 and at.ndim > 2:
                 # (..., M, K) @ (K, N): fold the batch axes into M for one GEMM
                 k, n = at.shape[-1], gy.shape[-1]
-                gb = at.reshape(-1, k).T @ gy.reshape(-1, n)
+                gb = xp.matmul(at.reshape(-1, k).T, gy.reshape(-1, n))
             else:
                 gb = unbroadcast(xp, xp.matmul(at.swapaxes(-1, -2), gy), bt.shape)
             if transpose_b:

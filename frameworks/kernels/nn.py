@@ -170,7 +170,7 @@ class Conv2D(Kernel):
             # with more weight columns than outputs (C*kh*kw > O), OpenBLAS runs the transposed product
             # cols @ gy2.T 1.3-1.6x faster (cnn, resnet), to the same numbers: the same dot products over
             # N*Ho*Wo in the same order
-            gw = (cols @ gy2.T).T if cols.shape[0] > o else gy2 @ cols.T
+            gw = xp.matmul(cols, gy2.T).T if cols.shape[0] > o else xp.matmul(gy2, cols.T)
             gw = gw.reshape(w.shape)
         if need_gb:
             gb = gy2.sum(axis=1)
@@ -180,7 +180,7 @@ class Conv2D(Kernel):
                 gx = Conv2D._col2im_stride1(xp, ws, gy, w, hp, wp, ph, pw)
                 return (gx, gw, gb) if has_bias else (gx, gw)
             else:
-                gcols = (w.reshape(o, -1).T @ gy2).reshape(c, kh, kw, n, ho, wo)
+                gcols = xp.matmul(w.reshape(o, -1).T, gy2).reshape(c, kh, kw, n, ho, wo)
                 gx = xp.zeros(xpad_shape, dtype=gy.dtype)
                 for i, j, window in _offsets(kh, kw, sh, sw, ho, wo):
                     gx[window] += gcols[:, i, j].transpose(1, 0, 2, 3)
@@ -599,7 +599,7 @@ def _lstm_input_grads(xp, x, wx, h_prev, d2, needs):
         # on wx.T as it is: a product of T*B rows packs its operands either way, and a transposing copy
         # of wx first cost more than it saved (measured, 1 BLAS thread: (512, 512) @ (512, 32) 163 us on
         # the view, 172 us with the copy; Haswell and SkylakeX kernels alike, the same numbers)
-        gx = (d2 @ wx.T).reshape(t_len, b, e)
+        gx = xp.matmul(d2, wx.T).reshape(t_len, b, e)
     need_wx, need_wh = need(needs, 3), need(needs, 4)
     if need_wx or need_wh:
         # both weight gradients from one GEMM over [x | h_prev] (one taller GEMM runs faster than the
