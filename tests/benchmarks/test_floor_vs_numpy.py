@@ -5,7 +5,9 @@ ratio on any machine. CPU only (the script is NumPy).
 The two sides alternate step by step (A B A B ...): each round times one step of its side while the other
 side's step, run just before it in the round's setup, is timed by hand. So both sides see the same minutes of
 a loaded machine, and each entry's extra_info carries both medians and `reference_over_numpy` from those
-same rounds (the ratio to quote). Not part of `stylebench regress` (its suite is test_steps.py).
+same rounds (the ratio to quote). A third entry per group, "gemms", times the floor's matrix products alone
+(gemm_replay.py) against the script the same way: the share of the ratio that the BLAS sets. Not part of
+`stylebench regress` (its suite is test_steps.py).
 
 Run it under the malloc policy every harness run has (machine.MALLOC_ENV["cache"]; glibc reads it from the
 environment at start only), as the issue that set the floor's goals measured both sides:
@@ -26,6 +28,7 @@ import numpy as np
 import pytest
 
 import workloads
+from tests.benchmarks.gemm_replay import record_gemms, replayer
 from tests.benchmarks.numpy_steps import SCRIPTS
 
 
@@ -70,15 +73,9 @@ def test_numpy_script_losses_equal_the_reference(name):
     np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=f"{name}: the NumPy script drifted from reference")
 
 
-@pytest.mark.parametrize("impl", ["numpy", "reference"])
-@pytest.mark.parametrize("name", list(SCRIPTS))
-def test_floor_vs_numpy(benchmark, name, impl, bench_device, rounds):
-    if bench_device != "cpu":
-        pytest.skip("the bare script is NumPy: the pair is timed on the CPU only")
-    benchmark.group = f"floor vs numpy: {name}"
-    w, size, batches, sides = _sides(name)
-    other = "reference" if impl == "numpy" else "numpy"
-    timed, untimed = sides[impl], sides[other]
+def _alternate(benchmark, timed, untimed, batches, rounds):
+    """benchmark.pedantic of `timed`, each round's setup running `untimed` first, timed by hand; returns
+    (the timed side's loss, the untimed side's median seconds, rounds, the malloc policy)."""
     i = iter(range(1 << 62))
     other_s = []
 
@@ -99,12 +96,43 @@ def test_floor_vs_numpy(benchmark, name, impl, bench_device, rounds):
     policy = _malloc_policy()
     if policy != "cache" and not benchmark.disabled:
         warnings.warn(f"malloc policy {policy!r}, not the harness's 'cache': the ratio is not the one the "
-                      "floor's goals are set in (see this module's docstring)", stacklevel=1)
+                      "floor's goals are set in (see this module's docstring)", stacklevel=2)
     loss = benchmark.pedantic(timed, setup=setup, rounds=n, iterations=1, warmup_rounds=3)
+    return loss, (statistics.median(other_s) if other_s else None), n, policy
+
+
+@pytest.mark.parametrize("impl", ["numpy", "reference"])
+@pytest.mark.parametrize("name", list(SCRIPTS))
+def test_floor_vs_numpy(benchmark, name, impl, bench_device, rounds):
+    if bench_device != "cpu":
+        pytest.skip("the bare script is NumPy: the pair is timed on the CPU only")
+    benchmark.group = f"floor vs numpy: {name}"
+    w, size, batches, sides = _sides(name)
+    other = "reference" if impl == "numpy" else "numpy"
+    loss, theirs, n, policy = _alternate(benchmark, sides[impl], sides[other], batches, rounds)
     assert math.isfinite(loss)
     if not benchmark.disabled:
-        mine, theirs = benchmark.stats.stats.median, statistics.median(other_s)
-        medians = {impl: mine, other: theirs}
+        medians = {impl: benchmark.stats.stats.median, other: theirs}
         benchmark.extra_info.update(workload=name, size=size, impl=impl, rounds=n, malloc=policy,
                                     numpy_median_s=medians["numpy"], reference_median_s=medians["reference"],
                                     reference_over_numpy=round(medians["reference"] / medians["numpy"], 4))
+
+
+@pytest.mark.parametrize("name", list(SCRIPTS))
+def test_floor_gemms_vs_numpy(benchmark, name, bench_device, rounds):
+    """The floor's matrix products alone (gemm_replay: recorded from one reference step, replayed on arrays
+    of the same layouts) against the NumPy script, in alternation as above: `gemms_over_numpy` is the part
+    of the reference/numpy ratio that this machine's BLAS sets whatever the rest of the step does (OpenBLAS
+    picks its kernels by CPU, or by OPENBLAS_CORETYPE, which extra_info records)."""
+    if bench_device != "cpu":
+        pytest.skip("the bare script is NumPy: the pair is timed on the CPU only")
+    benchmark.group = f"floor vs numpy: {name}"
+    w, size, batches, sides = _sides(name)
+    gemms = replayer(record_gemms(sides["reference"], batches[0]))
+    _, numpy_s, n, policy = _alternate(benchmark, gemms, sides["numpy"], batches, rounds)
+    if not benchmark.disabled:
+        mine = benchmark.stats.stats.median
+        benchmark.extra_info.update(workload=name, size=size, impl="gemms", rounds=n, malloc=policy,
+                                    openblas_coretype=os.environ.get("OPENBLAS_CORETYPE"),
+                                    numpy_median_s=numpy_s, gemms_median_s=mine,
+                                    gemms_over_numpy=round(mine / numpy_s, 4))
