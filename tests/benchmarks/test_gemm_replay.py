@@ -30,7 +30,8 @@ def _reference(name):
 def test_the_cnn_floor_records_its_convolutions_and_head():
     step, batch = _reference("cnn")
     shapes = [(a[0], b[0]) for a, b, _ in record_gemms(step, batch)]
-    # forward: conv1 (8, 1*3*3) @ cols (9, 32*28*28), conv2 (16, 8*3*3) @ (72, 32*14*14), the head (32, 784) @ (784, 10)
+    # forward: conv1's (8, 1*3*3) @ cols (9, 32*28*28), conv2's (16, 8*3*3) @ (72, 32*14*14), the head's
+    # (32, 784) @ (784, 10)
     assert ((8, 9), (9, 32 * 28 * 28)) in shapes
     assert ((16, 72), (72, 32 * 14 * 14)) in shapes
     assert ((32, 784), (784, 10)) in shapes
@@ -42,7 +43,8 @@ def test_the_cnn_floor_records_its_convolutions_and_head():
 def test_the_fused_lstm_floor_records_a_product_per_step_each_way():
     step, batch = _reference("lstm")
     calls = record_gemms(step, batch)
-    t_len = workloads.get("lstm").spec.SIZES["small"]["T"]
+    w = workloads.get("lstm")
+    t_len = w.spec.SIZES[w.sizes[0]]["T"]
     assert len(calls) >= 2 * t_len - 1   # forward's T steps, backward's T - 1 (h0's gradient is not asked)
 
 
