@@ -50,7 +50,8 @@ def record_gemms(step, *args):
 
 def _memory(layouts, rs):
     """One buffer per run of overlapping recorded spans, filled with values like a step's (uniform in
-    [-1, 1) as float32, finite read as any float type): {span start: (buffer, the address it stands for)}."""
+    [-1, 1) as float32, finite read as any float type): a list of (low, high, buffer), the buffer standing
+    for the recorded bytes [low, high) and starting at low's offset within a page."""
     spans = sorted(_span(la) for la in layouts)
     merged = []
     for low, high in spans:
@@ -62,7 +63,7 @@ def _memory(layouts, rs):
     for low, high in merged:
         raw = np.empty(high - low + 2 * _ALIGN, np.uint8)
         shift = (low - raw.__array_interface__["data"][0]) % _ALIGN
-        buf = raw[shift:shift + high - low + 8]
+        buf = raw[shift:shift + high - low]
         words = (len(buf) // 4) * 4
         buf[:words].view(np.float32)[...] = rs.uniform(-1, 1, words // 4)
         memory.append((low, high, buf))
